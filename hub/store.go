@@ -1,0 +1,83 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/tourhub/tourhub/match"
+)
+
+// Entry is one committed command: the version it produced and the events it made. Versions of one
+// tournament go 1, 2, 3... without gaps within an epoch.
+type Entry struct {
+	Version int64         `json:"version"`
+	Events  []match.Event `json:"events"`
+}
+
+// Applied is the outcome of Store.Apply.
+type Applied struct {
+	Epoch   string
+	Version int64
+	Events  []match.Event
+	// State is the tournament right after the command, a copy the caller may keep.
+	State *match.Tournament
+	// Duplicate is set when the submission id was seen before: Version and Events are then those
+	// of the first submission and nothing changed.
+	Duplicate bool
+}
+
+// Summary is one line of the tournament list.
+type Summary struct {
+	ID        string       `json:"id"`
+	Name      string       `json:"name"`
+	Format    match.Format `json:"format"`
+	Status    match.Status `json:"status"`
+	Players   int          `json:"players"`
+	Version   int64        `json:"version"`
+	CreatedAt time.Time    `json:"created_at"`
+}
+
+// ListFilter narrows Store.List. Zero values mean no filter; Limit defaults to 100.
+type ListFilter struct {
+	Status match.Status
+	Limit  int
+}
+
+// Deliver receives every entry committed to a watched tournament, in version order, once per
+// entry, on any node. A gap the store cannot fill is delivered as lost=true (the watcher must
+// reload and send snapshots); entry is then the zero Entry.
+type Deliver func(id, epoch string, e Entry, lost bool)
+
+// Store keeps tournaments and sequences the commands applied to them. Implementations: memstore
+// (one node) and redisstore (a cluster of nodes). Both pass the suite in storetest.
+type Store interface {
+	// Create stores a new tournament from a create command (it becomes version 1).
+	Create(ctx context.Context, id string, cmd match.Command, createdAt time.Time) (Applied, error)
+	// Load returns a copy of the current state and its epoch.
+	Load(ctx context.Context, id string) (t *match.Tournament, epoch string, err error)
+	// List returns summaries, newest first.
+	List(ctx context.Context, f ListFilter) ([]Summary, error)
+	// Apply applies cmd to the newest state and commits it atomically: exactly one command per
+	// version, by compare-and-set on the version. A non-empty submissionID makes it idempotent.
+	// A rejected command returns the *match.Error and changes nothing.
+	Apply(ctx context.Context, id string, cmd match.Command, submissionID string) (Applied, error)
+	// Events returns the entries after version `after`. complete is false when the store no longer
+	// holds all of them (or the epoch is not the current one): the caller must use a snapshot.
+	Events(ctx context.Context, id string, after int64) (epoch string, entries []Entry, complete bool, err error)
+	// Watch starts delivering the tournament's new entries to the Deliver func given at
+	// construction; Unwatch stops. Calls are counted: n Watch calls need n Unwatch calls.
+	Watch(id string)
+	Unwatch(id string)
+	// Ping reports whether the store can serve (readiness).
+	Ping(ctx context.Context) error
+	// Close stops background work; no Deliver call happens after it returns.
+	Close() error
+}
+
+// Store errors that are not domain errors.
+var (
+	ErrNotFound    = errors.New("tournament not found")
+	ErrUnavailable = errors.New("store unavailable")
+	ErrConflict    = errors.New("too many concurrent commands; retry")
+)

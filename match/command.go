@@ -1,0 +1,94 @@
+package match
+
+// CommandType names a command.
+type CommandType string
+
+// Commands.
+const (
+	CmdCreate   CommandType = "create"   // Name, Settings (+ Tournament for the id)
+	CmdJoin     CommandType = "join"     // Name, Rating
+	CmdLeave    CommandType = "leave"    // Player
+	CmdCheckIn  CommandType = "check_in" // Player
+	CmdStart    CommandType = "start"    //
+	CmdReport   CommandType = "report"   // Match, Scores, By (0 = organiser, final; else that player)
+	CmdForfeit  CommandType = "forfeit"  // Match, Player (0 with Both = double forfeit)
+	CmdWithdraw CommandType = "withdraw" // Player, Disqualify
+	CmdCancel   CommandType = "cancel"   //
+)
+
+// Command is one change to a tournament. It is a flat tagged union so that it can be logged and
+// replayed as JSON; the fields each type reads are listed next to the type constants.
+type Command struct {
+	Type       CommandType `json:"type"`
+	Tournament string      `json:"tournament,omitempty"`
+	Name       string      `json:"name,omitempty"`
+	Settings   *Settings   `json:"settings,omitempty"`
+	Rating     float64     `json:"rating,omitempty"`
+	Player     PlayerID    `json:"player,omitempty"`
+	Match      MatchID     `json:"match,omitempty"`
+	Scores     [2]int      `json:"scores,omitempty"`
+	// By is who reports: 0 for the organiser (whose word is final and may correct a completed
+	// match), otherwise the reporting player, who must be in the match.
+	By         PlayerID `json:"by,omitempty"`
+	Both       bool     `json:"both,omitempty"`
+	Disqualify bool     `json:"disqualify,omitempty"`
+	Reason     string   `json:"reason,omitempty"`
+}
+
+// EventType names an event.
+type EventType string
+
+// Events. Each carries what a client needs to update its copy without asking again: matches are
+// sent whole as they are after the change.
+const (
+	EvCreated        EventType = "tournament_created"   // Tournament (settings only)
+	EvPlayerJoined   EventType = "player_joined"        // Participant
+	EvPlayerLeft     EventType = "player_left"          // Player
+	EvCheckedIn      EventType = "player_checked_in"    // Player
+	EvPlayerDropped  EventType = "player_dropped"       // Player, Reason (did not check in)
+	EvStarted        EventType = "tournament_started"   // Participants (with seeds), Matches (all)
+	EvRoundStarted   EventType = "round_started"        // Round, Matches (Swiss: the new round)
+	EvMatchReady     EventType = "match_ready"          // Match
+	EvMatchReported  EventType = "match_reported"       // Match, Player (who reported)
+	EvMatchDisputed  EventType = "match_disputed"       // Match
+	EvMatchCompleted EventType = "match_completed"      // Match
+	EvMatchReset     EventType = "match_reset"          // Match (its result was undone by a correction)
+	EvMatchVoid      EventType = "match_void"           // Match
+	EvEliminated     EventType = "player_eliminated"    // Player, Match
+	EvReinstated     EventType = "player_reinstated"    // Player (a correction undid an elimination)
+	EvWithdrawn      EventType = "player_withdrawn"     // Player, Reason ("withdrew" or "disqualified")
+	EvFinished       EventType = "tournament_finished"  // Standings, Reason
+	EvCancelled      EventType = "tournament_cancelled" //
+)
+
+// Event describes one change made by a command.
+type Event struct {
+	Type         EventType     `json:"type"`
+	Player       PlayerID      `json:"player,omitempty"`
+	Round        int           `json:"round,omitempty"`
+	Match        *Match        `json:"match,omitempty"`
+	Matches      []Match       `json:"matches,omitempty"`
+	Participant  *Participant  `json:"participant,omitempty"`
+	Participants []Participant `json:"participants,omitempty"`
+	Standings    []Standing    `json:"standings,omitempty"`
+	Settings     *Settings     `json:"settings,omitempty"`
+	Name         string        `json:"name,omitempty"`
+	Reason       string        `json:"reason,omitempty"`
+}
+
+// Standing is one line of the standings. Rank and RankTo give a tied placement: 5 and 8 mean
+// "5th-8th". Points and tie-break values are set for round robin and Swiss.
+type Standing struct {
+	Player     PlayerID             `json:"player_id"`
+	Rank       int                  `json:"rank"`
+	RankTo     int                  `json:"rank_to"`
+	Group      int                  `json:"group,omitempty"`
+	Wins       int                  `json:"wins"`
+	Draws      int                  `json:"draws"`
+	Losses     int                  `json:"losses"`
+	Points     float64              `json:"points"`
+	GamesWon   int                  `json:"games_won"`
+	GamesLost  int                  `json:"games_lost"`
+	TieBreaks  map[TieBreak]float64 `json:"tie_breaks,omitempty"`
+	Eliminated bool                 `json:"eliminated,omitempty"`
+}

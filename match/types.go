@@ -1,0 +1,222 @@
+// Package match is the tournament domain: formats, seeding, byes, best-of-N series, standings and
+// tie-breaks. It does no I/O, reads no clock and uses no randomness it was not given.
+//
+// A tournament is a value (*Tournament). Every change is a Command; Apply checks it against the
+// state and, only if it is valid, changes the state and returns the events that describe what
+// changed. A rejected command returns an *Error and leaves the state exactly as it was. The same
+// state and the same command always give the same result, which is what lets several nodes replay
+// one log.
+package match
+
+// Format names a tournament format.
+type Format string
+
+// The formats.
+const (
+	SingleElimination Format = "single_elimination"
+	DoubleElimination Format = "double_elimination"
+	RoundRobin        Format = "round_robin"
+	Swiss             Format = "swiss"
+)
+
+// Status is the lifecycle state of a tournament.
+type Status string
+
+// Tournament statuses.
+const (
+	StatusRegistering Status = "registering"
+	StatusRunning     Status = "running"
+	StatusFinished    Status = "finished"
+	StatusCancelled   Status = "cancelled"
+)
+
+// MatchStatus is the state of one match.
+type MatchStatus string
+
+// Match statuses. A pending match waits for at least one player; a ready one can be played and
+// reported; disputed means the two players reported different scores and the organiser must decide;
+// completed has a result (possibly a walkover); void means nobody reached it (two byes, a double
+// forfeit upstream, or a grand-final reset that was not needed).
+const (
+	MatchPending   MatchStatus = "pending"
+	MatchReady     MatchStatus = "ready"
+	MatchDisputed  MatchStatus = "disputed"
+	MatchCompleted MatchStatus = "completed"
+	MatchVoid      MatchStatus = "void"
+)
+
+// Bracket says which part of a tournament a match belongs to.
+type Bracket string
+
+// Brackets.
+const (
+	BracketWinners    Bracket = "winners"     // single elimination, or the winners side of double
+	BracketLosers     Bracket = "losers"      // double elimination losers bracket
+	BracketGrandFinal Bracket = "grand_final" // double elimination grand final (round 1) and reset (round 2)
+	BracketThirdPlace Bracket = "third_place" // single elimination third-place match
+	BracketGroup      Bracket = "group"       // round robin
+	BracketSwiss      Bracket = "swiss"       // Swiss rounds
+)
+
+// GrandFinal selects how a double-elimination tournament ends.
+type GrandFinal string
+
+// Grand final modes. None: the winners-bracket champion wins the tournament once the losers bracket
+// has a champion (who is second). Single: one grand final. Reset: if the losers-bracket player wins
+// the first grand final, a second one decides (both players then have one loss).
+const (
+	GrandFinalNone   GrandFinal = "none"
+	GrandFinalSingle GrandFinal = "single"
+	GrandFinalReset  GrandFinal = "reset"
+)
+
+// Seeding selects how seeds are assigned at start.
+type Seeding string
+
+// Seeding methods. Given: join order, or the seed each participant was given. Random: a
+// deterministic shuffle by Settings.RandomSeed. Rating: highest rating first, join order on ties.
+const (
+	SeedGiven  Seeding = "given"
+	SeedRandom Seeding = "random"
+	SeedRating Seeding = "rating"
+)
+
+// TieBreak names one tie-break criterion for round robin and Swiss standings.
+type TieBreak string
+
+// Tie-breaks, applied in the order Settings.TieBreaks lists them after points.
+const (
+	// HeadToHead: points scored in matches among exactly the tied players.
+	HeadToHead TieBreak = "head_to_head"
+	// Buchholz: sum of the points of every opponent met (a bye counts as no opponent).
+	Buchholz TieBreak = "buchholz"
+	// SonnebornBerger: sum of the points of opponents beaten plus half of those drawn with.
+	SonnebornBerger TieBreak = "sonneborn_berger"
+	// GameDifference: games won minus games lost across all series.
+	GameDifference TieBreak = "game_difference"
+)
+
+// Points awarded per match result in round robin and Swiss.
+type Points struct {
+	Win  float64 `json:"win"`
+	Draw float64 `json:"draw"`
+	Loss float64 `json:"loss"`
+}
+
+// Settings are fixed when the tournament is created.
+type Settings struct {
+	Format Format `json:"format"`
+	// BestOf is the series length: 1, 3, 5, 7... (odd). Round robin and Swiss also accept even
+	// lengths, where a drawn series is possible. Defaults to 1.
+	BestOf int `json:"best_of"`
+	// MaxPlayers caps registration (2..1024). Defaults to 1024.
+	MaxPlayers int `json:"max_players"`
+	// ThirdPlace adds a match between the semi-final losers (single elimination). Defaults to false.
+	ThirdPlace bool `json:"third_place,omitempty"`
+	// GrandFinal is the double elimination ending. Defaults to reset.
+	GrandFinal GrandFinal `json:"grand_final,omitempty"`
+	// Groups splits a round robin into that many groups, by snake seeding. Defaults to 1.
+	Groups int `json:"groups,omitempty"`
+	// Rounds is the number of Swiss rounds. Defaults to ceil(log2(players)).
+	Rounds int `json:"rounds,omitempty"`
+	// AllowDraws lets round robin and Swiss series end level. Defaults to false.
+	AllowDraws bool `json:"allow_draws,omitempty"`
+	// Points for round robin and Swiss. Defaults to 3 / 1 / 0.
+	Points *Points `json:"points,omitempty"`
+	// TieBreaks after points, in order. Defaults: round robin head_to_head, sonneborn_berger,
+	// game_difference, buchholz; Swiss buchholz, sonneborn_berger, head_to_head, game_difference.
+	TieBreaks []TieBreak `json:"tie_breaks,omitempty"`
+	// Seeding method. Defaults to given.
+	Seeding Seeding `json:"seeding,omitempty"`
+	// RandomSeed drives SeedRandom; the same seed gives the same bracket.
+	RandomSeed uint64 `json:"random_seed,omitempty"`
+	// RequireCheckIn drops, at start, every participant who has not checked in. Defaults to false.
+	RequireCheckIn bool `json:"require_check_in,omitempty"`
+}
+
+// PlayerID identifies a participant within one tournament: 1, 2, 3... in join order. Zero means
+// nobody and is written as JSON null.
+type PlayerID int
+
+// Participant is a registered player.
+type Participant struct {
+	ID        PlayerID `json:"id"`
+	Name      string   `json:"name"`
+	Seed      int      `json:"seed,omitempty"`   // assigned at start (1 is the top seed)
+	Rating    float64  `json:"rating,omitempty"` // used by SeedRating
+	CheckedIn bool     `json:"checked_in,omitempty"`
+	// Eliminated is set once the player can play no further match.
+	Eliminated bool `json:"eliminated,omitempty"`
+	// Withdrawn is set by Withdraw (voluntary) and Disqualify.
+	Withdrawn    bool `json:"withdrawn,omitempty"`
+	Disqualified bool `json:"disqualified,omitempty"`
+	// Byes counts Swiss byes received.
+	Byes int `json:"byes,omitempty"`
+}
+
+// Outcome selects what a feed takes from its source match.
+type Outcome string
+
+// Feed outcomes.
+const (
+	TakeWinner Outcome = "winner"
+	TakeLoser  Outcome = "loser"
+)
+
+// Feed says where a match slot's player comes from: a seeded player at start, or the winner or
+// loser of an earlier match.
+type Feed struct {
+	Match MatchID `json:"match,omitempty"`
+	Take  Outcome `json:"take,omitempty"`
+}
+
+// MatchID identifies a match within one tournament: its index in Tournament.Matches plus one.
+type MatchID int
+
+// Report is one side's claim of a result, kept until both sides agree or the organiser decides.
+type Report struct {
+	Scores [2]int `json:"scores"`
+}
+
+// Match is one series between two slots.
+type Match struct {
+	ID      MatchID     `json:"id"`
+	Bracket Bracket     `json:"bracket"`
+	Round   int         `json:"round"`           // 1-based within its bracket
+	Group   int         `json:"group,omitempty"` // round robin group, 1-based
+	Status  MatchStatus `json:"status"`
+	Players [2]PlayerID `json:"players"`
+	// Filled says which slots are decided (a decided slot with no player is a bye).
+	Filled [2]bool       `json:"filled"`
+	Feeds  [2]Feed       `json:"feeds"`
+	Scores [2]int        `json:"scores"`
+	Winner PlayerID      `json:"winner"`
+	Loser  PlayerID      `json:"loser"`
+	Draw   bool          `json:"draw,omitempty"`
+	// Walkover is set when the result came from a bye, forfeit, no-show or withdrawal.
+	Walkover bool `json:"walkover,omitempty"`
+	// Forfeited marks the side(s) that forfeited.
+	Forfeited [2]bool    `json:"forfeited,omitempty"`
+	Reports   [2]*Report `json:"reports,omitempty"`
+	// WinnerTo and LoserTo are where the result goes (zero: nowhere).
+	WinnerTo MatchID `json:"winner_to,omitempty"`
+	LoserTo  MatchID `json:"loser_to,omitempty"`
+}
+
+// Tournament is the whole state of one tournament.
+type Tournament struct {
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	Settings Settings `json:"settings"`
+	Status   Status   `json:"status"`
+	// Version counts applied commands; every successful Apply adds exactly one.
+	Version      int64         `json:"version"`
+	Participants []Participant `json:"participants"`
+	Matches      []Match       `json:"matches"`
+	// LastPlayer is the highest PlayerID ever given, so that ids are never reused after a leave.
+	LastPlayer PlayerID `json:"last_player"`
+	// Round is the current Swiss round (0 before start).
+	Round int `json:"round,omitempty"`
+	// Note explains an early finish (for example, no valid Swiss pairing).
+	Note string `json:"note,omitempty"`
+}
