@@ -1,0 +1,418 @@
+// Package memstore is the single-node hub.Store: every tournament in memory, commands sequenced
+// by a mutex per tournament. It is the embedded default when no Redis is configured.
+//
+// Delivery. Apply commits under the tournament's mutex and, still under it, appends the entry to
+// one queue per store (guarded by its own small mutex that Deliver never needs). One goroutine per
+// store takes entries off the queue and calls Deliver with no lock held, so Deliver may call back
+// into the store (Load, Events, Watch) without deadlock, and entries of one tournament reach
+// Deliver in version order because they enter the queue in commit order. The queue is unbounded:
+// Deliver must not block (the WebSocket fan-out never does); a slow Deliver costs memory, not
+// correctness.
+package memstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/match"
+)
+
+var _ hub.Store = (*Store)(nil)
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithMaxEvents bounds the event log kept per tournament. Defaults to 10,000 entries; older ones
+// are dropped and Events answers complete=false for them.
+func WithMaxEvents(n int) Option { return func(s *Store) { s.maxEvents = max(n, 1) } }
+
+// WithRetention sets how long a finished or cancelled tournament is kept. Defaults to 2 h.
+func WithRetention(d time.Duration) Option { return func(s *Store) { s.retention = d } }
+
+// WithClock injects the clock used for retention. Defaults to time.Now.
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// Store is the memory store.
+type Store struct {
+	deliver   hub.Deliver      // static after construction
+	maxEvents int              // static after construction
+	retention time.Duration    // static after construction
+	now       func() time.Time // static after construction
+
+	mu        sync.Mutex       // guards ts and lastSweep; never held while taking a tour's mu
+	ts        map[string]*tour // guarded by mu
+	lastSweep time.Time        // guarded by mu
+
+	wmu     sync.Mutex     // guards watched; may be taken under a tour's mu
+	watched map[string]int // guarded by wmu
+
+	qmu    sync.Mutex // guards queue and closed; may be taken under a tour's mu
+	queue  []delivery // guarded by qmu
+	closed bool       // guarded by qmu
+	wake   chan struct{}
+	done   chan struct{}
+	wg     sync.WaitGroup
+}
+
+type delivery struct {
+	id, epoch string
+	e         hub.Entry
+}
+
+// tour is one tournament. Its fields are guarded by mu.
+type tour struct {
+	mu        sync.Mutex
+	t         *match.Tournament
+	epoch     string
+	createdAt time.Time
+	endedAt   time.Time              // when it became finished or cancelled; zero while live
+	log       []hub.Entry            // the newest entries, versions contiguous, ending at t.Version
+	subs      map[string]hub.Applied // first outcome per submission id (State not kept)
+	gone      bool                   // expired and removed from the store
+}
+
+// New returns a Store that passes every entry of a watched tournament to deliver (which may be
+// nil when nothing watches). Close stops it.
+func New(deliver hub.Deliver, opts ...Option) *Store {
+	s := &Store{
+		deliver:   deliver,
+		maxEvents: 10000,
+		retention: 2 * time.Hour,
+		now:       time.Now,
+		ts:        make(map[string]*tour),
+		watched:   make(map[string]int),
+		wake:      make(chan struct{}, 1),
+		done:      make(chan struct{}),
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.wg.Add(1)
+	go s.deliverLoop()
+	return s
+}
+
+// deliverLoop calls Deliver for queued entries, in queue order, until Close. Owned by the Store;
+// Close waits for it.
+func (s *Store) deliverLoop() {
+	defer s.wg.Done()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-s.wake:
+		}
+		for {
+			s.qmu.Lock()
+			if s.closed || len(s.queue) == 0 {
+				s.queue = nil
+				s.qmu.Unlock()
+				break
+			}
+			batch := s.queue
+			s.queue = nil
+			s.qmu.Unlock()
+			for _, d := range batch {
+				select {
+				case <-s.done:
+					return
+				default:
+				}
+				if s.deliver != nil {
+					s.deliver(d.id, d.epoch, d.e, false)
+				}
+			}
+		}
+	}
+}
+
+// enqueue queues e for delivery if id is watched. Called with the tour's mu held, which keeps
+// each tournament's entries in version order.
+func (s *Store) enqueue(id, epoch string, e hub.Entry) {
+	s.wmu.Lock()
+	w := s.watched[id] > 0
+	s.wmu.Unlock()
+	if !w || s.deliver == nil {
+		return
+	}
+	s.qmu.Lock()
+	if !s.closed {
+		s.queue = append(s.queue, delivery{id: id, epoch: epoch, e: e})
+	}
+	s.qmu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func newEpoch() string {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return "e_" + hex.EncodeToString(b[:])
+}
+
+// Create implements hub.Store.
+func (s *Store) Create(ctx context.Context, id string, cmd match.Command, createdAt time.Time) (hub.Applied, error) {
+	if err := ctx.Err(); err != nil {
+		return hub.Applied{}, err
+	}
+	if cmd.Type != match.CmdCreate {
+		return hub.Applied{}, &match.Error{Code: match.CodeInvalid, Message: "create needs a create command"}
+	}
+	cmd.Tournament = id
+	t := &match.Tournament{}
+	events, err := match.Apply(t, cmd)
+	if err != nil {
+		return hub.Applied{}, err
+	}
+	tr := &tour{t: t, epoch: newEpoch(), createdAt: createdAt, subs: make(map[string]hub.Applied)}
+	e := hub.Entry{Version: t.Version, Events: events}
+	tr.log = append(tr.log, e)
+
+	s.sweep()
+	s.mu.Lock()
+	if _, ok := s.ts[id]; ok {
+		s.mu.Unlock()
+		return hub.Applied{}, &match.Error{Code: match.CodeAlreadyExists, Message: fmt.Sprintf("tournament %q already exists", id)}
+	}
+	tr.mu.Lock() // nobody else can see tr yet; taken so that enqueue runs under it as elsewhere
+	s.ts[id] = tr
+	s.mu.Unlock()
+	s.enqueue(id, tr.epoch, e)
+	a := hub.Applied{Epoch: tr.epoch, Version: t.Version, Events: events, State: t.Clone()}
+	tr.mu.Unlock()
+	return a, nil
+}
+
+// get returns the live tour id, or ErrNotFound. It takes s.mu only.
+func (s *Store) get(id string) (*tour, error) {
+	s.mu.Lock()
+	tr, ok := s.ts[id]
+	s.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("tournament %q: %w", id, hub.ErrNotFound)
+	}
+	return tr, nil
+}
+
+// lock returns id's tour locked, or ErrNotFound if it does not exist or has expired.
+func (s *Store) lock(id string) (*tour, error) {
+	tr, err := s.get(id)
+	if err != nil {
+		return nil, err
+	}
+	tr.mu.Lock()
+	if tr.gone || s.expired(tr, s.now()) {
+		tr.mu.Unlock()
+		return nil, fmt.Errorf("tournament %q: %w", id, hub.ErrNotFound)
+	}
+	return tr, nil
+}
+
+func (s *Store) expired(tr *tour, now time.Time) bool {
+	return !tr.endedAt.IsZero() && now.Sub(tr.endedAt) >= s.retention
+}
+
+// sweep removes expired tournaments, at most once a minute of the store's clock.
+func (s *Store) sweep() {
+	now := s.now()
+	s.mu.Lock()
+	if now.Sub(s.lastSweep) < time.Minute {
+		s.mu.Unlock()
+		return
+	}
+	s.lastSweep = now
+	all := make([]*tour, 0, len(s.ts))
+	for _, tr := range s.ts {
+		all = append(all, tr)
+	}
+	s.mu.Unlock()
+	for _, tr := range all {
+		tr.mu.Lock()
+		if !tr.gone && s.expired(tr, now) {
+			tr.gone = true
+			id := tr.t.ID
+			s.mu.Lock()
+			if s.ts[id] == tr {
+				delete(s.ts, id)
+			}
+			s.mu.Unlock()
+		}
+		tr.mu.Unlock()
+	}
+}
+
+// Load implements hub.Store.
+func (s *Store) Load(ctx context.Context, id string) (*match.Tournament, string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, "", err
+	}
+	tr, err := s.lock(id)
+	if err != nil {
+		return nil, "", err
+	}
+	defer tr.mu.Unlock()
+	return tr.t.Clone(), tr.epoch, nil
+}
+
+// List implements hub.Store.
+func (s *Store) List(ctx context.Context, f hub.ListFilter) ([]hub.Summary, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.sweep()
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	s.mu.Lock()
+	all := make([]*tour, 0, len(s.ts))
+	for _, tr := range s.ts {
+		all = append(all, tr)
+	}
+	s.mu.Unlock()
+	now := s.now()
+	out := make([]hub.Summary, 0, min(limit, len(all)))
+	for _, tr := range all {
+		tr.mu.Lock()
+		if !tr.gone && !s.expired(tr, now) && (f.Status == "" || tr.t.Status == f.Status) {
+			out = append(out, hub.Summary{
+				ID:        tr.t.ID,
+				Name:      tr.t.Name,
+				Format:    tr.t.Settings.Format,
+				Status:    tr.t.Status,
+				Players:   len(tr.t.Participants),
+				Version:   tr.t.Version,
+				CreatedAt: tr.createdAt,
+			})
+		}
+		tr.mu.Unlock()
+	}
+	slices.SortFunc(out, func(a, b hub.Summary) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		if a.ID > b.ID {
+			return -1
+		} else if a.ID < b.ID {
+			return 1
+		}
+		return 0
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// Apply implements hub.Store. The command is applied in place under the tournament's mutex: a
+// rejected command leaves the state as it was (match.Apply checks before it changes anything).
+func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submissionID string) (hub.Applied, error) {
+	if err := ctx.Err(); err != nil {
+		return hub.Applied{}, err
+	}
+	if cmd.Type == match.CmdCreate {
+		return hub.Applied{}, &match.Error{Code: match.CodeAlreadyExists, Message: fmt.Sprintf("tournament %q already exists", id)}
+	}
+	tr, err := s.lock(id)
+	if err != nil {
+		return hub.Applied{}, err
+	}
+	defer tr.mu.Unlock()
+	if submissionID != "" {
+		if first, ok := tr.subs[submissionID]; ok {
+			first.Duplicate = true
+			first.Events = slices.Clone(first.Events)
+			first.State = tr.t.Clone()
+			return first, nil
+		}
+	}
+	events, err := match.Apply(tr.t, cmd)
+	if err != nil {
+		return hub.Applied{}, err
+	}
+	if tr.endedAt.IsZero() && (tr.t.Status == match.StatusFinished || tr.t.Status == match.StatusCancelled) {
+		tr.endedAt = s.now()
+	}
+	e := hub.Entry{Version: tr.t.Version, Events: events}
+	tr.log = append(tr.log, e)
+	if over := len(tr.log) - s.maxEvents; over > 0 {
+		tr.log = slices.Delete(tr.log, 0, over)
+	}
+	a := hub.Applied{Epoch: tr.epoch, Version: tr.t.Version, Events: events}
+	if submissionID != "" {
+		tr.subs[submissionID] = a
+	}
+	s.enqueue(id, tr.epoch, e)
+	a.Events = slices.Clone(events)
+	a.State = tr.t.Clone()
+	return a, nil
+}
+
+// Events implements hub.Store. Entries are shared with the log and must not be changed.
+func (s *Store) Events(ctx context.Context, id string, after int64) (string, []hub.Entry, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return "", nil, false, err
+	}
+	tr, err := s.lock(id)
+	if err != nil {
+		return "", nil, false, err
+	}
+	defer tr.mu.Unlock()
+	if after < 0 || after > tr.t.Version {
+		return tr.epoch, nil, false, nil
+	}
+	if after == tr.t.Version {
+		return tr.epoch, []hub.Entry{}, true, nil
+	}
+	first := tr.log[0].Version
+	if after+1 < first {
+		return tr.epoch, nil, false, nil
+	}
+	return tr.epoch, slices.Clone(tr.log[after+1-first:]), true, nil
+}
+
+// Watch implements hub.Store.
+func (s *Store) Watch(id string) {
+	s.wmu.Lock()
+	s.watched[id]++
+	s.wmu.Unlock()
+}
+
+// Unwatch implements hub.Store.
+func (s *Store) Unwatch(id string) {
+	s.wmu.Lock()
+	if s.watched[id] <= 1 {
+		delete(s.watched, id)
+	} else {
+		s.watched[id]--
+	}
+	s.wmu.Unlock()
+}
+
+// Ping implements hub.Store; memory is always there.
+func (s *Store) Ping(ctx context.Context) error { return ctx.Err() }
+
+// Close implements hub.Store: it stops delivery and waits for a Deliver call in progress.
+func (s *Store) Close() error {
+	s.qmu.Lock()
+	if s.closed {
+		s.qmu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.queue = nil
+	s.qmu.Unlock()
+	close(s.done)
+	s.wg.Wait()
+	return nil
+}

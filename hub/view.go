@@ -1,0 +1,52 @@
+package hub
+
+import "github.com/tourhub/tourhub/match"
+
+// View is the public state of one tournament: the body of GET /api/tournaments/{id} and the
+// `state` of a WebSocket snapshot. It is built from a copy, never shared with the store.
+type View struct {
+	ID           string              `json:"id"`
+	Name         string              `json:"name"`
+	Format       match.Format        `json:"format"`
+	Status       match.Status        `json:"status"`
+	Epoch        string              `json:"epoch"`
+	Version      int64               `json:"version"`
+	Settings     match.Settings      `json:"settings"`
+	Participants []match.Participant `json:"participants"`
+	Matches      []match.Match       `json:"matches"`
+	Standings    []match.Standing    `json:"standings"`
+	// Round is the current Swiss round (0 before start or for other formats).
+	Round int `json:"round,omitempty"`
+	// Note explains an early finish.
+	Note string `json:"note,omitempty"`
+}
+
+// NewView builds the public view of t at epoch. t must not change while NewView runs (pass a
+// copy the caller owns); the view keeps references into t, so the caller must not change t
+// afterwards either. Lists are never null in JSON.
+func NewView(t *match.Tournament, epoch string) View {
+	v := View{
+		ID:           t.ID,
+		Name:         t.Name,
+		Format:       t.Settings.Format,
+		Status:       t.Status,
+		Epoch:        epoch,
+		Version:      t.Version,
+		Settings:     t.Settings,
+		Participants: t.Participants,
+		Matches:      t.Matches,
+		Standings:    match.Standings(t),
+		Round:        t.Round,
+		Note:         t.Note,
+	}
+	if v.Participants == nil {
+		v.Participants = []match.Participant{}
+	}
+	if v.Matches == nil {
+		v.Matches = []match.Match{}
+	}
+	if v.Standings == nil {
+		v.Standings = []match.Standing{}
+	}
+	return v
+}
