@@ -1,46 +1,497 @@
 package match
 
+import (
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
+)
+
 // Apply applies c to t. On success it changes t in place, adds one to t.Version and returns the
-// events; on failure it returns an *Error and t is unchanged. Callers that need the old state keep
-// a Clone. Apply does O(changed matches) work for a result, not O(bracket).
+// events; on failure it returns an *Error and t is unchanged (every check happens before the first
+// change). Callers that need the old state keep a Clone. A result touches only the matches it
+// feeds: O(changed matches), not O(bracket).
 func Apply(t *Tournament, c Command) ([]Event, error) {
-	return nil, errorf(CodeInvalid, "not implemented")
-}
-
-// Clone returns a deep copy of t.
-func (t *Tournament) Clone() *Tournament {
-	c := *t
-	c.Settings = t.Settings.clone()
-	c.Participants = append([]Participant(nil), t.Participants...)
-	c.Matches = make([]Match, len(t.Matches))
-	for i := range t.Matches {
-		c.Matches[i] = t.Matches[i].clone()
+	a := &applier{t: t}
+	var err *Error
+	switch c.Type {
+	case CmdCreate:
+		err = a.create(c)
+	case CmdJoin:
+		err = a.join(c)
+	case CmdLeave:
+		err = a.leave(c)
+	case CmdCheckIn:
+		err = a.checkIn(c)
+	case CmdStart:
+		err = a.start()
+	case CmdReport:
+		err = a.report(c)
+	case CmdForfeit:
+		err = a.forfeit(c)
+	case CmdWithdraw:
+		err = a.withdraw(c)
+	case CmdCancel:
+		err = a.cancel()
+	case "":
+		err = errorf(CodeInvalid, "command type is required")
+	default:
+		err = errorf(CodeInvalid, "unknown command type %q", c.Type)
 	}
-	return &c
-}
-
-func (s Settings) clone() Settings {
-	if s.Points != nil {
-		p := *s.Points
-		s.Points = &p
+	if err != nil {
+		return nil, err
 	}
-	s.TieBreaks = append([]TieBreak(nil), s.TieBreaks...)
-	return s
+	t.Version++
+	return a.events, nil
 }
 
-func (m Match) clone() Match {
-	for i, r := range m.Reports {
-		if r != nil {
-			c := *r
-			m.Reports[i] = &c
+// applier carries one command's work. Its methods that return *Error change nothing before they
+// return nil... every check happens before the first write.
+type applier struct {
+	t      *Tournament
+	events []Event
+}
+
+func (a *applier) emit(e Event) { a.events = append(a.events, e) }
+
+func (a *applier) emitMatch(typ EventType, m *Match) {
+	c := m.clone()
+	a.emit(Event{Type: typ, Match: &c})
+}
+
+func (t *Tournament) match(id MatchID) *Match { return &t.Matches[id-1] }
+
+func (t *Tournament) findMatch(id MatchID) (*Match, *Error) {
+	if id < 1 || int(id) > len(t.Matches) {
+		return nil, errorf(CodeUnknownMatch, "match %d does not exist in this tournament", id)
+	}
+	return t.match(id), nil
+}
+
+// participant returns the participant with id, or nil. Participants are kept in id order.
+func (t *Tournament) participant(id PlayerID) *Participant {
+	i := sort.Search(len(t.Participants), func(i int) bool { return t.Participants[i].ID >= id })
+	if i < len(t.Participants) && t.Participants[i].ID == id {
+		return &t.Participants[i]
+	}
+	return nil
+}
+
+func (t *Tournament) findParticipant(id PlayerID) (*Participant, *Error) {
+	if p := t.participant(id); p != nil {
+		return p, nil
+	}
+	return nil, errorf(CodeUnknownPlayer, "player %d is not in this tournament", id)
+}
+
+// Name returns a participant's name, or "" for nobody.
+func (t *Tournament) PlayerName(id PlayerID) string {
+	if p := t.participant(id); p != nil {
+		return p.Name
+	}
+	return ""
+}
+
+func (t *Tournament) needStatus(want Status) *Error {
+	if t.Status == want {
+		return nil
+	}
+	switch t.Status {
+	case StatusFinished, StatusCancelled:
+		return errorf(CodeFinished, "the tournament is %s", t.Status)
+	case StatusRunning:
+		return errorf(CodeAlreadyStarted, "the tournament has already started")
+	}
+	if t.Status == "" {
+		return errorf(CodeInvalid, "the tournament does not exist yet")
+	}
+	return errorf(CodeNotRunning, "the tournament has not started")
+}
+
+func (a *applier) create(c Command) *Error {
+	if a.t.Version != 0 || a.t.ID != "" {
+		return errorf(CodeAlreadyExists, "tournament %q already exists", a.t.ID)
+	}
+	if strings.TrimSpace(c.Tournament) == "" {
+		return errorf(CodeInvalid, "tournament id is required")
+	}
+	name, err := cleanName("name", c.Name)
+	if err != nil {
+		return err
+	}
+	if c.Settings == nil {
+		return errorf(CodeInvalid, "settings are required")
+	}
+	s, err := c.Settings.withDefaults()
+	if err != nil {
+		return err
+	}
+	*a.t = Tournament{ID: c.Tournament, Name: name, Settings: s, Status: StatusRegistering,
+		Participants: []Participant{}, Matches: []Match{}}
+	ss := s.clone()
+	a.emit(Event{Type: EvCreated, Name: name, Settings: &ss})
+	return nil
+}
+
+func (a *applier) join(c Command) *Error {
+	t := a.t
+	if err := t.needStatus(StatusRegistering); err != nil {
+		return err
+	}
+	name, err := cleanName("player name", c.Name)
+	if err != nil {
+		return err
+	}
+	if len(t.Participants) >= t.Settings.MaxPlayers {
+		return errorf(CodeFull, "the tournament is full (%d players)", t.Settings.MaxPlayers)
+	}
+	for _, p := range t.Participants {
+		if strings.EqualFold(p.Name, name) {
+			return errorf(CodeNameTaken, "the name %q is already taken in this tournament", name)
 		}
 	}
-	return m
+	if c.Rating < 0 || c.Rating > 1e6 || c.Rating != c.Rating {
+		return errorf(CodeInvalid, "rating must be between 0 and 1000000")
+	}
+	t.LastPlayer++
+	p := Participant{ID: t.LastPlayer, Name: name, Rating: c.Rating}
+	t.Participants = append(t.Participants, p)
+	a.emit(Event{Type: EvPlayerJoined, Player: p.ID, Participant: &p})
+	return nil
 }
 
-// Standings returns the standings at this moment, best first. For eliminations, players still in
-// share the best ranks; eliminated players get their final (possibly tied) placement. For round
-// robin and Swiss, points then the tie-breaks of Settings.TieBreaks.
-func Standings(t *Tournament) []Standing {
+func (a *applier) leave(c Command) *Error {
+	t := a.t
+	if err := t.needStatus(StatusRegistering); err != nil {
+		return err
+	}
+	if _, err := t.findParticipant(c.Player); err != nil {
+		return err
+	}
+	t.Participants = slices.DeleteFunc(t.Participants, func(p Participant) bool { return p.ID == c.Player })
+	a.emit(Event{Type: EvPlayerLeft, Player: c.Player})
 	return nil
+}
+
+func (a *applier) checkIn(c Command) *Error {
+	t := a.t
+	if err := t.needStatus(StatusRegistering); err != nil {
+		return err
+	}
+	p, err := t.findParticipant(c.Player)
+	if err != nil {
+		return err
+	}
+	if p.CheckedIn {
+		return errorf(CodeInvalid, "player %d has already checked in", c.Player)
+	}
+	p.CheckedIn = true
+	a.emit(Event{Type: EvCheckedIn, Player: c.Player})
+	return nil
+}
+
+func (a *applier) cancel() *Error {
+	t := a.t
+	if t.Status != StatusRegistering && t.Status != StatusRunning {
+		return t.needStatus(StatusRunning)
+	}
+	t.Status = StatusCancelled
+	a.emit(Event{Type: EvCancelled})
+	return nil
+}
+
+// start seeds the players, builds the matches and settles byes.
+func (a *applier) start() *Error {
+	t := a.t
+	if err := t.needStatus(StatusRegistering); err != nil {
+		return err
+	}
+	keep := t.Participants
+	if t.Settings.RequireCheckIn {
+		keep = nil
+		for _, p := range t.Participants {
+			if p.CheckedIn {
+				keep = append(keep, p)
+			}
+		}
+	}
+	if len(keep) < 2 {
+		return errorf(CodeTooFewPlayers, "%d players are ready to play; at least 2 are needed to start", len(keep))
+	}
+	if t.Settings.Format == RoundRobin {
+		g := min(t.Settings.Groups, len(keep)/2)
+		if (len(keep)+g-1)/g > MaxGroupSize {
+			return errorf(CodeInvalid, "a round robin group would have more than %d players: use more groups", MaxGroupSize)
+		}
+	}
+	// Checks are done: from here on, change.
+	if len(keep) != len(t.Participants) {
+		for _, p := range t.Participants {
+			if !p.CheckedIn {
+				a.emit(Event{Type: EvPlayerDropped, Player: p.ID, Reason: "did not check in"})
+			}
+		}
+		t.Participants = keep
+	}
+	order := seedOrder(t.Participants, t.Settings)
+	for i, id := range order {
+		t.participant(id).Seed = i + 1
+	}
+	t.Status = StatusRunning
+	t.Matches = t.Matches[:0]
+	switch t.Settings.Format {
+	case SingleElimination:
+		buildSingle(t, order)
+	case DoubleElimination:
+		buildDouble(t, order)
+	case RoundRobin:
+		buildRoundRobin(t, order) // sizes checked above
+	case Swiss:
+		if t.Settings.Rounds == 0 {
+			t.Settings.Rounds = max(1, log2ceil(len(order)))
+		}
+	}
+	t.idx = nil
+	a.emit(Event{Type: EvStarted, Participants: slices.Clone(t.Participants)})
+	start := len(a.events)
+	switch t.Settings.Format {
+	case SingleElimination, DoubleElimination:
+		for i := range t.Matches {
+			if t.Matches[i].Round == 1 && t.Matches[i].Bracket == BracketWinners {
+				a.settle(&t.Matches[i])
+			}
+		}
+	case RoundRobin:
+		for i := range t.Matches {
+			a.readyIfFree(&t.Matches[i])
+		}
+	case Swiss:
+		a.nextSwissRound()
+	}
+	// The start event carries the whole schedule as it stands after byes were settled.
+	a.events[start-1].Matches = cloneMatches(t.Matches)
+	a.checkFinished()
+	return nil
+}
+
+func cloneMatches(ms []Match) []Match {
+	out := make([]Match, len(ms))
+	for i := range ms {
+		out[i] = ms[i].clone()
+	}
+	return out
+}
+
+// seedOrder returns player ids, top seed first.
+func seedOrder(ps []Participant, s Settings) []PlayerID {
+	sorted := slices.Clone(ps)
+	switch s.Seeding {
+	case SeedRandom:
+		r := rand.New(rand.NewPCG(s.RandomSeed, 0x7475726e))
+		r.Shuffle(len(sorted), func(i, j int) { sorted[i], sorted[j] = sorted[j], sorted[i] })
+	case SeedRating:
+		slices.SortStableFunc(sorted, func(x, y Participant) int {
+			switch {
+			case x.Rating > y.Rating:
+				return -1
+			case x.Rating < y.Rating:
+				return 1
+			}
+			return 0
+		})
+	}
+	out := make([]PlayerID, len(sorted))
+	for i, p := range sorted {
+		out[i] = p.ID
+	}
+	return out
+}
+
+func sideOf(m *Match, p PlayerID) int {
+	if p != 0 {
+		for i := 0; i < 2; i++ {
+			if m.Players[i] == p {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+func (a *applier) report(c Command) *Error {
+	t := a.t
+	if t.Status != StatusRunning && !(t.Status == StatusFinished && c.By == 0) {
+		return t.needStatus(StatusRunning)
+	}
+	m, err := t.findMatch(c.Match)
+	if err != nil {
+		return err
+	}
+	if c.By != 0 {
+		if _, err := t.findParticipant(c.By); err != nil {
+			return err
+		}
+	}
+	side := sideOf(m, c.By)
+	if c.By != 0 && side < 0 {
+		return errorf(CodeNotInMatch, "player %d is not in match %d", c.By, c.Match)
+	}
+	switch m.Status {
+	case MatchPending, MatchVoid:
+		return errorf(CodeMatchNotReady, "match %d is %s: it has no two players to report on", m.ID, m.Status)
+	case MatchCompleted:
+		if c.By != 0 {
+			return errorf(CodeMatchCompleted, "match %d is already completed; only the organiser can correct it", m.ID)
+		}
+		return a.correct(m, c.Scores)
+	}
+	w, draw, err := t.Settings.seriesResult(c.Scores)
+	if err != nil {
+		return err
+	}
+	if c.By == 0 {
+		a.complete(m, c.Scores, w, draw)
+		a.checkFinished()
+		return nil
+	}
+	if r := m.Reports[side]; r != nil && r.Scores == c.Scores {
+		return errorf(CodeInvalid, "you already reported %d-%d for match %d; waiting for your opponent", c.Scores[0], c.Scores[1], m.ID)
+	}
+	m.Reports[side] = &Report{Scores: c.Scores}
+	other := m.Reports[1-side]
+	switch {
+	case other == nil:
+		c := m.clone()
+		a.emit(Event{Type: EvMatchReported, Match: &c, Player: c.Players[side]})
+	case other.Scores == c.Scores:
+		a.complete(m, c.Scores, w, draw)
+		a.checkFinished()
+	default:
+		m.Status = MatchDisputed
+		a.emitMatch(EvMatchDisputed, m)
+	}
+	return nil
+}
+
+func (a *applier) forfeit(c Command) *Error {
+	t := a.t
+	if err := t.needStatus(StatusRunning); err != nil {
+		return err
+	}
+	m, err := t.findMatch(c.Match)
+	if err != nil {
+		return err
+	}
+	if m.Status != MatchReady && m.Status != MatchDisputed {
+		return errorf(CodeMatchNotReady, "match %d is %s: only a ready or disputed match can be forfeited", m.ID, m.Status)
+	}
+	if c.Both {
+		if c.By != 0 {
+			return errorf(CodeInvalid, "only the organiser can record a double forfeit")
+		}
+		a.completeForfeit(m, [2]bool{true, true})
+		a.checkFinished()
+		return nil
+	}
+	side := sideOf(m, c.Player)
+	if side < 0 {
+		return errorf(CodeNotInMatch, "player %d is not in match %d", c.Player, c.Match)
+	}
+	if c.By != 0 && c.By != c.Player {
+		return errorf(CodeNotInMatch, "a player can only forfeit for themself")
+	}
+	var f [2]bool
+	f[side] = true
+	a.completeForfeit(m, f)
+	a.checkFinished()
+	return nil
+}
+
+func (a *applier) withdraw(c Command) *Error {
+	t := a.t
+	if err := t.needStatus(StatusRunning); err != nil {
+		if t.Status == StatusRegistering {
+			return errorf(CodeNotRunning, "the tournament has not started: leave it instead of withdrawing")
+		}
+		return err
+	}
+	p, err := t.findParticipant(c.Player)
+	if err != nil {
+		return err
+	}
+	if p.Withdrawn {
+		return errorf(CodePlayerWithdrawn, "player %d has already withdrawn", c.Player)
+	}
+	p.Withdrawn = true
+	p.Disqualified = c.Disqualify
+	reason := "withdrew"
+	if c.Disqualify {
+		reason = "disqualified"
+	}
+	a.emit(Event{Type: EvWithdrawn, Player: p.ID, Reason: reason})
+	// Every unfinished match of theirs becomes a walkover; matches they would be fed into later
+	// settle as walkovers when they fill (see settle).
+	ms := t.playerMatches(p.ID)
+	if !p.Eliminated {
+		for _, id := range ms {
+			if m := t.match(id); m.Status != MatchCompleted && m.Status != MatchVoid {
+				a.eliminate(p.ID, id)
+				break
+			}
+		}
+		if !p.Eliminated {
+			a.eliminate(p.ID, 0)
+		}
+	}
+	for _, id := range ms {
+		m := t.match(id)
+		switch m.Status {
+		case MatchReady, MatchDisputed:
+			var f [2]bool
+			f[sideOf(m, p.ID)] = true
+			a.completeForfeit(m, f)
+		case MatchPending:
+			if t.Settings.Format == RoundRobin {
+				var f [2]bool
+				f[sideOf(m, p.ID)] = true
+				a.completeForfeit(m, f)
+			} else {
+				a.settle(m)
+			}
+		}
+	}
+	if t.Settings.Format == Swiss {
+		a.swissRoundDone()
+	}
+	a.checkFinished()
+	return nil
+}
+
+func (a *applier) eliminate(p PlayerID, in MatchID) {
+	pp := a.t.participant(p)
+	if pp == nil || pp.Eliminated {
+		return
+	}
+	pp.Eliminated = true
+	pp.EliminatedIn = in
+	a.emit(Event{Type: EvEliminated, Player: p})
+}
+
+func (a *applier) reinstate(p PlayerID, in MatchID) {
+	pp := a.t.participant(p)
+	if pp == nil || !pp.Eliminated || pp.Withdrawn || pp.EliminatedIn != in {
+		return
+	}
+	pp.Eliminated = false
+	pp.EliminatedIn = 0
+	a.emit(Event{Type: EvReinstated, Player: p})
+}
+
+// absent says whether a filled slot has nobody who can play: a bye, or a withdrawn player.
+func (t *Tournament) absent(p PlayerID) bool {
+	if p == 0 {
+		return true
+	}
+	pp := t.participant(p)
+	return pp == nil || pp.Withdrawn
 }

@@ -59,6 +59,7 @@ const (
 	EvWithdrawn      EventType = "player_withdrawn"     // Player, Reason ("withdrew" or "disqualified")
 	EvFinished       EventType = "tournament_finished"  // Standings, Reason
 	EvCancelled      EventType = "tournament_cancelled" //
+	EvReopened       EventType = "tournament_reopened"  // Reason (a correction reset matches after the finish)
 )
 
 // Event describes one change made by a command.

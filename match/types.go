@@ -150,6 +150,8 @@ type Participant struct {
 	// Withdrawn is set by Withdraw (voluntary) and Disqualify.
 	Withdrawn    bool `json:"withdrawn,omitempty"`
 	Disqualified bool `json:"disqualified,omitempty"`
+	// EliminatedIn is the match that eliminated the player (0: withdrawn between matches).
+	EliminatedIn MatchID `json:"eliminated_in,omitempty"`
 	// Byes counts Swiss byes received.
 	Byes int `json:"byes,omitempty"`
 }
@@ -187,12 +189,12 @@ type Match struct {
 	Status  MatchStatus `json:"status"`
 	Players [2]PlayerID `json:"players"`
 	// Filled says which slots are decided (a decided slot with no player is a bye).
-	Filled [2]bool       `json:"filled"`
-	Feeds  [2]Feed       `json:"feeds"`
-	Scores [2]int        `json:"scores"`
-	Winner PlayerID      `json:"winner"`
-	Loser  PlayerID      `json:"loser"`
-	Draw   bool          `json:"draw,omitempty"`
+	Filled [2]bool  `json:"filled"`
+	Feeds  [2]Feed  `json:"feeds"`
+	Scores [2]int   `json:"scores"`
+	Winner PlayerID `json:"winner"`
+	Loser  PlayerID `json:"loser"`
+	Draw   bool     `json:"draw,omitempty"`
 	// Walkover is set when the result came from a bye, forfeit, no-show or withdrawal.
 	Walkover bool `json:"walkover,omitempty"`
 	// Forfeited marks the side(s) that forfeited.
@@ -219,4 +221,6 @@ type Tournament struct {
 	Round int `json:"round,omitempty"`
 	// Note explains an early finish (for example, no valid Swiss pairing).
 	Note string `json:"note,omitempty"`
+
+	idx *index // derived, rebuilt on demand; see playerMatches
 }

@@ -1,0 +1,32 @@
+package match
+
+// Clone returns a deep copy of t.
+func (t *Tournament) Clone() *Tournament {
+	c := *t
+	c.idx = nil
+	c.Settings = t.Settings.clone()
+	c.Participants = append([]Participant(nil), t.Participants...)
+	c.Matches = cloneMatches(t.Matches)
+	return &c
+}
+
+func (s Settings) clone() Settings {
+	if s.Points != nil {
+		p := *s.Points
+		s.Points = &p
+	}
+	if s.TieBreaks != nil {
+		s.TieBreaks = append([]TieBreak(nil), s.TieBreaks...)
+	}
+	return s
+}
+
+func (m Match) clone() Match {
+	for i, r := range m.Reports {
+		if r != nil {
+			c := *r
+			m.Reports[i] = &c
+		}
+	}
+	return m
+}

@@ -1,0 +1,129 @@
+package match
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// mustApply applies c and fails the test on error, checking the version step and the invariants.
+func mustApply(t testing.TB, tr *Tournament, c Command) []Event {
+	t.Helper()
+	before := tr.Version
+	ev, err := Apply(tr, c)
+	if err != nil {
+		t.Fatalf("apply %+v: %v", c, err)
+	}
+	if tr.Version != before+1 {
+		t.Fatalf("version after %s = %d; want %d", c.Type, tr.Version, before+1)
+	}
+	if msg := checkInvariants(tr); msg != "" {
+		t.Fatalf("after %s: %s", c.Type, msg)
+	}
+	return ev
+}
+
+// newTournament creates a tournament with n players named P1..Pn.
+func newTournament(t testing.TB, s Settings, n int) *Tournament {
+	t.Helper()
+	tr := &Tournament{}
+	mustApply(t, tr, Command{Type: CmdCreate, Tournament: "t1", Name: "Test Cup", Settings: &s})
+	for i := 1; i <= n; i++ {
+		mustApply(t, tr, Command{Type: CmdJoin, Name: fmt.Sprintf("P%d", i)})
+	}
+	return tr
+}
+
+func started(t testing.TB, s Settings, n int) *Tournament {
+	t.Helper()
+	tr := newTournament(t, s, n)
+	mustApply(t, tr, Command{Type: CmdStart})
+	return tr
+}
+
+// winScores returns scores where side w wins a best-of-n series, with some variety.
+func winScores(r *rand.Rand, bestOf, w int) [2]int {
+	need := bestOf/2 + 1
+	var sc [2]int
+	sc[w] = need
+	sc[1-w] = r.IntN(need)
+	return sc
+}
+
+// playOut reports random results for every ready match until the tournament ends, checking
+// invariants after each command. It returns the number of results reported.
+func playOut(t testing.TB, tr *Tournament, r *rand.Rand) int {
+	t.Helper()
+	n := 0
+	for steps := 0; tr.Status == StatusRunning; steps++ {
+		if steps > 200000 {
+			t.Fatalf("tournament did not finish after %d steps", steps)
+		}
+		var ready []MatchID
+		for i := range tr.Matches {
+			if tr.Matches[i].Status == MatchReady {
+				ready = append(ready, tr.Matches[i].ID)
+			}
+		}
+		if len(ready) == 0 {
+			t.Fatalf("running with no ready match:\n%s", dump(tr))
+		}
+		id := ready[r.IntN(len(ready))]
+		var sc [2]int
+		if tr.Settings.AllowDraws && r.IntN(5) == 0 {
+			g := r.IntN(tr.Settings.BestOf/2 + 1)
+			sc = [2]int{g, g}
+		} else {
+			sc = winScores(r, tr.Settings.BestOf, r.IntN(2))
+		}
+		m := tr.match(id)
+		if r.IntN(2) == 0 {
+			mustApply(t, tr, Command{Type: CmdReport, Match: id, Scores: sc, By: m.Players[0]})
+			mustApply(t, tr, Command{Type: CmdReport, Match: id, Scores: sc, By: m.Players[1]})
+		} else {
+			mustApply(t, tr, Command{Type: CmdReport, Match: id, Scores: sc})
+		}
+		n++
+	}
+	return n
+}
+
+// checkInvariants returns "" when the state is consistent, or what is wrong.
+func checkInvariants(tr *Tournament) string {
+	live := map[PlayerID]MatchID{}
+	for i := range tr.Matches {
+		m := &tr.Matches[i]
+		if m.ID != MatchID(i+1) {
+			return fmt.Sprintf("match at %d has id %d", i, m.ID)
+		}
+		if m.Status != MatchReady && m.Status != MatchDisputed {
+			if m.Status == MatchCompleted && m.Winner != 0 && sideOf(m, m.Winner) < 0 {
+				return fmt.Sprintf("match %d winner %d is not one of its players", m.ID, m.Winner)
+			}
+			continue
+		}
+		if m.Players[0] == 0 || m.Players[1] == 0 || m.Players[0] == m.Players[1] {
+			return fmt.Sprintf("playable match %d has players %v", m.ID, m.Players)
+		}
+		for _, p := range m.Players {
+			if other, ok := live[p]; ok {
+				return fmt.Sprintf("player %d is in two unfinished matches: %d and %d", p, other, m.ID)
+			}
+			live[p] = m.ID
+			pp := tr.participant(p)
+			if pp == nil || pp.Eliminated || pp.Withdrawn {
+				return fmt.Sprintf("match %d is playable but player %d is eliminated or withdrawn", m.ID, p)
+			}
+		}
+	}
+	return ""
+}
+
+func dump(tr *Tournament) string {
+	s := fmt.Sprintf("%s %s v%d round %d\n", tr.Settings.Format, tr.Status, tr.Version, tr.Round)
+	for _, m := range tr.Matches {
+		s += fmt.Sprintf("  #%d %s r%d %s %v filled=%v w=%d l=%d ->%d/%d\n", m.ID, m.Bracket, m.Round,
+			m.Status, m.Players, m.Filled, m.Winner, m.Loser, m.WinnerTo, m.LoserTo)
+	}
+	return s
+}
