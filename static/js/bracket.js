@@ -1,0 +1,245 @@
+// bracket.js: renders a tournament model (state.js) as DOM, for all four formats: single
+// elimination (rounds as columns, third-place match), double elimination (winners, losers, grand
+// final and its reset), round robin (groups: standings plus round-by-round matches) and Swiss
+// (rounds plus standings). It only draws; pages pass `matchExtras` to add their own controls.
+
+import {h, rankText} from './dom.js';
+import {nameOf, isSlotBye, liveStandings, playerById} from './state.js';
+
+const STATUS_LABEL = {
+  pending: 'Waiting',
+  ready: 'Ready',
+  disputed: 'Disputed',
+  completed: 'Completed',
+  void: 'Void',
+};
+
+const FORMAT_LABEL = {
+  single_elimination: 'Single elimination',
+  double_elimination: 'Double elimination',
+  round_robin: 'Round robin',
+  swiss: 'Swiss',
+};
+
+export function formatLabel(f) {
+  return FORMAT_LABEL[f] || f || '';
+}
+
+export function statusLabel(s) {
+  return {registering: 'Registering', running: 'Running', finished: 'Finished', cancelled: 'Cancelled'}[s] || s || '';
+}
+
+// renderTournament draws the bracket or tables of model into container.
+// opts.me: the viewing player's id (their slots are highlighted).
+// opts.matchExtras(match): nodes to append to a match card (organiser controls), or null.
+export function renderTournament(container, model, opts = {}) {
+  const parts = [];
+  if (model.status === 'registering') {
+    parts.push(h('p', {class: 'empty', 'data-testid': 'bracket-empty'},
+      'The bracket appears when the organiser starts the tournament.'));
+  } else if (!model.matches.length) {
+    parts.push(h('p', {class: 'empty', 'data-testid': 'bracket-empty'}, 'No matches.'));
+  } else {
+    switch (model.format) {
+      case 'single_elimination':
+        parts.push(renderSingle(model, opts));
+        break;
+      case 'double_elimination':
+        parts.push(renderDouble(model, opts));
+        break;
+      case 'round_robin':
+        parts.push(renderRoundRobin(model, opts));
+        break;
+      case 'swiss':
+        parts.push(renderSwiss(model, opts));
+        break;
+      default:
+        parts.push(renderRounds('Matches', model.matches, model, opts));
+    }
+  }
+  if (model.format === 'single_elimination' || model.format === 'double_elimination') {
+    const st = liveStandings(model);
+    if (st && st.rows.length) parts.push(renderStandings(model, st.rows, {title: standingsTitle(model, st)}));
+  }
+  container.replaceChildren(...parts);
+}
+
+function standingsTitle(model, st) {
+  if (model.status === 'finished') return 'Final standings';
+  return st.provisional ? 'Standings (provisional: tie-breaks are applied at the end)' : 'Standings';
+}
+
+function byRound(matches) {
+  const rounds = new Map();
+  for (const m of matches) {
+    if (!rounds.has(m.round)) rounds.set(m.round, []);
+    rounds.get(m.round).push(m);
+  }
+  return [...rounds.entries()].sort((a, b) => a[0] - b[0]);
+}
+
+function elimRoundName(r, last) {
+  if (r === last) return 'Final';
+  if (r === last - 1) return 'Semi-finals';
+  if (r === last - 2) return 'Quarter-finals';
+  return `Round ${r}`;
+}
+
+// columns draws rounds side by side, like a printed bracket.
+function columns(label, rounds, nameFn, model, opts, testid) {
+  return h('div', {class: 'bracket-scroll', role: 'region', 'aria-label': label, tabindex: '0'},
+    h('div', {class: 'bracket', 'data-testid': testid},
+      rounds.map(([r, ms]) => h('section', {class: 'round', 'data-round': r, 'data-round-name': nameFn(r)},
+        h('h4', {class: 'round-title'}, nameFn(r)),
+        h('div', {class: 'round-matches'}, ms.map((m) => matchCard(m, model, opts)))))));
+}
+
+function renderSingle(model, opts) {
+  const winners = model.matches.filter((m) => m.bracket === 'winners' || !m.bracket);
+  const rounds = byRound(winners);
+  const last = rounds.length ? rounds[rounds.length - 1][0] : 1;
+  const out = [columns('Bracket', rounds, (r) => elimRoundName(r, last), model, opts, 'bracket-winners')];
+  const third = model.matches.filter((m) => m.bracket === 'third_place');
+  if (third.length) {
+    out.push(h('section', {class: 'third-place', 'data-testid': 'bracket-third-place'},
+      h('h4', {}, 'Third-place match'), third.map((m) => matchCard(m, model, opts))));
+  }
+  return h('div', {class: 'format-single'}, out);
+}
+
+function renderDouble(model, opts) {
+  const part = (b) => model.matches.filter((m) => m.bracket === b);
+  const wr = byRound(part('winners'));
+  const lr = byRound(part('losers'));
+  const wLast = wr.length ? wr[wr.length - 1][0] : 1;
+  const lLast = lr.length ? lr[lr.length - 1][0] : 1;
+  const gf = part('grand_final');
+  return h('div', {class: 'format-double'},
+    h('h3', {}, 'Winners bracket'),
+    columns('Winners bracket', wr, (r) => (r === wLast ? 'Winners final' : `Winners round ${r}`), model, opts, 'bracket-winners'),
+    lr.length ? [h('h3', {}, 'Losers bracket'),
+      columns('Losers bracket', lr, (r) => (r === lLast ? 'Losers final' : `Losers round ${r}`), model, opts, 'bracket-losers')] : null,
+    gf.length ? h('section', {class: 'grand-final', 'data-testid': 'bracket-grand-final'},
+      h('h3', {}, 'Grand final'),
+      h('div', {class: 'round-matches row'}, gf.map((m) => {
+        const label = m.round >= 2 ? (m.status === 'void' ? 'Reset (not needed)' : 'Reset') : 'Grand final';
+        return h('div', {class: 'gf-slot'}, h('h4', {class: 'round-title'}, label), matchCard(m, model, opts));
+      }))) : null);
+}
+
+function renderRoundRobin(model, opts) {
+  const groups = [...new Set(model.matches.map((m) => m.group || 1))].sort((a, b) => a - b);
+  const st = liveStandings(model);
+  return h('div', {class: 'format-rr'},
+    st ? h('p', {class: 'hint'}, standingsTitle(model, st)) : null,
+    groups.map((g) => {
+      const ms = model.matches.filter((m) => (m.group || 1) === g);
+      const rows = st ? st.rows.filter((r) => (r.group || 1) === g || (groups.length === 1)) : [];
+      return h('section', {class: 'group', 'data-testid': `group-${g}`, 'data-group': g},
+        groups.length > 1 ? h('h3', {}, `Group ${g}`) : null,
+        rows.length ? renderStandings(model, rows, {title: groups.length > 1 ? `Group ${g} table` : 'Table'}) : null,
+        renderRounds(`Matches${groups.length > 1 ? ` of group ${g}` : ''}`, ms, model, opts));
+    }));
+}
+
+function renderSwiss(model, opts) {
+  const st = liveStandings(model);
+  const total = model.settings.rounds || null;
+  return h('div', {class: 'format-swiss'},
+    st && st.rows.length ? renderStandings(model, st.rows, {title: standingsTitle(model, st)}) : null,
+    renderRounds(total ? `Rounds (of ${total})` : 'Rounds', model.matches, model, opts));
+}
+
+// renderRounds draws matches as a list grouped by round (round robin, Swiss).
+function renderRounds(title, matches, model, opts) {
+  return h('div', {class: 'rounds-list'},
+    h('h4', {}, title),
+    byRound(matches).map(([r, ms]) => h('section', {class: 'round round-list', 'data-round': r},
+      h('h5', {class: 'round-title'}, `Round ${r}`),
+      h('div', {class: 'round-matches grid'}, ms.map((m) => matchCard(m, model, opts))))));
+}
+
+function slotText(m, i, model) {
+  const id = m.players ? m.players[i] : 0;
+  if (id) return {text: nameOf(model, id), cls: ''};
+  if (isSlotBye(m, i)) return {text: 'bye', cls: 'bye'};
+  const f = m.feeds && m.feeds[i];
+  if (f && f.match) return {text: `${f.take === 'loser' ? 'Loser' : 'Winner'} of M${f.match}`, cls: 'tbd'};
+  return {text: 'to be decided', cls: 'tbd'};
+}
+
+// matchCard draws one match: both slots, scores once there is a result, the winner highlighted,
+// and the status (with walkover, forfeit and disputed reports spelled out).
+export function matchCard(m, model, opts = {}) {
+  const done = m.status === 'completed';
+  const slots = [0, 1].map((i) => {
+    const id = m.players ? m.players[i] : 0;
+    const s = slotText(m, i, model);
+    const p = id ? playerById(model, id) : null;
+    const cls = ['slot', s.cls];
+    if (done && id && m.winner === id) cls.push('winner');
+    if (done && id && m.winner && m.winner !== id) cls.push('loser');
+    if (done && m.draw) cls.push('draw');
+    if (opts.me && id === opts.me) cls.push('me');
+    const marks = [];
+    if (m.forfeited && m.forfeited[i]) marks.push(h('span', {class: 'mark'}, 'forfeit'));
+    if (p && p.disqualified) marks.push(h('span', {class: 'mark'}, 'DQ'));
+    else if (p && p.withdrawn) marks.push(h('span', {class: 'mark'}, 'withdrawn'));
+    return h('div', {class: cls.filter(Boolean).join(' '), 'data-player-id': id || null},
+      h('span', {class: 'name', 'data-testid': `match-${m.id}-p${i}`}, s.text), marks,
+      done && m.winner === id && id ? h('span', {class: 'sr-only'}, ' (winner)') : null,
+      h('span', {class: 'score', 'data-testid': `match-${m.id}-s${i}`}, done && !m.walkover ? String(m.scores ? m.scores[i] : '') : ''));
+  });
+  const badge = [h('span', {class: `badge badge-${m.status}`, 'data-testid': `match-${m.id}-status`}, STATUS_LABEL[m.status] || m.status)];
+  if (m.walkover) badge.push(h('span', {class: 'badge badge-walkover'}, 'Walkover'));
+  if (done && m.draw) badge.push(h('span', {class: 'badge'}, 'Draw'));
+  let reports = null;
+  if (m.reports && m.reports.some(Boolean) && m.status !== 'completed') {
+    reports = h('ul', {class: 'reports', 'aria-label': 'Reported scores'},
+      [0, 1].map((i) => m.reports[i] ? h('li', {}, `${nameOf(model, m.players[i]) || 'Side ' + (i + 1)} reported ${m.reports[i].scores[0]}-${m.reports[i].scores[1]}`) : null));
+  }
+  const extras = opts.matchExtras ? opts.matchExtras(m) : null;
+  return h('article', {
+    class: `match status-${m.status}`,
+    'data-testid': `match-${m.id}`,
+    'data-match-id': m.id,
+    'data-status': m.status,
+    'data-bracket': m.bracket,
+    'data-round': m.round,
+    'aria-label': `Match ${m.id}: ${slotText(m, 0, model).text} versus ${slotText(m, 1, model).text}, ${STATUS_LABEL[m.status] || m.status}`,
+  },
+  h('header', {class: 'match-head'}, h('span', {class: 'mid'}, `M${m.id}`), badge),
+  slots, reports, extras);
+}
+
+// renderStandings draws a standings table; tied ranks read "5-8".
+export function renderStandings(model, rows, {title} = {}) {
+  const scored = model.format === 'round_robin' || model.format === 'swiss';
+  const head = ['Rank', 'Player'];
+  if (scored) head.push('W', 'D', 'L', 'Pts', 'Games');
+  else head.push('W', 'L');
+  return h('section', {class: 'standings'},
+    title ? h('h4', {}, title) : null,
+    h('div', {class: 'table-scroll'},
+      h('table', {'data-testid': 'standings'},
+        h('thead', {}, h('tr', {}, head.map((c) => h('th', {scope: 'col'}, c)))),
+        h('tbody', {}, rows.map((r) => {
+          const p = playerById(model, r.player_id);
+          const cells = [
+            h('td', {class: 'rank', 'data-testid': `rank-${r.player_id}`}, rankText(r.rank, r.rank_to)),
+            h('th', {scope: 'row'}, nameOf(model, r.player_id),
+              p && p.disqualified ? ' (DQ)' : p && p.withdrawn ? ' (withdrawn)' : ''),
+          ];
+          if (scored) {
+            cells.push(h('td', {}, r.wins ?? 0), h('td', {}, r.draws ?? 0), h('td', {}, r.losses ?? 0),
+              h('td', {}, fmtNum(r.points ?? 0)), h('td', {}, `${r.games_won ?? 0}-${r.games_lost ?? 0}`));
+          } else {
+            cells.push(h('td', {}, r.wins ?? 0), h('td', {}, r.losses ?? 0));
+          }
+          return h('tr', {'data-testid': `standing-${r.player_id}`, class: r.rank === 1 && model.status === 'finished' ? 'champion' : null}, cells);
+        })))));
+}
+
+function fmtNum(n) {
+  return Number.isInteger(n) ? String(n) : n.toFixed(1);
+}

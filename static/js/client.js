@@ -1,0 +1,460 @@
+// client.js: the hub's browser client. A Hub keeps one WebSocket to /ws (same origin), sends the
+// tokens it was given as `auth` messages, keeps every subscription's (epoch, version), applies
+// events in order, and on reconnect resumes each subscription where it stopped. See
+// docs/protocol.md. api() is the matching wrapper for the HTTP API (docs/api.md).
+
+// Reconnect delays: exponential from BASE_MS up to CAP_MS, with full jitter (a uniformly random
+// delay between 0 and the exponential bound), so that a node restart does not bring every client
+// back at the same instant.
+export const BASE_MS = 250;
+export const CAP_MS = 10000;
+
+// Close codes after which the client stops instead of reconnecting: normal closure, policy
+// violation (protocol abuse) and message too big. Every other code, including 1006 (the
+// connection dropped with no close frame), means reconnect with backoff.
+const STOP_CODES = new Set([1000, 1008, 1009]);
+
+const CLOSE_REASONS = {
+  1000: 'The hub closed the connection.',
+  1001: 'The hub node is shutting down; moving to another.',
+  1006: 'The connection dropped.',
+  1008: 'The hub refused this client (protocol violation). Reload the page.',
+  1009: 'A message was too big for the hub. Reload the page.',
+  1011: 'The hub had an internal error.',
+  4001: 'This tab fell behind (slow connection).',
+  4002: 'The hub asked this tab to resynchronise.',
+  4008: 'Too many messages; waiting before reconnecting.',
+};
+
+// How long a reply to a report may take before the promise is rejected.
+const REPLY_TIMEOUT_MS = 15000;
+// Application-level ping, to notice a dead connection the browser has not noticed yet.
+const PING_EVERY_MS = 25000;
+const PONG_WITHIN_MS = 10000;
+
+// backoff returns the delay before reconnect attempt n (0-based): full jitter over
+// min(CAP_MS, BASE_MS * 2^n). rand is injectable for tests.
+export function backoff(n, rand = Math.random) {
+  const bound = Math.min(CAP_MS, BASE_MS * 2 ** Math.min(n, 30));
+  return Math.floor(rand() * bound);
+}
+
+// HubError is a refusal from the hub (HTTP or WebSocket): code from the API's error table.
+export class HubError extends Error {
+  constructor(code, message, status = 0) {
+    super(message || code);
+    this.code = code;
+    this.status = status;
+  }
+}
+
+// What to tell the user, besides the hub's own message, for each code.
+const ADVICE = {
+  unauthorized: 'Your access token is missing or expired. Join again, or open the link you got when you created the tournament.',
+  forbidden: 'Your token does not allow this action.',
+  not_found: 'There is no such tournament. Check the link or pick one from the list.',
+  rate_limited: 'Too many requests. Wait a few seconds and try again.',
+  unavailable: 'The hub cannot reach its storage right now. Try again in a few seconds.',
+  version_conflict: 'Someone changed the tournament at the same time. Try again.',
+  name_taken: 'Choose another name.',
+  full: 'The tournament is full.',
+  already_started: 'Registration is closed: the tournament has started.',
+  not_running: 'The tournament is not running.',
+  finished: 'The tournament is over.',
+  invalid_score: 'Enter the series score, for example 2 and 1 in a best of 3.',
+  match_not_ready: 'This match is still waiting for its players.',
+  match_completed: 'This match already has a result; only the organiser can change it.',
+  too_few_players: 'At least two players must join before the start.',
+  network: 'Could not reach the hub. Check your connection and try again.',
+  internal: 'The hub had an internal error. Try again; if it persists, tell the organiser.',
+};
+
+// explain turns an error into one sentence for the user: what went wrong and what to do.
+export function explain(err) {
+  if (err instanceof HubError) {
+    const advice = ADVICE[err.code];
+    const msg = err.message && err.message !== err.code ? err.message : '';
+    const first = msg ? msg.charAt(0).toUpperCase() + msg.slice(1) : err.code.replaceAll('_', ' ');
+    return advice && advice !== first ? `${first.replace(/\.?$/, '.')} ${advice}` : first;
+  }
+  return `${err && err.message ? err.message : err}`;
+}
+
+// api calls the HTTP API: api('POST', '/api/tournaments', body, token). It resolves with the
+// decoded JSON and rejects with a HubError (code 'network' when the hub could not be reached).
+export async function api(method, path, body, token) {
+  const headers = {Accept: 'application/json'};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let res;
+  try {
+    res = await fetch(path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
+  } catch (e) {
+    throw new HubError('network', 'Could not reach the hub.');
+  }
+  let data = null;
+  const text = await res.text();
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch (e) {
+      if (!res.ok) throw new HubError('internal', `The hub answered ${res.status} ${res.statusText}.`, res.status);
+      throw new HubError('internal', 'The hub sent an answer this page cannot read.', res.status);
+    }
+  }
+  if (!res.ok) {
+    const e = data && data.error;
+    if (e && e.code) throw new HubError(e.code, e.message, res.status);
+    throw new HubError(res.status >= 500 ? 'internal' : 'bad_request', `The hub answered ${res.status} ${res.statusText}.`, res.status);
+  }
+  return data;
+}
+
+// Tokens are kept in localStorage per tournament and role, so that reloading a page keeps the
+// organiser or player signed in, and one browser can organise one tournament and play another.
+const tokenKey = (tid, role) => `tourhub:${role}:${tid}`;
+
+export function saveToken(tid, role, token) {
+  try {
+    localStorage.setItem(tokenKey(tid, role), token);
+  } catch (e) {
+    console.warn('cannot store token', e);
+  }
+}
+
+export function loadToken(tid, role) {
+  try {
+    return localStorage.getItem(tokenKey(tid, role));
+  } catch (e) {
+    return null;
+  }
+}
+
+export function forgetToken(tid, role) {
+  try {
+    localStorage.removeItem(tokenKey(tid, role));
+  } catch (e) {
+    /* storage unavailable: nothing to forget */
+  }
+}
+
+// tokenClaims reads a JWT's payload without verifying it (the hub verifies); the page uses it only
+// to know which player it is and when the token expires.
+export function tokenClaims(token) {
+  try {
+    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(atob(part + '='.repeat((4 - (part.length % 4)) % 4)));
+  } catch (e) {
+    return null;
+  }
+}
+
+// Hub is one WebSocket connection with its subscriptions.
+//
+// Callbacks (all optional):
+//   onSnapshot(tid, state, {epoch, version})  a full state replaces the local copy
+//   onEvent(tid, events, {epoch, version})     apply these events, in this order
+//   onNotice(tid, notice)                      a personal message for this player
+//   onStatus(status, detail)                   'connecting' | 'open' | 'reconnecting' | 'stopped'
+//   onAuth(tid, reply)                         auth_ok
+//   onError(err, msg)                          an error message with no pending request
+export class Hub {
+  constructor(callbacks = {}, opts = {}) {
+    this.cb = callbacks;
+    this.url = opts.url || `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
+    this.rand = opts.rand || Math.random;
+    this.ws = null;
+    this.attempt = 0; // reconnect attempts since the last message from the hub
+    this.stopped = false;
+    this.timer = null; // pending reconnect
+    this.pingTimer = null;
+    this.pongTimer = null;
+    this.nextRef = 1;
+    this.pending = new Map(); // ref -> {resolve, reject, timer}
+    this.tokens = new Map(); // tid -> token
+    this.authRefs = new Map(); // ref -> tid
+    // tid -> {epoch, version, have (a snapshot was applied), resyncing}
+    this.subs = new Map();
+    this.status = 'idle';
+    this.onOnline = () => {
+      if (this.timer && !this.stopped) {
+        clearTimeout(this.timer);
+        this.timer = null;
+        this.connect();
+      }
+    };
+    if (typeof window !== 'undefined') window.addEventListener('online', this.onOnline);
+  }
+
+  // auth remembers a token for its tournament and sends it now if connected (and on every
+  // reconnect).
+  auth(tid, token) {
+    if (!token) return;
+    this.tokens.set(tid, token);
+    if (this.isOpen()) this.sendAuth(tid, token);
+  }
+
+  // subscribe starts watching a tournament; the snapshot or the missed events follow.
+  subscribe(tid) {
+    if (!this.subs.has(tid)) this.subs.set(tid, {epoch: null, version: 0, have: false, resyncing: false});
+    if (this.isOpen()) this.sendSubscribe(tid);
+    else this.connect();
+  }
+
+  unsubscribe(tid) {
+    this.subs.delete(tid);
+    if (this.isOpen()) this.send({type: 'unsubscribe', ref: this.ref(), tournament: tid});
+  }
+
+  // position returns the (epoch, version) of the last applied snapshot or event of tid.
+  position(tid) {
+    const s = this.subs.get(tid);
+    return s ? {epoch: s.epoch, version: s.version} : null;
+  }
+
+  // report sends a result; it resolves with the `reported` reply and rejects with a HubError on
+  // an `error` reply, a lost connection, or no answer in time. Reusing submissionId on a retry is
+  // safe: the hub answers a repeat with the first outcome.
+  report(tid, match, scores, submissionId) {
+    return this.request({type: 'report', tournament: tid, match, scores, submission_id: submissionId});
+  }
+
+  request(msg) {
+    if (!this.isOpen()) {
+      return Promise.reject(new HubError('network', 'Not connected to the hub right now. Wait for the connection to come back and try again.'));
+    }
+    const ref = this.ref();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(ref);
+        reject(new HubError('network', 'The hub did not answer in time. Try again (a repeated report is safe).'));
+      }, REPLY_TIMEOUT_MS);
+      this.pending.set(ref, {resolve, reject, timer});
+      this.send({...msg, ref});
+    });
+  }
+
+  // connect opens the socket unless it is open or opening.
+  connect() {
+    if (this.stopped) return;
+    if (this.ws && (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING)) return;
+    this.setStatus('connecting');
+    let ws;
+    try {
+      ws = new WebSocket(this.url);
+    } catch (e) {
+      this.scheduleReconnect(1006);
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => {
+      if (this.ws !== ws) return;
+      this.setStatus('open');
+      for (const [tid, token] of this.tokens) this.sendAuth(tid, token);
+      for (const tid of this.subs.keys()) this.sendSubscribe(tid);
+      this.startPing();
+    };
+    ws.onmessage = (e) => {
+      if (this.ws !== ws) return;
+      this.attempt = 0; // the hub talks to us: the next drop starts the backoff afresh
+      let msg;
+      try {
+        msg = JSON.parse(e.data);
+      } catch (err) {
+        console.warn('hub sent a frame that is not JSON', e.data);
+        return;
+      }
+      this.handle(msg);
+    };
+    ws.onclose = (e) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.stopPing();
+      this.failPending(new HubError('network', 'The connection to the hub was lost before it answered. Try again when it is back (a repeated report is safe).'));
+      for (const s of this.subs.values()) s.resyncing = false;
+      if (STOP_CODES.has(e.code)) {
+        this.stopped = true;
+        this.setStatus('stopped', {code: e.code, reason: e.reason || CLOSE_REASONS[e.code] || ''});
+        return;
+      }
+      this.scheduleReconnect(e.code, e.reason);
+    };
+    ws.onerror = () => {
+      /* onclose follows and decides what to do */
+    };
+  }
+
+  scheduleReconnect(code, reason) {
+    if (this.stopped) return;
+    const delay = backoff(this.attempt, this.rand);
+    this.attempt++;
+    this.setStatus('reconnecting', {code, reason: reason || CLOSE_REASONS[code] || 'The connection dropped.', delay});
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.connect();
+    }, delay);
+  }
+
+  // close stops the client for good (normal closure).
+  close() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.stopPing();
+    if (typeof window !== 'undefined') window.removeEventListener('online', this.onOnline);
+    if (this.ws) this.ws.close(1000);
+    this.ws = null;
+    this.setStatus('stopped', {code: 1000, reason: 'closed'});
+  }
+
+  isOpen() {
+    return this.ws && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  ref() {
+    return String(this.nextRef++);
+  }
+
+  send(msg) {
+    this.ws.send(JSON.stringify(msg));
+  }
+
+  sendAuth(tid, token) {
+    const ref = this.ref();
+    this.authRefs.set(ref, tid);
+    this.send({type: 'auth', ref, token});
+  }
+
+  sendSubscribe(tid) {
+    const s = this.subs.get(tid);
+    const msg = {type: 'subscribe', ref: this.ref(), tournament: tid};
+    if (s.have && s.epoch) {
+      msg.epoch = s.epoch;
+      msg.version = s.version;
+    }
+    this.send(msg);
+  }
+
+  // resync asks again from the last applied position, after a gap.
+  resync(tid) {
+    const s = this.subs.get(tid);
+    if (!s || s.resyncing || !this.isOpen()) return;
+    s.resyncing = true;
+    this.sendSubscribe(tid);
+  }
+
+  setStatus(status, detail = {}) {
+    this.status = status;
+    if (this.cb.onStatus) this.cb.onStatus(status, detail);
+  }
+
+  startPing() {
+    this.stopPing();
+    this.pingTimer = setInterval(() => {
+      if (!this.isOpen() || this.pongTimer) return;
+      this.send({type: 'ping', ref: 'ping'});
+      const ws = this.ws;
+      this.pongTimer = setTimeout(() => {
+        this.pongTimer = null;
+        if (this.ws === ws) ws.close(4000, 'no pong'); // onclose reconnects
+      }, PONG_WITHIN_MS);
+    }, PING_EVERY_MS);
+  }
+
+  stopPing() {
+    clearInterval(this.pingTimer);
+    clearTimeout(this.pongTimer);
+    this.pingTimer = null;
+    this.pongTimer = null;
+  }
+
+  failPending(err) {
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.pending.clear();
+  }
+
+  settle(ref, ok, value) {
+    const p = this.pending.get(ref);
+    if (!p) return false;
+    this.pending.delete(ref);
+    clearTimeout(p.timer);
+    if (ok) p.resolve(value);
+    else p.reject(value);
+    return true;
+  }
+
+  handle(msg) {
+    const tid = msg.tournament;
+    const s = tid ? this.subs.get(tid) : null;
+    switch (msg.type) {
+      case 'snapshot': {
+        if (!s) return;
+        s.epoch = msg.epoch || (msg.state && msg.state.epoch) || null;
+        s.version = msg.version ?? (msg.state && msg.state.version) ?? 0;
+        s.have = true;
+        if (this.cb.onSnapshot) this.cb.onSnapshot(tid, msg.state, {epoch: s.epoch, version: s.version});
+        return;
+      }
+      case 'event': {
+        if (!s || !s.have) return; // the snapshot this builds on has not come yet
+        if (msg.epoch && s.epoch && msg.epoch !== s.epoch) {
+          // Versions of another epoch are not comparable: start afresh with a snapshot.
+          s.have = false;
+          s.epoch = null;
+          s.version = 0;
+          this.resync(tid);
+          return;
+        }
+        if (msg.version <= s.version) return; // already had it
+        if (msg.version !== s.version + 1) {
+          this.resync(tid); // a gap: ask for what is missing from where we are
+          return;
+        }
+        s.version = msg.version;
+        if (this.cb.onEvent) this.cb.onEvent(tid, msg.events || [], {epoch: s.epoch, version: s.version});
+        return;
+      }
+      case 'subscribed':
+        if (s) {
+          s.resyncing = false;
+          if (!msg.recovered) s.have = false; // a snapshot follows
+        }
+        return;
+      case 'notice':
+        if (this.cb.onNotice) this.cb.onNotice(tid, msg);
+        return;
+      case 'auth_ok':
+        this.authRefs.delete(msg.ref);
+        if (this.cb.onAuth) this.cb.onAuth(tid, msg);
+        return;
+      case 'reported':
+        this.settle(msg.ref, true, msg);
+        return;
+      case 'pong':
+        clearTimeout(this.pongTimer);
+        this.pongTimer = null;
+        return;
+      case 'unsubscribed':
+        return;
+      case 'error': {
+        const err = new HubError(msg.code, msg.message);
+        if (msg.ref && this.settle(msg.ref, false, err)) return;
+        if (msg.ref && this.authRefs.has(msg.ref)) {
+          const authTid = this.authRefs.get(msg.ref);
+          this.authRefs.delete(msg.ref);
+          this.tokens.delete(authTid); // a refused token is not resent on reconnect
+          err.tournament = authTid;
+        }
+        if (s && s.resyncing) s.resyncing = false;
+        if (this.cb.onError) this.cb.onError(err, msg);
+        else console.warn('hub error', msg);
+        return;
+      }
+      default:
+        console.debug('unhandled hub message', msg);
+    }
+  }
+}

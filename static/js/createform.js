@@ -1,0 +1,116 @@
+// createform.js: the "create a tournament" form, shared by the list page and the organiser page.
+// On success the organiser token is kept in localStorage and the browser goes to the organiser page.
+
+import {h, flash, busy} from './dom.js';
+import {api, explain, saveToken} from './client.js';
+
+function field(id, label, input, hint) {
+  return h('div', {class: 'field'}, h('label', {for: id}, label), input, hint ? h('p', {class: 'hint', id: `${id}-hint`}, hint) : null);
+}
+
+function check(id, label) {
+  return h('div', {class: 'field'}, h('label', {class: 'inline', for: id}, h('input', {type: 'checkbox', id, name: id}), label));
+}
+
+function select(id, options, value) {
+  return h('select', {id, name: id}, options.map(([v, t]) => h('option', {value: v, selected: v === value}, t)));
+}
+
+// mountCreateForm draws the form into container.
+export function mountCreateForm(container) {
+  const form = h('form', {id: 'create-form', 'data-testid': 'create-form', novalidate: true},
+    h('div', {class: 'form-grid'},
+      field('create-name', 'Tournament name', h('input', {type: 'text', id: 'create-name', required: true, maxlength: 100, autocomplete: 'off', placeholder: 'Friday Cup'})),
+      field('create-format', 'Format', select('create-format', [
+        ['single_elimination', 'Single elimination'],
+        ['double_elimination', 'Double elimination'],
+        ['round_robin', 'Round robin'],
+        ['swiss', 'Swiss'],
+      ], 'single_elimination')),
+      field('create-best-of', 'Games per match (best of)', h('input', {type: 'number', id: 'create-best-of', min: 1, max: 99, value: 1, inputmode: 'numeric'}),
+        'Odd numbers (1, 3, 5) for eliminations; round robin and Swiss accept even numbers with draws.'),
+      field('create-max-players', 'Maximum players', h('input', {type: 'number', id: 'create-max-players', min: 2, max: 1024, value: 16, inputmode: 'numeric'})),
+      field('create-seeding', 'Seeding', select('create-seeding', [
+        ['given', 'In order of joining'],
+        ['random', 'Random'],
+        ['rating', 'By rating'],
+      ], 'given'))),
+    h('fieldset', {'data-format': 'single_elimination'}, h('legend', {}, 'Single elimination'),
+      check('create-third-place', 'Play a third-place match')),
+    h('fieldset', {'data-format': 'double_elimination', hidden: true}, h('legend', {}, 'Double elimination'),
+      field('create-grand-final', 'Grand final', select('create-grand-final', [
+        ['reset', 'With reset (the losers-bracket winner must win twice)'],
+        ['single', 'One match'],
+        ['none', 'None (winners-bracket champion wins)'],
+      ], 'reset'))),
+    h('fieldset', {'data-format': 'round_robin', hidden: true}, h('legend', {}, 'Round robin'),
+      field('create-groups', 'Groups', h('input', {type: 'number', id: 'create-groups', min: 1, max: 64, value: 1, inputmode: 'numeric'}))),
+    h('fieldset', {'data-format': 'swiss', hidden: true}, h('legend', {}, 'Swiss'),
+      field('create-rounds', 'Rounds', h('input', {type: 'number', id: 'create-rounds', min: 1, max: 64, inputmode: 'numeric', placeholder: 'automatic'}),
+        'Leave empty for the usual number (log2 of the players, rounded up).')),
+    h('fieldset', {'data-format': 'round_robin swiss', hidden: true}, h('legend', {}, 'Scoring'),
+      check('create-allow-draws', 'Allow drawn matches')),
+    check('create-require-check-in', 'Players must check in before the start (others are dropped)'),
+    h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary', id: 'create-submit'}, 'Create tournament')));
+
+  const fmt = form.querySelector('#create-format');
+  const showFormat = () => {
+    for (const fs of form.querySelectorAll('fieldset[data-format]')) {
+      fs.hidden = !fs.dataset.format.split(' ').includes(fmt.value);
+    }
+  };
+  fmt.addEventListener('change', showFormat);
+  showFormat();
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const v = (id) => form.querySelector(`#${id}`);
+    const name = v('create-name').value.trim();
+    if (!name) {
+      flash('Give the tournament a name.', 'error');
+      v('create-name').focus();
+      return;
+    }
+    const num = (id) => {
+      const s = v(id).value.trim();
+      return s === '' ? undefined : Number(s);
+    };
+    const body = {
+      name,
+      format: fmt.value,
+      best_of: num('create-best-of'),
+      max_players: num('create-max-players'),
+      seeding: v('create-seeding').value,
+      require_check_in: v('create-require-check-in').checked,
+    };
+    switch (fmt.value) {
+      case 'single_elimination':
+        body.third_place = v('create-third-place').checked;
+        break;
+      case 'double_elimination':
+        body.grand_final = v('create-grand-final').value;
+        break;
+      case 'round_robin':
+        body.groups = num('create-groups');
+        body.allow_draws = v('create-allow-draws').checked;
+        break;
+      case 'swiss':
+        if (num('create-rounds')) body.rounds = num('create-rounds');
+        body.allow_draws = v('create-allow-draws').checked;
+        break;
+    }
+    if (body.seeding === 'random') body.random_seed = Math.floor(Math.random() * 2 ** 31) + 1;
+    busy(form.querySelector('#create-submit'), async () => {
+      try {
+        const res = await api('POST', '/api/tournaments', body);
+        const t = res.tournament;
+        saveToken(t.id, 'organiser', res.organiser_token);
+        location.assign(`organiser.html?t=${encodeURIComponent(t.id)}`);
+      } catch (err) {
+        flash(`Could not create the tournament: ${explain(err)}`, 'error');
+      }
+    });
+  });
+  container.replaceChildren(form);
+  return form;
+}

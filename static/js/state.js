@@ -1,0 +1,214 @@
+// state.js: the local copy of one tournament. A snapshot replaces it; events patch it (matches
+// come whole, so a match event replaces the match with the same id). Every page renders from this
+// one model, so the organiser, player and spectator views cannot disagree.
+
+// fromSnapshot builds a model from the public state (GET /api/tournaments/{id}, or a snapshot).
+export function fromSnapshot(state) {
+  const m = {
+    id: state.id,
+    name: state.name || state.id,
+    format: state.format || (state.settings && state.settings.format),
+    status: state.status,
+    settings: state.settings || {},
+    epoch: state.epoch || null,
+    version: state.version || 0,
+    participants: (state.participants || []).map((p) => ({...p})),
+    matches: [],
+    standings: state.standings || [],
+    // standingsFinal: the standings came with the end of the tournament (not a live estimate).
+    standingsFinal: state.status === 'finished',
+    standingsVersion: state.version || 0,
+    round: state.round || 0,
+    note: state.note || '',
+  };
+  for (const x of state.matches || []) putMatch(m, x);
+  return m;
+}
+
+// putMatch replaces the match with the same id, or adds it; matches stay sorted by id.
+export function putMatch(model, match) {
+  const i = model.matches.findIndex((x) => x.id === match.id);
+  if (i >= 0) model.matches[i] = {...match};
+  else {
+    model.matches.push({...match});
+    model.matches.sort((a, b) => a.id - b.id);
+  }
+}
+
+function participant(model, id) {
+  return model.participants.find((p) => p.id === id);
+}
+
+function putParticipant(model, p) {
+  const i = model.participants.findIndex((x) => x.id === p.id);
+  if (i >= 0) model.participants[i] = {...model.participants[i], ...p};
+  else model.participants.push({...p});
+}
+
+// applyEvents patches the model with the events of one version, in order, and sets its version.
+// Unknown event types are ignored (a newer hub may send more).
+export function applyEvents(model, events, version) {
+  for (const ev of events) applyEvent(model, ev);
+  if (version) model.version = version;
+  return model;
+}
+
+export function applyEvent(model, ev) {
+  const p = ev.player ? participant(model, ev.player) : null;
+  switch (ev.type) {
+    case 'tournament_created':
+      if (ev.settings) model.settings = ev.settings;
+      if (ev.name) model.name = ev.name;
+      model.status = 'registering';
+      break;
+    case 'player_joined':
+      if (ev.participant) putParticipant(model, ev.participant);
+      break;
+    case 'player_left':
+    case 'player_dropped':
+      model.participants = model.participants.filter((x) => x.id !== ev.player);
+      break;
+    case 'player_checked_in':
+      if (p) p.checked_in = true;
+      break;
+    case 'tournament_started':
+      model.status = 'running';
+      if (ev.participants) model.participants = ev.participants.map((x) => ({...x}));
+      model.matches = [];
+      for (const x of ev.matches || []) putMatch(model, x);
+      model.round = model.round || 1;
+      break;
+    case 'round_started':
+      if (ev.round) model.round = ev.round;
+      for (const x of ev.matches || []) putMatch(model, x);
+      break;
+    case 'match_ready':
+    case 'match_reported':
+    case 'match_disputed':
+    case 'match_completed':
+    case 'match_reset':
+    case 'match_void':
+      if (ev.match) putMatch(model, ev.match);
+      break;
+    case 'player_eliminated':
+      if (p) p.eliminated = true;
+      break;
+    case 'player_reinstated':
+      if (p) p.eliminated = false;
+      break;
+    case 'player_withdrawn':
+      if (p) {
+        p.withdrawn = true;
+        if (ev.reason === 'disqualified') p.disqualified = true;
+      }
+      break;
+    case 'tournament_finished':
+      model.status = 'finished';
+      if (ev.standings) model.standings = ev.standings;
+      model.standingsFinal = true;
+      if (ev.reason) model.note = ev.reason;
+      break;
+    case 'tournament_cancelled':
+      model.status = 'cancelled';
+      break;
+    default:
+      break;
+  }
+  if (ev.match && ev.type !== 'tournament_started') {
+    // A match changed: standings from an older version are no longer exact.
+    model.standingsStale = true;
+  }
+}
+
+// nameOf returns a participant's name, or a placeholder for nobody.
+export function nameOf(model, id) {
+  if (!id) return '';
+  const p = participant(model, id);
+  return p ? p.name : `Player ${id}`;
+}
+
+export function playerById(model, id) {
+  return participant(model, id);
+}
+
+// isSlotBye says whether slot i of a match is decided and empty (a bye).
+export function isSlotBye(match, i) {
+  return Boolean(match.filled && match.filled[i] && !match.players[i]);
+}
+
+// nextMatchFor returns the match the player should play now (ready or disputed), or else the
+// earliest pending match waiting for them, or null.
+export function nextMatchFor(model, pid) {
+  if (!pid) return null;
+  const mine = model.matches.filter((x) => x.players && x.players.includes(pid));
+  return mine.find((x) => x.status === 'ready' || x.status === 'disputed') ||
+    mine.find((x) => x.status === 'pending') || null;
+}
+
+// opponentOf returns the other player's id in a match (0 for nobody yet).
+export function opponentOf(match, pid) {
+  if (!match || !match.players) return 0;
+  return match.players[0] === pid ? match.players[1] || 0 : match.players[0] || 0;
+}
+
+// liveStandings returns standings for display. Once the tournament is finished (or when the hub's
+// standings are newer than every match change) they are the hub's. While a round robin or Swiss
+// runs, they are a provisional table computed here from completed matches: points, then game
+// difference (the hub applies the real tie-breaks). Eliminations have no live table: null.
+export function liveStandings(model) {
+  const scored = model.format === 'round_robin' || model.format === 'swiss';
+  if (model.standingsFinal || (!model.standingsStale && model.standings.length)) {
+    return {rows: model.standings, provisional: !model.standingsFinal && scored};
+  }
+  if (!scored || model.status === 'registering') return null;
+  const pts = model.settings.points || {win: 3, draw: 1, loss: 0};
+  const rows = new Map();
+  const row = (id, group) => {
+    if (!rows.has(id)) rows.set(id, {player_id: id, group: group || 0, wins: 0, draws: 0, losses: 0, points: 0, games_won: 0, games_lost: 0});
+    return rows.get(id);
+  };
+  for (const p of model.participants) row(p.id);
+  for (const x of model.matches) {
+    for (const id of x.players || []) if (id) row(id, x.group);
+    if (x.status !== 'completed') continue;
+    const [a, b] = x.players;
+    for (const [i, id] of [[0, a], [1, b]]) {
+      if (!id) continue;
+      const r = row(id, x.group);
+      r.games_won += x.scores ? x.scores[i] : 0;
+      r.games_lost += x.scores ? x.scores[1 - i] : 0;
+      if (x.draw) {
+        r.draws++;
+        r.points += pts.draw;
+      } else if (x.winner === id) {
+        r.wins++;
+        r.points += pts.win;
+      } else {
+        r.losses++;
+        r.points += pts.loss;
+      }
+    }
+  }
+  const list = [...rows.values()];
+  const key = (r) => [r.points, r.games_won - r.games_lost];
+  list.sort((r, s) => (r.group - s.group) || (key(s)[0] - key(r)[0]) || (key(s)[1] - key(r)[1]) || (r.player_id - s.player_id));
+  // Ranks within each group; equal keys share a range like "2-3".
+  const byGroup = new Map();
+  for (const r of list) {
+    if (!byGroup.has(r.group)) byGroup.set(r.group, []);
+    byGroup.get(r.group).push(r);
+  }
+  for (const g of byGroup.values()) {
+    let i = 0;
+    while (i < g.length) {
+      let j = i;
+      while (j + 1 < g.length && key(g[j + 1]).join() === key(g[i]).join()) j++;
+      for (let k = i; k <= j; k++) {
+        g[k].rank = i + 1;
+        g[k].rank_to = j + 1;
+      }
+      i = j + 1;
+    }
+  }
+  return {rows: list, provisional: true};
+}
