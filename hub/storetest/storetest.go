@@ -1,0 +1,525 @@
+// Package storetest is the conformance suite of hub.Store: every implementation (memstore,
+// redisstore) runs Run against itself, so that the hub behaves the same on one node or many.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/match"
+)
+
+// timeout bounds every wait of the suite.
+const timeout = 10 * time.Second
+
+// Run runs the suite. newStore returns a fresh, empty store that passes every committed entry of
+// a watched tournament to deliver; it must close the store when the test ends (t.Cleanup). Run
+// may call Close itself earlier, so Close must be safe to call twice.
+func Run(t *testing.T, newStore func(t *testing.T, deliver hub.Deliver) hub.Store) {
+	t.Run("CreateLoad", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t, nil)
+		ctx := ctxFor(t)
+		at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+		a, err := s.Create(ctx, "t_create", createCmd("Cup", match.SingleElimination), at)
+		if err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		if a.Version != 1 || a.Epoch == "" || a.Duplicate || a.State == nil || a.State.Name != "Cup" || len(a.Events) == 0 {
+			t.Fatalf("Create = version %d epoch %q duplicate %v state %v events %d; want version 1, an epoch, the state and events",
+				a.Version, a.Epoch, a.Duplicate, a.State, len(a.Events))
+		}
+		if a.Events[0].Type != match.EvCreated {
+			t.Errorf("first event %s; want %s", a.Events[0].Type, match.EvCreated)
+		}
+		got, epoch, err := s.Load(ctx, "t_create")
+		if err != nil {
+			t.Fatalf("Load: %v", err)
+		}
+		if got.ID != "t_create" || got.Version != 1 || got.Status != match.StatusRegistering || epoch != a.Epoch {
+			t.Errorf("Load = id %q version %d status %s epoch %q; want t_create 1 registering %q", got.ID, got.Version, got.Status, epoch, a.Epoch)
+		}
+		// Load returns a copy: changing it changes nothing in the store.
+		got.Name = "changed"
+		got.Participants = append(got.Participants, match.Participant{ID: 99, Name: "ghost"})
+		again, _, err := s.Load(ctx, "t_create")
+		if err != nil {
+			t.Fatalf("Load: %v", err)
+		}
+		if again.Name != "Cup" || len(again.Participants) != 0 {
+			t.Errorf("after changing a loaded copy: name %q, %d participants; want Cup, 0", again.Name, len(again.Participants))
+		}
+		if _, _, err := s.Load(ctx, "t_nope"); !errors.Is(err, hub.ErrNotFound) {
+			t.Errorf("Load(unknown) error %v; want ErrNotFound", err)
+		}
+		_, err = s.Create(ctx, "t_create", createCmd("Other", match.RoundRobin), at)
+		if code(err) != match.CodeAlreadyExists {
+			t.Errorf("Create(existing) error %v; want %s", err, match.CodeAlreadyExists)
+		}
+		_, err = s.Create(ctx, "t_bad", match.Command{Type: match.CmdCreate, Name: "", Settings: &match.Settings{Format: match.SingleElimination}}, at)
+		if code(err) != match.CodeInvalid {
+			t.Errorf("Create(no name) error %v; want %s", err, match.CodeInvalid)
+		}
+		if _, _, err := s.Load(ctx, "t_bad"); !errors.Is(err, hub.ErrNotFound) {
+			t.Errorf("Load after a rejected Create: error %v; want ErrNotFound", err)
+		}
+		if _, err := s.Apply(ctx, "t_nope", match.Command{Type: match.CmdStart}, ""); !errors.Is(err, hub.ErrNotFound) {
+			t.Errorf("Apply(unknown) error %v; want ErrNotFound", err)
+		}
+		if _, _, _, err := s.Events(ctx, "t_nope", 0); !errors.Is(err, hub.ErrNotFound) {
+			t.Errorf("Events(unknown) error %v; want ErrNotFound", err)
+		}
+		if err := s.Ping(ctx); err != nil {
+			t.Errorf("Ping: %v", err)
+		}
+	})
+
+	t.Run("List", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t, nil)
+		ctx := ctxFor(t)
+		base := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+		for i, id := range []string{"t_a", "t_b", "t_c", "t_d"} {
+			if _, err := s.Create(ctx, id, createCmd("Cup "+id, match.SingleElimination), base.Add(time.Duration(i)*time.Minute)); err != nil {
+				t.Fatalf("Create %s: %v", id, err)
+			}
+		}
+		mustApply(t, s, "t_b", match.Command{Type: match.CmdJoin, Name: "Ada"})
+		mustApply(t, s, "t_c", match.Command{Type: match.CmdCancel})
+		all, err := s.List(ctx, hub.ListFilter{})
+		if err != nil {
+			t.Fatalf("List: %v", err)
+		}
+		if got := ids(all); fmt.Sprint(got) != "[t_d t_c t_b t_a]" {
+			t.Errorf("List = %v; want newest first [t_d t_c t_b t_a]", got)
+		}
+		for _, sm := range all {
+			if sm.ID == "t_b" && (sm.Players != 1 || sm.Version != 2 || sm.Name != "Cup t_b" || sm.Format != match.SingleElimination || !sm.CreatedAt.Equal(base.Add(time.Minute))) {
+				t.Errorf("summary of t_b = %+v; want 1 player, version 2, its name, format and creation time", sm)
+			}
+		}
+		reg, err := s.List(ctx, hub.ListFilter{Status: match.StatusRegistering})
+		if err != nil {
+			t.Fatalf("List: %v", err)
+		}
+		if got := ids(reg); fmt.Sprint(got) != "[t_d t_b t_a]" {
+			t.Errorf("List(registering) = %v; want [t_d t_b t_a]", got)
+		}
+		canc, err := s.List(ctx, hub.ListFilter{Status: match.StatusCancelled})
+		if err != nil {
+			t.Fatalf("List: %v", err)
+		}
+		if got := ids(canc); fmt.Sprint(got) != "[t_c]" {
+			t.Errorf("List(cancelled) = %v; want [t_c]", got)
+		}
+		two, err := s.List(ctx, hub.ListFilter{Limit: 2})
+		if err != nil {
+			t.Fatalf("List: %v", err)
+		}
+		if got := ids(two); fmt.Sprint(got) != "[t_d t_c]" {
+			t.Errorf("List(limit 2) = %v; want [t_d t_c]", got)
+		}
+	})
+
+	t.Run("ApplyVersions", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t, nil)
+		create(t, s, "t_v")
+		for i, name := range []string{"Ada", "Grace", "Linus"} {
+			a := mustApply(t, s, "t_v", match.Command{Type: match.CmdJoin, Name: name})
+			want := int64(i + 2)
+			if a.Version != want || a.State == nil || a.State.Version != want || len(a.State.Participants) != i+1 || a.Duplicate {
+				t.Fatalf("join %s: version %d, state %v; want version %d with %d participants", name, a.Version, a.State, want, i+1)
+			}
+			if len(a.Events) != 1 || a.Events[0].Type != match.EvPlayerJoined {
+				t.Errorf("join %s events %+v; want one player_joined", name, a.Events)
+			}
+		}
+		// State is a copy the caller may keep.
+		a := mustApply(t, s, "t_v", match.Command{Type: match.CmdStart})
+		a.State.Matches[0].Status = match.MatchVoid
+		got, _, err := s.Load(ctxFor(t), "t_v")
+		if err != nil {
+			t.Fatalf("Load: %v", err)
+		}
+		if got.Version != 5 || got.Status != match.StatusRunning || got.Matches[0].Status == match.MatchVoid {
+			t.Errorf("Load = version %d status %s match 1 %s; want 5, running, not changed by the caller", got.Version, got.Status, got.Matches[0].Status)
+		}
+	})
+
+	t.Run("RejectedChangesNothing", func(t *testing.T) {
+		t.Parallel()
+		rec := newRecorder()
+		s := newStore(t, rec.deliver)
+		ctx := ctxFor(t)
+		create(t, s, "t_r")
+		s.Watch("t_r")
+		mustApply(t, s, "t_r", match.Command{Type: match.CmdJoin, Name: "Ada"})
+		rec.wait(t, "t_r", 1)
+		before, epoch, _ := s.Load(ctx, "t_r")
+		for name, cmd := range map[string]match.Command{
+			"name taken":     {Type: match.CmdJoin, Name: "ada"},
+			"too few":        {Type: match.CmdStart},
+			"unknown player": {Type: match.CmdLeave, Player: 7},
+			"no type":        {},
+			"report early":   {Type: match.CmdReport, Match: 1, Scores: [2]int{1, 0}},
+		} {
+			if _, err := s.Apply(ctx, "t_r", cmd, "sub-"+name); err == nil {
+				t.Errorf("%s: Apply succeeded; want a rejection", name)
+			} else if code(err) == "" {
+				t.Errorf("%s: error %v; want a *match.Error", name, err)
+			}
+		}
+		after, epoch2, _ := s.Load(ctx, "t_r")
+		if after.Version != before.Version || len(after.Participants) != 1 || epoch2 != epoch {
+			t.Errorf("after rejections: version %d, %d participants; want %d, 1", after.Version, len(after.Participants), before.Version)
+		}
+		_, es, complete, err := s.Events(ctx, "t_r", 0)
+		if err != nil || !complete || len(es) != 2 {
+			t.Errorf("Events = %d entries complete %v err %v; want 2 complete", len(es), complete, err)
+		}
+		// A rejected submission id is not remembered: the same id may succeed later.
+		if _, err := s.Apply(ctx, "t_r", match.Command{Type: match.CmdJoin, Name: "Grace"}, "sub-name taken"); err != nil {
+			t.Errorf("Apply with the id of a rejected submission: %v", err)
+		}
+		got := rec.wait(t, "t_r", 2)
+		if fmt.Sprint(versions(got)) != "[2 3]" {
+			t.Errorf("delivered versions %v; want [2 3]", versions(got))
+		}
+	})
+
+	t.Run("IdempotentSubmission", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t, nil)
+		ctx := ctxFor(t)
+		create(t, s, "t_i")
+		first, err := s.Apply(ctx, "t_i", match.Command{Type: match.CmdJoin, Name: "Ada"}, "sub-1")
+		if err != nil {
+			t.Fatalf("Apply: %v", err)
+		}
+		for _, cmd := range []match.Command{{Type: match.CmdJoin, Name: "Ada"}, {Type: match.CmdJoin, Name: "Grace"}} {
+			again, err := s.Apply(ctx, "t_i", cmd, "sub-1")
+			if err != nil {
+				t.Fatalf("repeat: %v", err)
+			}
+			if !again.Duplicate || again.Version != first.Version || again.Epoch != first.Epoch || len(again.Events) != len(first.Events) || again.Events[0].Type != first.Events[0].Type {
+				t.Errorf("repeat = duplicate %v version %d events %+v; want duplicate, version %d and the first events", again.Duplicate, again.Version, again.Events, first.Version)
+			}
+		}
+		got, _, _ := s.Load(ctx, "t_i")
+		if got.Version != 2 || len(got.Participants) != 1 {
+			t.Errorf("after repeats: version %d, %d participants; want 2, 1", got.Version, len(got.Participants))
+		}
+		// Ids are per tournament.
+		create(t, s, "t_i2")
+		other, err := s.Apply(ctx, "t_i2", match.Command{Type: match.CmdJoin, Name: "Ada"}, "sub-1")
+		if err != nil || other.Duplicate || other.Version != 2 {
+			t.Errorf("same id on another tournament: duplicate %v version %d err %v; want a fresh version 2", other.Duplicate, other.Version, err)
+		}
+	})
+
+	t.Run("ConcurrentSameReport", func(t *testing.T) {
+		t.Parallel()
+		rec := newRecorder()
+		s := newStore(t, rec.deliver)
+		ctx := ctxFor(t)
+		create(t, s, "t_c")
+		s.Watch("t_c")
+		mustApply(t, s, "t_c", match.Command{Type: match.CmdJoin, Name: "Ada"})
+		mustApply(t, s, "t_c", match.Command{Type: match.CmdJoin, Name: "Grace"})
+		started := mustApply(t, s, "t_c", match.Command{Type: match.CmdStart})
+		mid := readyMatch(t, started.State)
+		const n = 16
+		results := make([]hub.Applied, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				results[i], errs[i] = s.Apply(ctx, "t_c", match.Command{Type: match.CmdReport, Match: mid, Scores: [2]int{1, 0}}, "final-1")
+			})
+		}
+		wg.Wait()
+		fresh := 0
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("goroutine %d: %v", i, errs[i])
+			}
+			if results[i].Version != 5 {
+				t.Errorf("goroutine %d: version %d; want 5", i, results[i].Version)
+			}
+			if !results[i].Duplicate {
+				fresh++
+			}
+		}
+		if fresh != 1 {
+			t.Errorf("%d non-duplicate answers; want exactly 1", fresh)
+		}
+		got, _, _ := s.Load(ctx, "t_c")
+		if got.Version != 5 || got.Status != match.StatusFinished {
+			t.Errorf("after %d identical reports: version %d status %s; want 5 finished", n, got.Version, got.Status)
+		}
+		es := rec.wait(t, "t_c", 4)
+		if fmt.Sprint(versions(es)) != "[2 3 4 5]" {
+			t.Errorf("delivered %v; want [2 3 4 5]", versions(es))
+		}
+	})
+
+	t.Run("ConcurrentJoins", func(t *testing.T) {
+		t.Parallel()
+		rec := newRecorder()
+		s := newStore(t, rec.deliver)
+		ctx := ctxFor(t)
+		for _, id := range []string{"t_j1", "t_j2"} {
+			create(t, s, id)
+			s.Watch(id)
+		}
+		const n = 12
+		var wg sync.WaitGroup
+		errs := make(chan error, 2*n)
+		for _, id := range []string{"t_j1", "t_j2"} {
+			for i := range n {
+				wg.Go(func() {
+					if _, err := s.Apply(ctx, id, match.Command{Type: match.CmdJoin, Name: fmt.Sprintf("P%d", i)}, ""); err != nil {
+						errs <- err
+					}
+				})
+			}
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("concurrent join: %v", err)
+		}
+		for _, id := range []string{"t_j1", "t_j2"} {
+			got, _, _ := s.Load(ctx, id)
+			if got.Version != n+1 || len(got.Participants) != n {
+				t.Errorf("%s: version %d, %d participants; want %d, %d", id, got.Version, len(got.Participants), n+1, n)
+			}
+			es := rec.wait(t, id, n)
+			for i, e := range es {
+				if e.Version != int64(i+2) || len(e.Events) != 1 {
+					t.Fatalf("%s: delivered versions %v; want 2..%d in order, once each", id, versions(es), n+1)
+				}
+			}
+		}
+	})
+
+	t.Run("Events", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t, nil)
+		ctx := ctxFor(t)
+		c := create(t, s, "t_e")
+		for _, name := range []string{"Ada", "Grace", "Linus"} {
+			mustApply(t, s, "t_e", match.Command{Type: match.CmdJoin, Name: name})
+		}
+		epoch, es, complete, err := s.Events(ctx, "t_e", 0)
+		if err != nil || !complete || epoch != c.Epoch {
+			t.Fatalf("Events(0) = epoch %q complete %v err %v; want %q complete", epoch, complete, err, c.Epoch)
+		}
+		if fmt.Sprint(versions(es)) != "[1 2 3 4]" || es[0].Events[0].Type != match.EvCreated || es[3].Events[0].Participant == nil || es[3].Events[0].Participant.Name != "Linus" {
+			t.Errorf("Events(0) = %v; want versions 1..4 with their events", versions(es))
+		}
+		_, es, complete, err = s.Events(ctx, "t_e", 2)
+		if err != nil || !complete || fmt.Sprint(versions(es)) != "[3 4]" {
+			t.Errorf("Events(2) = %v complete %v err %v; want [3 4] complete", versions(es), complete, err)
+		}
+		_, es, complete, err = s.Events(ctx, "t_e", 4)
+		if err != nil || !complete || len(es) != 0 {
+			t.Errorf("Events(4) = %v complete %v err %v; want nothing, complete", versions(es), complete, err)
+		}
+	})
+
+	t.Run("WatchDeliversInOrder", func(t *testing.T) {
+		t.Parallel()
+		rec := newRecorder()
+		s := newStore(t, rec.deliver)
+		c := create(t, s, "t_w")
+		create(t, s, "t_unwatched")
+		s.Watch("t_w")
+		var want []int64
+		for _, name := range []string{"Ada", "Grace", "Linus", "Ken"} {
+			a := mustApply(t, s, "t_w", match.Command{Type: match.CmdJoin, Name: name})
+			mustApply(t, s, "t_unwatched", match.Command{Type: match.CmdJoin, Name: name})
+			want = append(want, a.Version)
+		}
+		a := mustApply(t, s, "t_w", match.Command{Type: match.CmdStart})
+		want = append(want, a.Version)
+		es := rec.wait(t, "t_w", len(want))
+		if fmt.Sprint(versions(es)) != fmt.Sprint(want) {
+			t.Errorf("delivered %v; want %v", versions(es), want)
+		}
+		if e := es[len(es)-1]; len(e.Events) == 0 || e.Events[0].Type != match.EvStarted {
+			t.Errorf("last entry events %+v; want tournament_started first", e.Events)
+		}
+		if ep := rec.epochOf("t_w"); ep != c.Epoch {
+			t.Errorf("delivered epoch %q; want %q", ep, c.Epoch)
+		}
+		if rec.lostCount() != 0 {
+			t.Errorf("%d lost deliveries; want 0", rec.lostCount())
+		}
+		// Watch calls are counted: two Watch, one Unwatch still delivers.
+		s.Watch("t_w")
+		s.Unwatch("t_w")
+		mustApply(t, s, "t_w", match.Command{Type: match.CmdCancel})
+		if es := rec.wait(t, "t_w", len(want)+1); es[len(es)-1].Version != a.Version+1 {
+			t.Errorf("after Watch, Watch, Unwatch: delivered %v; want %d last", versions(es), a.Version+1)
+		}
+		if n := rec.count("t_unwatched"); n != 0 {
+			t.Errorf("%d entries of an unwatched tournament delivered; want 0", n)
+		}
+	})
+
+	t.Run("UnwatchStops", func(t *testing.T) {
+		t.Parallel()
+		rec := newRecorder()
+		s := newStore(t, rec.deliver)
+		create(t, s, "t_u")
+		s.Watch("t_u")
+		mustApply(t, s, "t_u", match.Command{Type: match.CmdJoin, Name: "Ada"})
+		rec.wait(t, "t_u", 1)
+		s.Unwatch("t_u")
+		mustApply(t, s, "t_u", match.Command{Type: match.CmdJoin, Name: "Grace"})
+		mustApply(t, s, "t_u", match.Command{Type: match.CmdJoin, Name: "Linus"})
+		// Close waits for delivery in progress; after it, nothing more may arrive.
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		if got := rec.all("t_u"); len(got) != 1 {
+			t.Errorf("delivered %v; want only version 2 (nothing after Unwatch)", versions(got))
+		}
+	})
+}
+
+// recorder collects deliveries; its deliver never blocks.
+type recorder struct {
+	mu      sync.Mutex
+	entries map[string][]hub.Entry // guarded by mu
+	epochs  map[string]string      // guarded by mu
+	lost    int                    // guarded by mu
+	changed chan struct{}          // closed and replaced on every delivery; guarded by mu
+}
+
+func newRecorder() *recorder {
+	return &recorder{entries: map[string][]hub.Entry{}, epochs: map[string]string{}, changed: make(chan struct{})}
+}
+
+func (r *recorder) deliver(id, epoch string, e hub.Entry, lost bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if lost {
+		r.lost++
+	} else {
+		r.entries[id] = append(r.entries[id], e)
+		r.epochs[id] = epoch
+	}
+	close(r.changed)
+	r.changed = make(chan struct{})
+}
+
+// wait returns id's entries once there are at least n, failing the test after the timeout.
+func (r *recorder) wait(t *testing.T, id string, n int) []hub.Entry {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		r.mu.Lock()
+		es, ch := append([]hub.Entry(nil), r.entries[id]...), r.changed
+		r.mu.Unlock()
+		if len(es) >= n {
+			return es
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("waited %v for %d deliveries of %s; got %v", timeout, n, id, versions(es))
+		}
+	}
+}
+
+func (r *recorder) all(id string) []hub.Entry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]hub.Entry(nil), r.entries[id]...)
+}
+
+func (r *recorder) count(id string) int { return len(r.all(id)) }
+
+func (r *recorder) epochOf(id string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.epochs[id]
+}
+
+func (r *recorder) lostCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lost
+}
+
+func ctxFor(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func createCmd(name string, f match.Format) match.Command {
+	return match.Command{Type: match.CmdCreate, Name: name, Settings: &match.Settings{Format: f, BestOf: 1}}
+}
+
+func create(t *testing.T, s hub.Store, id string) hub.Applied {
+	t.Helper()
+	a, err := s.Create(ctxFor(t), id, createCmd("Cup "+id, match.SingleElimination), time.Now())
+	if err != nil {
+		t.Fatalf("Create %s: %v", id, err)
+	}
+	return a
+}
+
+func mustApply(t *testing.T, s hub.Store, id string, c match.Command) hub.Applied {
+	t.Helper()
+	a, err := s.Apply(ctxFor(t), id, c, "")
+	if err != nil {
+		t.Fatalf("Apply %s to %s: %v", c.Type, id, err)
+	}
+	return a
+}
+
+func readyMatch(t *testing.T, tr *match.Tournament) match.MatchID {
+	t.Helper()
+	for _, m := range tr.Matches {
+		if m.Status == match.MatchReady {
+			return m.ID
+		}
+	}
+	t.Fatalf("no ready match in %+v", tr.Matches)
+	return 0
+}
+
+func code(err error) match.Code {
+	var me *match.Error
+	if errors.As(err, &me) {
+		return me.Code
+	}
+	return ""
+}
+
+func ids(ss []hub.Summary) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.ID
+	}
+	return out
+}
+
+func versions(es []hub.Entry) []int64 {
+	out := make([]int64, len(es))
+	for i, e := range es {
+		out[i] = e.Version
+	}
+	return out
+}
