@@ -1,0 +1,18 @@
+# The whole test suite: installs redis-server and Chromium when missing, then vet and the race
+# detector over every package (real sockets, real redis-server on free ports, real hub processes,
+# headless Chromium).
+.PHONY: test run bench fuzz
+test:
+	bash .ci/deps
+	go vet ./...
+	go test -race -count=1 -timeout 30m ./...
+
+run:
+	go run ./cmd/hub
+
+# Engine and hot-path micro-benchmarks.
+bench:
+	go test -run XXX -bench . -benchmem ./match/ ./hub/...
+
+fuzz:
+	go test -run XXX -fuzz FuzzApply -fuzztime 2m ./match
