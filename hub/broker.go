@@ -1,0 +1,477 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/tourhub/tourhub/match"
+)
+
+// The broker keeps one topic per tournament that sockets on this node watch. The first subscriber
+// makes the store Watch the tournament, the last one leaving Unwatches it.
+//
+// Ordering: a subscriber is registered in its topic before anything is read from the store, and
+// until its catch-up (a snapshot or the missed events) is queued, live entries for it are held in
+// its buffer instead of its queue. The catch-up is queued, then the held entries newer than what
+// it covered, then the subscriber goes live, all under the topic's lock. So every entry committed
+// after the catch-up was read reaches the subscriber exactly once, in order, after the catch-up.
+// Catch-ups are read by one worker goroutine per topic, off the store's delivery path, and one
+// read serves every subscriber waiting at that moment.
+
+// catchUp is what a subscriber is owed before it goes live.
+type catchUp struct {
+	ref     string
+	reply   bool // answer `subscribed` (a subscribe); false for a resync after lost delivery
+	resume  bool // the client sent (epoch, version): replay the missed entries if possible
+	epoch   string
+	version int64
+}
+
+// delivery is one entry, encoded once for every subscriber.
+type delivery struct {
+	epoch   string
+	version int64
+	event   outMsg
+	notices map[match.PlayerID][]outMsg // nil when no player subscribed
+}
+
+// sub is one socket's subscription to one topic.
+type sub struct {
+	s      *session
+	player match.PlayerID // guarded by topic.mu; whose notices the socket gets (0: none)
+	req    *catchUp       // guarded by topic.mu; the catch-up still owed, nil once live
+	gen    uint64         // guarded by topic.mu; bumped whenever req is set anew or must be redone
+	buf    []*delivery    // guarded by topic.mu; live entries held while req is owed
+}
+
+type topic struct {
+	id string // static after construction
+
+	mu      sync.Mutex
+	subs    map[*session]*sub // guarded by mu
+	epoch   string            // guarded by mu; of the last delivered entry ("" before any or after a loss)
+	version int64             // guarded by mu; of the last delivered entry
+	names   map[match.PlayerID]string
+	loaded  bool // guarded by mu; names were filled from a full state
+	working bool // guarded by mu; a catch-up worker runs
+}
+
+type broker struct {
+	ws     *WS                // static after construction
+	ctx    context.Context    // cancelled by close; bounds the workers' store calls
+	cancel context.CancelFunc // static after construction
+
+	// watchMu serialises the decisions to Watch and Unwatch with the calls themselves, so the
+	// store sees them in the order they were decided. Taken before mu.
+	watchMu sync.Mutex
+	mu      sync.RWMutex
+	topics  map[string]*topic // guarded by mu
+	closed  bool              // guarded by mu; no worker starts once set
+
+	wg sync.WaitGroup // the catch-up workers
+}
+
+func newBroker(w *WS) *broker {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &broker{ws: w, ctx: ctx, cancel: cancel, topics: make(map[string]*topic)}
+}
+
+// close stops the workers and waits for them.
+func (b *broker) close() {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	b.cancel()
+	b.wg.Wait()
+}
+
+// join subscribes s to tournament id (or, if it is subscribed already, starts its catch-up over).
+func (b *broker) join(s *session, id string, req *catchUp, player match.PlayerID) {
+	b.watchMu.Lock()
+	defer b.watchMu.Unlock()
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return
+	}
+	t := b.topics[id]
+	created := t == nil
+	if created {
+		t = &topic{id: id, subs: make(map[*session]*sub), names: make(map[match.PlayerID]string)}
+		b.topics[id] = t
+	}
+	t.mu.Lock()
+	sb := t.subs[s]
+	if sb == nil {
+		sb = &sub{s: s}
+		t.subs[s] = sb
+	}
+	sb.player, sb.req, sb.buf = player, req, nil
+	sb.gen++
+	t.mu.Unlock()
+	b.mu.Unlock()
+
+	// Watch before the worker reads the store: whatever is committed after that read is then
+	// delivered (and held in the buffer until the catch-up is queued).
+	if created {
+		b.ws.cfg.Store.Watch(id)
+	}
+	b.mu.RLock()
+	t.mu.Lock()
+	b.startWorkerLocked(t)
+	t.mu.Unlock()
+	b.mu.RUnlock()
+}
+
+// leave unsubscribes s from id, if it is subscribed, and drops the topic once it is empty.
+func (b *broker) leave(s *session, id string) {
+	b.watchMu.Lock()
+	defer b.watchMu.Unlock()
+	b.mu.Lock()
+	t := b.topics[id]
+	if t == nil {
+		b.mu.Unlock()
+		return
+	}
+	t.mu.Lock()
+	delete(t.subs, s)
+	empty := len(t.subs) == 0
+	t.mu.Unlock()
+	if empty {
+		delete(b.topics, id)
+	}
+	b.mu.Unlock()
+	if empty {
+		b.ws.cfg.Store.Unwatch(id)
+	}
+}
+
+// dropIfEmpty drops t if nobody is subscribed to it any more.
+func (b *broker) dropIfEmpty(t *topic) {
+	b.watchMu.Lock()
+	defer b.watchMu.Unlock()
+	b.mu.Lock()
+	drop := false
+	if b.topics[t.id] == t {
+		t.mu.Lock()
+		drop = len(t.subs) == 0
+		t.mu.Unlock()
+	}
+	if drop {
+		delete(b.topics, t.id)
+	}
+	b.mu.Unlock()
+	if drop {
+		b.ws.cfg.Store.Unwatch(t.id)
+	}
+}
+
+// setPlayer changes whose notices s gets on topic id.
+func (b *broker) setPlayer(s *session, id string, player match.PlayerID) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	t := b.topics[id]
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	if sb := t.subs[s]; sb != nil {
+		sb.player = player
+	}
+	t.mu.Unlock()
+}
+
+// startWorkerLocked starts t's catch-up worker unless one runs. b.mu (read or write) and t.mu
+// are held.
+func (b *broker) startWorkerLocked(t *topic) {
+	if t.working || b.closed {
+		return
+	}
+	t.working = true
+	b.wg.Add(1)
+	go b.work(t)
+}
+
+// resyncLocked makes every subscriber of t wait for a fresh catch-up: the thread of deliveries
+// was lost. b.mu (read) and t.mu are held.
+func (b *broker) resyncLocked(t *topic) {
+	b.ws.metrics.deliverLost.Inc()
+	t.epoch, t.version = "", 0
+	for _, sb := range t.subs {
+		sb.buf = nil
+		sb.gen++
+		if sb.req == nil {
+			sb.req = &catchUp{}
+		}
+	}
+	b.startWorkerLocked(t)
+}
+
+// deliver fans one entry out to the subscribers of id. It never blocks on a socket.
+func (b *broker) deliver(id, epoch string, e Entry, lost bool, at time.Time) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	t := b.topics[id]
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if lost {
+		b.resyncLocked(t)
+		return
+	}
+	switch {
+	case t.epoch == "":
+	case epoch != t.epoch || e.Version > t.version+1:
+		// A new epoch or a gap the store did not report: treat it as a loss. This entry is
+		// still held below, and the catch-up decides whether it is needed.
+		b.resyncLocked(t)
+	case e.Version <= t.version:
+		return // delivered already
+	}
+	t.epoch, t.version = epoch, e.Version
+	learnNames(t.names, e.Events)
+
+	d := &delivery{epoch: epoch, version: e.Version, event: encodeEvent(id, epoch, e)}
+	d.event.at = at
+	for _, sb := range t.subs {
+		if sb.player != 0 {
+			d.notices = notices(id, e, t.names)
+			break
+		}
+	}
+	for _, sb := range t.subs {
+		if sb.req != nil {
+			if len(sb.buf) >= b.ws.cfg.QueueLen {
+				sb.buf = nil
+				sb.s.closeSlow()
+				continue
+			}
+			sb.buf = append(sb.buf, d)
+			continue
+		}
+		sb.push(d)
+	}
+}
+
+// push queues d (and the sub's notices in it) for the socket.
+func (sb *sub) push(d *delivery) {
+	sb.s.send(d.event)
+	if sb.player != 0 {
+		for _, n := range d.notices[sb.player] {
+			sb.s.send(n)
+		}
+	}
+}
+
+type job struct {
+	sb  *sub
+	req *catchUp
+	gen uint64
+}
+
+// caught is the outcome of one job.
+type caught struct {
+	err       error
+	epoch     string
+	version   int64
+	recovered bool
+	msgs      []outMsg
+}
+
+// work reads and queues catch-ups for t's waiting subscribers until none is left.
+func (b *broker) work(t *topic) {
+	defer b.wg.Done()
+	for {
+		t.mu.Lock()
+		var jobs []job
+		for _, sb := range t.subs {
+			if sb.req != nil {
+				jobs = append(jobs, job{sb, sb.req, sb.gen})
+			}
+		}
+		if len(jobs) == 0 {
+			t.working = false
+			t.mu.Unlock()
+			return
+		}
+		needNames := !t.loaded
+		t.mu.Unlock()
+		b.catchUp(t, jobs, needNames)
+	}
+}
+
+// catchUp reads what jobs need from the store (at most one Events and one Load for all of them)
+// and queues it, unless a job was superseded meanwhile (the next round of work redoes it).
+func (b *broker) catchUp(t *topic, jobs []job, needNames bool) {
+	out := make([]caught, len(jobs))
+	var snaps []int
+	var learned []match.Event
+
+	after := int64(math.MaxInt64)
+	for _, j := range jobs {
+		if j.req.resume {
+			after = min(after, j.req.version)
+		}
+	}
+	if after != math.MaxInt64 {
+		epoch, entries, complete, err := b.ws.cfg.Store.Events(b.ctx, t.id, after)
+		last := after
+		if len(entries) > 0 {
+			last = entries[len(entries)-1].Version
+		}
+		encoded := make([]outMsg, len(entries))
+		for i, e := range entries {
+			encoded[i] = encodeEvent(t.id, epoch, e)
+			learned = append(learned, e.Events...)
+		}
+		for i, j := range jobs {
+			switch {
+			case !j.req.resume:
+				snaps = append(snaps, i)
+			case err != nil:
+				out[i].err = err
+			case !complete || epoch != j.req.epoch || j.req.version > last:
+				snaps = append(snaps, i) // not recoverable: a snapshot
+			default:
+				k := 0
+				for k < len(entries) && entries[k].Version <= j.req.version {
+					k++
+				}
+				out[i] = caught{epoch: epoch, version: max(last, j.req.version), recovered: true, msgs: encoded[k:]}
+			}
+		}
+	} else {
+		for i := range jobs {
+			snaps = append(snaps, i)
+		}
+	}
+
+	var state *match.Tournament
+	if len(snaps) > 0 || needNames {
+		st, epoch, err := b.ws.cfg.Store.Load(b.ctx, t.id)
+		var snap outMsg
+		if err == nil {
+			state = st
+			snap, err = encodeSnapshot(t.id, epoch, st)
+		}
+		for _, i := range snaps {
+			if err != nil {
+				out[i].err = err
+				continue
+			}
+			out[i] = caught{epoch: epoch, version: st.Version, msgs: []outMsg{snap}}
+		}
+	}
+
+	t.mu.Lock()
+	if state != nil {
+		for _, p := range state.Participants {
+			t.names[p.ID] = p.Name
+		}
+		t.loaded = true
+	}
+	learnNames(t.names, learned)
+	removed := false
+	for i, j := range jobs {
+		sb := j.sb
+		if t.subs[sb.s] != sb || sb.gen != j.gen {
+			continue // unsubscribed, or superseded by a new subscribe or a loss
+		}
+		c := out[i]
+		if c.err != nil {
+			if j.req.reply {
+				sb.s.sendErr(j.req.ref, c.err)
+			} else {
+				b.ws.cfg.Log.Warn("resync failed", "tournament", t.id, "err", c.err)
+				sb.s.closeWith(closeResync, "resync failed")
+			}
+			delete(t.subs, sb.s)
+			removed = true
+			continue
+		}
+		if j.req.reply {
+			sb.s.reply("subscribed", struct {
+				Type       string `json:"type"`
+				Ref        string `json:"ref,omitempty"`
+				Tournament string `json:"tournament"`
+				Epoch      string `json:"epoch"`
+				Version    int64  `json:"version"`
+				Recovered  bool   `json:"recovered"`
+			}{"subscribed", j.req.ref, t.id, c.epoch, c.version, c.recovered})
+		}
+		for _, m := range c.msgs {
+			sb.s.send(m)
+		}
+		sent := c.version
+		buf := sb.buf
+		sb.buf, sb.req = nil, nil
+		for k, d := range buf {
+			if d.epoch != c.epoch || d.version <= sent {
+				continue
+			}
+			if d.version != sent+1 {
+				// A hole between the catch-up and the live entries: start over.
+				sb.req, sb.buf = &catchUp{}, buf[k:]
+				sb.gen++
+				break
+			}
+			sb.push(d)
+			sent = d.version
+		}
+	}
+	t.mu.Unlock()
+	if removed {
+		b.dropIfEmpty(t)
+	}
+}
+
+// learnNames keeps the participants' names that events carry.
+func learnNames(names map[match.PlayerID]string, events []match.Event) {
+	for _, ev := range events {
+		if ev.Participant != nil {
+			names[ev.Participant.ID] = ev.Participant.Name
+		}
+		for _, p := range ev.Participants {
+			names[p.ID] = p.Name
+		}
+	}
+}
+
+func encodeEvent(id, epoch string, e Entry) outMsg {
+	events := e.Events
+	if events == nil {
+		events = []match.Event{}
+	}
+	b, err := json.Marshal(struct {
+		Type       string        `json:"type"`
+		Tournament string        `json:"tournament"`
+		Epoch      string        `json:"epoch"`
+		Version    int64         `json:"version"`
+		Events     []match.Event `json:"events"`
+	}{"event", id, epoch, e.Version, events})
+	if err != nil {
+		// Events are plain data; this cannot happen short of a programming error.
+		panic("encode event: " + err.Error())
+	}
+	return outMsg{data: b, kind: "event"}
+}
+
+func encodeSnapshot(id, epoch string, t *match.Tournament) (outMsg, error) {
+	b, err := json.Marshal(struct {
+		Type       string `json:"type"`
+		Tournament string `json:"tournament"`
+		Epoch      string `json:"epoch"`
+		Version    int64  `json:"version"`
+		State      View   `json:"state"`
+	}{"snapshot", id, epoch, t.Version, NewView(t, epoch)})
+	if err != nil {
+		return outMsg{}, fmt.Errorf("encode snapshot: %w", err)
+	}
+	return outMsg{data: b, kind: "snapshot"}, nil
+}

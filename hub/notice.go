@@ -1,0 +1,235 @@
+package hub
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/tourhub/tourhub/match"
+)
+
+// Notice kinds (docs/protocol.md#notice).
+const (
+	NoticeMatchReady = "match_ready"
+	NoticeMatchWon   = "match_won"
+	NoticeEliminated = "eliminated"
+	NoticeDisputed   = "disputed"
+	NoticeWalkover   = "walkover"
+	NoticeFinished   = "finished"
+	NoticeReported   = "reported"
+)
+
+type noticePlayer struct {
+	ID   match.PlayerID `json:"id"`
+	Name string         `json:"name"`
+}
+
+type noticePlacement struct {
+	Rank   int `json:"rank"`
+	RankTo int `json:"rank_to"`
+}
+
+type noticeMsg struct {
+	Type       string           `json:"type"`
+	Tournament string           `json:"tournament"`
+	Version    int64            `json:"version"`
+	Kind       string           `json:"kind"`
+	Match      match.MatchID    `json:"match,omitempty"`
+	Opponent   *noticePlayer    `json:"opponent,omitempty"`
+	Placement  *noticePlacement `json:"placement,omitempty"`
+	Text       string           `json:"text"`
+}
+
+// notices derives the personal messages of one entry, encoded, by player. names maps player ids
+// to names (players it lacks are called "player N").
+func notices(id string, e Entry, names map[match.PlayerID]string) map[match.PlayerID][]outMsg {
+	nb := noticeBuilder{id: id, version: e.Version, names: names, ready: make(map[match.MatchID]bool)}
+	// Losers of this entry's completed matches, for the elimination notice.
+	lostIn := make(map[match.PlayerID]*match.Match)
+	for _, ev := range e.Events {
+		if ev.Type == match.EvMatchCompleted && ev.Match != nil && ev.Match.Loser != 0 {
+			lostIn[ev.Match.Loser] = ev.Match
+		}
+	}
+	for _, ev := range e.Events {
+		switch ev.Type {
+		case match.EvMatchReady:
+			if ev.Match != nil {
+				nb.matchReady(ev.Match)
+			}
+		case match.EvStarted, match.EvRoundStarted:
+			for i := range ev.Matches {
+				if ev.Matches[i].Status == match.MatchReady {
+					nb.matchReady(&ev.Matches[i])
+				}
+			}
+		case match.EvMatchCompleted:
+			if ev.Match != nil {
+				nb.completed(ev.Match)
+			}
+		case match.EvEliminated:
+			m := ev.Match
+			if m == nil {
+				m = lostIn[ev.Player]
+			}
+			nb.eliminated(ev.Player, m)
+		case match.EvMatchDisputed:
+			if m := ev.Match; m != nil {
+				for _, p := range m.Players {
+					if p != 0 {
+						nb.add(p, noticeMsg{Kind: NoticeDisputed, Match: m.ID,
+							Text: fmt.Sprintf("The scores reported for match %d disagree; the organiser will decide.", m.ID)})
+					}
+				}
+			}
+		case match.EvMatchReported:
+			nb.reported(ev.Match, ev.Player)
+		case match.EvFinished:
+			for _, s := range ev.Standings {
+				nb.add(s.Player, noticeMsg{Kind: NoticeFinished,
+					Placement: &noticePlacement{Rank: s.Rank, RankTo: s.RankTo},
+					Text:      "The tournament is over: you placed " + placement(s.Rank, s.RankTo) + "."})
+			}
+		}
+	}
+	return nb.out
+}
+
+type noticeBuilder struct {
+	id      string
+	version int64
+	names   map[match.PlayerID]string
+	ready   map[match.MatchID]bool // matches announced as ready in this entry
+	out     map[match.PlayerID][]outMsg
+}
+
+func (nb *noticeBuilder) name(p match.PlayerID) string {
+	if n, ok := nb.names[p]; ok && n != "" {
+		return n
+	}
+	return "player " + strconv.Itoa(int(p))
+}
+
+func (nb *noticeBuilder) add(p match.PlayerID, n noticeMsg) {
+	if p == 0 {
+		return
+	}
+	n.Type, n.Tournament, n.Version = "notice", nb.id, nb.version
+	b, err := json.Marshal(n)
+	if err != nil {
+		panic("encode notice: " + err.Error()) // plain data: cannot happen
+	}
+	if nb.out == nil {
+		nb.out = make(map[match.PlayerID][]outMsg)
+	}
+	nb.out[p] = append(nb.out[p], outMsg{data: b, kind: "notice"})
+}
+
+func (nb *noticeBuilder) matchReady(m *match.Match) {
+	a, b := m.Players[0], m.Players[1]
+	if a == 0 || b == 0 || nb.ready[m.ID] {
+		return
+	}
+	nb.ready[m.ID] = true
+	for i, p := range m.Players {
+		opp := m.Players[1-i]
+		nb.add(p, noticeMsg{Kind: NoticeMatchReady, Match: m.ID,
+			Opponent: &noticePlayer{ID: opp, Name: nb.name(opp)},
+			Text:     fmt.Sprintf("Your %s against %s is ready.", matchLabel(m), nb.name(opp))})
+	}
+}
+
+func (nb *noticeBuilder) completed(m *match.Match) {
+	if m.Winner == 0 {
+		return // a draw or a void: no personal message
+	}
+	w := 0
+	if m.Players[1] == m.Winner {
+		w = 1
+	}
+	if m.Walkover {
+		text := fmt.Sprintf("You advance from match %d by walkover.", m.ID)
+		if m.Loser != 0 {
+			text = fmt.Sprintf("You win match %d against %s by walkover.", m.ID, nb.name(m.Loser))
+		}
+		nb.add(m.Winner, noticeMsg{Kind: NoticeWalkover, Match: m.ID, Text: text})
+		return
+	}
+	nb.add(m.Winner, noticeMsg{Kind: NoticeMatchWon, Match: m.ID,
+		Text: fmt.Sprintf("You beat %s (%d-%d).", nb.name(m.Loser), m.Scores[w], m.Scores[1-w])})
+}
+
+func (nb *noticeBuilder) eliminated(p match.PlayerID, m *match.Match) {
+	n := noticeMsg{Kind: NoticeEliminated, Text: "You were eliminated."}
+	if m != nil {
+		n.Match = m.ID
+		if m.Loser == p && m.Winner != 0 && !m.Walkover {
+			l := 0
+			if m.Players[1] == p {
+				l = 1
+			}
+			n.Text = fmt.Sprintf("You were eliminated by %s (%d-%d).", nb.name(m.Winner), m.Scores[l], m.Scores[1-l])
+		}
+	}
+	nb.add(p, n)
+}
+
+// reported tells the opponent of the player who reported.
+func (nb *noticeBuilder) reported(m *match.Match, by match.PlayerID) {
+	if m == nil || by == 0 {
+		return
+	}
+	for i, p := range m.Players {
+		if p != by {
+			continue
+		}
+		opp := m.Players[1-i]
+		scores := m.Scores
+		if r := m.Reports[i]; r != nil {
+			scores = r.Scores
+		}
+		// Scores as the recipient sees them: theirs first.
+		nb.add(opp, noticeMsg{Kind: NoticeReported, Match: m.ID,
+			Opponent: &noticePlayer{ID: by, Name: nb.name(by)},
+			Text: fmt.Sprintf("%s reported match %d as %d-%d (your score first): report the same to confirm, or your scores to dispute.",
+				nb.name(by), m.ID, scores[1-i], scores[i])})
+	}
+}
+
+func matchLabel(m *match.Match) string {
+	switch m.Bracket {
+	case match.BracketGrandFinal:
+		if m.Round > 1 {
+			return "grand final reset"
+		}
+		return "grand final"
+	case match.BracketThirdPlace:
+		return "third-place match"
+	case match.BracketLosers:
+		return fmt.Sprintf("losers round %d match", m.Round)
+	}
+	return fmt.Sprintf("round %d match", m.Round)
+}
+
+// placement writes a (possibly tied) placement: "1st", "3rd-4th".
+func placement(rank, to int) string {
+	if to <= rank {
+		return ordinal(rank)
+	}
+	return ordinal(rank) + "-" + ordinal(to)
+}
+
+func ordinal(n int) string {
+	suffix := "th"
+	if n%100 < 11 || n%100 > 13 {
+		switch n % 10 {
+		case 1:
+			suffix = "st"
+		case 2:
+			suffix = "nd"
+		case 3:
+			suffix = "rd"
+		}
+	}
+	return strconv.Itoa(n) + suffix
+}

@@ -1,0 +1,249 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tourhub/tourhub/match"
+)
+
+// Subprotocol is the WebSocket subprotocol the hub speaks (docs/protocol.md).
+const Subprotocol = "tourhub.v1"
+
+// tokenProtocolPrefix marks the subprotocol that carries a token: "token.<jwt>".
+const tokenProtocolPrefix = "token."
+
+// Close codes of the protocol that the websocket package does not name.
+const (
+	closeSlow        websocket.StatusCode = 4001 // send queue overflowed: reconnect, resume
+	closeResync      websocket.StatusCode = 4002 // the server lost the thread: reconnect, resume
+	closeRateLimited websocket.StatusCode = 4008 // rate limited for too long: reconnect after backoff
+)
+
+// drainBatch is how many sockets Drain closes at once, so that their clients do not all reconnect
+// to the other nodes in the same instant.
+const drainBatch = 100
+
+// WSConfig configures the WebSocket side of a node.
+type WSConfig struct {
+	// Store is where subscriptions read snapshots and missed events. Required.
+	Store Store
+	// Tokens verifies the tokens of players and organisers. Nil refuses every token.
+	Tokens *Tokens
+	// Origins lists the host patterns allowed in the Origin header (see
+	// websocket.AcceptOptions.OriginPatterns); the request's own host is always allowed.
+	Origins []string
+	// Log receives the node's socket logs. Defaults to discarding them.
+	Log *slog.Logger
+	// Registerer receives the socket metrics. Nil registers nothing (the metrics still count).
+	Registerer prometheus.Registerer
+	// Report applies a result reported over a socket, with the socket's claims for that
+	// tournament. Required for the report message (nil answers internal).
+	Report func(ctx context.Context, c Claims, tournament string, m match.MatchID, scores [2]int, submissionID string) (Applied, error)
+	// ReadLimit is the largest message a client may send; a bigger one closes with 1009.
+	// Defaults to 16 KiB.
+	ReadLimit int64
+	// RatePerSec and Burst limit the messages a socket may send. Defaults to 20 and 40.
+	RatePerSec float64
+	Burst      int
+	// MaxDropped is how many rate-limited messages in a row close the socket with 4008.
+	// Defaults to 200.
+	MaxDropped int
+	// MaxBad is how many bad messages in a row close the socket with 1008. Defaults to 10.
+	MaxBad int
+	// QueueLen is the send queue of each socket; overflow closes it with 4001. Defaults to 256.
+	QueueLen int
+	// PingEvery, PongWait and WriteTimeout: a ping every PingEvery, closed without a pong within
+	// PongWait; every write must finish within WriteTimeout. Defaults to 20s, 10s, 5s.
+	PingEvery, PongWait, WriteTimeout time.Duration
+	// ReportTimeout bounds one report command. Defaults to 10s.
+	ReportTimeout time.Duration
+}
+
+func (c *WSConfig) setDefaults() {
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.ReadLimit <= 0 {
+		c.ReadLimit = 16 << 10
+	}
+	if c.RatePerSec <= 0 {
+		c.RatePerSec = 20
+	}
+	if c.Burst <= 0 {
+		c.Burst = 40
+	}
+	if c.MaxDropped <= 0 {
+		c.MaxDropped = 200
+	}
+	if c.MaxBad <= 0 {
+		c.MaxBad = 10
+	}
+	if c.QueueLen <= 0 {
+		c.QueueLen = 256
+	}
+	if c.PingEvery <= 0 {
+		c.PingEvery = 20 * time.Second
+	}
+	if c.PongWait <= 0 {
+		c.PongWait = 10 * time.Second
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 5 * time.Second
+	}
+	if c.ReportTimeout <= 0 {
+		c.ReportTimeout = 10 * time.Second
+	}
+}
+
+// WS serves the WebSocket endpoint of a node: it accepts sockets, runs their sessions, and fans
+// the store's entries out to the sockets subscribed to each tournament.
+type WS struct {
+	cfg     WSConfig   // static after construction
+	metrics *wsMetrics // static after construction
+	broker  *broker    // static after construction
+
+	mu       sync.Mutex
+	sessions map[*session]struct{} // guarded by mu
+	draining bool                  // guarded by mu; once set, no socket is accepted
+
+	// onSlow, when set (tests), is called after a socket is marked slow. Static after construction.
+	onSlow func()
+}
+
+// NewWS returns a WS for cfg. Use its Deliver as the store's Deliver func.
+func NewWS(cfg WSConfig) *WS {
+	cfg.setDefaults()
+	w := &WS{
+		cfg:      cfg,
+		metrics:  newWSMetrics(cfg.Registerer),
+		sessions: make(map[*session]struct{}),
+	}
+	w.broker = newBroker(w)
+	return w
+}
+
+// ServeHTTP upgrades the request to a WebSocket and runs the session until the socket closes.
+func (w *WS) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	w.mu.Lock()
+	draining := w.draining
+	w.mu.Unlock()
+	if draining {
+		http.Error(rw, "node shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	token := protocolToken(r)
+	c, err := websocket.Accept(rw, r, &websocket.AcceptOptions{
+		Subprotocols:    []string{Subprotocol},
+		OriginPatterns:  w.cfg.Origins,
+		CompressionMode: websocket.CompressionDisabled,
+	})
+	if err != nil {
+		// Accept has answered (403 for a foreign Origin, 400 for a bad handshake).
+		w.cfg.Log.Debug("websocket refused", "remote", r.RemoteAddr, "origin", r.Header.Get("Origin"), "err", err)
+		return
+	}
+	c.SetReadLimit(w.cfg.ReadLimit)
+
+	s := newSession(w, c)
+	w.mu.Lock()
+	if w.draining {
+		w.mu.Unlock()
+		c.Close(websocket.StatusGoingAway, "node shutting down")
+		return
+	}
+	w.sessions[s] = struct{}{}
+	w.mu.Unlock()
+	w.metrics.sockets.Inc()
+	defer func() {
+		w.mu.Lock()
+		delete(w.sessions, s)
+		w.mu.Unlock()
+		w.metrics.sockets.Dec()
+	}()
+	s.run(token)
+}
+
+// protocolToken returns the token offered as a "token.<jwt>" subprotocol, if any.
+func protocolToken(r *http.Request) string {
+	for _, h := range r.Header.Values("Sec-WebSocket-Protocol") {
+		for p := range strings.SplitSeq(h, ",") {
+			p = strings.TrimSpace(p)
+			if t, ok := strings.CutPrefix(p, tokenProtocolPrefix); ok {
+				return t
+			}
+		}
+	}
+	return ""
+}
+
+// Deliver is the store's Deliver func: it fans one committed entry out to the sockets subscribed
+// to the tournament (or, with lost, sends them all a fresh snapshot). It never blocks on a socket.
+func (w *WS) Deliver(id, epoch string, e Entry, lost bool) {
+	w.broker.deliver(id, epoch, e, lost, time.Now())
+}
+
+// Sockets is the number of open sockets.
+func (w *WS) Sockets() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.sessions)
+}
+
+// Drain stops accepting sockets and closes every open one with 1001 (going away: reconnect to
+// another node and resume), drainBatch at a time, each batch waiting for its close handshakes.
+// When ctx ends first, the remaining sockets are closed without a handshake. Drain returns once
+// every session and background goroutine has ended; ctx.Err() if it had to cut short. A socket
+// already in its close handshake when ctx ends may take up to the websocket package's own
+// close timeouts (5 s to write the close frame, 5 s to wait for the answer).
+func (w *WS) Drain(ctx context.Context) error {
+	w.mu.Lock()
+	w.draining = true
+	all := make([]*session, 0, len(w.sessions))
+	for s := range w.sessions {
+		all = append(all, s)
+	}
+	w.mu.Unlock()
+
+	var cut error
+	for start := 0; start < len(all); start += drainBatch {
+		batch := all[start:min(start+drainBatch, len(all))]
+		if ctx.Err() != nil {
+			cut = ctx.Err()
+			break
+		}
+		for _, s := range batch {
+			s.closeWith(websocket.StatusGoingAway, "node shutting down")
+		}
+		for _, s := range batch {
+			select {
+			case <-s.done:
+			case <-ctx.Done():
+			}
+		}
+	}
+	if cut == nil && ctx.Err() != nil {
+		cut = ctx.Err()
+	}
+	if cut != nil {
+		for _, s := range all {
+			s.abort()
+		}
+	}
+	for _, s := range all {
+		<-s.done
+	}
+	w.broker.close()
+	return cut
+}
+
+// errClosed ends a session's loops once it is closing; it is not an error worth logging.
+var errClosed = errors.New("session closed")
