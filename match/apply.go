@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Apply applies c to t. On success it changes t in place, adds one to t.Version and returns the
@@ -12,7 +13,7 @@ import (
 // change). Callers that need the old state keep a Clone. A result touches only the matches it
 // feeds: O(changed matches), not O(bracket).
 func Apply(t *Tournament, c Command) ([]Event, error) {
-	a := &applier{t: t}
+	a := &applier{t: t, at: c.At}
 	var err *Error
 	switch c.Type {
 	case CmdCreate:
@@ -24,7 +25,7 @@ func Apply(t *Tournament, c Command) ([]Event, error) {
 	case CmdCheckIn:
 		err = a.checkIn(c)
 	case CmdStart:
-		err = a.start()
+		err = a.start(c)
 	case CmdReport:
 		err = a.report(c)
 	case CmdForfeit:
@@ -33,6 +34,12 @@ func Apply(t *Tournament, c Command) ([]Event, error) {
 		err = a.withdraw(c)
 	case CmdCancel:
 		err = a.cancel()
+	case CmdOpenCheckIn:
+		err = a.openCheckIn(c)
+	case CmdWarn:
+		err = a.warn(c)
+	case CmdTimeout:
+		err = a.timeout(c)
 	case "":
 		err = errorf(CodeInvalid, "command type is required")
 	default:
@@ -49,6 +56,7 @@ func Apply(t *Tournament, c Command) ([]Event, error) {
 // return nil... every check happens before the first write.
 type applier struct {
 	t      *Tournament
+	at     time.Time // Command.At
 	events []Event
 }
 
@@ -185,6 +193,10 @@ func (a *applier) checkIn(c Command) *Error {
 	if p.CheckedIn {
 		return errorf(CodeInvalid, "player %d has already checked in", c.Player)
 	}
+	if t.Settings.CheckInWindow > 0 && !t.CheckInOpen {
+		opens := t.Settings.ScheduledStart.Add(-time.Duration(t.Settings.CheckInWindow))
+		return errorf(CodeCheckInClosed, "check-in opens at %s", opens.UTC().Format(time.RFC3339))
+	}
 	p.CheckedIn = true
 	a.emit(Event{Type: EvCheckedIn, Player: c.Player})
 	return nil
@@ -201,7 +213,7 @@ func (a *applier) cancel() *Error {
 }
 
 // start seeds the players, builds the matches and settles byes.
-func (a *applier) start() *Error {
+func (a *applier) start(c Command) *Error {
 	t := a.t
 	if err := t.needStatus(StatusRegistering); err != nil {
 		return err
@@ -238,6 +250,7 @@ func (a *applier) start() *Error {
 		t.participant(id).Seed = i + 1
 	}
 	t.Status = StatusRunning
+	t.StartedAt = c.At
 	t.Matches = t.Matches[:0]
 	switch t.Settings.Format {
 	case SingleElimination:

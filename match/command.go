@@ -1,5 +1,7 @@
 package match
 
+import "time"
+
 // CommandType names a command.
 type CommandType string
 
@@ -14,6 +16,11 @@ const (
 	CmdForfeit  CommandType = "forfeit"  // Match, Player (0 with Both = double forfeit)
 	CmdWithdraw CommandType = "withdraw" // Player, Disqualify
 	CmdCancel   CommandType = "cancel"   //
+
+	// Timed commands, issued by the node's deadline sweeper (and accepted only when due).
+	CmdOpenCheckIn CommandType = "open_check_in" // At
+	CmdWarn        CommandType = "warn"          // Match, At
+	CmdTimeout     CommandType = "timeout"       // Match, At
 )
 
 // Command is one change to a tournament. It is a flat tagged union so that it can be logged and
@@ -33,6 +40,9 @@ type Command struct {
 	Both       bool     `json:"both,omitempty"`
 	Disqualify bool     `json:"disqualify,omitempty"`
 	Reason     string   `json:"reason,omitempty"`
+	// At is when the command was issued, from the node's clock. Deadlines are stamped from it and
+	// timed commands are checked against it; the engine reads no clock.
+	At time.Time `json:"at,omitzero"`
 }
 
 // EventType names an event.
@@ -41,25 +51,28 @@ type EventType string
 // Events. Each carries what a client needs to update its copy without asking again: matches are
 // sent whole as they are after the change.
 const (
-	EvCreated        EventType = "tournament_created"   // Tournament (settings only)
-	EvPlayerJoined   EventType = "player_joined"        // Participant
-	EvPlayerLeft     EventType = "player_left"          // Player
-	EvCheckedIn      EventType = "player_checked_in"    // Player
-	EvPlayerDropped  EventType = "player_dropped"       // Player, Reason (did not check in)
-	EvStarted        EventType = "tournament_started"   // Participants (with seeds), Matches (all)
-	EvRoundStarted   EventType = "round_started"        // Round, Matches (Swiss: the new round)
-	EvMatchReady     EventType = "match_ready"          // Match
-	EvMatchReported  EventType = "match_reported"       // Match, Player (who reported)
-	EvMatchDisputed  EventType = "match_disputed"       // Match
-	EvMatchCompleted EventType = "match_completed"      // Match
-	EvMatchReset     EventType = "match_reset"          // Match (its result was undone by a correction)
-	EvMatchVoid      EventType = "match_void"           // Match
-	EvEliminated     EventType = "player_eliminated"    // Player, Match
-	EvReinstated     EventType = "player_reinstated"    // Player (a correction undid an elimination)
-	EvWithdrawn      EventType = "player_withdrawn"     // Player, Reason ("withdrew" or "disqualified")
-	EvFinished       EventType = "tournament_finished"  // Standings, Reason
-	EvCancelled      EventType = "tournament_cancelled" //
-	EvReopened       EventType = "tournament_reopened"  // Reason (a correction reset matches after the finish)
+	EvCreated         EventType = "tournament_created"     // Tournament (settings only)
+	EvPlayerJoined    EventType = "player_joined"          // Participant
+	EvPlayerLeft      EventType = "player_left"            // Player
+	EvCheckedIn       EventType = "player_checked_in"      // Player
+	EvPlayerDropped   EventType = "player_dropped"         // Player, Reason (did not check in)
+	EvStarted         EventType = "tournament_started"     // Participants (with seeds), Matches (all)
+	EvRoundStarted    EventType = "round_started"          // Round, Matches (Swiss: the new round)
+	EvMatchReady      EventType = "match_ready"            // Match
+	EvMatchReported   EventType = "match_reported"         // Match, Player (who reported)
+	EvMatchDisputed   EventType = "match_disputed"         // Match
+	EvMatchCompleted  EventType = "match_completed"        // Match
+	EvMatchReset      EventType = "match_reset"            // Match (its result was undone by a correction)
+	EvMatchVoid       EventType = "match_void"             // Match
+	EvEliminated      EventType = "player_eliminated"      // Player, Match
+	EvReinstated      EventType = "player_reinstated"      // Player (a correction undid an elimination)
+	EvWithdrawn       EventType = "player_withdrawn"       // Player, Reason ("withdrew" or "disqualified")
+	EvFinished        EventType = "tournament_finished"    // Standings, Reason
+	EvCancelled       EventType = "tournament_cancelled"   //
+	EvCheckInOpened   EventType = "check_in_opened"        // At (when it closes: the start)
+	EvDeadlineWarning EventType = "match_deadline_warning" // Match, At (the deadline)
+	EvTimedOut        EventType = "match_timed_out"        // Match (before the rule applied), Reason
+	EvReopened        EventType = "tournament_reopened"    // Reason (a correction reset matches after the finish)
 )
 
 // Event describes one change made by a command.
@@ -75,6 +88,7 @@ type Event struct {
 	Settings     *Settings     `json:"settings,omitempty"`
 	Name         string        `json:"name,omitempty"`
 	Reason       string        `json:"reason,omitempty"`
+	At           time.Time     `json:"at,omitzero"`
 }
 
 // Standing is one line of the standings. Rank and RankTo give a tied placement: 5 and 8 mean

@@ -24,6 +24,8 @@ const (
 	CodePlayerWithdrawn Code = "player_withdrawn" // the player has withdrawn or is eliminated
 	CodeNoValidPairing  Code = "no_valid_pairing" // Swiss: no pairing without a rematch exists
 	CodeAlreadyExists   Code = "already_exists"   // create on an existing tournament
+	CodeNotDue          Code = "not_due"          // a timed command that is not (or no longer) due
+	CodeCheckInClosed   Code = "check_in_closed"  // check-in is not open
 )
 
 // Error is a rejected command. The state it was applied to is unchanged.

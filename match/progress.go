@@ -1,5 +1,7 @@
 package match
 
+import "time"
+
 // How results flow. A match settles once both slots are filled: two players make it ready, one
 // player makes it a walkover, none makes it void. A completed match fills the slots it feeds,
 // which may settle them in turn. A correction first clears everything downstream that depended on
@@ -82,6 +84,7 @@ func (a *applier) settle(m *Match) {
 		a.route(m)
 	default:
 		m.Status = MatchReady
+		a.stampReady(m)
 		a.emitMatch(EvMatchReady, m)
 	}
 }
@@ -261,6 +264,7 @@ func (a *applier) clearResult(m *Match) {
 	m.Status = MatchPending
 	m.Winner, m.Loser, m.Scores, m.Draw, m.Walkover = 0, 0, [2]int{}, false, false
 	m.Forfeited, m.Reports = [2]bool{}, [2]*Report{}
+	m.ReadyAt, m.Deadline, m.Warned, m.Overdue = time.Time{}, time.Time{}, false, false
 }
 
 // unfill empties one slot of a downstream match, clearing its own result first.

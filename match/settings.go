@@ -101,6 +101,10 @@ func (s Settings) withDefaults() (Settings, *Error) {
 	} else if s.Points != nil || len(s.TieBreaks) > 0 {
 		return s, errorf(CodeInvalid, "points and tie_breaks apply to round_robin and swiss only")
 	}
+	s, terr := s.timeDefaults()
+	if terr != nil {
+		return s, terr
+	}
 	switch s.Seeding {
 	case "":
 		s.Seeding = SeedGiven

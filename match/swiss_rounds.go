@@ -66,6 +66,7 @@ func (a *applier) nextSwissRound() {
 		return
 	}
 	t.Round++
+	t.RoundStartedAt = a.at
 	first := len(t.Matches)
 	for _, pr := range pairs {
 		id := MatchID(len(t.Matches) + 1)
@@ -84,6 +85,7 @@ func (a *applier) nextSwissRound() {
 	a.emit(Event{Type: EvRoundStarted, Round: t.Round, Matches: cloneMatches(t.Matches[first:])})
 	for i := first; i < len(t.Matches); i++ {
 		if t.Matches[i].Status == MatchReady {
+			a.stampReady(&t.Matches[i])
 			a.emitMatch(EvMatchReady, &t.Matches[i])
 		}
 	}

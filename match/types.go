@@ -8,6 +8,8 @@
 // one log.
 package match
 
+import "time"
+
 // Format names a tournament format.
 type Format string
 
@@ -132,6 +134,22 @@ type Settings struct {
 	RandomSeed uint64 `json:"random_seed,omitempty"`
 	// RequireCheckIn drops, at start, every participant who has not checked in. Defaults to false.
 	RequireCheckIn bool `json:"require_check_in,omitempty"`
+
+	// ScheduledStart starts the tournament by itself at that time (the organiser may start earlier).
+	ScheduledStart *time.Time `json:"scheduled_start,omitempty"`
+	// CheckInWindow opens check-in this long before ScheduledStart and implies RequireCheckIn:
+	// whoever has not checked in when it closes (at the start) is dropped. Defaults to none.
+	CheckInWindow Duration `json:"check_in_window,omitempty"`
+	// MatchTimeLimit is the time from "ready" to "reported". Defaults to none.
+	MatchTimeLimit Duration `json:"match_time_limit,omitempty"`
+	// RoundTimeLimit gives every match of a round robin or Swiss round one deadline: Swiss, this
+	// long after the round is paired; round robin, round r is due r times this after the start.
+	RoundTimeLimit Duration `json:"round_time_limit,omitempty"`
+	// WarnBefore is when both players are warned before the deadline. Defaults to a fifth of the
+	// time limit.
+	WarnBefore Duration `json:"warn_before,omitempty"`
+	// OnTimeout is the rule when the time runs out. Defaults to forfeit.
+	OnTimeout TimeoutRule `json:"on_timeout,omitempty"`
 }
 
 // PlayerID identifies a participant within one tournament: 1, 2, 3... in join order. Zero means
@@ -200,6 +218,13 @@ type Match struct {
 	// Forfeited marks the side(s) that forfeited.
 	Forfeited [2]bool    `json:"forfeited,omitempty"`
 	Reports   [2]*Report `json:"reports,omitempty"`
+	// ReadyAt is when the match became ready; Deadline when it must be reported (zero: no limit).
+	ReadyAt  time.Time `json:"ready_at,omitzero"`
+	Deadline time.Time `json:"deadline,omitzero"`
+	// Warned is set once the deadline warning went out; Overdue once the deadline passed with the
+	// decision left to the organiser.
+	Warned  bool `json:"warned,omitempty"`
+	Overdue bool `json:"overdue,omitempty"`
 	// WinnerTo and LoserTo are where the result goes (zero: nowhere).
 	WinnerTo MatchID `json:"winner_to,omitempty"`
 	LoserTo  MatchID `json:"loser_to,omitempty"`
@@ -219,6 +244,11 @@ type Tournament struct {
 	LastPlayer PlayerID `json:"last_player"`
 	// Round is the current Swiss round (0 before start).
 	Round int `json:"round,omitempty"`
+	// CheckInOpen is set when the check-in window opened.
+	CheckInOpen bool `json:"check_in_open,omitempty"`
+	// StartedAt and RoundStartedAt are the times of the start and of the current Swiss round.
+	StartedAt      time.Time `json:"started_at,omitzero"`
+	RoundStartedAt time.Time `json:"round_started_at,omitzero"`
 	// Note explains an early finish (for example, no valid Swiss pairing).
 	Note string `json:"note,omitempty"`
 
