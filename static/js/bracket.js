@@ -57,9 +57,9 @@ export function renderTournament(container, model, opts = {}) {
         parts.push(renderRounds('Matches', model.matches, model, opts));
     }
   }
-  if (model.format === 'single_elimination' || model.format === 'double_elimination') {
-    const st = liveStandings(model);
-    if (st && st.rows.length) parts.push(renderStandings(model, st.rows, {title: standingsTitle(model, st)}));
+  if ((model.format === 'single_elimination' || model.format === 'double_elimination') && model.status === 'finished') {
+    // Elimination standings are shown once final; while running the bracket says it all.
+    if (model.standings.length) parts.push(renderStandings(model, model.standings, {title: 'Final standings'}));
   }
   container.replaceChildren(...parts);
 }
@@ -130,11 +130,14 @@ function renderDouble(model, opts) {
 function renderRoundRobin(model, opts) {
   const groups = [...new Set(model.matches.map((m) => m.group || 1))].sort((a, b) => a - b);
   const st = liveStandings(model);
+  // A player's group is that of their matches (standings may not say).
+  const groupOf = new Map();
+  for (const m of model.matches) for (const id of m.players || []) if (id) groupOf.set(id, m.group || 1);
   return h('div', {class: 'format-rr'},
     st ? h('p', {class: 'hint'}, standingsTitle(model, st)) : null,
     groups.map((g) => {
       const ms = model.matches.filter((m) => (m.group || 1) === g);
-      const rows = st ? st.rows.filter((r) => (r.group || 1) === g || (groups.length === 1)) : [];
+      const rows = st ? st.rows.filter((r) => groups.length === 1 || (r.group || groupOf.get(r.player_id) || 1) === g) : [];
       return h('section', {class: 'group', 'data-testid': `group-${g}`, 'data-group': g},
         groups.length > 1 ? h('h3', {}, `Group ${g}`) : null,
         rows.length ? renderStandings(model, rows, {title: groups.length > 1 ? `Group ${g} table` : 'Table'}) : null,
