@@ -1,0 +1,216 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/match"
+)
+
+// maxTries bounds the compare-and-set retries of one Apply.
+const maxTries = 10
+
+// published is the pub/sub message of one commit.
+type published struct {
+	Epoch   string          `json:"epoch"`
+	Version int64           `json:"version"`
+	Events  json.RawMessage `json:"events"`
+}
+
+func payload(epoch string, version int64, events []byte) string {
+	b, _ := json.Marshal(published{Epoch: epoch, Version: version, Events: events})
+	return string(b)
+}
+
+func marshalEvents(ev []match.Event) ([]byte, error) {
+	if ev == nil {
+		ev = []match.Event{}
+	}
+	return json.Marshal(ev)
+}
+
+// Create stores a new tournament (version 1, a new epoch). An existing id is refused with
+// match.CodeAlreadyExists.
+func (s *Store) Create(ctx context.Context, id string, cmd match.Command, createdAt time.Time) (hub.Applied, error) {
+	if createdAt.IsZero() {
+		createdAt = s.opts.Now()
+	}
+	cmd.Tournament = id
+	t := &match.Tournament{}
+	events, err := match.Apply(t, cmd)
+	if err != nil {
+		return hub.Applied{}, err
+	}
+	t.Version = 1
+	stateJSON, err := json.Marshal(t)
+	if err != nil {
+		return hub.Applied{}, fmt.Errorf("redisstore: encode state: %w", err)
+	}
+	evJSON, err := marshalEvents(events)
+	if err != nil {
+		return hub.Applied{}, fmt.Errorf("redisstore: encode events: %w", err)
+	}
+	epoch := newEpoch()
+	k := keysOf(id)
+	ms := createdAt.UnixMilli()
+	// The index entry goes first (another slot, so not in the script); an entry left by a create that
+	// then failed is pruned by List.
+	if err := s.rdb.ZAddNX(ctx, indexKey, redisZ(float64(ms), id)).Err(); err != nil {
+		return hub.Applied{}, s.fail(ctx, "create", err)
+	}
+	n, err := createScript.Run(ctx, s.wdb, []string{k.state, k.log, k.subs},
+		epoch, stateJSON, string(t.Status), t.Name, string(t.Settings.Format), len(t.Participants), ms,
+		evJSON, s.opts.StreamMaxLen, s.ttlFor(t.Status).Milliseconds(), k.channel,
+		payload(epoch, 1, evJSON)).Int()
+	if err != nil {
+		return hub.Applied{}, s.fail(ctx, "create", err)
+	}
+	if n == 0 {
+		return hub.Applied{}, &match.Error{Code: match.CodeAlreadyExists, Message: fmt.Sprintf("tournament %q already exists", id)}
+	}
+	s.cachePut(id, &cached{epoch: epoch, t: t})
+	return hub.Applied{Epoch: epoch, Version: 1, Events: events, State: t.Clone()}, nil
+}
+
+// Apply applies cmd to the newest state and commits it with one compare-and-set script. See
+// hub.Store.
+func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submissionID string) (hub.Applied, error) {
+	// Commands of one node to one tournament take turns: they would only race each other's
+	// compare-and-set. Other nodes are sequenced by the script.
+	release, err := s.lockLocal(ctx, id)
+	if err != nil {
+		return hub.Applied{}, err
+	}
+	defer release()
+	k := keysOf(id)
+	cur := s.cacheGet(id)
+	fresh := false // cur was read from Redis during this call
+	for try := 0; try < maxTries; try++ {
+		if cur == nil {
+			var err error
+			if cur, err = s.loadState(ctx, id); err != nil {
+				return hub.Applied{}, err
+			}
+			fresh = true
+		}
+		t := cur.t.Clone()
+		from := t.Version
+		events, err := match.Apply(t, cmd)
+		if err != nil {
+			var me *match.Error
+			if !errors.As(err, &me) {
+				return hub.Applied{}, err
+			}
+			if !fresh { // the cached state may be old: judge the command on the stored one
+				cur = nil
+				continue
+			}
+			if submissionID != "" { // a repeat of an accepted submission is not an error
+				if a, ok, derr := s.duplicate(ctx, id, cur, submissionID); derr != nil || ok {
+					return a, derr
+				}
+			}
+			return hub.Applied{}, err
+		}
+		stateJSON, err := json.Marshal(t)
+		if err != nil {
+			return hub.Applied{}, fmt.Errorf("redisstore: encode state: %w", err)
+		}
+		evJSON, err := marshalEvents(events)
+		if err != nil {
+			return hub.Applied{}, fmt.Errorf("redisstore: encode events: %w", err)
+		}
+		outcome := ""
+		if submissionID != "" {
+			outcome = `{"version":` + strconv.FormatInt(t.Version, 10) + `,"events":` + string(evJSON) + `}`
+		}
+		res, err := commitScript.Run(ctx, s.wdb, []string{k.state, k.log, k.subs},
+			cur.epoch, from, t.Version, stateJSON, string(t.Status), len(t.Participants), evJSON,
+			submissionID, outcome, s.opts.StreamMaxLen, s.ttlFor(t.Status).Milliseconds(), k.channel,
+			payload(cur.epoch, t.Version, evJSON)).StringSlice()
+		if err != nil {
+			s.cacheDrop(id)
+			return hub.Applied{}, s.fail(ctx, "apply", err)
+		}
+		switch res[0] {
+		case "ok":
+			s.cachePut(id, &cached{epoch: cur.epoch, t: t})
+			return hub.Applied{Epoch: cur.epoch, Version: t.Version, Events: events, State: t.Clone()}, nil
+		case "dup":
+			return s.decodeDuplicate(ctx, id, res[1])
+		case "missing":
+			s.cacheDrop(id)
+			return hub.Applied{}, hub.ErrNotFound
+		}
+		// "conflict" or "epoch": another command got there first (or the tournament was re-created).
+		s.cacheDrop(id)
+		if fresh {
+			if err := s.backoff(ctx, try); err != nil {
+				return hub.Applied{}, err
+			}
+		}
+		cur, fresh = nil, false
+	}
+	return hub.Applied{}, fmt.Errorf("redisstore: apply to %q after %d tries: %w", id, maxTries, hub.ErrConflict)
+}
+
+// lockLocal takes the node-local turn of tournament id (a shard of ids shares one turn).
+func (s *Store) lockLocal(ctx context.Context, id string) (func(), error) {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	sem := s.turns[h.Sum32()%uint32(len(s.turns))]
+	select {
+	case sem <- struct{}{}:
+		return func() { <-sem }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// backoff sleeps a random time up to 1ms<<try (at most 64ms): full jitter spreads the nodes that
+// lost a race.
+func (s *Store) backoff(ctx context.Context, try int) error {
+	ceiling := time.Millisecond << min(try, 6)
+	d := time.Duration(rand.Int64N(int64(ceiling)) + 1)
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// duplicate looks a submission id up. ok is false when it was never recorded.
+func (s *Store) duplicate(ctx context.Context, id string, cur *cached, submissionID string) (hub.Applied, bool, error) {
+	raw, err := s.rdb.HGet(ctx, keysOf(id).subs, submissionID).Result()
+	if isNil(err) {
+		return hub.Applied{}, false, nil
+	}
+	if err != nil {
+		return hub.Applied{}, false, s.fail(ctx, "apply", err)
+	}
+	a, err := s.decodeDuplicate(ctx, id, raw)
+	return a, err == nil, err
+}
+
+// decodeDuplicate turns a recorded outcome into the Applied of a repeat; State is the current state.
+func (s *Store) decodeDuplicate(ctx context.Context, id, raw string) (hub.Applied, error) {
+	var e hub.Entry
+	if err := json.Unmarshal([]byte(raw), &e); err != nil {
+		return hub.Applied{}, fmt.Errorf("redisstore: decode recorded outcome: %w", err)
+	}
+	cur, err := s.loadState(ctx, id)
+	if err != nil {
+		return hub.Applied{}, err
+	}
+	return hub.Applied{Epoch: cur.epoch, Version: e.Version, Events: e.Events, State: cur.t.Clone(), Duplicate: true}, nil
+}

@@ -1,0 +1,175 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/match"
+)
+
+func isNil(err error) bool { return errors.Is(err, redis.Nil) }
+
+func redisZ(score float64, member string) redis.Z { return redis.Z{Score: score, Member: member} }
+
+// loadState reads and decodes the stored state and caches it.
+func (s *Store) loadState(ctx context.Context, id string) (*cached, error) {
+	vals, err := s.rdb.HMGet(ctx, keysOf(id).state, "epoch", "state").Result()
+	if err != nil {
+		return nil, s.fail(ctx, "load", err)
+	}
+	epoch, _ := vals[0].(string)
+	raw, _ := vals[1].(string)
+	if epoch == "" || raw == "" {
+		s.cacheDrop(id)
+		return nil, hub.ErrNotFound
+	}
+	t := new(match.Tournament)
+	if err := json.Unmarshal([]byte(raw), t); err != nil {
+		return nil, fmt.Errorf("redisstore: decode state of %q: %w", id, err)
+	}
+	c := &cached{epoch: epoch, t: t}
+	s.cachePut(id, c)
+	return c, nil
+}
+
+// Load returns a copy of the stored state (always read from Redis, never from the node's cache).
+func (s *Store) Load(ctx context.Context, id string) (*match.Tournament, string, error) {
+	c, err := s.loadState(ctx, id)
+	if err != nil {
+		return nil, "", err
+	}
+	return c.t.Clone(), c.epoch, nil
+}
+
+// List reads the index newest first and the summary fields of each state hash, a page at a time.
+// Ids whose state has expired are removed from the index on the way.
+func (s *Store) List(ctx context.Context, f hub.ListFilter) ([]hub.Summary, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	page := int64(max(limit, 100))
+	out := make([]hub.Summary, 0, min(limit, 100))
+	for start := int64(0); len(out) < limit; start += page {
+		ids, err := s.rdb.ZRevRange(ctx, indexKey, start, start+page-1).Result()
+		if err != nil {
+			return nil, s.fail(ctx, "list", err)
+		}
+		if len(ids) == 0 {
+			break
+		}
+		cmds := make([]*redis.SliceCmd, len(ids))
+		_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, id := range ids {
+				cmds[i] = p.HMGet(ctx, keysOf(id).state, "name", "format", "status", "players", "version", "created_at")
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, s.fail(ctx, "list", err)
+		}
+		var gone []any
+		for i, id := range ids {
+			v := cmds[i].Val()
+			if v[4] == nil {
+				gone = append(gone, id)
+				continue
+			}
+			sum := hub.Summary{ID: id, Name: str(v[0]), Format: match.Format(str(v[1])),
+				Status: match.Status(str(v[2])), Players: int(num(v[3])), Version: num(v[4]),
+				CreatedAt: time.UnixMilli(num(v[5])).UTC()}
+			if f.Status != "" && sum.Status != f.Status {
+				continue
+			}
+			if len(out) < limit {
+				out = append(out, sum)
+			}
+		}
+		if len(gone) > 0 {
+			if err := s.rdb.ZRem(ctx, indexKey, gone...).Err(); err != nil {
+				s.log.Warn("prune tournament index", "err", err)
+			}
+			start -= int64(len(gone)) // the removed ids shifted the ranks
+		}
+		if int64(len(ids)) < page {
+			break
+		}
+	}
+	return out, nil
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func num(v any) int64 {
+	n, _ := strconv.ParseInt(str(v), 10, 64)
+	return n
+}
+
+// Events returns the stored entries after version `after`. State and log are read in one MULTI so
+// they agree.
+func (s *Store) Events(ctx context.Context, id string, after int64) (string, []hub.Entry, bool, error) {
+	k := keysOf(id)
+	var head *redis.SliceCmd
+	var rng *redis.XMessageSliceCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		head = p.HMGet(ctx, k.state, "epoch", "version")
+		rng = p.XRange(ctx, k.log, strconv.FormatInt(after+1, 10), "+")
+		return nil
+	})
+	if err != nil {
+		return "", nil, false, s.fail(ctx, "events", err)
+	}
+	epoch, version := str(head.Val()[0]), num(head.Val()[1])
+	if epoch == "" {
+		return "", nil, false, hub.ErrNotFound
+	}
+	if after == version {
+		return epoch, nil, true, nil
+	}
+	if after > version || after < 0 { // versions this epoch never had
+		return epoch, nil, false, nil
+	}
+	entries, err := decodeEntries(rng.Val())
+	if err != nil {
+		return "", nil, false, err
+	}
+	complete := len(entries) > 0 && entries[0].Version == after+1 && entries[len(entries)-1].Version == version
+	if !complete {
+		return epoch, nil, false, nil
+	}
+	return epoch, entries, true, nil
+}
+
+func decodeEntries(msgs []redis.XMessage) ([]hub.Entry, error) {
+	out := make([]hub.Entry, 0, len(msgs))
+	for _, m := range msgs {
+		e, err := decodeEntry(m)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func decodeEntry(m redis.XMessage) (hub.Entry, error) {
+	v, err := strconv.ParseInt(str(m.Values["v"]), 10, 64)
+	if err != nil {
+		return hub.Entry{}, fmt.Errorf("redisstore: log entry %s: bad version: %w", m.ID, err)
+	}
+	e := hub.Entry{Version: v}
+	if err := json.Unmarshal([]byte(str(m.Values["e"])), &e.Events); err != nil {
+		return hub.Entry{}, fmt.Errorf("redisstore: log entry %s: %w", m.ID, err)
+	}
+	return e, nil
+}

@@ -1,0 +1,561 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/internal/redistest"
+	"github.com/tourhub/tourhub/hub/redisstore"
+	"github.com/tourhub/tourhub/hub/storetest"
+	"github.com/tourhub/tourhub/match"
+)
+
+// timeout bounds every wait in these tests.
+const timeout = 15 * time.Second
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+type discardLogger struct{}
+
+func (discardLogger) Printf(context.Context, string, ...any) {}
+
+func TestMain(m *testing.M) {
+	redis.SetLogger(discardLogger{}) // go-redis logs every failed dial while Redis is stopped
+	os.Exit(m.Run())
+}
+
+func newStore(t testing.TB, srv *redistest.Server, deliver hub.Deliver, opts redisstore.Options) *redisstore.Store {
+	t.Helper()
+	opts.URL = srv.URL()
+	if opts.Log == nil {
+		opts.Log = quiet
+	}
+	if opts.PositionCheck == 0 {
+		opts.PositionCheck = 200 * time.Millisecond
+	}
+	s, err := redisstore.New(context.Background(), opts, deliver)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, deliver hub.Deliver) hub.Store {
+		return newStore(t, redistest.Start(t), deliver, redisstore.Options{})
+	})
+}
+
+// recorder collects deliveries per tournament and fails on concurrent calls for one tournament.
+type recorder struct {
+	t        testing.TB
+	inflight sync.Map // id -> *atomic.Int32
+
+	mu      sync.Mutex
+	entries map[string][]hub.Entry // guarded by mu
+	epochs  map[string]string      // guarded by mu
+	lost    map[string]int         // guarded by mu
+	changed chan struct{}          // guarded by mu; closed and replaced on every delivery
+}
+
+func newRecorder(t testing.TB) *recorder {
+	return &recorder{t: t, entries: map[string][]hub.Entry{}, epochs: map[string]string{},
+		lost: map[string]int{}, changed: make(chan struct{})}
+}
+
+func (r *recorder) deliver(id, epoch string, e hub.Entry, lost bool) {
+	c, _ := r.inflight.LoadOrStore(id, new(atomic.Int32))
+	if c.(*atomic.Int32).Add(1) != 1 {
+		r.t.Errorf("concurrent deliver calls for %s", id)
+	}
+	defer c.(*atomic.Int32).Add(-1)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if lost {
+		r.lost[id]++
+	} else {
+		r.entries[id] = append(r.entries[id], e)
+	}
+	r.epochs[id] = epoch
+	close(r.changed)
+	r.changed = make(chan struct{})
+}
+
+// waitFor waits until cond (called under the lock) holds.
+func (r *recorder) waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		r.mu.Lock()
+		ok, ch := cond(), r.changed
+		r.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("waited %v for %s", timeout, what)
+		}
+	}
+}
+
+func (r *recorder) waitVersion(t testing.TB, id string, v int64) []hub.Entry {
+	t.Helper()
+	r.waitFor(t, fmt.Sprintf("version %d of %s", v, id), func() bool {
+		es := r.entries[id]
+		return len(es) > 0 && es[len(es)-1].Version >= v
+	})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]hub.Entry(nil), r.entries[id]...)
+}
+
+func (r *recorder) lostOf(id string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lost[id]
+}
+
+// checkSequence fails unless es are versions from..to, each once, in order.
+func checkSequence(t testing.TB, es []hub.Entry, from, to int64) {
+	t.Helper()
+	if int64(len(es)) != to-from+1 {
+		t.Fatalf("delivered %d entries %v; want versions %d..%d once each", len(es), versions(es), from, to)
+	}
+	for i, e := range es {
+		if e.Version != from+int64(i) {
+			t.Fatalf("delivered %v; want versions %d..%d in order", versions(es), from, to)
+		}
+	}
+}
+
+func versions(es []hub.Entry) []int64 {
+	out := make([]int64, len(es))
+	for i, e := range es {
+		out[i] = e.Version
+	}
+	return out
+}
+
+func ctxFor(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func createCmd(name string, f match.Format) match.Command {
+	return match.Command{Type: match.CmdCreate, Name: name, Settings: &match.Settings{Format: f, BestOf: 1}}
+}
+
+func mustCreate(t testing.TB, s hub.Store, id string, f match.Format) hub.Applied {
+	t.Helper()
+	a, err := s.Create(ctxFor(t), id, createCmd("Cup "+id, f), time.Now())
+	if err != nil {
+		t.Fatalf("Create %s: %v", id, err)
+	}
+	return a
+}
+
+func mustApply(t testing.TB, s hub.Store, id string, c match.Command, sub string) hub.Applied {
+	t.Helper()
+	a, err := s.Apply(ctxFor(t), id, c, sub)
+	if err != nil {
+		t.Fatalf("Apply %s to %s: %v", c.Type, id, err)
+	}
+	return a
+}
+
+func join(t testing.TB, s hub.Store, id string, n int) {
+	t.Helper()
+	for i := range n {
+		mustApply(t, s, id, match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(i+1)}, "")
+	}
+}
+
+// TestTwoNodes: entries committed on either node are delivered on the other, in order, once.
+func TestTwoNodes(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	recA, recB := newRecorder(t), newRecorder(t)
+	a := newStore(t, srv, recA.deliver, redisstore.Options{})
+	b := newStore(t, srv, recB.deliver, redisstore.Options{})
+	c := mustCreate(t, a, "t_two", match.RoundRobin)
+	a.Watch("t_two")
+	b.Watch("t_two")
+	for i := range 20 {
+		s := a
+		if i%3 == 1 {
+			s = b
+		}
+		mustApply(t, s, "t_two", match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(i)}, "")
+	}
+	for name, r := range map[string]*recorder{"A": recA, "B": recB} {
+		es := r.waitVersion(t, "t_two", 21)
+		checkSequence(t, es, 2, 21)
+		if r.epochs["t_two"] != c.Epoch || r.lostOf("t_two") != 0 {
+			t.Errorf("node %s: epoch %q, %d lost; want %q, 0", name, r.epochs["t_two"], r.lostOf("t_two"), c.Epoch)
+		}
+	}
+	// B loads what A committed, and B's cache is refreshed when A moved on.
+	got, _, err := b.Load(ctxFor(t), "t_two")
+	if err != nil || got.Version != 21 || len(got.Participants) != 20 {
+		t.Fatalf("Load on B: version %d, %d players, err %v; want 21, 20", got.Version, len(got.Participants), err)
+	}
+	started := mustApply(t, b, "t_two", match.Command{Type: match.CmdStart}, "")
+	if started.Version != 22 {
+		t.Errorf("start on B: version %d; want 22", started.Version)
+	}
+	recA.waitVersion(t, "t_two", 22)
+}
+
+// TestConcurrentReportsTwoNodes: the same report submitted on two nodes at once (same submission id,
+// same or different scores) advances the tournament exactly once; the other answer is a duplicate
+// carrying the first outcome.
+func TestConcurrentReportsTwoNodes(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	a := newStore(t, srv, nil, redisstore.Options{})
+	b := newStore(t, srv, nil, redisstore.Options{})
+	ctx := ctxFor(t)
+	mustCreate(t, a, "t_race", match.RoundRobin)
+	join(t, a, "t_race", 8)
+	st := mustApply(t, a, "t_race", match.Command{Type: match.CmdStart}, "")
+	version := st.Version
+	round := 0
+	for _, m := range st.State.Matches {
+		if m.Status != match.MatchReady {
+			continue
+		}
+		round++
+		scoresB := [2]int{1, 0}
+		if round%2 == 0 {
+			scoresB = [2]int{0, 1} // a different score under the same submission id
+		}
+		sub := "final-" + strconv.Itoa(int(m.ID))
+		var ra, rb hub.Applied
+		var ea, eb error
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		wg.Go(func() {
+			<-start
+			ra, ea = a.Apply(ctx, "t_race", match.Command{Type: match.CmdReport, Match: m.ID, Scores: [2]int{1, 0}}, sub)
+		})
+		wg.Go(func() {
+			<-start
+			rb, eb = b.Apply(ctx, "t_race", match.Command{Type: match.CmdReport, Match: m.ID, Scores: scoresB}, sub)
+		})
+		close(start)
+		wg.Wait()
+		if ea != nil || eb != nil {
+			t.Fatalf("match %d: errors %v, %v", m.ID, ea, eb)
+		}
+		if ra.Duplicate == rb.Duplicate {
+			t.Fatalf("match %d: duplicate flags %v, %v; want exactly one first answer", m.ID, ra.Duplicate, rb.Duplicate)
+		}
+		version++
+		if ra.Version != version || rb.Version != version {
+			t.Fatalf("match %d: versions %d, %d; want both %d", m.ID, ra.Version, rb.Version, version)
+		}
+		first, dup := ra, rb
+		if ra.Duplicate {
+			first, dup = rb, ra
+		}
+		if len(dup.Events) != len(first.Events) || dup.Events[0].Match == nil || dup.Events[0].Match.Scores != first.Events[0].Match.Scores {
+			t.Errorf("match %d: duplicate events %+v; want the first outcome %+v", m.ID, dup.Events, first.Events)
+		}
+		cur, _, err := b.Load(ctx, "t_race")
+		if err != nil || cur.Version != version {
+			t.Fatalf("match %d: stored version %d err %v; want %d", m.ID, cur.Version, err, version)
+		}
+	}
+	if round < 4 {
+		t.Fatalf("only %d ready matches raced; want at least 4", round)
+	}
+}
+
+// TestPubSubKilled: killing the pub/sub connections while entries flow loses nothing: every entry
+// is delivered once, in order, the gaps being filled from the stream.
+func TestPubSubKilled(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	rec := newRecorder(t)
+	a := newStore(t, srv, nil, redisstore.Options{})
+	b := newStore(t, srv, rec.deliver, redisstore.Options{PositionCheck: time.Hour}) // recovery must not depend on the tick
+	mustCreate(t, a, "t_kill", match.SingleElimination)
+	b.Watch("t_kill")
+	const n = 300
+	done := make(chan struct{})
+	var kills atomic.Int32
+	go func() {
+		defer close(done)
+		for i := range n {
+			if _, err := a.Apply(context.Background(), "t_kill", match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(i)}, ""); err != nil {
+				t.Errorf("join %d: %v", i, err)
+				return
+			}
+			if i%40 == 20 {
+				kills.Add(int32(srv.KillPubSubClients()))
+			}
+		}
+	}()
+	<-done
+	es := rec.waitVersion(t, "t_kill", n+1)
+	checkSequence(t, es, 2, n+1)
+	if k := kills.Load(); k == 0 {
+		t.Errorf("no pub/sub client was killed; the test did not test anything")
+	}
+	if l := rec.lostOf("t_kill"); l != 0 {
+		t.Errorf("%d lost deliveries; want 0 (the stream holds everything)", l)
+	}
+	// Still subscribed after the kills: a new entry arrives with the position check off.
+	mustApply(t, a, "t_kill", match.Command{Type: match.CmdStart}, "")
+	rec.waitVersion(t, "t_kill", n+2)
+}
+
+// TestRedisDownAndBack: with Redis stopped, commands and reads fail with ErrUnavailable and Ping
+// fails; once it is back (AOF kept the data) both nodes recover by themselves, delivery included.
+func TestRedisDownAndBack(t *testing.T) {
+	t.Parallel()
+	srv := redistest.StartWith(t, redistest.Options{AOF: true})
+	rec := newRecorder(t)
+	a := newStore(t, srv, nil, redisstore.Options{})
+	b := newStore(t, srv, rec.deliver, redisstore.Options{})
+	mustCreate(t, a, "t_down", match.SingleElimination)
+	b.Watch("t_down")
+	mustApply(t, a, "t_down", match.Command{Type: match.CmdJoin, Name: "Ada"}, "")
+	rec.waitVersion(t, "t_down", 2)
+
+	srv.Stop()
+	ctx := ctxFor(t)
+	_, err := a.Apply(ctx, "t_down", match.Command{Type: match.CmdJoin, Name: "Grace"}, "g")
+	if !errors.Is(err, hub.ErrUnavailable) {
+		t.Fatalf("Apply with Redis down: %v; want ErrUnavailable", err)
+	}
+	if err := a.Ping(ctx); !errors.Is(err, hub.ErrUnavailable) {
+		t.Errorf("Ping with Redis down: %v; want ErrUnavailable", err)
+	}
+	if _, _, err := a.Load(ctx, "t_down"); !errors.Is(err, hub.ErrUnavailable) {
+		t.Errorf("Load with Redis down: %v; want ErrUnavailable", err)
+	}
+	if _, err := a.List(ctx, hub.ListFilter{}); !errors.Is(err, hub.ErrUnavailable) {
+		t.Errorf("List with Redis down: %v; want ErrUnavailable", err)
+	}
+
+	srv.Restart()
+	// The stores recover by themselves: Ping succeeds again (polled; go-redis redials).
+	waitUntil(t, "Ping after restart", func() bool { return a.Ping(ctx) == nil && b.Ping(ctx) == nil })
+	g := mustApply(t, a, "t_down", match.Command{Type: match.CmdJoin, Name: "Grace"}, "g")
+	if g.Version != 3 {
+		t.Errorf("join after restart: version %d; want 3 (AOF kept the data)", g.Version)
+	}
+	l := mustApply(t, b, "t_down", match.Command{Type: match.CmdJoin, Name: "Linus"}, "")
+	es := rec.waitVersion(t, "t_down", l.Version)
+	checkSequence(t, es, 2, l.Version)
+}
+
+// waitUntil polls cond every 20ms (there is no event to wait on for a server coming back).
+func waitUntil(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %v for %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestRestartWithoutPersistence: Redis comes back empty; the tournament is gone (ErrNotFound) and
+// watchers are told (lost). Re-created under the same id it has a new epoch.
+func TestRestartWithoutPersistence(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	rec := newRecorder(t)
+	a := newStore(t, srv, nil, redisstore.Options{})
+	b := newStore(t, srv, rec.deliver, redisstore.Options{})
+	first := mustCreate(t, a, "t_gone", match.SingleElimination)
+	b.Watch("t_gone")
+	mustApply(t, a, "t_gone", match.Command{Type: match.CmdJoin, Name: "Ada"}, "")
+	rec.waitVersion(t, "t_gone", 2)
+	srv.Restart()
+	ctx := ctxFor(t)
+	waitUntil(t, "Ping after restart", func() bool { return a.Ping(ctx) == nil })
+	if _, err := a.Apply(ctx, "t_gone", match.Command{Type: match.CmdJoin, Name: "Grace"}, ""); !errors.Is(err, hub.ErrNotFound) {
+		t.Fatalf("Apply after data loss: %v; want ErrNotFound", err)
+	}
+	rec.waitFor(t, "a lost delivery", func() bool { return rec.lost["t_gone"] >= 1 })
+	again := mustCreate(t, a, "t_gone", match.SingleElimination)
+	if again.Epoch == first.Epoch {
+		t.Errorf("re-created tournament has the old epoch %q", first.Epoch)
+	}
+	// The watcher moves to the new epoch: either from version 1 or with a lost + snapshot.
+	mustApply(t, a, "t_gone", match.Command{Type: match.CmdJoin, Name: "Grace"}, "")
+	rec.waitFor(t, "delivery in the new epoch", func() bool {
+		es := rec.entries["t_gone"]
+		return rec.epochs["t_gone"] == again.Epoch && (len(es) > 0 && es[len(es)-1].Version == 2 || rec.lost["t_gone"] >= 2)
+	})
+}
+
+// TestEpochChange: a tournament lost and re-created while watched (keys deleted behind the node's
+// back) is reported as lost with the new epoch, then delivered normally.
+func TestEpochChange(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	rec := newRecorder(t)
+	a := newStore(t, srv, nil, redisstore.Options{})
+	b := newStore(t, srv, rec.deliver, redisstore.Options{})
+	mustCreate(t, a, "t_epoch", match.SingleElimination)
+	join(t, a, "t_epoch", 3)
+	b.Watch("t_epoch")
+	mustApply(t, a, "t_epoch", match.Command{Type: match.CmdJoin, Name: "Ken"}, "")
+	rec.waitVersion(t, "t_epoch", 5)
+	if _, err := srv.Do("DEL", "tourhub:{t:t_epoch}:state"); err != nil {
+		t.Fatal(err)
+	}
+	c := mustCreate(t, a, "t_epoch", match.SingleElimination)
+	join(t, a, "t_epoch", 6) // versions 2..7 of the new epoch
+	rec.waitFor(t, "new epoch", func() bool {
+		es := rec.entries["t_epoch"]
+		return rec.epochs["t_epoch"] == c.Epoch && es[len(es)-1].Version == 7 || rec.lost["t_epoch"] > 0 && rec.epochs["t_epoch"] == c.Epoch
+	})
+	if rec.lostOf("t_epoch") == 0 {
+		t.Errorf("no lost delivery on an epoch change")
+	}
+	// Events of the old epoch's versions are not comparable: Events still answers for the new one.
+	ep, es, complete, err := a.Events(ctxFor(t), "t_epoch", 0)
+	if err != nil || !complete || ep != c.Epoch || len(es) == 0 || es[0].Version != 1 {
+		t.Errorf("Events(0) = epoch %q %v complete %v err %v; want the new epoch from version 1", ep, versions(es), complete, err)
+	}
+}
+
+// TestTTL: keys get the retention of the tournament's status.
+func TestTTL(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	s := newStore(t, srv, nil, redisstore.Options{Retention: 10 * time.Minute, IdleRetention: 5 * time.Hour})
+	mustCreate(t, s, "t_ttl", match.SingleElimination)
+	mustApply(t, s, "t_ttl", match.Command{Type: match.CmdJoin, Name: "Ada"}, "sub-1")
+	keys := []string{"tourhub:{t:t_ttl}:state", "tourhub:{t:t_ttl}:log", "tourhub:{t:t_ttl}:subs"}
+	checkTTL := func(want time.Duration) {
+		t.Helper()
+		for _, k := range keys {
+			got, err := srv.Do("PTTL", k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ms, _ := strconv.ParseInt(got, 10, 64)
+			if d := time.Duration(ms) * time.Millisecond; d > want || d < want-time.Minute {
+				t.Errorf("PTTL %s = %v; want about %v", k, d, want)
+			}
+		}
+	}
+	checkTTL(5 * time.Hour)
+	mustApply(t, s, "t_ttl", match.Command{Type: match.CmdCancel}, "")
+	checkTTL(10 * time.Minute)
+	if got, _ := srv.Do("TTL", "tourhub:tournaments"); got != "-1" {
+		t.Errorf("TTL of the index = %s; want -1 (no expiry)", got)
+	}
+}
+
+// TestTrimmedStream: once the stream no longer holds the range, Events says incomplete.
+func TestTrimmedStream(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	s := newStore(t, srv, nil, redisstore.Options{StreamMaxLen: 10})
+	mustCreate(t, s, "t_trim", match.RoundRobin)
+	join(t, s, "t_trim", 250) // MAXLEN ~ trims whole stream nodes (100 entries each)
+	ctx := ctxFor(t)
+	n, _ := srv.Do("XLEN", "tourhub:{t:t_trim}:log")
+	if got, _ := strconv.Atoi(n); got >= 251 {
+		t.Errorf("XLEN = %d; want the stream trimmed below 251", got)
+	}
+	_, es, complete, err := s.Events(ctx, "t_trim", 0)
+	if err != nil || complete || len(es) != 0 {
+		t.Errorf("Events(0) after trimming: %d entries complete %v err %v; want none, incomplete", len(es), complete, err)
+	}
+	_, es, complete, err = s.Events(ctx, "t_trim", 245)
+	if err != nil || !complete {
+		t.Fatalf("Events(245): complete %v err %v; want complete", complete, err)
+	}
+	checkSequence(t, es, 246, 251)
+	// A fully trimmed log (as after XTRIM MAXLEN 0) cannot replay anything either.
+	if _, err := srv.Do("XTRIM", "tourhub:{t:t_trim}:log", "MAXLEN", "0"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, complete, err := s.Events(ctx, "t_trim", 250); err != nil || complete {
+		t.Errorf("Events(250) after XTRIM 0: complete %v err %v; want incomplete", complete, err)
+	}
+	if _, es, complete, err := s.Events(ctx, "t_trim", 251); err != nil || !complete || len(es) != 0 {
+		t.Errorf("Events(current): complete %v err %v; want complete and empty", complete, err)
+	}
+}
+
+// TestWatchChurn: Watch/Unwatch cycles never deliver concurrently (the recorder checks) nor out of
+// order within one Watch.
+func TestWatchChurn(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	rec := newRecorder(t)
+	a := newStore(t, srv, nil, redisstore.Options{})
+	b := newStore(t, srv, rec.deliver, redisstore.Options{})
+	mustCreate(t, a, "t_churn", match.RoundRobin)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 100 {
+			if _, err := a.Apply(context.Background(), "t_churn", match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(i)}, ""); err != nil {
+				t.Errorf("join: %v", err)
+				return
+			}
+		}
+	}()
+	for i := 0; ; i++ {
+		b.Watch("t_churn")
+		if i%2 == 0 {
+			b.Unwatch("t_churn")
+		} else {
+			b.Watch("t_churn")
+			b.Unwatch("t_churn")
+			b.Unwatch("t_churn")
+		}
+		select {
+		case <-done:
+		default:
+			continue
+		}
+		break
+	}
+	b.Watch("t_churn")
+	last := mustApply(t, a, "t_churn", match.Command{Type: match.CmdStart}, "")
+	es := rec.waitVersion(t, "t_churn", last.Version)
+	if es[len(es)-1].Version != last.Version {
+		t.Errorf("last delivered %d; want %d", es[len(es)-1].Version, last.Version)
+	}
+}
+
+func TestNewBadURL(t *testing.T) {
+	t.Parallel()
+	if _, err := redisstore.New(context.Background(), redisstore.Options{URL: "http://nope"}, nil); err == nil {
+		t.Fatal("New with a bad URL: no error")
+	}
+}

@@ -1,0 +1,228 @@
+// Package redisstore is the hub.Store of a cluster of identical hub nodes that share state through
+// Redis. The key schema, retention and epoch rules are documented in docs/redis.md.
+//
+// Commands are sequenced per tournament by compare-and-set on the version in one Lua script (no
+// locks). Each commit appends its events to the tournament's stream (the log, the truth) and
+// publishes them on the tournament's channel (fast, at most once). Nodes deliver to their watchers
+// from pub/sub and fill every gap from the stream.
+package redisstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/match"
+)
+
+var _ hub.Store = (*Store)(nil)
+
+// Options configure a Store.
+type Options struct {
+	// URL is the Redis URL, e.g. "redis://127.0.0.1:6379/0" (see redis.ParseURL). Required.
+	URL string
+	// Retention is how long a finished or cancelled tournament is kept after its last command.
+	// Defaults to 2h.
+	Retention time.Duration
+	// IdleRetention is how long a tournament that is not finished is kept after its last command.
+	// Defaults to 24h.
+	IdleRetention time.Duration
+	// StreamMaxLen caps each tournament's event log (XADD MAXLEN ~). Defaults to 10000.
+	StreamMaxLen int64
+	// PositionCheck is how often a node compares the versions it delivered for its watched
+	// tournaments with the stored ones (one pipelined round trip), to catch entries whose pub/sub
+	// message was lost. Defaults to 2s.
+	PositionCheck time.Duration
+	// Log receives warnings (Redis down, gaps that could not be filled). Defaults to slog.Default().
+	Log *slog.Logger
+	// Now is the clock, used when Create is given no creation time. Defaults to time.Now.
+	Now func() time.Time
+}
+
+func (o Options) withDefaults() Options {
+	if o.Retention <= 0 {
+		o.Retention = 2 * time.Hour
+	}
+	if o.IdleRetention <= 0 {
+		o.IdleRetention = 24 * time.Hour
+	}
+	if o.StreamMaxLen <= 0 {
+		o.StreamMaxLen = 10000
+	}
+	if o.PositionCheck <= 0 {
+		o.PositionCheck = 2 * time.Second
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// cacheSize bounds the per-node cache of decoded states.
+const cacheSize = 4096
+
+// Store is a hub.Store on Redis. It is safe for concurrent use.
+type Store struct {
+	opts    Options     // static after construction
+	deliver hub.Deliver // static after construction
+	log     *slog.Logger
+	// rdb serves reads; go-redis retries them on network errors.
+	rdb *redis.Client
+	// wdb runs the commit scripts and is never retried by go-redis: a script resent after a lost
+	// reply could commit a second time. The caller retries, with its submission id.
+	wdb *redis.Client
+	ps  *redis.PubSub // one pub/sub connection per node; owned by receiveLoop and subLoop
+
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // every goroutine of the store
+
+	turns [64]chan struct{} // static after construction; see lockLocal
+
+	cacheMu sync.Mutex
+	cache   map[string]*cached // guarded by cacheMu
+
+	mu       sync.Mutex
+	closed   bool                // guarded by mu
+	watches  map[string]*watcher // guarded by mu; tournaments with at least one Watch
+	retiring map[string]*watcher // guarded by mu; workers of unwatched tournaments still stopping
+	subWake  chan struct{}       // capacity 1: the watched set changed, resync the subscriptions
+}
+
+// cached is a decoded state; t is never changed once cached (Apply works on a Clone).
+type cached struct {
+	epoch string
+	t     *match.Tournament
+}
+
+// New connects to Redis. It does not fail when Redis is down (the node stays up, Ping reports it and
+// the store recovers by itself when Redis returns); only a bad URL is an error.
+func New(ctx context.Context, opts Options, deliver hub.Deliver) (*Store, error) {
+	opts = opts.withDefaults()
+	ropt, err := redis.ParseURL(opts.URL)
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: parse URL: %w", err)
+	}
+	if deliver == nil {
+		deliver = func(string, string, hub.Entry, bool) {}
+	}
+	wopt := *ropt
+	wopt.MaxRetries = -1
+	sctx, cancel := context.WithCancel(context.Background())
+	s := &Store{
+		opts:     opts,
+		deliver:  deliver,
+		log:      opts.Log.With("component", "redisstore"),
+		rdb:      redis.NewClient(ropt),
+		wdb:      redis.NewClient(&wopt),
+		ctx:      sctx,
+		cancel:   cancel,
+		cache:    make(map[string]*cached),
+		watches:  make(map[string]*watcher),
+		retiring: make(map[string]*watcher),
+		subWake:  make(chan struct{}, 1),
+	}
+	for i := range s.turns {
+		s.turns[i] = make(chan struct{}, 1)
+	}
+	s.ps = s.rdb.Subscribe(sctx)
+	if err := s.Ping(ctx); err != nil {
+		s.log.Warn("redis is not reachable yet; will keep trying", "err", err)
+	}
+	s.wg.Add(3)
+	go s.receiveLoop()
+	go s.subLoop()
+	go s.checkLoop()
+	return s, nil
+}
+
+// Ping reports whether Redis answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return s.fail(ctx, "ping", err)
+	}
+	return nil
+}
+
+// Close stops delivery and every goroutine, waits for them, and closes the connections. No Deliver
+// call happens after it returns.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	for _, w := range s.watches {
+		w.cancel()
+	}
+	s.mu.Unlock()
+	s.cancel()
+	err := s.ps.Close()
+	s.wg.Wait()
+	return errors.Join(ignoreClosed(err), s.rdb.Close(), s.wdb.Close())
+}
+
+func ignoreClosed(err error) error {
+	if errors.Is(err, redis.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// fail wraps a Redis error for callers: context errors stay what they are, anything else becomes
+// hub.ErrUnavailable (retryable) with the cause.
+func (s *Store) fail(ctx context.Context, op string, err error) error {
+	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return fmt.Errorf("redisstore: %s: %w", op, ctx.Err())
+	}
+	return fmt.Errorf("redisstore: %s: %w: redis: %w", op, hub.ErrUnavailable, err)
+}
+
+func (s *Store) ttlFor(st match.Status) time.Duration {
+	if st == match.StatusFinished || st == match.StatusCancelled {
+		return s.opts.Retention
+	}
+	return s.opts.IdleRetention
+}
+
+func (s *Store) cacheGet(id string) *cached {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	return s.cache[id]
+}
+
+func (s *Store) cachePut(id string, c *cached) {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	if _, ok := s.cache[id]; !ok && len(s.cache) >= cacheSize {
+		for k := range s.cache { // evict an arbitrary entry
+			delete(s.cache, k)
+			break
+		}
+	}
+	s.cache[id] = c
+}
+
+func (s *Store) cacheDrop(id string) {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	delete(s.cache, id)
+}
+
+func newEpoch() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "e_" + hex.EncodeToString(b[:])
+}

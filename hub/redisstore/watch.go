@@ -1,0 +1,459 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/match"
+)
+
+// Delivery. Each watched tournament has one worker goroutine, the only caller of deliver for it, so
+// entries of one tournament are delivered in order and never concurrently. The worker is woken by
+// pub/sub messages (routed by receiveLoop), by (re)subscription confirmations, and by checkLoop when
+// the stored version differs from the delivered one; in every doubtful case it reads the stored
+// state and the missing range of the stream (catchUp).
+
+const (
+	// maxPending bounds the pub/sub messages queued for one worker; past it they are dropped and the
+	// worker catches up from the stream instead.
+	maxPending = 1024
+	// initTimeout bounds the position read of a first Watch.
+	initTimeout = 2 * time.Second
+	// opTimeout bounds one catch-up round trip.
+	opTimeout = 5 * time.Second
+	// pageSize is how many log entries one XRANGE of a catch-up reads.
+	pageSize = 500
+)
+
+// watcher is the delivery state of one watched tournament.
+type watcher struct {
+	id     string
+	count  int // guarded by Store.mu
+	ctx    context.Context
+	cancel context.CancelFunc
+	ready  chan struct{} // closed once the starting position is read (or could not be)
+	done   chan struct{} // closed when run returns
+	prev   *watcher      // static; the stopping worker of an earlier Watch, waited for before delivering
+	wake   chan struct{} // capacity 1
+
+	mu      sync.Mutex
+	pending []published // guarded by mu
+	check   bool        // guarded by mu: catch up from the stored state
+	seenEp  string      // guarded by mu: the worker's epoch and last, for checkLoop
+	seenVer int64       // guarded by mu
+
+	// Owned by run (set before it starts).
+	known bool   // the position below is meaningful
+	epoch string // "" while the tournament does not exist
+	last  int64  // last version delivered
+}
+
+func (w *watcher) signal() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (w *watcher) requestCheck() {
+	w.mu.Lock()
+	w.check = true
+	w.mu.Unlock()
+	w.signal()
+}
+
+// Watch starts delivery of the tournament's entries committed after the call.
+func (s *Store) Watch(id string) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	if w := s.watches[id]; w != nil {
+		w.count++
+		s.mu.Unlock()
+		<-w.ready
+		return
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	w := &watcher{id: id, count: 1, ctx: ctx, cancel: cancel, ready: make(chan struct{}),
+		done: make(chan struct{}), prev: s.retiring[id], wake: make(chan struct{}, 1)}
+	s.watches[id] = w
+	s.wg.Add(1)
+	s.mu.Unlock()
+	s.wakeSubs()
+
+	// The starting position is read before Watch returns, so that an entry committed after Watch
+	// returns is delivered even if the SUBSCRIBE is not active yet (the confirmation triggers a
+	// catch-up from here).
+	ictx, icancel := context.WithTimeout(ctx, initTimeout)
+	vals, err := s.rdb.HMGet(ictx, keysOf(id).state, "epoch", "version").Result()
+	icancel()
+	if err == nil {
+		w.known, w.epoch, w.last = true, str(vals[0]), num(vals[1])
+	} else {
+		s.log.Warn("watch: read position; will resync", "tournament", id, "err", err)
+	}
+	w.setSeen()
+	close(w.ready)
+	go s.run(w)
+}
+
+// Unwatch undoes one Watch; the last one stops the worker and unsubscribes.
+func (s *Store) Unwatch(id string) {
+	s.mu.Lock()
+	w := s.watches[id]
+	if w == nil {
+		s.mu.Unlock()
+		return
+	}
+	w.count--
+	if w.count > 0 {
+		s.mu.Unlock()
+		return
+	}
+	delete(s.watches, id)
+	s.retiring[id] = w
+	w.cancel()
+	s.mu.Unlock()
+	s.wakeSubs()
+}
+
+func (s *Store) wakeSubs() {
+	select {
+	case s.subWake <- struct{}{}:
+	default:
+	}
+}
+
+func (w *watcher) setSeen() {
+	w.mu.Lock()
+	w.seenEp, w.seenVer = w.epoch, w.last
+	if !w.known {
+		w.seenEp, w.seenVer = "?", -1
+	}
+	w.mu.Unlock()
+}
+
+// run is the worker of one watched tournament; it returns when the last Unwatch or Close cancels it.
+func (s *Store) run(w *watcher) {
+	defer s.wg.Done()
+	defer func() {
+		s.mu.Lock()
+		if s.retiring[w.id] == w {
+			delete(s.retiring, w.id)
+		}
+		s.mu.Unlock()
+		close(w.done)
+	}()
+	if w.prev != nil {
+		select {
+		case <-w.prev.done:
+		case <-w.ctx.Done():
+			return
+		}
+	}
+	for {
+		select {
+		case <-w.ctx.Done():
+			return
+		case <-w.wake:
+		}
+		w.mu.Lock()
+		msgs, check := w.pending, w.check
+		w.pending, w.check = nil, false
+		w.mu.Unlock()
+		if check || !w.known {
+			s.catchUp(w)
+		}
+		for _, m := range msgs {
+			if w.ctx.Err() != nil {
+				return
+			}
+			s.onMessage(w, m)
+		}
+		w.setSeen()
+	}
+}
+
+func (s *Store) emit(w *watcher, epoch string, e hub.Entry, lost bool) {
+	if w.ctx.Err() != nil {
+		return
+	}
+	s.deliver(w.id, epoch, e, lost)
+}
+
+func (s *Store) onMessage(w *watcher, m published) {
+	if !w.known || m.Epoch != w.epoch || m.Version > w.last+1 {
+		s.catchUp(w)
+		return
+	}
+	if m.Version <= w.last {
+		return // already delivered (from the stream)
+	}
+	var ev []match.Event
+	if err := json.Unmarshal(m.Events, &ev); err != nil {
+		s.log.Error("decode published entry", "tournament", w.id, "version", m.Version, "err", err)
+		s.catchUp(w)
+		return
+	}
+	w.last = m.Version
+	s.emit(w, w.epoch, hub.Entry{Version: m.Version, Events: ev}, false)
+}
+
+// catchUp compares the delivered position with the stored state and delivers the missing entries
+// from the stream, or lost=true when they are gone or the epoch changed. On a Redis error it leaves
+// the position as it is; the next wake-up (pub/sub or checkLoop) tries again.
+func (s *Store) catchUp(w *watcher) {
+	ctx, cancel := context.WithTimeout(w.ctx, opTimeout)
+	defer cancel()
+	k := keysOf(w.id)
+	var head *redis.SliceCmd
+	var rng *redis.XMessageSliceCmd
+	from := w.last + 1
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		head = p.HMGet(ctx, k.state, "epoch", "version")
+		rng = p.XRangeN(ctx, k.log, strconv.FormatInt(from, 10), "+", pageSize)
+		return nil
+	})
+	if err != nil {
+		if w.ctx.Err() == nil {
+			s.log.Warn("catch up: read state; will retry", "tournament", w.id, "err", err)
+		}
+		return
+	}
+	epoch, version := str(head.Val()[0]), num(head.Val()[1])
+	switch {
+	case epoch == "": // the tournament does not exist (expired, deleted, or Redis lost it)
+		wasKnown := w.known && w.epoch != ""
+		w.known, w.epoch, w.last = true, "", 0
+		if wasKnown || !w.known {
+			s.emit(w, "", hub.Entry{}, true)
+		}
+		return
+	case !w.known || (w.epoch != "" && epoch != w.epoch) || version < w.last:
+		s.resync(w, epoch, version)
+		return
+	}
+	w.epoch = epoch
+	msgs := rng.Val()
+	for w.last < version {
+		if len(msgs) == 0 {
+			if msgs, err = s.rdb.XRangeN(ctx, k.log, strconv.FormatInt(w.last+1, 10), "+", pageSize).Result(); err != nil {
+				s.log.Warn("catch up: read log; will retry", "tournament", w.id, "err", err)
+				return
+			}
+			if len(msgs) == 0 {
+				s.resync(w, epoch, version)
+				return
+			}
+		}
+		for _, m := range msgs {
+			e, err := decodeEntry(m)
+			if err != nil || e.Version != w.last+1 {
+				if err != nil {
+					s.log.Error("catch up: decode log entry", "tournament", w.id, "err", err)
+				}
+				s.resync(w, epoch, version)
+				return
+			}
+			if e.Version > version {
+				return // committed after the state read: the next wake-up delivers it
+			}
+			w.last = e.Version
+			s.emit(w, epoch, e, false)
+		}
+		msgs = nil
+	}
+}
+
+// resync gives up on replaying: the watcher is told to reload (lost=true) and continues from the
+// stored version.
+func (s *Store) resync(w *watcher, epoch string, version int64) {
+	s.log.Info("delivery gap not recoverable from the log; resync", "tournament", w.id,
+		"epoch", epoch, "version", version, "delivered_epoch", w.epoch, "delivered", w.last)
+	w.known, w.epoch, w.last = true, epoch, version
+	s.emit(w, epoch, hub.Entry{}, true)
+}
+
+// receiveLoop reads the node's pub/sub connection and routes messages to the workers. go-redis
+// reconnects and resubscribes by itself; a receive error marks the connection broken, and the first
+// message after it makes every worker catch up (whatever was published meanwhile is lost to pub/sub).
+func (s *Store) receiveLoop() {
+	defer s.wg.Done()
+	broken := false
+	for {
+		msg, err := s.ps.ReceiveTimeout(s.ctx, 10*time.Second)
+		if err != nil {
+			if s.ctx.Err() != nil || errors.Is(err, redis.ErrClosed) {
+				return
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				pctx, cancel := context.WithTimeout(s.ctx, time.Second)
+				_ = s.ps.Ping(pctx) // the Pong arrives as the next message
+				cancel()
+				continue
+			}
+			if !broken {
+				s.log.Warn("pub/sub connection lost; reconnecting", "err", err)
+			}
+			broken = true
+			select {
+			case <-s.ctx.Done():
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+			continue
+		}
+		if broken {
+			broken = false
+			s.log.Info("pub/sub connection restored")
+			s.checkAll()
+		}
+		switch m := msg.(type) {
+		case *redis.Subscription:
+			if m.Kind == "subscribe" {
+				if w := s.watcherOf(idOfChannel(m.Channel)); w != nil {
+					w.requestCheck()
+				}
+			}
+		case *redis.Message:
+			s.route(m)
+		}
+	}
+}
+
+func (s *Store) watcherOf(id string) *watcher {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.watches[id]
+}
+
+func (s *Store) route(m *redis.Message) {
+	w := s.watcherOf(idOfChannel(m.Channel))
+	if w == nil {
+		return
+	}
+	var p published
+	if err := json.Unmarshal([]byte(m.Payload), &p); err != nil {
+		s.log.Error("decode pub/sub message", "channel", m.Channel, "err", err)
+		w.requestCheck()
+		return
+	}
+	w.mu.Lock()
+	if len(w.pending) >= maxPending {
+		w.pending, w.check = nil, true
+	} else {
+		w.pending = append(w.pending, p)
+	}
+	w.mu.Unlock()
+	w.signal()
+}
+
+func (s *Store) checkAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, w := range s.watches {
+		w.requestCheck()
+	}
+}
+
+// subLoop keeps the pub/sub subscriptions equal to the watched set, in one goroutine so that a
+// SUBSCRIBE and an UNSUBSCRIBE of one channel are never reordered. go-redis remembers the channels
+// even when the command fails and subscribes them again on reconnect.
+func (s *Store) subLoop() {
+	defer s.wg.Done()
+	subscribed := make(map[string]bool)
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-s.subWake:
+		}
+		var add, del []string
+		s.mu.Lock()
+		for id := range s.watches {
+			if !subscribed[id] {
+				subscribed[id] = true
+				add = append(add, keysOf(id).channel)
+			}
+		}
+		for id := range subscribed {
+			if s.watches[id] == nil {
+				delete(subscribed, id)
+				del = append(del, keysOf(id).channel)
+			}
+		}
+		s.mu.Unlock()
+		ctx, cancel := context.WithTimeout(s.ctx, opTimeout)
+		if len(add) > 0 {
+			if err := s.ps.Subscribe(ctx, add...); err != nil && s.ctx.Err() == nil {
+				s.log.Warn("subscribe; will subscribe on reconnect", "channels", len(add), "err", err)
+			}
+		}
+		if len(del) > 0 {
+			if err := s.ps.Unsubscribe(ctx, del...); err != nil && s.ctx.Err() == nil {
+				s.log.Debug("unsubscribe", "channels", len(del), "err", err)
+			}
+		}
+		cancel()
+	}
+}
+
+// checkLoop compares, every PositionCheck, the delivered position of each watched tournament with
+// the stored one in one pipeline and wakes the workers that are behind (a lost pub/sub message).
+func (s *Store) checkLoop() {
+	defer s.wg.Done()
+	tick := time.NewTicker(s.opts.PositionCheck)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-tick.C:
+		}
+		s.mu.Lock()
+		ws := make([]*watcher, 0, len(s.watches))
+		for _, w := range s.watches {
+			ws = append(ws, w)
+		}
+		s.mu.Unlock()
+		if len(ws) == 0 {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(s.ctx, opTimeout)
+		cmds := make([]*redis.SliceCmd, len(ws))
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, w := range ws {
+				cmds[i] = p.HMGet(ctx, keysOf(w.id).state, "epoch", "version")
+			}
+			return nil
+		})
+		cancel()
+		if err != nil {
+			if s.ctx.Err() == nil {
+				s.log.Debug("position check", "err", err)
+			}
+			continue
+		}
+		for i, w := range ws {
+			v := cmds[i].Val()
+			ep, ver := str(v[0]), num(v[1])
+			w.mu.Lock()
+			behind := ep != w.seenEp || ver != w.seenVer
+			w.mu.Unlock()
+			if behind {
+				w.requestCheck()
+			}
+		}
+	}
+}
