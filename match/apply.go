@@ -153,10 +153,8 @@ func (a *applier) join(c Command) *Error {
 	if len(t.Participants) >= t.Settings.MaxPlayers {
 		return errorf(CodeFull, "the tournament is full (%d players)", t.Settings.MaxPlayers)
 	}
-	for _, p := range t.Participants {
-		if strings.EqualFold(p.Name, name) {
-			return errorf(CodeNameTaken, "the name %q is already taken in this tournament", name)
-		}
+	if t.nameTaken(name) {
+		return errorf(CodeNameTaken, "the name %q is already taken in this tournament", name)
 	}
 	if c.Rating < 0 || c.Rating > 1e6 || c.Rating != c.Rating {
 		return errorf(CodeInvalid, "rating must be between 0 and 1000000")
@@ -164,6 +162,7 @@ func (a *applier) join(c Command) *Error {
 	t.LastPlayer++
 	p := Participant{ID: t.LastPlayer, Name: name, Rating: c.Rating}
 	t.Participants = append(t.Participants, p)
+	t.idx.names[foldName(name)] = true
 	a.emit(Event{Type: EvPlayerJoined, Player: p.ID, Participant: &p})
 	return nil
 }
@@ -173,8 +172,12 @@ func (a *applier) leave(c Command) *Error {
 	if err := t.needStatus(StatusRegistering); err != nil {
 		return err
 	}
-	if _, err := t.findParticipant(c.Player); err != nil {
+	p, err := t.findParticipant(c.Player)
+	if err != nil {
 		return err
+	}
+	if t.idx != nil && t.idx.names != nil {
+		delete(t.idx.names, foldName(p.Name))
 	}
 	t.Participants = slices.DeleteFunc(t.Participants, func(p Participant) bool { return p.ID == c.Player })
 	a.emit(Event{Type: EvPlayerLeft, Player: c.Player})

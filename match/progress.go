@@ -1,6 +1,9 @@
 package match
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // How results flow. A match settles once both slots are filled: two players make it ready, one
 // player makes it a walkover, none makes it void. A completed match fills the slots it feeds,
@@ -10,6 +13,21 @@ import "time"
 // index maps players to their matches. It is derived, never serialised, and rebuilt on demand.
 type index struct {
 	byPlayer map[PlayerID][]MatchID
+	names    map[string]bool // folded participant names; built by nameTaken
+}
+
+func foldName(s string) string { return strings.ToLower(s) }
+
+// nameTaken says whether another participant has this name, ignoring case.
+func (t *Tournament) nameTaken(name string) bool {
+	t.playerMatches(0) // builds idx
+	if t.idx.names == nil {
+		t.idx.names = make(map[string]bool, len(t.Participants))
+		for _, p := range t.Participants {
+			t.idx.names[foldName(p.Name)] = true
+		}
+	}
+	return t.idx.names[foldName(name)]
 }
 
 func (t *Tournament) playerMatches(p PlayerID) []MatchID {

@@ -1,0 +1,140 @@
+package match
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// TestRejections: every kind of bad command gets its typed error and leaves the state unchanged.
+func TestRejections(t *testing.T) {
+	registering := func(t *testing.T) *Tournament { return newTournament(t, Settings{Format: SingleElimination, BestOf: 3, MaxPlayers: 4}, 3) }
+	running := func(t *testing.T) *Tournament {
+		tr := newTournament(t, Settings{Format: SingleElimination, BestOf: 3}, 4)
+		mustApply(t, tr, Command{Type: CmdStart})
+		return tr
+	}
+	full := func(t *testing.T) *Tournament {
+		tr := registering(t)
+		mustApply(t, tr, Command{Type: CmdJoin, Name: "P4"})
+		return tr
+	}
+	finished := func(t *testing.T) *Tournament {
+		tr := started(t, Settings{Format: SingleElimination}, 2)
+		mustApply(t, tr, Command{Type: CmdReport, Match: 1, Scores: [2]int{1, 0}})
+		return tr
+	}
+	set := func(s Settings) *Settings { return &s }
+	tests := []struct {
+		name  string
+		state func(*testing.T) *Tournament
+		cmd   Command
+		code  Code
+	}{
+		{"no type", registering, Command{}, CodeInvalid},
+		{"unknown type", registering, Command{Type: "explode"}, CodeInvalid},
+		{"create twice", registering, Command{Type: CmdCreate, Tournament: "x", Name: "x", Settings: set(Settings{Format: Swiss})}, CodeAlreadyExists},
+		{"create without format", func(*testing.T) *Tournament { return &Tournament{} }, Command{Type: CmdCreate, Tournament: "x", Name: "x", Settings: set(Settings{})}, CodeInvalid},
+		{"create unknown format", func(*testing.T) *Tournament { return &Tournament{} }, Command{Type: CmdCreate, Tournament: "x", Name: "x", Settings: set(Settings{Format: "ladder"})}, CodeInvalid},
+		{"create even best_of elimination", func(*testing.T) *Tournament { return &Tournament{} }, Command{Type: CmdCreate, Tournament: "x", Name: "x", Settings: set(Settings{Format: SingleElimination, BestOf: 2})}, CodeInvalid},
+		{"create too many players", func(*testing.T) *Tournament { return &Tournament{} }, Command{Type: CmdCreate, Tournament: "x", Name: "x", Settings: set(Settings{Format: Swiss, MaxPlayers: 5000})}, CodeInvalid},
+		{"create draws in elimination", func(*testing.T) *Tournament { return &Tournament{} }, Command{Type: CmdCreate, Tournament: "x", Name: "x", Settings: set(Settings{Format: DoubleElimination, AllowDraws: true})}, CodeInvalid},
+		{"create empty name", func(*testing.T) *Tournament { return &Tournament{} }, Command{Type: CmdCreate, Tournament: "x", Name: "  ", Settings: set(Settings{Format: Swiss})}, CodeInvalid},
+		{"create unknown tie-break", func(*testing.T) *Tournament { return &Tournament{} }, Command{Type: CmdCreate, Tournament: "x", Name: "x", Settings: set(Settings{Format: Swiss, TieBreaks: []TieBreak{"coin_toss"}})}, CodeInvalid},
+		{"join empty name", registering, Command{Type: CmdJoin, Name: ""}, CodeInvalid},
+		{"join control characters", registering, Command{Type: CmdJoin, Name: "a\x00b"}, CodeInvalid},
+		{"join long name", registering, Command{Type: CmdJoin, Name: string(make([]byte, 200))}, CodeInvalid},
+		{"join taken name", registering, Command{Type: CmdJoin, Name: "p1"}, CodeNameTaken},
+		{"join full", full, Command{Type: CmdJoin, Name: "P9"}, CodeFull},
+		{"join after start", running, Command{Type: CmdJoin, Name: "Late"}, CodeAlreadyStarted},
+		{"leave unknown", registering, Command{Type: CmdLeave, Player: 99}, CodeUnknownPlayer},
+		{"check in unknown", registering, Command{Type: CmdCheckIn, Player: 99}, CodeUnknownPlayer},
+		{"start twice", running, Command{Type: CmdStart}, CodeAlreadyStarted},
+		{"start with one player", func(t *testing.T) *Tournament { return newTournament(t, Settings{Format: Swiss}, 1) }, Command{Type: CmdStart}, CodeTooFewPlayers},
+		{"report before start", registering, Command{Type: CmdReport, Match: 1, Scores: [2]int{2, 0}}, CodeNotRunning},
+		{"report unknown match", running, Command{Type: CmdReport, Match: 99, Scores: [2]int{2, 0}}, CodeUnknownMatch},
+		{"report match zero", running, Command{Type: CmdReport, Match: 0, Scores: [2]int{2, 0}}, CodeUnknownMatch},
+		{"report pending match", running, Command{Type: CmdReport, Match: 3, Scores: [2]int{2, 0}}, CodeMatchNotReady},
+		{"report impossible score", running, Command{Type: CmdReport, Match: 1, Scores: [2]int{3, 0}}, CodeInvalidScore},
+		{"report unfinished series", running, Command{Type: CmdReport, Match: 1, Scores: [2]int{1, 0}}, CodeInvalidScore},
+		{"report negative", running, Command{Type: CmdReport, Match: 1, Scores: [2]int{-1, 2}}, CodeInvalidScore},
+		{"report draw not allowed", running, Command{Type: CmdReport, Match: 1, Scores: [2]int{1, 1}}, CodeInvalidScore},
+		{"report by outsider", running, Command{Type: CmdReport, Match: 1, Scores: [2]int{2, 0}, By: 2}, CodeNotInMatch},
+		{"report by unknown player", running, Command{Type: CmdReport, Match: 1, Scores: [2]int{2, 0}, By: 77}, CodeUnknownPlayer},
+		{"forfeit someone else", running, Command{Type: CmdForfeit, Match: 1, Player: 4, By: 1}, CodeNotInMatch},
+		{"forfeit player not in match", running, Command{Type: CmdForfeit, Match: 1, Player: 2}, CodeNotInMatch},
+		{"double forfeit by player", running, Command{Type: CmdForfeit, Match: 1, Both: true, By: 1}, CodeInvalid},
+		{"withdraw before start", registering, Command{Type: CmdWithdraw, Player: 1}, CodeNotRunning},
+		{"withdraw unknown", running, Command{Type: CmdWithdraw, Player: 42}, CodeUnknownPlayer},
+		{"cancel finished", finished, Command{Type: CmdCancel}, CodeFinished},
+		{"player reports on finished", finished, Command{Type: CmdReport, Match: 1, Scores: [2]int{0, 1}, By: 1}, CodeFinished},
+		{"player corrects completed", func(t *testing.T) *Tournament {
+			tr := running(t)
+			mustApply(t, tr, Command{Type: CmdReport, Match: 1, Scores: [2]int{2, 0}})
+			return tr
+		}, Command{Type: CmdReport, Match: 1, Scores: [2]int{0, 2}, By: 1}, CodeMatchCompleted},
+		{"warn without limit", running, Command{Type: CmdWarn, Match: 1, At: t0}, CodeNotDue},
+		{"timeout without limit", running, Command{Type: CmdTimeout, Match: 1, At: t0}, CodeNotDue},
+		{"open check-in without window", registering, Command{Type: CmdOpenCheckIn, At: t0}, CodeInvalid},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := tc.state(t)
+			before, _ := json.Marshal(tr)
+			ev, err := Apply(tr, tc.cmd)
+			if err == nil {
+				t.Fatalf("accepted; events %v", ev)
+			}
+			e, ok := err.(*Error)
+			if !ok || e.Code != tc.code {
+				t.Fatalf("error %v; want code %s", err, tc.code)
+			}
+			if e.Message == "" {
+				t.Error("empty message")
+			}
+			after, _ := json.Marshal(tr)
+			if string(before) != string(after) {
+				t.Errorf("state changed by a rejected command")
+			}
+		})
+	}
+}
+
+func TestDisputeFlow(t *testing.T) {
+	tr := started(t, Settings{Format: SingleElimination, BestOf: 3}, 2)
+	mustApply(t, tr, Command{Type: CmdReport, Match: 1, By: 1, Scores: [2]int{2, 1}})
+	if _, err := Apply(tr, Command{Type: CmdReport, Match: 1, By: 1, Scores: [2]int{2, 1}}); err == nil {
+		t.Error("repeated identical report accepted")
+	}
+	mustApply(t, tr, Command{Type: CmdReport, Match: 1, By: 2, Scores: [2]int{1, 2}})
+	if s := tr.match(1).Status; s != MatchDisputed {
+		t.Fatalf("status %s; want disputed", s)
+	}
+	mustApply(t, tr, Command{Type: CmdReport, Match: 1, Scores: [2]int{2, 0}})
+	if m := tr.match(1); m.Status != MatchCompleted || m.Winner != 1 || tr.Status != StatusFinished {
+		t.Fatalf("after organiser decision: %+v, %s", m, tr.Status)
+	}
+}
+
+func TestLeaveAndRejoin(t *testing.T) {
+	tr := newTournament(t, Settings{Format: Swiss}, 3)
+	mustApply(t, tr, Command{Type: CmdLeave, Player: 3})
+	mustApply(t, tr, Command{Type: CmdJoin, Name: "P3"})
+	if id := tr.Participants[len(tr.Participants)-1].ID; id != 4 {
+		t.Fatalf("rejoined with id %d; want 4 (ids are never reused)", id)
+	}
+}
+
+func TestDeterministicRandomSeeding(t *testing.T) {
+	a := started(t, Settings{Format: SingleElimination, Seeding: SeedRandom, RandomSeed: 42}, 16)
+	b := started(t, Settings{Format: SingleElimination, Seeding: SeedRandom, RandomSeed: 42}, 16)
+	c := started(t, Settings{Format: SingleElimination, Seeding: SeedRandom, RandomSeed: 43}, 16)
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	jc, _ := json.Marshal(c)
+	if string(ja) != string(jb) {
+		t.Error("same seed gave different brackets")
+	}
+	if string(ja) == string(jc) {
+		t.Error("different seeds gave the same bracket")
+	}
+}
