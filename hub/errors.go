@@ -11,31 +11,33 @@ import (
 // Hub error codes: the codes of the API that are not domain codes (match.Code). They are part of
 // the public API (docs/api.md, docs/protocol.md).
 const (
-	CodeBadRequest      = "bad_request"      // malformed JSON, wrong types, unknown fields
-	CodeUnauthorized    = "unauthorized"     // missing, malformed, expired or foreign token
-	CodeForbidden       = "forbidden"        // the token's role may not do this
-	CodeNotFound        = "not_found"        // no such tournament (or route)
-	CodeVersionConflict = "version_conflict" // too many concurrent commands; retry
-	CodeRateLimited     = "rate_limited"     // too many requests
-	CodeUnavailable     = "unavailable"      // the store cannot be reached; retry
-	CodeInternal        = "internal"         // anything else; the message is always "internal error"
-	CodeBadMessage      = "bad_message"      // WebSocket: not JSON, no type, unknown type, missing field
-	CodeTooLarge        = "too_large"        // request body over the limit
+	CodeBadRequest       = "bad_request"        // malformed JSON, wrong types, unknown fields
+	CodeUnauthorized     = "unauthorized"       // missing, malformed, expired or foreign token
+	CodeForbidden        = "forbidden"          // the token's role may not do this
+	CodeNotFound         = "not_found"          // no such tournament (or route)
+	CodeVersionConflict  = "version_conflict"   // too many concurrent commands; retry
+	CodeRateLimited      = "rate_limited"       // too many requests
+	CodeUnavailable      = "unavailable"        // the store cannot be reached; retry
+	CodeInternal         = "internal"           // anything else; the message is always "internal error"
+	CodeBadMessage       = "bad_message"        // WebSocket: not JSON, no type, unknown type, missing field
+	CodeTooLarge         = "too_large"          // request body over the limit
+	CodeMethodNotAllowed = "method_not_allowed" // known path, wrong method
 )
 
 // statusOf is the one table from error code to HTTP status (docs/api.md#errors). The WebSocket
 // side sends the same codes in its error messages.
 var statusOf = map[string]int{
-	CodeBadRequest:      http.StatusBadRequest,
-	CodeBadMessage:      http.StatusBadRequest,
-	CodeTooLarge:        http.StatusRequestEntityTooLarge,
-	CodeUnauthorized:    http.StatusUnauthorized,
-	CodeForbidden:       http.StatusForbidden,
-	CodeNotFound:        http.StatusNotFound,
-	CodeVersionConflict: http.StatusConflict,
-	CodeRateLimited:     http.StatusTooManyRequests,
-	CodeUnavailable:     http.StatusServiceUnavailable,
-	CodeInternal:        http.StatusInternalServerError,
+	CodeBadRequest:       http.StatusBadRequest,
+	CodeBadMessage:       http.StatusBadRequest,
+	CodeTooLarge:         http.StatusRequestEntityTooLarge,
+	CodeMethodNotAllowed: http.StatusMethodNotAllowed,
+	CodeUnauthorized:     http.StatusUnauthorized,
+	CodeForbidden:        http.StatusForbidden,
+	CodeNotFound:         http.StatusNotFound,
+	CodeVersionConflict:  http.StatusConflict,
+	CodeRateLimited:      http.StatusTooManyRequests,
+	CodeUnavailable:      http.StatusServiceUnavailable,
+	CodeInternal:         http.StatusInternalServerError,
 
 	string(match.CodeInvalid):         http.StatusBadRequest,
 	string(match.CodeUnknownMatch):    http.StatusNotFound,

@@ -1,0 +1,300 @@
+// Command hub runs one tournament hub node: the HTTP API, the WebSocket endpoint, the browser
+// client, probes and metrics. With no Redis configured it keeps everything in memory (one node).
+// Every flag has an environment variable; a flag given on the command line wins. See
+// docs/configuration.md.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/memstore"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "hub:", err)
+		os.Exit(1)
+	}
+}
+
+// config is everything the flags and environment say.
+type config struct {
+	Addr         string
+	Redis        string
+	Origins      []string
+	Secret       string
+	secretRandom bool
+	TokenTTL     time.Duration
+	Retention    time.Duration
+	MaxEvents    int
+	BodyLimit    int64
+	HTTPRate     float64
+	HTTPBurst    int
+	TrustProxy   bool
+	WSReadLimit  int64
+	WSRate       float64
+	WSBurst      int
+	WSQueue      int
+	DrainTimeout time.Duration
+	LogLevel     slog.Level
+}
+
+// parseConfig reads args, falling back to the environment, then to the defaults.
+func parseConfig(args []string, getenv func(string) string, out io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("hub", flag.ContinueOnError)
+	fs.SetOutput(out)
+	var envErr error
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	dur := func(p *time.Duration, name, envName string, def time.Duration, usage string) {
+		d := def
+		if v := getenv(envName); v != "" {
+			x, err := time.ParseDuration(v)
+			if err != nil || x <= 0 {
+				envErr = errors.Join(envErr, fmt.Errorf("%s=%q: want a positive duration such as 90s or 2h", envName, v))
+			} else {
+				d = x
+			}
+		}
+		fs.DurationVar(p, name, d, usage+" (env "+envName+")")
+	}
+	integer := func(p *int, name, envName string, def int, usage string) {
+		d := def
+		if v := getenv(envName); v != "" {
+			x, err := strconv.Atoi(v)
+			if err != nil || x <= 0 {
+				envErr = errors.Join(envErr, fmt.Errorf("%s=%q: want a positive whole number", envName, v))
+			} else {
+				d = x
+			}
+		}
+		fs.IntVar(p, name, d, usage+" (env "+envName+")")
+	}
+	float := func(p *float64, name, envName string, def float64, usage string) {
+		d := def
+		if v := getenv(envName); v != "" {
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil || !(x > 0) {
+				envErr = errors.Join(envErr, fmt.Errorf("%s=%q: want a positive number", envName, v))
+			} else {
+				d = x
+			}
+		}
+		fs.Float64Var(p, name, d, usage+" (env "+envName+")")
+	}
+
+	fs.StringVar(&c.Addr, "addr", env("HUB_ADDR", ":8080"), "listen address (env HUB_ADDR)")
+	fs.StringVar(&c.Redis, "redis", env("REDIS_URL", ""), "Redis URL, e.g. redis://localhost:6379/0; empty runs on the memory store, one node (env REDIS_URL)")
+	origins := fs.String("origins", env("HUB_ORIGINS", ""), "extra allowed WebSocket Origin hosts, comma-separated; the hub's own host and localhost:PORT are always allowed (env HUB_ORIGINS)")
+	fs.StringVar(&c.Secret, "secret", env("HUB_SECRET", ""), "token signing secret, the same on every node; random per process if empty (env HUB_SECRET)")
+	dur(&c.TokenTTL, "token-ttl", "HUB_TOKEN_TTL", 24*time.Hour, "lifetime of issued tokens")
+	dur(&c.Retention, "retention", "HUB_RETENTION", 2*time.Hour, "how long finished and cancelled tournaments are kept")
+	integer(&c.MaxEvents, "max-events", "HUB_MAX_EVENTS", 10000, "event log entries kept per tournament")
+	var bodyLimit, wsReadLimit int
+	integer(&bodyLimit, "body-limit", "HUB_BODY_LIMIT", 64<<10, "largest HTTP request body, bytes")
+	float(&c.HTTPRate, "http-rate", "HUB_HTTP_RATE", 20, "API requests per second per client address")
+	integer(&c.HTTPBurst, "http-burst", "HUB_HTTP_BURST", 40, "API request burst per client address")
+	trust := env("HUB_TRUST_PROXY", "false")
+	fs.StringVar(&trust, "trust-proxy", trust, "take the client address from X-Forwarded-For (true only behind a proxy that sets it) (env HUB_TRUST_PROXY)")
+	integer(&wsReadLimit, "ws-read-limit", "HUB_WS_READ_LIMIT", 16<<10, "largest WebSocket message from a client, bytes")
+	float(&c.WSRate, "ws-rate", "HUB_WS_RATE", 20, "WebSocket messages per second per socket")
+	integer(&c.WSBurst, "ws-burst", "HUB_WS_BURST", 40, "WebSocket message burst per socket")
+	integer(&c.WSQueue, "ws-queue", "HUB_WS_QUEUE", 256, "send queue per socket, messages; overflow closes the socket (4001)")
+	dur(&c.DrainTimeout, "drain-timeout", "HUB_DRAIN_TIMEOUT", 10*time.Second, "how long shutdown waits for sockets and requests")
+	level := fs.String("log-level", env("HUB_LOG_LEVEL", "info"), "debug, info, warn or error (env HUB_LOG_LEVEL)")
+
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if envErr != nil {
+		return c, envErr
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	c.BodyLimit, c.WSReadLimit = int64(bodyLimit), int64(wsReadLimit)
+	for o := range strings.SplitSeq(*origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.Origins = append(c.Origins, o)
+		}
+	}
+	b, err := strconv.ParseBool(trust)
+	if err != nil {
+		return c, fmt.Errorf("trust-proxy %q: want true or false", trust)
+	}
+	c.TrustProxy = b
+	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
+		return c, fmt.Errorf("log-level %q: want debug, info, warn or error", *level)
+	}
+	if c.Secret == "" {
+		var raw [32]byte
+		if _, err := rand.Read(raw[:]); err != nil {
+			return c, fmt.Errorf("random secret: %w", err)
+		}
+		c.Secret, c.secretRandom = hex.EncodeToString(raw[:]), true
+	}
+	return c, nil
+}
+
+// openStore opens the store the configuration names: the memory store when no Redis URL is set.
+// The Redis store plugs in here.
+func openStore(ctx context.Context, c config, deliver hub.Deliver, log *slog.Logger) (hub.Store, error) {
+	if c.Redis == "" {
+		return memstore.New(deliver, memstore.WithRetention(c.Retention), memstore.WithMaxEvents(c.MaxEvents)), nil
+	}
+	// TODO(redisstore): open hub/redisstore here once it exists.
+	return nil, errors.New("redis store not built yet: run without --redis/REDIS_URL for the memory store")
+}
+
+// run is the whole program: it serves until ctx ends, then drains and shuts down.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	c, err := parseConfig(args, getenv, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: c.LogLevel}))
+
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	origins := append([]string{fmt.Sprintf("localhost:%d", port), fmt.Sprintf("127.0.0.1:%d", port)}, c.Origins...)
+
+	// The store needs the Deliver func at construction and the server needs the store: the
+	// closure forwards to the server once it exists (nothing is watched before that).
+	var srvp atomic.Pointer[hub.Server]
+	deliver := func(id, epoch string, e hub.Entry, lost bool) {
+		if s := srvp.Load(); s != nil {
+			s.Deliver(id, epoch, e, lost)
+		}
+	}
+	store, err := openStore(ctx, c, deliver, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv, err := hub.New(hub.Config{
+		Addr:       c.Addr,
+		Origins:    origins,
+		Secret:     []byte(c.Secret),
+		TokenTTL:   c.TokenTTL,
+		BodyLimit:  c.BodyLimit,
+		RatePerSec: c.HTTPRate,
+		Burst:      c.HTTPBurst,
+		TrustProxy: c.TrustProxy,
+		WS: hub.WSConfig{
+			ReadLimit:  c.WSReadLimit,
+			RatePerSec: c.WSRate,
+			Burst:      c.WSBurst,
+			QueueLen:   c.WSQueue,
+		},
+	}, store, log, reg)
+	if err != nil {
+		return err
+	}
+	srvp.Store(srv)
+
+	printConfig(stdout, c, origins)
+	if c.secretRandom {
+		log.Warn("no --secret/HUB_SECRET: using a random secret; tokens will not work on other nodes or after a restart")
+	}
+	fmt.Fprintf(stdout, "listening on %s\nopen http://localhost:%d/\n", ln.Addr(), port)
+
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: unready, draining sockets, then requests", "timeout", c.DrainTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), c.DrainTimeout)
+	defer cancel()
+	if err := srv.Drain(sctx); err != nil {
+		log.Warn("socket drain cut short", "err", err)
+	}
+	if err := hs.Shutdown(sctx); err != nil {
+		log.Warn("http shutdown cut short", "err", err)
+		hs.Close()
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func printConfig(w io.Writer, c config, origins []string) {
+	store := "memory (one node)"
+	if c.Redis != "" {
+		store = "redis " + maskURL(c.Redis)
+	}
+	secret := "set (hidden)"
+	if c.secretRandom {
+		secret = "random per process"
+	}
+	fmt.Fprintf(w, "tourhub configuration:\n"+
+		"  addr           %s\n  store          %s\n  origins        %s\n  secret         %s\n"+
+		"  token-ttl      %s\n  retention      %s\n  max-events     %d\n  body-limit     %d\n"+
+		"  http-rate      %g/s burst %d (trust-proxy %t)\n"+
+		"  ws             read-limit %d, rate %g/s burst %d, queue %d\n  drain-timeout  %s\n  log-level      %s\n",
+		c.Addr, store, strings.Join(origins, ","), secret, c.TokenTTL, c.Retention, c.MaxEvents, c.BodyLimit,
+		c.HTTPRate, c.HTTPBurst, c.TrustProxy, c.WSReadLimit, c.WSRate, c.WSBurst, c.WSQueue, c.DrainTimeout, c.LogLevel)
+}
+
+// maskURL hides a password in a Redis URL.
+func maskURL(u string) string {
+	scheme, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return u
+	}
+	userinfo, host, ok := strings.Cut(rest, "@")
+	if !ok {
+		return u
+	}
+	if user, _, hasPass := strings.Cut(userinfo, ":"); hasPass {
+		return scheme + "://" + user + ":***@" + host
+	}
+	return u
+}

@@ -1,0 +1,533 @@
+package hub
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tourhub/tourhub/match"
+)
+
+// The HTTP API (docs/api.md, docs/openapi.yaml). Every handler returns an error that
+// handleError turns into {"error":{"code","message"}}; no handler changes anything before all of
+// its input is validated.
+
+type createRequest struct {
+	Name string `json:"name"`
+	match.Settings
+}
+
+type createResponse struct {
+	Tournament     View   `json:"tournament"`
+	OrganiserToken string `json:"organiser_token"`
+}
+
+type listResponse struct {
+	Tournaments []Summary `json:"tournaments"`
+}
+
+type eventsResponse struct {
+	Epoch    string  `json:"epoch"`
+	Version  int64   `json:"version"`
+	Complete bool    `json:"complete"`
+	Entries  []Entry `json:"entries"`
+}
+
+type joinRequest struct {
+	Name   *string  `json:"name"`
+	Rating *float64 `json:"rating"`
+}
+
+type joinResponse struct {
+	PlayerID match.PlayerID `json:"player_id"`
+	Token    string         `json:"token"`
+	Version  int64          `json:"version"`
+}
+
+type commandResponse struct {
+	Version int64         `json:"version"`
+	Events  []match.Event `json:"events"`
+}
+
+type checkInRequest struct {
+	PlayerID *int `json:"player_id"`
+}
+
+type withdrawRequest struct {
+	Disqualify bool `json:"disqualify"`
+}
+
+type resultRequest struct {
+	Scores       []int  `json:"scores"`
+	SubmissionID string `json:"submission_id"`
+}
+
+type resultResponse struct {
+	Version   int64         `json:"version"`
+	Duplicate bool          `json:"duplicate"`
+	Match     *match.Match  `json:"match"`
+	Events    []match.Event `json:"events"`
+}
+
+type forfeitRequest struct {
+	PlayerID *int `json:"player_id"`
+	Both     bool `json:"both"`
+}
+
+// maxListLimit caps ?limit= of the tournament list.
+const maxListLimit = 100
+
+func newTournamentID() (string, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("tournament id: %w", err)
+	}
+	return "t_" + hex.EncodeToString(b[:]), nil
+}
+
+func (s *Server) createTournament(c echo.Context) error {
+	var req createRequest
+	if err := s.decode(c, &req, false); err != nil {
+		return err
+	}
+	if strings.TrimSpace(req.Name) == "" {
+		return &match.Error{Code: match.CodeInvalid, Message: "name is required"}
+	}
+	if req.Format == "" {
+		return &match.Error{Code: match.CodeInvalid, Message: "format is required: single_elimination, double_elimination, round_robin or swiss"}
+	}
+	id, err := newTournamentID()
+	if err != nil {
+		return err
+	}
+	settings := req.Settings
+	cmd := match.Command{Type: match.CmdCreate, Tournament: id, Name: req.Name, Settings: &settings}
+	a, err := s.store.Create(c.Request().Context(), id, cmd, s.cfg.Now().UTC())
+	s.countCommand(string(match.CmdCreate), "create", a, err)
+	if err != nil {
+		return err
+	}
+	token, err := s.tokens.Issue(Claims{Tournament: id, Role: RoleOrganiser})
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Location", "/api/tournaments/"+id)
+	return c.JSON(http.StatusCreated, createResponse{Tournament: NewView(a.State, a.Epoch), OrganiserToken: token})
+}
+
+func (s *Server) listTournaments(c echo.Context) error {
+	var f ListFilter
+	q := c.QueryParams()
+	for k := range q {
+		if k != "status" && k != "limit" {
+			return Errorf(CodeBadRequest, "unknown query parameter %q (use status and limit)", k)
+		}
+	}
+	if v := q.Get("status"); v != "" {
+		switch st := match.Status(v); st {
+		case match.StatusRegistering, match.StatusRunning, match.StatusFinished, match.StatusCancelled:
+			f.Status = st
+		default:
+			return Errorf(CodeBadRequest, "status must be registering, running, finished or cancelled, not %q", v)
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxListLimit {
+			return Errorf(CodeBadRequest, "limit must be a whole number from 1 to %d, not %q", maxListLimit, v)
+		}
+		f.Limit = n
+	}
+	list, err := s.store.List(c.Request().Context(), f)
+	if err != nil {
+		return s.storeErr("list", err)
+	}
+	if list == nil {
+		list = []Summary{}
+	}
+	return c.JSON(http.StatusOK, listResponse{Tournaments: list})
+}
+
+func (s *Server) getTournament(c echo.Context) error {
+	t, epoch, err := s.store.Load(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return s.storeErr("load", err)
+	}
+	return c.JSON(http.StatusOK, NewView(t, epoch))
+}
+
+func (s *Server) getEvents(c echo.Context) error {
+	var after int64
+	if v := c.QueryParam("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return Errorf(CodeBadRequest, "after must be a version (a whole number, 0 or more), not %q", v)
+		}
+		after = n
+	}
+	ctx := c.Request().Context()
+	id := c.Param("id")
+	epoch, entries, complete, err := s.store.Events(ctx, id, after)
+	if err != nil {
+		return s.storeErr("events", err)
+	}
+	resp := eventsResponse{Epoch: epoch, Complete: complete, Entries: entries, Version: after}
+	if resp.Entries == nil {
+		resp.Entries = []Entry{}
+	}
+	if n := len(entries); n > 0 {
+		resp.Version = entries[n-1].Version
+	}
+	if !complete {
+		// The entries are not there to say where the tournament is: ask for its state.
+		t, ep, err := s.store.Load(ctx, id)
+		if err != nil {
+			return s.storeErr("load", err)
+		}
+		resp.Epoch, resp.Version, resp.Entries = ep, t.Version, []Entry{}
+	}
+	return c.JSON(http.StatusOK, resp)
+}
+
+func (s *Server) join(c echo.Context) error {
+	var req joinRequest
+	if err := s.decode(c, &req, false); err != nil {
+		return err
+	}
+	if req.Name == nil {
+		return &match.Error{Code: match.CodeInvalid, Message: "name is required"}
+	}
+	cmd := match.Command{Type: match.CmdJoin, Name: *req.Name}
+	if req.Rating != nil {
+		cmd.Rating = *req.Rating
+	}
+	id := c.Param("id")
+	a, err := s.apply(c.Request().Context(), id, cmd, "")
+	if err != nil {
+		return err
+	}
+	var pid match.PlayerID
+	for _, e := range a.Events {
+		if e.Type == match.EvPlayerJoined {
+			pid = e.Player
+			if e.Participant != nil {
+				pid = e.Participant.ID
+			}
+		}
+	}
+	if pid == 0 {
+		return errors.New("join: no player_joined event")
+	}
+	token, err := s.tokens.Issue(Claims{Tournament: id, Role: RolePlayer, Player: int(pid)})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, joinResponse{PlayerID: pid, Token: token, Version: a.Version})
+}
+
+func (s *Server) leave(c echo.Context) error {
+	id := c.Param("id")
+	cl, err := s.claims(c, id)
+	if err != nil {
+		return err
+	}
+	pid, err := pathID(c, "pid", "player id")
+	if err != nil {
+		return err
+	}
+	if err := selfOrOrganiser(cl, pid); err != nil {
+		return err
+	}
+	if err := s.decode(c, &struct{}{}, true); err != nil {
+		return err
+	}
+	return s.command(c, id, match.Command{Type: match.CmdLeave, Player: match.PlayerID(pid)})
+}
+
+func (s *Server) checkIn(c echo.Context) error {
+	id := c.Param("id")
+	cl, err := s.claims(c, id)
+	if err != nil {
+		return err
+	}
+	var req checkInRequest
+	if err := s.decode(c, &req, true); err != nil {
+		return err
+	}
+	var pid int
+	switch cl.Role {
+	case RolePlayer:
+		pid = cl.Player
+		if req.PlayerID != nil && *req.PlayerID != cl.Player {
+			return Errorf(CodeForbidden, "a player may only check themself in")
+		}
+	case RoleOrganiser:
+		if req.PlayerID == nil {
+			return Errorf(CodeBadRequest, "player_id is required when the organiser checks a player in")
+		}
+		pid = *req.PlayerID
+	default:
+		return Errorf(CodeForbidden, "only players and the organiser may check in")
+	}
+	return s.command(c, id, match.Command{Type: match.CmdCheckIn, Player: match.PlayerID(pid)})
+}
+
+func (s *Server) start(c echo.Context) error {
+	return s.organiserCommand(c, match.Command{Type: match.CmdStart})
+}
+
+func (s *Server) cancel(c echo.Context) error {
+	return s.organiserCommand(c, match.Command{Type: match.CmdCancel})
+}
+
+func (s *Server) organiserCommand(c echo.Context, cmd match.Command) error {
+	id := c.Param("id")
+	cl, err := s.claims(c, id)
+	if err != nil {
+		return err
+	}
+	if cl.Role != RoleOrganiser {
+		return Errorf(CodeForbidden, "only the organiser may %s the tournament", cmd.Type)
+	}
+	if err := s.decode(c, &struct{}{}, true); err != nil {
+		return err
+	}
+	return s.command(c, id, cmd)
+}
+
+func (s *Server) withdraw(c echo.Context) error {
+	id := c.Param("id")
+	cl, err := s.claims(c, id)
+	if err != nil {
+		return err
+	}
+	pid, err := pathID(c, "pid", "player id")
+	if err != nil {
+		return err
+	}
+	if err := selfOrOrganiser(cl, pid); err != nil {
+		return err
+	}
+	var req withdrawRequest
+	if err := s.decode(c, &req, true); err != nil {
+		return err
+	}
+	if req.Disqualify && cl.Role != RoleOrganiser {
+		return Errorf(CodeForbidden, "only the organiser may disqualify")
+	}
+	return s.command(c, id, match.Command{Type: match.CmdWithdraw, Player: match.PlayerID(pid), Disqualify: req.Disqualify})
+}
+
+func (s *Server) result(c echo.Context) error {
+	id := c.Param("id")
+	cl, err := s.claims(c, id)
+	if err != nil {
+		return err
+	}
+	mid, err := pathID(c, "mid", "match id")
+	if err != nil {
+		return err
+	}
+	var req resultRequest
+	if err := s.decode(c, &req, false); err != nil {
+		return err
+	}
+	if len(req.Scores) != 2 {
+		return Errorf(CodeBadRequest, "scores must be two numbers [first player's, second player's]")
+	}
+	a, err := s.Report(c.Request().Context(), cl, id, match.MatchID(mid), [2]int{req.Scores[0], req.Scores[1]}, req.SubmissionID)
+	if err != nil {
+		return err
+	}
+	resp := resultResponse{Version: a.Version, Duplicate: a.Duplicate, Events: nonNil(a.Events)}
+	if a.State != nil && mid <= len(a.State.Matches) {
+		m := a.State.Matches[mid-1]
+		resp.Match = &m
+	}
+	return c.JSON(http.StatusOK, resp)
+}
+
+func (s *Server) forfeit(c echo.Context) error {
+	id := c.Param("id")
+	cl, err := s.claims(c, id)
+	if err != nil {
+		return err
+	}
+	mid, err := pathID(c, "mid", "match id")
+	if err != nil {
+		return err
+	}
+	var req forfeitRequest
+	if err := s.decode(c, &req, true); err != nil {
+		return err
+	}
+	cmd := match.Command{Type: match.CmdForfeit, Match: match.MatchID(mid), Both: req.Both}
+	switch cl.Role {
+	case RoleOrganiser:
+		if req.Both && req.PlayerID != nil {
+			return Errorf(CodeBadRequest, "give either player_id or both, not the two")
+		}
+		if !req.Both && req.PlayerID == nil {
+			return Errorf(CodeBadRequest, "player_id (the side that forfeits) or both is required")
+		}
+		if req.PlayerID != nil {
+			cmd.Player = match.PlayerID(*req.PlayerID)
+		}
+	case RolePlayer:
+		if req.Both {
+			return Errorf(CodeForbidden, "only the organiser may forfeit both sides")
+		}
+		if req.PlayerID != nil && *req.PlayerID != cl.Player {
+			return Errorf(CodeForbidden, "a player may only forfeit for themself")
+		}
+		cmd.Player = match.PlayerID(cl.Player)
+	default:
+		return Errorf(CodeForbidden, "only a player of the match or the organiser may forfeit")
+	}
+	return s.command(c, id, cmd)
+}
+
+// command applies cmd and answers {version, events}.
+func (s *Server) command(c echo.Context, id string, cmd match.Command) error {
+	a, err := s.apply(c.Request().Context(), id, cmd, "")
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, commandResponse{Version: a.Version, Events: nonNil(a.Events)})
+}
+
+func nonNil(es []match.Event) []match.Event {
+	if es == nil {
+		return []match.Event{}
+	}
+	return es
+}
+
+// storeErr counts a failed read of the store (not an unknown tournament) and passes err on.
+func (s *Server) storeErr(op string, err error) error {
+	if _, code, _ := ErrorBody(err); code == CodeUnavailable || code == CodeInternal {
+		s.metrics.storeErrors.WithLabelValues(op).Inc()
+	}
+	return err
+}
+
+// claims returns the verified claims of the request's bearer token, which must be for tournament.
+func (s *Server) claims(c echo.Context, tournament string) (Claims, error) {
+	h := c.Request().Header.Get("Authorization")
+	if h == "" {
+		return Claims{}, Errorf(CodeUnauthorized, "this needs a token: send Authorization: Bearer <token>")
+	}
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return Claims{}, Errorf(CodeUnauthorized, "the Authorization header must be Bearer <token>")
+	}
+	cl, err := s.tokens.Verify(strings.TrimSpace(token))
+	if err != nil {
+		return Claims{}, err
+	}
+	if err := authorise(cl, tournament); err != nil {
+		return Claims{}, err
+	}
+	return cl, nil
+}
+
+// selfOrOrganiser allows the organiser, or the player pid themself.
+func selfOrOrganiser(c Claims, pid int) error {
+	switch {
+	case c.Role == RoleOrganiser:
+		return nil
+	case c.Role == RolePlayer && c.Player == pid:
+		return nil
+	case c.Role == RolePlayer:
+		return Errorf(CodeForbidden, "a player may only do this for themself")
+	}
+	return Errorf(CodeForbidden, "only the player themself or the organiser may do this")
+}
+
+// pathID parses a positive integer path parameter.
+func pathID(c echo.Context, name, what string) (int, error) {
+	v := c.Param(name)
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, Errorf(CodeBadRequest, "%s must be a whole number from 1, not %q", what, v)
+	}
+	return n, nil
+}
+
+// decode reads the JSON body into v strictly: one JSON object, no unknown fields, nothing after
+// it, at most BodyLimit bytes. With optional, an empty body leaves v as it is.
+func (s *Server) decode(c echo.Context, v any, optional bool) error {
+	r := c.Request()
+	body := http.MaxBytesReader(c.Response(), r.Body, s.cfg.BodyLimit)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if errors.Is(err, io.EOF) {
+		if optional {
+			return nil
+		}
+		return Errorf(CodeBadRequest, "the request needs a JSON body")
+	}
+	if err != nil {
+		return decodeError(err, s.cfg.BodyLimit)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return decodeError(err, s.cfg.BodyLimit)
+		}
+		return Errorf(CodeBadRequest, "the body must hold one JSON object and nothing after it")
+	}
+	return nil
+}
+
+func decodeError(err error, limit int64) error {
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+		mbe *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &mbe):
+		return Errorf(CodeTooLarge, "the request body is larger than %d bytes", limit)
+	case errors.As(err, &syn):
+		return Errorf(CodeBadRequest, "malformed JSON at byte %d", syn.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return Errorf(CodeBadRequest, "malformed JSON: the body ends too early")
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return Errorf(CodeBadRequest, "the body must be a JSON object, not %s", typ.Value)
+		}
+		return Errorf(CodeBadRequest, "field %s must be %s, not %s", typ.Field, jsonKind(typ.Type.Kind().String()), typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return Errorf(CodeBadRequest, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	}
+	return Errorf(CodeBadRequest, "malformed JSON: %v", err)
+}
+
+// jsonKind names a Go kind as JSON calls it.
+func jsonKind(k string) string {
+	switch {
+	case strings.HasPrefix(k, "int"), strings.HasPrefix(k, "uint"):
+		return "a whole number"
+	case strings.HasPrefix(k, "float"):
+		return "a number"
+	case k == "string":
+		return "a string"
+	case k == "bool":
+		return "true or false"
+	case k == "slice", k == "array":
+		return "an array"
+	case k == "struct", k == "map", k == "ptr":
+		return "an object"
+	}
+	return "another type"
+}

@@ -1,0 +1,389 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/time/rate"
+
+	"github.com/tourhub/tourhub/match"
+	"github.com/tourhub/tourhub/static"
+)
+
+// Config configures a Server. Zero values take the defaults stated on each field.
+type Config struct {
+	// Addr is where cmd/hub listens; the Server itself does not listen. Defaults to ":8080".
+	Addr string
+	// Origins are extra host patterns allowed in the Origin header of WebSocket upgrades; the
+	// request's own host is always allowed. Defaults to none.
+	Origins []string
+	// Secret signs and verifies tokens (HS256). Required; every node of a cluster needs the same.
+	Secret []byte
+	// TokenTTL is how long issued tokens last. Defaults to 24 h.
+	TokenTTL time.Duration
+	// BodyLimit is the largest request body accepted; larger ones get 413. Defaults to 64 KiB.
+	BodyLimit int64
+	// RatePerSec and Burst limit the /api requests of one client address (429 past them).
+	// Defaults to 20 and 40.
+	RatePerSec float64
+	Burst      int
+	// TrustProxy takes the client address for the rate limit from the first X-Forwarded-For
+	// entry (only behind a proxy that sets it). Defaults to false: the connection's address.
+	TrustProxy bool
+	// ReadyTimeout bounds the store ping of /readyz. Defaults to 2 s.
+	ReadyTimeout time.Duration
+	// WS configures the WebSocket side. Store, Tokens, Origins, Log, Registerer and Report are
+	// set by New; the limits (ReadLimit, RatePerSec, Burst, QueueLen, ping and write timeouts)
+	// are taken from here and default as WSConfig documents.
+	WS WSConfig
+	// Now is the clock for creation times and tokens. Defaults to time.Now.
+	Now func() time.Time
+}
+
+func (c *Config) setDefaults() {
+	if c.Addr == "" {
+		c.Addr = ":8080"
+	}
+	if c.TokenTTL <= 0 {
+		c.TokenTTL = 24 * time.Hour
+	}
+	if c.BodyLimit <= 0 {
+		c.BodyLimit = 64 << 10
+	}
+	if c.RatePerSec <= 0 {
+		c.RatePerSec = 20
+	}
+	if c.Burst <= 0 {
+		c.Burst = 40
+	}
+	if c.ReadyTimeout <= 0 {
+		c.ReadyTimeout = 2 * time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// Server is one hub node's HTTP side: the API, the probes, the metrics, the browser client and
+// the WebSocket endpoint. It is an http.Handler.
+type Server struct {
+	cfg     Config       // static after construction
+	store   Store        // static after construction
+	log     *slog.Logger // static after construction
+	tokens  *Tokens      // static after construction
+	ws      *WS          // static after construction
+	echo    *echo.Echo   // static after construction
+	metrics *metrics     // static after construction
+	limits  *ipLimiter   // static after construction
+
+	draining atomic.Bool
+}
+
+// New builds a Server over store. reg receives the metrics and serves /metrics (nil: a private
+// registry). The store's Deliver func must forward to the returned Server's Deliver.
+func New(cfg Config, store Store, log *slog.Logger, reg *prometheus.Registry) (*Server, error) {
+	cfg.setDefaults()
+	if len(cfg.Secret) == 0 {
+		return nil, errors.New("new server: a token secret is required")
+	}
+	if store == nil {
+		return nil, errors.New("new server: a store is required")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	s := &Server{
+		cfg:     cfg,
+		store:   store,
+		log:     log,
+		tokens:  NewTokens(cfg.Secret, cfg.TokenTTL, cfg.Now),
+		metrics: newMetrics(reg),
+		limits:  newIPLimiter(rate.Limit(cfg.RatePerSec), cfg.Burst),
+	}
+	wsc := cfg.WS
+	wsc.Store = store
+	wsc.Tokens = s.tokens
+	wsc.Origins = cfg.Origins
+	wsc.Log = log
+	wsc.Registerer = reg
+	wsc.Report = s.Report
+	s.ws = NewWS(wsc)
+
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(s.observe)
+
+	api := e.Group("/api", s.rateLimit)
+	api.POST("/tournaments", s.createTournament)
+	api.GET("/tournaments", s.listTournaments)
+	api.GET("/tournaments/:id", s.getTournament)
+	api.GET("/tournaments/:id/events", s.getEvents)
+	api.POST("/tournaments/:id/players", s.join)
+	api.DELETE("/tournaments/:id/players/:pid", s.leave)
+	api.POST("/tournaments/:id/players/:pid/withdraw", s.withdraw)
+	api.POST("/tournaments/:id/check-in", s.checkIn)
+	api.POST("/tournaments/:id/start", s.start)
+	api.POST("/tournaments/:id/cancel", s.cancel)
+	api.POST("/tournaments/:id/matches/:mid/result", s.result)
+	api.POST("/tournaments/:id/matches/:mid/forfeit", s.forfeit)
+	api.Any("/*", func(echo.Context) error { return Errorf(CodeNotFound, "no such API endpoint") })
+
+	e.GET("/healthz", func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	})
+	e.GET("/readyz", s.ready)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	e.GET("/ws", echo.WrapHandler(s.ws))
+	e.GET("/*", echo.WrapHandler(http.FileServerFS(staticFS())))
+	s.echo = e
+	return s, nil
+}
+
+// staticFS is the embedded browser client.
+func staticFS() fs.FS { return static.FS }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// Tokens is the node's token issuer and verifier.
+func (s *Server) Tokens() *Tokens { return s.tokens }
+
+// WS is the node's WebSocket side.
+func (s *Server) WS() *WS { return s.ws }
+
+// Deliver is the store's Deliver func: it hands the entry to the WebSocket fan-out.
+func (s *Server) Deliver(id, epoch string, e Entry, lost bool) { s.ws.Deliver(id, epoch, e, lost) }
+
+// Drain makes /readyz answer 503 (so that a load balancer stops sending new clients), then closes
+// every socket with 1001 as WS.Drain does, bounded by ctx.
+func (s *Server) Drain(ctx context.Context) error {
+	s.draining.Store(true)
+	return s.ws.Drain(ctx)
+}
+
+// SetDraining marks the node unready (true) or ready again without touching the sockets.
+func (s *Server) SetDraining(v bool) { s.draining.Store(v) }
+
+func (s *Server) ready(c echo.Context) error {
+	if s.draining.Load() {
+		return Errorf(CodeUnavailable, "the node is shutting down")
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), s.cfg.ReadyTimeout)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.metrics.storeErrors.WithLabelValues("ping").Inc()
+		s.log.Warn("store not ready", "err", err)
+		return Errorf(CodeUnavailable, "the store cannot be reached")
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// Report applies a result, authorised by c: the organiser's report is final (By 0); a player
+// reports as themself (the engine refuses a match they are not in). A non-empty submissionID
+// makes the report idempotent per tournament and reporter: the same id from the same reporter
+// returns the first answer with Duplicate set. Used by the HTTP API and the WebSocket.
+func (s *Server) Report(ctx context.Context, c Claims, tournament string, m match.MatchID, scores [2]int, submissionID string) (Applied, error) {
+	if err := authorise(c, tournament); err != nil {
+		return Applied{}, err
+	}
+	if m <= 0 {
+		return Applied{}, &match.Error{Code: match.CodeUnknownMatch, Message: fmt.Sprintf("no match %d", m)}
+	}
+	if len(submissionID) > maxSubmissionID {
+		return Applied{}, Errorf(CodeBadRequest, "submission_id is longer than %d bytes", maxSubmissionID)
+	}
+	cmd := match.Command{Type: match.CmdReport, Match: m, Scores: scores}
+	var sub string
+	switch c.Role {
+	case RoleOrganiser:
+		if submissionID != "" {
+			sub = "report:o:" + submissionID
+		}
+	case RolePlayer:
+		cmd.By = match.PlayerID(c.Player)
+		if submissionID != "" {
+			sub = "report:p" + strconv.Itoa(c.Player) + ":" + submissionID
+		}
+	default:
+		return Applied{}, Errorf(CodeForbidden, "only the players of a match and the organiser may report its result")
+	}
+	return s.apply(ctx, tournament, cmd, sub)
+}
+
+// maxSubmissionID bounds submission ids.
+const maxSubmissionID = 128
+
+// authorise checks that c is a token for tournament.
+func authorise(c Claims, tournament string) error {
+	if c.Tournament != tournament {
+		return Errorf(CodeUnauthorized, "the token is for another tournament")
+	}
+	return nil
+}
+
+// apply runs cmd through the store and counts the outcome.
+func (s *Server) apply(ctx context.Context, id string, cmd match.Command, sub string) (Applied, error) {
+	a, err := s.store.Apply(ctx, id, cmd, sub)
+	s.countCommand(string(cmd.Type), "apply", a, err)
+	return a, err
+}
+
+func (s *Server) countCommand(typ, op string, a Applied, err error) {
+	outcome := "applied"
+	switch {
+	case err != nil:
+		_, code, _ := ErrorBody(err)
+		outcome = code
+		if code == CodeUnavailable || code == CodeInternal || code == CodeVersionConflict {
+			s.metrics.storeErrors.WithLabelValues(op).Inc()
+		}
+	case a.Duplicate:
+		outcome = "duplicate"
+	}
+	s.metrics.commands.WithLabelValues(typ, outcome).Inc()
+}
+
+// handleError writes err as {"error":{"code","message"}}; internal errors are logged in full and
+// shown as "internal error".
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		switch he.Code {
+		case http.StatusNotFound:
+			err = Errorf(CodeNotFound, "not found")
+		case http.StatusMethodNotAllowed:
+			err = Errorf(CodeMethodNotAllowed, "method %s not allowed here", c.Request().Method)
+		case http.StatusRequestEntityTooLarge:
+			err = Errorf(CodeTooLarge, "the request body is larger than %d bytes", s.cfg.BodyLimit)
+		}
+	}
+	status, code, msg := ErrorBody(err)
+	if status == http.StatusInternalServerError {
+		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(status)
+		return
+	}
+	_ = c.JSON(status, errorJSON{Error: errorBody{Code: code, Message: msg}})
+}
+
+type errorJSON struct {
+	Error errorBody `json:"error"`
+}
+
+type errorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// observe counts every request by route pattern and status.
+func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		route := c.Path()
+		if route == "" || route == "/*" {
+			route = "static"
+		}
+		status := c.Response().Status
+		s.metrics.requests.WithLabelValues(route, c.Request().Method, strconv.Itoa(status)).Inc()
+		if route != "/ws" {
+			s.metrics.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		}
+		return nil
+	}
+}
+
+// rateLimit answers 429 to a client address past its request rate.
+func (s *Server) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !s.limits.allow(s.clientIP(c.Request()), s.cfg.Now()) {
+			c.Response().Header().Set("Retry-After", "1")
+			return Errorf(CodeRateLimited, "too many requests; slow down")
+		}
+		return next(c)
+	}
+}
+
+func (s *Server) clientIP(r *http.Request) string {
+	if s.cfg.TrustProxy {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			first, _, _ := strings.Cut(xff, ",")
+			if ip := strings.TrimSpace(first); ip != "" {
+				return ip
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// ipLimiter is a token bucket per client address. Buckets idle for a while are dropped when the
+// map grows, so that it stays bounded by the number of active clients.
+type ipLimiter struct {
+	limit rate.Limit // static after construction
+	burst int        // static after construction
+
+	mu      sync.Mutex
+	buckets map[string]*bucket // guarded by mu
+	swept   time.Time          // guarded by mu
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+func newIPLimiter(limit rate.Limit, burst int) *ipLimiter {
+	return &ipLimiter{limit: limit, burst: burst, buckets: make(map[string]*bucket)}
+}
+
+const limiterIdle = 5 * time.Minute
+
+func (l *ipLimiter) allow(ip string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.buckets) > 1024 && now.Sub(l.swept) > time.Minute {
+		l.swept = now
+		for k, b := range l.buckets {
+			if now.Sub(b.seen) > limiterIdle {
+				delete(l.buckets, k)
+			}
+		}
+	}
+	b, ok := l.buckets[ip]
+	if !ok {
+		b = &bucket{lim: rate.NewLimiter(l.limit, l.burst)}
+		l.buckets[ip] = b
+	}
+	b.seen = now
+	return b.lim.AllowN(now, 1)
+}
