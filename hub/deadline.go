@@ -1,0 +1,185 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/tourhub/tourhub/match"
+)
+
+// Deadlines (check-in opening, scheduled starts, match warnings and timeouts) fire exactly once in
+// a cluster without a leader: every node sweeps one shared DueSet, and the firing itself is an
+// ordinary command, sequenced by the store's compare-and-set. The engine accepts a timed command
+// only while it is due, so when two nodes fire the same deadline the second one is rejected
+// (not_due) and changes nothing; when a node dies its deadlines stay in the set for the others.
+
+// DueSet keeps, per tournament, the next time something is due. The Redis one is a sorted set
+// shared by all nodes; the memory one serves a single node.
+type DueSet interface {
+	// Lower records at as the tournament's next due time unless an earlier one is recorded.
+	Lower(ctx context.Context, id string, at time.Time) error
+	// Set records at exactly (zero removes the tournament).
+	Set(ctx context.Context, id string, at time.Time) error
+	// Due lists up to limit tournaments due at or before now.
+	Due(ctx context.Context, now time.Time, limit int) ([]string, error)
+}
+
+// MemDueSet is the single-node DueSet.
+type MemDueSet struct {
+	mu  sync.Mutex
+	due map[string]time.Time // guarded by mu
+}
+
+var _ DueSet = (*MemDueSet)(nil)
+
+// NewMemDueSet returns an empty DueSet.
+func NewMemDueSet() *MemDueSet { return &MemDueSet{due: map[string]time.Time{}} }
+
+// Lower implements DueSet.
+func (m *MemDueSet) Lower(_ context.Context, id string, at time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if cur, ok := m.due[id]; !ok || at.Before(cur) {
+		m.due[id] = at
+	}
+	return nil
+}
+
+// Set implements DueSet.
+func (m *MemDueSet) Set(_ context.Context, id string, at time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if at.IsZero() {
+		delete(m.due, id)
+	} else {
+		m.due[id] = at
+	}
+	return nil
+}
+
+// Due implements DueSet.
+func (m *MemDueSet) Due(_ context.Context, now time.Time, limit int) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for id, at := range m.due {
+		if !at.After(now) {
+			out = append(out, id)
+			if len(out) == limit {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// Sweeper fires due timed commands. Track is called after every commit; Run sweeps until ctx ends.
+type Sweeper struct {
+	store Store         // static after construction
+	due   DueSet        // static after construction
+	now   func() time.Time
+	every time.Duration
+	log   *slog.Logger
+	// Fired, if set, is called for every timed command applied (metrics).
+	Fired func(match.CommandType)
+}
+
+// NewSweeper returns a sweeper that checks the due set every `every` (defaults to 1s).
+func NewSweeper(store Store, due DueSet, now func() time.Time, every time.Duration, log *slog.Logger) *Sweeper {
+	if every <= 0 {
+		every = time.Second
+	}
+	return &Sweeper{store: store, due: due, now: now, every: every, log: log}
+}
+
+// Track records the tournament's next deadline after a commit. It only ever moves the recorded
+// time earlier: a node with an older state cannot push a deadline back, and a too-early entry
+// only costs one extra look.
+func (s *Sweeper) Track(ctx context.Context, id string, t *match.Tournament) {
+	if at, ok := match.NextDue(t); ok {
+		if err := s.due.Lower(ctx, id, at); err != nil {
+			s.log.Warn("schedule deadline", "tournament", id, "err", err)
+		}
+	}
+}
+
+// Run sweeps every s.every until ctx is done. It returns nil on cancellation.
+func (s *Sweeper) Run(ctx context.Context) error {
+	tick := time.NewTicker(s.every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+			s.Sweep(ctx)
+		}
+	}
+}
+
+// Sweep fires everything due now, once.
+func (s *Sweeper) Sweep(ctx context.Context) {
+	ids, err := s.due.Due(ctx, s.now(), 100)
+	if err != nil {
+		s.log.Warn("read due deadlines", "err", err)
+		return
+	}
+	for _, id := range ids {
+		s.fire(ctx, id)
+	}
+}
+
+func (s *Sweeper) fire(ctx context.Context, id string) {
+	t, _, err := s.store.Load(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		_ = s.due.Set(ctx, id, time.Time{})
+		return
+	}
+	if err != nil {
+		s.log.Warn("load for deadlines", "tournament", id, "err", err)
+		return
+	}
+	now := s.now()
+	for range 1000 { // bounded: each accepted command settles one deadline
+		cmds := match.DueCommands(t, now)
+		if len(cmds) == 0 {
+			break
+		}
+		a, applyErr := s.store.Apply(ctx, id, cmds[0], "")
+		var me *match.Error
+		switch err := applyErr; {
+		case err == nil:
+			t = a.State
+			if s.Fired != nil {
+				s.Fired(cmds[0].Type)
+			}
+			continue
+		case errors.As(err, &me):
+			// Another node fired it first (not_due), or the state moved on: look again.
+		default:
+			s.log.Warn("fire deadline", "tournament", id, "command", cmds[0].Type, "err", err)
+			return // stays in the set: retried on the next sweep, here or on another node
+		}
+		v := t.Version
+		if t, _, err = s.store.Load(ctx, id); err != nil {
+			return
+		}
+		if t.Version == v { // nothing moved, yet the engine refused: do not spin
+			s.log.Error("deadline refused by the engine", "tournament", id, "command", cmds[0].Type, "err", applyErr)
+			break
+		}
+	}
+	next, _ := match.NextDue(t)
+	if err := s.due.Set(ctx, id, next); err != nil {
+		s.log.Warn("schedule deadline", "tournament", id, "err", err)
+		return
+	}
+	// A commit may have landed between our load and the Set above and recorded an earlier time
+	// that Set overwrote; re-track from the newest state to restore it.
+	if t2, _, err := s.store.Load(ctx, id); err == nil && t2.Version != t.Version {
+		s.Track(ctx, id, t2)
+	}
+}
