@@ -1,0 +1,216 @@
+package hub_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/match"
+)
+
+// TestBadInput sends every kind of bad input, each on its own socket, and checks the answer and
+// that the node still serves a well-behaved client afterwards.
+func TestBadInput(t *testing.T) {
+	t.Parallel()
+	n := newNode(t, nodeOpts{})
+	ids := n.tourneyWith(t, "tb", match.Settings{Format: match.SingleElimination}, "Ada", "Grace", "Linus", "Ken")
+	start := n.apply(t, "tb", match.Command{Type: match.CmdStart})
+	n.tourney(t, "other", "X")
+	// A match Ada is not in.
+	var foreign match.MatchID
+	for _, m := range start.State.Matches {
+		if m.Status == match.MatchReady && m.Players[0] != ids[0] && m.Players[1] != ids[0] {
+			foreign = m.ID
+		}
+	}
+	if foreign == 0 {
+		t.Fatal("no ready match without Ada")
+	}
+	ada := n.token(t, hub.Claims{Tournament: "tb", Role: hub.RolePlayer, Player: int(ids[0])})
+	forged := hub.NewTokens([]byte("another secret"), time.Hour, nil)
+	forgedTok, err := forged.Issue(hub.Claims{Tournament: "tb", Role: hub.RoleOrganiser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expiredTok, err := hub.NewTokens([]byte(testSecret), time.Minute, func() time.Time { return time.Now().Add(-time.Hour) }).
+		Issue(hub.Claims{Tournament: "tb", Role: hub.RoleOrganiser})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		name      string
+		protocols []string
+		before    []string // raw frames sent first, answers skipped
+		frame     string
+		binary    bool
+		code      string
+		ref       string
+	}{
+		{name: "not JSON", frame: `{"type":`, code: hub.CodeBadMessage},
+		{name: "JSON array", frame: `[1,2]`, code: hub.CodeBadMessage},
+		{name: "wrong field type", frame: `{"type":"subscribe","ref":"w","tournament":5}`, code: hub.CodeBadMessage, ref: "w"},
+		{name: "no type", frame: `{"ref":"m","tournament":"tb"}`, code: hub.CodeBadMessage, ref: "m"},
+		{name: "unknown type", frame: `{"type":"launch","ref":"u"}`, code: hub.CodeBadMessage, ref: "u"},
+		{name: "subscribe without tournament", frame: `{"type":"subscribe","ref":"s"}`, code: hub.CodeBadMessage, ref: "s"},
+		{name: "negative version", frame: `{"type":"subscribe","ref":"s","tournament":"tb","epoch":"e","version":-1}`, code: hub.CodeBadMessage, ref: "s"},
+		{name: "unsubscribe without tournament", frame: `{"type":"unsubscribe","ref":"s"}`, code: hub.CodeBadMessage, ref: "s"},
+		{name: "auth without token", frame: `{"type":"auth","ref":"a"}`, code: hub.CodeBadMessage, ref: "a"},
+		{name: "report without scores", frame: `{"type":"report","ref":"r","tournament":"tb","match":1,"submission_id":"x"}`, code: hub.CodeBadMessage, ref: "r"},
+		{name: "report without submission id", frame: `{"type":"report","ref":"r","tournament":"tb","match":1,"scores":[1,0]}`, code: hub.CodeBadMessage, ref: "r"},
+		{name: "report without match", frame: `{"type":"report","ref":"r","tournament":"tb","scores":[1,0],"submission_id":"x"}`, code: hub.CodeBadMessage, ref: "r"},
+		{name: "ref too long", frame: `{"type":"ping","ref":"` + strings.Repeat("r", 65) + `"}`, code: hub.CodeBadMessage},
+		{name: "binary frame", frame: `{"type":"ping"}`, binary: true, code: hub.CodeBadMessage},
+		{name: "garbage token", frame: `{"type":"auth","ref":"g","token":"garbage"}`, code: hub.CodeUnauthorized, ref: "g"},
+		{name: "forged token", frame: `{"type":"auth","ref":"f","token":"` + forgedTok + `"}`, code: hub.CodeUnauthorized, ref: "f"},
+		{name: "expired token", frame: `{"type":"auth","ref":"e","token":"` + expiredTok + `"}`, code: hub.CodeUnauthorized, ref: "e"},
+		{name: "garbage subprotocol token", protocols: []string{"token.garbage"}, frame: `{"type":"ping","ref":"p"}`, code: hub.CodeUnauthorized},
+		{name: "report unauthenticated", frame: `{"type":"report","ref":"r","tournament":"tb","match":1,"scores":[1,0],"submission_id":"x"}`, code: hub.CodeUnauthorized, ref: "r"},
+		{name: "report in another tournament", protocols: []string{"token." + ada}, before: []string{"auth_ok"},
+			frame: `{"type":"report","ref":"r","tournament":"other","match":1,"scores":[1,0],"submission_id":"x"}`, code: hub.CodeUnauthorized, ref: "r"},
+		{name: "report someone else's match", protocols: []string{"token." + ada}, before: []string{"auth_ok"},
+			frame: `{"type":"report","ref":"r","tournament":"tb","match":` + itoa(int(foreign)) + `,"scores":[1,0],"submission_id":"x"}`,
+			code:  string(match.CodeNotInMatch), ref: "r"},
+		{name: "report an unknown match", protocols: []string{"token." + ada}, before: []string{"auth_ok"},
+			frame: `{"type":"report","ref":"r","tournament":"tb","match":999,"scores":[1,0],"submission_id":"y"}`,
+			code:  string(match.CodeUnknownMatch), ref: "r"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := n.dial(t, tc.protocols...)
+			for _, typ := range tc.before {
+				c.expect(typ)
+			}
+			typ := websocket.MessageText
+			if tc.binary {
+				typ = websocket.MessageBinary
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := c.c.Write(ctx, typ, []byte(tc.frame)); err != nil {
+				t.Fatal(err)
+			}
+			e := c.expect("error")
+			if e.Code != tc.code || e.Ref != tc.ref || e.Message == "" {
+				t.Errorf("got error %q ref %q (%s); want %q ref %q", e.Code, e.Ref, e.Message, tc.code, tc.ref)
+			}
+			// The socket stays open.
+			c.send(map[string]any{"type": "ping", "ref": "after"})
+			for {
+				m := c.read()
+				if m.Type == "pong" && m.Ref == "after" {
+					break
+				}
+			}
+		})
+	}
+
+	t.Run("oversized frame", func(t *testing.T) {
+		t.Parallel()
+		c := n.dial(t)
+		big := `{"type":"ping","ref":"` + strings.Repeat("x", 17<<10) + `"}`
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c.c.Write(ctx, websocket.MessageText, []byte(big)) // may fail once the server closes
+		if got := c.closeStatus(); got != websocket.StatusMessageTooBig {
+			t.Errorf("closed with %d; want %d", got, websocket.StatusMessageTooBig)
+		}
+	})
+	t.Run("foreign origin", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, resp, err := websocket.Dial(ctx, n.srv.URL, &websocket.DialOptions{
+			HTTPHeader: http.Header{"Origin": {"https://evil.example"}},
+		})
+		if err == nil {
+			t.Fatal("dial succeeded; want refused")
+		}
+		if resp == nil || resp.StatusCode != http.StatusForbidden {
+			t.Errorf("got %v; want 403", resp)
+		}
+	})
+	t.Run("protocol abuse", func(t *testing.T) {
+		t.Parallel()
+		c := n.dial(t)
+		for range 10 {
+			c.sendRaw([]byte(`nonsense`))
+		}
+		if got := c.closeStatus(); got != websocket.StatusPolicyViolation {
+			t.Errorf("closed with %d; want %d", got, websocket.StatusPolicyViolation)
+		}
+	})
+	t.Run("flood", func(t *testing.T) {
+		t.Parallel()
+		c := n.dial(t)
+		// The burst is 40: the rest of 100 at once is mostly dropped.
+		for i := range 100 {
+			c.send(map[string]any{"type": "ping", "ref": itoa(i)})
+		}
+		limited := 0
+		for {
+			m := c.read()
+			if m.Type == "error" {
+				if m.Code != hub.CodeRateLimited {
+					t.Fatalf("got %+v; want rate_limited", m)
+				}
+				limited++
+			}
+			if m.Ref == "99" {
+				break
+			}
+		}
+		if limited == 0 {
+			t.Error("no message was rate limited")
+		}
+	})
+
+	// After all that, a well-behaved client is served.
+	t.Cleanup(func() {
+		c := n.dial(t)
+		sub, _ := c.subscribe("tb")
+		if sub.Version != start.Version {
+			t.Errorf("subscribed at %d; want %d", sub.Version, start.Version)
+		}
+	})
+}
+
+// TestFloodCloses checks that a socket that keeps flooding is closed with 4008.
+func TestFloodCloses(t *testing.T) {
+	t.Parallel()
+	n := newNode(t, nodeOpts{cfg: hub.WSConfig{RatePerSec: 1, Burst: 1, MaxDropped: 20}})
+	c := n.dial(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for range 50 {
+		if err := c.c.Write(ctx, websocket.MessageText, []byte(`{"type":"ping"}`)); err != nil {
+			break // closed already
+		}
+	}
+	if got := c.closeStatus(); got != 4008 {
+		t.Errorf("closed with %d; want 4008", got)
+	}
+	// Another socket is fine.
+	other := n.dial(t)
+	other.send(map[string]any{"type": "ping", "ref": "ok"})
+	if m := other.expect("pong"); m.Ref != "ok" {
+		t.Errorf("pong ref %q; want ok", m.Ref)
+	}
+}
+
+func itoa(i int) string {
+	b := []byte{}
+	if i == 0 {
+		return "0"
+	}
+	for i > 0 {
+		b = append([]byte{byte('0' + i%10)}, b...)
+		i /= 10
+	}
+	return string(b)
+}

@@ -1,0 +1,135 @@
+package hub_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/match"
+)
+
+// TestSlowConsumer delivers big entries while one client reads nothing: its queue overflows and
+// it is closed with 4001, while a client that reads gets every entry.
+func TestSlowConsumer(t *testing.T) {
+	t.Parallel()
+	n := newNode(t, nodeOpts{cfg: hub.WSConfig{QueueLen: 8, WriteTimeout: 30 * time.Second}})
+	n.tourney(t, "ts", "Ada", "Grace")
+	slow, fast := n.dial(t), n.dial(t)
+	slow.subscribe("ts")
+	sub, _ := fast.subscribe("ts")
+
+	big := strings.Repeat("x", 64<<10)
+	v := sub.Version
+	marked := false
+	// In lockstep with the fast client, so that only the slow one can fall behind.
+	for i := 0; i < 2000 && !marked; i++ {
+		v++
+		n.ws.Deliver("ts", sub.Epoch, hub.Entry{Version: v, Events: []match.Event{{Type: match.EvCheckedIn, Player: 1, Reason: big}}}, false)
+		if m := fast.expect("event"); m.Version != v {
+			t.Fatalf("fast client got event %d; want %d", m.Version, v)
+		}
+		select {
+		case <-n.slow:
+			marked = true
+		default:
+		}
+	}
+	if !marked {
+		t.Fatal("the slow client was never marked slow")
+	}
+	if got := slow.closeStatus(); got != 4001 {
+		t.Errorf("slow client closed with %d; want 4001", got)
+	}
+	// The fast client goes on.
+	v++
+	n.ws.Deliver("ts", sub.Epoch, hub.Entry{Version: v, Events: []match.Event{{Type: match.EvCheckedIn, Player: 2}}}, false)
+	if m := fast.expect("event"); m.Version != v {
+		t.Errorf("fast client got event %d; want %d", m.Version, v)
+	}
+}
+
+// TestLostDelivery checks that a lost delivery sends every subscriber a fresh snapshot, and that
+// live events continue after it.
+func TestLostDelivery(t *testing.T) {
+	t.Parallel()
+	n := newNode(t, nodeOpts{})
+	n.tourney(t, "tl", "Ada")
+	c := n.dial(t)
+	c.subscribe("tl")
+	a := n.apply(t, "tl", match.Command{Type: match.CmdJoin, Name: "Grace"})
+	readEvents(t, c, a.Version-1, a.Version)
+
+	n.ws.Deliver("tl", a.Epoch, hub.Entry{}, true)
+	snap := c.expect("snapshot")
+	if snap.Version != a.Version || snap.State == nil || len(snap.State.Participants) != 2 {
+		t.Fatalf("snapshot %+v; want version %d with 2 participants", snap, a.Version)
+	}
+	b := n.apply(t, "tl", match.Command{Type: match.CmdJoin, Name: "Linus"})
+	readEvents(t, c, a.Version, b.Version)
+}
+
+func TestDrain(t *testing.T) {
+	t.Parallel()
+	n := newNode(t, nodeOpts{})
+	n.tourney(t, "td", "Ada")
+	var cs []*client
+	for range 5 {
+		c := n.dial(t)
+		c.subscribe("td")
+		cs = append(cs, c)
+	}
+	if got := n.ws.Sockets(); got != 5 {
+		t.Fatalf("%d sockets; want 5", got)
+	}
+	closed := make(chan websocket.StatusCode, len(cs))
+	for _, c := range cs {
+		go func() {
+			for {
+				_, _, err := c.c.Read(context.Background())
+				if err != nil {
+					closed <- websocket.CloseStatus(err)
+					return
+				}
+			}
+		}()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := n.ws.Drain(ctx); err != nil {
+		t.Fatalf("drain: %v", err)
+	}
+	for range cs {
+		if got := <-closed; got != websocket.StatusGoingAway {
+			t.Errorf("closed with %d; want %d", got, websocket.StatusGoingAway)
+		}
+	}
+	if got := n.ws.Sockets(); got != 0 {
+		t.Errorf("%d sockets after drain; want 0", got)
+	}
+	dctx, dcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer dcancel()
+	if _, resp, err := websocket.Dial(dctx, n.srv.URL, nil); err == nil || resp == nil || resp.StatusCode != 503 {
+		t.Errorf("dial after drain: %v %v; want 503", resp, err)
+	}
+}
+
+// TestPingTimeout checks that a client that answers no ping is closed.
+func TestPingTimeout(t *testing.T) {
+	t.Parallel()
+	n := newNode(t, nodeOpts{cfg: hub.WSConfig{PingEvery: 20 * time.Millisecond, PongWait: 20 * time.Millisecond}})
+	c := n.dial(t) // never reads, so never answers a ping
+	_ = c
+	deadline := time.Now().Add(10 * time.Second)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for n.ws.Sockets() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the socket that answers no ping is still open")
+		}
+		<-tick.C
+	}
+}
