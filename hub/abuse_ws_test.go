@@ -13,11 +13,11 @@ import (
 	"github.com/tourhub/tourhub/match"
 )
 
-// TestBadInput sends every kind of bad input, each on its own socket, and checks the answer and
+// TestWSBadInput sends every kind of bad input, each on its own socket, and checks the answer and
 // that the node still serves a well-behaved client afterwards.
-func TestBadInput(t *testing.T) {
+func TestWSBadInput(t *testing.T) {
 	t.Parallel()
-	n := newNode(t, nodeOpts{})
+	n := newWSNode(t, wsNodeOpts{})
 	ids := n.tourneyWith(t, "tb", match.Settings{Format: match.SingleElimination}, "Ada", "Grace", "Linus", "Ken")
 	start := n.apply(t, "tb", match.Command{Type: match.CmdStart})
 	n.tourney(t, "other", "X")
@@ -37,7 +37,7 @@ func TestBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	expiredTok, err := hub.NewTokens([]byte(testSecret), time.Minute, func() time.Time { return time.Now().Add(-time.Hour) }).
+	expiredTok, err := hub.NewTokens([]byte(wsTestSecret), time.Minute, func() time.Time { return time.Now().Add(-time.Hour) }).
 		Issue(hub.Claims{Tournament: "tb", Role: hub.RoleOrganiser})
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +74,7 @@ func TestBadInput(t *testing.T) {
 		{name: "report in another tournament", protocols: []string{"token." + ada}, before: []string{"auth_ok"},
 			frame: `{"type":"report","ref":"r","tournament":"other","match":1,"scores":[1,0],"submission_id":"x"}`, code: hub.CodeUnauthorized, ref: "r"},
 		{name: "report someone else's match", protocols: []string{"token." + ada}, before: []string{"auth_ok"},
-			frame: `{"type":"report","ref":"r","tournament":"tb","match":` + itoa(int(foreign)) + `,"scores":[1,0],"submission_id":"x"}`,
+			frame: `{"type":"report","ref":"r","tournament":"tb","match":` + wsItoa(int(foreign)) + `,"scores":[1,0],"submission_id":"x"}`,
 			code:  string(match.CodeNotInMatch), ref: "r"},
 		{name: "report an unknown match", protocols: []string{"token." + ada}, before: []string{"auth_ok"},
 			frame: `{"type":"report","ref":"r","tournament":"tb","match":999,"scores":[1,0],"submission_id":"y"}`,
@@ -150,7 +150,7 @@ func TestBadInput(t *testing.T) {
 		c := n.dial(t)
 		// The burst is 40: the rest of 100 at once is mostly dropped.
 		for i := range 100 {
-			c.send(map[string]any{"type": "ping", "ref": itoa(i)})
+			c.send(map[string]any{"type": "ping", "ref": wsItoa(i)})
 		}
 		limited := 0
 		for {
@@ -180,10 +180,10 @@ func TestBadInput(t *testing.T) {
 	})
 }
 
-// TestFloodCloses checks that a socket that keeps flooding is closed with 4008.
-func TestFloodCloses(t *testing.T) {
+// TestWSFloodCloses checks that a socket that keeps flooding is closed with 4008.
+func TestWSFloodCloses(t *testing.T) {
 	t.Parallel()
-	n := newNode(t, nodeOpts{cfg: hub.WSConfig{RatePerSec: 1, Burst: 1, MaxDropped: 20}})
+	n := newWSNode(t, wsNodeOpts{cfg: hub.WSConfig{RatePerSec: 1, Burst: 1, MaxDropped: 20}})
 	c := n.dial(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -203,7 +203,7 @@ func TestFloodCloses(t *testing.T) {
 	}
 }
 
-func itoa(i int) string {
+func wsItoa(i int) string {
 	b := []byte{}
 	if i == 0 {
 		return "0"

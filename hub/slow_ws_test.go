@@ -12,11 +12,11 @@ import (
 	"github.com/tourhub/tourhub/match"
 )
 
-// TestSlowConsumer delivers big entries while one client reads nothing: its queue overflows and
+// TestWSSlowConsumer delivers big entries while one client reads nothing: its queue overflows and
 // it is closed with 4001, while a client that reads gets every entry.
-func TestSlowConsumer(t *testing.T) {
+func TestWSSlowConsumer(t *testing.T) {
 	t.Parallel()
-	n := newNode(t, nodeOpts{cfg: hub.WSConfig{QueueLen: 8, WriteTimeout: 30 * time.Second}})
+	n := newWSNode(t, wsNodeOpts{cfg: hub.WSConfig{QueueLen: 8, WriteTimeout: 30 * time.Second}})
 	n.tourney(t, "ts", "Ada", "Grace")
 	slow, fast := n.dial(t), n.dial(t)
 	slow.subscribe("ts")
@@ -52,16 +52,16 @@ func TestSlowConsumer(t *testing.T) {
 	}
 }
 
-// TestLostDelivery checks that a lost delivery sends every subscriber a fresh snapshot, and that
+// TestWSLostDelivery checks that a lost delivery sends every subscriber a fresh snapshot, and that
 // live events continue after it.
-func TestLostDelivery(t *testing.T) {
+func TestWSLostDelivery(t *testing.T) {
 	t.Parallel()
-	n := newNode(t, nodeOpts{})
+	n := newWSNode(t, wsNodeOpts{})
 	n.tourney(t, "tl", "Ada")
 	c := n.dial(t)
 	c.subscribe("tl")
 	a := n.apply(t, "tl", match.Command{Type: match.CmdJoin, Name: "Grace"})
-	readEvents(t, c, a.Version-1, a.Version)
+	wsReadEvents(t, c, a.Version-1, a.Version)
 
 	n.ws.Deliver("tl", a.Epoch, hub.Entry{}, true)
 	snap := c.expect("snapshot")
@@ -69,14 +69,14 @@ func TestLostDelivery(t *testing.T) {
 		t.Fatalf("snapshot %+v; want version %d with 2 participants", snap, a.Version)
 	}
 	b := n.apply(t, "tl", match.Command{Type: match.CmdJoin, Name: "Linus"})
-	readEvents(t, c, a.Version, b.Version)
+	wsReadEvents(t, c, a.Version, b.Version)
 }
 
-func TestDrain(t *testing.T) {
+func TestWSDrain(t *testing.T) {
 	t.Parallel()
-	n := newNode(t, nodeOpts{})
+	n := newWSNode(t, wsNodeOpts{})
 	n.tourney(t, "td", "Ada")
-	var cs []*client
+	var cs []*wsClient
 	for range 5 {
 		c := n.dial(t)
 		c.subscribe("td")
@@ -117,10 +117,10 @@ func TestDrain(t *testing.T) {
 	}
 }
 
-// TestPingTimeout checks that a client that answers no ping is closed.
-func TestPingTimeout(t *testing.T) {
+// TestWSPingTimeout checks that a client that answers no ping is closed.
+func TestWSPingTimeout(t *testing.T) {
 	t.Parallel()
-	n := newNode(t, nodeOpts{cfg: hub.WSConfig{PingEvery: 20 * time.Millisecond, PongWait: 20 * time.Millisecond}})
+	n := newWSNode(t, wsNodeOpts{cfg: hub.WSConfig{PingEvery: 20 * time.Millisecond, PongWait: 20 * time.Millisecond}})
 	c := n.dial(t) // never reads, so never answers a ping
 	_ = c
 	deadline := time.Now().Add(10 * time.Second)

@@ -25,7 +25,7 @@ import (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if code == 0 {
-		if leaked := waitNoLeaks(10 * time.Second); leaked != "" {
+		if leaked := wsWaitNoLeaks(10 * time.Second); leaked != "" {
 			fmt.Fprintf(os.Stderr, "leaked goroutines:\n%s\n", leaked)
 			code = 1
 		}
@@ -33,9 +33,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// waitNoLeaks waits until no goroutine runs hub or websocket code, and returns the stacks of
+// wsWaitNoLeaks waits until no goroutine runs hub or websocket code, and returns the stacks of
 // those that still do when it gives up.
-func waitNoLeaks(limit time.Duration) string {
+func wsWaitNoLeaks(limit time.Duration) string {
 	deadline := time.Now().Add(limit)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
@@ -44,7 +44,7 @@ func waitNoLeaks(limit time.Duration) string {
 		buf := make([]byte, 1<<20)
 		buf = buf[:runtime.Stack(buf, true)]
 		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "TestMain") || strings.Contains(g, "waitNoLeaks") {
+			if strings.Contains(g, "TestMain") || strings.Contains(g, "wsWaitNoLeaks") {
 				continue
 			}
 			if strings.Contains(g, "tourhub/tourhub/hub") || strings.Contains(g, "coder/websocket") {
@@ -62,12 +62,12 @@ func waitNoLeaks(limit time.Duration) string {
 }
 
 const (
-	testOrigin = "http://app.example"
-	testSecret = "test secret, not for production"
+	wsTestOrigin = "http://app.example"
+	wsTestSecret = "test secret, not for production"
 )
 
 // node is one hub node's WebSocket side on a real HTTP server over a real memory store.
-type node struct {
+type wsNode struct {
 	ws     *hub.WS
 	store  *memstore.Store
 	tokens *hub.Tokens
@@ -75,21 +75,21 @@ type node struct {
 	slow   chan struct{} // receives once per socket marked slow
 }
 
-type nodeOpts struct {
+type wsNodeOpts struct {
 	cfg   hub.WSConfig
 	store []memstore.Option
 }
 
-func newNode(t *testing.T, o nodeOpts) *node {
+func newWSNode(t *testing.T, o wsNodeOpts) *wsNode {
 	t.Helper()
-	n := &node{slow: make(chan struct{}, 16)}
+	n := &wsNode{slow: make(chan struct{}, 16)}
 	var ws atomic.Pointer[hub.WS]
 	n.store = memstore.New(func(id, epoch string, e hub.Entry, lost bool) {
 		if w := ws.Load(); w != nil {
 			w.Deliver(id, epoch, e, lost)
 		}
 	}, o.store...)
-	n.tokens = hub.NewTokens([]byte(testSecret), time.Hour, nil)
+	n.tokens = hub.NewTokens([]byte(wsTestSecret), time.Hour, nil)
 	cfg := o.cfg
 	cfg.Store = n.store
 	cfg.Tokens = n.tokens
@@ -119,7 +119,7 @@ func newNode(t *testing.T, o nodeOpts) *node {
 
 // report is the node's report func: the claims' tournament must match, a player reports as
 // themself, the organiser's word is final (as the HTTP API does it).
-func (n *node) report(ctx context.Context, c hub.Claims, tournament string, m match.MatchID, scores [2]int, sub string) (hub.Applied, error) {
+func (n *wsNode) report(ctx context.Context, c hub.Claims, tournament string, m match.MatchID, scores [2]int, sub string) (hub.Applied, error) {
 	if c.Tournament != tournament {
 		return hub.Applied{}, hub.Errorf(hub.CodeUnauthorized, "the token is for another tournament")
 	}
@@ -132,12 +132,12 @@ func (n *node) report(ctx context.Context, c hub.Claims, tournament string, m ma
 
 // tourney creates a single-elimination tournament with the named players; it returns the
 // players' ids in join order.
-func (n *node) tourney(t *testing.T, id string, names ...string) []match.PlayerID {
+func (n *wsNode) tourney(t *testing.T, id string, names ...string) []match.PlayerID {
 	t.Helper()
 	return n.tourneyWith(t, id, match.Settings{Format: match.SingleElimination}, names...)
 }
 
-func (n *node) tourneyWith(t *testing.T, id string, set match.Settings, names ...string) []match.PlayerID {
+func (n *wsNode) tourneyWith(t *testing.T, id string, set match.Settings, names ...string) []match.PlayerID {
 	t.Helper()
 	ctx := context.Background()
 	_, err := n.store.Create(ctx, id, match.Command{Type: match.CmdCreate, Tournament: id, Name: "Cup " + id,
@@ -160,7 +160,7 @@ func (n *node) tourneyWith(t *testing.T, id string, set match.Settings, names ..
 	return ids
 }
 
-func (n *node) apply(t *testing.T, id string, cmd match.Command) hub.Applied {
+func (n *wsNode) apply(t *testing.T, id string, cmd match.Command) hub.Applied {
 	t.Helper()
 	a, err := n.store.Apply(context.Background(), id, cmd, "")
 	if err != nil {
@@ -169,7 +169,7 @@ func (n *node) apply(t *testing.T, id string, cmd match.Command) hub.Applied {
 	return a
 }
 
-func (n *node) token(t *testing.T, c hub.Claims) string {
+func (n *wsNode) token(t *testing.T, c hub.Claims) string {
 	t.Helper()
 	tok, err := n.tokens.Issue(c)
 	if err != nil {
@@ -178,8 +178,8 @@ func (n *node) token(t *testing.T, c hub.Claims) string {
 	return tok
 }
 
-// msg is any server message; each type fills its own fields.
-type msg struct {
+// wsMsg is any server message; each type fills its own fields.
+type wsMsg struct {
 	Type       string          `json:"type"`
 	Ref        string          `json:"ref"`
 	Tournament string          `json:"tournament"`
@@ -203,19 +203,19 @@ type msg struct {
 	State     *hub.View                   `json:"state"`
 }
 
-type client struct {
+type wsClient struct {
 	t *testing.T
 	c *websocket.Conn
 	v int64 // the version of the last event or snapshot read
 }
 
-func (n *node) dial(t *testing.T, protocols ...string) *client {
+func (n *wsNode) dial(t *testing.T, protocols ...string) *wsClient {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, resp, err := websocket.Dial(ctx, n.srv.URL, &websocket.DialOptions{
 		Subprotocols: append([]string{hub.Subprotocol}, protocols...),
-		HTTPHeader:   http.Header{"Origin": {testOrigin}},
+		HTTPHeader:   http.Header{"Origin": {wsTestOrigin}},
 	})
 	if err != nil {
 		t.Fatalf("dial: %v", err)
@@ -225,10 +225,10 @@ func (n *node) dial(t *testing.T, protocols ...string) *client {
 	}
 	c.SetReadLimit(1 << 24)
 	t.Cleanup(func() { c.CloseNow() })
-	return &client{t: t, c: c}
+	return &wsClient{t: t, c: c}
 }
 
-func (c *client) send(v any) {
+func (c *wsClient) send(v any) {
 	c.t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -237,7 +237,7 @@ func (c *client) send(v any) {
 	c.sendRaw(b)
 }
 
-func (c *client) sendRaw(b []byte) {
+func (c *wsClient) sendRaw(b []byte) {
 	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -246,7 +246,7 @@ func (c *client) sendRaw(b []byte) {
 	}
 }
 
-func (c *client) read() msg {
+func (c *wsClient) read() wsMsg {
 	c.t.Helper()
 	m, err := c.tryRead()
 	if err != nil {
@@ -255,16 +255,16 @@ func (c *client) read() msg {
 	return m
 }
 
-func (c *client) tryRead() (msg, error) {
+func (c *wsClient) tryRead() (wsMsg, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, b, err := c.c.Read(ctx)
 	if err != nil {
-		return msg{}, err
+		return wsMsg{}, err
 	}
-	var m msg
+	var m wsMsg
 	if err := json.Unmarshal(b, &m); err != nil {
-		return msg{}, fmt.Errorf("decode %s: %w", b, err)
+		return wsMsg{}, fmt.Errorf("decode %s: %w", b, err)
 	}
 	if m.Type == "event" || m.Type == "snapshot" {
 		c.v = m.Version
@@ -273,7 +273,7 @@ func (c *client) tryRead() (msg, error) {
 }
 
 // expect reads the next message and checks its type.
-func (c *client) expect(typ string) msg {
+func (c *wsClient) expect(typ string) wsMsg {
 	c.t.Helper()
 	m := c.read()
 	if m.Type != typ {
@@ -283,7 +283,7 @@ func (c *client) expect(typ string) msg {
 }
 
 // subscribe subscribes to id and returns the subscribed reply and the snapshot.
-func (c *client) subscribe(id string) (msg, msg) {
+func (c *wsClient) subscribe(id string) (wsMsg, wsMsg) {
 	c.t.Helper()
 	c.send(map[string]any{"type": "subscribe", "ref": "s-" + id, "tournament": id})
 	sub := c.expect("subscribed")
@@ -298,7 +298,7 @@ func (c *client) subscribe(id string) (msg, msg) {
 }
 
 // closeStatus reads until the socket closes and returns the close code.
-func (c *client) closeStatus() websocket.StatusCode {
+func (c *wsClient) closeStatus() websocket.StatusCode {
 	c.t.Helper()
 	for {
 		_, err := c.tryRead()
@@ -308,9 +308,9 @@ func (c *client) closeStatus() websocket.StatusCode {
 	}
 }
 
-func TestSubscribeSnapshot(t *testing.T) {
+func TestWSSubscribeSnapshot(t *testing.T) {
 	t.Parallel()
-	n := newNode(t, nodeOpts{})
+	n := newWSNode(t, wsNodeOpts{})
 	n.tourney(t, "t1", "Ada", "Grace", "Linus", "Ken")
 	a := n.apply(t, "t1", match.Command{Type: match.CmdStart})
 
@@ -344,9 +344,9 @@ func TestSubscribeSnapshot(t *testing.T) {
 
 // readEvents reads events (skipping notices) until version to, checking that versions go up by
 // one from after.
-func readEvents(t *testing.T, c *client, after, to int64) []msg {
+func wsReadEvents(t *testing.T, c *wsClient, after, to int64) []wsMsg {
 	t.Helper()
-	var got []msg
+	var got []wsMsg
 	for v := after; v < to; {
 		m := c.read()
 		if m.Type == "notice" {
@@ -364,11 +364,11 @@ func readEvents(t *testing.T, c *client, after, to int64) []msg {
 	return got
 }
 
-func TestEventsInOrderToSeveralSubscribers(t *testing.T) {
+func TestWSEventsInOrderToSeveralSubscribers(t *testing.T) {
 	t.Parallel()
-	n := newNode(t, nodeOpts{})
+	n := newWSNode(t, wsNodeOpts{})
 	n.tourney(t, "t2")
-	clients := make([]*client, 3)
+	clients := make([]*wsClient, 3)
 	var from int64
 	for i := range clients {
 		clients[i] = n.dial(t)
@@ -387,7 +387,7 @@ func TestEventsInOrderToSeveralSubscribers(t *testing.T) {
 		}
 	}
 	for i, c := range clients {
-		evs := readEvents(t, c, from, last.Version)
+		evs := wsReadEvents(t, c, from, last.Version)
 		if evs[0].Events[0].Type != match.EvPlayerJoined {
 			t.Errorf("client %d: first event %s; want player_joined", i, evs[0].Events[0].Type)
 		}
@@ -397,9 +397,9 @@ func TestEventsInOrderToSeveralSubscribers(t *testing.T) {
 	}
 }
 
-func TestResume(t *testing.T) {
+func TestWSResume(t *testing.T) {
 	t.Parallel()
-	n := newNode(t, nodeOpts{store: []memstore.Option{memstore.WithMaxEvents(5)}})
+	n := newWSNode(t, wsNodeOpts{store: []memstore.Option{memstore.WithMaxEvents(5)}})
 	n.tourney(t, "t3", "Ada", "Grace")
 	c := n.dial(t)
 	sub, _ := c.subscribe("t3")
@@ -416,13 +416,13 @@ func TestResume(t *testing.T) {
 		if !got.Recovered || got.Version != a.Version || got.Ref != "r" {
 			t.Fatalf("got %+v; want recovered at %d", got, a.Version)
 		}
-		evs := readEvents(t, c, sub.Version, a.Version)
+		evs := wsReadEvents(t, c, sub.Version, a.Version)
 		if len(evs) != 3 || evs[2].Events[0].Participant.Name != "Rob" {
 			t.Fatalf("got %d events; want the 3 joins", len(evs))
 		}
 		// Then live ones, without a gap.
 		b := n.apply(t, "t3", match.Command{Type: match.CmdJoin, Name: "Dennis"})
-		readEvents(t, c, a.Version, b.Version)
+		wsReadEvents(t, c, a.Version, b.Version)
 	})
 	t.Run("nothing missed", func(t *testing.T) {
 		cur, epoch, err := n.store.Load(context.Background(), "t3")
@@ -467,9 +467,9 @@ func TestResume(t *testing.T) {
 	}
 }
 
-func TestNotices(t *testing.T) {
+func TestWSNotices(t *testing.T) {
 	t.Parallel()
-	n := newNode(t, nodeOpts{})
+	n := newWSNode(t, wsNodeOpts{})
 	ids := n.tourneyWith(t, "t4", match.Settings{Format: match.SingleElimination, BestOf: 3}, "Ada", "Grace")
 	ada, grace := ids[0], ids[1]
 	// Ada authenticates with the subprotocol, Grace with a message, the third socket spectates.
@@ -483,7 +483,7 @@ func TestNotices(t *testing.T) {
 		t.Fatalf("got %+v; want auth_ok for player %d", ok, grace)
 	}
 	cs := n.dial(t)
-	for _, c := range []*client{ca, cg, cs} {
+	for _, c := range []*wsClient{ca, cg, cs} {
 		c.subscribe("t4")
 	}
 
@@ -498,14 +498,14 @@ func TestNotices(t *testing.T) {
 	ca.send(map[string]any{"type": "report", "ref": "r1", "tournament": "t4", "match": final, "scores": [2]int{2, 1}, "submission_id": "ada-1"})
 	reported := start.Version + 1
 
-	ak, am := collect(t, ca, reported, "reported")
+	ak, am := wsCollect(t, ca, reported, "reported")
 	if r := am["reported"]; r.Ref != "r1" || r.Duplicate || r.Version != reported {
 		t.Errorf("reported %+v; want ref r1 at version %d", r, reported)
 	}
 	if strings.Join(ak, ",") != "match_ready" || am["match_ready"].Opponent == nil || am["match_ready"].Opponent.Name != "Grace" {
 		t.Errorf("Ada's notices %v (%+v); want match_ready against Grace", ak, am["match_ready"])
 	}
-	gk, gm := collect(t, cg, reported)
+	gk, gm := wsCollect(t, cg, reported)
 	if strings.Join(gk, ",") != "match_ready,reported" || gm["match_ready"].Opponent.Name != "Ada" {
 		t.Errorf("Grace's notices %v; want match_ready against Ada, reported", gk)
 	}
@@ -516,7 +516,7 @@ func TestNotices(t *testing.T) {
 	// Grace confirms: the match completes and the tournament finishes.
 	cg.send(map[string]any{"type": "report", "ref": "r2", "tournament": "t4", "match": final, "scores": [2]int{2, 1}, "submission_id": "grace-1"})
 	done := reported + 1
-	gk, gm = collect(t, cg, done, "reported")
+	gk, gm = wsCollect(t, cg, done, "reported")
 	if r := gm["reported"]; r.Ref != "r2" || r.Version != done {
 		t.Errorf("reported %+v; want ref r2 at version %d", r, done)
 	}
@@ -526,30 +526,30 @@ func TestNotices(t *testing.T) {
 	if !strings.Contains(gm["eliminated"].Text, "Ada (1-2)") {
 		t.Errorf("eliminated notice %q; want by Ada (1-2)", gm["eliminated"].Text)
 	}
-	ak, am = collect(t, ca, done)
+	ak, am = wsCollect(t, ca, done)
 	if strings.Join(ak, ",") != "match_won,finished" || am["finished"].Placement == nil || am["finished"].Placement.Rank != 1 {
 		t.Errorf("Ada's notices %v (%+v); want match_won, finished 1st", ak, am["finished"])
 	}
-	if sk, _ := collect(t, cs, done); len(sk) != 0 {
+	if sk, _ := wsCollect(t, cs, done); len(sk) != 0 {
 		t.Errorf("the spectator got notices %v; want none", sk)
 	}
 
 	// A repeated submission id answers the first outcome; reporting as a spectator is refused.
 	cg.send(map[string]any{"type": "report", "ref": "r3", "tournament": "t4", "match": final, "scores": [2]int{2, 1}, "submission_id": "grace-1"})
-	if _, m := collect(t, cg, done, "reported"); !m["reported"].Duplicate || m["reported"].Version != done {
+	if _, m := wsCollect(t, cg, done, "reported"); !m["reported"].Duplicate || m["reported"].Version != done {
 		t.Errorf("repeat: %+v; want duplicate at %d", m["reported"], done)
 	}
 	cs.send(map[string]any{"type": "report", "ref": "r4", "tournament": "t4", "match": final, "scores": [2]int{0, 2}, "submission_id": "s-1"})
-	if _, m := collect(t, cs, done, "error"); m["error"].Code != hub.CodeUnauthorized || m["error"].Ref != "r4" {
+	if _, m := wsCollect(t, cs, done, "error"); m["error"].Code != hub.CodeUnauthorized || m["error"].Ref != "r4" {
 		t.Errorf("spectator report: %+v; want unauthorized with ref r4", m["error"])
 	}
 }
 
 // collect reads until the client has seen event version until and one reply of each type in
 // replies; it returns the notice kinds in order and the last message of each kind or type.
-func collect(t *testing.T, c *client, until int64, replies ...string) (kinds []string, byKind map[string]msg) {
+func wsCollect(t *testing.T, c *wsClient, until int64, replies ...string) (kinds []string, byKind map[string]wsMsg) {
 	t.Helper()
-	byKind = map[string]msg{}
+	byKind = map[string]wsMsg{}
 	want := map[string]bool{}
 	for _, r := range replies {
 		want[r] = true
