@@ -1,0 +1,60 @@
+package hub
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/tourhub/tourhub/match"
+)
+
+// BenchmarkWSFanout measures the fan-out hot path: one entry encoded once (with the notices when
+// players listen) and pushed to every subscriber's queue. The queues are emptied after each entry,
+// as the writers would.
+func BenchmarkWSFanout(b *testing.B) {
+	done := match.Match{ID: 5, Bracket: match.BracketWinners, Round: 1, Status: match.MatchCompleted,
+		Players: [2]match.PlayerID{3, 6}, Filled: [2]bool{true, true}, Scores: [2]int{2, 1}, Winner: 3, Loser: 6, WinnerTo: 9}
+	next := match.Match{ID: 9, Bracket: match.BracketWinners, Round: 2, Status: match.MatchReady,
+		Players: [2]match.PlayerID{1, 3}, Filled: [2]bool{true, true}}
+	events := []match.Event{
+		{Type: match.EvMatchCompleted, Match: &done},
+		{Type: match.EvEliminated, Player: 6},
+		{Type: match.EvMatchReady, Match: &next},
+	}
+	for _, tc := range []struct {
+		subs    int
+		players bool
+	}{{1, false}, {100, false}, {1000, false}, {1000, true}} {
+		name := fmt.Sprintf("subscribers=%d", tc.subs)
+		if tc.players {
+			name += "/players"
+		}
+		b.Run(name, func(b *testing.B) {
+			w := NewWS(WSConfig{QueueLen: 8})
+			t := &topic{id: "t", subs: make(map[*session]*sub), names: map[match.PlayerID]string{1: "Ada", 3: "Grace", 6: "Linus"}}
+			w.broker.topics["t"] = t
+			sessions := make([]*session, tc.subs)
+			for i := range sessions {
+				s := newSession(w, nil)
+				defer s.cancel()
+				sessions[i] = s
+				sb := &sub{s: s}
+				if tc.players {
+					sb.player = match.PlayerID(i%8 + 1)
+				}
+				t.subs[s] = sb
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				w.broker.deliver("t", "e", Entry{Version: int64(i + 1), Events: events}, false, time.Now())
+				for _, s := range sessions {
+					for len(s.out) > 0 {
+						<-s.out
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*tc.subs), "ns/recipient")
+		})
+	}
+}
