@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestRunServesAndShutsDown(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--addr", "127.0.0.1:0"}, envOf(map[string]string{"HUB_SECRET": "s3cret-value"}), pw)
+		pw.Close()
+	}()
+
+	// Read the banner until the listening address; keep draining the pipe afterwards.
+	lines := make(chan string, 100)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			default:
+			}
+		}
+	}()
+	var addr string
+	var banner []string
+	deadline := time.After(10 * time.Second)
+	for addr == "" {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("run ended before listening: %v", <-done)
+			}
+			banner = append(banner, l)
+			if a, ok := strings.CutPrefix(l, "listening on "); ok {
+				addr = a
+			}
+		case <-deadline:
+			t.Fatalf("no listening line in %q", banner)
+		}
+	}
+	all := strings.Join(banner, "\n")
+	if strings.Contains(all, "s3cret-value") || !strings.Contains(all, "secret         set (hidden)") {
+		t.Errorf("banner shows the secret or does not say it is set:\n%s", all)
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	for _, path := range []string{"/healthz", "/readyz", "/api/tournaments", "/"} {
+		resp, err := client.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %d; want 200", path, resp.StatusCode)
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run after cancel: %v; want nil", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not return after cancel")
+	}
+}
+
+func TestParseConfig(t *testing.T) {
+	t.Parallel()
+	c, err := parseConfig(nil, envOf(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.Redis != "" || c.TokenTTL != 24*time.Hour || c.Retention != 2*time.Hour || c.MaxEvents != 10000 ||
+		c.BodyLimit != 64<<10 || c.HTTPRate != 20 || c.HTTPBurst != 40 || c.WSReadLimit != 16<<10 || c.WSRate != 20 || c.WSBurst != 40 ||
+		c.WSQueue != 256 || c.DrainTimeout != 10*time.Second || !c.secretRandom || len(c.Secret) != 64 || c.TrustProxy {
+		t.Errorf("defaults = %+v", c)
+	}
+	env := envOf(map[string]string{"HUB_ADDR": ":9000", "HUB_TOKEN_TTL": "1h", "HUB_ORIGINS": "a.example, b.example", "HUB_SECRET": "x", "HUB_WS_QUEUE": "64", "HUB_TRUST_PROXY": "true"})
+	c, err = parseConfig([]string{"--addr", ":9100"}, env, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":9100" || c.TokenTTL != time.Hour || strings.Join(c.Origins, "|") != "a.example|b.example" || c.Secret != "x" || c.secretRandom || c.WSQueue != 64 || !c.TrustProxy {
+		t.Errorf("flag over env over default: %+v", c)
+	}
+	for name, tc := range map[string]struct {
+		args []string
+		env  map[string]string
+	}{
+		"bad env duration": {nil, map[string]string{"HUB_RETENTION": "soon"}},
+		"bad env number":   {nil, map[string]string{"HUB_WS_QUEUE": "-1"}},
+		"bad flag":         {[]string{"--nope"}, nil},
+		"bad log level":    {[]string{"--log-level", "loud"}, nil},
+		"stray argument":   {[]string{"serve"}, nil},
+	} {
+		if _, err := parseConfig(tc.args, envOf(tc.env), io.Discard); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestMaskURL(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"redis://:pw@localhost:6379/0": "redis://:***@localhost:6379/0",
+		"redis://user:pw@host:6379":    "redis://user:***@host:6379",
+		"redis://localhost:6379":       "redis://localhost:6379",
+		"rediss://default@host:6380/1": "rediss://default@host:6380/1",
+	} {
+		if got := maskURL(in); got != want {
+			t.Errorf("maskURL(%q) = %q; want %q", in, got, want)
+		}
+	}
+}
