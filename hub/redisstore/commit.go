@@ -24,9 +24,10 @@ type published struct {
 	Events  json.RawMessage `json:"events"`
 }
 
+// payload builds the published message by concatenation: events is already compact JSON and the
+// epoch is hex (newEpoch), so nothing needs escaping or re-encoding.
 func payload(epoch string, version int64, events []byte) string {
-	b, _ := json.Marshal(published{Epoch: epoch, Version: version, Events: events})
-	return string(b)
+	return `{"epoch":"` + epoch + `","version":` + strconv.FormatInt(version, 10) + `,"events":` + string(events) + `}`
 }
 
 func marshalEvents(ev []match.Event) ([]byte, error) {
@@ -76,6 +77,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 		return hub.Applied{}, &match.Error{Code: match.CodeAlreadyExists, Message: fmt.Sprintf("tournament %q already exists", id)}
 	}
 	s.cachePut(id, &cached{epoch: epoch, t: t})
+	s.stats.commits.Add(1)
 	return hub.Applied{Epoch: epoch, Version: 1, Events: events, State: t.Clone()}, nil
 }
 
@@ -142,6 +144,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		switch res[0] {
 		case "ok":
 			s.cachePut(id, &cached{epoch: cur.epoch, t: t})
+			s.stats.commits.Add(1)
 			return hub.Applied{Epoch: cur.epoch, Version: t.Version, Events: events, State: t.Clone()}, nil
 		case "dup":
 			return s.decodeDuplicate(ctx, id, res[1])
@@ -150,6 +153,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 			return hub.Applied{}, hub.ErrNotFound
 		}
 		// "conflict" or "epoch": another command got there first (or the tournament was re-created).
+		s.stats.conflicts.Add(1)
 		s.cacheDrop(id)
 		if fresh {
 			if err := s.backoff(ctx, try); err != nil {
@@ -212,5 +216,6 @@ func (s *Store) decodeDuplicate(ctx context.Context, id, raw string) (hub.Applie
 	if err != nil {
 		return hub.Applied{}, err
 	}
+	s.stats.duplicates.Add(1)
 	return hub.Applied{Epoch: cur.epoch, Version: e.Version, Events: e.Events, State: cur.t.Clone(), Duplicate: true}, nil
 }

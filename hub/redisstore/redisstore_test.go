@@ -288,6 +288,9 @@ func TestConcurrentReportsTwoNodes(t *testing.T) {
 			t.Fatalf("match %d: stored version %d err %v; want %d", m.ID, cur.Version, err, version)
 		}
 	}
+	if d := a.Stats().Duplicates + b.Stats().Duplicates; d != uint64(round) {
+		t.Errorf("%d duplicates counted; want %d", d, round)
+	}
 	if round < 4 {
 		t.Fatalf("only %d ready matches raced; want at least 4", round)
 	}
@@ -330,6 +333,9 @@ func TestPubSubKilled(t *testing.T) {
 	// Still subscribed after the kills: a new entry arrives with the position check off.
 	mustApply(t, a, "t_kill", match.Command{Type: match.CmdStart}, "")
 	rec.waitVersion(t, "t_kill", n+2)
+	if st := b.Stats(); st.PubSubReconnects == 0 {
+		t.Errorf("stats %+v; want pub/sub reconnects counted", st)
+	}
 }
 
 // TestRedisDownAndBack: with Redis stopped, commands and reads fail with ErrUnavailable and Ping

@@ -89,6 +89,7 @@ type Store struct {
 	wg     sync.WaitGroup // every goroutine of the store
 
 	turns [64]chan struct{} // static after construction; see lockLocal
+	stats counters
 
 	cacheMu sync.Mutex
 	cache   map[string]*cached // guarded by cacheMu
@@ -187,6 +188,7 @@ func (s *Store) fail(ctx context.Context, op string, err error) error {
 	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return fmt.Errorf("redisstore: %s: %w", op, ctx.Err())
 	}
+	s.stats.unavailable.Add(1)
 	return fmt.Errorf("redisstore: %s: %w: redis: %w", op, hub.ErrUnavailable, err)
 }
 

@@ -233,9 +233,12 @@ func (s *Store) catchUp(w *watcher) {
 	epoch, version := str(head.Val()[0]), num(head.Val()[1])
 	switch {
 	case epoch == "": // the tournament does not exist (expired, deleted, or Redis lost it)
-		wasKnown := w.known && w.epoch != ""
+		// Tell the watcher unless it already knows there is nothing (position read as "absent").
+		tell := !w.known || w.epoch != ""
 		w.known, w.epoch, w.last = true, "", 0
-		if wasKnown || !w.known {
+		if tell {
+			s.log.Info("watched tournament is gone", "tournament", w.id)
+			s.stats.resyncs.Add(1)
 			s.emit(w, "", hub.Entry{}, true)
 		}
 		return
@@ -269,6 +272,7 @@ func (s *Store) catchUp(w *watcher) {
 				return // committed after the state read: the next wake-up delivers it
 			}
 			w.last = e.Version
+			s.stats.gapFills.Add(1)
 			s.emit(w, epoch, e, false)
 		}
 		msgs = nil
@@ -281,6 +285,7 @@ func (s *Store) resync(w *watcher, epoch string, version int64) {
 	s.log.Info("delivery gap not recoverable from the log; resync", "tournament", w.id,
 		"epoch", epoch, "version", version, "delivered_epoch", w.epoch, "delivered", w.last)
 	w.known, w.epoch, w.last = true, epoch, version
+	s.stats.resyncs.Add(1)
 	s.emit(w, epoch, hub.Entry{}, true)
 }
 
@@ -317,6 +322,7 @@ func (s *Store) receiveLoop() {
 		if broken {
 			broken = false
 			s.log.Info("pub/sub connection restored")
+			s.stats.reconnects.Add(1)
 			s.checkAll()
 		}
 		switch m := msg.(type) {

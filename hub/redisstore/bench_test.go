@@ -1,0 +1,68 @@
+package redisstore_test
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/tourhub/tourhub/hub/internal/redistest"
+	"github.com/tourhub/tourhub/hub/redisstore"
+	"github.com/tourhub/tourhub/match"
+)
+
+// BenchmarkApply measures one committed command on a running tournament through one node: the
+// engine on a copy of the cached state, JSON encoding of state and events, and the compare-and-set
+// script (HSET state, XADD, HSET submission, PEXPIRE x3, PUBLISH) on a local redis-server. Each op is
+// an organiser's result on a ready match, with a submission id; a finished tournament is replaced
+// outside the timer.
+func BenchmarkApply(b *testing.B) {
+	for _, bc := range []struct {
+		name    string
+		format  match.Format
+		players int
+	}{
+		{"single_elimination_64", match.SingleElimination, 64},
+		{"round_robin_16", match.RoundRobin, 16},
+		{"single_elimination_512", match.SingleElimination, 512},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			srv := redistest.Start(b)
+			s := newStore(b, srv, nil, redisstore.Options{})
+			ctx := ctxFor(b)
+			n := 0
+			var cur *match.Tournament
+			fresh := func() {
+				n++
+				id := "t_bench_" + strconv.Itoa(n)
+				mustCreate(b, s, id, bc.format)
+				join(b, s, id, bc.players)
+				cur = mustApply(b, s, id, match.Command{Type: match.CmdStart}, "").State
+			}
+			ready := func() match.MatchID {
+				for _, m := range cur.Matches {
+					if m.Status == match.MatchReady {
+						return m.ID
+					}
+				}
+				return 0
+			}
+			b.StopTimer()
+			fresh()
+			b.ReportAllocs()
+			b.StartTimer()
+			for i := 0; b.Loop(); i++ {
+				mid := ready()
+				if mid == 0 {
+					b.StopTimer()
+					fresh()
+					mid = ready()
+					b.StartTimer()
+				}
+				a, err := s.Apply(ctx, cur.ID, match.Command{Type: match.CmdReport, Match: mid, Scores: [2]int{1, 0}}, "r"+strconv.Itoa(i))
+				if err != nil {
+					b.Fatalf("report: %v", err)
+				}
+				cur = a.State
+			}
+		})
+	}
+}

@@ -1,0 +1,27 @@
+package redisstore
+
+import "sync/atomic"
+
+// Stats are counters since New, for the node's metrics (the store itself exports none, so that it
+// does not depend on a metrics library).
+type Stats struct {
+	Commits          uint64 // commands committed by this node (Create included)
+	Conflicts        uint64 // compare-and-set attempts that lost to another commit
+	Duplicates       uint64 // submissions answered with their first outcome
+	Unavailable      uint64 // calls that failed because Redis could not be reached
+	GapFills         uint64 // entries delivered from the stream instead of pub/sub
+	Resyncs          uint64 // lost=true deliveries (gap not in the stream, epoch change, tournament gone)
+	PubSubReconnects uint64 // pub/sub connection losses that were recovered
+}
+
+type counters struct {
+	commits, conflicts, duplicates, unavailable, gapFills, resyncs, reconnects atomic.Uint64
+}
+
+// Stats returns the counters.
+func (s *Store) Stats() Stats {
+	c := &s.stats
+	return Stats{Commits: c.commits.Load(), Conflicts: c.conflicts.Load(), Duplicates: c.duplicates.Load(),
+		Unavailable: c.unavailable.Load(), GapFills: c.gapFills.Load(), Resyncs: c.resyncs.Load(),
+		PubSubReconnects: c.reconnects.Load()}
+}
