@@ -1,0 +1,202 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/coder/websocket"
+
+	"github.com/tourhub/tourhub/static"
+)
+
+// The client page: static/js/client.js in a bare page that records what the client does.
+const clientPage = `<!doctype html><meta charset="utf-8"><title>client</title>
+<script type="module">
+import {Hub, HubError} from '/js/client.js';
+window.log = {applied: [], statuses: [], notices: [], errors: []};
+const hub = new Hub({
+  onSnapshot: (tid, state, pos) => log.applied.push('snapshot@' + pos.epoch + '/' + pos.version),
+  onEvent: (tid, events, pos) => log.applied.push('event@' + pos.epoch + '/' + pos.version),
+  onNotice: (tid, n) => log.notices.push(n.kind),
+  onStatus: (s, d) => log.statuses.push(d && d.code ? s + ':' + d.code : s),
+  onError: (err) => log.errors.push(err.code),
+});
+window.hub = hub;
+window.reportResult = (scores) => hub.report('t1', 5, scores, 'sub-1').then(
+  (r) => 'ok:' + r.version, (e) => 'err:' + (e instanceof HubError ? e.code : e));
+hub.auth('t1', 'tok-1');
+hub.subscribe('t1');
+</script>`
+
+// scriptedHub is a /ws endpoint that plays a script per connection: the test reads what the
+// client sends and answers as a hub would, including gaps, duplicates and close codes.
+type scriptedHub struct {
+	conns chan *websocket.Conn
+}
+
+func (s *scriptedHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c, err := websocket.Accept(w, r, nil) // same-origin only, like the hub
+	if err != nil {
+		return
+	}
+	s.conns <- c
+	<-r.Context().Done() // the test owns the connection until it closes it
+}
+
+type msg map[string]any
+
+func read(ctx context.Context, t *testing.T, c *websocket.Conn) msg {
+	t.Helper()
+	_, b, err := c.Read(ctx)
+	if err != nil {
+		t.Fatalf("read from client: %v", err)
+	}
+	var m msg
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("client sent %q: %v", b, err)
+	}
+	return m
+}
+
+func expect(ctx context.Context, t *testing.T, c *websocket.Conn, typ string, fields msg) msg {
+	t.Helper()
+	m := read(ctx, t, c)
+	if m["type"] == "ping" {
+		m = read(ctx, t, c)
+	}
+	if m["type"] != typ {
+		t.Fatalf("client sent %v; want type %q", m, typ)
+	}
+	for k, want := range fields {
+		if got := m[k]; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("client sent %s=%v in %v; want %v", k, got, m, want)
+		}
+	}
+	return m
+}
+
+func absent(t *testing.T, m msg, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		if _, ok := m[k]; ok {
+			t.Fatalf("client sent %s in %v; want none on a first subscribe", k, m)
+		}
+	}
+}
+
+func send(ctx context.Context, t *testing.T, c *websocket.Conn, m msg) {
+	t.Helper()
+	b, _ := json.Marshal(m)
+	if err := c.Write(ctx, websocket.MessageText, b); err != nil {
+		t.Fatalf("write to client: %v", err)
+	}
+}
+
+func event(v int) msg {
+	return msg{"type": "event", "tournament": "t1", "epoch": "e1", "version": v, "events": []msg{{"type": "player_joined", "participant": msg{"id": v, "name": fmt.Sprint("P", v)}}}}
+}
+
+// TestClientResumesAndFillsGaps checks client.js against the protocol: auth then subscribe on
+// every connection, events applied once and in order, a gap answered by a re-subscribe from the
+// last version, resume with (epoch, version) after a 4001 close, replies matched by ref, and no
+// reconnect after 1008.
+func TestClientResumesAndFillsGaps(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	sh := &scriptedHub{conns: make(chan *websocket.Conn, 4)}
+	mux := http.NewServeMux()
+	mux.Handle("/ws", sh)
+	mux.HandleFunc("/client.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, clientPage)
+	})
+	mux.Handle("/", http.FileServerFS(static.FS))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	browser := newBrowser(ctx, t)
+	page := newTab(t, browser, "client")
+	page.do("open the client page", chromedp.Navigate(srv.URL+"/client.html"))
+
+	next := func() *websocket.Conn {
+		t.Helper()
+		select {
+		case c := <-sh.conns:
+			return c
+		case <-ctx.Done():
+			t.Fatal("the client did not connect")
+			return nil
+		}
+	}
+
+	// First connection: auth, a first subscribe, a snapshot, then a gap.
+	c1 := next()
+	expect(ctx, t, c1, "auth", msg{"token": "tok-1"})
+	sub := expect(ctx, t, c1, "subscribe", msg{"tournament": "t1"})
+	absent(t, sub, "epoch", "version")
+	send(ctx, t, c1, msg{"type": "subscribed", "ref": sub["ref"], "tournament": "t1", "epoch": "e1", "version": 5, "recovered": false})
+	send(ctx, t, c1, msg{"type": "snapshot", "tournament": "t1", "epoch": "e1", "version": 5,
+		"state": msg{"id": "t1", "name": "T", "format": "single_elimination", "status": "registering", "epoch": "e1", "version": 5, "participants": []msg{}, "matches": []msg{}}})
+	send(ctx, t, c1, event(6))
+	send(ctx, t, c1, event(6)) // a duplicate: ignored
+	send(ctx, t, c1, event(8)) // a gap: the client asks again from 6
+	resub := expect(ctx, t, c1, "subscribe", msg{"tournament": "t1", "epoch": "e1", "version": 6})
+	send(ctx, t, c1, msg{"type": "subscribed", "ref": resub["ref"], "tournament": "t1", "epoch": "e1", "version": 6, "recovered": true})
+	send(ctx, t, c1, event(7))
+	send(ctx, t, c1, event(8))
+	send(ctx, t, c1, msg{"type": "notice", "tournament": "t1", "version": 8, "kind": "match_ready", "match": 5, "text": "Your match is ready."})
+	page.wait("events up to 8", `log.applied.length === 4 && log.notices.length === 1`)
+
+	// A report is answered by ref: an error rejects the promise with its code.
+	page.do("report", chromedp.Evaluate[chromedp.Void](`window.pending = reportResult([1, 0]); undefined`))
+	rep := expect(ctx, t, c1, "report", msg{"tournament": "t1", "match": 5, "submission_id": "sub-1"})
+	send(ctx, t, c1, msg{"type": "error", "ref": rep["ref"], "code": "not_in_match", "message": "player 3 is not in match 5"})
+	if got := page.eval("await the report", `window.pending`); got != "err:not_in_match" {
+		t.Fatalf("report promise gave %q; want err:not_in_match", got)
+	}
+
+	// The hub drops the client as a slow consumer: it reconnects and resumes from 8.
+	// Close waits for the browser's close frame, which nobody reads here: close in the
+	// background and go on with the reconnect.
+	var closers sync.WaitGroup
+	defer closers.Wait()
+	closers.Go(func() { c1.Close(4001, "slow consumer") })
+	c2 := next()
+	expect(ctx, t, c2, "auth", msg{"token": "tok-1"})
+	expect(ctx, t, c2, "subscribe", msg{"tournament": "t1", "epoch": "e1", "version": 8})
+	send(ctx, t, c2, msg{"type": "subscribed", "tournament": "t1", "epoch": "e1", "version": 8, "recovered": true})
+	send(ctx, t, c2, event(8)) // already had it
+	send(ctx, t, c2, event(9))
+	page.wait("event 9", `log.applied.length === 5`)
+	page.do("report again", chromedp.Evaluate[chromedp.Void](`window.pending = reportResult([1, 0]); undefined`))
+	rep = expect(ctx, t, c2, "report", msg{"submission_id": "sub-1"})
+	send(ctx, t, c2, msg{"type": "reported", "ref": rep["ref"], "tournament": "t1", "version": 10, "duplicate": false, "match": msg{"id": 5, "status": "ready"}})
+	if got := page.eval("await the report", `window.pending`); got != "ok:10" {
+		t.Fatalf("report promise gave %q; want ok:10", got)
+	}
+
+	// A policy violation means stop: the client says so and does not come back.
+	closers.Go(func() { c2.Close(websocket.StatusPolicyViolation, "protocol abuse") })
+	page.wait("the stopped status", `log.statuses.includes("stopped:1008")`)
+
+	want := `["snapshot@e1/5","event@e1/6","event@e1/7","event@e1/8","event@e1/9"]`
+	if got := page.eval("read the log", `JSON.stringify(log.applied)`); got != want {
+		t.Errorf("applied %s; want %s", got, want)
+	}
+	statuses := page.eval("read the statuses", `JSON.stringify(log.statuses)`)
+	if want := `["connecting","open","reconnecting:4001","connecting","open","stopped:1008"]`; statuses != want {
+		t.Errorf("statuses %s; want %s", statuses, want)
+	}
+	select {
+	case <-sh.conns:
+		t.Error("the client reconnected after 1008; want it to stop")
+	default:
+	}
+}
