@@ -109,12 +109,14 @@ func (s *Server) createTournament(c echo.Context) error {
 		return err
 	}
 	settings := req.Settings
-	cmd := match.Command{Type: match.CmdCreate, Tournament: id, Name: req.Name, Settings: &settings}
-	a, err := s.store.Create(c.Request().Context(), id, cmd, s.cfg.Now().UTC())
+	now := s.cfg.Now().UTC()
+	cmd := match.Command{Type: match.CmdCreate, Tournament: id, Name: req.Name, Settings: &settings, At: now}
+	a, err := s.store.Create(c.Request().Context(), id, cmd, now)
 	s.countCommand(string(match.CmdCreate), "create", a, err)
 	if err != nil {
 		return err
 	}
+	s.committed(c.Request().Context(), id, a.State)
 	token, err := s.tokens.Issue(Claims{Tournament: id, Role: RoleOrganiser})
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -595,5 +596,40 @@ func TestErrorBody(t *testing.T) {
 		if status == 500 && msg != "internal error" {
 			t.Errorf("internal error shown as %q; want \"internal error\"", msg)
 		}
+	}
+}
+
+func TestHTTPCommittedHookAndClock(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 7, 1, 18, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	var seen []int64
+	e := newEnv(t, hub.Config{
+		Now: func() time.Time { return now },
+		Committed: func(_ context.Context, id string, tr *match.Tournament) {
+			mu.Lock()
+			seen = append(seen, tr.Version)
+			mu.Unlock()
+		},
+	})
+	id, org, tokens := e.tournament(map[string]any{"name": "Hook", "format": "single_elimination", "match_time_limit": "10m"}, "Ada", "Grace")
+	e.must(http.StatusOK, "POST", "/api/tournaments/"+id+"/start", org, nil)
+	e.do("POST", "/api/tournaments/"+id+"/start", org, nil) // rejected: not committed
+	m := e.state(id).Matches[0]
+	path := fmt.Sprintf("/api/tournaments/%s/matches/%d/result", id, m.ID)
+	e.must(http.StatusOK, "POST", path, tokens[int(m.Players[0])], map[string]any{"scores": []int{1, 0}, "submission_id": "a"})
+	e.must(http.StatusOK, "POST", path, tokens[int(m.Players[0])], map[string]any{"scores": []int{1, 0}, "submission_id": "a"}) // duplicate
+	mu.Lock()
+	got := fmt.Sprint(seen)
+	mu.Unlock()
+	if got != "[1 2 3 4 5]" {
+		t.Errorf("Committed saw versions %s; want [1 2 3 4 5] (create, 2 joins, start, one report)", got)
+	}
+	var list struct {
+		Tournaments []hub.Summary `json:"tournaments"`
+	}
+	e.must(http.StatusOK, "GET", "/api/tournaments", "", nil).decode(t, &list)
+	if len(list.Tournaments) != 1 || !list.Tournaments[0].CreatedAt.Equal(now) {
+		t.Errorf("list %+v; want one tournament created at %v (the injected clock)", list.Tournaments, now)
 	}
 }

@@ -49,8 +49,12 @@ type Config struct {
 	// set by New; the limits (ReadLimit, RatePerSec, Burst, QueueLen, ping and write timeouts)
 	// are taken from here and default as WSConfig documents.
 	WS WSConfig
-	// Now is the clock for creation times and tokens. Defaults to time.Now.
+	// Now is the clock for creation times, tokens and the time stamped on every command
+	// (Command.At, from which the engine computes deadlines). Defaults to time.Now.
 	Now func() time.Time
+	// Committed, if set, is called after every command this node commits (create included, a
+	// duplicate submission not), with the new state. cmd/hub passes the deadline Sweeper's Track.
+	Committed func(ctx context.Context, id string, t *match.Tournament)
 }
 
 func (c *Config) setDefaults() {
@@ -239,11 +243,23 @@ func authorise(c Claims, tournament string) error {
 	return nil
 }
 
-// apply runs cmd through the store and counts the outcome.
+// apply stamps cmd with the time, runs it through the store and counts the outcome.
 func (s *Server) apply(ctx context.Context, id string, cmd match.Command, sub string) (Applied, error) {
+	if cmd.At.IsZero() {
+		cmd.At = s.cfg.Now().UTC()
+	}
 	a, err := s.store.Apply(ctx, id, cmd, sub)
 	s.countCommand(string(cmd.Type), "apply", a, err)
+	if err == nil && !a.Duplicate {
+		s.committed(ctx, id, a.State)
+	}
 	return a, err
+}
+
+func (s *Server) committed(ctx context.Context, id string, t *match.Tournament) {
+	if s.cfg.Committed != nil && t != nil {
+		s.cfg.Committed(ctx, id, t)
+	}
 }
 
 func (s *Server) countCommand(typ, op string, a Applied, err error) {

@@ -1,6 +1,10 @@
 package hub
 
-import "github.com/tourhub/tourhub/match"
+import (
+	"time"
+
+	"github.com/tourhub/tourhub/match"
+)
 
 // View is the public state of one tournament: the body of GET /api/tournaments/{id} and the
 // `state` of a WebSocket snapshot. It is built from a copy, never shared with the store.
@@ -17,6 +21,11 @@ type View struct {
 	Standings    []match.Standing    `json:"standings"`
 	// Round is the current Swiss round (0 before start or for other formats).
 	Round int `json:"round,omitempty"`
+	// CheckInOpen is set while a check-in window is open.
+	CheckInOpen bool `json:"check_in_open,omitempty"`
+	// StartedAt and RoundStartedAt: when the tournament and its current Swiss round started.
+	StartedAt      time.Time `json:"started_at,omitzero"`
+	RoundStartedAt time.Time `json:"round_started_at,omitzero"`
 	// Note explains an early finish.
 	Note string `json:"note,omitempty"`
 }
@@ -26,18 +35,21 @@ type View struct {
 // afterwards either. Lists are never null in JSON.
 func NewView(t *match.Tournament, epoch string) View {
 	v := View{
-		ID:           t.ID,
-		Name:         t.Name,
-		Format:       t.Settings.Format,
-		Status:       t.Status,
-		Epoch:        epoch,
-		Version:      t.Version,
-		Settings:     t.Settings,
-		Participants: t.Participants,
-		Matches:      t.Matches,
-		Standings:    match.Standings(t),
-		Round:        t.Round,
-		Note:         t.Note,
+		ID:             t.ID,
+		Name:           t.Name,
+		Format:         t.Settings.Format,
+		Status:         t.Status,
+		Epoch:          epoch,
+		Version:        t.Version,
+		Settings:       t.Settings,
+		Participants:   t.Participants,
+		Matches:        t.Matches,
+		Standings:      match.Standings(t),
+		Round:          t.Round,
+		CheckInOpen:    t.CheckInOpen,
+		StartedAt:      t.StartedAt,
+		RoundStartedAt: t.RoundStartedAt,
+		Note:           t.Note,
 	}
 	if v.Participants == nil {
 		v.Participants = []match.Participant{}

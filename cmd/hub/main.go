@@ -163,14 +163,16 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	return c, nil
 }
 
-// openStore opens the store the configuration names: the memory store when no Redis URL is set.
-// The Redis store plugs in here.
-func openStore(ctx context.Context, c config, deliver hub.Deliver, log *slog.Logger) (hub.Store, error) {
+// openStore opens the store the configuration names, with the set of due deadlines that goes
+// with it: the memory store and a memory due set when no Redis URL is set. The Redis store (and
+// its shared due set) plugs in here.
+func openStore(ctx context.Context, c config, deliver hub.Deliver, log *slog.Logger) (hub.Store, hub.DueSet, error) {
 	if c.Redis == "" {
-		return memstore.New(deliver, memstore.WithRetention(c.Retention), memstore.WithMaxEvents(c.MaxEvents)), nil
+		s := memstore.New(deliver, memstore.WithRetention(c.Retention), memstore.WithMaxEvents(c.MaxEvents))
+		return s, hub.NewMemDueSet(), nil
 	}
-	// TODO(redisstore): open hub/redisstore here once it exists.
-	return nil, errors.New("redis store not built yet: run without --redis/REDIS_URL for the memory store")
+	// TODO(redisstore): open hub/redisstore and its due set here.
+	return nil, nil, errors.New("redis store not built yet: run without --redis/REDIS_URL for the memory store")
 }
 
 // run is the whole program: it serves until ctx ends, then drains and shuts down.
@@ -200,11 +202,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			s.Deliver(id, epoch, e, lost)
 		}
 	}
-	store, err := openStore(ctx, c, deliver, log)
+	store, due, err := openStore(ctx, c, deliver, log)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	sweeper := hub.NewSweeper(store, due, time.Now, time.Second, log)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -217,6 +220,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		RatePerSec: c.HTTPRate,
 		Burst:      c.HTTPBurst,
 		TrustProxy: c.TrustProxy,
+		Committed:  sweeper.Track,
 		WS: hub.WSConfig{
 			ReadLimit:  c.WSReadLimit,
 			RatePerSec: c.WSRate,
@@ -242,6 +246,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
+	// The sweeper fires deadlines (check-in, scheduled starts, match time limits) until run ends.
+	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		_ = sweeper.Run(sweepCtx)
+	}()
+	defer func() { stopSweep(); <-swept }()
 
 	select {
 	case err := <-served:
