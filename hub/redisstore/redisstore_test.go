@@ -565,3 +565,42 @@ func TestNewBadURL(t *testing.T) {
 		t.Fatal("New with a bad URL: no error")
 	}
 }
+
+// TestDueSet: the shared due set keeps the earliest time per tournament (Lower), exact times (Set),
+// removal (zero time), and lists what is due, from any node.
+func TestDueSet(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	a := newStore(t, srv, nil, redisstore.Options{}).DueSet()
+	b := newStore(t, srv, nil, redisstore.Options{}).DueSet()
+	ctx := ctxFor(t)
+	base := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(a.Lower(ctx, "t1", base.Add(10*time.Minute)))
+	must(b.Lower(ctx, "t1", base.Add(5*time.Minute)))  // earlier: taken
+	must(a.Lower(ctx, "t1", base.Add(20*time.Minute))) // later: ignored
+	must(a.Set(ctx, "t2", base.Add(30*time.Minute)))
+	must(b.Set(ctx, "t2", base.Add(time.Minute))) // Set moves either way
+	must(a.Lower(ctx, "t3", base.Add(time.Hour)))
+	got, err := b.Due(ctx, base.Add(5*time.Minute), 10)
+	must(err)
+	if fmt.Sprint(got) != "[t2 t1]" {
+		t.Errorf("Due(+5m) = %v; want [t2 t1]", got)
+	}
+	if got, _ := a.Due(ctx, base.Add(5*time.Minute), 1); fmt.Sprint(got) != "[t2]" {
+		t.Errorf("Due(+5m, limit 1) = %v; want [t2]", got)
+	}
+	must(a.Set(ctx, "t2", time.Time{}))
+	if got, _ := a.Due(ctx, base.Add(2*time.Hour), 10); fmt.Sprint(got) != "[t1 t3]" {
+		t.Errorf("Due(+2h) after removing t2 = %v; want [t1 t3]", got)
+	}
+	srv.Stop()
+	if _, err := a.Due(ctx, base, 10); !errors.Is(err, hub.ErrUnavailable) {
+		t.Errorf("Due with Redis down: %v; want ErrUnavailable", err)
+	}
+}
