@@ -281,10 +281,13 @@ func (s *session) handle(typ websocket.MessageType, data []byte) bool {
 		s.ws.metrics.in.WithLabelValues("invalid").Inc()
 		ref := ""
 		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
+		switch {
+		case errors.As(err, &te) && te.Field == "":
+			s.sendError("", CodeBadMessage, "the message is not a JSON object")
+		case errors.As(err, &te):
 			ref = validRef(m.Ref) // the rest of the message was decoded
 			s.sendError(ref, CodeBadMessage, fmt.Sprintf("field %s has the wrong type", te.Field))
-		} else {
+		default:
 			s.sendError(ref, CodeBadMessage, "the message is not JSON")
 		}
 		return false

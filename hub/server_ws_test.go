@@ -1,0 +1,118 @@
+package hub_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/memstore"
+	"github.com/tourhub/tourhub/match"
+)
+
+// TestWSThroughServer runs the WebSocket side as the Server wires it (GET /ws, its tokens and its
+// Report): players join over HTTP, then report over their sockets.
+func TestWSThroughServer(t *testing.T) {
+	t.Parallel()
+	var srv *hub.Server
+	store := memstore.New(func(id, epoch string, e hub.Entry, lost bool) { srv.Deliver(id, epoch, e, lost) })
+	t.Cleanup(func() { store.Close() })
+	srv, err := hub.New(hub.Config{Secret: []byte(wsTestSecret), Origins: []string{"app.example"}, RatePerSec: 1000, Burst: 1000},
+		store, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := srv.Drain(ctx); err != nil {
+			t.Errorf("drain: %v", err)
+		}
+	})
+
+	post := func(path, token string, body any, out any) {
+		t.Helper()
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest("POST", hs.URL+path, bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			t.Fatalf("POST %s: %d", path, resp.StatusCode)
+		}
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var created struct {
+		Tournament     hub.View `json:"tournament"`
+		OrganiserToken string   `json:"organiser_token"`
+	}
+	post("/api/tournaments", "", map[string]any{"name": "Cup", "format": "single_elimination", "best_of": 3}, &created)
+	id := created.Tournament.ID
+	type joined struct {
+		PlayerID int    `json:"player_id"`
+		Token    string `json:"token"`
+	}
+	var ada, grace joined
+	post("/api/tournaments/"+id+"/players", "", map[string]any{"name": "Ada"}, &ada)
+	post("/api/tournaments/"+id+"/players", "", map[string]any{"name": "Grace"}, &grace)
+
+	dial := func(protocols ...string) *wsClient {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, _, err := websocket.Dial(ctx, strings.Replace(hs.URL, "http", "ws", 1)+"/ws", &websocket.DialOptions{
+			Subprotocols: append([]string{hub.Subprotocol}, protocols...),
+			HTTPHeader:   http.Header{"Origin": {wsTestOrigin}},
+		})
+		if err != nil {
+			t.Fatalf("dial: %v", err)
+		}
+		t.Cleanup(func() { c.CloseNow() })
+		return &wsClient{t: t, c: c}
+	}
+	ca := dial("token." + ada.Token)
+	ca.expect("auth_ok")
+	cg := dial("token." + grace.Token)
+	cg.expect("auth_ok")
+	ca.subscribe(id)
+	cg.subscribe(id)
+
+	var started struct {
+		Version int64 `json:"version"`
+	}
+	post("/api/tournaments/"+id+"/start", created.OrganiserToken, map[string]any{}, &started)
+	ca.send(map[string]any{"type": "report", "ref": "r", "tournament": id, "match": 1, "scores": [2]int{2, 0}, "submission_id": "a1"})
+	_, am := wsCollect(t, ca, started.Version+1, "reported")
+	if r := am["reported"]; r.Ref != "r" || r.Version != started.Version+1 {
+		t.Errorf("reported %+v; want ref r at %d", r, started.Version+1)
+	}
+	var m match.Match
+	if err := json.Unmarshal(am["reported"].Match, &m); err != nil || m.ID != 1 {
+		t.Errorf("reported match %s (%v); want match 1", am["reported"].Match, err)
+	}
+	gk, _ := wsCollect(t, cg, started.Version+1)
+	if strings.Join(gk, ",") != "match_ready,reported" {
+		t.Errorf("Grace's notices %v; want match_ready, reported", gk)
+	}
+	if got := srv.WS().Sockets(); got != 2 {
+		t.Errorf("%d sockets; want 2", got)
+	}
+}
