@@ -310,7 +310,7 @@ func TestBrowserSingleElimination(t *testing.T) {
 		}
 	}
 
-	shot, err := chromedp.Run(spec.ctx, chromedp.FullScreenshot(90))
+	shot, err := chromedp.Run(spec.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
@@ -318,7 +318,7 @@ func TestBrowserSingleElimination(t *testing.T) {
 	if d := os.Getenv("TOURHUB_E2E_SCREENSHOTS"); d != "" {
 		dir = d // keep it for a human to look at
 	}
-	file := filepath.Join(dir, "spectator-finished.jpg")
+	file := filepath.Join(dir, "spectator-finished.png")
 	if err := os.WriteFile(file, shot, 0o644); err != nil {
 		t.Fatalf("write screenshot: %v", err)
 	}

@@ -142,7 +142,16 @@ func (b *tab) fatal(what string, err error) {
 // wait polls a JavaScript condition until it is true.
 func (b *tab) wait(what, cond string) {
 	b.t.Helper()
-	if _, err := chromedp.Run(b.ctx, chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingTimeout(0), chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
+	for {
+		_, err := chromedp.Run(b.ctx, chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingTimeout(0), chromedp.WithPollingInterval(20*time.Millisecond)))
+		if err == nil {
+			return
+		}
+		// A navigation (the create form goes to the organiser page) ends the poll's JavaScript
+		// context; poll again in the new page.
+		if b.ctx.Err() == nil && (strings.Contains(err.Error(), "navigated or closed") || strings.Contains(err.Error(), "context was destroyed") || strings.Contains(err.Error(), "Cannot find context")) {
+			continue
+		}
 		b.fatal("wait for "+what, err)
 	}
 }
