@@ -195,6 +195,15 @@ func swCheck(t testing.TB, es []SwissEntrant, played func(a, b PlayerID) bool, p
 
 func swBetter(at map[PlayerID]int, p Pairing) int { return min(at[p.Players[0]], at[p.Players[1]]) }
 
+// swPair pairs in the plain phase first, as pairSwiss does, or (guided) straight in the guided
+// phase.
+func swPair(es []SwissEntrant, played func(a, b PlayerID) bool, guided bool) ([]Pairing, PlayerID, error) {
+	if guided {
+		return pairSwissBudget(es, played, 0)
+	}
+	return pairSwiss(es, played)
+}
+
 // swCross counts pairs whose players have different points.
 func swCross(es []SwissEntrant, pairs []Pairing) int {
 	pts := make(map[PlayerID]float64, len(es))
@@ -305,16 +314,18 @@ func TestPairSwissTable(t *testing.T) {
 			for _, p := range tc.played {
 				h.add(p[0], p[1])
 			}
-			pairs, bye, err := pairSwiss(tc.es, h.played)
-			if err != nil {
-				t.Fatalf("pairSwiss: %v", err)
-			}
-			if got := swFormat(pairs, bye); got != tc.want {
-				t.Errorf("pairing = %q; want %q", got, tc.want)
-			}
-			swCheck(t, tc.es, h.played, pairs, bye)
-			if got := swCross(tc.es, pairs); got != tc.cross {
-				t.Errorf("cross-group pairs = %d; want %d", got, tc.cross)
+			for _, guided := range []bool{false, true} {
+				pairs, bye, err := swPair(tc.es, h.played, guided)
+				if err != nil {
+					t.Fatalf("guided %v: pairSwiss: %v", guided, err)
+				}
+				if got := swFormat(pairs, bye); got != tc.want {
+					t.Errorf("guided %v: pairing = %q; want %q", guided, got, tc.want)
+				}
+				swCheck(t, tc.es, h.played, pairs, bye)
+				if got := swCross(tc.es, pairs); got != tc.cross {
+					t.Errorf("guided %v: cross-group pairs = %d; want %d", guided, got, tc.cross)
+				}
 			}
 		})
 	}
@@ -391,16 +402,18 @@ func TestPairSwissImpossible(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			pairs, bye, err := pairSwiss(tc.es, tc.h.played)
-			var me *Error
-			if !errors.As(err, &me) || me.Code != CodeNoValidPairing {
-				t.Fatalf("pairSwiss = %s, %v; want a %s error", swFormat(pairs, bye), err, CodeNoValidPairing)
-			}
-			if !strings.Contains(me.Message, "no pairing") || !strings.Contains(me.Message, "rematch") {
-				t.Errorf("message %q should say plainly that no pairing without a rematch exists", me.Message)
-			}
-			if pairs != nil || bye != 0 {
-				t.Errorf("failure returned pairs %v and bye %d; want none", pairs, bye)
+			for _, guided := range []bool{false, true} {
+				pairs, bye, err := swPair(tc.es, tc.h.played, guided)
+				var me *Error
+				if !errors.As(err, &me) || me.Code != CodeNoValidPairing {
+					t.Fatalf("guided %v: pairSwiss = %s, %v; want a %s error", guided, swFormat(pairs, bye), err, CodeNoValidPairing)
+				}
+				if !strings.Contains(me.Message, "no pairing") || !strings.Contains(me.Message, "rematch") {
+					t.Errorf("message %q should say plainly that no pairing without a rematch exists", me.Message)
+				}
+				if pairs != nil || bye != 0 {
+					t.Errorf("failure returned pairs %v and bye %d; want none", pairs, bye)
+				}
 			}
 		})
 	}
@@ -507,7 +520,15 @@ func TestPairSwissProperties(t *testing.T) {
 				for round := 1; round <= rounds; round++ {
 					es := sim.ranked()
 					pairs, bye, err := pairSwiss(es, sim.h.played)
-					small := n <= 16
+					gPairs, gBye, gErr := swPair(es, sim.h.played, true)
+					if (err == nil) != (gErr == nil) {
+						t.Fatalf("round %d: pairSwiss says %v but the guided phase alone %v", round, err, gErr)
+					}
+					for _, e := range []error{err, gErr} {
+						if e != nil && strings.Contains(e.Error(), "limit") {
+							t.Fatalf("round %d: %v", round, e)
+						}
+					}
 					if err != nil {
 						var me *Error
 						if !errors.As(err, &me) || me.Code != CodeNoValidPairing {
@@ -516,12 +537,13 @@ func TestPairSwissProperties(t *testing.T) {
 						if !long && n > 4 {
 							t.Errorf("round %d of %d for %d players: %v", round, rounds, n, err)
 						}
-						if small && swAnyPairing(es, sim.h.played) {
+						if n <= 16 && swAnyPairing(es, sim.h.played) {
 							t.Fatalf("round %d: %v, but a valid pairing exists", round, err)
 						}
 						return
 					}
 					swCheck(t, es, sim.h.played, pairs, bye)
+					swCheck(t, es, sim.h.played, gPairs, gBye)
 					if again, bye2, _ := pairSwiss(es, sim.h.played); !slices.Equal(again, pairs) || bye2 != bye {
 						t.Fatalf("round %d: second call gave %s; first %s", round, swFormat(again, bye2), swFormat(pairs, bye))
 					}
@@ -559,15 +581,58 @@ func TestPairSwissRoundRobinComplete(t *testing.T) {
 			for round := 1; round < n; round++ {
 				es := sim.ranked()
 				pairs, bye, err := pairSwiss(es, sim.h.played)
+				exists := swAnyPairing(es, sim.h.played)
 				if err != nil {
-					if swAnyPairing(es, sim.h.played) {
+					if exists {
 						t.Fatalf("n=%d seed %d round %d: %v, but a valid pairing exists", n, seed, round, err)
 					}
 					break
 				}
 				swCheck(t, es, sim.h.played, pairs, bye)
+				gPairs, gBye, gErr := swPair(es, sim.h.played, true)
+				if gErr != nil {
+					t.Fatalf("n=%d seed %d round %d: guided: %v, but a valid pairing exists", n, seed, round, gErr)
+				}
+				swCheck(t, es, sim.h.played, gPairs, gBye)
 				sim.play(r, pairs, bye, true)
 			}
+		}
+	}
+}
+
+// TestPairSwissLongEvents runs Swiss events far longer than usual (n-1 rounds) on fields too big
+// for brute force: the pairing must never give up on its budget, and the guided phase alone must
+// agree on whether a round can be paired (it is exact).
+func TestPairSwissLongEvents(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{16, 21, 32, 40} {
+		for seed := uint64(0); seed < 3; seed++ {
+			t.Run(fmt.Sprintf("n=%d/seed=%d", n, seed), func(t *testing.T) {
+				t.Parallel()
+				r := rand.New(rand.NewPCG(seed, uint64(n)))
+				sim := newSwSim(n)
+				for round := 1; round <= n; round++ {
+					es := sim.ranked()
+					pairs, bye, err := pairSwiss(es, sim.h.played)
+					_, _, gErr := swPair(es, sim.h.played, true)
+					for _, e := range []error{err, gErr} {
+						if e != nil && strings.Contains(e.Error(), "limit") {
+							t.Fatalf("round %d: %v", round, e)
+						}
+					}
+					if (err == nil) != (gErr == nil) {
+						t.Fatalf("round %d: pairSwiss says %v but the guided phase alone %v", round, err, gErr)
+					}
+					if err != nil {
+						if round < n/2 {
+							t.Errorf("stuck as early as round %d: %v", round, err)
+						}
+						return
+					}
+					swCheck(t, es, sim.h.played, pairs, bye)
+					sim.play(r, pairs, bye, true)
+				}
+			})
 		}
 	}
 }
@@ -581,7 +646,7 @@ func FuzzPairSwiss(f *testing.F) {
 		if len(data) == 0 {
 			return
 		}
-		n := int(data[0]) % 41
+		n := int(data[0]) % 17 // small enough to check by brute force
 		data = data[1:]
 		es := make([]SwissEntrant, n)
 		for i := range es {
@@ -619,23 +684,25 @@ func FuzzPairSwiss(f *testing.F) {
 				}
 			}
 		}
-		pairs, bye, err := pairSwiss(es, h.played)
-		if err != nil {
-			var me *Error
-			if !errors.As(err, &me) || me.Code != CodeNoValidPairing {
-				t.Fatalf("err = %v; want %s", err, CodeNoValidPairing)
+		for _, guided := range []bool{false, true} {
+			pairs, bye, err := swPair(es, h.played, guided)
+			if err != nil {
+				var me *Error
+				if !errors.As(err, &me) || me.Code != CodeNoValidPairing {
+					t.Fatalf("guided %v: err = %v; want %s", guided, err, CodeNoValidPairing)
+				}
+				if swAnyPairing(es, h.played) {
+					t.Fatalf("guided %v: %v, but a valid pairing exists", guided, err)
+				}
+				continue
 			}
-			if n <= 14 && swAnyPairing(es, h.played) {
-				t.Fatalf("%v, but a valid pairing exists", err)
-			}
-			return
+			swCheck(t, es, h.played, pairs, bye)
 		}
-		swCheck(t, es, h.played, pairs, bye)
 	})
 }
 
 // swMidField builds a 1024-player field after five rounds of simulated play.
-func swMidField(b *testing.B) *swSim {
+func swMidField(b testing.TB) *swSim {
 	sim := newSwSim(1024)
 	r := rand.New(rand.NewPCG(7, 7))
 	for round := 1; round <= 5; round++ {
