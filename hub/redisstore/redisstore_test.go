@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -602,5 +604,35 @@ func TestDueSet(t *testing.T) {
 	srv.Stop()
 	if _, err := a.Due(ctx, base, 10); !errors.Is(err, hub.ErrUnavailable) {
 		t.Errorf("Due with Redis down: %v; want ErrUnavailable", err)
+	}
+}
+
+// TestCloseStopsGoroutines: after Close no goroutine of the store is left, even with watches open
+// and Redis gone.
+func TestCloseStopsGoroutines(t *testing.T) {
+	srv := redistest.Start(t)
+	rec := newRecorder(t)
+	s, err := redisstore.New(context.Background(), redisstore.Options{URL: srv.URL(), Log: quiet, PositionCheck: 50 * time.Millisecond}, rec.deliver)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, s, "t_close", match.SingleElimination)
+	s.Watch("t_close")
+	s.Watch("t_other")
+	mustApply(t, s, "t_close", match.Command{Type: match.CmdJoin, Name: "Ada"}, "")
+	rec.waitVersion(t, "t_close", 2)
+	srv.Stop()
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	buf := make([]byte, 1<<20)
+	stacks := string(buf[:runtime.Stack(buf, true)])
+	for _, g := range strings.Split(stacks, "\n\n") {
+		if strings.Contains(g, "hub/redisstore.(*Store)") {
+			t.Errorf("goroutine left after Close:\n%s", g)
+		}
 	}
 }
