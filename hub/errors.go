@@ -48,6 +48,8 @@ var statusOf = map[string]int{
 	string(match.CodeMatchNotReady):   http.StatusConflict,
 	string(match.CodeMatchCompleted):  http.StatusConflict,
 	string(match.CodeAlreadyExists):   http.StatusConflict,
+	string(match.CodeNotDue):          http.StatusConflict,
+	string(match.CodeCheckInClosed):   http.StatusConflict,
 	string(match.CodeInvalidScore):    http.StatusUnprocessableEntity,
 	string(match.CodeNotInMatch):      http.StatusUnprocessableEntity,
 	string(match.CodeFull):            http.StatusUnprocessableEntity,
