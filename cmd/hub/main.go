@@ -28,6 +28,7 @@ import (
 
 	"github.com/tourhub/tourhub/hub"
 	"github.com/tourhub/tourhub/hub/memstore"
+	"github.com/tourhub/tourhub/hub/redisstore"
 )
 
 func main() {
@@ -171,8 +172,13 @@ func openStore(ctx context.Context, c config, deliver hub.Deliver, log *slog.Log
 		s := memstore.New(deliver, memstore.WithRetention(c.Retention), memstore.WithMaxEvents(c.MaxEvents))
 		return s, hub.NewMemDueSet(), nil
 	}
-	// TODO(redisstore): open hub/redisstore and its due set here.
-	return nil, nil, errors.New("redis store not built yet: run without --redis/REDIS_URL for the memory store")
+	// No fallback to memory: a node that cannot reach Redis stays up, unready, and retries.
+	s, err := redisstore.New(ctx, redisstore.Options{URL: c.Redis, Retention: c.Retention,
+		StreamMaxLen: int64(c.MaxEvents), Log: log}, deliver)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open redis store: %w", err)
+	}
+	return s, s.DueSet(), nil
 }
 
 // run is the whole program: it serves until ctx ends, then drains and shuts down.
