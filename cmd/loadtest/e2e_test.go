@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startHub builds ./cmd/hub into a temporary directory, starts it on a free loopback port and
+// returns its base URL and process id. The process is stopped when the test ends.
+func startHub(t *testing.T) (string, int) {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "hub")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/tourhub/tourhub/cmd/hub")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build hub: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--secret", "loadtest-e2e", "--http-rate", "10000", "--http-burst", "10000", "--log-level", "warn")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if a, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
+				addr <- strings.TrimSpace(a)
+			}
+		}
+	}()
+	select {
+	case a := <-addr:
+		return "http://" + a, cmd.Process.Pid
+	case <-time.After(30 * time.Second):
+		t.Fatal("hub did not say where it listens within 30s")
+	}
+	return "", 0
+}
+
+func TestLatencyAgainstRealHub(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the hub")
+	}
+	base, pid := startHub(t)
+	dir := t.TempDir()
+	outFile, chartFile := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.svg")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	err := run(ctx, []string{
+		"--nodes", base, "--scenario", "latency", "--players", "8", "--tournament-size", "4",
+		"--spectators", "2", "--rate", "40", "--duration", "2s", "--deadline", "60s",
+		"--pids", itoa(pid), "--out", outFile, "--chart", chartFile,
+	}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	b, err := os.ReadFile(outFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res Result
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	l := res.Latency
+	if l == nil || l.Acked == 0 || l.SameNode.Count == 0 {
+		t.Fatalf("no results measured: %s", b)
+	}
+	if res.Failure != "" || res.Sockets != 10 {
+		t.Errorf("failure %q, sockets %d; want none, 10", res.Failure, res.Sockets)
+	}
+	if len(res.Series) == 0 {
+		t.Error("no per-second series")
+	}
+	if !strings.Contains(stdout.String(), "same-node latency") {
+		t.Errorf("table lacks the latency row:\n%s", stdout.String())
+	}
+	svg, err := os.ReadFile(chartFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parseXML(t, string(svg))
+}
+
+func TestFanoutAndIdleAgainstRealHub(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the hub")
+	}
+	base, pid := startHub(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	dir := t.TempDir()
+	out := filepath.Join(dir, "f.json")
+	if err := run(ctx, []string{"--nodes", base, "--scenario", "fanout", "--spectators", "20", "--repeats", "3",
+		"--pids", itoa(pid), "--out", out, "--deadline", "60s"}, &stdout, &stderr); err != nil {
+		t.Fatalf("fanout: %v\n%s\n%s", err, stdout.String(), stderr.String())
+	}
+	var res Result
+	b, _ := os.ReadFile(out)
+	if err := json.Unmarshal(b, &res); err != nil || res.Fanout == nil {
+		t.Fatalf("fanout result: %v %s", err, b)
+	}
+	if res.Fanout.Completed != 3 || res.Fanout.Deliveries != 60 || !res.Fanout.CPUMeasured {
+		t.Errorf("fanout: completed %d deliveries %d cpu %v; want 3, 60, true", res.Fanout.Completed, res.Fanout.Deliveries, res.Fanout.CPUMeasured)
+	}
+
+	out = filepath.Join(dir, "i.json")
+	if err := run(ctx, []string{"--nodes", base, "--scenario", "idle", "--players", "50",
+		"--pids", itoa(pid), "--out", out, "--deadline", "60s"}, &stdout, &stderr); err != nil {
+		t.Fatalf("idle: %v\n%s\n%s", err, stdout.String(), stderr.String())
+	}
+	b, _ = os.ReadFile(out)
+	res = Result{}
+	if err := json.Unmarshal(b, &res); err != nil || res.Idle == nil {
+		t.Fatalf("idle result: %v %s", err, b)
+	}
+	if res.Idle.Connected != 50 || res.Idle.RSSAfter == 0 {
+		t.Errorf("idle: connected %d rss %d; want 50 and a sample", res.Idle.Connected, res.Idle.RSSAfter)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

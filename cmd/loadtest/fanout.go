@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// fanoutResult is the fanout scenario's outcome.
+type fanoutResult struct {
+	Spectators       int       `json:"spectators"`
+	Connected        int       `json:"connected"`
+	Repeats          int       `json:"repeats"`
+	Completed        int       `json:"repeats_complete"`
+	Missing          int64     `json:"deliveries_missing"`
+	Completion       Summary   `json:"completion"`
+	Delivery         Summary   `json:"delivery_latency"`
+	ServerCPUSeconds float64   `json:"server_cpu_seconds"`
+	Deliveries       int64     `json:"deliveries"`
+	CPUPerDeliveryUS float64   `json:"server_cpu_per_delivery_us"`
+	CompletionsMS    []float64 `json:"completions_ms"`
+	ConnectRate      float64   `json:"connects_per_second"`
+	CPUMeasured      bool      `json:"cpu_measured"`
+}
+
+// fanoutWatch collects the receipt times of one version at every spectator.
+type fanoutWatch struct {
+	mu     sync.Mutex
+	times  map[int64][]time.Time // by version; guarded by mu
+	want   int                   // static per run
+	filled chan int64            // receives a version once every spectator has it
+}
+
+func (w *fanoutWatch) on(c *conn, data []byte, at time.Time) {
+	if fieldString(data, "type") != "event" {
+		return
+	}
+	v := fieldInt(data, "version")
+	w.mu.Lock()
+	w.times[v] = append(w.times[v], at)
+	full := len(w.times[v]) == w.want
+	w.mu.Unlock()
+	if full {
+		select {
+		case w.filled <- v:
+		default:
+		}
+	}
+}
+
+// runFanout subscribes --spectators sockets, spread over the nodes, to one tournament and
+// publishes --repeats results on the first node (the organiser over HTTP), timing how long each
+// takes to reach every spectator and how much server CPU (--pids) it costs.
+func runFanout(ctx context.Context, e *env) (*fanoutResult, error) {
+	cfg := e.cfg
+	nodes := cfg.nodes
+	res := &fanoutResult{Spectators: cfg.spectators, Repeats: cfg.repeats}
+	hc := e.d.client(0)
+	players := 2
+	for players-1 < cfg.repeats {
+		players *= 2
+	}
+	cr, err := e.api.create(ctx, hc, nodes[0], "fanout", "single_elimination", players)
+	if err != nil {
+		return res, fmt.Errorf("create: %w", err)
+	}
+	tid, org := cr.Tournament.ID, cr.OrganiserToken
+	for i := 0; i < players; i++ {
+		if _, err := e.api.join(ctx, hc, nodes[0], tid, fmt.Sprintf("p%d", i+1)); err != nil {
+			return res, fmt.Errorf("join: %w", err)
+		}
+	}
+	if _, err := e.api.start(ctx, hc, nodes[0], tid, org); err != nil {
+		return res, fmt.Errorf("start: %w", err)
+	}
+
+	w := &fanoutWatch{times: map[int64][]time.Time{}, want: cfg.spectators, filled: make(chan int64, 1)}
+	conns := make([]*conn, cfg.spectators)
+	defer func() {
+		for _, c := range conns {
+			if c != nil {
+				c.close()
+			}
+		}
+	}()
+	t0 := time.Now()
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.SetLimit(64)
+	for i := range conns {
+		eg.Go(func() error {
+			c, err := e.d.dialConn(ectx, nodes, i%len(nodes), nil, e.st)
+			if err != nil {
+				e.st.connectFails.Add(1)
+				return err
+			}
+			conns[i] = c
+			c.setHandler(w.on)
+			if _, err := c.request(ectx, map[string]any{"type": "subscribe", "tournament": tid}, 15*time.Second); err != nil {
+				return fmt.Errorf("subscribe: %w", err)
+			}
+			return nil
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return res, fmt.Errorf("connect: %w", err)
+	}
+	res.Connected = len(conns)
+	res.ConnectRate = float64(len(conns)) / time.Since(t0).Seconds()
+	fmt.Fprintf(cfg.log, "%d spectators subscribed in %.1fs\n", len(conns), time.Since(t0).Seconds())
+
+	completion, delivery := NewHist(), NewHist()
+	var cpuSum time.Duration
+	res.CPUMeasured = len(cfg.pids) > 0
+	for k := 0; k < cfg.repeats && ctx.Err() == nil; k++ {
+		st, err := e.api.state(ctx, hc, nodes[0], tid)
+		if err != nil {
+			return res, fmt.Errorf("state: %w", err)
+		}
+		mid := 0
+		for _, m := range st.Matches {
+			if m.Status == "ready" && m.Players[0] > 0 && m.Players[1] > 0 {
+				mid = m.ID
+				break
+			}
+		}
+		if mid == 0 {
+			return res, errors.New("no ready match left to report")
+		}
+		// Let the previous round's traffic settle so the CPU sample holds only this publish.
+		pause(ctx, 300*time.Millisecond)
+		cpu0, cerr := cpuOf(cfg.pids)
+		sent := time.Now()
+		ap, err := e.api.result(ctx, hc, nodes[0], tid, org, mid, [2]int{1, 0}, fmt.Sprintf("fanout-%d", k))
+		if err != nil {
+			return res, fmt.Errorf("result: %w", err)
+		}
+		e.st.sent.Add(1)
+		v := ap.Version
+		timeout := time.NewTimer(10 * time.Second)
+	waitFull:
+		for {
+			w.mu.Lock()
+			full := len(w.times[v]) >= w.want
+			w.mu.Unlock()
+			if full {
+				break
+			}
+			select {
+			case <-w.filled:
+			case <-timeout.C:
+				break waitFull
+			case <-ctx.Done():
+				break waitFull
+			}
+		}
+		timeout.Stop()
+		cpu1, cerr2 := cpuOf(cfg.pids)
+		w.mu.Lock()
+		ts := w.times[v]
+		delete(w.times, v)
+		w.mu.Unlock()
+		var last time.Time
+		for _, at := range ts {
+			delivery.Record(at.Sub(sent))
+			if at.After(last) {
+				last = at
+			}
+		}
+		res.Deliveries += int64(len(ts))
+		res.Missing += int64(w.want - len(ts))
+		if len(ts) == w.want {
+			res.Completed++
+			completion.Record(last.Sub(sent))
+			res.CompletionsMS = append(res.CompletionsMS, float64(last.Sub(sent).Microseconds())/1000)
+		}
+		if cerr == nil && cerr2 == nil {
+			cpuSum += cpu1 - cpu0
+		} else {
+			res.CPUMeasured = false
+		}
+		fmt.Fprintf(cfg.log, "publish %d: version %d reached %d/%d in %.1f ms, server cpu %.0f ms\n",
+			k+1, v, len(ts), w.want, float64(last.Sub(sent).Microseconds())/1000, float64((cpu1-cpu0).Microseconds())/1000)
+	}
+	res.Completion = completion.Summary()
+	res.Delivery = delivery.Summary()
+	res.ServerCPUSeconds = cpuSum.Seconds()
+	if res.Deliveries > 0 && res.CPUMeasured {
+		res.CPUPerDeliveryUS = float64(cpuSum.Microseconds()) / float64(res.Deliveries)
+	}
+	return res, nil
+}
+
+func pause(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}

@@ -1,0 +1,221 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// idleResult is the idle scenario's outcome.
+type idleResult struct {
+	Requested      int     `json:"requested"`
+	Connected      int64   `json:"connected"`
+	Failed         int64   `json:"failed"`
+	Procs          int     `json:"procs"`
+	ConnectSeconds float64 `json:"connect_seconds"`
+	ConnectRate    float64 `json:"connects_per_second"`
+	RSSBefore      int64   `json:"rss_before_bytes"`
+	RSSAfter       int64   `json:"rss_after_bytes"`
+	BytesPerSocket float64 `json:"rss_per_socket_bytes"`
+	KiBPerSocket   float64 `json:"rss_per_socket_kib"`
+	RSSMeasured    bool    `json:"rss_measured"`
+}
+
+// openIdle opens count spectator sockets to node and subscribes each to tid. It returns the
+// sockets it opened and how many failed.
+func openIdle(ctx context.Context, e *env, node int, tid string, count int) ([]*conn, int64) {
+	conns := make([]*conn, count)
+	var failed atomic.Int64
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.SetLimit(64)
+	for i := range conns {
+		eg.Go(func() error {
+			c, err := e.d.dialConn(ectx, e.cfg.nodes, node, nil, e.st)
+			if err != nil {
+				failed.Add(1)
+				e.st.connectFails.Add(1)
+				return nil
+			}
+			if _, err := c.request(ectx, map[string]any{"type": "subscribe", "tournament": tid}, 20*time.Second); err != nil {
+				failed.Add(1)
+				c.close()
+				return nil
+			}
+			conns[i] = c
+			return nil
+		})
+	}
+	_ = eg.Wait()
+	out := conns[:0]
+	for _, c := range conns {
+		if c != nil {
+			out = append(out, c)
+		}
+	}
+	return out, failed.Load()
+}
+
+// runIdle opens --players (or --spectators) idle subscribed sockets to the first node, over
+// --procs processes, and reports the hub's RSS growth per socket.
+func runIdle(ctx context.Context, e *env, count int) (*idleResult, error) {
+	cfg := e.cfg
+	res := &idleResult{Requested: count, Procs: cfg.procs, RSSMeasured: len(cfg.pids) > 0}
+	cr, err := e.api.create(ctx, e.d.client(0), cfg.nodes[0], "idle", "single_elimination", 8)
+	if err != nil {
+		return res, fmt.Errorf("create: %w", err)
+	}
+	tid := cr.Tournament.ID
+	if res.RSSMeasured {
+		pause(ctx, time.Second)
+		if res.RSSBefore, err = rssOf(cfg.pids); err != nil {
+			return res, err
+		}
+	}
+	t0 := time.Now()
+	if cfg.procs <= 1 {
+		conns, failed := openIdle(ctx, e, 0, tid, count)
+		defer func() {
+			for _, c := range conns {
+				c.close()
+			}
+		}()
+		res.Connected, res.Failed = int64(len(conns)), failed
+	} else {
+		workers, err := startWorkers(ctx, cfg, tid, count)
+		defer stopWorkers(workers)
+		if err != nil {
+			return res, err
+		}
+		for _, w := range workers {
+			res.Connected += w.connected
+			res.Failed += w.failed
+		}
+	}
+	res.ConnectSeconds = time.Since(t0).Seconds()
+	res.ConnectRate = float64(res.Connected) / res.ConnectSeconds
+	fmt.Fprintf(cfg.log, "%d idle sockets open (%d failed) in %.1fs\n", res.Connected, res.Failed, res.ConnectSeconds)
+	if res.RSSMeasured && res.Connected > 0 {
+		// Let the hub finish allocating for the last sockets before sampling.
+		pause(ctx, 2*time.Second)
+		if res.RSSAfter, err = rssOf(cfg.pids); err != nil {
+			return res, err
+		}
+		res.BytesPerSocket = float64(res.RSSAfter-res.RSSBefore) / float64(res.Connected)
+		res.KiBPerSocket = res.BytesPerSocket / 1024
+	}
+	pause(ctx, cfg.hold)
+	return res, nil
+}
+
+type worker struct {
+	cmd       *exec.Cmd
+	stdin     io.WriteCloser
+	connected int64
+	failed    int64
+}
+
+// startWorkers re-executes this binary in worker mode, count/procs sockets each, every worker
+// on its own share of the source addresses, and waits until each says READY.
+func startWorkers(ctx context.Context, cfg config, tid string, count int) ([]*worker, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	var ws []*worker
+	for i := 0; i < cfg.procs; i++ {
+		n := count / cfg.procs
+		if i < count%cfg.procs {
+			n++
+		}
+		var ips []string
+		for j, ip := range cfg.sourceIPs {
+			if j%cfg.procs == i || len(cfg.sourceIPs) < cfg.procs {
+				ips = append(ips, ip)
+			}
+		}
+		args := []string{"--worker", "--nodes", cfg.nodes[0], "--tournament", tid, "--players", strconv.Itoa(n),
+			"--deadline", cfg.deadline.String(), "--allow-remote=" + strconv.FormatBool(cfg.allowRemote)}
+		if len(ips) > 0 {
+			args = append(args, "--source-ips", strings.Join(ips, ","))
+		}
+		if cfg.origin != "" {
+			args = append(args, "--origin", cfg.origin)
+		}
+		cmd := exec.CommandContext(ctx, self, args...)
+		cmd.Stderr = os.Stderr
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			return ws, err
+		}
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			return ws, err
+		}
+		if err := cmd.Start(); err != nil {
+			return ws, err
+		}
+		w := &worker{cmd: cmd, stdin: in}
+		ws = append(ws, w)
+		sc := bufio.NewScanner(out)
+		ready := false
+		for sc.Scan() {
+			f := strings.Fields(sc.Text())
+			if len(f) == 3 && f[0] == "READY" {
+				w.connected, _ = strconv.ParseInt(f[1], 10, 64)
+				w.failed, _ = strconv.ParseInt(f[2], 10, 64)
+				ready = true
+				break
+			}
+		}
+		if !ready {
+			return ws, fmt.Errorf("worker %d exited before READY", i)
+		}
+		go io.Copy(io.Discard, out)
+	}
+	return ws, nil
+}
+
+func stopWorkers(ws []*worker) {
+	for _, w := range ws {
+		w.stdin.Close()
+	}
+	for _, w := range ws {
+		done := make(chan struct{})
+		go func() { w.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			w.cmd.Process.Kill()
+			<-done
+		}
+	}
+}
+
+// runWorker is worker mode: open the sockets, print READY <connected> <failed>, hold them until
+// stdin closes or the deadline passes.
+func runWorker(ctx context.Context, e *env) error {
+	conns, failed := openIdle(ctx, e, 0, e.cfg.tournament, e.cfg.players)
+	fmt.Printf("READY %d %d\n", len(conns), failed)
+	done := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, os.Stdin)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+	for _, c := range conns {
+		c.close()
+	}
+	return nil
+}

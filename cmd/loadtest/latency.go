@@ -1,0 +1,600 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/time/rate"
+)
+
+// env is what every scenario shares.
+type env struct {
+	cfg   config
+	d     *dialer
+	api   *api
+	st    *stats
+	rec   *recorder
+	limit *rate.Limiter
+	// stopSending is set once --max-events results were sent or the run is ending.
+	stopSending atomic.Bool
+}
+
+// group is one tournament slot of the latency scenario: size player sockets (socket i on node
+// (idx+i) mod nodes) and some spectators, playing one single-elimination tournament after another
+// until the run ends. Each cycle creates a tournament, registers the players over HTTP, starts it,
+// gives each first-round pair sockets on different nodes, authenticates and subscribes the
+// sockets, and then reports every ready match from both sides over the players' sockets.
+type group struct {
+	e     *env
+	idx   int
+	socks []*conn // static after setup
+	specs []*conn // static after setup
+	cycle int
+
+	mu       sync.Mutex
+	tid      string             // guarded by mu
+	version  int64              // guarded by mu
+	status   string             // guarded by mu
+	matches  map[int]*wireMatch // guarded by mu
+	pidConn  map[int]*conn      // guarded by mu
+	inflight map[int]bool       // guarded by mu
+	wake     chan struct{}      // signalled when the model changed
+}
+
+func (g *group) signal() {
+	select {
+	case g.wake <- struct{}{}:
+	default:
+	}
+}
+
+// onPlayerMsg handles everything a player socket of the group reads.
+func (g *group) onPlayerMsg(c *conn, data []byte, at time.Time) {
+	switch fieldString(data, "type") {
+	case "event":
+		t, v := fieldString(data, "tournament"), fieldInt(data, "version")
+		g.e.rec.recv(t, v, c.id, c.node, at)
+		g.applyEvent(t, v, data)
+	case "snapshot":
+		g.applySnapshot(fieldString(data, "tournament"), fieldInt(data, "version"), data)
+	case "error":
+		if fieldString(data, "ref") == "" {
+			g.e.st.fail(fieldString(data, "code"))
+		}
+	}
+}
+
+func (g *group) onSpectatorMsg(c *conn, data []byte, at time.Time) {
+	if fieldString(data, "type") == "event" {
+		g.e.rec.recv(fieldString(data, "tournament"), fieldInt(data, "version"), c.id, c.node, at)
+	}
+}
+
+func (g *group) applyEvent(t string, v int64, data []byte) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if t != g.tid || v <= g.version {
+		return
+	}
+	var m struct {
+		Events []wireEvent `json:"events"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		g.e.st.fail("decode_event")
+		return
+	}
+	for _, ev := range m.Events {
+		if ev.Match != nil {
+			mm := *ev.Match
+			g.matches[mm.ID] = &mm
+		}
+		for i := range ev.Matches {
+			mm := ev.Matches[i]
+			g.matches[mm.ID] = &mm
+		}
+		switch ev.Type {
+		case "tournament_finished", "tournament_cancelled":
+			g.status = "finished"
+		}
+	}
+	g.version = v
+	g.signal()
+}
+
+func (g *group) applySnapshot(t string, v int64, data []byte) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if t != g.tid || v <= g.version {
+		return
+	}
+	var m struct {
+		State wireState `json:"state"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		g.e.st.fail("decode_snapshot")
+		return
+	}
+	for i := range m.State.Matches {
+		mm := m.State.Matches[i]
+		g.matches[mm.ID] = &mm
+	}
+	if m.State.Status == "finished" || m.State.Status == "cancelled" {
+		g.status = "finished"
+	}
+	g.version = v
+	g.signal()
+}
+
+// connect opens the group's sockets.
+func (g *group) connect(ctx context.Context, size, spectators int) error {
+	n := len(g.e.cfg.nodes)
+	for i := 0; i < size; i++ {
+		c, err := g.e.d.dialConn(ctx, g.e.cfg.nodes, (g.idx+i)%n, nil, g.e.st)
+		if err != nil {
+			g.e.st.connectFails.Add(1)
+			return err
+		}
+		c.setHandler(g.onPlayerMsg)
+		g.socks = append(g.socks, c)
+	}
+	for i := 0; i < spectators; i++ {
+		c, err := g.e.d.dialConn(ctx, g.e.cfg.nodes, (g.idx+size+i)%n, nil, g.e.st)
+		if err != nil {
+			g.e.st.connectFails.Add(1)
+			return err
+		}
+		c.setHandler(g.onSpectatorMsg)
+		g.specs = append(g.specs, c)
+	}
+	return nil
+}
+
+// setup runs one cycle's HTTP part and subscribes the sockets; it returns when every socket has
+// the new tournament.
+func (g *group) setup(ctx context.Context) error {
+	e := g.e
+	nodes := e.cfg.nodes
+	n := len(nodes)
+	hc := e.d.client(g.idx)
+	home := nodes[g.idx%n]
+	g.cycle++
+	size := len(g.socks)
+	cr, err := e.api.create(ctx, hc, home, fmt.Sprintf("load g%d c%d", g.idx, g.cycle), "single_elimination", size)
+	if err != nil {
+		return fmt.Errorf("create: %w", err)
+	}
+	tid := cr.Tournament.ID
+	tokens := map[int]string{}
+	for i := 0; i < size; i++ {
+		j, err := e.api.join(ctx, hc, nodes[(g.idx+i)%n], tid, fmt.Sprintf("p%d", i+1))
+		if err != nil {
+			return fmt.Errorf("join: %w", err)
+		}
+		tokens[j.PlayerID] = j.Token
+	}
+	ap, err := e.api.start(ctx, hc, home, tid, cr.OrganiserToken)
+	if err != nil {
+		return fmt.Errorf("start: %w", err)
+	}
+	pidConn := g.assign(ap.Events, tokens)
+
+	g.mu.Lock()
+	old := g.tid
+	g.tid, g.version, g.status = tid, 0, "running"
+	g.matches = map[int]*wireMatch{}
+	g.pidConn = pidConn
+	g.inflight = map[int]bool{}
+	g.mu.Unlock()
+
+	eg, ectx := errgroup.WithContext(ctx)
+	for pid, c := range pidConn {
+		tok := tokens[pid]
+		eg.Go(func() error {
+			if _, err := c.request(ectx, map[string]any{"type": "auth", "token": tok}, 10*time.Second); err != nil {
+				return fmt.Errorf("auth: %w", err)
+			}
+			return resubscribe(ectx, c, old, tid)
+		})
+	}
+	for _, c := range g.specs {
+		eg.Go(func() error { return resubscribe(ectx, c, old, tid) })
+	}
+	return eg.Wait()
+}
+
+func resubscribe(ctx context.Context, c *conn, old, tid string) error {
+	if old != "" {
+		if _, err := c.request(ctx, map[string]any{"type": "unsubscribe", "tournament": old}, 10*time.Second); err != nil {
+			return fmt.Errorf("unsubscribe: %w", err)
+		}
+	}
+	if _, err := c.request(ctx, map[string]any{"type": "subscribe", "tournament": tid}, 10*time.Second); err != nil {
+		return fmt.Errorf("subscribe: %w", err)
+	}
+	return nil
+}
+
+// assign gives every registered player a socket such that the two players of each first-round
+// match sit on different nodes where the node count allows.
+func (g *group) assign(events []wireEvent, tokens map[int]string) map[int]*conn {
+	free := map[int][]*conn{} // by node
+	for _, c := range g.socks {
+		free[c.node] = append(free[c.node], c)
+	}
+	take := func(avoid int) *conn {
+		best := -1
+		for pass := 0; pass < 2 && best < 0; pass++ {
+			for node, cs := range free {
+				if len(cs) == 0 || (pass == 0 && node == avoid) {
+					continue
+				}
+				if best < 0 || len(cs) > len(free[best]) || (len(cs) == len(free[best]) && node < best) {
+					best = node
+				}
+			}
+		}
+		if best < 0 {
+			return nil
+		}
+		cs := free[best]
+		c := cs[len(cs)-1]
+		free[best] = cs[:len(cs)-1]
+		return c
+	}
+	out := map[int]*conn{}
+	var first []wireMatch
+	for _, ev := range events {
+		first = append(first, ev.Matches...)
+		if ev.Match != nil {
+			first = append(first, *ev.Match)
+		}
+	}
+	sort.Slice(first, func(i, j int) bool { return first[i].ID < first[j].ID })
+	for _, m := range first {
+		if m.Players[0] <= 0 || m.Players[1] <= 0 {
+			continue
+		}
+		a, b := m.Players[0], m.Players[1]
+		if out[a] != nil || out[b] != nil {
+			continue
+		}
+		ca := take(-1)
+		if ca == nil {
+			break
+		}
+		out[a] = ca
+		out[b] = take(ca.node)
+	}
+	pids := make([]int, 0, len(tokens))
+	for pid := range tokens {
+		pids = append(pids, pid)
+	}
+	sort.Ints(pids)
+	for _, pid := range pids {
+		if out[pid] == nil {
+			out[pid] = take(-1)
+		}
+	}
+	return out
+}
+
+// drive reports every ready match until the tournament is over or ctx ends.
+func (g *group) drive(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		g.mu.Lock()
+		if g.status == "finished" {
+			g.mu.Unlock()
+			return
+		}
+		for id, m := range g.matches {
+			if m.Status != "ready" || m.Players[0] <= 0 || m.Players[1] <= 0 || g.inflight[id] {
+				continue
+			}
+			g.inflight[id] = true
+			a, b := g.pidConn[m.Players[0]], g.pidConn[m.Players[1]]
+			tid, cycle := g.tid, g.cycle
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				g.play(ctx, tid, cycle, id, a, b)
+			}()
+		}
+		g.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return
+		case <-g.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// play reports match id from both sides (players[0] wins 1-0). On failure the match is released
+// for another try a second later.
+func (g *group) play(ctx context.Context, tid string, cycle, id int, a, b *conn) {
+	for side, c := range []*conn{a, b} {
+		if c == nil {
+			return
+		}
+		if err := g.e.report(ctx, c, tid, id, fmt.Sprintf("g%d-c%d-m%d-s%d", g.idx, cycle, id, side)); err != nil {
+			if ctx.Err() != nil || g.e.stopSending.Load() {
+				return
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+			g.mu.Lock()
+			delete(g.inflight, id)
+			g.mu.Unlock()
+			g.signal()
+			return
+		}
+	}
+}
+
+// report sends one result over socket c, paced by the shared limiter, and records its send time
+// against the version it committed.
+func (e *env) report(ctx context.Context, c *conn, tid string, mid int, sub string) error {
+	if err := e.limit.Wait(ctx); err != nil {
+		return err
+	}
+	if e.stopSending.Load() {
+		return errStopped
+	}
+	if n := e.st.sent.Add(1); e.cfg.maxEvents > 0 && n >= e.cfg.maxEvents {
+		e.stopSending.Store(true)
+	}
+	at := time.Now()
+	e.rec.noteSent(at)
+	b, err := c.request(ctx, map[string]any{
+		"type": "report", "tournament": tid, "match": mid, "scores": [2]int{1, 0}, "submission_id": sub,
+	}, 10*time.Second)
+	if err != nil {
+		if ctx.Err() == nil {
+			code := "no_reply"
+			if b != nil {
+				code = fieldString(b, "code")
+			}
+			e.st.fail(code)
+			e.rec.noteError(at)
+		}
+		return err
+	}
+	e.st.acked.Add(1)
+	e.rec.ack(tid, fieldInt(b, "version"), at, c.id, c.node)
+	return nil
+}
+
+var errStopped = errors.New("stopped sending")
+
+// latencyResult is the latency and maxrate scenarios' outcome.
+type latencyResult struct {
+	Groups          int     `json:"tournaments_in_parallel"`
+	TournamentSize  int     `json:"tournament_size"`
+	PlayerSockets   int     `json:"player_sockets"`
+	SpectatorSocket int     `json:"spectator_sockets"`
+	ConnectSeconds  float64 `json:"connect_seconds"`
+	ConnectRate     float64 `json:"connects_per_second"`
+	SetupSeconds    float64 `json:"first_setup_seconds"`
+	TargetRate      float64 `json:"target_results_per_second"`
+	MeasureSeconds  float64 `json:"measured_seconds"`
+	Sent            int64   `json:"results_sent"`
+	Acked           int64   `json:"results_acked"`
+	AckedPerSecond  float64 `json:"results_per_second"`
+	CrossNode       Summary `json:"cross_node_latency"`
+	SameNode        Summary `json:"same_node_latency"`
+	LostReceipts    int64   `json:"unmatched_receipts"`
+	Steps           []step  `json:"maxrate_steps,omitempty"`
+	MaxRateHeld     float64 `json:"maxrate_last_held,omitempty"`
+	MaxRateReason   string  `json:"maxrate_stop_reason,omitempty"`
+}
+
+type step struct {
+	Target   float64 `json:"target_per_second"`
+	Achieved float64 `json:"achieved_per_second"`
+	Errors   int64   `json:"errors"`
+	Latency  Summary `json:"cross_node_latency"`
+	Held     bool    `json:"held"`
+}
+
+// runLatency runs the latency scenario, or with maxrate set the stepped maximum-rate search.
+func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, error) {
+	cfg := e.cfg
+	size := cfg.tsize
+	if cfg.players < size {
+		size = cfg.players
+	}
+	if size < 2 {
+		return nil, errors.New("latency needs at least 2 players")
+	}
+	groups := cfg.players / size
+	res := &latencyResult{Groups: groups, TournamentSize: size, PlayerSockets: groups * size, SpectatorSocket: cfg.spectators}
+	gs := make([]*group, groups)
+	for i := range gs {
+		gs[i] = &group{e: e, idx: i, wake: make(chan struct{}, 1)}
+	}
+	defer func() {
+		for _, g := range gs {
+			for _, c := range append(g.socks, g.specs...) {
+				c.close()
+			}
+		}
+	}()
+
+	// Connect.
+	t0 := time.Now()
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.SetLimit(32)
+	for i, g := range gs {
+		spec := cfg.spectators / groups
+		if i < cfg.spectators%groups {
+			spec++
+		}
+		eg.Go(func() error { return g.connect(ectx, size, spec) })
+	}
+	if err := eg.Wait(); err != nil {
+		return res, fmt.Errorf("connect: %w", err)
+	}
+	res.ConnectSeconds = time.Since(t0).Seconds()
+	res.ConnectRate = float64(e.st.connects.Load()) / res.ConnectSeconds
+	fmt.Fprintf(cfg.log, "connected %d sockets in %.1fs (%.0f/s)\n", e.st.connects.Load(), res.ConnectSeconds, res.ConnectRate)
+
+	// First setup of every group.
+	t1 := time.Now()
+	eg, ectx = errgroup.WithContext(ctx)
+	eg.SetLimit(64)
+	for _, g := range gs {
+		eg.Go(func() error { return g.setup(ectx) })
+	}
+	if err := eg.Wait(); err != nil {
+		return res, fmt.Errorf("first setup: %w", err)
+	}
+	res.SetupSeconds = time.Since(t1).Seconds()
+	fmt.Fprintf(cfg.log, "%d tournaments of %d set up in %.1fs\n", groups, size, res.SetupSeconds)
+
+	// Drive.
+	e.rec.mu.Lock()
+	e.rec.start = time.Now()
+	e.rec.secs = nil
+	e.rec.phase = NewHist()
+	e.rec.mu.Unlock()
+	res.TargetRate = cfg.rate
+	dctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var wg sync.WaitGroup
+	for _, g := range gs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for dctx.Err() == nil && !e.stopSending.Load() {
+				g.drive(dctx)
+				if dctx.Err() != nil || e.stopSending.Load() {
+					return
+				}
+				if err := g.setup(dctx); err != nil {
+					if dctx.Err() == nil {
+						e.st.fail("setup")
+						fmt.Fprintf(cfg.log, "group %d: %v\n", g.idx, err)
+					}
+					return
+				}
+			}
+		}()
+	}
+	start := time.Now()
+	if maxrate {
+		measureMaxRate(dctx, e, res)
+	} else {
+		wait(dctx, cfg.duration, e)
+	}
+	e.stopSending.Store(true)
+	measured := time.Since(start)
+	// Let the events of the last results arrive before counting.
+	drain := time.NewTimer(2 * time.Second)
+	select {
+	case <-drain.C:
+	case <-ctx.Done():
+	}
+	stop()
+	wg.Wait()
+
+	res.MeasureSeconds = measured.Seconds()
+	res.Sent = e.st.sent.Load()
+	res.Acked = e.st.acked.Load()
+	res.AckedPerSecond = float64(res.Acked) / res.MeasureSeconds
+	e.rec.mu.Lock()
+	res.CrossNode = e.rec.cross.Summary()
+	res.SameNode = e.rec.local.Summary()
+	res.LostReceipts = e.rec.lost
+	e.rec.mu.Unlock()
+	return res, nil
+}
+
+// wait returns after d, when ctx ends, or when sending stopped.
+func wait(ctx context.Context, d time.Duration, e *env) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			return
+		case <-tick.C:
+			if e.stopSending.Load() {
+				return
+			}
+		}
+	}
+}
+
+// measureMaxRate raises the target rate step by step (x1.25 from --rate) until a step's
+// cross-node p99 passes --p99-limit or the achieved rate falls below 90% of the target; the last
+// step that held is the result. Steps last --step each and together at most --duration.
+func measureMaxRate(ctx context.Context, e *env, res *latencyResult) {
+	cfg := e.cfg
+	target := cfg.rate
+	end := time.Now().Add(cfg.duration)
+	for ctx.Err() == nil && time.Now().Add(cfg.step).Before(end.Add(time.Millisecond)) {
+		e.limit.SetLimit(rate.Limit(target))
+		e.limit.SetBurst(burstFor(target))
+		// Settle for a fifth of the step, then measure.
+		wait(ctx, cfg.step/5, e)
+		e.rec.resetPhase()
+		acked0 := e.st.acked.Load()
+		_, errs0 := e.st.errorCounts()
+		t0 := time.Now()
+		wait(ctx, cfg.step, e)
+		h := e.rec.resetPhase()
+		_, errs1 := e.st.errorCounts()
+		s := step{
+			Target:   target,
+			Achieved: float64(e.st.acked.Load()-acked0) / time.Since(t0).Seconds(),
+			Errors:   errs1 - errs0,
+			Latency:  h.Summary(),
+		}
+		p99 := s.Latency.P99MS
+		switch {
+		case h.Count() == 0:
+			res.MaxRateReason = fmt.Sprintf("no deliveries measured at %.0f/s", target)
+		case p99 > cfg.p99Limit:
+			res.MaxRateReason = fmt.Sprintf("p99 %.1f ms > %.0f ms at %.0f/s", p99, cfg.p99Limit, target)
+		case s.Achieved < 0.9*target:
+			res.MaxRateReason = fmt.Sprintf("achieved %.0f/s < 90%% of target %.0f/s", s.Achieved, target)
+		default:
+			s.Held = true
+		}
+		res.Steps = append(res.Steps, s)
+		fmt.Fprintf(cfg.log, "step target=%.0f/s achieved=%.0f/s p99=%.1fms errors=%d held=%v\n", target, s.Achieved, p99, s.Errors, s.Held)
+		if !s.Held {
+			return
+		}
+		res.MaxRateHeld = s.Achieved
+		target *= 1.25
+	}
+	if res.MaxRateReason == "" {
+		res.MaxRateReason = "ran out of time (--duration) before the limit was found"
+	}
+}
+
+func burstFor(r float64) int {
+	b := int(r / 20)
+	if b < 1 {
+		b = 1
+	}
+	return b
+}

@@ -1,0 +1,365 @@
+// Command loadtest drives one or more tourhub nodes over real sockets and reports notification
+// latency, fan-out cost, idle memory per socket and the highest sustained result rate.
+//
+//	loadtest --nodes http://127.0.0.1:8081,http://127.0.0.1:8082 --scenario latency \
+//	    --players 160 --spectators 30 --rate 100 --duration 20s --out r.json --chart r.svg
+//
+// Scenarios: latency, fanout, idle, maxrate (see --help and BENCHMARKS.md). Only the given
+// addresses are targeted and, without --allow-remote, only loopback ones. Every run is bounded by
+// --duration (or --max-events) and by the hard --deadline.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+type config struct {
+	nodes       []string
+	scenario    string
+	players     int
+	spectators  int
+	tsize       int
+	rate        float64
+	duration    time.Duration
+	step        time.Duration
+	p99Limit    float64
+	maxEvents   int64
+	repeats     int
+	procs       int
+	hold        time.Duration
+	out         string
+	chart       string
+	sourceIPs   []string
+	pids        []int
+	origin      string
+	allowRemote bool
+	deadline    time.Duration
+	worker      bool
+	tournament  string
+	label       string
+	log         io.Writer
+}
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	nodes := fs.String("nodes", "http://127.0.0.1:8080", "comma-separated base URLs of the hub nodes")
+	fs.StringVar(&c.scenario, "scenario", "latency", "latency | fanout | idle | maxrate")
+	fs.IntVar(&c.players, "players", 64, "player sockets (latency, maxrate); sockets to open (idle)")
+	fs.IntVar(&c.spectators, "spectators", 0, "spectator sockets (latency: spread over the tournaments; fanout: all on one)")
+	fs.IntVar(&c.tsize, "tournament-size", 16, "players per tournament (latency, maxrate)")
+	fs.Float64Var(&c.rate, "rate", 100, "results per second (latency); starting rate (maxrate)")
+	fs.DurationVar(&c.duration, "duration", 20*time.Second, "how long to send results (latency, maxrate)")
+	fs.DurationVar(&c.step, "step", 6*time.Second, "length of one rate step (maxrate)")
+	fs.Float64Var(&c.p99Limit, "p99-limit", 50, "p99 cross-node latency (ms) a maxrate step must stay under")
+	fs.Int64Var(&c.maxEvents, "max-events", 0, "stop after this many results (0: no limit)")
+	fs.IntVar(&c.repeats, "repeats", 20, "publishes (fanout)")
+	fs.IntVar(&c.procs, "procs", 1, "client processes for idle sockets (each holds at most ~19k)")
+	fs.DurationVar(&c.hold, "hold", 0, "keep idle sockets open this long after measuring (idle)")
+	fs.StringVar(&c.out, "out", "", "write the result as JSON to this file")
+	fs.StringVar(&c.chart, "chart", "", "write a chart to this file (.svg or .html)")
+	ips := fs.String("source-ips", "", "comma-separated local addresses to bind sockets to (e.g. 127.0.0.2,127.0.0.3)")
+	pids := fs.String("pids", "", "comma-separated hub process ids to sample CPU and RSS from /proc")
+	fs.StringVar(&c.origin, "origin", "", "Origin header to send on socket upgrades")
+	fs.BoolVar(&c.allowRemote, "allow-remote", false, "allow non-loopback --nodes")
+	fs.DurationVar(&c.deadline, "deadline", 10*time.Minute, "hard limit on the whole run")
+	fs.StringVar(&c.label, "label", "", "free text saved with the result (e.g. the harness run)")
+	fs.BoolVar(&c.worker, "worker", false, "internal: idle worker process")
+	fs.StringVar(&c.tournament, "tournament", "", "internal: tournament id for worker mode")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	for _, n := range strings.Split(*nodes, ",") {
+		if n = strings.TrimRight(strings.TrimSpace(n), "/"); n != "" {
+			c.nodes = append(c.nodes, n)
+		}
+	}
+	if len(c.nodes) == 0 {
+		return c, errors.New("--nodes is empty")
+	}
+	for _, n := range c.nodes {
+		if err := checkTarget(n, c.allowRemote); err != nil {
+			return c, err
+		}
+	}
+	for _, ip := range strings.Split(*ips, ",") {
+		if ip = strings.TrimSpace(ip); ip == "" {
+			continue
+		}
+		a := net.ParseIP(ip)
+		if a == nil {
+			return c, fmt.Errorf("--source-ips: %q is not an address", ip)
+		}
+		if !a.IsLoopback() && !c.allowRemote {
+			return c, fmt.Errorf("--source-ips: %s is not a loopback address (use --allow-remote)", ip)
+		}
+		c.sourceIPs = append(c.sourceIPs, ip)
+	}
+	for _, p := range strings.Split(*pids, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		n, err := strconv.Atoi(p)
+		if err != nil || n <= 0 {
+			return c, fmt.Errorf("--pids: %q is not a process id", p)
+		}
+		c.pids = append(c.pids, n)
+	}
+	switch c.scenario {
+	case "latency", "fanout", "idle", "maxrate":
+	default:
+		return c, fmt.Errorf("unknown --scenario %q (latency, fanout, idle, maxrate)", c.scenario)
+	}
+	if c.rate <= 0 || c.duration <= 0 || c.deadline <= 0 || c.procs < 1 || c.tsize < 2 {
+		return c, errors.New("--rate, --duration, --deadline, --procs must be positive and --tournament-size at least 2")
+	}
+	return c, nil
+}
+
+// checkTarget refuses a node that is not on loopback unless remote targets are allowed.
+func checkTarget(base string, allowRemote bool) error {
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return fmt.Errorf("--nodes: %q is not an http(s) base URL", base)
+	}
+	if allowRemote {
+		return nil
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("--nodes: %s is not a loopback address; pass --allow-remote to target it", host)
+	}
+	return nil
+}
+
+// Result is the JSON document --out writes.
+type Result struct {
+	Scenario   string           `json:"scenario"`
+	Label      string           `json:"label,omitempty"`
+	Started    time.Time        `json:"started"`
+	Nodes      []string         `json:"nodes"`
+	Args       []string         `json:"args"`
+	Sockets    int64            `json:"sockets_opened"`
+	ConnFails  int64            `json:"connect_failures"`
+	Dropped    int64            `json:"sockets_dropped"`
+	HTTPCalls  int64            `json:"http_calls"`
+	HTTPRetry  int64            `json:"http_retries_429_503"`
+	Errors     map[string]int64 `json:"errors"`
+	Latency    *latencyResult   `json:"latency,omitempty"`
+	Fanout     *fanoutResult    `json:"fanout,omitempty"`
+	Idle       *idleResult      `json:"idle,omitempty"`
+	Series     []Point          `json:"series,omitempty"`
+	Failure    string           `json:"failure,omitempty"`
+	ElapsedSec float64          `json:"elapsed_seconds"`
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	stderr = &lockedWriter{w: stderr}
+	cfg.log = stderr
+	ctx, cancel := context.WithTimeout(ctx, cfg.deadline)
+	defer cancel()
+	ctx, stopSig := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stopSig()
+
+	st := newStats()
+	d := newDialer(ctx, cfg.sourceIPs, cfg.origin)
+	defer d.close()
+	e := &env{cfg: cfg, d: d, api: &api{d: d, st: st}, st: st, rec: newRecorder(time.Now()),
+		limit: rate.NewLimiter(rate.Limit(cfg.rate), burstFor(cfg.rate))}
+	e.rec.single = len(cfg.nodes) == 1
+	if cfg.worker {
+		return runWorker(ctx, e)
+	}
+
+	start := time.Now()
+	res := &Result{Scenario: cfg.scenario, Label: cfg.label, Started: start.UTC(), Nodes: cfg.nodes, Args: args}
+	stop := make(chan struct{})
+	var rec *recorder
+	if cfg.scenario == "latency" || cfg.scenario == "maxrate" {
+		rec = e.rec
+	}
+	progressDone := make(chan struct{})
+	go func() {
+		defer close(progressDone)
+		progress(stderr, start, st, rec, stop, nil)
+	}()
+
+	var runErr error
+	switch cfg.scenario {
+	case "latency", "maxrate":
+		res.Latency, runErr = runLatency(ctx, e, cfg.scenario == "maxrate")
+		res.Series = e.rec.series()
+	case "fanout":
+		res.Fanout, runErr = runFanout(ctx, e)
+	case "idle":
+		res.Idle, runErr = runIdle(ctx, e, cfg.players)
+	}
+	close(stop)
+	<-progressDone
+	res.Sockets = st.connects.Load()
+	res.ConnFails = st.connectFails.Load()
+	res.Dropped = st.dropped.Load()
+	res.HTTPCalls = st.httpCalls.Load()
+	res.HTTPRetry = st.httpRetries.Load()
+	res.Errors, _ = st.errorCounts()
+	res.ElapsedSec = time.Since(start).Seconds()
+	if runErr != nil {
+		res.Failure = runErr.Error()
+	}
+
+	printTable(stdout, res)
+	if cfg.out != "" {
+		b, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(cfg.out, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	if cfg.chart != "" {
+		if err := writeChart(cfg.chart, res); err != nil {
+			return err
+		}
+	}
+	return runErr
+}
+
+func writeChart(path string, res *Result) error {
+	var c *Chart
+	switch {
+	case res.Latency != nil:
+		l := res.Latency
+		sub := fmt.Sprintf("%d player sockets (%d tournaments of %d), %d spectators, %d node(s), target %.0f results/s; overall p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+			l.PlayerSockets, l.Groups, l.TournamentSize, l.SpectatorSocket, len(res.Nodes), l.TargetRate, l.CrossNode.P50MS, l.CrossNode.P99MS, l.CrossNode.MaxMS)
+		title := "tourhub " + res.Scenario + ": result sent on one node until the event reached sockets on the others"
+		if len(res.Nodes) == 1 {
+			title = "tourhub " + res.Scenario + ": result sent until the event reached the other sockets (one node)"
+		}
+		c = latencyChart(title, sub, res.Series)
+	case res.Fanout != nil:
+		f := res.Fanout
+		sub := fmt.Sprintf("%d spectators over %d node(s); completion p50 %.1f ms, p99 %.1f ms; server CPU %.1f µs per delivery",
+			f.Connected, len(res.Nodes), f.Completion.P50MS, f.Completion.P99MS, f.CPUPerDeliveryUS)
+		c = fanoutChart("tourhub fanout: one result until every spectator had it", sub, f.CompletionsMS)
+	default:
+		return nil // idle has nothing over time to draw
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if strings.HasSuffix(strings.ToLower(path), ".html") {
+		err = c.WriteHTML(f)
+	} else {
+		err = c.WriteSVG(f)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func printTable(w io.Writer, r *Result) {
+	row := func(k string, v any) { fmt.Fprintf(w, "  %-34s %v\n", k, v) }
+	fmt.Fprintf(w, "\n== %s on %s ==\n", r.Scenario, strings.Join(r.Nodes, ", "))
+	row("elapsed", fmt.Sprintf("%.1f s", r.ElapsedSec))
+	row("sockets opened / failed / dropped", fmt.Sprintf("%d / %d / %d", r.Sockets, r.ConnFails, r.Dropped))
+	row("http calls (429/503 retried)", fmt.Sprintf("%d (%d)", r.HTTPCalls, r.HTTPRetry))
+	lat := func(name string, s Summary) {
+		row(name, fmt.Sprintf("n=%d p50=%.2f p95=%.2f p99=%.2f p99.9=%.2f max=%.2f ms", s.Count, s.P50MS, s.P95MS, s.P99MS, s.P999MS, s.MaxMS))
+	}
+	if l := r.Latency; l != nil {
+		row("tournaments x size", fmt.Sprintf("%d x %d (%d player sockets, %d spectators)", l.Groups, l.TournamentSize, l.PlayerSockets, l.SpectatorSocket))
+		row("connect", fmt.Sprintf("%.1f s (%.0f sockets/s)", l.ConnectSeconds, l.ConnectRate))
+		row("first setup (HTTP)", fmt.Sprintf("%.1f s", l.SetupSeconds))
+		row("results sent / answered", fmt.Sprintf("%d / %d in %.1f s", l.Sent, l.Acked, l.MeasureSeconds))
+		row("results/s (target)", fmt.Sprintf("%.1f (%.0f)", l.AckedPerSecond, l.TargetRate))
+		lat("cross-node latency", l.CrossNode)
+		lat("same-node latency", l.SameNode)
+		for _, s := range l.Steps {
+			row(fmt.Sprintf("step %.0f/s", s.Target), fmt.Sprintf("achieved %.0f/s p99 %.1f ms errors %d held=%v", s.Achieved, s.Latency.P99MS, s.Errors, s.Held))
+		}
+		if r.Scenario == "maxrate" {
+			row("max sustained results/s", fmt.Sprintf("%.0f (%s)", l.MaxRateHeld, l.MaxRateReason))
+		}
+	}
+	if f := r.Fanout; f != nil {
+		row("spectators", fmt.Sprintf("%d connected (%.0f/s)", f.Connected, f.ConnectRate))
+		row("publishes complete", fmt.Sprintf("%d of %d (%d deliveries missing)", f.Completed, f.Repeats, f.Missing))
+		lat("completion", f.Completion)
+		lat("per-delivery latency", f.Delivery)
+		if f.CPUMeasured {
+			row("server CPU per delivery", fmt.Sprintf("%.1f µs (%.3f s over %d deliveries)", f.CPUPerDeliveryUS, f.ServerCPUSeconds, f.Deliveries))
+		} else {
+			row("server CPU per delivery", "not measured (no --pids)")
+		}
+	}
+	if i := r.Idle; i != nil {
+		row("sockets", fmt.Sprintf("%d of %d (%d failed) over %d process(es)", i.Connected, i.Requested, i.Failed, i.Procs))
+		row("connect", fmt.Sprintf("%.1f s (%.0f sockets/s)", i.ConnectSeconds, i.ConnectRate))
+		if i.RSSMeasured {
+			row("hub RSS before / after", fmt.Sprintf("%.1f / %.1f MiB", float64(i.RSSBefore)/(1<<20), float64(i.RSSAfter)/(1<<20)))
+			row("RSS per idle socket", fmt.Sprintf("%.1f KiB", i.KiBPerSocket))
+		} else {
+			row("RSS per idle socket", "not measured (no --pids)")
+		}
+	}
+	if len(r.Errors) > 0 {
+		var parts []string
+		for _, k := range sortedKeys(r.Errors) {
+			parts = append(parts, fmt.Sprintf("%s=%d", k, r.Errors[k]))
+		}
+		row("errors", strings.Join(parts, " "))
+	}
+	if r.Failure != "" {
+		row("FAILED", r.Failure)
+	}
+}
+
+// lockedWriter serialises the progress lines and the scenarios' messages.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

@@ -1,0 +1,282 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// stats are the run-wide counters, updated from many goroutines.
+type stats struct {
+	sockets      atomic.Int64 // open now
+	connects     atomic.Int64 // successful dials
+	connectFails atomic.Int64
+	dropped      atomic.Int64 // sockets closed by the server or the network, not by us
+	received     atomic.Int64 // messages read, all types
+	sent         atomic.Int64 // results submitted
+	acked        atomic.Int64 // results answered (reported / HTTP 200)
+	httpCalls    atomic.Int64
+	httpRetries  atomic.Int64 // 429 / 503 answers retried
+
+	emu    sync.Mutex
+	errors map[string]int64 // by code; guarded by emu
+}
+
+func newStats() *stats { return &stats{errors: map[string]int64{}} }
+
+func (s *stats) fail(code string) {
+	s.emu.Lock()
+	s.errors[code]++
+	s.emu.Unlock()
+}
+
+func (s *stats) errorCounts() (map[string]int64, int64) {
+	s.emu.Lock()
+	defer s.emu.Unlock()
+	m := make(map[string]int64, len(s.errors))
+	var n int64
+	for k, v := range s.errors {
+		m[k] = v
+		n += v
+	}
+	return m, n
+}
+
+// vkey names one committed command: a tournament and the version it produced.
+type vkey struct {
+	t string
+	v int64
+}
+
+type receipt struct {
+	conn int64
+	node int
+	at   time.Time
+}
+
+// pendEntry pairs the time a result was sent with the times sockets received its event; the two
+// sides arrive in either order (an event can reach another node before the reply reaches the
+// sender).
+type pendEntry struct {
+	created  time.Time
+	acked    bool
+	sentAt   time.Time
+	sender   int64
+	node     int
+	receipts []receipt // buffered until acked
+}
+
+// second is what happened in one second of the run (by send time).
+type second struct {
+	cross *Hist
+	sent  int64
+	acked int64
+	errs  int64
+}
+
+// recorder turns send and receive times into notification latencies: cross-node (the receiving
+// socket is on another node than the one the result was sent to) and same-node.
+type recorder struct {
+	start time.Time
+	mu    sync.Mutex
+	cross *Hist // guarded by mu
+	local *Hist // guarded by mu
+	phase *Hist // cross-node, since the last resetPhase; guarded by mu
+	secs  []*second
+	pend  map[vkey]*pendEntry
+	lost  int64 // receipts of versions never acked (setup commands, or a reply that never came)
+	// single is set when there is one node: every receipt is same-node, and the per-second and
+	// phase histograms then hold those instead of the (empty) cross-node ones.
+	single bool
+}
+
+func newRecorder(start time.Time) *recorder {
+	return &recorder{start: start, cross: NewHist(), local: NewHist(), phase: NewHist(), pend: map[vkey]*pendEntry{}}
+}
+
+func (r *recorder) sec(t time.Time) *second {
+	i := int(t.Sub(r.start) / time.Second)
+	if i < 0 {
+		i = 0
+	}
+	for len(r.secs) <= i {
+		r.secs = append(r.secs, &second{cross: NewHist()})
+	}
+	return r.secs[i]
+}
+
+func (r *recorder) noteSent(at time.Time) {
+	r.mu.Lock()
+	r.sec(at).sent++
+	r.mu.Unlock()
+}
+
+func (r *recorder) noteError(at time.Time) {
+	r.mu.Lock()
+	r.sec(at).errs++
+	r.mu.Unlock()
+}
+
+// ack records that the result sent at sentAt by socket sender on node produced version v of t.
+func (r *recorder) ack(t string, v int64, sentAt time.Time, sender int64, node int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sec(sentAt).acked++
+	k := vkey{t, v}
+	e := r.pend[k]
+	if e == nil {
+		e = &pendEntry{created: time.Now()}
+		r.pend[k] = e
+	}
+	e.acked, e.sentAt, e.sender, e.node = true, sentAt, sender, node
+	for _, rc := range e.receipts {
+		r.observe(e, rc)
+	}
+	e.receipts = nil
+}
+
+// recv records that socket c on node received the event of version v of t at time at.
+func (r *recorder) recv(t string, v int64, c int64, node int, at time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k := vkey{t, v}
+	e := r.pend[k]
+	if e == nil {
+		e = &pendEntry{created: at}
+		r.pend[k] = e
+	}
+	rc := receipt{c, node, at}
+	if !e.acked {
+		e.receipts = append(e.receipts, rc)
+		return
+	}
+	r.observe(e, rc)
+}
+
+// observe records one latency; mu is held.
+func (r *recorder) observe(e *pendEntry, rc receipt) {
+	if rc.conn == e.sender {
+		return
+	}
+	d := rc.at.Sub(e.sentAt)
+	if rc.node == e.node {
+		r.local.Record(d)
+		if !r.single {
+			return
+		}
+	} else {
+		r.cross.Record(d)
+	}
+	r.phase.Record(d)
+	r.sec(e.sentAt).cross.Record(d)
+}
+
+// prune forgets entries older than age; unacked receipts among them count as lost.
+func (r *recorder) prune(age time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cut := time.Now().Add(-age)
+	for k, e := range r.pend {
+		if e.created.Before(cut) {
+			if !e.acked {
+				r.lost += int64(len(e.receipts))
+			}
+			delete(r.pend, k)
+		}
+	}
+}
+
+// resetPhase starts a new phase histogram and returns the finished one.
+func (r *recorder) resetPhase() *Hist {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	h := r.phase
+	r.phase = NewHist()
+	return h
+}
+
+// lastSecondP99 is the cross-node p99 of the most recent complete second, in ms.
+func (r *recorder) recentP99() float64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	h := NewHist()
+	n := len(r.secs)
+	for i := n - 3; i < n; i++ {
+		if i >= 0 {
+			h.Merge(r.secs[i].cross)
+		}
+	}
+	return float64(h.Quantile(0.99)) / 1000
+}
+
+// series returns per-second points for the chart and the JSON output.
+func (r *recorder) series() []Point {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	pts := make([]Point, 0, len(r.secs))
+	for i, s := range r.secs {
+		pts = append(pts, Point{
+			T:     float64(i),
+			Sent:  s.sent,
+			Acked: s.acked,
+			Errs:  s.errs,
+			N:     s.cross.Count(),
+			P50:   float64(s.cross.Quantile(0.5)) / 1000,
+			P99:   float64(s.cross.Quantile(0.99)) / 1000,
+			Max:   float64(s.cross.Max()) / 1000,
+		})
+	}
+	return pts
+}
+
+// Point is one second of a run: results sent and answered, and the cross-node latency of the
+// results sent in that second (ms).
+type Point struct {
+	T     float64 `json:"t"`
+	Sent  int64   `json:"sent"`
+	Acked int64   `json:"acked"`
+	Errs  int64   `json:"errors"`
+	N     uint64  `json:"deliveries"`
+	P50   float64 `json:"p50_ms"`
+	P99   float64 `json:"p99_ms"`
+	Max   float64 `json:"max_ms"`
+}
+
+// progress prints one line a second until stop is closed.
+func progress(w io.Writer, start time.Time, st *stats, rec *recorder, stop <-chan struct{}, extra func() string) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	var lastSent int64
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-t.C:
+			sent := st.sent.Load()
+			_, errs := st.errorCounts()
+			line := fmt.Sprintf("%6.1fs sockets=%d sent=%d (+%d/s) recv=%d errors=%d dropped=%d",
+				now.Sub(start).Seconds(), st.sockets.Load(), sent, sent-lastSent, st.received.Load(), errs, st.dropped.Load())
+			if rec != nil {
+				line += fmt.Sprintf(" p99(3s)=%.1fms", rec.recentP99())
+				rec.prune(30 * time.Second)
+			}
+			if extra != nil {
+				line += " " + extra()
+			}
+			fmt.Fprintln(w, line)
+			lastSent = sent
+		}
+	}
+}
+
+func sortedKeys(m map[string]int64) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

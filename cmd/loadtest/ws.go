@@ -1,0 +1,285 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// subprotocol is the hub's WebSocket subprotocol (docs/protocol.md).
+const subprotocol = "tourhub.v1"
+
+// dialer opens sockets and HTTP requests from a rotating set of loopback source addresses, so that
+// more than one address's ~28k ephemeral ports can be used.
+type dialer struct {
+	clients []*http.Client // one per source address; static after construction
+	next    atomic.Uint64
+	origin  string // static after construction
+	// life bounds every socket's reader: the whole run, not the setup step that dialled it.
+	life context.Context
+}
+
+func newDialer(life context.Context, sourceIPs []string, origin string) *dialer {
+	d := &dialer{origin: origin, life: life}
+	if len(sourceIPs) == 0 {
+		sourceIPs = []string{""}
+	}
+	for _, ip := range sourceIPs {
+		nd := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: -1}
+		if ip != "" {
+			nd.LocalAddr = &net.TCPAddr{IP: net.ParseIP(ip)}
+		}
+		tr := &http.Transport{
+			DialContext:         nd.DialContext,
+			MaxIdleConnsPerHost: 64,
+			IdleConnTimeout:     30 * time.Second,
+			DisableCompression:  true,
+		}
+		d.clients = append(d.clients, &http.Client{Transport: tr, Timeout: 15 * time.Second})
+	}
+	return d
+}
+
+// client returns the HTTP client of source address i (modulo their number).
+func (d *dialer) client(i int) *http.Client { return d.clients[i%len(d.clients)] }
+
+// rotate returns the next source address's client.
+func (d *dialer) rotate() *http.Client {
+	return d.clients[int(d.next.Add(1)-1)%len(d.clients)]
+}
+
+func (d *dialer) close() {
+	for _, c := range d.clients {
+		c.CloseIdleConnections()
+	}
+}
+
+// wsURL turns a node's base URL (http://host:port) into its socket URL.
+func wsURL(base string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", err
+	}
+	switch u.Scheme {
+	case "http":
+		u.Scheme = "ws"
+	case "https":
+		u.Scheme = "wss"
+	}
+	u.Path = "/ws"
+	return u.String(), nil
+}
+
+// msgHandler receives every message a socket reads, with the time the read returned.
+type msgHandler func(c *conn, data []byte, at time.Time)
+
+// conn is one client socket. Reads happen on the goroutine readLoop; writes are serialised by wmu.
+type conn struct {
+	id   int64
+	node int
+	ws   *websocket.Conn
+	wmu  sync.Mutex
+	on   atomic.Pointer[msgHandler]
+	done chan struct{} // closed when readLoop returns
+	// closing is set before we close the socket ourselves, so the reader does not count a drop.
+	closing atomic.Bool
+	err     error // set before done is closed
+
+	// pending replies by ref; guarded by pmu.
+	pmu     sync.Mutex
+	pending map[string]chan []byte
+	refSeq  atomic.Uint64
+}
+
+var connSeq atomic.Int64
+
+// dialConn opens a socket to node (index into nodes) and starts its reader.
+func (d *dialer) dialConn(ctx context.Context, nodes []string, node int, protocols []string, st *stats) (*conn, error) {
+	u, err := wsURL(nodes[node])
+	if err != nil {
+		return nil, err
+	}
+	h := http.Header{}
+	if d.origin != "" {
+		h.Set("Origin", d.origin)
+	}
+	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	ws, resp, err := websocket.Dial(dctx, u, &websocket.DialOptions{
+		HTTPClient:   d.rotate(),
+		HTTPHeader:   h,
+		Subprotocols: append([]string{subprotocol}, protocols...),
+	})
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", u, err)
+	}
+	ws.SetReadLimit(8 << 20)
+	c := &conn{id: connSeq.Add(1), node: node, ws: ws, done: make(chan struct{}), pending: map[string]chan []byte{}}
+	st.sockets.Add(1)
+	st.connects.Add(1)
+	go c.readLoop(d.life, st)
+	return c, nil
+}
+
+// setHandler sets the function that sees every message (replies included).
+func (c *conn) setHandler(h msgHandler) { c.on.Store(&h) }
+
+func (c *conn) readLoop(ctx context.Context, st *stats) {
+	defer close(c.done)
+	for {
+		_, data, err := c.ws.Read(ctx)
+		if err != nil {
+			c.err = err
+			st.sockets.Add(-1)
+			if ctx.Err() == nil && !c.closing.Load() && websocket.CloseStatus(err) != websocket.StatusNormalClosure {
+				st.dropped.Add(1)
+			}
+			return
+		}
+		at := time.Now()
+		st.received.Add(1)
+		if h := c.on.Load(); h != nil {
+			(*h)(c, data, at)
+		}
+		if ref := fieldString(data, "ref"); ref != "" {
+			c.pmu.Lock()
+			ch, ok := c.pending[ref]
+			delete(c.pending, ref)
+			c.pmu.Unlock()
+			if ok {
+				ch <- data
+			}
+		}
+	}
+}
+
+// send writes one JSON message.
+func (c *conn) send(ctx context.Context, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return c.ws.Write(wctx, websocket.MessageText, b)
+}
+
+// newRef returns a fresh ref and the channel its reply will arrive on.
+func (c *conn) newRef(prefix string) (string, chan []byte) {
+	ref := prefix + strconv.FormatUint(c.refSeq.Add(1), 10)
+	ch := make(chan []byte, 1)
+	c.pmu.Lock()
+	c.pending[ref] = ch
+	c.pmu.Unlock()
+	return ref, ch
+}
+
+func (c *conn) dropRef(ref string) {
+	c.pmu.Lock()
+	delete(c.pending, ref)
+	c.pmu.Unlock()
+}
+
+// request sends a message with a fresh ref (set into m["ref"]) and waits for the reply with that
+// ref. An "error" reply is returned as an error.
+func (c *conn) request(ctx context.Context, m map[string]any, timeout time.Duration) ([]byte, error) {
+	ref, ch := c.newRef("q")
+	m["ref"] = ref
+	if err := c.send(ctx, m); err != nil {
+		c.dropRef(ref)
+		return nil, err
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case b := <-ch:
+		if fieldString(b, "type") == "error" {
+			return b, fmt.Errorf("%s: %s", fieldString(b, "code"), fieldString(b, "message"))
+		}
+		return b, nil
+	case <-c.done:
+		c.dropRef(ref)
+		return nil, fmt.Errorf("socket closed: %v", c.err)
+	case <-t.C:
+		c.dropRef(ref)
+		return nil, fmt.Errorf("no reply to %v within %s", m["type"], timeout)
+	case <-ctx.Done():
+		c.dropRef(ref)
+		return nil, ctx.Err()
+	}
+}
+
+// close drops the socket without a close handshake, so that tearing down thousands of sockets
+// does not take thousands of round trips.
+func (c *conn) close() {
+	c.closing.Store(true)
+	c.ws.CloseNow()
+}
+
+// fieldRaw finds the first `"key":` in a JSON object written by the hub and returns its raw
+// value. The hub writes top-level fields (type, ref, tournament, version) before any nested
+// object, so the first occurrence is the top-level one; this avoids decoding every event at every
+// spectator.
+func fieldRaw(b []byte, key string) []byte {
+	var pat [40]byte
+	p := append(pat[:0], '"')
+	p = append(p, key...)
+	p = append(p, '"', ':')
+	i := bytes.Index(b, p)
+	if i < 0 {
+		return nil
+	}
+	v := b[i+len(p):]
+	for len(v) > 0 && v[0] == ' ' {
+		v = v[1:]
+	}
+	if len(v) == 0 {
+		return nil
+	}
+	if v[0] == '"' {
+		j := bytes.IndexByte(v[1:], '"')
+		if j < 0 {
+			return nil
+		}
+		return v[:j+2]
+	}
+	j := bytes.IndexAny(v, ",}]")
+	if j < 0 {
+		return v
+	}
+	return v[:j]
+}
+
+// fieldString returns a top-level string field ("" when absent or not a plain string).
+func fieldString(b []byte, key string) string {
+	v := fieldRaw(b, key)
+	if len(v) < 2 || v[0] != '"' {
+		return ""
+	}
+	return string(v[1 : len(v)-1])
+}
+
+// fieldInt returns a top-level integer field (-1 when absent).
+func fieldInt(b []byte, key string) int64 {
+	v := fieldRaw(b, key)
+	n, err := strconv.ParseInt(string(bytes.TrimSpace(v)), 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
+}
