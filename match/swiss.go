@@ -40,7 +40,7 @@ const (
 // group (odd group, or rematches) float down to the next group, the lowest-ranked first, and are
 // paired there with the highest-ranked players they have not met. No pair ever repeats a match
 // that played reports. The search backtracks over these choices, the preferred one first (see
-// swissBudget for its two phases); if it finds nothing it returns an *Error with
+// swissPlainBudget for its two phases); if it finds nothing it returns an *Error with
 // CodeNoValidPairing, which says whether no pairing exists or the search gave up.
 //
 // Sides: the player with the lower Colour balance takes side 0; on a tie the one whose Last side
@@ -381,7 +381,7 @@ func (s *swissSearch) pairList(rem []int32, pts float64) bool {
 		}
 		copy(rem[j:], rem[j+1:]) // rem[1:k-1] is now rem without p and q, in order
 		if s.pairList(rem[1:k-1], pts) {
-			s.pairs = append(s.pairs, [2]int32{p, q})
+			s.pairs = append(s.pairs, [2]int32{min(p, q), max(p, q)})
 			return true
 		}
 		copy(rem[j+1:], rem[j:k-1])

@@ -647,6 +647,7 @@ func FuzzPairSwiss(f *testing.F) {
 			return
 		}
 		n := int(data[0]) % 17 // small enough to check by brute force
+		unsorted := data[0]&0x80 != 0
 		data = data[1:]
 		es := make([]SwissEntrant, n)
 		for i := range es {
@@ -662,8 +663,12 @@ func FuzzPairSwiss(f *testing.F) {
 				Last:   int(b>>6)%3 - 1,
 			}
 		}
-		// Ranking order: points descending as a caller gives it, ties as generated.
+		// Ranking order: points descending as a caller gives it, ties as generated; or, to
+		// check robustness, a ranking that disagrees with the points.
 		slices.SortStableFunc(es, func(a, b SwissEntrant) int {
+			if unsorted {
+				return 0
+			}
 			switch {
 			case a.Points > b.Points:
 				return -1
