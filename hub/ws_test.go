@@ -69,7 +69,7 @@ const (
 // node is one hub node's WebSocket side on a real HTTP server over a real memory store.
 type wsNode struct {
 	ws     *hub.WS
-	store  *memstore.Store
+	store  hub.Store
 	tokens *hub.Tokens
 	srv    *httptest.Server
 	slow   chan struct{} // receives once per socket marked slow
@@ -78,17 +78,24 @@ type wsNode struct {
 type wsNodeOpts struct {
 	cfg   hub.WSConfig
 	store []memstore.Option
+	// newStore makes the node's store (a memory store with the options above if nil).
+	newStore func(t *testing.T, deliver hub.Deliver) hub.Store
 }
 
 func newWSNode(t *testing.T, o wsNodeOpts) *wsNode {
 	t.Helper()
 	n := &wsNode{slow: make(chan struct{}, 16)}
 	var ws atomic.Pointer[hub.WS]
-	n.store = memstore.New(func(id, epoch string, e hub.Entry, lost bool) {
+	deliver := func(id, epoch string, e hub.Entry, lost bool) {
 		if w := ws.Load(); w != nil {
 			w.Deliver(id, epoch, e, lost)
 		}
-	}, o.store...)
+	}
+	if o.newStore != nil {
+		n.store = o.newStore(t, deliver)
+	} else {
+		n.store = memstore.New(deliver, o.store...)
+	}
 	n.tokens = hub.NewTokens([]byte(wsTestSecret), time.Hour, nil)
 	cfg := o.cfg
 	cfg.Store = n.store
