@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -632,4 +634,51 @@ func TestHTTPCommittedHookAndClock(t *testing.T) {
 	if len(list.Tournaments) != 1 || !list.Tournaments[0].CreatedAt.Equal(now) {
 		t.Errorf("list %+v; want one tournament created at %v (the injected clock)", list.Tournaments, now)
 	}
+}
+
+// TestHTTPWebSocketRoute checks that /ws reaches the WebSocket side through the router (the
+// upgrade survives the middleware) and that a result reported over HTTP reaches a subscriber.
+func TestHTTPWebSocketRoute(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, hub.Config{})
+	id, org, tokens := e.tournament(map[string]any{"name": "Sockets", "format": "single_elimination"}, "Ada", "Grace")
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.http.URL, "http")+"/ws", nil)
+	if err != nil {
+		t.Fatalf("dial /ws: %v", err)
+	}
+	defer conn.CloseNow()
+	read := func(typ string) map[string]any {
+		t.Helper()
+		for {
+			var m map[string]any
+			if err := wsjson.Read(ctx, conn, &m); err != nil {
+				t.Fatalf("read %s: %v", typ, err)
+			}
+			if m["type"] == typ {
+				return m
+			}
+		}
+	}
+	if err := wsjson.Write(ctx, conn, map[string]any{"type": "ping", "ref": "p1"}); err != nil {
+		t.Fatal(err)
+	}
+	if m := read("pong"); m["ref"] != "p1" {
+		t.Errorf("pong %v; want ref p1", m)
+	}
+	if err := wsjson.Write(ctx, conn, map[string]any{"type": "subscribe", "ref": "s1", "tournament": id}); err != nil {
+		t.Fatal(err)
+	}
+	read("snapshot")
+	e.must(http.StatusOK, "POST", "/api/tournaments/"+id+"/start", org, nil)
+	if m := read("event"); m["version"] != float64(4) {
+		t.Errorf("event %v; want version 4 (the start)", m)
+	}
+	m := e.state(id).Matches[0]
+	e.must(http.StatusOK, "POST", fmt.Sprintf("/api/tournaments/%s/matches/%d/result", id, m.ID), tokens[int(m.Players[0])], map[string]any{"scores": []int{1, 0}})
+	if ev := read("event"); ev["version"] != float64(5) {
+		t.Errorf("event %v; want version 5 (the report)", ev)
+	}
+	conn.Close(websocket.StatusNormalClosure, "")
 }
