@@ -50,15 +50,15 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 		return hub.Applied{}, err
 	}
 	t.Version = 1
-	stateJSON, err := json.Marshal(t)
+	fields, err := diffFields(nil, t)
 	if err != nil {
-		return hub.Applied{}, fmt.Errorf("redisstore: encode state: %w", err)
+		return hub.Applied{}, err
 	}
 	evJSON, err := marshalEvents(events)
 	if err != nil {
 		return hub.Applied{}, fmt.Errorf("redisstore: encode events: %w", err)
 	}
-	epoch := newEpoch()
+	epoch, rev := newEpoch(), newRev()
 	k := keysOf(id)
 	ms := createdAt.UnixMilli()
 	// The index entry goes first (another slot, so not in the script); an entry left by a create that
@@ -66,17 +66,21 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	if err := s.rdb.ZAddNX(ctx, indexKey, redisZ(float64(ms), id)).Err(); err != nil {
 		return hub.Applied{}, s.fail(ctx, "create", err)
 	}
-	n, err := createScript.Run(ctx, s.wdb, []string{k.state, k.log, k.subs},
-		epoch, stateJSON, string(t.Status), t.Name, string(t.Settings.Format), len(t.Participants), ms,
+	args := make([]any, 0, 13+len(fields.set))
+	args = append(args, epoch, rev, string(t.Status), t.Name, string(t.Settings.Format), len(t.Participants), ms,
 		evJSON, s.opts.StreamMaxLen, s.ttlFor(t.Status).Milliseconds(), k.channel,
-		payload(epoch, 1, evJSON)).Int()
+		payload(epoch, 1, evJSON), len(fields.set)/2)
+	for _, f := range fields.set {
+		args = append(args, f)
+	}
+	n, err := createScript.Run(ctx, s.wdb, []string{k.state, k.log, k.subs}, args...).Int()
 	if err != nil {
 		return hub.Applied{}, s.fail(ctx, "create", err)
 	}
 	if n == 0 {
 		return hub.Applied{}, &match.Error{Code: match.CodeAlreadyExists, Message: fmt.Sprintf("tournament %q already exists", id)}
 	}
-	s.cachePut(id, &cached{epoch: epoch, t: t})
+	s.cachePut(id, &cached{epoch: epoch, rev: rev, t: t})
 	s.stats.commits.Add(1)
 	return hub.Applied{Epoch: epoch, Version: 1, Events: events, State: t.Clone()}, nil
 }
@@ -121,9 +125,9 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 			}
 			return hub.Applied{}, err
 		}
-		stateJSON, err := json.Marshal(t)
+		fields, err := diffFields(cur.t, t)
 		if err != nil {
-			return hub.Applied{}, fmt.Errorf("redisstore: encode state: %w", err)
+			return hub.Applied{}, err
 		}
 		evJSON, err := marshalEvents(events)
 		if err != nil {
@@ -133,17 +137,25 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		if submissionID != "" {
 			outcome = `{"version":` + strconv.FormatInt(t.Version, 10) + `,"events":` + string(evJSON) + `}`
 		}
-		res, err := commitScript.Run(ctx, s.wdb, []string{k.state, k.log, k.subs},
-			cur.epoch, from, t.Version, stateJSON, string(t.Status), len(t.Participants), evJSON,
-			submissionID, outcome, s.opts.StreamMaxLen, s.ttlFor(t.Status).Milliseconds(), k.channel,
-			payload(cur.epoch, t.Version, evJSON)).StringSlice()
+		rev := newRev()
+		args := make([]any, 0, 16+len(fields.set)+len(fields.del))
+		args = append(args, cur.epoch, from, cur.rev, t.Version, rev, string(t.Status), len(t.Participants),
+			evJSON, submissionID, outcome, s.opts.StreamMaxLen, s.ttlFor(t.Status).Milliseconds(), k.channel,
+			payload(cur.epoch, t.Version, evJSON), len(fields.set)/2, len(fields.del))
+		for _, f := range fields.set {
+			args = append(args, f)
+		}
+		for _, f := range fields.del {
+			args = append(args, f)
+		}
+		res, err := commitScript.Run(ctx, s.wdb, []string{k.state, k.log, k.subs}, args...).StringSlice()
 		if err != nil {
 			s.cacheDrop(id)
 			return hub.Applied{}, s.fail(ctx, "apply", err)
 		}
 		switch res[0] {
 		case "ok":
-			s.cachePut(id, &cached{epoch: cur.epoch, t: t})
+			s.cachePut(id, &cached{epoch: cur.epoch, rev: rev, t: t})
 			s.stats.commits.Add(1)
 			return hub.Applied{Epoch: cur.epoch, Version: t.Version, Events: events, State: t.Clone()}, nil
 		case "dup":

@@ -20,21 +20,22 @@ func redisZ(score float64, member string) redis.Z { return redis.Z{Score: score,
 
 // loadState reads and decodes the stored state and caches it.
 func (s *Store) loadState(ctx context.Context, id string) (*cached, error) {
-	vals, err := s.rdb.HMGet(ctx, keysOf(id).state, "epoch", "state").Result()
+	h, err := s.rdb.HGetAll(ctx, keysOf(id).state).Result()
 	if err != nil {
 		return nil, s.fail(ctx, "load", err)
 	}
-	epoch, _ := vals[0].(string)
-	raw, _ := vals[1].(string)
-	if epoch == "" || raw == "" {
+	if h["epoch"] == "" {
 		s.cacheDrop(id)
 		return nil, hub.ErrNotFound
 	}
-	t := new(match.Tournament)
-	if err := json.Unmarshal([]byte(raw), t); err != nil {
-		return nil, fmt.Errorf("redisstore: decode state of %q: %w", id, err)
+	t, err := decodeFields(h)
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: state of %q: %w", id, err)
 	}
-	c := &cached{epoch: epoch, t: t}
+	if v := num(h["version"]); t.Version != v {
+		return nil, fmt.Errorf("redisstore: state of %q: tournament says version %d, hash %d", id, t.Version, v)
+	}
+	c := &cached{epoch: h["epoch"], rev: h["rev"], t: t}
 	s.cachePut(id, c)
 	return c, nil
 }

@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -634,5 +635,66 @@ func TestCloseStopsGoroutines(t *testing.T) {
 		if strings.Contains(g, "hub/redisstore.(*Store)") {
 			t.Errorf("goroutine left after Close:\n%s", g)
 		}
+	}
+}
+
+// TestStoredStateMatchesEngine: the state rebuilt from the per-part fields of the hash (a node with
+// no cache) equals the engine's state after every command: joins, a leave (a deleted field), start,
+// reports, a withdrawal and corrections through to the finish.
+func TestStoredStateMatchesEngine(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	w := newStore(t, srv, nil, redisstore.Options{})
+	ctx := ctxFor(t)
+	check := func(a hub.Applied) {
+		t.Helper()
+		r := newStore(t, srv, nil, redisstore.Options{}) // fresh node: reads the hash
+		got, _, err := r.Load(ctx, a.State.ID)
+		if err != nil {
+			t.Fatalf("Load: %v", err)
+		}
+		gj, _ := json.Marshal(got)
+		wj, _ := json.Marshal(a.State)
+		if string(gj) != string(wj) {
+			t.Fatalf("version %d: stored state\n%s\nwant\n%s", a.Version, gj, wj)
+		}
+		_ = r.Close()
+	}
+	c, err := w.Create(ctx, "t_fields", match.Command{Type: match.CmdCreate, Name: "Fields",
+		Settings: &match.Settings{Format: match.DoubleElimination, BestOf: 3}}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(c)
+	for i := range 11 {
+		check(mustApply(t, w, "t_fields", match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(i)}, ""))
+	}
+	check(mustApply(t, w, "t_fields", match.Command{Type: match.CmdLeave, Player: 4}, ""))
+	a := mustApply(t, w, "t_fields", match.Command{Type: match.CmdStart}, "")
+	check(a)
+	for step := 0; a.State.Status == match.StatusRunning && step < 200; step++ {
+		var mid match.MatchID
+		for _, m := range a.State.Matches {
+			if m.Status == match.MatchReady {
+				mid = m.ID
+				break
+			}
+		}
+		if mid == 0 {
+			t.Fatalf("running with no ready match: %+v", a.State.Matches)
+		}
+		cmd := match.Command{Type: match.CmdReport, Match: mid, Scores: [2]int{2, 1}}
+		if step == 3 {
+			cmd = match.Command{Type: match.CmdWithdraw, Player: a.State.Matches[mid-1].Players[0]}
+		}
+		if step%4 == 1 { // a player's claim first, then the organiser's word
+			p := a.State.Matches[mid-1].Players[1]
+			check(mustApply(t, w, "t_fields", match.Command{Type: match.CmdReport, Match: mid, Scores: [2]int{1, 2}, By: p}, ""))
+		}
+		a = mustApply(t, w, "t_fields", cmd, "")
+		check(a)
+	}
+	if a.State.Status != match.StatusFinished {
+		t.Fatalf("status %s after the loop; want finished", a.State.Status)
 	}
 }

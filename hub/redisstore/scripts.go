@@ -2,20 +2,42 @@ package redisstore
 
 import "github.com/redis/go-redis/v9"
 
+// luaHelpers write many hash fields from ARGV in chunks (unpack is bounded by Lua's stack).
+const luaHelpers = `
+local function hset_from(key, first, n)
+  local i = 0
+  while i < n do
+    local c = math.min(500, n - i)
+    redis.call('HSET', key, unpack(ARGV, first + 2 * i, first + 2 * (i + c) - 1))
+    i = i + c
+  end
+end
+local function hdel_from(key, first, n)
+  local i = 0
+  while i < n do
+    local c = math.min(1000, n - i)
+    redis.call('HDEL', key, unpack(ARGV, first + i, first + i + c - 1))
+    i = i + c
+  end
+end
+`
+
 // createScript stores version 1 of a new tournament unless its state key exists. Leftover log and
 // submission keys of an expired or lost earlier tournament with the same id are deleted first: the
 // new epoch starts from an empty log.
 //
-// KEYS: state, log, subs. ARGV: epoch, state JSON, status, name, format, players, created_at (unix
-// ms), events JSON, stream max length, ttl (ms), channel, publish payload.
+// KEYS: state, log, subs. ARGV: 1 epoch, 2 rev, 3 status, 4 name, 5 format, 6 players,
+// 7 created_at (unix ms), 8 events JSON, 9 stream max length, 10 ttl (ms), 11 channel,
+// 12 publish payload, 13 number of field/value pairs, then the pairs (the tournament's fields).
 // Returns 1 when created, 0 when the id exists.
-var createScript = redis.NewScript(`
+var createScript = redis.NewScript(luaHelpers + `
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return 0
 end
 redis.call('DEL', KEYS[2], KEYS[3])
-redis.call('HSET', KEYS[1], 'version', '1', 'epoch', ARGV[1], 'state', ARGV[2], 'status', ARGV[3],
+redis.call('HSET', KEYS[1], 'version', '1', 'epoch', ARGV[1], 'rev', ARGV[2], 'status', ARGV[3],
   'name', ARGV[4], 'format', ARGV[5], 'players', ARGV[6], 'created_at', ARGV[7])
+hset_from(KEYS[1], 14, tonumber(ARGV[13]))
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[9], '1-0', 'v', '1', 'e', ARGV[8])
 local ttl = tonumber(ARGV[10])
 redis.call('PEXPIRE', KEYS[1], ttl)
@@ -25,22 +47,27 @@ return 1
 `)
 
 // commitScript is the compare-and-set commit of one command. In order: the tournament must exist;
-// a recorded submission id returns its first outcome (whatever the version now is); the epoch and
-// version must be the ones the command was applied to. Then it writes the new state, appends the
-// events to the log under the new version, records the submission, renews the TTL of every key and
-// publishes the entry.
+// a recorded submission id returns its first outcome (whatever the version now is); the epoch,
+// version and rev (a random id of each commit) must be the ones the command was applied to. Then it
+// writes the changed fields, appends the events to the log under the new version, records the
+// submission, renews the TTL of every key and publishes the entry.
 //
-// KEYS: state, log, subs. ARGV: epoch, expected version, new version, state JSON, status, players,
-// events JSON, submission id (or ""), outcome JSON, stream max length, ttl (ms), channel, publish
-// payload.
+// The rev makes the check exact even if Redis lost recent writes (AOF everysec after a crash) and
+// other commands then reached the same version number: a node's cached state of the lost history
+// has another rev and cannot be used as the base of a partial write.
+//
+// KEYS: state, log, subs. ARGV: 1 epoch, 2 expected version, 3 expected rev, 4 new version,
+// 5 new rev, 6 status, 7 players, 8 events JSON, 9 submission id (or ""), 10 outcome JSON,
+// 11 stream max length, 12 ttl (ms), 13 channel, 14 publish payload, 15 number of field/value
+// pairs to set (n), 16 number of fields to delete (d), then 2n values, then d fields.
 // Returns {"ok"}, {"dup", outcome}, {"conflict", version}, {"epoch", epoch} or {"missing"}.
-var commitScript = redis.NewScript(`
-local cur = redis.call('HMGET', KEYS[1], 'epoch', 'version')
+var commitScript = redis.NewScript(luaHelpers + `
+local cur = redis.call('HMGET', KEYS[1], 'epoch', 'version', 'rev')
 if not cur[1] then
   return {'missing'}
 end
-if ARGV[8] ~= '' then
-  local prev = redis.call('HGET', KEYS[3], ARGV[8])
+if ARGV[9] ~= '' then
+  local prev = redis.call('HGET', KEYS[3], ARGV[9])
   if prev then
     return {'dup', prev}
   end
@@ -48,18 +75,21 @@ end
 if cur[1] ~= ARGV[1] then
   return {'epoch', cur[1]}
 end
-if cur[2] ~= ARGV[2] then
+if cur[2] ~= ARGV[2] or cur[3] ~= ARGV[3] then
   return {'conflict', cur[2]}
 end
-redis.call('HSET', KEYS[1], 'version', ARGV[3], 'state', ARGV[4], 'status', ARGV[5], 'players', ARGV[6])
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[10], ARGV[3] .. '-0', 'v', ARGV[3], 'e', ARGV[7])
-if ARGV[8] ~= '' then
-  redis.call('HSET', KEYS[3], ARGV[8], ARGV[9])
+local nset, ndel = tonumber(ARGV[15]), tonumber(ARGV[16])
+redis.call('HSET', KEYS[1], 'version', ARGV[4], 'rev', ARGV[5], 'status', ARGV[6], 'players', ARGV[7])
+hset_from(KEYS[1], 17, nset)
+hdel_from(KEYS[1], 17 + 2 * nset, ndel)
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[11], ARGV[4] .. '-0', 'v', ARGV[4], 'e', ARGV[8])
+if ARGV[9] ~= '' then
+  redis.call('HSET', KEYS[3], ARGV[9], ARGV[10])
 end
-local ttl = tonumber(ARGV[11])
+local ttl = tonumber(ARGV[12])
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('PEXPIRE', KEYS[2], ttl)
 redis.call('PEXPIRE', KEYS[3], ttl)
-redis.call('PUBLISH', ARGV[12], ARGV[13])
+redis.call('PUBLISH', ARGV[13], ARGV[14])
 return {'ok'}
 `)

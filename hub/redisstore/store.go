@@ -14,6 +14,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	mrand "math/rand/v2"
+	"strconv"
 	"sync"
 	"time"
 
@@ -104,6 +106,7 @@ type Store struct {
 // cached is a decoded state; t is never changed once cached (Apply works on a Clone).
 type cached struct {
 	epoch string
+	rev   string // the commit's random id, checked by the commit script with the version
 	t     *match.Tournament
 }
 
@@ -222,6 +225,8 @@ func (s *Store) cacheDrop(id string) {
 	defer s.cacheMu.Unlock()
 	delete(s.cache, id)
 }
+
+func newRev() string { return strconv.FormatUint(mrand.Uint64(), 36) }
 
 func newEpoch() string {
 	var b [8]byte
