@@ -36,9 +36,6 @@ type Tokens struct {
 	parser *jwt.Parser      // static after construction
 }
 
-// ErrUnauthorized is what Verify returns for any token it refuses (wrapped with the reason).
-var ErrUnauthorized = &Error{Code: CodeUnauthorized, Message: "missing, malformed, expired or foreign token"}
-
 type jwtClaims struct {
 	Tournament string `json:"tid"`
 	Role       Role   `json:"role"`

@@ -183,8 +183,11 @@ func (s *Server) Drain(ctx context.Context) error {
 	return s.ws.Drain(ctx)
 }
 
-// SetDraining marks the node unready (true) or ready again without touching the sockets.
-func (s *Server) SetDraining(v bool) { s.draining.Store(v) }
+// Fired counts a timed command that the deadline Sweeper applied (set it as Sweeper.Fired), so
+// that tourhub_commands_total covers every command this node commits.
+func (s *Server) Fired(typ match.CommandType) {
+	s.metrics.commands.WithLabelValues(string(typ), "applied").Inc()
+}
 
 func (s *Server) ready(c echo.Context) error {
 	if s.draining.Load() {
@@ -328,6 +331,8 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		status := c.Response().Status
 		s.metrics.requests.WithLabelValues(route, c.Request().Method, strconv.Itoa(status)).Inc()
+		s.log.Debug("http request", "method", c.Request().Method, "path", c.Request().URL.Path, "route", route,
+			"status", status, "duration", time.Since(start))
 		if route != "/ws" {
 			s.metrics.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
 		}

@@ -238,6 +238,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	srvp.Store(srv)
+	sweeper.Fired = srv.Fired
 
 	printConfig(stdout, c, origins)
 	if c.secretRandom {
