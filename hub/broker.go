@@ -269,6 +269,9 @@ func (sb *sub) push(d *delivery) {
 	}
 }
 
+// catchUpTimeout bounds the store reads of one round of catch-ups.
+const catchUpTimeout = 10 * time.Second
+
 type job struct {
 	sb  *sub
 	req *catchUp
@@ -313,14 +316,44 @@ func (b *broker) catchUp(t *topic, jobs []job, needNames bool) {
 	var snaps []int
 	var learned []match.Event
 
-	after := int64(math.MaxInt64)
-	for _, j := range jobs {
+	ctx, cancel := context.WithTimeout(b.ctx, catchUpTimeout)
+	defer cancel()
+
+	var resumers []int
+	for i, j := range jobs {
 		if j.req.resume {
-			after = min(after, j.req.version)
+			resumers = append(resumers, i)
+		} else {
+			snaps = append(snaps, i)
 		}
 	}
-	if after != math.MaxInt64 {
-		epoch, entries, complete, err := b.ws.cfg.Store.Events(b.ctx, t.id, after)
+	// One Events read from the oldest version asked for serves every resumer. If the store no
+	// longer holds that far back, those resumers get snapshots and the next oldest version is
+	// tried, so that a newer resumer is still recovered when it can be.
+	for len(resumers) > 0 {
+		after := int64(math.MaxInt64)
+		for _, i := range resumers {
+			after = min(after, jobs[i].req.version)
+		}
+		epoch, entries, complete, err := b.ws.cfg.Store.Events(ctx, t.id, after)
+		if err != nil {
+			for _, i := range resumers {
+				out[i].err = err
+			}
+			break
+		}
+		if !complete {
+			rest := resumers[:0]
+			for _, i := range resumers {
+				if jobs[i].req.version == after {
+					snaps = append(snaps, i)
+				} else {
+					rest = append(rest, i)
+				}
+			}
+			resumers = rest
+			continue
+		}
 		last := after
 		if len(entries) > 0 {
 			last = entries[len(entries)-1].Version
@@ -330,31 +363,24 @@ func (b *broker) catchUp(t *topic, jobs []job, needNames bool) {
 			encoded[i] = encodeEvent(t.id, epoch, e)
 			learned = append(learned, e.Events...)
 		}
-		for i, j := range jobs {
-			switch {
-			case !j.req.resume:
-				snaps = append(snaps, i)
-			case err != nil:
-				out[i].err = err
-			case !complete || epoch != j.req.epoch || j.req.version > last:
+		for _, i := range resumers {
+			req := jobs[i].req
+			if epoch != req.epoch || req.version > last {
 				snaps = append(snaps, i) // not recoverable: a snapshot
-			default:
-				k := 0
-				for k < len(entries) && entries[k].Version <= j.req.version {
-					k++
-				}
-				out[i] = caught{epoch: epoch, version: max(last, j.req.version), recovered: true, msgs: encoded[k:]}
+				continue
 			}
+			k := 0
+			for k < len(entries) && entries[k].Version <= req.version {
+				k++
+			}
+			out[i] = caught{epoch: epoch, version: last, recovered: true, msgs: encoded[k:]}
 		}
-	} else {
-		for i := range jobs {
-			snaps = append(snaps, i)
-		}
+		break
 	}
 
 	var state *match.Tournament
 	if len(snaps) > 0 || needNames {
-		st, epoch, err := b.ws.cfg.Store.Load(b.ctx, t.id)
+		st, epoch, err := b.ws.cfg.Store.Load(ctx, t.id)
 		var snap outMsg
 		if err == nil {
 			state = st
