@@ -493,6 +493,11 @@ func TestWSNotices(t *testing.T) {
 	for _, c := range []*wsClient{ca, cg, cs} {
 		c.subscribe("t4")
 	}
+	// A second socket of Ada's authenticates after subscribing.
+	ca2 := n.dial(t)
+	ca2.subscribe("t4")
+	ca2.send(map[string]any{"type": "auth", "ref": "late", "token": n.token(t, hub.Claims{Tournament: "t4", Role: hub.RolePlayer, Player: int(ada)})})
+	ca2.expect("auth_ok")
 
 	start := n.apply(t, "t4", match.Command{Type: match.CmdStart})
 	var final match.MatchID
@@ -536,6 +541,9 @@ func TestWSNotices(t *testing.T) {
 	ak, am = wsCollect(t, ca, done)
 	if strings.Join(ak, ",") != "match_won,finished" || am["finished"].Placement == nil || am["finished"].Placement.Rank != 1 {
 		t.Errorf("Ada's notices %v (%+v); want match_won, finished 1st", ak, am["finished"])
+	}
+	if k, _ := wsCollect(t, ca2, done); strings.Join(k, ",") != "match_ready,match_won,finished" {
+		t.Errorf("Ada's second socket got %v; want match_ready, match_won, finished", k)
 	}
 	if sk, _ := wsCollect(t, cs, done); len(sk) != 0 {
 		t.Errorf("the spectator got notices %v; want none", sk)
