@@ -225,8 +225,8 @@ func (s *Store) catchUp(w *watcher) {
 		return nil
 	})
 	if err != nil {
-		if w.ctx.Err() == nil {
-			s.log.Warn("catch up: read state; will retry", "tournament", w.id, "err", err)
+		if w.ctx.Err() == nil { // Debug: an outage is reported once by receiveLoop and by Ping
+			s.log.Debug("catch up: read state; will retry", "tournament", w.id, "err", err)
 		}
 		return
 	}
@@ -251,7 +251,7 @@ func (s *Store) catchUp(w *watcher) {
 	for w.last < version {
 		if len(msgs) == 0 {
 			if msgs, err = s.rdb.XRangeN(ctx, k.log, strconv.FormatInt(w.last+1, 10), "+", pageSize).Result(); err != nil {
-				s.log.Warn("catch up: read log; will retry", "tournament", w.id, "err", err)
+				s.log.Debug("catch up: read log; will retry", "tournament", w.id, "err", err)
 				return
 			}
 			if len(msgs) == 0 {
