@@ -31,35 +31,50 @@ func pointsStandings(t *Tournament) []Standing {
 	type line struct {
 		s    Standing
 		seed int
-		// results: opponent (0: none) and what this player got, for the tie-breaks.
-		res []pointsResult
+		res  []pointsResult // counted matches: opponent (0: none) and outcome
+		key  []float64      // points, then each tie-break, for ranking
 	}
 	lines := make([]line, len(t.Participants))
-	at := make(map[PlayerID]int, len(t.Participants))
+	at := pointsIndex(t.Participants)
 	for i, p := range t.Participants {
 		lines[i] = line{s: Standing{Player: p.ID, Eliminated: p.Eliminated || p.Withdrawn || p.Disqualified}, seed: p.Seed}
-		at[p.ID] = i
 	}
-	grouped := map[PlayerID]bool{}
+	counted := func(m *Match) bool {
+		return m.Status == MatchCompleted && (m.Bracket == BracketGroup || m.Bracket == BracketSwiss)
+	}
+	// Results go into one array, each player's in a slice of it.
+	nres := make([]int, len(lines))
 	for i := range t.Matches {
-		m := &t.Matches[i]
-		if m.Bracket != BracketGroup && m.Bracket != BracketSwiss {
-			continue
-		}
-		if m.Bracket == BracketGroup {
-			// A player's group is that of their matches, played or not.
+		if m := &t.Matches[i]; counted(m) {
 			for _, p := range m.Players {
-				if j, ok := at[p]; ok && !grouped[p] {
-					lines[j].s.Group = m.Group
-					grouped[p] = true
+				if j, ok := at(p); ok {
+					nres[j]++
 				}
 			}
 		}
-		if m.Status != MatchCompleted {
+	}
+	all := make([]pointsResult, 0, 2*len(t.Matches))
+	for j := range lines {
+		lines[j].res = all[len(all) : len(all) : len(all)+nres[j]]
+		all = all[:len(all)+nres[j]]
+	}
+	grouped := make([]bool, len(lines))
+	for i := range t.Matches {
+		m := &t.Matches[i]
+		if m.Bracket == BracketGroup {
+			// A player's group is that of their matches, played or not.
+			for _, p := range m.Players {
+				if j, ok := at(p); ok && !grouped[j] {
+					lines[j].s.Group = m.Group
+					grouped[j] = true
+				}
+			}
+		}
+		if !counted(m) {
 			continue
 		}
 		for side, p := range m.Players {
-			j, ok := at[p]
+			j, ok := at(p)
 			if !ok {
 				continue
 			}
@@ -86,10 +101,11 @@ func pointsStandings(t *Tournament) []Standing {
 			}
 			s.GamesWon += m.Scores[side]
 			s.GamesLost += m.Scores[1-side]
-			if _, ok := at[opp]; !ok {
-				opp = 0 // an opponent who left the tournament counts as none
+			oi := -1 // an opponent who is not a participant counts as none
+			if k, ok := at(opp); ok {
+				oi = k
 			}
-			lines[j].res = append(lines[j].res, pointsResult{opp: opp, got: r})
+			lines[j].res = append(lines[j].res, pointsResult{opp: int32(oi), got: r})
 		}
 	}
 	for i := range lines {
@@ -107,71 +123,69 @@ func pointsStandings(t *Tournament) []Standing {
 		return pts.Loss
 	}
 
-	// Head-to-head needs the sets of players tied on points within a group.
-	type tieKey struct {
-		group  int
-		points float64
-	}
-	tieSet := make(map[PlayerID]tieKey, len(lines))
-	for _, l := range lines {
-		tieSet[l.s.Player] = tieKey{l.s.Group, l.s.Points}
-	}
+	keys := make([]float64, len(lines)*(1+len(tbs)))
 	for i := range lines {
 		l := &lines[i]
+		l.key = keys[i*(1+len(tbs)) : (i+1)*(1+len(tbs))]
+		l.key[0] = l.s.Points
 		l.s.TieBreaks = make(map[TieBreak]float64, len(tbs))
-		for _, tb := range tbs {
+		for ti, tb := range tbs {
 			var v float64
 			switch tb {
 			case HeadToHead:
+				// Points against the players tied on points with this one (same group).
 				for _, r := range l.res {
-					if r.opp != 0 && tieSet[r.opp] == tieSet[l.s.Player] {
+					if o := r.opp; o >= 0 && lines[o].s.Points == l.s.Points && lines[o].s.Group == l.s.Group {
 						v += value(r.got)
 					}
 				}
 			case Buchholz:
 				for _, r := range l.res {
-					if r.opp != 0 {
-						v += lines[at[r.opp]].s.Points
+					if r.opp >= 0 {
+						v += lines[r.opp].s.Points
 					}
 				}
 			case SonnebornBerger:
 				for _, r := range l.res {
-					if r.opp == 0 {
+					if r.opp < 0 {
 						continue
 					}
 					switch r.got {
 					case pointsWin:
-						v += lines[at[r.opp]].s.Points
+						v += lines[r.opp].s.Points
 					case pointsDraw:
-						v += lines[at[r.opp]].s.Points / 2
+						v += lines[r.opp].s.Points / 2
 					}
 				}
 			case GameDifference:
 				v = float64(l.s.GamesWon - l.s.GamesLost)
 			default:
-				continue
+				continue // unknown: settings are checked before a tournament exists
 			}
-			l.s.TieBreaks[tb] = pointsRound(v)
+			v = pointsRound(v)
+			l.s.TieBreaks[tb] = v
+			l.key[1+ti] = v
 		}
 	}
 
-	// equal compares everything that decides a rank: group, points, tie-breaks.
-	equal := func(x, y *line) int {
+	// rankCmp compares what decides a rank: group, then points and tie-breaks, higher first.
+	rankCmp := func(x, y *line) int {
 		if c := cmp.Compare(x.s.Group, y.s.Group); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(y.s.Points, x.s.Points); c != 0 {
-			return c
-		}
-		for _, tb := range tbs {
-			if c := cmp.Compare(y.s.TieBreaks[tb], x.s.TieBreaks[tb]); c != 0 {
+		for i := range x.key {
+			if c := cmp.Compare(y.key[i], x.key[i]); c != 0 {
 				return c
 			}
 		}
 		return 0
 	}
-	slices.SortStableFunc(lines, func(x, y line) int {
-		if c := equal(&x, &y); c != 0 {
+	order := make([]*line, len(lines))
+	for i := range lines {
+		order[i] = &lines[i]
+	}
+	slices.SortFunc(order, func(x, y *line) int {
+		if c := rankCmp(x, y); c != 0 {
 			return c
 		}
 		// Seeds order the still tied; an unseeded player (0) after the seeded.
@@ -180,23 +194,53 @@ func pointsStandings(t *Tournament) []Standing {
 		}
 		return cmp.Compare(x.s.Player, y.s.Player)
 	})
-	out := make([]Standing, len(lines))
+	out := make([]Standing, len(order))
 	groupStart := 0
-	for i := 0; i < len(lines); {
-		if i == 0 || lines[i].s.Group != lines[i-1].s.Group {
+	for i := 0; i < len(order); {
+		if i == 0 || order[i].s.Group != order[i-1].s.Group {
 			groupStart = i
 		}
 		j := i + 1
-		for j < len(lines) && equal(&lines[i], &lines[j]) == 0 {
+		for j < len(order) && rankCmp(order[i], order[j]) == 0 {
 			j++
 		}
 		for k := i; k < j; k++ {
-			out[k] = lines[k].s
+			out[k] = order[k].s
 			out[k].Rank, out[k].RankTo = i-groupStart+1, j-groupStart
 		}
 		i = j
 	}
 	return out
+}
+
+// pointsIndex returns a lookup from player id to position in ps.
+func pointsIndex(ps []Participant) func(PlayerID) (int, bool) {
+	top := PlayerID(0)
+	for _, p := range ps {
+		top = max(top, p.ID)
+	}
+	if top <= 0 || int(top) > 4*len(ps)+1024 {
+		m := make(map[PlayerID]int, len(ps))
+		for i, p := range ps {
+			m[p.ID] = i
+		}
+		return func(id PlayerID) (int, bool) {
+			i, ok := m[id]
+			return i, ok && id != 0
+		}
+	}
+	pos := make([]int32, top+1)
+	for i, p := range ps {
+		if p.ID > 0 {
+			pos[p.ID] = int32(i + 1)
+		}
+	}
+	return func(id PlayerID) (int, bool) {
+		if id <= 0 || id > top || pos[id] == 0 {
+			return 0, false
+		}
+		return int(pos[id] - 1), true
+	}
 }
 
 type pointsOutcome int8
@@ -209,7 +253,7 @@ const (
 
 // pointsResult is one counted match of a player.
 type pointsResult struct {
-	opp PlayerID // 0 for a bye
+	opp int32 // the opponent's position in the participants; -1 for none (a bye)
 	got pointsOutcome
 }
 

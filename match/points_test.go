@@ -2,6 +2,7 @@ package match
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -395,5 +396,49 @@ func TestPointsStandingsDefaults(t *testing.T) {
 				t.Errorf("%s: tie-break %s missing from %v", f, tb, ss[0].TieBreaks)
 			}
 		}
+	}
+}
+
+// BenchmarkPointsStandings1024 ranks a 1024-player Swiss after five rounds (the engine does this
+// before pairing each round).
+func BenchmarkPointsStandings1024(b *testing.B) {
+	sim := newSwSim(1024)
+	tr := &Tournament{ID: "t", Settings: Settings{Format: Swiss, BestOf: 3, AllowDraws: true}, Status: StatusRunning}
+	for i := range sim.es {
+		tr.Participants = append(tr.Participants, Participant{ID: PlayerID(i + 1), Seed: i + 1})
+	}
+	r := rand.New(rand.NewPCG(3, 3))
+	for round := 1; round <= 5; round++ {
+		pairs, bye, err := pairSwiss(sim.ranked(), sim.h.played)
+		if err != nil {
+			b.Fatal(err)
+		}
+		before := make(map[PlayerID]float64, len(sim.es))
+		for _, e := range sim.es {
+			before[e.ID] = e.Points
+		}
+		sim.play(r, pairs, bye, true)
+		for _, p := range pairs {
+			a, c := p.Players[0], p.Players[1]
+			var sc [2]int
+			switch da := sim.es[a-1].Points - before[a]; {
+			case da == 1:
+				sc = [2]int{2, r.IntN(2)}
+			case da == 0:
+				sc = [2]int{r.IntN(2), 2}
+			default:
+				sc = [2]int{1, 1}
+			}
+			m := ptGame(a, c, sc[0], sc[1])
+			m.Round = round
+			ptAdd(tr, m)
+		}
+		if bye != 0 {
+			ptAdd(tr, ptBye(bye))
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		pointsStandings(tr)
 	}
 }
