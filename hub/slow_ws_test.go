@@ -50,6 +50,24 @@ func TestWSSlowConsumer(t *testing.T) {
 	if m := fast.expect("event"); m.Version != v {
 		t.Errorf("fast client got event %d; want %d", m.Version, v)
 	}
+
+	for _, c := range []struct {
+		name   string
+		labels []string
+		min    float64
+	}{
+		{"tourhub_ws_slow_consumer_closes_total", nil, 1},
+		{"tourhub_ws_server_closes_total", []string{"code", "4001"}, 1},
+		{"tourhub_ws_messages_in_total", []string{"type", "subscribe"}, 2},
+		{"tourhub_ws_messages_out_total", []string{"type", "event"}, float64(v - sub.Version)},
+		{"tourhub_ws_messages_out_total", []string{"type", "snapshot"}, 2},
+		{"tourhub_ws_fanout_lag_seconds", nil, float64(v - sub.Version)},
+		{"tourhub_ws_sockets", nil, 1},
+	} {
+		if got := n.metric(t, c.name, c.labels...); got < c.min {
+			t.Errorf("%s%v = %v; want at least %v", c.name, c.labels, got, c.min)
+		}
+	}
 }
 
 // TestWSLostDelivery checks that a lost delivery sends every subscriber a fresh snapshot, and that
@@ -109,6 +127,12 @@ func TestWSDrain(t *testing.T) {
 	}
 	if got := n.ws.Sockets(); got != 0 {
 		t.Errorf("%d sockets after drain; want 0", got)
+	}
+	if got := n.metric(t, "tourhub_ws_sockets"); got != 0 {
+		t.Errorf("tourhub_ws_sockets = %v after drain; want 0", got)
+	}
+	if got := n.metric(t, "tourhub_ws_server_closes_total", "code", "1001"); got != 5 {
+		t.Errorf("%v closes with 1001; want 5", got)
 	}
 	dctx, dcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer dcancel()

@@ -73,6 +73,7 @@ type wsNode struct {
 	tokens *hub.Tokens
 	srv    *httptest.Server
 	slow   chan struct{} // receives once per socket marked slow
+	reg    *prometheus.Registry
 }
 
 type wsNodeOpts struct {
@@ -101,7 +102,8 @@ func newWSNode(t *testing.T, o wsNodeOpts) *wsNode {
 	cfg.Store = n.store
 	cfg.Tokens = n.tokens
 	cfg.Origins = []string{"app.example"}
-	cfg.Registerer = prometheus.NewRegistry()
+	n.reg = prometheus.NewRegistry()
+	cfg.Registerer = n.reg
 	cfg.Report = n.report
 	n.ws = hub.NewWS(cfg)
 	ws.Store(n.ws)
@@ -663,4 +665,41 @@ func TestWSSubscribeDuringCommits(t *testing.T) {
 	for _, r := range clients {
 		wsReadEvents(t, r.c, r.from, last)
 	}
+}
+
+// metric returns the value of a counter or gauge (or a histogram's count) with the given labels.
+func (n *wsNode) metric(t *testing.T, name string, labels ...string) float64 {
+	t.Helper()
+	mfs, err := n.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	next:
+		for _, m := range mf.GetMetric() {
+			for i := 0; i+1 < len(labels); i += 2 {
+				found := false
+				for _, lp := range m.GetLabel() {
+					if lp.GetName() == labels[i] && lp.GetValue() == labels[i+1] {
+						found = true
+					}
+				}
+				if !found {
+					continue next
+				}
+			}
+			switch {
+			case m.Counter != nil:
+				return m.GetCounter().GetValue()
+			case m.Gauge != nil:
+				return m.GetGauge().GetValue()
+			case m.Histogram != nil:
+				return float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	return 0
 }
