@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -317,11 +318,22 @@ type errorBody struct {
 	Message string `json:"message"`
 }
 
-// observe counts every request by route pattern and status.
+// observe counts every request by route pattern and status, and turns a panic in a handler
+// into a logged 500 instead of a dropped connection.
 func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
-		err := next(c)
+		err := func() (err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					if r == http.ErrAbortHandler {
+						panic(r)
+					}
+					err = fmt.Errorf("panic serving %s %s: %v\n%s", c.Request().Method, c.Request().URL.Path, r, debug.Stack())
+				}
+			}()
+			return next(c)
+		}()
 		if err != nil {
 			c.Error(err)
 		}
