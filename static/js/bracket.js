@@ -66,7 +66,9 @@ export function renderTournament(container, model, opts = {}) {
 
 function standingsTitle(model, st) {
   if (model.status === 'finished') return 'Final standings';
-  return st.provisional ? 'Standings (provisional: tie-breaks are applied at the end)' : 'Standings';
+  // Provisional: computed here from the results so far, by points and game difference; the
+  // hub's own tables (with every tie-break) come with the next snapshot and at the end.
+  return st.provisional ? 'Standings (provisional: points and game difference; tie-breaks apply at the end)' : 'Standings';
 }
 
 function byRound(matches) {

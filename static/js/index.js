@@ -31,9 +31,9 @@ function row(t) {
   if (loadToken(t.id, 'organiser')) links.push(h('a', {href: `organiser.html?t=${id}`}, 'Organiser'));
   return h('tr', {'data-testid': 'tournament-row', 'data-id': t.id, 'data-status': t.status},
     h('th', {scope: 'row'}, h('a', {href: `spectator.html?t=${id}`}, t.name)),
-    h('td', {}, formatLabel(t.format)),
+    h('td', {class: 'opt'}, formatLabel(t.format)),
     h('td', {}, h('span', {class: `pill pill-${t.status}`}, statusLabel(t.status))),
-    h('td', {}, String(t.players ?? '')),
+    h('td', {class: 'opt'}, String(t.players ?? '')),
     h('td', {}, h('span', {class: 'actions', style: 'margin:0'}, links)));
 }
 

@@ -188,6 +188,7 @@ function renderDisputes() {
 // matchTools are the organiser's controls inside a match card of the bracket.
 function matchTools(m) {
   if (m.status !== 'ready' && m.status !== 'disputed' && m.status !== 'completed') return null;
+  if (!m.players[0] || !m.players[1]) return null; // a bye: nothing to decide
   const forfeit = (body, label) => h('button', {type: 'button', class: 'small danger', 'data-testid': `forfeit-${m.id}-${label}`,
     onclick: (e) => act(e.currentTarget, `matches/${m.id}/forfeit`, `Forfeit recorded in match ${m.id}.`, body)},
   label === 'both' ? 'Both forfeit' : `${nameOf(model, body.player_id)} forfeits`);

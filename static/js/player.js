@@ -172,7 +172,9 @@ function renderNext() {
   ];
   if (lastReadyNotice && lastReadyNotice.match === m.id) parts.push(h('p', {class: 'hint'}, lastReadyNotice.text));
   if (m.status === 'pending') {
-    parts.push(h('p', {class: 'hint'}, 'Your opponent is not decided yet. You will be told here when the match is ready.'));
+    parts.push(h('p', {class: 'hint'}, opp
+      ? 'This match is not open yet: it starts with its round. You will be told here when it is ready.'
+      : 'Your opponent is not decided yet. You will be told here when the match is ready.'));
     replace(box, parts);
     return;
   }

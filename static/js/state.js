@@ -158,7 +158,7 @@ export function opponentOf(match, pid) {
 export function liveStandings(model) {
   const scored = model.format === 'round_robin' || model.format === 'swiss';
   if (model.standingsFinal || (!model.standingsStale && model.standings.length)) {
-    return {rows: model.standings, provisional: !model.standingsFinal && scored};
+    return {rows: model.standings, provisional: false};
   }
   if (!scored || model.status === 'registering') return null;
   const pts = model.settings.points || {win: 3, draw: 1, loss: 0};
