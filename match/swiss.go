@@ -512,10 +512,14 @@ func (b *blossom) remove(p, q int, alive []bool) bool {
 		alive[p], alive[q] = false, false
 		return true
 	}
-	saved := append(b.saved[:0], b.mate...)
-	b.saved = saved
 	alive[p], alive[q] = false, false
 	x, y := b.mate[p], b.mate[q]
+	if b.edge(x, y) { // their partners can simply meet each other
+		b.mate[p], b.mate[q], b.mate[x], b.mate[y] = -1, -1, y, x
+		return true
+	}
+	saved := append(b.saved[:0], b.mate...)
+	b.saved = saved
 	b.mate[p], b.mate[q], b.mate[x], b.mate[y] = -1, -1, -1, -1
 	for _, r := range [2]int{x, y} {
 		if b.mate[r] >= 0 {
