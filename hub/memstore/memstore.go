@@ -315,7 +315,9 @@ func (s *Store) List(ctx context.Context, f hub.ListFilter) ([]hub.Summary, erro
 }
 
 // Apply implements hub.Store. The command is applied in place under the tournament's mutex: a
-// rejected command leaves the state as it was (match.Apply checks before it changes anything).
+// rejected command leaves the state as it was (match.Apply checks before it changes anything)
+// and its submission id is not remembered. A duplicate submission answers the first outcome's
+// epoch, version and events, with State the current state (the first state is not kept).
 func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submissionID string) (hub.Applied, error) {
 	if err := ctx.Err(); err != nil {
 		return hub.Applied{}, err
@@ -358,7 +360,8 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	return a, nil
 }
 
-// Events implements hub.Store. Entries are shared with the log and must not be changed.
+// Events implements hub.Store. A version the store has not reached (after > current) or no
+// longer holds answers complete=false. Entries are shared with the log and must not be changed.
 func (s *Store) Events(ctx context.Context, id string, after int64) (string, []hub.Entry, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return "", nil, false, err
@@ -402,7 +405,8 @@ func (s *Store) Unwatch(id string) {
 // Ping implements hub.Store; memory is always there.
 func (s *Store) Ping(ctx context.Context) error { return ctx.Err() }
 
-// Close implements hub.Store: it stops delivery and waits for a Deliver call in progress.
+// Close implements hub.Store: it stops delivery, drops entries still queued and waits for a
+// Deliver call in progress. It may be called more than once.
 func (s *Store) Close() error {
 	s.qmu.Lock()
 	if s.closed {
