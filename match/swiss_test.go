@@ -741,4 +741,15 @@ func BenchmarkSwissPairing1024(b *testing.B) {
 			}
 		}
 	})
+	// The guided phase alone on the same round: what a round costs when rematches force it.
+	b.Run("round6-guided", func(b *testing.B) {
+		sim := swMidField(b)
+		es := sim.ranked()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, _, err := swPair(es, sim.h.played, true); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
