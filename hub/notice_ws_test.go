@@ -1,0 +1,111 @@
+package hub
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/tourhub/tourhub/match"
+)
+
+func TestWSNoticeKinds(t *testing.T) {
+	t.Parallel()
+	names := map[match.PlayerID]string{1: "Ada", 2: "Grace", 3: "Linus", 4: "Ken"}
+	final := match.Match{ID: 3, Bracket: match.BracketWinners, Round: 2, Status: match.MatchReady, Players: [2]match.PlayerID{1, 4}}
+	won := match.Match{ID: 1, Round: 1, Status: match.MatchCompleted, Players: [2]match.PlayerID{1, 2}, Scores: [2]int{1, 2}, Winner: 2, Loser: 1}
+	walk := match.Match{ID: 2, Round: 1, Status: match.MatchCompleted, Players: [2]match.PlayerID{3, 4}, Winner: 4, Loser: 3, Walkover: true}
+	bye := match.Match{ID: 4, Round: 1, Status: match.MatchCompleted, Players: [2]match.PlayerID{3, 0}, Winner: 3, Walkover: true}
+	disputed := match.Match{ID: 5, Round: 1, Status: match.MatchDisputed, Players: [2]match.PlayerID{2, 3}}
+	reported := match.Match{ID: 6, Round: 1, Status: match.MatchReady, Players: [2]match.PlayerID{2, 3},
+		Reports: [2]*match.Report{nil, {Scores: [2]int{0, 2}}}}
+	gf := match.Match{ID: 7, Bracket: match.BracketGrandFinal, Round: 2, Status: match.MatchReady, Players: [2]match.PlayerID{1, 2}}
+
+	type want struct {
+		player match.PlayerID
+		kind   string
+		text   string
+	}
+	for _, tc := range []struct {
+		name   string
+		events []match.Event
+		want   []want
+	}{
+		{"ready once though announced twice", []match.Event{
+			{Type: match.EvRoundStarted, Round: 2, Matches: []match.Match{final}},
+			{Type: match.EvMatchReady, Match: &final},
+		}, []want{
+			{1, "match_ready", "Your round 2 match against Ken is ready."},
+			{4, "match_ready", "Your round 2 match against Ada is ready."},
+		}},
+		{"won and eliminated", []match.Event{
+			{Type: match.EvMatchCompleted, Match: &won},
+			{Type: match.EvEliminated, Player: 1},
+		}, []want{
+			{2, "match_won", "You beat Ada (2-1)."},
+			{1, "eliminated", "You were eliminated by Grace (1-2)."},
+		}},
+		{"walkover", []match.Event{{Type: match.EvMatchCompleted, Match: &walk}}, []want{
+			{4, "walkover", "You win match 2 against Linus by walkover."},
+		}},
+		{"bye", []match.Event{{Type: match.EvMatchCompleted, Match: &bye}}, []want{
+			{3, "walkover", "You advance from match 4 by walkover."},
+		}},
+		{"eliminated without a match", []match.Event{{Type: match.EvEliminated, Player: 3}}, []want{
+			{3, "eliminated", "You were eliminated."},
+		}},
+		{"disputed", []match.Event{{Type: match.EvMatchDisputed, Match: &disputed}}, []want{
+			{2, "disputed", "The scores reported for match 5 disagree; the organiser will decide."},
+			{3, "disputed", "The scores reported for match 5 disagree; the organiser will decide."},
+		}},
+		{"reported to the opponent only", []match.Event{{Type: match.EvMatchReported, Match: &reported, Player: 3}}, []want{
+			{2, "reported", "Linus reported match 6 as 0-2 (your score first): report the same to confirm, or your scores to dispute."},
+		}},
+		{"grand final reset", []match.Event{{Type: match.EvMatchReady, Match: &gf}}, []want{
+			{1, "match_ready", "Your grand final reset against Grace is ready."},
+			{2, "match_ready", "Your grand final reset against Ada is ready."},
+		}},
+		{"finished with ties", []match.Event{{Type: match.EvFinished, Standings: []match.Standing{
+			{Player: 1, Rank: 1, RankTo: 1}, {Player: 2, Rank: 2, RankTo: 2}, {Player: 3, Rank: 3, RankTo: 4}, {Player: 4, Rank: 3, RankTo: 4},
+		}}}, []want{
+			{1, "finished", "The tournament is over: you placed 1st."},
+			{2, "finished", "The tournament is over: you placed 2nd."},
+			{3, "finished", "The tournament is over: you placed 3rd-4th."},
+			{4, "finished", "The tournament is over: you placed 3rd-4th."},
+		}},
+		{"nothing personal", []match.Event{{Type: match.EvPlayerJoined, Participant: &match.Participant{ID: 5, Name: "Rob"}}}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := notices("t", Entry{Version: 9, Events: tc.events}, names)
+			n := 0
+			for _, ms := range got {
+				n += len(ms)
+			}
+			if n != len(tc.want) {
+				t.Fatalf("got %d notices; want %d", n, len(tc.want))
+			}
+			seen := map[match.PlayerID]int{}
+			for _, w := range tc.want {
+				ms := got[w.player]
+				if seen[w.player] >= len(ms) {
+					t.Fatalf("player %d: too few notices", w.player)
+				}
+				var m noticeMsg
+				if err := json.Unmarshal(ms[seen[w.player]].data, &m); err != nil {
+					t.Fatal(err)
+				}
+				seen[w.player]++
+				if m.Type != "notice" || m.Tournament != "t" || m.Version != 9 || m.Kind != w.kind || m.Text != w.text {
+					t.Errorf("player %d: got %+v; want %s %q", w.player, m, w.kind, w.text)
+				}
+			}
+		})
+	}
+}
+
+func TestWSOrdinal(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int]string{1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 11: "11th", 12: "12th", 13: "13th", 21: "21st", 22: "22nd", 101: "101st", 111: "111th"} {
+		if got := ordinal(n); got != want {
+			t.Errorf("ordinal(%d) = %s; want %s", n, got, want)
+		}
+	}
+}
