@@ -698,3 +698,50 @@ func TestStoredStateMatchesEngine(t *testing.T) {
 		t.Fatalf("status %s after the loop; want finished", a.State.Status)
 	}
 }
+
+// TestWatchWhileRedisDown: a Watch whose starting position cannot be read (Redis down) resyncs
+// (lost=true) once Redis is back, then delivers normally.
+func TestWatchWhileRedisDown(t *testing.T) {
+	t.Parallel()
+	srv := redistest.StartWith(t, redistest.Options{AOF: true})
+	rec := newRecorder(t)
+	a := newStore(t, srv, nil, redisstore.Options{})
+	b := newStore(t, srv, rec.deliver, redisstore.Options{})
+	mustCreate(t, a, "t_wdown", match.SingleElimination)
+	srv.Stop()
+	b.Watch("t_wdown") // returns although the position cannot be read
+	srv.Restart()
+	rec.waitFor(t, "a resync after Redis came back", func() bool { return rec.lost["t_wdown"] >= 1 })
+	j := mustApply(t, a, "t_wdown", match.Command{Type: match.CmdJoin, Name: "Ada"}, "")
+	es := rec.waitVersion(t, "t_wdown", j.Version)
+	if es[len(es)-1].Version != j.Version {
+		t.Errorf("delivered %v; want %d last", versions(es), j.Version)
+	}
+}
+
+// TestListPrunesExpired: ids whose state expired are skipped by List and removed from the index.
+func TestListPrunesExpired(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	s := newStore(t, srv, nil, redisstore.Options{})
+	for _, id := range []string{"t_l1", "t_l2", "t_l3"} {
+		mustCreate(t, s, id, match.RoundRobin)
+	}
+	if _, err := srv.Do("DEL", "tourhub:{t:t_l2}:state"); err != nil { // as if it had expired
+		t.Fatal(err)
+	}
+	got, err := s.List(ctxFor(t), hub.ListFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, sm := range got {
+		ids = append(ids, sm.ID)
+	}
+	if fmt.Sprint(ids) != "[t_l3 t_l1]" {
+		t.Errorf("List = %v; want [t_l3 t_l1]", ids)
+	}
+	if sc, _ := srv.Do("ZSCORE", "tourhub:tournaments", "t_l2"); sc != "" {
+		t.Errorf("t_l2 still in the index (score %s)", sc)
+	}
+}

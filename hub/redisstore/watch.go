@@ -70,7 +70,9 @@ func (w *watcher) requestCheck() {
 	w.signal()
 }
 
-// Watch starts delivery of the tournament's entries committed after the call.
+// Watch starts delivery of the tournament's entries committed after the call. The first Watch of a
+// tournament reads its position from Redis before returning (bounded by 2s; with Redis down it
+// returns at once and the watcher gets lost=true when Redis is back).
 func (s *Store) Watch(id string) {
 	s.mu.Lock()
 	if s.closed {
@@ -95,7 +97,7 @@ func (s *Store) Watch(id string) {
 	// returns is delivered even if the SUBSCRIBE is not active yet (the confirmation triggers a
 	// catch-up from here).
 	ictx, icancel := context.WithTimeout(ctx, initTimeout)
-	vals, err := s.rdb.HMGet(ictx, keysOf(id).state, "epoch", "version").Result()
+	vals, err := s.wdb.HMGet(ictx, keysOf(id).state, "epoch", "version").Result() // wdb: no retries while Redis is down
 	icancel()
 	if err == nil {
 		w.known, w.epoch, w.last = true, str(vals[0]), num(vals[1])
