@@ -114,6 +114,7 @@ func (c *cluster) startNode() *node {
 		"--ws-rate", "10000", "--ws-burst", "10000",
 		"--drain-timeout", "2s",
 	)
+	orphanGuard(n.cmd)
 	stdout, err := n.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,370 @@
+package clustertest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tourhub/tourhub/hub/internal/redistest"
+	"github.com/tourhub/tourhub/match"
+)
+
+// organiserPlay reports up to limit ready matches as the organiser (final results, one version
+// each), spreading the requests over nodes, and returns how many it reported. It stops early when
+// the tournament finishes. It does not touch the testing.T, so it may run in a goroutine.
+func organiserPlay(ctx context.Context, nodes []*node, tr *tourney, limit int, pace time.Duration) (int, error) {
+	done := 0
+	for pass := 0; done < limit; pass++ {
+		n := nodes[pass%len(nodes)]
+		status, b, err := tryCall(ctx, http.MethodGet, n.base()+"/api/tournaments/"+tr.id, "", nil)
+		if err != nil || status != http.StatusOK {
+			return done, fmt.Errorf("get state on node %d: %d %s %v", n.i, status, b, err)
+		}
+		var st state
+		if err := json.Unmarshal(b, &st); err != nil {
+			return done, err
+		}
+		if st.Status != match.StatusRunning {
+			return done, nil
+		}
+		reported := 0
+		for _, m := range st.Matches {
+			if m.Status != match.MatchReady || done >= limit {
+				continue
+			}
+			n := nodes[(done+pass)%len(nodes)]
+			scores := [2]int{1, 0}
+			if m.ID%3 == 0 {
+				scores = [2]int{0, 1}
+			}
+			status, b, err := tryCall(ctx, http.MethodPost, resultURL(n, tr.id, m.ID), tr.orgToken,
+				map[string]any{"scores": scores, "submission_id": fmt.Sprintf("org-m%d", m.ID)})
+			if err != nil || status != http.StatusOK {
+				return done, fmt.Errorf("report match %d on node %d: %d %s %v", m.ID, n.i, status, b, err)
+			}
+			done++
+			reported++
+			if pace > 0 {
+				select {
+				case <-time.After(pace):
+				case <-ctx.Done():
+					return done, ctx.Err()
+				}
+			}
+		}
+		if reported == 0 {
+			return done, errors.New("running with no ready match")
+		}
+	}
+	return done, nil
+}
+
+// watchers connects a spectator on every node plus a socket for each of the first nplayers players
+// on node pid%len(nodes).
+func watchers(ctx context.Context, t *testing.T, nodes []*node, tr *tourney, spectatorsPerNode, nplayers int) (all []*client, byNode map[int][]*client) {
+	byNode = map[int][]*client{}
+	for _, n := range nodes {
+		for k := range spectatorsPerNode {
+			sp := newClient(t, fmt.Sprintf("spectator%d@n%d", k, n.i), tr.id, "")
+			sp.connect(ctx, n)
+			all = append(all, sp)
+			byNode[n.i] = append(byNode[n.i], sp)
+		}
+	}
+	for p := match.PlayerID(1); int(p) <= nplayers; p++ {
+		n := nodes[int(p)%len(nodes)]
+		pc := newClient(t, fmt.Sprintf("player%d@n%d", p, n.i), tr.id, tr.players[p])
+		pc.connect(ctx, n)
+		all = append(all, pc)
+		byNode[n.i] = append(byNode[n.i], pc)
+	}
+	return all, byNode
+}
+
+// setup creates a started tournament with nplayers players who joined on different nodes.
+func setup(ctx context.Context, t *testing.T, c *cluster, s match.Settings, nplayers int) *tourney {
+	tr := create(ctx, t, c.nodes[0], t.Name(), s)
+	for i := range nplayers {
+		tr.join(ctx, t, c.nodes[i%len(c.nodes)], fmt.Sprintf("P%d", i+1))
+	}
+	return tr
+}
+
+// TestClusterPubSubKilled kills every node's pub/sub connection (CLIENT KILL TYPE pubsub) several
+// times while results stream in through all nodes: every socket on every node still gets every
+// version exactly once, in order, without a gap (the nodes fill what pub/sub lost from the stream).
+func TestClusterPubSubKilled(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	c := newCluster(t, 3, redistest.Options{})
+	tr := setup(ctx, t, c, match.Settings{Format: match.RoundRobin}, 12) // 66 matches
+	all, _ := watchers(ctx, t, c.nodes, tr, 2, 12)
+	tr.start(ctx, t, c.nodes[0])
+	start := getState(ctx, t, c.nodes[1], tr.id).Version
+
+	type result struct {
+		n   int
+		err error
+	}
+	res := make(chan result, 1)
+	go func() {
+		n, err := organiserPlay(ctx, c.nodes, tr, 1000, 5*time.Millisecond)
+		res <- result{n, err}
+	}()
+
+	// Kill pub/sub each time the stream has moved on by 8 versions, as one spectator sees it.
+	watch := all[0]
+	kills := []int{}
+	for k := 1; k <= 5; k++ {
+		watch.waitVersion(ctx, start+int64(8*k))
+		kills = append(kills, c.redis.KillPubSubClients())
+	}
+	r := <-res
+	if r.err != nil {
+		t.Fatalf("reporting: %v (after %d reports)", r.err, r.n)
+	}
+	if kills[0] != 3 {
+		t.Errorf("first CLIENT KILL closed %d pub/sub connections; want 3 (one per node)", kills[0])
+	}
+	final := getState(ctx, t, c.nodes[2], tr.id)
+	if final.Status != match.StatusFinished {
+		t.Fatalf("status %s; want finished", final.Status)
+	}
+	for _, cl := range all {
+		cl.waitVersion(ctx, final.Version)
+	}
+	for _, cl := range all {
+		cl.check(final.Version)
+	}
+	t.Logf("%d results, pub/sub connections killed %v, %d sockets checked up to v%d", r.n, kills, len(all), final.Version)
+}
+
+// TestClusterNodeKilled kills (SIGKILL) a node that holds players' and a spectator's sockets; more
+// results are reported through the other nodes while it is down; its clients reconnect to the
+// other nodes with their (epoch, version) and get recovered:true and exactly the events they
+// missed, in order, then the rest of the tournament live.
+func TestClusterNodeKilled(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	c := newCluster(t, 3, redistest.Options{})
+	tr := setup(ctx, t, c, match.Settings{Format: match.RoundRobin}, 9) // 36 matches
+	all, byNode := watchers(ctx, t, c.nodes, tr, 1, 9)
+	tr.start(ctx, t, c.nodes[0])
+
+	if _, err := organiserPlay(ctx, c.nodes, tr, 10, 0); err != nil {
+		t.Fatal(err)
+	}
+	v := getState(ctx, t, c.nodes[0], tr.id).Version
+	for _, cl := range all {
+		cl.waitVersion(ctx, v)
+	}
+
+	victim := c.nodes[2]
+	victim.kill()
+	orphans := byNode[victim.i]
+	for _, cl := range orphans {
+		cl.waitDown(ctx)
+	}
+	survivors := c.nodes[:2]
+	if _, err := organiserPlay(ctx, survivors, tr, 10, 0); err != nil {
+		t.Fatal(err)
+	}
+	missed := getState(ctx, t, c.nodes[1], tr.id).Version
+	if missed <= v {
+		t.Fatalf("no version while the node was down")
+	}
+	for i, cl := range orphans {
+		sub := cl.connect(ctx, survivors[i%2])
+		if !sub.Recovered {
+			t.Errorf("%s: resubscribed at v%d: recovered false; want true", cl.name, v)
+		}
+		cl.waitVersion(ctx, missed)
+	}
+	if _, err := organiserPlay(ctx, survivors, tr, 1000, 0); err != nil {
+		t.Fatal(err)
+	}
+	final := getState(ctx, t, c.nodes[0], tr.id)
+	if final.Status != match.StatusFinished {
+		t.Fatalf("status %s; want finished", final.Status)
+	}
+	for _, cl := range all {
+		cl.waitVersion(ctx, final.Version)
+	}
+	for _, cl := range all {
+		cl.check(final.Version)
+	}
+	t.Logf("node %d killed at v%d; its %d clients resumed at v%d; final v%d", victim.i, v, len(orphans), missed, final.Version)
+}
+
+// TestClusterRedisRestart stops Redis (AOF on, so data survives) under running nodes: /readyz says
+// 503 and writes get 503 unavailable while it is down, sockets stay open; when Redis is back every
+// node becomes ready by itself, writes work again, and every socket ends consistent with the state.
+func TestClusterRedisRestart(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	c := newCluster(t, 3, redistest.Options{AOF: true})
+	tr := setup(ctx, t, c, match.Settings{Format: match.SingleElimination}, 8)
+	all, _ := watchers(ctx, t, c.nodes, tr, 1, 8)
+	for _, cl := range all {
+		cl.allowResync = true
+	}
+	tr.start(ctx, t, c.nodes[0])
+	if _, err := organiserPlay(ctx, c.nodes, tr, 2, 0); err != nil {
+		t.Fatal(err)
+	}
+	st := getState(ctx, t, c.nodes[0], tr.id)
+	for _, cl := range all {
+		cl.waitVersion(ctx, st.Version)
+	}
+	var ready match.Match
+	for _, m := range st.Matches {
+		if m.Status == match.MatchReady {
+			ready = m
+			break
+		}
+	}
+
+	c.redis.Stop()
+	for _, n := range c.nodes {
+		c.waitReady(ctx, n, http.StatusServiceUnavailable)
+	}
+	for _, n := range c.nodes {
+		status, b := call(ctx, t, http.MethodPost, resultURL(n, tr.id, ready.ID), tr.orgToken,
+			map[string]any{"scores": []int{1, 0}, "submission_id": "while-down"})
+		var e apiError
+		_ = json.Unmarshal(b, &e)
+		if status != http.StatusServiceUnavailable || e.Error.Code != "unavailable" || !strings.Contains(e.Error.Message, "retry") {
+			t.Errorf("write on node %d with Redis down: got %d %s; want 503 unavailable, a message that says retry", n.i, status, b)
+		}
+	}
+	for _, cl := range all {
+		if r := cl.request(ctx, map[string]any{"type": "ping"}); r.Type != "pong" {
+			t.Errorf("%s: ping with Redis down: got %+v", cl.name, r)
+		}
+	}
+
+	c.redis.Restart()
+	for _, n := range c.nodes {
+		c.waitReady(ctx, n, http.StatusOK)
+	}
+	// The write refused while Redis was down was not applied; the same submission now is.
+	retries := 0
+	for {
+		status, b := call(ctx, t, http.MethodPost, resultURL(c.nodes[retries%3], tr.id, ready.ID), tr.orgToken,
+			map[string]any{"scores": []int{1, 0}, "submission_id": "while-down"})
+		if status == http.StatusOK {
+			var a resultAnswer
+			_ = json.Unmarshal(b, &a)
+			if a.Duplicate || a.Version != st.Version+1 {
+				t.Errorf("first write after restart: duplicate %v version %d; want a new version %d", a.Duplicate, a.Version, st.Version+1)
+			}
+			break
+		}
+		retries++
+		if status != http.StatusServiceUnavailable || retries > 50 || ctx.Err() != nil {
+			t.Fatalf("write after Redis came back (ready): got %d %s", status, b)
+		}
+		select {
+		case <-time.After(100 * time.Millisecond):
+		case <-ctx.Done():
+		}
+	}
+	if retries > 0 {
+		t.Logf("first write after /readyz recovered needed %d retries", retries)
+	}
+	if _, err := organiserPlay(ctx, c.nodes, tr, 1000, 0); err != nil {
+		t.Fatal(err)
+	}
+	final := getState(ctx, t, c.nodes[1], tr.id)
+	if final.Status != match.StatusFinished || final.Epoch != st.Epoch {
+		t.Errorf("after restart: status %s epoch %s; want finished, epoch %s (AOF keeps it)", final.Status, final.Epoch, st.Epoch)
+	}
+	for _, cl := range all {
+		cl.waitVersion(ctx, final.Version)
+	}
+	resyncs := 0
+	for _, cl := range all {
+		cl.check(final.Version)
+		cl.mu.Lock()
+		if cl.epoch != final.Epoch {
+			t.Errorf("%s: epoch %s; want %s", cl.name, cl.epoch, final.Epoch)
+		}
+		resyncs += len(cl.snapshots) - 1
+		cl.mu.Unlock()
+	}
+	t.Logf("Redis restarted at v%d; final v%d; %d sockets, %d extra snapshots", st.Version, final.Version, len(all), resyncs)
+}
+
+// TestClusterDeadlines runs a round robin with a 3 s match time limit (warning 1 s before) on three
+// nodes that all sweep the shared due set; nobody reports; one node is killed before the first
+// deadline. Every match gets exactly one warning and one timeout (a double forfeit), and the
+// players on the surviving nodes receive them.
+func TestClusterDeadlines(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	c := newCluster(t, 3, redistest.Options{})
+	s := match.Settings{Format: match.RoundRobin, MatchTimeLimit: match.Duration(3 * time.Second),
+		WarnBefore: match.Duration(time.Second), OnTimeout: match.TimeoutForfeit}
+	tr := setup(ctx, t, c, s, 4) // 3 rounds of 2 matches
+	all, byNode := watchers(ctx, t, c.nodes, tr, 1, 4)
+	// The node that commits the start (and so records the first deadlines) dies before they are due.
+	tr.start(ctx, t, c.nodes[2])
+	c.nodes[2].kill()
+	startedAt := time.Now()
+
+	var st state
+	for {
+		st = getState(ctx, t, c.nodes[0], tr.id)
+		if st.Status != match.StatusRunning {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("tournament still running: %+v", st.Matches)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	if st.Status != match.StatusFinished {
+		t.Fatalf("status %s; want finished", st.Status)
+	}
+	log := getEvents(ctx, t, c.nodes[1], tr.id)
+	for _, m := range st.Matches {
+		if n := log.count(match.EvDeadlineWarning, m.ID); n != 1 {
+			t.Errorf("match %d: %d match_deadline_warning events; want 1", m.ID, n)
+		}
+		if n := log.count(match.EvTimedOut, m.ID); n != 1 {
+			t.Errorf("match %d: %d match_timed_out events; want 1", m.ID, n)
+		}
+	}
+	for _, n := range c.nodes[:2] {
+		for _, cl := range byNode[n.i] {
+			cl.waitVersion(ctx, st.Version)
+			cl.check(st.Version)
+			if cl.token == "" {
+				continue
+			}
+			var pid match.PlayerID
+			fmt.Sscanf(cl.name, "player%d@", &pid)
+			for _, m := range st.Matches {
+				if m.Players[0] != pid && m.Players[1] != pid {
+					continue
+				}
+				if !cl.sawEvent(match.EvDeadlineWarning, m.ID) || !cl.sawEvent(match.EvTimedOut, m.ID) {
+					t.Errorf("%s: did not receive the warning and the timeout of match %d", cl.name, m.ID)
+				}
+			}
+			t.Logf("%s notices: %v", cl.name, cl.noticeKinds())
+		}
+	}
+	_ = all
+	t.Logf("%d matches timed out in %v; final v%d", len(st.Matches), time.Since(startedAt).Round(time.Second), st.Version)
+}
