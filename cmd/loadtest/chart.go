@@ -10,10 +10,11 @@ import (
 
 // Series is one line of a chart panel.
 type Series struct {
-	Name  string
-	Color string
-	X, Y  []float64
-	Bars  bool // draw as bars instead of a line
+	Name   string
+	Color  string
+	X, Y   []float64
+	Bars   bool // draw as bars instead of a line
+	Dashed bool
 }
 
 // Panel is one plot area with its own y axis.
@@ -36,7 +37,7 @@ const (
 	panelH     = 300
 	marginL    = 80
 	marginR    = 170
-	marginTop  = 70
+	marginTop  = 85
 	panelGap   = 60
 	marginBot  = 50
 	fontFamily = "DejaVu Sans, Arial, Helvetica, sans-serif"
@@ -50,8 +51,10 @@ func (c *Chart) WriteSVG(w io.Writer) error {
 		chartW, h, chartW, h, fontFamily)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="#ffffff"/>`+"\n")
 	fmt.Fprintf(&b, `<text x="%d" y="28" font-size="20" font-weight="bold" fill="#222">%s</text>`+"\n", marginL, esc(c.Title))
-	if c.Subtitle != "" {
-		fmt.Fprintf(&b, `<text x="%d" y="50" font-size="13" fill="#555">%s</text>`+"\n", marginL, esc(c.Subtitle))
+	for i, line := range wrap(c.Subtitle, 120) {
+		if i < 2 {
+			fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="13" fill="#555">%s</text>`+"\n", marginL, 48+i*17, esc(line))
+		}
 	}
 	xmin, xmax := math.Inf(1), math.Inf(-1)
 	for _, p := range c.Panels {
@@ -161,7 +164,11 @@ func (c *Chart) writePanel(b *strings.Builder, p Panel, top float64, xpix func(f
 			if len(pts) == 1 {
 				fmt.Fprintf(b, `<circle cx="%s" r="3" fill="%s"/>`+"\n", strings.Replace(pts[0], ",", `" cy="`, 1), s.Color)
 			} else if len(pts) > 1 {
-				fmt.Fprintf(b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="2"/>`+"\n", strings.Join(pts, " "), s.Color)
+				dash := ""
+				if s.Dashed {
+					dash = ` stroke-dasharray="6 4"`
+				}
+				fmt.Fprintf(b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="2"%s/>`+"\n", strings.Join(pts, " "), s.Color, dash)
 			}
 		}
 		ly := top + 16 + float64(si)*20
@@ -249,8 +256,8 @@ func latencyChart(title, sub string, pts []Point) *Chart {
 			}},
 			{YLabel: "results per second", Series: []Series{
 				{Name: "errors", Color: "#d62728", X: x, Y: errs, Bars: true},
-				{Name: "sent", Color: "#7f7f7f", X: x, Y: sent},
 				{Name: "answered", Color: "#2ca02c", X: x, Y: acked},
+				{Name: "sent", Color: "#555555", X: x, Y: sent, Dashed: true},
 			}},
 		},
 	}
@@ -270,4 +277,24 @@ func fanoutChart(title, sub string, completions []float64) *Chart {
 			{Name: "completion", Color: "#1f77b4", X: x, Y: completions},
 		}}},
 	}
+}
+
+// wrap splits s at "; " or spaces into lines of at most n characters.
+func wrap(s string, n int) []string {
+	var lines []string
+	for len(s) > n {
+		i := strings.LastIndex(s[:n], "; ")
+		if i < n/2 {
+			i = strings.LastIndex(s[:n], " ")
+		}
+		if i <= 0 {
+			i = n
+		}
+		lines = append(lines, strings.TrimSpace(s[:i+1]))
+		s = strings.TrimSpace(s[i+1:])
+	}
+	if s != "" {
+		lines = append(lines, s)
+	}
+	return lines
 }

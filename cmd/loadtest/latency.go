@@ -395,6 +395,7 @@ type latencyResult struct {
 	AckedPerSecond  float64 `json:"results_per_second"`
 	CrossNode       Summary `json:"cross_node_latency"`
 	SameNode        Summary `json:"same_node_latency"`
+	Reply           Summary `json:"reply_latency"`
 	LostReceipts    int64   `json:"unmatched_receipts"`
 	Steps           []step  `json:"maxrate_steps,omitempty"`
 	MaxRateHeld     float64 `json:"maxrate_last_held,omitempty"`
@@ -517,6 +518,7 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 	e.rec.mu.Lock()
 	res.CrossNode = e.rec.cross.Summary()
 	res.SameNode = e.rec.local.Summary()
+	res.Reply = e.rec.reply.Summary()
 	res.LostReceipts = e.rec.lost
 	e.rec.mu.Unlock()
 	return res, nil

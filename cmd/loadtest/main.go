@@ -53,6 +53,7 @@ type config struct {
 	worker      bool
 	tournament  string
 	label       string
+	replot      string
 	log         io.Writer
 }
 
@@ -88,6 +89,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.allowRemote, "allow-remote", false, "allow non-loopback --nodes")
 	fs.DurationVar(&c.deadline, "deadline", 10*time.Minute, "hard limit on the whole run")
 	fs.StringVar(&c.label, "label", "", "free text saved with the result (e.g. the harness run)")
+	fs.StringVar(&c.replot, "replot", "", "draw --chart from this earlier --out JSON file instead of running")
 	fs.BoolVar(&c.worker, "worker", false, "internal: idle worker process")
 	fs.StringVar(&c.tournament, "tournament", "", "internal: tournament id for worker mode")
 	if err := fs.Parse(args); err != nil {
@@ -189,6 +191,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
+	if cfg.replot != "" {
+		b, err := os.ReadFile(cfg.replot)
+		if err != nil {
+			return err
+		}
+		var res Result
+		if err := json.Unmarshal(b, &res); err != nil {
+			return fmt.Errorf("replot: %w", err)
+		}
+		if cfg.chart == "" {
+			return errors.New("--replot needs --chart")
+		}
+		return writeChart(cfg.chart, &res)
+	}
 	stderr = &lockedWriter{w: stderr}
 	cfg.log = stderr
 	ctx, cancel := context.WithTimeout(ctx, cfg.deadline)
@@ -265,11 +281,15 @@ func writeChart(path string, res *Result) error {
 	switch {
 	case res.Latency != nil:
 		l := res.Latency
-		sub := fmt.Sprintf("%d player sockets (%d tournaments of %d), %d spectators, %d node(s), target %.0f results/s; overall p50 %.1f ms, p99 %.1f ms, max %.1f ms",
-			l.PlayerSockets, l.Groups, l.TournamentSize, l.SpectatorSocket, len(res.Nodes), l.TargetRate, l.CrossNode.P50MS, l.CrossNode.P99MS, l.CrossNode.MaxMS)
-		title := "tourhub " + res.Scenario + ": result sent on one node until the event reached sockets on the others"
+		head := l.CrossNode
 		if len(res.Nodes) == 1 {
-			title = "tourhub " + res.Scenario + ": result sent until the event reached the other sockets (one node)"
+			head = l.SameNode
+		}
+		sub := fmt.Sprintf("%d player sockets (%d tournaments of %d), %d spectators, %d node(s), target %.0f results/s; achieved %.0f/s; overall p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+			l.PlayerSockets, l.Groups, l.TournamentSize, l.SpectatorSocket, len(res.Nodes), l.TargetRate, l.AckedPerSecond, head.P50MS, head.P99MS, head.MaxMS)
+		title := "tourhub " + res.Scenario + ": result sent on one node → event at sockets on the others"
+		if len(res.Nodes) == 1 {
+			title = "tourhub " + res.Scenario + ": result sent → event at the other sockets (one node)"
 		}
 		c = latencyChart(title, sub, res.Series)
 	case res.Fanout != nil:
@@ -312,6 +332,7 @@ func printTable(w io.Writer, r *Result) {
 		row("results/s (target)", fmt.Sprintf("%.1f (%.0f)", l.AckedPerSecond, l.TargetRate))
 		lat("cross-node latency", l.CrossNode)
 		lat("same-node latency", l.SameNode)
+		lat("reply to the sender (commit)", l.Reply)
 		for _, s := range l.Steps {
 			row(fmt.Sprintf("step %.0f/s", s.Target), fmt.Sprintf("achieved %.0f/s p99 %.1f ms errors %d held=%v", s.Achieved, s.Latency.P99MS, s.Errors, s.Held))
 		}

@@ -84,6 +84,7 @@ type recorder struct {
 	mu    sync.Mutex
 	cross *Hist // guarded by mu
 	local *Hist // guarded by mu
+	reply *Hist // send until the sender's reply (the commit); guarded by mu
 	phase *Hist // cross-node, since the last resetPhase; guarded by mu
 	secs  []*second
 	pend  map[vkey]*pendEntry
@@ -94,7 +95,7 @@ type recorder struct {
 }
 
 func newRecorder(start time.Time) *recorder {
-	return &recorder{start: start, cross: NewHist(), local: NewHist(), phase: NewHist(), pend: map[vkey]*pendEntry{}}
+	return &recorder{start: start, cross: NewHist(), local: NewHist(), reply: NewHist(), phase: NewHist(), pend: map[vkey]*pendEntry{}}
 }
 
 func (r *recorder) sec(t time.Time) *second {
@@ -125,6 +126,7 @@ func (r *recorder) ack(t string, v int64, sentAt time.Time, sender int64, node i
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sec(sentAt).acked++
+	r.reply.Record(time.Since(sentAt))
 	k := vkey{t, v}
 	e := r.pend[k]
 	if e == nil {
