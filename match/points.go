@@ -25,7 +25,7 @@ func pointsStandings(t *Tournament) []Standing {
 	}
 	tbs := t.Settings.TieBreaks
 	if len(tbs) == 0 {
-		tbs = pointsDefaultTieBreaks(t.Settings.Format)
+		tbs = defaultTieBreaks(t.Settings.Format)
 	}
 
 	type line struct {
@@ -255,13 +255,6 @@ const (
 type pointsResult struct {
 	opp int32 // the opponent's position in the participants; -1 for none (a bye)
 	got pointsOutcome
-}
-
-func pointsDefaultTieBreaks(f Format) []TieBreak {
-	if f == Swiss {
-		return []TieBreak{Buchholz, SonnebornBerger, HeadToHead, GameDifference}
-	}
-	return []TieBreak{HeadToHead, SonnebornBerger, GameDifference, Buchholz}
 }
 
 // pointsRound rounds to 1e-6 so that sums of fractional points compare equal when they should
