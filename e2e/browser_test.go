@@ -130,7 +130,7 @@ func startHub(ctx context.Context, t *testing.T) string {
 }
 
 func TestBrowserSingleElimination(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second) // generous: CI machines can be slow
 	defer cancel()
 	base := startHub(ctx, t)
 
@@ -198,8 +198,10 @@ func TestBrowserSingleElimination(t *testing.T) {
 		t.Fatal("spectator bracket has no final")
 	}
 
-	// Each player reports their semi-final over the socket: the first listed player wins 1-0,
-	// and both sides report the same score.
+	// Each player reports their semi-final over the socket; the first listed player wins 1-0.
+	// In one semi-final the second player claims the opposite, so it is disputed and the
+	// organiser decides; in the other both sides agree.
+	disputed := spec.attr(`#bracket .round[data-round="1"] .match`, "data-match-id")
 	winners := map[string]bool{}
 	semis := map[string]bool{}
 	for pid, p := range players {
@@ -213,9 +215,13 @@ func TestBrowserSingleElimination(t *testing.T) {
 		if first != mid {
 			t.Fatalf("report form is for match %s; next match is %s", first, mid)
 		}
+		a, b := "1", "0"
+		if mid == disputed && p.attr(`#report-form`, "data-my-slot") == "1" {
+			a, b = "0", "1"
+		}
 		p.do("report the semi-final",
-			chromedp.SetValue(chromedp.CSS(`#report-form input[data-slot="0"]`), "1"),
-			chromedp.SetValue(chromedp.CSS(`#report-form input[data-slot="1"]`), "0"),
+			chromedp.SetValue(chromedp.CSS(`#report-form input[data-slot="0"]`), a),
+			chromedp.SetValue(chromedp.CSS(`#report-form input[data-slot="1"]`), b),
 			chromedp.Click(chromedp.ID("report-submit")),
 		)
 		p.wait("the hub's answer to the report", `document.querySelector('[data-testid=msg-ok], [data-testid=my-report]') || document.querySelector('#next-match[data-status=pending]') || document.querySelector('#next-match:not([data-match-id="`+mid+`"])')`)
@@ -227,6 +233,16 @@ func TestBrowserSingleElimination(t *testing.T) {
 		t.Fatalf("players were in %d different semi-finals; want 2", len(semis))
 	}
 
+	// The organiser sees the dispute and enters the final score.
+	spec.wait("the disputed semi-final", fmt.Sprintf(`document.querySelector('#bracket [data-testid="match-%s"][data-status=disputed]')`, disputed))
+	org.wait("the dispute on the organiser page", fmt.Sprintf(`document.querySelector('#disputes [data-testid="dispute-%s"]')`, disputed))
+	org.do("resolve the dispute",
+		chromedp.SetValue(chromedp.ID(fmt.Sprintf("resolve-%s-score-0", disputed)), "1"),
+		chromedp.SetValue(chromedp.ID(fmt.Sprintf("resolve-%s-score-1", disputed)), "0"),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-testid="resolve-%s-submit"]`, disputed))),
+	)
+	org.wait("the dispute gone", fmt.Sprintf(`!document.querySelector('#disputes [data-testid="dispute-%s"]')`, disputed))
+
 	// The spectator's bracket moves on by itself: both semi-finals completed, finalists shown.
 	for mid := range semis {
 		spec.wait("semi-final "+mid+" completed", fmt.Sprintf(`document.querySelector('#bracket [data-testid="match-%s"][data-status=completed]')`, mid))
@@ -235,7 +251,7 @@ func TestBrowserSingleElimination(t *testing.T) {
 			t.Fatalf("semi-final %s shows no winner", mid)
 		}
 		if first := spec.text(fmt.Sprintf(`[data-testid="match-%s-p0"]`, mid)); first != w {
-			t.Fatalf("semi-final %s winner %q; want the first listed player %q (both sides reported 1-0)", mid, w, first)
+			t.Fatalf("semi-final %s winner %q; want the first listed player %q (reported or decided 1-0)", mid, w, first)
 		}
 		for pid, n := range nameOf {
 			if n == w {

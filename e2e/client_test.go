@@ -200,3 +200,55 @@ func TestClientResumesAndFillsGaps(t *testing.T) {
 	default:
 	}
 }
+
+// TestClientModules runs the pure parts of the client in the browser: the reconnect delays
+// (exponential, capped, full jitter) and the tournament model patched by events.
+func TestClientModules(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	srv := httptest.NewServer(http.FileServerFS(static.FS))
+	defer srv.Close()
+	page := newTab(t, newBrowser(ctx, t), "modules")
+	page.do("open a page", chromedp.Navigate(srv.URL+"/spectator.html"))
+
+	tests := []struct {
+		name, expr, want string
+	}{
+		{"no delay at zero jitter", `m.backoff(3, () => 0)`, "0"},
+		{"first delay under the base", `m.backoff(0, () => 0.9999)`, "249"},
+		{"doubles per attempt", `m.backoff(2, () => 0.5)`, "500"},
+		{"capped at 10 s", `m.backoff(12, () => 0.9999)`, "9999"},
+		{"capped for huge attempts", `m.backoff(5000, () => 0.5)`, "5000"},
+		{"jitter spreads", `new Set(Array.from({length: 50}, () => m.backoff(6))).size > 10`, "true"},
+	}
+	for _, tc := range tests {
+		got := page.eval(tc.name, `import('/js/client.js').then((m) => String(`+tc.expr+`))`)
+		if got != tc.want {
+			t.Errorf("%s: %s = %s; want %s", tc.name, tc.expr, got, tc.want)
+		}
+	}
+
+	// A model built from a snapshot and patched by events, as every page renders it.
+	got := page.eval("apply events", `import('/js/state.js').then((s) => {
+	  const m = s.fromSnapshot({id: 't1', name: 'T', format: 'single_elimination', status: 'registering', version: 1,
+	    settings: {format: 'single_elimination', best_of: 1}, participants: [], matches: [], standings: []});
+	  const P = (id, name) => ({id, name});
+	  s.applyEvents(m, [{type: 'player_joined', participant: P(1, 'Ada')}], 2);
+	  s.applyEvents(m, [{type: 'player_joined', participant: P(2, 'Grace')}], 3);
+	  s.applyEvents(m, [{type: 'player_joined', participant: P(3, 'Linus')}], 4);
+	  s.applyEvents(m, [{type: 'player_left', player: 3}], 5);
+	  const match = {id: 1, bracket: 'winners', round: 1, status: 'ready', players: [1, 2], scores: [0, 0], winner: 0};
+	  s.applyEvents(m, [{type: 'tournament_started', participants: [{...P(1, 'Ada'), seed: 1}, {...P(2, 'Grace'), seed: 2}], matches: [match]}], 6);
+	  const next = s.nextMatchFor(m, 2);
+	  s.applyEvents(m, [{type: 'match_completed', match: {...match, status: 'completed', scores: [1, 0], winner: 1, loser: 2}},
+	    {type: 'player_eliminated', player: 2},
+	    {type: 'tournament_finished', standings: [{player_id: 1, rank: 1, rank_to: 1}, {player_id: 2, rank: 2, rank_to: 2}]}], 7);
+	  return JSON.stringify({v: m.version, status: m.status, names: m.participants.map((p) => p.name), next: next && next.id,
+	    opp: s.opponentOf(next, 2), m1: m.matches[0].status, elim: m.participants[1].eliminated, st: m.standings.length,
+	    after: s.nextMatchFor(m, 2)});
+	})`)
+	want := `{"v":7,"status":"finished","names":["Ada","Grace"],"next":1,"opp":1,"m1":"completed","elim":true,"st":2,"after":null}`
+	if got != want {
+		t.Errorf("model after events:\n got %s\nwant %s", got, want)
+	}
+}

@@ -195,7 +195,7 @@ function renderNext() {
 function reportForm(m, side) {
   const best = model.settings.best_of || 1;
   const inputs = [0, 1].map((i) => h('input', {type: 'number', class: 'score-input', id: `report-${m.id}-score-${i}`, 'data-slot': i, min: 0, max: best, required: true, inputmode: 'numeric'}));
-  const form = h('form', {class: 'score-row', id: 'report-form', 'data-testid': 'report-form', 'data-match-id': m.id},
+  const form = h('form', {class: 'score-row', id: 'report-form', 'data-testid': 'report-form', 'data-match-id': m.id, 'data-my-slot': side},
     [0, 1].map((i) => h('div', {}, h('label', {for: `report-${m.id}-score-${i}`},
       `Games won by ${nameOf(model, m.players[i])}${i === side ? ' (you)' : ''}`), inputs[i])),
     h('button', {type: 'submit', class: 'primary', id: 'report-submit'}, 'Report score'));
