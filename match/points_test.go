@@ -74,7 +74,7 @@ func ptLines(t *testing.T, tr *Tournament, ss []Standing) string {
 	t.Helper()
 	tbs := tr.Settings.TieBreaks
 	if len(tbs) == 0 {
-		tbs = pointsDefaultTieBreaks(tr.Settings.Format)
+		tbs = defaultTieBreaks(tr.Settings.Format)
 	}
 	var lines []string
 	for _, s := range ss {
@@ -335,7 +335,7 @@ func TestPointsStandingsSharedRanks(t *testing.T) {
 			}
 		}
 		ss := pointsStandings(tr)
-		tbs := pointsDefaultTieBreaks(RoundRobin)
+		tbs := defaultTieBreaks(RoundRobin)
 		same := func(x, y Standing) bool {
 			if x.Points != y.Points {
 				return false
@@ -388,7 +388,7 @@ func TestPointsStandingsDefaults(t *testing.T) {
 		if f == Swiss {
 			want = []TieBreak{Buchholz, SonnebornBerger, HeadToHead, GameDifference}
 		}
-		if got := pointsDefaultTieBreaks(f); fmt.Sprint(got) != fmt.Sprint(want) {
+		if got := defaultTieBreaks(f); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("%s default tie-breaks = %v; want %v", f, got, want)
 		}
 		for _, tb := range want {
