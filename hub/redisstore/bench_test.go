@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/tourhub/tourhub/hub/internal/redistest"
@@ -47,6 +48,9 @@ func BenchmarkApply(b *testing.B) {
 			}
 			b.StopTimer()
 			fresh()
+			if _, err := srv.Do("CONFIG", "RESETSTAT"); err != nil {
+				b.Fatal(err)
+			}
 			b.ReportAllocs()
 			b.StartTimer()
 			for i := 0; b.Loop(); i++ {
@@ -62,6 +66,21 @@ func BenchmarkApply(b *testing.B) {
 					b.Fatalf("report: %v", err)
 				}
 				cur = a.State
+			}
+			b.StopTimer()
+			// Redis CPU per commit script (the shared ceiling of a cluster), measured by Redis itself.
+			// It includes the scripts of the tournaments created outside the timer.
+			if st, err := srv.Do("INFO", "commandstats"); err == nil {
+				for _, line := range strings.Split(st, "\n") {
+					if rest, ok := strings.CutPrefix(line, "cmdstat_evalsha:"); ok {
+						for _, kv := range strings.Split(strings.TrimSpace(rest), ",") {
+							if v, ok := strings.CutPrefix(kv, "usec_per_call="); ok {
+								f, _ := strconv.ParseFloat(v, 64)
+								b.ReportMetric(f, "redis-µs/script")
+							}
+						}
+					}
+				}
 			}
 		})
 	}
