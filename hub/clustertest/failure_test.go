@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/tourhub/tourhub/hub/internal/redistest"
 	"github.com/tourhub/tourhub/match"
 )
@@ -367,4 +369,62 @@ func TestClusterDeadlines(t *testing.T) {
 	}
 	_ = all
 	t.Logf("%d matches timed out in %v; final v%d", len(st.Matches), time.Since(startedAt).Round(time.Second), st.Version)
+}
+
+// TestClusterRedisRestartWithoutPersistence restarts Redis empty (no AOF): the tournament is gone.
+// Every node becomes ready again by itself, reads and writes answer 404 on every node, and every
+// socket watching it is told: closed with 4002 (resync), and a resubscribe gets not_found.
+func TestClusterRedisRestartWithoutPersistence(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	c := newCluster(t, 2, redistest.Options{})
+	tr := setup(ctx, t, c, match.Settings{Format: match.SingleElimination}, 4)
+	all, _ := watchers(ctx, t, c.nodes, tr, 1, 4)
+	tr.start(ctx, t, c.nodes[0])
+	v := getState(ctx, t, c.nodes[1], tr.id).Version
+	for _, cl := range all {
+		cl.waitVersion(ctx, v)
+	}
+
+	c.redis.Restart()
+	for _, n := range c.nodes {
+		c.waitReady(ctx, n, http.StatusOK)
+	}
+	for _, cl := range all {
+		cl.waitDown(ctx)
+		cl.mu.Lock()
+		code := websocket.CloseStatus(cl.readErr)
+		cl.mu.Unlock()
+		if code != 4002 {
+			t.Errorf("%s: socket ended with %v; want close 4002 (resync)", cl.name, cl.readErr)
+		}
+	}
+	for _, n := range c.nodes {
+		status, b := call(ctx, t, http.MethodGet, n.base()+"/api/tournaments/"+tr.id, "", nil)
+		if status != http.StatusNotFound {
+			t.Errorf("GET on node %d after the data was lost: %d %s; want 404", n.i, status, b)
+		}
+		status, b = call(ctx, t, http.MethodPost, resultURL(n, tr.id, 1), tr.orgToken, map[string]any{"scores": []int{1, 0}})
+		if status != http.StatusNotFound {
+			t.Errorf("report on node %d after the data was lost: %d %s; want 404", n.i, status, b)
+		}
+	}
+	cl := all[0]
+	dctx, dcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer dcancel()
+	conn, _, err := websocket.Dial(dctx, "ws://"+c.nodes[1].addr+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	cl.mu.Lock()
+	cl.conn, cl.gen, cl.readErr = conn, cl.gen+1, nil
+	gen := cl.gen
+	cl.mu.Unlock()
+	go cl.read(conn, gen)
+	r := cl.request(ctx, map[string]any{"type": "subscribe", "tournament": tr.id, "epoch": cl.epoch, "version": cl.version})
+	if r.Type != "error" || r.Code != "not_found" {
+		t.Errorf("resubscribe to the lost tournament: got %+v; want error not_found", r)
+	}
 }
