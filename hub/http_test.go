@@ -405,6 +405,8 @@ func TestHTTPBadInput(t *testing.T) {
 		{"unknown list parameter", "GET", "/api/tournaments?sort=name", "", nil, 400, "bad_request"},
 		{"bad events after", "GET", base + "/events?after=-1", "", nil, 400, "bad_request"},
 		{"unknown endpoint", "GET", "/api/nothing", "", nil, 404, "not_found"},
+		{"wrong method", "PUT", "/api/tournaments", "", `{}`, 405, "method_not_allowed"},
+		{"wrong method on a command", "DELETE", base + "/start", org, nil, 405, "method_not_allowed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := e.state(id).Version

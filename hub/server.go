@@ -136,20 +136,21 @@ func New(cfg Config, store Store, log *slog.Logger, reg *prometheus.Registry) (*
 	e.HTTPErrorHandler = s.handleError
 	e.Use(s.observe)
 
-	api := e.Group("/api", s.rateLimit)
-	api.POST("/tournaments", s.createTournament)
-	api.GET("/tournaments", s.listTournaments)
-	api.GET("/tournaments/:id", s.getTournament)
-	api.GET("/tournaments/:id/events", s.getEvents)
-	api.POST("/tournaments/:id/players", s.join)
-	api.DELETE("/tournaments/:id/players/:pid", s.leave)
-	api.POST("/tournaments/:id/players/:pid/withdraw", s.withdraw)
-	api.POST("/tournaments/:id/check-in", s.checkIn)
-	api.POST("/tournaments/:id/start", s.start)
-	api.POST("/tournaments/:id/cancel", s.cancel)
-	api.POST("/tournaments/:id/matches/:mid/result", s.result)
-	api.POST("/tournaments/:id/matches/:mid/forfeit", s.forfeit)
-	api.Any("/*", func(echo.Context) error { return Errorf(CodeNotFound, "no such API endpoint") })
+	// Routes are added one by one rather than as a group with middleware: an echo group with
+	// middleware answers 404 for a known path with the wrong method, instead of 405.
+	api := func(method, path string, h echo.HandlerFunc) { e.Add(method, "/api"+path, h, s.rateLimit) }
+	api(http.MethodPost, "/tournaments", s.createTournament)
+	api(http.MethodGet, "/tournaments", s.listTournaments)
+	api(http.MethodGet, "/tournaments/:id", s.getTournament)
+	api(http.MethodGet, "/tournaments/:id/events", s.getEvents)
+	api(http.MethodPost, "/tournaments/:id/players", s.join)
+	api(http.MethodDelete, "/tournaments/:id/players/:pid", s.leave)
+	api(http.MethodPost, "/tournaments/:id/players/:pid/withdraw", s.withdraw)
+	api(http.MethodPost, "/tournaments/:id/check-in", s.checkIn)
+	api(http.MethodPost, "/tournaments/:id/start", s.start)
+	api(http.MethodPost, "/tournaments/:id/cancel", s.cancel)
+	api(http.MethodPost, "/tournaments/:id/matches/:mid/result", s.result)
+	api(http.MethodPost, "/tournaments/:id/matches/:mid/forfeit", s.forfeit)
 
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
@@ -157,7 +158,13 @@ func New(cfg Config, store Store, log *slog.Logger, reg *prometheus.Registry) (*
 	e.GET("/readyz", s.ready)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	e.GET("/ws", echo.WrapHandler(s.ws))
-	e.GET("/*", echo.WrapHandler(http.FileServerFS(staticFS())))
+	files := echo.WrapHandler(http.FileServerFS(staticFS()))
+	e.GET("/*", func(c echo.Context) error {
+		if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+			return Errorf(CodeNotFound, "no such API endpoint")
+		}
+		return files(c)
+	})
 	s.echo = e
 	return s, nil
 }
