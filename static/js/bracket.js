@@ -25,6 +25,11 @@ export function formatLabel(f) {
   return FORMAT_LABEL[f] || f || '';
 }
 
+// sectionTitle names the bracket section of a page by format.
+export function sectionTitle(f) {
+  return {round_robin: 'Tables and matches', swiss: 'Standings and rounds'}[f] || 'Bracket';
+}
+
 export function statusLabel(s) {
   return {registering: 'Registering', running: 'Running', finished: 'Finished', cancelled: 'Cancelled'}[s] || s || '';
 }
@@ -136,7 +141,7 @@ function renderRoundRobin(model, opts) {
   const groupOf = new Map();
   for (const m of model.matches) for (const id of m.players || []) if (id) groupOf.set(id, m.group || 1);
   return h('div', {class: 'format-rr'},
-    st ? h('p', {class: 'hint'}, standingsTitle(model, st)) : null,
+    st && (st.provisional || model.status === 'finished') ? h('p', {class: 'hint'}, standingsTitle(model, st)) : null,
     groups.map((g) => {
       const ms = model.matches.filter((m) => (m.group || 1) === g);
       const rows = st ? st.rows.filter((r) => groups.length === 1 || (r.group || groupOf.get(r.player_id) || 1) === g) : [];

@@ -4,7 +4,7 @@
 
 import {h, $, param, flash, busy, replace, keepState} from './dom.js';
 import {api, explain, loadToken, saveToken, tokenClaims} from './client.js';
-import {renderTournament} from './bracket.js';
+import {renderTournament, sectionTitle} from './bracket.js';
 import {nameOf} from './state.js';
 import {liveTournament, renderHead} from './page.js';
 import {mountCreateForm} from './createform.js';
@@ -94,6 +94,7 @@ function act(button, what, ok, body) {
 
 function render() {
   renderHead($('#head'), model);
+  $('#bracket-title').textContent = sectionTitle(model.format);
   const registering = model.status === 'registering';
   const running = model.status === 'running';
   $('#start').hidden = !registering;

@@ -4,7 +4,7 @@
 
 import {h, $, param, flash, busy, replace, keepState, ordinal, rankText} from './dom.js';
 import {api, explain, loadToken, saveToken, forgetToken, tokenClaims} from './client.js';
-import {renderTournament} from './bracket.js';
+import {renderTournament, sectionTitle} from './bracket.js';
 import {nameOf, nextMatchFor, opponentOf, playerById} from './state.js';
 import {liveTournament, renderHead} from './page.js';
 
@@ -112,6 +112,7 @@ function post(button, method, p, body, ok) {
 
 function render() {
   renderHead($('#head'), model);
+  $('#bracket-title').textContent = sectionTitle(model.format);
   const me = pid ? playerById(model, pid) : null;
   const registering = model.status === 'registering';
   const running = model.status === 'running';

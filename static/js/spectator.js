@@ -2,7 +2,7 @@
 // without reloading; the header shows the connection state.
 
 import {h, $, param} from './dom.js';
-import {renderTournament} from './bracket.js';
+import {renderTournament, sectionTitle} from './bracket.js';
 import {liveTournament, renderHead} from './page.js';
 
 const tid = param('t');
@@ -16,6 +16,7 @@ if (!tid) {
     render(model) {
       document.title = `${model.name} - tourhub`;
       renderHead($('#head'), model);
+      $('#bracket-title').textContent = sectionTitle(model.format);
       renderTournament($('#bracket'), model);
       $('#participants-empty').hidden = model.participants.length > 0;
       $('#participants').replaceChildren(...model.participants.map((p) => {
