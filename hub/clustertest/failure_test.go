@@ -20,10 +20,20 @@ import (
 // each), spreading the requests over nodes, and returns how many it reported. It stops early when
 // the tournament finishes. It does not touch the testing.T, so it may run in a goroutine.
 func organiserPlay(ctx context.Context, nodes []*node, tr *tourney, limit int, pace time.Duration) (int, error) {
+	return organiserPlayRetry(ctx, nodes, tr, limit, pace, false)
+}
+
+// organiserPlayRetry is organiserPlay; with retry, a request that fails in transport (its node is
+// gone) is sent again, with the same submission id, to the other nodes.
+func organiserPlayRetry(ctx context.Context, nodes []*node, tr *tourney, limit int, pace time.Duration, retry bool) (int, error) {
 	done := 0
 	for pass := 0; done < limit; pass++ {
 		n := nodes[pass%len(nodes)]
 		status, b, err := tryCall(ctx, http.MethodGet, n.base()+"/api/tournaments/"+tr.id, "", nil)
+		for try := 1; retry && err != nil && try < len(nodes); try++ {
+			n = nodes[(pass+try)%len(nodes)]
+			status, b, err = tryCall(ctx, http.MethodGet, n.base()+"/api/tournaments/"+tr.id, "", nil)
+		}
 		if err != nil || status != http.StatusOK {
 			return done, fmt.Errorf("get state on node %d: %d %s %v", n.i, status, b, err)
 		}
@@ -44,8 +54,14 @@ func organiserPlay(ctx context.Context, nodes []*node, tr *tourney, limit int, p
 			if m.ID%3 == 0 {
 				scores = [2]int{0, 1}
 			}
-			status, b, err := tryCall(ctx, http.MethodPost, resultURL(n, tr.id, m.ID), tr.orgToken,
-				map[string]any{"scores": scores, "submission_id": fmt.Sprintf("org-m%d", m.ID)})
+			body := map[string]any{"scores": scores, "submission_id": fmt.Sprintf("org-m%d", m.ID)}
+			status, b, err := tryCall(ctx, http.MethodPost, resultURL(n, tr.id, m.ID), tr.orgToken, body)
+			for try := 1; retry && err != nil && try < len(nodes); try++ {
+				// The node is gone: the same submission through another node answers the
+				// first outcome if the commit happened, or commits it now.
+				n = nodes[(done+pass+try)%len(nodes)]
+				status, b, err = tryCall(ctx, http.MethodPost, resultURL(n, tr.id, m.ID), tr.orgToken, body)
+			}
 			if err != nil || status != http.StatusOK {
 				return done, fmt.Errorf("report match %d on node %d: %d %s %v", m.ID, n.i, status, b, err)
 			}
@@ -427,4 +443,58 @@ func TestClusterRedisRestartWithoutPersistence(t *testing.T) {
 	if r.Type != "error" || r.Code != "not_found" {
 		t.Errorf("resubscribe to the lost tournament: got %+v; want error not_found", r)
 	}
+}
+
+// TestClusterNodeKilledMidStream kills (SIGKILL) one of three nodes while results stream in
+// through all of them; a request that dies with its node is retried on another node with the same
+// submission id. Every match completes exactly once (one match_completed each in the log, one
+// version per result), and every socket on the surviving nodes gets every version once, in order.
+func TestClusterNodeKilledMidStream(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	c := newCluster(t, 3, redistest.Options{})
+	tr := setup(ctx, t, c, match.Settings{Format: match.RoundRobin}, 10) // 45 matches
+	all, byNode := watchers(ctx, t, c.nodes, tr, 2, 10)
+	tr.start(ctx, t, c.nodes[0])
+	start := getState(ctx, t, c.nodes[0], tr.id).Version
+
+	type result struct {
+		n   int
+		err error
+	}
+	res := make(chan result, 1)
+	go func() {
+		n, err := organiserPlayRetry(ctx, c.nodes, tr, 1000, 5*time.Millisecond, true)
+		res <- result{n, err}
+	}()
+	all[0].waitVersion(ctx, start+15)
+	victim := c.nodes[2]
+	victim.kill()
+	r := <-res
+	if r.err != nil {
+		t.Fatalf("reporting: %v (after %d)", r.err, r.n)
+	}
+	final := getState(ctx, t, c.nodes[0], tr.id)
+	if final.Status != match.StatusFinished {
+		t.Fatalf("status %s; want finished", final.Status)
+	}
+	if want := start + int64(len(final.Matches)); final.Version != want {
+		t.Errorf("final version %d; want %d (one per match)", final.Version, want)
+	}
+	log := getEvents(ctx, t, c.nodes[1], tr.id)
+	for _, m := range final.Matches {
+		if n := log.count(match.EvMatchCompleted, m.ID); n != 1 {
+			t.Errorf("match %d: %d match_completed events; want 1", m.ID, n)
+		}
+	}
+	checked := 0
+	for _, n := range c.nodes[:2] {
+		for _, cl := range byNode[n.i] {
+			cl.waitVersion(ctx, final.Version)
+			cl.check(final.Version)
+			checked++
+		}
+	}
+	t.Logf("%d results; node %d killed after v%d; %d sockets checked up to v%d", r.n, victim.i, start+15, checked, final.Version)
 }
