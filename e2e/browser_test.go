@@ -1,6 +1,12 @@
-// Package e2e drives the browser client against the real hub binary with headless Chromium: an
-// organiser, four players and a spectator, each in their own browser context (so each has its own
-// localStorage), play a four-player single-elimination tournament to the end.
+// Package e2e drives the browser client (static/) with headless Chromium.
+//
+// TestBrowserSingleElimination runs the real hub binary (built from ./cmd/hub in TestMain) and
+// plays a four-player single-elimination tournament through the pages: the organiser creates and
+// starts it, four players join in their own browser contexts (each with its own localStorage), a
+// fifth is refused, players report over the socket, one semi-final is disputed and the organiser
+// decides it, finalists get their notices, and a spectator page that never reloads follows the
+// bracket to the final standings. The client tests (client_test.go) check client.js against a
+// scripted socket. Chromium missing is a failure, never a skip.
 package e2e
 
 import (
@@ -181,6 +187,19 @@ func TestBrowserSingleElimination(t *testing.T) {
 		nameOf[pid] = name
 	}
 
+	// A fifth player is turned away with a message that says why.
+	late := newTab(t, browser, "late player")
+	late.do("try to join a full tournament",
+		chromedp.Navigate(base+"/player.html?t="+tid),
+		chromedp.WaitVisible(chromedp.ID("join-name")),
+		chromedp.SetValue(chromedp.ID("join-name"), "Edsger"),
+		chromedp.Click(chromedp.ID("join-submit")),
+	)
+	late.wait("the error message", `document.querySelector('[data-testid=msg-error]')`)
+	if msg := late.text(`[data-testid=msg-error]`); !strings.Contains(msg, "full") {
+		t.Errorf("joining a full tournament shows %q; want a message saying it is full", msg)
+	}
+
 	// The organiser and the spectator saw them join live.
 	for pid := range players {
 		org.wait("participant "+pid+" on the organiser page", fmt.Sprintf(`document.querySelector('#participants [data-testid="participant-%s"]')`, pid))
@@ -324,6 +343,19 @@ func TestBrowserSingleElimination(t *testing.T) {
 		if n == champion {
 			players[pid].wait("the champion's placement", `document.querySelector('[data-testid=my-placement][data-rank="1"]')`)
 		}
+	}
+
+	// The list page finds it under its status.
+	list := newTab(t, browser, "list")
+	list.do("filter the list",
+		chromedp.Navigate(base+"/index.html"),
+		chromedp.WaitVisible(chromedp.ID("status-filter")),
+		chromedp.SetValue(chromedp.ID("status-filter"), "finished"),
+		chromedp.Click(chromedp.ID("refresh")),
+	)
+	list.wait("the finished tournament in the list", fmt.Sprintf(`document.querySelector('[data-testid=tournament-row][data-id=%q][data-status=finished]')`, tid))
+	if n := list.eval("count other statuses", `String(document.querySelectorAll('[data-testid=tournament-row]:not([data-status=finished])').length)`); n != "0" {
+		t.Errorf("the finished filter lists %s tournaments of another status", n)
 	}
 
 	shot, err := chromedp.Run(spec.ctx, chromedp.FullScreenshot(100))
