@@ -209,3 +209,117 @@ func TestClusterConcurrentReports(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterConcurrentStorm has every player of a round robin report at once: each round, both
+// players of every ready match report the same score at the same moment through different nodes,
+// so commits to one tournament race across all three nodes. A 409 version_conflict (the bounded
+// retries ran out) is retried by the client with the same submission id. Every report is applied
+// exactly once (the version advances by exactly two per match), every match completes once, and
+// every socket gets every version once, in order.
+func TestClusterConcurrentStorm(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	c := newCluster(t, 3, redistest.Options{})
+	tr := create(ctx, t, c.nodes[0], "storm", match.Settings{Format: match.RoundRobin})
+	for i := range 12 {
+		tr.join(ctx, t, c.nodes[i%3], fmt.Sprintf("P%d", i+1))
+	}
+	var all []*client
+	for _, n := range c.nodes {
+		sp := newClient(t, fmt.Sprintf("spectator@n%d", n.i), tr.id, "")
+		sp.connect(ctx, n)
+		all = append(all, sp)
+	}
+	tr.start(ctx, t, c.nodes[1])
+	start := getState(ctx, t, c.nodes[0], tr.id).Version
+
+	var mu sync.Mutex
+	conflicts, dups := 0, 0
+	report := func(n *node, mid match.MatchID, p match.PlayerID, scores [2]int) error {
+		body := map[string]any{"scores": scores, "submission_id": fmt.Sprintf("p%d-m%d", p, mid)}
+		for try := 0; ; try++ {
+			status, b, err := tryCall(ctx, http.MethodPost, resultURL(n, tr.id, mid), tr.players[p], body)
+			if err != nil {
+				return err
+			}
+			var e apiError
+			_ = json.Unmarshal(b, &e)
+			if status == http.StatusConflict && e.Error.Code == "version_conflict" && try < 20 {
+				mu.Lock()
+				conflicts++
+				mu.Unlock()
+				continue
+			}
+			if status != http.StatusOK {
+				return fmt.Errorf("player %d match %d on node %d: %d %s", p, mid, n.i, status, b)
+			}
+			var a resultAnswer
+			_ = json.Unmarshal(b, &a)
+			if a.Duplicate {
+				mu.Lock()
+				dups++
+				mu.Unlock()
+			}
+			return nil
+		}
+	}
+	for pass := 0; ; pass++ {
+		st := getState(ctx, t, c.nodes[pass%3], tr.id)
+		if st.Status == match.StatusFinished {
+			break
+		}
+		if pass > 50 {
+			t.Fatalf("not finished after 50 passes")
+		}
+		var reqs []func() (int, []byte, error)
+		for _, m := range st.Matches {
+			if m.Status != match.MatchReady {
+				continue
+			}
+			scores := [2]int{1, 0}
+			if m.ID%2 == 0 {
+				scores = [2]int{0, 1}
+			}
+			for slot, p := range m.Players {
+				n := c.nodes[(int(m.ID)+slot)%3]
+				reqs = append(reqs, func() (int, []byte, error) {
+					if err := report(n, m.ID, p, scores); err != nil {
+						return 0, nil, err
+					}
+					return http.StatusOK, nil, nil
+				})
+			}
+		}
+		if len(reqs) == 0 {
+			t.Fatalf("running with no ready match")
+		}
+		_, _, errs := raceCall(ctx, reqs)
+		for _, err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	final := getState(ctx, t, c.nodes[2], tr.id)
+	if want := start + 2*int64(len(final.Matches)); final.Version != want {
+		t.Errorf("final version %d; want %d (two reports per match, each once)", final.Version, want)
+	}
+	if dups != 0 {
+		t.Errorf("%d reports answered as duplicates; want 0 (a conflict commits nothing)", dups)
+	}
+	log := getEvents(ctx, t, c.nodes[1], tr.id)
+	for _, m := range final.Matches {
+		if n := log.count(match.EvMatchCompleted, m.ID); n != 1 {
+			t.Errorf("match %d: %d match_completed events; want 1", m.ID, n)
+		}
+		if m.Status != match.MatchCompleted {
+			t.Errorf("match %d: %s; want completed", m.ID, m.Status)
+		}
+	}
+	for _, cl := range all {
+		cl.waitVersion(ctx, final.Version)
+		cl.check(final.Version)
+	}
+	t.Logf("%d matches, %d reports at once per round, %d version_conflict answers retried, final v%d", len(final.Matches), 12, conflicts, final.Version)
+}
