@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
@@ -60,22 +61,12 @@ func runFanout(ctx context.Context, e *env) (*fanoutResult, error) {
 	nodes := cfg.nodes
 	res := &fanoutResult{Spectators: cfg.spectators, Repeats: cfg.repeats}
 	hc := e.d.client(0)
-	players := 2
-	for players-1 < cfg.repeats {
-		players *= 2
-	}
-	cr, err := e.api.create(ctx, hc, nodes[0], "fanout", "single_elimination", players)
-	if err != nil {
-		return res, fmt.Errorf("create: %w", err)
-	}
-	tid, org := cr.Tournament.ID, cr.OrganiserToken
-	for i := 0; i < players; i++ {
-		if _, err := e.api.join(ctx, hc, nodes[0], tid, fmt.Sprintf("p%d", i+1)); err != nil {
-			return res, fmt.Errorf("join: %w", err)
+	tid, org := "t_floor", ""
+	if cfg.publishURL == "" {
+		var err error
+		if tid, org, err = fanoutTournament(ctx, e, cfg.repeats); err != nil {
+			return res, err
 		}
-	}
-	if _, err := e.api.start(ctx, hc, nodes[0], tid, org); err != nil {
-		return res, fmt.Errorf("start: %w", err)
 	}
 
 	w := &fanoutWatch{times: map[int64][]time.Time{}, want: cfg.spectators, filled: make(chan int64, 1)}
@@ -116,27 +107,35 @@ func runFanout(ctx context.Context, e *env) (*fanoutResult, error) {
 	var cpuSum time.Duration
 	res.CPUMeasured = len(cfg.pids) > 0
 	for k := 0; k < cfg.repeats && ctx.Err() == nil; k++ {
-		st, err := e.api.state(ctx, hc, nodes[0], tid)
-		if err != nil {
-			return res, fmt.Errorf("state: %w", err)
-		}
 		mid := 0
-		for _, m := range st.Matches {
-			if m.Status == "ready" && m.Players[0] > 0 && m.Players[1] > 0 {
-				mid = m.ID
-				break
+		if cfg.publishURL == "" {
+			st, err := e.api.state(ctx, hc, nodes[0], tid)
+			if err != nil {
+				return res, fmt.Errorf("state: %w", err)
 			}
-		}
-		if mid == 0 {
-			return res, errors.New("no ready match left to report")
+			for _, m := range st.Matches {
+				if m.Status == "ready" && m.Players[0] > 0 && m.Players[1] > 0 {
+					mid = m.ID
+					break
+				}
+			}
+			if mid == 0 {
+				return res, errors.New("no ready match left to report")
+			}
 		}
 		// Let the previous round's traffic settle so the CPU sample holds only this publish.
 		pause(ctx, 300*time.Millisecond)
 		cpu0, cerr := cpuOf(cfg.pids)
 		sent := time.Now()
-		ap, err := e.api.result(ctx, hc, nodes[0], tid, org, mid, [2]int{1, 0}, fmt.Sprintf("fanout-%d", k))
+		var ap applied
+		var err error
+		if cfg.publishURL == "" {
+			ap, err = e.api.result(ctx, hc, nodes[0], tid, org, mid, [2]int{1, 0}, fmt.Sprintf("fanout-%d", k))
+		} else {
+			err = e.api.do(ctx, hc, http.MethodPost, cfg.publishURL, "", struct{}{}, &ap)
+		}
 		if err != nil {
-			return res, fmt.Errorf("result: %w", err)
+			return res, fmt.Errorf("publish: %w", err)
 		}
 		e.st.sent.Add(1)
 		v := ap.Version
@@ -192,6 +191,30 @@ func runFanout(ctx context.Context, e *env) (*fanoutResult, error) {
 		res.CPUPerDeliveryUS = float64(cpuSum.Microseconds()) / float64(res.Deliveries)
 	}
 	return res, nil
+}
+
+// fanoutTournament creates and starts a single-elimination tournament on the first node with
+// enough first-round matches for repeats organiser reports.
+func fanoutTournament(ctx context.Context, e *env, repeats int) (tid, org string, err error) {
+	hc, node := e.d.client(0), e.cfg.nodes[0]
+	players := 2
+	for players/2 < repeats {
+		players *= 2
+	}
+	cr, err := e.api.create(ctx, hc, node, "fanout", "single_elimination", players)
+	if err != nil {
+		return "", "", fmt.Errorf("create: %w", err)
+	}
+	tid, org = cr.Tournament.ID, cr.OrganiserToken
+	for i := 0; i < players; i++ {
+		if _, err := e.api.join(ctx, hc, node, tid, fmt.Sprintf("p%d", i+1)); err != nil {
+			return "", "", fmt.Errorf("join: %w", err)
+		}
+	}
+	if _, err := e.api.start(ctx, hc, node, tid, org); err != nil {
+		return "", "", fmt.Errorf("start: %w", err)
+	}
+	return tid, org, nil
 }
 
 func pause(ctx context.Context, d time.Duration) {

@@ -53,6 +53,7 @@ type config struct {
 	worker      bool
 	tournament  string
 	label       string
+	publishURL  string
 	replot      string
 	log         io.Writer
 }
@@ -89,6 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.allowRemote, "allow-remote", false, "allow non-loopback --nodes")
 	fs.DurationVar(&c.deadline, "deadline", 10*time.Minute, "hard limit on the whole run")
 	fs.StringVar(&c.label, "label", "", "free text saved with the result (e.g. the harness run)")
+	fs.StringVar(&c.publishURL, "publish-url", "", "fanout against a baseline server: POST here to publish (answer {\"version\":N}) instead of reporting a result")
 	fs.StringVar(&c.replot, "replot", "", "draw --chart from this earlier --out JSON file instead of running")
 	fs.BoolVar(&c.worker, "worker", false, "internal: idle worker process")
 	fs.StringVar(&c.tournament, "tournament", "", "internal: tournament id for worker mode")
@@ -106,6 +108,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	for _, n := range c.nodes {
 		if err := checkTarget(n, c.allowRemote); err != nil {
 			return c, err
+		}
+	}
+	if c.publishURL != "" {
+		if err := checkTarget(c.publishURL, c.allowRemote); err != nil {
+			return c, fmt.Errorf("--publish-url: %w", err)
 		}
 	}
 	for _, ip := range strings.Split(*ips, ",") {
@@ -248,6 +255,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	close(stop)
 	<-progressDone
 	res.Sockets = st.connects.Load()
+	if res.Idle != nil && cfg.procs > 1 {
+		res.Sockets = res.Idle.Connected // opened by the worker processes
+	}
 	res.ConnFails = st.connectFails.Load()
 	res.Dropped = st.dropped.Load()
 	res.HTTPCalls = st.httpCalls.Load()

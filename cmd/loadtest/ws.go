@@ -146,6 +146,11 @@ func (c *conn) readLoop(ctx context.Context, st *stats) {
 			st.sockets.Add(-1)
 			if ctx.Err() == nil && !c.closing.Load() && websocket.CloseStatus(err) != websocket.StatusNormalClosure {
 				st.dropped.Add(1)
+				if code := websocket.CloseStatus(err); code != -1 {
+					st.fail(fmt.Sprintf("closed_%d", int(code)))
+				} else {
+					st.fail("closed_no_code")
+				}
 			}
 			return
 		}
