@@ -78,8 +78,8 @@ func (m *MemDueSet) Due(_ context.Context, now time.Time, limit int) ([]string, 
 
 // Sweeper fires due timed commands. Track is called after every commit; Run sweeps until ctx ends.
 type Sweeper struct {
-	store Store         // static after construction
-	due   DueSet        // static after construction
+	store Store  // static after construction
+	due   DueSet // static after construction
 	now   func() time.Time
 	every time.Duration
 	log   *slog.Logger

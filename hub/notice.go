@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/tourhub/tourhub/match"
 )
@@ -17,6 +18,9 @@ const (
 	NoticeWalkover   = "walkover"
 	NoticeFinished   = "finished"
 	NoticeReported   = "reported"
+	NoticeWarning    = "deadline_warning"
+	NoticeTimedOut   = "timed_out"
+	NoticeCheckIn    = "check_in_open"
 )
 
 type noticePlayer struct {
@@ -37,7 +41,10 @@ type noticeMsg struct {
 	Match      match.MatchID    `json:"match,omitempty"`
 	Opponent   *noticePlayer    `json:"opponent,omitempty"`
 	Placement  *noticePlacement `json:"placement,omitempty"`
-	Text       string           `json:"text"`
+	// Deadline is when the match must be reported (match_ready, deadline_warning) or when
+	// check-in closes (check_in_open).
+	Deadline *time.Time `json:"deadline,omitempty"`
+	Text     string     `json:"text"`
 }
 
 // notices derives the personal messages of one entry, encoded, by player. names maps player ids
@@ -84,6 +91,27 @@ func notices(id string, e Entry, names map[match.PlayerID]string) map[match.Play
 			}
 		case match.EvMatchReported:
 			nb.reported(ev.Match, ev.Player)
+		case match.EvDeadlineWarning:
+			if m := ev.Match; m != nil {
+				for i, p := range m.Players {
+					nb.add(p, noticeMsg{Kind: NoticeWarning, Match: m.ID, Deadline: deadline(m.Deadline),
+						Text: fmt.Sprintf("Your %s against %s must be reported by %s UTC, or the time limit rule applies.",
+							matchLabel(m), nb.name(m.Players[1-i]), m.Deadline.UTC().Format("15:04:05"))})
+				}
+			}
+		case match.EvTimedOut:
+			if m := ev.Match; m != nil {
+				for _, p := range m.Players {
+					nb.add(p, noticeMsg{Kind: NoticeTimedOut, Match: m.ID,
+						Text: fmt.Sprintf("The time for your %s ran out (%s).", matchLabel(m), ev.Reason)})
+				}
+			}
+		case match.EvCheckInOpened:
+			at := ev.At
+			for p := range nb.names {
+				nb.add(p, noticeMsg{Kind: NoticeCheckIn, Deadline: &at,
+					Text: fmt.Sprintf("Check-in is open until %s UTC: check in or you will be dropped.", at.UTC().Format("15:04:05"))})
+			}
 		case match.EvFinished:
 			for _, s := range ev.Standings {
 				nb.add(s.Player, noticeMsg{Kind: NoticeFinished,
@@ -133,7 +161,7 @@ func (nb *noticeBuilder) matchReady(m *match.Match) {
 	nb.ready[m.ID] = true
 	for i, p := range m.Players {
 		opp := m.Players[1-i]
-		nb.add(p, noticeMsg{Kind: NoticeMatchReady, Match: m.ID,
+		nb.add(p, noticeMsg{Kind: NoticeMatchReady, Match: m.ID, Deadline: deadline(m.Deadline),
 			Opponent: &noticePlayer{ID: opp, Name: nb.name(opp)},
 			Text:     fmt.Sprintf("Your %s against %s is ready.", matchLabel(m), nb.name(opp))})
 	}
@@ -232,4 +260,12 @@ func ordinal(n int) string {
 		}
 	}
 	return strconv.Itoa(n) + suffix
+}
+
+// deadline returns a pointer to t, or nil when there is no deadline.
+func deadline(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }

@@ -3,6 +3,7 @@ package hub
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/tourhub/tourhub/match"
 )
@@ -17,6 +18,8 @@ func TestWSNoticeKinds(t *testing.T) {
 	disputed := match.Match{ID: 5, Round: 1, Status: match.MatchDisputed, Players: [2]match.PlayerID{2, 3}}
 	reported := match.Match{ID: 6, Round: 1, Status: match.MatchReady, Players: [2]match.PlayerID{2, 3},
 		Reports: [2]*match.Report{nil, {Scores: [2]int{0, 2}}}}
+	due := time.Date(2026, 11, 22, 18, 30, 0, 0, time.UTC)
+	timed := match.Match{ID: 8, Round: 1, Status: match.MatchReady, Players: [2]match.PlayerID{1, 2}, Deadline: due}
 	gf := match.Match{ID: 7, Bracket: match.BracketGrandFinal, Round: 2, Status: match.MatchReady, Players: [2]match.PlayerID{1, 2}}
 
 	type want struct {
@@ -70,6 +73,20 @@ func TestWSNoticeKinds(t *testing.T) {
 			{2, "finished", "The tournament is over: you placed 2nd."},
 			{3, "finished", "The tournament is over: you placed 3rd-4th."},
 			{4, "finished", "The tournament is over: you placed 3rd-4th."},
+		}},
+		{"deadline warning", []match.Event{{Type: match.EvDeadlineWarning, Match: &timed, At: due}}, []want{
+			{1, "deadline_warning", "Your round 1 match against Grace must be reported by 18:30:00 UTC, or the time limit rule applies."},
+			{2, "deadline_warning", "Your round 1 match against Ada must be reported by 18:30:00 UTC, or the time limit rule applies."},
+		}},
+		{"timed out", []match.Event{{Type: match.EvTimedOut, Match: &timed, Reason: "time limit: nobody reported, double forfeit"}}, []want{
+			{1, "timed_out", "The time for your round 1 match ran out (time limit: nobody reported, double forfeit)."},
+			{2, "timed_out", "The time for your round 1 match ran out (time limit: nobody reported, double forfeit)."},
+		}},
+		{"check-in open", []match.Event{{Type: match.EvCheckInOpened, At: due}}, []want{
+			{1, "check_in_open", "Check-in is open until 18:30:00 UTC: check in or you will be dropped."},
+			{2, "check_in_open", "Check-in is open until 18:30:00 UTC: check in or you will be dropped."},
+			{3, "check_in_open", "Check-in is open until 18:30:00 UTC: check in or you will be dropped."},
+			{4, "check_in_open", "Check-in is open until 18:30:00 UTC: check in or you will be dropped."},
 		}},
 		{"nothing personal", []match.Event{{Type: match.EvPlayerJoined, Participant: &match.Participant{ID: 5, Name: "Rob"}}}, nil},
 	} {

@@ -59,6 +59,7 @@ type config struct {
 	WSBurst      int
 	WSQueue      int
 	DrainTimeout time.Duration
+	SweepEvery   time.Duration
 	LogLevel     slog.Level
 }
 
@@ -129,6 +130,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	integer(&c.WSBurst, "ws-burst", "HUB_WS_BURST", 40, "WebSocket message burst per socket")
 	integer(&c.WSQueue, "ws-queue", "HUB_WS_QUEUE", 256, "send queue per socket, messages; overflow closes the socket (4001)")
 	dur(&c.DrainTimeout, "drain-timeout", "HUB_DRAIN_TIMEOUT", 10*time.Second, "how long shutdown waits for sockets and requests")
+	dur(&c.SweepEvery, "sweep-every", "HUB_SWEEP_EVERY", time.Second, "how often this node looks for due deadlines (check-in, starts, match time limits)")
 	level := fs.String("log-level", env("HUB_LOG_LEVEL", "info"), "debug, info, warn or error (env HUB_LOG_LEVEL)")
 
 	if err := fs.Parse(args); err != nil {
@@ -213,10 +215,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	defer store.Close()
-	sweeper := hub.NewSweeper(store, due, time.Now, time.Second, log)
+	sweeper := hub.NewSweeper(store, due, time.Now, c.SweepEvery, log)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if rs, ok := store.(*redisstore.Store); ok {
+		reg.MustRegister(rs.Collector())
+	}
 	srv, err := hub.New(hub.Config{
 		Addr:       c.Addr,
 		Origins:    origins,
@@ -298,9 +303,9 @@ func printConfig(w io.Writer, c config, origins []string) {
 		"  addr           %s\n  store          %s\n  origins        %s\n  secret         %s\n"+
 		"  token-ttl      %s\n  retention      %s\n  max-events     %d\n  body-limit     %d\n"+
 		"  http-rate      %g/s burst %d (trust-proxy %t)\n"+
-		"  ws             read-limit %d, rate %g/s burst %d, queue %d\n  drain-timeout  %s\n  log-level      %s\n",
+		"  ws             read-limit %d, rate %g/s burst %d, queue %d\n  drain-timeout  %s\n  sweep-every    %s\n  log-level      %s\n",
 		c.Addr, store, strings.Join(origins, ","), secret, c.TokenTTL, c.Retention, c.MaxEvents, c.BodyLimit,
-		c.HTTPRate, c.HTTPBurst, c.TrustProxy, c.WSReadLimit, c.WSRate, c.WSBurst, c.WSQueue, c.DrainTimeout, c.LogLevel)
+		c.HTTPRate, c.HTTPBurst, c.TrustProxy, c.WSReadLimit, c.WSRate, c.WSBurst, c.WSQueue, c.DrainTimeout, c.SweepEvery, c.LogLevel)
 }
 
 // maskURL hides a password in a Redis URL.

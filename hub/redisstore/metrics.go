@@ -1,0 +1,35 @@
+package redisstore
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Collector exposes Stats as Prometheus counters (tourhub_redis_*), so that CAS conflicts, gap
+// fills, resyncs and pub/sub reconnects show on /metrics.
+func (s *Store) Collector() prometheus.Collector { return collector{s} }
+
+type collector struct{ s *Store }
+
+var statDescs = []struct {
+	desc *prometheus.Desc
+	get  func(Stats) uint64
+}{
+	{prometheus.NewDesc("tourhub_redis_commits_total", "Commands committed by this node.", nil, nil), func(s Stats) uint64 { return s.Commits }},
+	{prometheus.NewDesc("tourhub_redis_cas_conflicts_total", "Compare-and-set attempts that lost to another commit (retried).", nil, nil), func(s Stats) uint64 { return s.Conflicts }},
+	{prometheus.NewDesc("tourhub_redis_duplicates_total", "Submissions answered with their first outcome.", nil, nil), func(s Stats) uint64 { return s.Duplicates }},
+	{prometheus.NewDesc("tourhub_redis_unavailable_total", "Calls that failed because Redis could not be reached.", nil, nil), func(s Stats) uint64 { return s.Unavailable }},
+	{prometheus.NewDesc("tourhub_redis_gap_fills_total", "Entries delivered from the stream because pub/sub missed them.", nil, nil), func(s Stats) uint64 { return s.GapFills }},
+	{prometheus.NewDesc("tourhub_redis_resyncs_total", "Deliveries marked lost (range trimmed, epoch changed, tournament gone): clients got snapshots.", nil, nil), func(s Stats) uint64 { return s.Resyncs }},
+	{prometheus.NewDesc("tourhub_redis_pubsub_reconnects_total", "Pub/sub connection losses recovered.", nil, nil), func(s Stats) uint64 { return s.PubSubReconnects }},
+}
+
+func (c collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range statDescs {
+		ch <- d.desc
+	}
+}
+
+func (c collector) Collect(ch chan<- prometheus.Metric) {
+	st := c.s.Stats()
+	for _, d := range statDescs {
+		ch <- prometheus.MustNewConstMetric(d.desc, prometheus.CounterValue, float64(d.get(st)))
+	}
+}
