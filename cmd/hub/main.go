@@ -42,25 +42,26 @@ func main() {
 
 // config is everything the flags and environment say.
 type config struct {
-	Addr         string
-	Redis        string
-	Origins      []string
-	Secret       string
-	secretRandom bool
-	TokenTTL     time.Duration
-	Retention    time.Duration
-	MaxEvents    int
-	BodyLimit    int64
-	HTTPRate     float64
-	HTTPBurst    int
-	TrustProxy   bool
-	WSReadLimit  int64
-	WSRate       float64
-	WSBurst      int
-	WSQueue      int
-	DrainTimeout time.Duration
-	SweepEvery   time.Duration
-	LogLevel     slog.Level
+	Addr          string
+	Redis         string
+	Origins       []string
+	Secret        string
+	secretRandom  bool
+	TokenTTL      time.Duration
+	Retention     time.Duration
+	MaxEvents     int
+	BodyLimit     int64
+	HTTPRate      float64
+	HTTPBurst     int
+	TrustProxy    bool
+	WSReadLimit   int64
+	WSRate        float64
+	WSBurst       int
+	WSQueue       int
+	DrainTimeout  time.Duration
+	SweepEvery    time.Duration
+	IdleRetention time.Duration
+	LogLevel      slog.Level
 }
 
 // parseConfig reads args, falling back to the environment, then to the defaults.
@@ -118,6 +119,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&c.Secret, "secret", env("HUB_SECRET", ""), "token signing secret, the same on every node; random per process if empty (env HUB_SECRET)")
 	dur(&c.TokenTTL, "token-ttl", "HUB_TOKEN_TTL", 24*time.Hour, "lifetime of issued tokens")
 	dur(&c.Retention, "retention", "HUB_RETENTION", 2*time.Hour, "how long finished and cancelled tournaments are kept")
+	dur(&c.IdleRetention, "idle-retention", "HUB_IDLE_RETENTION", 24*time.Hour, "how long a tournament that is not finished is kept after its last command (Redis store)")
 	integer(&c.MaxEvents, "max-events", "HUB_MAX_EVENTS", 10000, "event log entries kept per tournament")
 	var bodyLimit, wsReadLimit int
 	integer(&bodyLimit, "body-limit", "HUB_BODY_LIMIT", 64<<10, "largest HTTP request body, bytes")
@@ -176,7 +178,7 @@ func openStore(ctx context.Context, c config, deliver hub.Deliver, log *slog.Log
 	}
 	// No fallback to memory: a node that cannot reach Redis stays up, unready, and retries.
 	s, err := redisstore.New(ctx, redisstore.Options{URL: c.Redis, Retention: c.Retention,
-		StreamMaxLen: int64(c.MaxEvents), Log: log}, deliver)
+		IdleRetention: c.IdleRetention, StreamMaxLen: int64(c.MaxEvents), Log: log}, deliver)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open redis store: %w", err)
 	}
@@ -301,10 +303,10 @@ func printConfig(w io.Writer, c config, origins []string) {
 	}
 	fmt.Fprintf(w, "tourhub configuration:\n"+
 		"  addr           %s\n  store          %s\n  origins        %s\n  secret         %s\n"+
-		"  token-ttl      %s\n  retention      %s\n  max-events     %d\n  body-limit     %d\n"+
+		"  token-ttl      %s\n  retention      %s (idle %s)\n  max-events     %d\n  body-limit     %d\n"+
 		"  http-rate      %g/s burst %d (trust-proxy %t)\n"+
 		"  ws             read-limit %d, rate %g/s burst %d, queue %d\n  drain-timeout  %s\n  sweep-every    %s\n  log-level      %s\n",
-		c.Addr, store, strings.Join(origins, ","), secret, c.TokenTTL, c.Retention, c.MaxEvents, c.BodyLimit,
+		c.Addr, store, strings.Join(origins, ","), secret, c.TokenTTL, c.Retention, c.IdleRetention, c.MaxEvents, c.BodyLimit,
 		c.HTTPRate, c.HTTPBurst, c.TrustProxy, c.WSReadLimit, c.WSRate, c.WSBurst, c.WSQueue, c.DrainTimeout, c.SweepEvery, c.LogLevel)
 }
 
