@@ -206,13 +206,16 @@ func (a *applier) dueMatch(c Command) (*Match, *Error) {
 // timeout) becomes due, or false when nothing is scheduled. It is O(matches) and meant for the
 // sweeper, not the result path.
 func NextDue(t *Tournament) (time.Time, bool) {
+	s := t.Settings
+	if s.ScheduledStart == nil && s.MatchTimeLimit == 0 && s.RoundTimeLimit == 0 {
+		return time.Time{}, false // nothing timed: the common case costs nothing per commit
+	}
 	var next time.Time
 	consider := func(at time.Time) {
 		if !at.IsZero() && (next.IsZero() || at.Before(next)) {
 			next = at
 		}
 	}
-	s := t.Settings
 	switch t.Status {
 	case StatusRegistering:
 		if s.ScheduledStart != nil {
