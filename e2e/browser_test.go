@@ -135,6 +135,13 @@ func startHub(ctx context.Context, t *testing.T) string {
 	}
 }
 
+// clearMessages empties a page's message area, so that the next message is the answer to what
+// the test does next; answered waits for that answer.
+const (
+	clearMessages = `document.getElementById('messages').replaceChildren()`
+	answered      = `document.querySelector('#messages [data-testid=msg-ok], #messages [data-testid=msg-error]')`
+)
+
 func TestBrowserSingleElimination(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second) // generous: CI machines can be slow
 	defer cancel()
@@ -239,11 +246,12 @@ func TestBrowserSingleElimination(t *testing.T) {
 			a, b = "0", "1"
 		}
 		p.do("report the semi-final",
+			chromedp.Evaluate[chromedp.Void](clearMessages),
 			chromedp.SetValue(chromedp.CSS(`#report-form input[data-slot="0"]`), a),
 			chromedp.SetValue(chromedp.CSS(`#report-form input[data-slot="1"]`), b),
 			chromedp.Click(chromedp.ID("report-submit")),
 		)
-		p.wait("the hub's answer to the report", `document.querySelector('[data-testid=msg-ok], [data-testid=my-report]') || document.querySelector('#next-match[data-status=pending]') || document.querySelector('#next-match:not([data-match-id="`+mid+`"])')`)
+		p.wait("the hub's answer to the report", answered)
 		if e := p.text(`[data-testid=msg-error]`); e != "" {
 			t.Fatalf("player %s: report refused: %s", nameOf[pid], e)
 		}
@@ -300,11 +308,12 @@ func TestBrowserSingleElimination(t *testing.T) {
 	for pid := range winners {
 		p := players[pid]
 		p.do("report the final",
+			chromedp.Evaluate[chromedp.Void](clearMessages),
 			chromedp.SetValue(chromedp.CSS(`#report-form input[data-slot="0"]`), "1"),
 			chromedp.SetValue(chromedp.CSS(`#report-form input[data-slot="1"]`), "0"),
 			chromedp.Click(chromedp.ID("report-submit")),
 		)
-		p.wait("the hub's answer to the final report", `document.querySelector('[data-testid=msg-ok], [data-testid=my-report], [data-testid=msg-error]') || document.querySelector('[data-testid=tournament-status][data-status=finished]')`)
+		p.wait("the hub's answer to the final report", answered)
 		if e := p.text(`[data-testid=msg-error]`); e != "" {
 			t.Fatalf("player %s: final report refused: %s", nameOf[pid], e)
 		}

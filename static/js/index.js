@@ -8,12 +8,16 @@ import {mountCreateForm} from './createform.js';
 const body = $('#tournaments');
 const filter = $('#status-filter');
 
+let loads = 0; // only the newest answer is shown when the filter changes quickly
+
 async function load() {
+  const mine = ++loads;
   const status = filter.value;
   const q = new URLSearchParams({limit: '50'});
   if (status) q.set('status', status);
   try {
     const res = await api('GET', `/api/tournaments?${q}`);
+    if (mine !== loads) return;
     const list = res.tournaments || [];
     body.replaceChildren(...list.map(row));
     $('#list-empty').hidden = list.length > 0;
