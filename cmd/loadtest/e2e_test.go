@@ -5,27 +5,60 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
-// startHub builds ./cmd/hub into a temporary directory, starts it on a free loopback port and
-// returns its base URL and process id. The process is stopped when the test ends.
+var (
+	hubOnce sync.Once
+	hubBin  string
+	hubErr  error
+)
+
+// TestMain removes the hub binary that the end-to-end tests share.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if hubBin != "" {
+		os.RemoveAll(filepath.Dir(hubBin))
+	}
+	os.Exit(code)
+}
+
+// buildHub builds ./cmd/hub once into a temporary directory.
+func buildHub(t *testing.T) string {
+	t.Helper()
+	hubOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "loadtest-hub")
+		if err != nil {
+			hubErr = err
+			return
+		}
+		hubBin = filepath.Join(dir, "hub")
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, "go", "build", "-o", hubBin, "github.com/tourhub/tourhub/cmd/hub").CombinedOutput()
+		if err != nil {
+			hubErr = fmt.Errorf("build hub: %v\n%s", err, out)
+		}
+	})
+	if hubErr != nil {
+		t.Fatal(hubErr)
+	}
+	return hubBin
+}
+
+// startHub starts the hub on a free loopback port and returns its base URL and process id. The
+// process is stopped when the test ends.
 func startHub(t *testing.T) (string, int) {
 	t.Helper()
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "hub")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/tourhub/tourhub/cmd/hub")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build hub: %v\n%s", err, out)
-	}
+	bin := buildHub(t)
 	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--secret", "loadtest-e2e", "--http-rate", "10000", "--http-burst", "10000", "--log-level", "warn")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -65,6 +98,7 @@ func startHub(t *testing.T) (string, int) {
 }
 
 func TestLatencyAgainstRealHub(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the hub")
 	}
@@ -111,6 +145,7 @@ func TestLatencyAgainstRealHub(t *testing.T) {
 }
 
 func TestFanoutAndIdleAgainstRealHub(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the hub")
 	}

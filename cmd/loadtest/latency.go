@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
-	"golang.org/x/time/rate"
 )
 
 // env is what every scenario shares.
@@ -21,7 +20,7 @@ type env struct {
 	api   *api
 	st    *stats
 	rec   *recorder
-	limit *rate.Limiter
+	limit *pacer
 	// stopSending is set once --max-events results were sent or the run is ending.
 	stopSending atomic.Bool
 }
@@ -347,7 +346,7 @@ func (g *group) play(ctx context.Context, tid string, cycle, id int, a, b *conn)
 // report sends one result over socket c, paced by the shared limiter, and records its send time
 // against the version it committed.
 func (e *env) report(ctx context.Context, c *conn, tid string, mid int, sub string) error {
-	if err := e.limit.Wait(ctx); err != nil {
+	if err := e.limit.wait(ctx); err != nil {
 		return err
 	}
 	if e.stopSending.Load() {
@@ -552,8 +551,7 @@ func measureMaxRate(ctx context.Context, e *env, res *latencyResult) {
 	target := cfg.rate
 	end := time.Now().Add(cfg.duration)
 	for ctx.Err() == nil && time.Now().Add(cfg.step).Before(end.Add(time.Millisecond)) {
-		e.limit.SetLimit(rate.Limit(target))
-		e.limit.SetBurst(burstFor(target))
+		e.limit.set(target)
 		// Settle for a fifth of the step, then measure.
 		wait(ctx, cfg.step/5, e)
 		e.rec.resetPhase()
@@ -591,12 +589,4 @@ func measureMaxRate(ctx context.Context, e *env, res *latencyResult) {
 	if res.MaxRateReason == "" {
 		res.MaxRateReason = "ran out of time (--duration) before the limit was found"
 	}
-}
-
-func burstFor(r float64) int {
-	b := int(r / 20)
-	if b < 1 {
-		b = 1
-	}
-	return b
 }

@@ -25,8 +25,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 type config struct {
@@ -223,7 +221,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	d := newDialer(ctx, cfg.sourceIPs, cfg.origin)
 	defer d.close()
 	e := &env{cfg: cfg, d: d, api: &api{d: d, st: st}, st: st, rec: newRecorder(time.Now()),
-		limit: rate.NewLimiter(rate.Limit(cfg.rate), burstFor(cfg.rate))}
+		limit: newPacer(ctx, cfg.rate)}
 	e.rec.single = len(cfg.nodes) == 1
 	if cfg.worker {
 		return runWorker(ctx, e)
