@@ -545,10 +545,13 @@ func wait(ctx context.Context, d time.Duration, e *env) {
 
 // measureMaxRate raises the target rate step by step (x1.25 from --rate) until a step's
 // cross-node p99 passes --p99-limit or the achieved rate falls below 90% of the target; the last
-// step that held is the result. Steps last --step each and together at most --duration.
+// step that held is the result. A step that fails is measured once more at the same rate before
+// the search stops, so that one transient stall (a GC pause, a Redis fork) does not end it. Steps
+// last --step each and together at most --duration.
 func measureMaxRate(ctx context.Context, e *env, res *latencyResult) {
 	cfg := e.cfg
 	target := cfg.rate
+	retried := false
 	end := time.Now().Add(cfg.duration)
 	for ctx.Err() == nil && time.Now().Add(cfg.step).Before(end.Add(time.Millisecond)) {
 		e.limit.set(target)
@@ -581,8 +584,13 @@ func measureMaxRate(ctx context.Context, e *env, res *latencyResult) {
 		res.Steps = append(res.Steps, s)
 		fmt.Fprintf(cfg.log, "step target=%.0f/s achieved=%.0f/s p99=%.1fms errors=%d held=%v\n", target, s.Achieved, p99, s.Errors, s.Held)
 		if !s.Held {
+			if !retried {
+				retried = true
+				continue
+			}
 			return
 		}
+		retried = false
 		res.MaxRateHeld = s.Achieved
 		target *= 1.25
 	}
