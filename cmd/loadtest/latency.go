@@ -580,6 +580,7 @@ func measureMaxRate(ctx context.Context, e *env, res *latencyResult) {
 			res.MaxRateReason = fmt.Sprintf("achieved %.0f/s < 90%% of target %.0f/s", s.Achieved, target)
 		default:
 			s.Held = true
+			res.MaxRateReason = ""
 		}
 		res.Steps = append(res.Steps, s)
 		fmt.Fprintf(cfg.log, "step target=%.0f/s achieved=%.0f/s p99=%.1fms errors=%d held=%v\n", target, s.Achieved, p99, s.Errors, s.Held)
