@@ -295,6 +295,10 @@ func writeChart(path string, res *Result) error {
 		}
 		sub := fmt.Sprintf("%d player sockets (%d tournaments of %d), %d spectators, %d node(s), target %.0f results/s; achieved %.0f/s; overall p50 %.1f ms, p99 %.1f ms, max %.1f ms",
 			l.PlayerSockets, l.Groups, l.TournamentSize, l.SpectatorSocket, len(res.Nodes), l.TargetRate, l.AckedPerSecond, head.P50MS, head.P99MS, head.MaxMS)
+		if res.Scenario == "maxrate" {
+			sub = fmt.Sprintf("%d player sockets (%d tournaments of %d), %d node(s), rate stepped up from %.0f/s; last step that held: %.0f/s (%s)",
+				l.PlayerSockets, l.Groups, l.TournamentSize, len(res.Nodes), l.TargetRate, l.MaxRateHeld, l.MaxRateReason)
+		}
 		title := "tourhub " + res.Scenario + ": result sent on one node → event at sockets on the others"
 		if len(res.Nodes) == 1 {
 			title = "tourhub " + res.Scenario + ": result sent → event at the other sockets (one node)"
