@@ -46,6 +46,11 @@ type sub struct {
 	req    *catchUp       // guarded by topic.mu; the catch-up still owed, nil once live
 	gen    uint64         // guarded by topic.mu; bumped whenever req is set anew or must be redone
 	buf    []*delivery    // guarded by topic.mu; live entries held while req is owed
+	// epoch and last say what the socket has been sent up to (its catch-up, then live entries),
+	// guarded by topic.mu. A live entry at or below last was in the catch-up already: the store
+	// may deliver an entry after a snapshot read on another path already covered it.
+	epoch string
+	last  int64
 }
 
 type topic struct {
@@ -246,16 +251,28 @@ func (b *broker) deliver(id, epoch string, e Entry, lost bool, at time.Time) {
 		}
 	}
 	for _, sb := range t.subs {
-		if sb.req != nil {
-			if len(sb.buf) >= b.ws.cfg.QueueLen {
-				sb.buf = nil
-				sb.s.closeSlow()
+		if sb.req == nil {
+			switch {
+			case d.epoch == sb.epoch && d.version <= sb.last:
+				continue // its catch-up covered this entry
+			case d.epoch != sb.epoch || d.version != sb.last+1:
+				// A hole between what the socket has and this entry: replay the missed
+				// entries (or send a snapshot) before going live again.
+				sb.req = &catchUp{resume: true, epoch: sb.epoch, version: sb.last}
+				sb.gen++
+				b.startWorkerLocked(t)
+			default:
+				sb.push(d)
+				sb.last = d.version
 				continue
 			}
-			sb.buf = append(sb.buf, d)
+		}
+		if len(sb.buf) >= b.ws.cfg.QueueLen {
+			sb.buf = nil
+			sb.s.closeSlow()
 			continue
 		}
-		sb.push(d)
+		sb.buf = append(sb.buf, d)
 	}
 }
 
@@ -443,13 +460,14 @@ func (b *broker) catchUp(t *topic, jobs []job, needNames bool) {
 			}
 			if d.version != sent+1 {
 				// A hole between the catch-up and the live entries: start over.
-				sb.req, sb.buf = &catchUp{}, buf[k:]
+				sb.req, sb.buf = &catchUp{resume: true, epoch: c.epoch, version: sent}, buf[k:]
 				sb.gen++
 				break
 			}
 			sb.push(d)
 			sent = d.version
 		}
+		sb.epoch, sb.last = c.epoch, sent
 	}
 	t.mu.Unlock()
 	if removed {

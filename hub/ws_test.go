@@ -703,3 +703,51 @@ func (n *wsNode) metric(t *testing.T, name string, labels ...string) float64 {
 	}
 	return 0
 }
+
+// TestWSLateDeliveryAfterSnapshot holds the store's delivery of a commit until a new subscriber's
+// snapshot already contains it (on Redis the pub/sub message can arrive after a Load on another
+// connection saw the commit): that subscriber must not get the entry again, only what follows.
+func TestWSLateDeliveryAfterSnapshot(t *testing.T) {
+	t.Parallel()
+	var hold atomic.Bool
+	gate := make(chan struct{})
+	n := newWSNode(t, wsNodeOpts{newStore: func(t *testing.T, deliver hub.Deliver) hub.Store {
+		return memstore.New(func(id, epoch string, e hub.Entry, lost bool) {
+			if hold.Load() {
+				<-gate
+			}
+			deliver(id, epoch, e, lost)
+		})
+	}})
+	n.tourney(t, "late")
+	a := n.dial(t)
+	subA, _ := a.subscribe("late")
+
+	hold.Store(true)
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			hold.Store(false)
+			close(gate)
+		}
+	}
+	t.Cleanup(release)
+	ctx := context.Background()
+	held, err := n.store.Apply(ctx, "late", match.Command{Type: match.CmdJoin, Name: "held"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := n.dial(t)
+	subB, _ := b.subscribe("late")
+	if subB.Version != held.Version {
+		t.Fatalf("snapshot at v%d; want v%d (the held commit)", subB.Version, held.Version)
+	}
+	release()
+	next, err := n.store.Apply(ctx, "late", match.Command{Type: match.CmdJoin, Name: "next"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wsReadEvents(t, b, held.Version, next.Version)
+	wsReadEvents(t, a, subA.Version, next.Version)
+}
