@@ -48,13 +48,14 @@ func StartWith(t testing.TB, opts Options) *Server {
 	if err != nil {
 		t.Fatalf("redis-server not found on PATH (install redis-server: apt-get install redis-server): %v", err)
 	}
-	s := &Server{t: t, bin: bin, dir: t.TempDir(), port: freePort(t), opts: opts}
+	s := &Server{t: t, bin: bin, dir: t.TempDir(), port: FreePort(t), opts: opts}
 	s.start()
 	t.Cleanup(s.Stop)
 	return s
 }
 
-func freePort(t testing.TB) int {
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func FreePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
