@@ -252,3 +252,56 @@ func TestClientModules(t *testing.T) {
 		t.Errorf("model after events:\n got %s\nwant %s", got, want)
 	}
 }
+
+// TestBracketDeadlines renders match cards as the spectator page does: an open match with a time
+// limit shows when it must be reported (highlighted once the players were warned), an overdue one
+// says the time ran out, and a completed one shows no deadline.
+func TestBracketDeadlines(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	srv := httptest.NewServer(http.FileServerFS(static.FS))
+	defer srv.Close()
+	page := newTab(t, newBrowser(ctx, t), "deadlines")
+	page.do("open a page", chromedp.Navigate(srv.URL+"/spectator.html"))
+	got := page.eval("render cards", `Promise.all([import('/js/state.js'), import('/js/bracket.js')]).then(([s, b]) => {
+	  const model = s.fromSnapshot({id: 't1', name: 'T', format: 'single_elimination', status: 'running', version: 9,
+	    settings: {format: 'single_elimination', best_of: 1}, participants: [{id: 1, name: 'Ada', seed: 1}, {id: 2, name: 'Grace', seed: 2}],
+	    matches: [], standings: []});
+	  const at = '2026-11-22T18:30:00Z';
+	  const card = (m) => {
+	    const el = b.matchCard({id: 1, bracket: 'winners', round: 1, players: [1, 2], scores: [0, 0], winner: 0, ...m}, model);
+	    const d = el.querySelector('[data-testid=match-1-deadline]');
+	    return {text: d ? d.textContent.replace(/[0-9:]+.*$/, '') : null, cls: d ? d.className : null,
+	      when: d ? d.querySelector('time').getAttribute('datetime') : null, overdue: !!el.querySelector('[data-testid=match-1-overdue]')};
+	  };
+	  return JSON.stringify([card({status: 'ready', deadline: at}), card({status: 'ready', deadline: at, warned: true}),
+	    card({status: 'disputed', deadline: at, warned: true, overdue: true}), card({status: 'completed', deadline: at}),
+	    card({status: 'ready'})]);
+	})`)
+	want := `[{"text":"Report by ","cls":"deadline","when":"2026-11-22T18:30:00.000Z","overdue":false},` +
+		`{"text":"Report by ","cls":"deadline near","when":"2026-11-22T18:30:00.000Z","overdue":false},` +
+		`{"text":"Time ran out at ","cls":"deadline overdue","when":"2026-11-22T18:30:00.000Z","overdue":true},` +
+		`{"text":null,"cls":null,"when":null,"overdue":false},` +
+		`{"text":null,"cls":null,"when":null,"overdue":false}]`
+	if got != want {
+		t.Errorf("deadline lines:\n got %s\nwant %s", got, want)
+	}
+
+	// The timed events patch the model like the others: a warning marks the match, an overdue
+	// timeout too, and a reopened tournament runs again.
+	got = page.eval("timed events", `import('/js/state.js').then((s) => {
+	  const m = s.fromSnapshot({id: 't1', name: 'T', format: 'single_elimination', status: 'finished', version: 3,
+	    settings: {format: 'single_elimination', best_of: 1}, participants: [], standings: [],
+	    matches: [{id: 1, bracket: 'winners', round: 1, status: 'ready', players: [1, 2], deadline: '2026-11-22T18:30:00Z'}]});
+	  s.applyEvents(m, [{type: 'match_deadline_warning', at: '2026-11-22T18:30:00Z',
+	    match: {id: 1, bracket: 'winners', round: 1, status: 'ready', players: [1, 2], deadline: '2026-11-22T18:30:00Z', warned: true}}], 4);
+	  const warned = m.matches[0].warned === true;
+	  s.applyEvents(m, [{type: 'match_timed_out', reason: 'time limit: waiting for the organiser',
+	    match: {id: 1, bracket: 'winners', round: 1, status: 'ready', players: [1, 2], deadline: '2026-11-22T18:30:00Z', warned: true, overdue: true}},
+	    {type: 'tournament_reopened', reason: 'a correction reopened the bracket'}], 5);
+	  return JSON.stringify({warned, overdue: m.matches[0].overdue === true, status: m.status, v: m.version});
+	})`)
+	if want := `{"warned":true,"overdue":true,"status":"running","v":5}`; got != want {
+		t.Errorf("model after timed events:\n got %s\nwant %s", got, want)
+	}
+}

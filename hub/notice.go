@@ -21,6 +21,7 @@ const (
 	NoticeWarning    = "deadline_warning"
 	NoticeTimedOut   = "timed_out"
 	NoticeCheckIn    = "check_in_open"
+	NoticeCheckInEnd = "check_in_closing"
 )
 
 type noticePlayer struct {
@@ -42,7 +43,7 @@ type noticeMsg struct {
 	Opponent   *noticePlayer    `json:"opponent,omitempty"`
 	Placement  *noticePlacement `json:"placement,omitempty"`
 	// Deadline is when the match must be reported (match_ready, deadline_warning) or when
-	// check-in closes (check_in_open).
+	// check-in closes (check_in_open, check_in_closing).
 	Deadline *time.Time `json:"deadline,omitempty"`
 	Text     string     `json:"text"`
 }
@@ -111,6 +112,12 @@ func notices(id string, e Entry, names map[match.PlayerID]string) map[match.Play
 			for p := range nb.names {
 				nb.add(p, noticeMsg{Kind: NoticeCheckIn, Deadline: &at,
 					Text: fmt.Sprintf("Check-in is open until %s UTC: check in or you will be dropped.", at.UTC().Format("15:04:05"))})
+			}
+		case match.EvCheckInClosing:
+			at := ev.At
+			for _, p := range ev.Participants {
+				nb.add(p.ID, noticeMsg{Kind: NoticeCheckInEnd, Deadline: &at,
+					Text: fmt.Sprintf("Check-in closes at %s UTC and you have not checked in: check in now or you will be dropped.", at.UTC().Format("15:04:05"))})
 			}
 		case match.EvFinished:
 			for _, s := range ev.Standings {

@@ -88,6 +88,11 @@ func TestWSNoticeKinds(t *testing.T) {
 			{3, "check_in_open", "Check-in is open until 18:30:00 UTC: check in or you will be dropped."},
 			{4, "check_in_open", "Check-in is open until 18:30:00 UTC: check in or you will be dropped."},
 		}},
+		{"check-in closing: only who has not checked in", []match.Event{{Type: match.EvCheckInClosing, At: due,
+			Participants: []match.Participant{{ID: 2, Name: "Grace"}, {ID: 4, Name: "Rob"}}}}, []want{
+			{2, "check_in_closing", "Check-in closes at 18:30:00 UTC and you have not checked in: check in now or you will be dropped."},
+			{4, "check_in_closing", "Check-in closes at 18:30:00 UTC and you have not checked in: check in now or you will be dropped."},
+		}},
 		{"nothing personal", []match.Event{{Type: match.EvPlayerJoined, Participant: &match.Participant{ID: 5, Name: "Rob"}}}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

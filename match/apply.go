@@ -36,6 +36,8 @@ func Apply(t *Tournament, c Command) ([]Event, error) {
 		err = a.cancel()
 	case CmdOpenCheckIn:
 		err = a.openCheckIn(c)
+	case CmdWarnCheckIn:
+		err = a.warnCheckIn(c)
 	case CmdWarn:
 		err = a.warn(c)
 	case CmdTimeout:

@@ -19,6 +19,7 @@ const (
 
 	// Timed commands, issued by the node's deadline sweeper (and accepted only when due).
 	CmdOpenCheckIn CommandType = "open_check_in" // At
+	CmdWarnCheckIn CommandType = "warn_check_in" // At
 	CmdWarn        CommandType = "warn"          // Match, At
 	CmdTimeout     CommandType = "timeout"       // Match, At
 )
@@ -70,6 +71,7 @@ const (
 	EvFinished        EventType = "tournament_finished"    // Standings, Reason
 	EvCancelled       EventType = "tournament_cancelled"   //
 	EvCheckInOpened   EventType = "check_in_opened"        // At (when it closes: the start)
+	EvCheckInClosing  EventType = "check_in_closing"       // At (when it closes), Participants (not checked in yet)
 	EvDeadlineWarning EventType = "match_deadline_warning" // Match, At (the deadline)
 	EvTimedOut        EventType = "match_timed_out"        // Match (before the rule applied), Reason
 	EvReopened        EventType = "tournament_reopened"    // Reason (a correction reset matches after the finish)

@@ -128,6 +128,41 @@ func (a *applier) openCheckIn(c Command) *Error {
 	return nil
 }
 
+// checkInWarnAt is when the players who have not checked in are warned that check-in closes: when
+// a quarter of the window is left.
+func checkInWarnAt(s Settings) time.Time {
+	return s.ScheduledStart.Add(-time.Duration(s.CheckInWindow) / 4)
+}
+
+func (a *applier) warnCheckIn(c Command) *Error {
+	t := a.t
+	if err := t.needStatus(StatusRegistering); err != nil {
+		return err
+	}
+	s := t.Settings
+	if s.CheckInWindow == 0 {
+		return errorf(CodeInvalid, "this tournament has no check-in window")
+	}
+	if !t.CheckInOpen {
+		return errorf(CodeNotDue, "check-in is not open")
+	}
+	if t.CheckInWarned {
+		return errorf(CodeNotDue, "the check-in warning was given already")
+	}
+	if at := checkInWarnAt(s); c.At.Before(at) {
+		return errorf(CodeNotDue, "the check-in warning is due at %s", at.UTC().Format(time.RFC3339))
+	}
+	t.CheckInWarned = true
+	var missing []Participant
+	for _, p := range t.Participants {
+		if !p.CheckedIn {
+			missing = append(missing, p)
+		}
+	}
+	a.emit(Event{Type: EvCheckInClosing, At: *s.ScheduledStart, Participants: missing})
+	return nil
+}
+
 func (a *applier) warn(c Command) *Error {
 	m, err := a.dueMatch(c)
 	if err != nil {
@@ -202,8 +237,8 @@ func (a *applier) dueMatch(c Command) (*Match, *Error) {
 	return m, nil
 }
 
-// NextDue returns the earliest time at which a timed command (open_check_in, start, warn,
-// timeout) becomes due, or false when nothing is scheduled. It is O(matches) and meant for the
+// NextDue returns the earliest time at which a timed command (open_check_in, warn_check_in,
+// start, warn, timeout) becomes due, or false when nothing is scheduled. It is O(matches) and meant for the
 // sweeper, not the result path.
 func NextDue(t *Tournament) (time.Time, bool) {
 	s := t.Settings
@@ -221,6 +256,9 @@ func NextDue(t *Tournament) (time.Time, bool) {
 		if s.ScheduledStart != nil {
 			if s.CheckInWindow > 0 && !t.CheckInOpen {
 				consider(s.ScheduledStart.Add(-time.Duration(s.CheckInWindow)))
+			}
+			if t.CheckInOpen && !t.CheckInWarned {
+				consider(checkInWarnAt(s))
 			}
 			consider(*s.ScheduledStart)
 		}
@@ -253,6 +291,9 @@ func DueCommands(t *Tournament, now time.Time) []Command {
 		}
 		if s.CheckInWindow > 0 && !t.CheckInOpen && !now.Before(s.ScheduledStart.Add(-time.Duration(s.CheckInWindow))) {
 			out = append(out, Command{Type: CmdOpenCheckIn, At: now})
+		}
+		if t.CheckInOpen && !t.CheckInWarned && !now.Before(checkInWarnAt(s)) && now.Before(*s.ScheduledStart) {
+			out = append(out, Command{Type: CmdWarnCheckIn, At: now})
 		}
 		if !now.Before(*s.ScheduledStart) {
 			out = append(out, Command{Type: CmdStart, At: now})

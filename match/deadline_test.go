@@ -53,12 +53,45 @@ func TestCheckInWindow(t *testing.T) {
 	if got := drain(t, tr, start.Add(-20*time.Minute)); len(got) != 0 {
 		t.Fatalf("events before the window: %v", got)
 	}
+	if _, err := Apply(tr, Command{Type: CmdWarnCheckIn, At: start}); err == nil || err.(*Error).Code != CodeNotDue {
+		t.Fatalf("check-in warning before check-in opened: %v; want not_due", err)
+	}
 	if got := drain(t, tr, start.Add(-15*time.Minute)); has(got, EvCheckInOpened) != 1 {
 		t.Fatalf("events at window opening %v; want check_in_opened", got)
 	}
-	for _, p := range []PlayerID{1, 3, 4} {
-		mustApply(t, tr, Command{Type: CmdCheckIn, Player: p, At: start.Add(-time.Minute)})
+	for _, p := range []PlayerID{1, 3} {
+		mustApply(t, tr, Command{Type: CmdCheckIn, Player: p, At: start.Add(-10 * time.Minute)})
 	}
+	// When a quarter of the window is left, the players who have not checked in are warned.
+	warnAt := start.Add(-15 * time.Minute / 4)
+	if next, ok := NextDue(tr); !ok || !next.Equal(warnAt) {
+		t.Fatalf("next due %v %v; want the check-in warning at %v", next, ok, warnAt)
+	}
+	if _, err := Apply(tr, Command{Type: CmdWarnCheckIn, At: warnAt.Add(-time.Second)}); err == nil || err.(*Error).Code != CodeNotDue {
+		t.Fatalf("early check-in warning: %v; want not_due", err)
+	}
+	cmds := DueCommands(tr, warnAt)
+	if len(cmds) != 1 || cmds[0].Type != CmdWarnCheckIn {
+		t.Fatalf("due at the warning time: %+v; want warn_check_in", cmds)
+	}
+	ev := mustApply(t, tr, cmds[0])
+	if len(ev) != 1 || ev[0].Type != EvCheckInClosing || !ev[0].At.Equal(start) {
+		t.Fatalf("warning events %+v; want check_in_closing at the start", ev)
+	}
+	var warned []PlayerID
+	for _, p := range ev[0].Participants {
+		warned = append(warned, p.ID)
+	}
+	if len(warned) != 3 || warned[0] != 2 || warned[1] != 4 || warned[2] != 5 {
+		t.Fatalf("warned %v; want [2 4 5] (not checked in)", warned)
+	}
+	if _, err := Apply(tr, Command{Type: CmdWarnCheckIn, At: warnAt}); err == nil || err.(*Error).Code != CodeNotDue {
+		t.Fatalf("second check-in warning (another node): %v; want not_due", err)
+	}
+	if next, ok := NextDue(tr); !ok || !next.Equal(start) {
+		t.Fatalf("next due after the warning %v %v; want the start", next, ok)
+	}
+	mustApply(t, tr, Command{Type: CmdCheckIn, Player: 4, At: start.Add(-time.Minute)})
 	got := drain(t, tr, start)
 	if has(got, EvPlayerDropped) != 2 || has(got, EvStarted) != 1 {
 		t.Fatalf("events at start %v; want 2 dropped and started", got)

@@ -246,6 +246,8 @@ type Tournament struct {
 	Round int `json:"round,omitempty"`
 	// CheckInOpen is set when the check-in window opened.
 	CheckInOpen bool `json:"check_in_open,omitempty"`
+	// CheckInWarned is set once the players who had not checked in were warned it closes soon.
+	CheckInWarned bool `json:"check_in_warned,omitempty"`
 	// StartedAt and RoundStartedAt are the times of the start and of the current Swiss round.
 	StartedAt      time.Time `json:"started_at,omitzero"`
 	RoundStartedAt time.Time `json:"round_started_at,omitzero"`

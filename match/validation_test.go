@@ -75,6 +75,7 @@ func TestRejections(t *testing.T) {
 		{"warn without limit", running, Command{Type: CmdWarn, Match: 1, At: t0}, CodeNotDue},
 		{"timeout without limit", running, Command{Type: CmdTimeout, Match: 1, At: t0}, CodeNotDue},
 		{"open check-in without window", registering, Command{Type: CmdOpenCheckIn, At: t0}, CodeInvalid},
+		{"warn check-in without window", registering, Command{Type: CmdWarnCheckIn, At: t0}, CodeInvalid},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

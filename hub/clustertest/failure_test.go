@@ -372,15 +372,21 @@ func TestClusterDeadlines(t *testing.T) {
 			}
 			var pid match.PlayerID
 			fmt.Sscanf(cl.name, "player%d@", &pid)
+			mine := 0
 			for _, m := range st.Matches {
 				if m.Players[0] != pid && m.Players[1] != pid {
 					continue
 				}
+				mine++
 				if !cl.sawEvent(match.EvDeadlineWarning, m.ID) || !cl.sawEvent(match.EvTimedOut, m.ID) {
 					t.Errorf("%s: did not receive the warning and the timeout of match %d", cl.name, m.ID)
 				}
 			}
-			t.Logf("%s notices: %v", cl.name, cl.noticeKinds())
+			k := cl.noticeKinds()
+			if k["deadline_warning"] != mine || k["timed_out"] != mine {
+				t.Errorf("%s: notices %v; want %d deadline_warning and %d timed_out (one per match)", cl.name, k, mine, mine)
+			}
+			t.Logf("%s notices: %v", cl.name, k)
 		}
 	}
 	_ = all

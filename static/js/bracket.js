@@ -203,6 +203,7 @@ export function matchCard(m, model, opts = {}) {
   const badge = [h('span', {class: `badge badge-${m.status}`, 'data-testid': `match-${m.id}-status`}, STATUS_LABEL[m.status] || m.status)];
   if (m.walkover) badge.push(h('span', {class: 'badge badge-walkover'}, 'Walkover'));
   if (done && m.draw) badge.push(h('span', {class: 'badge'}, 'Draw'));
+  if (m.overdue && !done) badge.push(h('span', {class: 'badge badge-overdue', 'data-testid': `match-${m.id}-overdue`}, 'Overdue'));
   let reports = null;
   if (m.reports && m.reports.some(Boolean) && m.status !== 'completed') {
     reports = h('ul', {class: 'reports', 'aria-label': 'Reported scores'},
@@ -219,7 +220,21 @@ export function matchCard(m, model, opts = {}) {
     'aria-label': `Match ${m.id}: ${slotText(m, 0, model).text} versus ${slotText(m, 1, model).text}, ${STATUS_LABEL[m.status] || m.status}`,
   },
   h('header', {class: 'match-head'}, h('span', {class: 'mid'}, `M${m.id}`), badge),
-  slots, reports, extras);
+  slots, deadlineLine(m), reports, extras);
+}
+
+// deadlineLine shows when an open match must be reported (the tournament's time limit), in the
+// viewer's time zone; close to it (the players were warned) or past it, it is highlighted.
+function deadlineLine(m) {
+  if (!m.deadline || (m.status !== 'ready' && m.status !== 'disputed')) return null;
+  const d = new Date(m.deadline);
+  if (Number.isNaN(d.getTime())) return null;
+  const cls = ['deadline'];
+  if (m.overdue) cls.push('overdue');
+  else if (m.warned) cls.push('near');
+  return h('p', {class: cls.join(' '), 'data-testid': `match-${m.id}-deadline`},
+    m.overdue ? 'Time ran out at ' : 'Report by ',
+    h('time', {datetime: d.toISOString()}, d.toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'})));
 }
 
 // renderStandings draws a standings table; tied ranks read "5-8".

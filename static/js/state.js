@@ -88,7 +88,12 @@ export function applyEvent(model, ev) {
     case 'match_completed':
     case 'match_reset':
     case 'match_void':
+    case 'match_deadline_warning': // the match now says warned: its deadline is near
+    case 'match_timed_out': // before the rule applied; a match_completed follows, or it is overdue
       if (ev.match) putMatch(model, ev.match);
+      break;
+    case 'check_in_opened':
+      model.check_in_open = true;
       break;
     case 'player_eliminated':
       if (p) p.eliminated = true;
@@ -110,6 +115,10 @@ export function applyEvent(model, ev) {
       break;
     case 'tournament_cancelled':
       model.status = 'cancelled';
+      break;
+    case 'tournament_reopened': // a correction reset matches after the finish
+      model.status = 'running';
+      model.standingsFinal = false;
       break;
     default:
       break;
