@@ -7,7 +7,9 @@ import (
 
 // TestRejections: every kind of bad command gets its typed error and leaves the state unchanged.
 func TestRejections(t *testing.T) {
-	registering := func(t *testing.T) *Tournament { return newTournament(t, Settings{Format: SingleElimination, BestOf: 3, MaxPlayers: 4}, 3) }
+	registering := func(t *testing.T) *Tournament {
+		return newTournament(t, Settings{Format: SingleElimination, BestOf: 3, MaxPlayers: 4}, 3)
+	}
 	running := func(t *testing.T) *Tournament {
 		tr := newTournament(t, Settings{Format: SingleElimination, BestOf: 3}, 4)
 		mustApply(t, tr, Command{Type: CmdStart})
