@@ -8,7 +8,11 @@
 // one log.
 package match
 
-import "time"
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
 
 // Format names a tournament format.
 type Format string
@@ -155,6 +159,28 @@ type Settings struct {
 // PlayerID identifies a participant within one tournament: 1, 2, 3... in join order. Zero means
 // nobody and is written as JSON null.
 type PlayerID int
+
+// MarshalJSON writes nobody (0: an empty slot, no winner yet) as null.
+func (p PlayerID) MarshalJSON() ([]byte, error) {
+	if p == 0 {
+		return []byte("null"), nil
+	}
+	return strconv.AppendInt(make([]byte, 0, 8), int64(p), 10), nil
+}
+
+// UnmarshalJSON reads a player id, or null for nobody.
+func (p *PlayerID) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*p = 0
+		return nil
+	}
+	n, err := strconv.ParseInt(string(b), 10, 0)
+	if err != nil {
+		return fmt.Errorf("player id %.20s is not an integer", b)
+	}
+	*p = PlayerID(n)
+	return nil
+}
 
 // Participant is a registered player.
 type Participant struct {
