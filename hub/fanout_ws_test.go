@@ -38,7 +38,7 @@ func BenchmarkWSFanout(b *testing.B) {
 				s := newSession(w, nil)
 				defer s.cancel()
 				sessions[i] = s
-				sb := &sub{s: s}
+				sb := &sub{s: s, epoch: "e"} // live, caught up to version 0 of epoch e
 				if tc.players {
 					sb.player = match.PlayerID(i%8 + 1)
 				}
