@@ -214,3 +214,34 @@ func wsItoa(i int) string {
 	}
 	return string(b)
 }
+
+// TestWSTooManySubscriptions: a socket may watch at most 64 tournaments; the 65th subscribe gets
+// an error and changes nothing, the socket stays open, and unsubscribing frees a slot. Failed
+// subscriptions (not_found) count until they are unsubscribed.
+func TestWSTooManySubscriptions(t *testing.T) {
+	t.Parallel()
+	n := newWSNode(t, wsNodeOpts{cfg: hub.WSConfig{RatePerSec: 1000, Burst: 1000}})
+	n.tourney(t, "real")
+	n.tourney(t, "late")
+	c := n.dial(t)
+	c.subscribe("real")
+	for i := range 63 {
+		c.send(map[string]any{"type": "subscribe", "ref": "b" + wsItoa(i), "tournament": "nope" + wsItoa(i)})
+		if e := c.expect("error"); e.Code != hub.CodeNotFound {
+			t.Fatalf("subscribe to a missing tournament: %+v; want not_found", e)
+		}
+	}
+	c.send(map[string]any{"type": "subscribe", "ref": "over", "tournament": "late"})
+	if e := c.expect("error"); e.Code != hub.CodeTooManySubscriptions || e.Ref != "over" || e.Message == "" {
+		t.Fatalf("65th subscription: %+v; want too_many_subscriptions", e)
+	}
+	// Subscribing again to one it has is not a new subscription.
+	c.send(map[string]any{"type": "subscribe", "ref": "again", "tournament": "real"})
+	if sub := c.expect("subscribed"); sub.Ref != "again" {
+		t.Fatalf("resubscribe: %+v", sub)
+	}
+	c.expect("snapshot")
+	c.send(map[string]any{"type": "unsubscribe", "ref": "u", "tournament": "nope0"})
+	c.expect("unsubscribed")
+	c.subscribe("late")
+}

@@ -11,17 +11,18 @@ import (
 // Hub error codes: the codes of the API that are not domain codes (match.Code). They are part of
 // the public API (docs/api.md, docs/protocol.md).
 const (
-	CodeBadRequest       = "bad_request"        // malformed JSON, wrong types, unknown fields
-	CodeUnauthorized     = "unauthorized"       // missing, malformed, expired or foreign token
-	CodeForbidden        = "forbidden"          // the token's role may not do this
-	CodeNotFound         = "not_found"          // no such tournament (or route)
-	CodeVersionConflict  = "version_conflict"   // too many concurrent commands; retry
-	CodeRateLimited      = "rate_limited"       // too many requests
-	CodeUnavailable      = "unavailable"        // the store cannot be reached; retry
-	CodeInternal         = "internal"           // anything else; the message is always "internal error"
-	CodeBadMessage       = "bad_message"        // WebSocket: not JSON, no type, unknown type, missing field
-	CodeTooLarge         = "too_large"          // request body over the limit
-	CodeMethodNotAllowed = "method_not_allowed" // known path, wrong method
+	CodeBadRequest           = "bad_request"            // malformed JSON, wrong types, unknown fields
+	CodeUnauthorized         = "unauthorized"           // missing, malformed, expired or foreign token
+	CodeForbidden            = "forbidden"              // the token's role may not do this
+	CodeNotFound             = "not_found"              // no such tournament (or route)
+	CodeVersionConflict      = "version_conflict"       // too many concurrent commands; retry
+	CodeRateLimited          = "rate_limited"           // too many requests
+	CodeUnavailable          = "unavailable"            // the store cannot be reached; retry
+	CodeInternal             = "internal"               // anything else; the message is always "internal error"
+	CodeBadMessage           = "bad_message"            // WebSocket: not JSON, no type, unknown type, missing field
+	CodeTooManySubscriptions = "too_many_subscriptions" // WebSocket: over the subscriptions per socket
+	CodeTooLarge             = "too_large"              // request body over the limit
+	CodeMethodNotAllowed     = "method_not_allowed"     // known path, wrong method
 )
 
 // statusOf is the one table from error code to HTTP status (docs/api.md#errors). The WebSocket

@@ -20,6 +20,10 @@ import (
 // maxRef is the longest ref a client may attach to a message.
 const maxRef = 64
 
+// maxSubscriptions is how many tournaments one socket may subscribe to at once (including
+// subscriptions that failed and were not unsubscribed): it bounds what one client holds here.
+const maxSubscriptions = 64
+
 // outMsg is one message queued for a socket. data may be shared by every socket that receives
 // the same event: nobody changes it after it is queued.
 type outMsg struct {
@@ -326,6 +330,11 @@ func (s *session) handle(typ websocket.MessageType, data []byte) bool {
 		if m.Version != nil && *m.Version < 0 {
 			s.sendError(m.Ref, CodeBadMessage, "version must not be negative")
 			return false
+		}
+		if _, ok := s.subscribed[m.Tournament]; !ok && len(s.subscribed) >= maxSubscriptions {
+			s.sendError(m.Ref, CodeTooManySubscriptions, fmt.Sprintf(
+				"a socket may watch at most %d tournaments; unsubscribe from one first", maxSubscriptions))
+			return true
 		}
 		s.subscribe(m)
 	case "unsubscribe":
