@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
 
 	"github.com/tourhub/tourhub/match"
@@ -32,26 +31,35 @@ type outMsg struct {
 	at   time.Time // when the store delivered the entry (live events only), for the fan-out lag
 }
 
-// session is one socket. Two goroutines run it (see run): readLoop reads and handles the client's
-// messages; writeLoop is the only one that writes to the connection. Anyone may queue a message
-// with send, which never blocks.
+// session is one socket. Its goroutines (see run): the HTTP handler's goroutine reads and handles
+// the client's messages; a writer goroutine exists only while messages wait to be written; a ping
+// runs from a timer. An idle socket holds one goroutine and no send buffer. Anyone may queue a
+// message with send, which never blocks.
 type session struct {
 	ws   *WS             // static after construction
 	conn *websocket.Conn // static after construction
-	out  chan outMsg     // bounded; sent to without blocking by anyone, received only by writeLoop
 
 	ctx    context.Context    // done once the session is closing; static after construction
 	cancel context.CancelFunc // static after construction
 	done   chan struct{}      // closed when run has returned and the session left every topic
+	closed chan struct{}      // closed once the connection was closed (see closing)
+
+	qmu     sync.Mutex
+	queue   []outMsg       // guarded by qmu; queue[head:] wait to be written, at most QueueLen
+	head    int            // guarded by qmu
+	writing bool           // guarded by qmu; a flush goroutine runs
+	stopped bool           // guarded by qmu; closing: nothing more is queued or started
+	workers sync.WaitGroup // flush and ping goroutines; Add only under qmu while !stopped
+	ping    *time.Timer    // fires ping; static after run starts
 
 	closeMu     sync.Mutex
 	closeCode   websocket.StatusCode // guarded by closeMu; 0 until a close is decided
 	closeReason string               // guarded by closeMu
 	aborted     bool                 // guarded by closeMu; close without a handshake
 
-	claims     map[string]Claims   // owned by readLoop: the verified tokens, by tournament
-	subscribed map[string]struct{} // owned by readLoop, then by run once readLoop has returned
-	limiter    *rate.Limiter       // owned by readLoop
+	claims     map[string]Claims   // owned by the reader: the verified tokens, by tournament
+	subscribed map[string]struct{} // owned by the reader, then by run once reading has ended
+	limiter    *rate.Limiter       // owned by the reader
 }
 
 func newSession(w *WS, c *websocket.Conn) *session {
@@ -59,46 +67,64 @@ func newSession(w *WS, c *websocket.Conn) *session {
 	return &session{
 		ws:         w,
 		conn:       c,
-		out:        make(chan outMsg, w.cfg.QueueLen),
 		ctx:        ctx,
 		cancel:     cancel,
 		done:       make(chan struct{}),
+		closed:     make(chan struct{}),
 		claims:     make(map[string]Claims),
 		subscribed: make(map[string]struct{}),
 		limiter:    rate.NewLimiter(rate.Limit(w.cfg.RatePerSec), w.cfg.Burst),
 	}
 }
 
-// run serves the socket until it closes. The reader and the writer are tied by the session's
-// context:
-//   - readLoop returns when a read fails (the client closed, the connection broke, a frame was
-//     over the read limit, or writeLoop closed the connection) or when it decides to close the
-//     socket (protocol abuse, rate limit); either way it cancels the session.
-//   - writeLoop returns when the session is cancelled (readLoop returned, the queue overflowed,
-//     Drain, a resync failed) or a write or ping fails; on its way out it closes the connection,
-//     with the close code decided by whoever cancelled, which unblocks readLoop.
+// run serves the socket until it closes, on the HTTP handler's goroutine, which reads:
+//   - readLoop returns when a read fails (the client closed, the connection broke, or the
+//     connection was closed by closing) or when it decides to close the socket (protocol abuse,
+//     rate limit); either way the session is cancelled.
+//   - Cancelling the session (readLoop ended, the queue overflowed, a write or ping failed, Drain,
+//     a resync failed) runs closing, which closes the connection with the close code decided by
+//     whoever cancelled; that ends a read still blocked.
 //
-// run then leaves every topic, so no fan-out reaches the session afterwards.
+// run then waits for the writer and the ping, and leaves every topic, so no fan-out reaches the
+// session afterwards.
 func (s *session) run(token string) {
 	defer close(s.done)
-	defer s.cancel()
+	s.ping = time.AfterFunc(s.ws.cfg.PingEvery, s.pingOnce)
+	context.AfterFunc(s.ctx, s.closing)
 	if token != "" {
 		s.authenticate("", token)
 	}
-	g, gctx := errgroup.WithContext(s.ctx)
-	g.Go(func() error {
-		defer s.cancel()
-		return s.readLoop()
-	})
-	g.Go(func() error {
-		defer s.cancel()
-		return s.writeLoop(gctx)
-	})
-	if err := g.Wait(); err != nil && !errors.Is(err, errClosed) {
+	if err := s.readLoop(); err != nil && !errors.Is(err, errClosed) {
 		s.ws.cfg.Log.Debug("socket ended", "err", err)
 	}
+	s.cancel()
+	<-s.closed
+	s.workers.Wait()
 	for id := range s.subscribed {
 		s.ws.broker.leave(s, id)
+	}
+}
+
+// closing runs once the session is cancelled: it stops the queue and the ping and closes the
+// connection as decided by closeWith (normal closure if nobody decided: the client closed or the
+// connection broke, and the close returns at once).
+func (s *session) closing() {
+	defer close(s.closed)
+	s.qmu.Lock()
+	s.stopped = true
+	s.queue, s.head = nil, 0
+	s.qmu.Unlock()
+	s.ping.Stop()
+	s.closeMu.Lock()
+	code, reason, aborted := s.closeCode, s.closeReason, s.aborted
+	s.closeMu.Unlock()
+	switch {
+	case aborted:
+		s.conn.CloseNow()
+	case code == 0:
+		s.conn.Close(websocket.StatusNormalClosure, "")
+	default:
+		s.conn.Close(code, reason)
 	}
 }
 
@@ -139,49 +165,103 @@ func (s *session) closeSlow() {
 
 // send queues m; a full queue closes the socket as slow. It never blocks.
 func (s *session) send(m outMsg) {
-	if s.ctx.Err() != nil {
-		return
-	}
-	select {
-	case s.out <- m:
-	default:
+	if !s.enqueue(m) {
 		s.closeSlow()
 	}
 }
 
 // trySend queues m if there is room and drops it otherwise (for answers to dropped messages).
 func (s *session) trySend(m outMsg) {
-	select {
-	case s.out <- m:
-	default:
+	s.enqueue(m)
+}
+
+// enqueue queues m and starts a writer if none runs. It reports false when the queue is full;
+// a closing session drops m and reports true.
+func (s *session) enqueue(m outMsg) bool {
+	s.qmu.Lock()
+	if s.stopped {
+		s.qmu.Unlock()
+		return true
+	}
+	if len(s.queue)-s.head >= s.ws.cfg.QueueLen {
+		s.qmu.Unlock()
+		return false
+	}
+	s.queue = append(s.queue, m)
+	start := !s.writing
+	if start {
+		s.writing = true
+		s.workers.Add(1)
+	}
+	s.qmu.Unlock()
+	if start {
+		go s.flush()
+	}
+	return true
+}
+
+// idleQueueCap is the largest queue buffer a socket keeps once everything is written; a larger
+// one (after a burst) is let go.
+const idleQueueCap = 16
+
+// flush writes queued messages in order until the queue is empty, then ends; it is the only
+// writer of messages (pings and the close frame go through the websocket package's own lock).
+func (s *session) flush() {
+	defer s.workers.Done()
+	for {
+		s.qmu.Lock()
+		if s.stopped || s.head == len(s.queue) {
+			s.writing = false
+			if cap(s.queue) > idleQueueCap {
+				s.queue = nil
+			} else {
+				s.queue = s.queue[:0]
+			}
+			s.head = 0
+			s.qmu.Unlock()
+			return
+		}
+		m := s.queue[s.head]
+		s.queue[s.head] = outMsg{}
+		s.head++
+		s.qmu.Unlock()
+		if err := s.write(m); err != nil {
+			s.ws.cfg.Log.Debug("socket write failed", "kind", m.kind, "err", err)
+			s.abort()
+			s.qmu.Lock()
+			s.writing = false
+			s.qmu.Unlock()
+			return
+		}
 	}
 }
 
-// writeLoop writes queued messages and pings; see run for when it returns.
-func (s *session) writeLoop(ctx context.Context) error {
-	defer s.closeConn()
-	ping := time.NewTicker(s.ws.cfg.PingEvery)
-	defer ping.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case m := <-s.out:
-			if err := s.write(m); err != nil {
-				s.abort()
-				return fmt.Errorf("write %s: %w", m.kind, err)
-			}
-		case <-ping.C:
-			// The pong is read by readLoop; Ping waits for it.
-			pctx, cancel := context.WithTimeout(context.Background(), s.ws.cfg.PongWait)
-			err := s.conn.Ping(pctx)
-			cancel()
-			if err != nil {
-				s.abort()
-				return fmt.Errorf("ping: %w", err)
-			}
-		}
+// pingOnce pings and waits for the pong (read by readLoop); a missing pong closes the socket.
+// It runs on the timer's goroutine, which the session counts as one of its workers.
+func (s *session) pingOnce() {
+	s.qmu.Lock()
+	if s.stopped {
+		s.qmu.Unlock()
+		return
 	}
+	s.workers.Add(1)
+	s.qmu.Unlock()
+	defer s.workers.Done()
+	pctx, cancel := context.WithTimeout(s.ctx, s.ws.cfg.PongWait)
+	err := s.conn.Ping(pctx)
+	cancel()
+	if err != nil {
+		if s.ctx.Err() == nil {
+			s.ws.cfg.Log.Debug("socket ping failed", "err", err)
+			s.abort()
+		}
+		return
+	}
+	s.qmu.Lock()
+	if !s.stopped { // closing stops the timer after setting stopped
+		s.ping.Reset(s.ws.cfg.PingEvery)
+	}
+	s.qmu.Unlock()
 }
 
 func (s *session) write(m outMsg) error {
@@ -195,22 +275,6 @@ func (s *session) write(m outMsg) error {
 		s.ws.metrics.fanoutLag.Observe(time.Since(m.at).Seconds())
 	}
 	return nil
-}
-
-// closeConn closes the connection as decided by closeWith (normal closure if nobody decided:
-// the client closed or the connection broke, and the close returns at once).
-func (s *session) closeConn() {
-	s.closeMu.Lock()
-	code, reason, aborted := s.closeCode, s.closeReason, s.aborted
-	s.closeMu.Unlock()
-	switch {
-	case aborted:
-		s.conn.CloseNow()
-	case code == 0:
-		s.conn.Close(websocket.StatusNormalClosure, "")
-	default:
-		s.conn.Close(code, reason)
-	}
 }
 
 // readLoop reads and handles the client's messages in order; see run for when it returns.

@@ -5,6 +5,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -62,6 +63,7 @@ type config struct {
 	SweepEvery    time.Duration
 	IdleRetention time.Duration
 	LogLevel      slog.Level
+	DebugAddr     string
 }
 
 // parseConfig reads args, falling back to the environment, then to the defaults.
@@ -133,6 +135,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	integer(&c.WSQueue, "ws-queue", "HUB_WS_QUEUE", 256, "send queue per socket, messages; overflow closes the socket (4001)")
 	dur(&c.DrainTimeout, "drain-timeout", "HUB_DRAIN_TIMEOUT", 10*time.Second, "how long shutdown waits for sockets and requests")
 	dur(&c.SweepEvery, "sweep-every", "HUB_SWEEP_EVERY", time.Second, "how often this node looks for due deadlines (check-in, starts, match time limits)")
+	fs.StringVar(&c.DebugAddr, "debug-addr", env("HUB_DEBUG_ADDR", ""), "serve Go profiles (net/http/pprof) on this separate address, e.g. 127.0.0.1:6060; empty: off (env HUB_DEBUG_ADDR)")
 	level := fs.String("log-level", env("HUB_LOG_LEVEL", "info"), "debug, info, warn or error (env HUB_LOG_LEVEL)")
 
 	if err := fs.Parse(args); err != nil {
@@ -261,6 +264,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
+	if c.DebugAddr != "" {
+		stopDebug, err := serveDebug(c.DebugAddr, log)
+		if err != nil {
+			hs.Close()
+			<-served
+			return err
+		}
+		defer stopDebug()
+	}
 	// The sweeper fires deadlines (check-in, scheduled starts, match time limits) until run ends.
 	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
 	swept := make(chan struct{})
@@ -305,9 +317,11 @@ func printConfig(w io.Writer, c config, origins []string) {
 		"  addr           %s\n  store          %s\n  origins        %s\n  secret         %s\n"+
 		"  token-ttl      %s\n  retention      %s (idle %s)\n  max-events     %d\n  body-limit     %d\n"+
 		"  http-rate      %g/s burst %d (trust-proxy %t)\n"+
-		"  ws             read-limit %d, rate %g/s burst %d, queue %d\n  drain-timeout  %s\n  sweep-every    %s\n  log-level      %s\n",
+		"  ws             read-limit %d, rate %g/s burst %d, queue %d\n  drain-timeout  %s\n  sweep-every    %s\n  log-level      %s\n"+
+		"  debug-addr     %s\n",
 		c.Addr, store, strings.Join(origins, ","), secret, c.TokenTTL, c.Retention, c.IdleRetention, c.MaxEvents, c.BodyLimit,
-		c.HTTPRate, c.HTTPBurst, c.TrustProxy, c.WSReadLimit, c.WSRate, c.WSBurst, c.WSQueue, c.DrainTimeout, c.SweepEvery, c.LogLevel)
+		c.HTTPRate, c.HTTPBurst, c.TrustProxy, c.WSReadLimit, c.WSRate, c.WSBurst, c.WSQueue, c.DrainTimeout, c.SweepEvery, c.LogLevel,
+		cmp.Or(c.DebugAddr, "off"))
 }
 
 // maskURL hides a password in a Redis URL.

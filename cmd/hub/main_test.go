@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -17,9 +18,15 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	pr, pw := io.Pipe()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	debugAddr := l.Addr().String()
+	l.Close()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--addr", "127.0.0.1:0"}, envOf(map[string]string{"HUB_SECRET": "s3cret-value"}), pw)
+		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--debug-addr", debugAddr}, envOf(map[string]string{"HUB_SECRET": "s3cret-value"}), pw)
 		pw.Close()
 	}()
 
@@ -66,6 +73,23 @@ func TestRunServesAndShutsDown(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Errorf("GET %s: %d; want 200", path, resp.StatusCode)
 		}
+	}
+	// Profiles are on the debug address only, never on the public one.
+	get := func(url string) (int, string) {
+		t.Helper()
+		resp, err := client.Get(url)
+		if err != nil {
+			t.Fatalf("GET %s: %v", url, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("http://" + debugAddr + "/debug/pprof/"); code != http.StatusOK || !strings.Contains(body, "goroutine") {
+		t.Errorf("GET debug /debug/pprof/: %d; want 200 with the profile index", code)
+	}
+	if code, body := get("http://" + addr + "/debug/pprof/"); code == http.StatusOK && strings.Contains(body, "goroutine") {
+		t.Errorf("the public address serves profiles")
 	}
 	cancel()
 	select {
