@@ -45,6 +45,7 @@ func main() {
 type config struct {
 	Addr          string
 	Redis         string
+	RedisCluster  bool
 	Origins       []string
 	Secret        string
 	secretRandom  bool
@@ -127,6 +128,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	integer(&bodyLimit, "body-limit", "HUB_BODY_LIMIT", 64<<10, "largest HTTP request body, bytes")
 	float(&c.HTTPRate, "http-rate", "HUB_HTTP_RATE", 20, "API requests per second per client address")
 	integer(&c.HTTPBurst, "http-burst", "HUB_HTTP_BURST", 40, "API request burst per client address")
+	cluster := env("HUB_REDIS_CLUSTER", "false")
+	fs.StringVar(&cluster, "redis-cluster", cluster, "--redis names seed nodes of a Redis Cluster: redis://host1:7000?addr=host2:7001&addr=host3:7002 (env HUB_REDIS_CLUSTER)")
 	trust := env("HUB_TRUST_PROXY", "false")
 	fs.StringVar(&trust, "trust-proxy", trust, "take the client address from X-Forwarded-For (true only behind a proxy that sets it) (env HUB_TRUST_PROXY)")
 	integer(&wsReadLimit, "ws-read-limit", "HUB_WS_READ_LIMIT", 16<<10, "largest WebSocket message from a client, bytes")
@@ -158,6 +161,12 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		return c, fmt.Errorf("trust-proxy %q: want true or false", trust)
 	}
 	c.TrustProxy = b
+	if c.RedisCluster, err = strconv.ParseBool(cluster); err != nil {
+		return c, fmt.Errorf("redis-cluster %q: want true or false", cluster)
+	}
+	if c.RedisCluster && c.Redis == "" {
+		return c, errors.New("redis-cluster needs --redis (REDIS_URL) with the cluster's seed nodes")
+	}
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return c, fmt.Errorf("log-level %q: want debug, info, warn or error", *level)
 	}
@@ -180,7 +189,7 @@ func openStore(ctx context.Context, c config, deliver hub.Deliver, log *slog.Log
 		return s, hub.NewMemDueSet(), nil
 	}
 	// No fallback to memory: a node that cannot reach Redis stays up, unready, and retries.
-	s, err := redisstore.New(ctx, redisstore.Options{URL: c.Redis, Retention: c.Retention,
+	s, err := redisstore.New(ctx, redisstore.Options{URL: c.Redis, Cluster: c.RedisCluster, Retention: c.Retention,
 		IdleRetention: c.IdleRetention, StreamMaxLen: int64(c.MaxEvents), Log: log}, deliver)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open redis store: %w", err)
@@ -308,6 +317,9 @@ func printConfig(w io.Writer, c config, origins []string) {
 	store := "memory (one node)"
 	if c.Redis != "" {
 		store = "redis " + maskURL(c.Redis)
+		if c.RedisCluster {
+			store = "redis cluster " + maskURL(c.Redis)
+		}
 	}
 	secret := "set (hidden)"
 	if c.secretRandom {

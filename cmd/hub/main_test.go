@@ -121,15 +121,21 @@ func TestParseConfig(t *testing.T) {
 	if c.Addr != ":9100" || c.TokenTTL != time.Hour || strings.Join(c.Origins, "|") != "a.example|b.example" || c.Secret != "x" || c.secretRandom || c.WSQueue != 64 || !c.TrustProxy {
 		t.Errorf("flag over env over default: %+v", c)
 	}
+	c, err = parseConfig([]string{"--redis", "redis://h1:7000?addr=h2:7001"}, envOf(map[string]string{"HUB_REDIS_CLUSTER": "true"}), io.Discard)
+	if err != nil || !c.RedisCluster {
+		t.Errorf("HUB_REDIS_CLUSTER=true: cluster %v, err %v", c.RedisCluster, err)
+	}
 	for name, tc := range map[string]struct {
 		args []string
 		env  map[string]string
 	}{
-		"bad env duration": {nil, map[string]string{"HUB_RETENTION": "soon"}},
-		"bad env number":   {nil, map[string]string{"HUB_WS_QUEUE": "-1"}},
-		"bad flag":         {[]string{"--nope"}, nil},
-		"bad log level":    {[]string{"--log-level", "loud"}, nil},
-		"stray argument":   {[]string{"serve"}, nil},
+		"bad env duration":    {nil, map[string]string{"HUB_RETENTION": "soon"}},
+		"bad env number":      {nil, map[string]string{"HUB_WS_QUEUE": "-1"}},
+		"bad flag":            {[]string{"--nope"}, nil},
+		"bad log level":       {[]string{"--log-level", "loud"}, nil},
+		"stray argument":      {[]string{"serve"}, nil},
+		"cluster without url": {[]string{"--redis-cluster"}, nil},
+		"bad cluster flag":    {[]string{"--redis", "redis://h:1", "--redis-cluster", "maybe"}, nil},
 	} {
 		if _, err := parseConfig(tc.args, envOf(tc.env), io.Discard); err == nil {
 			t.Errorf("%s: no error", name)

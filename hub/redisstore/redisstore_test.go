@@ -42,6 +42,12 @@ func TestMain(m *testing.M) {
 func newStore(t testing.TB, srv *redistest.Server, deliver hub.Deliver, opts redisstore.Options) *redisstore.Store {
 	t.Helper()
 	opts.URL = srv.URL()
+	return newStoreURL(t, deliver, opts)
+}
+
+// newStoreURL is newStore for opts.URL (a single server or, with opts.Cluster, a cluster).
+func newStoreURL(t testing.TB, deliver hub.Deliver, opts redisstore.Options) *redisstore.Store {
+	t.Helper()
 	if opts.Log == nil {
 		opts.Log = quiet
 	}
@@ -65,6 +71,64 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, deliver hub.Deliver) hub.Store {
 		return newStore(t, redistest.Start(t), deliver, redisstore.Options{})
 	})
+}
+
+// TestConformanceCluster runs the conformance suite on a Redis Cluster of three masters (a fresh
+// one per case): every script and MULTI touches the keys of one tournament, which share a hash
+// tag, so they run on a cluster as they do on one server.
+func TestConformanceCluster(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, deliver hub.Deliver) hub.Store {
+		c := redistest.StartCluster(t, 3)
+		return newStoreURL(t, deliver, redisstore.Options{URL: c.URL(), Cluster: true})
+	})
+}
+
+// TestClusterSpreadsTournaments checks that the cluster test above is not one node in disguise:
+// tournaments land on every master, each with all its keys on one of them, and a node that is
+// down makes the store unready.
+func TestClusterSpreadsTournaments(t *testing.T) {
+	t.Parallel()
+	c := redistest.StartCluster(t, 3)
+	s := newStoreURL(t, nil, redisstore.Options{URL: c.URL(), Cluster: true})
+	ctx := context.Background()
+	for i := range 30 {
+		id := fmt.Sprintf("t_spread%d", i)
+		if _, err := s.Create(ctx, id, match.Command{Type: match.CmdCreate, Tournament: id, Name: id,
+			Settings: &match.Settings{Format: match.SingleElimination}}, time.Now()); err != nil {
+			t.Fatalf("Create %s: %v", id, err)
+		}
+		if _, err := s.Apply(ctx, id, match.Command{Type: match.CmdJoin, Name: "Ada"}, "sub-"+id); err != nil {
+			t.Fatalf("Apply %s: %v", id, err)
+		}
+	}
+	for _, n := range c.Nodes {
+		keys, err := n.Do("KEYS", "tourhub:{t:*")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if keys == "" {
+			t.Errorf("node %s holds no tournament", n.Addr())
+			continue
+		}
+		// Every key of a tournament on this node: state, log and submissions together.
+		perTournament := map[string]int{}
+		for _, k := range strings.Split(keys, "\n") {
+			perTournament[k[:strings.Index(k, "}")+1]]++
+		}
+		for tag, nkeys := range perTournament {
+			if nkeys != 3 {
+				t.Errorf("node %s holds %d keys of %s; want all 3 (state, log, subs)", n.Addr(), nkeys, tag)
+			}
+		}
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	c.Nodes[2].Stop()
+	if err := s.Ping(ctx); !errors.Is(err, hub.ErrUnavailable) {
+		t.Errorf("Ping with a master down: %v; want ErrUnavailable", err)
+	}
 }
 
 // recorder collects deliveries per tournament and fails on concurrent calls for one tournament.

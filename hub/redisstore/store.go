@@ -30,7 +30,13 @@ var _ hub.Store = (*Store)(nil)
 // Options configure a Store.
 type Options struct {
 	// URL is the Redis URL, e.g. "redis://127.0.0.1:6379/0" (see redis.ParseURL). Required.
+	// With Cluster, it lists seed nodes of a Redis Cluster instead:
+	// "redis://host1:7000?addr=host2:7001&addr=host3:7002" (see redis.ParseClusterURL).
 	URL string
+	// Cluster makes the store a Redis Cluster client. Every key of a tournament shares one hash
+	// tag, so each script and MULTI touches one slot; the global index and due set live in one
+	// slot each.
+	Cluster bool
 	// Retention is how long a finished or cancelled tournament is kept after its last command.
 	// Defaults to 2h.
 	Retention time.Duration
@@ -80,10 +86,12 @@ type Store struct {
 	deliver hub.Deliver // static after construction
 	log     *slog.Logger
 	// rdb serves reads; go-redis retries them on network errors.
-	rdb *redis.Client
+	rdb redis.UniversalClient
 	// wdb runs the commit scripts and is never retried by go-redis: a script resent after a lost
-	// reply could commit a second time. The caller retries, with its submission id.
-	wdb *redis.Client
+	// reply could commit a second time. The caller retries, with its submission id. (On a Redis
+	// Cluster it follows no redirect either: a slot moving answers unavailable, and the retry
+	// finds the new owner.)
+	wdb redis.UniversalClient
 	ps  *redis.PubSub // one pub/sub connection per node; owned by receiveLoop and subLoop
 
 	ctx    context.Context // cancelled by Close
@@ -114,22 +122,20 @@ type cached struct {
 // the store recovers by itself when Redis returns); only a bad URL is an error.
 func New(ctx context.Context, opts Options, deliver hub.Deliver) (*Store, error) {
 	opts = opts.withDefaults()
-	ropt, err := redis.ParseURL(opts.URL)
+	rdb, wdb, err := clients(opts)
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: parse URL: %w", err)
+		return nil, err
 	}
 	if deliver == nil {
 		deliver = func(string, string, hub.Entry, bool) {}
 	}
-	wopt := *ropt
-	wopt.MaxRetries = -1
 	sctx, cancel := context.WithCancel(context.Background())
 	s := &Store{
 		opts:     opts,
 		deliver:  deliver,
 		log:      opts.Log.With("component", "redisstore"),
-		rdb:      redis.NewClient(ropt),
-		wdb:      redis.NewClient(&wopt),
+		rdb:      rdb,
+		wdb:      wdb,
 		ctx:      sctx,
 		cancel:   cancel,
 		cache:    make(map[string]*cached),
@@ -151,9 +157,36 @@ func New(ctx context.Context, opts Options, deliver hub.Deliver) (*Store, error)
 	return s, nil
 }
 
+// clients makes the read client and the write client (no retries) for opts.
+func clients(opts Options) (rdb, wdb redis.UniversalClient, err error) {
+	if opts.Cluster {
+		copt, err := redis.ParseClusterURL(opts.URL)
+		if err != nil {
+			return nil, nil, fmt.Errorf("redisstore: parse cluster URL: %w", err)
+		}
+		wopt := *copt
+		wopt.MaxRetries, wopt.MaxRedirects = -1, -1
+		return redis.NewClusterClient(copt), redis.NewClusterClient(&wopt), nil
+	}
+	ropt, err := redis.ParseURL(opts.URL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("redisstore: parse URL: %w", err)
+	}
+	wopt := *ropt
+	wopt.MaxRetries = -1
+	return redis.NewClient(ropt), redis.NewClient(&wopt), nil
+}
+
 // Ping reports whether Redis answers.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.rdb.Ping(ctx).Err(); err != nil {
+	var err error
+	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
+		// Every shard: a tournament on a shard that is down cannot be served.
+		err = cc.ForEachShard(ctx, func(ctx context.Context, c *redis.Client) error { return c.Ping(ctx).Err() })
+	} else {
+		err = s.rdb.Ping(ctx).Err()
+	}
+	if err != nil {
 		return s.fail(ctx, "ping", err)
 	}
 	return nil

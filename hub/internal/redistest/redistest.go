@@ -23,6 +23,8 @@ type Options struct {
 	// AOF turns on the append-only file (appendfsync always) so that data survives Stop/Restart.
 	// Defaults to false: no persistence at all, as a Redis restart that loses everything.
 	AOF bool
+	// Cluster starts the server in cluster mode (see StartCluster).
+	Cluster bool
 }
 
 // Server is one redis-server process owned by a test.
@@ -80,6 +82,10 @@ func (s *Server) start() {
 		"--save", "",
 		"--daemonize", "no",
 		"--logfile", filepath.Join(s.dir, "redis.log"),
+	}
+	if s.opts.Cluster {
+		args = append(args, "--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(s.dir, "nodes.conf"),
+			"--cluster-node-timeout", "2000")
 	}
 	if s.opts.AOF {
 		args = append(args, "--appendonly", "yes", "--appendfsync", "always")
@@ -209,4 +215,60 @@ func readReply(r *bufio.Reader) (string, error) {
 		return strings.Join(parts, "\n"), nil
 	}
 	return "", fmt.Errorf("unexpected reply %q", line)
+}
+
+// Cluster is a Redis Cluster of servers owned by a test, each a master of an equal share of the
+// 16384 slots, no replicas.
+type Cluster struct {
+	Nodes []*Server
+}
+
+// StartCluster starts n servers in cluster mode, splits the slots between them and joins them,
+// and waits until every node reports cluster_state:ok.
+func StartCluster(t testing.TB, n int) *Cluster {
+	t.Helper()
+	c := &Cluster{}
+	for range n {
+		c.Nodes = append(c.Nodes, StartWith(t, Options{Cluster: true}))
+	}
+	const slots = 16384
+	for i, s := range c.Nodes {
+		from, to := i*slots/n, (i+1)*slots/n-1
+		if _, err := s.Do("CLUSTER", "ADDSLOTSRANGE", strconv.Itoa(from), strconv.Itoa(to)); err != nil {
+			t.Fatalf("CLUSTER ADDSLOTSRANGE on %s: %v", s.Addr(), err)
+		}
+	}
+	for _, s := range c.Nodes[1:] {
+		if _, err := c.Nodes[0].Do("CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(s.port)); err != nil {
+			t.Fatalf("CLUSTER MEET %s: %v", s.Addr(), err)
+		}
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for _, s := range c.Nodes {
+		for {
+			info, err := s.Do("CLUSTER", "INFO")
+			if err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_known_nodes:"+strconv.Itoa(n)) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("cluster on %s not ok within 20s: %q %v", s.Addr(), info, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return c
+}
+
+// URL is the seed URL of the cluster for redis.ParseClusterURL: the first node, the others as
+// addr parameters.
+func (c *Cluster) URL() string {
+	u := "redis://" + c.Nodes[0].Addr()
+	for i, s := range c.Nodes[1:] {
+		sep := "&"
+		if i == 0 {
+			sep = "?"
+		}
+		u += sep + "addr=" + s.Addr()
+	}
+	return u
 }
