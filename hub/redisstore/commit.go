@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tourhub/tourhub/hub"
@@ -22,12 +23,53 @@ type published struct {
 	Epoch   string          `json:"epoch"`
 	Version int64           `json:"version"`
 	Events  json.RawMessage `json:"events"`
+	// Rev and Fields let the nodes that watch the tournament bring their cached state from
+	// Version-1 to Version without reading it back: the commit's rev and the state hash fields it
+	// wrote (field -> value) or deleted (field -> null). Without them every commit by another node
+	// would leave the cache stale, and a node's next command would lose its compare-and-set.
+	Rev    string                     `json:"rev,omitempty"`
+	Fields map[string]json.RawMessage `json:"fields,omitempty"`
 }
 
-// payload builds the published message by concatenation: events is already compact JSON and the
-// epoch is hex (newEpoch), so nothing needs escaping or re-encoding.
-func payload(epoch string, version int64, events []byte) string {
-	return `{"epoch":"` + epoch + `","version":` + strconv.FormatInt(version, 10) + `,"events":` + string(events) + `}`
+// payload builds the published message (without rev, no fields) by concatenation: events and
+// field values are already
+// compact JSON, and the epoch (hex, newEpoch), the rev (base 36) and the field names (t, p:N,
+// m:N) need no escaping, so nothing is re-encoded.
+func payload(epoch string, version int64, events []byte, rev string, f fieldSet) string {
+	var b strings.Builder
+	b.Grow(64 + len(events) + 16*len(f.del) + f.size())
+	b.WriteString(`{"epoch":"`)
+	b.WriteString(epoch)
+	b.WriteString(`","version":`)
+	b.WriteString(strconv.FormatInt(version, 10))
+	b.WriteString(`,"events":`)
+	b.Write(events)
+	if rev == "" { // no fields: watchers that cache the state read it
+		b.WriteByte('}')
+		return b.String()
+	}
+	b.WriteString(`,"rev":"`)
+	b.WriteString(rev)
+	b.WriteString(`","fields":{`)
+	first := true
+	field := func(name, value string) {
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		b.WriteByte('"')
+		b.WriteString(name)
+		b.WriteString(`":`)
+		b.WriteString(value)
+	}
+	for i := 0; i+1 < len(f.set); i += 2 {
+		field(f.set[i], f.set[i+1])
+	}
+	for _, name := range f.del {
+		field(name, "null")
+	}
+	b.WriteString(`}}`)
+	return b.String()
 }
 
 func marshalEvents(ev []match.Event) ([]byte, error) {
@@ -69,7 +111,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	args := make([]any, 0, 13+len(fields.set))
 	args = append(args, epoch, rev, string(t.Status), t.Name, string(t.Settings.Format), len(t.Participants), ms,
 		evJSON, s.opts.StreamMaxLen, s.ttlFor(t.Status).Milliseconds(), k.channel,
-		payload(epoch, 1, evJSON), len(fields.set)/2)
+		payload(epoch, 1, evJSON, "", fieldSet{}), len(fields.set)/2)
 	for _, f := range fields.set {
 		args = append(args, f)
 	}
@@ -141,7 +183,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		args := make([]any, 0, 16+len(fields.set)+len(fields.del))
 		args = append(args, cur.epoch, from, cur.rev, t.Version, rev, string(t.Status), len(t.Participants),
 			evJSON, submissionID, outcome, s.opts.StreamMaxLen, s.ttlFor(t.Status).Milliseconds(), k.channel,
-			payload(cur.epoch, t.Version, evJSON), len(fields.set)/2, len(fields.del))
+			payload(cur.epoch, t.Version, evJSON, rev, fields), len(fields.set)/2, len(fields.del))
 		for _, f := range fields.set {
 			args = append(args, f)
 		}

@@ -3,6 +3,7 @@ package redisstore
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,6 +27,15 @@ const (
 type fieldSet struct {
 	set []string // field, value, field, value...
 	del []string
+}
+
+// size is the bytes of the values set.
+func (f *fieldSet) size() int {
+	n := 0
+	for i := 1; i < len(f.set); i += 2 {
+		n += len(f.set[i]) + len(f.set[i-1]) + 4
+	}
+	return n
 }
 
 func (f *fieldSet) put(field string, v any) error {
@@ -140,6 +150,86 @@ func decodeFields(h map[string]string) (*match.Tournament, error) {
 		if int(m.ID) != i+1 {
 			return nil, fmt.Errorf("redisstore: state hash lacks match %d", i+1)
 		}
+	}
+	return t, nil
+}
+
+// applyFields returns old with the fields of one commit applied (field -> JSON value, or null
+// for a deleted field), as decodeFields would read the hash after that commit. old is not
+// changed; the result shares nothing with it that either could change (Apply works on clones).
+func applyFields(old *match.Tournament, fields map[string]json.RawMessage) (*match.Tournament, error) {
+	raw, ok := fields[fieldMeta]
+	if !ok {
+		return nil, fmt.Errorf("redisstore: commit has no %q field", fieldMeta)
+	}
+	t := new(match.Tournament)
+	if err := json.Unmarshal(raw, t); err != nil {
+		return nil, fmt.Errorf("redisstore: decode tournament: %w", err)
+	}
+	parts := slices.Clone(old.Participants)
+	ms := slices.Clone(old.Matches)
+	var added []match.Match
+	cut := math.MaxInt // matches from this id on were deleted
+	for k, v := range fields {
+		deleted := string(v) == "null"
+		switch {
+		case strings.HasPrefix(k, playerPrefix):
+			id, err := strconv.Atoi(k[len(playerPrefix):])
+			if err != nil {
+				return nil, fmt.Errorf("redisstore: field %q", k)
+			}
+			i, found := slices.BinarySearchFunc(parts, match.PlayerID(id), func(p match.Participant, id match.PlayerID) int { return int(p.ID - id) })
+			switch {
+			case deleted && found:
+				parts = slices.Delete(parts, i, i+1)
+			case deleted:
+			default:
+				var p match.Participant
+				if err := json.Unmarshal(v, &p); err != nil {
+					return nil, fmt.Errorf("redisstore: decode %s: %w", k, err)
+				}
+				if found {
+					parts[i] = p
+				} else {
+					parts = slices.Insert(parts, i, p)
+				}
+			}
+		case strings.HasPrefix(k, matchPrefix):
+			id, err := strconv.Atoi(k[len(matchPrefix):])
+			if err != nil || id < 1 {
+				return nil, fmt.Errorf("redisstore: field %q", k)
+			}
+			if deleted {
+				cut = min(cut, id)
+				continue
+			}
+			var m match.Match
+			if err := json.Unmarshal(v, &m); err != nil {
+				return nil, fmt.Errorf("redisstore: decode %s: %w", k, err)
+			}
+			if id <= len(ms) {
+				ms[id-1] = m
+			} else {
+				added = append(added, m)
+			}
+		}
+	}
+	slices.SortFunc(added, func(a, b match.Match) int { return int(a.ID - b.ID) })
+	for _, m := range added {
+		if int(m.ID) != len(ms)+1 {
+			return nil, fmt.Errorf("redisstore: commit adds match %d after %d", m.ID, len(ms))
+		}
+		ms = append(ms, m)
+	}
+	if cut <= len(ms) {
+		ms = ms[:cut-1]
+	}
+	t.Participants, t.Matches = parts, ms
+	if t.Participants == nil {
+		t.Participants = []match.Participant{}
+	}
+	if t.Matches == nil {
+		t.Matches = []match.Match{}
 	}
 	return t, nil
 }

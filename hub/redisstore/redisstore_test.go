@@ -809,3 +809,104 @@ func TestListPrunesExpired(t *testing.T) {
 		t.Errorf("t_l2 still in the index (score %s)", sc)
 	}
 }
+
+// TestCacheFollowsOtherNode: a node that watches a tournament keeps its cached state equal to the
+// stored one while another node commits (joins, a leave, the start, results, a withdrawal, a
+// correction), from the fields each commit publishes, so its own next command wins its
+// compare-and-set the first time.
+func TestCacheFollowsOtherNode(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	ctx := ctxFor(t)
+	w := newStore(t, srv, nil, redisstore.Options{})
+	rec := newRecorder(t)
+	f := newStore(t, srv, rec.deliver, redisstore.Options{})
+	if _, err := w.Create(ctx, "t_follow", match.Command{Type: match.CmdCreate, Name: "Follow",
+		Settings: &match.Settings{Format: match.DoubleElimination}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	f.Watch("t_follow")
+	// f subscribes in the background; until then commits reach it from the stream, which carries
+	// no fields (its cache is dropped instead). Commit until one reaches f's cache by pub/sub.
+	live := false
+	for i := 0; i < 100 && !live; i++ {
+		a := mustApply(t, w, "t_follow", match.Command{Type: match.CmdJoin, Name: "W" + strconv.Itoa(i)}, "")
+		rec.waitVersion(t, "t_follow", a.Version)
+		if _, _, err := f.Load(ctx, "t_follow"); err != nil { // seeds f's cache
+			t.Fatal(err)
+		}
+		a = mustApply(t, w, "t_follow", match.Command{Type: match.CmdLeave, Player: a.State.Participants[len(a.State.Participants)-1].ID}, "")
+		rec.waitVersion(t, "t_follow", a.Version)
+		for end := time.Now().Add(time.Second); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+			if c, _ := redisstore.CachedState(f, "t_follow"); c == nil || c.Version == a.Version {
+				live = c != nil
+				break
+			}
+		}
+	}
+	if !live {
+		t.Fatal("no commit reached f's cache by pub/sub")
+	}
+	follow := func(a hub.Applied) {
+		t.Helper()
+		rec.waitVersion(t, "t_follow", a.Version)
+		waitUntil(t, "f's cache at the new version", func() bool {
+			c, _ := redisstore.CachedState(f, "t_follow")
+			return c != nil && c.Version == a.Version
+		})
+		c, rev := redisstore.CachedState(f, "t_follow")
+		gj, _ := json.Marshal(c)
+		wj, _ := json.Marshal(a.State)
+		if string(gj) != string(wj) {
+			t.Fatalf("version %d: f's cache\n%s\nwant\n%s", a.Version, gj, wj)
+		}
+		if stored, err := srv.Do("HGET", "tourhub:{t:t_follow}:state", "rev"); err != nil || stored != rev {
+			t.Fatalf("version %d: f's cached rev %q; stored %q (%v)", a.Version, rev, stored, err)
+		}
+	}
+	var pids []match.PlayerID
+	for i := range 9 {
+		a := mustApply(t, w, "t_follow", match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(i)}, "")
+		follow(a)
+		pids = append(pids, a.State.Participants[len(a.State.Participants)-1].ID)
+	}
+	follow(mustApply(t, w, "t_follow", match.Command{Type: match.CmdLeave, Player: pids[2]}, ""))
+	a := mustApply(t, w, "t_follow", match.Command{Type: match.CmdStart}, "")
+	follow(a)
+	var done []match.MatchID
+	for step := 0; step < 6; step++ {
+		var m match.Match
+		for _, x := range a.State.Matches {
+			if x.Status == match.MatchReady {
+				m = x
+				break
+			}
+		}
+		cmd := match.Command{Type: match.CmdReport, Match: m.ID, Scores: [2]int{1, 0}}
+		if step == 4 {
+			cmd = match.Command{Type: match.CmdWithdraw, Player: m.Players[1]}
+		}
+		a = mustApply(t, w, "t_follow", cmd, "")
+		follow(a)
+		done = append(done, m.ID)
+	}
+	// A correction of the first result resets the matches that depended on it.
+	a = mustApply(t, w, "t_follow", match.Command{Type: match.CmdReport, Match: done[0], Scores: [2]int{0, 1}}, "")
+	follow(a)
+
+	before := f.Stats().Conflicts
+	var ready match.MatchID
+	for _, x := range a.State.Matches {
+		if x.Status == match.MatchReady {
+			ready = x.ID
+			break
+		}
+	}
+	mine := mustApply(t, f, "t_follow", match.Command{Type: match.CmdReport, Match: ready, Scores: [2]int{1, 0}}, "")
+	if mine.Version != a.Version+1 {
+		t.Errorf("f's command committed as v%d; want v%d", mine.Version, a.Version+1)
+	}
+	if n := f.Stats().Conflicts - before; n != 0 {
+		t.Errorf("f's command lost %d compare-and-sets; want 0 (its cache followed)", n)
+	}
+}

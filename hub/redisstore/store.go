@@ -253,6 +253,21 @@ func (s *Store) cachePut(id string, c *cached) {
 	s.cache[id] = c
 }
 
+// cacheReplace puts next (or drops the entry when next is nil) if the entry is still old: a
+// commit of this node may have replaced it meanwhile.
+func (s *Store) cacheReplace(id string, old, next *cached) {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	if s.cache[id] != old {
+		return
+	}
+	if next == nil {
+		delete(s.cache, id)
+		return
+	}
+	s.cache[id] = next
+}
+
 func (s *Store) cacheDrop(id string) {
 	s.cacheMu.Lock()
 	defer s.cacheMu.Unlock()

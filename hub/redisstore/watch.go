@@ -209,6 +209,38 @@ func (s *Store) onMessage(w *watcher, m published) {
 	}
 	w.last = m.Version
 	s.emit(w, w.epoch, hub.Entry{Version: m.Version, Events: ev}, false)
+	s.advanceCache(w.id, m)
+}
+
+// cacheBehind drops the cached state of id if it is older than version (or of another epoch):
+// the next command then reads the stored state instead of losing a compare-and-set first.
+func (s *Store) cacheBehind(id, epoch string, version int64) {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	if c := s.cache[id]; c != nil && (c.epoch != epoch || c.t.Version < version) {
+		delete(s.cache, id)
+	}
+}
+
+// advanceCache brings this node's cached state of id from m.Version-1 to m.Version with the
+// fields the commit wrote, so that this node's next command on it starts from the stored state
+// instead of losing its compare-and-set. Any doubt drops the entry (the next command reads it).
+func (s *Store) advanceCache(id string, m published) {
+	c := s.cacheGet(id)
+	if c == nil {
+		return
+	}
+	if m.Rev == "" || c.epoch != m.Epoch || c.t.Version != m.Version-1 {
+		s.cacheBehind(id, m.Epoch, m.Version)
+		return
+	}
+	t, err := applyFields(c.t, m.Fields)
+	if err != nil || t.Version != m.Version {
+		s.log.Warn("cached state not advanced from a published commit; dropped", "tournament", id, "version", m.Version, "err", err)
+		s.cacheReplace(id, c, nil)
+		return
+	}
+	s.cacheReplace(id, c, &cached{epoch: m.Epoch, rev: m.Rev, t: t})
 }
 
 // catchUp compares the delivered position with the stored state and delivers the missing entries
@@ -276,6 +308,7 @@ func (s *Store) catchUp(w *watcher) {
 			w.last = e.Version
 			s.stats.gapFills.Add(1)
 			s.emit(w, epoch, e, false)
+			s.cacheBehind(w.id, epoch, e.Version) // the stream carries no fields
 		}
 		msgs = nil
 	}
