@@ -1,7 +1,7 @@
 # The whole test suite: installs redis-server and Chromium when missing, then vet and the race
 # detector over every package (real sockets, real redis-server on free ports, real hub processes,
 # headless Chromium).
-.PHONY: test run bench fuzz
+.PHONY: test run bench loadbench fuzz
 test:
 	bash .ci/deps
 	go vet ./...
@@ -10,9 +10,13 @@ test:
 run:
 	go run ./cmd/hub
 
-# Engine and hot-path micro-benchmarks.
+# Engine and hot-path micro-benchmarks (the socket benchmarks are bench/run, see BENCHMARKS.md).
 bench:
 	go test -run XXX -bench . -benchmem ./match/ ./hub/...
+
+# The socket benchmark harness: Redis, three nodes, the standard scenarios and the baselines.
+loadbench:
+	bench/run
 
 fuzz:
 	go test -run XXX -fuzz FuzzApply -fuzztime 2m ./match
