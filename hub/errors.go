@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -93,6 +94,9 @@ func ErrorBody(err error) (status int, code, message string) {
 		code, message = CodeUnavailable, "the store is unavailable; retry"
 	case errors.Is(err, ErrConflict):
 		code, message = CodeVersionConflict, ErrConflict.Error()
+	case errors.Is(err, context.DeadlineExceeded):
+		// The store did not answer within the command's time: as retryable as unreachable.
+		code, message = CodeUnavailable, "the store did not answer in time; retry"
 	default:
 		return http.StatusInternalServerError, CodeInternal, "internal error"
 	}

@@ -589,6 +589,7 @@ func TestErrorBody(t *testing.T) {
 		{fmt.Errorf("load: %w", hub.ErrNotFound), 404, "not_found"},
 		{fmt.Errorf("apply: %w", hub.ErrUnavailable), 503, "unavailable"},
 		{hub.ErrConflict, 409, "version_conflict"},
+		{fmt.Errorf("redisstore: apply: %w", context.DeadlineExceeded), 503, "unavailable"},
 		{hub.Errorf(hub.CodeRateLimited, "slow"), 429, "rate_limited"},
 		{hub.Errorf(hub.CodeForbidden, "no"), 403, "forbidden"},
 		{fmt.Errorf("redis: connection refused at 10.0.0.1"), 500, "internal"},

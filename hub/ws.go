@@ -67,7 +67,9 @@ type WSConfig struct {
 	// PingEvery, PongWait and WriteTimeout: a ping every PingEvery, closed without a pong within
 	// PongWait; every write must finish within WriteTimeout. Defaults to 20s, 10s, 5s.
 	PingEvery, PongWait, WriteTimeout time.Duration
-	// ReportTimeout bounds one report command. Defaults to 10s.
+	// ReportTimeout bounds one report command. Defaults to 5s: the socket's reader handles the
+	// report, so a pong that arrives meanwhile is read late by up to this much, which must stay
+	// well under PongWait.
 	ReportTimeout time.Duration
 }
 
@@ -103,7 +105,7 @@ func (c *WSConfig) setDefaults() {
 		c.WriteTimeout = 5 * time.Second
 	}
 	if c.ReportTimeout <= 0 {
-		c.ReportTimeout = 10 * time.Second
+		c.ReportTimeout = 5 * time.Second
 	}
 }
 
