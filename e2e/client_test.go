@@ -201,15 +201,23 @@ func TestClientResumesAndFillsGaps(t *testing.T) {
 	}
 }
 
+// modulePage opens a page of the embedded client on a plain file server (no hub), to run the
+// client's modules in the browser.
+func modulePage(t *testing.T, name string) *tab {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	srv := httptest.NewServer(http.FileServerFS(static.FS))
+	t.Cleanup(srv.Close)
+	page := newTab(t, newBrowser(ctx, t), name)
+	page.do("open a page", chromedp.Navigate(srv.URL+"/spectator.html"))
+	return page
+}
+
 // TestClientModules runs the pure parts of the client in the browser: the reconnect delays
 // (exponential, capped, full jitter) and the tournament model patched by events.
 func TestClientModules(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	srv := httptest.NewServer(http.FileServerFS(static.FS))
-	defer srv.Close()
-	page := newTab(t, newBrowser(ctx, t), "modules")
-	page.do("open a page", chromedp.Navigate(srv.URL+"/spectator.html"))
+	page := modulePage(t, "modules")
 
 	tests := []struct {
 		name, expr, want string
@@ -257,12 +265,7 @@ func TestClientModules(t *testing.T) {
 // limit shows when it must be reported (highlighted once the players were warned), an overdue one
 // says the time ran out, and a completed one shows no deadline.
 func TestBracketDeadlines(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	srv := httptest.NewServer(http.FileServerFS(static.FS))
-	defer srv.Close()
-	page := newTab(t, newBrowser(ctx, t), "deadlines")
-	page.do("open a page", chromedp.Navigate(srv.URL+"/spectator.html"))
+	page := modulePage(t, "deadlines")
 	got := page.eval("render cards", `Promise.all([import('/js/state.js'), import('/js/bracket.js')]).then(([s, b]) => {
 	  const model = s.fromSnapshot({id: 't1', name: 'T', format: 'single_elimination', status: 'running', version: 9,
 	    settings: {format: 'single_elimination', best_of: 1}, participants: [{id: 1, name: 'Ada', seed: 1}, {id: 2, name: 'Grace', seed: 2}],

@@ -107,15 +107,24 @@ func (a *applier) stampReady(m *Match) {
 	}
 }
 
-func (a *applier) openCheckIn(c Command) *Error {
-	t := a.t
+// checkInCommand checks what both timed check-in commands need: a tournament still registering
+// that has a check-in window.
+func (t *Tournament) checkInCommand() *Error {
 	if err := t.needStatus(StatusRegistering); err != nil {
 		return err
 	}
-	s := t.Settings
-	if s.CheckInWindow == 0 {
+	if t.Settings.CheckInWindow == 0 {
 		return errorf(CodeInvalid, "this tournament has no check-in window")
 	}
+	return nil
+}
+
+func (a *applier) openCheckIn(c Command) *Error {
+	t := a.t
+	if err := t.checkInCommand(); err != nil {
+		return err
+	}
+	s := t.Settings
 	if t.CheckInOpen {
 		return errorf(CodeNotDue, "check-in is already open")
 	}
@@ -136,13 +145,10 @@ func checkInWarnAt(s Settings) time.Time {
 
 func (a *applier) warnCheckIn(c Command) *Error {
 	t := a.t
-	if err := t.needStatus(StatusRegistering); err != nil {
+	if err := t.checkInCommand(); err != nil {
 		return err
 	}
 	s := t.Settings
-	if s.CheckInWindow == 0 {
-		return errorf(CodeInvalid, "this tournament has no check-in window")
-	}
 	if !t.CheckInOpen {
 		return errorf(CodeNotDue, "check-in is not open")
 	}

@@ -53,18 +53,7 @@ func TestClusterCheckIn(t *testing.T) {
 	victim := c.nodes[2]
 	victim.kill()
 
-	var st state
-	for {
-		st = getState(ctx, t, c.nodes[0], tr.id)
-		if st.Status != match.StatusRegistering {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("tournament did not start at %v: %+v", start, st)
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+	st := waitStatus(ctx, t, c.nodes[0], tr, match.StatusRegistering)
 	if st.Status != match.StatusRunning || len(st.Participants) != 3 {
 		t.Fatalf("status %s with %d participants; want running with 3", st.Status, len(st.Participants))
 	}

@@ -150,16 +150,7 @@ func TestClusterPubSubKilled(t *testing.T) {
 	if kills[0] != 3 {
 		t.Errorf("first CLIENT KILL closed %d pub/sub connections; want 3 (one per node)", kills[0])
 	}
-	final := getState(ctx, t, c.nodes[2], tr.id)
-	if final.Status != match.StatusFinished {
-		t.Fatalf("status %s; want finished", final.Status)
-	}
-	for _, cl := range all {
-		cl.waitVersion(ctx, final.Version)
-	}
-	for _, cl := range all {
-		cl.check(final.Version)
-	}
+	final := finished(ctx, t, c.nodes[2], tr, all)
 	t.Logf("%d results, pub/sub connections killed %v, %d sockets checked up to v%d", r.n, kills, len(all), final.Version)
 }
 
@@ -208,16 +199,7 @@ func TestClusterNodeKilled(t *testing.T) {
 	if _, err := organiserPlay(ctx, survivors, tr, 1000, 0); err != nil {
 		t.Fatal(err)
 	}
-	final := getState(ctx, t, c.nodes[0], tr.id)
-	if final.Status != match.StatusFinished {
-		t.Fatalf("status %s; want finished", final.Status)
-	}
-	for _, cl := range all {
-		cl.waitVersion(ctx, final.Version)
-	}
-	for _, cl := range all {
-		cl.check(final.Version)
-	}
+	final := finished(ctx, t, c.nodes[0], tr, all)
 	t.Logf("node %d killed at v%d; its %d clients resumed at v%d; final v%d", victim.i, v, len(orphans), missed, final.Version)
 }
 
@@ -339,18 +321,7 @@ func TestClusterDeadlines(t *testing.T) {
 	c.nodes[2].kill()
 	startedAt := time.Now()
 
-	var st state
-	for {
-		st = getState(ctx, t, c.nodes[0], tr.id)
-		if st.Status != match.StatusRunning {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("tournament still running: %+v", st.Matches)
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+	st := waitStatus(ctx, t, c.nodes[0], tr, match.StatusRunning)
 	if st.Status != match.StatusFinished {
 		t.Fatalf("status %s; want finished", st.Status)
 	}

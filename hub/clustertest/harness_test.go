@@ -410,3 +410,36 @@ func checkStandings(t testing.TB, got []match.Standing, local *match.Tournament)
 		}
 	}
 }
+
+// finished reads the state of tr on n, which must be finished, and checks that every client
+// caught up with it, each event once and in order.
+func finished(ctx context.Context, t *testing.T, n *node, tr *tourney, all []*client) state {
+	t.Helper()
+	final := getState(ctx, t, n, tr.id)
+	if final.Status != match.StatusFinished {
+		t.Fatalf("status %s; want finished", final.Status)
+	}
+	for _, cl := range all {
+		cl.waitVersion(ctx, final.Version)
+	}
+	for _, cl := range all {
+		cl.check(final.Version)
+	}
+	return final
+}
+
+// waitStatus polls the state of tr on n until its status is no longer from, and returns it.
+func waitStatus(ctx context.Context, t *testing.T, n *node, tr *tourney, from match.Status) state {
+	t.Helper()
+	for {
+		st := getState(ctx, t, n, tr.id)
+		if st.Status != from {
+			return st
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("tournament still %s: %+v", from, st)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}

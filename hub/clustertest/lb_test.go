@@ -175,16 +175,7 @@ func TestLoadBalancer(t *testing.T) {
 	if _, err := organiserPlay(ctx, via, tr, 1000, 0); err != nil {
 		t.Fatal(err)
 	}
-	final := getState(ctx, t, lb, tr.id)
-	if final.Status != match.StatusFinished {
-		t.Fatalf("status %s; want finished", final.Status)
-	}
-	for _, cl := range all {
-		cl.waitVersion(ctx, final.Version)
-	}
-	for _, cl := range all {
-		cl.check(final.Version)
-	}
+	final := finished(ctx, t, lb, tr, all)
 	t.Logf("sockets per node through the balancer %v; node %d killed at v%d with %d; they resumed at v%d; final v%d",
 		held, victim.i, v, k, missed, final.Version)
 }
