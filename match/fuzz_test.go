@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 )
 
 // FuzzApply feeds arbitrary command sequences, decoded from the fuzzer's bytes, to a tournament of
@@ -32,13 +33,27 @@ func FuzzApply(f *testing.F) {
 		default:
 			s.AllowDraws = next()%2 == 0
 		}
+		// Time settings on some tournaments; every command carries a clock that the fuzzer moves.
+		now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+		if next()%2 == 0 {
+			s.MatchTimeLimit = Duration(time.Duration(1+next()%30) * time.Minute)
+			s.OnTimeout = []TimeoutRule{TimeoutForfeit, TimeoutOrganiser}[next()%2]
+		}
+		if next()%3 == 0 {
+			start := now.Add(time.Duration(next()%90) * time.Minute)
+			s.ScheduledStart = &start
+			if next()%2 == 0 {
+				s.CheckInWindow = Duration(time.Duration(1+next()%60) * time.Minute)
+			}
+		}
 		tr := &Tournament{}
-		if _, err := Apply(tr, Command{Type: CmdCreate, Tournament: "f", Name: "Fuzz", Settings: &s}); err != nil {
+		if _, err := Apply(tr, Command{Type: CmdCreate, Tournament: "f", Name: "Fuzz", Settings: &s, At: now}); err != nil {
 			t.Fatalf("create: %v", err)
 		}
 		for len(data) > 0 {
 			c := Command{}
-			switch next() % 10 {
+			now = now.Add(time.Duration(next()%8) * time.Minute)
+			switch next() % 12 {
 			case 0, 1:
 				c = Command{Type: CmdJoin, Name: fmt.Sprintf("p%d", next()%40)}
 			case 2:
@@ -51,6 +66,14 @@ func FuzzApply(f *testing.F) {
 				c = Command{Type: CmdWithdraw, Player: PlayerID(next() % 20), Disqualify: next()%2 == 0}
 			case 8:
 				c = Command{Type: []CommandType{CmdLeave, CmdCheckIn, CmdCancel, "bogus", ""}[next()%5], Player: PlayerID(next() % 20)}
+			case 10:
+				// Whatever the sweeper would fire now.
+				if due := DueCommands(tr, now); len(due) > 0 {
+					c = due[next()%len(due)]
+				}
+			case 11:
+				// A timed command at any time, due or not (another node's late sweep).
+				c = Command{Type: []CommandType{CmdOpenCheckIn, CmdWarnCheckIn, CmdWarn, CmdTimeout}[next()%4], Match: MatchID(next() % 64)}
 			case 9:
 				// Report a ready match correctly, so that fuzzed tournaments progress.
 				for i := range tr.Matches {
@@ -63,6 +86,7 @@ func FuzzApply(f *testing.F) {
 					}
 				}
 			}
+			c.At = now
 			before, _ := json.Marshal(tr)
 			v := tr.Version
 			_, err := Apply(tr, c)
