@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 type fakeHijacker struct {
@@ -57,5 +58,24 @@ func TestSmallBuffersKeepsPendingBytes(t *testing.T) {
 	}
 	if c.(*prefixConn).pending != nil {
 		t.Errorf("pending bytes kept after they were read")
+	}
+}
+
+// TestFirstPingSpread: sockets that connect together do not ping together: the first ping falls
+// anywhere in the second half of the interval.
+func TestFirstPingSpread(t *testing.T) {
+	every := 20 * time.Second
+	seen := map[time.Duration]bool{}
+	lo, hi := every, time.Duration(0)
+	for range 1000 {
+		d := firstPing(every)
+		if d < every/2 || d > every {
+			t.Fatalf("first ping after %v; want within [%v, %v]", d, every/2, every)
+		}
+		seen[d] = true
+		lo, hi = min(lo, d), max(hi, d)
+	}
+	if len(seen) < 900 || hi-lo < every/3 {
+		t.Errorf("%d distinct first pings spanning %v; want them spread over the half interval", len(seen), hi-lo)
 	}
 }

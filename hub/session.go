@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"sync"
@@ -89,7 +90,11 @@ func newSession(w *WS, c *websocket.Conn) *session {
 // session afterwards.
 func (s *session) run(token string) {
 	defer close(s.done)
-	s.ping = time.AfterFunc(s.ws.cfg.PingEvery, s.pingOnce)
+	// Armed after s.ping is set, so that pingOnce (which resets it) never sees it unset. The first
+	// ping comes after a random half to whole interval: sockets that connected together (a
+	// reconnect wave, a load test) would otherwise ping together, every interval, in one burst.
+	s.ping = time.AfterFunc(time.Hour, s.pingOnce)
+	s.ping.Reset(firstPing(s.ws.cfg.PingEvery))
 	context.AfterFunc(s.ctx, s.closing)
 	if token != "" {
 		s.authenticate("", token)
@@ -234,6 +239,11 @@ func (s *session) flush() {
 			return
 		}
 	}
+}
+
+// firstPing is a random duration in [every/2, every).
+func firstPing(every time.Duration) time.Duration {
+	return every/2 + rand.N(every/2+1)
 }
 
 // pingOnce pings and waits for the pong (read by readLoop); a missing pong closes the socket.
