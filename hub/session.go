@@ -292,7 +292,8 @@ func (s *session) readLoop() error {
 	bad, dropped := 0, 0
 	for {
 		// No context: a cancelled read context makes the websocket package drop the connection
-		// without a close frame. writeLoop closes the connection, which ends this read.
+		// without a close frame. Once the session is cancelled, closing closes the connection,
+		// which ends this read.
 		typ, data, err := s.conn.Read(context.Background())
 		if err != nil {
 			return nil // the client closed, the connection broke or was closed: not an error
