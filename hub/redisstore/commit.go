@@ -22,7 +22,7 @@ const maxTries = 10
 type published struct {
 	Epoch   string          `json:"epoch"`
 	Version int64           `json:"version"`
-	Events  json.RawMessage `json:"events"`
+	Events  []match.Event   `json:"events"`
 	// Rev and Fields let the nodes that watch the tournament bring their cached state from
 	// Version-1 to Version without reading it back: the commit's rev and the state hash fields it
 	// wrote (field -> value) or deleted (field -> null). Without them every commit by another node

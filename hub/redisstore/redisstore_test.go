@@ -910,3 +910,37 @@ func TestCacheFollowsOtherNode(t *testing.T) {
 		t.Errorf("f's command lost %d compare-and-sets; want 0 (its cache followed)", n)
 	}
 }
+
+// TestJunkOnChannel: messages on a tournament's channel that no node sent (not JSON, another
+// epoch, a version far ahead) change nothing: the node checks the stream, delivers nothing twice
+// and nothing out of order, and the next commit arrives as usual.
+func TestJunkOnChannel(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	rec := newRecorder(t)
+	s := newStore(t, srv, rec.deliver, redisstore.Options{})
+	c := mustCreate(t, s, "t_junk", match.RoundRobin)
+	s.Watch("t_junk")
+	mustApply(t, s, "t_junk", match.Command{Type: match.CmdJoin, Name: "Ada"}, "")
+	rec.waitVersion(t, "t_junk", 2)
+	for _, junk := range []string{
+		"not json",
+		`{"epoch":"e_other","version":3,"events":[]}`,
+		`{"epoch":"` + c.Epoch + `","version":99,"events":[{"type":"tournament_cancelled"}]}`,
+		`{"epoch":"` + c.Epoch + `","version":3,"events":{"not":"a list"}}`,
+	} {
+		if _, err := srv.Do("PUBLISH", "tourhub:{t:t_junk}:ch", junk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustApply(t, s, "t_junk", match.Command{Type: match.CmdJoin, Name: "Grace"}, "")
+	es := rec.waitVersion(t, "t_junk", 3)
+	checkSequence(t, es, 2, 3)
+	if rec.lostOf("t_junk") != 0 {
+		t.Errorf("%d resyncs; want 0 (the stored log never changed)", rec.lostOf("t_junk"))
+	}
+	got, _, err := s.Load(ctxFor(t), "t_junk")
+	if err != nil || got.Version != 3 || got.Status != match.StatusRegistering || len(got.Participants) != 2 {
+		t.Fatalf("state after junk: %+v %v; want version 3, registering, 2 players", got, err)
+	}
+}

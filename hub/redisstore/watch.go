@@ -12,7 +12,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/tourhub/tourhub/hub"
-	"github.com/tourhub/tourhub/match"
 )
 
 // Delivery. Each watched tournament has one worker goroutine, the only caller of deliver for it, so
@@ -45,7 +44,7 @@ type watcher struct {
 	wake   chan struct{} // capacity 1
 
 	mu      sync.Mutex
-	pending []published // guarded by mu
+	pending []string // guarded by mu; payloads of pub/sub messages, decoded by run
 	check   bool        // guarded by mu: catch up from the stored state
 	seenEp  string      // guarded by mu: the worker's epoch and last, for checkLoop
 	seenVer int64       // guarded by mu
@@ -176,9 +175,17 @@ func (s *Store) run(w *watcher) {
 		if check || !w.known {
 			s.catchUp(w)
 		}
-		for _, m := range msgs {
+		for _, raw := range msgs {
 			if w.ctx.Err() != nil {
 				return
+			}
+			// Decoded here, on the tournament's own goroutine: the node's one pub/sub receiver only
+			// routes.
+			var m published
+			if err := json.Unmarshal([]byte(raw), &m); err != nil {
+				s.log.Error("decode pub/sub message", "tournament", w.id, "err", err)
+				s.catchUp(w)
+				continue
 			}
 			s.onMessage(w, m)
 		}
@@ -201,14 +208,8 @@ func (s *Store) onMessage(w *watcher, m published) {
 	if m.Version <= w.last {
 		return // already delivered (from the stream)
 	}
-	var ev []match.Event
-	if err := json.Unmarshal(m.Events, &ev); err != nil {
-		s.log.Error("decode published entry", "tournament", w.id, "version", m.Version, "err", err)
-		s.catchUp(w)
-		return
-	}
 	w.last = m.Version
-	s.emit(w, w.epoch, hub.Entry{Version: m.Version, Events: ev}, false)
+	s.emit(w, w.epoch, hub.Entry{Version: m.Version, Events: m.Events}, false)
 	s.advanceCache(w.id, m)
 }
 
@@ -384,17 +385,11 @@ func (s *Store) route(m *redis.Message) {
 	if w == nil {
 		return
 	}
-	var p published
-	if err := json.Unmarshal([]byte(m.Payload), &p); err != nil {
-		s.log.Error("decode pub/sub message", "channel", m.Channel, "err", err)
-		w.requestCheck()
-		return
-	}
 	w.mu.Lock()
 	if len(w.pending) >= maxPending {
 		w.pending, w.check = nil, true
 	} else {
-		w.pending = append(w.pending, p)
+		w.pending = append(w.pending, m.Payload)
 	}
 	w.mu.Unlock()
 	w.signal()
