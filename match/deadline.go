@@ -244,8 +244,8 @@ func (a *applier) dueMatch(c Command) (*Match, *Error) {
 }
 
 // NextDue returns the earliest time at which a timed command (open_check_in, warn_check_in,
-// start, warn, timeout) becomes due, or false when nothing is scheduled. It is O(matches) and meant for the
-// sweeper, not the result path.
+// start, warn, timeout) becomes due, or false when nothing is scheduled. It is O(matches) and
+// meant for the sweeper, not the result path.
 func NextDue(t *Tournament) (time.Time, bool) {
 	s := t.Settings
 	if s.ScheduledStart == nil && s.MatchTimeLimit == 0 && s.RoundTimeLimit == 0 {

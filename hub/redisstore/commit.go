@@ -20,9 +20,9 @@ const maxTries = 10
 
 // published is the pub/sub message of one commit.
 type published struct {
-	Epoch   string          `json:"epoch"`
-	Version int64           `json:"version"`
-	Events  []match.Event   `json:"events"`
+	Epoch   string        `json:"epoch"`
+	Version int64         `json:"version"`
+	Events  []match.Event `json:"events"`
 	// Rev and Fields let the nodes that watch the tournament bring their cached state from
 	// Version-1 to Version without reading it back: the commit's rev and the state hash fields it
 	// wrote (field -> value) or deleted (field -> null). Without them every commit by another node
@@ -31,10 +31,9 @@ type published struct {
 	Fields map[string]json.RawMessage `json:"fields,omitempty"`
 }
 
-// payload builds the published message (without rev, no fields) by concatenation: events and
-// field values are already
-// compact JSON, and the epoch (hex, newEpoch), the rev (base 36) and the field names (t, p:N,
-// m:N) need no escaping, so nothing is re-encoded.
+// payload builds the published message by concatenation (with an empty rev: no rev and no
+// fields). Events and field values are already compact JSON, and the epoch (hex, newEpoch), the
+// rev (base 36) and the field names (t, p:N, m:N) need no escaping, so nothing is re-encoded.
 func payload(epoch string, version int64, events []byte, rev string, f fieldSet) string {
 	var b strings.Builder
 	b.Grow(64 + len(events) + 16*len(f.del) + f.size())

@@ -29,7 +29,7 @@ type fieldSet struct {
 	del []string
 }
 
-// size is the bytes of the values set.
+// size is about the bytes the set pairs take in a JSON object (names, values, quotes, colon, comma).
 func (f *fieldSet) size() int {
 	n := 0
 	for i := 1; i < len(f.set); i += 2 {

@@ -45,9 +45,9 @@ type watcher struct {
 
 	mu      sync.Mutex
 	pending []string // guarded by mu; payloads of pub/sub messages, decoded by run
-	check   bool        // guarded by mu: catch up from the stored state
-	seenEp  string      // guarded by mu: the worker's epoch and last, for checkLoop
-	seenVer int64       // guarded by mu
+	check   bool     // guarded by mu: catch up from the stored state
+	seenEp  string   // guarded by mu: the worker's epoch and last, for checkLoop
+	seenVer int64    // guarded by mu
 
 	// Owned by run (set before it starts).
 	known bool   // the position below is meaningful
