@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"sync"
 	"time"
 
@@ -487,23 +488,41 @@ func learnNames(names map[match.PlayerID]string, events []match.Event) {
 	}
 }
 
+// encodeEvent encodes the event message of e. The events go in as the store holds them when it
+// has them (e.Raw), so that a node does not encode every entry again.
 func encodeEvent(id, epoch string, e Entry) outMsg {
-	events := e.Events
-	if events == nil {
-		events = []match.Event{}
+	events := e.Raw
+	if len(events) == 0 {
+		var err error
+		if events, err = json.Marshal(nonNil(e.Events)); err != nil {
+			// Events are plain data; this cannot happen short of a programming error.
+			panic("encode event: " + err.Error())
+		}
 	}
-	b, err := json.Marshal(struct {
-		Type       string        `json:"type"`
-		Tournament string        `json:"tournament"`
-		Epoch      string        `json:"epoch"`
-		Version    int64         `json:"version"`
-		Events     []match.Event `json:"events"`
-	}{"event", id, epoch, e.Version, events})
-	if err != nil {
-		// Events are plain data; this cannot happen short of a programming error.
-		panic("encode event: " + err.Error())
-	}
+	b := make([]byte, 0, 64+len(id)+len(epoch)+len(events))
+	b = append(b, `{"type":"event","tournament":`...)
+	b = appendJSONString(b, id)
+	b = append(b, `,"epoch":`...)
+	b = appendJSONString(b, epoch)
+	b = append(b, `,"version":`...)
+	b = strconv.AppendInt(b, e.Version, 10)
+	b = append(b, `,"events":`...)
+	b = append(b, events...)
+	b = append(b, '}')
 	return outMsg{data: b, kind: "event"}
+}
+
+// appendJSONString appends s as a JSON string, as encoding/json writes it.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 func encodeSnapshot(id, epoch string, t *match.Tournament) (outMsg, error) {

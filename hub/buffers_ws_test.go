@@ -42,7 +42,8 @@ func TestSmallBuffersKeepsPendingBytes(t *testing.T) {
 		got <- string(b)
 		client.Write([]byte(" late"))
 	}()
-	c, brw, err := smallBuffers{f, f}.Hijack()
+	sb := &smallBuffers{ResponseWriter: f, hj: f, writeTimeout: time.Second}
+	c, brw, err := sb.Hijack()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +57,7 @@ func TestSmallBuffersKeepsPendingBytes(t *testing.T) {
 	if _, err := io.ReadFull(brw.Reader, b); err != nil || string(b) != "early late" {
 		t.Errorf("read %q %v; want the pending bytes, then the connection's", b, err)
 	}
-	if c.(*prefixConn).pending != nil {
+	if c.(*sockConn).pending != nil {
 		t.Errorf("pending bytes kept after they were read")
 	}
 }

@@ -39,19 +39,20 @@ type outMsg struct {
 type session struct {
 	ws   *WS             // static after construction
 	conn *websocket.Conn // static after construction
+	sc   *sockConn       // static after construction; the connection under conn
 
 	ctx    context.Context    // done once the session is closing; static after construction
 	cancel context.CancelFunc // static after construction
 	done   chan struct{}      // closed when run has returned and the session left every topic
 	closed chan struct{}      // closed once the connection was closed (see closing)
 
-	qmu     sync.Mutex
-	queue   []outMsg       // guarded by qmu; queue[head:] wait to be written, at most QueueLen
-	head    int            // guarded by qmu
-	writing bool           // guarded by qmu; a flush goroutine runs
-	stopped bool           // guarded by qmu; closing: nothing more is queued or started
-	workers sync.WaitGroup // flush and ping goroutines; Add only under qmu while !stopped
-	ping    *time.Timer    // fires ping; static after run starts
+	qmu      sync.Mutex
+	queue    []outMsg       // guarded by qmu; wait to be written
+	inflight int            // guarded by qmu; taken by flush and not yet written (queue+inflight <= QueueLen)
+	writing  bool           // guarded by qmu; a flush goroutine runs
+	stopped  bool           // guarded by qmu; closing: nothing more is queued or started
+	workers  sync.WaitGroup // flush and ping goroutines; Add only under qmu while !stopped
+	ping     *time.Timer    // fires ping; static after run starts
 
 	closeMu     sync.Mutex
 	closeCode   websocket.StatusCode // guarded by closeMu; 0 until a close is decided
@@ -63,11 +64,12 @@ type session struct {
 	limiter    *rate.Limiter       // owned by the reader
 }
 
-func newSession(w *WS, c *websocket.Conn) *session {
+func newSession(w *WS, c *websocket.Conn, sc *sockConn) *session {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &session{
 		ws:         w,
 		conn:       c,
+		sc:         sc,
 		ctx:        ctx,
 		cancel:     cancel,
 		done:       make(chan struct{}),
@@ -117,7 +119,7 @@ func (s *session) closing() {
 	defer close(s.closed)
 	s.qmu.Lock()
 	s.stopped = true
-	s.queue, s.head = nil, 0
+	s.queue = nil
 	s.qmu.Unlock()
 	s.ping.Stop()
 	s.closeMu.Lock()
@@ -188,7 +190,7 @@ func (s *session) enqueue(m outMsg) bool {
 		s.qmu.Unlock()
 		return true
 	}
-	if len(s.queue)-s.head >= s.ws.cfg.QueueLen {
+	if len(s.queue)+s.inflight >= s.ws.cfg.QueueLen {
 		s.qmu.Unlock()
 		return false
 	}
@@ -209,36 +211,64 @@ func (s *session) enqueue(m outMsg) bool {
 // one (after a burst) is let go.
 const idleQueueCap = 16
 
-// flush writes queued messages in order until the queue is empty, then ends; it is the only
-// writer of messages (pings and the close frame go through the websocket package's own lock).
+// flush writes the queued messages in order, a batch at a time (whatever is queued when it looks),
+// until the queue is empty, then ends. It is the only writer of messages; pings and the close
+// frame go through the websocket package's own lock.
 func (s *session) flush() {
 	defer s.workers.Done()
+	var batch []outMsg
 	for {
 		s.qmu.Lock()
-		if s.stopped || s.head == len(s.queue) {
+		s.inflight = 0
+		if s.stopped || len(s.queue) == 0 {
 			s.writing = false
 			if cap(s.queue) > idleQueueCap {
 				s.queue = nil
-			} else {
-				s.queue = s.queue[:0]
 			}
-			s.head = 0
 			s.qmu.Unlock()
 			return
 		}
-		m := s.queue[s.head]
-		s.queue[s.head] = outMsg{}
-		s.head++
+		// The batch's slice becomes the next queue: two buffers take turns.
+		batch, s.queue = s.queue, batch[:0]
+		s.inflight = len(batch)
 		s.qmu.Unlock()
-		if err := s.write(m); err != nil {
-			s.ws.cfg.Log.Debug("socket write failed", "kind", m.kind, "err", err)
-			s.abort()
+		err := s.writeBatch(batch)
+		clear(batch)
+		if err != nil {
+			if s.ctx.Err() == nil {
+				s.ws.cfg.Log.Debug("socket write failed", "err", err)
+				s.abort()
+			}
 			s.qmu.Lock()
-			s.writing = false
+			s.writing, s.inflight = false, 0
 			s.qmu.Unlock()
 			return
 		}
 	}
+}
+
+// writeBatch writes the messages of one batch, gathered into one write to the connection.
+func (s *session) writeBatch(batch []outMsg) error {
+	s.sc.gather()
+	for i, m := range batch {
+		// No context: the connection's own deadline (WriteTimeout) bounds the real write, and the
+		// websocket package would otherwise arm and disarm a timer for every message.
+		if err := s.conn.Write(context.Background(), websocket.MessageText, m.data); err != nil {
+			s.sc.release()
+			return fmt.Errorf("write %s (%d of %d): %w", m.kind, i+1, len(batch), err)
+		}
+	}
+	if err := s.sc.release(); err != nil {
+		return fmt.Errorf("write %d messages: %w", len(batch), err)
+	}
+	now := time.Now()
+	for _, m := range batch {
+		s.ws.metrics.sent(m.kind)
+		if !m.at.IsZero() {
+			s.ws.metrics.fanoutLag.Observe(now.Sub(m.at).Seconds())
+		}
+	}
+	return nil
 }
 
 // firstPing is a random duration in [every/2, every).
@@ -272,19 +302,6 @@ func (s *session) pingOnce() {
 		s.ping.Reset(s.ws.cfg.PingEvery)
 	}
 	s.qmu.Unlock()
-}
-
-func (s *session) write(m outMsg) error {
-	ctx, cancel := context.WithTimeout(context.Background(), s.ws.cfg.WriteTimeout)
-	defer cancel()
-	if err := s.conn.Write(ctx, websocket.MessageText, m.data); err != nil {
-		return err
-	}
-	s.ws.metrics.out.WithLabelValues(m.kind).Inc()
-	if !m.at.IsZero() {
-		s.ws.metrics.fanoutLag.Observe(time.Since(m.at).Seconds())
-	}
-	return nil
 }
 
 // readLoop reads and handles the client's messages in order; see run for when it returns.

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -13,6 +14,9 @@ import (
 type Entry struct {
 	Version int64         `json:"version"`
 	Events  []match.Event `json:"events"`
+	// Raw, when the store has it, is Events as the store holds them (a compact JSON array): the
+	// fan-out sends it as it is instead of encoding Events again.
+	Raw json.RawMessage `json:"-"`
 }
 
 // Applied is the outcome of Store.Apply.

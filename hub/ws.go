@@ -1,12 +1,9 @@
 package hub
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -146,10 +143,13 @@ func (w *WS) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := protocolToken(r)
-	if hj, ok := rw.(http.Hijacker); ok {
-		rw = smallBuffers{rw, hj}
+	hj, ok := hijacker(rw)
+	if !ok {
+		http.Error(rw, "a WebSocket needs an HTTP/1.1 connection", http.StatusNotImplemented)
+		return
 	}
-	c, err := websocket.Accept(rw, r, &websocket.AcceptOptions{
+	sb := &smallBuffers{ResponseWriter: rw, hj: hj, writeTimeout: w.cfg.WriteTimeout}
+	c, err := websocket.Accept(sb, r, &websocket.AcceptOptions{
 		Subprotocols:    []string{Subprotocol},
 		OriginPatterns:  w.cfg.Origins,
 		CompressionMode: websocket.CompressionDisabled,
@@ -161,7 +161,7 @@ func (w *WS) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	c.SetReadLimit(w.cfg.ReadLimit)
 
-	s := newSession(w, c)
+	s := newSession(w, c, sb.conn)
 	w.mu.Lock()
 	if w.draining {
 		w.mu.Unlock()
@@ -183,60 +183,6 @@ func (w *WS) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		}()
 		s.run(token)
 	}()
-}
-
-// Buffer sizes of an accepted connection. net/http hands a hijacked connection 4 KiB for
-// reading and 4 KiB for writing, which every socket would hold for its life; client messages
-// are small (and limited by ReadLimit), and a write larger than the buffer goes to the
-// connection directly.
-const (
-	connReadBuf  = 1 << 10
-	connWriteBuf = 1 << 10
-)
-
-// smallBuffers is the ResponseWriter given to websocket.Accept: its Hijack swaps net/http's
-// buffers for small ones.
-type smallBuffers struct {
-	http.ResponseWriter
-	hj http.Hijacker
-}
-
-func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	c, brw, err := w.hj.Hijack()
-	if err != nil {
-		return nil, nil, err
-	}
-	if brw.Writer.Buffered() > 0 {
-		if err := brw.Writer.Flush(); err != nil {
-			c.Close()
-			return nil, nil, err
-		}
-	}
-	pc := &prefixConn{Conn: c}
-	if n := brw.Reader.Buffered(); n > 0 {
-		// Bytes the client sent after the handshake, already read by net/http.
-		b, _ := brw.Reader.Peek(n)
-		pc.pending = bytes.Clone(b)
-	}
-	return pc, bufio.NewReadWriter(bufio.NewReaderSize(pc, connReadBuf), bufio.NewWriterSize(pc, connWriteBuf)), nil
-}
-
-// prefixConn reads pending before the connection. Only the socket's reader reads it.
-type prefixConn struct {
-	net.Conn
-	pending []byte
-}
-
-func (c *prefixConn) Read(p []byte) (int, error) {
-	if len(c.pending) > 0 {
-		n := copy(p, c.pending)
-		c.pending = c.pending[n:]
-		if len(c.pending) == 0 {
-			c.pending = nil
-		}
-		return n, nil
-	}
-	return c.Conn.Read(p)
 }
 
 // protocolToken returns the token offered as a "token.<jwt>" subprotocol, if any.

@@ -11,6 +11,21 @@ type wsMetrics struct {
 	slow        prometheus.Counter
 	fanoutLag   prometheus.Histogram
 	deliverLost prometheus.Counter
+	// outKinds are out's counters of the message types the node writes, resolved once: writes are
+	// the hottest path. Static after construction.
+	outKinds map[string]prometheus.Counter
+}
+
+// wsOutTypes are the message types the node writes (docs/protocol.md).
+var wsOutTypes = []string{"event", "notice", "snapshot", "subscribed", "unsubscribed", "reported", "auth_ok", "pong", "error"}
+
+// sent counts one message of type kind written to a socket.
+func (m *wsMetrics) sent(kind string) {
+	if c, ok := m.outKinds[kind]; ok {
+		c.Inc()
+		return
+	}
+	m.out.WithLabelValues(kind).Inc()
 }
 
 // wsInTypes bounds the label values of messages in; anything else counts as "invalid".
@@ -47,6 +62,10 @@ func newWSMetrics(r prometheus.Registerer) *wsMetrics {
 			Name: "tourhub_ws_resyncs_total",
 			Help: "Times a tournament's subscribers were sent fresh snapshots because delivery lost the thread.",
 		}),
+	}
+	m.outKinds = make(map[string]prometheus.Counter, len(wsOutTypes))
+	for _, k := range wsOutTypes {
+		m.outKinds[k] = m.out.WithLabelValues(k)
 	}
 	if r != nil {
 		r.MustRegister(m.sockets, m.in, m.out, m.closes, m.slow, m.fanoutLag, m.deliverLost)

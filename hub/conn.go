@@ -1,0 +1,163 @@
+package hub
+
+import (
+	"bufio"
+	"bytes"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Buffer sizes of an accepted connection. net/http hands a hijacked connection 4 KiB for
+// reading and 4 KiB for writing, which every socket would hold for its life. Client messages are
+// small (and limited by ReadLimit): a bigger one is read straight into the message by the
+// websocket package. Messages to the client are gathered by the socket's writer (see
+// sockConn), so the write buffer only ever carries frame headers and control frames on their way.
+const (
+	connReadBuf  = 512
+	connWriteBuf = 256
+)
+
+// gatherMax is how many gathered bytes make a gathering write go out at once, before the batch
+// ends: a batch of big snapshots does not sit in memory whole.
+const gatherMax = 64 << 10
+
+// gatherPool holds the buffers of batches being written; an idle socket holds none.
+var gatherPool = sync.Pool{New: func() any {
+	b := make([]byte, 0, 4<<10)
+	return &b
+}}
+
+// sockConn is the TCP connection under one socket: the net.Conn that the websocket package
+// reads and writes. On top of the connection it
+//   - reads first the bytes the client sent right behind the handshake, which net/http had
+//     already read (pending);
+//   - gives every write to the connection a deadline of writeTimeout;
+//   - gathers writes while the socket's writer sends a batch of queued messages (gather ...
+//     release), so that the batch goes out in one write system call instead of one per message.
+//     Whatever the websocket package writes meanwhile from another goroutine (a ping, a close
+//     frame) is gathered in its place in the stream.
+type sockConn struct {
+	net.Conn
+	writeTimeout time.Duration // static after construction
+	pending      []byte        // only the socket's reader reads
+
+	wmu      sync.Mutex
+	gathered *[]byte // guarded by wmu; non-nil while a batch is gathered
+}
+
+func newSockConn(c net.Conn, writeTimeout time.Duration) *sockConn {
+	return &sockConn{Conn: c, writeTimeout: writeTimeout}
+}
+
+func (c *sockConn) Read(p []byte) (int, error) {
+	if len(c.pending) > 0 {
+		n := copy(p, c.pending)
+		c.pending = c.pending[n:]
+		if len(c.pending) == 0 {
+			c.pending = nil
+		}
+		return n, nil
+	}
+	return c.Conn.Read(p)
+}
+
+func (c *sockConn) Write(p []byte) (int, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.gathered == nil {
+		return c.writeLocked(p)
+	}
+	*c.gathered = append(*c.gathered, p...)
+	if len(*c.gathered) >= gatherMax {
+		if err := c.flushLocked(); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+func (c *sockConn) writeLocked(p []byte) (int, error) {
+	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.writeTimeout)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(p)
+}
+
+func (c *sockConn) flushLocked() error {
+	b := *c.gathered
+	*c.gathered = b[:0]
+	if len(b) == 0 {
+		return nil
+	}
+	_, err := c.writeLocked(b)
+	return err
+}
+
+// gather starts gathering writes. Only the socket's writer calls it, and then release.
+func (c *sockConn) gather() {
+	c.wmu.Lock()
+	c.gathered = gatherPool.Get().(*[]byte)
+	c.wmu.Unlock()
+}
+
+// release writes what was gathered, in one write, and stops gathering.
+func (c *sockConn) release() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.gathered == nil {
+		return nil
+	}
+	err := c.flushLocked()
+	if b := c.gathered; cap(*b) <= gatherMax {
+		gatherPool.Put(b)
+	}
+	c.gathered = nil
+	return err
+}
+
+// hijacker finds the http.Hijacker of rw, through the Unwrap methods of wrapping writers (as
+// http.ResponseController does).
+func hijacker(rw http.ResponseWriter) (http.Hijacker, bool) {
+	for {
+		switch t := rw.(type) {
+		case http.Hijacker:
+			return t, true
+		case interface{ Unwrap() http.ResponseWriter }:
+			rw = t.Unwrap()
+		default:
+			return nil, false
+		}
+	}
+}
+
+// smallBuffers is the ResponseWriter given to websocket.Accept: its Hijack swaps net/http's
+// buffers for small ones and the connection for a sockConn, which conn keeps.
+type smallBuffers struct {
+	http.ResponseWriter
+	hj           http.Hijacker
+	writeTimeout time.Duration
+	conn         *sockConn // set by Hijack
+}
+
+func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, brw, err := w.hj.Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	if brw.Writer.Buffered() > 0 {
+		if err := brw.Writer.Flush(); err != nil {
+			c.Close()
+			return nil, nil, err
+		}
+	}
+	sc := newSockConn(c, w.writeTimeout)
+	if n := brw.Reader.Buffered(); n > 0 {
+		// Bytes the client sent after the handshake, already read by net/http.
+		b, _ := brw.Reader.Peek(n)
+		sc.pending = bytes.Clone(b)
+	}
+	w.conn = sc
+	return sc, bufio.NewReadWriter(bufio.NewReaderSize(sc, connReadBuf), bufio.NewWriterSize(sc, connWriteBuf)), nil
+}

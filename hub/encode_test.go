@@ -1,0 +1,46 @@
+package hub
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/tourhub/tourhub/match"
+)
+
+// TestEncodeEvent: the event message is what encoding/json makes of it, whether the events are
+// encoded here or passed through as the store holds them, and whatever the id and epoch hold.
+func TestEncodeEvent(t *testing.T) {
+	m := match.Match{ID: 2, Bracket: match.BracketWinners, Round: 1, Status: match.MatchReady, Players: [2]match.PlayerID{1, 0}}
+	events := []match.Event{{Type: match.EvMatchReady, Match: &m}, {Type: match.EvEliminated, Player: 3}}
+	raw, err := json.Marshal(events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ id, epoch string }{
+		{"t_abc123", "e_0011223344556677"},
+		{`quote" back\ slash`, "tab\tnew\nline"},
+		{"<html> & more", "é ünïcode ✓"},
+		{"", ""},
+		{"\x00\x1f\x7f", "\u2028\u2029"},
+	} {
+		for _, e := range []Entry{
+			{Version: 7, Events: events},
+			{Version: 7, Events: events, Raw: raw},
+			{Version: 1},
+		} {
+			want, err := json.Marshal(struct {
+				Type       string        `json:"type"`
+				Tournament string        `json:"tournament"`
+				Epoch      string        `json:"epoch"`
+				Version    int64         `json:"version"`
+				Events     []match.Event `json:"events"`
+			}{"event", tc.id, tc.epoch, e.Version, nonNil(e.Events)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := encodeEvent(tc.id, tc.epoch, e).data; string(got) != string(want) {
+				t.Errorf("encodeEvent(%q, %q, raw %v):\n got %s\nwant %s", tc.id, tc.epoch, e.Raw != nil, got, want)
+			}
+		}
+	}
+}
