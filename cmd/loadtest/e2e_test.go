@@ -97,51 +97,81 @@ func startHub(t *testing.T) (string, int) {
 	return "", 0
 }
 
+// TestLatencyAgainstRealHub runs a short latency run with each --pace against one real hub.
 func TestLatencyAgainstRealHub(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the hub")
 	}
 	base, pid := startHub(t)
-	dir := t.TempDir()
-	outFile, chartFile := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.svg")
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	var stdout, stderr bytes.Buffer
-	err := run(ctx, []string{
-		"--nodes", base, "--scenario", "latency", "--players", "8", "--tournament-size", "4",
-		"--spectators", "2", "--rate", "40", "--duration", "2s", "--deadline", "60s",
-		"--pids", itoa(pid), "--out", outFile, "--chart", chartFile,
-	}, &stdout, &stderr)
-	if err != nil {
-		t.Fatalf("run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	// 4 tournaments of 4 at 40 results/s: 6 reports a tournament at 10/s each, a 0.6 s cycle.
+	for _, tc := range []struct {
+		pace    string
+		stagger float64 // seconds
+	}{
+		{"tournament", 0.6},
+		{"shared", 0},
+	} {
+		t.Run(tc.pace, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			outFile, chartFile := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.svg")
+			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+			defer cancel()
+			var stdout, stderr bytes.Buffer
+			err := run(ctx, []string{
+				"--nodes", base, "--scenario", "latency", "--players", "16", "--tournament-size", "4",
+				"--spectators", "2", "--rate", "40", "--duration", "2s", "--deadline", "60s", "--pace", tc.pace,
+				"--pids", itoa(pid), "--out", outFile, "--chart", chartFile,
+			}, &stdout, &stderr)
+			if err != nil {
+				t.Fatalf("run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+			}
+			b, err := os.ReadFile(outFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var res Result
+			if err := json.Unmarshal(b, &res); err != nil {
+				t.Fatal(err)
+			}
+			l := res.Latency
+			if l == nil || l.Acked == 0 || l.SameNode.Count == 0 {
+				t.Fatalf("no results measured: %s", b)
+			}
+			if res.Failure != "" || len(res.Errors) != 0 || res.Sockets != 18 {
+				t.Errorf("got failure %q, errors %v, %d sockets; want none, none, 18", res.Failure, res.Errors, res.Sockets)
+			}
+			if l.Pace != tc.pace || l.StaggerSeconds != tc.stagger {
+				t.Errorf("got pace %q, stagger %v s; want %q, %v s", l.Pace, l.StaggerSeconds, tc.pace, tc.stagger)
+			}
+			if l.SetupSeconds <= 0 {
+				t.Errorf("got first setup %v s; want > 0", l.SetupSeconds)
+			}
+			if l.Acked > l.Sent {
+				t.Errorf("got %d acked of %d sent; want at most all", l.Acked, l.Sent)
+			}
+			if len(res.Series) == 0 {
+				t.Error("no per-second series")
+			}
+			if !strings.Contains(stdout.String(), "same-node latency") {
+				t.Errorf("table lacks the latency row:\n%s", stdout.String())
+			}
+			if tc.stagger > 0 {
+				if want := "staggered over 0.6 s"; !strings.Contains(stdout.String(), want) {
+					t.Errorf("table lacks %q:\n%s", want, stdout.String())
+				}
+				if want := "staggering 4 tournaments"; !strings.Contains(stderr.String(), want) {
+					t.Errorf("progress log lacks %q:\n%s", want, stderr.String())
+				}
+			}
+			svg, err := os.ReadFile(chartFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parseXML(t, string(svg))
+		})
 	}
-	b, err := os.ReadFile(outFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res Result
-	if err := json.Unmarshal(b, &res); err != nil {
-		t.Fatal(err)
-	}
-	l := res.Latency
-	if l == nil || l.Acked == 0 || l.SameNode.Count == 0 {
-		t.Fatalf("no results measured: %s", b)
-	}
-	if res.Failure != "" || res.Sockets != 10 {
-		t.Errorf("failure %q, sockets %d; want none, 10", res.Failure, res.Sockets)
-	}
-	if len(res.Series) == 0 {
-		t.Error("no per-second series")
-	}
-	if !strings.Contains(stdout.String(), "same-node latency") {
-		t.Errorf("table lacks the latency row:\n%s", stdout.String())
-	}
-	svg, err := os.ReadFile(chartFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	parseXML(t, string(svg))
 }
 
 func TestFanoutAndIdleAgainstRealHub(t *testing.T) {

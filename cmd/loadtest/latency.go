@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -15,12 +16,11 @@ import (
 
 // env is what every scenario shares.
 type env struct {
-	cfg   config
-	d     *dialer
-	api   *api
-	st    *stats
-	rec   *recorder
-	limit *pacer
+	cfg config
+	d   *dialer
+	api *api
+	st  *stats
+	rec *recorder
 	// stopSending is set once --max-events results were sent or the run is ending.
 	stopSending atomic.Bool
 }
@@ -33,6 +33,7 @@ type env struct {
 type group struct {
 	e     *env
 	idx   int
+	limit *pacer  // paces its reports (shared by all groups with --pace shared); static after construction
 	socks []*conn // static after setup
 	specs []*conn // static after setup
 	cycle int
@@ -284,6 +285,24 @@ func (g *group) assign(events []wireEvent, tokens map[int]string) map[int]*conn 
 	return out
 }
 
+// run plays one tournament after another, the first one already set up, until ctx ends or
+// sending stops. A failed setup ends this group's play, not the run.
+func (g *group) run(ctx context.Context) {
+	for ctx.Err() == nil && !g.e.stopSending.Load() {
+		g.drive(ctx)
+		if ctx.Err() != nil || g.e.stopSending.Load() {
+			return
+		}
+		if err := g.setup(ctx); err != nil {
+			if ctx.Err() == nil {
+				g.e.st.fail("setup")
+				fmt.Fprintf(g.e.cfg.log, "group %d: %v\n", g.idx, err)
+			}
+			return
+		}
+	}
+}
+
 // drive reports every ready match until the tournament is over or ctx ends.
 func (g *group) drive(ctx context.Context) {
 	var wg sync.WaitGroup
@@ -326,7 +345,7 @@ func (g *group) play(ctx context.Context, tid string, cycle, id int, a, b *conn)
 		if c == nil {
 			return
 		}
-		if err := g.e.report(ctx, c, tid, id, fmt.Sprintf("g%d-c%d-m%d-s%d", g.idx, cycle, id, side)); err != nil {
+		if err := g.e.report(ctx, g.limit, c, tid, id, fmt.Sprintf("g%d-c%d-m%d-s%d", g.idx, cycle, id, side)); err != nil {
 			if ctx.Err() != nil || g.e.stopSending.Load() {
 				return
 			}
@@ -343,10 +362,10 @@ func (g *group) play(ctx context.Context, tid string, cycle, id int, a, b *conn)
 	}
 }
 
-// report sends one result over socket c, paced by the shared limiter, and records its send time
-// against the version it committed.
-func (e *env) report(ctx context.Context, c *conn, tid string, mid int, sub string) error {
-	if err := e.limit.wait(ctx); err != nil {
+// report sends one result over socket c, paced by limit, and records its send time against the
+// version it committed.
+func (e *env) report(ctx context.Context, limit *pacer, c *conn, tid string, mid int, sub string) error {
+	if err := limit.wait(ctx); err != nil {
 		return err
 	}
 	if e.stopSending.Load() {
@@ -386,19 +405,26 @@ type latencyResult struct {
 	SpectatorSocket int     `json:"spectator_sockets"`
 	ConnectSeconds  float64 `json:"connect_seconds"`
 	ConnectRate     float64 `json:"connects_per_second"`
-	SetupSeconds    float64 `json:"first_setup_seconds"`
-	TargetRate      float64 `json:"target_results_per_second"`
-	MeasureSeconds  float64 `json:"measured_seconds"`
-	Sent            int64   `json:"results_sent"`
-	Acked           int64   `json:"results_acked"`
-	AckedPerSecond  float64 `json:"results_per_second"`
-	CrossNode       Summary `json:"cross_node_latency"`
-	SameNode        Summary `json:"same_node_latency"`
-	Reply           Summary `json:"reply_latency"`
-	LostReceipts    int64   `json:"unmatched_receipts"`
-	Steps           []step  `json:"maxrate_steps,omitempty"`
-	MaxRateHeld     float64 `json:"maxrate_last_held,omitempty"`
-	MaxRateReason   string  `json:"maxrate_stop_reason,omitempty"`
+	// Pace is --pace: "tournament" (a pacer per group, first setups staggered) or "shared".
+	Pace string `json:"pace"`
+	// StaggerSeconds is the window over which --pace tournament spread the groups' first setups;
+	// measuring started at its end. 0 with --pace shared.
+	StaggerSeconds float64 `json:"stagger_seconds"`
+	// SetupSeconds is, with --pace shared, how long the first setup of all groups at once took
+	// before driving; with --pace tournament, the slowest single group's first setup.
+	SetupSeconds   float64 `json:"first_setup_seconds"`
+	TargetRate     float64 `json:"target_results_per_second"`
+	MeasureSeconds float64 `json:"measured_seconds"`
+	Sent           int64   `json:"results_sent"`
+	Acked          int64   `json:"results_acked"`
+	AckedPerSecond float64 `json:"results_per_second"`
+	CrossNode      Summary `json:"cross_node_latency"`
+	SameNode       Summary `json:"same_node_latency"`
+	Reply          Summary `json:"reply_latency"`
+	LostReceipts   int64   `json:"unmatched_receipts"`
+	Steps          []step  `json:"maxrate_steps,omitempty"`
+	MaxRateHeld    float64 `json:"maxrate_last_held,omitempty"`
+	MaxRateReason  string  `json:"maxrate_stop_reason,omitempty"`
 }
 
 type step struct {
@@ -420,10 +446,21 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 		return nil, errors.New("latency needs at least 2 players")
 	}
 	groups := cfg.players / size
-	res := &latencyResult{Groups: groups, TournamentSize: size, PlayerSockets: groups * size, SpectatorSocket: cfg.spectators}
+	staggered := cfg.pace == paceTournament
+	var window time.Duration
+	npacers := 1
+	if staggered {
+		window = staggerWindow(groups, size, cfg.rate)
+		npacers = groups
+	}
+	res := &latencyResult{Groups: groups, TournamentSize: size, PlayerSockets: groups * size, SpectatorSocket: cfg.spectators,
+		Pace: cfg.pace, StaggerSeconds: window.Seconds()}
+	pctx, stopPacers := context.WithCancel(ctx)
+	defer stopPacers()
+	limit := newPacers(pctx, npacers, cfg.rate)
 	gs := make([]*group, groups)
 	for i := range gs {
-		gs[i] = &group{e: e, idx: i, wake: make(chan struct{}, 1)}
+		gs[i] = &group{e: e, idx: i, limit: limit.of(i), wake: make(chan struct{}, 1)}
 	}
 	defer func() {
 		for _, g := range gs {
@@ -451,53 +488,71 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 	res.ConnectRate = float64(e.st.connects.Load()) / res.ConnectSeconds
 	fmt.Fprintf(cfg.log, "connected %d sockets in %.1fs (%.0f/s)\n", e.st.connects.Load(), res.ConnectSeconds, res.ConnectRate)
 
-	// First setup of every group.
-	t1 := time.Now()
-	eg, ectx = errgroup.WithContext(ctx)
-	eg.SetLimit(64)
-	for _, g := range gs {
-		eg.Go(func() error { return g.setup(ectx) })
+	// With --pace shared, the first setup of every group at once.
+	if !staggered {
+		t1 := time.Now()
+		eg, ectx = errgroup.WithContext(ctx)
+		eg.SetLimit(64)
+		for _, g := range gs {
+			eg.Go(func() error { return g.setup(ectx) })
+		}
+		if err := eg.Wait(); err != nil {
+			return res, fmt.Errorf("first setup: %w", err)
+		}
+		res.SetupSeconds = time.Since(t1).Seconds()
+		fmt.Fprintf(cfg.log, "%d tournaments of %d set up in %.1fs\n", groups, size, res.SetupSeconds)
 	}
-	if err := eg.Wait(); err != nil {
-		return res, fmt.Errorf("first setup: %w", err)
-	}
-	res.SetupSeconds = time.Since(t1).Seconds()
-	fmt.Fprintf(cfg.log, "%d tournaments of %d set up in %.1fs\n", groups, size, res.SetupSeconds)
 
-	// Drive.
-	e.rec.mu.Lock()
-	e.rec.start = time.Now()
-	e.rec.secs = nil
-	e.rec.phase = NewHist()
-	e.rec.mu.Unlock()
+	// Drive. With --pace tournament, group i sets up its first tournament i/groups into the
+	// stagger window, and measuring starts when the window is over.
 	res.TargetRate = cfg.rate
 	dctx, stop := context.WithCancel(ctx)
 	defer stop()
-	var wg sync.WaitGroup
-	for _, g := range gs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for dctx.Err() == nil && !e.stopSending.Load() {
-				g.drive(dctx)
-				if dctx.Err() != nil || e.stopSending.Load() {
-					return
-				}
-				if err := g.setup(dctx); err != nil {
-					if dctx.Err() == nil {
-						e.st.fail("setup")
-						fmt.Fprintf(cfg.log, "group %d: %v\n", g.idx, err)
-					}
-					return
-				}
-			}
-		}()
-	}
+	drive, gctx := errgroup.WithContext(dctx)
+	firstSetup := make([]time.Duration, groups) // element i written by group i's goroutine
 	start := time.Now()
+	if !staggered {
+		e.rec.begin(start)
+	}
+	for _, g := range gs {
+		delay := window * time.Duration(g.idx) / time.Duration(groups)
+		drive.Go(func() error {
+			if staggered {
+				wait(gctx, delay, e)
+				if gctx.Err() != nil || e.stopSending.Load() {
+					return nil
+				}
+				t := time.Now()
+				if err := g.setup(gctx); err != nil {
+					if gctx.Err() != nil {
+						return nil // the run is ending, or another group failed first
+					}
+					return fmt.Errorf("first setup: %w", err)
+				}
+				firstSetup[g.idx] = time.Since(t)
+			}
+			g.run(gctx)
+			return nil
+		})
+	}
+	if staggered {
+		fmt.Fprintf(cfg.log, "staggering %d tournaments of %d over %.1fs (--pace tournament); measuring starts after that\n", groups, size, window.Seconds())
+		wait(gctx, window, e)
+		if gctx.Err() != nil {
+			stop()
+			err := drive.Wait()
+			if err == nil {
+				err = ctx.Err()
+			}
+			return res, fmt.Errorf("stagger: %w", err)
+		}
+		start = time.Now()
+		e.rec.begin(start)
+	}
 	if maxrate {
-		measureMaxRate(dctx, e, res)
+		measureMaxRate(gctx, e, limit, res)
 	} else {
-		wait(dctx, cfg.duration, e)
+		wait(gctx, cfg.duration, e)
 	}
 	e.stopSending.Store(true)
 	measured := time.Since(start)
@@ -505,15 +560,21 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 	drain := time.NewTimer(2 * time.Second)
 	select {
 	case <-drain.C:
-	case <-ctx.Done():
+	case <-gctx.Done():
 	}
 	stop()
-	wg.Wait()
+	if err := drive.Wait(); err != nil {
+		return res, err
+	}
+	if staggered {
+		res.SetupSeconds = slices.Max(firstSetup).Seconds()
+	}
 
 	res.MeasureSeconds = measured.Seconds()
-	res.Sent = e.st.sent.Load()
-	res.Acked = e.st.acked.Load()
-	res.AckedPerSecond = float64(res.Acked) / res.MeasureSeconds
+	res.Sent, res.Acked = e.rec.totals()
+	if res.MeasureSeconds > 0 {
+		res.AckedPerSecond = float64(res.Acked) / res.MeasureSeconds
+	}
 	e.rec.mu.Lock()
 	res.CrossNode = e.rec.cross.Summary()
 	res.SameNode = e.rec.local.Summary()
@@ -548,13 +609,13 @@ func wait(ctx context.Context, d time.Duration, e *env) {
 // step that held is the result. A step that fails is measured once more at the same rate before
 // the search stops, so that one transient stall (a GC pause, a Redis fork) does not end it. Steps
 // last --step each and together at most --duration.
-func measureMaxRate(ctx context.Context, e *env, res *latencyResult) {
+func measureMaxRate(ctx context.Context, e *env, limit pacers, res *latencyResult) {
 	cfg := e.cfg
 	target := cfg.rate
 	retried := false
 	end := time.Now().Add(cfg.duration)
 	for ctx.Err() == nil && time.Now().Add(cfg.step).Before(end.Add(time.Millisecond)) {
-		e.limit.set(target)
+		limit.set(target) // every group's pacer, at once
 		// Settle for a fifth of the step, then measure.
 		wait(ctx, cfg.step/5, e)
 		e.rec.resetPhase()

@@ -7,6 +7,15 @@
 // Scenarios: latency, fanout, idle, maxrate (see --help and BENCHMARKS.md). Only the given
 // addresses are targeted and, without --allow-remote, only loopback ones. Every run is bounded by
 // --duration (or --max-events) and by the hard --deadline.
+//
+// latency and maxrate play one tournament after another in each of players/tournament-size slots.
+// With --pace tournament (the default) every slot has its own pacer at rate/slots results/s, and
+// slot i sets up its first tournament i/slots into a stagger window of one expected tournament
+// cycle (2*(size-1)*slots/rate seconds, at most 30 s), so the tournaments stay spread over their
+// cycle as on a hub hosting many at different stages; measuring starts when the window is over.
+// With --pace shared one pacer serves all slots, which all set up together before driving; slots
+// that lag catch up, so all tournaments end and set up again at once: a stress test of mass
+// turnover.
 package main
 
 import (
@@ -20,6 +29,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,6 +63,8 @@ type config struct {
 	label       string
 	publishURL  string
 	replot      string
+	cpuProfile  string
+	pace        string
 	log         io.Writer
 }
 
@@ -73,6 +85,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.spectators, "spectators", 0, "spectator sockets (latency: spread over the tournaments; fanout: all on one)")
 	fs.IntVar(&c.tsize, "tournament-size", 16, "players per tournament (latency, maxrate)")
 	fs.Float64Var(&c.rate, "rate", 100, "results per second (latency); starting rate (maxrate)")
+	fs.StringVar(&c.pace, "pace", paceTournament, "how results are paced (latency, maxrate):\n"+
+		"tournament: a pacer per tournament at rate/tournaments; tournament i starts i/tournaments into a\n"+
+		"stagger window of one cycle (2*(size-1)*tournaments/rate s, at most 30 s), after which measuring\n"+
+		"starts; first_setup_seconds is the slowest single tournament's first setup.\n"+
+		"shared: one pacer for all, all set up at once before measuring (a stress test of mass turnover);\n"+
+		"first_setup_seconds is that setup of all")
 	fs.DurationVar(&c.duration, "duration", 20*time.Second, "how long to send results (latency, maxrate)")
 	fs.DurationVar(&c.step, "step", 6*time.Second, "length of one rate step (maxrate)")
 	fs.Float64Var(&c.p99Limit, "p99-limit", 50, "p99 cross-node latency (ms) a maxrate step must stay under")
@@ -90,6 +108,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.label, "label", "", "free text saved with the result (e.g. the harness run)")
 	fs.StringVar(&c.publishURL, "publish-url", "", "fanout against a baseline server: POST here to publish (answer {\"version\":N}) instead of reporting a result")
 	fs.StringVar(&c.replot, "replot", "", "draw --chart from this earlier --out JSON file instead of running")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write the load tool's own CPU profile to this file (go tool pprof)")
 	fs.BoolVar(&c.worker, "worker", false, "internal: idle worker process")
 	fs.StringVar(&c.tournament, "tournament", "", "internal: tournament id for worker mode")
 	if err := fs.Parse(args); err != nil {
@@ -140,6 +159,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	case "latency", "fanout", "idle", "maxrate":
 	default:
 		return c, fmt.Errorf("unknown --scenario %q (latency, fanout, idle, maxrate)", c.scenario)
+	}
+	if c.pace != paceTournament && c.pace != paceShared {
+		return c, fmt.Errorf("unknown --pace %q (%s, %s)", c.pace, paceTournament, paceShared)
 	}
 	if c.rate <= 0 || c.duration <= 0 || c.deadline <= 0 || c.procs < 1 || c.tsize < 2 {
 		return c, errors.New("--rate, --duration, --deadline, --procs must be positive and --tournament-size at least 2")
@@ -212,6 +234,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	stderr = &lockedWriter{w: stderr}
 	cfg.log = stderr
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.deadline)
 	defer cancel()
 	ctx, stopSig := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -220,8 +253,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	st := newStats()
 	d := newDialer(ctx, cfg.sourceIPs, cfg.origin)
 	defer d.close()
-	e := &env{cfg: cfg, d: d, api: &api{d: d, st: st}, st: st, rec: newRecorder(time.Now()),
-		limit: newPacer(ctx, cfg.rate)}
+	e := &env{cfg: cfg, d: d, api: &api{d: d, st: st}, st: st, rec: newRecorder(time.Now())}
 	e.rec.single = len(cfg.nodes) == 1
 	if cfg.worker {
 		return runWorker(ctx, e)
@@ -299,6 +331,9 @@ func writeChart(path string, res *Result) error {
 			sub = fmt.Sprintf("%d player sockets (%d tournaments of %d), %d node(s), rate stepped up from %.0f/s; last step that held: %.0f/s (%s)",
 				l.PlayerSockets, l.Groups, l.TournamentSize, len(res.Nodes), l.TargetRate, l.MaxRateHeld, l.MaxRateReason)
 		}
+		if l.Pace == paceTournament {
+			sub += fmt.Sprintf("; tournaments staggered over %.1f s", l.StaggerSeconds)
+		}
 		title := "tourhub " + res.Scenario + ": result sent on one node → event at sockets on the others"
 		if len(res.Nodes) == 1 {
 			title = "tourhub " + res.Scenario + ": result sent → event at the other sockets (one node)"
@@ -339,7 +374,13 @@ func printTable(w io.Writer, r *Result) {
 	if l := r.Latency; l != nil {
 		row("tournaments x size", fmt.Sprintf("%d x %d (%d player sockets, %d spectators)", l.Groups, l.TournamentSize, l.PlayerSockets, l.SpectatorSocket))
 		row("connect", fmt.Sprintf("%.1f s (%.0f sockets/s)", l.ConnectSeconds, l.ConnectRate))
-		row("first setup (HTTP)", fmt.Sprintf("%.1f s", l.SetupSeconds))
+		if l.Pace == paceTournament {
+			row("pace", fmt.Sprintf("per tournament, staggered over %.1f s", l.StaggerSeconds))
+			row("first setup (HTTP, slowest one)", fmt.Sprintf("%.2f s", l.SetupSeconds))
+		} else {
+			row("pace", "shared")
+			row("first setup (HTTP, all at once)", fmt.Sprintf("%.1f s", l.SetupSeconds))
+		}
 		row("results sent / answered", fmt.Sprintf("%d / %d in %.1f s", l.Sent, l.Acked, l.MeasureSeconds))
 		row("results/s (target)", fmt.Sprintf("%.1f (%.0f)", l.AckedPerSecond, l.TargetRate))
 		lat("cross-node latency", l.CrossNode)

@@ -70,3 +70,47 @@ func (p *pacer) wait(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
+
+// --pace values.
+const (
+	paceTournament = "tournament"
+	paceShared     = "shared"
+)
+
+// pacers split one total rate evenly over n pacers: one shared by every group (--pace shared) or
+// one per group (--pace tournament), so that a group that lags cannot catch up on the others'
+// permits and the tournaments do not fall into lockstep.
+type pacers []*pacer
+
+// newPacers starts n pacers at total/n permits per second each; they stop when ctx ends.
+func newPacers(ctx context.Context, n int, total float64) pacers {
+	ps := make(pacers, n)
+	for i := range ps {
+		ps[i] = newPacer(ctx, total/float64(n))
+	}
+	return ps
+}
+
+// set gives every pacer its share of the new total rate; each applies it to its next permit.
+func (ps pacers) set(total float64) {
+	for _, p := range ps {
+		p.set(total / float64(len(ps)))
+	}
+}
+
+// of is group i's pacer.
+func (ps pacers) of(i int) *pacer { return ps[i%len(ps)] }
+
+// maxStagger caps the stagger window so that a slow rate does not keep a run from measuring.
+const maxStagger = 30 * time.Second
+
+// staggerWindow is how far apart --pace tournament spreads the groups' first setups: one
+// expected tournament cycle, the 2*(size-1) reports of a tournament at the group's rate/groups
+// results/s, at most maxStagger. Group i starts at i/groups of it.
+func staggerWindow(groups, size int, rate float64) time.Duration {
+	s := float64(2*(size-1)*groups) / rate
+	if s >= maxStagger.Seconds() {
+		return maxStagger
+	}
+	return time.Duration(s * float64(time.Second))
+}

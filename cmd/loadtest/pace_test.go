@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"io"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -22,4 +24,103 @@ func TestPacerNewRateAppliesAtOnce(t *testing.T) {
 			t.Fatalf("permit %d after raising the rate: %v", i, err)
 		}
 	}
+}
+
+func TestStaggerWindow(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name         string
+		groups, size int
+		rate         float64
+		want         time.Duration
+	}{
+		{"625 of 16 at 1000/s", 625, 16, 1000, 18750 * time.Millisecond},
+		{"4 of 4 at 40/s", 4, 4, 40, 600 * time.Millisecond},
+		{"one group", 1, 16, 100, 300 * time.Millisecond},
+		{"under the cap", 625, 16, 750, 25 * time.Second},
+		{"at the cap", 625, 16, 625, maxStagger},
+		{"capped", 625, 16, 400, maxStagger},
+		{"capped at a tiny rate", 625, 16, 1e-12, maxStagger},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := staggerWindow(tc.groups, tc.size, tc.rate); got != tc.want {
+				t.Errorf("staggerWindow(%d, %d, %v) = %v; want %v", tc.groups, tc.size, tc.rate, got, tc.want)
+			}
+		})
+	}
+}
+
+// permitInterval is p's steady interval between permits: it takes the permits p has banked, then
+// times 50 more.
+func permitInterval(t *testing.T, ctx context.Context, p *pacer) time.Duration {
+	t.Helper()
+	for i := 0; i < 20; i++ {
+		if err := p.wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t0 := time.Now()
+	for i := 0; i < 50; i++ {
+		if err := p.wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return time.Since(t0) / 50
+}
+
+// TestPacersSetReachesEveryPacer: a new total rate reaches every group's pacer at its next
+// permit, split evenly.
+func TestPacersSetReachesEveryPacer(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		ps := newPacers(ctx, 4, 4.0/60) // one permit a minute each
+		for i, p := range ps {
+			if err := p.wait(ctx); err != nil { // the first permit is immediate
+				t.Fatalf("pacer %d: %v", i, err)
+			}
+		}
+		t0 := time.Now()
+		ps.set(400)
+		for i, p := range ps {
+			if err := p.wait(ctx); err != nil {
+				t.Fatalf("pacer %d: %v", i, err)
+			}
+			if d := time.Since(t0); d > 10*time.Millisecond {
+				t.Errorf("pacer %d: next permit %v after the rate change; want at most 10ms", i, d)
+			}
+		}
+		for i, p := range ps {
+			if got, want := permitInterval(t, ctx, p), 10*time.Millisecond; got != want {
+				t.Errorf("pacer %d: permit every %v; want %v (400/s over 4 pacers)", i, got, want)
+			}
+		}
+	})
+}
+
+// TestMeasureMaxRateSetsEveryGroupPacer: the maxrate search paces every group at its share of
+// the step's rate.
+func TestMeasureMaxRateSetsEveryGroupPacer(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		e := &env{
+			cfg: config{rate: 200, step: time.Second, duration: 2 * time.Second, p99Limit: 50, log: io.Discard},
+			st:  newStats(), rec: newRecorder(time.Now()),
+		}
+		ps := newPacers(ctx, 4, 4.0/60)
+		res := &latencyResult{}
+		measureMaxRate(ctx, e, ps, res) // no traffic: the step fails twice at 200/s
+		if len(res.Steps) != 1 || res.Steps[0].Target != 200 {
+			t.Fatalf("steps %+v; want one at 200/s", res.Steps)
+		}
+		for i, p := range ps {
+			if got, want := permitInterval(t, ctx, p), 20*time.Millisecond; got != want {
+				t.Errorf("pacer %d: permit every %v; want %v (200/s over 4 pacers)", i, got, want)
+			}
+		}
+	})
 }

@@ -78,14 +78,15 @@ type second struct {
 }
 
 // recorder turns send and receive times into notification latencies: cross-node (the receiving
-// socket is on another node than the one the result was sent to) and same-node.
+// socket is on another node than the one the result was sent to) and same-node. Only results sent
+// since start count.
 type recorder struct {
-	start time.Time
 	mu    sync.Mutex
-	cross *Hist // guarded by mu
-	local *Hist // guarded by mu
-	reply *Hist // send until the sender's reply (the commit); guarded by mu
-	phase *Hist // cross-node, since the last resetPhase; guarded by mu
+	start time.Time // guarded by mu
+	cross *Hist     // guarded by mu
+	local *Hist     // guarded by mu
+	reply *Hist     // send until the sender's reply (the commit); guarded by mu
+	phase *Hist     // cross-node, since the last resetPhase; guarded by mu
 	secs  []*second
 	pend  map[vkey]*pendEntry
 	lost  int64 // receipts of versions never acked (setup commands, or a reply that never came)
@@ -109,24 +110,51 @@ func (r *recorder) sec(t time.Time) *second {
 	return r.secs[i]
 }
 
+// begin starts the measurement at t: the series, the phase and the latency histograms start
+// afresh, and results sent before t no longer count, whenever their replies and events arrive.
+func (r *recorder) begin(t time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.start = t
+	r.secs = nil
+	r.cross, r.local, r.reply, r.phase = NewHist(), NewHist(), NewHist(), NewHist()
+}
+
 func (r *recorder) noteSent(at time.Time) {
 	r.mu.Lock()
-	r.sec(at).sent++
+	if !at.Before(r.start) {
+		r.sec(at).sent++
+	}
 	r.mu.Unlock()
 }
 
 func (r *recorder) noteError(at time.Time) {
 	r.mu.Lock()
-	r.sec(at).errs++
+	if !at.Before(r.start) {
+		r.sec(at).errs++
+	}
 	r.mu.Unlock()
+}
+
+// totals are the results sent since start and those of them answered.
+func (r *recorder) totals() (sent, acked int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.secs {
+		sent += s.sent
+		acked += s.acked
+	}
+	return sent, acked
 }
 
 // ack records that the result sent at sentAt by socket sender on node produced version v of t.
 func (r *recorder) ack(t string, v int64, sentAt time.Time, sender int64, node int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.sec(sentAt).acked++
-	r.reply.Record(time.Since(sentAt))
+	if !sentAt.Before(r.start) {
+		r.sec(sentAt).acked++
+		r.reply.Record(time.Since(sentAt))
+	}
 	k := vkey{t, v}
 	e := r.pend[k]
 	if e == nil {
@@ -160,7 +188,7 @@ func (r *recorder) recv(t string, v int64, c int64, node int, at time.Time) {
 
 // observe records one latency; mu is held.
 func (r *recorder) observe(e *pendEntry, rc receipt) {
-	if rc.conn == e.sender {
+	if rc.conn == e.sender || e.sentAt.Before(r.start) {
 		return
 	}
 	d := rc.at.Sub(e.sentAt)

@@ -130,7 +130,13 @@ func (d *dialer) dialConn(ctx context.Context, nodes []string, node int, protoco
 	c := &conn{id: connSeq.Add(1), node: node, ws: ws, done: make(chan struct{}), pending: map[string]chan []byte{}}
 	st.sockets.Add(1)
 	st.connects.Add(1)
-	go c.readLoop(d.life, st)
+	// The end of the run closes the socket, which ends its reader. The reader's Read takes no
+	// context: the websocket package would arm a timer for every message read.
+	stop := context.AfterFunc(d.life, c.close)
+	go func() {
+		defer stop()
+		c.readLoop(d.life, st)
+	}()
 	return c, nil
 }
 
@@ -140,7 +146,7 @@ func (c *conn) setHandler(h msgHandler) { c.on.Store(&h) }
 func (c *conn) readLoop(ctx context.Context, st *stats) {
 	defer close(c.done)
 	for {
-		_, data, err := c.ws.Read(ctx)
+		_, data, err := c.ws.Read(context.Background())
 		if err != nil {
 			c.err = err
 			st.sockets.Add(-1)
