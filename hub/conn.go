@@ -45,6 +45,7 @@ type sockConn struct {
 
 	wmu      sync.Mutex
 	gathered *[]byte // guarded by wmu; non-nil while a batch is gathered
+	noFrames bool    // guarded by wmu; closing: writeFrame writes nothing more
 }
 
 func newSockConn(c net.Conn, writeTimeout time.Duration) *sockConn {
@@ -66,6 +67,11 @@ func (c *sockConn) Read(p []byte) (int, error) {
 func (c *sockConn) Write(p []byte) (int, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	return c.putLocked(p)
+}
+
+// putLocked writes p, or gathers it while a batch is gathered.
+func (c *sockConn) putLocked(p []byte) (int, error) {
 	if c.gathered == nil {
 		return c.writeLocked(p)
 	}
@@ -93,6 +99,28 @@ func (c *sockConn) flushLocked() error {
 	}
 	_, err := c.writeLocked(b)
 	return err
+}
+
+// writeFrame writes a whole control frame that the session built itself (a ping, a pong). Only
+// the socket's writer calls it, between the websocket package's messages; every frame the
+// websocket package writes from elsewhere (a close frame, a pong) reaches Write in one call, so
+// frames never interleave.
+func (c *sockConn) writeFrame(f []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.noFrames {
+		return nil
+	}
+	_, err := c.putLocked(f)
+	return err
+}
+
+// endFrames makes writeFrame write nothing more: called before the close frame is written, which
+// must be the last frame.
+func (c *sockConn) endFrames() {
+	c.wmu.Lock()
+	c.noFrames = true
+	c.wmu.Unlock()
 }
 
 // gather starts gathering writes. Only the socket's writer calls it, and then release.
@@ -138,7 +166,8 @@ type smallBuffers struct {
 	http.ResponseWriter
 	hj           http.Hijacker
 	writeTimeout time.Duration
-	conn         *sockConn // set by Hijack
+	conn         *sockConn     // set by Hijack
+	br           *bufio.Reader // set by Hijack: the reader the websocket package reads conn through
 }
 
 func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -158,6 +187,6 @@ func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		b, _ := brw.Reader.Peek(n)
 		sc.pending = bytes.Clone(b)
 	}
-	w.conn = sc
-	return sc, bufio.NewReadWriter(bufio.NewReaderSize(sc, connReadBuf), bufio.NewWriterSize(sc, connWriteBuf)), nil
+	w.conn, w.br = sc, bufio.NewReaderSize(sc, connReadBuf)
+	return sc, bufio.NewReadWriter(w.br, bufio.NewWriterSize(sc, connWriteBuf)), nil
 }

@@ -51,6 +51,11 @@ func newEnv(t *testing.T, cfg hub.Config) *env {
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
+	t.Cleanup(func() { // sockets, and the poller of parked ones
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		srv.Drain(ctx)
+	})
 	return &env{t: t, srv: srv, http: hs, client: &http.Client{Timeout: 10 * time.Second}}
 }
 

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -30,20 +32,26 @@ type outMsg struct {
 	data []byte
 	kind string    // the message type, for metrics
 	at   time.Time // when the store delivered the entry (live events only), for the fan-out lag
+	// raw is a whole control frame (a ping, a pong) written to the connection as it is, in its
+	// place in the stream, instead of a message for the websocket package to frame.
+	raw bool
 }
 
-// session is one socket. Its goroutines (see run): the HTTP handler's goroutine reads and handles
-// the client's messages; a writer goroutine exists only while messages wait to be written; a ping
-// runs from a timer. An idle socket holds one goroutine and no send buffer. Anyone may queue a
-// message with send, which never blocks.
+// session is one socket. Its goroutines: a reader reads and handles the client's messages while
+// there is something to read, and parks the socket when there is not (park.go; where the node
+// cannot park, it stays blocked in Read); a writer exists only while messages wait to be written;
+// the ping runs from a timer. An idle parked socket holds no goroutine and no send buffer.
+// Anyone may queue a message with send, which never blocks.
 type session struct {
 	ws   *WS             // static after construction
 	conn *websocket.Conn // static after construction
 	sc   *sockConn       // static after construction; the connection under conn
+	br   *bufio.Reader   // static after construction; conn reads through it
+	rc   syscall.RawConn // static after construction; sc's descriptor for the poller (nil: cannot park)
 
 	ctx    context.Context    // done once the session is closing; static after construction
 	cancel context.CancelFunc // static after construction
-	done   chan struct{}      // closed when run has returned and the session left every topic
+	done   chan struct{}      // closed by finish, once the session has left every topic
 	closed chan struct{}      // closed once the connection was closed (see closing)
 
 	qmu      sync.Mutex
@@ -52,24 +60,48 @@ type session struct {
 	writing  bool           // guarded by qmu; a flush goroutine runs
 	stopped  bool           // guarded by qmu; closing: nothing more is queued or started
 	workers  sync.WaitGroup // flush and ping goroutines; Add only under qmu while !stopped
-	ping     *time.Timer    // fires ping; static after run starts
+	ping     *time.Timer    // fires pingOnce; static after run starts
+	pingAt   time.Time      // guarded by qmu; when the next ping is due
+	pongBy   time.Time      // guarded by qmu; the deadline of the pong awaited (zero: none)
+
+	// brmu is held by the reader while it reads br itself (readControl) and by closing while the
+	// websocket package's close handshake reads it: the websocket package locks its own reads,
+	// but knows nothing of the parking reader's.
+	brmu sync.Mutex
+
+	pmu    sync.Mutex
+	parkID uint64 // guarded by pmu; the poller's registration (0: none)
+	parked bool   // guarded by pmu; no reader runs, the poller starts one
+	ended  bool   // guarded by pmu; closing: never park again
 
 	closeMu     sync.Mutex
 	closeCode   websocket.StatusCode // guarded by closeMu; 0 until a close is decided
 	closeReason string               // guarded by closeMu
 	aborted     bool                 // guarded by closeMu; close without a handshake
 
-	claims     map[string]Claims   // owned by the reader: the verified tokens, by tournament
-	subscribed map[string]struct{} // owned by the reader, then by run once reading has ended
-	limiter    *rate.Limiter       // owned by the reader
+	// Owned by the reader (one at a time: a reader parks before the next can start), then by
+	// finish once reading has ended.
+	claims     map[string]Claims   // the verified tokens, by tournament
+	subscribed map[string]struct{} // the tournaments subscribed to
+	limiter    *rate.Limiter
+	bad        int // bad messages in a row
+	dropped    int // rate-limited messages in a row
 }
 
-func newSession(w *WS, c *websocket.Conn, sc *sockConn) *session {
+func newSession(w *WS, c *websocket.Conn, sc *sockConn, br *bufio.Reader) *session {
 	ctx, cancel := context.WithCancel(context.Background())
+	var rc syscall.RawConn
+	if sc != nil {
+		if c, ok := sc.Conn.(syscall.Conn); ok {
+			rc, _ = c.SyscallConn()
+		}
+	}
 	return &session{
 		ws:         w,
 		conn:       c,
 		sc:         sc,
+		br:         br,
+		rc:         rc,
 		ctx:        ctx,
 		cancel:     cancel,
 		done:       make(chan struct{}),
@@ -80,51 +112,78 @@ func newSession(w *WS, c *websocket.Conn, sc *sockConn) *session {
 	}
 }
 
-// run serves the socket until it closes, on the HTTP handler's goroutine, which reads:
-//   - readLoop returns when a read fails (the client closed, the connection broke, or the
-//     connection was closed by closing) or when it decides to close the socket (protocol abuse,
-//     rate limit); either way the session is cancelled.
-//   - Cancelling the session (readLoop ended, the queue overflowed, a write or ping failed, Drain,
-//     a resync failed) runs closing, which closes the connection with the close code decided by
-//     whoever cancelled; that ends a read still blocked.
-//
-// run then waits for the writer and the ping, and leaves every topic, so no fan-out reaches the
-// session afterwards.
+// run starts serving the socket: the ping timer, the close that follows cancelling, the token
+// offered with the handshake, and the first reader turn. From then on:
+//   - A reader turn reads and handles messages until the socket is idle, then parks it and ends;
+//     the poller starts the next turn when the client sends again. A turn ends the session when a
+//     read fails (the client closed, the connection broke or was closed by closing) or when it
+//     decides to close the socket (protocol abuse, rate limit): it cancels the session.
+//   - Cancelling the session (a reader ended, the queue overflowed, a write failed, a pong did not
+//     come, Drain, a resync failed) runs closing, which closes the connection with the close code
+//     decided by whoever cancelled; that ends a read still blocked.
+//   - finish then waits for the writer and the ping, leaves every topic (so no fan-out reaches the
+//     session afterwards) and closes done. It runs on the reader that ended, or, if the socket was
+//     parked, on closing's goroutine.
 func (s *session) run(token string) {
-	defer close(s.done)
 	// Armed after s.ping is set, so that pingOnce (which resets it) never sees it unset. The first
 	// ping comes after a random half to whole interval: sockets that connected together (a
 	// reconnect wave, a load test) would otherwise ping together, every interval, in one burst.
 	s.ping = time.AfterFunc(time.Hour, s.pingOnce)
-	s.ping.Reset(firstPing(s.ws.cfg.PingEvery))
+	first := firstPing(s.ws.cfg.PingEvery)
+	s.qmu.Lock()
+	s.pingAt = time.Now().Add(first)
+	s.qmu.Unlock()
+	s.ping.Reset(first)
 	context.AfterFunc(s.ctx, s.closing)
 	if token != "" {
 		s.authenticate("", token)
 	}
-	if err := s.readLoop(); err != nil && !errors.Is(err, errClosed) {
+	s.readTurn(false)
+}
+
+// readTurn is one reader goroutine's life: it reads until the socket parks or the session ends
+// (then it finishes the session). woke says the poller started it: there is something to read.
+func (s *session) readTurn(woke bool) {
+	err := s.readLoop(woke)
+	if errors.Is(err, errParked) {
+		return
+	}
+	if err != nil && !errors.Is(err, errClosed) {
 		s.ws.cfg.Log.Debug("socket ended", "err", err)
 	}
+	s.finish()
+}
+
+// finish ends the session once reading has ended: see run.
+func (s *session) finish() {
 	s.cancel()
 	<-s.closed
 	s.workers.Wait()
 	for id := range s.subscribed {
 		s.ws.broker.leave(s, id)
 	}
+	s.ws.forget(s)
+	close(s.done)
 }
 
-// closing runs once the session is cancelled: it stops the queue and the ping and closes the
-// connection as decided by closeWith (normal closure if nobody decided: the client closed or the
-// connection broke, and the close returns at once).
+// closing runs once the session is cancelled: it stops the queue, the ping and parking, and
+// closes the connection as decided by closeWith (normal closure if nobody decided: the client
+// closed or the connection broke, and the close returns at once). A parked socket has no reader
+// to finish it, so closing does.
 func (s *session) closing() {
-	defer close(s.closed)
 	s.qmu.Lock()
 	s.stopped = true
 	s.queue = nil
 	s.qmu.Unlock()
 	s.ping.Stop()
+	wasParked := s.unpark()
+	if s.sc != nil {
+		s.sc.endFrames() // no raw frame may follow the close frame
+	}
 	s.closeMu.Lock()
 	code, reason, aborted := s.closeCode, s.closeReason, s.aborted
 	s.closeMu.Unlock()
+	s.brmu.Lock() // the close handshake reads the client's close frame
 	switch {
 	case aborted:
 		s.conn.CloseNow()
@@ -132,6 +191,11 @@ func (s *session) closing() {
 		s.conn.Close(websocket.StatusNormalClosure, "")
 	default:
 		s.conn.Close(code, reason)
+	}
+	s.brmu.Unlock()
+	close(s.closed)
+	if wasParked {
+		s.finish()
 	}
 }
 
@@ -251,9 +315,15 @@ func (s *session) flush() {
 func (s *session) writeBatch(batch []outMsg) error {
 	s.sc.gather()
 	for i, m := range batch {
-		// No context: the connection's own deadline (WriteTimeout) bounds the real write, and the
-		// websocket package would otherwise arm and disarm a timer for every message.
-		if err := s.conn.Write(context.Background(), websocket.MessageText, m.data); err != nil {
+		var err error
+		if m.raw {
+			err = s.sc.writeFrame(m.data)
+		} else {
+			// No context: the connection's own deadline (WriteTimeout) bounds the real write, and
+			// the websocket package would otherwise arm and disarm a timer for every message.
+			err = s.conn.Write(context.Background(), websocket.MessageText, m.data)
+		}
+		if err != nil {
 			s.sc.release()
 			return fmt.Errorf("write %s (%d of %d): %w", m.kind, i+1, len(batch), err)
 		}
@@ -263,6 +333,9 @@ func (s *session) writeBatch(batch []outMsg) error {
 	}
 	now := time.Now()
 	for _, m := range batch {
+		if m.raw {
+			continue // a control frame, not a message
+		}
 		s.ws.metrics.sent(m.kind)
 		if !m.at.IsZero() {
 			s.ws.metrics.fanoutLag.Observe(now.Sub(m.at).Seconds())
@@ -276,8 +349,9 @@ func firstPing(every time.Duration) time.Duration {
 	return every/2 + rand.N(every/2+1)
 }
 
-// pingOnce pings and waits for the pong (read by readLoop); a missing pong closes the socket.
-// It runs on the timer's goroutine, which the session counts as one of its workers.
+// pingOnce runs from the ping timer: it queues a ping when one is due, and closes the socket when
+// the pong it waits for has not come within PongWait. The pong is noted by gotPong. It runs on
+// the timer's goroutine, which the session counts as one of its workers.
 func (s *session) pingOnce() {
 	s.qmu.Lock()
 	if s.stopped {
@@ -285,29 +359,60 @@ func (s *session) pingOnce() {
 		return
 	}
 	s.workers.Add(1)
-	s.qmu.Unlock()
 	defer s.workers.Done()
-	pctx, cancel := context.WithTimeout(s.ctx, s.ws.cfg.PongWait)
-	err := s.conn.Ping(pctx)
-	cancel()
-	if err != nil {
-		if s.ctx.Err() == nil {
-			s.ws.cfg.Log.Debug("socket ping failed", "err", err)
-			s.abort()
-		}
+	now := time.Now()
+	ping := false
+	switch {
+	case !s.pongBy.IsZero() && !now.Before(s.pongBy):
+		s.qmu.Unlock()
+		s.ws.cfg.Log.Debug("socket answered no ping", "pong_wait", s.ws.cfg.PongWait)
+		s.abort()
 		return
-	}
-	s.qmu.Lock()
-	if !s.stopped { // closing stops the timer after setting stopped
-		s.ping.Reset(s.ws.cfg.PingEvery)
+	case !s.pongBy.IsZero():
+		s.ping.Reset(s.pongBy.Sub(now))
+	case now.Before(s.pingAt):
+		s.ping.Reset(s.pingAt.Sub(now)) // a pong came meanwhile and moved the ping
+	default:
+		ping = true
+		s.pongBy = now.Add(s.ws.cfg.PongWait)
+		s.ping.Reset(s.ws.cfg.PongWait)
 	}
 	s.qmu.Unlock()
+	if ping {
+		s.send(outMsg{data: pingFrame, kind: "ping frame", raw: true})
+	}
 }
 
-// readLoop reads and handles the client's messages in order; see run for when it returns.
-func (s *session) readLoop() error {
-	bad, dropped := 0, 0
+// gotPong notes a pong (any pong answers the ping); the next ping is due PingEvery later.
+func (s *session) gotPong() {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if s.pongBy.IsZero() || s.stopped {
+		return
+	}
+	s.pongBy = time.Time{}
+	s.pingAt = time.Now().Add(s.ws.cfg.PingEvery)
+	s.ping.Reset(s.ws.cfg.PingEvery)
+}
+
+// readLoop reads and handles the client's messages in order, until the socket is idle and
+// parks (errParked) or reading ends; see run. woke says there is something to read.
+func (s *session) readLoop(woke bool) error {
+	parks := s.ws.poller() != nil && s.rc != nil
 	for {
+		if parks {
+			idle, err := s.readControl(woke)
+			woke = false
+			if err != nil {
+				return nil // the client closed or the connection broke: not an error
+			}
+			if idle {
+				if s.park() {
+					return errParked
+				}
+				parks = false // closing, or not pollable: block in Read from now on
+			}
+		}
 		// No context: a cancelled read context makes the websocket package drop the connection
 		// without a close frame. Once the session is cancelled, closing closes the connection,
 		// which ends this read.
@@ -319,9 +424,9 @@ func (s *session) readLoop() error {
 			return errClosed
 		}
 		if !s.limiter.Allow() {
-			dropped++
+			s.dropped++
 			s.ws.metrics.in.WithLabelValues("rate_limited").Inc()
-			if dropped > s.ws.cfg.MaxDropped {
+			if s.dropped > s.ws.cfg.MaxDropped {
 				s.closeWith(closeRateLimited, "rate limited for too long")
 				return errClosed
 			}
@@ -332,13 +437,13 @@ func (s *session) readLoop() error {
 			s.trySend(s.errorMsg(validRef(m.Ref), CodeRateLimited, "too many messages; this one was dropped"))
 			continue
 		}
-		dropped = 0
+		s.dropped = 0
 		if s.handle(typ, data) {
-			bad = 0
+			s.bad = 0
 			continue
 		}
-		bad++
-		if bad >= s.ws.cfg.MaxBad {
+		s.bad++
+		if s.bad >= s.ws.cfg.MaxBad {
 			s.closeWith(websocket.StatusPolicyViolation, "too many bad messages")
 			return errClosed
 		}

@@ -64,6 +64,10 @@ type WSConfig struct {
 	// PingEvery, PongWait and WriteTimeout: a ping every PingEvery, closed without a pong within
 	// PongWait; every write must finish within WriteTimeout. Defaults to 20s, 10s, 5s.
 	PingEvery, PongWait, WriteTimeout time.Duration
+	// NoPark keeps a reader goroutine blocked in Read for every socket. By default, on Linux, an
+	// idle socket parks: its reader ends, and the node's epoll starts one again when the client
+	// sends (park.go). Defaults to false.
+	NoPark bool
 	// ReportTimeout bounds one report command. Defaults to 5s: the socket's reader handles the
 	// report, so a pong that arrives meanwhile is read late by up to this much, which must stay
 	// well under PongWait.
@@ -116,6 +120,8 @@ type WS struct {
 	mu       sync.Mutex
 	sessions map[*session]struct{} // guarded by mu
 	draining bool                  // guarded by mu; once set, no socket is accepted
+	pollOnce sync.Once             // starts poll
+	poll     poller                // guarded by mu; nil until the first park (or if parking is off)
 
 	// onSlow, when set (tests), is called after a socket is marked slow. Static after construction.
 	onSlow func()
@@ -149,10 +155,14 @@ func (w *WS) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sb := &smallBuffers{ResponseWriter: rw, hj: hj, writeTimeout: w.cfg.WriteTimeout}
+	var s *session // set before anything is read, so before a pong can arrive
 	c, err := websocket.Accept(sb, r, &websocket.AcceptOptions{
 		Subprotocols:    []string{Subprotocol},
 		OriginPatterns:  w.cfg.Origins,
 		CompressionMode: websocket.CompressionDisabled,
+		// Pongs the websocket package reads itself (behind a message, or when the socket does
+		// not park); a parked socket's reader notes them in controlFrame.
+		OnPongReceived: func(context.Context, []byte) { s.gotPong() },
 	})
 	if err != nil {
 		// Accept has answered (403 for a foreign Origin, 400 for a bad handshake).
@@ -161,7 +171,7 @@ func (w *WS) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	c.SetReadLimit(w.cfg.ReadLimit)
 
-	s := newSession(w, c, sb.conn)
+	s = newSession(w, c, sb.conn, sb.br)
 	w.mu.Lock()
 	if w.draining {
 		w.mu.Unlock()
@@ -171,18 +181,40 @@ func (w *WS) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	w.sessions[s] = struct{}{}
 	w.mu.Unlock()
 	w.metrics.sockets.Inc()
-	// The session runs on a goroutine of its own, owned by w (Drain waits for it), and the
-	// handler returns: the connection is hijacked, and the handler's goroutine has a deep stack
-	// (HTTP server, router, middleware) that an idle socket would keep for its whole life.
-	go func() {
-		defer func() {
-			w.mu.Lock()
-			delete(w.sessions, s)
-			w.mu.Unlock()
-			w.metrics.sockets.Dec()
-		}()
-		s.run(token)
-	}()
+	// The session runs on goroutines of its own, owned by w (Drain waits for every session to
+	// finish), and the handler returns: the connection is hijacked, and the handler's goroutine
+	// has a deep stack (HTTP server, router, middleware) that an idle socket would keep for its
+	// whole life.
+	go s.run(token)
+}
+
+// forget drops a finished session.
+func (w *WS) forget(s *session) {
+	w.mu.Lock()
+	delete(w.sessions, s)
+	w.mu.Unlock()
+	w.metrics.sockets.Dec()
+}
+
+// poller returns the node's poller, started on first use; nil when idle sockets do not park
+// (WSConfig.NoPark, a platform without epoll, or the poller could not start).
+func (w *WS) poller() poller {
+	if w.cfg.NoPark {
+		return nil
+	}
+	w.pollOnce.Do(func() {
+		p, err := newPoller(w.cfg.Log)
+		if err != nil {
+			w.cfg.Log.Info("idle sockets keep a reader goroutine each", "reason", err)
+			return
+		}
+		w.mu.Lock()
+		w.poll = p
+		w.mu.Unlock()
+	})
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.poll
 }
 
 // protocolToken returns the token offered as a "token.<jwt>" subprotocol, if any.
@@ -255,6 +287,12 @@ func (w *WS) Drain(ctx context.Context) error {
 		<-s.done
 	}
 	w.broker.close()
+	w.mu.Lock()
+	p := w.poll
+	w.mu.Unlock()
+	if p != nil {
+		p.close()
+	}
 	return cut
 }
 

@@ -60,6 +60,7 @@ type config struct {
 	WSRate        float64
 	WSBurst       int
 	WSQueue       int
+	WSPark        bool
 	DrainTimeout  time.Duration
 	SweepEvery    time.Duration
 	IdleRetention time.Duration
@@ -136,6 +137,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	float(&c.WSRate, "ws-rate", "HUB_WS_RATE", 20, "WebSocket messages per second per socket")
 	integer(&c.WSBurst, "ws-burst", "HUB_WS_BURST", 40, "WebSocket message burst per socket")
 	integer(&c.WSQueue, "ws-queue", "HUB_WS_QUEUE", 256, "send queue per socket, messages; overflow closes the socket (4001)")
+	park := env("HUB_WS_PARK", "true")
+	fs.StringVar(&park, "ws-park", park, "park idle sockets (Linux): no goroutine per socket while it has nothing to read; false keeps a reader blocked per socket (env HUB_WS_PARK)")
 	dur(&c.DrainTimeout, "drain-timeout", "HUB_DRAIN_TIMEOUT", 10*time.Second, "how long shutdown waits for sockets and requests")
 	dur(&c.SweepEvery, "sweep-every", "HUB_SWEEP_EVERY", time.Second, "how often this node looks for due deadlines (check-in, starts, match time limits)")
 	fs.StringVar(&c.DebugAddr, "debug-addr", env("HUB_DEBUG_ADDR", ""), "serve Go profiles (net/http/pprof) on this separate address, e.g. 127.0.0.1:6060; empty: off (env HUB_DEBUG_ADDR)")
@@ -161,6 +164,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		return c, fmt.Errorf("trust-proxy %q: want true or false", trust)
 	}
 	c.TrustProxy = b
+	if c.WSPark, err = strconv.ParseBool(park); err != nil {
+		return c, fmt.Errorf("ws-park %q: want true or false", park)
+	}
 	if c.RedisCluster, err = strconv.ParseBool(cluster); err != nil {
 		return c, fmt.Errorf("redis-cluster %q: want true or false", cluster)
 	}
@@ -251,6 +257,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			RatePerSec: c.WSRate,
 			Burst:      c.WSBurst,
 			QueueLen:   c.WSQueue,
+			NoPark:     !c.WSPark,
 		},
 	}, store, log, reg)
 	if err != nil {
@@ -329,10 +336,10 @@ func printConfig(w io.Writer, c config, origins []string) {
 		"  addr           %s\n  store          %s\n  origins        %s\n  secret         %s\n"+
 		"  token-ttl      %s\n  retention      %s (idle %s)\n  max-events     %d\n  body-limit     %d\n"+
 		"  http-rate      %g/s burst %d (trust-proxy %t)\n"+
-		"  ws             read-limit %d, rate %g/s burst %d, queue %d\n  drain-timeout  %s\n  sweep-every    %s\n  log-level      %s\n"+
+		"  ws             read-limit %d, rate %g/s burst %d, queue %d, park idle %t\n  drain-timeout  %s\n  sweep-every    %s\n  log-level      %s\n"+
 		"  debug-addr     %s\n",
 		c.Addr, store, strings.Join(origins, ","), secret, c.TokenTTL, c.Retention, c.IdleRetention, c.MaxEvents, c.BodyLimit,
-		c.HTTPRate, c.HTTPBurst, c.TrustProxy, c.WSReadLimit, c.WSRate, c.WSBurst, c.WSQueue, c.DrainTimeout, c.SweepEvery, c.LogLevel,
+		c.HTTPRate, c.HTTPBurst, c.TrustProxy, c.WSReadLimit, c.WSRate, c.WSBurst, c.WSQueue, c.WSPark, c.DrainTimeout, c.SweepEvery, c.LogLevel,
 		cmp.Or(c.DebugAddr, "off"))
 }
 

@@ -110,15 +110,15 @@ func TestParseConfig(t *testing.T) {
 	}
 	if c.Addr != ":8080" || c.Redis != "" || c.TokenTTL != 24*time.Hour || c.Retention != 2*time.Hour || c.MaxEvents != 10000 ||
 		c.BodyLimit != 64<<10 || c.HTTPRate != 20 || c.HTTPBurst != 40 || c.WSReadLimit != 16<<10 || c.WSRate != 20 || c.WSBurst != 40 ||
-		c.WSQueue != 256 || c.DrainTimeout != 10*time.Second || !c.secretRandom || len(c.Secret) != 64 || c.TrustProxy {
+		c.WSQueue != 256 || !c.WSPark || c.DrainTimeout != 10*time.Second || !c.secretRandom || len(c.Secret) != 64 || c.TrustProxy {
 		t.Errorf("defaults = %+v", c)
 	}
-	env := envOf(map[string]string{"HUB_ADDR": ":9000", "HUB_TOKEN_TTL": "1h", "HUB_ORIGINS": "a.example, b.example", "HUB_SECRET": "x", "HUB_WS_QUEUE": "64", "HUB_TRUST_PROXY": "true"})
+	env := envOf(map[string]string{"HUB_ADDR": ":9000", "HUB_TOKEN_TTL": "1h", "HUB_ORIGINS": "a.example, b.example", "HUB_SECRET": "x", "HUB_WS_QUEUE": "64", "HUB_TRUST_PROXY": "true", "HUB_WS_PARK": "false"})
 	c, err = parseConfig([]string{"--addr", ":9100"}, env, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != ":9100" || c.TokenTTL != time.Hour || strings.Join(c.Origins, "|") != "a.example|b.example" || c.Secret != "x" || c.secretRandom || c.WSQueue != 64 || !c.TrustProxy {
+	if c.Addr != ":9100" || c.TokenTTL != time.Hour || strings.Join(c.Origins, "|") != "a.example|b.example" || c.Secret != "x" || c.secretRandom || c.WSQueue != 64 || !c.TrustProxy || c.WSPark {
 		t.Errorf("flag over env over default: %+v", c)
 	}
 	c, err = parseConfig([]string{"--redis", "redis://h1:7000?addr=h2:7001"}, envOf(map[string]string{"HUB_REDIS_CLUSTER": "true"}), io.Discard)
@@ -136,6 +136,7 @@ func TestParseConfig(t *testing.T) {
 		"stray argument":      {[]string{"serve"}, nil},
 		"cluster without url": {[]string{"--redis-cluster"}, nil},
 		"bad cluster flag":    {[]string{"--redis", "redis://h:1", "--redis-cluster", "maybe"}, nil},
+		"bad park flag":       {[]string{"--ws-park", "sometimes"}, nil},
 	} {
 		if _, err := parseConfig(tc.args, envOf(tc.env), io.Discard); err == nil {
 			t.Errorf("%s: no error", name)

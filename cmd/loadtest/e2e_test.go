@@ -199,7 +199,7 @@ func TestFanoutAndIdleAgainstRealHub(t *testing.T) {
 	}
 
 	out = filepath.Join(dir, "i.json")
-	if err := run(ctx, []string{"--nodes", base, "--scenario", "idle", "--players", "50",
+	if err := run(ctx, []string{"--nodes", base, "--scenario", "idle", "--players", "50", "--idle-wait", "1s",
 		"--pids", itoa(pid), "--out", out, "--deadline", "60s"}, &stdout, &stderr); err != nil {
 		t.Fatalf("idle: %v\n%s\n%s", err, stdout.String(), stderr.String())
 	}
@@ -208,8 +208,9 @@ func TestFanoutAndIdleAgainstRealHub(t *testing.T) {
 	if err := json.Unmarshal(b, &res); err != nil || res.Idle == nil {
 		t.Fatalf("idle result: %v %s", err, b)
 	}
-	if res.Idle.Connected != 50 || res.Idle.RSSAfter == 0 {
-		t.Errorf("idle: connected %d rss %d; want 50 and a sample", res.Idle.Connected, res.Idle.RSSAfter)
+	if res.Idle.Connected != 50 || res.Idle.RSSAfter == 0 || res.Idle.RSSConnected == 0 || res.Idle.IdleSeconds != 1 || res.Idle.HubSockets != 50 {
+		t.Errorf("idle: connected %d rss %d/%d after %v s, hub holds %d; want 50, two samples 1 s apart, 50", res.Idle.Connected,
+			res.Idle.RSSConnected, res.Idle.RSSAfter, res.Idle.IdleSeconds, res.Idle.HubSockets)
 	}
 }
 

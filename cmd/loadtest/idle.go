@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
@@ -24,10 +25,21 @@ type idleResult struct {
 	ConnectSeconds float64 `json:"connect_seconds"`
 	ConnectRate    float64 `json:"connects_per_second"`
 	RSSBefore      int64   `json:"rss_before_bytes"`
-	RSSAfter       int64   `json:"rss_after_bytes"`
+	// RSSConnected is sampled 2 s after the last socket connected; RSSAfter --idle-wait later,
+	// once every socket has been idle that long (with the hub's defaults, pinged at least once).
+	RSSConnected int64   `json:"rss_connected_bytes"`
+	RSSAfter     int64   `json:"rss_after_bytes"`
+	IdleSeconds  float64 `json:"idle_seconds"`
+	// BytesPerSocket and KiBPerSocket are (RSSAfter - RSSBefore) / connected sockets.
 	BytesPerSocket float64 `json:"rss_per_socket_bytes"`
 	KiBPerSocket   float64 `json:"rss_per_socket_kib"`
-	RSSMeasured    bool    `json:"rss_measured"`
+	// KiBConnected is the same from RSSConnected.
+	KiBConnected float64 `json:"rss_per_socket_connected_kib"`
+	RSSMeasured  bool    `json:"rss_measured"`
+	// HubSockets is the node's own count of open sockets (tourhub_ws_sockets on /metrics) at the
+	// final sample, -1 when it could not be read: sockets the node dropped meanwhile (a missed
+	// pong) would make the figure per socket look better than it is.
+	HubSockets int64 `json:"hub_sockets_at_sample"`
 }
 
 // openIdle opens count spectator sockets to node and subscribes each to tid. It returns the
@@ -106,11 +118,22 @@ func runIdle(ctx context.Context, e *env, count int) (*idleResult, error) {
 	if res.RSSMeasured && res.Connected > 0 {
 		// Let the hub finish allocating for the last sockets before sampling.
 		pause(ctx, 2*time.Second)
+		if res.RSSConnected, err = rssOf(cfg.pids); err != nil {
+			return res, err
+		}
+		res.KiBConnected = float64(res.RSSConnected-res.RSSBefore) / float64(res.Connected) / 1024
+		fmt.Fprintf(cfg.log, "RSS %.1f KiB per socket; idle for %s before the final sample\n", res.KiBConnected, cfg.idleWait)
+		pause(ctx, cfg.idleWait)
+		res.IdleSeconds = cfg.idleWait.Seconds()
 		if res.RSSAfter, err = rssOf(cfg.pids); err != nil {
 			return res, err
 		}
 		res.BytesPerSocket = float64(res.RSSAfter-res.RSSBefore) / float64(res.Connected)
 		res.KiBPerSocket = res.BytesPerSocket / 1024
+		res.HubSockets = hubSockets(ctx, e, cfg.nodes[0])
+		if res.HubSockets >= 0 && res.HubSockets != res.Connected {
+			fmt.Fprintf(cfg.log, "WARNING: the hub holds %d sockets, not the %d opened: the figure per socket is off\n", res.HubSockets, res.Connected)
+		}
 	}
 	pause(ctx, cfg.hold)
 	return res, nil
@@ -218,4 +241,29 @@ func runWorker(ctx context.Context, e *env) error {
 		c.close()
 	}
 	return nil
+}
+
+// hubSockets reads tourhub_ws_sockets from the node's /metrics; -1 if it cannot.
+func hubSockets(ctx context.Context, e *env, node string) int64 {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, node+"/metrics", nil)
+	if err != nil {
+		return -1
+	}
+	resp, err := e.d.client(0).Do(req)
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "tourhub_ws_sockets "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				return -1
+			}
+			return int64(f)
+		}
+	}
+	return -1
 }

@@ -51,6 +51,7 @@ type config struct {
 	repeats     int
 	procs       int
 	hold        time.Duration
+	idleWait    time.Duration
 	out         string
 	chart       string
 	sourceIPs   []string
@@ -98,6 +99,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.repeats, "repeats", 20, "publishes (fanout)")
 	fs.IntVar(&c.procs, "procs", 1, "client processes for idle sockets (each holds at most ~19k)")
 	fs.DurationVar(&c.hold, "hold", 0, "keep idle sockets open this long after measuring (idle)")
+	fs.DurationVar(&c.idleWait, "idle-wait", 25*time.Second, "how long the sockets stay idle before the final RSS sample (idle); the default outlasts the hub's first ping (20 s interval)")
 	fs.StringVar(&c.out, "out", "", "write the result as JSON to this file")
 	fs.StringVar(&c.chart, "chart", "", "write a chart to this file (.svg or .html)")
 	ips := fs.String("source-ips", "", "comma-separated local addresses to bind sockets to (e.g. 127.0.0.2,127.0.0.3)")
@@ -408,8 +410,11 @@ func printTable(w io.Writer, r *Result) {
 		row("sockets", fmt.Sprintf("%d of %d (%d failed) over %d process(es)", i.Connected, i.Requested, i.Failed, i.Procs))
 		row("connect", fmt.Sprintf("%.1f s (%.0f sockets/s)", i.ConnectSeconds, i.ConnectRate))
 		if i.RSSMeasured {
-			row("hub RSS before / after", fmt.Sprintf("%.1f / %.1f MiB", float64(i.RSSBefore)/(1<<20), float64(i.RSSAfter)/(1<<20)))
-			row("RSS per idle socket", fmt.Sprintf("%.1f KiB", i.KiBPerSocket))
+			row("hub RSS before / connected / idle", fmt.Sprintf("%.1f / %.1f / %.1f MiB", float64(i.RSSBefore)/(1<<20),
+				float64(i.RSSConnected)/(1<<20), float64(i.RSSAfter)/(1<<20)))
+			row("RSS per socket, connected", fmt.Sprintf("%.1f KiB", i.KiBConnected))
+			row("RSS per idle socket", fmt.Sprintf("%.1f KiB (after %.0f s idle)", i.KiBPerSocket, i.IdleSeconds))
+			row("sockets the hub holds then", fmt.Sprintf("%d (its tourhub_ws_sockets; -1: not read)", i.HubSockets))
 		} else {
 			row("RSS per idle socket", "not measured (no --pids)")
 		}

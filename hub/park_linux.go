@@ -1,0 +1,154 @@
+package hub
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// epoller is the Linux poller: one epoll instance of its own (beside the Go runtime's) in which
+// every parked socket's connection is registered for one readable event (EPOLLONESHOT), and one
+// goroutine waiting on it. A registration is named by an id that is never reused, so an event
+// that arrives after its socket went away (or after its descriptor was reused) finds nobody.
+type epoller struct {
+	epfd int          // static after construction
+	stop int          // eventfd, static after construction; written to end the loop
+	log  *slog.Logger // static after construction
+
+	mu      sync.Mutex
+	waiting map[uint64]*session // guarded by mu; registered sockets, by id
+	nextID  uint64              // guarded by mu
+	closed  bool                // guarded by mu
+
+	done chan struct{} // closed when loop has returned and the descriptors are closed
+}
+
+// stopID is the id of the stop eventfd's registration; socket ids start above it.
+const stopID = 0
+
+func newPoller(log *slog.Logger) (poller, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("epoll: %w", err)
+	}
+	stop, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		unix.Close(epfd)
+		return nil, fmt.Errorf("eventfd: %w", err)
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN}
+	setID(&ev, stopID)
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, stop, &ev); err != nil {
+		unix.Close(stop)
+		unix.Close(epfd)
+		return nil, fmt.Errorf("epoll: %w", err)
+	}
+	p := &epoller{epfd: epfd, stop: stop, log: log, waiting: make(map[uint64]*session), nextID: stopID + 1, done: make(chan struct{})}
+	go p.loop()
+	return p, nil
+}
+
+func setID(ev *unix.EpollEvent, id uint64) {
+	ev.Fd, ev.Pad = int32(uint32(id)), int32(uint32(id>>32))
+}
+
+func idOf(ev *unix.EpollEvent) uint64 {
+	return uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32
+}
+
+// parkEvents: readable, or the peer closed or the connection failed (the woken reader then
+// reads the end and the session finishes).
+const parkEvents = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT
+
+func (p *epoller) arm(rc syscall.RawConn, s *session, id uint64) (uint64, error) {
+	op := unix.EPOLL_CTL_MOD
+	if id == 0 {
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			return 0, errPollerClosed
+		}
+		id = p.nextID
+		p.nextID++
+		p.waiting[id] = s
+		p.mu.Unlock()
+		op = unix.EPOLL_CTL_ADD
+	}
+	ev := unix.EpollEvent{Events: parkEvents}
+	setID(&ev, id)
+	var opErr error
+	if err := rc.Control(func(fd uintptr) { opErr = unix.EpollCtl(p.epfd, op, int(fd), &ev) }); err != nil {
+		opErr = err
+	}
+	if opErr != nil {
+		if op == unix.EPOLL_CTL_ADD {
+			p.mu.Lock()
+			delete(p.waiting, id)
+			p.mu.Unlock()
+		}
+		return 0, fmt.Errorf("epoll: %w", opErr)
+	}
+	return id, nil
+}
+
+func (p *epoller) remove(rc syscall.RawConn, id uint64) {
+	p.mu.Lock()
+	delete(p.waiting, id)
+	p.mu.Unlock()
+	// A connection that is already closed has left the epoll set with its descriptor.
+	_ = rc.Control(func(fd uintptr) { _ = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, int(fd), nil) })
+}
+
+func (p *epoller) close() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		<-p.done
+		return
+	}
+	p.closed = true
+	p.mu.Unlock()
+	one := [8]byte{1}
+	_, _ = unix.Write(p.stop, one[:])
+	<-p.done
+}
+
+// loop waits for events and wakes the sockets they name, until close.
+func (p *epoller) loop() {
+	defer close(p.done)
+	defer unix.Close(p.epfd)
+	defer unix.Close(p.stop)
+	events := make([]unix.EpollEvent, 256)
+	for {
+		n, err := unix.EpollWait(p.epfd, events, -1)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			// Not expected with a valid descriptor and buffer. Parking stops (sockets keep their
+			// reader goroutines from now on); the sockets parked now answer no ping and are closed
+			// with a reconnect code by their ping timeout.
+			p.log.Error("epoll_wait failed; idle sockets are no longer parked", "err", err)
+			p.mu.Lock()
+			p.closed = true
+			p.mu.Unlock()
+			return
+		}
+		for i := range events[:n] {
+			id := idOf(&events[i])
+			if id == stopID {
+				return
+			}
+			p.mu.Lock()
+			s := p.waiting[id]
+			p.mu.Unlock()
+			if s != nil {
+				s.wake(id)
+			}
+		}
+	}
+}
