@@ -78,8 +78,10 @@ func (s *session) wake(id uint64) {
 	}
 	s.parked = false
 	s.pmu.Unlock()
-	go s.readTurn(true)
+	s.ws.pool.run(s.readWoken)
 }
+
+func (s *session) readWoken() { s.readTurn(true) }
 
 // unpark ends parking for good, before the connection is closed. It reports whether the socket
 // was parked: no reader runs then, and finishing the session falls to the caller.

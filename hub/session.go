@@ -266,7 +266,7 @@ func (s *session) enqueue(m outMsg) bool {
 	}
 	s.qmu.Unlock()
 	if start {
-		go s.flush()
+		s.ws.pool.run(s.flush)
 	}
 	return true
 }

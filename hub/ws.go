@@ -122,6 +122,7 @@ type WS struct {
 	draining bool                  // guarded by mu; once set, no socket is accepted
 	pollOnce sync.Once             // starts poll
 	poll     poller                // guarded by mu; nil until the first park (or if parking is off)
+	pool     *pool                 // static after construction; runs reader turns and writer batches
 
 	// onSlow, when set (tests), is called after a socket is marked slow. Static after construction.
 	onSlow func()
@@ -134,6 +135,7 @@ func NewWS(cfg WSConfig) *WS {
 		cfg:      cfg,
 		metrics:  newWSMetrics(cfg.Registerer),
 		sessions: make(map[*session]struct{}),
+		pool:     newPool(),
 	}
 	w.broker = newBroker(w)
 	return w
@@ -293,6 +295,7 @@ func (w *WS) Drain(ctx context.Context) error {
 	if p != nil {
 		p.close()
 	}
+	w.pool.close()
 	return cut
 }
 
