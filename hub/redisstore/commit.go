@@ -121,7 +121,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	if n == 0 {
 		return hub.Applied{}, &match.Error{Code: match.CodeAlreadyExists, Message: fmt.Sprintf("tournament %q already exists", id)}
 	}
-	s.cachePut(id, &cached{epoch: epoch, rev: rev, t: t})
+	s.cachePut(id, newCached(epoch, rev, t))
 	s.stats.commits.Add(1)
 	return hub.Applied{Epoch: epoch, Version: 1, Events: events, State: t.Clone()}, nil
 }
@@ -135,10 +135,11 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	if err != nil {
 		return hub.Applied{}, err
 	}
-	defer release()
+	defer func() { release() }()
 	k := keysOf(id)
 	cur := s.cacheGet(id)
-	fresh := false // cur was read from Redis during this call
+	fresh := false     // cur was read from Redis during this call
+	var followed int64 // the last winning version this call waited for the watcher to bring
 	for try := 0; try < maxTries; try++ {
 		if cur == nil {
 			var err error
@@ -196,7 +197,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		}
 		switch res[0] {
 		case "ok":
-			s.cachePut(id, &cached{epoch: cur.epoch, rev: rev, t: t})
+			s.cachePut(id, newCached(cur.epoch, rev, t))
 			s.stats.commits.Add(1)
 			return hub.Applied{Epoch: cur.epoch, Version: t.Version, Events: events, State: t.Clone()}, nil
 		case "dup":
@@ -207,6 +208,27 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		}
 		// "conflict" or "epoch": another command got there first (or the tournament was re-created).
 		s.stats.conflicts.Add(1)
+		if res[0] == "conflict" {
+			// This node's watcher is likely bringing the cached state to the winner's version
+			// already (a commit publishes the fields it wrote): wait for that rather than read the
+			// whole state back. Once per version: a cache that reaches it and still loses (Redis
+			// lost writes and the history forked) is read back instead.
+			if v, _ := strconv.ParseInt(res[1], 10, 64); v > followed {
+				followed = v
+				// Not holding the turn meanwhile: it is shared by a shard of tournaments.
+				release()
+				c := s.follow(ctx, id, v)
+				if release, err = s.lockLocal(ctx, id); err != nil {
+					release = func() {}
+					return hub.Applied{}, err
+				}
+				if c != nil {
+					s.stats.followed.Add(1)
+					cur, fresh = c, false
+					continue
+				}
+			}
+		}
 		s.cacheDrop(id)
 		if fresh {
 			if err := s.backoff(ctx, try); err != nil {
@@ -216,6 +238,36 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		cur, fresh = nil, false
 	}
 	return hub.Applied{}, fmt.Errorf("redisstore: apply to %q after %d tries: %w", id, maxTries, hub.ErrConflict)
+}
+
+// follow waits until the cached state of id is at version or later, as this node's watcher
+// brings it forward from the published commits, and returns it; nil when the tournament is not
+// watched here, the cache was dropped (the watcher had doubts), or Options.FollowWait passed.
+func (s *Store) follow(ctx context.Context, id string, version int64) *cached {
+	s.mu.Lock()
+	watched := s.watches[id] != nil
+	s.mu.Unlock()
+	if !watched {
+		return nil
+	}
+	t := time.NewTimer(s.opts.FollowWait)
+	defer t.Stop()
+	for {
+		c := s.cacheGet(id)
+		if c == nil {
+			return nil
+		}
+		if c.t.Version >= version {
+			return c
+		}
+		select {
+		case <-c.gone:
+		case <-t.C:
+			return nil
+		case <-ctx.Done():
+			return nil
+		}
+	}
 }
 
 // lockLocal takes the node-local turn of tournament id (a shard of ids shares one turn).

@@ -35,7 +35,7 @@ func (s *Store) loadState(ctx context.Context, id string) (*cached, error) {
 	if v := num(h["version"]); t.Version != v {
 		return nil, fmt.Errorf("redisstore: state of %q: tournament says version %d, hash %d", id, t.Version, v)
 	}
-	c := &cached{epoch: h["epoch"], rev: h["rev"], t: t}
+	c := newCached(h["epoch"], h["rev"], t)
 	s.cachePut(id, c)
 	return c, nil
 }

@@ -911,6 +911,65 @@ func TestCacheFollowsOtherNode(t *testing.T) {
 	}
 }
 
+// TestConflictFollowsWatcher: a node whose command loses its compare-and-set to another node's
+// commit waits for its own watcher to bring the cached state to the winner's version, and
+// retries on it, instead of reading the whole state back.
+func TestConflictFollowsWatcher(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	ctx := ctxFor(t)
+	w := newStore(t, srv, nil, redisstore.Options{})
+	var held atomic.Bool
+	release := make(chan struct{})
+	f := newStore(t, srv, func(id, epoch string, e hub.Entry, lost bool) {
+		if held.Load() {
+			<-release // f's watcher delivers before it moves the cache forward
+		}
+	}, redisstore.Options{FollowWait: 10 * time.Second})
+	mustCreate(t, w, "t_cf", match.SingleElimination)
+	f.Watch("t_cf")
+	// Commit until one reaches f's cache by pub/sub (f subscribes in the background).
+	var a hub.Applied
+	waitUntil(t, "a commit followed by f's cache", func() bool {
+		a = mustApply(t, w, "t_cf", match.Command{Type: match.CmdJoin, Name: "x"}, "")
+		if _, _, err := f.Load(ctx, "t_cf"); err != nil { // seeds f's cache
+			t.Fatal(err)
+		}
+		a = mustApply(t, w, "t_cf", match.Command{Type: match.CmdLeave, Player: a.State.Participants[len(a.State.Participants)-1].ID}, "")
+		for end := time.Now().Add(200 * time.Millisecond); time.Now().Before(end); time.Sleep(2 * time.Millisecond) {
+			if c, _ := redisstore.CachedState(f, "t_cf"); c != nil && c.Version == a.Version {
+				return true
+			}
+		}
+		return false
+	})
+
+	held.Store(true)
+	won := mustApply(t, w, "t_cf", match.Command{Type: match.CmdJoin, Name: "Ada"}, "")
+	before := f.Stats()
+	done := make(chan hub.Applied, 1)
+	go func() {
+		a, err := f.Apply(ctx, "t_cf", match.Command{Type: match.CmdJoin, Name: "Grace"}, "")
+		if err != nil {
+			t.Error(err)
+		}
+		done <- a
+	}()
+	// f's command loses to won while f's cache is still one version behind; then f's watcher goes on.
+	waitUntil(t, "f's command to lose its compare-and-set", func() bool { return f.Stats().Conflicts > before.Conflicts })
+	held.Store(false)
+	close(release)
+	mine := <-done
+	if mine.Version != won.Version+1 || len(mine.State.Participants) != len(won.State.Participants)+1 {
+		t.Errorf("f committed v%d with %d players; want v%d with %d", mine.Version, len(mine.State.Participants),
+			won.Version+1, len(won.State.Participants)+1)
+	}
+	after := f.Stats()
+	if c, fl := after.Conflicts-before.Conflicts, after.Followed-before.Followed; c != 1 || fl != 1 {
+		t.Errorf("%d conflicts, %d followed; want 1 and 1", c, fl)
+	}
+}
+
 // TestJunkOnChannel: messages on a tournament's channel that no node sent (not JSON, another
 // epoch, a version far ahead) change nothing: the node checks the stream, delivers nothing twice
 // and nothing out of order, and the next commit arrives as usual.

@@ -7,6 +7,7 @@ import "sync/atomic"
 type Stats struct {
 	Commits          uint64 // commands committed by this node (Create included)
 	Conflicts        uint64 // compare-and-set attempts that lost to another commit
+	Followed         uint64 // of those, retried on the cached state the watcher brought forward (no read back)
 	Duplicates       uint64 // submissions answered with their first outcome
 	Unavailable      uint64 // calls that failed because Redis could not be reached
 	GapFills         uint64 // entries delivered from the stream instead of pub/sub
@@ -15,13 +16,13 @@ type Stats struct {
 }
 
 type counters struct {
-	commits, conflicts, duplicates, unavailable, gapFills, resyncs, reconnects atomic.Uint64
+	commits, conflicts, followed, duplicates, unavailable, gapFills, resyncs, reconnects atomic.Uint64
 }
 
 // Stats returns the counters.
 func (s *Store) Stats() Stats {
 	c := &s.stats
-	return Stats{Commits: c.commits.Load(), Conflicts: c.conflicts.Load(), Duplicates: c.duplicates.Load(),
+	return Stats{Commits: c.commits.Load(), Conflicts: c.conflicts.Load(), Followed: c.followed.Load(), Duplicates: c.duplicates.Load(),
 		Unavailable: c.unavailable.Load(), GapFills: c.gapFills.Load(), Resyncs: c.resyncs.Load(),
 		PubSubReconnects: c.reconnects.Load()}
 }

@@ -49,6 +49,10 @@ type Options struct {
 	// tournaments with the stored ones (one pipelined round trip), to catch entries whose pub/sub
 	// message was lost. Defaults to 2s.
 	PositionCheck time.Duration
+	// FollowWait bounds how long a command that lost its compare-and-set to another node waits for
+	// this node's watcher to bring the cached state to the winner's version (from the fields the
+	// commit published) before it reads the whole state back instead. Defaults to 25ms.
+	FollowWait time.Duration
 	// Log receives warnings (Redis down, gaps that could not be filled). Defaults to slog.Default().
 	Log *slog.Logger
 	// Now is the clock, used when Create is given no creation time. Defaults to time.Now.
@@ -67,6 +71,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PositionCheck <= 0 {
 		o.PositionCheck = 2 * time.Second
+	}
+	if o.FollowWait <= 0 {
+		o.FollowWait = 25 * time.Millisecond
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
@@ -116,6 +123,13 @@ type cached struct {
 	epoch string
 	rev   string // the commit's random id, checked by the commit script with the version
 	t     *match.Tournament
+	// gone is closed once the entry is no longer the cached one (replaced or dropped): a command
+	// waiting for this node's watcher to bring the state forward waits on it.
+	gone chan struct{}
+}
+
+func newCached(epoch, rev string, t *match.Tournament) *cached {
+	return &cached{epoch: epoch, rev: rev, t: t, gone: make(chan struct{})}
 }
 
 // New connects to Redis. It does not fail when Redis is down (the node stays up, Ping reports it and
@@ -246,9 +260,26 @@ func (s *Store) cachePut(id string, c *cached) {
 	defer s.cacheMu.Unlock()
 	if _, ok := s.cache[id]; !ok && len(s.cache) >= cacheSize {
 		for k := range s.cache { // evict an arbitrary entry
-			delete(s.cache, k)
+			s.cacheSetLocked(k, nil)
 			break
 		}
+	}
+	s.cacheSetLocked(id, c)
+}
+
+// cacheSetLocked makes c (nil: nothing) the cached state of id and tells whoever waits on the
+// entry it replaces. cacheMu is held.
+func (s *Store) cacheSetLocked(id string, c *cached) {
+	old := s.cache[id]
+	if old == c {
+		return
+	}
+	if old != nil {
+		close(old.gone)
+	}
+	if c == nil {
+		delete(s.cache, id)
+		return
 	}
 	s.cache[id] = c
 }
@@ -261,17 +292,13 @@ func (s *Store) cacheReplace(id string, old, next *cached) {
 	if s.cache[id] != old {
 		return
 	}
-	if next == nil {
-		delete(s.cache, id)
-		return
-	}
-	s.cache[id] = next
+	s.cacheSetLocked(id, next)
 }
 
 func (s *Store) cacheDrop(id string) {
 	s.cacheMu.Lock()
 	defer s.cacheMu.Unlock()
-	delete(s.cache, id)
+	s.cacheSetLocked(id, nil)
 }
 
 func newRev() string { return strconv.FormatUint(mrand.Uint64(), 36) }

@@ -219,7 +219,7 @@ func (s *Store) cacheBehind(id, epoch string, version int64) {
 	s.cacheMu.Lock()
 	defer s.cacheMu.Unlock()
 	if c := s.cache[id]; c != nil && (c.epoch != epoch || c.t.Version < version) {
-		delete(s.cache, id)
+		s.cacheSetLocked(id, nil)
 	}
 }
 
@@ -241,7 +241,7 @@ func (s *Store) advanceCache(id string, m published) {
 		s.cacheReplace(id, c, nil)
 		return
 	}
-	s.cacheReplace(id, c, &cached{epoch: m.Epoch, rev: m.Rev, t: t})
+	s.cacheReplace(id, c, newCached(m.Epoch, m.Rev, t))
 }
 
 // catchUp compares the delivered position with the stored state and delivers the missing entries
