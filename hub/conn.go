@@ -3,6 +3,7 @@ package hub
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"net"
 	"net/http"
 	"sync"
@@ -12,8 +13,8 @@ import (
 // Buffer sizes of an accepted connection. net/http hands a hijacked connection 4 KiB for
 // reading and 4 KiB for writing, which every socket would hold for its life. Client messages are
 // small (and limited by ReadLimit): a bigger one is read straight into the message by the
-// websocket package. Messages to the client are gathered by the socket's writer (see
-// sockConn), so the write buffer only ever carries frame headers and control frames on their way.
+// websocket package. Messages to the client are framed and gathered by the socket's writer (see
+// sockConn), so the write buffer only carries the control frames the websocket package writes.
 const (
 	connReadBuf  = 512
 	connWriteBuf = 256
@@ -34,10 +35,14 @@ var gatherPool = sync.Pool{New: func() any {
 //   - reads first the bytes the client sent right behind the handshake, which net/http had
 //     already read (pending);
 //   - gives every write to the connection a deadline of writeTimeout;
-//   - gathers writes while the socket's writer sends a batch of queued messages (gather ...
-//     release), so that the batch goes out in one write system call instead of one per message.
-//     Whatever the websocket package writes meanwhile from another goroutine (a ping, a close
-//     frame) is gathered in its place in the stream.
+//   - frames the session's messages itself (writeMessage) into the batch the socket's writer
+//     gathers (gather ... release), so that a batch goes out in one write system call. A server
+//     frame is a short header and the payload; the websocket package's write path (its locks, a
+//     copy through its buffer, a deep stack) is not needed for it.
+//
+// The websocket package still writes the control frames it answers with itself (a close frame,
+// a pong while it reads), each in one Write call between the session's frames; a close frame
+// ends the session's frames, as nothing may follow it.
 type sockConn struct {
 	net.Conn
 	writeTimeout time.Duration // static after construction
@@ -45,8 +50,11 @@ type sockConn struct {
 
 	wmu      sync.Mutex
 	gathered *[]byte // guarded by wmu; non-nil while a batch is gathered
-	noFrames bool    // guarded by wmu; closing: writeFrame writes nothing more
+	noFrames bool    // guarded by wmu; a close frame was written: the session's frames are dropped
 }
+
+// closeFrameStart is the first byte of a close frame (final, opcode 8).
+const closeFrameStart = 0x80 | 0x8
 
 func newSockConn(c net.Conn, writeTimeout time.Duration) *sockConn {
 	return &sockConn{Conn: c, writeTimeout: writeTimeout}
@@ -64,9 +72,14 @@ func (c *sockConn) Read(p []byte) (int, error) {
 	return c.Conn.Read(p)
 }
 
+// Write is the websocket package's: only control frames, one per call (the session frames its
+// messages itself).
 func (c *sockConn) Write(p []byte) (int, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	if len(p) > 0 && p[0] == closeFrameStart {
+		c.noFrames = true
+	}
 	return c.putLocked(p)
 }
 
@@ -101,10 +114,10 @@ func (c *sockConn) flushLocked() error {
 	return err
 }
 
-// writeFrame writes a whole control frame that the session built itself (a ping, a pong). Only
-// the socket's writer calls it, between the websocket package's messages; every frame the
-// websocket package writes from elsewhere (a close frame, a pong) reaches Write in one call, so
-// frames never interleave.
+// writeFrame writes a whole control frame that the session built itself (a ping, a pong), and
+// writeMessage frames and writes one text message. Only the socket's writer calls them, within
+// gather and release; the websocket package's frames reach Write in one call each, so frames
+// never interleave.
 func (c *sockConn) writeFrame(f []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -115,12 +128,35 @@ func (c *sockConn) writeFrame(f []byte) error {
 	return err
 }
 
-// endFrames makes writeFrame write nothing more: called before the close frame is written, which
-// must be the last frame.
-func (c *sockConn) endFrames() {
+func (c *sockConn) writeMessage(p []byte) error {
 	c.wmu.Lock()
-	c.noFrames = true
-	c.wmu.Unlock()
+	defer c.wmu.Unlock()
+	if c.noFrames {
+		return nil
+	}
+	if c.gathered == nil {
+		return errNotGathering
+	}
+	*c.gathered = append(appendFrameHeader(*c.gathered, opText, len(p)), p...)
+	if len(*c.gathered) >= gatherMax {
+		return c.flushLocked()
+	}
+	return nil
+}
+
+var errNotGathering = errors.New("a message written outside a batch")
+
+// appendFrameHeader appends the header of a final, unmasked (server) frame of n bytes.
+func appendFrameHeader(b []byte, op byte, n int) []byte {
+	b = append(b, 0x80|op)
+	switch {
+	case n < 126:
+		return append(b, byte(n))
+	case n <= 0xffff:
+		return append(b, 126, byte(n>>8), byte(n))
+	default:
+		return append(b, 127, byte(n>>56), byte(n>>48), byte(n>>40), byte(n>>32), byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+	}
 }
 
 // gather starts gathering writes. Only the socket's writer calls it, and then release.

@@ -3,6 +3,7 @@ package hub
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http/httptest"
 	"strconv"
@@ -177,4 +178,110 @@ func TestSockConnGathers(t *testing.T) {
 	}
 	server.Close()
 	<-done
+}
+
+// TestFrameHeaders: the frame header the writer puts before each message, at the length
+// boundaries of the three header forms (RFC 6455, 5.2).
+func TestFrameHeaders(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want []byte
+	}{
+		{0, []byte{0x81, 0}},
+		{125, []byte{0x81, 125}},
+		{126, []byte{0x81, 126, 0, 126}},
+		{65535, []byte{0x81, 126, 0xff, 0xff}},
+		{65536, []byte{0x81, 127, 0, 0, 0, 0, 0, 1, 0, 0}},
+		{1 << 24, []byte{0x81, 127, 0, 0, 0, 0, 1, 0, 0, 0}},
+	} {
+		if got := appendFrameHeader(nil, opText, tc.n); !bytes.Equal(got, tc.want) {
+			t.Errorf("header of %d bytes = % x; want % x", tc.n, got, tc.want)
+		}
+	}
+}
+
+// TestWriterFramesMessages: messages of every header form reach a real websocket client whole
+// and in order, in one batch and one at a time.
+func TestWriterFramesMessages(t *testing.T) {
+	w := NewWS(WSConfig{})
+	srv := httptest.NewServer(w)
+	defer srv.Close()
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		w.Drain(ctx)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, srv.URL, &websocket.DialOptions{Subprotocols: []string{Subprotocol}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	c.SetReadLimit(1 << 20)
+	var s *session
+	for s == nil {
+		w.mu.Lock()
+		for x := range w.sessions {
+			s = x
+		}
+		w.mu.Unlock()
+	}
+	sizes := []int{0, 1, 125, 126, 127, 65535, 65536, 200000}
+	var want [][]byte
+	for i, n := range sizes {
+		want = append(want, bytes.Repeat([]byte{'a' + byte(i)}, n))
+	}
+	s.qmu.Lock()
+	for _, b := range want[:4] { // one batch
+		s.queue = append(s.queue, outMsg{data: b, kind: "event"})
+	}
+	s.writing = true
+	s.workers.Add(1)
+	s.qmu.Unlock()
+	go s.flush()
+	for _, b := range want[4:] { // one by one, as fan-out would
+		s.send(outMsg{data: b, kind: "event"})
+	}
+	for i, b := range want {
+		typ, got, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if typ != websocket.MessageText || !bytes.Equal(got, b) {
+			t.Fatalf("message %d: %v of %d bytes; want text of %d", i, typ, len(got), len(b))
+		}
+	}
+}
+
+// TestNoFramesAfterClose: once a close frame went out, the session's frames are dropped: nothing
+// may follow it (RFC 6455, 5.5.1).
+func TestNoFramesAfterClose(t *testing.T) {
+	server, client := net.Pipe()
+	defer client.Close()
+	var writes atomic.Int64
+	sc := newSockConn(countingConn{server, &writes}, time.Second)
+	defer sc.Close()
+	go io.Copy(io.Discard, client)
+	sc.gather()
+	if err := sc.writeMessage([]byte("before")); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.release(); err != nil || writes.Load() != 1 {
+		t.Fatalf("%d writes, %v; want the message written", writes.Load(), err)
+	}
+	if _, err := sc.Write([]byte{closeFrameStart, 2, 0x03, 0xe8}); err != nil { // as the websocket package closes
+		t.Fatal(err)
+	}
+	sc.gather()
+	if err := sc.writeMessage([]byte("after")); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.writeFrame(pingFrame); err != nil {
+		t.Fatal(err)
+	}
+	sc.release()
+	if writes.Load() != 2 {
+		t.Errorf("%d writes; want 2 (the message, the close frame, nothing after)", writes.Load())
+	}
 }

@@ -37,8 +37,9 @@ var (
 	errParked = errors.New("socket parked")
 )
 
-// WebSocket opcodes the parking reader handles (RFC 6455, 5.2).
+// WebSocket opcodes the node frames or reads itself (RFC 6455, 5.2).
 const (
+	opText = 0x1
 	opPing = 0x9
 	opPong = 0xa
 	// maxControl is the largest control frame payload.

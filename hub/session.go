@@ -177,9 +177,6 @@ func (s *session) closing() {
 	s.qmu.Unlock()
 	s.ping.Stop()
 	wasParked := s.unpark()
-	if s.sc != nil {
-		s.sc.endFrames() // no raw frame may follow the close frame
-	}
 	s.closeMu.Lock()
 	code, reason, aborted := s.closeCode, s.closeReason, s.aborted
 	s.closeMu.Unlock()
@@ -314,14 +311,14 @@ func (s *session) flush() {
 // writeBatch writes the messages of one batch, gathered into one write to the connection.
 func (s *session) writeBatch(batch []outMsg) error {
 	s.sc.gather()
+	pinged := false
 	for i, m := range batch {
 		var err error
 		if m.raw {
 			err = s.sc.writeFrame(m.data)
+			pinged = pinged || m.kind == pingKind
 		} else {
-			// No context: the connection's own deadline (WriteTimeout) bounds the real write, and
-			// the websocket package would otherwise arm and disarm a timer for every message.
-			err = s.conn.Write(context.Background(), websocket.MessageText, m.data)
+			err = s.sc.writeMessage(m.data)
 		}
 		if err != nil {
 			s.sc.release()
@@ -332,6 +329,9 @@ func (s *session) writeBatch(batch []outMsg) error {
 		return fmt.Errorf("write %d messages: %w", len(batch), err)
 	}
 	now := time.Now()
+	if pinged {
+		s.pingWritten(now)
+	}
 	for _, m := range batch {
 		if m.raw {
 			continue // a control frame, not a message
@@ -349,9 +349,13 @@ func firstPing(every time.Duration) time.Duration {
 	return every/2 + rand.N(every/2+1)
 }
 
+// pingKind marks the ping frame in the queue.
+const pingKind = "ping frame"
+
 // pingOnce runs from the ping timer: it queues a ping when one is due, and closes the socket when
-// the pong it waits for has not come within PongWait. The pong is noted by gotPong. It runs on
-// the timer's goroutine, which the session counts as one of its workers.
+// the pong it waits for has not come within PongWait of the ping's write (pingWritten; until the
+// ping is written, within PongWait plus WriteTimeout of queueing it). The pong is noted by
+// gotPong. It runs on the timer's goroutine, which the session counts as one of its workers.
 func (s *session) pingOnce() {
 	s.qmu.Lock()
 	if s.stopped {
@@ -374,13 +378,26 @@ func (s *session) pingOnce() {
 		s.ping.Reset(s.pingAt.Sub(now)) // a pong came meanwhile and moved the ping
 	default:
 		ping = true
-		s.pongBy = now.Add(s.ws.cfg.PongWait)
-		s.ping.Reset(s.ws.cfg.PongWait)
+		wait := s.ws.cfg.PongWait + s.ws.cfg.WriteTimeout
+		s.pongBy = now.Add(wait)
+		s.ping.Reset(wait)
 	}
 	s.qmu.Unlock()
 	if ping {
-		s.send(outMsg{data: pingFrame, kind: "ping frame", raw: true})
+		s.send(outMsg{data: pingFrame, kind: pingKind, raw: true})
 	}
+}
+
+// pingWritten starts the pong wait from the ping's write: a ping may wait in the queue behind
+// a burst of messages, which is no fault of the client's.
+func (s *session) pingWritten(at time.Time) {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if s.pongBy.IsZero() || s.stopped {
+		return // the pong came already
+	}
+	s.pongBy = at.Add(s.ws.cfg.PongWait)
+	s.ping.Reset(time.Until(s.pongBy))
 }
 
 // gotPong notes a pong (any pong answers the ping); the next ping is due PingEvery later.

@@ -62,7 +62,8 @@ type WSConfig struct {
 	// QueueLen is the send queue of each socket; overflow closes it with 4001. Defaults to 256.
 	QueueLen int
 	// PingEvery, PongWait and WriteTimeout: a ping every PingEvery, closed without a pong within
-	// PongWait; every write must finish within WriteTimeout. Defaults to 20s, 10s, 5s.
+	// PongWait of the ping's write; every write must finish within WriteTimeout. Defaults to 20s,
+	// 10s, 5s.
 	PingEvery, PongWait, WriteTimeout time.Duration
 	// NoPark keeps a reader goroutine blocked in Read for every socket. By default, on Linux, an
 	// idle socket parks: its reader ends, and the node's epoll starts one again when the client
