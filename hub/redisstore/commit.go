@@ -18,38 +18,55 @@ import (
 // maxTries bounds the compare-and-set retries of one Apply.
 const maxTries = 10
 
-// published is the pub/sub message of one commit.
+// published is the pub/sub message of one commit, as parsePayload reads it.
 type published struct {
-	Epoch   string        `json:"epoch"`
-	Version int64         `json:"version"`
-	Events  []match.Event `json:"events"`
+	Epoch   string
+	Version int64
+	// Events are the commit's events, a JSON array, as the log holds them.
+	Events json.RawMessage
 	// Rev and Fields let the nodes that watch the tournament bring their cached state from
 	// Version-1 to Version without reading it back: the commit's rev and the state hash fields it
-	// wrote (field -> value) or deleted (field -> null). Without them every commit by another node
-	// would leave the cache stale, and a node's next command would lose its compare-and-set.
-	Rev    string                     `json:"rev,omitempty"`
-	Fields map[string]json.RawMessage `json:"fields,omitempty"`
+	// wrote (field -> value) or deleted (field -> null), a JSON object. Without them every commit
+	// by another node would leave the cache stale, and a node's next command would lose its
+	// compare-and-set. Both empty for a create.
+	Rev    string
+	Fields json.RawMessage
 }
 
-// payload builds the published message by concatenation (with an empty rev: no rev and no
-// fields). Events and field values are already compact JSON, and the epoch (hex, newEpoch), the
-// rev (base 36) and the field names (t, p:N, m:N) need no escaping, so nothing is re-encoded.
+// payloadTag starts every published message (docs/redis.md): a node that does not know it
+// reads the commit from the log instead.
+const payloadTag = "tourhub/1"
+
+// payload builds the published message: a header line, then the events and the fields as they
+// are (already compact JSON, so nothing is encoded again), so that a watching node reads the
+// message without scanning its JSON:
+//
+//	tourhub/1 <epoch> <version> <rev or -> <bytes of events>\n<events><fields>
+//
+// With an empty rev (a create) there are no fields. The epoch (hex, newEpoch), the rev (base 36)
+// and the field names (t, p:N, m:N) need no escaping.
 func payload(epoch string, version int64, events []byte, rev string, f fieldSet) string {
 	var b strings.Builder
 	b.Grow(64 + len(events) + 16*len(f.del) + f.size())
-	b.WriteString(`{"epoch":"`)
+	b.WriteString(payloadTag)
+	b.WriteByte(' ')
 	b.WriteString(epoch)
-	b.WriteString(`","version":`)
+	b.WriteByte(' ')
 	b.WriteString(strconv.FormatInt(version, 10))
-	b.WriteString(`,"events":`)
+	b.WriteByte(' ')
+	if rev == "" {
+		b.WriteByte('-')
+	} else {
+		b.WriteString(rev)
+	}
+	b.WriteByte(' ')
+	b.WriteString(strconv.Itoa(len(events)))
+	b.WriteByte('\n')
 	b.Write(events)
 	if rev == "" { // no fields: watchers that cache the state read it
-		b.WriteByte('}')
 		return b.String()
 	}
-	b.WriteString(`,"rev":"`)
-	b.WriteString(rev)
-	b.WriteString(`","fields":{`)
+	b.WriteByte('{')
 	first := true
 	field := func(name, value string) {
 		if !first {
@@ -67,8 +84,42 @@ func payload(epoch string, version int64, events []byte, rev string, f fieldSet)
 	for _, name := range f.del {
 		field(name, "null")
 	}
-	b.WriteString(`}}`)
+	b.WriteByte('}')
 	return b.String()
+}
+
+// parsePayload reads a published message. It checks the header and the sizes, not the JSON in
+// them: the events are decoded when they are delivered, the fields when the state is needed.
+func parsePayload(raw string) (published, error) {
+	bad := func(why string) (published, error) {
+		return published{}, fmt.Errorf("redisstore: published message: %s", why)
+	}
+	head, body, ok := strings.Cut(raw, "\n")
+	if !ok {
+		return bad("no header line")
+	}
+	parts := strings.Split(head, " ")
+	if len(parts) != 5 || parts[0] != payloadTag {
+		return bad(fmt.Sprintf("header %.60q is not %s <epoch> <version> <rev> <size>", head, payloadTag))
+	}
+	version, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil || version < 1 {
+		return bad("bad version")
+	}
+	n, err := strconv.Atoi(parts[4])
+	if err != nil || n < 2 || n > len(body) {
+		return bad("bad size of events")
+	}
+	m := published{Epoch: parts[1], Version: version, Events: json.RawMessage(body[:n])}
+	if rev := parts[3]; rev != "-" {
+		m.Rev, m.Fields = rev, json.RawMessage(body[n:])
+		if len(m.Fields) < 2 {
+			return bad("no fields")
+		}
+	} else if n != len(body) {
+		return bad("fields without a rev")
+	}
+	return m, nil
 }
 
 func marshalEvents(ev []match.Event) ([]byte, error) {
@@ -137,7 +188,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	}
 	defer func() { release() }()
 	k := keysOf(id)
-	cur := s.cacheGet(id)
+	cur := s.cacheState(id)
 	fresh := false     // cur was read from Redis during this call
 	var followed int64 // the last winning version this call waited for the watcher to bring
 	for try := 0; try < maxTries; try++ {
@@ -257,8 +308,8 @@ func (s *Store) follow(ctx context.Context, id string, version int64) *cached {
 		if c == nil {
 			return nil
 		}
-		if c.t.Version >= version {
-			return c
+		if c.version() >= version {
+			return s.cacheState(id)
 		}
 		select {
 		case <-c.gone:

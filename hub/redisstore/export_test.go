@@ -4,9 +4,17 @@ import "github.com/tourhub/tourhub/match"
 
 // CachedState returns the node's cached state of id and its rev (nil if none is cached).
 func CachedState(s *Store, id string) (*match.Tournament, string) {
-	c := s.cacheGet(id)
+	c := s.cacheState(id)
 	if c == nil {
 		return nil, ""
 	}
 	return c.t, c.rev
+}
+
+// LaterCommits is how many published commits the node's cached entry of id holds undecoded.
+func LaterCommits(s *Store, id string) int {
+	if c := s.cacheGet(id); c != nil {
+		return len(c.later)
+	}
+	return 0
 }

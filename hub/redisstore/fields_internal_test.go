@@ -39,3 +39,35 @@ func TestApplyFieldsEdges(t *testing.T) {
 		}
 	}
 }
+
+// TestPayloadRoundTrip: what payload writes, parsePayload reads back as it was; anything that is
+// not such a message is refused.
+func TestPayloadRoundTrip(t *testing.T) {
+	f := fieldSet{set: []string{"t", `{"id":"x","version":5}`, "m:2", `{"id":2}`}, del: []string{"p:3"}}
+	events := []byte(`[{"type":"player_left","player":3}]`)
+	m, err := parsePayload(payload("e_00ff", 5, events, "r9", f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Epoch != "e_00ff" || m.Version != 5 || m.Rev != "r9" || string(m.Events) != string(events) {
+		t.Errorf("read %+v", m)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(m.Fields, &fields); err != nil || len(fields) != 3 || string(fields["p:3"]) != "null" ||
+		string(fields["m:2"]) != `{"id":2}` {
+		t.Errorf("fields %s (%v)", m.Fields, err)
+	}
+	c, err := parsePayload(payload("e_00ff", 1, []byte(`[]`), "", fieldSet{}))
+	if err != nil || c.Version != 1 || c.Rev != "" || c.Fields != nil || string(c.Events) != "[]" {
+		t.Errorf("create: %+v %v", c, err)
+	}
+	for _, bad := range []string{
+		"", "tourhub/1 e 1 - 2", "tourhub/2 e 1 - 2\n[]", "tourhub/1 e 0 - 2\n[]", "tourhub/1 e 1 - 3\n[]",
+		"tourhub/1 e 1 - x\n[]", "tourhub/1 e 1 r 2\n[]", "tourhub/1 e 1 - 2\n[]{}", "tourhub/1 e 1 - 2 extra\n[]",
+		`{"epoch":"e","version":1,"events":[]}`,
+	} {
+		if m, err := parsePayload(bad); err == nil {
+			t.Errorf("parsePayload(%q) = %+v; want an error", bad, m)
+		}
+	}
+}

@@ -168,8 +168,8 @@ func decodeEntry(m redis.XMessage) (hub.Entry, error) {
 	if err != nil {
 		return hub.Entry{}, fmt.Errorf("redisstore: log entry %s: bad version: %w", m.ID, err)
 	}
-	e := hub.Entry{Version: v}
-	if err := json.Unmarshal([]byte(str(m.Values["e"])), &e.Events); err != nil {
+	e := hub.Entry{Version: v, Raw: json.RawMessage(str(m.Values["e"]))}
+	if err := json.Unmarshal(e.Raw, &e.Events); err != nil {
 		return hub.Entry{}, fmt.Errorf("redisstore: log entry %s: %w", m.ID, err)
 	}
 	return e, nil

@@ -970,6 +970,77 @@ func TestConflictFollowsWatcher(t *testing.T) {
 	}
 }
 
+// TestFieldsDecodedWhenNeeded: a watching node keeps the fields of other nodes' commits as they
+// came until it needs the state (at most maxLater of them), then has exactly the stored state.
+func TestFieldsDecodedWhenNeeded(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	ctx := ctxFor(t)
+	w := newStore(t, srv, nil, redisstore.Options{})
+	rec := newRecorder(t)
+	f := newStore(t, srv, rec.deliver, redisstore.Options{})
+	mustCreate(t, w, "t_lazy", match.SingleElimination)
+	f.Watch("t_lazy")
+	// Commit until one reaches f's cache by pub/sub (f subscribes in the background).
+	var a hub.Applied
+	waitUntil(t, "a commit followed by f's cache", func() bool {
+		a = mustApply(t, w, "t_lazy", match.Command{Type: match.CmdJoin, Name: "x"}, "")
+		rec.waitVersion(t, "t_lazy", a.Version)
+		if _, _, err := f.Load(ctx, "t_lazy"); err != nil { // seeds f's cache
+			t.Fatal(err)
+		}
+		a = mustApply(t, w, "t_lazy", match.Command{Type: match.CmdJoin, Name: "y"}, "")
+		rec.waitVersion(t, "t_lazy", a.Version)
+		return redisstore.LaterCommits(f, "t_lazy") == 1
+	})
+	for i := range 3 {
+		a = mustApply(t, w, "t_lazy", match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(i)}, "")
+	}
+	rec.waitVersion(t, "t_lazy", a.Version)
+	if n := redisstore.LaterCommits(f, "t_lazy"); n != 4 {
+		t.Fatalf("f holds %d commits undecoded; want 4", n)
+	}
+	same := func(a hub.Applied) {
+		t.Helper()
+		c, rev := redisstore.CachedState(f, "t_lazy")
+		gj, _ := json.Marshal(c)
+		wj, _ := json.Marshal(a.State)
+		if string(gj) != string(wj) {
+			t.Fatalf("version %d: f's cache\n%s\nwant\n%s", a.Version, gj, wj)
+		}
+		if stored, err := srv.Do("HGET", "tourhub:{t:t_lazy}:state", "rev"); err != nil || stored != rev {
+			t.Fatalf("f's cached rev %q; stored %q (%v)", rev, stored, err)
+		}
+		if n := redisstore.LaterCommits(f, "t_lazy"); n != 0 {
+			t.Fatalf("%d commits still undecoded after the state was needed", n)
+		}
+	}
+	same(a)
+	// A leave deletes a field; then more commits than an entry holds undecoded.
+	a = mustApply(t, w, "t_lazy", match.Command{Type: match.CmdLeave, Player: a.State.Participants[1].ID}, "")
+	for i := range 10 {
+		a = mustApply(t, w, "t_lazy", match.Command{Type: match.CmdJoin, Name: "Q" + strconv.Itoa(i)}, "")
+	}
+	a = mustApply(t, w, "t_lazy", match.Command{Type: match.CmdStart}, "")
+	rec.waitVersion(t, "t_lazy", a.Version)
+	if n := redisstore.LaterCommits(f, "t_lazy"); n >= 8 {
+		t.Errorf("f holds %d commits undecoded; want fewer than 8", n)
+	}
+	same(a)
+	before := f.Stats().Conflicts
+	var ready match.MatchID
+	for _, m := range a.State.Matches {
+		if m.Status == match.MatchReady {
+			ready = m.ID
+			break
+		}
+	}
+	mine := mustApply(t, f, "t_lazy", match.Command{Type: match.CmdReport, Match: ready, Scores: [2]int{1, 0}}, "")
+	if mine.Version != a.Version+1 || f.Stats().Conflicts != before {
+		t.Errorf("f committed v%d with %d conflicts; want v%d and none", mine.Version, f.Stats().Conflicts-before, a.Version+1)
+	}
+}
+
 // TestJunkOnChannel: messages on a tournament's channel that no node sent (not JSON, another
 // epoch, a version far ahead) change nothing: the node checks the stream, delivers nothing twice
 // and nothing out of order, and the next commit arrives as usual.
@@ -983,10 +1054,14 @@ func TestJunkOnChannel(t *testing.T) {
 	mustApply(t, s, "t_junk", match.Command{Type: match.CmdJoin, Name: "Ada"}, "")
 	rec.waitVersion(t, "t_junk", 2)
 	for _, junk := range []string{
-		"not json",
-		`{"epoch":"e_other","version":3,"events":[]}`,
-		`{"epoch":"` + c.Epoch + `","version":99,"events":[{"type":"tournament_cancelled"}]}`,
-		`{"epoch":"` + c.Epoch + `","version":3,"events":{"not":"a list"}}`,
+		"not a message",
+		`{"epoch":"` + c.Epoch + `","version":3,"events":[]}`, // the JSON of an older hub
+		"tourhub/1 e_other 3 - 2\n[]",
+		"tourhub/1 " + c.Epoch + ` 99 - 34` + "\n" + `[{"type":"tournament_cancelled"}]`,
+		"tourhub/1 " + c.Epoch + ` 3 - 16` + "\n" + `{"not":"a list"}`,
+		"tourhub/1 " + c.Epoch + ` 3 - 999` + "\n" + `[]`,
+		"tourhub/1 " + c.Epoch + ` 3 - 2` + "\n" + `[]{"t":{}}`,
+		"tourhub/1 " + c.Epoch + ` x - 2` + "\n" + `[]`,
 	} {
 		if _, err := srv.Do("PUBLISH", "tourhub:{t:t_junk}:ch", junk); err != nil {
 			t.Fatal(err)

@@ -11,9 +11,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	mrand "math/rand/v2"
 	"strconv"
 	"sync"
@@ -118,18 +120,68 @@ type Store struct {
 	subWake  chan struct{}       // capacity 1: the watched set changed, resync the subscriptions
 }
 
-// cached is a decoded state; t is never changed once cached (Apply works on a Clone).
+// cached is a state of a tournament as this node knows it; an entry is never changed once
+// cached (Apply works on a Clone, the watcher replaces entries). It is t, decoded, followed by
+// the commits published since that this node has not needed yet (later): their fields are
+// decoded, merged, only when the state is needed (cacheState), since most commits a node watches
+// are not followed by a command of its own.
 type cached struct {
 	epoch string
 	rev   string // the commit's random id, checked by the commit script with the version
 	t     *match.Tournament
+	later []published // commits after t, in version order (each with fields)
 	// gone is closed once the entry is no longer the cached one (replaced or dropped): a command
 	// waiting for this node's watcher to bring the state forward waits on it.
 	gone chan struct{}
 }
 
+// maxLater is how many published commits an entry holds undecoded; the next one brings it up
+// to date.
+const maxLater = 8
+
 func newCached(epoch, rev string, t *match.Tournament) *cached {
 	return &cached{epoch: epoch, rev: rev, t: t, gone: make(chan struct{})}
+}
+
+// version is the version the entry stands for, its later commits included.
+func (c *cached) version() int64 { return c.t.Version + int64(len(c.later)) }
+
+// headRev is the rev of the version the entry stands for.
+func (c *cached) headRev() string {
+	if n := len(c.later); n > 0 {
+		return c.later[n-1].Rev
+	}
+	return c.rev
+}
+
+// then is the entry with commit m after it.
+func (c *cached) then(m published) *cached {
+	later := make([]published, len(c.later), len(c.later)+1)
+	copy(later, c.later)
+	return &cached{epoch: c.epoch, rev: c.rev, t: c.t, later: append(later, m), gone: make(chan struct{})}
+}
+
+// decoded is the entry with its later commits applied to t.
+func (c *cached) decoded() (*cached, error) {
+	if len(c.later) == 0 {
+		return c, nil
+	}
+	fields := make(map[string]json.RawMessage)
+	for _, m := range c.later { // the newest value of a field is the one the hash holds
+		var f map[string]json.RawMessage
+		if err := json.Unmarshal(m.Fields, &f); err != nil {
+			return nil, fmt.Errorf("redisstore: fields of version %d: %w", m.Version, err)
+		}
+		maps.Copy(fields, f)
+	}
+	t, err := applyFields(c.t, fields)
+	if err != nil {
+		return nil, err
+	}
+	if want := c.version(); t.Version != want {
+		return nil, fmt.Errorf("redisstore: fields say version %d; want %d", t.Version, want)
+	}
+	return newCached(c.epoch, c.headRev(), t), nil
 }
 
 // New connects to Redis. It does not fail when Redis is down (the node stays up, Ping reports it and
@@ -249,10 +301,28 @@ func (s *Store) ttlFor(st match.Status) time.Duration {
 	return s.opts.IdleRetention
 }
 
+// cacheGet returns the cached entry of id as it is (later commits not applied).
 func (s *Store) cacheGet(id string) *cached {
 	s.cacheMu.Lock()
 	defer s.cacheMu.Unlock()
 	return s.cache[id]
+}
+
+// cacheState returns the cached state of id with every commit it knows of applied (nil if none
+// is cached, or its later commits could not be applied: the entry is then dropped).
+func (s *Store) cacheState(id string) *cached {
+	c := s.cacheGet(id)
+	if c == nil || len(c.later) == 0 {
+		return c
+	}
+	d, err := c.decoded()
+	if err != nil {
+		s.log.Warn("cached state not advanced from published commits; dropped", "tournament", id, "version", c.version(), "err", err)
+		s.cacheReplace(id, c, nil)
+		return nil
+	}
+	s.cacheReplace(id, c, d)
+	return d
 }
 
 func (s *Store) cachePut(id string, c *cached) {

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/match"
 )
 
 // Delivery. Each watched tournament has one worker goroutine, the only caller of deliver for it, so
@@ -179,11 +180,11 @@ func (s *Store) run(w *watcher) {
 			if w.ctx.Err() != nil {
 				return
 			}
-			// Decoded here, on the tournament's own goroutine: the node's one pub/sub receiver only
+			// Read here, on the tournament's own goroutine: the node's one pub/sub receiver only
 			// routes.
-			var m published
-			if err := json.Unmarshal([]byte(raw), &m); err != nil {
-				s.log.Error("decode pub/sub message", "tournament", w.id, "err", err)
+			m, err := parsePayload(raw)
+			if err != nil {
+				s.log.Error("read pub/sub message", "tournament", w.id, "err", err)
 				s.catchUp(w)
 				continue
 			}
@@ -208,8 +209,14 @@ func (s *Store) onMessage(w *watcher, m published) {
 	if m.Version <= w.last {
 		return // already delivered (from the stream)
 	}
+	var events []match.Event
+	if err := json.Unmarshal(m.Events, &events); err != nil {
+		s.log.Error("decode published events", "tournament", w.id, "version", m.Version, "err", err)
+		s.catchUp(w)
+		return
+	}
 	w.last = m.Version
-	s.emit(w, w.epoch, hub.Entry{Version: m.Version, Events: m.Events}, false)
+	s.emit(w, w.epoch, hub.Entry{Version: m.Version, Events: events, Raw: m.Events}, false)
 	s.advanceCache(w.id, m)
 }
 
@@ -218,30 +225,36 @@ func (s *Store) onMessage(w *watcher, m published) {
 func (s *Store) cacheBehind(id, epoch string, version int64) {
 	s.cacheMu.Lock()
 	defer s.cacheMu.Unlock()
-	if c := s.cache[id]; c != nil && (c.epoch != epoch || c.t.Version < version) {
+	if c := s.cache[id]; c != nil && (c.epoch != epoch || c.version() < version) {
 		s.cacheSetLocked(id, nil)
 	}
 }
 
 // advanceCache brings this node's cached state of id from m.Version-1 to m.Version with the
 // fields the commit wrote, so that this node's next command on it starts from the stored state
-// instead of losing its compare-and-set. Any doubt drops the entry (the next command reads it).
+// instead of losing its compare-and-set. The fields are kept as they are until the state is
+// needed (see cached), or until maxLater commits wait. Any doubt drops the entry (the next
+// command reads it).
 func (s *Store) advanceCache(id string, m published) {
 	c := s.cacheGet(id)
 	if c == nil {
 		return
 	}
-	if m.Rev == "" || c.epoch != m.Epoch || c.t.Version != m.Version-1 {
+	if m.Rev == "" || c.epoch != m.Epoch || c.version() != m.Version-1 {
 		s.cacheBehind(id, m.Epoch, m.Version)
 		return
 	}
-	t, err := applyFields(c.t, m.Fields)
-	if err != nil || t.Version != m.Version {
-		s.log.Warn("cached state not advanced from a published commit; dropped", "tournament", id, "version", m.Version, "err", err)
-		s.cacheReplace(id, c, nil)
-		return
+	next := c.then(m)
+	if len(next.later) >= maxLater {
+		d, err := next.decoded()
+		if err != nil {
+			s.log.Warn("cached state not advanced from published commits; dropped", "tournament", id, "version", m.Version, "err", err)
+			s.cacheReplace(id, c, nil)
+			return
+		}
+		next = d
 	}
-	s.cacheReplace(id, c, newCached(m.Epoch, m.Rev, t))
+	s.cacheReplace(id, c, next)
 }
 
 // catchUp compares the delivered position with the stored state and delivers the missing entries
