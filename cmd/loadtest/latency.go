@@ -425,6 +425,9 @@ type latencyResult struct {
 	Steps          []step  `json:"maxrate_steps,omitempty"`
 	MaxRateHeld    float64 `json:"maxrate_last_held,omitempty"`
 	MaxRateReason  string  `json:"maxrate_stop_reason,omitempty"`
+	// Usage is the CPU and memory of the hubs (--pids) and of the load tool over the measured
+	// window, and the machine's steal time.
+	Usage usage `json:"usage"`
 }
 
 type step struct {
@@ -433,6 +436,7 @@ type step struct {
 	Errors   int64   `json:"errors"`
 	Latency  Summary `json:"cross_node_latency"`
 	Held     bool    `json:"held"`
+	Usage    usage   `json:"usage"`
 }
 
 // runLatency runs the latency scenario, or with maxrate set the stepped maximum-rate search.
@@ -549,6 +553,7 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 		start = time.Now()
 		e.rec.begin(start)
 	}
+	acked0, use0 := e.st.acked.Load(), takeSample(cfg.pids)
 	if maxrate {
 		measureMaxRate(gctx, e, limit, res)
 	} else {
@@ -556,6 +561,7 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 	}
 	e.stopSending.Store(true)
 	measured := time.Since(start)
+	res.Usage = usageBetween(use0, takeSample(cfg.pids), cfg.pids, e.st.acked.Load()-acked0)
 	// Let the events of the last results arrive before counting.
 	drain := time.NewTimer(2 * time.Second)
 	select {
@@ -622,14 +628,17 @@ func measureMaxRate(ctx context.Context, e *env, limit pacers, res *latencyResul
 		acked0 := e.st.acked.Load()
 		_, errs0 := e.st.errorCounts()
 		t0 := time.Now()
+		use0 := takeSample(cfg.pids)
 		wait(ctx, cfg.step, e)
 		h := e.rec.resetPhase()
 		_, errs1 := e.st.errorCounts()
+		acked := e.st.acked.Load() - acked0
 		s := step{
 			Target:   target,
-			Achieved: float64(e.st.acked.Load()-acked0) / time.Since(t0).Seconds(),
+			Achieved: float64(acked) / time.Since(t0).Seconds(),
 			Errors:   errs1 - errs0,
 			Latency:  h.Summary(),
+			Usage:    usageBetween(use0, takeSample(cfg.pids), cfg.pids, acked),
 		}
 		p99 := s.Latency.P99MS
 		switch {
@@ -644,7 +653,8 @@ func measureMaxRate(ctx context.Context, e *env, limit pacers, res *latencyResul
 			res.MaxRateReason = ""
 		}
 		res.Steps = append(res.Steps, s)
-		fmt.Fprintf(cfg.log, "step target=%.0f/s achieved=%.0f/s p99=%.1fms errors=%d held=%v\n", target, s.Achieved, p99, s.Errors, s.Held)
+		fmt.Fprintf(cfg.log, "step target=%.0f/s achieved=%.0f/s p99=%.1fms errors=%d held=%v hub-cpu=%.2fms/result steal=%.2f cores\n",
+			target, s.Achieved, p99, s.Errors, s.Held, s.Usage.HubCPUPerResult, s.Usage.StealCores)
 		if !s.Held {
 			if !retried {
 				retried = true

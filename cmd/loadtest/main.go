@@ -388,8 +388,18 @@ func printTable(w io.Writer, r *Result) {
 		lat("cross-node latency", l.CrossNode)
 		lat("same-node latency", l.SameNode)
 		lat("reply to the sender (commit)", l.Reply)
+		u := l.Usage
+		for _, h := range u.Hubs {
+			row(fmt.Sprintf("hub pid %d", h.PID), fmt.Sprintf("%.2f cores, RSS %.0f MiB", h.CPUCores, h.RSSMiB))
+		}
+		if len(u.Hubs) > 0 {
+			row("hub CPU per result", fmt.Sprintf("%.2f ms", u.HubCPUPerResult))
+		}
+		row("load tool", fmt.Sprintf("%.2f cores (%.2f ms per result), RSS %.0f MiB", u.LoadTool.CPUCores, u.LoadCPUPerResult, u.LoadTool.RSSMiB))
+		row("machine steal", fmt.Sprintf("%.2f cores (-1: unknown)", u.StealCores))
 		for _, s := range l.Steps {
-			row(fmt.Sprintf("step %.0f/s", s.Target), fmt.Sprintf("achieved %.0f/s p99 %.1f ms errors %d held=%v", s.Achieved, s.Latency.P99MS, s.Errors, s.Held))
+			row(fmt.Sprintf("step %.0f/s", s.Target), fmt.Sprintf("achieved %.0f/s p99 %.1f ms errors %d held=%v; hub CPU %.2f ms/result, steal %.2f cores",
+				s.Achieved, s.Latency.P99MS, s.Errors, s.Held, s.Usage.HubCPUPerResult, s.Usage.StealCores))
 		}
 		if r.Scenario == "maxrate" {
 			row("max sustained results/s", fmt.Sprintf("%.0f (%s)", l.MaxRateHeld, l.MaxRateReason))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -83,4 +84,101 @@ func rssOf(pids []int) (int64, error) {
 		sum += r
 	}
 	return sum, nil
+}
+
+// usage is what the machine and the watched processes did over one window of a run: the CPU of
+// each hub process (--pids) and of the load tool itself, their RSS at its end, and the CPU time
+// the hypervisor took from this machine's cores (steal), which shows when a run's latency says
+// more about the neighbours than about the hub.
+type usage struct {
+	Seconds float64 `json:"seconds"`
+	// Hubs are the processes of --pids, in order.
+	Hubs []procUsage `json:"hub_processes"`
+	// HubCPUPerResult is the hubs' CPU over results answered in the window, in milliseconds.
+	HubCPUPerResult  float64   `json:"hub_cpu_ms_per_result"`
+	LoadTool         procUsage `json:"load_tool"`
+	LoadCPUPerResult float64   `json:"load_tool_cpu_ms_per_result"`
+	StealCores       float64   `json:"steal_cores"`
+}
+
+type procUsage struct {
+	PID      int     `json:"pid"`
+	CPUCores float64 `json:"cpu_cores"`
+	RSSMiB   float64 `json:"rss_mib"`
+}
+
+// sample is one reading of what usage compares.
+type sample struct {
+	at    time.Time
+	cpu   []time.Duration // of the pids, then of this process
+	steal time.Duration   // of the whole machine, -1 when unknown
+}
+
+func takeSample(pids []int) sample {
+	s := sample{at: time.Now(), steal: -1}
+	for _, p := range append(slices.Clone(pids), os.Getpid()) {
+		t, err := cpuTime(p)
+		if err != nil {
+			t = -1
+		}
+		s.cpu = append(s.cpu, t)
+	}
+	if st, err := stealTime(); err == nil {
+		s.steal = st
+	}
+	return s
+}
+
+// usageBetween compares two samples; results is how many results were answered between them.
+func usageBetween(a, b sample, pids []int, results int64) usage {
+	secs := b.at.Sub(a.at).Seconds()
+	u := usage{Seconds: secs, StealCores: -1}
+	if secs <= 0 {
+		return u
+	}
+	cores := func(i int) float64 {
+		if a.cpu[i] < 0 || b.cpu[i] < 0 {
+			return -1
+		}
+		return (b.cpu[i] - a.cpu[i]).Seconds() / secs
+	}
+	var hub float64
+	for i, p := range pids {
+		pu := procUsage{PID: p, CPUCores: cores(i), RSSMiB: -1}
+		if r, err := rss(p); err == nil {
+			pu.RSSMiB = float64(r) / (1 << 20)
+		}
+		u.Hubs = append(u.Hubs, pu)
+		hub += max(pu.CPUCores, 0)
+	}
+	u.LoadTool = procUsage{PID: os.Getpid(), CPUCores: cores(len(pids)), RSSMiB: -1}
+	if r, err := rss(os.Getpid()); err == nil {
+		u.LoadTool.RSSMiB = float64(r) / (1 << 20)
+	}
+	if results > 0 {
+		u.HubCPUPerResult = hub * secs * 1000 / float64(results)
+		u.LoadCPUPerResult = max(u.LoadTool.CPUCores, 0) * secs * 1000 / float64(results)
+	}
+	if a.steal >= 0 && b.steal >= 0 {
+		u.StealCores = (b.steal - a.steal).Seconds() / secs
+	}
+	return u
+}
+
+// stealTime is the machine's steal time so far (the eighth number of /proc/stat's cpu line).
+func stealTime() (time.Duration, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, fmt.Errorf("parse /proc/stat: %q", line)
+	}
+	v, err := strconv.ParseInt(f[8], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("parse /proc/stat steal: %w", err)
+	}
+	return time.Duration(v) * time.Second / clockTicks, nil
 }
