@@ -18,3 +18,12 @@ func LaterCommits(s *Store, id string) int {
 	}
 	return 0
 }
+
+// CachedVersion is the version the node's cached entry of id stands for (its undecoded commits
+// included), without decoding them; 0 if none is cached.
+func CachedVersion(s *Store, id string) int64 {
+	if c := s.cacheGet(id); c != nil {
+		return c.version()
+	}
+	return 0
+}

@@ -991,12 +991,22 @@ func TestFieldsDecodedWhenNeeded(t *testing.T) {
 		}
 		a = mustApply(t, w, "t_lazy", match.Command{Type: match.CmdJoin, Name: "y"}, "")
 		rec.waitVersion(t, "t_lazy", a.Version)
-		return redisstore.LaterCommits(f, "t_lazy") == 1
+		for end := time.Now().Add(200 * time.Millisecond); time.Now().Before(end); time.Sleep(2 * time.Millisecond) {
+			if redisstore.CachedVersion(f, "t_lazy") == a.Version {
+				return redisstore.LaterCommits(f, "t_lazy") == 1
+			}
+		}
+		return false
 	})
+	// f delivers an entry, then moves its cache: wait for the cache, not the delivery.
+	cachedAt := func(v int64) {
+		t.Helper()
+		waitUntil(t, "f's cache at the new version", func() bool { return redisstore.CachedVersion(f, "t_lazy") == v })
+	}
 	for i := range 3 {
 		a = mustApply(t, w, "t_lazy", match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(i)}, "")
 	}
-	rec.waitVersion(t, "t_lazy", a.Version)
+	cachedAt(a.Version)
 	if n := redisstore.LaterCommits(f, "t_lazy"); n != 4 {
 		t.Fatalf("f holds %d commits undecoded; want 4", n)
 	}
@@ -1022,7 +1032,7 @@ func TestFieldsDecodedWhenNeeded(t *testing.T) {
 		a = mustApply(t, w, "t_lazy", match.Command{Type: match.CmdJoin, Name: "Q" + strconv.Itoa(i)}, "")
 	}
 	a = mustApply(t, w, "t_lazy", match.Command{Type: match.CmdStart}, "")
-	rec.waitVersion(t, "t_lazy", a.Version)
+	cachedAt(a.Version)
 	if n := redisstore.LaterCommits(f, "t_lazy"); n >= 8 {
 		t.Errorf("f holds %d commits undecoded; want fewer than 8", n)
 	}
