@@ -41,34 +41,43 @@ func (l *countingListener) Accept() (net.Conn, error) {
 
 // TestWriterBatches: messages that wait together in a socket's queue go out in one write to the
 // connection, in order, and the client reads each as its own message.
-func TestWriterBatches(t *testing.T) {
-	w := NewWS(WSConfig{})
-	srv := httptest.NewUnstartedServer(w)
-	ln := &countingListener{Listener: srv.Listener}
-	srv.Listener = ln
+// oneSocket serves w on srv (started here), dials one client socket and returns it with the
+// session the node runs for it; everything stops when the test ends.
+func oneSocket(t *testing.T, w *WS, srv *httptest.Server) (*websocket.Conn, *session) {
+	t.Helper()
 	srv.Start()
-	defer srv.Close()
-	defer func() {
+	t.Cleanup(func() {
+		srv.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		w.Drain(ctx)
-	}()
-
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, _, err := websocket.Dial(ctx, srv.URL, &websocket.DialOptions{Subprotocols: []string{Subprotocol}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.CloseNow()
-	var s *session
-	for s == nil {
+	t.Cleanup(func() { c.CloseNow() })
+	for {
 		w.mu.Lock()
-		for x := range w.sessions {
-			s = x
+		for s := range w.sessions {
+			w.mu.Unlock()
+			return c, s
 		}
 		w.mu.Unlock()
+		time.Sleep(time.Millisecond)
 	}
+}
+
+func TestWriterBatches(t *testing.T) {
+	w := NewWS(WSConfig{})
+	srv := httptest.NewUnstartedServer(w)
+	ln := &countingListener{Listener: srv.Listener}
+	srv.Listener = ln
+	c, s := oneSocket(t, w, srv)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 
 	// Queue five messages as if fan-out had while the writer was busy, then let the writer run.
 	const n = 5
@@ -204,29 +213,10 @@ func TestFrameHeaders(t *testing.T) {
 // and in order, in one batch and one at a time.
 func TestWriterFramesMessages(t *testing.T) {
 	w := NewWS(WSConfig{})
-	srv := httptest.NewServer(w)
-	defer srv.Close()
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		w.Drain(ctx)
-	}()
+	c, s := oneSocket(t, w, httptest.NewUnstartedServer(w))
+	c.SetReadLimit(1 << 20)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, _, err := websocket.Dial(ctx, srv.URL, &websocket.DialOptions{Subprotocols: []string{Subprotocol}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
-	c.SetReadLimit(1 << 20)
-	var s *session
-	for s == nil {
-		w.mu.Lock()
-		for x := range w.sessions {
-			s = x
-		}
-		w.mu.Unlock()
-	}
 	sizes := []int{0, 1, 125, 126, 127, 65535, 65536, 200000}
 	var want [][]byte
 	for i, n := range sizes {

@@ -39,8 +39,8 @@ type outMsg struct {
 
 // session is one socket. Its goroutines: a reader reads and handles the client's messages while
 // there is something to read, and parks the socket when there is not (park.go; where the node
-// cannot park, it stays blocked in Read); a writer exists only while messages wait to be written;
-// the ping runs from a timer. An idle parked socket holds no goroutine and no send buffer.
+// cannot park, it stays blocked in Read); a writer runs only while messages wait to be written;
+// both run on the node's pool (pool.go) once the first turn is over; the ping runs from a timer. An idle parked socket holds no goroutine and no send buffer.
 // Anyone may queue a message with send, which never blocks.
 type session struct {
 	ws   *WS             // static after construction
@@ -273,8 +273,10 @@ func (s *session) enqueue(m outMsg) bool {
 const idleQueueCap = 16
 
 // flush writes the queued messages in order, a batch at a time (whatever is queued when it looks),
-// until the queue is empty, then ends. It is the only writer of messages; pings and the close
-// frame go through the websocket package's own lock.
+// until the queue is empty, then ends. It runs as a task of the node's pool and is the only
+// writer of the session's frames (messages, its pings, pongs to pings it read); the websocket
+// package writes its own control frames (the close frame, pongs while it reads) through
+// sockConn.Write, one whole frame at a time.
 func (s *session) flush() {
 	defer s.workers.Done()
 	var batch []outMsg

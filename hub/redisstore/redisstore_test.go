@@ -911,6 +911,30 @@ func TestCacheFollowsOtherNode(t *testing.T) {
 	}
 }
 
+// untilFollowed commits on w until one reaches f's cache by pub/sub (f subscribes in the
+// background; until then commits reach it from the log, which drops its cache): a join, which f
+// then loads into its cache, and a leave that f must bring its cache forward with. It returns the
+// leave; f's cache then holds it undecoded.
+func untilFollowed(t *testing.T, w, f *redisstore.Store, id string) hub.Applied {
+	t.Helper()
+	ctx := ctxFor(t)
+	var a hub.Applied
+	waitUntil(t, "a commit followed by f's cache", func() bool {
+		a = mustApply(t, w, id, match.Command{Type: match.CmdJoin, Name: "x"}, "")
+		if _, _, err := f.Load(ctx, id); err != nil { // seeds f's cache
+			t.Fatal(err)
+		}
+		a = mustApply(t, w, id, match.Command{Type: match.CmdLeave, Player: a.State.Participants[len(a.State.Participants)-1].ID}, "")
+		for end := time.Now().Add(200 * time.Millisecond); time.Now().Before(end); time.Sleep(2 * time.Millisecond) {
+			if redisstore.CachedVersion(f, id) == a.Version {
+				return true
+			}
+		}
+		return false
+	})
+	return a
+}
+
 // TestConflictFollowsWatcher: a node whose command loses its compare-and-set to another node's
 // commit waits for its own watcher to bring the cached state to the winner's version, and
 // retries on it, instead of reading the whole state back.
@@ -928,21 +952,7 @@ func TestConflictFollowsWatcher(t *testing.T) {
 	}, redisstore.Options{FollowWait: 10 * time.Second})
 	mustCreate(t, w, "t_cf", match.SingleElimination)
 	f.Watch("t_cf")
-	// Commit until one reaches f's cache by pub/sub (f subscribes in the background).
-	var a hub.Applied
-	waitUntil(t, "a commit followed by f's cache", func() bool {
-		a = mustApply(t, w, "t_cf", match.Command{Type: match.CmdJoin, Name: "x"}, "")
-		if _, _, err := f.Load(ctx, "t_cf"); err != nil { // seeds f's cache
-			t.Fatal(err)
-		}
-		a = mustApply(t, w, "t_cf", match.Command{Type: match.CmdLeave, Player: a.State.Participants[len(a.State.Participants)-1].ID}, "")
-		for end := time.Now().Add(200 * time.Millisecond); time.Now().Before(end); time.Sleep(2 * time.Millisecond) {
-			if c, _ := redisstore.CachedState(f, "t_cf"); c != nil && c.Version == a.Version {
-				return true
-			}
-		}
-		return false
-	})
+	untilFollowed(t, w, f, "t_cf")
 
 	held.Store(true)
 	won := mustApply(t, w, "t_cf", match.Command{Type: match.CmdJoin, Name: "Ada"}, "")
@@ -975,29 +985,15 @@ func TestConflictFollowsWatcher(t *testing.T) {
 func TestFieldsDecodedWhenNeeded(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
-	ctx := ctxFor(t)
 	w := newStore(t, srv, nil, redisstore.Options{})
 	rec := newRecorder(t)
 	f := newStore(t, srv, rec.deliver, redisstore.Options{})
 	mustCreate(t, w, "t_lazy", match.SingleElimination)
 	f.Watch("t_lazy")
-	// Commit until one reaches f's cache by pub/sub (f subscribes in the background).
-	var a hub.Applied
-	waitUntil(t, "a commit followed by f's cache", func() bool {
-		a = mustApply(t, w, "t_lazy", match.Command{Type: match.CmdJoin, Name: "x"}, "")
-		rec.waitVersion(t, "t_lazy", a.Version)
-		if _, _, err := f.Load(ctx, "t_lazy"); err != nil { // seeds f's cache
-			t.Fatal(err)
-		}
-		a = mustApply(t, w, "t_lazy", match.Command{Type: match.CmdJoin, Name: "y"}, "")
-		rec.waitVersion(t, "t_lazy", a.Version)
-		for end := time.Now().Add(200 * time.Millisecond); time.Now().Before(end); time.Sleep(2 * time.Millisecond) {
-			if redisstore.CachedVersion(f, "t_lazy") == a.Version {
-				return redisstore.LaterCommits(f, "t_lazy") == 1
-			}
-		}
-		return false
-	})
+	a := untilFollowed(t, w, f, "t_lazy")
+	if n := redisstore.LaterCommits(f, "t_lazy"); n != 1 {
+		t.Fatalf("f holds %d commits undecoded; want 1", n)
+	}
 	// f delivers an entry, then moves its cache: wait for the cache, not the delivery.
 	cachedAt := func(v int64) {
 		t.Helper()
