@@ -35,7 +35,7 @@ var gatherPool = sync.Pool{New: func() any {
 //   - reads first the bytes the client sent right behind the handshake, which net/http had
 //     already read (pending);
 //   - gives every write to the connection a deadline of writeTimeout;
-//   - frames the session's messages itself (writeMessage) into the batch the socket's writer
+//   - frames the session's messages itself (writeFrame) into the batch the socket's writer
 //     gathers (gather ... release), so that a batch goes out in one write system call. A server
 //     frame is a short header and the payload; the websocket package's write path (its locks, a
 //     copy through its buffer, a deep stack) is not needed for it.
@@ -114,21 +114,11 @@ func (c *sockConn) flushLocked() error {
 	return err
 }
 
-// writeFrame writes a whole control frame that the session built itself (a ping, a pong), and
-// writeMessage frames and writes one text message. Only the socket's writer calls them, within
+// writeFrame frames payload as one final frame of opcode op (a text message, or a ping or pong
+// of the session's own) into the batch being gathered. Only the socket's writer calls it, within
 // gather and release; the websocket package's frames reach Write in one call each, so frames
 // never interleave.
-func (c *sockConn) writeFrame(f []byte) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if c.noFrames {
-		return nil
-	}
-	_, err := c.putLocked(f)
-	return err
-}
-
-func (c *sockConn) writeMessage(p []byte) error {
+func (c *sockConn) writeFrame(op byte, payload []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if c.noFrames {
@@ -137,7 +127,7 @@ func (c *sockConn) writeMessage(p []byte) error {
 	if c.gathered == nil {
 		return errNotGathering
 	}
-	*c.gathered = append(appendFrameHeader(*c.gathered, opText, len(p)), p...)
+	*c.gathered = append(appendFrameHeader(*c.gathered, op, len(payload)), payload...)
 	if len(*c.gathered) >= gatherMax {
 		return c.flushLocked()
 	}

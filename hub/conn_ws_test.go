@@ -254,7 +254,7 @@ func TestNoFramesAfterClose(t *testing.T) {
 	defer sc.Close()
 	go io.Copy(io.Discard, client)
 	sc.gather()
-	if err := sc.writeMessage([]byte("before")); err != nil {
+	if err := sc.writeFrame(opText, []byte("before")); err != nil {
 		t.Fatal(err)
 	}
 	if err := sc.release(); err != nil || writes.Load() != 1 {
@@ -264,10 +264,10 @@ func TestNoFramesAfterClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	sc.gather()
-	if err := sc.writeMessage([]byte("after")); err != nil {
+	if err := sc.writeFrame(opText, []byte("after")); err != nil {
 		t.Fatal(err)
 	}
-	if err := sc.writeFrame(pingFrame); err != nil {
+	if err := sc.writeFrame(opPing, nil); err != nil {
 		t.Fatal(err)
 	}
 	sc.release()

@@ -46,9 +46,6 @@ const (
 	maxControl = 125
 )
 
-// pingFrame is the server's ping: unmasked, final, no payload. Any pong answers it.
-var pingFrame = []byte{0x80 | opPing, 0}
-
 // park hands the socket to the poller; false when it cannot (closing, or not pollable), and the
 // reader goes on reading.
 func (s *session) park() bool {
@@ -137,13 +134,12 @@ func (s *session) controlFrame() bool {
 	}
 	f, _ := s.br.Peek(size)
 	if op == opPing {
-		pong := make([]byte, 2+n)
-		pong[0], pong[1] = 0x80|opPong, byte(n)
+		payload := make([]byte, n)
 		key := f[2:6]
 		for i, b := range f[6:] {
-			pong[2+i] = b ^ key[i%4]
+			payload[i] = b ^ key[i%4]
 		}
-		s.send(outMsg{data: pong, kind: "pong frame", raw: true})
+		s.send(outMsg{data: payload, kind: "pong frame", op: opPong})
 	} else {
 		s.gotPong()
 	}

@@ -32,16 +32,17 @@ type outMsg struct {
 	data []byte
 	kind string    // the message type, for metrics
 	at   time.Time // when the store delivered the entry (live events only), for the fan-out lag
-	// raw is a whole control frame (a ping, a pong) written to the connection as it is, in its
-	// place in the stream, instead of a message for the websocket package to frame.
-	raw bool
+	// op is 0 for a text message (data is its JSON), or opPing or opPong for a control frame of
+	// the session's own (data is its payload).
+	op byte
 }
 
 // session is one socket. Its goroutines: a reader reads and handles the client's messages while
 // there is something to read, and parks the socket when there is not (park.go; where the node
 // cannot park, it stays blocked in Read); a writer runs only while messages wait to be written;
-// both run on the node's pool (pool.go) once the first turn is over; the ping runs from a timer. An idle parked socket holds no goroutine and no send buffer.
-// Anyone may queue a message with send, which never blocks.
+// both run on the node's pool (pool.go) once the first turn is over; the ping runs from a timer.
+// An idle parked socket holds no goroutine and no send buffer. Anyone may queue a message with
+// send, which never blocks.
 type session struct {
 	ws   *WS             // static after construction
 	conn *websocket.Conn // static after construction
@@ -315,14 +316,12 @@ func (s *session) writeBatch(batch []outMsg) error {
 	s.sc.gather()
 	pinged := false
 	for i, m := range batch {
-		var err error
-		if m.raw {
-			err = s.sc.writeFrame(m.data)
-			pinged = pinged || m.kind == pingKind
-		} else {
-			err = s.sc.writeMessage(m.data)
+		op := m.op
+		if op == 0 {
+			op = opText
 		}
-		if err != nil {
+		pinged = pinged || op == opPing
+		if err := s.sc.writeFrame(op, m.data); err != nil {
 			s.sc.release()
 			return fmt.Errorf("write %s (%d of %d): %w", m.kind, i+1, len(batch), err)
 		}
@@ -335,7 +334,7 @@ func (s *session) writeBatch(batch []outMsg) error {
 		s.pingWritten(now)
 	}
 	for _, m := range batch {
-		if m.raw {
+		if m.op != 0 {
 			continue // a control frame, not a message
 		}
 		s.ws.metrics.sent(m.kind)
@@ -350,9 +349,6 @@ func (s *session) writeBatch(batch []outMsg) error {
 func firstPing(every time.Duration) time.Duration {
 	return every/2 + rand.N(every/2+1)
 }
-
-// pingKind marks the ping frame in the queue.
-const pingKind = "ping frame"
 
 // pingOnce runs from the ping timer: it queues a ping when one is due, and closes the socket when
 // the pong it waits for has not come within PongWait of the ping's write (pingWritten; until the
@@ -386,7 +382,7 @@ func (s *session) pingOnce() {
 	}
 	s.qmu.Unlock()
 	if ping {
-		s.send(outMsg{data: pingFrame, kind: pingKind, raw: true})
+		s.send(outMsg{kind: "ping frame", op: opPing}) // no payload: any pong answers it
 	}
 }
 

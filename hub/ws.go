@@ -121,8 +121,8 @@ type WS struct {
 	mu       sync.Mutex
 	sessions map[*session]struct{} // guarded by mu
 	draining bool                  // guarded by mu; once set, no socket is accepted
-	pollOnce sync.Once             // starts poll
-	poll     poller                // guarded by mu; nil until the first park (or if parking is off)
+	pollOnce sync.Once             // starts poll on the first park; Drain ends it for good
+	poll     poller                // set once by pollOnce; nil if parking is off or cannot start
 	pool     *pool                 // static after construction; runs reader turns and writer batches
 
 	// onSlow, when set (tests), is called after a socket is marked slow. Static after construction.
@@ -211,12 +211,8 @@ func (w *WS) poller() poller {
 			w.cfg.Log.Info("idle sockets keep a reader goroutine each", "reason", err)
 			return
 		}
-		w.mu.Lock()
 		w.poll = p
-		w.mu.Unlock()
 	})
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	return w.poll
 }
 
@@ -290,11 +286,9 @@ func (w *WS) Drain(ctx context.Context) error {
 		<-s.done
 	}
 	w.broker.close()
-	w.mu.Lock()
-	p := w.poll
-	w.mu.Unlock()
-	if p != nil {
-		p.close()
+	w.pollOnce.Do(func() {}) // a poller that never started will not start now
+	if w.poll != nil {
+		w.poll.close()
 	}
 	w.pool.close()
 	return cut

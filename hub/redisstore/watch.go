@@ -245,16 +245,10 @@ func (s *Store) advanceCache(id string, m published) {
 		return
 	}
 	next := c.then(m)
-	if len(next.later) >= maxLater {
-		d, err := next.decoded()
-		if err != nil {
-			s.log.Warn("cached state not advanced from published commits; dropped", "tournament", id, "version", m.Version, "err", err)
-			s.cacheReplace(id, c, nil)
-			return
-		}
-		next = d
-	}
 	s.cacheReplace(id, c, next)
+	if len(next.later) >= maxLater {
+		s.cacheState(id)
+	}
 }
 
 // catchUp compares the delivered position with the stored state and delivers the missing entries
