@@ -217,19 +217,26 @@ func (b *broker) resyncLocked(t *topic) {
 	b.startWorkerLocked(t)
 }
 
-// deliver fans one entry out to the subscribers of id. It never blocks on a socket.
+// deliver fans one entry out to the subscribers of id. It never blocks on a socket: it queues
+// the entry for every subscriber under the topic's lock, and then writes it to the sockets
+// whose writer was idle (most of them) without waiting, once the locks are released.
 func (b *broker) deliver(id, epoch string, e Entry, lost bool, at time.Time) {
+	b.queue(id, epoch, e, lost, at).write()
+}
+
+// queue is deliver's part under the locks: it returns the writers it claimed.
+func (b *broker) queue(id, epoch string, e Entry, lost bool, at time.Time) (w writers) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	t := b.topics[id]
 	if t == nil {
-		return
+		return nil
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if lost {
 		b.resyncLocked(t)
-		return
+		return nil
 	}
 	switch {
 	case t.epoch == "":
@@ -238,7 +245,7 @@ func (b *broker) deliver(id, epoch string, e Entry, lost bool, at time.Time) {
 		// still held below, and the catch-up decides whether it is needed.
 		b.resyncLocked(t)
 	case e.Version <= t.version:
-		return // delivered already
+		return nil // delivered already
 	}
 	t.epoch, t.version = epoch, e.Version
 	learnNames(t.names, e.Events)
@@ -263,7 +270,10 @@ func (b *broker) deliver(id, epoch string, e Entry, lost bool, at time.Time) {
 				sb.gen++
 				b.startWorkerLocked(t)
 			default:
-				sb.push(d)
+				if w == nil {
+					w = make(writers, 0, len(t.subs))
+				}
+				sb.push(d, &w)
 				sb.last = d.version
 				continue
 			}
@@ -275,14 +285,15 @@ func (b *broker) deliver(id, epoch string, e Entry, lost bool, at time.Time) {
 		}
 		sb.buf = append(sb.buf, d)
 	}
+	return w
 }
 
-// push queues d (and the sub's notices in it) for the socket.
-func (sb *sub) push(d *delivery) {
-	sb.s.send(d.event)
+// push queues d (and the sub's notices in it) for the socket; a writer it claims joins w.
+func (sb *sub) push(d *delivery, w *writers) {
+	sb.s.sendAfter(d.event, w)
 	if sb.player != 0 {
 		for _, n := range d.notices[sb.player] {
-			sb.s.send(n)
+			sb.s.sendAfter(n, w)
 		}
 	}
 }
@@ -413,6 +424,7 @@ func (b *broker) catchUp(t *topic, jobs []job, needNames bool) {
 		}
 	}
 
+	var w writers
 	t.mu.Lock()
 	if state != nil {
 		for _, p := range state.Participants {
@@ -450,7 +462,7 @@ func (b *broker) catchUp(t *topic, jobs []job, needNames bool) {
 			}{"subscribed", j.req.ref, t.id, c.epoch, c.version, c.recovered})
 		}
 		for _, m := range c.msgs {
-			sb.s.send(m)
+			sb.s.sendAfter(m, &w)
 		}
 		sent := c.version
 		buf := sb.buf
@@ -465,12 +477,13 @@ func (b *broker) catchUp(t *topic, jobs []job, needNames bool) {
 				sb.gen++
 				break
 			}
-			sb.push(d)
+			sb.push(d, &w)
 			sent = d.version
 		}
 		sb.epoch, sb.last = c.epoch, sent
 	}
 	t.mu.Unlock()
+	w.write()
 	if removed {
 		b.dropIfEmpty(t)
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -38,26 +39,35 @@ var gatherPool = sync.Pool{New: func() any {
 //   - frames the session's messages itself (writeFrame) into the batch the socket's writer
 //     gathers (gather ... release), so that a batch goes out in one write system call. A server
 //     frame is a short header and the payload; the websocket package's write path (its locks, a
-//     copy through its buffer, a deep stack) is not needed for it.
+//     copy through its buffer, a deep stack) is not needed for it;
+//   - writes a batch without waiting, when it can (releaseNow): whatever the socket's send buffer
+//     does not take stays behind (rest) and goes out first with the next write, which waits.
 //
 // The websocket package still writes the control frames it answers with itself (a close frame,
 // a pong while it reads), each in one Write call between the session's frames; a close frame
 // ends the session's frames, as nothing may follow it.
 type sockConn struct {
 	net.Conn
-	writeTimeout time.Duration // static after construction
-	pending      []byte        // only the socket's reader reads
+	writeTimeout time.Duration   // static after construction
+	raw          syscall.RawConn // static after construction; nil: every write waits
+	pending      []byte          // only the socket's reader reads
 
 	wmu      sync.Mutex
 	gathered *[]byte // guarded by wmu; non-nil while a batch is gathered
 	noFrames bool    // guarded by wmu; a close frame was written: the session's frames are dropped
+	rest     []byte  // guarded by wmu; what a write without waiting left, written before anything else
+	restBuf  *[]byte // guarded by wmu; the gathered buffer rest is in
 }
 
 // closeFrameStart is the first byte of a close frame (final, opcode 8).
 const closeFrameStart = 0x80 | 0x8
 
 func newSockConn(c net.Conn, writeTimeout time.Duration) *sockConn {
-	return &sockConn{Conn: c, writeTimeout: writeTimeout}
+	sc := &sockConn{Conn: c, writeTimeout: writeTimeout}
+	if c, ok := c.(syscall.Conn); ok {
+		sc.raw, _ = c.SyscallConn()
+	}
+	return sc
 }
 
 func (c *sockConn) Read(p []byte) (int, error) {
@@ -97,11 +107,39 @@ func (c *sockConn) putLocked(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// writeLocked writes p, after the rest of an earlier write, and waits at most writeTimeout.
 func (c *sockConn) writeLocked(p []byte) (int, error) {
 	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.writeTimeout)); err != nil {
 		return 0, err
 	}
+	if err := c.restLocked(); err != nil {
+		return 0, err
+	}
 	return c.Conn.Write(p)
+}
+
+// restLocked writes what a write without waiting left; the write deadline is set.
+func (c *sockConn) restLocked() error {
+	if c.restBuf == nil {
+		return nil
+	}
+	_, err := c.Conn.Write(c.rest)
+	c.putBuf(c.restBuf)
+	c.rest, c.restBuf = nil, nil
+	return err
+}
+
+// writeRest writes what a write without waiting left, waiting at most writeTimeout.
+func (c *sockConn) writeRest() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.restBuf == nil {
+		return nil
+	}
+	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.writeTimeout)); err != nil {
+		return err
+	}
+	return c.restLocked()
 }
 
 func (c *sockConn) flushLocked() error {
@@ -164,11 +202,53 @@ func (c *sockConn) release() error {
 		return nil
 	}
 	err := c.flushLocked()
-	if b := c.gathered; cap(*b) <= gatherMax {
-		gatherPool.Put(b)
-	}
+	c.putBuf(c.gathered)
 	c.gathered = nil
 	return err
+}
+
+// releaseNow is release without waiting for the socket: the gathered bytes go out in one write
+// system call if the socket's send buffer takes them, on the caller's goroutine. It reports
+// false when something is left (the buffer was full, or the write failed): the rest stays for
+// writeRest (or the next write, which writes it first), where a failure is reported. A batch
+// bigger than gatherMax was written (waiting) as it was gathered; see writeFrame.
+func (c *sockConn) releaseNow() bool {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	b := c.gathered
+	if b == nil {
+		return true
+	}
+	c.gathered = nil
+	if c.raw == nil || c.restBuf != nil {
+		c.keepLocked(b, 0)
+		return false
+	}
+	n := writeNoWait(c.raw, *b)
+	if n == len(*b) {
+		c.putBuf(b)
+		return true
+	}
+	c.keepLocked(b, n)
+	return false
+}
+
+// keepLocked keeps what is left of the gathered buffer b after n bytes were written as rest.
+func (c *sockConn) keepLocked(b *[]byte, n int) {
+	if c.restBuf == nil {
+		c.rest, c.restBuf = (*b)[n:], b
+		return
+	}
+	// A rest waits already (only when nothing could be tried): b goes behind it, in a copy.
+	c.rest = append(c.rest[:len(c.rest):len(c.rest)], (*b)[n:]...)
+	c.putBuf(b)
+}
+
+func (c *sockConn) putBuf(b *[]byte) {
+	if cap(*b) <= gatherMax {
+		*b = (*b)[:0]
+		gatherPool.Put(b)
+	}
 }
 
 // hijacker finds the http.Hijacker of rw, through the Unwrap methods of wrapping writers (as

@@ -5,8 +5,10 @@ import (
 	"context"
 	"io"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -45,6 +47,12 @@ func (l *countingListener) Accept() (net.Conn, error) {
 // session the node runs for it; everything stops when the test ends.
 func oneSocket(t *testing.T, w *WS, srv *httptest.Server) (*websocket.Conn, *session) {
 	t.Helper()
+	return oneSocketWith(t, w, srv, &websocket.DialOptions{})
+}
+
+// oneSocketWith is oneSocket with the client's dial options.
+func oneSocketWith(t *testing.T, w *WS, srv *httptest.Server, opts *websocket.DialOptions) (*websocket.Conn, *session) {
+	t.Helper()
 	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
@@ -54,7 +62,8 @@ func oneSocket(t *testing.T, w *WS, srv *httptest.Server) (*websocket.Conn, *ses
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, _, err := websocket.Dial(ctx, srv.URL, &websocket.DialOptions{Subprotocols: []string{Subprotocol}})
+	opts.Subprotocols = []string{Subprotocol}
+	c, _, err := websocket.Dial(ctx, srv.URL, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,5 +282,102 @@ func TestNoFramesAfterClose(t *testing.T) {
 	sc.release()
 	if writes.Load() != 2 {
 		t.Errorf("%d writes; want 2 (the message, the close frame, nothing after)", writes.Load())
+	}
+}
+
+// TestWriteNow: a message for a socket whose writer is idle is written by the sender itself,
+// with no task for the pool. When the socket's send buffer does not take a batch whole, the
+// sender still returns at once, and a writer on the pool writes the rest: the client reads every
+// message whole and in order, and a close frame only after the last frame begun.
+func TestWriteNow(t *testing.T) {
+	w := NewWS(WSConfig{})
+	srv := httptest.NewUnstartedServer(w)
+	// The client's receive buffer is small, so that a few messages fill what is in between.
+	dialer := &net.Dialer{}
+	opts := &websocket.DialOptions{HTTPClient: &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := dialer.DialContext(ctx, network, addr)
+			if err == nil {
+				err = c.(*net.TCPConn).SetReadBuffer(32 << 10)
+			}
+			return c, err
+		},
+	}}}
+	c, s := oneSocketWith(t, w, srv, opts)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if s.rc == nil {
+		t.Fatal("the session of a TCP socket has no descriptor to write to without waiting")
+	}
+	if err := s.sc.Conn.(*net.TCPConn).SetWriteBuffer(32 << 10); err != nil {
+		t.Fatal(err)
+	}
+
+	before := w.pool.tasks.Load()
+	s.send(outMsg{data: []byte(`{"type":"pong","ref":"now"}`), kind: "pong"})
+	if n := w.pool.tasks.Load() - before; n != 0 {
+		t.Errorf("the pool ran %d tasks for one message to an idle socket; want 0 (the sender writes it)", n)
+	}
+	if _, b, err := c.Read(ctx); err != nil || !bytes.Contains(b, []byte(`"ref":"now"`)) {
+		t.Fatalf("read %s, %v; want the message sent", b, err)
+	}
+
+	// sendAll sends n messages of 8 KiB, as fan-out would, on another goroutine: none may wait
+	// for the client, which reads nothing meanwhile.
+	pad := strings.Repeat("x", 8<<10)
+	msg := func(i int) []byte {
+		return []byte(`{"type":"pong","ref":"` + strconv.Itoa(i) + `","pad":"` + pad + `"}`)
+	}
+	sendAll := func(from, n int) {
+		t.Helper()
+		sent := make(chan struct{})
+		go func() {
+			defer close(sent)
+			for i := from; i < from+n; i++ {
+				s.send(outMsg{data: msg(i), kind: "pong"})
+			}
+		}()
+		select {
+		case <-sent:
+		case <-time.After(10 * time.Second):
+			t.Fatal("sending waited for a client that does not read")
+		}
+	}
+	// readInOrder reads messages from, from+1, ... until the read fails, and returns the next.
+	readInOrder := func(from int) (int, error) {
+		for i := from; ; i++ {
+			_, b, err := c.Read(ctx)
+			if err != nil {
+				return i, err
+			}
+			if !bytes.Equal(b, msg(i)) {
+				t.Fatalf("message %d is %.60s... (%d bytes); want %d", i, b, len(b), len(msg(i)))
+			}
+		}
+	}
+
+	before = w.pool.tasks.Load()
+	const n = 40
+	sendAll(0, n)
+	if w.pool.tasks.Load() == before {
+		t.Error("no writer on the pool ran: the socket's buffers took 320 KiB without a reader")
+	}
+	for i := range n {
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(b, msg(i)) {
+			t.Fatalf("message %d is %.60s... (%d bytes); want %d", i, b, len(b), len(msg(i)))
+		}
+	}
+
+	// Closing with frames half written: the close frame follows the last frame begun, and the
+	// messages not begun are dropped (a closing socket writes nothing more).
+	sendAll(n, n)
+	s.closeWith(websocket.StatusCode(4000), "test close")
+	next, err := readInOrder(n)
+	if got := websocket.CloseStatus(err); got != 4000 {
+		t.Fatalf("after %d messages the read failed with %v; want close 4000", next-n, err)
 	}
 }

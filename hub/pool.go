@@ -19,6 +19,7 @@ type pool struct {
 	stop     chan struct{} // closed by close
 	stopOnce sync.Once
 	idle     atomic.Int32 // goroutines waiting for a task
+	tasks    atomic.Int64 // tasks run so far
 	wg       sync.WaitGroup
 }
 
@@ -33,6 +34,7 @@ func newPool() *pool {
 
 // run runs f on an idle goroutine of the pool, or on a new one.
 func (p *pool) run(f func()) {
+	p.tasks.Add(1)
 	select {
 	case p.work <- f:
 	default:

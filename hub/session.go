@@ -57,8 +57,9 @@ type session struct {
 
 	qmu      sync.Mutex
 	queue    []outMsg       // guarded by qmu; wait to be written
-	inflight int            // guarded by qmu; taken by flush and not yet written (queue+inflight <= QueueLen)
-	writing  bool           // guarded by qmu; a flush goroutine runs
+	spare    []outMsg       // guarded by qmu; the last batch's buffer, the next queue
+	inflight int            // guarded by qmu; taken by the writer and not yet written (queue+inflight <= QueueLen)
+	writing  bool           // guarded by qmu; a writer runs (flush, or writeNow on a sender's goroutine)
 	stopped  bool           // guarded by qmu; closing: nothing more is queued or started
 	workers  sync.WaitGroup // flush and ping goroutines; Add only under qmu while !stopped
 	ping     *time.Timer    // fires pingOnce; static after run starts
@@ -93,9 +94,7 @@ func newSession(w *WS, c *websocket.Conn, sc *sockConn, br *bufio.Reader) *sessi
 	ctx, cancel := context.WithCancel(context.Background())
 	var rc syscall.RawConn
 	if sc != nil {
-		if c, ok := sc.Conn.(syscall.Conn); ok {
-			rc, _ = c.SyscallConn()
-		}
+		rc = sc.raw
 	}
 	return &session{
 		ws:         w,
@@ -232,87 +231,189 @@ func (s *session) closeSlow() {
 	}
 }
 
-// send queues m; a full queue closes the socket as slow. It never blocks.
+// send queues m; a full queue closes the socket as slow. It never blocks: when no writer runs,
+// the caller writes m itself, without waiting (writeNow).
 func (s *session) send(m outMsg) {
-	if !s.enqueue(m) {
+	switch ok, claimed := s.enqueue(m); {
+	case !ok:
 		s.closeSlow()
+	case claimed:
+		s.writeNow()
 	}
 }
 
 // trySend queues m if there is room and drops it otherwise (for answers to dropped messages).
 func (s *session) trySend(m outMsg) {
-	s.enqueue(m)
+	if _, claimed := s.enqueue(m); claimed {
+		s.writeNow()
+	}
 }
 
-// enqueue queues m and starts a writer if none runs. It reports false when the queue is full;
-// a closing session drops m and reports true.
-func (s *session) enqueue(m outMsg) bool {
+// sendAfter is send for a caller that holds a lock others need (fan-out holds its topic's): a
+// writer it claims is added to w, and the caller runs w.write once the lock is released, so
+// that no lock waits for thousands of write system calls.
+func (s *session) sendAfter(m outMsg, w *writers) {
+	switch ok, claimed := s.enqueue(m); {
+	case !ok:
+		s.closeSlow()
+	case claimed:
+		*w = append(*w, s)
+	}
+}
+
+// writers are sessions whose writer was claimed (sendAfter) and has yet to run.
+type writers []*session
+
+// write runs the claimed writers on the caller's goroutine (writeNow).
+func (w writers) write() {
+	for _, s := range w {
+		s.writeNow()
+	}
+}
+
+// enqueue queues m. It reports false when the queue is full; a closing session drops m and
+// reports true. claimed says that no writer ran: the caller is now the writer, and must run
+// writeNow (or flush, on the pool).
+func (s *session) enqueue(m outMsg) (ok, claimed bool) {
 	s.qmu.Lock()
+	defer s.qmu.Unlock()
 	if s.stopped {
-		s.qmu.Unlock()
-		return true
+		return true, false
 	}
 	if len(s.queue)+s.inflight >= s.ws.cfg.QueueLen {
-		s.qmu.Unlock()
-		return false
+		return false, false
 	}
 	s.queue = append(s.queue, m)
-	start := !s.writing
-	if start {
-		s.writing = true
-		s.workers.Add(1)
+	if s.writing {
+		return true, false
 	}
-	s.qmu.Unlock()
-	if start {
-		s.ws.pool.run(s.flush)
-	}
-	return true
+	s.writing = true
+	s.workers.Add(1)
+	return true, true
 }
 
 // idleQueueCap is the largest queue buffer a socket keeps once everything is written; a larger
 // one (after a burst) is let go.
 const idleQueueCap = 16
 
-// flush writes the queued messages in order, a batch at a time (whatever is queued when it looks),
-// until the queue is empty, then ends. It runs as a task of the node's pool and is the only
+// nowMax is the most bytes writeNow writes on the caller's goroutine; a bigger batch (a burst,
+// a big snapshot) is written by a flush on the pool.
+const nowMax = 16 << 10
+
+// writeNow is a writer's turn on the goroutine that queued a message (see enqueue): most
+// messages (a fan-out's event, an answer) find the socket idle, and one write system call that
+// does not wait is cheaper than handing them to a goroutine. Whatever that write leaves (the
+// socket's send buffer is full, a write failed, more was queued meanwhile, the batch is big) is
+// left to a flush on the pool, which waits for the socket within the write deadline.
+func (s *session) writeNow() {
+	if s.rc == nil {
+		s.ws.pool.run(s.flush)
+		return
+	}
+	s.qmu.Lock()
+	size := 0
+	for _, m := range s.queue {
+		size += len(m.data)
+	}
+	if size > nowMax {
+		s.qmu.Unlock()
+		s.ws.pool.run(s.flush)
+		return
+	}
+	batch, ok := s.takeLocked(nil)
+	s.qmu.Unlock()
+	if !ok {
+		s.workers.Done()
+		return
+	}
+	complete, err := s.writeBatch(batch, true)
+	if err != nil {
+		// Closing the socket may wait for its close handshake: not on this goroutine.
+		s.ws.pool.run(func() {
+			defer s.workers.Done()
+			s.writeFailed(err, batch)
+		})
+		return
+	}
+	s.qmu.Lock()
+	s.putBackLocked(batch)
+	end := complete && len(s.queue) == 0
+	if end {
+		s.inflight, s.writing = 0, false
+	}
+	s.qmu.Unlock()
+	if end {
+		s.workers.Done()
+		return
+	}
+	s.ws.pool.run(s.flush)
+}
+
+// takeLocked gives the writer the queued messages as its batch (reusing the previous batch's
+// buffer, done), or reports that nothing waits: the writer ends. s.qmu is held.
+func (s *session) takeLocked(done []outMsg) ([]outMsg, bool) {
+	s.putBackLocked(done)
+	s.inflight = 0
+	if s.stopped || len(s.queue) == 0 {
+		s.writing = false
+		if cap(s.queue) > idleQueueCap {
+			s.queue = nil
+		}
+		return nil, false
+	}
+	batch := s.queue
+	s.queue, s.spare = s.spare, nil
+	s.inflight = len(batch)
+	return batch, true
+}
+
+// putBackLocked keeps a written batch's buffer for the next queue. s.qmu is held.
+func (s *session) putBackLocked(batch []outMsg) {
+	if batch == nil || cap(batch) > idleQueueCap {
+		return
+	}
+	clear(batch)
+	s.spare = batch[:0]
+}
+
+// flush writes what a writer without waiting left, then the queued messages in order, a batch at
+// a time (whatever is queued when it looks), until the queue is empty, then ends. It runs as a
+// task of the node's pool. The writer of the moment (flush or writeNow, see enqueue) is the only
 // writer of the session's frames (messages, its pings, pongs to pings it read); the websocket
 // package writes its own control frames (the close frame, pongs while it reads) through
 // sockConn.Write, one whole frame at a time.
 func (s *session) flush() {
 	defer s.workers.Done()
+	err := s.sc.writeRest()
 	var batch []outMsg
-	for {
+	for err == nil {
 		s.qmu.Lock()
-		s.inflight = 0
-		if s.stopped || len(s.queue) == 0 {
-			s.writing = false
-			if cap(s.queue) > idleQueueCap {
-				s.queue = nil
-			}
-			s.qmu.Unlock()
-			return
-		}
-		// The batch's slice becomes the next queue: two buffers take turns.
-		batch, s.queue = s.queue, batch[:0]
-		s.inflight = len(batch)
+		var ok bool
+		batch, ok = s.takeLocked(batch)
 		s.qmu.Unlock()
-		err := s.writeBatch(batch)
-		clear(batch)
-		if err != nil {
-			if s.ctx.Err() == nil {
-				s.ws.cfg.Log.Debug("socket write failed", "err", err)
-				s.abort()
-			}
-			s.qmu.Lock()
-			s.writing, s.inflight = false, 0
-			s.qmu.Unlock()
+		if !ok {
 			return
 		}
+		_, err = s.writeBatch(batch, false)
 	}
+	s.writeFailed(err, batch)
 }
 
-// writeBatch writes the messages of one batch, gathered into one write to the connection.
-func (s *session) writeBatch(batch []outMsg) error {
+// writeFailed ends the writer after a failed write: the socket is closed at once.
+func (s *session) writeFailed(err error, batch []outMsg) {
+	if s.ctx.Err() == nil {
+		s.ws.cfg.Log.Debug("socket write failed", "err", err)
+		s.abort()
+	}
+	s.qmu.Lock()
+	s.putBackLocked(batch)
+	s.writing, s.inflight = false, 0
+	s.qmu.Unlock()
+}
+
+// writeBatch writes the messages of one batch, gathered into one write to the connection. now
+// writes without waiting (sockConn.releaseNow): complete is false when something is left.
+func (s *session) writeBatch(batch []outMsg, now bool) (complete bool, err error) {
 	s.sc.gather()
 	pinged := false
 	for i, m := range batch {
@@ -323,15 +424,19 @@ func (s *session) writeBatch(batch []outMsg) error {
 		pinged = pinged || op == opPing
 		if err := s.sc.writeFrame(op, m.data); err != nil {
 			s.sc.release()
-			return fmt.Errorf("write %s (%d of %d): %w", m.kind, i+1, len(batch), err)
+			return false, fmt.Errorf("write %s (%d of %d): %w", m.kind, i+1, len(batch), err)
 		}
 	}
-	if err := s.sc.release(); err != nil {
-		return fmt.Errorf("write %d messages: %w", len(batch), err)
+	complete = true
+	if now {
+		complete = s.sc.releaseNow()
+	} else if err := s.sc.release(); err != nil {
+		return false, fmt.Errorf("write %d messages: %w", len(batch), err)
 	}
-	now := time.Now()
+	// Counted as written once the socket has them, or the rest waits for the socket's writer.
+	at := time.Now()
 	if pinged {
-		s.pingWritten(now)
+		s.pingWritten(at)
 	}
 	for _, m := range batch {
 		if m.op != 0 {
@@ -339,10 +444,10 @@ func (s *session) writeBatch(batch []outMsg) error {
 		}
 		s.ws.metrics.sent(m.kind)
 		if !m.at.IsZero() {
-			s.ws.metrics.fanoutLag.Observe(now.Sub(m.at).Seconds())
+			s.ws.metrics.fanoutLag.Observe(at.Sub(m.at).Seconds())
 		}
 	}
-	return nil
+	return complete, nil
 }
 
 // firstPing is a random duration in [every/2, every).
