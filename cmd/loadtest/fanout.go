@@ -83,6 +83,17 @@ func runFanout(ctx context.Context, e *env) (*fanoutResult, error) {
 	eg.SetLimit(64)
 	for i := range conns {
 		eg.Go(func() error {
+			if cfg.peer == peerSocketIO {
+				// The server puts every socket in the room it publishes to.
+				c, err := e.d.dialSocketIO(ectx, nodes, i%len(nodes), e.st)
+				if err != nil {
+					e.st.connectFails.Add(1)
+					return err
+				}
+				conns[i] = c
+				c.setHandler(w.on)
+				return nil
+			}
 			c, err := e.d.dialConn(ectx, nodes, i%len(nodes), nil, e.st)
 			if err != nil {
 				e.st.connectFails.Add(1)

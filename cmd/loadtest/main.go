@@ -63,6 +63,7 @@ type config struct {
 	tournament  string
 	label       string
 	publishURL  string
+	peer        string
 	replot      string
 	cpuProfile  string
 	pace        string
@@ -109,6 +110,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.deadline, "deadline", 10*time.Minute, "hard limit on the whole run")
 	fs.StringVar(&c.label, "label", "", "free text saved with the result (e.g. the harness run)")
 	fs.StringVar(&c.publishURL, "publish-url", "", "fanout against a baseline server: POST here to publish (answer {\"version\":N}) instead of reporting a result")
+	fs.StringVar(&c.peer, "peer", "", "fanout against a baseline server, with --publish-url: the protocol its sockets speak;\n"+
+		"empty: the hub's (subscribe, then events; bench/baseline/floor speaks it);\n"+
+		peerSocketIO+": socket.io 4 over WebSocket (engine.io 4), the default namespace, events as [\"event\",{...}]")
 	fs.StringVar(&c.replot, "replot", "", "draw --chart from this earlier --out JSON file instead of running")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write the load tool's own CPU profile to this file (go tool pprof)")
 	fs.BoolVar(&c.worker, "worker", false, "internal: idle worker process")
@@ -133,6 +137,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		if err := checkTarget(c.publishURL, c.allowRemote); err != nil {
 			return c, fmt.Errorf("--publish-url: %w", err)
 		}
+	}
+	switch {
+	case c.peer != "" && c.peer != peerSocketIO:
+		return c, fmt.Errorf("--peer %q: want empty or %s", c.peer, peerSocketIO)
+	case c.peer != "" && (c.publishURL == "" || c.scenario != "fanout"):
+		return c, errors.New("--peer needs --scenario fanout and --publish-url")
 	}
 	for _, ip := range strings.Split(*ips, ",") {
 		if ip = strings.TrimSpace(ip); ip == "" {

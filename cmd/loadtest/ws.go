@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -88,6 +89,7 @@ type conn struct {
 	id   int64
 	node int
 	ws   *websocket.Conn
+	sio  bool // a socket.io socket (dialSocketIO)
 	wmu  sync.Mutex
 	on   atomic.Pointer[msgHandler]
 	done chan struct{} // closed when readLoop returns
@@ -126,8 +128,57 @@ func (d *dialer) dialConn(ctx context.Context, nodes []string, node int, protoco
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", u, err)
 	}
+	return d.start(ws, node, false, st), nil
+}
+
+// peerSocketIO is --peer for socket.io servers.
+const peerSocketIO = "socketio"
+
+// dialSocketIO opens a socket.io 4 client socket to a peer baseline server (bench/baseline):
+// engine.io 4 over WebSocket only, joined to the default namespace. The fan-out comparison then
+// measures every server with the same client. The server's events arrive as
+// 42["event",{...}], whose top-level fields fieldRaw finds as in the hub's messages; its pings
+// ("2") are answered ("3").
+func (d *dialer) dialSocketIO(ctx context.Context, nodes []string, node int, st *stats) (*conn, error) {
+	u, err := wsURL(nodes[node])
+	if err != nil {
+		return nil, err
+	}
+	u = strings.TrimSuffix(u, "/ws") + "/socket.io/?EIO=4&transport=websocket"
+	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	ws, resp, err := websocket.Dial(dctx, u, &websocket.DialOptions{HTTPClient: d.rotate()})
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", u, err)
+	}
+	// The open packet (0{"sid":...}), our connect to the default namespace (40), its answer (40{...}).
+	fail := func(err error) (*conn, error) {
+		ws.CloseNow()
+		return nil, fmt.Errorf("socket.io handshake with %s: %w", u, err)
+	}
+	if _, b, err := ws.Read(dctx); err != nil {
+		return fail(err)
+	} else if len(b) == 0 || b[0] != '0' {
+		return fail(fmt.Errorf("got %.40q; want an open packet (0{...})", b))
+	}
+	if err := ws.Write(dctx, websocket.MessageText, []byte("40")); err != nil {
+		return fail(err)
+	}
+	if _, b, err := ws.Read(dctx); err != nil {
+		return fail(err)
+	} else if !bytes.HasPrefix(b, []byte("40")) {
+		return fail(fmt.Errorf("got %.40q; want a connect answer (40{...})", b))
+	}
+	return d.start(ws, node, true, st), nil
+}
+
+// start makes a dialled socket a conn and starts its reader. sio: it speaks socket.io.
+func (d *dialer) start(ws *websocket.Conn, node int, sio bool, st *stats) *conn {
 	ws.SetReadLimit(8 << 20)
-	c := &conn{id: connSeq.Add(1), node: node, ws: ws, done: make(chan struct{}), pending: map[string]chan []byte{}}
+	c := &conn{id: connSeq.Add(1), node: node, ws: ws, sio: sio, done: make(chan struct{}), pending: map[string]chan []byte{}}
 	st.sockets.Add(1)
 	st.connects.Add(1)
 	// The end of the run closes the socket, which ends its reader. The reader's Read takes no
@@ -137,7 +188,7 @@ func (d *dialer) dialConn(ctx context.Context, nodes []string, node int, protoco
 		defer stop()
 		c.readLoop(d.life, st)
 	}()
-	return c, nil
+	return c
 }
 
 // setHandler sets the function that sees every message (replies included).
@@ -161,6 +212,10 @@ func (c *conn) readLoop(ctx context.Context, st *stats) {
 			return
 		}
 		at := time.Now()
+		if c.sio && len(data) == 1 && data[0] == '2' {
+			c.pong()
+			continue // an engine.io ping, not a message
+		}
 		st.received.Add(1)
 		if h := c.on.Load(); h != nil {
 			(*h)(c, data, at)
@@ -188,6 +243,15 @@ func (c *conn) send(ctx context.Context, v any) error {
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	return c.ws.Write(wctx, websocket.MessageText, b)
+}
+
+// pong answers an engine.io ping.
+func (c *conn) pong() {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c.ws.Write(wctx, websocket.MessageText, []byte("3")) // a failure ends the reader's next Read
 }
 
 // newRef returns a fresh ref and the channel its reply will arrive on.
