@@ -39,8 +39,10 @@ type outMsg struct {
 
 // session is one socket. Its goroutines: a reader reads and handles the client's messages while
 // there is something to read, and parks the socket when there is not (park.go; where the node
-// cannot park, it stays blocked in Read); a writer runs only while messages wait to be written;
-// both run on the node's pool (pool.go) once the first turn is over; the ping runs from a timer.
+// cannot park, it stays blocked in Read); a writer runs only while messages wait to be written:
+// first on the goroutine that queued the message, with a write that does not wait (writeNow),
+// then, if the socket did not take everything, on the node's pool (flush); readers after the
+// first turn run on the pool too (pool.go); the ping runs from a timer.
 // An idle parked socket holds no goroutine and no send buffer. Anyone may queue a message with
 // send, which never blocks.
 type session struct {
