@@ -40,7 +40,7 @@ var gatherPool = sync.Pool{New: func() any {
 //     gathers (gather ... release), so that a batch goes out in one write system call. A server
 //     frame is a short header and the payload; the websocket package's write path (its locks, a
 //     copy through its buffer, a deep stack) is not needed for it;
-//   - writes a batch without waiting, when it can (releaseNow): whatever the socket's send buffer
+//   - writes a batch without waiting, when it can (writeNow): whatever the socket's send buffer
 //     does not take stays behind (rest) and goes out first with the next write, which waits.
 //
 // The websocket package still writes the control frames it answers with itself (a close frame,
@@ -57,6 +57,12 @@ type sockConn struct {
 	noFrames bool    // guarded by wmu; a close frame was written: the session's frames are dropped
 	rest     []byte  // guarded by wmu; what a write without waiting left, written before anything else
 	restBuf  *[]byte // guarded by wmu; the gathered buffer rest is in
+
+	// The write without waiting (nowait_unix.go): nowFn is made once, so that a write allocates
+	// nothing; it writes nowBuf[nowN:] and advances nowN. Guarded by wmu.
+	nowFn  func(fd uintptr)
+	nowBuf []byte
+	nowN   int
 }
 
 // closeFrameStart is the first byte of a close frame (final, opcode 8).
@@ -66,6 +72,9 @@ func newSockConn(c net.Conn, writeTimeout time.Duration) *sockConn {
 	sc := &sockConn{Conn: c, writeTimeout: writeTimeout}
 	if c, ok := c.(syscall.Conn); ok {
 		sc.raw, _ = c.SyscallConn()
+	}
+	if sc.raw != nil {
+		sc.nowFn = sc.writeFD
 	}
 	return sc
 }
@@ -207,29 +216,39 @@ func (c *sockConn) release() error {
 	return err
 }
 
-// releaseNow is release without waiting for the socket: the gathered bytes go out in one write
-// system call if the socket's send buffer takes them, on the caller's goroutine. It reports
-// false when something is left (the buffer was full, or the write failed): the rest stays for
-// writeRest (or the next write, which writes it first), where a failure is reported. A batch
-// bigger than gatherMax was written (waiting) as it was gathered; see writeFrame.
-func (c *sockConn) releaseNow() bool {
+// writeNow frames the messages of batch and writes them in one write system call that does not
+// wait, on the caller's goroutine: the socket's send buffer takes them, or what it does not take
+// stays behind (rest) for writeRest, or the next write, which writes it first and reports a
+// failure. It reports false when something is left. The caller is the socket's writer (see
+// session.writeNow) and keeps batches small (nowMax).
+func (c *sockConn) writeNow(batch []outMsg) bool {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	b := c.gathered
-	if b == nil {
+	if c.noFrames {
+		return true // a close frame went out: nothing may follow it
+	}
+	bp := gatherPool.Get().(*[]byte)
+	b := (*bp)[:0]
+	for _, m := range batch {
+		op := m.op
+		if op == 0 {
+			op = opText
+		}
+		b = append(appendFrameHeader(b, op, len(m.data)), m.data...)
+	}
+	*bp = b
+	n := 0
+	if c.raw != nil && c.restBuf == nil {
+		c.nowBuf, c.nowN = b, 0
+		c.raw.Control(c.nowFn) // fails only for a closed connection, before nowFn: nothing written
+		n = c.nowN
+		c.nowBuf = nil
+	}
+	if n == len(b) {
+		c.putBuf(bp)
 		return true
 	}
-	c.gathered = nil
-	if c.raw == nil || c.restBuf != nil {
-		c.keepLocked(b, 0)
-		return false
-	}
-	n := writeNoWait(c.raw, *b)
-	if n == len(*b) {
-		c.putBuf(b)
-		return true
-	}
-	c.keepLocked(b, n)
+	c.keepLocked(bp, n)
 	return false
 }
 

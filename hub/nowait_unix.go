@@ -4,23 +4,19 @@ package hub
 
 import "syscall"
 
-// writeNoWait writes b to the socket behind raw with write system calls that do not wait (Go's
-// sockets are non-blocking), until the socket's send buffer is full or a write fails, and
-// returns how many bytes went out. A failure is left to the next write, which waits and
-// reports it. The caller serialises the connection's writes.
-func writeNoWait(raw syscall.RawConn, b []byte) int {
-	n := 0
-	raw.Control(func(fd uintptr) { // fails only for a closed connection, before f: n stays 0
-		for n < len(b) {
-			k, err := syscall.Write(int(fd), b[n:])
-			if err == syscall.EINTR {
-				continue
-			}
-			if err != nil || k <= 0 {
-				return
-			}
-			n += k
+// writeFD is the write without waiting of sockConn.writeNow, run by RawConn.Control: it writes
+// nowBuf[nowN:] to fd with write system calls that do not wait (Go's sockets are non-blocking),
+// until the socket's send buffer is full or a write fails, advancing nowN. A failure is left to
+// the next write, which waits and reports it. wmu is held.
+func (c *sockConn) writeFD(fd uintptr) {
+	for c.nowN < len(c.nowBuf) {
+		k, err := syscall.Write(int(fd), c.nowBuf[c.nowN:])
+		if err == syscall.EINTR {
+			continue
 		}
-	})
-	return n
+		if err != nil || k <= 0 {
+			return
+		}
+		c.nowN += k
+	}
 }

@@ -328,15 +328,8 @@ func (s *session) writeNow() {
 		s.workers.Done()
 		return
 	}
-	complete, err := s.writeBatch(batch, true)
-	if err != nil {
-		// Closing the socket may wait for its close handshake: not on this goroutine.
-		s.ws.pool.run(func() {
-			defer s.workers.Done()
-			s.writeFailed(err, batch)
-		})
-		return
-	}
+	complete := s.sc.writeNow(batch)
+	s.written(batch)
 	s.qmu.Lock()
 	s.putBackLocked(batch)
 	end := complete && len(s.queue) == 0
@@ -396,7 +389,7 @@ func (s *session) flush() {
 		if !ok {
 			return
 		}
-		_, err = s.writeBatch(batch, false)
+		err = s.writeBatch(batch)
 	}
 	s.writeFailed(err, batch)
 }
@@ -413,43 +406,44 @@ func (s *session) writeFailed(err error, batch []outMsg) {
 	s.qmu.Unlock()
 }
 
-// writeBatch writes the messages of one batch, gathered into one write to the connection. now
-// writes without waiting (sockConn.releaseNow): complete is false when something is left.
-func (s *session) writeBatch(batch []outMsg, now bool) (complete bool, err error) {
+// writeBatch writes the messages of one batch, gathered into one write to the connection, waiting
+// for the socket within the write deadline.
+func (s *session) writeBatch(batch []outMsg) error {
 	s.sc.gather()
-	pinged := false
 	for i, m := range batch {
 		op := m.op
 		if op == 0 {
 			op = opText
 		}
-		pinged = pinged || op == opPing
 		if err := s.sc.writeFrame(op, m.data); err != nil {
 			s.sc.release()
-			return false, fmt.Errorf("write %s (%d of %d): %w", m.kind, i+1, len(batch), err)
+			return fmt.Errorf("write %s (%d of %d): %w", m.kind, i+1, len(batch), err)
 		}
 	}
-	complete = true
-	if now {
-		complete = s.sc.releaseNow()
-	} else if err := s.sc.release(); err != nil {
-		return false, fmt.Errorf("write %d messages: %w", len(batch), err)
+	if err := s.sc.release(); err != nil {
+		return fmt.Errorf("write %d messages: %w", len(batch), err)
 	}
-	// Counted as written once the socket has them, or the rest waits for the socket's writer.
+	s.written(batch)
+	return nil
+}
+
+// written counts a batch's messages as written once the socket has them (or the rest of them
+// waits for the socket's writer), and starts the pong wait of a ping in it.
+func (s *session) written(batch []outMsg) {
 	at := time.Now()
-	if pinged {
-		s.pingWritten(at)
-	}
 	for _, m := range batch {
-		if m.op != 0 {
-			continue // a control frame, not a message
-		}
-		s.ws.metrics.sent(m.kind)
-		if !m.at.IsZero() {
-			s.ws.metrics.fanoutLag.Observe(at.Sub(m.at).Seconds())
+		switch {
+		case m.op == opPing:
+			s.pingWritten(at)
+		case m.op != 0:
+			// a pong frame, not a message
+		default:
+			s.ws.metrics.sent(m.kind)
+			if !m.at.IsZero() {
+				s.ws.metrics.fanoutLag.Observe(at.Sub(m.at).Seconds())
+			}
 		}
 	}
-	return complete, nil
 }
 
 // firstPing is a random duration in [every/2, every).
