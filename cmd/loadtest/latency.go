@@ -165,6 +165,7 @@ func (g *group) setup(ctx context.Context) error {
 	hc := e.d.client(g.idx)
 	home := nodes[g.idx%n]
 	g.cycle++
+	e.rec.noteSetup(time.Now())
 	size := len(g.socks)
 	cr, err := e.api.create(ctx, hc, home, fmt.Sprintf("load g%d c%d", g.idx, g.cycle), "single_elimination", size)
 	if err != nil {

@@ -9,7 +9,8 @@ import (
 
 // pacer hands out send permits at a rate that can change at any moment. Unlike a token bucket
 // whose waiters hold reservations computed at the old rate, a new rate applies to the very next
-// permit, which the maxrate steps need. Permits not taken are not saved up beyond 100 ms.
+// permit, which the maxrate steps need: the wait for it is scaled by old rate/new rate, so a
+// pacer keeps its phase among others. Permits not taken are not saved up beyond 100 ms.
 type pacer struct {
 	rate    atomic.Uint64 // math.Float64bits of permits per second
 	changed chan struct{} // signalled by set
@@ -32,29 +33,39 @@ func (p *pacer) set(perSecond float64) {
 }
 
 func (p *pacer) run(ctx context.Context) {
-	last := time.Now().Add(-time.Hour) // the first permit is immediate
+	rate := func() float64 { return math.Float64frombits(p.rate.Load()) }
+	r := rate()
+	due := time.Now() // the first permit is immediate
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
-		r := math.Float64frombits(p.rate.Load())
-		next := last.Add(time.Duration(float64(time.Second) / r))
-		if floor := time.Now().Add(-100 * time.Millisecond); next.Before(floor) {
-			next = floor
+		if floor := time.Now().Add(-100 * time.Millisecond); due.Before(floor) {
+			due = floor
 		}
-		if d := time.Until(next); d > 0 {
+		if d := time.Until(due); d > 0 {
 			t.Reset(d)
 			select {
 			case <-t.C:
 			case <-p.changed:
 				t.Stop() // Go 1.23+: no stale tick is delivered after Stop
-				continue // recompute with the new rate
+				// The wait left stretches or shrinks with the rate, so that the pacer keeps its
+				// phase. Counting the new interval from the last permit instead would make every
+				// pacer whose last permit is older than the new interval fire at once, and stay in
+				// step with the others from then on: each maxrate step would bunch more of the
+				// tournaments' results together.
+				nr := rate()
+				due = time.Now().Add(time.Duration(float64(time.Until(due)) * r / nr))
+				r = nr
+				continue
 			case <-ctx.Done():
 				return
 			}
 		}
 		select {
 		case p.ch <- struct{}{}:
-			last = next
+			due = due.Add(time.Duration(float64(time.Second) / r))
+		case <-p.changed:
+			r = rate() // the permit is due now: only the intervals after it change
 		case <-ctx.Done():
 			return
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -121,6 +122,59 @@ func TestMeasureMaxRateSetsEveryGroupPacer(t *testing.T) {
 			if got, want := permitInterval(t, ctx, p), 20*time.Millisecond; got != want {
 				t.Errorf("pacer %d: permit every %v; want %v (200/s over 4 pacers)", i, got, want)
 			}
+		}
+	})
+}
+
+// TestPacersKeepPhaseAcrossRateChange: pacers spread over one interval stay spread when the rate
+// is raised. Counting the new interval from each pacer's last permit would make every pacer whose
+// last permit is older than the new interval fire at the moment of the change, in step.
+func TestPacersKeepPhaseAcrossRateChange(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		const n = 10
+		var mu sync.Mutex
+		var permits []time.Time
+		ps := make(pacers, n)
+		for i := range ps {
+			// Pacer i starts (and takes its first permit) at i/10 s: one a second each, spread.
+			ps[i] = newPacer(ctx, 1)
+			go func() {
+				for ps[i].wait(ctx) == nil {
+					mu.Lock()
+					permits = append(permits, time.Now())
+					mu.Unlock()
+				}
+			}()
+			time.Sleep(time.Second / n)
+		}
+		time.Sleep(50 * time.Millisecond) // 1.05 s: pacer 0 has had its second permit
+		change := time.Now()
+		ps.set(2 * n) // two a second each
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		at := 0
+		for _, p := range permits {
+			if !p.Before(change) && p.Sub(change) <= 10*time.Millisecond {
+				at++
+			}
+		}
+		if at > 1 {
+			t.Errorf("%d pacers gave a permit within 10 ms of the rate change; want at most 1 (they were spread over a second)", at)
+		}
+		// And the new rate holds: 2 s at two a second each.
+		after := 0
+		for _, p := range permits {
+			if p.After(change) {
+				after++
+			}
+		}
+		if after < 38 || after > 41 {
+			t.Errorf("%d permits in the 2 s after the change; want about 40", after)
 		}
 	})
 }

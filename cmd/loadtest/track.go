@@ -71,10 +71,11 @@ type pendEntry struct {
 
 // second is what happened in one second of the run (by send time).
 type second struct {
-	cross *Hist
-	sent  int64
-	acked int64
-	errs  int64
+	cross  *Hist
+	sent   int64
+	acked  int64
+	errs   int64
+	setups int64
 }
 
 // recorder turns send and receive times into notification latencies: cross-node (the receiving
@@ -124,6 +125,15 @@ func (r *recorder) noteSent(at time.Time) {
 	r.mu.Lock()
 	if !at.Before(r.start) {
 		r.sec(at).sent++
+	}
+	r.mu.Unlock()
+}
+
+// noteSetup counts a tournament set up (created, joined, started) from at.
+func (r *recorder) noteSetup(at time.Time) {
+	r.mu.Lock()
+	if !at.Before(r.start) {
+		r.sec(at).setups++
 	}
 	r.mu.Unlock()
 }
@@ -249,30 +259,32 @@ func (r *recorder) series() []Point {
 	pts := make([]Point, 0, len(r.secs))
 	for i, s := range r.secs {
 		pts = append(pts, Point{
-			T:     float64(i),
-			Sent:  s.sent,
-			Acked: s.acked,
-			Errs:  s.errs,
-			N:     s.cross.Count(),
-			P50:   float64(s.cross.Quantile(0.5)) / 1000,
-			P99:   float64(s.cross.Quantile(0.99)) / 1000,
-			Max:   float64(s.cross.Max()) / 1000,
+			T:      float64(i),
+			Sent:   s.sent,
+			Acked:  s.acked,
+			Errs:   s.errs,
+			Setups: s.setups,
+			N:      s.cross.Count(),
+			P50:    float64(s.cross.Quantile(0.5)) / 1000,
+			P99:    float64(s.cross.Quantile(0.99)) / 1000,
+			Max:    float64(s.cross.Max()) / 1000,
 		})
 	}
 	return pts
 }
 
-// Point is one second of a run: results sent and answered, and the cross-node latency of the
-// results sent in that second (ms).
+// Point is one second of a run: results sent and answered, tournaments whose setup began, and
+// the cross-node latency of the results sent in that second (ms).
 type Point struct {
-	T     float64 `json:"t"`
-	Sent  int64   `json:"sent"`
-	Acked int64   `json:"acked"`
-	Errs  int64   `json:"errors"`
-	N     uint64  `json:"deliveries"`
-	P50   float64 `json:"p50_ms"`
-	P99   float64 `json:"p99_ms"`
-	Max   float64 `json:"max_ms"`
+	T      float64 `json:"t"`
+	Sent   int64   `json:"sent"`
+	Acked  int64   `json:"acked"`
+	Errs   int64   `json:"errors"`
+	Setups int64   `json:"setups"`
+	N      uint64  `json:"deliveries"`
+	P50    float64 `json:"p50_ms"`
+	P99    float64 `json:"p99_ms"`
+	Max    float64 `json:"max_ms"`
 }
 
 // progress prints one line a second until stop is closed.
