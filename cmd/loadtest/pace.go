@@ -63,6 +63,14 @@ func (p *pacer) run(ctx context.Context) {
 		}
 		select {
 		case p.ch <- struct{}{}:
+			// A permit that waited to be taken is not saved up either: the next one is counted
+			// from at most 100 ms before this one was taken. Counted from when it was due,
+			// pacers made together (every group's, before their first setups are staggered)
+			// would keep the phase of their making, and every group whose first setup ended
+			// within one interval of it would send in step.
+			if floor := time.Now().Add(-100 * time.Millisecond); due.Before(floor) {
+				due = floor
+			}
 			due = due.Add(time.Duration(float64(time.Second) / r))
 		case <-p.changed:
 			r = rate() // the permit is due now: only the intervals after it change

@@ -178,3 +178,30 @@ func TestPacersKeepPhaseAcrossRateChange(t *testing.T) {
 		}
 	})
 }
+
+// TestPacerCountsFromTakenPermit: pacers made together keep no common phase when their first
+// permits are taken at different times (the groups' staggered first setups): the next permit of
+// each comes one interval after its first was taken.
+func TestPacerCountsFromTakenPermit(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		ps := newPacers(ctx, 2, 2) // one a second each, made at the same moment
+		t0 := time.Now()
+		for i, p := range ps {
+			time.Sleep(time.Duration(i+1) * 300 * time.Millisecond) // taken at 0.3 s and 0.9 s
+			if err := p.wait(ctx); err != nil {
+				t.Fatal(err)
+			}
+			first := time.Now()
+			if err := p.wait(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if d := time.Since(first); d < 900*time.Millisecond {
+				t.Errorf("pacer %d: second permit %v after its first (taken %v after the pacer was made); want about 1 s",
+					i, d, first.Sub(t0))
+			}
+		}
+	})
+}
