@@ -63,7 +63,7 @@ type session struct {
 	inflight int            // guarded by qmu; taken by the writer and not yet written (queue+inflight <= QueueLen)
 	writing  bool           // guarded by qmu; a writer runs (flush, or writeNow on a sender's goroutine)
 	stopped  bool           // guarded by qmu; closing: nothing more is queued or started
-	workers  sync.WaitGroup // flush and ping goroutines; Add only under qmu while !stopped
+	workers  sync.WaitGroup // the writer (flush, or writeNow) and the ping; Add only under qmu while !stopped
 	ping     *time.Timer    // fires pingOnce; static after run starts
 	pingAt   time.Time      // guarded by qmu; when the next ping is due
 	pongBy   time.Time      // guarded by qmu; the deadline of the pong awaited (zero: none)
