@@ -230,11 +230,7 @@ func (c *sockConn) writeNow(batch []outMsg) bool {
 	bp := gatherPool.Get().(*[]byte)
 	b := (*bp)[:0]
 	for _, m := range batch {
-		op := m.op
-		if op == 0 {
-			op = opText
-		}
-		b = append(appendFrameHeader(b, op, len(m.data)), m.data...)
+		b = append(appendFrameHeader(b, m.opcode(), len(m.data)), m.data...)
 	}
 	*bp = b
 	n := 0

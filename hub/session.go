@@ -37,6 +37,14 @@ type outMsg struct {
 	op byte
 }
 
+// opcode is the frame's opcode.
+func (m outMsg) opcode() byte {
+	if m.op == 0 {
+		return opText
+	}
+	return m.op
+}
+
 // session is one socket. Its goroutines: a reader reads and handles the client's messages while
 // there is something to read, and parks the socket when there is not (park.go; where the node
 // cannot park, it stays blocked in Read); a writer runs only while messages wait to be written:
@@ -411,11 +419,7 @@ func (s *session) writeFailed(err error, batch []outMsg) {
 func (s *session) writeBatch(batch []outMsg) error {
 	s.sc.gather()
 	for i, m := range batch {
-		op := m.op
-		if op == 0 {
-			op = opText
-		}
-		if err := s.sc.writeFrame(op, m.data); err != nil {
+		if err := s.sc.writeFrame(m.opcode(), m.data); err != nil {
 			s.sc.release()
 			return fmt.Errorf("write %s (%d of %d): %w", m.kind, i+1, len(batch), err)
 		}

@@ -83,24 +83,22 @@ func runFanout(ctx context.Context, e *env) (*fanoutResult, error) {
 	eg.SetLimit(64)
 	for i := range conns {
 		eg.Go(func() error {
+			var c *conn
+			var err error
 			if cfg.peer == peerSocketIO {
-				// The server puts every socket in the room it publishes to.
-				c, err := e.d.dialSocketIO(ectx, nodes, i%len(nodes), e.st)
-				if err != nil {
-					e.st.connectFails.Add(1)
-					return err
-				}
-				conns[i] = c
-				c.setHandler(w.on)
-				return nil
+				c, err = e.d.dialSocketIO(ectx, nodes, i%len(nodes), e.st)
+			} else {
+				c, err = e.d.dialConn(ectx, nodes, i%len(nodes), nil, e.st)
 			}
-			c, err := e.d.dialConn(ectx, nodes, i%len(nodes), nil, e.st)
 			if err != nil {
 				e.st.connectFails.Add(1)
 				return err
 			}
 			conns[i] = c
 			c.setHandler(w.on)
+			if cfg.peer == peerSocketIO {
+				return nil // the server puts every socket in the room it publishes to
+			}
 			if _, err := c.request(ectx, map[string]any{"type": "subscribe", "tournament": tid}, 15*time.Second); err != nil {
 				return fmt.Errorf("subscribe: %w", err)
 			}

@@ -39,9 +39,6 @@ func (p *pacer) run(ctx context.Context) {
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
-		if floor := time.Now().Add(-100 * time.Millisecond); due.Before(floor) {
-			due = floor
-		}
 		if d := time.Until(due); d > 0 {
 			t.Reset(d)
 			select {
@@ -63,8 +60,8 @@ func (p *pacer) run(ctx context.Context) {
 		}
 		select {
 		case p.ch <- struct{}{}:
-			// A permit that waited to be taken is not saved up either: the next one is counted
-			// from at most 100 ms before this one was taken. Counted from when it was due,
+			// Permits not taken are not saved up: the next one is counted from at most 100 ms
+			// before this one was taken. Counted from when it was due,
 			// pacers made together (every group's, before their first setups are staggered)
 			// would keep the phase of their making, and every group whose first setup ended
 			// within one interval of it would send in step.

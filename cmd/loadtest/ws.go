@@ -117,18 +117,24 @@ func (d *dialer) dialConn(ctx context.Context, nodes []string, node int, protoco
 	}
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	ws, resp, err := websocket.Dial(dctx, u, &websocket.DialOptions{
-		HTTPClient:   d.rotate(),
-		HTTPHeader:   h,
-		Subprotocols: append([]string{subprotocol}, protocols...),
-	})
+	ws, err := d.dial(dctx, u, &websocket.DialOptions{HTTPHeader: h, Subprotocols: append([]string{subprotocol}, protocols...)})
+	if err != nil {
+		return nil, err
+	}
+	return d.start(ws, node, false, st), nil
+}
+
+// dial opens a WebSocket to u from the next source address.
+func (d *dialer) dial(ctx context.Context, u string, opts *websocket.DialOptions) (*websocket.Conn, error) {
+	opts.HTTPClient = d.rotate()
+	ws, resp, err := websocket.Dial(ctx, u, opts)
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", u, err)
 	}
-	return d.start(ws, node, false, st), nil
+	return ws, nil
 }
 
 // peerSocketIO is --peer for socket.io servers.
@@ -147,12 +153,9 @@ func (d *dialer) dialSocketIO(ctx context.Context, nodes []string, node int, st 
 	u = strings.TrimSuffix(u, "/ws") + "/socket.io/?EIO=4&transport=websocket"
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	ws, resp, err := websocket.Dial(dctx, u, &websocket.DialOptions{HTTPClient: d.rotate()})
-	if resp != nil && resp.Body != nil {
-		resp.Body.Close()
-	}
+	ws, err := d.dial(dctx, u, &websocket.DialOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("dial %s: %w", u, err)
+		return nil, err
 	}
 	// The open packet (0{"sid":...}), our connect to the default namespace (40), its answer (40{...}).
 	fail := func(err error) (*conn, error) {

@@ -243,6 +243,18 @@ func mustCreate(t testing.TB, s hub.Store, id string, f match.Format) hub.Applie
 	return a
 }
 
+// readyMatch is the first ready match of st.
+func readyMatch(t *testing.T, st *match.Tournament) match.Match {
+	t.Helper()
+	for _, m := range st.Matches {
+		if m.Status == match.MatchReady {
+			return m
+		}
+	}
+	t.Fatalf("no ready match: %+v", st.Matches)
+	return match.Match{}
+}
+
 func mustApply(t testing.TB, s hub.Store, id string, c match.Command, sub string) hub.Applied {
 	t.Helper()
 	a, err := s.Apply(ctxFor(t), id, c, sub)
@@ -875,13 +887,7 @@ func TestCacheFollowsOtherNode(t *testing.T) {
 	follow(a)
 	var done []match.MatchID
 	for step := 0; step < 6; step++ {
-		var m match.Match
-		for _, x := range a.State.Matches {
-			if x.Status == match.MatchReady {
-				m = x
-				break
-			}
-		}
+		m := readyMatch(t, a.State)
 		cmd := match.Command{Type: match.CmdReport, Match: m.ID, Scores: [2]int{1, 0}}
 		if step == 4 {
 			cmd = match.Command{Type: match.CmdWithdraw, Player: m.Players[1]}
@@ -895,13 +901,7 @@ func TestCacheFollowsOtherNode(t *testing.T) {
 	follow(a)
 
 	before := f.Stats().Conflicts
-	var ready match.MatchID
-	for _, x := range a.State.Matches {
-		if x.Status == match.MatchReady {
-			ready = x.ID
-			break
-		}
-	}
+	ready := readyMatch(t, a.State).ID
 	mine := mustApply(t, f, "t_follow", match.Command{Type: match.CmdReport, Match: ready, Scores: [2]int{1, 0}}, "")
 	if mine.Version != a.Version+1 {
 		t.Errorf("f's command committed as v%d; want v%d", mine.Version, a.Version+1)
@@ -1034,13 +1034,7 @@ func TestFieldsDecodedWhenNeeded(t *testing.T) {
 	}
 	same(a)
 	before := f.Stats().Conflicts
-	var ready match.MatchID
-	for _, m := range a.State.Matches {
-		if m.Status == match.MatchReady {
-			ready = m.ID
-			break
-		}
-	}
+	ready := readyMatch(t, a.State).ID
 	mine := mustApply(t, f, "t_lazy", match.Command{Type: match.CmdReport, Match: ready, Scores: [2]int{1, 0}}, "")
 	if mine.Version != a.Version+1 || f.Stats().Conflicts != before {
 		t.Errorf("f committed v%d with %d conflicts; want v%d and none", mine.Version, f.Stats().Conflicts-before, a.Version+1)
