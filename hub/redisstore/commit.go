@@ -188,6 +188,12 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	}
 	defer func() { release() }()
 	k := keysOf(id)
+	// Without a watcher here the cached state is not brought forward by other nodes' commits:
+	// a lost compare-and-set then has the script answer the stored state.
+	stateOnConflict := "1"
+	if s.watched(id) {
+		stateOnConflict = "0"
+	}
 	cur := s.cacheState(id)
 	fresh := false     // cur was read from Redis during this call
 	var followed int64 // the last winning version this call waited for the watcher to bring
@@ -231,10 +237,10 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 			outcome = `{"version":` + strconv.FormatInt(t.Version, 10) + `,"events":` + string(evJSON) + `}`
 		}
 		rev := newRev()
-		args := make([]any, 0, 16+len(fields.set)+len(fields.del))
+		args := make([]any, 0, 17+len(fields.set)+len(fields.del))
 		args = append(args, cur.epoch, from, cur.rev, t.Version, rev, string(t.Status), len(t.Participants),
 			evJSON, submissionID, outcome, s.opts.StreamMaxLen, s.ttlFor(t.Status).Milliseconds(), k.channel,
-			payload(cur.epoch, t.Version, evJSON, rev, fields), len(fields.set)/2, len(fields.del))
+			payload(cur.epoch, t.Version, evJSON, rev, fields), len(fields.set)/2, len(fields.del), stateOnConflict)
 		for _, f := range fields.set {
 			args = append(args, f)
 		}
@@ -259,6 +265,18 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		}
 		// "conflict" or "epoch": another command got there first (or the tournament was re-created).
 		s.stats.conflicts.Add(1)
+		if res[0] == "conflict" && len(res) > 2 { // the stored state came with the answer
+			if fresh {
+				if err := s.backoff(ctx, try); err != nil {
+					return hub.Applied{}, err
+				}
+			}
+			if cur, err = s.stateOf(id, hashOf(res[2:])); err != nil {
+				return hub.Applied{}, err
+			}
+			fresh = true
+			continue
+		}
 		if res[0] == "conflict" {
 			// This node's watcher is likely bringing the cached state to the winner's version
 			// already (a commit publishes the fields it wrote): wait for that rather than read the
@@ -291,14 +309,27 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	return hub.Applied{}, fmt.Errorf("redisstore: apply to %q after %d tries: %w", id, maxTries, hub.ErrConflict)
 }
 
+// hashOf is a hash as HGETALL lists it (field, value, ...).
+func hashOf(list []string) map[string]string {
+	h := make(map[string]string, len(list)/2)
+	for i := 0; i+1 < len(list); i += 2 {
+		h[list[i]] = list[i+1]
+	}
+	return h
+}
+
+// watched reports whether this node's watcher follows tournament id.
+func (s *Store) watched(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.watches[id] != nil
+}
+
 // follow waits until the cached state of id is at version or later, as this node's watcher
 // brings it forward from the published commits, and returns it; nil when the tournament is not
 // watched here, the cache was dropped (the watcher had doubts), or Options.FollowWait passed.
 func (s *Store) follow(ctx context.Context, id string, version int64) *cached {
-	s.mu.Lock()
-	watched := s.watches[id] != nil
-	s.mu.Unlock()
-	if !watched {
+	if !s.watched(id) {
 		return nil
 	}
 	t := time.NewTimer(s.opts.FollowWait)

@@ -24,6 +24,11 @@ func (s *Store) loadState(ctx context.Context, id string) (*cached, error) {
 	if err != nil {
 		return nil, s.fail(ctx, "load", err)
 	}
+	return s.stateOf(id, h)
+}
+
+// stateOf decodes the state hash h of id, as HGETALL reads it, and caches it.
+func (s *Store) stateOf(id string, h map[string]string) (*cached, error) {
 	if h["epoch"] == "" {
 		s.cacheDrop(id)
 		return nil, hub.ErrNotFound

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -977,6 +978,52 @@ func TestConflictFollowsWatcher(t *testing.T) {
 	after := f.Stats()
 	if c, fl := after.Conflicts-before.Conflicts, after.Followed-before.Followed; c != 1 || fl != 1 {
 		t.Errorf("%d conflicts, %d followed; want 1 and 1", c, fl)
+	}
+}
+
+// TestConflictAnswersState: a node that does not watch a tournament loses its compare-and-set
+// whenever another node committed since its last command; the script's answer then carries the
+// stored state, so the node commits on its second call without reading the state (no HGETALL).
+func TestConflictAnswersState(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	a := newStore(t, srv, nil, redisstore.Options{})
+	b := newStore(t, srv, nil, redisstore.Options{})
+	mustCreate(t, a, "t_ca", match.SingleElimination)
+	mustApply(t, b, "t_ca", match.Command{Type: match.CmdJoin, Name: "P0"}, "") // b caches it
+	mon := srv.Monitor()
+	before := a.Stats().Conflicts + b.Stats().Conflicts
+	var last hub.Applied
+	for i := 1; i <= 6; i++ { // a, b, a, ...: each one's cache is a version behind
+		last = mustApply(t, []*redisstore.Store{a, b}[(i+1)%2], "t_ca", match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(i)}, "")
+	}
+	if c := a.Stats().Conflicts + b.Stats().Conflicts - before; c != 6 {
+		t.Errorf("%d conflicts; want 6 (every command after the other node's)", c)
+	}
+	if last.Version != 8 || len(last.State.Participants) != 7 {
+		t.Errorf("last commit v%d with %d players; want v8 with 7", last.Version, len(last.State.Participants))
+	}
+	lines, err := mon.Until(srv, "conflicts-done")
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := map[string]int{} // commands sent by the nodes, not run inside the scripts
+	for _, l := range lines {
+		if _, rest, ok := strings.Cut(l, "] "); ok && !strings.Contains(l, " lua] ") {
+			cmd, _, _ := strings.Cut(rest, " ")
+			calls[strings.Trim(strings.ToUpper(cmd), `"`)]++
+		}
+	}
+	if calls["HGETALL"] != 0 || calls["EVALSHA"] != 12 {
+		t.Errorf("the nodes sent %v; want 12 EVALSHA (6 commands, each lost once) and no HGETALL", calls)
+	}
+	// The state that came with the conflict is the stored one.
+	st, _, err := a.Load(ctxFor(t), "t_ca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(st, last.State) {
+		t.Errorf("stored state differs from the last commit's:\n%+v\n%+v", st, last.State)
 	}
 }
 

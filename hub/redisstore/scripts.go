@@ -59,8 +59,14 @@ return 1
 // KEYS: state, log, subs. ARGV: 1 epoch, 2 expected version, 3 expected rev, 4 new version,
 // 5 new rev, 6 status, 7 players, 8 events JSON, 9 submission id (or ""), 10 outcome JSON,
 // 11 stream max length, 12 ttl (ms), 13 channel, 14 publish payload, 15 number of field/value
-// pairs to set (n), 16 number of fields to delete (d), then 2n values, then d fields.
-// Returns {"ok"}, {"dup", outcome}, {"conflict", version}, {"epoch", epoch} or {"missing"}.
+// pairs to set (n), 16 number of fields to delete (d), 17 "1" to have a conflict answer the stored
+// state, then 2n values, then d fields.
+// Returns {"ok"}, {"dup", outcome}, {"conflict", version} (with ARGV 17 "1": {"conflict", version,
+// then the state hash as HGETALL lists it}), {"epoch", epoch} or {"missing"}.
+//
+// A node that does not watch the tournament cannot bring its cached state forward from the
+// published commits, so it would read the state back after every conflict: the answer carries it,
+// one round trip instead of two.
 var commitScript = redis.NewScript(luaHelpers + `
 local cur = redis.call('HMGET', KEYS[1], 'epoch', 'version', 'rev')
 if not cur[1] then
@@ -76,12 +82,18 @@ if cur[1] ~= ARGV[1] then
   return {'epoch', cur[1]}
 end
 if cur[2] ~= ARGV[2] or cur[3] ~= ARGV[3] then
+  if ARGV[17] == '1' then
+    local out = redis.call('HGETALL', KEYS[1])
+    table.insert(out, 1, cur[2])
+    table.insert(out, 1, 'conflict')
+    return out
+  end
   return {'conflict', cur[2]}
 end
 local nset, ndel = tonumber(ARGV[15]), tonumber(ARGV[16])
 redis.call('HSET', KEYS[1], 'version', ARGV[4], 'rev', ARGV[5], 'status', ARGV[6], 'players', ARGV[7])
-hset_from(KEYS[1], 17, nset)
-hdel_from(KEYS[1], 17 + 2 * nset, ndel)
+hset_from(KEYS[1], 18, nset)
+hdel_from(KEYS[1], 18 + 2 * nset, ndel)
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[11], ARGV[4] .. '-0', 'v', ARGV[4], 'e', ARGV[8])
 if ARGV[9] ~= '' then
   redis.call('HSET', KEYS[3], ARGV[9], ARGV[10])

@@ -178,6 +178,51 @@ func (s *Server) Do(args ...string) (string, error) {
 	return readReply(bufio.NewReader(c))
 }
 
+// Monitor streams the commands the server runs (MONITOR), each line as Redis prints it:
+// `+<time> [<db> <client address, or lua inside a script>] "CMD" "arg" ...`.
+type Monitor struct {
+	c net.Conn
+	r *bufio.Reader
+}
+
+// Monitor starts a MONITOR connection; it is closed when the test ends.
+func (s *Server) Monitor() *Monitor {
+	s.t.Helper()
+	c, err := net.DialTimeout("tcp", s.Addr(), 2*time.Second)
+	if err != nil {
+		s.t.Fatalf("monitor: %v", err)
+	}
+	s.t.Cleanup(func() { c.Close() })
+	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+	m := &Monitor{c: c, r: bufio.NewReader(c)}
+	if _, err := c.Write([]byte("*1\r\n$7\r\nMONITOR\r\n")); err != nil {
+		s.t.Fatalf("monitor: %v", err)
+	}
+	if line, err := m.r.ReadString('\n'); err != nil || line != "+OK\r\n" {
+		s.t.Fatalf("monitor: %q, %v", line, err)
+	}
+	return m
+}
+
+// Until sends ECHO mark over another connection and returns the lines the monitor read before it.
+func (m *Monitor) Until(s *Server, mark string) ([]string, error) {
+	if _, err := s.Do("ECHO", mark); err != nil {
+		return nil, err
+	}
+	var lines []string
+	for {
+		line, err := m.r.ReadString('\n')
+		if err != nil {
+			return lines, err
+		}
+		line = strings.TrimSuffix(line, "\r\n")
+		if strings.Contains(line, `"ECHO" "`+mark+`"`) {
+			return lines, nil
+		}
+		lines = append(lines, line)
+	}
+}
+
 func readReply(r *bufio.Reader) (string, error) {
 	line, err := r.ReadString('\n')
 	if err != nil {
