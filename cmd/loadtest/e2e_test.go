@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -141,6 +142,9 @@ func TestLatencyAgainstRealHub(t *testing.T) {
 			}
 			if res.Failure != "" || len(res.Errors) != 0 || res.Sockets != 18 {
 				t.Errorf("got failure %q, errors %v, %d sockets; want none, none, 18", res.Failure, res.Errors, res.Sockets)
+			}
+			if want := []NodeSockets{{Node: base, Opened: 18, PeakOpen: 18}}; !reflect.DeepEqual(res.PerNode, want) {
+				t.Errorf("sockets per node %+v; want %+v", res.PerNode, want)
 			}
 			if l.Pace != tc.pace || l.StaggerSeconds != tc.stagger {
 				t.Errorf("got pace %q, stagger %v s; want %q, %v s", l.Pace, l.StaggerSeconds, tc.pace, tc.stagger)

@@ -214,14 +214,17 @@ func checkTarget(base string, allowRemote bool) error {
 
 // Result is the JSON document --out writes.
 type Result struct {
-	Scenario   string           `json:"scenario"`
-	Label      string           `json:"label,omitempty"`
-	Started    time.Time        `json:"started"`
-	Nodes      []string         `json:"nodes"`
-	Args       []string         `json:"args"`
-	Sockets    int64            `json:"sockets_opened"`
-	ConnFails  int64            `json:"connect_failures"`
-	Dropped    int64            `json:"sockets_dropped"`
+	Scenario  string    `json:"scenario"`
+	Label     string    `json:"label,omitempty"`
+	Started   time.Time `json:"started"`
+	Nodes     []string  `json:"nodes"`
+	Args      []string  `json:"args"`
+	Sockets   int64     `json:"sockets_opened"`
+	ConnFails int64     `json:"connect_failures"`
+	Dropped   int64     `json:"sockets_dropped"`
+	// PerNode counts this process's sockets by node (the idle scenario's worker processes
+	// count theirs in Idle).
+	PerNode    []NodeSockets    `json:"sockets_per_node"`
 	HTTPCalls  int64            `json:"http_calls"`
 	HTTPRetry  int64            `json:"http_retries_429_503"`
 	Errors     map[string]int64 `json:"errors"`
@@ -273,7 +276,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ctx, stopSig := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stopSig()
 
-	st := newStats()
+	st := newStats(len(cfg.nodes))
 	d := newDialer(ctx, cfg.sourceIPs, cfg.origin)
 	defer d.close()
 	e := &env{cfg: cfg, d: d, api: &api{d: d, st: st}, st: st, rec: newRecorder(time.Now())}
@@ -313,6 +316,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	res.ConnFails = st.connectFails.Load()
 	res.Dropped = st.dropped.Load()
+	res.PerNode = st.perNode(cfg.nodes)
 	res.HTTPCalls = st.httpCalls.Load()
 	res.HTTPRetry = st.httpRetries.Load()
 	res.Errors, _ = st.errorCounts()
@@ -390,6 +394,13 @@ func printTable(w io.Writer, r *Result) {
 	fmt.Fprintf(w, "\n== %s on %s ==\n", r.Scenario, strings.Join(r.Nodes, ", "))
 	row("elapsed", fmt.Sprintf("%.1f s", r.ElapsedSec))
 	row("sockets opened / failed / dropped", fmt.Sprintf("%d / %d / %d", r.Sockets, r.ConnFails, r.Dropped))
+	if len(r.PerNode) > 1 {
+		var parts []string
+		for _, n := range r.PerNode {
+			parts = append(parts, fmt.Sprintf("%d", n.PeakOpen))
+		}
+		row("sockets per node (most open)", strings.Join(parts, " / "))
+	}
 	row("http calls (429/503 retried)", fmt.Sprintf("%d (%d)", r.HTTPCalls, r.HTTPRetry))
 	lat := func(name string, s Summary) {
 		row(name, fmt.Sprintf("n=%d p50=%.2f p95=%.2f p99=%.2f p99.9=%.2f max=%.2f ms", s.Count, s.P50MS, s.P95MS, s.P99MS, s.P999MS, s.MaxMS))

@@ -110,7 +110,7 @@ func TestMeasureMaxRateSetsEveryGroupPacer(t *testing.T) {
 		defer cancel()
 		e := &env{
 			cfg: config{rate: 200, step: time.Second, duration: 2 * time.Second, p99Limit: 50, log: io.Discard},
-			st:  newStats(), rec: newRecorder(time.Now()),
+			st:  newStats(1), rec: newRecorder(time.Now()),
 		}
 		ps := newPacers(ctx, 4, 4.0/60)
 		res := &latencyResult{}

@@ -21,11 +21,67 @@ type stats struct {
 	httpCalls    atomic.Int64
 	httpRetries  atomic.Int64 // 429 / 503 answers retried
 
+	nodes []nodeStats // by index in --nodes
+
 	emu    sync.Mutex
 	errors map[string]int64 // by code; guarded by emu
 }
 
-func newStats() *stats { return &stats{errors: map[string]int64{}} }
+// nodeStats are one node's sockets.
+type nodeStats struct {
+	open, peak, opened, dropped atomic.Int64
+}
+
+func newStats(nodes int) *stats {
+	return &stats{errors: map[string]int64{}, nodes: make([]nodeStats, nodes)}
+}
+
+// node is the counters of node i (a discarded set for an index out of range).
+func (s *stats) node(i int) *nodeStats {
+	if i >= 0 && i < len(s.nodes) {
+		return &s.nodes[i]
+	}
+	return &nodeStats{}
+}
+
+// opened counts a socket to node i.
+func (s *stats) opened(i int) {
+	s.sockets.Add(1)
+	s.connects.Add(1)
+	n := s.node(i)
+	n.opened.Add(1)
+	open := n.open.Add(1)
+	for p := n.peak.Load(); open > p && !n.peak.CompareAndSwap(p, open); p = n.peak.Load() {
+	}
+}
+
+// closed counts the end of a socket to node i; dropped: not closed by this tool.
+func (s *stats) closed(i int, dropped bool) {
+	s.sockets.Add(-1)
+	n := s.node(i)
+	n.open.Add(-1)
+	if dropped {
+		s.dropped.Add(1)
+		n.dropped.Add(1)
+	}
+}
+
+// NodeSockets is what the JSON says of one node's sockets.
+type NodeSockets struct {
+	Node     string `json:"node"`
+	Opened   int64  `json:"opened"`
+	PeakOpen int64  `json:"peak_open"`
+	Dropped  int64  `json:"dropped"`
+}
+
+func (s *stats) perNode(urls []string) []NodeSockets {
+	out := make([]NodeSockets, len(s.nodes))
+	for i := range s.nodes {
+		n := &s.nodes[i]
+		out[i] = NodeSockets{Node: urls[i], Opened: n.opened.Load(), PeakOpen: n.peak.Load(), Dropped: n.dropped.Load()}
+	}
+	return out
+}
 
 func (s *stats) fail(code string) {
 	s.emu.Lock()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"reflect"
 	"testing"
 	"time"
 )
@@ -43,5 +44,26 @@ func TestRecorderCountsOnlyResultsSentSinceBegin(t *testing.T) {
 	pts := r.series()
 	if len(pts) != 2 || pts[0].Sent != 1 || pts[1].Sent != 1 || pts[0].Errs != 0 {
 		t.Errorf("series: got %+v; want 2 seconds of 1 result each, no errors", pts)
+	}
+}
+
+// TestStatsPerNode: sockets are counted by node, with the most open at once and the drops.
+func TestStatsPerNode(t *testing.T) {
+	st := newStats(2)
+	st.opened(0)
+	st.opened(1)
+	st.opened(1)
+	st.closed(1, false)
+	st.opened(1)
+	st.closed(1, true)
+	st.closed(0, true)
+	st.opened(7) // not a node: counted in the totals only
+	got := st.perNode([]string{"a", "b"})
+	want := []NodeSockets{{Node: "a", Opened: 1, PeakOpen: 1, Dropped: 1}, {Node: "b", Opened: 3, PeakOpen: 2, Dropped: 1}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("per node %+v; want %+v", got, want)
+	}
+	if o, c, d := st.sockets.Load(), st.connects.Load(), st.dropped.Load(); o != 2 || c != 5 || d != 2 {
+		t.Errorf("open %d, opened %d, dropped %d; want 2, 5, 2", o, c, d)
 	}
 }

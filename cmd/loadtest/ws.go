@@ -182,8 +182,7 @@ func (d *dialer) dialSocketIO(ctx context.Context, nodes []string, node int, st 
 func (d *dialer) start(ws *websocket.Conn, node int, sio bool, st *stats) *conn {
 	ws.SetReadLimit(8 << 20)
 	c := &conn{id: connSeq.Add(1), node: node, ws: ws, sio: sio, done: make(chan struct{}), pending: map[string]chan []byte{}}
-	st.sockets.Add(1)
-	st.connects.Add(1)
+	st.opened(node)
 	// The end of the run closes the socket, which ends its reader. The reader's Read takes no
 	// context: the websocket package would arm a timer for every message read.
 	stop := context.AfterFunc(d.life, c.close)
@@ -203,9 +202,9 @@ func (c *conn) readLoop(ctx context.Context, st *stats) {
 		_, data, err := c.ws.Read(context.Background())
 		if err != nil {
 			c.err = err
-			st.sockets.Add(-1)
-			if ctx.Err() == nil && !c.closing.Load() && websocket.CloseStatus(err) != websocket.StatusNormalClosure {
-				st.dropped.Add(1)
+			dropped := ctx.Err() == nil && !c.closing.Load() && websocket.CloseStatus(err) != websocket.StatusNormalClosure
+			st.closed(c.node, dropped)
+			if dropped {
 				if code := websocket.CloseStatus(err); code != -1 {
 					st.fail(fmt.Sprintf("closed_%d", int(code)))
 				} else {
