@@ -21,6 +21,8 @@ type env struct {
 	api *api
 	st  *stats
 	rec *recorder
+	// runID tells this run's --relay channels from those of other runs on the same floor.
+	runID string
 	// stopSending is set once --max-events results were sent or the run is ending.
 	stopSending atomic.Bool
 }
@@ -159,6 +161,9 @@ func (g *group) connect(ctx context.Context, size, spectators int) error {
 // setup runs one cycle's HTTP part and subscribes the sockets; it returns when every socket has
 // the new tournament.
 func (g *group) setup(ctx context.Context) error {
+	if g.e.cfg.relay {
+		return g.relaySetup(ctx)
+	}
 	e := g.e
 	nodes := e.cfg.nodes
 	n := len(nodes)
@@ -289,6 +294,10 @@ func (g *group) assign(events []wireEvent, tokens map[int]string) map[int]*conn 
 // run plays one tournament after another, the first one already set up, until ctx ends or
 // sending stops. A failed setup ends this group's play, not the run.
 func (g *group) run(ctx context.Context) {
+	if g.e.cfg.relay {
+		g.relay(ctx)
+		return
+	}
 	for ctx.Err() == nil && !g.e.stopSending.Load() {
 		g.drive(ctx)
 		if ctx.Err() != nil || g.e.stopSending.Load() {
@@ -300,6 +309,34 @@ func (g *group) run(ctx context.Context) {
 				fmt.Fprintf(g.e.cfg.log, "group %d: %v\n", g.idx, err)
 			}
 			return
+		}
+	}
+}
+
+// relaySetup subscribes every socket of a --relay slot to the slot's tournament channel, once.
+func (g *group) relaySetup(ctx context.Context) error {
+	tid := fmt.Sprintf("t_relay_%s_%d", g.e.runID, g.idx)
+	g.mu.Lock()
+	g.tid, g.version, g.status, g.matches = tid, 0, "running", map[int]*wireMatch{}
+	g.mu.Unlock()
+	eg, ectx := errgroup.WithContext(ctx)
+	for _, c := range append(slices.Clone(g.socks), g.specs...) {
+		eg.Go(func() error { return resubscribe(ectx, c, "", tid) })
+	}
+	return eg.Wait()
+}
+
+// relay sends a --relay slot's reports from its player sockets in turn, one at a time, paced,
+// until ctx ends or sending stops. A failed report is counted (report) and the next one waits a
+// second.
+func (g *group) relay(ctx context.Context) {
+	g.mu.Lock()
+	tid := g.tid
+	g.mu.Unlock()
+	for i := 0; ctx.Err() == nil && !g.e.stopSending.Load(); i++ {
+		c := g.socks[i%len(g.socks)]
+		if err := g.e.report(ctx, g.limit, c, tid, i+1, fmt.Sprintf("g%d-r%d", g.idx, i)); err != nil {
+			pause(ctx, time.Second)
 		}
 	}
 }
@@ -408,6 +445,8 @@ type latencyResult struct {
 	ConnectRate     float64 `json:"connects_per_second"`
 	// Pace is --pace: "tournament" (a pacer per group, first setups staggered) or "shared".
 	Pace string `json:"pace"`
+	// Relay is --relay: the run drove the relay floor, not hubs.
+	Relay bool `json:"relay,omitempty"`
 	// StaggerSeconds is the window over which --pace tournament spread the groups' first setups;
 	// measuring started at its end. 0 with --pace shared.
 	StaggerSeconds float64 `json:"stagger_seconds"`
@@ -455,11 +494,15 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 	var window time.Duration
 	npacers := 1
 	if staggered {
-		window = staggerWindow(groups, size, cfg.rate)
+		perCycle := 2 * (size - 1) // the reports of one tournament
+		if cfg.relay {
+			perCycle = 1
+		}
+		window = staggerWindow(groups, perCycle, cfg.rate)
 		npacers = groups
 	}
 	res := &latencyResult{Groups: groups, TournamentSize: size, PlayerSockets: groups * size, SpectatorSocket: cfg.spectators,
-		Pace: cfg.pace, StaggerSeconds: window.Seconds()}
+		Pace: cfg.pace, StaggerSeconds: window.Seconds(), Relay: cfg.relay}
 	pctx, stopPacers := context.WithCancel(ctx)
 	defer stopPacers()
 	limit := newPacers(pctx, npacers, cfg.rate)

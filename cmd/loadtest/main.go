@@ -68,6 +68,7 @@ type config struct {
 	replot      string
 	cpuProfile  string
 	pace        string
+	relay       bool
 	log         io.Writer
 }
 
@@ -124,6 +125,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.peer, "peer", "", "fanout against a baseline server, with --publish-url: the protocol its sockets speak;\n"+
 		"empty: the hub's (subscribe, then events; bench/baseline/floor speaks it);\n"+
 		peerSocketIO+": socket.io 4 over WebSocket (engine.io 4), the default namespace, events as [\"event\",{...}]")
+	fs.BoolVar(&c.relay, "relay", false, "latency, maxrate: drive the relay floor (bench/baseline/floor) instead of hubs: no HTTP and no\n"+
+		"bracket; each tournament slot is one channel its sockets subscribe to once, and its player sockets\n"+
+		"report in turn, each report relayed to every socket of the slot (the least any server does for it)")
 	fs.StringVar(&c.replot, "replot", "", "draw --chart from this earlier --out JSON file instead of running")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write the load tool's own CPU profile to this file (go tool pprof)")
 	fs.BoolVar(&c.worker, "worker", false, "internal: idle worker process")
@@ -182,6 +186,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	case "latency", "fanout", "idle", "maxrate":
 	default:
 		return c, fmt.Errorf("unknown --scenario %q (latency, fanout, idle, maxrate)", c.scenario)
+	}
+	if c.relay && c.scenario != "latency" && c.scenario != "maxrate" {
+		return c, errors.New("--relay needs --scenario latency or maxrate")
 	}
 	if c.pace != paceTournament && c.pace != paceShared {
 		return c, fmt.Errorf("unknown --pace %q (%s, %s)", c.pace, paceTournament, paceShared)
@@ -279,7 +286,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	st := newStats(len(cfg.nodes))
 	d := newDialer(ctx, cfg.sourceIPs, cfg.origin)
 	defer d.close()
-	e := &env{cfg: cfg, d: d, api: &api{d: d, st: st}, st: st, rec: newRecorder(time.Now())}
+	e := &env{cfg: cfg, d: d, api: &api{d: d, st: st}, st: st, rec: newRecorder(time.Now()),
+		runID: strconv.FormatInt(time.Now().UnixNano(), 36)}
 	e.rec.single = len(cfg.nodes) == 1
 	if cfg.worker {
 		return runWorker(ctx, e)
@@ -361,6 +369,9 @@ func writeChart(path string, res *Result) error {
 		if l.Pace == paceTournament {
 			sub += fmt.Sprintf("; tournaments staggered over %.1f s", l.StaggerSeconds)
 		}
+		if l.Relay {
+			sub += "; relay floor (bench/baseline/floor)"
+		}
 		title := "tourhub " + res.Scenario + ": result sent on one node → event at sockets on the others"
 		if len(res.Nodes) == 1 {
 			title = "tourhub " + res.Scenario + ": result sent → event at the other sockets (one node)"
@@ -408,10 +419,13 @@ func printTable(w io.Writer, r *Result) {
 	if l := r.Latency; l != nil {
 		row("tournaments x size", fmt.Sprintf("%d x %d (%d player sockets, %d spectators)", l.Groups, l.TournamentSize, l.PlayerSockets, l.SpectatorSocket))
 		row("connect", fmt.Sprintf("%.1f s (%.0f sockets/s)", l.ConnectSeconds, l.ConnectRate))
-		if l.Pace == paceTournament {
+		switch {
+		case l.Relay && l.Pace == paceTournament:
+			row("pace", fmt.Sprintf("per slot (relay), staggered over %.1f s", l.StaggerSeconds))
+		case l.Pace == paceTournament:
 			row("pace", fmt.Sprintf("per tournament, staggered over %.1f s", l.StaggerSeconds))
 			row("first setup (HTTP, slowest one)", fmt.Sprintf("%.2f s", l.SetupSeconds))
-		} else {
+		default:
 			row("pace", "shared")
 			row("first setup (HTTP, all at once)", fmt.Sprintf("%.1f s", l.SetupSeconds))
 		}

@@ -121,10 +121,12 @@ func (ps pacers) of(i int) *pacer { return ps[i%len(ps)] }
 const maxStagger = 30 * time.Second
 
 // staggerWindow is how far apart --pace tournament spreads the groups' first setups: one
-// expected tournament cycle, the 2*(size-1) reports of a tournament at the group's rate/groups
-// results/s, at most maxStagger. Group i starts at i/groups of it.
-func staggerWindow(groups, size int, rate float64) time.Duration {
-	s := float64(2*(size-1)*groups) / rate
+// expected cycle of a group, its perCycle reports at the group's rate/groups results/s, at most
+// maxStagger. Group i starts at i/groups of it. A tournament's cycle is its 2*(size-1) reports;
+// a --relay slot has no tournaments to cycle through, and its window of one report interval
+// spreads the slots' pacers evenly over their period.
+func staggerWindow(groups, perCycle int, rate float64) time.Duration {
+	s := float64(perCycle*groups) / rate
 	if s >= maxStagger.Seconds() {
 		return maxStagger
 	}

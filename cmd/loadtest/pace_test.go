@@ -30,23 +30,24 @@ func TestPacerNewRateAppliesAtOnce(t *testing.T) {
 func TestStaggerWindow(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name         string
-		groups, size int
-		rate         float64
-		want         time.Duration
+		name             string
+		groups, perCycle int
+		rate             float64
+		want             time.Duration
 	}{
-		{"625 of 16 at 1000/s", 625, 16, 1000, 18750 * time.Millisecond},
-		{"4 of 4 at 40/s", 4, 4, 40, 600 * time.Millisecond},
-		{"one group", 1, 16, 100, 300 * time.Millisecond},
-		{"under the cap", 625, 16, 750, 25 * time.Second},
-		{"at the cap", 625, 16, 625, maxStagger},
-		{"capped", 625, 16, 400, maxStagger},
-		{"capped at a tiny rate", 625, 16, 1e-12, maxStagger},
+		{"625 of 16 at 1000/s", 625, 30, 1000, 18750 * time.Millisecond},
+		{"4 of 4 at 40/s", 4, 6, 40, 600 * time.Millisecond},
+		{"one group", 1, 30, 100, 300 * time.Millisecond},
+		{"under the cap", 625, 30, 750, 25 * time.Second},
+		{"at the cap", 625, 30, 625, maxStagger},
+		{"capped", 625, 30, 400, maxStagger},
+		{"capped at a tiny rate", 625, 30, 1e-12, maxStagger},
+		{"relay: one report interval", 625, 1, 250, 2500 * time.Millisecond},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := staggerWindow(tc.groups, tc.size, tc.rate); got != tc.want {
-				t.Errorf("staggerWindow(%d, %d, %v) = %v; want %v", tc.groups, tc.size, tc.rate, got, tc.want)
+			if got := staggerWindow(tc.groups, tc.perCycle, tc.rate); got != tc.want {
+				t.Errorf("staggerWindow(%d, %d, %v) = %v; want %v", tc.groups, tc.perCycle, tc.rate, got, tc.want)
 			}
 		})
 	}

@@ -1,9 +1,20 @@
-// Command floor is the fan-out floor of PERFORMANCE.md: the simplest coder/websocket fan-out that
-// does what the hub's fan-out must do, and nothing else. Every node subscribes to one Redis
-// channel; POST /publish on any node publishes one ~150-byte event there; each node encodes it
-// once and hands it to one bounded queue and writer goroutine per socket. Any client message
-// with a "ref" is answered {"type":"subscribed","ref":...} so that `loadtest --scenario fanout
-// --publish-url` can drive it like a hub. It is a benchmark baseline, not a server to deploy.
+// Command floor is the floor of PERFORMANCE.md: the simplest coder/websocket server that does
+// what the hub's delivery must do across nodes, and nothing else. It is a benchmark baseline, not
+// a server to deploy, and measures two things the same load tool measures on the hub:
+//
+//   - fan-out (loadtest --scenario fanout --publish-url .../publish): every socket subscribes to
+//     tournament t_floor; POST /publish on any node publishes one ~150-byte event to its channel;
+//   - notification latency and the highest sustained rate (loadtest --relay, with --scenario
+//     latency or maxrate): a socket sends {"type":"report","tournament":T,...}; one Lua script
+//     takes the next version of T, writes one hash field, appends to T's stream and publishes an
+//     event of the size of the hub's (~450 bytes) to T's channel, the shape and Redis cost of the
+//     hub's compare-and-set commit; the sender is answered {"type":"reported","version":N}.
+//
+// Each node subscribes to the channel of a tournament when its first socket subscribes to it
+// (the reply waits for Redis to confirm), and stays subscribed: a baseline run lasts minutes.
+// A published event is encoded once by Redis and handed to one bounded queue and writer goroutine
+// per subscribed socket. Nothing else: no state, no tokens, no bracket, no personal messages, no
+// replay of missed events, no slow-consumer policy beyond dropping a message for a full queue.
 //
 //	floor --addr 127.0.0.1:9101 --redis redis://127.0.0.1:6390/0
 package main
@@ -11,6 +22,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -18,7 +30,9 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -26,31 +40,118 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-const channel = "floor:events"
+// fanoutTournament is the tournament POST /publish publishes to.
+const fanoutTournament = "t_floor"
 
-type hub struct {
-	mu    sync.Mutex
-	socks map[chan []byte]struct{} // guarded by mu
+func channelOf(tid string) string { return "floor:ch:" + tid }
+
+// reportScript is one commit: the next version, one field written (the changed match), one log
+// entry, one published event. KEYS: state hash, log stream. ARGV: channel, tournament id, events.
+var reportScript = redis.NewScript(`
+local v = redis.call('HINCRBY', KEYS[1], 'version', 1)
+redis.call('HSET', KEYS[1], 'm', ARGV[3])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', 1000, '*', 'v', v, 'e', ARGV[3])
+redis.call('PUBLISH', ARGV[1], '{"type":"event","tournament":"' .. ARGV[2] .. '","epoch":"e_1","version":' .. v .. ',"events":' .. ARGV[3] .. '}')
+return v
+`)
+
+// reportEvents is the body of a relayed report's event: a match_reported event as the hub writes
+// it (about the size of the hub's events, which are 320-700 bytes).
+func reportEvents(player, match int64, scores string) string {
+	return fmt.Sprintf(`[{"type":"match_reported","player":%d,"match":{"id":%d,"bracket":"winners","round":1,"status":"ready","players":[%d,%d],"filled":[true,true],"feeds":[{},{}],"scores":[0,0],"winner":null,"loser":null,"forfeited":[false,false],"reports":[{"scores":%s},null],"ready_at":"2026-12-02T02:48:40.589639787Z","winner_to":9}}]`,
+		player, match, player, player+1, scores)
 }
 
-func (h *hub) add(q chan []byte) {
-	h.mu.Lock()
-	h.socks[q] = struct{}{}
-	h.mu.Unlock()
+// group is one tournament's sockets on this node.
+type group struct {
+	socks map[chan []byte]struct{} // guarded by node.mu
+	ready chan struct{}            // closed when Redis confirmed the subscription
+	once  sync.Once
 }
 
-func (h *hub) remove(q chan []byte) {
-	h.mu.Lock()
-	delete(h.socks, q)
-	h.mu.Unlock()
+type node struct {
+	rdb *redis.Client
+	ps  *redis.PubSub
+
+	mu     sync.Mutex
+	groups map[string]*group // by tournament; guarded by mu
+}
+
+// join adds socket queue q to tournament tid and returns once this node receives its events.
+func (n *node) join(ctx context.Context, tid string, q chan []byte) error {
+	n.mu.Lock()
+	g := n.groups[tid]
+	first := g == nil
+	if first {
+		g = &group{socks: map[chan []byte]struct{}{}, ready: make(chan struct{})}
+		n.groups[tid] = g
+	}
+	g.socks[q] = struct{}{}
+	n.mu.Unlock()
+	if first {
+		if err := n.ps.Subscribe(ctx, channelOf(tid)); err != nil {
+			return err
+		}
+	}
+	select {
+	case <-g.ready:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// leave removes q from every group (the channels stay subscribed).
+func (n *node) leave(q chan []byte) {
+	n.mu.Lock()
+	for _, g := range n.groups {
+		delete(g.socks, q)
+	}
+	n.mu.Unlock()
+}
+
+// receive reads the node's pub/sub connection until ctx ends: confirmations open their group,
+// messages go to the group's sockets.
+func (n *node) receive(ctx context.Context) {
+	for {
+		msg, err := n.ps.Receive(ctx)
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, redis.ErrClosed) {
+				return
+			}
+			log.Printf("pub/sub: %v", err)
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		switch m := msg.(type) {
+		case *redis.Subscription:
+			if m.Kind == "subscribe" {
+				if g := n.group(strings.TrimPrefix(m.Channel, channelOf(""))); g != nil {
+					g.once.Do(func() { close(g.ready) })
+				}
+			}
+		case *redis.Message:
+			n.broadcast(strings.TrimPrefix(m.Channel, channelOf("")), []byte(m.Payload))
+		}
+	}
+}
+
+func (n *node) group(tid string) *group {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.groups[tid]
 }
 
 // broadcast never blocks: a full queue drops the message for that socket (the floor has no
 // slow-consumer policy beyond that).
-func (h *hub) broadcast(msg []byte) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for q := range h.socks {
+func (n *node) broadcast(tid string, msg []byte) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	g := n.groups[tid]
+	if g == nil {
+		return
+	}
+	for q := range g.socks {
 		select {
 		case q <- msg:
 		default:
@@ -58,27 +159,65 @@ func (h *hub) broadcast(msg []byte) {
 	}
 }
 
+// clientMsg is what a socket sends: subscribe or report, each with a ref.
+type clientMsg struct {
+	Type       string `json:"type"`
+	Ref        string `json:"ref"`
+	Tournament string `json:"tournament"`
+	Match      int64  `json:"match"`
+	Scores     []int  `json:"scores"`
+}
+
+// handle answers one client message.
+func (n *node) handle(ctx context.Context, q chan []byte, b []byte, sock int64) []byte {
+	var m clientMsg
+	if json.Unmarshal(b, &m) != nil || m.Ref == "" {
+		return nil
+	}
+	reply := func(v map[string]any) []byte {
+		v["ref"] = m.Ref
+		out, _ := json.Marshal(v)
+		return out
+	}
+	fail := func(err error) []byte {
+		return reply(map[string]any{"type": "error", "code": "unavailable", "message": err.Error()})
+	}
+	tid := m.Tournament
+	if tid == "" {
+		tid = fanoutTournament
+	}
+	switch m.Type {
+	case "report":
+		scores, _ := json.Marshal(m.Scores)
+		v, err := reportScript.Run(ctx, n.rdb, []string{"floor:{" + tid + "}:state", "floor:{" + tid + "}:log"},
+			channelOf(tid), tid, reportEvents(sock, m.Match, string(scores))).Int64()
+		if err != nil {
+			return fail(err)
+		}
+		return reply(map[string]any{"type": "reported", "tournament": tid, "version": v})
+	default: // subscribe, and any other message with a ref (the fan-out scenario's subscribe)
+		if err := n.join(ctx, tid, q); err != nil {
+			return fail(err)
+		}
+		return reply(map[string]any{"type": "subscribed", "tournament": tid})
+	}
+}
+
 func main() {
 	addr := flag.String("addr", "127.0.0.1:9101", "listen address")
-	redisURL := flag.String("redis", "redis://127.0.0.1:6379/0", "Redis URL")
+	redisURL := flag.String("redis", "redis://127.0.0.1:6379/0", "Redis URL (redis:// or unix://)")
 	flag.Parse()
 	opt, err := redis.ParseURL(*redisURL)
 	if err != nil {
 		log.Fatal(err)
 	}
-	rdb := redis.NewClient(opt)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	h := &hub{socks: map[chan []byte]struct{}{}}
-	sub := rdb.Subscribe(ctx, channel)
-	if _, err := sub.Receive(ctx); err != nil {
-		log.Fatal(err)
-	}
-	go func() {
-		for m := range sub.Channel() {
-			h.broadcast([]byte(m.Payload)) // encoded once, shared by every socket
-		}
-	}()
+	rdb := redis.NewClient(opt)
+	n := &node{rdb: rdb, ps: rdb.Subscribe(ctx), groups: map[string]*group{}}
+	go n.receive(ctx)
+	var sockSeq atomic.Int64
+
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /publish", func(w http.ResponseWriter, r *http.Request) {
 		v, err := rdb.Incr(r.Context(), "floor:version").Result()
@@ -86,8 +225,8 @@ func main() {
 			http.Error(w, err.Error(), 503)
 			return
 		}
-		ev := fmt.Sprintf(`{"type":"event","tournament":"t_floor","epoch":"e_1","version":%d,"events":[{"type":"match_completed","match":{"id":%d,"round":1,"status":"completed","players":[1,2],"scores":[1,0]}}]}`, v, v)
-		if err := rdb.Publish(r.Context(), channel, ev).Err(); err != nil {
+		ev := fmt.Sprintf(`{"type":"event","tournament":"%s","epoch":"e_1","version":%d,"events":[{"type":"match_completed","match":{"id":%d,"round":1,"status":"completed","players":[1,2],"scores":[1,0]}}]}`, fanoutTournament, v, v)
+		if err := rdb.Publish(r.Context(), channelOf(fanoutTournament), ev).Err(); err != nil {
 			http.Error(w, err.Error(), 503)
 			return
 		}
@@ -99,12 +238,12 @@ func main() {
 		if err != nil {
 			return
 		}
+		sock := sockSeq.Add(1)
 		q := make(chan []byte, 256)
-		h.add(q)
-		defer h.remove(q)
+		defer n.leave(q)
 		ctx, cancel := context.WithCancel(r.Context())
 		defer cancel()
-		// Reader: answer refs, notice the close.
+		// Reader: answers each message in turn, through the socket's queue.
 		go func() {
 			defer cancel()
 			for {
@@ -112,11 +251,7 @@ func main() {
 				if err != nil {
 					return
 				}
-				var m struct {
-					Ref string `json:"ref"`
-				}
-				if json.Unmarshal(b, &m) == nil && m.Ref != "" {
-					reply, _ := json.Marshal(map[string]string{"type": "subscribed", "ref": m.Ref})
+				if reply := n.handle(ctx, q, b, sock); reply != nil {
 					select {
 					case q <- reply:
 					default:

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startRedis starts a redis-server without persistence on a Unix socket in a temporary
+// directory (no port to race for) and returns its URL. It fails, never skips, when redis-server
+// is not installed (make test installs it).
+func startRedis(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatalf("redis-server not found (apt-get install redis-server): %v", err)
+	}
+	dir, err := os.MkdirTemp("", "loadtest-redis") // short: a socket path has at most 107 bytes
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "r.sock")
+	cmd := exec.Command(bin, "--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", dir)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		os.RemoveAll(dir)
+	})
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if c, err := net.Dial("unix", sock); err == nil {
+			c.Close()
+			return "unix://" + sock
+		}
+	}
+	t.Fatal("redis-server did not open its socket within 10s")
+	return ""
+}
+
+// startFloor builds bench/baseline/floor (once per call; the test starts few) and runs n of them
+// on redisURL; it returns their base URLs.
+func startFloor(t *testing.T, redisURL string, n int) []string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "floor")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/tourhub/tourhub/bench/baseline/floor").CombinedOutput(); err != nil {
+		t.Fatalf("build floor: %v\n%s", err, out)
+	}
+	var urls []string
+	for i := 0; i < n; i++ {
+		cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--redis", redisURL)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			cmd.Process.Kill()
+			cmd.Wait()
+		})
+		addr := make(chan string, 1)
+		go func() {
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				if a, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
+					addr <- strings.TrimSpace(a)
+				}
+			}
+		}()
+		select {
+		case a := <-addr:
+			urls = append(urls, "http://"+a)
+		case <-time.After(30 * time.Second):
+			t.Fatal("floor did not say where it listens within 30s")
+		}
+	}
+	return urls
+}
+
+// TestRelayAgainstFloor drives two relay floor nodes on a real Redis with --relay: every report
+// is answered with a version and reaches every other socket of its slot, on both nodes.
+func TestRelayAgainstFloor(t *testing.T) {
+	t.Parallel()
+	nodes := startFloor(t, startRedis(t), 2)
+	for _, tc := range []struct {
+		scenario string
+		args     []string
+	}{
+		{"latency", []string{"--rate", "40", "--duration", "2s"}},
+		{"maxrate", []string{"--rate", "20", "--step", "2s", "--duration", "5s"}},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			t.Parallel()
+			out := filepath.Join(t.TempDir(), "r.json")
+			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+			defer cancel()
+			var stdout, stderr bytes.Buffer
+			// 2 slots of 4 players and 1 spectator each: 4 receipts a report (not the sender's own).
+			args := append([]string{"--nodes", strings.Join(nodes, ","), "--relay", "--scenario", tc.scenario,
+				"--players", "8", "--tournament-size", "4", "--spectators", "2", "--deadline", "60s", "--out", out}, tc.args...)
+			if err := run(ctx, args, &stdout, &stderr); err != nil {
+				t.Fatalf("run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+			}
+			b, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var res Result
+			if err := json.Unmarshal(b, &res); err != nil {
+				t.Fatal(err)
+			}
+			l := res.Latency
+			if l == nil || !l.Relay || l.Acked == 0 {
+				t.Fatalf("no relay results measured: %s", b)
+			}
+			if res.Failure != "" || len(res.Errors) != 0 || res.Sockets != 10 || res.HTTPCalls != 0 {
+				t.Errorf("got failure %q, errors %v, %d sockets, %d HTTP calls; want none, none, 10, 0", res.Failure, res.Errors, res.Sockets, res.HTTPCalls)
+			}
+			if l.Acked != l.Sent {
+				t.Errorf("got %d of %d reports answered; want all", l.Acked, l.Sent)
+			}
+			if got, want := l.CrossNode.Count+l.SameNode.Count, 4*l.Acked; got != uint64(want) || l.LostReceipts != 0 {
+				t.Errorf("got %d receipts (%d cross-node), %d lost; want %d (4 for each of %d reports), none lost",
+					got, l.CrossNode.Count, l.LostReceipts, want, l.Acked)
+			}
+			if l.CrossNode.Count == 0 {
+				t.Error("no cross-node receipts with two nodes")
+			}
+			if tc.scenario == "maxrate" && (len(l.Steps) == 0 || l.MaxRateHeld <= 0) {
+				t.Errorf("got steps %+v, held %v; want steps at a rate the floor holds", l.Steps, l.MaxRateHeld)
+			}
+			if want := "per slot (relay)"; !strings.Contains(stdout.String(), want) {
+				t.Errorf("table lacks %q:\n%s", want, stdout.String())
+			}
+		})
+	}
+	// --relay is refused where it means nothing.
+	var stderr bytes.Buffer
+	if _, err := parseFlags([]string{"--nodes", nodes[0], "--relay", "--scenario", "fanout"}, &stderr); err == nil {
+		t.Error("parseFlags accepted --relay with --scenario fanout")
+	}
+}
