@@ -65,8 +65,17 @@ func reportEvents(player, match int64, scores string) string {
 // group is one tournament's sockets on this node.
 type group struct {
 	socks map[chan []byte]struct{} // guarded by node.mu
-	ready chan struct{}            // closed when Redis confirmed the subscription
+	ready chan struct{}            // closed when Redis confirmed the subscription, or it failed
 	once  sync.Once
+	err   error // why the subscription failed; written before ready is closed
+}
+
+// open ends the wait for the subscription: err nil once Redis confirmed it.
+func (g *group) open(err error) {
+	g.once.Do(func() {
+		g.err = err
+		close(g.ready)
+	})
 }
 
 type node struct {
@@ -90,12 +99,15 @@ func (n *node) join(ctx context.Context, tid string, q chan []byte) error {
 	n.mu.Unlock()
 	if first {
 		if err := n.ps.Subscribe(ctx, channelOf(tid)); err != nil {
-			return err
+			n.mu.Lock()
+			delete(n.groups, tid) // the next subscribe to tid tries again
+			n.mu.Unlock()
+			g.open(err)
 		}
 	}
 	select {
 	case <-g.ready:
-		return nil
+		return g.err
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -127,7 +139,7 @@ func (n *node) receive(ctx context.Context) {
 		case *redis.Subscription:
 			if m.Kind == "subscribe" {
 				if g := n.group(strings.TrimPrefix(m.Channel, channelOf(""))); g != nil {
-					g.once.Do(func() { close(g.ready) })
+					g.open(nil)
 				}
 			}
 		case *redis.Message:
