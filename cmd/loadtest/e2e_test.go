@@ -59,8 +59,15 @@ func buildHub(t *testing.T) string {
 // process is stopped when the test ends.
 func startHub(t *testing.T) (string, int) {
 	t.Helper()
-	bin := buildHub(t)
-	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--secret", "loadtest-e2e", "--http-rate", "10000", "--http-burst", "10000", "--log-level", "warn")
+	cmd := exec.Command(buildHub(t), "--addr", "127.0.0.1:0", "--secret", "loadtest-e2e", "--http-rate", "10000", "--http-burst", "10000", "--log-level", "warn")
+	return startListening(t, cmd, "hub"), cmd.Process.Pid
+}
+
+// startListening starts cmd, a server that prints "listening on <addr>" on its stdout, and returns
+// its base URL. The process is interrupted when the test ends (killed if it has not exited 15 s
+// later).
+func startListening(t *testing.T, cmd *exec.Cmd, name string) string {
+	t.Helper()
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -91,11 +98,11 @@ func startHub(t *testing.T) (string, int) {
 	}()
 	select {
 	case a := <-addr:
-		return "http://" + a, cmd.Process.Pid
+		return "http://" + a
 	case <-time.After(30 * time.Second):
-		t.Fatal("hub did not say where it listens within 30s")
+		t.Fatalf("%s did not say where it listens within 30s", name)
 	}
-	return "", 0
+	return ""
 }
 
 // TestLatencyAgainstRealHub runs a short latency run with each --pace against one real hub.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -59,34 +58,7 @@ func startFloor(t *testing.T, redisURL string, n int) []string {
 	}
 	var urls []string
 	for i := 0; i < n; i++ {
-		cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--redis", redisURL)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			cmd.Process.Kill()
-			cmd.Wait()
-		})
-		addr := make(chan string, 1)
-		go func() {
-			sc := bufio.NewScanner(out)
-			for sc.Scan() {
-				if a, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
-					addr <- strings.TrimSpace(a)
-				}
-			}
-		}()
-		select {
-		case a := <-addr:
-			urls = append(urls, "http://"+a)
-		case <-time.After(30 * time.Second):
-			t.Fatal("floor did not say where it listens within 30s")
-		}
+		urls = append(urls, startListening(t, exec.Command(bin, "--addr", "127.0.0.1:0", "--redis", redisURL), "floor"))
 	}
 	return urls
 }
