@@ -64,6 +64,8 @@ type topic struct {
 	names   map[match.PlayerID]string
 	loaded  bool // guarded by mu; names were filled from a full state
 	working bool // guarded by mu; a catch-up worker runs
+
+	shared shared // guarded by mu; the snapshot and event messages sockets hold (shared.go)
 }
 
 type broker struct {
@@ -250,7 +252,7 @@ func (b *broker) queue(id, epoch string, e Entry, lost bool, at time.Time) (w wr
 	t.epoch, t.version = epoch, e.Version
 	learnNames(t.names, e.Events)
 
-	d := &delivery{epoch: epoch, version: e.Version, event: encodeEvent(id, epoch, e)}
+	d := &delivery{epoch: epoch, version: e.Version, event: t.eventLocked(epoch, e)}
 	d.event.at = at
 	for _, sb := range t.subs {
 		if sb.player != 0 {
@@ -387,9 +389,8 @@ func (b *broker) catchUp(t *topic, jobs []job, needNames bool) {
 		if len(entries) > 0 {
 			last = entries[len(entries)-1].Version
 		}
-		encoded := make([]outMsg, len(entries))
-		for i, e := range entries {
-			encoded[i] = encodeEvent(t.id, epoch, e)
+		encoded := t.events(epoch, entries)
+		for _, e := range entries {
 			learned = append(learned, e.Events...)
 		}
 		for _, i := range resumers {
@@ -413,7 +414,7 @@ func (b *broker) catchUp(t *topic, jobs []job, needNames bool) {
 		var snap outMsg
 		if err == nil {
 			state = st
-			snap, err = encodeSnapshot(t.id, epoch, st)
+			snap, err = t.snapshot(epoch, st)
 		}
 		for _, i := range snaps {
 			if err != nil {
