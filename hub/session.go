@@ -387,7 +387,7 @@ func (s *session) putBackLocked(batch []outMsg) {
 // sockConn.Write, one whole frame at a time.
 func (s *session) flush() {
 	defer s.workers.Done()
-	err := s.sc.writeRest()
+	err := s.sc.writeOut()
 	var batch []outMsg
 	for err == nil {
 		s.qmu.Lock()
@@ -414,18 +414,15 @@ func (s *session) writeFailed(err error, batch []outMsg) {
 	s.qmu.Unlock()
 }
 
-// writeBatch writes the messages of one batch, gathered into one write to the connection, waiting
-// for the socket within the write deadline.
+// writeBatch writes the messages of one batch, framed a window at a time (frameWindow), each
+// window in one gathering write to the connection, waiting for the socket within the write
+// deadline.
 func (s *session) writeBatch(batch []outMsg) error {
-	s.sc.gather()
-	for i, m := range batch {
-		if err := s.sc.writeFrame(m.opcode(), m.data); err != nil {
-			s.sc.release()
-			return fmt.Errorf("write %s (%d of %d): %w", m.kind, i+1, len(batch), err)
+	for rest := batch; len(rest) > 0; {
+		rest = s.sc.frame(rest)
+		if err := s.sc.writeOut(); err != nil {
+			return fmt.Errorf("write %d messages: %w", len(batch), err)
 		}
-	}
-	if err := s.sc.release(); err != nil {
-		return fmt.Errorf("write %d messages: %w", len(batch), err)
 	}
 	s.written(batch)
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -81,6 +82,23 @@ type wsNodeOpts struct {
 	store []memstore.Option
 	// newStore makes the node's store (a memory store with the options above if nil).
 	newStore func(t *testing.T, deliver hub.Deliver) hub.Store
+	// sndBuf, if set, is the send buffer of the node's side of every connection: a client that
+	// reads nothing fills it (and the node's queue) sooner than the kernel's default would let it.
+	sndBuf int
+}
+
+// sndBufListener sets the send buffer of the connections it accepts.
+type sndBufListener struct {
+	net.Listener
+	size int
+}
+
+func (l sndBufListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		err = c.(*net.TCPConn).SetWriteBuffer(l.size)
+	}
+	return c, err
 }
 
 func newWSNode(t *testing.T, o wsNodeOpts) *wsNode {
@@ -113,7 +131,11 @@ func newWSNode(t *testing.T, o wsNodeOpts) *wsNode {
 		default:
 		}
 	})
-	n.srv = httptest.NewServer(n.ws)
+	n.srv = httptest.NewUnstartedServer(n.ws)
+	if o.sndBuf > 0 {
+		n.srv.Listener = sndBufListener{n.srv.Listener, o.sndBuf}
+	}
+	n.srv.Start()
 	t.Cleanup(func() { n.store.Close() })
 	t.Cleanup(n.srv.Close)
 	t.Cleanup(func() {
