@@ -57,7 +57,7 @@ func BenchmarkWSFanout(b *testing.B) {
 				w.broker.deliver("t", "e", Entry{Version: int64(i + 1), Events: events}, false, time.Now())
 				for _, s := range sessions {
 					s.qmu.Lock()
-					s.queue = s.queue[:0]
+					s.queue, s.queued = s.queue[:0], 0
 					s.qmu.Unlock()
 				}
 			}

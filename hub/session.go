@@ -68,7 +68,9 @@ type session struct {
 	qmu      sync.Mutex
 	queue    []outMsg       // guarded by qmu; wait to be written
 	spare    []outMsg       // guarded by qmu; the last batch's buffer, the next queue
+	queued   int            // guarded by qmu; the bytes of queue's messages
 	inflight int            // guarded by qmu; taken by the writer and not yet written (queue+inflight <= QueueLen)
+	flying   int            // guarded by qmu; their bytes (queued+flying <= QueueBytes, see enqueue)
 	writing  bool           // guarded by qmu; a writer runs (flush, or writeNow on a sender's goroutine)
 	stopped  bool           // guarded by qmu; closing: nothing more is queued or started
 	workers  sync.WaitGroup // the writer (flush, or writeNow) and the ping; Add only under qmu while !stopped
@@ -183,7 +185,7 @@ func (s *session) finish() {
 func (s *session) closing() {
 	s.qmu.Lock()
 	s.stopped = true
-	s.queue = nil
+	s.queue, s.queued = nil, 0
 	s.qmu.Unlock()
 	s.ping.Stop()
 	wasParked := s.unpark()
@@ -281,19 +283,22 @@ func (w writers) write() {
 	}
 }
 
-// enqueue queues m. It reports false when the queue is full; a closing session drops m and
-// reports true. claimed says that no writer ran: the caller is now the writer, and must run
-// writeNow (or flush, on the pool).
+// enqueue queues m. It reports false when the queue is full: QueueLen messages, or QueueBytes
+// bytes (a message always fits an empty queue, so that a socket can be sent a snapshot bigger
+// than QueueBytes); a closing session drops m and reports true. claimed says that no writer ran:
+// the caller is now the writer, and must run writeNow (or flush, on the pool).
 func (s *session) enqueue(m outMsg) (ok, claimed bool) {
 	s.qmu.Lock()
 	defer s.qmu.Unlock()
 	if s.stopped {
 		return true, false
 	}
-	if len(s.queue)+s.inflight >= s.ws.cfg.QueueLen {
+	held := s.queued + s.flying
+	if len(s.queue)+s.inflight >= s.ws.cfg.QueueLen || (held > 0 && held+len(m.data) > s.ws.cfg.QueueBytes) {
 		return false, false
 	}
 	s.queue = append(s.queue, m)
+	s.queued += len(m.data)
 	if s.writing {
 		return true, false
 	}
@@ -321,11 +326,7 @@ func (s *session) writeNow() {
 		return
 	}
 	s.qmu.Lock()
-	size := 0
-	for _, m := range s.queue {
-		size += len(m.data)
-	}
-	if size > nowMax {
+	if s.queued > nowMax {
 		s.qmu.Unlock()
 		s.ws.pool.run(s.flush)
 		return
@@ -340,9 +341,10 @@ func (s *session) writeNow() {
 	s.written(batch)
 	s.qmu.Lock()
 	s.putBackLocked(batch)
+	s.inflight, s.flying = 0, 0
 	end := complete && len(s.queue) == 0
 	if end {
-		s.inflight, s.writing = 0, false
+		s.writing = false
 	}
 	s.qmu.Unlock()
 	if end {
@@ -356,7 +358,7 @@ func (s *session) writeNow() {
 // buffer, done), or reports that nothing waits: the writer ends. s.qmu is held.
 func (s *session) takeLocked(done []outMsg) ([]outMsg, bool) {
 	s.putBackLocked(done)
-	s.inflight = 0
+	s.inflight, s.flying = 0, 0
 	if s.stopped || len(s.queue) == 0 {
 		s.writing = false
 		if cap(s.queue) > idleQueueCap {
@@ -366,7 +368,7 @@ func (s *session) takeLocked(done []outMsg) ([]outMsg, bool) {
 	}
 	batch := s.queue
 	s.queue, s.spare = s.spare, nil
-	s.inflight = len(batch)
+	s.inflight, s.flying, s.queued = len(batch), s.queued, 0
 	return batch, true
 }
 
@@ -410,7 +412,7 @@ func (s *session) writeFailed(err error, batch []outMsg) {
 	}
 	s.qmu.Lock()
 	s.putBackLocked(batch)
-	s.writing, s.inflight = false, 0
+	s.writing, s.inflight, s.flying = false, 0, 0
 	s.qmu.Unlock()
 }
 

@@ -2,6 +2,8 @@ package hub_test
 
 import (
 	"context"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -155,5 +157,85 @@ func TestWSPingTimeout(t *testing.T) {
 			t.Fatal("the socket that answers no ping is still open")
 		}
 		<-tick.C
+	}
+}
+
+// dialSmall dials a client socket with a small receive buffer, so that a client that stops
+// reading fills what is between it and the node soon. (Smaller than a segment, it would crawl
+// once it reads again: the kernel would wait for its window to open by a whole segment.)
+func (n *wsNode) dialSmall(t *testing.T) *wsClient {
+	t.Helper()
+	dialer := &net.Dialer{}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, n.srv.URL, &websocket.DialOptions{
+		Subprotocols: []string{hub.Subprotocol},
+		HTTPHeader:   http.Header{"Origin": {wsTestOrigin}},
+		HTTPClient: &http.Client{Transport: &http.Transport{
+			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				c, err := dialer.DialContext(ctx, network, addr)
+				if err == nil {
+					err = c.(*net.TCPConn).SetReadBuffer(64 << 10)
+				}
+				return c, err
+			},
+		}},
+	})
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	c.SetReadLimit(1 << 24)
+	t.Cleanup(func() { c.CloseNow() })
+	return &wsClient{t: t, c: c}
+}
+
+// TestWSSlowClientReadsThenClose: a client that stops reading is closed as slow (its queue
+// overflows in messages or in bytes), and when it reads again it gets the messages it was sent, in order and whole, and then the close
+// frame with 4001, not a connection cut without one.
+func TestWSSlowClientReadsThenClose(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  hub.WSConfig
+	}{
+		{"queue full of messages", hub.WSConfig{QueueLen: 8, WriteTimeout: time.Minute}},
+		{"queue full of bytes", hub.WSConfig{QueueLen: 1 << 20, QueueBytes: 128 << 10, WriteTimeout: time.Minute}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			n := newWSNode(t, wsNodeOpts{cfg: tc.cfg, sndBuf: 32 << 10})
+			n.tourney(t, "ts", "Ada")
+			c := n.dialSmall(t)
+			sub, _ := c.subscribe("ts")
+			pad := strings.Repeat("x", 8<<10)
+			v := sub.Version
+			marked := false
+			for i := 0; i < 2000 && !marked; i++ {
+				v++
+				n.ws.Deliver("ts", sub.Epoch, hub.Entry{Version: v, Events: []match.Event{{Type: match.EvCheckedIn, Player: 1, Reason: pad}}}, false)
+				select {
+				case <-n.slow:
+					marked = true
+				default:
+				}
+			}
+			if !marked {
+				t.Fatal("the client was never marked slow")
+			}
+			want := sub.Version + 1
+			for {
+				m, err := c.tryRead()
+				if err != nil {
+					if got := websocket.CloseStatus(err); got != 4001 {
+						t.Fatalf("after events up to %d the read failed with %v; want close 4001", want-1, err)
+					}
+					break
+				}
+				if m.Type != "event" || m.Version != want || len(m.Events) != 1 || m.Events[0].Reason != pad {
+					t.Fatalf("got %s %d; want event %d whole", m.Type, m.Version, want)
+				}
+				want++
+			}
+			t.Logf("the client read %d events of %d, then 4001", want-sub.Version-1, v-sub.Version)
+		})
 	}
 }

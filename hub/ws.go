@@ -61,6 +61,12 @@ type WSConfig struct {
 	MaxBad int
 	// QueueLen is the send queue of each socket; overflow closes it with 4001. Defaults to 256.
 	QueueLen int
+	// QueueBytes bounds the send queue of each socket in bytes as well (the messages waiting and
+	// the batch being written; a message always fits an empty queue); overflow closes it with
+	// 4001. Messages that many sockets send (snapshots, events) are shared, not copied, but a
+	// socket that reads nothing keeps the ones it holds alive. Defaults to 8 MiB: eight snapshots
+	// of the largest tournaments (1,024 players, double elimination: 743 KB).
+	QueueBytes int
 	// PingEvery, PongWait and WriteTimeout: a ping every PingEvery, closed without a pong within
 	// PongWait of the ping's write; every write must finish within WriteTimeout. Defaults to 20s,
 	// 10s, 5s.
@@ -96,6 +102,9 @@ func (c *WSConfig) setDefaults() {
 	}
 	if c.QueueLen <= 0 {
 		c.QueueLen = 256
+	}
+	if c.QueueBytes <= 0 {
+		c.QueueBytes = 8 << 20
 	}
 	if c.PingEvery <= 0 {
 		c.PingEvery = 20 * time.Second

@@ -60,6 +60,7 @@ type config struct {
 	WSRate        float64
 	WSBurst       int
 	WSQueue       int
+	WSQueueBytes  int
 	WSPark        bool
 	DrainTimeout  time.Duration
 	SweepEvery    time.Duration
@@ -137,6 +138,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	float(&c.WSRate, "ws-rate", "HUB_WS_RATE", 20, "WebSocket messages per second per socket")
 	integer(&c.WSBurst, "ws-burst", "HUB_WS_BURST", 40, "WebSocket message burst per socket")
 	integer(&c.WSQueue, "ws-queue", "HUB_WS_QUEUE", 256, "send queue per socket, messages; overflow closes the socket (4001)")
+	integer(&c.WSQueueBytes, "ws-queue-bytes", "HUB_WS_QUEUE_BYTES", 8<<20, "send queue per socket, bytes; overflow closes the socket (4001)")
 	park := env("HUB_WS_PARK", "true")
 	fs.StringVar(&park, "ws-park", park, "park idle sockets (Linux): no goroutine per socket while it has nothing to read; false keeps a reader blocked per socket (env HUB_WS_PARK)")
 	dur(&c.DrainTimeout, "drain-timeout", "HUB_DRAIN_TIMEOUT", 10*time.Second, "how long shutdown waits for sockets and requests")
@@ -258,6 +260,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			Burst:      c.WSBurst,
 			QueueLen:   c.WSQueue,
 			NoPark:     !c.WSPark,
+
+			QueueBytes: c.WSQueueBytes,
 		},
 	}, store, log, reg)
 	if err != nil {
