@@ -282,7 +282,7 @@ func (b *broker) queue(id, epoch string, e Entry, lost bool, at time.Time) (w wr
 		}
 		if len(sb.buf) >= b.ws.cfg.QueueLen {
 			sb.buf = nil
-			sb.s.closeSlow()
+			sb.s.closeSlow("send queue overflowed")
 			continue
 		}
 		sb.buf = append(sb.buf, d)

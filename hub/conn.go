@@ -46,7 +46,8 @@ var framePool = sync.Pool{New: func() any {
 // reads and writes. On top of the connection it
 //   - reads first the bytes the client sent right behind the handshake, which net/http had
 //     already read (pending);
-//   - gives every write to the connection a deadline of writeTimeout;
+//   - gives every write to the connection a deadline of writeTimeout, and none past the
+//     deadline of a closing socket (closeBy);
 //   - frames the session's messages itself (frame) into out, the bytes to be written in order,
 //     which a batch writes in one gathering write system call (writeOut). The websocket
 //     package's write path (its locks, a copy through its buffer, a deep stack) is not needed
@@ -68,6 +69,7 @@ type sockConn struct {
 	bufs     []*[]byte   // guarded by wmu; the frame buffers out's copied bytes are in, the last one being filled
 	mark     int         // guarded by wmu; where in the last of bufs the bytes not yet cut into out start
 	noFrames bool        // guarded by wmu; a close frame was framed: the session's frames are dropped
+	closeBy  time.Time   // guarded by wmu; non-zero once the socket closes: no write waits past it
 	// outArr and bufArr back out and bufs while they are short (most writes are one segment in
 	// one buffer), so that a write allocates nothing. Guarded by wmu.
 	outArr [4][]byte
@@ -185,13 +187,17 @@ func (c *sockConn) cutLocked() {
 	}
 }
 
-// writeOutLocked writes out, waiting at most writeTimeout. wmu is held. What the connection
-// did not take stays in out.
+// writeOutLocked writes out, waiting at most writeTimeout (and never past closeBy). wmu is
+// held. What the connection did not take stays in out.
 func (c *sockConn) writeOutLocked() error {
 	if len(c.out) == 0 {
 		return nil
 	}
-	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.writeTimeout)); err != nil {
+	deadline := time.Now().Add(c.writeTimeout)
+	if !c.closeBy.IsZero() && c.closeBy.Before(deadline) {
+		deadline = c.closeBy
+	}
+	if err := c.Conn.SetWriteDeadline(deadline); err != nil {
 		return err
 	}
 	_, err := c.out.WriteTo(c.Conn)
@@ -241,6 +247,16 @@ func (c *sockConn) writeNow(batch []outMsg) bool {
 	c.raw.Control(c.nowFn) // fails only for a closed connection, before nowFn: nothing written
 	c.doneLocked()
 	return len(c.out) == 0
+}
+
+// setCloseBy bounds every write from now on, and the one that may be waiting now, by t: the
+// socket is closing, and a client that takes nothing until then gets nothing more. It does not
+// wait for a write in progress (the connection's deadline is safe to set meanwhile).
+func (c *sockConn) setCloseBy(t time.Time) {
+	c.Conn.SetWriteDeadline(t)
+	c.wmu.Lock()
+	c.closeBy = t
+	c.wmu.Unlock()
 }
 
 // appendFrameHeader appends the header of a final, unmasked (server) frame of n bytes.

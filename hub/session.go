@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -72,7 +74,8 @@ type session struct {
 	inflight int            // guarded by qmu; taken by the writer and not yet written (queue+inflight <= QueueLen)
 	flying   int            // guarded by qmu; their bytes (queued+flying <= QueueBytes, see enqueue)
 	writing  bool           // guarded by qmu; a writer runs (flush, or writeNow on a sender's goroutine)
-	stopped  bool           // guarded by qmu; closing: nothing more is queued or started
+	stopped  bool           // guarded by qmu; closing: nothing more is queued (the writer writes what is left)
+	cut      atomic.Bool    // set once under qmu by closing a slow socket: the writer frames nothing more
 	workers  sync.WaitGroup // the writer (flush, or writeNow) and the ping; Add only under qmu while !stopped
 	ping     *time.Timer    // fires pingOnce; static after run starts
 	pingAt   time.Time      // guarded by qmu; when the next ping is due
@@ -131,8 +134,9 @@ func newSession(w *WS, c *websocket.Conn, sc *sockConn, br *bufio.Reader) *sessi
 //     read fails (the client closed, the connection broke or was closed by closing) or when it
 //     decides to close the socket (protocol abuse, rate limit): it cancels the session.
 //   - Cancelling the session (a reader ended, the queue overflowed, a write failed, a pong did not
-//     come, Drain, a resync failed) runs closing, which closes the connection with the close code
-//     decided by whoever cancelled; that ends a read still blocked.
+//     come, Drain, a resync failed) runs closing, which lets the writer finish (closeBy bounds
+//     it), then closes the connection with the close code decided by whoever cancelled; that
+//     ends a read still blocked.
 //   - finish then waits for the writer and the ping, leaves every topic (so no fan-out reaches the
 //     session afterwards) and closes done. It runs on the reader that ended, or, if the socket was
 //     parked, on closing's goroutine.
@@ -178,19 +182,38 @@ func (s *session) finish() {
 	close(s.done)
 }
 
-// closing runs once the session is cancelled: it stops the queue, the ping and parking, and
-// closes the connection as decided by closeWith (normal closure if nobody decided: the client
-// closed or the connection broke, and the close returns at once). A parked socket has no reader
-// to finish it, so closing does.
+// closing runs once the session is cancelled, on a goroutine of its own: it stops the queue, the
+// ping and parking, lets the writer finish, and closes the connection as decided by closeWith
+// (normal closure if nobody decided: the client closed or the connection broke, and the close
+// returns at once). A parked socket has no reader to finish it, so closing does.
+//
+// What the client is sent before the close frame: everything queued, unless the socket closes as
+// slow (4001) or is aborted; then only the frames the writer has framed already (cut), so that a
+// client that stops reading and reads again later gets the messages it was sent, then the close
+// frame. The writer, the close frame and the close handshake are bounded by closeBy, WriteTimeout
+// from now: a client that takes nothing until then gets nothing more, and its connection is
+// closed. Nothing else waits for it.
 func (s *session) closing() {
 	s.qmu.Lock()
 	s.stopped = true
-	s.queue, s.queued = nil, 0
+	s.closeMu.Lock()
+	code, reason, aborted := s.closeCode, s.closeReason, s.aborted
+	s.closeMu.Unlock()
+	if aborted || code == closeSlow {
+		s.cut.Store(true)
+		s.queue, s.queued = nil, 0
+	}
 	s.qmu.Unlock()
 	s.ping.Stop()
 	wasParked := s.unpark()
+	closeBy := time.Now().Add(s.ws.cfg.WriteTimeout)
+	if s.sc != nil {
+		s.sc.setCloseBy(closeBy)
+		s.sc.Conn.SetReadDeadline(closeBy) // the close handshake reads the client's close frame
+	}
+	s.workers.Wait()
 	s.closeMu.Lock()
-	code, reason, aborted := s.closeCode, s.closeReason, s.aborted
+	aborted = s.aborted // a write failed meanwhile, or Drain ran out of time
 	s.closeMu.Unlock()
 	s.brmu.Lock() // the close handshake reads the client's close frame
 	switch {
@@ -222,22 +245,28 @@ func (s *session) closeWith(code websocket.StatusCode, reason string) {
 	s.cancel()
 }
 
-// abort closes the connection at once, without a close handshake.
+// abort closes the connection at once, without a close frame: whatever the session was doing
+// with it (a write, a read, a close handshake) fails at once.
 func (s *session) abort() {
 	s.closeMu.Lock()
 	s.aborted = true
 	s.closeMu.Unlock()
 	s.cancel()
+	if s.sc != nil {
+		s.sc.Conn.Close() // closing then closes the websocket connection (CloseNow)
+		return
+	}
 	s.conn.CloseNow()
 }
 
-// closeSlow closes a socket whose send queue is full. It never blocks, so fan-out can call it.
-func (s *session) closeSlow() {
+// closeSlow closes a socket that does not take what it is sent (its send queue is full, or a
+// write did not finish within WriteTimeout) with 4001. It never blocks, so fan-out can call it.
+func (s *session) closeSlow(reason string) {
 	if s.ctx.Err() != nil {
 		return
 	}
 	s.ws.metrics.slow.Inc()
-	s.closeWith(closeSlow, "send queue overflowed")
+	s.closeWith(closeSlow, reason)
 	if s.ws.onSlow != nil {
 		s.ws.onSlow()
 	}
@@ -248,7 +277,7 @@ func (s *session) closeSlow() {
 func (s *session) send(m outMsg) {
 	switch ok, claimed := s.enqueue(m); {
 	case !ok:
-		s.closeSlow()
+		s.closeSlow("send queue overflowed")
 	case claimed:
 		s.writeNow()
 	}
@@ -267,7 +296,7 @@ func (s *session) trySend(m outMsg) {
 func (s *session) sendAfter(m outMsg, w *writers) {
 	switch ok, claimed := s.enqueue(m); {
 	case !ok:
-		s.closeSlow()
+		s.closeSlow("send queue overflowed")
 	case claimed:
 		*w = append(*w, s)
 	}
@@ -359,7 +388,7 @@ func (s *session) writeNow() {
 func (s *session) takeLocked(done []outMsg) ([]outMsg, bool) {
 	s.putBackLocked(done)
 	s.inflight, s.flying = 0, 0
-	if s.stopped || len(s.queue) == 0 {
+	if len(s.queue) == 0 {
 		s.writing = false
 		if cap(s.queue) > idleQueueCap {
 			s.queue = nil
@@ -404,29 +433,40 @@ func (s *session) flush() {
 	s.writeFailed(err, batch)
 }
 
-// writeFailed ends the writer after a failed write: the socket is closed at once.
+// writeFailed ends the writer after a failed write. A write that did not finish within
+// WriteTimeout closes the socket as slow: what the writer framed stays, and the close frame goes
+// behind it. Any other failure (the connection broke) closes the socket at once.
 func (s *session) writeFailed(err error, batch []outMsg) {
-	if s.ctx.Err() == nil {
+	switch {
+	case s.ctx.Err() != nil:
+		// Closing already: closeBy passed, or the connection was closed.
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		s.ws.cfg.Log.Debug("socket took nothing within the write timeout", "write_timeout", s.ws.cfg.WriteTimeout)
+		s.closeSlow(fmt.Sprintf("nothing was read for %s", s.ws.cfg.WriteTimeout))
+	default:
 		s.ws.cfg.Log.Debug("socket write failed", "err", err)
 		s.abort()
 	}
 	s.qmu.Lock()
 	s.putBackLocked(batch)
+	s.stopped = true // closing: nothing more is queued
+	s.queue, s.queued = nil, 0
 	s.writing, s.inflight, s.flying = false, 0, 0
 	s.qmu.Unlock()
 }
 
 // writeBatch writes the messages of one batch, framed a window at a time (frameWindow), each
 // window in one gathering write to the connection, waiting for the socket within the write
-// deadline.
+// deadline. A socket closing as slow frames nothing more (cut).
 func (s *session) writeBatch(batch []outMsg) error {
-	for rest := batch; len(rest) > 0; {
+	rest := batch
+	for len(rest) > 0 && !s.cut.Load() {
 		rest = s.sc.frame(rest)
 		if err := s.sc.writeOut(); err != nil {
 			return fmt.Errorf("write %d messages: %w", len(batch), err)
 		}
 	}
-	s.written(batch)
+	s.written(batch[:len(batch)-len(rest)])
 	return nil
 }
 

@@ -190,7 +190,8 @@ func (n *wsNode) dialSmall(t *testing.T) *wsClient {
 }
 
 // TestWSSlowClientReadsThenClose: a client that stops reading is closed as slow (its queue
-// overflows in messages or in bytes), and when it reads again it gets the messages it was sent, in order and whole, and then the close
+// overflows in messages or in bytes, or a write does not finish within the write timeout), and
+// when it reads again it gets the messages it was sent, in order and whole, and then the close
 // frame with 4001, not a connection cut without one.
 func TestWSSlowClientReadsThenClose(t *testing.T) {
 	for _, tc := range []struct {
@@ -199,6 +200,9 @@ func TestWSSlowClientReadsThenClose(t *testing.T) {
 	}{
 		{"queue full of messages", hub.WSConfig{QueueLen: 8, WriteTimeout: time.Minute}},
 		{"queue full of bytes", hub.WSConfig{QueueLen: 1 << 20, QueueBytes: 128 << 10, WriteTimeout: time.Minute}},
+		// Long enough for the client to start reading again once it learns it was marked slow:
+		// closeBy is WriteTimeout after that.
+		{"write timeout", hub.WSConfig{WriteTimeout: 2 * time.Second}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -216,6 +220,15 @@ func TestWSSlowClientReadsThenClose(t *testing.T) {
 				case <-n.slow:
 					marked = true
 				default:
+				}
+				if i == 100 && !marked {
+					// Enough to fill the buffers: wait for the write timeout, if that is the case.
+					select {
+					case <-n.slow:
+						marked = true
+					case <-time.After(30 * time.Second):
+						t.Fatal("the client was not marked slow within 30s")
+					}
 				}
 			}
 			if !marked {

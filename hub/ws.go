@@ -23,7 +23,7 @@ const tokenProtocolPrefix = "token."
 
 // Close codes of the protocol that the websocket package does not name.
 const (
-	closeSlow        websocket.StatusCode = 4001 // send queue overflowed: reconnect, resume
+	closeSlow        websocket.StatusCode = 4001 // the client does not read what it is sent: reconnect, resume
 	closeResync      websocket.StatusCode = 4002 // the server lost the thread: reconnect, resume
 	closeRateLimited websocket.StatusCode = 4008 // rate limited for too long: reconnect after backoff
 )

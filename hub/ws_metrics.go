@@ -51,7 +51,7 @@ func newWSMetrics(r prometheus.Registerer) *wsMetrics {
 		}, []string{"code"}),
 		slow: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tourhub_ws_slow_consumer_closes_total",
-			Help: "Sockets closed with 4001 because their send queue overflowed.",
+			Help: "Sockets closed with 4001 because their send queue overflowed or a write timed out.",
 		}),
 		fanoutLag: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "tourhub_ws_fanout_lag_seconds",
