@@ -81,6 +81,11 @@ type session struct {
 	pingAt   time.Time      // guarded by qmu; when the next ping is due
 	pongBy   time.Time      // guarded by qmu; the deadline of the pong awaited (zero: none)
 
+	// hmu is held by the reader while it handles a message, and by closing while it stops the
+	// queue: the answer to a message read before the socket closes is queued before its close
+	// frame (a report cut short by a drain answers unavailable).
+	hmu sync.Mutex
+
 	// brmu is held by the reader while it reads br itself (readControl) and by closing while the
 	// websocket package's close handshake reads it: the websocket package locks its own reads,
 	// but knows nothing of the parking reader's.
@@ -192,8 +197,9 @@ func (s *session) finish() {
 // client that stops reading and reads again later gets the messages it was sent, then the close
 // frame. The writer, the close frame and the close handshake are bounded by closeBy, WriteTimeout
 // from now: a client that takes nothing until then gets nothing more, and its connection is
-// closed. Nothing else waits for it.
+// closed. Nothing else waits for it (Drain waits at most drainPause per batch).
 func (s *session) closing() {
+	s.hmu.Lock()
 	s.qmu.Lock()
 	s.stopped = true
 	s.closeMu.Lock()
@@ -204,6 +210,7 @@ func (s *session) closing() {
 		s.queue, s.queued = nil, 0
 	}
 	s.qmu.Unlock()
+	s.hmu.Unlock()
 	s.ping.Stop()
 	wasParked := s.unpark()
 	closeBy := time.Now().Add(s.ws.cfg.WriteTimeout)
@@ -597,7 +604,10 @@ func (s *session) readLoop(woke bool) error {
 			continue
 		}
 		s.dropped = 0
-		if s.handle(typ, data) {
+		s.hmu.Lock()
+		ok := s.handle(typ, data)
+		s.hmu.Unlock()
+		if ok {
 			s.bad = 0
 			continue
 		}
@@ -780,6 +790,13 @@ func (s *session) report(m clientMsg) {
 	ctx, cancel := context.WithTimeout(s.ctx, s.ws.cfg.ReportTimeout)
 	a, err := s.ws.cfg.Report(ctx, c, m.Tournament, m.Match, *m.Scores, m.SubmissionID)
 	cancel()
+	if status, _, _ := ErrorBody(err); status == http.StatusInternalServerError && s.ctx.Err() != nil {
+		// The socket is closing (the node drains, or the client is being closed): the report was
+		// cut short, not refused, and may or may not have been applied. Sending it again is safe.
+		s.sendError(m.Ref, CodeUnavailable, "the socket closed before the report was done; "+
+			"reconnect and send it again with the same submission_id")
+		return
+	}
 	if err != nil {
 		s.sendErr(m.Ref, err)
 		return

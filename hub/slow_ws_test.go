@@ -252,3 +252,82 @@ func TestWSSlowClientReadsThenClose(t *testing.T) {
 		})
 	}
 }
+
+// TestWSDrainNotHeldUp: clients that neither read nor answer their close frame do not hold up
+// the others' 1001: every client that reads gets it within the drain time.
+func TestWSDrainNotHeldUp(t *testing.T) {
+	t.Parallel()
+	const readers, silent = 220, 20
+	n := newWSNode(t, wsNodeOpts{})
+	n.tourney(t, "td", "Ada")
+	var quiet []*silentSocket
+	for range silent {
+		s := dialSilent(t, n.srv.URL)
+		s.subscribe("td")
+		quiet = append(quiet, s)
+	}
+	closed := make(chan websocket.StatusCode, readers)
+	for range readers {
+		c := n.dial(t)
+		c.subscribe("td")
+		go func() {
+			for {
+				if _, _, err := c.c.Read(context.Background()); err != nil {
+					closed <- websocket.CloseStatus(err)
+					return
+				}
+			}
+		}()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	drained := make(chan error, 1)
+	go func() { drained <- n.ws.Drain(ctx) }()
+	for i := range readers {
+		select {
+		case got := <-closed:
+			if got != websocket.StatusGoingAway {
+				t.Fatalf("client %d of %d closed with %d; want 1001", i+1, readers, got)
+			}
+		case <-ctx.Done():
+			t.Fatalf("%d of %d reading clients got their 1001 within the drain time", i, readers)
+		}
+	}
+	for _, s := range quiet {
+		s.c.Close()
+	}
+	if err := <-drained; err != nil {
+		t.Errorf("drain: %v", err)
+	}
+}
+
+// TestWSDrainReportInFlight: a report still being applied when the node drains is answered with
+// unavailable (retryable: the same submission_id is safe), before the 1001.
+func TestWSDrainReportInFlight(t *testing.T) {
+	t.Parallel()
+	started := make(chan struct{})
+	n := newWSNode(t, wsNodeOpts{report: func(ctx context.Context, c hub.Claims, _ string, _ match.MatchID, _ [2]int, _ string) (hub.Applied, error) {
+		close(started)
+		<-ctx.Done() // a store that has not answered yet
+		return hub.Applied{}, ctx.Err()
+	}})
+	ids := n.tourney(t, "tr", "Ada", "Grace")
+	n.apply(t, "tr", match.Command{Type: match.CmdStart})
+	c := n.dial(t, "token."+n.token(t, hub.Claims{Tournament: "tr", Role: hub.RolePlayer, Player: int(ids[0])}))
+	c.expect("auth_ok")
+	c.send(map[string]any{"type": "report", "ref": "r1", "tournament": "tr", "match": 1, "scores": [2]int{1, 0}, "submission_id": "ada-1"})
+	<-started
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	drained := make(chan error, 1)
+	go func() { drained <- n.ws.Drain(ctx) }()
+	if e := c.expect("error"); e.Code != hub.CodeUnavailable || e.Ref != "r1" || !strings.Contains(e.Message, "submission_id") {
+		t.Errorf("got %+v; want unavailable for r1, saying to send it again", e)
+	}
+	if got := c.closeStatus(); got != websocket.StatusGoingAway {
+		t.Errorf("closed with %d; want 1001", got)
+	}
+	if err := <-drained; err != nil {
+		t.Errorf("drain: %v", err)
+	}
+}

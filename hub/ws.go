@@ -29,8 +29,13 @@ const (
 )
 
 // drainBatch is how many sockets Drain closes at once, so that their clients do not all reconnect
-// to the other nodes in the same instant.
-const drainBatch = 100
+// to the other nodes in the same instant; the next batch starts once this one's close handshakes
+// are done, or after drainPause, whichever comes first: a client that does not answer its close
+// frame does not hold up the others.
+const (
+	drainBatch = 100
+	drainPause = 100 * time.Millisecond
+)
 
 // WSConfig configures the WebSocket side of a node.
 type WSConfig struct {
@@ -252,11 +257,12 @@ func (w *WS) Sockets() int {
 }
 
 // Drain stops accepting sockets and closes every open one with 1001 (going away: reconnect to
-// another node and resume), drainBatch at a time, each batch waiting for its close handshakes.
-// When ctx ends first, the remaining sockets are closed without a handshake. Drain returns once
-// every session and background goroutine has ended; ctx.Err() if it had to cut short. A socket
-// already in its close handshake when ctx ends may take up to the websocket package's own
-// close timeouts (5 s to write the close frame, 5 s to wait for the answer).
+// another node and resume), drainBatch at a time: the next batch starts once this one's close
+// handshakes are done or after drainPause (less when ctx leaves too little time for every batch),
+// so that a client that does not answer does not hold up the others. Each socket's close is
+// bounded by its own closeBy (see session.closing). When ctx ends first, the remaining sockets
+// are closed at once, without a close frame. Drain returns once every session and background
+// goroutine has ended; ctx.Err() if it had to cut short.
 func (w *WS) Drain(ctx context.Context) error {
 	w.mu.Lock()
 	w.draining = true
@@ -266,26 +272,21 @@ func (w *WS) Drain(ctx context.Context) error {
 	}
 	w.mu.Unlock()
 
-	var cut error
-	for start := 0; start < len(all); start += drainBatch {
+	batches := (len(all) + drainBatch - 1) / drainBatch
+	pause := drainPause
+	if d, ok := ctx.Deadline(); ok && batches > 0 {
+		// Every batch is started within the first half of the time.
+		pause = min(pause, time.Until(d)/2/time.Duration(batches))
+	}
+	for start := 0; start < len(all) && ctx.Err() == nil; start += drainBatch {
 		batch := all[start:min(start+drainBatch, len(all))]
-		if ctx.Err() != nil {
-			cut = ctx.Err()
-			break
-		}
 		for _, s := range batch {
 			s.closeWith(websocket.StatusGoingAway, "node shutting down")
 		}
-		for _, s := range batch {
-			select {
-			case <-s.done:
-			case <-ctx.Done():
-			}
-		}
+		waitDone(ctx, batch, pause)
 	}
-	if cut == nil && ctx.Err() != nil {
-		cut = ctx.Err()
-	}
+	waitDone(ctx, all, 0)
+	cut := ctx.Err()
 	if cut != nil {
 		for _, s := range all {
 			s.abort()
@@ -301,6 +302,25 @@ func (w *WS) Drain(ctx context.Context) error {
 	}
 	w.pool.close()
 	return cut
+}
+
+// waitDone waits until every session of ss is done, ctx ends, or (if limit > 0) limit passed.
+func waitDone(ctx context.Context, ss []*session, limit time.Duration) {
+	var expired <-chan time.Time
+	if limit > 0 {
+		t := time.NewTimer(limit)
+		defer t.Stop()
+		expired = t.C
+	}
+	for _, s := range ss {
+		select {
+		case <-s.done:
+		case <-ctx.Done():
+			return
+		case <-expired:
+			return
+		}
+	}
 }
 
 // errClosed ends a session's loops once it is closing; it is not an error worth logging.
