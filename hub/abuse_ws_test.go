@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -244,4 +245,58 @@ func TestWSTooManySubscriptions(t *testing.T) {
 	c.send(map[string]any{"type": "unsubscribe", "ref": "u", "tournament": "nope0"})
 	c.expect("unsubscribed")
 	c.subscribe("late")
+}
+
+// readClose reads server frames until a close frame and returns its code and how many frames
+// of opcode skip came before it; it fails on a frame of another kind (but the node's pings).
+func (r *rawSocket) readClose(skip byte) (code int, skipped int) {
+	r.t.Helper()
+	for {
+		op, p := r.read()
+		switch op {
+		case 0x8:
+			if len(p) < 2 {
+				r.t.Fatalf("close frame %q without a code", p)
+			}
+			return int(p[0])<<8 | int(p[1]), skipped
+		case skip:
+			skipped++
+		case 0x9:
+		default:
+			r.t.Fatalf("got a frame of opcode %x %q; want a close frame", op, p)
+		}
+	}
+}
+
+// TestWSControlFrameFlood: pings and pongs count against a socket's message budget like
+// messages, whether the parked socket's reader reads them or the websocket package does: past
+// the burst they are dropped (a ping gets no pong), and a flood is closed with 4008.
+func TestWSControlFrameFlood(t *testing.T) {
+	for _, noPark := range []bool{false, true} {
+		for _, tc := range []struct {
+			name string
+			op   byte
+		}{{"pings", 0x9}, {"pongs", 0xa}} {
+			t.Run(fmt.Sprintf("%s/nopark=%v", tc.name, noPark), func(t *testing.T) {
+				t.Parallel()
+				const burst, dropped = 5, 50
+				n := newWSNode(t, wsNodeOpts{cfg: hub.WSConfig{NoPark: noPark, RatePerSec: 1, Burst: burst, MaxDropped: dropped}})
+				r := dialRaw(t, n.srv.URL)
+				var flood []byte
+				for range 4 * dropped {
+					flood = append(flood, frame(tc.op, []byte("x"))...)
+				}
+				if _, err := r.c.Write(flood); err != nil {
+					t.Fatal(err)
+				}
+				code, pongs := r.readClose(0xa)
+				if code != 4008 {
+					t.Errorf("closed with %d; want 4008", code)
+				}
+				if pongs > burst+1 {
+					t.Errorf("%d of %d pings answered; want at most the burst (%d)", pongs, 4*dropped, burst)
+				}
+			})
+		}
+	}
 }

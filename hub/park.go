@@ -102,7 +102,8 @@ func (s *session) unpark() bool {
 // whether the socket is then idle: nothing left in front of the connection. woke says the poller
 // found something to read: it is read into the buffer first (at once: the poller said it is
 // there, or the connection ended). It never waits for the network otherwise: a frame that has
-// not fully arrived, a message or anything else is left for the websocket package's Read.
+// not fully arrived, a message or anything else is left for the websocket package's Read. It
+// fails with errClosed once it decided to close the socket (a flood of control frames).
 func (s *session) readControl(woke bool) (idle bool, err error) {
 	s.brmu.Lock()
 	defer s.brmu.Unlock()
@@ -113,11 +114,15 @@ func (s *session) readControl(woke bool) (idle bool, err error) {
 	}
 	for s.controlFrame() {
 	}
+	if s.ctx.Err() != nil {
+		return false, errClosed
+	}
 	return s.br.Buffered() == 0 && len(s.sc.pending) == 0, nil
 }
 
 // controlFrame handles one whole ping or pong frame at the head of the buffer and reports whether
-// it did. brmu is held.
+// it did. Control frames count against the socket's rate limit like messages (allowFrame): one
+// that is over it is read and dropped (a ping gets no pong). brmu is held.
 func (s *session) controlFrame() bool {
 	h, _ := s.br.Peek(min(2, s.br.Buffered()))
 	if len(h) < 2 {
@@ -133,14 +138,19 @@ func (s *session) controlFrame() bool {
 		return false
 	}
 	f, _ := s.br.Peek(size)
-	if op == opPing {
+	switch {
+	case !s.allowFrame():
+		if s.ctx.Err() != nil {
+			return false
+		}
+	case op == opPing:
 		payload := make([]byte, n)
 		key := f[2:6]
 		for i, b := range f[6:] {
 			payload[i] = b ^ key[i%4]
 		}
 		s.send(outMsg{data: payload, kind: "pong frame", op: opPong})
-	} else {
+	default:
 		s.gotPong()
 	}
 	s.br.Discard(size)

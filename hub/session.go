@@ -107,7 +107,7 @@ type session struct {
 	subscribed map[string]struct{} // the tournaments subscribed to
 	limiter    *rate.Limiter
 	bad        int // bad messages in a row
-	dropped    int // rate-limited messages in a row
+	dropped    int // rate-limited frames (messages, pings, pongs) in a row
 }
 
 func newSession(w *WS, c *websocket.Conn, sc *sockConn, br *bufio.Reader) *session {
@@ -561,6 +561,32 @@ func (s *session) gotPong() {
 	s.ping.Reset(s.ws.cfg.PingEvery)
 }
 
+// allowFrame counts one frame the client sent (a message, a ping or a pong) against the socket's
+// rate limit, and reports whether to handle it. Past MaxDropped dropped frames in a row the
+// socket is closed with 4008. Only the reader calls it (see controlAllowed).
+func (s *session) allowFrame() bool {
+	if s.limiter.Allow() {
+		s.dropped = 0
+		return true
+	}
+	s.dropped++
+	s.ws.metrics.in.WithLabelValues("rate_limited").Inc()
+	if s.dropped > s.ws.cfg.MaxDropped {
+		s.closeWith(closeRateLimited, "rate limited for too long")
+	}
+	return false
+}
+
+// controlAllowed is allowFrame for a ping or pong that the websocket package reads itself: inside
+// Read, on the reader, or in the close handshake, on closing's goroutine, when the session is
+// cancelled already and nothing is answered any more.
+func (s *session) controlAllowed() bool {
+	if s.ctx.Err() != nil {
+		return false
+	}
+	return s.allowFrame()
+}
+
 // readLoop reads and handles the client's messages in order, until the socket is idle and
 // parks (errParked) or reading ends; see run. woke says there is something to read.
 func (s *session) readLoop(woke bool) error {
@@ -570,7 +596,7 @@ func (s *session) readLoop(woke bool) error {
 			idle, err := s.readControl(woke)
 			woke = false
 			if err != nil {
-				return nil // the client closed or the connection broke: not an error
+				return nil // the client closed, the connection broke, or the socket is closing
 			}
 			if idle {
 				if s.park() {
@@ -589,11 +615,8 @@ func (s *session) readLoop(woke bool) error {
 		if s.ctx.Err() != nil {
 			return errClosed
 		}
-		if !s.limiter.Allow() {
-			s.dropped++
-			s.ws.metrics.in.WithLabelValues("rate_limited").Inc()
-			if s.dropped > s.ws.cfg.MaxDropped {
-				s.closeWith(closeRateLimited, "rate limited for too long")
+		if !s.allowFrame() {
+			if s.ctx.Err() != nil {
 				return errClosed
 			}
 			var m struct {
@@ -603,7 +626,6 @@ func (s *session) readLoop(woke bool) error {
 			s.trySend(s.errorMsg(validRef(m.Ref), CodeRateLimited, "too many messages; this one was dropped"))
 			continue
 		}
-		s.dropped = 0
 		s.hmu.Lock()
 		ok := s.handle(typ, data)
 		s.hmu.Unlock()

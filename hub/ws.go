@@ -172,14 +172,20 @@ func (w *WS) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sb := &smallBuffers{ResponseWriter: rw, hj: hj, writeTimeout: w.cfg.WriteTimeout}
-	var s *session // set before anything is read, so before a pong can arrive
+	var s *session // set before anything is read, so before a ping or pong can arrive
 	c, err := websocket.Accept(sb, r, &websocket.AcceptOptions{
 		Subprotocols:    []string{Subprotocol},
 		OriginPatterns:  w.cfg.Origins,
 		CompressionMode: websocket.CompressionDisabled,
-		// Pongs the websocket package reads itself (behind a message, or when the socket does
-		// not park); a parked socket's reader notes them in controlFrame.
-		OnPongReceived: func(context.Context, []byte) { s.gotPong() },
+		// Pings and pongs the websocket package reads itself (behind a message, or when the
+		// socket does not park) count against the socket's rate limit like those a parked
+		// socket's reader reads (controlFrame); a ping over it gets no pong.
+		OnPingReceived: func(context.Context, []byte) bool { return s.controlAllowed() },
+		OnPongReceived: func(context.Context, []byte) {
+			if s.controlAllowed() {
+				s.gotPong()
+			}
+		},
 	})
 	if err != nil {
 		// Accept has answered (403 for a foreign Origin, 400 for a bad handshake).
