@@ -300,3 +300,32 @@ func TestWSControlFrameFlood(t *testing.T) {
 		}
 	}
 }
+
+// TestWSProtocolErrors: a text frame that is not UTF-8 closes the socket with 1007, a frame the
+// client did not mask with 1002 (RFC 6455, 5.1 and 8.1), whether the socket parks or not.
+func TestWSProtocolErrors(t *testing.T) {
+	ping := []byte(`{"type":"ping","ref":"p"}`)
+	for _, noPark := range []bool{false, true} {
+		for _, tc := range []struct {
+			name  string
+			frame []byte
+			code  int
+		}{
+			{"invalid UTF-8", frame(0x1, []byte("{\"type\":\"ping\",\"ref\":\"\xff\xfe\"}")), 1007},
+			{"unmasked", append([]byte{0x81, byte(len(ping))}, ping...), 1002},
+			{"unmasked after a message", append(frame(0x1, ping), append([]byte{0x81, byte(len(ping))}, ping...)...), 1002},
+		} {
+			t.Run(fmt.Sprintf("%s/nopark=%v", tc.name, noPark), func(t *testing.T) {
+				t.Parallel()
+				n := newWSNode(t, wsNodeOpts{cfg: hub.WSConfig{NoPark: noPark}})
+				r := dialRaw(t, n.srv.URL)
+				if _, err := r.c.Write(tc.frame); err != nil {
+					t.Fatal(err)
+				}
+				if code, _ := r.readClose(0x1); code != tc.code {
+					t.Errorf("closed with %d; want %d", code, tc.code)
+				}
+			})
+		}
+	}
+}

@@ -259,6 +259,13 @@ func (c *sockConn) setCloseBy(t time.Time) {
 	c.wmu.Unlock()
 }
 
+// closeFramed reports whether a close frame was written (or waits in out to be).
+func (c *sockConn) closeFramed() bool {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.noFrames
+}
+
 // appendFrameHeader appends the header of a final, unmasked (server) frame of n bytes.
 func appendFrameHeader(b []byte, op byte, n int) []byte {
 	b = append(b, 0x80|op)

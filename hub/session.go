@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -14,6 +16,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
@@ -610,7 +613,8 @@ func (s *session) readLoop(woke bool) error {
 		// which ends this read.
 		typ, data, err := s.conn.Read(context.Background())
 		if err != nil {
-			return nil // the client closed, the connection broke or was closed: not an error
+			s.readFailed(err)
+			return nil
 		}
 		if s.ctx.Err() != nil {
 			return errClosed
@@ -626,6 +630,11 @@ func (s *session) readLoop(woke bool) error {
 			s.trySend(s.errorMsg(validRef(m.Ref), CodeRateLimited, "too many messages; this one was dropped"))
 			continue
 		}
+		if typ == websocket.MessageText && !utf8.Valid(data) {
+			// RFC 6455, 8.1: a text frame that is not UTF-8 fails the connection.
+			s.closeWith(websocket.StatusInvalidFramePayloadData, "text frames must be valid UTF-8")
+			return errClosed
+		}
 		s.hmu.Lock()
 		ok := s.handle(typ, data)
 		s.hmu.Unlock()
@@ -639,6 +648,23 @@ func (s *session) readLoop(woke bool) error {
 			return errClosed
 		}
 	}
+}
+
+// readFailed decides how a socket whose read failed closes. The client closing, or the
+// connection breaking or being closed, needs nothing more; so does a protocol error the
+// websocket package answered with a close frame of its own (1002, 1009). One it did not answer
+// (a frame the client did not mask) closes with 1002.
+func (s *session) readFailed(err error) {
+	var ne net.Error
+	switch {
+	case s.ctx.Err() != nil, websocket.CloseStatus(err) != -1, errors.Is(err, io.EOF),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed), errors.As(err, &ne):
+		return
+	case s.sc != nil && s.sc.closeFramed():
+		return
+	}
+	s.ws.cfg.Log.Debug("socket broke the protocol", "err", err)
+	s.closeWith(websocket.StatusProtocolError, "protocol error")
 }
 
 // clientMsg is any message a client sends; each type reads its own fields.
