@@ -3,6 +3,7 @@ package hub_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -327,5 +328,88 @@ func TestWSProtocolErrors(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestWSPerAddressCap: one client address may hold MaxPerAddr sockets on a node; past that the
+// upgrade is refused with 429 and a message saying what to do, and a socket closed frees a place.
+// The address is WSConfig.ClientAddr's.
+func TestWSPerAddressCap(t *testing.T) {
+	t.Parallel()
+	n := newWSNode(t, wsNodeOpts{cfg: hub.WSConfig{MaxPerAddr: 3, ClientAddr: func(r *http.Request) string {
+		return r.Header.Get("X-Test-Client") // as a proxy would forward it
+	}}})
+	dial := func(client string) (*websocket.Conn, *http.Response, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, resp, err := websocket.Dial(ctx, n.srv.URL, &websocket.DialOptions{
+			Subprotocols: []string{hub.Subprotocol},
+			HTTPHeader:   http.Header{"Origin": {wsTestOrigin}, "X-Test-Client": {client}},
+		})
+		if c != nil {
+			t.Cleanup(func() { c.CloseNow() })
+		}
+		return c, resp, err
+	}
+	var held []*websocket.Conn
+	for range 3 {
+		c, _, err := dial("a")
+		if err != nil {
+			t.Fatalf("dial within the cap: %v", err)
+		}
+		held = append(held, c)
+	}
+	_, resp, err := dial("a")
+	if err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("dial past the cap: %v, %v; want 429 with Retry-After", resp, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(body), "at most 3") {
+		t.Errorf("refusal %q; want it to say the cap", body)
+	}
+	if _, _, err := dial("b"); err != nil {
+		t.Errorf("another address was refused: %v", err)
+	}
+	if got := n.metric(t, "tourhub_ws_refused_total"); got != 1 {
+		t.Errorf("tourhub_ws_refused_total = %v; want 1", got)
+	}
+	held[0].Close(websocket.StatusNormalClosure, "")
+	deadline := time.Now().Add(10 * time.Second)
+	for n.ws.Sockets() != 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sockets after one closed; want 3", n.ws.Sockets())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, _, err := dial("a"); err != nil {
+		t.Errorf("dial after a socket closed: %v", err)
+	}
+}
+
+// TestWSIdleSocketClosed: a socket that has neither subscribed nor authenticated IdleTimeout
+// after it opened is closed with 4004; one that did either is not.
+func TestWSIdleSocketClosed(t *testing.T) {
+	t.Parallel()
+	n := newWSNode(t, wsNodeOpts{cfg: hub.WSConfig{IdleTimeout: 300 * time.Millisecond}})
+	n.tourney(t, "ti", "Ada")
+	sub := n.dial(t)
+	sub.subscribe("ti")
+	authed := n.dial(t)
+	authed.send(map[string]any{"type": "auth", "token": n.token(t, hub.Claims{Tournament: "ti", Role: hub.RoleOrganiser})})
+	authed.expect("auth_ok")
+	idle := n.dial(t) // opened last: the others' idle checks are due before its own
+	idle.send(map[string]any{"type": "ping", "ref": "only pings"})
+	idle.expect("pong")
+	if got := idle.closeStatus(); got != 4004 {
+		t.Errorf("idle socket closed with %d; want 4004", got)
+	}
+	for _, c := range []*wsClient{sub, authed} {
+		c.send(map[string]any{"type": "ping", "ref": "still"})
+		if m := c.expect("pong"); m.Ref != "still" {
+			t.Errorf("pong %+v; want ref still", m)
+		}
+	}
+	if got := n.metric(t, "tourhub_ws_server_closes_total", "code", "4004"); got != 1 {
+		t.Errorf("%v closes with 4004; want 1", got)
 	}
 }

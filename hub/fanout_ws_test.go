@@ -40,7 +40,7 @@ func BenchmarkWSFanout(b *testing.B) {
 			w.broker.topics["t"] = t
 			sessions := make([]*session, tc.subs)
 			for i := range sessions {
-				s := newSession(w, nil, nil, nil)
+				s := newSession(w, nil, nil, nil, "")
 				defer s.cancel()
 				// No connection here: act as if a writer ran, so that only the queueing is measured.
 				s.writing = true

@@ -65,6 +65,7 @@ type session struct {
 	br   *bufio.Reader   // static after construction; conn reads through it
 	rc   syscall.RawConn // static after construction; sc's descriptor for the poller (nil: cannot park)
 
+	addr   string             // static after construction; the client address the per-address cap counts
 	ctx    context.Context    // done once the session is closing; static after construction
 	cancel context.CancelFunc // static after construction
 	done   chan struct{}      // closed by finish, once the session has left every topic
@@ -79,10 +80,11 @@ type session struct {
 	writing  bool           // guarded by qmu; a writer runs (flush, or writeNow on a sender's goroutine)
 	stopped  bool           // guarded by qmu; closing: nothing more is queued (the writer writes what is left)
 	cut      atomic.Bool    // set once under qmu by closing a slow socket: the writer frames nothing more
-	workers  sync.WaitGroup // the writer (flush, or writeNow) and the ping; Add only under qmu while !stopped
+	workers  sync.WaitGroup // the writer (flush, or writeNow), the ping and the idle check; Add only under qmu while !stopped
 	ping     *time.Timer    // fires pingOnce; static after run starts
 	pingAt   time.Time      // guarded by qmu; when the next ping is due
 	pongBy   time.Time      // guarded by qmu; the deadline of the pong awaited (zero: none)
+	idle     *time.Timer    // fires idleOnce; static after run starts
 
 	// hmu is held by the reader while it handles a message, and by closing while it stops the
 	// queue: the answer to a message read before the socket closes is queued before its close
@@ -111,9 +113,11 @@ type session struct {
 	limiter    *rate.Limiter
 	bad        int // bad messages in a row
 	dropped    int // rate-limited frames (messages, pings, pongs) in a row
+
+	engaged atomic.Bool // set by the reader once the socket subscribed or authenticated (idleOnce reads it)
 }
 
-func newSession(w *WS, c *websocket.Conn, sc *sockConn, br *bufio.Reader) *session {
+func newSession(w *WS, c *websocket.Conn, sc *sockConn, br *bufio.Reader, addr string) *session {
 	ctx, cancel := context.WithCancel(context.Background())
 	var rc syscall.RawConn
 	if sc != nil {
@@ -121,6 +125,7 @@ func newSession(w *WS, c *websocket.Conn, sc *sockConn, br *bufio.Reader) *sessi
 	}
 	return &session{
 		ws:         w,
+		addr:       addr,
 		conn:       c,
 		sc:         sc,
 		br:         br,
@@ -135,19 +140,19 @@ func newSession(w *WS, c *websocket.Conn, sc *sockConn, br *bufio.Reader) *sessi
 	}
 }
 
-// run starts serving the socket: the ping timer, the close that follows cancelling, the token
-// offered with the handshake, and the first reader turn. From then on:
+// run starts serving the socket: the ping timer, the idle check, the close that follows
+// cancelling, the token offered with the handshake, and the first reader turn. From then on:
 //   - A reader turn reads and handles messages until the socket is idle, then parks it and ends;
 //     the poller starts the next turn when the client sends again. A turn ends the session when a
 //     read fails (the client closed, the connection broke or was closed by closing) or when it
 //     decides to close the socket (protocol abuse, rate limit): it cancels the session.
 //   - Cancelling the session (a reader ended, the queue overflowed, a write failed, a pong did not
-//     come, Drain, a resync failed) runs closing, which lets the writer finish (closeBy bounds
-//     it), then closes the connection with the close code decided by whoever cancelled; that
-//     ends a read still blocked.
-//   - finish then waits for the writer and the ping, leaves every topic (so no fan-out reaches the
-//     session afterwards) and closes done. It runs on the reader that ended, or, if the socket was
-//     parked, on closing's goroutine.
+//     come, the idle check, Drain, a resync failed) runs closing, which lets the writer finish
+//     (closeBy bounds it), then closes the connection with the close code decided by whoever
+//     cancelled; that ends a read still blocked.
+//   - finish then waits for the writer and the timers, leaves every topic (so no fan-out reaches
+//     the session afterwards) and closes done. It runs on the reader that ended, or, if the
+//     socket was parked, on closing's goroutine.
 func (s *session) run(token string) {
 	// Armed after s.ping is set, so that pingOnce (which resets it) never sees it unset. The first
 	// ping comes after a random half to whole interval: sockets that connected together (a
@@ -158,6 +163,7 @@ func (s *session) run(token string) {
 	s.pingAt = time.Now().Add(first)
 	s.qmu.Unlock()
 	s.ping.Reset(first)
+	s.idle = time.AfterFunc(s.ws.cfg.IdleTimeout, s.idleOnce)
 	context.AfterFunc(s.ctx, s.closing)
 	if token != "" {
 		s.authenticate("", token)
@@ -191,7 +197,7 @@ func (s *session) finish() {
 }
 
 // closing runs once the session is cancelled, on a goroutine of its own: it stops the queue, the
-// ping and parking, lets the writer finish, and closes the connection as decided by closeWith
+// timers and parking, lets the writer finish, and closes the connection as decided by closeWith
 // (normal closure if nobody decided: the client closed or the connection broke, and the close
 // returns at once). A parked socket has no reader to finish it, so closing does.
 //
@@ -215,6 +221,7 @@ func (s *session) closing() {
 	s.qmu.Unlock()
 	s.hmu.Unlock()
 	s.ping.Stop()
+	s.idle.Stop()
 	wasParked := s.unpark()
 	closeBy := time.Now().Add(s.ws.cfg.WriteTimeout)
 	if s.sc != nil {
@@ -564,6 +571,24 @@ func (s *session) gotPong() {
 	s.ping.Reset(s.ws.cfg.PingEvery)
 }
 
+// idleOnce runs from the idle timer, IdleTimeout after the socket opened: a socket that has
+// neither subscribed nor authenticated by then holds a connection for nothing, and is closed with
+// 4004 (the client connects again when it has a tournament to watch). It runs on the timer's
+// goroutine, which the session counts as one of its workers.
+func (s *session) idleOnce() {
+	s.qmu.Lock()
+	if s.stopped {
+		s.qmu.Unlock()
+		return
+	}
+	s.workers.Add(1)
+	s.qmu.Unlock()
+	defer s.workers.Done()
+	if !s.engaged.Load() {
+		s.closeWith(closeIdle, fmt.Sprintf("nothing subscribed within %s; connect again to watch a tournament", s.ws.cfg.IdleTimeout))
+	}
+}
+
 // allowFrame counts one frame the client sent (a message, a ping or a pong) against the socket's
 // rate limit, and reports whether to handle it. Past MaxDropped dropped frames in a row the
 // socket is closed with 4008. Only the reader calls it (see controlAllowed).
@@ -796,6 +821,7 @@ func (s *session) authenticate(ref, token string) {
 		return
 	}
 	s.claims[c.Tournament] = c
+	s.engaged.Store(true)
 	if _, ok := s.subscribed[c.Tournament]; ok {
 		s.ws.broker.setPlayer(s, c.Tournament, playerOf(c))
 	}
@@ -822,6 +848,7 @@ func (s *session) subscribe(m clientMsg) {
 		req.resume, req.epoch, req.version = true, m.Epoch, *m.Version
 	}
 	s.subscribed[m.Tournament] = struct{}{}
+	s.engaged.Store(true)
 	s.ws.broker.join(s, m.Tournament, req, playerOf(s.claims[m.Tournament]))
 }
 

@@ -3,7 +3,9 @@ package hub
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -25,6 +27,7 @@ const tokenProtocolPrefix = "token."
 const (
 	closeSlow        websocket.StatusCode = 4001 // the client does not read what it is sent: reconnect, resume
 	closeResync      websocket.StatusCode = 4002 // the server lost the thread: reconnect, resume
+	closeIdle        websocket.StatusCode = 4004 // nothing subscribed in time: connect again when there is something to watch
 	closeRateLimited websocket.StatusCode = 4008 // rate limited for too long: reconnect after backoff
 )
 
@@ -72,6 +75,15 @@ type WSConfig struct {
 	// socket that reads nothing keeps the ones it holds alive. Defaults to 8 MiB: eight snapshots
 	// of the largest tournaments (1,024 players, double elimination: 743 KB).
 	QueueBytes int
+	// MaxPerAddr is how many sockets one client address may hold open on this node; an upgrade
+	// past it is refused with 429. Defaults to 256, for a club or school behind one NAT address.
+	MaxPerAddr int
+	// ClientAddr is the client address of a request, for MaxPerAddr. Defaults to the connection's
+	// address (clientAddr); behind a proxy, set it to the address the proxy forwards.
+	ClientAddr func(*http.Request) string
+	// IdleTimeout: a socket that has neither subscribed nor authenticated this long after it
+	// opened is closed with 4004. Defaults to 30s.
+	IdleTimeout time.Duration
 	// PingEvery, PongWait and WriteTimeout: a ping every PingEvery, closed without a pong within
 	// PongWait of the ping's write; every write must finish within WriteTimeout. Defaults to 20s,
 	// 10s, 5s.
@@ -111,6 +123,15 @@ func (c *WSConfig) setDefaults() {
 	if c.QueueBytes <= 0 {
 		c.QueueBytes = 8 << 20
 	}
+	if c.MaxPerAddr <= 0 {
+		c.MaxPerAddr = 256
+	}
+	if c.ClientAddr == nil {
+		c.ClientAddr = clientAddr
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 30 * time.Second
+	}
 	if c.PingEvery <= 0 {
 		c.PingEvery = 20 * time.Second
 	}
@@ -134,6 +155,7 @@ type WS struct {
 
 	mu       sync.Mutex
 	sessions map[*session]struct{} // guarded by mu
+	perAddr  map[string]int        // guarded by mu; open sockets (and upgrades under way) by client address
 	draining bool                  // guarded by mu; once set, no socket is accepted
 	pollOnce sync.Once             // starts poll on the first park; Drain ends it for good
 	poll     poller                // set once by pollOnce; nil if parking is off or cannot start
@@ -150,6 +172,7 @@ func NewWS(cfg WSConfig) *WS {
 		cfg:      cfg,
 		metrics:  newWSMetrics(cfg.Registerer),
 		sessions: make(map[*session]struct{}),
+		perAddr:  make(map[string]int),
 		pool:     newPool(),
 	}
 	w.broker = newBroker(w)
@@ -158,18 +181,36 @@ func NewWS(cfg WSConfig) *WS {
 
 // ServeHTTP upgrades the request to a WebSocket and runs the session until the socket closes.
 func (w *WS) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	addr := w.cfg.ClientAddr(r)
 	w.mu.Lock()
-	draining := w.draining
+	draining, full := w.draining, w.perAddr[addr] >= w.cfg.MaxPerAddr
+	if !draining && !full {
+		w.perAddr[addr]++ // released by forget, or below if the socket is not opened
+	}
 	w.mu.Unlock()
-	if draining {
+	switch {
+	case draining:
 		http.Error(rw, "node shutting down", http.StatusServiceUnavailable)
 		return
+	case full:
+		w.metrics.refused.Inc()
+		rw.Header().Set("Retry-After", "10")
+		http.Error(rw, fmt.Sprintf("too many sockets from your address (at most %d per address on this node); "+
+			"close some and retry", w.cfg.MaxPerAddr), http.StatusTooManyRequests)
+		return
 	}
+	if !w.serve(rw, r, addr) {
+		w.release(addr)
+	}
+}
+
+// serve upgrades the request and starts its session; false if it did not.
+func (w *WS) serve(rw http.ResponseWriter, r *http.Request, addr string) bool {
 	token := protocolToken(r)
 	hj, ok := hijacker(rw)
 	if !ok {
 		http.Error(rw, "a WebSocket needs an HTTP/1.1 connection", http.StatusNotImplemented)
-		return
+		return false
 	}
 	sb := &smallBuffers{ResponseWriter: rw, hj: hj, writeTimeout: w.cfg.WriteTimeout}
 	var s *session // set before anything is read, so before a ping or pong can arrive
@@ -190,16 +231,16 @@ func (w *WS) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// Accept has answered (403 for a foreign Origin, 400 for a bad handshake).
 		w.cfg.Log.Debug("websocket refused", "remote", r.RemoteAddr, "origin", r.Header.Get("Origin"), "err", err)
-		return
+		return false
 	}
 	c.SetReadLimit(w.cfg.ReadLimit)
 
-	s = newSession(w, c, sb.conn, sb.br)
+	s = newSession(w, c, sb.conn, sb.br, addr)
 	w.mu.Lock()
 	if w.draining {
 		w.mu.Unlock()
 		c.Close(websocket.StatusGoingAway, "node shutting down")
-		return
+		return false
 	}
 	w.sessions[s] = struct{}{}
 	w.mu.Unlock()
@@ -209,6 +250,16 @@ func (w *WS) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	// has a deep stack (HTTP server, router, middleware) that an idle socket would keep for its
 	// whole life.
 	go s.run(token)
+	return true
+}
+
+// clientAddr is the default WSConfig.ClientAddr: the host of the connection's address.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // forget drops a finished session.
@@ -216,7 +267,17 @@ func (w *WS) forget(s *session) {
 	w.mu.Lock()
 	delete(w.sessions, s)
 	w.mu.Unlock()
+	w.release(s.addr)
 	w.metrics.sockets.Dec()
+}
+
+// release gives back a socket of addr's (see MaxPerAddr).
+func (w *WS) release(addr string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.perAddr[addr]--; w.perAddr[addr] <= 0 {
+		delete(w.perAddr, addr)
+	}
 }
 
 // poller returns the node's poller, started on first use; nil when idle sockets do not park

@@ -61,6 +61,8 @@ type config struct {
 	WSBurst       int
 	WSQueue       int
 	WSQueueBytes  int
+	WSPerAddr     int
+	WSIdleTimeout time.Duration
 	WSPark        bool
 	DrainTimeout  time.Duration
 	SweepEvery    time.Duration
@@ -139,6 +141,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	integer(&c.WSBurst, "ws-burst", "HUB_WS_BURST", 40, "WebSocket message burst per socket")
 	integer(&c.WSQueue, "ws-queue", "HUB_WS_QUEUE", 256, "send queue per socket, messages; overflow closes the socket (4001)")
 	integer(&c.WSQueueBytes, "ws-queue-bytes", "HUB_WS_QUEUE_BYTES", 8<<20, "send queue per socket, bytes; overflow closes the socket (4001)")
+	integer(&c.WSPerAddr, "ws-per-addr", "HUB_WS_PER_ADDR", 256, "open sockets per client address on this node; past it the upgrade gets 429")
+	dur(&c.WSIdleTimeout, "ws-idle-timeout", "HUB_WS_IDLE_TIMEOUT", 30*time.Second, "close a socket that has neither subscribed nor authenticated this long after opening (4004)")
 	park := env("HUB_WS_PARK", "true")
 	fs.StringVar(&park, "ws-park", park, "park idle sockets (Linux): no goroutine per socket while it has nothing to read; false keeps a reader blocked per socket (env HUB_WS_PARK)")
 	dur(&c.DrainTimeout, "drain-timeout", "HUB_DRAIN_TIMEOUT", 10*time.Second, "how long shutdown waits for sockets and requests")
@@ -261,7 +265,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			QueueLen:   c.WSQueue,
 			NoPark:     !c.WSPark,
 
-			QueueBytes: c.WSQueueBytes,
+			QueueBytes:  c.WSQueueBytes,
+			MaxPerAddr:  c.WSPerAddr,
+			IdleTimeout: c.WSIdleTimeout,
 		},
 	}, store, log, reg)
 	if err != nil {
