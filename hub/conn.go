@@ -29,9 +29,12 @@ const (
 const (
 	// copyMax is the largest payload copied into a frame buffer.
 	copyMax = 512
-	// frameWindow is how many bytes the writer frames before it writes them: what it copies,
-	// and the most one batch's frames hold of a socket's memory beyond the shared payloads.
-	frameWindow = 64 << 10
+	// frameCopies is how many bytes the writer copies (headers and small payloads) before it
+	// writes them: the most a socket whose client does not read holds of its own in out.
+	frameCopies = 16 << 10
+	// frameWindow is how many bytes the writer frames before it writes them, shared payloads
+	// included: the most a socket closing as slow still sends ahead of its close frame.
+	frameWindow = 256 << 10
 	// frameBufSize is the size of a frame buffer.
 	frameBufSize = 4 << 10
 )
@@ -122,36 +125,40 @@ func (c *sockConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// frame frames the messages of batch into out, up to frameWindow bytes (at least one message),
-// and returns those it did not frame. Only the socket's writer calls it. Once a close frame went
-// out (or waits in out), every message is dropped: nothing may follow it (RFC 6455, 5.5.1).
+// frame frames the messages of batch into out, up to frameCopies bytes copied or frameWindow
+// bytes framed (at least one message), and returns those it did not frame. Only the socket's
+// writer calls it. Once a close frame went out (or waits in out), every message is dropped:
+// nothing may follow it (RFC 6455, 5.5.1).
 func (c *sockConn) frame(batch []outMsg) []outMsg {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if c.noFrames {
 		return nil
 	}
-	return c.frameLocked(batch, frameWindow)
+	return c.frameLocked(batch, frameCopies, frameWindow)
 }
 
-// frameLocked frames the messages of batch into out until window bytes are framed, and returns
-// those it did not frame. wmu is held.
-func (c *sockConn) frameLocked(batch []outMsg, window int) []outMsg {
-	framed := 0
+// frameLocked frames the messages of batch into out until copies bytes were copied or window
+// bytes framed, and returns those it did not frame. wmu is held.
+func (c *sockConn) frameLocked(batch []outMsg, copies, window int) []outMsg {
+	copied, framed := 0, 0
 	for i, m := range batch {
-		if framed >= window {
+		if copied >= copies || framed >= window {
 			c.cutLocked()
 			return batch[i:]
 		}
 		var h [10]byte
-		c.copyLocked(appendFrameHeader(h[:0], m.opcode(), len(m.data)))
+		hdr := appendFrameHeader(h[:0], m.opcode(), len(m.data))
+		c.copyLocked(hdr)
+		copied += len(hdr)
 		if len(m.data) <= copyMax {
 			c.copyLocked(m.data)
+			copied += len(m.data)
 		} else {
 			c.cutLocked()
 			c.out = append(c.out, m.data)
 		}
-		framed += 2 + len(m.data)
+		framed += len(hdr) + len(m.data)
 	}
 	c.cutLocked()
 	return nil
@@ -239,7 +246,7 @@ func (c *sockConn) writeNow(batch []outMsg) bool {
 		return true // a close frame went out: nothing may follow it
 	}
 	wasEmpty := len(c.out) == 0
-	c.frameLocked(batch, math.MaxInt)
+	c.frameLocked(batch, math.MaxInt, math.MaxInt)
 	if c.raw == nil || !wasEmpty {
 		// Nothing is tried behind a write that waits: the next one writes it all.
 		return false

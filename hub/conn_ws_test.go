@@ -183,7 +183,7 @@ func TestSockConnFrames(t *testing.T) {
 
 	big := bytes.Repeat([]byte("x"), copyMax+1)
 	sc.wmu.Lock()
-	rest := sc.frameLocked([]outMsg{{data: []byte("e")}, {data: big}, {data: []byte("f")}}, frameWindow)
+	rest := sc.frameLocked([]outMsg{{data: []byte("e")}, {data: big}, {data: []byte("f")}}, frameCopies, frameWindow)
 	shared := false
 	for _, seg := range sc.out {
 		if len(seg) > 0 && &seg[0] == &big[0] {
@@ -202,16 +202,27 @@ func TestSockConnFrames(t *testing.T) {
 		t.Fatalf("read %d bytes; want the three frames in order (%d bytes)", len(s), len(want))
 	}
 
-	// A batch bigger than the window is framed a window at a time.
-	var many []outMsg
-	for range 3 {
-		many = append(many, outMsg{data: bytes.Repeat([]byte("y"), frameWindow/2)})
+	// A batch bigger than the window is framed a window at a time, whether its messages are
+	// copied or shared.
+	for _, size := range []int{copyMax, frameWindow / 2} {
+		var many []outMsg
+		for range 2*frameCopies/copyMax + 1 {
+			many = append(many, outMsg{data: bytes.Repeat([]byte("y"), size)})
+		}
+		rest := sc.frame(many)
+		sc.wmu.Lock()
+		copied := 0
+		for _, b := range sc.bufs {
+			copied += len(*b)
+		}
+		sc.wmu.Unlock()
+		if len(rest) == 0 || copied > frameCopies+copyMax+10 {
+			t.Errorf("messages of %d bytes: %d of %d left unframed, %d bytes copied; want a window framed", size, len(rest), len(many), copied)
+		}
+		n := len(many) - len(rest)
+		sc.writeOut()
+		read(n * (size + len(appendFrameHeader(nil, opText, size))))
 	}
-	if rest := sc.frame(many); len(rest) != 1 {
-		t.Fatalf("%d of 3 messages of half a window left unframed; want 1", len(rest))
-	}
-	sc.writeOut()
-	read(2 * (frameWindow/2 + 4))
 	sc.wmu.Lock()
 	idle := len(sc.out) == 0 && len(sc.bufs) == 0
 	sc.wmu.Unlock()

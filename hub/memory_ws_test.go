@@ -114,9 +114,9 @@ func TestWSNeverReadingSocketsShareMessages(t *testing.T) {
 	}
 	during := liveHeap()
 	held := during - min(before, during)
-	// Each socket may hold its small buffers and what its writer framed (frameWindow), but the
+	// Each socket may hold its small buffers and what its writer copied (frameCopies), but the
 	// snapshot only once between them (twice: the writers framing it share it too).
-	if limit := 2*size + socks*96<<10; held > limit {
+	if limit := 2*size + socks*32<<10; held > limit {
 		t.Errorf("%d sockets that read nothing hold %d KiB after subscribing to a %d KiB snapshot; want at most %d KiB",
 			socks, held>>10, size>>10, limit>>10)
 	}

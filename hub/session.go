@@ -472,7 +472,7 @@ func (s *session) writeFailed(err error, batch []outMsg) {
 	s.qmu.Unlock()
 }
 
-// writeBatch writes the messages of one batch, framed a window at a time (frameWindow), each
+// writeBatch writes the messages of one batch, framed a window at a time (sockConn.frame), each
 // window in one gathering write to the connection, waiting for the socket within the write
 // deadline. A socket closing as slow frames nothing more (cut).
 func (s *session) writeBatch(batch []outMsg) error {
