@@ -302,11 +302,14 @@ func hijacker(rw http.ResponseWriter) (http.Hijacker, bool) {
 }
 
 // smallBuffers is the ResponseWriter given to websocket.Accept: its Hijack swaps net/http's
-// buffers for small ones and the connection for a sockConn, which conn keeps.
+// buffers for small ones and the connection for a sockConn, which conn keeps, and sets the
+// kernel's send buffer of a TCP connection to sendBuffer (when positive; see
+// WSConfig.SendBuffer).
 type smallBuffers struct {
 	http.ResponseWriter
 	hj           http.Hijacker
 	writeTimeout time.Duration
+	sendBuffer   int
 	conn         *sockConn     // set by Hijack
 	br           *bufio.Reader // set by Hijack: the reader the websocket package reads conn through
 }
@@ -318,6 +321,12 @@ func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	if brw.Writer.Buffered() > 0 {
 		if err := brw.Writer.Flush(); err != nil {
+			c.Close()
+			return nil, nil, err
+		}
+	}
+	if tc, ok := c.(*net.TCPConn); ok && w.sendBuffer > 0 {
+		if err := tc.SetWriteBuffer(w.sendBuffer); err != nil {
 			c.Close()
 			return nil, nil, err
 		}

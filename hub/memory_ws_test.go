@@ -91,7 +91,7 @@ func (s *silentSocket) subscribe(id string) {
 // once they are gone.
 func TestWSNeverReadingSocketsShareMessages(t *testing.T) {
 	const socks = 48
-	n := newWSNode(t, wsNodeOpts{cfg: hub.WSConfig{WriteTimeout: time.Minute}, sndBuf: 64 << 10})
+	n := newWSNode(t, wsNodeOpts{cfg: hub.WSConfig{WriteTimeout: time.Minute, SendBuffer: 64 << 10}})
 	names := make([]string, 512)
 	for i := range names {
 		names[i] = fmt.Sprintf("player %03d", i)

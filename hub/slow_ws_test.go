@@ -206,7 +206,8 @@ func TestWSSlowClientReadsThenClose(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			n := newWSNode(t, wsNodeOpts{cfg: tc.cfg, sndBuf: 32 << 10})
+			tc.cfg.SendBuffer = 32 << 10 // a client that stops reading fills it soon
+			n := newWSNode(t, wsNodeOpts{cfg: tc.cfg})
 			n.tourney(t, "ts", "Ada")
 			c := n.dialSmall(t)
 			sub, _ := c.subscribe("ts")

@@ -75,6 +75,14 @@ type WSConfig struct {
 	// socket that reads nothing keeps the ones it holds alive. Defaults to 8 MiB: eight snapshots
 	// of the largest tournaments (1,024 players, double elimination: 743 KB).
 	QueueBytes int
+	// SendBuffer is the kernel's send buffer of each socket (SO_SNDBUF), in bytes. The kernel
+	// would grow it to megabytes for a client that reads nothing (its own receive buffer takes
+	// more), which the node cannot tell from one that reads: it writes it every event, and
+	// keeps the data in kernel memory, until the buffers are full. Bounded, such a socket's
+	// writer soon waits, the socket costs its fan-outs nothing more, and the write timeout closes
+	// it as slow. Defaults to 256 KiB (the kernel doubles it for its bookkeeping); negative leaves
+	// it to the kernel.
+	SendBuffer int
 	// MaxPerAddr is how many sockets one client address may hold open on this node; an upgrade
 	// past it is refused with 429. Defaults to 256, for a club or school behind one NAT address.
 	MaxPerAddr int
@@ -122,6 +130,9 @@ func (c *WSConfig) setDefaults() {
 	}
 	if c.QueueBytes <= 0 {
 		c.QueueBytes = 8 << 20
+	}
+	if c.SendBuffer == 0 {
+		c.SendBuffer = 256 << 10
 	}
 	if c.MaxPerAddr <= 0 {
 		c.MaxPerAddr = 256
@@ -212,7 +223,7 @@ func (w *WS) serve(rw http.ResponseWriter, r *http.Request, addr string) bool {
 		http.Error(rw, "a WebSocket needs an HTTP/1.1 connection", http.StatusNotImplemented)
 		return false
 	}
-	sb := &smallBuffers{ResponseWriter: rw, hj: hj, writeTimeout: w.cfg.WriteTimeout}
+	sb := &smallBuffers{ResponseWriter: rw, hj: hj, writeTimeout: w.cfg.WriteTimeout, sendBuffer: w.cfg.SendBuffer}
 	var s *session // set before anything is read, so before a ping or pong can arrive
 	c, err := websocket.Accept(sb, r, &websocket.AcceptOptions{
 		Subprotocols:    []string{Subprotocol},

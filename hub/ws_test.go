@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -84,23 +83,6 @@ type wsNodeOpts struct {
 	newStore func(t *testing.T, deliver hub.Deliver) hub.Store
 	// report, if set, is the node's report func instead of its own (n.report).
 	report func(ctx context.Context, c hub.Claims, tournament string, m match.MatchID, scores [2]int, sub string) (hub.Applied, error)
-	// sndBuf, if set, is the send buffer of the node's side of every connection: a client that
-	// reads nothing fills it (and the node's queue) sooner than the kernel's default would let it.
-	sndBuf int
-}
-
-// sndBufListener sets the send buffer of the connections it accepts.
-type sndBufListener struct {
-	net.Listener
-	size int
-}
-
-func (l sndBufListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err == nil {
-		err = c.(*net.TCPConn).SetWriteBuffer(l.size)
-	}
-	return c, err
 }
 
 func newWSNode(t *testing.T, o wsNodeOpts) *wsNode {
@@ -136,11 +118,7 @@ func newWSNode(t *testing.T, o wsNodeOpts) *wsNode {
 		default:
 		}
 	})
-	n.srv = httptest.NewUnstartedServer(n.ws)
-	if o.sndBuf > 0 {
-		n.srv.Listener = sndBufListener{n.srv.Listener, o.sndBuf}
-	}
-	n.srv.Start()
+	n.srv = httptest.NewServer(n.ws)
 	t.Cleanup(func() { n.store.Close() })
 	t.Cleanup(n.srv.Close)
 	t.Cleanup(func() {

@@ -61,6 +61,7 @@ type config struct {
 	WSBurst       int
 	WSQueue       int
 	WSQueueBytes  int
+	WSSendBuffer  int
 	WSPerAddr     int
 	WSIdleTimeout time.Duration
 	WSPark        bool
@@ -141,6 +142,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	integer(&c.WSBurst, "ws-burst", "HUB_WS_BURST", 40, "WebSocket message burst per socket")
 	integer(&c.WSQueue, "ws-queue", "HUB_WS_QUEUE", 256, "send queue per socket, messages; overflow closes the socket (4001)")
 	integer(&c.WSQueueBytes, "ws-queue-bytes", "HUB_WS_QUEUE_BYTES", 8<<20, "send queue per socket, bytes; overflow closes the socket (4001)")
+	integer(&c.WSSendBuffer, "ws-send-buffer", "HUB_WS_SEND_BUFFER", 256<<10, "kernel send buffer per socket (SO_SNDBUF), bytes")
 	integer(&c.WSPerAddr, "ws-per-addr", "HUB_WS_PER_ADDR", 256, "open sockets per client address on this node; past it the upgrade gets 429")
 	dur(&c.WSIdleTimeout, "ws-idle-timeout", "HUB_WS_IDLE_TIMEOUT", 30*time.Second, "close a socket that has neither subscribed nor authenticated this long after opening (4004)")
 	park := env("HUB_WS_PARK", "true")
@@ -266,6 +268,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			NoPark:     !c.WSPark,
 
 			QueueBytes:  c.WSQueueBytes,
+			SendBuffer:  c.WSSendBuffer,
 			MaxPerAddr:  c.WSPerAddr,
 			IdleTimeout: c.WSIdleTimeout,
 		},
