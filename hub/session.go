@@ -55,7 +55,8 @@ func (m outMsg) opcode() byte {
 // cannot park, it stays blocked in Read); a writer runs only while messages wait to be written:
 // first on the goroutine that queued the message, with a write that does not wait (writeNow),
 // then, if the socket did not take everything, on the node's pool (flush); readers after the
-// first turn run on the pool too (pool.go); the ping runs from a timer.
+// first turn run on the pool too (pool.go); the ping and the idle check run from timers; closing
+// runs on a goroutine of its own once the session is cancelled (see run).
 // An idle parked socket holds no goroutine and no send buffer. Anyone may queue a message with
 // send, which never blocks.
 type session struct {
