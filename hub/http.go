@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -37,6 +38,7 @@ type listResponse struct {
 type eventsResponse struct {
 	Epoch    string  `json:"epoch"`
 	Version  int64   `json:"version"`
+	Rev      string  `json:"rev"`
 	Complete bool    `json:"complete"`
 	Entries  []Entry `json:"entries"`
 }
@@ -122,7 +124,7 @@ func (s *Server) createTournament(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("Location", "/api/tournaments/"+id)
-	return c.JSON(http.StatusCreated, createResponse{Tournament: NewView(a.State, a.Epoch), OrganiserToken: token})
+	return c.JSON(http.StatusCreated, createResponse{Tournament: NewView(a.State, Position{Epoch: a.Epoch, Version: a.Version, Rev: a.Rev}), OrganiserToken: token})
 }
 
 func (s *Server) listTournaments(c echo.Context) error {
@@ -159,13 +161,17 @@ func (s *Server) listTournaments(c echo.Context) error {
 }
 
 func (s *Server) getTournament(c echo.Context) error {
-	t, epoch, err := s.store.Load(c.Request().Context(), c.Param("id"))
+	t, head, err := s.store.Load(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return s.storeErr("load", err)
 	}
-	return c.JSON(http.StatusOK, NewView(t, epoch))
+	return c.JSON(http.StatusOK, NewView(t, head))
 }
 
+// getEvents answers the entries after ?after=N. With ?rev= (and ?epoch=) naming the caller's
+// position, the answer is complete only if that position is on the store's history: a copy from a
+// history the store lost (it came back older, and the versions were reused) must be replaced by the
+// state, never patched with these entries.
 func (s *Server) getEvents(c echo.Context) error {
 	var after int64
 	if v := c.QueryParam("after"); v != "" {
@@ -175,26 +181,20 @@ func (s *Server) getEvents(c echo.Context) error {
 		}
 		after = n
 	}
+	epoch, rev := c.QueryParam("epoch"), c.QueryParam("rev")
 	ctx := c.Request().Context()
-	id := c.Param("id")
-	epoch, entries, complete, err := s.store.Events(ctx, id, after)
+	head, entries, complete, err := s.store.Events(ctx, c.Param("id"), after)
 	if err != nil {
 		return s.storeErr("events", err)
 	}
-	resp := eventsResponse{Epoch: epoch, Complete: complete, Entries: entries, Version: after}
-	if resp.Entries == nil {
+	if complete && (epoch != "" || rev != "") {
+		from := Position{Epoch: cmp.Or(epoch, head.Epoch), Version: after, Rev: rev}
+		complete = (rev == "" && from.Epoch == head.Epoch) || from.Continues(head, entries)
+	}
+	resp := eventsResponse{Epoch: head.Epoch, Version: head.Version, Rev: head.Rev, Complete: complete, Entries: entries}
+	if !complete || resp.Entries == nil {
+		// Not there, or not on the caller's history: the caller needs the state.
 		resp.Entries = []Entry{}
-	}
-	if n := len(entries); n > 0 {
-		resp.Version = entries[n-1].Version
-	}
-	if !complete {
-		// The entries are not there to say where the tournament is: ask for its state.
-		t, ep, err := s.store.Load(ctx, id)
-		if err != nil {
-			return s.storeErr("load", err)
-		}
-		resp.Epoch, resp.Version, resp.Entries = ep, t.Version, []Entry{}
 	}
 	return c.JSON(http.StatusOK, resp)
 }

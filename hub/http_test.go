@@ -240,15 +240,38 @@ func TestHTTPSingleElimination(t *testing.T) {
 	if len(v.Standings) != 5 || v.Standings[0].Rank != 1 || v.Standings[0].Player != final.Winner || final.Winner == 0 {
 		t.Errorf("standings %+v; want 5 lines with the final's winner %d first", v.Standings, final.Winner)
 	}
-	var ev struct {
+	type events struct {
 		Epoch    string      `json:"epoch"`
 		Version  int64       `json:"version"`
+		Rev      string      `json:"rev"`
 		Complete bool        `json:"complete"`
 		Entries  []hub.Entry `json:"entries"`
 	}
+	var ev events
 	e.must(http.StatusOK, "GET", "/api/tournaments/"+id+"/events?after=0", "", nil).decode(t, &ev)
-	if !ev.Complete || ev.Version != v.Version || int64(len(ev.Entries)) != v.Version || ev.Epoch != v.Epoch {
-		t.Errorf("events: complete %v version %d, %d entries, epoch %q; want complete, %d, %d, %q", ev.Complete, ev.Version, len(ev.Entries), ev.Epoch, v.Version, v.Version, v.Epoch)
+	if !ev.Complete || ev.Version != v.Version || int64(len(ev.Entries)) != v.Version || ev.Epoch != v.Epoch || ev.Rev != v.Rev {
+		t.Errorf("events: complete %v version %d rev %s, %d entries, epoch %q; want complete, %d, %s, %d, %q", ev.Complete, ev.Version, ev.Rev, len(ev.Entries), ev.Epoch, v.Version, v.Rev, v.Version, v.Epoch)
+	}
+	// A copy's whole position: complete only on the stored history.
+	at3 := ev.Entries[2]
+	for _, tc := range []struct {
+		query string
+		want  bool
+	}{
+		{fmt.Sprintf("after=3&epoch=%s&rev=%s", v.Epoch, at3.Rev), true},
+		{fmt.Sprintf("after=3&rev=%s", at3.Rev), true},
+		{fmt.Sprintf("after=%d&epoch=%s&rev=%s", v.Version, v.Epoch, v.Rev), true},
+		{"after=3&epoch=" + v.Epoch, true},
+		{fmt.Sprintf("after=3&epoch=%s&rev=lost", v.Epoch), false},
+		{fmt.Sprintf("after=%d&epoch=%s&rev=lost", v.Version, v.Epoch), false},
+		{fmt.Sprintf("after=3&epoch=e_other&rev=%s", at3.Rev), false},
+	} {
+		var got events
+		e.must(http.StatusOK, "GET", "/api/tournaments/"+id+"/events?"+tc.query, "", nil).decode(t, &got)
+		if got.Complete != tc.want || (!tc.want && len(got.Entries) != 0) || got.Version != v.Version || got.Rev != v.Rev {
+			t.Errorf("events?%s: complete %v, %d entries, head v%d %s; want complete %v (no entries if not), head v%d %s",
+				tc.query, got.Complete, len(got.Entries), got.Version, got.Rev, tc.want, v.Version, v.Rev)
+		}
 	}
 	var list struct {
 		Tournaments []hub.Summary `json:"tournaments"`

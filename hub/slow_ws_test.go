@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,12 +24,18 @@ func TestWSSlowConsumer(t *testing.T) {
 	sub, _ := fast.subscribe("ts")
 
 	big := strings.Repeat("x", 64<<10)
-	v := sub.Version
+	v, rev := sub.Version, sub.Rev
+	// next is the entry after the last one delivered, on its history.
+	next := func(ev match.Event) hub.Entry {
+		v++
+		e := hub.Entry{Version: v, Rev: "r" + strconv.FormatInt(v, 10), Prev: rev, Events: []match.Event{ev}}
+		rev = e.Rev
+		return e
+	}
 	marked := false
 	// In lockstep with the fast client, so that only the slow one can fall behind.
 	for i := 0; i < 2000 && !marked; i++ {
-		v++
-		n.ws.Deliver("ts", sub.Epoch, hub.Entry{Version: v, Events: []match.Event{{Type: match.EvCheckedIn, Player: 1, Reason: big}}}, false)
+		n.ws.Deliver("ts", sub.Epoch, next(match.Event{Type: match.EvCheckedIn, Player: 1, Reason: big}), false)
 		if m := fast.expect("event"); m.Version != v {
 			t.Fatalf("fast client got event %d; want %d", m.Version, v)
 		}
@@ -45,8 +52,7 @@ func TestWSSlowConsumer(t *testing.T) {
 		t.Errorf("slow client closed with %d; want 4001", got)
 	}
 	// The fast client goes on.
-	v++
-	n.ws.Deliver("ts", sub.Epoch, hub.Entry{Version: v, Events: []match.Event{{Type: match.EvCheckedIn, Player: 2}}}, false)
+	n.ws.Deliver("ts", sub.Epoch, next(match.Event{Type: match.EvCheckedIn, Player: 2}), false)
 	if m := fast.expect("event"); m.Version != v {
 		t.Errorf("fast client got event %d; want %d", m.Version, v)
 	}

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -259,6 +260,7 @@ type state struct {
 	Status       match.Status        `json:"status"`
 	Epoch        string              `json:"epoch"`
 	Version      int64               `json:"version"`
+	Rev          string              `json:"rev"`
 	Settings     match.Settings      `json:"settings"`
 	Participants []match.Participant `json:"participants"`
 	Matches      []match.Match       `json:"matches"`
@@ -272,13 +274,34 @@ func getState(ctx context.Context, t testing.TB, n *node, id string) state {
 	return s
 }
 
+// metricValue reads the unlabelled metric name from n's /metrics.
+func metricValue(ctx context.Context, t testing.TB, n *node, name string) float64 {
+	t.Helper()
+	_, b := call(ctx, t, http.MethodGet, n.base()+"/metrics", "", nil)
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("node %d: %s %q", n.i, name, v)
+			}
+			return f
+		}
+	}
+	t.Fatalf("node %d: no %s in /metrics", n.i, name)
+	return 0
+}
+
 // eventLog is GET /api/tournaments/{id}/events.
 type eventLog struct {
 	Epoch    string `json:"epoch"`
 	Version  int64  `json:"version"`
+	Rev      string `json:"rev"`
 	Complete bool   `json:"complete"`
 	Entries  []struct {
 		Version int64         `json:"version"`
+		Rev     string        `json:"rev"`
+		Prev    string        `json:"prev"`
 		Events  []match.Event `json:"events"`
 	} `json:"entries"`
 }

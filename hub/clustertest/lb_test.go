@@ -1,7 +1,6 @@
 package clustertest
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -89,19 +87,7 @@ func startHAProxy(t *testing.T, nodes []*node) string {
 // sockets reads the tourhub_ws_sockets gauge of n.
 func sockets(ctx context.Context, t *testing.T, n *node) int {
 	t.Helper()
-	_, b := call(ctx, t, http.MethodGet, n.base()+"/metrics", "", nil)
-	sc := bufio.NewScanner(strings.NewReader(string(b)))
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "tourhub_ws_sockets "); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				t.Fatalf("node %d: tourhub_ws_sockets %q", n.i, v)
-			}
-			return int(f)
-		}
-	}
-	t.Fatalf("node %d: no tourhub_ws_sockets in /metrics", n.i)
-	return 0
+	return int(metricValue(ctx, t, n, "tourhub_ws_sockets"))
 }
 
 // TestLoadBalancer runs the compose deployment's HAProxy configuration in front of three real

@@ -70,6 +70,7 @@ type tour struct {
 	mu        sync.Mutex
 	t         *match.Tournament
 	epoch     string
+	rev       string // of the commit that made t.Version
 	createdAt time.Time
 	endedAt   time.Time              // when it became finished or cancelled; zero while live
 	log       []hub.Entry            // the newest entries, versions contiguous, ending at t.Version
@@ -174,8 +175,8 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	if err != nil {
 		return hub.Applied{}, err
 	}
-	tr := &tour{t: t, epoch: newEpoch(), createdAt: createdAt, subs: make(map[string]hub.Applied)}
-	e := hub.Entry{Version: t.Version, Events: events}
+	tr := &tour{t: t, epoch: newEpoch(), rev: hub.NewRev(), createdAt: createdAt, subs: make(map[string]hub.Applied)}
+	e := hub.Entry{Version: t.Version, Rev: tr.rev, Events: events}
 	tr.log = append(tr.log, e)
 
 	s.sweep()
@@ -188,7 +189,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	s.ts[id] = tr
 	s.mu.Unlock()
 	s.enqueue(id, tr.epoch, e)
-	a := hub.Applied{Epoch: tr.epoch, Version: t.Version, Events: events, State: t.Clone()}
+	a := hub.Applied{Epoch: tr.epoch, Version: t.Version, Rev: tr.rev, Events: events, State: t.Clone()}
 	tr.mu.Unlock()
 	return a, nil
 }
@@ -252,16 +253,21 @@ func (s *Store) sweep() {
 }
 
 // Load implements hub.Store.
-func (s *Store) Load(ctx context.Context, id string) (*match.Tournament, string, error) {
+func (s *Store) Load(ctx context.Context, id string) (*match.Tournament, hub.Position, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, "", err
+		return nil, hub.Position{}, err
 	}
 	tr, err := s.lock(id)
 	if err != nil {
-		return nil, "", err
+		return nil, hub.Position{}, err
 	}
 	defer tr.mu.Unlock()
-	return tr.t.Clone(), tr.epoch, nil
+	return tr.t.Clone(), tr.head(), nil
+}
+
+// head is the tour's newest position; tr.mu is held.
+func (tr *tour) head() hub.Position {
+	return hub.Position{Epoch: tr.epoch, Version: tr.t.Version, Rev: tr.rev}
 }
 
 // List implements hub.Store.
@@ -345,7 +351,8 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	if tr.endedAt.IsZero() && (tr.t.Status == match.StatusFinished || tr.t.Status == match.StatusCancelled) {
 		tr.endedAt = s.now()
 	}
-	e := hub.Entry{Version: tr.t.Version, Events: events}
+	e := hub.Entry{Version: tr.t.Version, Rev: hub.NewRev(), Prev: tr.rev, Events: events}
+	tr.rev = e.Rev
 	tr.log = append(tr.log, e)
 	if over := len(tr.log) - s.maxEvents; over > 0 {
 		// O(1): the backing array is let go when append next grows it, so it holds at most about
@@ -357,6 +364,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	if submissionID != "" {
 		tr.subs[submissionID] = a
 	}
+	a.Rev = e.Rev
 	s.enqueue(id, tr.epoch, e)
 	a.Events = slices.Clone(events)
 	a.State = tr.t.Clone()
@@ -365,26 +373,27 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 
 // Events implements hub.Store. A version the store has not reached (after > current) or no
 // longer holds answers complete=false. Entries are shared with the log and must not be changed.
-func (s *Store) Events(ctx context.Context, id string, after int64) (string, []hub.Entry, bool, error) {
+func (s *Store) Events(ctx context.Context, id string, after int64) (hub.Position, []hub.Entry, bool, error) {
 	if err := ctx.Err(); err != nil {
-		return "", nil, false, err
+		return hub.Position{}, nil, false, err
 	}
 	tr, err := s.lock(id)
 	if err != nil {
-		return "", nil, false, err
+		return hub.Position{}, nil, false, err
 	}
 	defer tr.mu.Unlock()
+	head := tr.head()
 	if after < 0 || after > tr.t.Version {
-		return tr.epoch, nil, false, nil
+		return head, nil, false, nil
 	}
 	if after == tr.t.Version {
-		return tr.epoch, []hub.Entry{}, true, nil
+		return head, []hub.Entry{}, true, nil
 	}
 	first := tr.log[0].Version
 	if after+1 < first {
-		return tr.epoch, nil, false, nil
+		return head, nil, false, nil
 	}
-	return tr.epoch, slices.Clone(tr.log[after+1-first:]), true, nil
+	return head, slices.Clone(tr.log[after+1-first:]), true, nil
 }
 
 // Watch implements hub.Store.

@@ -24,46 +24,50 @@ type published struct {
 	Version int64
 	// Events are the commit's events, a JSON array, as the log holds them.
 	Events json.RawMessage
-	// Rev and Fields let the nodes that watch the tournament bring their cached state from
-	// Version-1 to Version without reading it back: the commit's rev and the state hash fields it
-	// wrote (field -> value) or deleted (field -> null), a JSON object. Without them every commit
-	// by another node would leave the cache stale, and a node's next command would lose its
-	// compare-and-set. Both empty for a create.
-	Rev    string
+	// Rev names the commit and Prev the one it was applied to (empty for a create): a node checks
+	// that a commit continues the history it delivered (see hub.Entry).
+	Rev  string
+	Prev string
+	// Fields let the nodes that watch the tournament bring their cached state from Version-1 to
+	// Version without reading it back: the state hash fields the commit wrote (field -> value) or
+	// deleted (field -> null), a JSON object. Without them every commit by another node would leave
+	// the cache stale, and a node's next command would lose its compare-and-set. Empty for a create.
 	Fields json.RawMessage
 }
 
 // payloadTag starts every published message (docs/redis.md): a node that does not know it
 // reads the commit from the log instead.
-const payloadTag = "tourhub/1"
+const payloadTag = "tourhub/2"
 
 // payload builds the published message: a header line, then the events and the fields as they
 // are (already compact JSON, so nothing is encoded again), so that a watching node reads the
 // message without scanning its JSON:
 //
-//	tourhub/1 <epoch> <version> <rev or -> <bytes of events>\n<events><fields>
+//	tourhub/2 <epoch> <version> <rev> <prev or -> <bytes of events>\n<events><fields>
 //
-// With an empty rev (a create) there are no fields. The epoch (hex, newEpoch), the rev (base 36)
-// and the field names (t, p:N, m:N) need no escaping.
-func payload(epoch string, version int64, events []byte, rev string, f fieldSet) string {
+// A create has no prev and no fields. The epoch (hex, newEpoch), the revs (base 36) and the
+// field names (t, p:N, m:N) need no escaping.
+func payload(epoch string, version int64, events []byte, rev, prev string, f fieldSet) string {
 	var b strings.Builder
-	b.Grow(64 + len(events) + 16*len(f.del) + f.size())
+	b.Grow(80 + len(events) + 16*len(f.del) + f.size())
 	b.WriteString(payloadTag)
 	b.WriteByte(' ')
 	b.WriteString(epoch)
 	b.WriteByte(' ')
 	b.WriteString(strconv.FormatInt(version, 10))
 	b.WriteByte(' ')
-	if rev == "" {
+	b.WriteString(rev)
+	b.WriteByte(' ')
+	if prev == "" {
 		b.WriteByte('-')
 	} else {
-		b.WriteString(rev)
+		b.WriteString(prev)
 	}
 	b.WriteByte(' ')
 	b.WriteString(strconv.Itoa(len(events)))
 	b.WriteByte('\n')
 	b.Write(events)
-	if rev == "" { // no fields: watchers that cache the state read it
+	if prev == "" { // a create: no fields, watchers that cache the state read it
 		return b.String()
 	}
 	b.WriteByte('{')
@@ -99,25 +103,28 @@ func parsePayload(raw string) (published, error) {
 		return bad("no header line")
 	}
 	parts := strings.Split(head, " ")
-	if len(parts) != 5 || parts[0] != payloadTag {
-		return bad(fmt.Sprintf("header %.60q is not %s <epoch> <version> <rev> <size>", head, payloadTag))
+	if len(parts) != 6 || parts[0] != payloadTag {
+		return bad(fmt.Sprintf("header %.60q is not %s <epoch> <version> <rev> <prev> <size>", head, payloadTag))
 	}
 	version, err := strconv.ParseInt(parts[2], 10, 64)
 	if err != nil || version < 1 {
 		return bad("bad version")
 	}
-	n, err := strconv.Atoi(parts[4])
+	if parts[3] == "" || parts[3] == "-" {
+		return bad("no rev")
+	}
+	n, err := strconv.Atoi(parts[5])
 	if err != nil || n < 2 || n > len(body) {
 		return bad("bad size of events")
 	}
-	m := published{Epoch: parts[1], Version: version, Events: json.RawMessage(body[:n])}
-	if rev := parts[3]; rev != "-" {
-		m.Rev, m.Fields = rev, json.RawMessage(body[n:])
+	m := published{Epoch: parts[1], Version: version, Rev: parts[3], Events: json.RawMessage(body[:n])}
+	if prev := parts[4]; prev != "-" {
+		m.Prev, m.Fields = prev, json.RawMessage(body[n:])
 		if len(m.Fields) < 2 {
 			return bad("no fields")
 		}
-	} else if n != len(body) {
-		return bad("fields without a rev")
+	} else if n != len(body) || version != 1 {
+		return bad("no prev, which only a create (version 1, no fields) may lack")
 	}
 	return m, nil
 }
@@ -150,7 +157,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	if err != nil {
 		return hub.Applied{}, fmt.Errorf("redisstore: encode events: %w", err)
 	}
-	epoch, rev := newEpoch(), newRev()
+	epoch, rev := newEpoch(), hub.NewRev()
 	k := keysOf(id)
 	ms := createdAt.UnixMilli()
 	// The index entry goes first (another slot, so not in the script); an entry left by a create that
@@ -161,7 +168,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	args := make([]any, 0, 13+len(fields.set))
 	args = append(args, epoch, rev, string(t.Status), t.Name, string(t.Settings.Format), len(t.Participants), ms,
 		evJSON, s.opts.StreamMaxLen, s.ttlFor(t.Status).Milliseconds(), k.channel,
-		payload(epoch, 1, evJSON, "", fieldSet{}), len(fields.set)/2)
+		payload(epoch, 1, evJSON, rev, "", fieldSet{}), len(fields.set)/2)
 	for _, f := range fields.set {
 		args = append(args, f)
 	}
@@ -174,7 +181,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	}
 	s.cachePut(id, newCached(epoch, rev, t))
 	s.stats.commits.Add(1)
-	return hub.Applied{Epoch: epoch, Version: 1, Events: events, State: t.Clone()}, nil
+	return hub.Applied{Epoch: epoch, Version: 1, Rev: rev, Events: events, State: t.Clone()}, nil
 }
 
 // Apply applies cmd to the newest state and commits it with one compare-and-set script. See
@@ -236,11 +243,11 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		if submissionID != "" {
 			outcome = `{"version":` + strconv.FormatInt(t.Version, 10) + `,"events":` + string(evJSON) + `}`
 		}
-		rev := newRev()
+		rev := hub.NewRev()
 		args := make([]any, 0, 17+len(fields.set)+len(fields.del))
 		args = append(args, cur.epoch, from, cur.rev, t.Version, rev, string(t.Status), len(t.Participants),
 			evJSON, submissionID, outcome, s.opts.StreamMaxLen, s.ttlFor(t.Status).Milliseconds(), k.channel,
-			payload(cur.epoch, t.Version, evJSON, rev, fields), len(fields.set)/2, len(fields.del), stateOnConflict)
+			payload(cur.epoch, t.Version, evJSON, rev, cur.rev, fields), len(fields.set)/2, len(fields.del), stateOnConflict)
 		for _, f := range fields.set {
 			args = append(args, f)
 		}
@@ -256,7 +263,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		case "ok":
 			s.cachePut(id, newCached(cur.epoch, rev, t))
 			s.stats.commits.Add(1)
-			return hub.Applied{Epoch: cur.epoch, Version: t.Version, Events: events, State: t.Clone()}, nil
+			return hub.Applied{Epoch: cur.epoch, Version: t.Version, Rev: rev, Events: events, State: t.Clone()}, nil
 		case "dup":
 			return s.decodeDuplicate(ctx, id, res[1])
 		case "missing":
@@ -265,6 +272,13 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		}
 		// "conflict" or "epoch": another command got there first (or the tournament was re-created).
 		s.stats.conflicts.Add(1)
+		if v, _ := strconv.ParseInt(res[1], 10, 64); res[0] == "conflict" && v < from {
+			// The stored version is below the one this node's state was at: Redis lost commits
+			// (the watcher, if any, resyncs the sockets; this command is retried on the stored state).
+			s.stats.rollbacks.Add(1)
+			s.log.Warn("redis history went back: the stored version is below this node's cached state; reading it back",
+				"tournament", id, "cached_version", from, "stored_version", v)
+		}
 		if res[0] == "conflict" && len(res) > 2 { // the stored state came with the answer
 			if fresh {
 				if err := s.backoff(ctx, try); err != nil {

@@ -46,12 +46,12 @@ func (s *Store) stateOf(id string, h map[string]string) (*cached, error) {
 }
 
 // Load returns a copy of the stored state (always read from Redis, never from the node's cache).
-func (s *Store) Load(ctx context.Context, id string) (*match.Tournament, string, error) {
+func (s *Store) Load(ctx context.Context, id string) (*match.Tournament, hub.Position, error) {
 	c, err := s.loadState(ctx, id)
 	if err != nil {
-		return nil, "", err
+		return nil, hub.Position{}, err
 	}
-	return c.t.Clone(), c.epoch, nil
+	return c.t.Clone(), hub.Position{Epoch: c.epoch, Version: c.t.Version, Rev: c.rev}, nil
 }
 
 // List reads the index newest first and the summary fields of each state hash, a page at a time.
@@ -123,37 +123,42 @@ func num(v any) int64 {
 
 // Events returns the stored entries after version `after`. State and log are read in one MULTI so
 // they agree.
-func (s *Store) Events(ctx context.Context, id string, after int64) (string, []hub.Entry, bool, error) {
+func (s *Store) Events(ctx context.Context, id string, after int64) (hub.Position, []hub.Entry, bool, error) {
 	k := keysOf(id)
-	var head *redis.SliceCmd
+	var hd *redis.SliceCmd
 	var rng *redis.XMessageSliceCmd
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		head = p.HMGet(ctx, k.state, "epoch", "version")
+		hd = p.HMGet(ctx, k.state, "epoch", "version", "rev")
 		rng = p.XRange(ctx, k.log, strconv.FormatInt(after+1, 10), "+")
 		return nil
 	})
 	if err != nil {
-		return "", nil, false, s.fail(ctx, "events", err)
+		return hub.Position{}, nil, false, s.fail(ctx, "events", err)
 	}
-	epoch, version := str(head.Val()[0]), num(head.Val()[1])
-	if epoch == "" {
-		return "", nil, false, hub.ErrNotFound
+	head := positionOf(hd.Val())
+	if head.Epoch == "" {
+		return hub.Position{}, nil, false, hub.ErrNotFound
 	}
-	if after == version {
-		return epoch, nil, true, nil
+	if after == head.Version {
+		return head, nil, true, nil
 	}
-	if after > version || after < 0 { // versions this epoch never had
-		return epoch, nil, false, nil
+	if after > head.Version || after < 0 { // versions this history does not have
+		return head, nil, false, nil
 	}
 	entries, err := decodeEntries(rng.Val())
 	if err != nil {
-		return "", nil, false, err
+		return hub.Position{}, nil, false, err
 	}
-	complete := len(entries) > 0 && entries[0].Version == after+1 && entries[len(entries)-1].Version == version
+	complete := len(entries) > 0 && entries[0].Version == after+1 && entries[len(entries)-1].Version == head.Version
 	if !complete {
-		return epoch, nil, false, nil
+		return head, nil, false, nil
 	}
-	return epoch, entries, true, nil
+	return head, entries, true, nil
+}
+
+// positionOf reads HMGET epoch version rev.
+func positionOf(v []any) hub.Position {
+	return hub.Position{Epoch: str(v[0]), Version: num(v[1]), Rev: str(v[2])}
 }
 
 func decodeEntries(msgs []redis.XMessage) ([]hub.Entry, error) {
@@ -173,7 +178,7 @@ func decodeEntry(m redis.XMessage) (hub.Entry, error) {
 	if err != nil {
 		return hub.Entry{}, fmt.Errorf("redisstore: log entry %s: bad version: %w", m.ID, err)
 	}
-	e := hub.Entry{Version: v, Raw: json.RawMessage(str(m.Values["e"]))}
+	e := hub.Entry{Version: v, Rev: str(m.Values["r"]), Prev: str(m.Values["p"]), Raw: json.RawMessage(str(m.Values["e"]))}
 	if err := json.Unmarshal(e.Raw, &e.Events); err != nil {
 		return hub.Entry{}, fmt.Errorf("redisstore: log entry %s: %w", m.ID, err)
 	}

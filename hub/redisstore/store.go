@@ -16,8 +16,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	mrand "math/rand/v2"
-	"strconv"
 	"sync"
 	"time"
 
@@ -370,8 +368,6 @@ func (s *Store) cacheDrop(id string) {
 	defer s.cacheMu.Unlock()
 	s.cacheSetLocked(id, nil)
 }
-
-func newRev() string { return strconv.FormatUint(mrand.Uint64(), 36) }
 
 func newEpoch() string {
 	var b [8]byte
