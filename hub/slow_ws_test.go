@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"context"
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -161,5 +162,35 @@ func TestWSPingTimeout(t *testing.T) {
 			t.Fatal("the socket that answers no ping is still open")
 		}
 		<-tick.C
+	}
+}
+
+// TestWSUnencodableEntry: an entry that cannot be encoded (here a NaN, which JSON cannot hold)
+// does not bring the node down: the error is logged, the subscribers are resynced with a snapshot of
+// the stored state, and the socket goes on.
+func TestWSUnencodableEntry(t *testing.T) {
+	t.Parallel()
+	n := newWSNode(t, wsNodeOpts{})
+	n.tourney(t, "tn", "Ada", "Grace")
+	c := n.dial(t)
+	sub, _ := c.subscribe("tn")
+	bad := match.Participant{ID: 3, Name: "NaN", Rating: math.NaN()}
+	n.ws.Deliver("tn", sub.Epoch, hub.Entry{Version: sub.Version + 1, Rev: "x", Prev: sub.Rev,
+		Events: []match.Event{{Type: match.EvPlayerJoined, Player: 3, Participant: &bad}}}, false)
+	if snap := c.expect("snapshot"); snap.Version != sub.Version || snap.Rev != sub.Rev {
+		t.Errorf("after an unencodable entry: snapshot v%d %s; want the stored v%d %s", snap.Version, snap.Rev, sub.Version, sub.Rev)
+	}
+	c.send(map[string]any{"type": "ping"})
+	c.expect("pong")
+}
+
+func TestApplyCommandRecovers(t *testing.T) {
+	t.Parallel()
+	events, err := hub.ApplyCommand(nil, match.Command{Type: match.CmdJoin, Name: "Ada"})
+	if err == nil || events != nil || !strings.Contains(err.Error(), "engine panic") {
+		t.Fatalf("ApplyCommand on a nil tournament: events %v err %v; want an engine panic error", events, err)
+	}
+	if status, code, _ := hub.ErrorBody(err); status != 500 || code != hub.CodeInternal {
+		t.Errorf("answered %d %s; want 500 internal", status, code)
 	}
 }

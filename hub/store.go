@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -54,6 +56,19 @@ func (p Position) Continues(head Position, entries []Entry) bool {
 		}
 	}
 	return false
+}
+
+// ApplyCommand is match.Apply for the stores: a panic in the engine (a bug that some input
+// reaches) becomes an error, which the caller answers as internal and logs in full, instead of
+// bringing the node and every tournament on it down. t may be half changed after a panic: stores
+// apply commands to a copy.
+func ApplyCommand(t *match.Tournament, c match.Command) (events []match.Event, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			events, err = nil, fmt.Errorf("apply %s: engine panic: %v\n%s", c.Type, r, debug.Stack())
+		}
+	}()
+	return match.Apply(t, c)
 }
 
 // NewRev returns a new commit id for Entry.Rev: 64 random bits in base 36, at most 13 characters.

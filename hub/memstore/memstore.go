@@ -171,7 +171,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	}
 	cmd.Tournament = id
 	t := &match.Tournament{}
-	events, err := match.Apply(t, cmd)
+	events, err := hub.ApplyCommand(t, cmd)
 	if err != nil {
 		return hub.Applied{}, err
 	}
@@ -320,9 +320,10 @@ func (s *Store) List(ctx context.Context, f hub.ListFilter) ([]hub.Summary, erro
 	return out, nil
 }
 
-// Apply implements hub.Store. The command is applied in place under the tournament's mutex: a
-// rejected command leaves the state as it was (match.Apply checks before it changes anything)
-// and its submission id is not remembered. A duplicate submission answers the first outcome's
+// Apply implements hub.Store. The command is applied to a copy of the state under the
+// tournament's mutex, which replaces the state once it is accepted: a rejected command (or an
+// engine panic, see hub.ApplyCommand) leaves the state as it was and its submission id is not
+// remembered. A duplicate submission answers the first outcome's
 // epoch, version and events, with State the current state (the first state is not kept).
 func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submissionID string) (hub.Applied, error) {
 	if err := ctx.Err(); err != nil {
@@ -344,10 +345,13 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 			return first, nil
 		}
 	}
-	events, err := match.Apply(tr.t, cmd)
+	// Applied to a copy, so that an engine panic (an error here) leaves the state as it was.
+	next := tr.t.Clone()
+	events, err := hub.ApplyCommand(next, cmd)
 	if err != nil {
 		return hub.Applied{}, err
 	}
+	tr.t = next
 	if tr.endedAt.IsZero() && (tr.t.Status == match.StatusFinished || tr.t.Status == match.StatusCancelled) {
 		tr.endedAt = s.now()
 	}

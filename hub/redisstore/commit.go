@@ -144,7 +144,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	}
 	cmd.Tournament = id
 	t := &match.Tournament{}
-	events, err := match.Apply(t, cmd)
+	events, err := hub.ApplyCommand(t, cmd)
 	if err != nil {
 		return hub.Applied{}, err
 	}
@@ -214,7 +214,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		}
 		t := cur.t.Clone()
 		from := t.Version
-		events, err := match.Apply(t, cmd)
+		events, err := hub.ApplyCommand(t, cmd)
 		if err != nil {
 			var me *match.Error
 			if !errors.As(err, &me) {
