@@ -45,8 +45,8 @@ type watcher struct {
 	wake   chan struct{} // capacity 1
 
 	mu      sync.Mutex
-	pending []string // guarded by mu; payloads of pub/sub messages, decoded by run
-	check   bool     // guarded by mu: catch up from the stored state
+	pending []string     // guarded by mu; payloads of pub/sub messages, decoded by run
+	check   bool         // guarded by mu: catch up from the stored state
 	seen    hub.Position // guarded by mu: the worker's position, for checkLoop
 
 	// Owned by run (set before it starts).
