@@ -157,13 +157,16 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	if err != nil {
 		return hub.Applied{}, fmt.Errorf("redisstore: encode events: %w", err)
 	}
+	if _, err := s.reachable(id); err != nil {
+		return hub.Applied{}, err
+	}
 	epoch, rev := newEpoch(), hub.NewRev()
 	k := keysOf(id)
 	ms := createdAt.UnixMilli()
 	// The index entry goes first (another slot, so not in the script); an entry left by a create that
 	// then failed is pruned by List.
 	if err := s.rdb.ZAddNX(ctx, indexKey, redisZ(float64(ms), id)).Err(); err != nil {
-		return hub.Applied{}, s.fail(ctx, "create", err)
+		return hub.Applied{}, s.fail(ctx, "create", id, err)
 	}
 	args := make([]any, 0, 13+len(fields.set))
 	args = append(args, epoch, rev, string(t.Status), t.Name, string(t.Settings.Format), len(t.Participants), ms,
@@ -174,8 +177,9 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	}
 	n, err := createScript.Run(ctx, s.wdb, []string{k.state, k.log, k.subs}, args...).Int()
 	if err != nil {
-		return hub.Applied{}, s.fail(ctx, "create", err)
+		return hub.Applied{}, s.fail(ctx, "create", id, err)
 	}
+	s.answered(id)
 	if n == 0 {
 		return hub.Applied{}, &match.Error{Code: match.CodeAlreadyExists, Message: fmt.Sprintf("tournament %q already exists", id)}
 	}
@@ -187,6 +191,10 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 // Apply applies cmd to the newest state and commits it with one compare-and-set script. See
 // hub.Store.
 func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submissionID string) (hub.Applied, error) {
+	mark, err := s.reachable(id)
+	if err != nil {
+		return hub.Applied{}, err
+	}
 	// Commands of one node to one tournament take turns: they would only race each other's
 	// compare-and-set. Other nodes are sequenced by the script.
 	release, err := s.lockLocal(ctx, id)
@@ -194,6 +202,10 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		return hub.Applied{}, err
 	}
 	defer func() { release() }()
+	// Commands that waited for their turn behind one that found Redis unreachable fail fast.
+	if err := s.stillReachable(id, mark); err != nil {
+		return hub.Applied{}, err
+	}
 	k := keysOf(id)
 	// Without a watcher here the cached state is not brought forward by other nodes' commits:
 	// a lost compare-and-set then has the script answer the stored state.
@@ -257,8 +269,9 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		res, err := commitScript.Run(ctx, s.wdb, []string{k.state, k.log, k.subs}, args...).StringSlice()
 		if err != nil {
 			s.cacheDrop(id)
-			return hub.Applied{}, s.fail(ctx, "apply", err)
+			return hub.Applied{}, s.fail(ctx, "apply", id, err)
 		}
+		s.answered(id)
 		switch res[0] {
 		case "ok":
 			s.cachePut(id, newCached(cur.epoch, rev, t))
@@ -401,7 +414,7 @@ func (s *Store) duplicate(ctx context.Context, id string, cur *cached, submissio
 		return hub.Applied{}, false, nil
 	}
 	if err != nil {
-		return hub.Applied{}, false, s.fail(ctx, "apply", err)
+		return hub.Applied{}, false, s.fail(ctx, "apply", id, err)
 	}
 	a, err := s.decodeDuplicate(ctx, id, raw)
 	return a, err == nil, err

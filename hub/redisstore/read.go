@@ -22,8 +22,9 @@ func redisZ(score float64, member string) redis.Z { return redis.Z{Score: score,
 func (s *Store) loadState(ctx context.Context, id string) (*cached, error) {
 	h, err := s.rdb.HGetAll(ctx, keysOf(id).state).Result()
 	if err != nil {
-		return nil, s.fail(ctx, "load", err)
+		return nil, s.fail(ctx, "load", id, err)
 	}
+	s.answered(id)
 	return s.stateOf(id, h)
 }
 
@@ -47,6 +48,9 @@ func (s *Store) stateOf(id string, h map[string]string) (*cached, error) {
 
 // Load returns a copy of the stored state (always read from Redis, never from the node's cache).
 func (s *Store) Load(ctx context.Context, id string) (*match.Tournament, hub.Position, error) {
+	if _, err := s.reachable(id); err != nil {
+		return nil, hub.Position{}, err
+	}
 	c, err := s.loadState(ctx, id)
 	if err != nil {
 		return nil, hub.Position{}, err
@@ -66,7 +70,7 @@ func (s *Store) List(ctx context.Context, f hub.ListFilter) ([]hub.Summary, erro
 	for start := int64(0); len(out) < limit; start += page {
 		ids, err := s.rdb.ZRevRange(ctx, indexKey, start, start+page-1).Result()
 		if err != nil {
-			return nil, s.fail(ctx, "list", err)
+			return nil, s.fail(ctx, "list", "", err)
 		}
 		if len(ids) == 0 {
 			break
@@ -79,7 +83,7 @@ func (s *Store) List(ctx context.Context, f hub.ListFilter) ([]hub.Summary, erro
 			return nil
 		})
 		if err != nil {
-			return nil, s.fail(ctx, "list", err)
+			return nil, s.fail(ctx, "list", "", err)
 		}
 		var gone []any
 		for i, id := range ids {
@@ -124,6 +128,9 @@ func num(v any) int64 {
 // Events returns the stored entries after version `after`. State and log are read in one MULTI so
 // they agree.
 func (s *Store) Events(ctx context.Context, id string, after int64) (hub.Position, []hub.Entry, bool, error) {
+	if _, err := s.reachable(id); err != nil {
+		return hub.Position{}, nil, false, err
+	}
 	k := keysOf(id)
 	var hd *redis.SliceCmd
 	var rng *redis.XMessageSliceCmd
@@ -133,8 +140,9 @@ func (s *Store) Events(ctx context.Context, id string, after int64) (hub.Positio
 		return nil
 	})
 	if err != nil {
-		return hub.Position{}, nil, false, s.fail(ctx, "events", err)
+		return hub.Position{}, nil, false, s.fail(ctx, "events", id, err)
 	}
+	s.answered(id)
 	head := positionOf(hd.Val())
 	if head.Epoch == "" {
 		return hub.Position{}, nil, false, hub.ErrNotFound

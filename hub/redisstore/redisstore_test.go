@@ -592,6 +592,43 @@ func TestRollback(t *testing.T) {
 	}
 }
 
+// TestFailFast: Redis stops answering (the process is paused: connections stay open, commands
+// wait). Commands to one tournament take turns on a node, so each used to wait for the one before
+// it to time out; now the first one that finds Redis unreachable makes the others fail at once
+// (unavailable, no round trip), and so are new calls until one is let through and Redis answers.
+func TestFailFast(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	s := newStore(t, srv, nil, redisstore.Options{FailFast: 200 * time.Millisecond})
+	mustCreate(t, s, "t_ff", match.RoundRobin)
+	srv.Pause()
+	errs := make([]error, 5)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Go(func() {
+			_, errs[i] = s.Apply(context.Background(), "t_ff", match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(i)}, "")
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if !errors.Is(err, hub.ErrUnavailable) {
+			t.Errorf("command %d with Redis paused: %v; want ErrUnavailable", i, err)
+		}
+	}
+	if _, _, err := s.Load(context.Background(), "t_ff"); !errors.Is(err, hub.ErrUnavailable) {
+		t.Errorf("Load right after: %v; want ErrUnavailable", err)
+	}
+	// One command waited for Redis; the 4 that waited for their turn behind it and the Load did not.
+	if got := s.Stats().FastFails; got != 5 {
+		t.Errorf("%d calls failed fast; want 5 (errors: %v)", got, errs)
+	}
+	srv.Resume()
+	waitUntil(t, "a command once Redis answers again", func() bool {
+		_, err := s.Apply(context.Background(), "t_ff", match.Command{Type: match.CmdJoin, Name: "Back"}, "")
+		return err == nil
+	})
+}
+
 // syncBuffer is a bytes.Buffer for concurrent writers (a log).
 type syncBuffer struct {
 	mu sync.Mutex

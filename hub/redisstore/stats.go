@@ -16,10 +16,13 @@ type Stats struct {
 	// Rollbacks counts the times this node found a tournament's stored history behind what it had
 	// seen (its delivered position or its cached state): Redis lost acknowledged commits.
 	Rollbacks uint64
+	// FastFails counts calls answered unavailable at once, without a round trip, because Redis was
+	// known unreachable (see breaker.go).
+	FastFails uint64
 }
 
 type counters struct {
-	commits, conflicts, followed, duplicates, unavailable, gapFills, resyncs, reconnects, rollbacks atomic.Uint64
+	commits, conflicts, followed, duplicates, unavailable, gapFills, resyncs, reconnects, rollbacks, fastFails atomic.Uint64
 }
 
 // Stats returns the counters.
@@ -27,5 +30,5 @@ func (s *Store) Stats() Stats {
 	c := &s.stats
 	return Stats{Commits: c.commits.Load(), Conflicts: c.conflicts.Load(), Followed: c.followed.Load(), Duplicates: c.duplicates.Load(),
 		Unavailable: c.unavailable.Load(), GapFills: c.gapFills.Load(), Resyncs: c.resyncs.Load(),
-		PubSubReconnects: c.reconnects.Load(), Rollbacks: c.rollbacks.Load()}
+		PubSubReconnects: c.reconnects.Load(), Rollbacks: c.rollbacks.Load(), FastFails: c.fastFails.Load()}
 }

@@ -53,6 +53,10 @@ type Options struct {
 	// this node's watcher to bring the cached state to the winner's version (from the fields the
 	// commit published) before it reads the whole state back instead. Defaults to 25ms.
 	FollowWait time.Duration
+	// FailFast is how long calls to a place (the whole Redis, or a tournament on a Redis Cluster)
+	// fail at once with hub.ErrUnavailable after one found Redis unreachable, before one is let
+	// through to try again (breaker.go). Defaults to 1s.
+	FailFast time.Duration
 	// Log receives warnings (Redis down, gaps that could not be filled). Defaults to slog.Default().
 	Log *slog.Logger
 	// Now is the clock, used when Create is given no creation time. Defaults to time.Now.
@@ -74,6 +78,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.FollowWait <= 0 {
 		o.FollowWait = 25 * time.Millisecond
+	}
+	if o.FailFast <= 0 {
+		o.FailFast = time.Second
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
@@ -105,8 +112,9 @@ type Store struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // every goroutine of the store
 
-	turns [64]chan struct{} // static after construction; see lockLocal
-	stats counters
+	turns   [64]chan struct{} // static after construction; see lockLocal
+	breaker *breaker          // static after construction
+	stats   counters
 
 	cacheMu sync.Mutex
 	cache   map[string]*cached // guarded by cacheMu
@@ -206,6 +214,7 @@ func New(ctx context.Context, opts Options, deliver hub.Deliver) (*Store, error)
 		watches:  make(map[string]*watcher),
 		retiring: make(map[string]*watcher),
 		subWake:  make(chan struct{}, 1),
+		breaker:  newBreaker(opts.FailFast, time.Now),
 	}
 	for i := range s.turns {
 		s.turns[i] = make(chan struct{}, 1)
@@ -251,8 +260,9 @@ func (s *Store) Ping(ctx context.Context) error {
 		err = s.rdb.Ping(ctx).Err()
 	}
 	if err != nil {
-		return s.fail(ctx, "ping", err)
+		return s.fail(ctx, "ping", "", err)
 	}
+	s.breaker.ok("", true) // every shard answers
 	return nil
 }
 
@@ -282,15 +292,25 @@ func ignoreClosed(err error) error {
 	return err
 }
 
-// fail wraps a Redis error for callers: context errors stay what they are, anything else becomes
-// hub.ErrUnavailable (retryable) with the cause.
-func (s *Store) fail(ctx context.Context, op string, err error) error {
+// fail wraps a Redis error of a call about tournament id ("": none) for callers: context errors
+// stay what they are, anything else becomes hub.ErrUnavailable (retryable) with the cause. An error
+// that says Redis could not be reached makes the next calls to the same place fail fast.
+func (s *Store) fail(ctx context.Context, op, id string, err error) error {
 	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return fmt.Errorf("redisstore: %s: %w", op, ctx.Err())
+	}
+	if unreachable(ctx, err) {
+		s.breaker.failed(s.place(id))
 	}
 	s.stats.unavailable.Add(1)
 	return fmt.Errorf("redisstore: %s: %w: redis: %w", op, hub.ErrUnavailable, err)
 }
+
+// errFailFast answers a call while its place is known unreachable (see breaker).
+var errFailFast = fmt.Errorf("redisstore: redis is unreachable (failing fast until it answers again): %w", hub.ErrUnavailable)
+
+// answered notes that Redis answered a call about tournament id.
+func (s *Store) answered(id string) { s.breaker.ok(s.place(id), false) }
 
 func (s *Store) ttlFor(st match.Status) time.Duration {
 	if st == match.StatusFinished || st == match.StatusCancelled {

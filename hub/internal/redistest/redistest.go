@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -316,4 +317,28 @@ func (c *Cluster) URL() string {
 		u += sep + "addr=" + s.Addr()
 	}
 	return u
+}
+
+// Pause stops the server process (SIGSTOP) without closing anything: connections stay open and
+// commands wait unanswered, as with a Redis that hangs or a host that stops answering. Resume
+// (SIGCONT) undoes it; the test's cleanup resumes it before stopping it.
+func (s *Server) Pause() {
+	s.t.Helper()
+	s.signal(syscall.SIGSTOP)
+	s.t.Cleanup(s.Resume)
+}
+
+// Resume continues a paused server. Safe to call when it is not paused.
+func (s *Server) Resume() { s.signal(syscall.SIGCONT) }
+
+func (s *Server) signal(sig syscall.Signal) {
+	s.mu.Lock()
+	cmd := s.cmd
+	s.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	if err := cmd.Process.Signal(sig); err != nil {
+		s.t.Errorf("signal redis-server %v: %v", sig, err)
+	}
 }
