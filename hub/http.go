@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -46,13 +47,21 @@ type eventsResponse struct {
 type joinRequest struct {
 	Name   *string  `json:"name"`
 	Rating *float64 `json:"rating"`
+	// SubmissionID makes the join idempotent: a repeat answers the first join's player with a
+	// fresh token. It works as a credential for that player, so it must be unguessable.
+	SubmissionID string `json:"submission_id"`
 }
 
 type joinResponse struct {
-	PlayerID match.PlayerID `json:"player_id"`
-	Token    string         `json:"token"`
-	Version  int64          `json:"version"`
+	PlayerID  match.PlayerID `json:"player_id"`
+	Token     string         `json:"token"`
+	Version   int64          `json:"version"`
+	Duplicate bool           `json:"duplicate"`
 }
+
+// minJoinSubmissionID is the shortest submission_id a join takes: whoever repeats it gets a token
+// for the player it made, so it must not be guessable (a UUID has 36 characters).
+const minJoinSubmissionID = 16
 
 type commandResponse struct {
 	Version int64         `json:"version"`
@@ -207,12 +216,20 @@ func (s *Server) join(c echo.Context) error {
 	if req.Name == nil {
 		return &match.Error{Code: match.CodeInvalid, Message: "name is required"}
 	}
+	sub := ""
+	if req.SubmissionID != "" {
+		if n := len(req.SubmissionID); n < minJoinSubmissionID || n > maxSubmissionID {
+			return Errorf(CodeBadRequest, "submission_id of a join must be %d to %d characters, and unguessable (a UUID): a repeat gets a token for the player it made",
+				minJoinSubmissionID, maxSubmissionID)
+		}
+		sub = "join:" + req.SubmissionID
+	}
 	cmd := match.Command{Type: match.CmdJoin, Name: *req.Name}
 	if req.Rating != nil {
 		cmd.Rating = *req.Rating
 	}
 	id := c.Param("id")
-	a, err := s.apply(c.Request().Context(), id, cmd, "")
+	a, err := s.apply(c.Request().Context(), id, cmd, sub)
 	if err != nil {
 		return err
 	}
@@ -228,11 +245,19 @@ func (s *Server) join(c echo.Context) error {
 	if pid == 0 {
 		return errors.New("join: no player_joined event")
 	}
+	status := http.StatusCreated
+	if a.Duplicate {
+		status = http.StatusOK
+		if a.State == nil || !slices.ContainsFunc(a.State.Participants, func(p match.Participant) bool { return p.ID == pid }) {
+			return &match.Error{Code: match.CodeUnknownPlayer, Message: fmt.Sprintf(
+				"player %d, who joined with this submission_id, has left the tournament; join again with a new submission_id", pid)}
+		}
+	}
 	token, err := s.tokens.Issue(Claims{Tournament: id, Role: RolePlayer, Player: int(pid)})
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, joinResponse{PlayerID: pid, Token: token, Version: a.Version})
+	return c.JSON(status, joinResponse{PlayerID: pid, Token: token, Version: a.Version, Duplicate: a.Duplicate})
 }
 
 func (s *Server) leave(c echo.Context) error {

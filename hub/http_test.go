@@ -305,6 +305,41 @@ func TestHTTPDispute(t *testing.T) {
 	}
 }
 
+// TestHTTPJoinIdempotent: a join that carries a submission_id can be repeated (after a timeout,
+// a 503 whose commit happened anyway): the repeat answers the same player with a token that works,
+// and adds nobody. A submission id short enough to guess is refused; a repeat after the player left
+// says so.
+func TestHTTPJoinIdempotent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, hub.Config{})
+	id, _, _ := e.tournament(map[string]any{"name": "Again", "format": "round_robin"})
+	path := "/api/tournaments/" + id + "/players"
+	type joined struct {
+		PlayerID  int    `json:"player_id"`
+		Token     string `json:"token"`
+		Version   int64  `json:"version"`
+		Duplicate bool   `json:"duplicate"`
+	}
+	body := map[string]any{"name": "Ada", "submission_id": "9b2e4c1a-77f0-4f3e-a8d1-5c6b0e2f9a13"}
+	var first, again joined
+	e.must(http.StatusCreated, "POST", path, "", body).decode(t, &first)
+	e.must(http.StatusOK, "POST", path, "", map[string]any{"name": "Ada (retry)", "submission_id": body["submission_id"]}).decode(t, &again)
+	if !again.Duplicate || first.Duplicate || again.PlayerID != first.PlayerID || again.Version != first.Version || again.Token == "" {
+		t.Fatalf("repeat: %+v after %+v; want the same player and version, duplicate, a token", again, first)
+	}
+	if v := e.state(id); len(v.Participants) != 1 || v.Participants[0].Name != "Ada" {
+		t.Fatalf("participants %+v; want Ada alone", v.Participants)
+	}
+	if r := e.do("POST", path, "", map[string]any{"name": "Bob", "submission_id": "short"}); r.status != http.StatusBadRequest || r.errCode(t) != hub.CodeBadRequest {
+		t.Errorf("a 5-character submission_id: %d %s; want 400 bad_request", r.status, r.body)
+	}
+	// The repeat's token is the player's: it may leave; a repeat after that is refused.
+	e.must(http.StatusOK, "DELETE", fmt.Sprintf("%s/%d", path, again.PlayerID), again.Token, nil)
+	if r := e.do("POST", path, "", body); r.status != http.StatusNotFound || r.errCode(t) != string(match.CodeUnknownPlayer) {
+		t.Errorf("repeat after leaving: %d %s; want 404 unknown_player", r.status, r.body)
+	}
+}
+
 func TestHTTPRepeatedSubmissionID(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, hub.Config{})
