@@ -452,8 +452,12 @@ type latencyResult struct {
 	StaggerSeconds float64 `json:"stagger_seconds"`
 	// SetupSeconds is, with --pace shared, how long the first setup of all groups at once took
 	// before driving; with --pace tournament, the slowest single group's first setup.
-	SetupSeconds   float64 `json:"first_setup_seconds"`
-	TargetRate     float64 `json:"target_results_per_second"`
+	SetupSeconds float64 `json:"first_setup_seconds"`
+	TargetRate   float64 `json:"target_results_per_second"`
+	// MinRatePct is --min-rate-pct, and TargetReached whether AckedPerSecond reached that per cent
+	// of TargetRate (latency only: maxrate searches for the rate instead).
+	MinRatePct     float64 `json:"min_rate_pct,omitempty"`
+	TargetReached  *bool   `json:"target_reached,omitempty"`
 	MeasureSeconds float64 `json:"measured_seconds"`
 	Sent           int64   `json:"results_sent"`
 	Acked          int64   `json:"results_acked"`

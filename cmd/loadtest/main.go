@@ -69,6 +69,7 @@ type config struct {
 	cpuProfile  string
 	pace        string
 	relay       bool
+	minRatePct  float64
 	log         io.Writer
 }
 
@@ -107,6 +108,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		"first_setup_seconds is that setup of all")
 	fs.DurationVar(&c.duration, "duration", 20*time.Second, "how long to send results (latency, maxrate)")
 	fs.DurationVar(&c.step, "step", 6*time.Second, "length of one rate step (maxrate)")
+	fs.Float64Var(&c.minRatePct, "min-rate-pct", defaultMinRatePct, "latency: the run fails (exit 1) when it achieves under this per cent of --rate over the\n"+
+		"measured window, whatever the cause (0: no check); a hub's rate limits are named when they were the cause")
 	fs.Float64Var(&c.p99Limit, "p99-limit", 50, "p99 cross-node latency (ms) a maxrate step must stay under")
 	fs.Int64Var(&c.maxEvents, "max-events", 0, "stop after this many results (0: no limit)")
 	fs.IntVar(&c.repeats, "repeats", 20, "publishes (fanout)")
@@ -193,6 +196,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if c.pace != paceTournament && c.pace != paceShared {
 		return c, fmt.Errorf("unknown --pace %q (%s, %s)", c.pace, paceTournament, paceShared)
 	}
+	if c.minRatePct < 0 || c.minRatePct > 100 {
+		return c, fmt.Errorf("--min-rate-pct %g: want a per cent from 0 (no check) to 100", c.minRatePct)
+	}
 	if c.rate <= 0 || c.duration <= 0 || c.deadline <= 0 || c.procs < 1 || c.tsize < 2 {
 		return c, errors.New("--rate, --duration, --deadline, --procs must be positive and --tournament-size at least 2")
 	}
@@ -231,16 +237,22 @@ type Result struct {
 	Dropped   int64     `json:"sockets_dropped"`
 	// PerNode counts this process's sockets by node (the idle scenario's worker processes
 	// count theirs in Idle).
-	PerNode    []NodeSockets    `json:"sockets_per_node"`
-	HTTPCalls  int64            `json:"http_calls"`
-	HTTPRetry  int64            `json:"http_retries_429_503"`
-	Errors     map[string]int64 `json:"errors"`
-	Latency    *latencyResult   `json:"latency,omitempty"`
-	Fanout     *fanoutResult    `json:"fanout,omitempty"`
-	Idle       *idleResult      `json:"idle,omitempty"`
-	Series     []Point          `json:"series,omitempty"`
-	Failure    string           `json:"failure,omitempty"`
-	ElapsedSec float64          `json:"elapsed_seconds"`
+	PerNode   []NodeSockets `json:"sockets_per_node"`
+	HTTPCalls int64         `json:"http_calls"`
+	HTTPRetry int64         `json:"http_retries_429_503"`
+	// HTTP429 and WSRateLimited count the hub's rate_limited answers: API requests answered 429
+	// (retried after a backoff) and socket messages answered error rate_limited (dropped).
+	HTTP429       int64            `json:"http_429_rate_limited"`
+	WSRateLimited int64            `json:"ws_rate_limited"`
+	Errors        map[string]int64 `json:"errors"`
+	Latency       *latencyResult   `json:"latency,omitempty"`
+	Fanout        *fanoutResult    `json:"fanout,omitempty"`
+	Idle          *idleResult      `json:"idle,omitempty"`
+	Series        []Point          `json:"series,omitempty"`
+	// Failure says why the run failed (exit 1), one reason a line: an error, the target rate not
+	// reached, the hub's rate limits.
+	Failure    string  `json:"failure,omitempty"`
+	ElapsedSec float64 `json:"elapsed_seconds"`
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -327,11 +339,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	res.PerNode = st.perNode(cfg.nodes)
 	res.HTTPCalls = st.httpCalls.Load()
 	res.HTTPRetry = st.httpRetries.Load()
+	res.HTTP429 = st.http429.Load()
+	res.WSRateLimited = st.wsRateLimited.Load()
 	res.Errors, _ = st.errorCounts()
 	res.ElapsedSec = time.Since(start).Seconds()
+	why := judge(cfg, res, runErr != nil)
 	if runErr != nil {
-		res.Failure = runErr.Error()
+		why = append([]string{runErr.Error()}, why...)
+		runErr = errors.New(strings.Join(why, "\n"))
+	} else if len(why) > 0 {
+		runErr = errors.New(strings.Join(why, "\n"))
 	}
+	res.Failure = strings.Join(why, "\n")
 
 	printTable(stdout, res)
 	if cfg.out != "" {
@@ -413,6 +432,7 @@ func printTable(w io.Writer, r *Result) {
 		row("sockets per node (most open)", strings.Join(parts, " / "))
 	}
 	row("http calls (429/503 retried)", fmt.Sprintf("%d (%d)", r.HTTPCalls, r.HTTPRetry))
+	row("rate limited (HTTP 429 / socket)", fmt.Sprintf("%d / %d", r.HTTP429, r.WSRateLimited))
 	lat := func(name string, s Summary) {
 		row(name, fmt.Sprintf("n=%d p50=%.2f p95=%.2f p99=%.2f p99.9=%.2f max=%.2f ms", s.Count, s.P50MS, s.P95MS, s.P99MS, s.P999MS, s.MaxMS))
 	}
@@ -430,7 +450,15 @@ func printTable(w io.Writer, r *Result) {
 			row("first setup (HTTP, all at once)", fmt.Sprintf("%.1f s", l.SetupSeconds))
 		}
 		row("results sent / answered", fmt.Sprintf("%d / %d in %.1f s", l.Sent, l.Acked, l.MeasureSeconds))
-		row("results/s (target)", fmt.Sprintf("%.1f (%.0f)", l.AckedPerSecond, l.TargetRate))
+		switch {
+		case l.TargetReached == nil:
+			row("results/s (target)", fmt.Sprintf("%.1f (%.0f)", l.AckedPerSecond, l.TargetRate))
+		case *l.TargetReached:
+			row("results/s achieved / target", fmt.Sprintf("%.1f / %.0f (%.0f %%: reached)", l.AckedPerSecond, l.TargetRate, 100*l.AckedPerSecond/l.TargetRate))
+		default:
+			row("results/s achieved / target", fmt.Sprintf("%.1f / %.0f (%.0f %%: NOT REACHED, under %g %%)", l.AckedPerSecond, l.TargetRate,
+				100*l.AckedPerSecond/l.TargetRate, l.MinRatePct))
+		}
 		lat("cross-node latency", l.CrossNode)
 		lat("same-node latency", l.SameNode)
 		lat("reply to the sender (commit)", l.Reply)
@@ -482,8 +510,15 @@ func printTable(w io.Writer, r *Result) {
 		}
 		row("errors", strings.Join(parts, " "))
 	}
+	t := throttle{http: r.HTTP429, ws: r.WSRateLimited, closed: r.Errors["closed_4008"]}
+	if t.any() && !strings.Contains(r.Failure, t.String()) {
+		fmt.Fprintf(w, "\nWARNING: %s\n", t)
+	}
 	if r.Failure != "" {
-		row("FAILED", r.Failure)
+		fmt.Fprintln(w)
+		for _, line := range strings.Split(r.Failure, "\n") {
+			fmt.Fprintf(w, "FAILED: %s\n", line)
+		}
 	}
 }
 
