@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -123,7 +124,9 @@ func startListening(t *testing.T, cmd *exec.Cmd, name string) string {
 	return ""
 }
 
-// TestLatencyAgainstRealHub runs a short latency run with each --pace against one real hub.
+// TestLatencyAgainstRealHub runs a short latency run with each --pace, and a maxrate run, against
+// one real hub. With one node there are no cross-node figures: the table and the chart say n/a,
+// the JSON has null, not zeros.
 func TestLatencyAgainstRealHub(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -132,25 +135,28 @@ func TestLatencyAgainstRealHub(t *testing.T) {
 	base, pid := startHub(t)
 	// 4 tournaments of 4 at 40 results/s: 6 reports a tournament at 10/s each, a 0.6 s cycle.
 	for _, tc := range []struct {
-		pace    string
-		stagger float64 // seconds
+		scenario string
+		pace     string
+		stagger  float64 // seconds
+		args     []string
 	}{
-		{"tournament", 0.6},
-		{"shared", 0},
+		{"latency", "tournament", 0.6, []string{"--duration", "2s"}},
+		{"latency", "shared", 0, []string{"--duration", "2s"}},
+		{"maxrate", "tournament", 0.6, []string{"--step", "1s", "--duration", "2.5s"}},
 	} {
-		t.Run(tc.pace, func(t *testing.T) {
+		t.Run(tc.scenario+"-"+tc.pace, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			outFile, chartFile := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.svg")
 			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 			defer cancel()
 			var stdout, stderr bytes.Buffer
-			err := run(ctx, []string{
-				"--nodes", base, "--scenario", "latency", "--players", "16", "--tournament-size", "4",
-				"--spectators", "2", "--rate", "40", "--duration", "2s", "--deadline", "60s", "--pace", tc.pace,
+			err := run(ctx, append([]string{
+				"--nodes", base, "--scenario", tc.scenario, "--players", "16", "--tournament-size", "4",
+				"--spectators", "2", "--rate", "40", "--deadline", "60s", "--pace", tc.pace,
 				"--pids", itoa(pid), "--out", outFile, "--chart", chartFile,
 				"--min-rate-pct", "0", // this test checks what is measured, not that a loaded machine keeps up
-			}, &stdout, &stderr)
+			}, tc.args...), &stdout, &stderr)
 			if err != nil {
 				t.Fatalf("run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
 			}
@@ -191,6 +197,32 @@ func TestLatencyAgainstRealHub(t *testing.T) {
 			if !strings.Contains(stdout.String(), "same-node latency") {
 				t.Errorf("table lacks the latency row:\n%s", stdout.String())
 			}
+			if !regexp.MustCompile(`cross-node latency +n/a \(one node\)\n`).MatchString(stdout.String()) {
+				t.Errorf("table lacks cross-node latency n/a (one node):\n%s", stdout.String())
+			}
+			var raw struct {
+				Latency map[string]json.RawMessage `json:"latency"`
+			}
+			if err := json.Unmarshal(b, &raw); err != nil {
+				t.Fatal(err)
+			}
+			if got := string(raw.Latency["cross_node_latency"]); got != "null" {
+				t.Errorf("JSON cross_node_latency: got %s; want null", got)
+			}
+			var steps []map[string]json.RawMessage
+			if s := raw.Latency["maxrate_steps"]; s != nil {
+				if err := json.Unmarshal(s, &steps); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.scenario == "maxrate" && len(steps) == 0 {
+				t.Errorf("no maxrate steps: %s", b)
+			}
+			for i, s := range steps {
+				if string(s["cross_node_latency"]) != "null" || !bytes.Contains(s["same_node_latency"], []byte(`"p99_ms"`)) {
+					t.Errorf("step %d: got cross-node %s, same-node %s; want null, the step's latency", i, s["cross_node_latency"], s["same_node_latency"])
+				}
+			}
 			if tc.stagger > 0 {
 				if want := "staggered over 0.6 s"; !strings.Contains(stdout.String(), want) {
 					t.Errorf("table lacks %q:\n%s", want, stdout.String())
@@ -204,6 +236,9 @@ func TestLatencyAgainstRealHub(t *testing.T) {
 				t.Fatal(err)
 			}
 			parseXML(t, string(svg))
+			if tc.scenario == "latency" && !strings.Contains(string(svg), "(cross-node: n/a, one node)") {
+				t.Errorf("chart lacks (cross-node: n/a, one node):\n%s", svg)
+			}
 		})
 	}
 }

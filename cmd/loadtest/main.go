@@ -375,12 +375,12 @@ func writeChart(path string, res *Result) error {
 	switch {
 	case res.Latency != nil:
 		l := res.Latency
-		head := l.CrossNode
+		head, name := l.headline(len(res.Nodes))
+		sub := fmt.Sprintf("%d player sockets (%d tournaments of %d), %d spectators, %d node(s), target %.0f results/s; achieved %.0f/s; %s p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+			l.PlayerSockets, l.Groups, l.TournamentSize, l.SpectatorSocket, len(res.Nodes), l.TargetRate, l.AckedPerSecond, name, head.P50MS, head.P99MS, head.MaxMS)
 		if len(res.Nodes) == 1 {
-			head = l.SameNode
+			sub += " (cross-node: n/a, one node)"
 		}
-		sub := fmt.Sprintf("%d player sockets (%d tournaments of %d), %d spectators, %d node(s), target %.0f results/s; achieved %.0f/s; overall p50 %.1f ms, p99 %.1f ms, max %.1f ms",
-			l.PlayerSockets, l.Groups, l.TournamentSize, l.SpectatorSocket, len(res.Nodes), l.TargetRate, l.AckedPerSecond, head.P50MS, head.P99MS, head.MaxMS)
 		if res.Scenario == "maxrate" {
 			sub = fmt.Sprintf("%d player sockets (%d tournaments of %d), %d node(s), rate stepped up from %.0f/s; last step that held: %.0f/s (%s)",
 				l.PlayerSockets, l.Groups, l.TournamentSize, len(res.Nodes), l.TargetRate, l.MaxRateHeld, l.MaxRateReason)
@@ -459,7 +459,11 @@ func printTable(w io.Writer, r *Result) {
 			row("results/s achieved / target", fmt.Sprintf("%.1f / %.0f (%.0f %%: NOT REACHED, under %g %%)", l.AckedPerSecond, l.TargetRate,
 				100*l.AckedPerSecond/l.TargetRate, l.MinRatePct))
 		}
-		lat("cross-node latency", l.CrossNode)
+		if l.CrossNode != nil && len(r.Nodes) > 1 {
+			lat("cross-node latency", *l.CrossNode)
+		} else {
+			row("cross-node latency", "n/a (one node)")
+		}
 		lat("same-node latency", l.SameNode)
 		lat("reply to the sender (commit)", l.Reply)
 		u := l.Usage
@@ -473,7 +477,7 @@ func printTable(w io.Writer, r *Result) {
 		row("machine steal", fmt.Sprintf("%.2f cores (-1: unknown)", u.StealCores))
 		for _, s := range l.Steps {
 			row(fmt.Sprintf("step %.0f/s", s.Target), fmt.Sprintf("achieved %.0f/s p99 %.1f ms errors %d held=%v; hub CPU %.2f ms/result, steal %.2f cores",
-				s.Achieved, s.Latency.P99MS, s.Errors, s.Held, s.Usage.HubCPUPerResult, s.Usage.StealCores))
+				s.Achieved, s.latency().P99MS, s.Errors, s.Held, s.Usage.HubCPUPerResult, s.Usage.StealCores))
 		}
 		if r.Scenario == "maxrate" {
 			row("max sustained results/s", fmt.Sprintf("%.0f (%s)", l.MaxRateHeld, l.MaxRateReason))
