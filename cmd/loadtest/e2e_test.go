@@ -156,6 +156,7 @@ func TestLatencyAgainstRealHub(t *testing.T) {
 				"--spectators", "2", "--rate", "40", "--deadline", "60s", "--pace", tc.pace,
 				"--pids", itoa(pid), "--out", outFile, "--chart", chartFile,
 				"--min-rate-pct", "0", // this test checks what is measured, not that a loaded machine keeps up
+				"--threshold", "p99>=0", "--threshold", "rate>0", "--threshold", "errors==0",
 			}, tc.args...), &stdout, &stderr)
 			if err != nil {
 				t.Fatalf("run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
@@ -193,6 +194,17 @@ func TestLatencyAgainstRealHub(t *testing.T) {
 			}
 			if len(res.Series) == 0 {
 				t.Error("no per-second series")
+			}
+			if len(res.Thresholds) != 3 {
+				t.Errorf("got thresholds %+v; want 3", res.Thresholds)
+			}
+			for _, th := range res.Thresholds {
+				if !th.Passed || th.Value == nil {
+					t.Errorf("threshold %s: got passed %v value %v; want passed, measured", th.Threshold, th.Passed, th.Value)
+				}
+			}
+			if !regexp.MustCompile(`errors==0 +passed  0\n`).MatchString(stdout.String()) {
+				t.Errorf("table lacks the threshold errors==0 passed:\n%s", stdout.String())
 			}
 			if !strings.Contains(stdout.String(), "same-node latency") {
 				t.Errorf("table lacks the latency row:\n%s", stdout.String())
@@ -265,6 +277,30 @@ func TestFanoutAndIdleAgainstRealHub(t *testing.T) {
 	}
 	if res.Fanout.Completed != 3 || res.Fanout.Deliveries != 60 || !res.Fanout.CPUMeasured {
 		t.Errorf("fanout: completed %d deliveries %d cpu %v; want 3, 60, true", res.Fanout.Completed, res.Fanout.Deliveries, res.Fanout.CPUMeasured)
+	}
+
+	// A threshold no run can pass (no delivery takes under 0 µs) fails the run, after it ran;
+	// the others pass.
+	stdout.Reset()
+	out = filepath.Join(dir, "f2.json")
+	err := run(ctx, []string{"--nodes", base, "--scenario", "fanout", "--spectators", "20", "--repeats", "3",
+		"--pids", itoa(pid), "--out", out, "--deadline", "60s", "--threshold", "p99<60s", "--threshold", "missing==0",
+		"--threshold", "delivery_p50<0us", "--threshold", "cpu_per_delivery>=0"}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "1 of 4 thresholds failed: delivery_p50<0us") {
+		t.Fatalf("fanout with thresholds: got %v; want 1 of 4 thresholds failed\n%s\n%s", err, stdout.String(), stderr.String())
+	}
+	b, _ = os.ReadFile(out)
+	res = Result{}
+	if err := json.Unmarshal(b, &res); err != nil || res.Fanout == nil || len(res.Thresholds) != 4 {
+		t.Fatalf("fanout result: %v %s", err, b)
+	}
+	for i, want := range []bool{true, true, false, true} {
+		if th := res.Thresholds[i]; th.Passed != want || th.Value == nil {
+			t.Errorf("threshold %s: got passed %v, value %v; want passed %v, measured", th.Threshold, th.Passed, th.Value, want)
+		}
+	}
+	if !regexp.MustCompile(`delivery_p50<0us +FAILED  [0-9.]+ ms\n`).MatchString(stdout.String()) {
+		t.Errorf("table lacks the failed threshold with its value:\n%s", stdout.String())
 	}
 
 	out = filepath.Join(dir, "i.json")

@@ -70,6 +70,7 @@ type config struct {
 	pace        string
 	relay       bool
 	minRatePct  float64
+	thresholds  []threshold
 	log         io.Writer
 }
 
@@ -110,6 +111,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.step, "step", 6*time.Second, "length of one rate step (maxrate)")
 	fs.Float64Var(&c.minRatePct, "min-rate-pct", defaultMinRatePct, "latency: the run fails (exit 1) when it achieves under this per cent of --rate over the\n"+
 		"measured window, whatever the cause (0: no check); a hub's rate limits are named when they were the cause")
+	var thresholds []string
+	fs.Func("threshold", "METRIC OP VALUE, repeatable: the run fails (exit 1) unless it holds, e.g. 'p99<10ms',\n"+
+		"'rate>=95%', 'errors==0' (see Thresholds above)", func(s string) error {
+		thresholds = append(thresholds, s)
+		return nil
+	})
 	fs.Float64Var(&c.p99Limit, "p99-limit", 50, "p99 cross-node latency (ms) a maxrate step must stay under")
 	fs.Int64Var(&c.maxEvents, "max-events", 0, "stop after this many results (0: no limit)")
 	fs.IntVar(&c.repeats, "repeats", 20, "publishes (fanout)")
@@ -196,6 +203,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if c.pace != paceTournament && c.pace != paceShared {
 		return c, fmt.Errorf("unknown --pace %q (%s, %s)", c.pace, paceTournament, paceShared)
 	}
+	for _, s := range thresholds {
+		t, err := parseThreshold(s, c.scenario, len(c.nodes), len(c.pids) > 0)
+		if err != nil {
+			return c, err
+		}
+		c.thresholds = append(c.thresholds, t)
+	}
 	if c.minRatePct < 0 || c.minRatePct > 100 {
 		return c, fmt.Errorf("--min-rate-pct %g: want a per cent from 0 (no check) to 100", c.minRatePct)
 	}
@@ -249,6 +263,8 @@ type Result struct {
 	Fanout        *fanoutResult    `json:"fanout,omitempty"`
 	Idle          *idleResult      `json:"idle,omitempty"`
 	Series        []Point          `json:"series,omitempty"`
+	// Thresholds are the --threshold verdicts, in the order given.
+	Thresholds []thresholdResult `json:"thresholds,omitempty"`
 	// Failure says why the run failed (exit 1), one reason a line: an error, the target rate not
 	// reached, the hub's rate limits.
 	Failure    string  `json:"failure,omitempty"`
@@ -513,6 +529,12 @@ func printTable(w io.Writer, r *Result) {
 			parts = append(parts, fmt.Sprintf("%s=%d", k, r.Errors[k]))
 		}
 		row("errors", strings.Join(parts, " "))
+	}
+	if len(r.Thresholds) > 0 {
+		fmt.Fprintln(w, "  thresholds")
+		for _, t := range r.Thresholds {
+			fmt.Fprintf(w, "    %-32s %s\n", t.Threshold, t)
+		}
 	}
 	t := throttle{http: r.HTTP429, ws: r.WSRateLimited, closed: r.Errors["closed_4008"]}
 	if t.any() && !strings.Contains(r.Failure, t.String()) {

@@ -52,7 +52,7 @@ const throttleFix = "Its rate limits are meant for people (by default 20 API req
 
 // judge decides whether a finished run passes and returns why not, one reason a line, empty
 // when it passes; failed: the run itself failed, and the hub's rate limits may be why. It records
-// the target rate check in res.
+// the target rate check and the thresholds' verdicts in res.
 //
 // A latency run must achieve --min-rate-pct of its --rate over the measured window, whatever
 // kept it from it. The other scenarios have no target rate, and there a throttled run fails:
@@ -73,6 +73,16 @@ func judge(cfg config, res *Result, failed bool) []string {
 	}
 	if t.any() && (failed || len(why) > 0 || res.Scenario != "latency") {
 		why = append(why, t.String())
+	}
+	res.Thresholds = evalThresholds(cfg.thresholds, res)
+	var missed []string
+	for _, r := range res.Thresholds {
+		if !r.Passed {
+			missed = append(missed, r.Threshold)
+		}
+	}
+	if len(missed) > 0 {
+		why = append(why, fmt.Sprintf("%d of %d thresholds failed: %s", len(missed), len(res.Thresholds), strings.Join(missed, ", ")))
 	}
 	return why
 }
