@@ -4,7 +4,8 @@
 //	loadtest --nodes http://127.0.0.1:8081,http://127.0.0.1:8082 --scenario latency \
 //	    --players 160 --spectators 30 --rate 100 --duration 20s --out r.json --chart r.svg
 //
-// Scenarios: latency, fanout, idle, maxrate (see --help and BENCHMARKS.md). Only the given
+// Scenarios: latency, fanout, idle, maxrate (loadtest --help describes each with an example;
+// BENCHMARKS.md has more). Only the given
 // addresses are targeted and, without --allow-remote, only loopback ones. Every run is bounded by
 // --duration (or --max-events) and by the hard --deadline.
 //
@@ -87,14 +88,24 @@ func main() {
 	}
 	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		if errors.As(err, new(usageError)) {
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
 }
 
-func parseFlags(args []string, stderr io.Writer) (config, error) {
-	var c config
+// parseFlags reads and checks the flags; -h or --help writes the help to help and returns
+// flag.ErrHelp. Every other error is a usageError.
+func parseFlags(args []string, help io.Writer) (c config, err error) {
+	defer func() {
+		if err != nil && !errors.Is(err, flag.ErrHelp) {
+			err = usageError{err}
+		}
+	}()
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // an error is returned, and the help printed only when asked for
+	fs.Usage = func() {}
 	nodes := fs.String("nodes", "http://127.0.0.1:8080", "comma-separated base URLs of the hub nodes")
 	fs.StringVar(&c.scenario, "scenario", "latency", "latency | fanout | idle | maxrate")
 	fs.IntVar(&c.players, "players", 64, "player sockets (latency, maxrate); sockets to open (idle)")
@@ -112,12 +123,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.minRatePct, "min-rate-pct", defaultMinRatePct, "latency: the run fails (exit 1) when it achieves under this per cent of --rate over the\n"+
 		"measured window, whatever the cause (0: no check); a hub's rate limits are named when they were the cause")
 	var thresholds []string
-	fs.Func("threshold", "METRIC OP VALUE, repeatable: the run fails (exit 1) unless it holds, e.g. 'p99<10ms',\n"+
+	fs.Func("threshold", "`METRIC OP VALUE`, repeatable: the run fails (exit 1) unless it holds, e.g. 'p99<10ms',\n"+
 		"'rate>=95%', 'errors==0' (see Thresholds above)", func(s string) error {
 		thresholds = append(thresholds, s)
 		return nil
 	})
-	fs.Float64Var(&c.p99Limit, "p99-limit", 50, "p99 cross-node latency (ms) a maxrate step must stay under")
+	fs.Float64Var(&c.p99Limit, "p99-limit", 50, "p99 latency (ms; cross-node, or same-node with one node) a maxrate step must stay under")
 	fs.Int64Var(&c.maxEvents, "max-events", 0, "stop after this many results (0: no limit)")
 	fs.IntVar(&c.repeats, "repeats", 20, "publishes (fanout)")
 	fs.IntVar(&c.procs, "procs", 1, "client processes for idle sockets (each holds at most ~19k)")
@@ -143,7 +154,14 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.worker, "worker", false, "internal: idle worker process")
 	fs.StringVar(&c.tournament, "tournament", "", "internal: tournament id for worker mode")
 	if err := fs.Parse(args); err != nil {
-		return c, err
+		if errors.Is(err, flag.ErrHelp) {
+			printHelp(help, fs)
+			return c, err
+		}
+		return c, fmt.Errorf("%w (loadtest --help lists the flags)", err)
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q: loadtest takes only flags (loadtest --help lists them)", fs.Arg(0))
 	}
 	for _, n := range strings.Split(*nodes, ",") {
 		if n = strings.TrimRight(strings.TrimSpace(n), "/"); n != "" {
@@ -272,7 +290,7 @@ type Result struct {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, err := parseFlags(args, stderr)
+	cfg, err := parseFlags(args, stdout)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
