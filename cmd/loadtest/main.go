@@ -468,7 +468,11 @@ func printTable(w io.Writer, r *Result) {
 	row("http calls (429/503 retried)", fmt.Sprintf("%d (%d)", r.HTTPCalls, r.HTTPRetry))
 	row("rate limited (HTTP 429 / socket)", fmt.Sprintf("%d / %d", r.HTTP429, r.WSRateLimited))
 	lat := func(name string, s Summary) {
-		row(name, fmt.Sprintf("n=%d p50=%.2f p95=%.2f p99=%.2f p99.9=%.2f max=%.2f ms", s.Count, s.P50MS, s.P95MS, s.P99MS, s.P999MS, s.MaxMS))
+		if s.Count == 0 {
+			row(name, "n/a (no samples)")
+			return
+		}
+		row(name, fmt.Sprintf("n=%d p50=%.2f p90=%.2f p95=%.2f p99=%.2f p99.9=%.2f max=%.2f ms", s.Count, s.P50MS, s.P90MS, s.P95MS, s.P99MS, s.P999MS, s.MaxMS))
 	}
 	if l := r.Latency; l != nil {
 		row("tournaments x size", fmt.Sprintf("%d x %d (%d player sockets, %d spectators)", l.Groups, l.TournamentSize, l.PlayerSockets, l.SpectatorSocket))

@@ -156,3 +156,40 @@ func TestJudge(t *testing.T) {
 		})
 	}
 }
+
+// TestTableNA: figures a run does not have are n/a in the table, not zeros: cross-node latency
+// with one node, a latency without samples.
+func TestTableNA(t *testing.T) {
+	t.Parallel()
+	some := Summary{Count: 3, P50MS: 1, P99MS: 2, MaxMS: 3}
+	for _, tc := range []struct {
+		name      string
+		res       Result
+		want, not []string
+	}{
+		{"one node", Result{Scenario: "latency", Nodes: []string{"a"}, Latency: &latencyResult{SameNode: some, Reply: some}},
+			[]string{"cross-node latency                 n/a (one node)\n", "same-node latency                  n=3 p50=1.00"}, []string{"n=0"}},
+		{"an older file with zeros for one node", Result{Scenario: "latency", Nodes: []string{"a"}, Latency: &latencyResult{CrossNode: &Summary{}, SameNode: some}},
+			[]string{"cross-node latency                 n/a (one node)\n"}, []string{"n=0"}},
+		{"two nodes", Result{Scenario: "latency", Nodes: []string{"a", "b"}, Latency: &latencyResult{CrossNode: &some, SameNode: some}},
+			[]string{"cross-node latency                 n=3 p50=1.00", "reply to the sender (commit)       n/a (no samples)\n"}, []string{"n=0"}},
+		{"no publish completed", Result{Scenario: "fanout", Nodes: []string{"a"}, Fanout: &fanoutResult{}},
+			[]string{"completion                         n/a (no samples)\n"}, []string{"n=0"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var b bytes.Buffer
+			printTable(&b, &tc.res)
+			for _, w := range tc.want {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("table lacks %q:\n%s", w, b.String())
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(b.String(), n) {
+					t.Errorf("table has %q:\n%s", n, b.String())
+				}
+			}
+		})
+	}
+}
