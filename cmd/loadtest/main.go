@@ -5,9 +5,9 @@
 //	    --players 160 --spectators 30 --rate 100 --duration 20s --out r.json --chart r.svg
 //
 // Scenarios: latency, fanout, idle, maxrate (loadtest --help describes each with an example;
-// BENCHMARKS.md has more). Only the given
-// addresses are targeted and, without --allow-remote, only loopback ones. Every run is bounded by
-// --duration (or --max-events) and by the hard --deadline.
+// BENCHMARKS.md has more). Only the given addresses are targeted and, without --allow-remote,
+// only loopback ones. Every run is bounded by --duration (or --max-events) and by the hard
+// --deadline.
 //
 // latency and maxrate play one tournament after another in each of players/tournament-size slots.
 // With --pace tournament (the default) every slot has its own pacer at rate/slots results/s, and
@@ -380,11 +380,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	why := judge(cfg, res, runErr != nil)
 	if runErr != nil {
 		why = append([]string{runErr.Error()}, why...)
-		runErr = errors.New(strings.Join(why, "\n"))
-	} else if len(why) > 0 {
-		runErr = errors.New(strings.Join(why, "\n"))
 	}
 	res.Failure = strings.Join(why, "\n")
+	if len(why) > 0 {
+		runErr = errors.New(res.Failure)
+	}
 
 	printTable(stdout, res)
 	if cfg.out != "" {
@@ -558,8 +558,7 @@ func printTable(w io.Writer, r *Result) {
 			fmt.Fprintf(w, "    %-32s %s\n", t.Threshold, t)
 		}
 	}
-	t := throttle{http: r.HTTP429, ws: r.WSRateLimited, closed: r.Errors["closed_4008"]}
-	if t.any() && !strings.Contains(r.Failure, t.String()) {
+	if t := r.throttle(); t.any() && !strings.Contains(r.Failure, t.String()) {
 		fmt.Fprintf(w, "\nWARNING: %s\n", t)
 	}
 	if r.Failure != "" {

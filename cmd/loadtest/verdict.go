@@ -21,9 +21,15 @@ type throttle struct {
 	closed int64 // sockets closed with 4008: rate limited for too long
 }
 
+// throttle is the refusals counted so far, for the progress line's warning.
 func (s *stats) throttle() throttle {
 	errs, _ := s.errorCounts()
 	return throttle{http: s.http429.Load(), ws: s.wsRateLimited.Load(), closed: errs["closed_4008"]}
+}
+
+// throttle is the refusals a finished run counted.
+func (r *Result) throttle() throttle {
+	return throttle{http: r.HTTP429, ws: r.WSRateLimited, closed: r.Errors["closed_4008"]}
 }
 
 func (t throttle) any() bool { return t.http > 0 || t.ws > 0 || t.closed > 0 }
@@ -61,7 +67,7 @@ const throttleFix = "Its rate limits are meant for people (by default 20 API req
 // its rate passes, with the warning.
 func judge(cfg config, res *Result, failed bool) []string {
 	var why []string
-	t := throttle{http: res.HTTP429, ws: res.WSRateLimited, closed: res.Errors["closed_4008"]}
+	t := res.throttle()
 	if l := res.Latency; l != nil && res.Scenario == "latency" && l.MeasureSeconds > 0 {
 		l.MinRatePct = cfg.minRatePct
 		reached := l.AckedPerSecond >= cfg.minRatePct/100*l.TargetRate
