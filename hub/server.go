@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -41,9 +41,11 @@ type Config struct {
 	// Defaults to 20 and 40.
 	RatePerSec float64
 	Burst      int
-	// TrustProxy takes the client address for the rate limit from the first X-Forwarded-For
-	// entry (only behind a proxy that sets it). Defaults to false: the connection's address.
-	TrustProxy bool
+	// TrustedProxies are the addresses and networks of the proxies in front of the node (see
+	// ParseTrustedProxies). The client address, for the rate limit and anything else counted per
+	// client, is found by walking X-Forwarded-For from the right through these (ClientIP).
+	// Defaults to none: the connection's address is the client's.
+	TrustedProxies []netip.Prefix
 	// ReadyTimeout bounds the store ping of /readyz. Defaults to 2 s.
 	ReadyTimeout time.Duration
 	// WS configures the WebSocket side. Store, Tokens, Origins, Log, Registerer and Report are
@@ -370,21 +372,8 @@ func (s *Server) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-func (s *Server) clientIP(r *http.Request) string {
-	if s.cfg.TrustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			if ip := strings.TrimSpace(first); ip != "" {
-				return ip
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// clientIP is ClientIP with the node's trusted proxies.
+func (s *Server) clientIP(r *http.Request) string { return ClientIP(r, s.cfg.TrustedProxies) }
 
 // ipLimiter is a token bucket per client address. Buckets idle for a while are dropped when the
 // map grows, so that it stays bounded by the number of active clients.

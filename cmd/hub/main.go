@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
@@ -43,29 +44,29 @@ func main() {
 
 // config is everything the flags and environment say.
 type config struct {
-	Addr          string
-	Redis         string
-	RedisCluster  bool
-	Origins       []string
-	Secret        string
-	secretRandom  bool
-	TokenTTL      time.Duration
-	Retention     time.Duration
-	MaxEvents     int
-	BodyLimit     int64
-	HTTPRate      float64
-	HTTPBurst     int
-	TrustProxy    bool
-	WSReadLimit   int64
-	WSRate        float64
-	WSBurst       int
-	WSQueue       int
-	WSPark        bool
-	DrainTimeout  time.Duration
-	SweepEvery    time.Duration
-	IdleRetention time.Duration
-	LogLevel      slog.Level
-	DebugAddr     string
+	Addr           string
+	Redis          string
+	RedisCluster   bool
+	Origins        []string
+	Secret         string
+	secretRandom   bool
+	TokenTTL       time.Duration
+	Retention      time.Duration
+	MaxEvents      int
+	BodyLimit      int64
+	HTTPRate       float64
+	HTTPBurst      int
+	TrustedProxies []netip.Prefix
+	WSReadLimit    int64
+	WSRate         float64
+	WSBurst        int
+	WSQueue        int
+	WSPark         bool
+	DrainTimeout   time.Duration
+	SweepEvery     time.Duration
+	IdleRetention  time.Duration
+	LogLevel       slog.Level
+	DebugAddr      string
 }
 
 // parseConfig reads args, falling back to the environment, then to the defaults.
@@ -131,8 +132,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	integer(&c.HTTPBurst, "http-burst", "HUB_HTTP_BURST", 40, "API request burst per client address")
 	cluster := env("HUB_REDIS_CLUSTER", "false")
 	fs.StringVar(&cluster, "redis-cluster", cluster, "--redis names seed nodes of a Redis Cluster: redis://host1:7000?addr=host2:7001&addr=host3:7002 (env HUB_REDIS_CLUSTER)")
-	trust := env("HUB_TRUST_PROXY", "false")
-	fs.StringVar(&trust, "trust-proxy", trust, "take the client address from X-Forwarded-For (true only behind a proxy that sets it) (env HUB_TRUST_PROXY)")
+	proxies := fs.String("trusted-proxies", env("HUB_TRUSTED_PROXIES", ""), "addresses or CIDRs of the proxies in front of the node, comma-separated; the client address is read from X-Forwarded-For through them; empty: the connection's address (env HUB_TRUSTED_PROXIES)")
+	trust := fs.String("trust-proxy", "", "removed: set --trusted-proxies to your proxies' addresses (env HUB_TRUST_PROXY, also removed)")
 	integer(&wsReadLimit, "ws-read-limit", "HUB_WS_READ_LIMIT", 16<<10, "largest WebSocket message from a client, bytes")
 	float(&c.WSRate, "ws-rate", "HUB_WS_RATE", 20, "WebSocket messages per second per socket")
 	integer(&c.WSBurst, "ws-burst", "HUB_WS_BURST", 40, "WebSocket message burst per socket")
@@ -159,11 +160,16 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 			c.Origins = append(c.Origins, o)
 		}
 	}
-	b, err := strconv.ParseBool(trust)
-	if err != nil {
-		return c, fmt.Errorf("trust-proxy %q: want true or false", trust)
+	if err := removedTrustProxy(*trust, "--trust-proxy"); err != nil {
+		return c, err
 	}
-	c.TrustProxy = b
+	if err := removedTrustProxy(getenv("HUB_TRUST_PROXY"), "HUB_TRUST_PROXY"); err != nil {
+		return c, err
+	}
+	var err error
+	if c.TrustedProxies, err = hub.ParseTrustedProxies(*proxies); err != nil {
+		return c, fmt.Errorf("trusted-proxies: %w", err)
+	}
 	if c.WSPark, err = strconv.ParseBool(park); err != nil {
 		return c, fmt.Errorf("ws-park %q: want true or false", park)
 	}
@@ -184,6 +190,21 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		c.Secret, c.secretRandom = hex.EncodeToString(raw[:]), true
 	}
 	return c, nil
+}
+
+// removedTrustProxy refuses the old boolean setting, which took the client address from the
+// first X-Forwarded-For entry (the one the client writes). Ignoring it would quietly change how
+// clients are rate limited, so the node does not start until it is replaced.
+func removedTrustProxy(v, name string) error {
+	if v == "" {
+		return nil
+	}
+	if b, err := strconv.ParseBool(v); err == nil && !b {
+		return fmt.Errorf("%s is no longer supported: remove it (trusting no proxy is the default, an empty --trusted-proxies / HUB_TRUSTED_PROXIES)", name)
+	}
+	return fmt.Errorf("%s is no longer supported: it trusted the first X-Forwarded-For entry, which any client can write. "+
+		"Set --trusted-proxies (HUB_TRUSTED_PROXIES) to the addresses or networks of your proxies instead, "+
+		"e.g. HUB_TRUSTED_PROXIES=10.0.0.5 or 172.28.0.0/24", name)
 }
 
 // openStore opens the store the configuration names, with the set of due deadlines that goes
@@ -243,15 +264,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		reg.MustRegister(rs.Collector())
 	}
 	srv, err := hub.New(hub.Config{
-		Addr:       c.Addr,
-		Origins:    origins,
-		Secret:     []byte(c.Secret),
-		TokenTTL:   c.TokenTTL,
-		BodyLimit:  c.BodyLimit,
-		RatePerSec: c.HTTPRate,
-		Burst:      c.HTTPBurst,
-		TrustProxy: c.TrustProxy,
-		Committed:  sweeper.Track,
+		Addr:           c.Addr,
+		Origins:        origins,
+		Secret:         []byte(c.Secret),
+		TokenTTL:       c.TokenTTL,
+		BodyLimit:      c.BodyLimit,
+		RatePerSec:     c.HTTPRate,
+		Burst:          c.HTTPBurst,
+		TrustedProxies: c.TrustedProxies,
+		Committed:      sweeper.Track,
 		WS: hub.WSConfig{
 			ReadLimit:  c.WSReadLimit,
 			RatePerSec: c.WSRate,
@@ -335,12 +356,27 @@ func printConfig(w io.Writer, c config, origins []string) {
 	fmt.Fprintf(w, "tourhub configuration:\n"+
 		"  addr           %s\n  store          %s\n  origins        %s\n  secret         %s\n"+
 		"  token-ttl      %s\n  retention      %s (idle %s)\n  max-events     %d\n  body-limit     %d\n"+
-		"  http-rate      %g/s burst %d (trust-proxy %t)\n"+
+		"  http-rate      %g/s burst %d per client (trusted proxies %s)\n"+
 		"  ws             read-limit %d, rate %g/s burst %d, queue %d, park idle %t\n  drain-timeout  %s\n  sweep-every    %s\n  log-level      %s\n"+
 		"  debug-addr     %s\n",
 		c.Addr, store, strings.Join(origins, ","), secret, c.TokenTTL, c.Retention, c.IdleRetention, c.MaxEvents, c.BodyLimit,
-		c.HTTPRate, c.HTTPBurst, c.TrustProxy, c.WSReadLimit, c.WSRate, c.WSBurst, c.WSQueue, c.WSPark, c.DrainTimeout, c.SweepEvery, c.LogLevel,
+		c.HTTPRate, c.HTTPBurst, showProxies(c.TrustedProxies), c.WSReadLimit, c.WSRate, c.WSBurst, c.WSQueue, c.WSPark, c.DrainTimeout, c.SweepEvery, c.LogLevel,
 		cmp.Or(c.DebugAddr, "off"))
+}
+
+// showProxies lists the trusted proxies as the banner shows them.
+func showProxies(ps []netip.Prefix) string {
+	if len(ps) == 0 {
+		return "none: the connection's address"
+	}
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.String()
+		if p.IsSingleIP() {
+			s[i] = p.Addr().String()
+		}
+	}
+	return strings.Join(s, ",")
 }
 
 // maskURL hides a password in a Redis URL.

@@ -110,15 +110,15 @@ func TestParseConfig(t *testing.T) {
 	}
 	if c.Addr != ":8080" || c.Redis != "" || c.TokenTTL != 24*time.Hour || c.Retention != 2*time.Hour || c.MaxEvents != 10000 ||
 		c.BodyLimit != 64<<10 || c.HTTPRate != 20 || c.HTTPBurst != 40 || c.WSReadLimit != 16<<10 || c.WSRate != 20 || c.WSBurst != 40 ||
-		c.WSQueue != 256 || !c.WSPark || c.DrainTimeout != 10*time.Second || !c.secretRandom || len(c.Secret) != 64 || c.TrustProxy {
+		c.WSQueue != 256 || !c.WSPark || c.DrainTimeout != 10*time.Second || !c.secretRandom || len(c.Secret) != 64 || c.TrustedProxies != nil {
 		t.Errorf("defaults = %+v", c)
 	}
-	env := envOf(map[string]string{"HUB_ADDR": ":9000", "HUB_TOKEN_TTL": "1h", "HUB_ORIGINS": "a.example, b.example", "HUB_SECRET": "x", "HUB_WS_QUEUE": "64", "HUB_TRUST_PROXY": "true", "HUB_WS_PARK": "false"})
+	env := envOf(map[string]string{"HUB_ADDR": ":9000", "HUB_TOKEN_TTL": "1h", "HUB_ORIGINS": "a.example, b.example", "HUB_SECRET": "x", "HUB_WS_QUEUE": "64", "HUB_TRUSTED_PROXIES": "10.0.0.5, 172.28.0.0/24", "HUB_WS_PARK": "false"})
 	c, err = parseConfig([]string{"--addr", ":9100"}, env, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != ":9100" || c.TokenTTL != time.Hour || strings.Join(c.Origins, "|") != "a.example|b.example" || c.Secret != "x" || c.secretRandom || c.WSQueue != 64 || !c.TrustProxy || c.WSPark {
+	if c.Addr != ":9100" || c.TokenTTL != time.Hour || strings.Join(c.Origins, "|") != "a.example|b.example" || c.Secret != "x" || c.secretRandom || c.WSQueue != 64 || showProxies(c.TrustedProxies) != "10.0.0.5,172.28.0.0/24" || c.WSPark {
 		t.Errorf("flag over env over default: %+v", c)
 	}
 	c, err = parseConfig([]string{"--redis", "redis://h1:7000?addr=h2:7001"}, envOf(map[string]string{"HUB_REDIS_CLUSTER": "true"}), io.Discard)
@@ -137,10 +137,35 @@ func TestParseConfig(t *testing.T) {
 		"cluster without url": {[]string{"--redis-cluster"}, nil},
 		"bad cluster flag":    {[]string{"--redis", "redis://h:1", "--redis-cluster", "maybe"}, nil},
 		"bad park flag":       {[]string{"--ws-park", "sometimes"}, nil},
+		"bad trusted proxy":   {nil, map[string]string{"HUB_TRUSTED_PROXIES": "haproxy"}},
 	} {
 		if _, err := parseConfig(tc.args, envOf(tc.env), io.Discard); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+// TestTrustProxyRemoved: the old boolean took the client address from the first
+// X-Forwarded-For entry; a node still configured with it must not start as if it were not there.
+func TestTrustProxyRemoved(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"env true", nil, map[string]string{"HUB_TRUST_PROXY": "true"}, "Set --trusted-proxies (HUB_TRUSTED_PROXIES)"},
+		{"env false", nil, map[string]string{"HUB_TRUST_PROXY": "false"}, "remove it"},
+		{"flag", []string{"--trust-proxy", "true"}, nil, "Set --trusted-proxies (HUB_TRUSTED_PROXIES)"},
+		{"flag with the new one", []string{"--trust-proxy=true", "--trusted-proxies", "10.0.0.5"}, nil, "Set --trusted-proxies"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parseConfig(tc.args, envOf(tc.env), io.Discard)
+			if err == nil || !strings.Contains(err.Error(), "no longer supported") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err %v; want one saying it is no longer supported and %q", err, tc.want)
+			}
+		})
 	}
 }
 

@@ -87,6 +87,7 @@ type cluster struct {
 	t      *testing.T
 	redis  *redistest.Server
 	secret string
+	flags  []string // more flags for every node, after (so over) startNode's own
 	nodes  []*node
 }
 
@@ -107,14 +108,14 @@ func (c *cluster) startNode() *node {
 	t := c.t
 	t.Helper()
 	n := &node{i: len(c.nodes) + 1, out: &syncBuffer{}, done: make(chan struct{})}
-	n.cmd = exec.Command(hubBin,
+	n.cmd = exec.Command(hubBin, append([]string{
 		"--addr", "127.0.0.1:0",
 		"--redis", c.redis.URL(),
 		"--secret", c.secret,
 		"--http-rate", "100000", "--http-burst", "100000",
 		"--ws-rate", "10000", "--ws-burst", "10000",
 		"--drain-timeout", "2s",
-	)
+	}, c.flags...)...)
 	orphanGuard(n.cmd)
 	stdout, err := n.cmd.StdoutPipe()
 	if err != nil {
