@@ -77,7 +77,7 @@ func startHub(t *testing.T) (string, int) {
 // new user runs it.
 func startHubWith(t *testing.T, flags ...string) (string, int) {
 	t.Helper()
-	args := append([]string{"--addr", "127.0.0.1:0", "--secret", "loadtest-e2e", "--log-level", "warn"}, flags...)
+	args := append([]string{"--addr", "127.0.0.1:0", "--secret", "loadtest-e2e-0123456789abcdef0123456789", "--log-level", "warn"}, flags...)
 	cmd := exec.Command(hubBinary.build(t), args...)
 	return startListening(t, cmd, "hub"), cmd.Process.Pid
 }
