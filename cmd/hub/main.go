@@ -43,7 +43,8 @@ func main() {
 // its shared due set) plugs in here.
 func openStore(ctx context.Context, c config, deliver hub.Deliver, log *slog.Logger) (hub.Store, hub.DueSet, error) {
 	if c.Redis == "" {
-		s := memstore.New(deliver, memstore.WithRetention(c.Retention), memstore.WithMaxEvents(c.MaxEvents))
+		s := memstore.New(deliver, memstore.WithRetention(c.Retention), memstore.WithIdleRetention(c.IdleRetention),
+			memstore.WithMaxEvents(c.MaxEvents))
 		return s, hub.NewMemDueSet(), nil
 	}
 	// No fallback to memory: a node that cannot reach Redis stays up, unready, and retries.

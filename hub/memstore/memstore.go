@@ -35,15 +35,21 @@ func WithMaxEvents(n int) Option { return func(s *Store) { s.maxEvents = max(n, 
 // WithRetention sets how long a finished or cancelled tournament is kept. Defaults to 2 h.
 func WithRetention(d time.Duration) Option { return func(s *Store) { s.retention = d } }
 
+// WithIdleRetention sets how long a tournament that is not finished or cancelled is kept after
+// its last command (create included; a refused command or a repeated submission does not count),
+// as the Redis store's IdleRetention. Defaults to 24 h.
+func WithIdleRetention(d time.Duration) Option { return func(s *Store) { s.idleRetention = d } }
+
 // WithClock injects the clock used for retention. Defaults to time.Now.
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
 // Store is the memory store.
 type Store struct {
-	deliver   hub.Deliver      // static after construction
-	maxEvents int              // static after construction
-	retention time.Duration    // static after construction
-	now       func() time.Time // static after construction
+	deliver       hub.Deliver      // static after construction
+	maxEvents     int              // static after construction
+	retention     time.Duration    // static after construction
+	now           func() time.Time // static after construction
+	idleRetention time.Duration    // static after construction
 
 	mu        sync.Mutex       // guards ts and lastSweep; never held while taking a tour's mu
 	ts        map[string]*tour // guarded by mu
@@ -73,6 +79,7 @@ type tour struct {
 	rev       string // of the commit that made t.Version
 	createdAt time.Time
 	endedAt   time.Time              // when it became finished or cancelled; zero while live
+	lastCmd   time.Time              // when the last command was committed (store clock)
 	log       []hub.Entry            // the newest entries, versions contiguous, ending at t.Version
 	subs      map[string]hub.Applied // first outcome per submission id (State not kept)
 	gone      bool                   // expired and removed from the store
@@ -82,14 +89,15 @@ type tour struct {
 // nil when nothing watches). Close stops it.
 func New(deliver hub.Deliver, opts ...Option) *Store {
 	s := &Store{
-		deliver:   deliver,
-		maxEvents: 10000,
-		retention: 2 * time.Hour,
-		now:       time.Now,
-		ts:        make(map[string]*tour),
-		watched:   make(map[string]int),
-		wake:      make(chan struct{}, 1),
-		done:      make(chan struct{}),
+		deliver:       deliver,
+		maxEvents:     10000,
+		retention:     2 * time.Hour,
+		now:           time.Now,
+		ts:            make(map[string]*tour),
+		watched:       make(map[string]int),
+		wake:          make(chan struct{}, 1),
+		done:          make(chan struct{}),
+		idleRetention: 24 * time.Hour,
 	}
 	for _, o := range opts {
 		o(s)
@@ -175,7 +183,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	if err != nil {
 		return hub.Applied{}, err
 	}
-	tr := &tour{t: t, epoch: newEpoch(), rev: hub.NewRev(), createdAt: createdAt, subs: make(map[string]hub.Applied)}
+	tr := &tour{t: t, epoch: newEpoch(), rev: hub.NewRev(), createdAt: createdAt, lastCmd: s.now(), subs: make(map[string]hub.Applied)}
 	e := hub.Entry{Version: t.Version, Rev: tr.rev, Events: events}
 	tr.log = append(tr.log, e)
 
@@ -219,8 +227,14 @@ func (s *Store) lock(id string) (*tour, error) {
 	return tr, nil
 }
 
+// expired says whether tr is past its retention: finished or cancelled ones after Retention,
+// the others after IdleRetention without a command (a tournament nobody plays would otherwise be
+// kept for the life of the process).
 func (s *Store) expired(tr *tour, now time.Time) bool {
-	return !tr.endedAt.IsZero() && now.Sub(tr.endedAt) >= s.retention
+	if !tr.endedAt.IsZero() {
+		return now.Sub(tr.endedAt) >= s.retention
+	}
+	return now.Sub(tr.lastCmd) >= s.idleRetention
 }
 
 // sweep removes expired tournaments, at most once a minute of the store's clock.
@@ -352,8 +366,9 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		return hub.Applied{}, err
 	}
 	tr.t = next
+	tr.lastCmd = s.now()
 	if tr.endedAt.IsZero() && (tr.t.Status == match.StatusFinished || tr.t.Status == match.StatusCancelled) {
-		tr.endedAt = s.now()
+		tr.endedAt = tr.lastCmd
 	}
 	e := hub.Entry{Version: tr.t.Version, Rev: hub.NewRev(), Prev: tr.rev, Events: events}
 	tr.rev = e.Rev
