@@ -101,6 +101,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Secret:         []byte(c.Secret),
 		TokenTTL:       c.TokenTTL,
 		BodyLimit:      int64(c.BodyLimit),
+		BodyTimeout:    c.BodyTimeout,
 		RatePerSec:     c.HTTPRate,
 		Burst:          c.HTTPBurst,
 		TrustedProxies: c.TrustedProxies,
@@ -187,11 +188,11 @@ func printConfig(w io.Writer, c config, origins []string) {
 	}
 	fmt.Fprintf(w, "tourhub configuration:\n"+
 		"  addr           %s\n  store          %s\n  origins        %s\n  secret         %s\n"+
-		"  token-ttl      %s\n  retention      %s (idle %s)\n  max-events     %d\n  body-limit     %d\n"+
+		"  token-ttl      %s\n  retention      %s (idle %s)\n  max-events     %d\n  body-limit     %d bytes, within %s\n"+
 		"  http-rate      %g/s burst %d per client (trusted proxies %s)\n"+
 		"  ws             read-limit %d, rate %g/s burst %d, queue %d, park idle %t\n  drain-timeout  %s\n  sweep-every    %s\n  log-level      %s\n"+
 		"  debug-addr     %s\n",
-		c.Addr, store, strings.Join(origins, ","), secret, c.TokenTTL, c.Retention, c.IdleRetention, c.MaxEvents, c.BodyLimit,
+		c.Addr, store, strings.Join(origins, ","), secret, c.TokenTTL, c.Retention, c.IdleRetention, c.MaxEvents, c.BodyLimit, c.BodyTimeout,
 		c.HTTPRate, c.HTTPBurst, showProxies(c.TrustedProxies, "none: the connection's address"), c.WSReadLimit, c.WSRate, c.WSBurst, c.WSQueue, c.WSPark, c.DrainTimeout, c.SweepEvery, c.LogLevel,
 		cmp.Or(c.DebugAddr, "off"))
 }

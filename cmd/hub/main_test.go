@@ -114,7 +114,7 @@ func TestParseConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != ":8080" || c.Redis != "" || c.TokenTTL != 24*time.Hour || c.Retention != 2*time.Hour || c.IdleRetention != 24*time.Hour ||
-		c.MaxEvents != 10000 || c.BodyLimit != 64<<10 || c.HTTPRate != 20 || c.HTTPBurst != 40 || c.WSReadLimit != 16<<10 ||
+		c.MaxEvents != 10000 || c.BodyLimit != 64<<10 || c.BodyTimeout != 10*time.Second || c.HTTPRate != 20 || c.HTTPBurst != 40 || c.WSReadLimit != 16<<10 ||
 		c.WSRate != 20 || c.WSBurst != 40 || c.WSQueue != 256 || !c.WSPark || c.RedisCluster || c.DrainTimeout != 10*time.Second ||
 		c.SweepEvery != time.Second || c.LogLevel != slog.LevelInfo || c.DebugAddr != "" || !c.secretRandom || len(c.Secret) != 64 ||
 		c.TrustedProxies != nil {
@@ -194,6 +194,7 @@ func TestSettingChecks(t *testing.T) {
 		{"retention", "HUB_RETENTION", "soon", "want a positive duration"},
 		{"idle-retention", "HUB_IDLE_RETENTION", "0", "want a positive duration"},
 		{"drain-timeout", "HUB_DRAIN_TIMEOUT", "-5s", "want a positive duration"},
+		{"body-timeout", "HUB_BODY_TIMEOUT", "0s", "want a positive duration"},
 		{"sweep-every", "HUB_SWEEP_EVERY", "0s", "want a positive duration"},
 		{"max-events", "HUB_MAX_EVENTS", "-3", "want a positive whole number"},
 		{"body-limit", "HUB_BODY_LIMIT", "0", "want a positive whole number"},
@@ -270,7 +271,7 @@ func TestSecret(t *testing.T) {
 func TestBannerShowsValuesInForce(t *testing.T) {
 	t.Parallel()
 	c, err := parseConfig([]string{"--addr", "127.0.0.1:0", "--token-ttl", "90m", "--retention", "3h", "--idle-retention", "48h",
-		"--max-events", "77", "--body-limit", "1234", "--http-rate", "0.5", "--http-burst", "3", "--trusted-proxies", "10.0.0.5,fd00::/8",
+		"--max-events", "77", "--body-limit", "1234", "--body-timeout", "4s", "--http-rate", "0.5", "--http-burst", "3", "--trusted-proxies", "10.0.0.5,fd00::/8",
 		"--ws-read-limit", "999", "--ws-rate", "7", "--ws-burst", "8", "--ws-queue", "9", "--ws-park=false", "--drain-timeout", "3s",
 		"--sweep-every", "250ms", "--log-level", "warn", "--secret", testSecret}, envOf(nil), io.Discard)
 	if err != nil {
@@ -280,7 +281,7 @@ func TestBannerShowsValuesInForce(t *testing.T) {
 	printConfig(&b, c, []string{"localhost:1"})
 	for _, want := range []string{
 		"addr           127.0.0.1:0", "secret         set (hidden)", "token-ttl      1h30m0s", "retention      3h0m0s (idle 48h0m0s)",
-		"max-events     77", "body-limit     1234", "http-rate      0.5/s burst 3", "trusted proxies 10.0.0.5,fd00::/8",
+		"max-events     77", "body-limit     1234 bytes, within 4s", "http-rate      0.5/s burst 3", "trusted proxies 10.0.0.5,fd00::/8",
 		"read-limit 999, rate 7/s burst 8, queue 9, park idle false", "drain-timeout  3s", "sweep-every    250ms", "log-level      WARN",
 	} {
 		if !strings.Contains(b.String(), want) {
