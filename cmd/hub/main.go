@@ -23,6 +23,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/tourhub/tourhub/hub"
 	"github.com/tourhub/tourhub/hub/memstore"
@@ -65,7 +66,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: c.LogLevel}))
+	// Warnings that repeat (Redis down: the sweeper, every /readyz probe, go-redis's pool) are
+	// written once per quietEvery with a count. The flusher is stopped last, after the final lines.
+	quiet := newQuietHandler(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: c.LogLevel}), quietEvery, time.Now)
+	log := slog.New(quiet)
+	quietCtx, stopQuiet := context.WithCancel(context.WithoutCancel(ctx))
+	quietDone := make(chan struct{})
+	go func() {
+		defer close(quietDone)
+		quiet.run(quietCtx)
+	}()
+	defer func() { stopQuiet(); <-quietDone }()
+	if c.Redis != "" {
+		redis.SetLogger(redisLogger{log})
+		if err := probeRedis(ctx, c); err != nil {
+			return err
+		}
+	}
 
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
