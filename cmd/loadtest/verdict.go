@@ -10,8 +10,9 @@ import (
 const codeRateLimited = "rate_limited"
 
 // defaultMinRatePct is --min-rate-pct: a latency run passes when it achieves at least this share
-// of --rate. A hub that keeps up achieves 100 % within a fraction of a per cent (BENCHMARKS.md:
-// 120.5 of 120/s, 301 of 300/s), while one that falls behind misses by far more than 5 %.
+// of --rate. A hub that keeps up achieves 100 % within a fraction of a per cent (120.5 of 120/s
+// and 301 of 300/s in bench/results/2026-11-22-latency-10k-120 and -300), while one that falls
+// behind misses by far more than 5 %.
 const defaultMinRatePct = 95
 
 // throttle is how often the hub refused this run for its rate limits.
