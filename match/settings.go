@@ -142,10 +142,16 @@ func cleanName(what, name string) (string, *Error) {
 }
 
 // seriesResult checks scores against the series and says who won (0 or 1) or that it was a draw.
+// Every result goes through it: a report, an organiser's decision or correction, and a report that
+// stands at a timeout.
 func (s Settings) seriesResult(sc [2]int) (winner int, draw bool, err *Error) {
 	n := s.BestOf
 	if sc[0] < 0 || sc[1] < 0 {
 		return 0, false, errorf(CodeInvalidScore, "scores cannot be negative, got %d-%d", sc[0], sc[1])
+	}
+	// Each score on its own first: the sum of two huge scores overflows int and would pass.
+	if sc[0] > n || sc[1] > n {
+		return 0, false, errorf(CodeInvalidScore, "%d-%d is impossible in a best-of-%d: each score is games won, from 0 to %d", sc[0], sc[1], n, n)
 	}
 	if sc[0]+sc[1] > n {
 		return 0, false, errorf(CodeInvalidScore, "%d-%d is more games than a best-of-%d series has", sc[0], sc[1], n)

@@ -2,6 +2,7 @@ package match
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 )
 
@@ -139,5 +140,48 @@ func TestDeterministicRandomSeeding(t *testing.T) {
 	}
 	if string(ja) == string(jc) {
 		t.Error("different seeds gave the same bracket")
+	}
+}
+
+// TestScoreBounds: each score is games won, 0 to best_of, and two huge scores whose sum overflows
+// int are not a draw. Checked on every path a score is read: a player's report, the organiser's
+// decision, and the organiser's correction of a completed match.
+func TestScoreBounds(t *testing.T) {
+	const big = 1 << 62
+	const maxInt = int(^uint(0) >> 1)
+	ready := func(t *testing.T) *Tournament {
+		return started(t, Settings{Format: RoundRobin, BestOf: 3, AllowDraws: true}, 2)
+	}
+	completed := func(t *testing.T) *Tournament {
+		tr := ready(t)
+		mustApply(t, tr, Command{Type: CmdReport, Match: 1, Scores: [2]int{2, 1}})
+		return tr
+	}
+	for _, sc := range [][2]int{{big, big}, {maxInt, maxInt}, {maxInt, 0}, {0, maxInt}, {4, 0}, {maxInt, -maxInt}, {-1, -1}} {
+		for _, tc := range []struct {
+			name  string
+			state func(*testing.T) *Tournament
+			by    PlayerID
+		}{
+			{"player report", ready, 1},
+			{"organiser decision", ready, 0},
+			{"correction", completed, 0},
+		} {
+			t.Run(fmt.Sprintf("%s %d-%d", tc.name, sc[0], sc[1]), func(t *testing.T) {
+				tr := tc.state(t)
+				before, _ := json.Marshal(tr)
+				_, err := Apply(tr, Command{Type: CmdReport, Match: 1, Scores: sc, By: tc.by})
+				if e, ok := err.(*Error); !ok || e.Code != CodeInvalidScore {
+					t.Fatalf("got %v; want %s", err, CodeInvalidScore)
+				}
+				if after, _ := json.Marshal(tr); string(after) != string(before) {
+					t.Errorf("state changed by a refused score")
+				}
+			})
+		}
+	}
+	// The edges that are results: 0-0 and 1-1 draws, 2-0 and 2-1 wins in a best-of-3 with draws.
+	for _, sc := range [][2]int{{0, 0}, {1, 1}, {2, 0}, {1, 2}} {
+		mustApply(t, ready(t), Command{Type: CmdReport, Match: 1, Scores: sc})
 	}
 }
