@@ -69,7 +69,8 @@ func (a *applier) fill(id MatchID, slot int, p PlayerID) {
 	a.settle(m)
 }
 
-// settle decides a pending elimination match whose slots are both filled.
+// settle decides a pending match whose slots are both filled (elimination, or a round robin match
+// whose players are free).
 func (a *applier) settle(m *Match) {
 	if m.Status != MatchPending || !m.Filled[0] || !m.Filled[1] {
 		return
@@ -84,7 +85,7 @@ func (a *applier) settle(m *Match) {
 			}
 		}
 		a.emitMatch(EvMatchVoid, m)
-		a.route(m)
+		a.afterResult(m)
 	case gone[0] || gone[1]:
 		var f [2]bool
 		for i := range f {
@@ -99,7 +100,7 @@ func (a *applier) settle(m *Match) {
 		m.Winner, m.Loser = m.Players[w], m.Players[1-w]
 		m.Status = MatchCompleted
 		a.emitMatch(EvMatchCompleted, m)
-		a.route(m)
+		a.afterResult(m) // a round robin walkover frees both players' next matches too
 	default:
 		m.Status = MatchReady
 		a.stampReady(m)

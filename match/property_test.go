@@ -218,3 +218,19 @@ func TestDoubleForfeitFinal(t *testing.T) {
 		}
 	}
 }
+
+// TestRoundRobinWalkoverFreesNextMatch: a withdrawal that turns a player's pending round robin
+// match into a walkover frees the opponent's next match. With three players, player 3 withdrawing
+// at the start forfeits 2-3, makes 3-1 a walkover, and 1-2 must then be ready; it used to stay
+// pending with the tournament running and nothing to play.
+func TestRoundRobinWalkoverFreesNextMatch(t *testing.T) {
+	tr := started(t, Settings{Format: RoundRobin}, 3)
+	mustApply(t, tr, Command{Type: CmdWithdraw, Player: 3})
+	for _, m := range tr.Matches {
+		if m.Players == [2]PlayerID{1, 2} && m.Status != MatchReady {
+			t.Fatalf("match %d (1-2) is %s; want ready\n%s", m.ID, m.Status, dump(tr))
+		}
+	}
+	playOut(t, tr, rand.New(rand.NewPCG(1, 2)))
+	checkFinal(t, tr)
+}
