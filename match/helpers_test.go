@@ -1,18 +1,28 @@
 package match
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"math"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 )
 
-// mustApply applies c and fails the test on error, checking the version step and the invariants.
+// mustApply applies c and fails the test on error, checking the version step, the invariants and
+// that every event encodes for a JavaScript client (see jsonProblem).
 func mustApply(t testing.TB, tr *Tournament, c Command) []Event {
 	t.Helper()
 	before := tr.Version
 	ev, err := Apply(tr, c)
 	if err != nil {
 		t.Fatalf("apply %+v: %v", c, err)
+	}
+	if msg := jsonProblem(ev); msg != "" {
+		t.Fatalf("events of %s: %s", c.Type, msg)
 	}
 	if tr.Version != before+1 {
 		t.Fatalf("version after %s = %d; want %d", c.Type, tr.Version, before+1)
@@ -127,3 +137,33 @@ func dump(tr *Tournament) string {
 	}
 	return s
 }
+
+// jsonProblem returns "" when v encodes with encoding/json and every number in the encoding is
+// one a JavaScript client holds exactly (|x| <= 2^53-1, the largest safe integer), or what is wrong.
+// The hub sends the state and the events to browsers as they encode here.
+func jsonProblem(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "json.Marshal: " + err.Error()
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return ""
+		}
+		if err != nil {
+			return "reading back: " + err.Error()
+		}
+		if n, ok := tok.(json.Number); ok {
+			f, err := strconv.ParseFloat(string(n), 64)
+			if err != nil || math.Abs(f) > maxSafeInteger {
+				return fmt.Sprintf("number %s is beyond what a JavaScript client holds exactly", n)
+			}
+		}
+	}
+}
+
+// maxSafeInteger is JavaScript's Number.MAX_SAFE_INTEGER, 2^53-1.
+const maxSafeInteger = 1<<53 - 1

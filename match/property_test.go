@@ -21,8 +21,12 @@ func settingsFor(f Format, r *rand.Rand) Settings {
 	case Swiss:
 		s.AllowDraws = r.IntN(2) == 0
 	}
+	if s.pointsFormat() {
+		// Defaults, or points at and inside the documented bounds.
+		s.Points = []*Points{nil, {Win: 1, Draw: 0.5}, {Win: 2, Draw: 1, Loss: -1}, {Win: MaxPoints, Draw: MaxPoints - 0.000001, Loss: -MaxPoints}}[r.IntN(4)]
+	}
 	s.Seeding = []Seeding{SeedGiven, SeedRandom, SeedRating}[r.IntN(3)]
-	s.RandomSeed = r.Uint64()
+	s.RandomSeed = r.Uint64() >> 11 // at most MaxRandomSeed
 	return s
 }
 

@@ -1,8 +1,10 @@
 package match
 
 import (
+	"math"
 	"math/bits"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -13,7 +15,59 @@ const (
 	MaxNameLen      = 64
 	// MaxGroupSize caps the players of one round robin group (a group of n plays n(n-1)/2 matches).
 	MaxGroupSize = 256
+	// MaxRounds caps Swiss rounds.
+	MaxRounds = 64
+	// MaxPoints bounds each of points.win, draw and loss, from -MaxPoints to MaxPoints. A player
+	// counts at most MaxGroupSize-1 results (a round robin group; Swiss has at most MaxRounds),
+	// so a total is at most 255*1000 and a Buchholz or Sonneborn-Berger sum at most 255 times
+	// that, about 6.5e7: far below 2^53, where float64 (and a JavaScript number) stops being exact
+	// for whole numbers, and below 2^53/1e6, which the 1e-6 rounding of pointsRound needs.
+	MaxPoints = 1000
+	// MaxRandomSeed is the largest random_seed: 2^53-1, the largest whole number a JavaScript
+	// client holds exactly, so that a browser can read a seed back and reuse it.
+	MaxRandomSeed = 1<<53 - 1
+	// MaxRating is the largest participant rating.
+	MaxRating = 1_000_000
+	// MaxDuration bounds every duration setting.
+	MaxDuration = 30 * 24 * time.Hour
 )
+
+// Times the engine accepts, in scheduled_start and in Command.At: from MinTime to MaxTime. Every
+// time it stores or sends is one of them or at most 255 round-robin rounds of MaxDuration (about 21
+// years) after one, so all of them stay within the years 0000-9999 that RFC 3339 and
+// time.Time.MarshalJSON can write.
+var (
+	MinTime = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxTime = time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// checkTime says whether t is a time the engine accepts (see MinTime).
+func checkTime(what string, t time.Time) *Error {
+	if t.Before(MinTime) || t.After(MaxTime) {
+		return errorf(CodeInvalid, "%s must be between %s and %s, got %s", what,
+			MinTime.Format(time.RFC3339), MaxTime.Format(time.RFC3339), t.Format(time.RFC3339))
+	}
+	if _, err := t.MarshalJSON(); err != nil {
+		return errorf(CodeInvalid, "%s %s cannot be written as RFC 3339 (use a time zone offset under 24 hours)", what, t.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// check says whether each points value is a number within +-MaxPoints and the three are ordered.
+func (p Points) check() *Error {
+	for _, v := range []struct {
+		name string
+		v    float64
+	}{{"win", p.Win}, {"draw", p.Draw}, {"loss", p.Loss}} {
+		if math.IsNaN(v.v) || v.v < -MaxPoints || v.v > MaxPoints {
+			return errorf(CodeInvalid, "points.%s must be a number from %d to %d, got %v", v.name, -MaxPoints, MaxPoints, v.v)
+		}
+	}
+	if p.Win < p.Draw || p.Draw < p.Loss {
+		return errorf(CodeInvalid, "points must satisfy win >= draw >= loss, got win %v, draw %v, loss %v", p.Win, p.Draw, p.Loss)
+	}
+	return nil
+}
 
 var defaultPoints = Points{Win: 3, Draw: 1, Loss: 0}
 
@@ -69,8 +123,8 @@ func (s Settings) withDefaults() (Settings, *Error) {
 	if s.Rounds != 0 && s.Format != Swiss {
 		return s, errorf(CodeInvalid, "rounds applies to swiss only")
 	}
-	if s.Rounds < 0 || s.Rounds > 64 {
-		return s, errorf(CodeInvalid, "rounds must be between 1 and 64, got %d", s.Rounds)
+	if s.Rounds < 0 || s.Rounds > MaxRounds {
+		return s, errorf(CodeInvalid, "rounds must be between 1 and %d, got %d", MaxRounds, s.Rounds)
 	}
 	if s.AllowDraws && !s.pointsFormat() {
 		return s, errorf(CodeInvalid, "allow_draws applies to round_robin and swiss only")
@@ -80,8 +134,8 @@ func (s Settings) withDefaults() (Settings, *Error) {
 			p := defaultPoints
 			s.Points = &p
 		}
-		if s.Points.Win < s.Points.Draw || s.Points.Draw < s.Points.Loss {
-			return s, errorf(CodeInvalid, "points must satisfy win >= draw >= loss")
+		if err := s.Points.check(); err != nil {
+			return s, err
 		}
 		if len(s.TieBreaks) == 0 {
 			s.TieBreaks = defaultTieBreaks(s.Format)
@@ -100,6 +154,9 @@ func (s Settings) withDefaults() (Settings, *Error) {
 		}
 	} else if s.Points != nil || len(s.TieBreaks) > 0 {
 		return s, errorf(CodeInvalid, "points and tie_breaks apply to round_robin and swiss only")
+	}
+	if s.RandomSeed > MaxRandomSeed {
+		return s, errorf(CodeInvalid, "random_seed must be a whole number from 0 to %d (2^53-1, the largest a JavaScript client holds exactly), got %d", uint64(MaxRandomSeed), s.RandomSeed)
 	}
 	s, terr := s.timeDefaults()
 	if terr != nil {

@@ -3,7 +3,11 @@ package match
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestRejections: every kind of bad command gets its typed error and leaves the state unchanged.
@@ -183,5 +187,139 @@ func TestScoreBounds(t *testing.T) {
 	// The edges that are results: 0-0 and 1-1 draws, 2-0 and 2-1 wins in a best-of-3 with draws.
 	for _, sc := range [][2]int{{0, 0}, {1, 1}, {2, 0}, {1, 2}} {
 		mustApply(t, ready(t), Command{Type: CmdReport, Match: 1, Scores: sc})
+	}
+}
+
+// TestNumericBounds: every numeric setting and command field outside its documented bound is
+// refused with invalid and changes nothing. Each of these used to be accepted and could leave a
+// state that encoding/json cannot encode (points.win 1e303 makes the standings +Inf; a year past
+// 9999 has no RFC 3339 form) or a number a JavaScript client cannot hold (a random_seed over 2^53).
+func TestNumericBounds(t *testing.T) {
+	at := func(y int) *time.Time { v := time.Date(y, 6, 1, 12, 0, 0, 0, time.UTC); return &v }
+	weirdZone := time.Date(2026, 6, 1, 12, 0, 0, 0, time.FixedZone("far", 25*3600))
+	nan, inf := math.NaN(), math.Inf(1)
+	creates := []struct {
+		name string
+		s    Settings
+	}{
+		{"points.win 1e303", Settings{Format: RoundRobin, Points: &Points{Win: 1e303}}},
+		{"points.loss -1e303", Settings{Format: Swiss, Points: &Points{Win: 3, Draw: 1, Loss: -1e303}}},
+		{"points.win NaN", Settings{Format: RoundRobin, Points: &Points{Win: nan, Draw: 1}}},
+		{"points.draw NaN", Settings{Format: RoundRobin, Points: &Points{Win: 3, Draw: nan}}},
+		{"points.win +Inf", Settings{Format: Swiss, Points: &Points{Win: inf}}},
+		{"points.win just over", Settings{Format: Swiss, Points: &Points{Win: MaxPoints + 0.5}}},
+		{"points.loss just under", Settings{Format: Swiss, Points: &Points{Win: 1, Loss: -MaxPoints - 1}}},
+		{"random_seed 2^53", Settings{Format: SingleElimination, Seeding: SeedRandom, RandomSeed: 1 << 53}},
+		{"random_seed max uint64", Settings{Format: SingleElimination, Seeding: SeedRandom, RandomSeed: math.MaxUint64}},
+		{"scheduled_start year 10000", Settings{Format: SingleElimination, ScheduledStart: at(10000)}},
+		{"scheduled_start year -1", Settings{Format: SingleElimination, ScheduledStart: at(-1)}},
+		{"scheduled_start year 0", Settings{Format: SingleElimination, ScheduledStart: at(0)}},
+		{"scheduled_start after MaxTime", Settings{Format: SingleElimination, ScheduledStart: at(9000)}},
+		{"scheduled_start before MinTime", Settings{Format: SingleElimination, ScheduledStart: at(1969)}},
+		{"scheduled_start zone offset of 25h", Settings{Format: SingleElimination, ScheduledStart: &weirdZone}},
+		{"match_time_limit over 30 days", Settings{Format: SingleElimination, MatchTimeLimit: Duration(MaxDuration + 1)}},
+		{"match_time_limit max int64", Settings{Format: SingleElimination, MatchTimeLimit: math.MaxInt64}},
+		{"round_time_limit negative", Settings{Format: Swiss, RoundTimeLimit: math.MinInt64}},
+		{"best_of over 99", Settings{Format: Swiss, BestOf: MaxBestOf + 2}},
+		{"rounds over 64", Settings{Format: Swiss, Rounds: MaxRounds + 1}},
+	}
+	for _, tc := range creates {
+		t.Run("create "+tc.name, func(t *testing.T) {
+			tr := &Tournament{}
+			s := tc.s
+			_, err := Apply(tr, Command{Type: CmdCreate, Tournament: "t", Name: "Bounds", Settings: &s, At: t0})
+			if e, ok := err.(*Error); !ok || e.Code != CodeInvalid {
+				t.Fatalf("got %v; want %s", err, CodeInvalid)
+			}
+			if tr.Version != 0 || tr.ID != "" {
+				t.Errorf("state changed by a refused create: %+v", tr)
+			}
+		})
+	}
+	commands := []struct {
+		name string
+		cmd  Command
+	}{
+		{"join rating NaN", Command{Type: CmdJoin, Name: "X", Rating: nan}},
+		{"join rating +Inf", Command{Type: CmdJoin, Name: "X", Rating: inf}},
+		{"join rating over", Command{Type: CmdJoin, Name: "X", Rating: MaxRating + 1}},
+		{"join rating negative", Command{Type: CmdJoin, Name: "X", Rating: -1}},
+		{"start in year 9999", Command{Type: CmdStart, At: *at(9999)}},
+		{"start before 1970", Command{Type: CmdStart, At: *at(1969)}},
+	}
+	for _, tc := range commands {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := newTournament(t, Settings{Format: RoundRobin, MatchTimeLimit: Duration(MaxDuration)}, 3)
+			before, _ := json.Marshal(tr)
+			_, err := Apply(tr, tc.cmd)
+			if e, ok := err.(*Error); !ok || e.Code != CodeInvalid {
+				t.Fatalf("got %v; want %s", err, CodeInvalid)
+			}
+			if after, _ := json.Marshal(tr); string(after) != string(before) {
+				t.Errorf("state changed by a refused command")
+			}
+		})
+	}
+}
+
+// TestBoundsEncode plays tournaments whose settings sit on the documented bounds to the end: every
+// event (mustApply) and the final state encode, with numbers a JavaScript client holds exactly.
+func TestBoundsEncode(t *testing.T) {
+	late := MaxTime.Add(-time.Hour)
+	for _, s := range []Settings{
+		{Format: RoundRobin, BestOf: MaxBestOf, AllowDraws: true, Points: &Points{Win: MaxPoints, Draw: MaxPoints - 0.000001, Loss: -MaxPoints},
+			Seeding: SeedRandom, RandomSeed: MaxRandomSeed, RoundTimeLimit: Duration(MaxDuration), ScheduledStart: &late},
+		{Format: Swiss, BestOf: MaxBestOf, Points: &Points{Win: -MaxPoints + 1, Draw: -MaxPoints + 0.5, Loss: -MaxPoints}, MatchTimeLimit: Duration(MaxDuration)},
+		{Format: DoubleElimination, BestOf: MaxBestOf, MatchTimeLimit: Duration(MaxDuration), Seeding: SeedRating},
+	} {
+		t.Run(string(s.Format), func(t *testing.T) {
+			tr := &Tournament{}
+			mustApply(t, tr, Command{Type: CmdCreate, Tournament: "t", Name: "Edge", Settings: &s, At: MinTime})
+			for i := 1; i <= 24; i++ {
+				mustApply(t, tr, Command{Type: CmdJoin, Name: fmt.Sprintf("P%d", i), Rating: MaxRating * float64(i%3) / 2})
+			}
+			mustApply(t, tr, Command{Type: CmdStart, At: MaxTime})
+			// Every report at MaxTime: deadlines fall up to 23 round lengths later.
+			r := rand.New(rand.NewPCG(5, 5))
+			for steps := 0; tr.Status == StatusRunning; steps++ {
+				if steps > 10000 {
+					t.Fatal("did not finish")
+				}
+				for i := range tr.Matches {
+					if m := &tr.Matches[i]; m.Status == MatchReady {
+						mustApply(t, tr, Command{Type: CmdReport, Match: m.ID, Scores: winScores(r, MaxBestOf, r.IntN(2)), At: MaxTime})
+						break
+					}
+				}
+			}
+			if msg := jsonProblem(tr); msg != "" {
+				t.Fatalf("final state: %s", msg)
+			}
+			if msg := jsonProblem(Standings(tr)); msg != "" {
+				t.Fatalf("standings: %s", msg)
+			}
+		})
+	}
+}
+
+// TestDurationJSONBounds: a duration is a Go duration string or a number of seconds within what
+// time.Duration holds; anything else is an error that shows a valid form.
+func TestDurationJSONBounds(t *testing.T) {
+	for in, want := range map[string]Duration{`"90s"`: Duration(90 * time.Second), `"1h30m"`: Duration(90 * time.Minute), `600`: Duration(10 * time.Minute), `1.5`: Duration(1500 * time.Millisecond)} {
+		var d Duration
+		if err := json.Unmarshal([]byte(in), &d); err != nil || d != want {
+			t.Errorf("unmarshal %s: %v %v; want %v", in, time.Duration(d), err, time.Duration(want))
+		}
+	}
+	for _, in := range []string{`"ten minutes"`, `1e300`, `-1e300`, `9300000000`, `true`, `{}`} {
+		var d Duration
+		err := json.Unmarshal([]byte(in), &d)
+		if err == nil {
+			t.Errorf("unmarshal %s: accepted as %v; want an error", in, time.Duration(d))
+			continue
+		}
+		if !strings.Contains(err.Error(), `"90s"`) && !strings.Contains(err.Error(), "out of range") {
+			t.Errorf("unmarshal %s: error %q shows no valid form and no range", in, err)
+		}
 	}
 }
