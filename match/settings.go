@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -181,7 +182,12 @@ func defaultTieBreaks(f Format) []TieBreak {
 
 func (s Settings) pointsFormat() bool { return s.Format == RoundRobin || s.Format == Swiss }
 
-// cleanName trims a name and checks it is printable and short.
+// cleanName trims a name and checks it is valid text, short, free of control characters and line
+// breaks, and shows something: a name made only of spaces and invisible characters (zero-width
+// space, joiners, soft hyphen, Hangul filler...) would look empty in every list. Invisible
+// characters are kept inside a name, where emoji sequences (ZWJ, variation selectors) and scripts
+// such as Persian or Devanagari (ZWNJ, ZWJ) need them; foldName ignores them when names are
+// compared.
 func cleanName(what, name string) (string, *Error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
@@ -190,12 +196,32 @@ func cleanName(what, name string) (string, *Error) {
 	if !utf8.ValidString(name) || utf8.RuneCountInString(name) > MaxNameLen {
 		return "", errorf(CodeInvalid, "%s must be valid text of at most %d characters", what, MaxNameLen)
 	}
+	shows := false
 	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
-			return "", errorf(CodeInvalid, "%s must not contain control characters", what)
+		if unicode.In(r, unicode.Cc, unicode.Zl, unicode.Zp) {
+			return "", errorf(CodeInvalid, "%s must not contain control characters or line breaks (found U+%04X)", what, r)
 		}
+		shows = shows || visible(r)
+	}
+	if !shows {
+		return "", errorf(CodeInvalid, "%s must have at least one visible character (a letter, digit, punctuation mark or symbol); %q has only spaces and invisible characters", what, name)
 	}
 	return name, nil
+}
+
+// invisible says whether r shows nothing by itself: a format character (zero-width space and
+// joiners, bidi marks, soft hyphen, word joiner, byte order mark, tags), a variation selector, or
+// another default-ignorable code point (Hangul fillers, combining grapheme joiner...). This is
+// Unicode's Default_Ignorable_Code_Point, give or take a few format characters that do show
+// (Arabic number signs), which are ignored too: comparing them away only makes look-alikes clash.
+func invisible(r rune) bool {
+	return unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector)
+}
+
+// visible says whether r shows something on its own: a letter, digit, punctuation mark or symbol
+// that is not invisible. (Spaces and combining marks alone do not count.)
+func visible(r rune) bool {
+	return unicode.In(r, unicode.L, unicode.N, unicode.P, unicode.S) && !invisible(r)
 }
 
 // seriesResult checks scores against the series and says who won (0 or 1) or that it was a draw.

@@ -323,3 +323,54 @@ func TestDurationJSONBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestNames: a name needs a visible character, may not hold control characters or line breaks,
+// keeps the joiners that emoji and scripts need, and clashes with another participant's name when
+// the two differ only by case, invisible characters or the kind and number of spaces.
+func TestNames(t *testing.T) {
+	refused := []string{
+		"\u200b", "\u200b\u200c\u200d", "\u2060", "\ufeff", "\u00ad", "\u3164", "\u115f\u1160", "\ufe0f",
+		"\u034f", " \u200b ", "\u202e", "\U000e0041\U000e0042", "\u0301", "\u180e",
+		"a\u0085b", "a\u009bb", "a\u2028b", "a\u2029b", "a\nb", "a\x7fb",
+	}
+	for _, name := range refused {
+		t.Run(fmt.Sprintf("join %+q", name), func(t *testing.T) {
+			tr := newTournament(t, Settings{Format: Swiss}, 1)
+			before, _ := json.Marshal(tr)
+			_, err := Apply(tr, Command{Type: CmdJoin, Name: name})
+			if e, ok := err.(*Error); !ok || e.Code != CodeInvalid {
+				t.Fatalf("got %v; want %s", err, CodeInvalid)
+			}
+			if after, _ := json.Marshal(tr); string(after) != string(before) {
+				t.Errorf("state changed by a refused name")
+			}
+		})
+		t.Run(fmt.Sprintf("create %+q", name), func(t *testing.T) {
+			_, err := Apply(&Tournament{}, Command{Type: CmdCreate, Tournament: "t", Name: name, Settings: &Settings{Format: Swiss}})
+			if e, ok := err.(*Error); !ok || e.Code != CodeInvalid {
+				t.Fatalf("got %v; want %s", err, CodeInvalid)
+			}
+		})
+	}
+
+	// Accepted as given: emoji sequences (ZWJ, variation selector), Persian with a ZWNJ, Hindi
+	// with a ZWJ, accents, CJK, a name with a braille blank and a letter.
+	tr := newTournament(t, Settings{Format: Swiss}, 0)
+	for _, name := range []string{"👨\u200d👩\u200d👧", "میخواهم", "نامه\u200cها", "क्\u200dष", "❤\ufe0f", "Zoë", "李雷", "Ada Lovelace", "\u2800x"} {
+		ev := mustApply(t, tr, Command{Type: CmdJoin, Name: name})
+		if got := ev[0].Participant.Name; got != name {
+			t.Errorf("joined as %+q; want %+q kept as given", got, name)
+		}
+	}
+	// Taken: the same name up to case, invisible characters and spaces.
+	for _, name := range []string{"ADA LOVELACE", "Ada\u200b Lovelace", "\u2060Ada Lovelace\u200d", "Ada  Lovelace", "Ada\u00a0Lovelace",
+		"A\u00adda Lovelace", "Ada\u3000Lovelace", "👨👩👧", "❤", "ZOË", "میخواهم\u200c"} {
+		t.Run(fmt.Sprintf("taken %+q", name), func(t *testing.T) {
+			if _, err := Apply(tr, Command{Type: CmdJoin, Name: name}); err == nil || err.(*Error).Code != CodeNameTaken {
+				t.Fatalf("got %v; want %s", err, CodeNameTaken)
+			}
+		})
+	}
+	// Not taken: a visible difference.
+	mustApply(t, tr, Command{Type: CmdJoin, Name: "AdaLovelace"})
+}
