@@ -180,12 +180,13 @@ func (a *applier) leave(c Command) *Error {
 	if err := t.needStatus(StatusRegistering); err != nil {
 		return err
 	}
-	p, err := t.findParticipant(c.Player)
-	if err != nil {
+	if _, err := t.findParticipant(c.Player); err != nil {
 		return err
 	}
-	if t.idx != nil && t.idx.names != nil {
-		delete(t.idx.names, foldName(p.Name))
+	if t.idx != nil {
+		// Rebuilt by the next join rather than deleted: names that joined before foldName ignored
+		// invisible characters may fold the same, and the one staying must keep its name taken.
+		t.idx.names = nil
 	}
 	t.Participants = slices.DeleteFunc(t.Participants, func(p Participant) bool { return p.ID == c.Player })
 	a.emit(Event{Type: EvPlayerLeft, Player: c.Player})

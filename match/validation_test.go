@@ -374,3 +374,18 @@ func TestNames(t *testing.T) {
 	// Not taken: a visible difference.
 	mustApply(t, tr, Command{Type: CmdJoin, Name: "AdaLovelace"})
 }
+
+// TestNameTakenAfterLeave: two participants whose names fold the same (possible in a state saved
+// before invisible characters were ignored) keep the name taken while one of them remains.
+func TestNameTakenAfterLeave(t *testing.T) {
+	tr := newTournament(t, Settings{Format: Swiss}, 0)
+	tr.Participants = []Participant{{ID: 1, Name: "Ada"}, {ID: 2, Name: "Ada\u200b"}}
+	tr.LastPlayer = 2
+	if _, err := Apply(tr, Command{Type: CmdJoin, Name: "ada"}); err == nil {
+		t.Fatal("join ada accepted; want name_taken")
+	}
+	mustApply(t, tr, Command{Type: CmdLeave, Player: 2})
+	if _, err := Apply(tr, Command{Type: CmdJoin, Name: "ada"}); err == nil || err.(*Error).Code != CodeNameTaken {
+		t.Fatalf("join ada after the look-alike left: %v; want name_taken (Ada is still in)", err)
+	}
+}
