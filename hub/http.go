@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -96,6 +97,46 @@ type forfeitRequest struct {
 // maxListLimit caps ?limit= of the tournament list.
 const maxListLimit = 100
 
+// routeQuery lists the query parameters each API route takes, by method and route path; a route
+// not listed takes none. checkQuery holds every /api route to it, so that a misspelt parameter
+// (?afer=3) is an error rather than silently ignored, on the routes that take none too.
+var routeQuery = map[string][]string{
+	"GET /api/tournaments":            {"status", "limit"},
+	"GET /api/tournaments/:id/events": {"after", "epoch", "rev"},
+}
+
+// checkQuery answers 400 to a request with a query parameter its route does not take (see
+// routeQuery), or with one given twice.
+func checkQuery(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		q := c.QueryParams()
+		if len(q) == 0 {
+			return next(c)
+		}
+		accepted := routeQuery[c.Request().Method+" "+c.Path()]
+		for _, k := range slices.Sorted(maps.Keys(q)) {
+			if !slices.Contains(accepted, k) {
+				return Errorf(CodeBadRequest, "unknown query parameter %q: %s", k, takes(accepted))
+			}
+			if len(q[k]) > 1 {
+				return Errorf(CodeBadRequest, "query parameter %q is given %d times; give it once", k, len(q[k]))
+			}
+		}
+		return next(c)
+	}
+}
+
+// takes says which query parameters a route takes, for an error message.
+func takes(accepted []string) string {
+	switch len(accepted) {
+	case 0:
+		return "this endpoint takes no query parameters"
+	case 1:
+		return "this endpoint takes only " + accepted[0]
+	}
+	return "this endpoint takes only " + strings.Join(accepted[:len(accepted)-1], ", ") + " and " + accepted[len(accepted)-1]
+}
+
 func newTournamentID() (string, error) {
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -139,11 +180,6 @@ func (s *Server) createTournament(c echo.Context) error {
 func (s *Server) listTournaments(c echo.Context) error {
 	var f ListFilter
 	q := c.QueryParams()
-	for k := range q {
-		if k != "status" && k != "limit" {
-			return Errorf(CodeBadRequest, "unknown query parameter %q (use status and limit)", k)
-		}
-	}
 	if v := q.Get("status"); v != "" {
 		switch st := match.Status(v); st {
 		case match.StatusRegistering, match.StatusRunning, match.StatusFinished, match.StatusCancelled:

@@ -153,7 +153,7 @@ func New(cfg Config, store Store, log *slog.Logger, reg *prometheus.Registry) (*
 	// middleware answers 404 for a known path with the wrong method, instead of 405. The body
 	// deadline comes first, so that it also bounds the body net/http discards after a 429.
 	api := func(method, path string, h echo.HandlerFunc) {
-		e.Add(method, "/api"+path, h, s.bodyDeadline, s.rateLimit)
+		e.Add(method, "/api"+path, h, s.bodyDeadline, s.rateLimit, checkQuery)
 	}
 	api(http.MethodPost, "/tournaments", s.createTournament)
 	api(http.MethodGet, "/tournaments", s.listTournaments)
