@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/rand"
 	"encoding/hex"
@@ -10,9 +11,12 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+	"unicode"
 
 	"github.com/labstack/echo/v4"
 
@@ -529,10 +533,14 @@ func pathID(c echo.Context, name, what string) (int, error) {
 // it, at most BodyLimit bytes. With optional, an empty body leaves v as it is.
 func (s *Server) decode(c echo.Context, v any, optional bool) error {
 	r := c.Request()
-	body := http.MaxBytesReader(c.Response(), r.Body, s.cfg.BodyLimit)
-	dec := json.NewDecoder(body)
+	// Read whole first: a value error (below) is placed by decoding the fields again.
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), r.Body, s.cfg.BodyLimit))
+	if err != nil {
+		return decodeError(err, s.cfg.BodyLimit)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err = dec.Decode(v)
 	if errors.Is(err, io.EOF) {
 		if optional {
 			return nil
@@ -540,13 +548,12 @@ func (s *Server) decode(c echo.Context, v any, optional bool) error {
 		return Errorf(CodeBadRequest, "the request needs a JSON body")
 	}
 	if err != nil {
+		if ferr := fieldError(body, reflect.TypeOf(v), err); ferr != nil {
+			return ferr
+		}
 		return decodeError(err, s.cfg.BodyLimit)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return decodeError(err, s.cfg.BodyLimit)
-		}
 		return Errorf(CodeBadRequest, "the body must hold one JSON object and nothing after it")
 	}
 	return nil
@@ -566,14 +573,145 @@ func decodeError(err error, limit int64) error {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return Errorf(CodeBadRequest, "malformed JSON: the body ends too early")
 	case errors.As(err, &typ):
-		if typ.Field == "" {
+		field := jsonPath(typ.Field)
+		if field == "" {
 			return Errorf(CodeBadRequest, "the body must be a JSON object, not %s", typ.Value)
 		}
-		return Errorf(CodeBadRequest, "field %s must be %s, not %s", typ.Field, jsonKind(typ.Type.Kind().String()), typ.Value)
+		kind := typ.Type.Kind().String()
+		if lit, ok := strings.CutPrefix(typ.Value, "number "); ok && numberKind(kind) &&
+			(strings.HasPrefix(kind, "float") || !strings.ContainsAny(lit, ".eE")) {
+			return Errorf(CodeBadRequest, "field %s: the number %s is out of range", field, lit)
+		}
+		return Errorf(CodeBadRequest, "field %s must be %s, not %s", field, jsonKind(kind), typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return Errorf(CodeBadRequest, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}
 	return Errorf(CodeBadRequest, "malformed JSON: %v", err)
+}
+
+// jsonPath turns encoding/json's field path into the one the client wrote: it drops the Go names
+// of embedded structs ("Settings.points.win" is points.win). Every JSON name of the API is lower
+// case; a Go name is not.
+func jsonPath(p string) string {
+	var keep []string
+	for _, seg := range strings.Split(p, ".") {
+		if seg != "" && !unicode.IsUpper(rune(seg[0])) {
+			keep = append(keep, seg)
+		}
+	}
+	return strings.Join(keep, ".")
+}
+
+// fieldError places an error that encoding/json returns without a field: one from a type's own
+// UnmarshalJSON (a time that is not RFC 3339, a duration like "ten minutes"). It decodes each
+// field of the object body alone, in order, into its Go type within t, and names the first that
+// fails, with what a valid value looks like. It returns nil for the errors decodeError places.
+func fieldError(body []byte, t reflect.Type, err error) error {
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+		mbe *http.MaxBytesError
+	)
+	if errors.As(err, &syn) || errors.As(err, &typ) || errors.As(err, &mbe) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		strings.HasPrefix(err.Error(), "json: unknown field ") {
+		return nil
+	}
+	bad := badField(body, t, "")
+	if bad == nil {
+		return nil
+	}
+	if bad.typ == reflect.TypeFor[time.Time]() {
+		return Errorf(CodeBadRequest, "field %s must be a date and time in RFC 3339 form with a time zone, such as %q, not %.60s",
+			bad.path, "2026-12-03T18:00:00Z", bad.raw)
+	}
+	return Errorf(CodeBadRequest, "field %s: %v", bad.path, bad.err)
+}
+
+// badValue is a field whose value its Go type refused.
+type badValue struct {
+	path string          // as the client wrote it: "match_time_limit", "points.win"
+	typ  reflect.Type    // the field's type, pointers removed
+	raw  json.RawMessage // the value
+	err  error           // the type's error
+}
+
+// badField decodes each field of the JSON object raw into its Go type within t (a struct, or a
+// pointer to one) and returns the first that fails, or nil; nested objects are searched the same
+// way.
+func badField(raw []byte, t reflect.Type, prefix string) *badValue {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		name, _ := tok.(string)
+		var val json.RawMessage
+		if err := dec.Decode(&val); err != nil {
+			return nil
+		}
+		ft, ok := jsonField(t, name)
+		if !ok {
+			continue
+		}
+		if err := json.Unmarshal(val, reflect.New(ft).Interface()); err != nil {
+			if inner := badField(val, ft, prefix+name+"."); inner != nil {
+				return inner
+			}
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			return &badValue{path: prefix + name, typ: ft, raw: val, err: err}
+		}
+	}
+	return nil
+}
+
+// jsonField finds the type of the field that encoding/json fills from the object key name in
+// struct t: by its json tag or Go name, exactly or else ignoring case, through embedded structs.
+func jsonField(t reflect.Type, name string) (reflect.Type, bool) {
+	var fold reflect.Type
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "-" || (!f.IsExported() && !f.Anonymous) {
+			continue
+		}
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if f.Anonymous && tag == "" && ft.Kind() == reflect.Struct {
+			if inner, ok := jsonField(ft, name); ok {
+				return inner, true
+			}
+			continue
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		if tag == name {
+			return f.Type, true
+		}
+		if fold == nil && strings.EqualFold(tag, name) {
+			fold = f.Type
+		}
+	}
+	return fold, fold != nil
+}
+
+// numberKind says whether a Go kind holds a JSON number.
+func numberKind(k string) bool {
+	return strings.HasPrefix(k, "int") || strings.HasPrefix(k, "uint") || strings.HasPrefix(k, "float")
 }
 
 // jsonKind names a Go kind as JSON calls it.
