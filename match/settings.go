@@ -33,20 +33,20 @@ const (
 	MaxDuration = 30 * 24 * time.Hour
 )
 
-// Times the engine accepts, in scheduled_start and in Command.At: from MinTime to MaxTime. Every
-// time it stores or sends is one of them or at most 255 round-robin rounds of MaxDuration (about 21
-// years) after one, so all of them stay within the years 0000-9999 that RFC 3339 and
-// time.Time.MarshalJSON can write.
+// Times the engine accepts, in scheduled_start and in Command.At: from minTime to maxTime (1970 to
+// 9000; vars only because a time.Time cannot be a constant). Every time it stores or sends is one
+// of them or at most 255 round-robin rounds of MaxDuration (about 21 years) after one, so all of
+// them stay within the years 0000-9999 that RFC 3339 and time.Time.MarshalJSON can write.
 var (
-	MinTime = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
-	MaxTime = time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC)
+	minTime = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxTime = time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
-// checkTime says whether t is a time the engine accepts (see MinTime).
+// checkTime says whether t is a time the engine accepts (see minTime) and can encode.
 func checkTime(what string, t time.Time) *Error {
-	if t.Before(MinTime) || t.After(MaxTime) {
+	if t.Before(minTime) || t.After(maxTime) {
 		return errorf(CodeInvalid, "%s must be between %s and %s, got %s", what,
-			MinTime.Format(time.RFC3339), MaxTime.Format(time.RFC3339), t.Format(time.RFC3339))
+			minTime.Format(time.RFC3339), maxTime.Format(time.RFC3339), t.Format(time.RFC3339))
 	}
 	if _, err := t.MarshalJSON(); err != nil {
 		return errorf(CodeInvalid, "%s %s cannot be written as RFC 3339 (use a time zone offset under 24 hours)", what, t.Format(time.RFC3339))

@@ -214,8 +214,8 @@ func TestNumericBounds(t *testing.T) {
 		{"scheduled_start year 10000", Settings{Format: SingleElimination, ScheduledStart: at(10000)}},
 		{"scheduled_start year -1", Settings{Format: SingleElimination, ScheduledStart: at(-1)}},
 		{"scheduled_start year 0", Settings{Format: SingleElimination, ScheduledStart: at(0)}},
-		{"scheduled_start after MaxTime", Settings{Format: SingleElimination, ScheduledStart: at(9000)}},
-		{"scheduled_start before MinTime", Settings{Format: SingleElimination, ScheduledStart: at(1969)}},
+		{"scheduled_start after maxTime", Settings{Format: SingleElimination, ScheduledStart: at(9000)}},
+		{"scheduled_start before minTime", Settings{Format: SingleElimination, ScheduledStart: at(1969)}},
 		{"scheduled_start zone offset of 25h", Settings{Format: SingleElimination, ScheduledStart: &weirdZone}},
 		{"match_time_limit over 30 days", Settings{Format: SingleElimination, MatchTimeLimit: Duration(MaxDuration + 1)}},
 		{"match_time_limit max int64", Settings{Format: SingleElimination, MatchTimeLimit: math.MaxInt64}},
@@ -265,7 +265,7 @@ func TestNumericBounds(t *testing.T) {
 // TestBoundsEncode plays tournaments whose settings sit on the documented bounds to the end: every
 // event (mustApply) and the final state encode, with numbers a JavaScript client holds exactly.
 func TestBoundsEncode(t *testing.T) {
-	late := MaxTime.Add(-time.Hour)
+	late := maxTime.Add(-time.Hour)
 	for _, s := range []Settings{
 		{Format: RoundRobin, BestOf: MaxBestOf, AllowDraws: true, Points: &Points{Win: MaxPoints, Draw: MaxPoints - 0.000001, Loss: -MaxPoints},
 			Seeding: SeedRandom, RandomSeed: MaxRandomSeed, RoundTimeLimit: Duration(MaxDuration), ScheduledStart: &late},
@@ -274,12 +274,12 @@ func TestBoundsEncode(t *testing.T) {
 	} {
 		t.Run(string(s.Format), func(t *testing.T) {
 			tr := &Tournament{}
-			mustApply(t, tr, Command{Type: CmdCreate, Tournament: "t", Name: "Edge", Settings: &s, At: MinTime})
+			mustApply(t, tr, Command{Type: CmdCreate, Tournament: "t", Name: "Edge", Settings: &s, At: minTime})
 			for i := 1; i <= 24; i++ {
 				mustApply(t, tr, Command{Type: CmdJoin, Name: fmt.Sprintf("P%d", i), Rating: MaxRating * float64(i%3) / 2})
 			}
-			mustApply(t, tr, Command{Type: CmdStart, At: MaxTime})
-			// Every report at MaxTime: deadlines fall up to 23 round lengths later.
+			mustApply(t, tr, Command{Type: CmdStart, At: maxTime})
+			// Every report at maxTime: deadlines fall up to 23 round lengths later.
 			r := rand.New(rand.NewPCG(5, 5))
 			for steps := 0; tr.Status == StatusRunning; steps++ {
 				if steps > 10000 {
@@ -287,7 +287,7 @@ func TestBoundsEncode(t *testing.T) {
 				}
 				for i := range tr.Matches {
 					if m := &tr.Matches[i]; m.Status == MatchReady {
-						mustApply(t, tr, Command{Type: CmdReport, Match: m.ID, Scores: winScores(r, MaxBestOf, r.IntN(2)), At: MaxTime})
+						mustApply(t, tr, Command{Type: CmdReport, Match: m.ID, Scores: winScores(r, MaxBestOf, r.IntN(2)), At: maxTime})
 						break
 					}
 				}
