@@ -260,7 +260,10 @@ func (b *broker) queue(id, epoch string, e Entry, lost bool, at time.Time) (w wr
 	d.event.at = at
 	for _, sb := range t.subs {
 		if sb.player != 0 {
-			d.notices = notices(id, e, t.names)
+			var err error
+			if d.notices, err = notices(id, e, t.names); err != nil {
+				b.ws.cfg.Log.Error("notices of an entry left out", "tournament", id, "version", e.Version, "err", err)
+			}
 			break
 		}
 	}

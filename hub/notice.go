@@ -49,8 +49,9 @@ type noticeMsg struct {
 }
 
 // notices derives the personal messages of one entry, encoded, by player. names maps player ids
-// to names (players it lacks are called "player N").
-func notices(id string, e Entry, names map[match.PlayerID]string) map[match.PlayerID][]outMsg {
+// to names (players it lacks are called "player N"). A notice that cannot be encoded is left out,
+// and the error says which.
+func notices(id string, e Entry, names map[match.PlayerID]string) (map[match.PlayerID][]outMsg, error) {
 	nb := noticeBuilder{id: id, version: e.Version, names: names,
 		ready: make(map[match.MatchID]bool), done: make(map[match.MatchID]bool)}
 	// The match each player lost (or was forfeited out of, both sides of a double forfeit
@@ -143,7 +144,7 @@ func notices(id string, e Entry, names map[match.PlayerID]string) map[match.Play
 			}
 		}
 	}
-	return nb.out
+	return nb.out, nb.err
 }
 
 type noticeBuilder struct {
@@ -153,6 +154,7 @@ type noticeBuilder struct {
 	ready   map[match.MatchID]bool // matches announced as ready in this entry
 	done    map[match.MatchID]bool // matches whose result was announced in this entry
 	out     map[match.PlayerID][]outMsg
+	err     error // the first notice that could not be encoded (it is left out)
 }
 
 func (nb *noticeBuilder) name(p match.PlayerID) string {
@@ -169,7 +171,12 @@ func (nb *noticeBuilder) add(p match.PlayerID, n noticeMsg) {
 	n.Type, n.Tournament, n.Version = "notice", nb.id, nb.version
 	b, err := json.Marshal(n)
 	if err != nil {
-		panic("encode notice: " + err.Error()) // plain data: cannot happen
+		// Not expected (plain data, times within the engine's bounds); the notice is left out and
+		// the fan-out logs it, rather than the node going down.
+		if nb.err == nil {
+			nb.err = fmt.Errorf("encode %s notice for player %d: %w", n.Kind, p, err)
+		}
+		return
 	}
 	if nb.out == nil {
 		nb.out = make(map[match.PlayerID][]outMsg)

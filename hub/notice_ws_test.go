@@ -3,6 +3,7 @@ package hub
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,7 +98,10 @@ func TestWSNoticeKinds(t *testing.T) {
 		{"nothing personal", []match.Event{{Type: match.EvPlayerJoined, Participant: &match.Participant{ID: 5, Name: "Rob"}}}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := notices("t", Entry{Version: 9, Events: tc.events}, names)
+			got, err := notices("t", Entry{Version: 9, Events: tc.events}, names)
+			if err != nil {
+				t.Fatal(err)
+			}
 			n := 0
 			for _, ms := range got {
 				n += len(ms)
@@ -217,7 +221,10 @@ func TestWSNoticesFromEngine(t *testing.T) {
 			}
 			cmd := tc.play(t, tr)
 			ev := engineApply(t, tr, cmd)
-			got := notices("t", Entry{Version: tr.Version, Events: ev}, names)
+			got, err := notices("t", Entry{Version: tr.Version, Events: ev}, names)
+			if err != nil {
+				t.Fatal(err)
+			}
 			var gotList []notice
 			for p := match.PlayerID(1); int(p) <= tc.n; p++ {
 				for _, o := range got[p] {
@@ -250,4 +257,23 @@ func engineApply(t *testing.T, tr *match.Tournament, c match.Command) []match.Ev
 		t.Fatalf("apply %s: %v", c.Type, err)
 	}
 	return ev
+}
+
+// TestNoticeUnencodable: a notice that cannot be encoded (a deadline past the year 9999, which
+// RFC 3339 cannot write; the engine no longer makes one) is left out with an error, not a panic,
+// and the other notices of the entry (player 1's match_won) still go out.
+func TestNoticeUnencodable(t *testing.T) {
+	far := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	m := &match.Match{ID: 4, Status: match.MatchReady, Players: [2]match.PlayerID{1, 2}, Deadline: far}
+	done := &match.Match{ID: 3, Status: match.MatchCompleted, Players: [2]match.PlayerID{1, 3}, Winner: 1, Loser: 3, Scores: [2]int{1, 0}}
+	got, err := notices("t", Entry{Version: 5, Events: []match.Event{
+		{Type: match.EvDeadlineWarning, Match: m},
+		{Type: match.EvMatchCompleted, Match: done},
+	}}, map[match.PlayerID]string{1: "Ada", 2: "Grace", 3: "Linus"})
+	if err == nil || !strings.Contains(err.Error(), "deadline_warning") {
+		t.Errorf("error %v; want one naming the deadline_warning notice", err)
+	}
+	if len(got[1]) != 1 || !strings.Contains(string(got[1][0].data), `"match_won"`) {
+		t.Errorf("notices of player 1: %d; want the match_won notice still there", len(got[1]))
+	}
 }
