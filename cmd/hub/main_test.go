@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -20,19 +19,16 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	pr, pw := io.Pipe()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	debugAddr := l.Addr().String()
-	l.Close()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--debug-addr", debugAddr}, envOf(map[string]string{"HUB_SECRET": testSecret}), pw)
+		// Both ports are picked by the kernel as run binds them and read from its output: a port
+		// picked before could be taken by then.
+		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0"}, envOf(map[string]string{"HUB_SECRET": testSecret}), pw)
 		pw.Close()
 	}()
 
-	// Read the banner until the listening address; keep draining the pipe afterwards.
+	// Read the banner until the listening address and the debug address; keep draining the pipe
+	// afterwards.
 	lines := make(chan string, 100)
 	go func() {
 		defer close(lines)
@@ -44,10 +40,10 @@ func TestRunServesAndShutsDown(t *testing.T) {
 			}
 		}
 	}()
-	var addr string
+	var addr, debugAddr string
 	var banner []string
 	deadline := time.After(10 * time.Second)
-	for addr == "" {
+	for addr == "" || debugAddr == "" {
 		select {
 		case l, ok := <-lines:
 			if !ok {
@@ -57,8 +53,11 @@ func TestRunServesAndShutsDown(t *testing.T) {
 			if a, ok := strings.CutPrefix(l, "listening on "); ok {
 				addr = a
 			}
+			if _, u, ok := strings.Cut(l, `msg="serving Go profiles" url=http://`); ok {
+				debugAddr, _, _ = strings.Cut(u, "/")
+			}
 		case <-deadline:
-			t.Fatalf("no listening line in %q", banner)
+			t.Fatalf("no listening line or no debug address in %q", banner)
 		}
 	}
 	all := strings.Join(banner, "\n")
