@@ -18,7 +18,11 @@ import (
 // it is closed with 4001, while a client that reads gets every entry.
 func TestWSSlowConsumer(t *testing.T) {
 	t.Parallel()
-	n := newWSNode(t, wsNodeOpts{cfg: hub.WSConfig{QueueLen: 8, WriteTimeout: 30 * time.Second}})
+	// Only the queue may close the slow client. It answers no ping, so with the default ping (20s,
+	// then 10s for the pong) a loaded machine that took over 30s to fill the sockets' buffers
+	// (about 170 entries) closed it for that first, and it was never marked slow; a write
+	// deadline would do the same. Neither comes within the test.
+	n := newWSNode(t, wsNodeOpts{cfg: hub.WSConfig{QueueLen: 8, PingEvery: time.Hour, WriteTimeout: time.Hour}})
 	n.tourney(t, "ts", "Ada", "Grace")
 	slow, fast := n.dial(t), n.dial(t)
 	slow.subscribe("ts")
