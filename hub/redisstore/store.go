@@ -47,7 +47,8 @@ type Options struct {
 	StreamMaxLen int64
 	// PositionCheck is how often a node compares the versions it delivered for its watched
 	// tournaments with the stored ones (one pipelined round trip), to catch entries whose pub/sub
-	// message was lost. Defaults to 2s.
+	// message was lost: a tournament off the stored version at two checks in a row, with nothing
+	// delivered in between, is read from the stream. Defaults to 2s.
 	PositionCheck time.Duration
 	// FollowWait bounds how long a command that lost its compare-and-set to another node waits for
 	// this node's watcher to bring the cached state to the winner's version (from the fields the

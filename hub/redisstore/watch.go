@@ -502,11 +502,12 @@ func (s *Store) subLoop() {
 }
 
 // checkLoop compares, every PositionCheck, the delivered position of each watched tournament with
-// the stored one in one pipeline and wakes the workers that are behind (a lost pub/sub message).
+// the stored one in one pipeline and wakes the workers that lost a pub/sub message (see offs).
 func (s *Store) checkLoop() {
 	defer s.wg.Done()
 	tick := time.NewTicker(s.opts.PositionCheck)
 	defer tick.Stop()
+	off := offs{}
 	for {
 		select {
 		case <-s.ctx.Done():
@@ -520,6 +521,7 @@ func (s *Store) checkLoop() {
 		}
 		s.mu.Unlock()
 		if len(ws) == 0 {
+			clear(off)
 			continue
 		}
 		ctx, cancel := context.WithTimeout(s.ctx, opTimeout)
@@ -537,14 +539,35 @@ func (s *Store) checkLoop() {
 			}
 			continue
 		}
+		next := make(offs, len(off))
 		for i, w := range ws {
-			stored := positionOf(cmds[i].Val())
 			w.mu.Lock()
-			differs := stored != w.seen
+			seen := w.seen
 			w.mu.Unlock()
-			if differs {
+			if off.lost(next, w, seen, positionOf(cmds[i].Val())) {
 				w.requestCheck()
 			}
 		}
+		off = next
 	}
+}
+
+// offs are the workers a position check found off the stored position, each with the position
+// it had delivered then. Owned by checkLoop.
+type offs map[*watcher]hub.Position
+
+// lost reports whether the worker w, at seen while the store is at stored, lost a message, and
+// records it in next when it is off. A worker off at one check is not caught up yet: the message
+// of the commit the check read may be on its way (published before the read, not yet received
+// or delivered), and a catch-up would deliver that entry from the stream instead, which carries
+// no fields, so the node would drop its cached state and read it back for its next command.
+// Only a worker still off, at the same position, at the next check (PositionCheck later) lost
+// one.
+func (off offs) lost(next offs, w *watcher, seen, stored hub.Position) bool {
+	if seen == stored {
+		return false
+	}
+	next[w] = seen
+	was, ok := off[w]
+	return ok && was == seen
 }
