@@ -11,7 +11,9 @@ import (
 // between; a worker merely behind at one check (the commit's message on its way, or a busy
 // tournament whose worker keeps delivering) is left to pub/sub.
 func TestPositionCheckLost(t *testing.T) {
-	at := func(v int64) hub.Position { return hub.Position{Epoch: "e_1", Version: v, Rev: "r" + string(rune('a'+v))} }
+	at := func(v int64) hub.Position {
+		return hub.Position{Epoch: "e_1", Version: v, Rev: "r" + string(rune('a'+v))}
+	}
 	type check struct{ seen, stored hub.Position }
 	for _, tc := range []struct {
 		name   string
