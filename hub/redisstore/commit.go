@@ -71,7 +71,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	if n == 0 {
 		return hub.Applied{}, &match.Error{Code: match.CodeAlreadyExists, Message: fmt.Sprintf("tournament %q already exists", id)}
 	}
-	s.cachePut(id, newCached(epoch, rev, t))
+	s.cache.put(id, newCached(epoch, rev, t))
 	s.stats.commits.Add(1)
 	return hub.Applied{Epoch: epoch, Version: 1, Rev: rev, Events: events, State: t.Clone()}, nil
 }
@@ -101,7 +101,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	if s.watched(id) {
 		stateOnConflict = "0"
 	}
-	cur := s.cacheState(id)
+	cur := s.cache.state(id)
 	fresh := false     // cur was read from Redis during this call
 	var followed int64 // the last winning version this call waited for the watcher to bring
 	for try := 0; try < maxTries; try++ {
@@ -156,19 +156,19 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		}
 		res, err := commitScript.Run(ctx, s.wdb, []string{k.state, k.log, k.subs}, args...).StringSlice()
 		if err != nil {
-			s.cacheDrop(id)
+			s.cache.drop(id)
 			return hub.Applied{}, s.fail(ctx, "apply", id, err)
 		}
 		s.answered(id)
 		switch res[0] {
 		case "ok":
-			s.cachePut(id, newCached(cur.epoch, rev, t))
+			s.cache.put(id, newCached(cur.epoch, rev, t))
 			s.stats.commits.Add(1)
 			return hub.Applied{Epoch: cur.epoch, Version: t.Version, Rev: rev, Events: events, State: t.Clone()}, nil
 		case "dup":
 			return s.decodeDuplicate(ctx, id, res[1])
 		case "missing":
-			s.cacheDrop(id)
+			s.cache.drop(id)
 			return hub.Applied{}, hub.ErrNotFound
 		}
 		// "conflict" or "epoch": another command got there first (or the tournament was re-created).
@@ -213,7 +213,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 				}
 			}
 		}
-		s.cacheDrop(id)
+		s.cache.drop(id)
 		if fresh {
 			if err := s.backoff(ctx, try); err != nil {
 				return hub.Applied{}, err
@@ -250,12 +250,12 @@ func (s *Store) follow(ctx context.Context, id string, version int64) *cached {
 	t := time.NewTimer(s.opts.FollowWait)
 	defer t.Stop()
 	for {
-		c := s.cacheGet(id)
+		c := s.cache.get(id)
 		if c == nil {
 			return nil
 		}
 		if c.version() >= version {
-			return s.cacheState(id)
+			return s.cache.state(id)
 		}
 		select {
 		case <-c.gone:

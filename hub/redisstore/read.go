@@ -31,7 +31,7 @@ func (s *Store) loadState(ctx context.Context, id string) (*cached, error) {
 // stateOf decodes the state hash h of id, as HGETALL reads it, and caches it.
 func (s *Store) stateOf(id string, h map[string]string) (*cached, error) {
 	if h["epoch"] == "" {
-		s.cacheDrop(id)
+		s.cache.drop(id)
 		return nil, hub.ErrNotFound
 	}
 	t, err := decodeFields(h)
@@ -42,7 +42,7 @@ func (s *Store) stateOf(id string, h map[string]string) (*cached, error) {
 		return nil, fmt.Errorf("redisstore: state of %q: tournament says version %d, hash %d", id, t.Version, v)
 	}
 	c := newCached(h["epoch"], h["rev"], t)
-	s.cachePut(id, c)
+	s.cache.put(id, c)
 	return c, nil
 }
 

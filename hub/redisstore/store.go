@@ -11,11 +11,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"sync"
 	"time"
 
@@ -92,9 +90,6 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// cacheSize bounds the per-node cache of decoded states.
-const cacheSize = 4096
-
 // Store is a hub.Store on Redis. It is safe for concurrent use.
 type Store struct {
 	opts    Options     // static after construction
@@ -117,78 +112,13 @@ type Store struct {
 	breaker *breaker          // static after construction
 	stats   counters
 
-	cacheMu sync.Mutex
-	cache   map[string]*cached // guarded by cacheMu
+	cache *stateCache // static after construction
 
 	mu       sync.Mutex
 	closed   bool                // guarded by mu
 	watches  map[string]*watcher // guarded by mu; tournaments with at least one Watch
 	retiring map[string]*watcher // guarded by mu; workers of unwatched tournaments still stopping
 	subWake  chan struct{}       // capacity 1: the watched set changed, resync the subscriptions
-}
-
-// cached is a state of a tournament as this node knows it; an entry is never changed once
-// cached (Apply works on a Clone, the watcher replaces entries). It is t, decoded, followed by
-// the commits published since that this node has not needed yet (later): their fields are
-// decoded, merged, only when the state is needed (cacheState), since most commits a node watches
-// are not followed by a command of its own.
-type cached struct {
-	epoch string
-	rev   string // the commit's random id, checked by the commit script with the version
-	t     *match.Tournament
-	later []published // commits after t, in version order (each with fields)
-	// gone is closed once the entry is no longer the cached one (replaced or dropped): a command
-	// waiting for this node's watcher to bring the state forward waits on it.
-	gone chan struct{}
-}
-
-// maxLater is how many published commits an entry holds undecoded; the next one brings it up
-// to date.
-const maxLater = 8
-
-func newCached(epoch, rev string, t *match.Tournament) *cached {
-	return &cached{epoch: epoch, rev: rev, t: t, gone: make(chan struct{})}
-}
-
-// version is the version the entry stands for, its later commits included.
-func (c *cached) version() int64 { return c.t.Version + int64(len(c.later)) }
-
-// headRev is the rev of the version the entry stands for.
-func (c *cached) headRev() string {
-	if n := len(c.later); n > 0 {
-		return c.later[n-1].Rev
-	}
-	return c.rev
-}
-
-// then is the entry with commit m after it.
-func (c *cached) then(m published) *cached {
-	later := make([]published, len(c.later), len(c.later)+1)
-	copy(later, c.later)
-	return &cached{epoch: c.epoch, rev: c.rev, t: c.t, later: append(later, m), gone: make(chan struct{})}
-}
-
-// decoded is the entry with its later commits applied to t.
-func (c *cached) decoded() (*cached, error) {
-	if len(c.later) == 0 {
-		return c, nil
-	}
-	fields := make(map[string]json.RawMessage)
-	for _, m := range c.later { // the newest value of a field is the one the hash holds
-		var f map[string]json.RawMessage
-		if err := json.Unmarshal(m.Fields, &f); err != nil {
-			return nil, fmt.Errorf("redisstore: fields of version %d: %w", m.Version, err)
-		}
-		maps.Copy(fields, f)
-	}
-	t, err := applyFields(c.t, fields)
-	if err != nil {
-		return nil, err
-	}
-	if want := c.version(); t.Version != want {
-		return nil, fmt.Errorf("redisstore: fields say version %d; want %d", t.Version, want)
-	}
-	return newCached(c.epoch, c.headRev(), t), nil
 }
 
 // New connects to Redis. It does not fail when Redis is down (the node stays up, Ping reports it and
@@ -211,7 +141,7 @@ func New(ctx context.Context, opts Options, deliver hub.Deliver) (*Store, error)
 		wdb:      wdb,
 		ctx:      sctx,
 		cancel:   cancel,
-		cache:    make(map[string]*cached),
+		cache:    newStateCache(opts.Log.With("component", "redisstore")),
 		watches:  make(map[string]*watcher),
 		retiring: make(map[string]*watcher),
 		subWake:  make(chan struct{}, 1),
@@ -318,76 +248,6 @@ func (s *Store) ttlFor(st match.Status) time.Duration {
 		return s.opts.Retention
 	}
 	return s.opts.IdleRetention
-}
-
-// cacheGet returns the cached entry of id as it is (later commits not applied).
-func (s *Store) cacheGet(id string) *cached {
-	s.cacheMu.Lock()
-	defer s.cacheMu.Unlock()
-	return s.cache[id]
-}
-
-// cacheState returns the cached state of id with every commit it knows of applied (nil if none
-// is cached, or its later commits could not be applied: the entry is then dropped).
-func (s *Store) cacheState(id string) *cached {
-	c := s.cacheGet(id)
-	if c == nil || len(c.later) == 0 {
-		return c
-	}
-	d, err := c.decoded()
-	if err != nil {
-		s.log.Warn("cached state not advanced from published commits; dropped", "tournament", id, "version", c.version(), "err", err)
-		s.cacheReplace(id, c, nil)
-		return nil
-	}
-	s.cacheReplace(id, c, d)
-	return d
-}
-
-func (s *Store) cachePut(id string, c *cached) {
-	s.cacheMu.Lock()
-	defer s.cacheMu.Unlock()
-	if _, ok := s.cache[id]; !ok && len(s.cache) >= cacheSize {
-		for k := range s.cache { // evict an arbitrary entry
-			s.cacheSetLocked(k, nil)
-			break
-		}
-	}
-	s.cacheSetLocked(id, c)
-}
-
-// cacheSetLocked makes c (nil: nothing) the cached state of id and tells whoever waits on the
-// entry it replaces. cacheMu is held.
-func (s *Store) cacheSetLocked(id string, c *cached) {
-	old := s.cache[id]
-	if old == c {
-		return
-	}
-	if old != nil {
-		close(old.gone)
-	}
-	if c == nil {
-		delete(s.cache, id)
-		return
-	}
-	s.cache[id] = c
-}
-
-// cacheReplace puts next (or drops the entry when next is nil) if the entry is still old: a
-// commit of this node may have replaced it meanwhile.
-func (s *Store) cacheReplace(id string, old, next *cached) {
-	s.cacheMu.Lock()
-	defer s.cacheMu.Unlock()
-	if s.cache[id] != old {
-		return
-	}
-	s.cacheSetLocked(id, next)
-}
-
-func (s *Store) cacheDrop(id string) {
-	s.cacheMu.Lock()
-	defer s.cacheMu.Unlock()
-	s.cacheSetLocked(id, nil)
 }
 
 func newEpoch() string {

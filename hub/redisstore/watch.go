@@ -232,43 +232,8 @@ func (s *Store) onMessage(w *watcher, m published) (doubt bool) {
 	}
 	w.last, w.rev = m.Version, m.Rev
 	s.emit(w, w.epoch, hub.Entry{Version: m.Version, Rev: m.Rev, Prev: m.Prev, Events: events, Raw: m.Events}, false)
-	s.advanceCache(w.id, m)
+	s.cache.advance(w.id, m)
 	return false
-}
-
-// cacheBehind drops the cached state of id if it is older than version (or of another epoch):
-// the next command then reads the stored state instead of losing a compare-and-set first.
-func (s *Store) cacheBehind(id, epoch string, version int64) {
-	s.cacheMu.Lock()
-	defer s.cacheMu.Unlock()
-	if c := s.cache[id]; c != nil && (c.epoch != epoch || c.version() < version) {
-		s.cacheSetLocked(id, nil)
-	}
-}
-
-// advanceCache brings this node's cached state of id from m.Version-1 to m.Version with the
-// fields the commit wrote, so that this node's next command on it starts from the stored state
-// instead of losing its compare-and-set. The fields are kept as they are until the state is
-// needed (see cached), or until maxLater commits wait. Any doubt drops the entry (the next
-// command reads it).
-func (s *Store) advanceCache(id string, m published) {
-	c := s.cacheGet(id)
-	if c == nil {
-		return
-	}
-	if m.Prev == "" || c.epoch != m.Epoch || c.version() != m.Version-1 {
-		s.cacheBehind(id, m.Epoch, m.Version)
-		return
-	}
-	if c.headRev() != m.Prev { // the cache holds another history at that version
-		s.cacheReplace(id, c, nil)
-		return
-	}
-	next := c.then(m)
-	s.cacheReplace(id, c, next)
-	if len(next.later) >= maxLater {
-		s.cacheState(id)
-	}
 }
 
 // catchUp compares the delivered position with the stored state and delivers the missing entries
@@ -345,7 +310,7 @@ func (s *Store) catchUp(w *watcher) {
 			w.last, w.rev = e.Version, e.Rev
 			s.stats.gapFills.Add(1)
 			s.emit(w, head.Epoch, e, false)
-			s.cacheBehind(w.id, head.Epoch, e.Version) // the stream carries no fields
+			s.cache.behind(w.id, head.Epoch, e.Version) // the stream carries no fields
 		}
 		msgs = nil
 	}
@@ -377,7 +342,7 @@ func (s *Store) rolledBack(w *watcher, head hub.Position) {
 	s.log.Warn("redis history went back: this node had delivered commits that redis no longer has; "+
 		"clients are resynced with the stored state (were writes acknowledged before they were persisted?)",
 		"tournament", w.id, "epoch", head.Epoch, "delivered_version", w.last, "stored_version", head.Version)
-	s.cacheDrop(w.id)
+	s.cache.drop(w.id)
 	s.resyncFrom(w, head)
 }
 
