@@ -1,6 +1,6 @@
 # The hub, one static binary (the browser pages are embedded). Used by docker-compose.yml.
 #   docker build -t tourhub .
-#   docker run -p 8080:8080 -e HUB_SECRET=change-me tourhub          # one node, memory store
+#   docker run -p 8080:8080 -e HUB_SECRET=$(openssl rand -hex 32) tourhub         # one node, memory store
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./

@@ -1,11 +1,16 @@
 # The whole test suite: installs redis-server and Chromium when missing, then vet and the race
 # detector over every package (real sockets, real redis-server on free ports, real hub processes,
 # headless Chromium).
-.PHONY: test run bench loadbench fuzz
+.PHONY: test repeat run bench loadbench fuzz
 test:
 	bash .ci/deps
 	go vet ./...
 	go test -race -count=1 -timeout 30m ./...
+
+# The whole suite N times in a row (default 20), stopping at the first failure: flaky tests show
+# here. Logs of each run in OUT (default a new directory under /tmp).
+repeat:
+	bash .ci/repeat $(N)
 
 run:
 	go run ./cmd/hub

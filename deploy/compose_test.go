@@ -7,6 +7,7 @@ package deploy
 
 import (
 	"context"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/tourhub/tourhub/hub"
 )
 
 var hubs = []string{"hub1", "hub2", "hub3"}
@@ -81,8 +84,8 @@ func TestCompose(t *testing.T) {
 		if got := env(h, "HUB_ADDR"); got != ":8080" {
 			t.Errorf("%s: HUB_ADDR %q; want :8080 (haproxy.cfg and the health check use it)", name, got)
 		}
-		if got := env(h, "HUB_TRUST_PROXY"); got != "true" {
-			t.Errorf("%s: HUB_TRUST_PROXY %q; want true behind HAProxy", name, got)
+		if _, ok := h.Environment["HUB_TRUST_PROXY"]; ok {
+			t.Errorf("%s: sets HUB_TRUST_PROXY, which the hub refuses; want HUB_TRUSTED_PROXIES", name)
 		}
 		if d, ok := h.DependsOn["redis"]; !ok || d.Condition != types.ServiceConditionHealthy {
 			t.Errorf("%s: depends_on redis %+v; want service_healthy", name, d)
@@ -115,12 +118,68 @@ func TestCompose(t *testing.T) {
 		t.Errorf("lb ports %+v; want 8080 published as 8080 by default", lb.Ports)
 	}
 	checkHealth(t, lb, "/readyz")
+	checkTrustedProxy(t, p)
 
 	cfg, err := os.ReadFile(cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkHAProxy(t, string(cfg))
+}
+
+// checkTrustedProxy checks that every node trusts exactly the balancer's address for
+// X-Forwarded-For: the balancer has a fixed address on the network the nodes share, outside the
+// range Docker hands out to the other containers (so no other container can hold it), and the
+// nodes trust nothing else (a node or Redis could then write the header).
+func checkTrustedProxy(t *testing.T, p *types.Project) {
+	t.Helper()
+	lb := p.Services["lb"]
+	if len(lb.Networks) != 1 {
+		t.Fatalf("lb networks %v; want exactly one, shared with the nodes", lb.Networks)
+	}
+	var netName string
+	var lbNet *types.ServiceNetworkConfig
+	for name, cfg := range lb.Networks {
+		netName, lbNet = name, cfg
+	}
+	if lbNet == nil || lbNet.Ipv4Address == "" {
+		t.Fatalf("lb has no fixed ipv4_address on %s: the nodes could not name it in HUB_TRUSTED_PROXIES", netName)
+	}
+	lbAddr, err := netip.ParseAddr(lbNet.Ipv4Address)
+	if err != nil {
+		t.Fatalf("lb ipv4_address %q: %v", lbNet.Ipv4Address, err)
+	}
+	nw, ok := p.Networks[netName]
+	if !ok || len(nw.Ipam.Config) != 1 {
+		t.Fatalf("network %s: ipam %+v; want one pool with a subnet and an ip_range", netName, nw.Ipam)
+	}
+	subnet, err := netip.ParsePrefix(nw.Ipam.Config[0].Subnet)
+	if err != nil {
+		t.Fatalf("network %s subnet: %v", netName, err)
+	}
+	dynamic, err := netip.ParsePrefix(nw.Ipam.Config[0].IPRange)
+	if err != nil {
+		t.Fatalf("network %s ip_range (the addresses Docker hands out): %v", netName, err)
+	}
+	if !subnet.Contains(lbAddr) || dynamic.Contains(lbAddr) {
+		t.Errorf("lb address %s: want it in the subnet %s and outside the ip_range %s", lbAddr, subnet, dynamic)
+	}
+	for _, name := range append(slices.Clone(hubs), "redis") {
+		if _, ok := p.Services[name].Networks[netName]; !ok {
+			t.Errorf("%s is not on %s, the balancer's network", name, netName)
+		}
+	}
+	for _, name := range hubs {
+		raw := env(p.Services[name], "HUB_TRUSTED_PROXIES")
+		trusted, err := hub.ParseTrustedProxies(raw)
+		if err != nil {
+			t.Errorf("%s: HUB_TRUSTED_PROXIES %q: %v", name, raw, err)
+			continue
+		}
+		if len(trusted) != 1 || !trusted[0].IsSingleIP() || trusted[0].Addr() != lbAddr {
+			t.Errorf("%s: HUB_TRUSTED_PROXIES %q; want exactly the balancer's address %s", name, raw, lbAddr)
+		}
+	}
 }
 
 // checkHAProxy checks that the config balances over exactly the compose hub services, on the
@@ -143,10 +202,14 @@ func checkHAProxy(t *testing.T, cfg string) {
 		"timeout tunnel",
 		"balance leastconn",
 		"option redispatch",
+		"option forwardfor", // the hub takes the client address from the entry HAProxy appends
 	} {
 		if !strings.Contains(cfg, want) {
 			t.Errorf("haproxy.cfg lacks %q", want)
 		}
+	}
+	if regexp.MustCompile(`(?m)^\s*option\s+forwardfor\b.*\bif-none\b`).MatchString(cfg) {
+		t.Errorf("haproxy.cfg: option forwardfor if-none keeps a header the client wrote instead of appending the client's address")
 	}
 	if !regexp.MustCompile(`(?m)^\s*default-server\s.*\bcheck\b`).MatchString(cfg) {
 		t.Errorf("haproxy.cfg: servers are not health-checked (default-server ... check)")

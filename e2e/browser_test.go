@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -54,18 +53,6 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
-// freeAddr returns a loopback address with a port nobody listens on right now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("find a free port: %v", err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
 // lockedBuffer collects the hub's output for the failure log.
 type lockedBuffer struct {
 	mu sync.Mutex
@@ -84,16 +71,16 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// startHub runs the hub binary on a free port and waits until /healthz answers. The process is
-// stopped (SIGTERM, then kill) when the test ends.
+// startHub runs the hub binary on a port the kernel picks as the hub binds it (a port picked
+// before could be taken by then), reads it from the hub's "listening on" line and waits until
+// /healthz answers. The process is stopped (SIGTERM, then kill) when the test ends.
 func startHub(ctx context.Context, t *testing.T) string {
 	t.Helper()
 	if hubBuildErr != nil {
 		t.Fatal(hubBuildErr)
 	}
-	addr := freeAddr(t)
 	var out lockedBuffer
-	cmd := exec.Command(hubBin, "--addr", addr)
+	cmd := exec.Command(hubBin, "--addr", "127.0.0.1:0")
 	cmd.Stdout = &out
 	cmd.Stderr = &out
 	if err := cmd.Start(); err != nil {
@@ -113,23 +100,32 @@ func startHub(ctx context.Context, t *testing.T) string {
 			t.Logf("hub output:\n%s", out.String())
 		}
 	})
-	base := "http://" + addr
+	base := ""
 	tick := time.NewTicker(25 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/healthz", nil)
-		if res, err := http.DefaultClient.Do(req); err == nil {
-			io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return base
+		if base == "" {
+			if _, rest, ok := strings.Cut(out.String(), "listening on "); ok {
+				if addr, _, ok := strings.Cut(rest, "\n"); ok {
+					base = "http://" + addr
+				}
+			}
+		}
+		if base != "" {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/healthz", nil)
+			if res, err := http.DefaultClient.Do(req); err == nil {
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode == http.StatusOK {
+					return base
+				}
 			}
 		}
 		select {
 		case err := <-exited:
 			t.Fatalf("hub exited before it was healthy: %v\n%s", err, out.String())
 		case <-ctx.Done():
-			t.Fatalf("hub not healthy at %s/healthz: %v\n%s", base, ctx.Err(), out.String())
+			t.Fatalf("hub not healthy at %q/healthz: %v\n%s", base, ctx.Err(), out.String())
 		case <-tick.C:
 		}
 	}

@@ -100,12 +100,12 @@ func send(ctx context.Context, t *testing.T, c *websocket.Conn, m msg) {
 }
 
 func event(v int) msg {
-	return msg{"type": "event", "tournament": "t1", "epoch": "e1", "version": v, "events": []msg{{"type": "player_joined", "participant": msg{"id": v, "name": fmt.Sprint("P", v)}}}}
+	return msg{"type": "event", "tournament": "t1", "epoch": "e1", "version": v, "rev": fmt.Sprint("r", v), "events": []msg{{"type": "player_joined", "participant": msg{"id": v, "name": fmt.Sprint("P", v)}}}}
 }
 
 // TestClientResumesAndFillsGaps checks client.js against the protocol: auth then subscribe on
 // every connection, events applied once and in order, a gap answered by a re-subscribe from the
-// last version, resume with (epoch, version) after a 4001 close, replies matched by ref, and no
+// last version, resume with (epoch, version, rev) after a 4001 close, replies matched by ref, and no
 // reconnect after 1008.
 func TestClientResumesAndFillsGaps(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -140,14 +140,14 @@ func TestClientResumesAndFillsGaps(t *testing.T) {
 	c1 := next()
 	expect(ctx, t, c1, "auth", msg{"token": "tok-1"})
 	sub := expect(ctx, t, c1, "subscribe", msg{"tournament": "t1"})
-	absent(t, sub, "epoch", "version")
+	absent(t, sub, "epoch", "version", "rev")
 	send(ctx, t, c1, msg{"type": "subscribed", "ref": sub["ref"], "tournament": "t1", "epoch": "e1", "version": 5, "recovered": false})
-	send(ctx, t, c1, msg{"type": "snapshot", "tournament": "t1", "epoch": "e1", "version": 5,
-		"state": msg{"id": "t1", "name": "T", "format": "single_elimination", "status": "registering", "epoch": "e1", "version": 5, "participants": []msg{}, "matches": []msg{}}})
+	send(ctx, t, c1, msg{"type": "snapshot", "tournament": "t1", "epoch": "e1", "version": 5, "rev": "r5",
+		"state": msg{"id": "t1", "name": "T", "format": "single_elimination", "status": "registering", "epoch": "e1", "version": 5, "rev": "r5", "participants": []msg{}, "matches": []msg{}}})
 	send(ctx, t, c1, event(6))
 	send(ctx, t, c1, event(6)) // a duplicate: ignored
 	send(ctx, t, c1, event(8)) // a gap: the client asks again from 6
-	resub := expect(ctx, t, c1, "subscribe", msg{"tournament": "t1", "epoch": "e1", "version": 6})
+	resub := expect(ctx, t, c1, "subscribe", msg{"tournament": "t1", "epoch": "e1", "version": 6, "rev": "r6"})
 	send(ctx, t, c1, msg{"type": "subscribed", "ref": resub["ref"], "tournament": "t1", "epoch": "e1", "version": 6, "recovered": true})
 	send(ctx, t, c1, event(7))
 	send(ctx, t, c1, event(8))
@@ -170,7 +170,7 @@ func TestClientResumesAndFillsGaps(t *testing.T) {
 	closers.Go(func() { c1.Close(4001, "slow consumer") })
 	c2 := next()
 	expect(ctx, t, c2, "auth", msg{"token": "tok-1"})
-	expect(ctx, t, c2, "subscribe", msg{"tournament": "t1", "epoch": "e1", "version": 8})
+	expect(ctx, t, c2, "subscribe", msg{"tournament": "t1", "epoch": "e1", "version": 8, "rev": "r8"})
 	send(ctx, t, c2, msg{"type": "subscribed", "tournament": "t1", "epoch": "e1", "version": 8, "recovered": true})
 	send(ctx, t, c2, event(8)) // already had it
 	send(ctx, t, c2, event(9))

@@ -25,17 +25,16 @@ import (
 
 // catchUp is what a subscriber is owed before it goes live.
 type catchUp struct {
-	ref     string
-	reply   bool // answer `subscribed` (a subscribe); false for a resync after lost delivery
-	resume  bool // the client sent (epoch, version): replay the missed entries if possible
-	epoch   string
-	version int64
+	ref    string
+	reply  bool     // answer `subscribed` (a subscribe); false for a resync after lost delivery
+	resume bool     // the client sent its position: replay the missed entries if it is still on the history
+	from   Position // the position resumed from
 }
 
 // delivery is one entry, encoded once for every subscriber.
 type delivery struct {
-	epoch   string
-	version int64
+	pos     Position // the entry's epoch, version and rev
+	prev    string   // the rev the entry was applied to
 	event   outMsg
 	notices map[match.PlayerID][]outMsg // nil when no player subscribed
 }
@@ -47,11 +46,10 @@ type sub struct {
 	req    *catchUp       // guarded by topic.mu; the catch-up still owed, nil once live
 	gen    uint64         // guarded by topic.mu; bumped whenever req is set anew or must be redone
 	buf    []*delivery    // guarded by topic.mu; live entries held while req is owed
-	// epoch and last say what the socket has been sent up to (its catch-up, then live entries),
-	// guarded by topic.mu. A live entry at or below last was in the catch-up already: the store
-	// may deliver an entry after a snapshot read on another path already covered it.
-	epoch string
-	last  int64
+	// at is what the socket has been sent up to (its catch-up, then live entries), guarded by
+	// topic.mu. A live entry at or below at.Version was in the catch-up already: the store may
+	// deliver an entry after a snapshot read on another path already covered it.
+	at Position
 }
 
 type topic struct {
@@ -249,26 +247,37 @@ func (b *broker) queue(id, epoch string, e Entry, lost bool, at time.Time) (w wr
 	case e.Version <= t.version:
 		return nil // delivered already
 	}
+	ev, err := t.eventLocked(epoch, e)
+	if err != nil {
+		// Not expected (the store holds what the engine made); the subscribers are resynced
+		// from a snapshot rather than left behind or the node brought down.
+		b.ws.cfg.Log.Error("encode event; resyncing its subscribers", "tournament", id, "version", e.Version, "err", err)
+		b.resyncLocked(t)
+		return nil
+	}
 	t.epoch, t.version = epoch, e.Version
 	learnNames(t.names, e.Events)
 
-	d := &delivery{epoch: epoch, version: e.Version, event: t.eventLocked(epoch, e)}
+	d := &delivery{pos: Position{Epoch: epoch, Version: e.Version, Rev: e.Rev}, prev: e.Prev, event: ev}
 	d.event.at = at
 	for _, sb := range t.subs {
 		if sb.player != 0 {
-			d.notices = notices(id, e, t.names)
+			var err error
+			if d.notices, err = notices(id, e, t.names); err != nil {
+				b.ws.cfg.Log.Error("notices of an entry left out", "tournament", id, "version", e.Version, "err", err)
+			}
 			break
 		}
 	}
 	for _, sb := range t.subs {
 		if sb.req == nil {
 			switch {
-			case d.epoch == sb.epoch && d.version <= sb.last:
+			case d.pos.Epoch == sb.at.Epoch && d.pos.Version <= sb.at.Version:
 				continue // its catch-up covered this entry
-			case d.epoch != sb.epoch || d.version != sb.last+1:
+			case !d.follows(sb.at):
 				// A hole between what the socket has and this entry: replay the missed
 				// entries (or send a snapshot) before going live again.
-				sb.req = &catchUp{resume: true, epoch: sb.epoch, version: sb.last}
+				sb.req = &catchUp{resume: true, from: sb.at}
 				sb.gen++
 				b.startWorkerLocked(t)
 			default:
@@ -276,7 +285,7 @@ func (b *broker) queue(id, epoch string, e Entry, lost bool, at time.Time) (w wr
 					w = make(writers, 0, len(t.subs))
 				}
 				sb.push(d, &w)
-				sb.last = d.version
+				sb.at = d.pos
 				continue
 			}
 		}
@@ -288,6 +297,11 @@ func (b *broker) queue(id, epoch string, e Entry, lost bool, at time.Time) (w wr
 		sb.buf = append(sb.buf, d)
 	}
 	return w
+}
+
+// follows reports whether d is the entry right after p, on p's history.
+func (d *delivery) follows(p Position) bool {
+	return d.pos.Epoch == p.Epoch && d.pos.Version == p.Version+1 && d.prev == p.Rev
 }
 
 // push queues d (and the sub's notices in it) for the socket; a writer it claims joins w.
@@ -312,8 +326,7 @@ type job struct {
 // caught is the outcome of one job.
 type caught struct {
 	err       error
-	epoch     string
-	version   int64
+	at        Position // where the catch-up leaves the socket
 	recovered bool
 	msgs      []outMsg
 }
@@ -360,13 +373,15 @@ func (b *broker) catchUp(t *topic, jobs []job, needNames bool) {
 	}
 	// One Events read from the oldest version asked for serves every resumer. If the store no
 	// longer holds that far back, those resumers get snapshots and the next oldest version is
-	// tried, so that a newer resumer is still recovered when it can be.
+	// tried, so that a newer resumer is still recovered when it can be. A resumer whose position
+	// is not on the store's history (another epoch, or a rev the store's history does not pass
+	// through: the store came back older and reused the versions) gets a snapshot too.
 	for len(resumers) > 0 {
 		after := int64(math.MaxInt64)
 		for _, i := range resumers {
-			after = min(after, jobs[i].req.version)
+			after = min(after, jobs[i].req.from.Version)
 		}
-		epoch, entries, complete, err := b.ws.cfg.Store.Events(ctx, t.id, after)
+		head, entries, complete, err := b.ws.cfg.Store.Events(ctx, t.id, after)
 		if err != nil {
 			for _, i := range resumers {
 				out[i].err = err
@@ -376,7 +391,7 @@ func (b *broker) catchUp(t *topic, jobs []job, needNames bool) {
 		if !complete {
 			rest := resumers[:0]
 			for _, i := range resumers {
-				if jobs[i].req.version == after {
+				if jobs[i].req.from.Version == after {
 					snaps = append(snaps, i)
 				} else {
 					rest = append(rest, i)
@@ -385,43 +400,41 @@ func (b *broker) catchUp(t *topic, jobs []job, needNames bool) {
 			resumers = rest
 			continue
 		}
-		last := after
-		if len(entries) > 0 {
-			last = entries[len(entries)-1].Version
-		}
-		encoded := t.events(epoch, entries)
-		for _, e := range entries {
-			learned = append(learned, e.Events...)
+		var encoded []outMsg
+		if encoded, err = t.events(head.Epoch, entries); err == nil {
+			for _, e := range entries {
+				learned = append(learned, e.Events...)
+			}
 		}
 		for _, i := range resumers {
-			req := jobs[i].req
-			if epoch != req.epoch || req.version > last {
+			from := jobs[i].req.from
+			if err != nil || !from.Continues(head, entries) {
 				snaps = append(snaps, i) // not recoverable: a snapshot
 				continue
 			}
 			k := 0
-			for k < len(entries) && entries[k].Version <= req.version {
+			for k < len(entries) && entries[k].Version <= from.Version {
 				k++
 			}
-			out[i] = caught{epoch: epoch, version: last, recovered: true, msgs: encoded[k:]}
+			out[i] = caught{at: head, recovered: true, msgs: encoded[k:]}
 		}
 		break
 	}
 
 	var state *match.Tournament
 	if len(snaps) > 0 || needNames {
-		st, epoch, err := b.ws.cfg.Store.Load(ctx, t.id)
+		st, head, err := b.ws.cfg.Store.Load(ctx, t.id)
 		var snap outMsg
 		if err == nil {
 			state = st
-			snap, err = t.snapshot(epoch, st)
+			snap, err = t.snapshot(head, st)
 		}
 		for _, i := range snaps {
 			if err != nil {
 				out[i].err = err
 				continue
 			}
-			out[i] = caught{epoch: epoch, version: st.Version, msgs: []outMsg{snap}}
+			out[i] = caught{at: head, msgs: []outMsg{snap}}
 		}
 	}
 
@@ -459,29 +472,30 @@ func (b *broker) catchUp(t *topic, jobs []job, needNames bool) {
 				Tournament string `json:"tournament"`
 				Epoch      string `json:"epoch"`
 				Version    int64  `json:"version"`
+				Rev        string `json:"rev"`
 				Recovered  bool   `json:"recovered"`
-			}{"subscribed", j.req.ref, t.id, c.epoch, c.version, c.recovered})
+			}{"subscribed", j.req.ref, t.id, c.at.Epoch, c.at.Version, c.at.Rev, c.recovered})
 		}
 		for _, m := range c.msgs {
 			sb.s.sendAfter(m, &w)
 		}
-		sent := c.version
+		sent := c.at
 		buf := sb.buf
 		sb.buf, sb.req = nil, nil
 		for k, d := range buf {
-			if d.epoch != c.epoch || d.version <= sent {
+			if d.pos.Epoch == sent.Epoch && d.pos.Version <= sent.Version {
 				continue
 			}
-			if d.version != sent+1 {
+			if !d.follows(sent) {
 				// A hole between the catch-up and the live entries: start over.
-				sb.req, sb.buf = &catchUp{resume: true, epoch: c.epoch, version: sent}, buf[k:]
+				sb.req, sb.buf = &catchUp{resume: true, from: sent}, buf[k:]
 				sb.gen++
 				break
 			}
 			sb.push(d, &w)
-			sent = d.version
+			sent = d.pos
 		}
-		sb.epoch, sb.last = c.epoch, sent
+		sb.at = sent
 	}
 	t.mu.Unlock()
 	w.write()
@@ -504,26 +518,27 @@ func learnNames(names map[match.PlayerID]string, events []match.Event) {
 
 // encodeEvent encodes the event message of e. The events go in as the store holds them when it
 // has them (e.Raw), so that a node does not encode every entry again.
-func encodeEvent(id, epoch string, e Entry) outMsg {
+func encodeEvent(id, epoch string, e Entry) (outMsg, error) {
 	events := e.Raw
 	if len(events) == 0 {
 		var err error
 		if events, err = json.Marshal(nonNil(e.Events)); err != nil {
-			// Events are plain data; this cannot happen short of a programming error.
-			panic("encode event: " + err.Error())
+			return outMsg{}, fmt.Errorf("encode event %d: %w", e.Version, err)
 		}
 	}
-	b := make([]byte, 0, 64+len(id)+len(epoch)+len(events))
+	b := make([]byte, 0, 80+len(id)+len(epoch)+len(e.Rev)+len(events))
 	b = append(b, `{"type":"event","tournament":`...)
 	b = appendJSONString(b, id)
 	b = append(b, `,"epoch":`...)
 	b = appendJSONString(b, epoch)
 	b = append(b, `,"version":`...)
 	b = strconv.AppendInt(b, e.Version, 10)
+	b = append(b, `,"rev":`...)
+	b = appendJSONString(b, e.Rev)
 	b = append(b, `,"events":`...)
 	b = append(b, events...)
 	b = append(b, '}')
-	return outMsg{data: b, kind: "event"}
+	return outMsg{data: b, kind: "event"}, nil
 }
 
 // appendJSONString appends s as a JSON string, as encoding/json writes it.
@@ -539,14 +554,15 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-func encodeSnapshot(id, epoch string, t *match.Tournament) (outMsg, error) {
+func encodeSnapshot(id string, head Position, t *match.Tournament) (outMsg, error) {
 	b, err := json.Marshal(struct {
 		Type       string `json:"type"`
 		Tournament string `json:"tournament"`
 		Epoch      string `json:"epoch"`
 		Version    int64  `json:"version"`
+		Rev        string `json:"rev"`
 		State      View   `json:"state"`
-	}{"snapshot", id, epoch, t.Version, NewView(t, epoch)})
+	}{"snapshot", id, head.Epoch, head.Version, head.Rev, NewView(t, head)})
 	if err != nil {
 		return outMsg{}, fmt.Errorf("encode snapshot: %w", err)
 	}

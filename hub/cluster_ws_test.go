@@ -44,12 +44,12 @@ func TestWSAcrossNodes(t *testing.T) {
 
 	// c2 drops; commands go on; it resumes on node 1.
 	c2.c.Close(websocket.StatusNormalClosure, "")
-	missed := last.Version
+	missed, missedRev := last.Version, last.Rev
 	for i := range 5 {
 		last = n2.apply(t, "tx", match.Command{Type: match.CmdJoin, Name: "q" + wsItoa(i)})
 	}
 	r := n1.dial(t)
-	r.send(map[string]any{"type": "subscribe", "ref": "again", "tournament": "tx", "epoch": s2.Epoch, "version": missed})
+	r.send(map[string]any{"type": "subscribe", "ref": "again", "tournament": "tx", "epoch": s2.Epoch, "version": missed, "rev": missedRev})
 	if sub := r.expect("subscribed"); !sub.Recovered || sub.Version != last.Version {
 		t.Fatalf("resume: %+v; want recovered at %d", sub, last.Version)
 	}

@@ -24,22 +24,27 @@ func TestEncodeEvent(t *testing.T) {
 		{"\x00\x1f\x7f", "\u2028\u2029"},
 	} {
 		for _, e := range []Entry{
-			{Version: 7, Events: events},
-			{Version: 7, Events: events, Raw: raw},
-			{Version: 1},
+			{Version: 7, Rev: "k3x9", Prev: "a1", Events: events},
+			{Version: 7, Rev: "k3x9", Prev: "a1", Events: events, Raw: raw},
+			{Version: 1, Rev: "z"},
 		} {
 			want, err := json.Marshal(struct {
 				Type       string        `json:"type"`
 				Tournament string        `json:"tournament"`
 				Epoch      string        `json:"epoch"`
 				Version    int64         `json:"version"`
+				Rev        string        `json:"rev"`
 				Events     []match.Event `json:"events"`
-			}{"event", tc.id, tc.epoch, e.Version, nonNil(e.Events)})
+			}{"event", tc.id, tc.epoch, e.Version, e.Rev, nonNil(e.Events)})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := encodeEvent(tc.id, tc.epoch, e).data; string(got) != string(want) {
-				t.Errorf("encodeEvent(%q, %q, raw %v):\n got %s\nwant %s", tc.id, tc.epoch, e.Raw != nil, got, want)
+			got, err := encodeEvent(tc.id, tc.epoch, e)
+			if err != nil {
+				t.Fatalf("encodeEvent: %v", err)
+			}
+			if string(got.data) != string(want) {
+				t.Errorf("encodeEvent(%q, %q, raw %v):\n got %s\nwant %s", tc.id, tc.epoch, e.Raw != nil, got.data, want)
 			}
 		}
 	}

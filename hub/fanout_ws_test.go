@@ -45,7 +45,7 @@ func BenchmarkWSFanout(b *testing.B) {
 				// No connection here: act as if a writer ran, so that only the queueing is measured.
 				s.writing = true
 				sessions[i] = s
-				sb := &sub{s: s, epoch: "e"} // live, caught up to version 0 of epoch e
+				sb := &sub{s: s, at: Position{Epoch: "e"}} // live, caught up to version 0 of epoch e
 				if tc.players {
 					sb.player = match.PlayerID(i%8 + 1)
 				}
@@ -112,7 +112,7 @@ func BenchmarkWSFanoutWrite(b *testing.B) {
 	for len(t.subs) < subs {
 		w.mu.Lock()
 		for s := range w.sessions {
-			t.subs[s] = &sub{s: s, epoch: "e"}
+			t.subs[s] = &sub{s: s, at: Position{Epoch: "e"}}
 		}
 		w.mu.Unlock()
 		time.Sleep(time.Millisecond)

@@ -1,15 +1,22 @@
 package hub
 
 import (
+	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
+	"unicode"
 
 	"github.com/labstack/echo/v4"
 
@@ -37,6 +44,7 @@ type listResponse struct {
 type eventsResponse struct {
 	Epoch    string  `json:"epoch"`
 	Version  int64   `json:"version"`
+	Rev      string  `json:"rev"`
 	Complete bool    `json:"complete"`
 	Entries  []Entry `json:"entries"`
 }
@@ -44,13 +52,21 @@ type eventsResponse struct {
 type joinRequest struct {
 	Name   *string  `json:"name"`
 	Rating *float64 `json:"rating"`
+	// SubmissionID makes the join idempotent: a repeat answers the first join's player with a
+	// fresh token. It works as a credential for that player, so it must be unguessable.
+	SubmissionID string `json:"submission_id"`
 }
 
 type joinResponse struct {
-	PlayerID match.PlayerID `json:"player_id"`
-	Token    string         `json:"token"`
-	Version  int64          `json:"version"`
+	PlayerID  match.PlayerID `json:"player_id"`
+	Token     string         `json:"token"`
+	Version   int64          `json:"version"`
+	Duplicate bool           `json:"duplicate"`
 }
+
+// minJoinSubmissionID is the shortest submission_id a join takes: whoever repeats it gets a token
+// for the player it made, so it must not be guessable (a UUID has 36 characters).
+const minJoinSubmissionID = 16
 
 type commandResponse struct {
 	Version int64         `json:"version"`
@@ -84,6 +100,46 @@ type forfeitRequest struct {
 
 // maxListLimit caps ?limit= of the tournament list.
 const maxListLimit = 100
+
+// routeQuery lists the query parameters each API route takes, by method and route path; a route
+// not listed takes none. checkQuery holds every /api route to it, so that a misspelt parameter
+// (?afer=3) is an error rather than silently ignored, on the routes that take none too.
+var routeQuery = map[string][]string{
+	"GET /api/tournaments":            {"status", "limit"},
+	"GET /api/tournaments/:id/events": {"after", "epoch", "rev"},
+}
+
+// checkQuery answers 400 to a request with a query parameter its route does not take (see
+// routeQuery), or with one given twice.
+func checkQuery(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		q := c.QueryParams()
+		if len(q) == 0 {
+			return next(c)
+		}
+		accepted := routeQuery[c.Request().Method+" "+c.Path()]
+		for _, k := range slices.Sorted(maps.Keys(q)) {
+			if !slices.Contains(accepted, k) {
+				return Errorf(CodeBadRequest, "unknown query parameter %q: %s", k, takes(accepted))
+			}
+			if len(q[k]) > 1 {
+				return Errorf(CodeBadRequest, "query parameter %q is given %d times; give it once", k, len(q[k]))
+			}
+		}
+		return next(c)
+	}
+}
+
+// takes says which query parameters a route takes, for an error message.
+func takes(accepted []string) string {
+	switch len(accepted) {
+	case 0:
+		return "this endpoint takes no query parameters"
+	case 1:
+		return "this endpoint takes only " + accepted[0]
+	}
+	return "this endpoint takes only " + strings.Join(accepted[:len(accepted)-1], ", ") + " and " + accepted[len(accepted)-1]
+}
 
 func newTournamentID() (string, error) {
 	var b [8]byte
@@ -122,17 +178,12 @@ func (s *Server) createTournament(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("Location", "/api/tournaments/"+id)
-	return c.JSON(http.StatusCreated, createResponse{Tournament: NewView(a.State, a.Epoch), OrganiserToken: token})
+	return c.JSON(http.StatusCreated, createResponse{Tournament: NewView(a.State, Position{Epoch: a.Epoch, Version: a.Version, Rev: a.Rev}), OrganiserToken: token})
 }
 
 func (s *Server) listTournaments(c echo.Context) error {
 	var f ListFilter
 	q := c.QueryParams()
-	for k := range q {
-		if k != "status" && k != "limit" {
-			return Errorf(CodeBadRequest, "unknown query parameter %q (use status and limit)", k)
-		}
-	}
 	if v := q.Get("status"); v != "" {
 		switch st := match.Status(v); st {
 		case match.StatusRegistering, match.StatusRunning, match.StatusFinished, match.StatusCancelled:
@@ -159,13 +210,17 @@ func (s *Server) listTournaments(c echo.Context) error {
 }
 
 func (s *Server) getTournament(c echo.Context) error {
-	t, epoch, err := s.store.Load(c.Request().Context(), c.Param("id"))
+	t, head, err := s.store.Load(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return s.storeErr("load", err)
 	}
-	return c.JSON(http.StatusOK, NewView(t, epoch))
+	return c.JSON(http.StatusOK, NewView(t, head))
 }
 
+// getEvents answers the entries after ?after=N. With ?rev= (and ?epoch=) naming the caller's
+// position, the answer is complete only if that position is on the store's history: a copy from a
+// history the store lost (it came back older, and the versions were reused) must be replaced by the
+// state, never patched with these entries.
 func (s *Server) getEvents(c echo.Context) error {
 	var after int64
 	if v := c.QueryParam("after"); v != "" {
@@ -175,26 +230,20 @@ func (s *Server) getEvents(c echo.Context) error {
 		}
 		after = n
 	}
+	epoch, rev := c.QueryParam("epoch"), c.QueryParam("rev")
 	ctx := c.Request().Context()
-	id := c.Param("id")
-	epoch, entries, complete, err := s.store.Events(ctx, id, after)
+	head, entries, complete, err := s.store.Events(ctx, c.Param("id"), after)
 	if err != nil {
 		return s.storeErr("events", err)
 	}
-	resp := eventsResponse{Epoch: epoch, Complete: complete, Entries: entries, Version: after}
-	if resp.Entries == nil {
+	if complete && (epoch != "" || rev != "") {
+		from := Position{Epoch: cmp.Or(epoch, head.Epoch), Version: after, Rev: rev}
+		complete = (rev == "" && from.Epoch == head.Epoch) || from.Continues(head, entries)
+	}
+	resp := eventsResponse{Epoch: head.Epoch, Version: head.Version, Rev: head.Rev, Complete: complete, Entries: entries}
+	if !complete || resp.Entries == nil {
+		// Not there, or not on the caller's history: the caller needs the state.
 		resp.Entries = []Entry{}
-	}
-	if n := len(entries); n > 0 {
-		resp.Version = entries[n-1].Version
-	}
-	if !complete {
-		// The entries are not there to say where the tournament is: ask for its state.
-		t, ep, err := s.store.Load(ctx, id)
-		if err != nil {
-			return s.storeErr("load", err)
-		}
-		resp.Epoch, resp.Version, resp.Entries = ep, t.Version, []Entry{}
 	}
 	return c.JSON(http.StatusOK, resp)
 }
@@ -207,12 +256,20 @@ func (s *Server) join(c echo.Context) error {
 	if req.Name == nil {
 		return &match.Error{Code: match.CodeInvalid, Message: "name is required"}
 	}
+	sub := ""
+	if req.SubmissionID != "" {
+		if n := len(req.SubmissionID); n < minJoinSubmissionID || n > maxSubmissionID {
+			return Errorf(CodeBadRequest, "submission_id of a join must be %d to %d characters, and unguessable (a UUID): a repeat gets a token for the player it made",
+				minJoinSubmissionID, maxSubmissionID)
+		}
+		sub = "join:" + req.SubmissionID
+	}
 	cmd := match.Command{Type: match.CmdJoin, Name: *req.Name}
 	if req.Rating != nil {
 		cmd.Rating = *req.Rating
 	}
 	id := c.Param("id")
-	a, err := s.apply(c.Request().Context(), id, cmd, "")
+	a, err := s.apply(c.Request().Context(), id, cmd, sub)
 	if err != nil {
 		return err
 	}
@@ -228,11 +285,19 @@ func (s *Server) join(c echo.Context) error {
 	if pid == 0 {
 		return errors.New("join: no player_joined event")
 	}
+	status := http.StatusCreated
+	if a.Duplicate {
+		status = http.StatusOK
+		if a.State == nil || !slices.ContainsFunc(a.State.Participants, func(p match.Participant) bool { return p.ID == pid }) {
+			return &match.Error{Code: match.CodeUnknownPlayer, Message: fmt.Sprintf(
+				"player %d, who joined with this submission_id, has left the tournament; join again with a new submission_id", pid)}
+		}
+	}
 	token, err := s.tokens.Issue(Claims{Tournament: id, Role: RolePlayer, Player: int(pid)})
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, joinResponse{PlayerID: pid, Token: token, Version: a.Version})
+	return c.JSON(status, joinResponse{PlayerID: pid, Token: token, Version: a.Version, Duplicate: a.Duplicate})
 }
 
 func (s *Server) leave(c echo.Context) error {
@@ -468,10 +533,14 @@ func pathID(c echo.Context, name, what string) (int, error) {
 // it, at most BodyLimit bytes. With optional, an empty body leaves v as it is.
 func (s *Server) decode(c echo.Context, v any, optional bool) error {
 	r := c.Request()
-	body := http.MaxBytesReader(c.Response(), r.Body, s.cfg.BodyLimit)
-	dec := json.NewDecoder(body)
+	// Read whole first: a value error (below) is placed by decoding the fields again.
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), r.Body, s.cfg.BodyLimit))
+	if err != nil {
+		return decodeError(err, s.cfg.BodyLimit)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err = dec.Decode(v)
 	if errors.Is(err, io.EOF) {
 		if optional {
 			return nil
@@ -479,13 +548,12 @@ func (s *Server) decode(c echo.Context, v any, optional bool) error {
 		return Errorf(CodeBadRequest, "the request needs a JSON body")
 	}
 	if err != nil {
+		if ferr := fieldError(body, reflect.TypeOf(v), err); ferr != nil {
+			return ferr
+		}
 		return decodeError(err, s.cfg.BodyLimit)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return decodeError(err, s.cfg.BodyLimit)
-		}
 		return Errorf(CodeBadRequest, "the body must hold one JSON object and nothing after it")
 	}
 	return nil
@@ -505,14 +573,145 @@ func decodeError(err error, limit int64) error {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return Errorf(CodeBadRequest, "malformed JSON: the body ends too early")
 	case errors.As(err, &typ):
-		if typ.Field == "" {
+		field := jsonPath(typ.Field)
+		if field == "" {
 			return Errorf(CodeBadRequest, "the body must be a JSON object, not %s", typ.Value)
 		}
-		return Errorf(CodeBadRequest, "field %s must be %s, not %s", typ.Field, jsonKind(typ.Type.Kind().String()), typ.Value)
+		kind := typ.Type.Kind().String()
+		if lit, ok := strings.CutPrefix(typ.Value, "number "); ok && numberKind(kind) &&
+			(strings.HasPrefix(kind, "float") || !strings.ContainsAny(lit, ".eE")) {
+			return Errorf(CodeBadRequest, "field %s: the number %s is out of range", field, lit)
+		}
+		return Errorf(CodeBadRequest, "field %s must be %s, not %s", field, jsonKind(kind), typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return Errorf(CodeBadRequest, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}
 	return Errorf(CodeBadRequest, "malformed JSON: %v", err)
+}
+
+// jsonPath turns encoding/json's field path into the one the client wrote: it drops the Go names
+// of embedded structs ("Settings.points.win" is points.win). Every JSON name of the API is lower
+// case; a Go name is not.
+func jsonPath(p string) string {
+	var keep []string
+	for _, seg := range strings.Split(p, ".") {
+		if seg != "" && !unicode.IsUpper(rune(seg[0])) {
+			keep = append(keep, seg)
+		}
+	}
+	return strings.Join(keep, ".")
+}
+
+// fieldError places an error that encoding/json returns without a field: one from a type's own
+// UnmarshalJSON (a time that is not RFC 3339, a duration like "ten minutes"). It decodes each
+// field of the object body alone, in order, into its Go type within t, and names the first that
+// fails, with what a valid value looks like. It returns nil for the errors decodeError places.
+func fieldError(body []byte, t reflect.Type, err error) error {
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+		mbe *http.MaxBytesError
+	)
+	if errors.As(err, &syn) || errors.As(err, &typ) || errors.As(err, &mbe) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		strings.HasPrefix(err.Error(), "json: unknown field ") {
+		return nil
+	}
+	bad := badField(body, t, "")
+	if bad == nil {
+		return nil
+	}
+	if bad.typ == reflect.TypeFor[time.Time]() {
+		return Errorf(CodeBadRequest, "field %s must be a date and time in RFC 3339 form with a time zone, such as %q, not %.60s",
+			bad.path, "2026-12-03T18:00:00Z", bad.raw)
+	}
+	return Errorf(CodeBadRequest, "field %s: %v", bad.path, bad.err)
+}
+
+// badValue is a field whose value its Go type refused.
+type badValue struct {
+	path string          // as the client wrote it: "match_time_limit", "points.win"
+	typ  reflect.Type    // the field's type, pointers removed
+	raw  json.RawMessage // the value
+	err  error           // the type's error
+}
+
+// badField decodes each field of the JSON object raw into its Go type within t (a struct, or a
+// pointer to one) and returns the first that fails, or nil; nested objects are searched the same
+// way.
+func badField(raw []byte, t reflect.Type, prefix string) *badValue {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		name, _ := tok.(string)
+		var val json.RawMessage
+		if err := dec.Decode(&val); err != nil {
+			return nil
+		}
+		ft, ok := jsonField(t, name)
+		if !ok {
+			continue
+		}
+		if err := json.Unmarshal(val, reflect.New(ft).Interface()); err != nil {
+			if inner := badField(val, ft, prefix+name+"."); inner != nil {
+				return inner
+			}
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			return &badValue{path: prefix + name, typ: ft, raw: val, err: err}
+		}
+	}
+	return nil
+}
+
+// jsonField finds the type of the field that encoding/json fills from the object key name in
+// struct t: by its json tag or Go name, exactly or else ignoring case, through embedded structs.
+func jsonField(t reflect.Type, name string) (reflect.Type, bool) {
+	var fold reflect.Type
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "-" || (!f.IsExported() && !f.Anonymous) {
+			continue
+		}
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if f.Anonymous && tag == "" && ft.Kind() == reflect.Struct {
+			if inner, ok := jsonField(ft, name); ok {
+				return inner, true
+			}
+			continue
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		if tag == name {
+			return f.Type, true
+		}
+		if fold == nil && strings.EqualFold(tag, name) {
+			fold = f.Type
+		}
+	}
+	return fold, fold != nil
+}
+
+// numberKind says whether a Go kind holds a JSON number.
+func numberKind(k string) bool {
+	return strings.HasPrefix(k, "int") || strings.HasPrefix(k, "uint") || strings.HasPrefix(k, "float")
 }
 
 // jsonKind names a Go kind as JSON calls it.

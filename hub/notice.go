@@ -49,14 +49,22 @@ type noticeMsg struct {
 }
 
 // notices derives the personal messages of one entry, encoded, by player. names maps player ids
-// to names (players it lacks are called "player N").
-func notices(id string, e Entry, names map[match.PlayerID]string) map[match.PlayerID][]outMsg {
-	nb := noticeBuilder{id: id, version: e.Version, names: names, ready: make(map[match.MatchID]bool)}
-	// Losers of this entry's completed matches, for the elimination notice.
+// to names (players it lacks are called "player N"). A notice that cannot be encoded is left out,
+// and the error says which.
+func notices(id string, e Entry, names map[match.PlayerID]string) (map[match.PlayerID][]outMsg, error) {
+	nb := noticeBuilder{id: id, version: e.Version, names: names,
+		ready: make(map[match.MatchID]bool), done: make(map[match.MatchID]bool)}
+	// The match each player lost (or was forfeited out of, both sides of a double forfeit
+	// included) in this entry, the first one when several, for the elimination notice: the
+	// player_eliminated event names only the player.
 	lostIn := make(map[match.PlayerID]*match.Match)
 	for _, ev := range e.Events {
-		if ev.Type == match.EvMatchCompleted && ev.Match != nil && ev.Match.Loser != 0 {
-			lostIn[ev.Match.Loser] = ev.Match
+		if m := ev.Match; m != nil && (ev.Type == match.EvMatchCompleted || ev.Type == match.EvMatchVoid) && !m.Draw {
+			for _, p := range m.Players {
+				if _, ok := lostIn[p]; !ok && p != 0 && p != m.Winner {
+					lostIn[p] = m
+				}
+			}
 		}
 	}
 	for _, ev := range e.Events {
@@ -66,14 +74,23 @@ func notices(id string, e Entry, names map[match.PlayerID]string) map[match.Play
 				nb.matchReady(ev.Match)
 			}
 		case match.EvStarted, match.EvRoundStarted:
+			// The new matches: ready ones, and the byes that are already won (a Swiss bye has no
+			// match_completed event of its own; an elimination bye has one too, sent once).
 			for i := range ev.Matches {
-				if ev.Matches[i].Status == match.MatchReady {
-					nb.matchReady(&ev.Matches[i])
+				switch m := &ev.Matches[i]; m.Status {
+				case match.MatchReady:
+					nb.matchReady(m)
+				case match.MatchCompleted:
+					nb.completed(m)
 				}
 			}
 		case match.EvMatchCompleted:
 			if ev.Match != nil {
 				nb.completed(ev.Match)
+			}
+		case match.EvMatchReset:
+			if ev.Match != nil {
+				delete(nb.done, ev.Match.ID) // it may complete again in this entry
 			}
 		case match.EvEliminated:
 			m := ev.Match
@@ -127,7 +144,7 @@ func notices(id string, e Entry, names map[match.PlayerID]string) map[match.Play
 			}
 		}
 	}
-	return nb.out
+	return nb.out, nb.err
 }
 
 type noticeBuilder struct {
@@ -135,7 +152,9 @@ type noticeBuilder struct {
 	version int64
 	names   map[match.PlayerID]string
 	ready   map[match.MatchID]bool // matches announced as ready in this entry
+	done    map[match.MatchID]bool // matches whose result was announced in this entry
 	out     map[match.PlayerID][]outMsg
+	err     error // the first notice that could not be encoded (it is left out)
 }
 
 func (nb *noticeBuilder) name(p match.PlayerID) string {
@@ -152,7 +171,12 @@ func (nb *noticeBuilder) add(p match.PlayerID, n noticeMsg) {
 	n.Type, n.Tournament, n.Version = "notice", nb.id, nb.version
 	b, err := json.Marshal(n)
 	if err != nil {
-		panic("encode notice: " + err.Error()) // plain data: cannot happen
+		// Not expected (plain data, times within the engine's bounds); the notice is left out and
+		// the fan-out logs it, rather than the node going down.
+		if nb.err == nil {
+			nb.err = fmt.Errorf("encode %s notice for player %d: %w", n.Kind, p, err)
+		}
+		return
 	}
 	if nb.out == nil {
 		nb.out = make(map[match.PlayerID][]outMsg)
@@ -175,17 +199,21 @@ func (nb *noticeBuilder) matchReady(m *match.Match) {
 }
 
 func (nb *noticeBuilder) completed(m *match.Match) {
-	if m.Winner == 0 {
-		return // a draw or a void: no personal message
+	if m.Winner == 0 || nb.done[m.ID] {
+		return // a draw or a void: no personal message; or already announced
 	}
+	nb.done[m.ID] = true
 	w := 0
 	if m.Players[1] == m.Winner {
 		w = 1
 	}
 	if m.Walkover {
 		text := fmt.Sprintf("You advance from match %d by walkover.", m.ID)
-		if m.Loser != 0 {
+		switch {
+		case m.Loser != 0:
 			text = fmt.Sprintf("You win match %d against %s by walkover.", m.ID, nb.name(m.Loser))
+		case m.Bracket == match.BracketSwiss:
+			text = fmt.Sprintf("You have a bye in round %d (match %d): it counts as a win.", m.Round, m.ID)
 		}
 		nb.add(m.Winner, noticeMsg{Kind: NoticeWalkover, Match: m.ID, Text: text})
 		return
@@ -194,11 +222,18 @@ func (nb *noticeBuilder) completed(m *match.Match) {
 		Text: fmt.Sprintf("You beat %s (%d-%d).", nb.name(m.Loser), m.Scores[w], m.Scores[1-w])})
 }
 
+// eliminated tells p they are out, with the match that put them out when this entry has it (a
+// player who withdraws between matches has none).
 func (nb *noticeBuilder) eliminated(p match.PlayerID, m *match.Match) {
 	n := noticeMsg{Kind: NoticeEliminated, Text: "You were eliminated."}
 	if m != nil {
 		n.Match = m.ID
-		if m.Loser == p && m.Winner != 0 && !m.Walkover {
+		switch {
+		case m.Winner == 0:
+			n.Text = fmt.Sprintf("You were eliminated: nobody won match %d (a double forfeit).", m.ID)
+		case m.Walkover:
+			n.Text = fmt.Sprintf("You were eliminated: %s won match %d by walkover.", nb.name(m.Winner), m.ID)
+		default:
 			l := 0
 			if m.Players[1] == p {
 				l = 1

@@ -2,6 +2,8 @@ package hub
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,7 +98,10 @@ func TestWSNoticeKinds(t *testing.T) {
 		{"nothing personal", []match.Event{{Type: match.EvPlayerJoined, Participant: &match.Participant{ID: 5, Name: "Rob"}}}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := notices("t", Entry{Version: 9, Events: tc.events}, names)
+			got, err := notices("t", Entry{Version: 9, Events: tc.events}, names)
+			if err != nil {
+				t.Fatal(err)
+			}
 			n := 0
 			for _, ms := range got {
 				n += len(ms)
@@ -129,5 +134,146 @@ func TestWSOrdinal(t *testing.T) {
 		if got := ordinal(n); got != want {
 			t.Errorf("ordinal(%d) = %s; want %s", n, got, want)
 		}
+	}
+}
+
+// TestWSNoticesFromEngine derives notices from the events the engine really emits: the
+// eliminated notice after a double forfeit (the organiser's, or a timeout's) names the match, and
+// every bye is announced once as a walkover (Swiss byes have no match_completed event of their
+// own; elimination byes are in both tournament_started and match_completed).
+func TestWSNoticesFromEngine(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 22, 18, 0, 0, 0, time.UTC)
+	type notice struct {
+		player match.PlayerID
+		kind   string
+		match  match.MatchID
+		text   string
+	}
+	for _, tc := range []struct {
+		name string
+		s    match.Settings
+		n    int
+		// play applies the commands before the one whose notices are checked, and returns that one.
+		play func(t *testing.T, tr *match.Tournament) match.Command
+		want []notice
+	}{
+		{"organiser's double forfeit eliminates both, naming the match", match.Settings{Format: match.SingleElimination}, 4,
+			func(t *testing.T, tr *match.Tournament) match.Command {
+				engineApply(t, tr, match.Command{Type: match.CmdStart})
+				return match.Command{Type: match.CmdForfeit, Match: 1, Both: true}
+			}, []notice{
+				{1, "eliminated", 1, "You were eliminated: nobody won match 1 (a double forfeit)."},
+				{4, "eliminated", 1, "You were eliminated: nobody won match 1 (a double forfeit)."},
+			}},
+		{"timed-out double forfeit eliminates both, naming the match", match.Settings{Format: match.DoubleElimination, MatchTimeLimit: match.Duration(10 * time.Minute)}, 4,
+			func(t *testing.T, tr *match.Tournament) match.Command {
+				engineApply(t, tr, match.Command{Type: match.CmdStart, At: at})
+				engineApply(t, tr, match.Command{Type: match.CmdReport, Match: 1, Scores: [2]int{1, 0}, At: at})
+				engineApply(t, tr, match.Command{Type: match.CmdReport, Match: 2, Scores: [2]int{1, 0}, At: at})
+				// Winners' round 1 is played (1 and 2 win); the losers' first match, 4 against 3,
+				// times out with nobody reporting: a double forfeit, and both are out.
+				for _, m := range tr.Matches {
+					if m.Bracket == match.BracketLosers && m.Status == match.MatchReady {
+						return match.Command{Type: match.CmdTimeout, Match: m.ID, At: at.Add(10 * time.Minute)}
+					}
+				}
+				t.Fatal("no ready losers-bracket match")
+				return match.Command{}
+			}, []notice{
+				{4, "timed_out", 4, "The time for your losers round 1 match ran out (time limit: nobody reported, double forfeit)."},
+				{3, "timed_out", 4, "The time for your losers round 1 match ran out (time limit: nobody reported, double forfeit)."},
+				{4, "eliminated", 4, "You were eliminated: nobody won match 4 (a double forfeit)."},
+				{3, "eliminated", 4, "You were eliminated: nobody won match 4 (a double forfeit)."},
+			}},
+		{"a Swiss bye at the start", match.Settings{Format: match.Swiss}, 3,
+			func(t *testing.T, tr *match.Tournament) match.Command { return match.Command{Type: match.CmdStart} },
+			[]notice{
+				{1, "match_ready", 1, "Your round 1 match against Grace is ready."},
+				{2, "match_ready", 1, "Your round 1 match against Ada is ready."},
+				{3, "walkover", 2, "You have a bye in round 1 (match 2): it counts as a win."},
+			}},
+		{"a Swiss bye in a later round", match.Settings{Format: match.Swiss, Rounds: 2}, 3,
+			func(t *testing.T, tr *match.Tournament) match.Command {
+				engineApply(t, tr, match.Command{Type: match.CmdStart})
+				return match.Command{Type: match.CmdReport, Match: 1, Scores: [2]int{1, 0}}
+			}, []notice{
+				{1, "match_won", 1, "You beat Grace (1-0)."},
+				{1, "match_ready", 3, "Your round 2 match against Linus is ready."},
+				{3, "match_ready", 3, "Your round 2 match against Ada is ready."},
+				{2, "walkover", 4, "You have a bye in round 2 (match 4): it counts as a win."},
+			}},
+		{"an elimination bye, once", match.Settings{Format: match.SingleElimination}, 3,
+			func(t *testing.T, tr *match.Tournament) match.Command { return match.Command{Type: match.CmdStart} },
+			[]notice{
+				{1, "walkover", 1, "You advance from match 1 by walkover."},
+				{2, "match_ready", 2, "Your round 1 match against Linus is ready."},
+				{3, "match_ready", 2, "Your round 1 match against Grace is ready."},
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := &match.Tournament{}
+			engineApply(t, tr, match.Command{Type: match.CmdCreate, Tournament: "t", Name: "Cup", Settings: &tc.s})
+			names := map[match.PlayerID]string{}
+			for i, name := range []string{"Ada", "Grace", "Linus", "Ken"}[:tc.n] {
+				engineApply(t, tr, match.Command{Type: match.CmdJoin, Name: name})
+				names[match.PlayerID(i+1)] = name
+			}
+			cmd := tc.play(t, tr)
+			ev := engineApply(t, tr, cmd)
+			got, err := notices("t", Entry{Version: tr.Version, Events: ev}, names)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var gotList []notice
+			for p := match.PlayerID(1); int(p) <= tc.n; p++ {
+				for _, o := range got[p] {
+					var m noticeMsg
+					if err := json.Unmarshal(o.data, &m); err != nil {
+						t.Fatal(err)
+					}
+					if m.Kind == NoticeFinished {
+						continue
+					}
+					gotList = append(gotList, notice{p, m.Kind, m.Match, m.Text})
+				}
+			}
+			for _, w := range tc.want {
+				if !slices.Contains(gotList, w) {
+					t.Errorf("missing %+v", w)
+				}
+			}
+			if len(gotList) != len(tc.want) {
+				t.Errorf("got %d notices %+v; want %d", len(gotList), gotList, len(tc.want))
+			}
+		})
+	}
+}
+
+func engineApply(t *testing.T, tr *match.Tournament, c match.Command) []match.Event {
+	t.Helper()
+	ev, err := match.Apply(tr, c)
+	if err != nil {
+		t.Fatalf("apply %s: %v", c.Type, err)
+	}
+	return ev
+}
+
+// TestNoticeUnencodable: a notice that cannot be encoded (a deadline past the year 9999, which
+// RFC 3339 cannot write; the engine no longer makes one) is left out with an error, not a panic,
+// and the other notices of the entry (player 1's match_won) still go out.
+func TestNoticeUnencodable(t *testing.T) {
+	far := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	m := &match.Match{ID: 4, Status: match.MatchReady, Players: [2]match.PlayerID{1, 2}, Deadline: far}
+	done := &match.Match{ID: 3, Status: match.MatchCompleted, Players: [2]match.PlayerID{1, 3}, Winner: 1, Loser: 3, Scores: [2]int{1, 0}}
+	got, err := notices("t", Entry{Version: 5, Events: []match.Event{
+		{Type: match.EvDeadlineWarning, Match: m},
+		{Type: match.EvMatchCompleted, Match: done},
+	}}, map[match.PlayerID]string{1: "Ada", 2: "Grace", 3: "Linus"})
+	if err == nil || !strings.Contains(err.Error(), "deadline_warning") {
+		t.Errorf("error %v; want one naming the deadline_warning notice", err)
+	}
+	if len(got[1]) != 1 || !strings.Contains(string(got[1][0].data), `"match_won"`) {
+		t.Errorf("notices of player 1: %d; want the match_won notice still there", len(got[1]))
 	}
 }

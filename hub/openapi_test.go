@@ -166,6 +166,7 @@ func TestOpenAPI(t *testing.T) {
 	e.must(400, "POST", "/api/tournaments", "", `{"name":`)
 	e.must(400, "GET", "/api/tournaments?limit=1000", "", nil)
 	e.must(400, "GET", base+"/events?after=x", "", nil)
+	e.must(400, "GET", base+"?verbose=1", "", nil)
 	e.must(413, "POST", "/api/tournaments", "", `{"name":"`+strings.Repeat("x", 5000)+`"}`)
 	e.must(401, "POST", base+"/start", "", nil)
 	e.must(403, "POST", base+"/start", tok[1], nil)

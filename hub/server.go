@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -37,18 +39,27 @@ type Config struct {
 	TokenTTL time.Duration
 	// BodyLimit is the largest request body accepted; larger ones get 413. Defaults to 64 KiB.
 	BodyLimit int64
+	// BodyTimeout is how long an /api request's body may take to arrive, from the moment its
+	// handling starts; a body still incomplete then gets 400 and the connection is closed.
+	// Without it a client that sends the headers and half a body holds a connection and a
+	// goroutine for as long as it likes. Sockets (/ws) are hijacked and never get it.
+	// Defaults to 10 s.
+	BodyTimeout time.Duration
 	// RatePerSec and Burst limit the /api requests of one client address (429 past them).
 	// Defaults to 20 and 40.
 	RatePerSec float64
 	Burst      int
-	// TrustProxy takes the client address for the rate limit from the first X-Forwarded-For
-	// entry (only behind a proxy that sets it). Defaults to false: the connection's address.
-	TrustProxy bool
+	// TrustedProxies are the addresses and networks of the proxies in front of the node (see
+	// ParseTrustedProxies). The client address, for the rate limit and anything else counted per
+	// client, is found by walking X-Forwarded-For from the right through these (ClientIP).
+	// Defaults to none: the connection's address is the client's.
+	TrustedProxies []netip.Prefix
 	// ReadyTimeout bounds the store ping of /readyz. Defaults to 2 s.
 	ReadyTimeout time.Duration
-	// WS configures the WebSocket side. Store, Tokens, Origins, Log, Registerer and Report are
-	// set by New; the limits (ReadLimit, RatePerSec, Burst, QueueLen, ping and write timeouts)
-	// are taken from here and default as WSConfig documents.
+	// WS configures the WebSocket side. Store, Tokens, Origins, Log, Registerer, Report and
+	// ClientAddr (the client address through TrustedProxies) are set by New; the limits
+	// (ReadLimit, RatePerSec, Burst, QueueLen, ping and write timeouts) are taken from here and
+	// default as WSConfig documents.
 	WS WSConfig
 	// Now is the clock for creation times, tokens and the time stamped on every command
 	// (Command.At, from which the engine computes deadlines). Defaults to time.Now.
@@ -67,6 +78,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.BodyLimit <= 0 {
 		c.BodyLimit = 64 << 10
+	}
+	if c.BodyTimeout <= 0 {
+		c.BodyTimeout = 10 * time.Second
 	}
 	if c.RatePerSec <= 0 {
 		c.RatePerSec = 20
@@ -128,6 +142,7 @@ func New(cfg Config, store Store, log *slog.Logger, reg *prometheus.Registry) (*
 	wsc.Log = log
 	wsc.Registerer = reg
 	wsc.Report = s.Report
+	wsc.ClientAddr = s.clientIP
 	s.ws = NewWS(wsc)
 
 	e := echo.New()
@@ -137,8 +152,11 @@ func New(cfg Config, store Store, log *slog.Logger, reg *prometheus.Registry) (*
 	e.Use(s.observe)
 
 	// Routes are added one by one rather than as a group with middleware: an echo group with
-	// middleware answers 404 for a known path with the wrong method, instead of 405.
-	api := func(method, path string, h echo.HandlerFunc) { e.Add(method, "/api"+path, h, s.rateLimit) }
+	// middleware answers 404 for a known path with the wrong method, instead of 405. The body
+	// deadline comes first, so that it also bounds the body net/http discards after a 429.
+	api := func(method, path string, h echo.HandlerFunc) {
+		e.Add(method, "/api"+path, h, s.bodyDeadline, s.rateLimit, checkQuery)
+	}
 	api(http.MethodPost, "/tournaments", s.createTournament)
 	api(http.MethodGet, "/tournaments", s.listTournaments)
 	api(http.MethodGet, "/tournaments/:id", s.getTournament)
@@ -370,21 +388,50 @@ func (s *Server) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-func (s *Server) clientIP(r *http.Request) string {
-	if s.cfg.TrustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			if ip := strings.TrimSpace(first); ip != "" {
-				return ip
-			}
+// bodyDeadline gives the request's body BodyTimeout to arrive: a read deadline on the
+// connection (http.ResponseController). net/http clears it when the body has been read to its
+// end (it starts its background read then), so a handler may run past it; a handler that does
+// not read the body leaves it in place for what net/http discards after the answer. A body that
+// misses it gets a 400 that says so, whatever the handler made of the failed read, and the
+// connection is closed.
+func (s *Server) bodyDeadline(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Body == nil || r.Body == http.NoBody {
+			return next(c)
 		}
+		rc := http.NewResponseController(c.Response())
+		if err := rc.SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout)); err != nil {
+			return next(c) // a writer without deadlines (not a network connection)
+		}
+		body := &deadlineBody{ReadCloser: r.Body}
+		r.Body = body
+		err := next(c)
+		if body.timedOut {
+			c.Response().Header().Set("Connection", "close")
+			return Errorf(CodeBadRequest, "the request body did not arrive within %s; send the whole body with the request", s.cfg.BodyTimeout)
+		}
+		return err
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
+
+// deadlineBody notes whether a read of the body hit the deadline. Read only by the handler's
+// goroutine.
+type deadlineBody struct {
+	io.ReadCloser
+	timedOut bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		b.timedOut = true
+	}
+	return n, err
+}
+
+// clientIP is ClientIP with the node's trusted proxies.
+func (s *Server) clientIP(r *http.Request) string { return ClientIP(r, s.cfg.TrustedProxies) }
 
 // ipLimiter is a token bucket per client address. Buckets idle for a while are dropped when the
 // map grows, so that it stays bounded by the number of active clients.

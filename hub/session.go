@@ -701,6 +701,7 @@ type clientMsg struct {
 	Tournament   string        `json:"tournament"`
 	Epoch        string        `json:"epoch"`
 	Version      *int64        `json:"version"`
+	Rev          string        `json:"rev"`
 	Match        match.MatchID `json:"match"`
 	Scores       *[2]int       `json:"scores"`
 	SubmissionID string        `json:"submission_id"`
@@ -846,7 +847,7 @@ func playerOf(c Claims) match.PlayerID {
 func (s *session) subscribe(m clientMsg) {
 	req := &catchUp{ref: m.Ref, reply: true}
 	if m.Epoch != "" && m.Version != nil {
-		req.resume, req.epoch, req.version = true, m.Epoch, *m.Version
+		req.resume, req.from = true, Position{Epoch: m.Epoch, Version: *m.Version, Rev: m.Rev}
 	}
 	s.subscribed[m.Tournament] = struct{}{}
 	s.engaged.Store(true)

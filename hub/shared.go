@@ -15,15 +15,15 @@ import (
 // socket wrote or dropped a message, it is collected, and its entry is swept at a later insert.
 // Guarded by the topic's mu.
 //
-// Within an epoch a version names one entry of the store's history, and so one message.
+// A message is known by the position of its entry, rev included: a version names one entry only
+// on one history (the store may come back older and reuse versions with other revs).
 type shared struct {
 	m     map[sharedKey]sharedRef
 	sweep int // the size at which m is next swept of collected messages
 }
 
 type sharedKey struct {
-	epoch    string
-	version  int64
+	pos      Position
 	snapshot bool
 }
 
@@ -67,24 +67,28 @@ func (c *shared) put(k sharedKey, b []byte) {
 }
 
 // eventLocked returns the event message of e, encoded once. t.mu is held.
-func (t *topic) eventLocked(epoch string, e Entry) outMsg {
-	k := sharedKey{epoch: epoch, version: e.Version}
+func (t *topic) eventLocked(epoch string, e Entry) (outMsg, error) {
+	k := sharedKey{pos: Position{Epoch: epoch, Version: e.Version, Rev: e.Rev}}
 	if b, ok := t.shared.get(k); ok {
-		return outMsg{data: b, kind: "event"}
+		return outMsg{data: b, kind: "event"}, nil
 	}
-	m := encodeEvent(t.id, epoch, e)
+	m, err := encodeEvent(t.id, epoch, e)
+	if err != nil {
+		return outMsg{}, err
+	}
 	t.shared.put(k, m.data)
-	return m
+	return m, nil
 }
 
 // events returns the event messages of entries, encoding (outside t.mu) only those that no
 // socket holds. t.mu is not held.
-func (t *topic) events(epoch string, entries []Entry) []outMsg {
+func (t *topic) events(epoch string, entries []Entry) ([]outMsg, error) {
+	key := func(e Entry) sharedKey { return sharedKey{pos: Position{Epoch: epoch, Version: e.Version, Rev: e.Rev}} }
 	msgs := make([]outMsg, len(entries))
 	missing := 0
 	t.mu.Lock()
 	for i, e := range entries {
-		if b, ok := t.shared.get(sharedKey{epoch: epoch, version: e.Version}); ok {
+		if b, ok := t.shared.get(key(e)); ok {
 			msgs[i] = outMsg{data: b, kind: "event"}
 		} else {
 			missing++
@@ -92,32 +96,35 @@ func (t *topic) events(epoch string, entries []Entry) []outMsg {
 	}
 	t.mu.Unlock()
 	if missing == 0 {
-		return msgs
+		return msgs, nil
 	}
 	for i, e := range entries {
 		if msgs[i].data == nil {
-			msgs[i] = encodeEvent(t.id, epoch, e)
+			var err error
+			if msgs[i], err = encodeEvent(t.id, epoch, e); err != nil {
+				return nil, err
+			}
 		}
 	}
 	t.mu.Lock()
 	for i, e := range entries {
-		t.shared.put(sharedKey{epoch: epoch, version: e.Version}, msgs[i].data)
+		t.shared.put(key(e), msgs[i].data)
 	}
 	t.mu.Unlock()
-	return msgs
+	return msgs, nil
 }
 
-// snapshot returns the snapshot message of st, encoding it (outside t.mu) unless a socket
-// holds it. t.mu is not held.
-func (t *topic) snapshot(epoch string, st *match.Tournament) (outMsg, error) {
-	k := sharedKey{epoch: epoch, version: st.Version, snapshot: true}
+// snapshot returns the snapshot message of st, at head, encoding it (outside t.mu) unless a
+// socket holds it. t.mu is not held.
+func (t *topic) snapshot(head Position, st *match.Tournament) (outMsg, error) {
+	k := sharedKey{pos: head, snapshot: true}
 	t.mu.Lock()
 	b, ok := t.shared.get(k)
 	t.mu.Unlock()
 	if ok {
 		return outMsg{data: b, kind: "snapshot"}, nil
 	}
-	m, err := encodeSnapshot(t.id, epoch, st)
+	m, err := encodeSnapshot(t.id, head, st)
 	if err != nil {
 		return outMsg{}, err
 	}

@@ -8,45 +8,63 @@ import (
 )
 
 // TestSharedMessages: a topic encodes a snapshot or an event once while a socket holds it, and
-// every later request for the same version gets the same bytes; once nobody holds it, it is
+// every later request for the same position gets the same bytes (not for another epoch or rev:
+// the same version on another history is another message); once nobody holds it, it is
 // collected and encoded afresh.
 func TestSharedMessages(t *testing.T) {
 	tp := &topic{id: "t1"}
 	st := &match.Tournament{ID: "t1", Name: "Cup", Version: 3}
-	held, err := tp.snapshot("e1", st)
-	if err != nil {
-		t.Fatal(err)
+	head := Position{Epoch: "e1", Version: 3, Rev: "r3"}
+	snap := func(p Position) outMsg {
+		t.Helper()
+		m, err := tp.snapshot(p, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
 	}
-	again, err := tp.snapshot("e1", st)
-	if err != nil {
-		t.Fatal(err)
+	held := snap(head)
+	if again := snap(head); &again.data[0] != &held.data[0] || again.kind != "snapshot" {
+		t.Errorf("a second snapshot of the same position was encoded again")
 	}
-	if &again.data[0] != &held.data[0] || again.kind != "snapshot" {
-		t.Errorf("a second snapshot of the same version was encoded again")
-	}
-	if other, _ := tp.snapshot("e2", st); &other.data[0] == &held.data[0] {
-		t.Errorf("the snapshot of another epoch is the same message")
+	for _, other := range []Position{{Epoch: "e2", Version: 3, Rev: "r3"}, {Epoch: "e1", Version: 3, Rev: "lost"}} {
+		if m := snap(other); &m.data[0] == &held.data[0] {
+			t.Errorf("the snapshot at %+v is the one at %+v", other, head)
+		}
 	}
 
-	entries := []Entry{{Version: 4, Events: []match.Event{{Type: match.EvCheckedIn, Player: 1}}}, {Version: 5}}
+	entries := []Entry{{Version: 4, Rev: "r4", Events: []match.Event{{Type: match.EvCheckedIn, Player: 1}}}, {Version: 5, Rev: "r5"}}
 	tp.mu.Lock()
-	live := tp.eventLocked("e1", entries[0])
+	live, err := tp.eventLocked("e1", entries[0])
 	tp.mu.Unlock()
-	evs := tp.events("e1", entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := tp.events("e1", entries)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if &evs[0].data[0] != &live.data[0] || evs[0].kind != "event" {
 		t.Errorf("a caught-up event was encoded again while the live one is held")
 	}
-	if string(evs[1].data) != string(encodeEvent("t1", "e1", entries[1]).data) {
-		t.Errorf("event %s; want %s", evs[1].data, encodeEvent("t1", "e1", entries[1]).data)
+	if want, _ := encodeEvent("t1", "e1", entries[1]); string(evs[1].data) != string(want.data) {
+		t.Errorf("event %s; want %s", evs[1].data, want.data)
+	}
+	other, err := tp.events("e1", []Entry{{Version: 4, Rev: "other", Events: entries[0].Events}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &other[0].data[0] == &live.data[0] {
+		t.Errorf("the event of another rev at the same version is the held one")
 	}
 
 	// Nobody holds them any more: the entries are let go.
 	runtime.KeepAlive(held)
 	runtime.KeepAlive(live)
-	held, again, live, evs = outMsg{}, outMsg{}, outMsg{}, nil
+	held, live, evs, other = outMsg{}, outMsg{}, nil, nil
 	runtime.GC()
 	tp.mu.Lock()
-	_, ok := tp.shared.get(sharedKey{epoch: "e1", version: 3, snapshot: true})
+	_, ok := tp.shared.get(sharedKey{pos: head, snapshot: true})
 	tp.mu.Unlock()
 	if ok {
 		t.Errorf("a snapshot nobody holds is still kept")

@@ -2,8 +2,10 @@ package hub_test
 
 import (
 	"context"
+	"math"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,19 +20,29 @@ import (
 // it is closed with 4001, while a client that reads gets every entry.
 func TestWSSlowConsumer(t *testing.T) {
 	t.Parallel()
-	n := newWSNode(t, wsNodeOpts{cfg: hub.WSConfig{QueueLen: 8, WriteTimeout: 30 * time.Second}})
+	// Only the queue may close the slow client. It answers no ping, so with the default ping (20s,
+	// then 10s for the pong) a loaded machine that took over 30s to fill the sockets' buffers
+	// (about 170 entries) closed it for that first, and it was never marked slow; a write
+	// deadline would do the same. Neither comes within the test.
+	n := newWSNode(t, wsNodeOpts{cfg: hub.WSConfig{QueueLen: 8, PingEvery: time.Hour, WriteTimeout: time.Hour}})
 	n.tourney(t, "ts", "Ada", "Grace")
 	slow, fast := n.dial(t), n.dial(t)
 	slow.subscribe("ts")
 	sub, _ := fast.subscribe("ts")
 
 	big := strings.Repeat("x", 64<<10)
-	v := sub.Version
+	v, rev := sub.Version, sub.Rev
+	// next is the entry after the last one delivered, on its history.
+	next := func(ev match.Event) hub.Entry {
+		v++
+		e := hub.Entry{Version: v, Rev: "r" + strconv.FormatInt(v, 10), Prev: rev, Events: []match.Event{ev}}
+		rev = e.Rev
+		return e
+	}
 	marked := false
 	// In lockstep with the fast client, so that only the slow one can fall behind.
 	for i := 0; i < 2000 && !marked; i++ {
-		v++
-		n.ws.Deliver("ts", sub.Epoch, hub.Entry{Version: v, Events: []match.Event{{Type: match.EvCheckedIn, Player: 1, Reason: big}}}, false)
+		n.ws.Deliver("ts", sub.Epoch, next(match.Event{Type: match.EvCheckedIn, Player: 1, Reason: big}), false)
 		if m := fast.expect("event"); m.Version != v {
 			t.Fatalf("fast client got event %d; want %d", m.Version, v)
 		}
@@ -47,8 +59,7 @@ func TestWSSlowConsumer(t *testing.T) {
 		t.Errorf("slow client closed with %d; want 4001", got)
 	}
 	// The fast client goes on.
-	v++
-	n.ws.Deliver("ts", sub.Epoch, hub.Entry{Version: v, Events: []match.Event{{Type: match.EvCheckedIn, Player: 2}}}, false)
+	n.ws.Deliver("ts", sub.Epoch, next(match.Event{Type: match.EvCheckedIn, Player: 2}), false)
 	if m := fast.expect("event"); m.Version != v {
 		t.Errorf("fast client got event %d; want %d", m.Version, v)
 	}
@@ -198,8 +209,8 @@ func TestWSSlowClientReadsThenClose(t *testing.T) {
 		name string
 		cfg  hub.WSConfig
 	}{
-		{"queue full of messages", hub.WSConfig{QueueLen: 8, WriteTimeout: time.Minute}},
-		{"queue full of bytes", hub.WSConfig{QueueLen: 1 << 20, QueueBytes: 128 << 10, WriteTimeout: time.Minute}},
+		{"queue full of messages", hub.WSConfig{QueueLen: 8, WriteTimeout: time.Hour}},
+		{"queue full of bytes", hub.WSConfig{QueueLen: 1 << 20, QueueBytes: 128 << 10, WriteTimeout: time.Hour}},
 		// Long enough for the client to start reading again once it learns it was marked slow:
 		// closeBy is WriteTimeout after that.
 		{"write timeout", hub.WSConfig{WriteTimeout: 2 * time.Second}},
@@ -207,16 +218,22 @@ func TestWSSlowClientReadsThenClose(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tc.cfg.SendBuffer = 32 << 10 // a client that stops reading fills it soon
+			// The client answers no ping while it does not read: only what the case tests may
+			// close it (see TestWSSlowConsumer).
+			tc.cfg.PingEvery = time.Hour
 			n := newWSNode(t, wsNodeOpts{cfg: tc.cfg})
 			n.tourney(t, "ts", "Ada")
 			c := n.dialSmall(t)
 			sub, _ := c.subscribe("ts")
 			pad := strings.Repeat("x", 8<<10)
-			v := sub.Version
+			v, rev := sub.Version, sub.Rev
 			marked := false
 			for i := 0; i < 2000 && !marked; i++ {
 				v++
-				n.ws.Deliver("ts", sub.Epoch, hub.Entry{Version: v, Events: []match.Event{{Type: match.EvCheckedIn, Player: 1, Reason: pad}}}, false)
+				e := hub.Entry{Version: v, Rev: "r" + strconv.FormatInt(v, 10), Prev: rev,
+					Events: []match.Event{{Type: match.EvCheckedIn, Player: 1, Reason: pad}}}
+				rev = e.Rev
+				n.ws.Deliver("ts", sub.Epoch, e, false)
 				select {
 				case <-n.slow:
 					marked = true
@@ -330,5 +347,35 @@ func TestWSDrainReportInFlight(t *testing.T) {
 	}
 	if err := <-drained; err != nil {
 		t.Errorf("drain: %v", err)
+	}
+}
+
+// TestWSUnencodableEntry: an entry that cannot be encoded (here a NaN, which JSON cannot hold)
+// does not bring the node down: the error is logged, the subscribers are resynced with a snapshot of
+// the stored state, and the socket goes on.
+func TestWSUnencodableEntry(t *testing.T) {
+	t.Parallel()
+	n := newWSNode(t, wsNodeOpts{})
+	n.tourney(t, "tn", "Ada", "Grace")
+	c := n.dial(t)
+	sub, _ := c.subscribe("tn")
+	bad := match.Participant{ID: 3, Name: "NaN", Rating: math.NaN()}
+	n.ws.Deliver("tn", sub.Epoch, hub.Entry{Version: sub.Version + 1, Rev: "x", Prev: sub.Rev,
+		Events: []match.Event{{Type: match.EvPlayerJoined, Player: 3, Participant: &bad}}}, false)
+	if snap := c.expect("snapshot"); snap.Version != sub.Version || snap.Rev != sub.Rev {
+		t.Errorf("after an unencodable entry: snapshot v%d %s; want the stored v%d %s", snap.Version, snap.Rev, sub.Version, sub.Rev)
+	}
+	c.send(map[string]any{"type": "ping"})
+	c.expect("pong")
+}
+
+func TestApplyCommandRecovers(t *testing.T) {
+	t.Parallel()
+	events, err := hub.ApplyCommand(nil, match.Command{Type: match.CmdJoin, Name: "Ada"})
+	if err == nil || events != nil || !strings.Contains(err.Error(), "engine panic") {
+		t.Fatalf("ApplyCommand on a nil tournament: events %v err %v; want an engine panic error", events, err)
+	}
+	if status, code, _ := hub.ErrorBody(err); status != 500 || code != hub.CodeInternal {
+		t.Errorf("answered %d %s; want 500 internal", status, code)
 	}
 }

@@ -4,6 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math/rand/v2"
+	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/tourhub/tourhub/match"
@@ -12,18 +16,71 @@ import (
 // Entry is one committed command: the version it produced and the events it made. Versions of one
 // tournament go 1, 2, 3... without gaps within an epoch.
 type Entry struct {
-	Version int64         `json:"version"`
-	Events  []match.Event `json:"events"`
+	Version int64 `json:"version"`
+	// Rev names the commit that made Version, and Prev the one it was applied to (empty for the
+	// first version). A version number alone does not name a history: a store that comes back
+	// older than it was (Redis restarted from an older dump, a replica promoted before it had every
+	// commit) reuses the lost version numbers for new commits, under the same epoch. Revs are
+	// random, so a copy that came from a lost history is told apart (see Position).
+	Rev    string        `json:"rev"`
+	Prev   string        `json:"prev,omitempty"`
+	Events []match.Event `json:"events"`
 	// Raw, when the store has it, is Events as the store holds them (a compact JSON array): the
 	// fan-out sends it as it is instead of encoding Events again.
 	Raw json.RawMessage `json:"-"`
 }
 
+// Position names a point of a tournament's history: the version, in its epoch, made by the
+// commit Rev. Clients resume from a Position (docs/protocol.md#resuming), and a Position is only
+// recovered by replaying the entries after it when the store's history still passes through it.
+type Position struct {
+	Epoch   string `json:"epoch"`
+	Version int64  `json:"version"`
+	Rev     string `json:"rev"`
+}
+
+// Continues reports whether p is a point of the history that head and entries describe: entries
+// are what the store answered for the versions after p.Version (Store.Events with after =
+// p.Version and complete), head the store's newest position. A Position without a Rev names no
+// history and continues none.
+func (p Position) Continues(head Position, entries []Entry) bool {
+	switch {
+	case p.Rev == "" || p.Epoch != head.Epoch || p.Version > head.Version:
+		return false
+	case p.Version == head.Version:
+		return p.Rev == head.Rev
+	}
+	for _, e := range entries {
+		if e.Version == p.Version+1 {
+			return e.Prev == p.Rev
+		}
+	}
+	return false
+}
+
+// ApplyCommand is match.Apply for the stores: a panic in the engine (a bug that some input
+// reaches) becomes an error, which the caller answers as internal and logs in full, instead of
+// bringing the node and every tournament on it down. t may be half changed after a panic: stores
+// apply commands to a copy.
+func ApplyCommand(t *match.Tournament, c match.Command) (events []match.Event, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			events, err = nil, fmt.Errorf("apply %s: engine panic: %v\n%s", c.Type, r, debug.Stack())
+		}
+	}()
+	return match.Apply(t, c)
+}
+
+// NewRev returns a new commit id for Entry.Rev: 64 random bits in base 36, at most 13 characters.
+func NewRev() string { return strconv.FormatUint(rand.Uint64(), 36) }
+
 // Applied is the outcome of Store.Apply.
 type Applied struct {
 	Epoch   string
 	Version int64
-	Events  []match.Event
+	// Rev is the commit's (see Entry); empty for a duplicate.
+	Rev    string
+	Events []match.Event
 	// State is the tournament right after the command, a copy the caller may keep.
 	State *match.Tournament
 	// Duplicate is set when the submission id was seen before: Version and Events are then those
@@ -58,17 +115,19 @@ type Deliver func(id, epoch string, e Entry, lost bool)
 type Store interface {
 	// Create stores a new tournament from a create command (it becomes version 1).
 	Create(ctx context.Context, id string, cmd match.Command, createdAt time.Time) (Applied, error)
-	// Load returns a copy of the current state and its epoch.
-	Load(ctx context.Context, id string) (t *match.Tournament, epoch string, err error)
+	// Load returns a copy of the current state and its position (t.Version is head.Version).
+	Load(ctx context.Context, id string) (t *match.Tournament, head Position, err error)
 	// List returns summaries, newest first.
 	List(ctx context.Context, f ListFilter) ([]Summary, error)
 	// Apply applies cmd to the newest state and commits it atomically: exactly one command per
 	// version, by compare-and-set on the version. A non-empty submissionID makes it idempotent.
 	// A rejected command returns the *match.Error and changes nothing.
 	Apply(ctx context.Context, id string, cmd match.Command, submissionID string) (Applied, error)
-	// Events returns the entries after version `after`. complete is false when the store no longer
-	// holds all of them (or the epoch is not the current one): the caller must use a snapshot.
-	Events(ctx context.Context, id string, after int64) (epoch string, entries []Entry, complete bool, err error)
+	// Events returns the entries after version `after`, up to head, the newest position. complete
+	// is false when the store no longer holds all of them (or never had `after`): the caller must
+	// use a snapshot. Whether `after` is a point of this history (and not of a lost one that
+	// reached the same version) the caller checks with Position.Continues.
+	Events(ctx context.Context, id string, after int64) (head Position, entries []Entry, complete bool, err error)
 	// Watch starts delivering the tournament's new entries to the Deliver func given at
 	// construction; Unwatch stops. Calls are counted: n Watch calls need n Unwatch calls.
 	Watch(id string)

@@ -9,12 +9,15 @@ import (
 // View is the public state of one tournament: the body of GET /api/tournaments/{id} and the
 // `state` of a WebSocket snapshot. It is built from a copy, never shared with the store.
 type View struct {
-	ID           string              `json:"id"`
-	Name         string              `json:"name"`
-	Format       match.Format        `json:"format"`
-	Status       match.Status        `json:"status"`
-	Epoch        string              `json:"epoch"`
-	Version      int64               `json:"version"`
+	ID      string       `json:"id"`
+	Name    string       `json:"name"`
+	Format  match.Format `json:"format"`
+	Status  match.Status `json:"status"`
+	Epoch   string       `json:"epoch"`
+	Version int64        `json:"version"`
+	// Rev names the commit that made Version (see Position): a client that resumes from this
+	// state sends it with the epoch and the version.
+	Rev          string              `json:"rev"`
 	Settings     match.Settings      `json:"settings"`
 	Participants []match.Participant `json:"participants"`
 	Matches      []match.Match       `json:"matches"`
@@ -30,17 +33,18 @@ type View struct {
 	Note string `json:"note,omitempty"`
 }
 
-// NewView builds the public view of t at epoch. t must not change while NewView runs (pass a
+// NewView builds the public view of t at head (head.Version is t.Version). t must not change while NewView runs (pass a
 // copy the caller owns); the view keeps references into t, so the caller must not change t
 // afterwards either. Lists are never null in JSON.
-func NewView(t *match.Tournament, epoch string) View {
+func NewView(t *match.Tournament, head Position) View {
 	v := View{
 		ID:             t.ID,
 		Name:           t.Name,
 		Format:         t.Settings.Format,
 		Status:         t.Status,
-		Epoch:          epoch,
+		Epoch:          head.Epoch,
 		Version:        t.Version,
+		Rev:            head.Rev,
 		Settings:       t.Settings,
 		Participants:   t.Participants,
 		Matches:        t.Matches,

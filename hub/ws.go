@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -86,8 +85,8 @@ type WSConfig struct {
 	// MaxPerAddr is how many sockets one client address may hold open on this node; an upgrade
 	// past it is refused with 429. Defaults to 256, for a club or school behind one NAT address.
 	MaxPerAddr int
-	// ClientAddr is the client address of a request, for MaxPerAddr. Defaults to the connection's
-	// address (clientAddr); behind a proxy, set it to the address the proxy forwards.
+	// ClientAddr is the client address of a request, for MaxPerAddr: New (server.go) sets it to
+	// ClientIP through the node's trusted proxies. Defaults to the connection's address.
 	ClientAddr func(*http.Request) string
 	// IdleTimeout: a socket that has neither subscribed nor authenticated this long after it
 	// opened is closed with 4004. Defaults to 30s.
@@ -138,7 +137,7 @@ func (c *WSConfig) setDefaults() {
 		c.MaxPerAddr = 256
 	}
 	if c.ClientAddr == nil {
-		c.ClientAddr = clientAddr
+		c.ClientAddr = func(r *http.Request) string { return ClientIP(r, nil) }
 	}
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = 30 * time.Second
@@ -262,15 +261,6 @@ func (w *WS) serve(rw http.ResponseWriter, r *http.Request, addr string) bool {
 	// whole life.
 	go s.run(token)
 	return true
-}
-
-// clientAddr is the default WSConfig.ClientAddr: the host of the connection's address.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // forget drops a finished session.

@@ -199,6 +199,7 @@ type wsMsg struct {
 	Tournament string          `json:"tournament"`
 	Epoch      string          `json:"epoch"`
 	Version    int64           `json:"version"`
+	Rev        string          `json:"rev"`
 	Recovered  bool            `json:"recovered"`
 	Duplicate  bool            `json:"duplicate"`
 	Code       string          `json:"code"`
@@ -425,7 +426,7 @@ func TestWSResume(t *testing.T) {
 
 	t.Run("missed events", func(t *testing.T) {
 		c := n.dial(t)
-		c.send(map[string]any{"type": "subscribe", "ref": "r", "tournament": "t3", "epoch": sub.Epoch, "version": sub.Version})
+		c.send(map[string]any{"type": "subscribe", "ref": "r", "tournament": "t3", "epoch": sub.Epoch, "version": sub.Version, "rev": sub.Rev})
 		got := c.expect("subscribed")
 		if !got.Recovered || got.Version != a.Version || got.Ref != "r" {
 			t.Fatalf("got %+v; want recovered at %d", got, a.Version)
@@ -439,12 +440,12 @@ func TestWSResume(t *testing.T) {
 		wsReadEvents(t, c, a.Version, b.Version)
 	})
 	t.Run("nothing missed", func(t *testing.T) {
-		cur, epoch, err := n.store.Load(context.Background(), "t3")
+		cur, head, err := n.store.Load(context.Background(), "t3")
 		if err != nil {
 			t.Fatal(err)
 		}
 		c := n.dial(t)
-		c.send(map[string]any{"type": "subscribe", "tournament": "t3", "epoch": epoch, "version": cur.Version})
+		c.send(map[string]any{"type": "subscribe", "tournament": "t3", "epoch": head.Epoch, "version": cur.Version, "rev": head.Rev})
 		if got := c.expect("subscribed"); !got.Recovered || got.Version != cur.Version {
 			t.Fatalf("got %+v; want recovered at %d", got, cur.Version)
 		}
@@ -452,15 +453,20 @@ func TestWSResume(t *testing.T) {
 		c.expect("pong")
 	})
 
+	// A position the store's history does not pass through is never patched: a snapshot.
 	for _, tc := range []struct {
 		name    string
 		epoch   string
 		version any
+		rev     string
 	}{
-		{"too old", sub.Epoch, 0},
-		{"wrong epoch", "e_other", sub.Version},
-		{"future version", sub.Epoch, 1000},
-		{"no epoch", "", sub.Version},
+		{"too old", sub.Epoch, 0, sub.Rev},
+		{"wrong epoch", "e_other", sub.Version, sub.Rev},
+		{"future version", sub.Epoch, 1000, sub.Rev},
+		{"no epoch", "", sub.Version, sub.Rev},
+		{"no rev", sub.Epoch, sub.Version, ""},
+		{"a lost history's rev", sub.Epoch, sub.Version, "lost"},
+		{"a lost history at the head", sub.Epoch, a.Version, "lost"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := n.dial(t)
@@ -468,15 +474,20 @@ func TestWSResume(t *testing.T) {
 			if tc.epoch != "" {
 				m["epoch"] = tc.epoch
 			}
+			if tc.rev != "" {
+				m["rev"] = tc.rev
+			}
 			c.send(m)
 			got := c.expect("subscribed")
 			if got.Recovered {
 				t.Fatalf("got %+v; want recovered false", got)
 			}
 			snap := c.expect("snapshot")
-			if snap.Version != got.Version || snap.Epoch != got.Epoch {
-				t.Fatalf("snapshot at (%s, %d); want (%s, %d)", snap.Epoch, snap.Version, got.Epoch, got.Version)
+			if snap.Version != got.Version || snap.Epoch != got.Epoch || snap.Rev != got.Rev || snap.Rev == "" || snap.State.Rev != snap.Rev {
+				t.Fatalf("snapshot at (%s, %d, %s), state rev %s; want (%s, %d, %s)", snap.Epoch, snap.Version, snap.Rev, snap.State.Rev, got.Epoch, got.Version, got.Rev)
 			}
+			c.send(map[string]any{"type": "ping"})
+			c.expect("pong") // and nothing before it: one snapshot
 		})
 	}
 }
@@ -653,7 +664,7 @@ func TestWSSubscribeDuringCommits(t *testing.T) {
 			clients = append(clients, result{c, sub.Version})
 			continue
 		}
-		c.send(map[string]any{"type": "subscribe", "tournament": "tc", "epoch": base.Epoch, "version": base.Version})
+		c.send(map[string]any{"type": "subscribe", "tournament": "tc", "epoch": base.Epoch, "version": base.Version, "rev": base.Rev})
 		sub := c.expect("subscribed")
 		if !sub.Recovered {
 			t.Fatalf("resume from %d: %+v; want recovered", base.Version, sub)

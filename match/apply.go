@@ -1,6 +1,7 @@
 package match
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -15,6 +16,11 @@ import (
 func Apply(t *Tournament, c Command) ([]Event, error) {
 	a := &applier{t: t, at: c.At}
 	var err *Error
+	if !c.At.IsZero() {
+		if err := checkTime("the command's time (at)", c.At); err != nil {
+			return nil, err
+		}
+	}
 	switch c.Type {
 	case CmdCreate:
 		err = a.create(c)
@@ -158,8 +164,8 @@ func (a *applier) join(c Command) *Error {
 	if t.nameTaken(name) {
 		return errorf(CodeNameTaken, "the name %q is already taken in this tournament", name)
 	}
-	if c.Rating < 0 || c.Rating > 1e6 || c.Rating != c.Rating {
-		return errorf(CodeInvalid, "rating must be between 0 and 1000000")
+	if math.IsNaN(c.Rating) || c.Rating < 0 || c.Rating > MaxRating {
+		return errorf(CodeInvalid, "rating must be a number from 0 to %d, got %v", MaxRating, c.Rating)
 	}
 	t.LastPlayer++
 	p := Participant{ID: t.LastPlayer, Name: name, Rating: c.Rating}
@@ -174,12 +180,13 @@ func (a *applier) leave(c Command) *Error {
 	if err := t.needStatus(StatusRegistering); err != nil {
 		return err
 	}
-	p, err := t.findParticipant(c.Player)
-	if err != nil {
+	if _, err := t.findParticipant(c.Player); err != nil {
 		return err
 	}
-	if t.idx != nil && t.idx.names != nil {
-		delete(t.idx.names, foldName(p.Name))
+	if t.idx != nil {
+		// Rebuilt by the next join rather than deleted: names that joined before foldName ignored
+		// invisible characters may fold the same, and the one staying must keep its name taken.
+		t.idx.names = nil
 	}
 	t.Participants = slices.DeleteFunc(t.Participants, func(p Participant) bool { return p.ID == c.Player })
 	a.emit(Event{Type: EvPlayerLeft, Player: c.Player})

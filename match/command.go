@@ -65,7 +65,7 @@ const (
 	EvMatchCompleted  EventType = "match_completed"        // Match
 	EvMatchReset      EventType = "match_reset"            // Match (its result was undone by a correction)
 	EvMatchVoid       EventType = "match_void"             // Match
-	EvEliminated      EventType = "player_eliminated"      // Player, Match
+	EvEliminated      EventType = "player_eliminated"      // Player (the match is in Participant.EliminatedIn)
 	EvReinstated      EventType = "player_reinstated"      // Player (a correction undid an elimination)
 	EvWithdrawn       EventType = "player_withdrawn"       // Player, Reason ("withdrew" or "disqualified")
 	EvFinished        EventType = "tournament_finished"    // Standings, Reason

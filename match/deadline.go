@@ -3,6 +3,7 @@ package match
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -18,24 +19,32 @@ type Duration time.Duration
 // MarshalJSON writes "10m0s".
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
-// UnmarshalJSON reads "10m" or a number of seconds.
+// UnmarshalJSON reads "10m" or a number of seconds. Its errors are sentences a person can act on;
+// the hub prefixes the field name.
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err == nil {
 		v, err := time.ParseDuration(s)
 		if err != nil {
-			return fmt.Errorf("duration %q: use a form like 90s, 10m or 1h30m", s)
+			return fmt.Errorf("%q is not a duration: use a form like \"90s\", \"10m\" or \"1h30m\", or a number of seconds", s)
 		}
 		*d = Duration(v)
 		return nil
 	}
 	var secs float64
 	if err := json.Unmarshal(b, &secs); err != nil {
-		return fmt.Errorf("duration must be a string like \"10m\" or a number of seconds")
+		return fmt.Errorf("a duration must be a string like \"90s\" or \"10m\", or a number of seconds, not %.40s", b)
+	}
+	// Converting a float beyond int64 to time.Duration gives an arbitrary value: refuse it here.
+	if math.Abs(secs) > maxDurationSeconds {
+		return fmt.Errorf("%s seconds is out of range for a duration", b)
 	}
 	*d = Duration(time.Duration(secs * float64(time.Second)))
 	return nil
 }
+
+// maxDurationSeconds is about the longest time.Duration, in seconds (292 years).
+const maxDurationSeconds = float64(math.MaxInt64 / int64(time.Second))
 
 // TimeoutRule says what happens when a match's time limit runs out.
 type TimeoutRule string
@@ -53,8 +62,13 @@ func (s Settings) timeDefaults() (Settings, *Error) {
 		name string
 		v    Duration
 	}{{"check_in_window", s.CheckInWindow}, {"match_time_limit", s.MatchTimeLimit}, {"warn_before", s.WarnBefore}, {"round_time_limit", s.RoundTimeLimit}} {
-		if d.v < 0 || time.Duration(d.v) > 30*24*time.Hour {
-			return s, errorf(CodeInvalid, "%s must be between 0 and 30 days", d.name)
+		if d.v < 0 || time.Duration(d.v) > MaxDuration {
+			return s, errorf(CodeInvalid, "%s must be between 0 and 30 days (720h), got %s", d.name, time.Duration(d.v))
+		}
+	}
+	if s.ScheduledStart != nil {
+		if err := checkTime("scheduled_start", *s.ScheduledStart); err != nil {
+			return s, err
 		}
 	}
 	if s.CheckInWindow > 0 && s.ScheduledStart == nil {

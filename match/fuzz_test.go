@@ -3,13 +3,27 @@ package match
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 )
 
+// Values the fuzzer picks numeric settings and command fields from: ordinary ones, the documented
+// bounds, just past them, and the extremes a decoder or a Go caller can hand in.
+var (
+	fuzzPoints    = []float64{0, 1, 3, -1, 0.5, 0.1, 2.5, 1000, -1000, 1000.5, 1e303, -1e303, math.MaxFloat64, math.NaN(), math.Inf(1), math.Inf(-1)}
+	fuzzSeeds     = []uint64{0, 42, 1<<53 - 1, 1 << 53, math.MaxUint64}
+	fuzzYears     = []int{2026, 2026, 2026, 1, 0, -1, 1969, 1970, 8999, 9000, 9999, 10000}
+	fuzzDurations = []Duration{Duration(time.Minute), Duration(30 * time.Minute), Duration(30 * 24 * time.Hour), Duration(30*24*time.Hour + 1), -1, math.MaxInt64, math.MinInt64}
+	fuzzRatings   = []float64{0, 1500, 1e6, 1e6 + 1, -1, 1e303, math.NaN(), math.Inf(1)}
+	fuzzScores    = []int{0, 1, 2, 3, 5, 99, 100, -1, 1 << 62, math.MaxInt, math.MinInt}
+)
+
 // FuzzApply feeds arbitrary command sequences, decoded from the fuzzer's bytes, to a tournament of
-// any format. Nothing may panic; a rejected command must leave the state byte-for-byte unchanged;
-// an accepted one must add exactly one to the version and keep every invariant.
+// any format with settings that may be out of bounds. Nothing may panic; a rejected command must
+// leave the state byte-for-byte unchanged; an accepted one must add exactly one to the version,
+// keep every invariant, and leave a state and events that encode with encoding/json and hold only
+// numbers a JavaScript client can represent (see jsonProblem).
 func FuzzApply(f *testing.F) {
 	f.Add([]byte{0, 5, 1, 3, 2, 0, 0, 9, 9, 9, 9, 3, 1, 1, 0})
 	f.Add([]byte{1, 8, 2, 7, 3, 3, 0, 0, 1, 1, 2, 2, 5, 4, 6})
@@ -24,61 +38,94 @@ func FuzzApply(f *testing.F) {
 			data = data[1:]
 			return int(b)
 		}
-		s := Settings{Format: allFormats[next()%4], BestOf: 1 + 2*(next()%3)}
+		pick := func(n int) int { return next() % n }
+		s := Settings{Format: allFormats[pick(4)], BestOf: 1 + 2*pick(3)}
 		switch s.Format {
 		case SingleElimination:
-			s.ThirdPlace = next()%2 == 0
+			s.ThirdPlace = pick(2) == 0
 		case DoubleElimination:
-			s.GrandFinal = []GrandFinal{GrandFinalNone, GrandFinalSingle, GrandFinalReset}[next()%3]
+			s.GrandFinal = []GrandFinal{GrandFinalNone, GrandFinalSingle, GrandFinalReset}[pick(3)]
 		default:
-			s.AllowDraws = next()%2 == 0
+			s.AllowDraws = pick(2) == 0
+			if pick(2) == 0 {
+				s.Points = &Points{Win: fuzzPoints[pick(len(fuzzPoints))], Draw: fuzzPoints[pick(len(fuzzPoints))], Loss: fuzzPoints[pick(len(fuzzPoints))]}
+			}
+		}
+		if pick(2) == 0 {
+			s.Seeding, s.RandomSeed = SeedRandom, fuzzSeeds[pick(len(fuzzSeeds))]
 		}
 		// Time settings on some tournaments; every command carries a clock that the fuzzer moves.
 		now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-		if next()%2 == 0 {
-			s.MatchTimeLimit = Duration(time.Duration(1+next()%30) * time.Minute)
-			s.OnTimeout = []TimeoutRule{TimeoutForfeit, TimeoutOrganiser}[next()%2]
+		if pick(2) == 0 {
+			s.MatchTimeLimit = Duration(time.Duration(1+pick(30)) * time.Minute)
+			if pick(4) == 0 {
+				s.MatchTimeLimit = fuzzDurations[pick(len(fuzzDurations))]
+			}
+			s.OnTimeout = []TimeoutRule{TimeoutForfeit, TimeoutOrganiser}[pick(2)]
 		}
-		if next()%3 == 0 {
-			start := now.Add(time.Duration(next()%90) * time.Minute)
+		if pick(3) == 0 {
+			start := now.Add(time.Duration(pick(90)) * time.Minute)
+			if y := fuzzYears[pick(len(fuzzYears))]; y != 2026 {
+				start = time.Date(y, 6, 1, 12, 0, 0, 0, time.UTC)
+			}
 			s.ScheduledStart = &start
-			if next()%2 == 0 {
-				s.CheckInWindow = Duration(time.Duration(1+next()%60) * time.Minute)
+			if pick(2) == 0 {
+				s.CheckInWindow = Duration(time.Duration(1+pick(60)) * time.Minute)
 			}
 		}
 		tr := &Tournament{}
-		if _, err := Apply(tr, Command{Type: CmdCreate, Tournament: "f", Name: "Fuzz", Settings: &s, At: now}); err != nil {
-			t.Fatalf("create: %v", err)
+		ev, err := Apply(tr, Command{Type: CmdCreate, Tournament: "f", Name: "Fuzz", Settings: &s, At: now})
+		if err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("create %+v: error %T is not *Error", s, err)
+			}
+			if tr.Version != 0 || tr.ID != "" {
+				t.Fatalf("create %+v rejected (%v) but the state changed", s, err)
+			}
+			return
+		}
+		if msg := jsonProblem(ev); msg != "" {
+			t.Fatalf("create %+v: events: %s", s, msg)
 		}
 		for len(data) > 0 {
 			c := Command{}
-			now = now.Add(time.Duration(next()%8) * time.Minute)
-			switch next() % 12 {
+			now = now.Add(time.Duration(pick(8)) * time.Minute)
+			switch pick(13) {
 			case 0, 1:
-				c = Command{Type: CmdJoin, Name: fmt.Sprintf("p%d", next()%40)}
+				c = Command{Type: CmdJoin, Name: fmt.Sprintf("p%d", pick(40))}
+				if pick(4) == 0 {
+					c.Rating = fuzzRatings[pick(len(fuzzRatings))]
+				}
 			case 2:
 				c = Command{Type: CmdStart}
 			case 3, 4, 5:
-				c = Command{Type: CmdReport, Match: MatchID(next() % 64), Scores: [2]int{next() % 5, next() % 5}, By: PlayerID(next() % 20)}
+				c = Command{Type: CmdReport, Match: MatchID(pick(64)), Scores: [2]int{pick(5), pick(5)}, By: PlayerID(pick(20))}
+				if pick(4) == 0 {
+					c.Scores = [2]int{fuzzScores[pick(len(fuzzScores))], fuzzScores[pick(len(fuzzScores))]}
+				}
 			case 6:
-				c = Command{Type: CmdForfeit, Match: MatchID(next() % 64), Player: PlayerID(next() % 20), Both: next()%3 == 0}
+				c = Command{Type: CmdForfeit, Match: MatchID(pick(64)), Player: PlayerID(pick(20)), Both: pick(3) == 0}
 			case 7:
-				c = Command{Type: CmdWithdraw, Player: PlayerID(next() % 20), Disqualify: next()%2 == 0}
+				c = Command{Type: CmdWithdraw, Player: PlayerID(pick(20)), Disqualify: pick(2) == 0}
 			case 8:
-				c = Command{Type: []CommandType{CmdLeave, CmdCheckIn, CmdCancel, "bogus", ""}[next()%5], Player: PlayerID(next() % 20)}
+				c = Command{Type: []CommandType{CmdLeave, CmdCheckIn, CmdCancel, "bogus", ""}[pick(5)], Player: PlayerID(pick(20))}
 			case 10:
 				// Whatever the sweeper would fire now.
 				if due := DueCommands(tr, now); len(due) > 0 {
-					c = due[next()%len(due)]
+					c = due[pick(len(due))]
 				}
 			case 11:
 				// A timed command at any time, due or not (another node's late sweep).
-				c = Command{Type: []CommandType{CmdOpenCheckIn, CmdWarnCheckIn, CmdWarn, CmdTimeout}[next()%4], Match: MatchID(next() % 64)}
+				c = Command{Type: []CommandType{CmdOpenCheckIn, CmdWarnCheckIn, CmdWarn, CmdTimeout}[pick(4)], Match: MatchID(pick(64))}
+			case 12:
+				// A node whose clock is wildly off.
+				now = time.Date(fuzzYears[pick(len(fuzzYears))], 12, 31, 23, 0, 0, 0, time.UTC)
+				c = Command{Type: []CommandType{CmdStart, CmdTimeout, CmdWarn}[pick(3)], Match: MatchID(pick(64))}
 			case 9:
 				// Report a ready match correctly, so that fuzzed tournaments progress.
 				for i := range tr.Matches {
 					if m := &tr.Matches[i]; m.Status == MatchReady {
-						w := next() % 2
+						w := pick(2)
 						var sc [2]int
 						sc[w] = s.BestOf/2 + 1
 						c = Command{Type: CmdReport, Match: m.ID, Scores: sc}
@@ -86,10 +133,12 @@ func FuzzApply(f *testing.F) {
 					}
 				}
 			}
-			c.At = now
+			if c.At.IsZero() {
+				c.At = now
+			}
 			before, _ := json.Marshal(tr)
 			v := tr.Version
-			_, err := Apply(tr, c)
+			ev, err := Apply(tr, c)
 			if err != nil {
 				if _, ok := err.(*Error); !ok {
 					t.Fatalf("%+v: error %T is not *Error", c, err)
@@ -105,6 +154,12 @@ func FuzzApply(f *testing.F) {
 			}
 			if msg := checkInvariants(tr); msg != "" {
 				t.Fatalf("%+v: %s", c, msg)
+			}
+			if msg := jsonProblem(ev); msg != "" {
+				t.Fatalf("%+v with settings %+v: events: %s", c, s, msg)
+			}
+			if msg := jsonProblem(tr); msg != "" {
+				t.Fatalf("%+v with settings %+v: state: %s", c, s, msg)
 			}
 		}
 	})

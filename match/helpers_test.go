@@ -1,18 +1,26 @@
 package match
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 )
 
-// mustApply applies c and fails the test on error, checking the version step and the invariants.
+// mustApply applies c and fails the test on error, checking the version step, the invariants and
+// that every event encodes for a JavaScript client (see jsonProblem).
 func mustApply(t testing.TB, tr *Tournament, c Command) []Event {
 	t.Helper()
 	before := tr.Version
 	ev, err := Apply(tr, c)
 	if err != nil {
 		t.Fatalf("apply %+v: %v", c, err)
+	}
+	if msg := jsonProblem(ev); msg != "" {
+		t.Fatalf("events of %s: %s", c.Type, msg)
 	}
 	if tr.Version != before+1 {
 		t.Fatalf("version after %s = %d; want %d", c.Type, tr.Version, before+1)
@@ -127,3 +135,38 @@ func dump(tr *Tournament) string {
 	}
 	return s
 }
+
+// jsonProblem returns "" when v encodes with encoding/json and every number in the encoding is
+// one a JavaScript client holds exactly (|x| <= 2^53-1, the largest safe integer), or what is wrong.
+// The hub sends the state and the events to browsers as they encode here. (It scans the bytes
+// rather than decoding tokens: mustApply calls it for every command of the property tests.)
+func jsonProblem(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "json.Marshal: " + err.Error()
+	}
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"': // skip the string, escapes included
+			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+		case c == '-' || c >= '0' && c <= '9':
+			j := i + 1
+			for j < len(b) && strings.IndexByte("0123456789.eE+-", b[j]) >= 0 {
+				j++
+			}
+			n := string(b[i:j])
+			if f, err := strconv.ParseFloat(n, 64); err != nil || math.Abs(f) > maxSafeInteger {
+				return fmt.Sprintf("number %s is beyond what a JavaScript client holds exactly", n)
+			}
+			i = j - 1
+		}
+	}
+	return ""
+}
+
+// maxSafeInteger is JavaScript's Number.MAX_SAFE_INTEGER, 2^53-1.
+const maxSafeInteger = 1<<53 - 1

@@ -2,6 +2,7 @@ package match
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 )
@@ -39,6 +40,24 @@ func TestPlayerIDJSON(t *testing.T) {
 		var p PlayerID
 		if err := json.Unmarshal([]byte(in), &p); err == nil {
 			t.Errorf("unmarshal %s: accepted as %d; want an error", in, p)
+		}
+	}
+}
+
+// TestJSONProblem checks the checker the property tests rely on: numbers beyond 2^53-1 (or not
+// encodable at all) are found anywhere, and digits inside strings are not numbers.
+func TestJSONProblem(t *testing.T) {
+	for _, tc := range []struct {
+		v   any
+		bad bool
+	}{
+		{`a"1e99\"9e99`, false}, {9007199254740991, false}, {-9007199254740991, false}, {0.25, false},
+		{9007199254740992, true}, {-9007199254740992, true}, {1.5e300, true}, {uint64(math.MaxUint64), true},
+		{math.NaN(), true}, {math.Inf(-1), true},
+		{map[string]any{"k": []any{1, "9e99", -3e20}}, true},
+	} {
+		if got := jsonProblem(tc.v); (got != "") != tc.bad {
+			t.Errorf("jsonProblem(%#v) = %q; want a problem: %v", tc.v, got, tc.bad)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package match
 import (
 	"strings"
 	"time"
+	"unicode"
 )
 
 // How results flow. A match settles once both slots are filled: two players make it ready, one
@@ -16,9 +17,31 @@ type index struct {
 	names    map[string]bool // folded participant names; built by nameTaken
 }
 
-func foldName(s string) string { return strings.ToLower(s) }
+// foldName is the form in which names are compared for "name taken": lower case, without
+// invisible characters (see invisible), and with every run of spaces as one space (a browser
+// shows "A  B" and "A\u00a0B" as "A B"). Two names that look the same fold the same.
+func foldName(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case invisible(r):
+			continue
+		case unicode.IsSpace(r):
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
 
-// nameTaken says whether another participant has this name, ignoring case.
+// nameTaken says whether another participant has this name, as foldName compares them.
 func (t *Tournament) nameTaken(name string) bool {
 	t.playerMatches(0) // builds idx
 	if t.idx.names == nil {
@@ -69,7 +92,8 @@ func (a *applier) fill(id MatchID, slot int, p PlayerID) {
 	a.settle(m)
 }
 
-// settle decides a pending elimination match whose slots are both filled.
+// settle decides a pending match whose slots are both filled (elimination, or a round robin match
+// whose players are free).
 func (a *applier) settle(m *Match) {
 	if m.Status != MatchPending || !m.Filled[0] || !m.Filled[1] {
 		return
@@ -84,7 +108,7 @@ func (a *applier) settle(m *Match) {
 			}
 		}
 		a.emitMatch(EvMatchVoid, m)
-		a.route(m)
+		a.afterResult(m)
 	case gone[0] || gone[1]:
 		var f [2]bool
 		for i := range f {
@@ -99,7 +123,7 @@ func (a *applier) settle(m *Match) {
 		m.Winner, m.Loser = m.Players[w], m.Players[1-w]
 		m.Status = MatchCompleted
 		a.emitMatch(EvMatchCompleted, m)
-		a.route(m)
+		a.afterResult(m) // a round robin walkover frees both players' next matches too
 	default:
 		m.Status = MatchReady
 		a.stampReady(m)

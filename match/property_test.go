@@ -21,8 +21,12 @@ func settingsFor(f Format, r *rand.Rand) Settings {
 	case Swiss:
 		s.AllowDraws = r.IntN(2) == 0
 	}
+	if s.pointsFormat() {
+		// Defaults, or points at and inside the documented bounds.
+		s.Points = []*Points{nil, {Win: 1, Draw: 0.5}, {Win: 2, Draw: 1, Loss: -1}, {Win: MaxPoints, Draw: MaxPoints - 0.000001, Loss: -MaxPoints}}[r.IntN(4)]
+	}
 	s.Seeding = []Seeding{SeedGiven, SeedRandom, SeedRating}[r.IntN(3)]
-	s.RandomSeed = r.Uint64()
+	s.RandomSeed = r.Uint64() >> 11 // at most MaxRandomSeed
 	return s
 }
 
@@ -217,4 +221,20 @@ func TestDoubleForfeitFinal(t *testing.T) {
 			t.Errorf("standing %+v; want both eliminated, tied 1-2", s)
 		}
 	}
+}
+
+// TestRoundRobinWalkoverFreesNextMatch: a withdrawal that turns a player's pending round robin
+// match into a walkover frees the opponent's next match. With three players, player 3 withdrawing
+// at the start forfeits 2-3, makes 3-1 a walkover, and 1-2 must then be ready; it used to stay
+// pending with the tournament running and nothing to play.
+func TestRoundRobinWalkoverFreesNextMatch(t *testing.T) {
+	tr := started(t, Settings{Format: RoundRobin}, 3)
+	mustApply(t, tr, Command{Type: CmdWithdraw, Player: 3})
+	for _, m := range tr.Matches {
+		if m.Players == [2]PlayerID{1, 2} && m.Status != MatchReady {
+			t.Fatalf("match %d (1-2) is %s; want ready\n%s", m.ID, m.Status, dump(tr))
+		}
+	}
+	playOut(t, tr, rand.New(rand.NewPCG(1, 2)))
+	checkFinal(t, tr)
 }

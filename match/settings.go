@@ -1,8 +1,11 @@
 package match
 
 import (
+	"math"
 	"math/bits"
 	"strings"
+	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -13,7 +16,59 @@ const (
 	MaxNameLen      = 64
 	// MaxGroupSize caps the players of one round robin group (a group of n plays n(n-1)/2 matches).
 	MaxGroupSize = 256
+	// MaxRounds caps Swiss rounds.
+	MaxRounds = 64
+	// MaxPoints bounds each of points.win, draw and loss, from -MaxPoints to MaxPoints. A player
+	// counts at most MaxGroupSize-1 results (a round robin group; Swiss has at most MaxRounds),
+	// so a total is at most 255*1000 and a Buchholz or Sonneborn-Berger sum at most 255 times
+	// that, about 6.5e7: far below 2^53, where float64 (and a JavaScript number) stops being exact
+	// for whole numbers, and below 2^53/1e6, which the 1e-6 rounding of pointsRound needs.
+	MaxPoints = 1000
+	// MaxRandomSeed is the largest random_seed: 2^53-1, the largest whole number a JavaScript
+	// client holds exactly, so that a browser can read a seed back and reuse it.
+	MaxRandomSeed = 1<<53 - 1
+	// MaxRating is the largest participant rating.
+	MaxRating = 1_000_000
+	// MaxDuration bounds every duration setting.
+	MaxDuration = 30 * 24 * time.Hour
 )
+
+// Times the engine accepts, in scheduled_start and in Command.At: from minTime to maxTime (1970 to
+// 9000; vars only because a time.Time cannot be a constant). Every time it stores or sends is one
+// of them or at most 255 round-robin rounds of MaxDuration (about 21 years) after one, so all of
+// them stay within the years 0000-9999 that RFC 3339 and time.Time.MarshalJSON can write.
+var (
+	minTime = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxTime = time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// checkTime says whether t is a time the engine accepts (see minTime) and can encode.
+func checkTime(what string, t time.Time) *Error {
+	if t.Before(minTime) || t.After(maxTime) {
+		return errorf(CodeInvalid, "%s must be between %s and %s, got %s", what,
+			minTime.Format(time.RFC3339), maxTime.Format(time.RFC3339), t.Format(time.RFC3339))
+	}
+	if _, err := t.MarshalJSON(); err != nil {
+		return errorf(CodeInvalid, "%s %s cannot be written as RFC 3339 (use a time zone offset under 24 hours)", what, t.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// check says whether each points value is a number within +-MaxPoints and the three are ordered.
+func (p Points) check() *Error {
+	for _, v := range []struct {
+		name string
+		v    float64
+	}{{"win", p.Win}, {"draw", p.Draw}, {"loss", p.Loss}} {
+		if math.IsNaN(v.v) || v.v < -MaxPoints || v.v > MaxPoints {
+			return errorf(CodeInvalid, "points.%s must be a number from %d to %d, got %v", v.name, -MaxPoints, MaxPoints, v.v)
+		}
+	}
+	if p.Win < p.Draw || p.Draw < p.Loss {
+		return errorf(CodeInvalid, "points must satisfy win >= draw >= loss, got win %v, draw %v, loss %v", p.Win, p.Draw, p.Loss)
+	}
+	return nil
+}
 
 var defaultPoints = Points{Win: 3, Draw: 1, Loss: 0}
 
@@ -69,8 +124,8 @@ func (s Settings) withDefaults() (Settings, *Error) {
 	if s.Rounds != 0 && s.Format != Swiss {
 		return s, errorf(CodeInvalid, "rounds applies to swiss only")
 	}
-	if s.Rounds < 0 || s.Rounds > 64 {
-		return s, errorf(CodeInvalid, "rounds must be between 1 and 64, got %d", s.Rounds)
+	if s.Rounds < 0 || s.Rounds > MaxRounds {
+		return s, errorf(CodeInvalid, "rounds must be between 1 and %d, got %d", MaxRounds, s.Rounds)
 	}
 	if s.AllowDraws && !s.pointsFormat() {
 		return s, errorf(CodeInvalid, "allow_draws applies to round_robin and swiss only")
@@ -80,8 +135,8 @@ func (s Settings) withDefaults() (Settings, *Error) {
 			p := defaultPoints
 			s.Points = &p
 		}
-		if s.Points.Win < s.Points.Draw || s.Points.Draw < s.Points.Loss {
-			return s, errorf(CodeInvalid, "points must satisfy win >= draw >= loss")
+		if err := s.Points.check(); err != nil {
+			return s, err
 		}
 		if len(s.TieBreaks) == 0 {
 			s.TieBreaks = defaultTieBreaks(s.Format)
@@ -100,6 +155,9 @@ func (s Settings) withDefaults() (Settings, *Error) {
 		}
 	} else if s.Points != nil || len(s.TieBreaks) > 0 {
 		return s, errorf(CodeInvalid, "points and tie_breaks apply to round_robin and swiss only")
+	}
+	if s.RandomSeed > MaxRandomSeed {
+		return s, errorf(CodeInvalid, "random_seed must be a whole number from 0 to %d (2^53-1, the largest a JavaScript client holds exactly), got %d", uint64(MaxRandomSeed), s.RandomSeed)
 	}
 	s, terr := s.timeDefaults()
 	if terr != nil {
@@ -124,7 +182,12 @@ func defaultTieBreaks(f Format) []TieBreak {
 
 func (s Settings) pointsFormat() bool { return s.Format == RoundRobin || s.Format == Swiss }
 
-// cleanName trims a name and checks it is printable and short.
+// cleanName trims a name and checks it is valid text, short, free of control characters and line
+// breaks, and shows something: a name made only of spaces and invisible characters (zero-width
+// space, joiners, soft hyphen, Hangul filler...) would look empty in every list. Invisible
+// characters are kept inside a name, where emoji sequences (ZWJ, variation selectors) and scripts
+// such as Persian or Devanagari (ZWNJ, ZWJ) need them; foldName ignores them when names are
+// compared.
 func cleanName(what, name string) (string, *Error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
@@ -133,19 +196,45 @@ func cleanName(what, name string) (string, *Error) {
 	if !utf8.ValidString(name) || utf8.RuneCountInString(name) > MaxNameLen {
 		return "", errorf(CodeInvalid, "%s must be valid text of at most %d characters", what, MaxNameLen)
 	}
+	shows := false
 	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
-			return "", errorf(CodeInvalid, "%s must not contain control characters", what)
+		if unicode.In(r, unicode.Cc, unicode.Zl, unicode.Zp) {
+			return "", errorf(CodeInvalid, "%s must not contain control characters or line breaks (found U+%04X)", what, r)
 		}
+		shows = shows || visible(r)
+	}
+	if !shows {
+		return "", errorf(CodeInvalid, "%s must have at least one visible character (a letter, digit, punctuation mark or symbol); %q has only spaces and invisible characters", what, name)
 	}
 	return name, nil
 }
 
+// invisible says whether r shows nothing by itself: a format character (zero-width space and
+// joiners, bidi marks, soft hyphen, word joiner, byte order mark, tags), a variation selector, or
+// another default-ignorable code point (Hangul fillers, combining grapheme joiner...). This is
+// Unicode's Default_Ignorable_Code_Point, give or take a few format characters that do show
+// (Arabic number signs), which are ignored too: comparing them away only makes look-alikes clash.
+func invisible(r rune) bool {
+	return unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector)
+}
+
+// visible says whether r shows something on its own: a letter, digit, punctuation mark or symbol
+// that is not invisible. (Spaces and combining marks alone do not count.)
+func visible(r rune) bool {
+	return unicode.In(r, unicode.L, unicode.N, unicode.P, unicode.S) && !invisible(r)
+}
+
 // seriesResult checks scores against the series and says who won (0 or 1) or that it was a draw.
+// Every result goes through it: a report, an organiser's decision or correction, and a report that
+// stands at a timeout.
 func (s Settings) seriesResult(sc [2]int) (winner int, draw bool, err *Error) {
 	n := s.BestOf
 	if sc[0] < 0 || sc[1] < 0 {
 		return 0, false, errorf(CodeInvalidScore, "scores cannot be negative, got %d-%d", sc[0], sc[1])
+	}
+	// Each score on its own first: the sum of two huge scores overflows int and would pass.
+	if sc[0] > n || sc[1] > n {
+		return 0, false, errorf(CodeInvalidScore, "%d-%d is impossible in a best-of-%d: each score is games won, from 0 to %d", sc[0], sc[1], n, n)
 	}
 	if sc[0]+sc[1] > n {
 		return 0, false, errorf(CodeInvalidScore, "%d-%d is more games than a best-of-%d series has", sc[0], sc[1], n)

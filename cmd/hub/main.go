@@ -7,8 +7,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,7 +16,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -26,6 +23,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/tourhub/tourhub/hub"
 	"github.com/tourhub/tourhub/hub/memstore"
@@ -41,165 +39,13 @@ func main() {
 	}
 }
 
-// config is everything the flags and environment say.
-type config struct {
-	Addr          string
-	Redis         string
-	RedisCluster  bool
-	Origins       []string
-	Secret        string
-	secretRandom  bool
-	TokenTTL      time.Duration
-	Retention     time.Duration
-	MaxEvents     int
-	BodyLimit     int64
-	HTTPRate      float64
-	HTTPBurst     int
-	TrustProxy    bool
-	WSReadLimit   int64
-	WSRate        float64
-	WSBurst       int
-	WSQueue       int
-	WSQueueBytes  int
-	WSSendBuffer  int
-	WSPerAddr     int
-	WSIdleTimeout time.Duration
-	WSPark        bool
-	DrainTimeout  time.Duration
-	SweepEvery    time.Duration
-	IdleRetention time.Duration
-	LogLevel      slog.Level
-	DebugAddr     string
-}
-
-// parseConfig reads args, falling back to the environment, then to the defaults.
-func parseConfig(args []string, getenv func(string) string, out io.Writer) (config, error) {
-	var c config
-	fs := flag.NewFlagSet("hub", flag.ContinueOnError)
-	fs.SetOutput(out)
-	var envErr error
-	env := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
-	dur := func(p *time.Duration, name, envName string, def time.Duration, usage string) {
-		d := def
-		if v := getenv(envName); v != "" {
-			x, err := time.ParseDuration(v)
-			if err != nil || x <= 0 {
-				envErr = errors.Join(envErr, fmt.Errorf("%s=%q: want a positive duration such as 90s or 2h", envName, v))
-			} else {
-				d = x
-			}
-		}
-		fs.DurationVar(p, name, d, usage+" (env "+envName+")")
-	}
-	integer := func(p *int, name, envName string, def int, usage string) {
-		d := def
-		if v := getenv(envName); v != "" {
-			x, err := strconv.Atoi(v)
-			if err != nil || x <= 0 {
-				envErr = errors.Join(envErr, fmt.Errorf("%s=%q: want a positive whole number", envName, v))
-			} else {
-				d = x
-			}
-		}
-		fs.IntVar(p, name, d, usage+" (env "+envName+")")
-	}
-	float := func(p *float64, name, envName string, def float64, usage string) {
-		d := def
-		if v := getenv(envName); v != "" {
-			x, err := strconv.ParseFloat(v, 64)
-			if err != nil || !(x > 0) {
-				envErr = errors.Join(envErr, fmt.Errorf("%s=%q: want a positive number", envName, v))
-			} else {
-				d = x
-			}
-		}
-		fs.Float64Var(p, name, d, usage+" (env "+envName+")")
-	}
-
-	fs.StringVar(&c.Addr, "addr", env("HUB_ADDR", ":8080"), "listen address (env HUB_ADDR)")
-	fs.StringVar(&c.Redis, "redis", env("REDIS_URL", ""), "Redis URL, e.g. redis://localhost:6379/0; empty runs on the memory store, one node (env REDIS_URL)")
-	origins := fs.String("origins", env("HUB_ORIGINS", ""), "extra allowed WebSocket Origin hosts, comma-separated; the hub's own host and localhost:PORT are always allowed (env HUB_ORIGINS)")
-	fs.StringVar(&c.Secret, "secret", env("HUB_SECRET", ""), "token signing secret, the same on every node; random per process if empty (env HUB_SECRET)")
-	dur(&c.TokenTTL, "token-ttl", "HUB_TOKEN_TTL", 24*time.Hour, "lifetime of issued tokens")
-	dur(&c.Retention, "retention", "HUB_RETENTION", 2*time.Hour, "how long finished and cancelled tournaments are kept")
-	dur(&c.IdleRetention, "idle-retention", "HUB_IDLE_RETENTION", 24*time.Hour, "how long a tournament that is not finished is kept after its last command (Redis store)")
-	integer(&c.MaxEvents, "max-events", "HUB_MAX_EVENTS", 10000, "event log entries kept per tournament")
-	var bodyLimit, wsReadLimit int
-	integer(&bodyLimit, "body-limit", "HUB_BODY_LIMIT", 64<<10, "largest HTTP request body, bytes")
-	float(&c.HTTPRate, "http-rate", "HUB_HTTP_RATE", 20, "API requests per second per client address")
-	integer(&c.HTTPBurst, "http-burst", "HUB_HTTP_BURST", 40, "API request burst per client address")
-	cluster := env("HUB_REDIS_CLUSTER", "false")
-	fs.StringVar(&cluster, "redis-cluster", cluster, "--redis names seed nodes of a Redis Cluster: redis://host1:7000?addr=host2:7001&addr=host3:7002 (env HUB_REDIS_CLUSTER)")
-	trust := env("HUB_TRUST_PROXY", "false")
-	fs.StringVar(&trust, "trust-proxy", trust, "take the client address from X-Forwarded-For (true only behind a proxy that sets it) (env HUB_TRUST_PROXY)")
-	integer(&wsReadLimit, "ws-read-limit", "HUB_WS_READ_LIMIT", 16<<10, "largest WebSocket message from a client, bytes")
-	float(&c.WSRate, "ws-rate", "HUB_WS_RATE", 20, "WebSocket messages per second per socket")
-	integer(&c.WSBurst, "ws-burst", "HUB_WS_BURST", 40, "WebSocket message burst per socket")
-	integer(&c.WSQueue, "ws-queue", "HUB_WS_QUEUE", 256, "send queue per socket, messages; overflow closes the socket (4001)")
-	integer(&c.WSQueueBytes, "ws-queue-bytes", "HUB_WS_QUEUE_BYTES", 8<<20, "send queue per socket, bytes; overflow closes the socket (4001)")
-	integer(&c.WSSendBuffer, "ws-send-buffer", "HUB_WS_SEND_BUFFER", 256<<10, "kernel send buffer per socket (SO_SNDBUF), bytes")
-	integer(&c.WSPerAddr, "ws-per-addr", "HUB_WS_PER_ADDR", 256, "open sockets per client address on this node; past it the upgrade gets 429")
-	dur(&c.WSIdleTimeout, "ws-idle-timeout", "HUB_WS_IDLE_TIMEOUT", 30*time.Second, "close a socket that has neither subscribed nor authenticated this long after opening (4004)")
-	park := env("HUB_WS_PARK", "true")
-	fs.StringVar(&park, "ws-park", park, "park idle sockets (Linux): no goroutine per socket while it has nothing to read; false keeps a reader blocked per socket (env HUB_WS_PARK)")
-	dur(&c.DrainTimeout, "drain-timeout", "HUB_DRAIN_TIMEOUT", 10*time.Second, "how long shutdown waits for sockets and requests")
-	dur(&c.SweepEvery, "sweep-every", "HUB_SWEEP_EVERY", time.Second, "how often this node looks for due deadlines (check-in, starts, match time limits)")
-	fs.StringVar(&c.DebugAddr, "debug-addr", env("HUB_DEBUG_ADDR", ""), "serve Go profiles (net/http/pprof) on this separate address, e.g. 127.0.0.1:6060; empty: off (env HUB_DEBUG_ADDR)")
-	level := fs.String("log-level", env("HUB_LOG_LEVEL", "info"), "debug, info, warn or error (env HUB_LOG_LEVEL)")
-
-	if err := fs.Parse(args); err != nil {
-		return c, err
-	}
-	if envErr != nil {
-		return c, envErr
-	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected arguments: %q", fs.Args())
-	}
-	c.BodyLimit, c.WSReadLimit = int64(bodyLimit), int64(wsReadLimit)
-	for o := range strings.SplitSeq(*origins, ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			c.Origins = append(c.Origins, o)
-		}
-	}
-	b, err := strconv.ParseBool(trust)
-	if err != nil {
-		return c, fmt.Errorf("trust-proxy %q: want true or false", trust)
-	}
-	c.TrustProxy = b
-	if c.WSPark, err = strconv.ParseBool(park); err != nil {
-		return c, fmt.Errorf("ws-park %q: want true or false", park)
-	}
-	if c.RedisCluster, err = strconv.ParseBool(cluster); err != nil {
-		return c, fmt.Errorf("redis-cluster %q: want true or false", cluster)
-	}
-	if c.RedisCluster && c.Redis == "" {
-		return c, errors.New("redis-cluster needs --redis (REDIS_URL) with the cluster's seed nodes")
-	}
-	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
-		return c, fmt.Errorf("log-level %q: want debug, info, warn or error", *level)
-	}
-	if c.Secret == "" {
-		var raw [32]byte
-		if _, err := rand.Read(raw[:]); err != nil {
-			return c, fmt.Errorf("random secret: %w", err)
-		}
-		c.Secret, c.secretRandom = hex.EncodeToString(raw[:]), true
-	}
-	return c, nil
-}
-
 // openStore opens the store the configuration names, with the set of due deadlines that goes
 // with it: the memory store and a memory due set when no Redis URL is set. The Redis store (and
 // its shared due set) plugs in here.
 func openStore(ctx context.Context, c config, deliver hub.Deliver, log *slog.Logger) (hub.Store, hub.DueSet, error) {
 	if c.Redis == "" {
-		s := memstore.New(deliver, memstore.WithRetention(c.Retention), memstore.WithMaxEvents(c.MaxEvents))
+		s := memstore.New(deliver, memstore.WithRetention(c.Retention), memstore.WithIdleRetention(c.IdleRetention),
+			memstore.WithMaxEvents(c.MaxEvents))
 		return s, hub.NewMemDueSet(), nil
 	}
 	// No fallback to memory: a node that cannot reach Redis stays up, unready, and retries.
@@ -220,7 +66,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: c.LogLevel}))
+	// Warnings that repeat (Redis down: the sweeper, every /readyz probe, go-redis's pool) are
+	// written once per quietEvery with a count. The flusher is stopped last, after the final lines.
+	quiet := newQuietHandler(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: c.LogLevel}), quietEvery, time.Now)
+	log := slog.New(quiet)
+	quietCtx, stopQuiet := context.WithCancel(context.WithoutCancel(ctx))
+	quietDone := make(chan struct{})
+	go func() {
+		defer close(quietDone)
+		quiet.run(quietCtx)
+	}()
+	defer func() { stopQuiet(); <-quietDone }()
+	if c.Redis != "" {
+		redis.SetLogger(redisLogger{log})
+		if err := probeRedis(ctx, c); err != nil {
+			return err
+		}
+	}
 
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -251,17 +113,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		reg.MustRegister(rs.Collector())
 	}
 	srv, err := hub.New(hub.Config{
-		Addr:       c.Addr,
-		Origins:    origins,
-		Secret:     []byte(c.Secret),
-		TokenTTL:   c.TokenTTL,
-		BodyLimit:  c.BodyLimit,
-		RatePerSec: c.HTTPRate,
-		Burst:      c.HTTPBurst,
-		TrustProxy: c.TrustProxy,
-		Committed:  sweeper.Track,
+		Addr:           c.Addr,
+		Origins:        origins,
+		Secret:         []byte(c.Secret),
+		TokenTTL:       c.TokenTTL,
+		BodyLimit:      int64(c.BodyLimit),
+		BodyTimeout:    c.BodyTimeout,
+		RatePerSec:     c.HTTPRate,
+		Burst:          c.HTTPBurst,
+		TrustedProxies: c.TrustedProxies,
+		Committed:      sweeper.Track,
 		WS: hub.WSConfig{
-			ReadLimit:  c.WSReadLimit,
+			ReadLimit:  int64(c.WSReadLimit),
 			RatePerSec: c.WSRate,
 			Burst:      c.WSBurst,
 			QueueLen:   c.WSQueue,
@@ -347,12 +210,12 @@ func printConfig(w io.Writer, c config, origins []string) {
 	}
 	fmt.Fprintf(w, "tourhub configuration:\n"+
 		"  addr           %s\n  store          %s\n  origins        %s\n  secret         %s\n"+
-		"  token-ttl      %s\n  retention      %s (idle %s)\n  max-events     %d\n  body-limit     %d\n"+
-		"  http-rate      %g/s burst %d (trust-proxy %t)\n"+
+		"  token-ttl      %s\n  retention      %s (idle %s)\n  max-events     %d\n  body-limit     %d bytes, within %s\n"+
+		"  http-rate      %g/s burst %d per client (trusted proxies %s)\n"+
 		"  ws             read-limit %d, rate %g/s burst %d, queue %d, park idle %t\n  drain-timeout  %s\n  sweep-every    %s\n  log-level      %s\n"+
 		"  debug-addr     %s\n",
-		c.Addr, store, strings.Join(origins, ","), secret, c.TokenTTL, c.Retention, c.IdleRetention, c.MaxEvents, c.BodyLimit,
-		c.HTTPRate, c.HTTPBurst, c.TrustProxy, c.WSReadLimit, c.WSRate, c.WSBurst, c.WSQueue, c.WSPark, c.DrainTimeout, c.SweepEvery, c.LogLevel,
+		c.Addr, store, strings.Join(origins, ","), secret, c.TokenTTL, c.Retention, c.IdleRetention, c.MaxEvents, c.BodyLimit, c.BodyTimeout,
+		c.HTTPRate, c.HTTPBurst, showProxies(c.TrustedProxies, "none: the connection's address"), c.WSReadLimit, c.WSRate, c.WSBurst, c.WSQueue, c.WSPark, c.DrainTimeout, c.SweepEvery, c.LogLevel,
 		cmp.Or(c.DebugAddr, "off"))
 }
 

@@ -59,6 +59,9 @@ func (a *api) do(ctx context.Context, client *http.Client, method, url, token st
 		a.st.httpCalls.Add(1)
 		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 			a.st.httpRetries.Add(1)
+			if resp.StatusCode == http.StatusTooManyRequests {
+				a.st.http429.Add(1)
+			}
 			wait := backoff/2 + time.Duration(rand.Int64N(int64(backoff)))
 			if backoff < 2*time.Second {
 				backoff *= 2

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,49 +19,66 @@ import (
 	"time"
 )
 
+// A binary is a command the end-to-end tests build once and share.
+type binary struct {
+	pkg  string
+	once sync.Once
+	path string
+	err  error
+}
+
 var (
-	hubOnce sync.Once
-	hubBin  string
-	hubErr  error
+	hubBinary      = &binary{pkg: "github.com/tourhub/tourhub/cmd/hub"}
+	loadtestBinary = &binary{pkg: "github.com/tourhub/tourhub/cmd/loadtest"}
 )
 
-// TestMain removes the hub binary that the end-to-end tests share.
+// TestMain removes the binaries that the end-to-end tests share.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if hubBin != "" {
-		os.RemoveAll(filepath.Dir(hubBin))
+	for _, b := range []*binary{hubBinary, loadtestBinary} {
+		if b.path != "" {
+			os.RemoveAll(filepath.Dir(b.path))
+		}
 	}
 	os.Exit(code)
 }
 
-// buildHub builds ./cmd/hub once into a temporary directory.
-func buildHub(t *testing.T) string {
+// build builds b once into a temporary directory and returns its path.
+func (b *binary) build(t *testing.T) string {
 	t.Helper()
-	hubOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "loadtest-hub")
+	b.once.Do(func() {
+		dir, err := os.MkdirTemp("", "loadtest-bin")
 		if err != nil {
-			hubErr = err
+			b.err = err
 			return
 		}
-		hubBin = filepath.Join(dir, "hub")
+		b.path = filepath.Join(dir, path.Base(b.pkg))
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
-		out, err := exec.CommandContext(ctx, "go", "build", "-o", hubBin, "github.com/tourhub/tourhub/cmd/hub").CombinedOutput()
+		out, err := exec.CommandContext(ctx, "go", "build", "-o", b.path, b.pkg).CombinedOutput()
 		if err != nil {
-			hubErr = fmt.Errorf("build hub: %v\n%s", err, out)
+			b.err = fmt.Errorf("build %s: %v\n%s", b.pkg, err, out)
 		}
 	})
-	if hubErr != nil {
-		t.Fatal(hubErr)
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return hubBin
+	return b.path
 }
 
-// startHub starts the hub on a free loopback port and returns its base URL and process id. The
-// process is stopped when the test ends.
+// startHub starts the hub on a free loopback port, with its rate limits raised out of the way,
+// and returns its base URL and process id. The process is stopped when the test ends.
 func startHub(t *testing.T) (string, int) {
 	t.Helper()
-	cmd := exec.Command(buildHub(t), "--addr", "127.0.0.1:0", "--secret", "loadtest-e2e", "--http-rate", "10000", "--http-burst", "10000", "--log-level", "warn")
+	return startHubWith(t, "--http-rate", "10000", "--http-burst", "10000")
+}
+
+// startHubWith is startHub with the given flags instead: none leaves the hub's defaults, as a
+// new user runs it.
+func startHubWith(t *testing.T, flags ...string) (string, int) {
+	t.Helper()
+	args := append([]string{"--addr", "127.0.0.1:0", "--secret", "loadtest-e2e-0123456789abcdef0123456789", "--log-level", "warn"}, flags...)
+	cmd := exec.Command(hubBinary.build(t), args...)
 	return startListening(t, cmd, "hub"), cmd.Process.Pid
 }
 
@@ -105,7 +124,9 @@ func startListening(t *testing.T, cmd *exec.Cmd, name string) string {
 	return ""
 }
 
-// TestLatencyAgainstRealHub runs a short latency run with each --pace against one real hub.
+// TestLatencyAgainstRealHub runs a short latency run with each --pace, and a maxrate run, against
+// one real hub. With one node there are no cross-node figures: the table and the chart say n/a,
+// the JSON has null, not zeros.
 func TestLatencyAgainstRealHub(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -114,24 +135,29 @@ func TestLatencyAgainstRealHub(t *testing.T) {
 	base, pid := startHub(t)
 	// 4 tournaments of 4 at 40 results/s: 6 reports a tournament at 10/s each, a 0.6 s cycle.
 	for _, tc := range []struct {
-		pace    string
-		stagger float64 // seconds
+		scenario string
+		pace     string
+		stagger  float64 // seconds
+		args     []string
 	}{
-		{"tournament", 0.6},
-		{"shared", 0},
+		{"latency", "tournament", 0.6, []string{"--duration", "2s"}},
+		{"latency", "shared", 0, []string{"--duration", "2s"}},
+		{"maxrate", "tournament", 0.6, []string{"--step", "1s", "--duration", "2.5s"}},
 	} {
-		t.Run(tc.pace, func(t *testing.T) {
+		t.Run(tc.scenario+"-"+tc.pace, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			outFile, chartFile := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.svg")
 			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 			defer cancel()
 			var stdout, stderr bytes.Buffer
-			err := run(ctx, []string{
-				"--nodes", base, "--scenario", "latency", "--players", "16", "--tournament-size", "4",
-				"--spectators", "2", "--rate", "40", "--duration", "2s", "--deadline", "60s", "--pace", tc.pace,
+			err := run(ctx, append([]string{
+				"--nodes", base, "--scenario", tc.scenario, "--players", "16", "--tournament-size", "4",
+				"--spectators", "2", "--rate", "40", "--deadline", "60s", "--pace", tc.pace,
 				"--pids", itoa(pid), "--out", outFile, "--chart", chartFile,
-			}, &stdout, &stderr)
+				"--min-rate-pct", "0", // this test checks what is measured, not that a loaded machine keeps up
+				"--threshold", "p99>=0", "--threshold", "rate>=0", "--threshold", "errors==0", // hold at any speed
+			}, tc.args...), &stdout, &stderr)
 			if err != nil {
 				t.Fatalf("run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
 			}
@@ -169,8 +195,45 @@ func TestLatencyAgainstRealHub(t *testing.T) {
 			if len(res.Series) == 0 {
 				t.Error("no per-second series")
 			}
+			if len(res.Thresholds) != 3 {
+				t.Errorf("got thresholds %+v; want 3", res.Thresholds)
+			}
+			for _, th := range res.Thresholds {
+				if !th.Passed || th.Value == nil {
+					t.Errorf("threshold %s: got passed %v value %v; want passed, measured", th.Threshold, th.Passed, th.Value)
+				}
+			}
+			if !regexp.MustCompile(`errors==0 +passed  0\n`).MatchString(stdout.String()) {
+				t.Errorf("table lacks the threshold errors==0 passed:\n%s", stdout.String())
+			}
 			if !strings.Contains(stdout.String(), "same-node latency") {
 				t.Errorf("table lacks the latency row:\n%s", stdout.String())
+			}
+			if !regexp.MustCompile(`cross-node latency +n/a \(one node\)\n`).MatchString(stdout.String()) {
+				t.Errorf("table lacks cross-node latency n/a (one node):\n%s", stdout.String())
+			}
+			var raw struct {
+				Latency map[string]json.RawMessage `json:"latency"`
+			}
+			if err := json.Unmarshal(b, &raw); err != nil {
+				t.Fatal(err)
+			}
+			if got := string(raw.Latency["cross_node_latency"]); got != "null" {
+				t.Errorf("JSON cross_node_latency: got %s; want null", got)
+			}
+			var steps []map[string]json.RawMessage
+			if s := raw.Latency["maxrate_steps"]; s != nil {
+				if err := json.Unmarshal(s, &steps); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.scenario == "maxrate" && len(steps) == 0 {
+				t.Errorf("no maxrate steps: %s", b)
+			}
+			for i, s := range steps {
+				if string(s["cross_node_latency"]) != "null" || !bytes.Contains(s["same_node_latency"], []byte(`"p99_ms"`)) {
+					t.Errorf("step %d: got cross-node %s, same-node %s; want null, the step's latency", i, s["cross_node_latency"], s["same_node_latency"])
+				}
 			}
 			if tc.stagger > 0 {
 				if want := "staggered over 0.6 s"; !strings.Contains(stdout.String(), want) {
@@ -185,6 +248,9 @@ func TestLatencyAgainstRealHub(t *testing.T) {
 				t.Fatal(err)
 			}
 			parseXML(t, string(svg))
+			if tc.scenario == "latency" && !strings.Contains(string(svg), "(cross-node: n/a, one node)") {
+				t.Errorf("chart lacks (cross-node: n/a, one node):\n%s", svg)
+			}
 		})
 	}
 }
@@ -211,6 +277,30 @@ func TestFanoutAndIdleAgainstRealHub(t *testing.T) {
 	}
 	if res.Fanout.Completed != 3 || res.Fanout.Deliveries != 60 || !res.Fanout.CPUMeasured {
 		t.Errorf("fanout: completed %d deliveries %d cpu %v; want 3, 60, true", res.Fanout.Completed, res.Fanout.Deliveries, res.Fanout.CPUMeasured)
+	}
+
+	// A threshold no run can pass (no delivery takes under 0 µs) fails the run, after it ran;
+	// the others pass.
+	stdout.Reset()
+	out = filepath.Join(dir, "f2.json")
+	err := run(ctx, []string{"--nodes", base, "--scenario", "fanout", "--spectators", "20", "--repeats", "3",
+		"--pids", itoa(pid), "--out", out, "--deadline", "60s", "--threshold", "p99<60s", "--threshold", "missing==0",
+		"--threshold", "delivery_p50<0us", "--threshold", "cpu_per_delivery>=0"}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "1 of 4 thresholds failed: delivery_p50<0us") {
+		t.Fatalf("fanout with thresholds: got %v; want 1 of 4 thresholds failed\n%s\n%s", err, stdout.String(), stderr.String())
+	}
+	b, _ = os.ReadFile(out)
+	res = Result{}
+	if err := json.Unmarshal(b, &res); err != nil || res.Fanout == nil || len(res.Thresholds) != 4 {
+		t.Fatalf("fanout result: %v %s", err, b)
+	}
+	for i, want := range []bool{true, true, false, true} {
+		if th := res.Thresholds[i]; th.Passed != want || th.Value == nil {
+			t.Errorf("threshold %s: got passed %v, value %v; want passed %v, measured", th.Threshold, th.Passed, th.Value, want)
+		}
+	}
+	if !regexp.MustCompile(`delivery_p50<0us +FAILED  [0-9.]+ ms\n`).MatchString(stdout.String()) {
+		t.Errorf("table lacks the failed threshold with its value:\n%s", stdout.String())
 	}
 
 	out = filepath.Join(dir, "i.json")

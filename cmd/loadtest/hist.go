@@ -153,6 +153,7 @@ type Summary struct {
 	MinMS  float64 `json:"min_ms"`
 	MeanMS float64 `json:"mean_ms"`
 	P50MS  float64 `json:"p50_ms"`
+	P90MS  float64 `json:"p90_ms"`
 	P95MS  float64 `json:"p95_ms"`
 	P99MS  float64 `json:"p99_ms"`
 	P999MS float64 `json:"p999_ms"`
@@ -167,6 +168,7 @@ func (h *Hist) Summary() Summary {
 		MinMS:  ms(h.Min()),
 		MeanMS: h.Mean() / 1000,
 		P50MS:  ms(h.Quantile(0.50)),
+		P90MS:  ms(h.Quantile(0.90)),
 		P95MS:  ms(h.Quantile(0.95)),
 		P99MS:  ms(h.Quantile(0.99)),
 		P999MS: ms(h.Quantile(0.999)),

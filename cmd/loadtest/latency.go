@@ -452,19 +452,25 @@ type latencyResult struct {
 	StaggerSeconds float64 `json:"stagger_seconds"`
 	// SetupSeconds is, with --pace shared, how long the first setup of all groups at once took
 	// before driving; with --pace tournament, the slowest single group's first setup.
-	SetupSeconds   float64 `json:"first_setup_seconds"`
-	TargetRate     float64 `json:"target_results_per_second"`
+	SetupSeconds float64 `json:"first_setup_seconds"`
+	TargetRate   float64 `json:"target_results_per_second"`
+	// MinRatePct is --min-rate-pct, and TargetReached whether AckedPerSecond reached that per cent
+	// of TargetRate (latency only: maxrate searches for the rate instead).
+	MinRatePct     float64 `json:"min_rate_pct,omitempty"`
+	TargetReached  *bool   `json:"target_reached,omitempty"`
 	MeasureSeconds float64 `json:"measured_seconds"`
 	Sent           int64   `json:"results_sent"`
 	Acked          int64   `json:"results_acked"`
 	AckedPerSecond float64 `json:"results_per_second"`
-	CrossNode      Summary `json:"cross_node_latency"`
-	SameNode       Summary `json:"same_node_latency"`
-	Reply          Summary `json:"reply_latency"`
-	LostReceipts   int64   `json:"unmatched_receipts"`
-	Steps          []step  `json:"maxrate_steps,omitempty"`
-	MaxRateHeld    float64 `json:"maxrate_last_held,omitempty"`
-	MaxRateReason  string  `json:"maxrate_stop_reason,omitempty"`
+	// CrossNode is the latency to sockets on other nodes than the one the result was sent to;
+	// null with one node, which every socket is on.
+	CrossNode     *Summary `json:"cross_node_latency"`
+	SameNode      Summary  `json:"same_node_latency"`
+	Reply         Summary  `json:"reply_latency"`
+	LostReceipts  int64    `json:"unmatched_receipts"`
+	Steps         []step   `json:"maxrate_steps,omitempty"`
+	MaxRateHeld   float64  `json:"maxrate_last_held,omitempty"`
+	MaxRateReason string   `json:"maxrate_stop_reason,omitempty"`
 	// Usage is the CPU and memory of the hubs (--pids) and of the load tool over the measured
 	// window, and the machine's steal time.
 	Usage usage `json:"usage"`
@@ -474,9 +480,34 @@ type step struct {
 	Target   float64 `json:"target_per_second"`
 	Achieved float64 `json:"achieved_per_second"`
 	Errors   int64   `json:"errors"`
-	Latency  Summary `json:"cross_node_latency"`
-	Held     bool    `json:"held"`
-	Usage    usage   `json:"usage"`
+	// CrossNode is the step's latency with several nodes. With one node there is none (null),
+	// and SameNode has the step's latency instead.
+	CrossNode *Summary `json:"cross_node_latency"`
+	SameNode  *Summary `json:"same_node_latency,omitempty"`
+	Held      bool     `json:"held"`
+	Usage     usage    `json:"usage"`
+}
+
+// latency is the step's latency, the one its p99 limit applies to: cross-node with several
+// nodes, same-node with one.
+func (s step) latency() Summary {
+	if s.CrossNode != nil {
+		return *s.CrossNode
+	}
+	if s.SameNode != nil {
+		return *s.SameNode
+	}
+	return Summary{}
+}
+
+// headline is the latency a run is judged by and its name: cross-node with several nodes,
+// same-node with one (a result file from before cross-node became null on one node has zeros
+// there, hence the count of nodes).
+func (l *latencyResult) headline(nodes int) (Summary, string) {
+	if nodes > 1 && l.CrossNode != nil {
+		return *l.CrossNode, "cross-node"
+	}
+	return l.SameNode, "same-node"
 }
 
 // runLatency runs the latency scenario, or with maxrate set the stepped maximum-rate search.
@@ -626,7 +657,10 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 		res.AckedPerSecond = float64(res.Acked) / res.MeasureSeconds
 	}
 	e.rec.mu.Lock()
-	res.CrossNode = e.rec.cross.Summary()
+	if len(cfg.nodes) > 1 {
+		s := e.rec.cross.Summary()
+		res.CrossNode = &s
+	}
 	res.SameNode = e.rec.local.Summary()
 	res.Reply = e.rec.reply.Summary()
 	res.LostReceipts = e.rec.lost
@@ -681,10 +715,15 @@ func measureMaxRate(ctx context.Context, e *env, limit pacers, res *latencyResul
 			Target:   target,
 			Achieved: float64(acked) / time.Since(t0).Seconds(),
 			Errors:   errs1 - errs0,
-			Latency:  h.Summary(),
 			Usage:    usageBetween(use0, takeSample(cfg.pids), cfg.pids, acked),
 		}
-		p99 := s.Latency.P99MS
+		sum := h.Summary() // the recorder's phase holds cross-node latencies, or same-node with one node
+		if e.rec.single {
+			s.SameNode = &sum
+		} else {
+			s.CrossNode = &sum
+		}
+		p99 := sum.P99MS
 		switch {
 		case h.Count() == 0:
 			res.MaxRateReason = fmt.Sprintf("no deliveries measured at %.0f/s", target)

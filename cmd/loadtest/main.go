@@ -4,9 +4,10 @@
 //	loadtest --nodes http://127.0.0.1:8081,http://127.0.0.1:8082 --scenario latency \
 //	    --players 160 --spectators 30 --rate 100 --duration 20s --out r.json --chart r.svg
 //
-// Scenarios: latency, fanout, idle, maxrate (see --help and BENCHMARKS.md). Only the given
-// addresses are targeted and, without --allow-remote, only loopback ones. Every run is bounded by
-// --duration (or --max-events) and by the hard --deadline.
+// Scenarios: latency, fanout, idle, maxrate (loadtest --help describes each with an example;
+// BENCHMARKS.md has more). Only the given addresses are targeted and, without --allow-remote,
+// only loopback ones. Every run is bounded by --duration (or --max-events) and by the hard
+// --deadline.
 //
 // latency and maxrate play one tournament after another in each of players/tournament-size slots.
 // With --pace tournament (the default) every slot has its own pacer at rate/slots results/s, and
@@ -69,6 +70,8 @@ type config struct {
 	cpuProfile  string
 	pace        string
 	relay       bool
+	minRatePct  float64
+	thresholds  []threshold
 	log         io.Writer
 }
 
@@ -85,14 +88,24 @@ func main() {
 	}
 	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		if errors.As(err, new(usageError)) {
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
 }
 
-func parseFlags(args []string, stderr io.Writer) (config, error) {
-	var c config
+// parseFlags reads and checks the flags; -h or --help writes the help to help and returns
+// flag.ErrHelp. Every other error is a usageError.
+func parseFlags(args []string, help io.Writer) (c config, err error) {
+	defer func() {
+		if err != nil && !errors.Is(err, flag.ErrHelp) {
+			err = usageError{err}
+		}
+	}()
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // an error is returned, and the help printed only when asked for
+	fs.Usage = func() {}
 	nodes := fs.String("nodes", "http://127.0.0.1:8080", "comma-separated base URLs of the hub nodes")
 	fs.StringVar(&c.scenario, "scenario", "latency", "latency | fanout | idle | maxrate")
 	fs.IntVar(&c.players, "players", 64, "player sockets (latency, maxrate); sockets to open (idle)")
@@ -107,7 +120,15 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		"first_setup_seconds is that setup of all")
 	fs.DurationVar(&c.duration, "duration", 20*time.Second, "how long to send results (latency, maxrate)")
 	fs.DurationVar(&c.step, "step", 6*time.Second, "length of one rate step (maxrate)")
-	fs.Float64Var(&c.p99Limit, "p99-limit", 50, "p99 cross-node latency (ms) a maxrate step must stay under")
+	fs.Float64Var(&c.minRatePct, "min-rate-pct", defaultMinRatePct, "latency: the run fails (exit 1) when it achieves under this per cent of --rate over the\n"+
+		"measured window, whatever the cause (0: no check); a hub's rate limits are named when they were the cause")
+	var thresholds []string
+	fs.Func("threshold", "`METRIC OP VALUE`, repeatable: the run fails (exit 1) unless it holds, e.g. 'p99<10ms',\n"+
+		"'rate>=95%', 'errors==0' (see Thresholds above)", func(s string) error {
+		thresholds = append(thresholds, s)
+		return nil
+	})
+	fs.Float64Var(&c.p99Limit, "p99-limit", 50, "p99 latency (ms; cross-node, or same-node with one node) a maxrate step must stay under")
 	fs.Int64Var(&c.maxEvents, "max-events", 0, "stop after this many results (0: no limit)")
 	fs.IntVar(&c.repeats, "repeats", 20, "publishes (fanout)")
 	fs.IntVar(&c.procs, "procs", 1, "client processes for idle sockets (each holds at most ~19k)")
@@ -133,7 +154,14 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.worker, "worker", false, "internal: idle worker process")
 	fs.StringVar(&c.tournament, "tournament", "", "internal: tournament id for worker mode")
 	if err := fs.Parse(args); err != nil {
-		return c, err
+		if errors.Is(err, flag.ErrHelp) {
+			printHelp(help, fs)
+			return c, err
+		}
+		return c, fmt.Errorf("%w (loadtest --help lists the flags)", err)
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q: loadtest takes only flags (loadtest --help lists them)", fs.Arg(0))
 	}
 	for _, n := range strings.Split(*nodes, ",") {
 		if n = strings.TrimRight(strings.TrimSpace(n), "/"); n != "" {
@@ -193,6 +221,16 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if c.pace != paceTournament && c.pace != paceShared {
 		return c, fmt.Errorf("unknown --pace %q (%s, %s)", c.pace, paceTournament, paceShared)
 	}
+	for _, s := range thresholds {
+		t, err := parseThreshold(s, c.scenario, len(c.nodes), len(c.pids) > 0)
+		if err != nil {
+			return c, err
+		}
+		c.thresholds = append(c.thresholds, t)
+	}
+	if c.minRatePct < 0 || c.minRatePct > 100 {
+		return c, fmt.Errorf("--min-rate-pct %g: want a per cent from 0 (no check) to 100", c.minRatePct)
+	}
 	if c.rate <= 0 || c.duration <= 0 || c.deadline <= 0 || c.procs < 1 || c.tsize < 2 {
 		return c, errors.New("--rate, --duration, --deadline, --procs must be positive and --tournament-size at least 2")
 	}
@@ -231,20 +269,28 @@ type Result struct {
 	Dropped   int64     `json:"sockets_dropped"`
 	// PerNode counts this process's sockets by node (the idle scenario's worker processes
 	// count theirs in Idle).
-	PerNode    []NodeSockets    `json:"sockets_per_node"`
-	HTTPCalls  int64            `json:"http_calls"`
-	HTTPRetry  int64            `json:"http_retries_429_503"`
-	Errors     map[string]int64 `json:"errors"`
-	Latency    *latencyResult   `json:"latency,omitempty"`
-	Fanout     *fanoutResult    `json:"fanout,omitempty"`
-	Idle       *idleResult      `json:"idle,omitempty"`
-	Series     []Point          `json:"series,omitempty"`
-	Failure    string           `json:"failure,omitempty"`
-	ElapsedSec float64          `json:"elapsed_seconds"`
+	PerNode   []NodeSockets `json:"sockets_per_node"`
+	HTTPCalls int64         `json:"http_calls"`
+	HTTPRetry int64         `json:"http_retries_429_503"`
+	// HTTP429 and WSRateLimited count the hub's rate_limited answers: API requests answered 429
+	// (retried after a backoff) and socket messages answered error rate_limited (dropped).
+	HTTP429       int64            `json:"http_429_rate_limited"`
+	WSRateLimited int64            `json:"ws_rate_limited"`
+	Errors        map[string]int64 `json:"errors"`
+	Latency       *latencyResult   `json:"latency,omitempty"`
+	Fanout        *fanoutResult    `json:"fanout,omitempty"`
+	Idle          *idleResult      `json:"idle,omitempty"`
+	Series        []Point          `json:"series,omitempty"`
+	// Thresholds are the --threshold verdicts, in the order given.
+	Thresholds []thresholdResult `json:"thresholds,omitempty"`
+	// Failure says why the run failed (exit 1), one reason a line: an error, the target rate not
+	// reached, the hub's rate limits.
+	Failure    string  `json:"failure,omitempty"`
+	ElapsedSec float64 `json:"elapsed_seconds"`
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, err := parseFlags(args, stderr)
+	cfg, err := parseFlags(args, stdout)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -327,10 +373,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	res.PerNode = st.perNode(cfg.nodes)
 	res.HTTPCalls = st.httpCalls.Load()
 	res.HTTPRetry = st.httpRetries.Load()
+	res.HTTP429 = st.http429.Load()
+	res.WSRateLimited = st.wsRateLimited.Load()
 	res.Errors, _ = st.errorCounts()
 	res.ElapsedSec = time.Since(start).Seconds()
+	why := judge(cfg, res, runErr != nil)
 	if runErr != nil {
-		res.Failure = runErr.Error()
+		why = append([]string{runErr.Error()}, why...)
+	}
+	res.Failure = strings.Join(why, "\n")
+	if len(why) > 0 {
+		runErr = errors.New(res.Failure)
 	}
 
 	printTable(stdout, res)
@@ -356,12 +409,12 @@ func writeChart(path string, res *Result) error {
 	switch {
 	case res.Latency != nil:
 		l := res.Latency
-		head := l.CrossNode
+		head, name := l.headline(len(res.Nodes))
+		sub := fmt.Sprintf("%d player sockets (%d tournaments of %d), %d spectators, %d node(s), target %.0f results/s; achieved %.0f/s; %s p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+			l.PlayerSockets, l.Groups, l.TournamentSize, l.SpectatorSocket, len(res.Nodes), l.TargetRate, l.AckedPerSecond, name, head.P50MS, head.P99MS, head.MaxMS)
 		if len(res.Nodes) == 1 {
-			head = l.SameNode
+			sub += " (cross-node: n/a, one node)"
 		}
-		sub := fmt.Sprintf("%d player sockets (%d tournaments of %d), %d spectators, %d node(s), target %.0f results/s; achieved %.0f/s; overall p50 %.1f ms, p99 %.1f ms, max %.1f ms",
-			l.PlayerSockets, l.Groups, l.TournamentSize, l.SpectatorSocket, len(res.Nodes), l.TargetRate, l.AckedPerSecond, head.P50MS, head.P99MS, head.MaxMS)
 		if res.Scenario == "maxrate" {
 			sub = fmt.Sprintf("%d player sockets (%d tournaments of %d), %d node(s), rate stepped up from %.0f/s; last step that held: %.0f/s (%s)",
 				l.PlayerSockets, l.Groups, l.TournamentSize, len(res.Nodes), l.TargetRate, l.MaxRateHeld, l.MaxRateReason)
@@ -413,8 +466,13 @@ func printTable(w io.Writer, r *Result) {
 		row("sockets per node (most open)", strings.Join(parts, " / "))
 	}
 	row("http calls (429/503 retried)", fmt.Sprintf("%d (%d)", r.HTTPCalls, r.HTTPRetry))
+	row("rate limited (HTTP 429 / socket)", fmt.Sprintf("%d / %d", r.HTTP429, r.WSRateLimited))
 	lat := func(name string, s Summary) {
-		row(name, fmt.Sprintf("n=%d p50=%.2f p95=%.2f p99=%.2f p99.9=%.2f max=%.2f ms", s.Count, s.P50MS, s.P95MS, s.P99MS, s.P999MS, s.MaxMS))
+		if s.Count == 0 {
+			row(name, "n/a (no samples)")
+			return
+		}
+		row(name, fmt.Sprintf("n=%d p50=%.2f p90=%.2f p95=%.2f p99=%.2f p99.9=%.2f max=%.2f ms", s.Count, s.P50MS, s.P90MS, s.P95MS, s.P99MS, s.P999MS, s.MaxMS))
 	}
 	if l := r.Latency; l != nil {
 		row("tournaments x size", fmt.Sprintf("%d x %d (%d player sockets, %d spectators)", l.Groups, l.TournamentSize, l.PlayerSockets, l.SpectatorSocket))
@@ -430,8 +488,20 @@ func printTable(w io.Writer, r *Result) {
 			row("first setup (HTTP, all at once)", fmt.Sprintf("%.1f s", l.SetupSeconds))
 		}
 		row("results sent / answered", fmt.Sprintf("%d / %d in %.1f s", l.Sent, l.Acked, l.MeasureSeconds))
-		row("results/s (target)", fmt.Sprintf("%.1f (%.0f)", l.AckedPerSecond, l.TargetRate))
-		lat("cross-node latency", l.CrossNode)
+		switch {
+		case l.TargetReached == nil:
+			row("results/s (target)", fmt.Sprintf("%.1f (%.0f)", l.AckedPerSecond, l.TargetRate))
+		case *l.TargetReached:
+			row("results/s achieved / target", fmt.Sprintf("%.1f / %.0f (%.0f %%: reached)", l.AckedPerSecond, l.TargetRate, 100*l.AckedPerSecond/l.TargetRate))
+		default:
+			row("results/s achieved / target", fmt.Sprintf("%.1f / %.0f (%.0f %%: NOT REACHED, under %g %%)", l.AckedPerSecond, l.TargetRate,
+				100*l.AckedPerSecond/l.TargetRate, l.MinRatePct))
+		}
+		if l.CrossNode != nil && len(r.Nodes) > 1 {
+			lat("cross-node latency", *l.CrossNode)
+		} else {
+			row("cross-node latency", "n/a (one node)")
+		}
 		lat("same-node latency", l.SameNode)
 		lat("reply to the sender (commit)", l.Reply)
 		u := l.Usage
@@ -445,7 +515,7 @@ func printTable(w io.Writer, r *Result) {
 		row("machine steal", fmt.Sprintf("%.2f cores (-1: unknown)", u.StealCores))
 		for _, s := range l.Steps {
 			row(fmt.Sprintf("step %.0f/s", s.Target), fmt.Sprintf("achieved %.0f/s p99 %.1f ms errors %d held=%v; hub CPU %.2f ms/result, steal %.2f cores",
-				s.Achieved, s.Latency.P99MS, s.Errors, s.Held, s.Usage.HubCPUPerResult, s.Usage.StealCores))
+				s.Achieved, s.latency().P99MS, s.Errors, s.Held, s.Usage.HubCPUPerResult, s.Usage.StealCores))
 		}
 		if r.Scenario == "maxrate" {
 			row("max sustained results/s", fmt.Sprintf("%.0f (%s)", l.MaxRateHeld, l.MaxRateReason))
@@ -482,8 +552,20 @@ func printTable(w io.Writer, r *Result) {
 		}
 		row("errors", strings.Join(parts, " "))
 	}
+	if len(r.Thresholds) > 0 {
+		fmt.Fprintln(w, "  thresholds")
+		for _, t := range r.Thresholds {
+			fmt.Fprintf(w, "    %-32s %s\n", t.Threshold, t)
+		}
+	}
+	if t := r.throttle(); t.any() && !strings.Contains(r.Failure, t.String()) {
+		fmt.Fprintf(w, "\nWARNING: %s\n", t)
+	}
 	if r.Failure != "" {
-		row("FAILED", r.Failure)
+		fmt.Fprintln(w)
+		for _, line := range strings.Split(r.Failure, "\n") {
+			fmt.Fprintf(w, "FAILED: %s\n", line)
+		}
 	}
 }
 

@@ -20,6 +20,12 @@ type stats struct {
 	acked        atomic.Int64 // results answered (reported / HTTP 200)
 	httpCalls    atomic.Int64
 	httpRetries  atomic.Int64 // 429 / 503 answers retried
+	// http429 counts the 429 (rate_limited) answers among httpRetries: the hub's per-address
+	// request limit (--http-rate, --http-burst), not an outage.
+	http429 atomic.Int64
+	// wsRateLimited counts socket messages the hub dropped with error rate_limited: its
+	// per-socket message limit (--ws-rate, --ws-burst).
+	wsRateLimited atomic.Int64
 
 	nodes []nodeStats // by index in --nodes
 
@@ -348,6 +354,7 @@ func progress(w io.Writer, start time.Time, st *stats, rec *recorder, stop <-cha
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	var lastSent int64
+	warned := false
 	for {
 		select {
 		case <-stop:
@@ -357,6 +364,13 @@ func progress(w io.Writer, start time.Time, st *stats, rec *recorder, stop <-cha
 			_, errs := st.errorCounts()
 			line := fmt.Sprintf("%6.1fs sockets=%d sent=%d (+%d/s) recv=%d errors=%d dropped=%d",
 				now.Sub(start).Seconds(), st.sockets.Load(), sent, sent-lastSent, st.received.Load(), errs, st.dropped.Load())
+			if t := st.throttle(); t.any() {
+				line += fmt.Sprintf(" rate_limited=%d", t.http+t.ws)
+				if !warned {
+					warned = true
+					fmt.Fprintf(w, "WARNING: %s\n", t)
+				}
+			}
 			if rec != nil {
 				line += fmt.Sprintf(" p99(3s)=%.1fms", rec.recentP99())
 				rec.prune(30 * time.Second)

@@ -223,6 +223,11 @@ func (c *conn) readLoop(ctx context.Context, st *stats) {
 			(*h)(c, data, at)
 		}
 		if ref := fieldString(data, "ref"); ref != "" {
+			// Every message this tool sends has a ref, so the hub's rate_limited answers do too;
+			// looking only at replies keeps the events, most of what is read, from a second scan.
+			if fieldString(data, "type") == "error" && fieldString(data, "code") == codeRateLimited {
+				st.wsRateLimited.Add(1)
+			}
 			c.pmu.Lock()
 			ch, ok := c.pending[ref]
 			delete(c.pending, ref)

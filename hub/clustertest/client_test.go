@@ -21,6 +21,7 @@ type wsMsg struct {
 	Tournament string          `json:"tournament"`
 	Epoch      string          `json:"epoch"`
 	Version    int64           `json:"version"`
+	Rev        string          `json:"rev"`
 	Recovered  bool            `json:"recovered"`
 	Events     []match.Event   `json:"events"`
 	Kind       string          `json:"kind"`
@@ -35,6 +36,7 @@ type wsMsg struct {
 type received struct {
 	epoch   string
 	version int64
+	rev     string
 	events  []match.Event
 }
 
@@ -51,16 +53,21 @@ type client struct {
 	gen       int             // connection generation; readers of older ones stop
 	epoch     string          // of the last snapshot or event applied
 	version   int64           // last version applied
+	rev       string          // of the last version applied
 	haveState bool
 	events    []received
 	notices   []wsMsg
 	subs      []wsMsg // `subscribed` messages
 	snapshots []int64 // versions of the snapshots received
-	replies   map[string]wsMsg
-	problems  []string // order violations: gaps, duplicates, events before a snapshot
-	readErr   error    // why the current connection's reader stopped
-	changed   chan struct{}
-	refN      int
+	// lastSnapshot is how many events had come before the last snapshot: what the client holds is
+	// that snapshot and the events from there.
+	lastSnapshot int
+	snapshotRev  string // the rev of the last snapshot
+	replies      map[string]wsMsg
+	problems     []string // order violations: gaps, duplicates, events before a snapshot
+	readErr      error    // why the current connection's reader stopped
+	changed      chan struct{}
+	refN         int
 	// allowResync accepts a snapshot (recovered:false) after the first one, as after a lost epoch.
 	allowResync bool
 }
@@ -100,7 +107,7 @@ func (c *client) connect(ctx context.Context, n *node) wsMsg {
 	sub := map[string]any{"type": "subscribe", "tournament": c.tid}
 	c.mu.Lock()
 	if c.haveState {
-		sub["epoch"], sub["version"] = c.epoch, c.version
+		sub["epoch"], sub["version"], sub["rev"] = c.epoch, c.version, c.rev
 	}
 	c.mu.Unlock()
 	r := c.request(ctx, sub)
@@ -148,16 +155,17 @@ func (c *client) handle(m wsMsg) {
 		case m.Version != c.version+1:
 			c.problems = append(c.problems, fmt.Sprintf("event v%d after v%d (gap or duplicate)", m.Version, c.version))
 		}
-		c.events = append(c.events, received{epoch: m.Epoch, version: m.Version, events: m.Events})
+		c.events = append(c.events, received{epoch: m.Epoch, version: m.Version, rev: m.Rev, events: m.Events})
 		if m.Version > c.version || m.Epoch != c.epoch {
-			c.version, c.epoch = m.Version, m.Epoch
+			c.version, c.epoch, c.rev = m.Version, m.Epoch, m.Rev
 		}
 	case "snapshot":
 		if c.haveState && !c.allowResync {
 			c.problems = append(c.problems, fmt.Sprintf("unexpected snapshot v%d (had v%d)", m.Version, c.version))
 		}
 		c.snapshots = append(c.snapshots, m.Version)
-		c.epoch, c.version, c.haveState = m.Epoch, m.Version, true
+		c.lastSnapshot, c.snapshotRev = len(c.events), m.Rev
+		c.epoch, c.version, c.rev, c.haveState = m.Epoch, m.Version, m.Rev, true
 	case "notice":
 		c.notices = append(c.notices, m)
 	case "subscribed":
@@ -271,6 +279,27 @@ func (c *client) check(final int64) {
 			break
 		}
 	}
+}
+
+// onHistory reports what the client holds that is not on the stored history log: its last
+// snapshot must be a version of it with the same rev, and every event since too.
+func (c *client) onHistory(log eventLog) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	revs := map[int64]string{}
+	for _, e := range log.Entries {
+		revs[e.Version] = e.Rev
+	}
+	var off []string
+	if v := c.snapshots[len(c.snapshots)-1]; revs[v] != c.snapshotRev {
+		off = append(off, fmt.Sprintf("snapshot v%d rev %s; the stored history has rev %q", v, c.snapshotRev, revs[v]))
+	}
+	for _, e := range c.events[c.lastSnapshot:] {
+		if revs[e.version] != e.rev {
+			off = append(off, fmt.Sprintf("event v%d rev %s; the stored history has rev %q", e.version, e.rev, revs[e.version]))
+		}
+	}
+	return off
 }
 
 // noticeKinds counts the notices by kind.

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -86,6 +87,7 @@ type cluster struct {
 	t      *testing.T
 	redis  *redistest.Server
 	secret string
+	flags  []string // more flags for every node, after (so over) startNode's own
 	nodes  []*node
 }
 
@@ -106,14 +108,14 @@ func (c *cluster) startNode() *node {
 	t := c.t
 	t.Helper()
 	n := &node{i: len(c.nodes) + 1, out: &syncBuffer{}, done: make(chan struct{})}
-	n.cmd = exec.Command(hubBin,
+	n.cmd = exec.Command(hubBin, append([]string{
 		"--addr", "127.0.0.1:0",
 		"--redis", c.redis.URL(),
 		"--secret", c.secret,
 		"--http-rate", "100000", "--http-burst", "100000",
 		"--ws-rate", "10000", "--ws-burst", "10000",
 		"--drain-timeout", "2s",
-	)
+	}, c.flags...)...)
 	orphanGuard(n.cmd)
 	stdout, err := n.cmd.StdoutPipe()
 	if err != nil {
@@ -259,6 +261,7 @@ type state struct {
 	Status       match.Status        `json:"status"`
 	Epoch        string              `json:"epoch"`
 	Version      int64               `json:"version"`
+	Rev          string              `json:"rev"`
 	Settings     match.Settings      `json:"settings"`
 	Participants []match.Participant `json:"participants"`
 	Matches      []match.Match       `json:"matches"`
@@ -272,13 +275,34 @@ func getState(ctx context.Context, t testing.TB, n *node, id string) state {
 	return s
 }
 
+// metricValue reads the unlabelled metric name from n's /metrics.
+func metricValue(ctx context.Context, t testing.TB, n *node, name string) float64 {
+	t.Helper()
+	_, b := call(ctx, t, http.MethodGet, n.base()+"/metrics", "", nil)
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("node %d: %s %q", n.i, name, v)
+			}
+			return f
+		}
+	}
+	t.Fatalf("node %d: no %s in /metrics", n.i, name)
+	return 0
+}
+
 // eventLog is GET /api/tournaments/{id}/events.
 type eventLog struct {
 	Epoch    string `json:"epoch"`
 	Version  int64  `json:"version"`
+	Rev      string `json:"rev"`
 	Complete bool   `json:"complete"`
 	Entries  []struct {
 		Version int64         `json:"version"`
+		Rev     string        `json:"rev"`
+		Prev    string        `json:"prev"`
 		Events  []match.Event `json:"events"`
 	} `json:"entries"`
 }

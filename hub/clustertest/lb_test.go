@@ -1,16 +1,16 @@
 package clustertest
 
 import (
-	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -89,19 +89,7 @@ func startHAProxy(t *testing.T, nodes []*node) string {
 // sockets reads the tourhub_ws_sockets gauge of n.
 func sockets(ctx context.Context, t *testing.T, n *node) int {
 	t.Helper()
-	_, b := call(ctx, t, http.MethodGet, n.base()+"/metrics", "", nil)
-	sc := bufio.NewScanner(strings.NewReader(string(b)))
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "tourhub_ws_sockets "); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				t.Fatalf("node %d: tourhub_ws_sockets %q", n.i, v)
-			}
-			return int(f)
-		}
-	}
-	t.Fatalf("node %d: no tourhub_ws_sockets in /metrics", n.i)
-	return 0
+	return int(metricValue(ctx, t, n, "tourhub_ws_sockets"))
 }
 
 // TestLoadBalancer runs the compose deployment's HAProxy configuration in front of three real
@@ -178,4 +166,75 @@ func TestLoadBalancer(t *testing.T) {
 	final := finished(ctx, t, lb, tr, all)
 	t.Logf("sockets per node through the balancer %v; node %d killed at v%d with %d; they resumed at v%d; final v%d",
 		held, victim.i, v, k, missed, final.Version)
+}
+
+// TestLoadBalancerRateLimitsTheRealClient runs the per-client API rate limit behind the compose
+// deployment's HAProxy configuration, with the nodes trusting only the balancer (as compose's
+// HUB_TRUSTED_PROXIES does). Loopback has a whole /8, so two clients dial the balancer from
+// addresses of their own: 127.0.0.2 makes up an X-Forwarded-For entry on every request (a new
+// address, or 127.0.0.3's), and must stay within its own limit; 127.0.0.3 must then still have
+// its whole quota. Each node limits on its own, so a client gets at most a burst per node.
+func TestLoadBalancerRateLimitsTheRealClient(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	const burst, requests = 4, 60
+	c := &cluster{t: t, redis: redistest.Start(t), secret: secret, flags: []string{
+		"--trusted-proxies", "127.0.0.1", // HAProxy reaches the nodes from 127.0.0.1
+		"--http-rate", "0.001", "--http-burst", strconv.Itoa(burst),
+	}}
+	for range 3 {
+		c.startNode()
+	}
+	lb := startHAProxy(t, c.nodes)
+	from := func(ip string) *http.Client {
+		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 5 * time.Second}
+		tr := &http.Transport{DialContext: d.DialContext}
+		t.Cleanup(tr.CloseIdleConnections)
+		return &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	}
+	get := func(cl *http.Client, xff string) int {
+		t.Helper()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+lb+"/api/tournaments", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if xff != "" {
+			req.Header.Set("X-Forwarded-For", xff)
+		}
+		resp, err := cl.Do(req)
+		if err != nil {
+			t.Fatalf("GET through the balancer: %v", err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	mallory, alice := from("127.0.0.2"), from("127.0.0.3")
+	accepted := 0
+	for i := range requests {
+		xff := fmt.Sprintf("198.51.100.%d", i+1)
+		if i%2 == 1 {
+			xff = "127.0.0.3"
+		}
+		switch code := get(mallory, xff); code {
+		case http.StatusOK:
+			accepted++
+		case http.StatusTooManyRequests:
+		default:
+			t.Fatalf("request %d: %d; want 200 or 429", i+1, code)
+		}
+	}
+	if accepted < burst || accepted > burst*len(c.nodes) {
+		t.Errorf("a client making up X-Forwarded-For got %d of %d requests accepted; want %d to %d (a burst of %d per node)",
+			accepted, requests, burst, burst*len(c.nodes), burst)
+	}
+	for i := range burst {
+		if code := get(alice, ""); code != http.StatusOK {
+			t.Errorf("request %d of 127.0.0.3 after another client wrote its address: %d; want 200 (its own quota is untouched)", i+1, code)
+		}
+	}
+	t.Logf("through HAProxy: %d of %d requests with a made-up X-Forwarded-For accepted (burst %d on each of %d nodes)",
+		accepted, requests, burst, len(c.nodes))
 }

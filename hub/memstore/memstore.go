@@ -35,15 +35,21 @@ func WithMaxEvents(n int) Option { return func(s *Store) { s.maxEvents = max(n, 
 // WithRetention sets how long a finished or cancelled tournament is kept. Defaults to 2 h.
 func WithRetention(d time.Duration) Option { return func(s *Store) { s.retention = d } }
 
+// WithIdleRetention sets how long a tournament that is not finished or cancelled is kept after
+// its last command (create included; a refused command or a repeated submission does not count),
+// as the Redis store's IdleRetention. Defaults to 24 h.
+func WithIdleRetention(d time.Duration) Option { return func(s *Store) { s.idleRetention = d } }
+
 // WithClock injects the clock used for retention. Defaults to time.Now.
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
 // Store is the memory store.
 type Store struct {
-	deliver   hub.Deliver      // static after construction
-	maxEvents int              // static after construction
-	retention time.Duration    // static after construction
-	now       func() time.Time // static after construction
+	deliver       hub.Deliver      // static after construction
+	maxEvents     int              // static after construction
+	retention     time.Duration    // static after construction
+	now           func() time.Time // static after construction
+	idleRetention time.Duration    // static after construction
 
 	mu        sync.Mutex       // guards ts and lastSweep; never held while taking a tour's mu
 	ts        map[string]*tour // guarded by mu
@@ -70,8 +76,10 @@ type tour struct {
 	mu        sync.Mutex
 	t         *match.Tournament
 	epoch     string
+	rev       string // of the commit that made t.Version
 	createdAt time.Time
 	endedAt   time.Time              // when it became finished or cancelled; zero while live
+	lastCmd   time.Time              // when the last command was committed (store clock)
 	log       []hub.Entry            // the newest entries, versions contiguous, ending at t.Version
 	subs      map[string]hub.Applied // first outcome per submission id (State not kept)
 	gone      bool                   // expired and removed from the store
@@ -81,14 +89,15 @@ type tour struct {
 // nil when nothing watches). Close stops it.
 func New(deliver hub.Deliver, opts ...Option) *Store {
 	s := &Store{
-		deliver:   deliver,
-		maxEvents: 10000,
-		retention: 2 * time.Hour,
-		now:       time.Now,
-		ts:        make(map[string]*tour),
-		watched:   make(map[string]int),
-		wake:      make(chan struct{}, 1),
-		done:      make(chan struct{}),
+		deliver:       deliver,
+		maxEvents:     10000,
+		retention:     2 * time.Hour,
+		now:           time.Now,
+		ts:            make(map[string]*tour),
+		watched:       make(map[string]int),
+		wake:          make(chan struct{}, 1),
+		done:          make(chan struct{}),
+		idleRetention: 24 * time.Hour,
 	}
 	for _, o := range opts {
 		o(s)
@@ -170,12 +179,12 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	}
 	cmd.Tournament = id
 	t := &match.Tournament{}
-	events, err := match.Apply(t, cmd)
+	events, err := hub.ApplyCommand(t, cmd)
 	if err != nil {
 		return hub.Applied{}, err
 	}
-	tr := &tour{t: t, epoch: newEpoch(), createdAt: createdAt, subs: make(map[string]hub.Applied)}
-	e := hub.Entry{Version: t.Version, Events: events}
+	tr := &tour{t: t, epoch: newEpoch(), rev: hub.NewRev(), createdAt: createdAt, lastCmd: s.now(), subs: make(map[string]hub.Applied)}
+	e := hub.Entry{Version: t.Version, Rev: tr.rev, Events: events}
 	tr.log = append(tr.log, e)
 
 	s.sweep()
@@ -188,7 +197,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	s.ts[id] = tr
 	s.mu.Unlock()
 	s.enqueue(id, tr.epoch, e)
-	a := hub.Applied{Epoch: tr.epoch, Version: t.Version, Events: events, State: t.Clone()}
+	a := hub.Applied{Epoch: tr.epoch, Version: t.Version, Rev: tr.rev, Events: events, State: t.Clone()}
 	tr.mu.Unlock()
 	return a, nil
 }
@@ -218,8 +227,14 @@ func (s *Store) lock(id string) (*tour, error) {
 	return tr, nil
 }
 
+// expired says whether tr is past its retention: finished or cancelled ones after Retention,
+// the others after IdleRetention without a command (a tournament nobody plays would otherwise be
+// kept for the life of the process).
 func (s *Store) expired(tr *tour, now time.Time) bool {
-	return !tr.endedAt.IsZero() && now.Sub(tr.endedAt) >= s.retention
+	if !tr.endedAt.IsZero() {
+		return now.Sub(tr.endedAt) >= s.retention
+	}
+	return now.Sub(tr.lastCmd) >= s.idleRetention
 }
 
 // sweep removes expired tournaments, at most once a minute of the store's clock.
@@ -252,16 +267,21 @@ func (s *Store) sweep() {
 }
 
 // Load implements hub.Store.
-func (s *Store) Load(ctx context.Context, id string) (*match.Tournament, string, error) {
+func (s *Store) Load(ctx context.Context, id string) (*match.Tournament, hub.Position, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, "", err
+		return nil, hub.Position{}, err
 	}
 	tr, err := s.lock(id)
 	if err != nil {
-		return nil, "", err
+		return nil, hub.Position{}, err
 	}
 	defer tr.mu.Unlock()
-	return tr.t.Clone(), tr.epoch, nil
+	return tr.t.Clone(), tr.head(), nil
+}
+
+// head is the tour's newest position; tr.mu is held.
+func (tr *tour) head() hub.Position {
+	return hub.Position{Epoch: tr.epoch, Version: tr.t.Version, Rev: tr.rev}
 }
 
 // List implements hub.Store.
@@ -314,9 +334,10 @@ func (s *Store) List(ctx context.Context, f hub.ListFilter) ([]hub.Summary, erro
 	return out, nil
 }
 
-// Apply implements hub.Store. The command is applied in place under the tournament's mutex: a
-// rejected command leaves the state as it was (match.Apply checks before it changes anything)
-// and its submission id is not remembered. A duplicate submission answers the first outcome's
+// Apply implements hub.Store. The command is applied to a copy of the state under the
+// tournament's mutex, which replaces the state once it is accepted: a rejected command (or an
+// engine panic, see hub.ApplyCommand) leaves the state as it was and its submission id is not
+// remembered. A duplicate submission answers the first outcome's
 // epoch, version and events, with State the current state (the first state is not kept).
 func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submissionID string) (hub.Applied, error) {
 	if err := ctx.Err(); err != nil {
@@ -338,14 +359,19 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 			return first, nil
 		}
 	}
-	events, err := match.Apply(tr.t, cmd)
+	// Applied to a copy, so that an engine panic (an error here) leaves the state as it was.
+	next := tr.t.Clone()
+	events, err := hub.ApplyCommand(next, cmd)
 	if err != nil {
 		return hub.Applied{}, err
 	}
+	tr.t = next
+	tr.lastCmd = s.now()
 	if tr.endedAt.IsZero() && (tr.t.Status == match.StatusFinished || tr.t.Status == match.StatusCancelled) {
-		tr.endedAt = s.now()
+		tr.endedAt = tr.lastCmd
 	}
-	e := hub.Entry{Version: tr.t.Version, Events: events}
+	e := hub.Entry{Version: tr.t.Version, Rev: hub.NewRev(), Prev: tr.rev, Events: events}
+	tr.rev = e.Rev
 	tr.log = append(tr.log, e)
 	if over := len(tr.log) - s.maxEvents; over > 0 {
 		// O(1): the backing array is let go when append next grows it, so it holds at most about
@@ -357,6 +383,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	if submissionID != "" {
 		tr.subs[submissionID] = a
 	}
+	a.Rev = e.Rev
 	s.enqueue(id, tr.epoch, e)
 	a.Events = slices.Clone(events)
 	a.State = tr.t.Clone()
@@ -365,26 +392,27 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 
 // Events implements hub.Store. A version the store has not reached (after > current) or no
 // longer holds answers complete=false. Entries are shared with the log and must not be changed.
-func (s *Store) Events(ctx context.Context, id string, after int64) (string, []hub.Entry, bool, error) {
+func (s *Store) Events(ctx context.Context, id string, after int64) (hub.Position, []hub.Entry, bool, error) {
 	if err := ctx.Err(); err != nil {
-		return "", nil, false, err
+		return hub.Position{}, nil, false, err
 	}
 	tr, err := s.lock(id)
 	if err != nil {
-		return "", nil, false, err
+		return hub.Position{}, nil, false, err
 	}
 	defer tr.mu.Unlock()
+	head := tr.head()
 	if after < 0 || after > tr.t.Version {
-		return tr.epoch, nil, false, nil
+		return head, nil, false, nil
 	}
 	if after == tr.t.Version {
-		return tr.epoch, []hub.Entry{}, true, nil
+		return head, []hub.Entry{}, true, nil
 	}
 	first := tr.log[0].Version
 	if after+1 < first {
-		return tr.epoch, nil, false, nil
+		return head, nil, false, nil
 	}
-	return tr.epoch, slices.Clone(tr.log[after+1-first:]), true, nil
+	return head, slices.Clone(tr.log[after+1-first:]), true, nil
 }
 
 // Watch implements hub.Store.

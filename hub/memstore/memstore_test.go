@@ -96,6 +96,60 @@ func TestRetention(t *testing.T) {
 	newTour(t, s, "t_done")
 }
 
+// TestIdleRetention: a tournament that is not finished is dropped after the idle retention
+// without a command, as on the Redis store; every committed command renews it, a refused one or a
+// repeated submission does not.
+func TestIdleRetention(t *testing.T) {
+	t.Parallel()
+	c := &clock{now: time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)}
+	s := memstore.New(nil, memstore.WithRetention(2*time.Hour), memstore.WithIdleRetention(24*time.Hour), memstore.WithClock(c.Now))
+	t.Cleanup(func() { s.Close() })
+	newTour(t, s, "t_idle")
+	newTour(t, s, "t_busy")
+	newTour(t, s, "t_refused")
+	join := func(id, name, sub string) error {
+		_, err := s.Apply(t.Context(), id, match.Command{Type: match.CmdJoin, Name: name}, sub)
+		return err
+	}
+	if err := join("t_refused", "A", "first"); err != nil {
+		t.Fatal(err)
+	}
+	c.Add(23 * time.Hour)
+	if err := join("t_busy", "A", ""); err != nil {
+		t.Fatalf("join t_busy: %v", err)
+	}
+	if err := join("t_refused", "A", ""); err == nil { // the name is taken: refused
+		t.Fatal("second A joined t_refused")
+	}
+	if err := join("t_refused", "A", "first"); err != nil { // a repeat of the first: not a command
+		t.Fatalf("repeat: %v", err)
+	}
+	c.Add(time.Hour - time.Second)
+	for _, id := range []string{"t_idle", "t_busy", "t_refused"} {
+		if _, _, err := s.Load(t.Context(), id); err != nil {
+			t.Errorf("Load %s before its idle retention ends: %v", id, err)
+		}
+	}
+	c.Add(time.Second)
+	for _, id := range []string{"t_idle", "t_refused"} {
+		if _, _, err := s.Load(t.Context(), id); !errors.Is(err, hub.ErrNotFound) {
+			t.Errorf("Load %s 24h after its last command: %v; want ErrNotFound", id, err)
+		}
+		if err := join(id, "B", ""); !errors.Is(err, hub.ErrNotFound) {
+			t.Errorf("join %s 24h after its last command: %v; want ErrNotFound", id, err)
+		}
+	}
+	list, err := s.List(t.Context(), hub.ListFilter{})
+	if err != nil || len(list) != 1 || list[0].ID != "t_busy" {
+		t.Errorf("List = %+v, %v; want only t_busy (renewed 1h after the others)", list, err)
+	}
+	c.Add(23 * time.Hour)
+	if _, _, err := s.Load(t.Context(), "t_busy"); !errors.Is(err, hub.ErrNotFound) {
+		t.Errorf("Load t_busy 24h after its last command: %v; want ErrNotFound", err)
+	}
+	newTour(t, s, "t_idle") // the id is free again
+}
+
 func TestCloseStopsDelivery(t *testing.T) {
 	t.Parallel()
 	got := make(chan hub.Entry, 10)

@@ -8,7 +8,6 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tourhub/tourhub/hub"
@@ -17,110 +16,6 @@ import (
 
 // maxTries bounds the compare-and-set retries of one Apply.
 const maxTries = 10
-
-// published is the pub/sub message of one commit, as parsePayload reads it.
-type published struct {
-	Epoch   string
-	Version int64
-	// Events are the commit's events, a JSON array, as the log holds them.
-	Events json.RawMessage
-	// Rev and Fields let the nodes that watch the tournament bring their cached state from
-	// Version-1 to Version without reading it back: the commit's rev and the state hash fields it
-	// wrote (field -> value) or deleted (field -> null), a JSON object. Without them every commit
-	// by another node would leave the cache stale, and a node's next command would lose its
-	// compare-and-set. Both empty for a create.
-	Rev    string
-	Fields json.RawMessage
-}
-
-// payloadTag starts every published message (docs/redis.md): a node that does not know it
-// reads the commit from the log instead.
-const payloadTag = "tourhub/1"
-
-// payload builds the published message: a header line, then the events and the fields as they
-// are (already compact JSON, so nothing is encoded again), so that a watching node reads the
-// message without scanning its JSON:
-//
-//	tourhub/1 <epoch> <version> <rev or -> <bytes of events>\n<events><fields>
-//
-// With an empty rev (a create) there are no fields. The epoch (hex, newEpoch), the rev (base 36)
-// and the field names (t, p:N, m:N) need no escaping.
-func payload(epoch string, version int64, events []byte, rev string, f fieldSet) string {
-	var b strings.Builder
-	b.Grow(64 + len(events) + 16*len(f.del) + f.size())
-	b.WriteString(payloadTag)
-	b.WriteByte(' ')
-	b.WriteString(epoch)
-	b.WriteByte(' ')
-	b.WriteString(strconv.FormatInt(version, 10))
-	b.WriteByte(' ')
-	if rev == "" {
-		b.WriteByte('-')
-	} else {
-		b.WriteString(rev)
-	}
-	b.WriteByte(' ')
-	b.WriteString(strconv.Itoa(len(events)))
-	b.WriteByte('\n')
-	b.Write(events)
-	if rev == "" { // no fields: watchers that cache the state read it
-		return b.String()
-	}
-	b.WriteByte('{')
-	first := true
-	field := func(name, value string) {
-		if !first {
-			b.WriteByte(',')
-		}
-		first = false
-		b.WriteByte('"')
-		b.WriteString(name)
-		b.WriteString(`":`)
-		b.WriteString(value)
-	}
-	for i := 0; i+1 < len(f.set); i += 2 {
-		field(f.set[i], f.set[i+1])
-	}
-	for _, name := range f.del {
-		field(name, "null")
-	}
-	b.WriteByte('}')
-	return b.String()
-}
-
-// parsePayload reads a published message. It checks the header and the sizes, not the JSON in
-// them: the events are decoded when they are delivered, the fields when the state is needed.
-func parsePayload(raw string) (published, error) {
-	bad := func(why string) (published, error) {
-		return published{}, fmt.Errorf("redisstore: published message: %s", why)
-	}
-	head, body, ok := strings.Cut(raw, "\n")
-	if !ok {
-		return bad("no header line")
-	}
-	parts := strings.Split(head, " ")
-	if len(parts) != 5 || parts[0] != payloadTag {
-		return bad(fmt.Sprintf("header %.60q is not %s <epoch> <version> <rev> <size>", head, payloadTag))
-	}
-	version, err := strconv.ParseInt(parts[2], 10, 64)
-	if err != nil || version < 1 {
-		return bad("bad version")
-	}
-	n, err := strconv.Atoi(parts[4])
-	if err != nil || n < 2 || n > len(body) {
-		return bad("bad size of events")
-	}
-	m := published{Epoch: parts[1], Version: version, Events: json.RawMessage(body[:n])}
-	if rev := parts[3]; rev != "-" {
-		m.Rev, m.Fields = rev, json.RawMessage(body[n:])
-		if len(m.Fields) < 2 {
-			return bad("no fields")
-		}
-	} else if n != len(body) {
-		return bad("fields without a rev")
-	}
-	return m, nil
-}
 
 func marshalEvents(ev []match.Event) ([]byte, error) {
 	if ev == nil {
@@ -137,7 +32,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	}
 	cmd.Tournament = id
 	t := &match.Tournament{}
-	events, err := match.Apply(t, cmd)
+	events, err := hub.ApplyCommand(t, cmd)
 	if err != nil {
 		return hub.Applied{}, err
 	}
@@ -150,36 +45,44 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	if err != nil {
 		return hub.Applied{}, fmt.Errorf("redisstore: encode events: %w", err)
 	}
-	epoch, rev := newEpoch(), newRev()
+	if _, err := s.reachable(id); err != nil {
+		return hub.Applied{}, err
+	}
+	epoch, rev := newEpoch(), hub.NewRev()
 	k := keysOf(id)
 	ms := createdAt.UnixMilli()
 	// The index entry goes first (another slot, so not in the script); an entry left by a create that
 	// then failed is pruned by List.
 	if err := s.rdb.ZAddNX(ctx, indexKey, redisZ(float64(ms), id)).Err(); err != nil {
-		return hub.Applied{}, s.fail(ctx, "create", err)
+		return hub.Applied{}, s.fail(ctx, "create", id, err)
 	}
 	args := make([]any, 0, 13+len(fields.set))
 	args = append(args, epoch, rev, string(t.Status), t.Name, string(t.Settings.Format), len(t.Participants), ms,
 		evJSON, s.opts.StreamMaxLen, s.ttlFor(t.Status).Milliseconds(), k.channel,
-		payload(epoch, 1, evJSON, "", fieldSet{}), len(fields.set)/2)
+		payload(epoch, 1, evJSON, rev, "", fieldSet{}), len(fields.set)/2)
 	for _, f := range fields.set {
 		args = append(args, f)
 	}
 	n, err := createScript.Run(ctx, s.wdb, []string{k.state, k.log, k.subs}, args...).Int()
 	if err != nil {
-		return hub.Applied{}, s.fail(ctx, "create", err)
+		return hub.Applied{}, s.fail(ctx, "create", id, err)
 	}
+	s.answered(id)
 	if n == 0 {
 		return hub.Applied{}, &match.Error{Code: match.CodeAlreadyExists, Message: fmt.Sprintf("tournament %q already exists", id)}
 	}
-	s.cachePut(id, newCached(epoch, rev, t))
+	s.cache.put(id, newCached(epoch, rev, t))
 	s.stats.commits.Add(1)
-	return hub.Applied{Epoch: epoch, Version: 1, Events: events, State: t.Clone()}, nil
+	return hub.Applied{Epoch: epoch, Version: 1, Rev: rev, Events: events, State: t.Clone()}, nil
 }
 
 // Apply applies cmd to the newest state and commits it with one compare-and-set script. See
 // hub.Store.
 func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submissionID string) (hub.Applied, error) {
+	mark, err := s.reachable(id)
+	if err != nil {
+		return hub.Applied{}, err
+	}
 	// Commands of one node to one tournament take turns: they would only race each other's
 	// compare-and-set. Other nodes are sequenced by the script.
 	release, err := s.lockLocal(ctx, id)
@@ -187,6 +90,10 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		return hub.Applied{}, err
 	}
 	defer func() { release() }()
+	// Commands that waited for their turn behind one that found Redis unreachable fail fast.
+	if err := s.stillReachable(id, mark); err != nil {
+		return hub.Applied{}, err
+	}
 	k := keysOf(id)
 	// Without a watcher here the cached state is not brought forward by other nodes' commits:
 	// a lost compare-and-set then has the script answer the stored state.
@@ -194,7 +101,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	if s.watched(id) {
 		stateOnConflict = "0"
 	}
-	cur := s.cacheState(id)
+	cur := s.cache.state(id)
 	fresh := false     // cur was read from Redis during this call
 	var followed int64 // the last winning version this call waited for the watcher to bring
 	for try := 0; try < maxTries; try++ {
@@ -207,7 +114,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		}
 		t := cur.t.Clone()
 		from := t.Version
-		events, err := match.Apply(t, cmd)
+		events, err := hub.ApplyCommand(t, cmd)
 		if err != nil {
 			var me *match.Error
 			if !errors.As(err, &me) {
@@ -236,11 +143,11 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		if submissionID != "" {
 			outcome = `{"version":` + strconv.FormatInt(t.Version, 10) + `,"events":` + string(evJSON) + `}`
 		}
-		rev := newRev()
+		rev := hub.NewRev()
 		args := make([]any, 0, 17+len(fields.set)+len(fields.del))
 		args = append(args, cur.epoch, from, cur.rev, t.Version, rev, string(t.Status), len(t.Participants),
 			evJSON, submissionID, outcome, s.opts.StreamMaxLen, s.ttlFor(t.Status).Milliseconds(), k.channel,
-			payload(cur.epoch, t.Version, evJSON, rev, fields), len(fields.set)/2, len(fields.del), stateOnConflict)
+			payload(cur.epoch, t.Version, evJSON, rev, cur.rev, fields), len(fields.set)/2, len(fields.del), stateOnConflict)
 		for _, f := range fields.set {
 			args = append(args, f)
 		}
@@ -249,22 +156,30 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		}
 		res, err := commitScript.Run(ctx, s.wdb, []string{k.state, k.log, k.subs}, args...).StringSlice()
 		if err != nil {
-			s.cacheDrop(id)
-			return hub.Applied{}, s.fail(ctx, "apply", err)
+			s.cache.drop(id)
+			return hub.Applied{}, s.fail(ctx, "apply", id, err)
 		}
+		s.answered(id)
 		switch res[0] {
 		case "ok":
-			s.cachePut(id, newCached(cur.epoch, rev, t))
+			s.cache.put(id, newCached(cur.epoch, rev, t))
 			s.stats.commits.Add(1)
-			return hub.Applied{Epoch: cur.epoch, Version: t.Version, Events: events, State: t.Clone()}, nil
+			return hub.Applied{Epoch: cur.epoch, Version: t.Version, Rev: rev, Events: events, State: t.Clone()}, nil
 		case "dup":
 			return s.decodeDuplicate(ctx, id, res[1])
 		case "missing":
-			s.cacheDrop(id)
+			s.cache.drop(id)
 			return hub.Applied{}, hub.ErrNotFound
 		}
 		// "conflict" or "epoch": another command got there first (or the tournament was re-created).
 		s.stats.conflicts.Add(1)
+		if v, _ := strconv.ParseInt(res[1], 10, 64); res[0] == "conflict" && v < from {
+			// The stored version is below the one this node's state was at: Redis lost commits
+			// (the watcher, if any, resyncs the sockets; this command is retried on the stored state).
+			s.stats.rollbacks.Add(1)
+			s.log.Warn("redis history went back: the stored version is below this node's cached state; reading it back",
+				"tournament", id, "cached_version", from, "stored_version", v)
+		}
 		if res[0] == "conflict" && len(res) > 2 { // the stored state came with the answer
 			if fresh {
 				if err := s.backoff(ctx, try); err != nil {
@@ -298,7 +213,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 				}
 			}
 		}
-		s.cacheDrop(id)
+		s.cache.drop(id)
 		if fresh {
 			if err := s.backoff(ctx, try); err != nil {
 				return hub.Applied{}, err
@@ -335,12 +250,12 @@ func (s *Store) follow(ctx context.Context, id string, version int64) *cached {
 	t := time.NewTimer(s.opts.FollowWait)
 	defer t.Stop()
 	for {
-		c := s.cacheGet(id)
+		c := s.cache.get(id)
 		if c == nil {
 			return nil
 		}
 		if c.version() >= version {
-			return s.cacheState(id)
+			return s.cache.state(id)
 		}
 		select {
 		case <-c.gone:
@@ -387,7 +302,7 @@ func (s *Store) duplicate(ctx context.Context, id string, cur *cached, submissio
 		return hub.Applied{}, false, nil
 	}
 	if err != nil {
-		return hub.Applied{}, false, s.fail(ctx, "apply", err)
+		return hub.Applied{}, false, s.fail(ctx, "apply", id, err)
 	}
 	a, err := s.decodeDuplicate(ctx, id, raw)
 	return a, err == nil, err

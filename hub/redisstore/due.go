@@ -28,7 +28,7 @@ func (s *Store) DueSet() *DueSet { return &DueSet{s: s} }
 // Lower records at unless an earlier time is recorded (ZADD LT, Redis 6.2+).
 func (d *DueSet) Lower(ctx context.Context, id string, at time.Time) error {
 	if err := d.s.rdb.ZAddLT(ctx, dueKey, redisZ(float64(at.UnixMilli()), id)).Err(); err != nil {
-		return d.s.fail(ctx, "due: lower", err)
+		return d.s.fail(ctx, "due: lower", "", err)
 	}
 	return nil
 }
@@ -42,7 +42,7 @@ func (d *DueSet) Set(ctx context.Context, id string, at time.Time) error {
 		err = d.s.rdb.ZAdd(ctx, dueKey, redisZ(float64(at.UnixMilli()), id)).Err()
 	}
 	if err != nil {
-		return d.s.fail(ctx, "due: set", err)
+		return d.s.fail(ctx, "due: set", "", err)
 	}
 	return nil
 }
@@ -56,7 +56,7 @@ func (d *DueSet) Due(ctx context.Context, now time.Time, limit int) ([]string, e
 		Min: "-inf", Max: strconv.FormatInt(now.UnixMilli(), 10), Count: int64(limit),
 	}).Result()
 	if err != nil {
-		return nil, d.s.fail(ctx, "due", err)
+		return nil, d.s.fail(ctx, "due", "", err)
 	}
 	return ids, nil
 }

@@ -4,7 +4,7 @@ import "github.com/tourhub/tourhub/match"
 
 // CachedState returns the node's cached state of id and its rev (nil if none is cached).
 func CachedState(s *Store, id string) (*match.Tournament, string) {
-	c := s.cacheState(id)
+	c := s.cache.state(id)
 	if c == nil {
 		return nil, ""
 	}
@@ -13,7 +13,7 @@ func CachedState(s *Store, id string) (*match.Tournament, string) {
 
 // LaterCommits is how many published commits the node's cached entry of id holds undecoded.
 func LaterCommits(s *Store, id string) int {
-	if c := s.cacheGet(id); c != nil {
+	if c := s.cache.get(id); c != nil {
 		return len(c.later)
 	}
 	return 0
@@ -22,7 +22,7 @@ func LaterCommits(s *Store, id string) int {
 // CachedVersion is the version the node's cached entry of id stands for (its undecoded commits
 // included), without decoding them; 0 if none is cached.
 func CachedVersion(s *Store, id string) int64 {
-	if c := s.cacheGet(id); c != nil {
+	if c := s.cache.get(id); c != nil {
 		return c.version()
 	}
 	return 0

@@ -45,11 +45,11 @@ func TestApplyFieldsEdges(t *testing.T) {
 func TestPayloadRoundTrip(t *testing.T) {
 	f := fieldSet{set: []string{"t", `{"id":"x","version":5}`, "m:2", `{"id":2}`}, del: []string{"p:3"}}
 	events := []byte(`[{"type":"player_left","player":3}]`)
-	m, err := parsePayload(payload("e_00ff", 5, events, "r9", f))
+	m, err := parsePayload(payload("e_00ff", 5, events, "r9", "r8", f))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Epoch != "e_00ff" || m.Version != 5 || m.Rev != "r9" || string(m.Events) != string(events) {
+	if m.Epoch != "e_00ff" || m.Version != 5 || m.Rev != "r9" || m.Prev != "r8" || string(m.Events) != string(events) {
 		t.Errorf("read %+v", m)
 	}
 	var fields map[string]json.RawMessage
@@ -57,13 +57,14 @@ func TestPayloadRoundTrip(t *testing.T) {
 		string(fields["m:2"]) != `{"id":2}` {
 		t.Errorf("fields %s (%v)", m.Fields, err)
 	}
-	c, err := parsePayload(payload("e_00ff", 1, []byte(`[]`), "", fieldSet{}))
-	if err != nil || c.Version != 1 || c.Rev != "" || c.Fields != nil || string(c.Events) != "[]" {
+	c, err := parsePayload(payload("e_00ff", 1, []byte(`[]`), "r1", "", fieldSet{}))
+	if err != nil || c.Version != 1 || c.Rev != "r1" || c.Prev != "" || c.Fields != nil || string(c.Events) != "[]" {
 		t.Errorf("create: %+v %v", c, err)
 	}
 	for _, bad := range []string{
-		"", "tourhub/1 e 1 - 2", "tourhub/2 e 1 - 2\n[]", "tourhub/1 e 0 - 2\n[]", "tourhub/1 e 1 - 3\n[]",
-		"tourhub/1 e 1 - x\n[]", "tourhub/1 e 1 r 2\n[]", "tourhub/1 e 1 - 2\n[]{}", "tourhub/1 e 1 - 2 extra\n[]",
+		"", "tourhub/2 e 1 r - 2", "tourhub/3 e 1 r - 2\n[]", "tourhub/1 e 1 - 2\n[]", "tourhub/2 e 0 r - 2\n[]",
+		"tourhub/2 e 1 r - 3\n[]", "tourhub/2 e 1 r - x\n[]", "tourhub/2 e 1 - - 2\n[]", "tourhub/2 e 2 r - 2\n[]",
+		"tourhub/2 e 2 r q 2\n[]", "tourhub/2 e 1 r - 2\n[]{}", "tourhub/2 e 1 r - 2 extra\n[]",
 		`{"epoch":"e","version":1,"events":[]}`,
 	} {
 		if m, err := parsePayload(bad); err == nil {

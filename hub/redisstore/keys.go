@@ -14,7 +14,7 @@ const (
 // keys names the keys of one tournament.
 type keys struct {
 	state   string // hash: version, epoch, state, created_at, status, name, format, players
-	log     string // stream: entry id <version>-0, fields v (version) and e (events JSON)
+	log     string // stream: entry id <version>-0, fields v (version), r (rev), p (prev rev) and e (events JSON)
 	subs    string // hash: submission id -> JSON of the first outcome {"version","events"}
 	channel string // pub/sub channel: {"epoch","version","events"} per commit
 }

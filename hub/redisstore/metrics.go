@@ -20,6 +20,8 @@ var statDescs = []struct {
 	{prometheus.NewDesc("tourhub_redis_gap_fills_total", "Entries delivered from the stream because pub/sub missed them.", nil, nil), func(s Stats) uint64 { return s.GapFills }},
 	{prometheus.NewDesc("tourhub_redis_resyncs_total", "Deliveries marked lost (range trimmed, epoch changed, tournament gone): clients got snapshots.", nil, nil), func(s Stats) uint64 { return s.Resyncs }},
 	{prometheus.NewDesc("tourhub_redis_pubsub_reconnects_total", "Pub/sub connection losses recovered.", nil, nil), func(s Stats) uint64 { return s.PubSubReconnects }},
+	{prometheus.NewDesc("tourhub_redis_fast_fails_total", "Calls answered unavailable at once because Redis was known unreachable (no round trip).", nil, nil), func(s Stats) uint64 { return s.FastFails }},
+	{prometheus.NewDesc("tourhub_redis_rollbacks_total", "Times a tournament's stored history was found behind what this node had seen: Redis lost acknowledged commits (restarted from an older dump, a replica promoted early); clients were resynced.", nil, nil), func(s Stats) uint64 { return s.Rollbacks }},
 }
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {

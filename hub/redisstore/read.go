@@ -22,15 +22,16 @@ func redisZ(score float64, member string) redis.Z { return redis.Z{Score: score,
 func (s *Store) loadState(ctx context.Context, id string) (*cached, error) {
 	h, err := s.rdb.HGetAll(ctx, keysOf(id).state).Result()
 	if err != nil {
-		return nil, s.fail(ctx, "load", err)
+		return nil, s.fail(ctx, "load", id, err)
 	}
+	s.answered(id)
 	return s.stateOf(id, h)
 }
 
 // stateOf decodes the state hash h of id, as HGETALL reads it, and caches it.
 func (s *Store) stateOf(id string, h map[string]string) (*cached, error) {
 	if h["epoch"] == "" {
-		s.cacheDrop(id)
+		s.cache.drop(id)
 		return nil, hub.ErrNotFound
 	}
 	t, err := decodeFields(h)
@@ -41,17 +42,20 @@ func (s *Store) stateOf(id string, h map[string]string) (*cached, error) {
 		return nil, fmt.Errorf("redisstore: state of %q: tournament says version %d, hash %d", id, t.Version, v)
 	}
 	c := newCached(h["epoch"], h["rev"], t)
-	s.cachePut(id, c)
+	s.cache.put(id, c)
 	return c, nil
 }
 
 // Load returns a copy of the stored state (always read from Redis, never from the node's cache).
-func (s *Store) Load(ctx context.Context, id string) (*match.Tournament, string, error) {
+func (s *Store) Load(ctx context.Context, id string) (*match.Tournament, hub.Position, error) {
+	if _, err := s.reachable(id); err != nil {
+		return nil, hub.Position{}, err
+	}
 	c, err := s.loadState(ctx, id)
 	if err != nil {
-		return nil, "", err
+		return nil, hub.Position{}, err
 	}
-	return c.t.Clone(), c.epoch, nil
+	return c.t.Clone(), hub.Position{Epoch: c.epoch, Version: c.t.Version, Rev: c.rev}, nil
 }
 
 // List reads the index newest first and the summary fields of each state hash, a page at a time.
@@ -66,7 +70,7 @@ func (s *Store) List(ctx context.Context, f hub.ListFilter) ([]hub.Summary, erro
 	for start := int64(0); len(out) < limit; start += page {
 		ids, err := s.rdb.ZRevRange(ctx, indexKey, start, start+page-1).Result()
 		if err != nil {
-			return nil, s.fail(ctx, "list", err)
+			return nil, s.fail(ctx, "list", "", err)
 		}
 		if len(ids) == 0 {
 			break
@@ -79,7 +83,7 @@ func (s *Store) List(ctx context.Context, f hub.ListFilter) ([]hub.Summary, erro
 			return nil
 		})
 		if err != nil {
-			return nil, s.fail(ctx, "list", err)
+			return nil, s.fail(ctx, "list", "", err)
 		}
 		var gone []any
 		for i, id := range ids {
@@ -123,37 +127,46 @@ func num(v any) int64 {
 
 // Events returns the stored entries after version `after`. State and log are read in one MULTI so
 // they agree.
-func (s *Store) Events(ctx context.Context, id string, after int64) (string, []hub.Entry, bool, error) {
+func (s *Store) Events(ctx context.Context, id string, after int64) (hub.Position, []hub.Entry, bool, error) {
+	if _, err := s.reachable(id); err != nil {
+		return hub.Position{}, nil, false, err
+	}
 	k := keysOf(id)
-	var head *redis.SliceCmd
+	var hd *redis.SliceCmd
 	var rng *redis.XMessageSliceCmd
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		head = p.HMGet(ctx, k.state, "epoch", "version")
+		hd = p.HMGet(ctx, k.state, "epoch", "version", "rev")
 		rng = p.XRange(ctx, k.log, strconv.FormatInt(after+1, 10), "+")
 		return nil
 	})
 	if err != nil {
-		return "", nil, false, s.fail(ctx, "events", err)
+		return hub.Position{}, nil, false, s.fail(ctx, "events", id, err)
 	}
-	epoch, version := str(head.Val()[0]), num(head.Val()[1])
-	if epoch == "" {
-		return "", nil, false, hub.ErrNotFound
+	s.answered(id)
+	head := positionOf(hd.Val())
+	if head.Epoch == "" {
+		return hub.Position{}, nil, false, hub.ErrNotFound
 	}
-	if after == version {
-		return epoch, nil, true, nil
+	if after == head.Version {
+		return head, nil, true, nil
 	}
-	if after > version || after < 0 { // versions this epoch never had
-		return epoch, nil, false, nil
+	if after > head.Version || after < 0 { // versions this history does not have
+		return head, nil, false, nil
 	}
 	entries, err := decodeEntries(rng.Val())
 	if err != nil {
-		return "", nil, false, err
+		return hub.Position{}, nil, false, err
 	}
-	complete := len(entries) > 0 && entries[0].Version == after+1 && entries[len(entries)-1].Version == version
+	complete := len(entries) > 0 && entries[0].Version == after+1 && entries[len(entries)-1].Version == head.Version
 	if !complete {
-		return epoch, nil, false, nil
+		return head, nil, false, nil
 	}
-	return epoch, entries, true, nil
+	return head, entries, true, nil
+}
+
+// positionOf reads HMGET epoch version rev.
+func positionOf(v []any) hub.Position {
+	return hub.Position{Epoch: str(v[0]), Version: num(v[1]), Rev: str(v[2])}
 }
 
 func decodeEntries(msgs []redis.XMessage) ([]hub.Entry, error) {
@@ -173,7 +186,7 @@ func decodeEntry(m redis.XMessage) (hub.Entry, error) {
 	if err != nil {
 		return hub.Entry{}, fmt.Errorf("redisstore: log entry %s: bad version: %w", m.ID, err)
 	}
-	e := hub.Entry{Version: v, Raw: json.RawMessage(str(m.Values["e"]))}
+	e := hub.Entry{Version: v, Rev: str(m.Values["r"]), Prev: str(m.Values["p"]), Raw: json.RawMessage(str(m.Values["e"]))}
 	if err := json.Unmarshal(e.Raw, &e.Events); err != nil {
 		return hub.Entry{}, fmt.Errorf("redisstore: log entry %s: %w", m.ID, err)
 	}

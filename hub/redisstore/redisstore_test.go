@@ -1,6 +1,7 @@
 package redisstore_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -139,13 +140,14 @@ type recorder struct {
 
 	mu      sync.Mutex
 	entries map[string][]hub.Entry // guarded by mu
+	seq     map[string][]hub.Entry // guarded by mu; entries and, as Version -1, lost deliveries, in order
 	epochs  map[string]string      // guarded by mu
 	lost    map[string]int         // guarded by mu
 	changed chan struct{}          // guarded by mu; closed and replaced on every delivery
 }
 
 func newRecorder(t testing.TB) *recorder {
-	return &recorder{t: t, entries: map[string][]hub.Entry{}, epochs: map[string]string{},
+	return &recorder{t: t, entries: map[string][]hub.Entry{}, seq: map[string][]hub.Entry{}, epochs: map[string]string{},
 		lost: map[string]int{}, changed: make(chan struct{})}
 }
 
@@ -159,8 +161,10 @@ func (r *recorder) deliver(id, epoch string, e hub.Entry, lost bool) {
 	defer r.mu.Unlock()
 	if lost {
 		r.lost[id]++
+		r.seq[id] = append(r.seq[id], hub.Entry{Version: -1})
 	} else {
 		r.entries[id] = append(r.entries[id], e)
+		r.seq[id] = append(r.seq[id], e)
 	}
 	r.epochs[id] = epoch
 	close(r.changed)
@@ -502,6 +506,147 @@ func TestRestartWithoutPersistence(t *testing.T) {
 	})
 }
 
+// TestRollback: Redis goes back to an older state of a tournament under the same epoch (here the
+// keys are put back as they were at version 5, as a restart from an older dump or a replica
+// promoted early would), and new commits reuse versions 6.. with other commits. The watching node
+// notices with its pub/sub connection intact (a commit at or below what it delivered is a doubt
+// that the stored state settles), delivers lost=true and then only the stored history; the
+// committing node notices that its cached state is ahead; both count and log it; positions of the
+// lost history are not continued by the stored one.
+func TestRollback(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	rec := newRecorder(t)
+	var logs syncBuffer
+	logged := slog.New(slog.NewTextHandler(&logs, nil))
+	a := newStore(t, srv, nil, redisstore.Options{Log: logged})
+	b := newStore(t, srv, rec.deliver, redisstore.Options{Log: logged})
+	c := mustCreate(t, a, "t_rb", match.RoundRobin)
+	b.Watch("t_rb")
+	join(t, a, "t_rb", 4)
+	rec.waitVersion(t, "t_rb", 5)
+	k := "tourhub:{t:t_rb}:"
+	for _, key := range []string{"state", "log"} {
+		if _, err := srv.Do("COPY", k+key, k+"saved:"+key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 4 {
+		mustApply(t, a, "t_rb", match.Command{Type: match.CmdJoin, Name: "Lost" + strconv.Itoa(i)}, "")
+	}
+	rec.waitVersion(t, "t_rb", 9)
+	_, lostLog, _, _ := a.Events(ctxFor(t), "t_rb", 0)
+	for _, key := range []string{"state", "log"} {
+		if _, err := srv.Do("COPY", k+"saved:"+key, k+key, "REPLACE"); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	for i := range 6 {
+		mustApply(t, a, "t_rb", match.Command{Type: match.CmdJoin, Name: "New" + strconv.Itoa(i)}, "")
+	}
+	rec.waitFor(t, "a lost delivery", func() bool { return rec.lost["t_rb"] > 0 })
+	// After a lost delivery the watcher reloads the state (the hub sends snapshots); what is
+	// delivered from then on must be the stored history.
+	mustApply(t, a, "t_rb", match.Command{Type: match.CmdJoin, Name: "After"}, "")
+	rec.waitFor(t, "version 12 after the lost delivery", func() bool {
+		seq := rec.seq["t_rb"]
+		return seq[len(seq)-1].Version == 12
+	})
+	head, stored, complete, err := a.Events(ctxFor(t), "t_rb", 0)
+	if err != nil || !complete || head.Version != 12 {
+		t.Fatalf("Events after the rollback: head %+v complete %v err %v; want version 12", head, complete, err)
+	}
+	rec.mu.Lock()
+	seq := rec.seq["t_rb"]
+	rec.mu.Unlock()
+	last := 0
+	for i, e := range seq {
+		if e.Version == -1 {
+			last = i + 1
+		}
+	}
+	for _, e := range seq[last:] { // what the watcher delivered after its last resync
+		if want := stored[e.Version-1]; e.Rev != want.Rev || e.Prev != want.Prev {
+			t.Errorf("after the resync: delivered v%d rev %s prev %s; stored rev %s prev %s", e.Version, e.Rev, e.Prev, want.Rev, want.Prev)
+		}
+	}
+	if got := b.Stats().Rollbacks; got == 0 {
+		t.Errorf("watching node: %d rollbacks counted; want at least 1", got)
+	}
+	if got := a.Stats().Rollbacks; got == 0 {
+		t.Errorf("committing node (cached state at v9, stored v5): %d rollbacks counted; want at least 1", got)
+	}
+	if !strings.Contains(logs.String(), "redis history went back") {
+		t.Errorf("no log line about the rollback:\n%s", logs.String())
+	}
+	for _, v := range []int64{7, 9} {
+		lostPos := hub.Position{Epoch: c.Epoch, Version: v, Rev: lostLog[v-1].Rev}
+		h, es, complete, err := a.Events(ctxFor(t), "t_rb", v)
+		if err != nil || !complete {
+			t.Fatalf("Events(%d): complete %v err %v", v, complete, err)
+		}
+		if lostPos.Continues(h, es) {
+			t.Errorf("the lost history's v%d (rev %s) continues the stored history", v, lostPos.Rev)
+		}
+	}
+}
+
+// TestFailFast: Redis stops answering (the process is paused: connections stay open, commands
+// wait). Commands to one tournament take turns on a node, so each used to wait for the one before
+// it to time out; now the first one that finds Redis unreachable makes the others fail at once
+// (unavailable, no round trip), and so are new calls until one is let through and Redis answers.
+func TestFailFast(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	s := newStore(t, srv, nil, redisstore.Options{FailFast: 200 * time.Millisecond})
+	mustCreate(t, s, "t_ff", match.RoundRobin)
+	srv.Pause()
+	errs := make([]error, 5)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Go(func() {
+			_, errs[i] = s.Apply(context.Background(), "t_ff", match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(i)}, "")
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if !errors.Is(err, hub.ErrUnavailable) {
+			t.Errorf("command %d with Redis paused: %v; want ErrUnavailable", i, err)
+		}
+	}
+	if _, _, err := s.Load(context.Background(), "t_ff"); !errors.Is(err, hub.ErrUnavailable) {
+		t.Errorf("Load right after: %v; want ErrUnavailable", err)
+	}
+	// One command waited for Redis; the 4 that waited for their turn behind it and the Load did not.
+	if got := s.Stats().FastFails; got != 5 {
+		t.Errorf("%d calls failed fast; want 5 (errors: %v)", got, errs)
+	}
+	srv.Resume()
+	waitUntil(t, "a command once Redis answers again", func() bool {
+		_, err := s.Apply(context.Background(), "t_ff", match.Command{Type: match.CmdJoin, Name: "Back"}, "")
+		return err == nil
+	})
+}
+
+// syncBuffer is a bytes.Buffer for concurrent writers (a log).
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 // TestEpochChange: a tournament lost and re-created while watched (keys deleted behind the node's
 // back) is reported as lost with the new epoch, then delivered normally.
 func TestEpochChange(t *testing.T) {
@@ -528,9 +673,9 @@ func TestEpochChange(t *testing.T) {
 		t.Errorf("no lost delivery on an epoch change")
 	}
 	// Events of the old epoch's versions are not comparable: Events still answers for the new one.
-	ep, es, complete, err := a.Events(ctxFor(t), "t_epoch", 0)
-	if err != nil || !complete || ep != c.Epoch || len(es) == 0 || es[0].Version != 1 {
-		t.Errorf("Events(0) = epoch %q %v complete %v err %v; want the new epoch from version 1", ep, versions(es), complete, err)
+	head, es, complete, err := a.Events(ctxFor(t), "t_epoch", 0)
+	if err != nil || !complete || head.Epoch != c.Epoch || len(es) == 0 || es[0].Version != 1 {
+		t.Errorf("Events(0) = head %+v %v complete %v err %v; want the new epoch from version 1", head, versions(es), complete, err)
 	}
 }
 
@@ -706,12 +851,32 @@ func TestCloseStopsGoroutines(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
-	buf := make([]byte, 1<<20)
-	stacks := string(buf[:runtime.Stack(buf, true)])
-	for _, g := range strings.Split(stacks, "\n\n") {
-		if strings.Contains(g, "hub/redisstore.(*Store)") {
-			t.Errorf("goroutine left after Close:\n%s", g)
+	if left := waitStoreGoroutinesGone(timeout); len(left) > 0 {
+		t.Errorf("got %d goroutines of the store left %v after Close; want none:\n%s", len(left), timeout, strings.Join(left, "\n\n"))
+	}
+}
+
+// waitStoreGoroutinesGone waits until no goroutine runs code of a Store and returns the stacks of
+// those that still do when it gives up. Close returns once every goroutine of the store has run
+// its deferred wg.Done, but such a goroutine still exists until it has returned: one read of the
+// stacks right after Close finds it, runnable at the closing brace of receiveLoop or checkLoop
+// (3 runs in 600). There is nothing to wait on for a goroutine's exit, so the stacks are read
+// again until it is gone; a goroutine that is really left (blocked, or still working) is still
+// there when the wait ends.
+func waitStoreGoroutinesGone(limit time.Duration) []string {
+	deadline := time.Now().Add(limit)
+	for {
+		var left []string
+		buf := make([]byte, 1<<20)
+		for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+			if strings.Contains(g, "hub/redisstore.(*Store)") {
+				left = append(left, g)
+			}
 		}
+		if len(left) == 0 || time.Now().After(deadline) {
+			return left
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -1103,12 +1268,13 @@ func TestJunkOnChannel(t *testing.T) {
 	for _, junk := range []string{
 		"not a message",
 		`{"epoch":"` + c.Epoch + `","version":3,"events":[]}`, // the JSON of an older hub
-		"tourhub/1 e_other 3 - 2\n[]",
-		"tourhub/1 " + c.Epoch + ` 99 - 34` + "\n" + `[{"type":"tournament_cancelled"}]`,
-		"tourhub/1 " + c.Epoch + ` 3 - 16` + "\n" + `{"not":"a list"}`,
-		"tourhub/1 " + c.Epoch + ` 3 - 999` + "\n" + `[]`,
-		"tourhub/1 " + c.Epoch + ` 3 - 2` + "\n" + `[]{"t":{}}`,
-		"tourhub/1 " + c.Epoch + ` x - 2` + "\n" + `[]`,
+		"tourhub/2 e_other 3 r3 r2 2\n[]{}",
+		"tourhub/2 " + c.Epoch + ` 99 r99 r98 34` + "\n" + `[{"type":"tournament_cancelled"}]{}`,
+		"tourhub/2 " + c.Epoch + ` 3 r3 r2 16` + "\n" + `{"not":"a list"}{}`,
+		"tourhub/2 " + c.Epoch + ` 3 r3 r2 999` + "\n" + `[]{}`,
+		"tourhub/2 " + c.Epoch + ` 3 r3 r2 2` + "\n" + `[]{"t":{}}`,
+		"tourhub/2 " + c.Epoch + ` x r3 r2 2` + "\n" + `[]{}`,
+		"tourhub/1 " + c.Epoch + ` 3 - 2` + "\n" + `[]`, // an older hub's format
 	} {
 		if _, err := srv.Do("PUBLISH", "tourhub:{t:t_junk}:ch", junk); err != nil {
 			t.Fatal(err)

@@ -38,7 +38,7 @@ redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('HSET', KEYS[1], 'version', '1', 'epoch', ARGV[1], 'rev', ARGV[2], 'status', ARGV[3],
   'name', ARGV[4], 'format', ARGV[5], 'players', ARGV[6], 'created_at', ARGV[7])
 hset_from(KEYS[1], 14, tonumber(ARGV[13]))
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[9], '1-0', 'v', '1', 'e', ARGV[8])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[9], '1-0', 'v', '1', 'r', ARGV[2], 'e', ARGV[8])
 local ttl = tonumber(ARGV[10])
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('PEXPIRE', KEYS[2], ttl)
@@ -94,7 +94,7 @@ local nset, ndel = tonumber(ARGV[15]), tonumber(ARGV[16])
 redis.call('HSET', KEYS[1], 'version', ARGV[4], 'rev', ARGV[5], 'status', ARGV[6], 'players', ARGV[7])
 hset_from(KEYS[1], 18, nset)
 hdel_from(KEYS[1], 18 + 2 * nset, ndel)
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[11], ARGV[4] .. '-0', 'v', ARGV[4], 'e', ARGV[8])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[11], ARGV[4] .. '-0', 'v', ARGV[4], 'r', ARGV[5], 'p', ARGV[3], 'e', ARGV[8])
 if ARGV[9] ~= '' then
   redis.call('HSET', KEYS[3], ARGV[9], ARGV[10])
 end

@@ -11,13 +11,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
-	mrand "math/rand/v2"
-	"strconv"
 	"sync"
 	"time"
 
@@ -49,12 +45,17 @@ type Options struct {
 	StreamMaxLen int64
 	// PositionCheck is how often a node compares the versions it delivered for its watched
 	// tournaments with the stored ones (one pipelined round trip), to catch entries whose pub/sub
-	// message was lost. Defaults to 2s.
+	// message was lost: a tournament off the stored version at two checks in a row, with nothing
+	// delivered in between, is read from the stream. Defaults to 2s.
 	PositionCheck time.Duration
 	// FollowWait bounds how long a command that lost its compare-and-set to another node waits for
 	// this node's watcher to bring the cached state to the winner's version (from the fields the
 	// commit published) before it reads the whole state back instead. Defaults to 25ms.
 	FollowWait time.Duration
+	// FailFast is how long calls to a place (the whole Redis, or a tournament on a Redis Cluster)
+	// fail at once with hub.ErrUnavailable after one found Redis unreachable, before one is let
+	// through to try again (breaker.go). Defaults to 1s.
+	FailFast time.Duration
 	// Log receives warnings (Redis down, gaps that could not be filled). Defaults to slog.Default().
 	Log *slog.Logger
 	// Now is the clock, used when Create is given no creation time. Defaults to time.Now.
@@ -77,6 +78,9 @@ func (o Options) withDefaults() Options {
 	if o.FollowWait <= 0 {
 		o.FollowWait = 25 * time.Millisecond
 	}
+	if o.FailFast <= 0 {
+		o.FailFast = time.Second
+	}
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
@@ -85,9 +89,6 @@ func (o Options) withDefaults() Options {
 	}
 	return o
 }
-
-// cacheSize bounds the per-node cache of decoded states.
-const cacheSize = 4096
 
 // Store is a hub.Store on Redis. It is safe for concurrent use.
 type Store struct {
@@ -107,81 +108,17 @@ type Store struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // every goroutine of the store
 
-	turns [64]chan struct{} // static after construction; see lockLocal
-	stats counters
+	turns   [64]chan struct{} // static after construction; see lockLocal
+	breaker *breaker          // static after construction
+	stats   counters
 
-	cacheMu sync.Mutex
-	cache   map[string]*cached // guarded by cacheMu
+	cache *stateCache // static after construction
 
 	mu       sync.Mutex
 	closed   bool                // guarded by mu
 	watches  map[string]*watcher // guarded by mu; tournaments with at least one Watch
 	retiring map[string]*watcher // guarded by mu; workers of unwatched tournaments still stopping
 	subWake  chan struct{}       // capacity 1: the watched set changed, resync the subscriptions
-}
-
-// cached is a state of a tournament as this node knows it; an entry is never changed once
-// cached (Apply works on a Clone, the watcher replaces entries). It is t, decoded, followed by
-// the commits published since that this node has not needed yet (later): their fields are
-// decoded, merged, only when the state is needed (cacheState), since most commits a node watches
-// are not followed by a command of its own.
-type cached struct {
-	epoch string
-	rev   string // the commit's random id, checked by the commit script with the version
-	t     *match.Tournament
-	later []published // commits after t, in version order (each with fields)
-	// gone is closed once the entry is no longer the cached one (replaced or dropped): a command
-	// waiting for this node's watcher to bring the state forward waits on it.
-	gone chan struct{}
-}
-
-// maxLater is how many published commits an entry holds undecoded; the next one brings it up
-// to date.
-const maxLater = 8
-
-func newCached(epoch, rev string, t *match.Tournament) *cached {
-	return &cached{epoch: epoch, rev: rev, t: t, gone: make(chan struct{})}
-}
-
-// version is the version the entry stands for, its later commits included.
-func (c *cached) version() int64 { return c.t.Version + int64(len(c.later)) }
-
-// headRev is the rev of the version the entry stands for.
-func (c *cached) headRev() string {
-	if n := len(c.later); n > 0 {
-		return c.later[n-1].Rev
-	}
-	return c.rev
-}
-
-// then is the entry with commit m after it.
-func (c *cached) then(m published) *cached {
-	later := make([]published, len(c.later), len(c.later)+1)
-	copy(later, c.later)
-	return &cached{epoch: c.epoch, rev: c.rev, t: c.t, later: append(later, m), gone: make(chan struct{})}
-}
-
-// decoded is the entry with its later commits applied to t.
-func (c *cached) decoded() (*cached, error) {
-	if len(c.later) == 0 {
-		return c, nil
-	}
-	fields := make(map[string]json.RawMessage)
-	for _, m := range c.later { // the newest value of a field is the one the hash holds
-		var f map[string]json.RawMessage
-		if err := json.Unmarshal(m.Fields, &f); err != nil {
-			return nil, fmt.Errorf("redisstore: fields of version %d: %w", m.Version, err)
-		}
-		maps.Copy(fields, f)
-	}
-	t, err := applyFields(c.t, fields)
-	if err != nil {
-		return nil, err
-	}
-	if want := c.version(); t.Version != want {
-		return nil, fmt.Errorf("redisstore: fields say version %d; want %d", t.Version, want)
-	}
-	return newCached(c.epoch, c.headRev(), t), nil
 }
 
 // New connects to Redis. It does not fail when Redis is down (the node stays up, Ping reports it and
@@ -204,10 +141,11 @@ func New(ctx context.Context, opts Options, deliver hub.Deliver) (*Store, error)
 		wdb:      wdb,
 		ctx:      sctx,
 		cancel:   cancel,
-		cache:    make(map[string]*cached),
+		cache:    newStateCache(opts.Log.With("component", "redisstore")),
 		watches:  make(map[string]*watcher),
 		retiring: make(map[string]*watcher),
 		subWake:  make(chan struct{}, 1),
+		breaker:  newBreaker(opts.FailFast, time.Now),
 	}
 	for i := range s.turns {
 		s.turns[i] = make(chan struct{}, 1)
@@ -253,8 +191,9 @@ func (s *Store) Ping(ctx context.Context) error {
 		err = s.rdb.Ping(ctx).Err()
 	}
 	if err != nil {
-		return s.fail(ctx, "ping", err)
+		return s.fail(ctx, "ping", "", err)
 	}
+	s.breaker.ok("", true) // every shard answers
 	return nil
 }
 
@@ -284,15 +223,25 @@ func ignoreClosed(err error) error {
 	return err
 }
 
-// fail wraps a Redis error for callers: context errors stay what they are, anything else becomes
-// hub.ErrUnavailable (retryable) with the cause.
-func (s *Store) fail(ctx context.Context, op string, err error) error {
+// fail wraps a Redis error of a call about tournament id ("": none) for callers: context errors
+// stay what they are, anything else becomes hub.ErrUnavailable (retryable) with the cause. An error
+// that says Redis could not be reached makes the next calls to the same place fail fast.
+func (s *Store) fail(ctx context.Context, op, id string, err error) error {
 	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return fmt.Errorf("redisstore: %s: %w", op, ctx.Err())
+	}
+	if unreachable(ctx, err) {
+		s.breaker.failed(s.place(id))
 	}
 	s.stats.unavailable.Add(1)
 	return fmt.Errorf("redisstore: %s: %w: redis: %w", op, hub.ErrUnavailable, err)
 }
+
+// errFailFast answers a call while its place is known unreachable (see breaker).
+var errFailFast = fmt.Errorf("redisstore: redis is unreachable (failing fast until it answers again): %w", hub.ErrUnavailable)
+
+// answered notes that Redis answered a call about tournament id.
+func (s *Store) answered(id string) { s.breaker.ok(s.place(id), false) }
 
 func (s *Store) ttlFor(st match.Status) time.Duration {
 	if st == match.StatusFinished || st == match.StatusCancelled {
@@ -300,78 +249,6 @@ func (s *Store) ttlFor(st match.Status) time.Duration {
 	}
 	return s.opts.IdleRetention
 }
-
-// cacheGet returns the cached entry of id as it is (later commits not applied).
-func (s *Store) cacheGet(id string) *cached {
-	s.cacheMu.Lock()
-	defer s.cacheMu.Unlock()
-	return s.cache[id]
-}
-
-// cacheState returns the cached state of id with every commit it knows of applied (nil if none
-// is cached, or its later commits could not be applied: the entry is then dropped).
-func (s *Store) cacheState(id string) *cached {
-	c := s.cacheGet(id)
-	if c == nil || len(c.later) == 0 {
-		return c
-	}
-	d, err := c.decoded()
-	if err != nil {
-		s.log.Warn("cached state not advanced from published commits; dropped", "tournament", id, "version", c.version(), "err", err)
-		s.cacheReplace(id, c, nil)
-		return nil
-	}
-	s.cacheReplace(id, c, d)
-	return d
-}
-
-func (s *Store) cachePut(id string, c *cached) {
-	s.cacheMu.Lock()
-	defer s.cacheMu.Unlock()
-	if _, ok := s.cache[id]; !ok && len(s.cache) >= cacheSize {
-		for k := range s.cache { // evict an arbitrary entry
-			s.cacheSetLocked(k, nil)
-			break
-		}
-	}
-	s.cacheSetLocked(id, c)
-}
-
-// cacheSetLocked makes c (nil: nothing) the cached state of id and tells whoever waits on the
-// entry it replaces. cacheMu is held.
-func (s *Store) cacheSetLocked(id string, c *cached) {
-	old := s.cache[id]
-	if old == c {
-		return
-	}
-	if old != nil {
-		close(old.gone)
-	}
-	if c == nil {
-		delete(s.cache, id)
-		return
-	}
-	s.cache[id] = c
-}
-
-// cacheReplace puts next (or drops the entry when next is nil) if the entry is still old: a
-// commit of this node may have replaced it meanwhile.
-func (s *Store) cacheReplace(id string, old, next *cached) {
-	s.cacheMu.Lock()
-	defer s.cacheMu.Unlock()
-	if s.cache[id] != old {
-		return
-	}
-	s.cacheSetLocked(id, next)
-}
-
-func (s *Store) cacheDrop(id string) {
-	s.cacheMu.Lock()
-	defer s.cacheMu.Unlock()
-	s.cacheSetLocked(id, nil)
-}
-
-func newRev() string { return strconv.FormatUint(mrand.Uint64(), 36) }
 
 func newEpoch() string {
 	var b [8]byte

@@ -45,15 +45,15 @@ type watcher struct {
 	wake   chan struct{} // capacity 1
 
 	mu      sync.Mutex
-	pending []string // guarded by mu; payloads of pub/sub messages, decoded by run
-	check   bool     // guarded by mu: catch up from the stored state
-	seenEp  string   // guarded by mu: the worker's epoch and last, for checkLoop
-	seenVer int64    // guarded by mu
+	pending []string     // guarded by mu; payloads of pub/sub messages, decoded by run
+	check   bool         // guarded by mu: catch up from the stored state
+	seen    hub.Position // guarded by mu: the worker's position, for checkLoop
 
 	// Owned by run (set before it starts).
 	known bool   // the position below is meaningful
 	epoch string // "" while the tournament does not exist
 	last  int64  // last version delivered
+	rev   string // rev of the last version delivered: the next entry must have it as its prev
 }
 
 func (w *watcher) signal() {
@@ -97,10 +97,11 @@ func (s *Store) Watch(id string) {
 	// returns is delivered even if the SUBSCRIBE is not active yet (the confirmation triggers a
 	// catch-up from here).
 	ictx, icancel := context.WithTimeout(ctx, initTimeout)
-	vals, err := s.wdb.HMGet(ictx, keysOf(id).state, "epoch", "version").Result() // wdb: no retries while Redis is down
+	vals, err := s.wdb.HMGet(ictx, keysOf(id).state, "epoch", "version", "rev").Result() // wdb: no retries while Redis is down
 	icancel()
 	if err == nil {
-		w.known, w.epoch, w.last = true, str(vals[0]), num(vals[1])
+		p := positionOf(vals)
+		w.known, w.epoch, w.last, w.rev = true, p.Epoch, p.Version, p.Rev
 	} else {
 		s.log.Warn("watch: read position; will resync", "tournament", id, "err", err)
 	}
@@ -138,9 +139,9 @@ func (s *Store) wakeSubs() {
 
 func (w *watcher) setSeen() {
 	w.mu.Lock()
-	w.seenEp, w.seenVer = w.epoch, w.last
+	w.seen = hub.Position{Epoch: w.epoch, Version: w.last, Rev: w.rev}
 	if !w.known {
-		w.seenEp, w.seenVer = "?", -1
+		w.seen = hub.Position{Epoch: "?", Version: -1}
 	}
 	w.mu.Unlock()
 }
@@ -176,6 +177,7 @@ func (s *Store) run(w *watcher) {
 		if check || !w.known {
 			s.catchUp(w)
 		}
+		doubt := false
 		for _, raw := range msgs {
 			if w.ctx.Err() != nil {
 				return
@@ -188,7 +190,10 @@ func (s *Store) run(w *watcher) {
 				s.catchUp(w)
 				continue
 			}
-			s.onMessage(w, m)
+			doubt = s.onMessage(w, m) || doubt
+		}
+		if doubt {
+			s.catchUp(w)
 		}
 		w.setSeen()
 	}
@@ -201,68 +206,49 @@ func (s *Store) emit(w *watcher, epoch string, e hub.Entry, lost bool) {
 	s.deliver(w.id, epoch, e, lost)
 }
 
-func (s *Store) onMessage(w *watcher, m published) {
-	if !w.known || m.Epoch != w.epoch || m.Version > w.last+1 {
+// onMessage delivers the published commit m if it is the next one of the history delivered so
+// far; otherwise it catches up from the stored state. It reports a doubt to settle once the batch
+// of messages is through: a commit at or below the delivered version is usually one the stream
+// delivered first, but may be one of another history (Redis came back older and the versions
+// are being reused), which the stored state tells.
+func (s *Store) onMessage(w *watcher, m published) (doubt bool) {
+	switch {
+	case !w.known || m.Epoch != w.epoch || m.Version > w.last+1:
 		s.catchUp(w)
-		return
-	}
-	if m.Version <= w.last {
-		return // already delivered (from the stream)
+		return false
+	case m.Version == w.last:
+		return m.Rev != w.rev
+	case m.Version < w.last:
+		return true
+	case m.Prev != w.rev:
+		s.catchUp(w) // the next version, but not on the delivered history
+		return false
 	}
 	var events []match.Event
 	if err := json.Unmarshal(m.Events, &events); err != nil {
 		s.log.Error("decode published events", "tournament", w.id, "version", m.Version, "err", err)
 		s.catchUp(w)
-		return
+		return false
 	}
-	w.last = m.Version
-	s.emit(w, w.epoch, hub.Entry{Version: m.Version, Events: events, Raw: m.Events}, false)
-	s.advanceCache(w.id, m)
-}
-
-// cacheBehind drops the cached state of id if it is older than version (or of another epoch):
-// the next command then reads the stored state instead of losing a compare-and-set first.
-func (s *Store) cacheBehind(id, epoch string, version int64) {
-	s.cacheMu.Lock()
-	defer s.cacheMu.Unlock()
-	if c := s.cache[id]; c != nil && (c.epoch != epoch || c.version() < version) {
-		s.cacheSetLocked(id, nil)
-	}
-}
-
-// advanceCache brings this node's cached state of id from m.Version-1 to m.Version with the
-// fields the commit wrote, so that this node's next command on it starts from the stored state
-// instead of losing its compare-and-set. The fields are kept as they are until the state is
-// needed (see cached), or until maxLater commits wait. Any doubt drops the entry (the next
-// command reads it).
-func (s *Store) advanceCache(id string, m published) {
-	c := s.cacheGet(id)
-	if c == nil {
-		return
-	}
-	if m.Rev == "" || c.epoch != m.Epoch || c.version() != m.Version-1 {
-		s.cacheBehind(id, m.Epoch, m.Version)
-		return
-	}
-	next := c.then(m)
-	s.cacheReplace(id, c, next)
-	if len(next.later) >= maxLater {
-		s.cacheState(id)
-	}
+	w.last, w.rev = m.Version, m.Rev
+	s.emit(w, w.epoch, hub.Entry{Version: m.Version, Rev: m.Rev, Prev: m.Prev, Events: events, Raw: m.Events}, false)
+	s.cache.advance(w.id, m)
+	return false
 }
 
 // catchUp compares the delivered position with the stored state and delivers the missing entries
-// from the stream, or lost=true when they are gone or the epoch changed. On a Redis error it leaves
-// the position as it is; the next wake-up (pub/sub or checkLoop) tries again.
+// from the stream, or lost=true when they are gone, the epoch changed or the stored history is not
+// the delivered one (Redis came back older: see rolledBack). On a Redis error it leaves the
+// position as it is; the next wake-up (pub/sub or checkLoop) tries again.
 func (s *Store) catchUp(w *watcher) {
 	ctx, cancel := context.WithTimeout(w.ctx, opTimeout)
 	defer cancel()
 	k := keysOf(w.id)
-	var head *redis.SliceCmd
+	var hd *redis.SliceCmd
 	var rng *redis.XMessageSliceCmd
 	from := w.last + 1
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		head = p.HMGet(ctx, k.state, "epoch", "version")
+		hd = p.HMGet(ctx, k.state, "epoch", "version", "rev")
 		rng = p.XRangeN(ctx, k.log, strconv.FormatInt(from, 10), "+", pageSize)
 		return nil
 	})
@@ -272,32 +258,36 @@ func (s *Store) catchUp(w *watcher) {
 		}
 		return
 	}
-	epoch, version := str(head.Val()[0]), num(head.Val()[1])
+	head := positionOf(hd.Val())
+	onHistory := w.epoch == "" || head.Epoch == w.epoch
 	switch {
-	case epoch == "": // the tournament does not exist (expired, deleted, or Redis lost it)
+	case head.Epoch == "": // the tournament does not exist (expired, deleted, or Redis lost it)
 		// Tell the watcher unless it already knows there is nothing (position read as "absent").
 		tell := !w.known || w.epoch != ""
-		w.known, w.epoch, w.last = true, "", 0
+		w.known, w.epoch, w.last, w.rev = true, "", 0, ""
 		if tell {
 			s.log.Info("watched tournament is gone", "tournament", w.id)
 			s.stats.resyncs.Add(1)
 			s.emit(w, "", hub.Entry{}, true)
 		}
 		return
-	case !w.known || (w.epoch != "" && epoch != w.epoch) || version < w.last:
-		s.resync(w, epoch, version)
+	case !w.known || !onHistory:
+		s.resync(w, head)
+		return
+	case head.Version < w.last || (head.Version == w.last && head.Rev != w.rev):
+		s.rolledBack(w, head)
 		return
 	}
-	w.epoch = epoch
+	w.epoch = head.Epoch
 	msgs := rng.Val()
-	for w.last < version {
+	for w.last < head.Version {
 		if len(msgs) == 0 {
 			if msgs, err = s.rdb.XRangeN(ctx, k.log, strconv.FormatInt(w.last+1, 10), "+", pageSize).Result(); err != nil {
 				s.log.Debug("catch up: read log; will retry", "tournament", w.id, "err", err)
 				return
 			}
 			if len(msgs) == 0 {
-				s.resync(w, epoch, version)
+				s.resync(w, head)
 				return
 			}
 		}
@@ -307,29 +297,53 @@ func (s *Store) catchUp(w *watcher) {
 				if err != nil {
 					s.log.Error("catch up: decode log entry", "tournament", w.id, "err", err)
 				}
-				s.resync(w, epoch, version)
+				s.resync(w, head)
 				return
 			}
-			if e.Version > version {
+			if e.Version > head.Version {
 				return // committed after the state read: the next wake-up delivers it
 			}
-			w.last = e.Version
+			if e.Prev != w.rev {
+				s.rolledBack(w, head)
+				return
+			}
+			w.last, w.rev = e.Version, e.Rev
 			s.stats.gapFills.Add(1)
-			s.emit(w, epoch, e, false)
-			s.cacheBehind(w.id, epoch, e.Version) // the stream carries no fields
+			s.emit(w, head.Epoch, e, false)
+			s.cache.behind(w.id, head.Epoch, e.Version) // the stream carries no fields
 		}
 		msgs = nil
 	}
 }
 
 // resync gives up on replaying: the watcher is told to reload (lost=true) and continues from the
-// stored version.
-func (s *Store) resync(w *watcher, epoch string, version int64) {
+// stored position.
+func (s *Store) resync(w *watcher, head hub.Position) {
 	s.log.Info("delivery gap not recoverable from the log; resync", "tournament", w.id,
-		"epoch", epoch, "version", version, "delivered_epoch", w.epoch, "delivered", w.last)
-	w.known, w.epoch, w.last = true, epoch, version
+		"epoch", head.Epoch, "version", head.Version, "delivered_epoch", w.epoch, "delivered", w.last)
+	s.resyncFrom(w, head)
+}
+
+func (s *Store) resyncFrom(w *watcher, head hub.Position) {
+	w.known, w.epoch, w.last, w.rev = true, head.Epoch, head.Version, head.Rev
 	s.stats.resyncs.Add(1)
-	s.emit(w, epoch, hub.Entry{}, true)
+	s.emit(w, head.Epoch, hub.Entry{}, true)
+}
+
+// rolledBack handles a stored history that is not the one this node delivered, in the same
+// epoch: Redis came back older than it was (restarted from an older RDB file, an AOF written
+// every second after a crash, a replica promoted before it had every commit), and lost commits
+// this node had seen; new commits may be reusing their version numbers. Nothing built on the lost
+// commits may be patched: the watcher resyncs (every subscriber gets a snapshot of the stored
+// state), the cached state is dropped, and the operator is told (log and
+// tourhub_redis_rollbacks_total).
+func (s *Store) rolledBack(w *watcher, head hub.Position) {
+	s.stats.rollbacks.Add(1)
+	s.log.Warn("redis history went back: this node had delivered commits that redis no longer has; "+
+		"clients are resynced with the stored state (were writes acknowledged before they were persisted?)",
+		"tournament", w.id, "epoch", head.Epoch, "delivered_version", w.last, "stored_version", head.Version)
+	s.cache.drop(w.id)
+	s.resyncFrom(w, head)
 }
 
 // receiveLoop reads the node's pub/sub connection and routes messages to the workers. go-redis
@@ -453,11 +467,12 @@ func (s *Store) subLoop() {
 }
 
 // checkLoop compares, every PositionCheck, the delivered position of each watched tournament with
-// the stored one in one pipeline and wakes the workers that are behind (a lost pub/sub message).
+// the stored one in one pipeline and wakes the workers that lost a pub/sub message (see offs).
 func (s *Store) checkLoop() {
 	defer s.wg.Done()
 	tick := time.NewTicker(s.opts.PositionCheck)
 	defer tick.Stop()
+	off := offs{}
 	for {
 		select {
 		case <-s.ctx.Done():
@@ -471,13 +486,14 @@ func (s *Store) checkLoop() {
 		}
 		s.mu.Unlock()
 		if len(ws) == 0 {
+			clear(off)
 			continue
 		}
 		ctx, cancel := context.WithTimeout(s.ctx, opTimeout)
 		cmds := make([]*redis.SliceCmd, len(ws))
 		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i, w := range ws {
-				cmds[i] = p.HMGet(ctx, keysOf(w.id).state, "epoch", "version")
+				cmds[i] = p.HMGet(ctx, keysOf(w.id).state, "epoch", "version", "rev")
 			}
 			return nil
 		})
@@ -488,15 +504,35 @@ func (s *Store) checkLoop() {
 			}
 			continue
 		}
+		next := make(offs, len(off))
 		for i, w := range ws {
-			v := cmds[i].Val()
-			ep, ver := str(v[0]), num(v[1])
 			w.mu.Lock()
-			behind := ep != w.seenEp || ver != w.seenVer
+			seen := w.seen
 			w.mu.Unlock()
-			if behind {
+			if off.lost(next, w, seen, positionOf(cmds[i].Val())) {
 				w.requestCheck()
 			}
 		}
+		off = next
 	}
+}
+
+// offs are the workers a position check found off the stored position, each with the position
+// it had delivered then. Owned by checkLoop.
+type offs map[*watcher]hub.Position
+
+// lost reports whether the worker w, at seen while the store is at stored, lost a message, and
+// records it in next when it is off. A worker off at one check is not caught up yet: the message
+// of the commit the check read may be on its way (published before the read, not yet received
+// or delivered), and a catch-up would deliver that entry from the stream instead, which carries
+// no fields, so the node would drop its cached state and read it back for its next command.
+// Only a worker still off, at the same position, at the next check (PositionCheck later) lost
+// one.
+func (off offs) lost(next offs, w *watcher, seen, stored hub.Position) bool {
+	if seen == stored {
+		return false
+	}
+	next[w] = seen
+	was, ok := off[w]
+	return ok && was == seen
 }

@@ -37,12 +37,12 @@ func Run(t *testing.T, newStore func(t *testing.T, deliver hub.Deliver) hub.Stor
 		if a.Events[0].Type != match.EvCreated {
 			t.Errorf("first event %s; want %s", a.Events[0].Type, match.EvCreated)
 		}
-		got, epoch, err := s.Load(ctx, "t_create")
+		got, head, err := s.Load(ctx, "t_create")
 		if err != nil {
 			t.Fatalf("Load: %v", err)
 		}
-		if got.ID != "t_create" || got.Version != 1 || got.Status != match.StatusRegistering || epoch != a.Epoch {
-			t.Errorf("Load = id %q version %d status %s epoch %q; want t_create 1 registering %q", got.ID, got.Version, got.Status, epoch, a.Epoch)
+		if want := (hub.Position{Epoch: a.Epoch, Version: 1, Rev: a.Rev}); got.ID != "t_create" || got.Version != 1 || got.Status != match.StatusRegistering || head != want || a.Rev == "" {
+			t.Errorf("Load = id %q version %d status %s head %+v; want t_create 1 registering %+v with a rev", got.ID, got.Version, got.Status, head, want)
 		}
 		// Load returns a copy: changing it changes nothing in the store.
 		got.Name = "changed"
@@ -317,9 +317,9 @@ func Run(t *testing.T, newStore func(t *testing.T, deliver hub.Deliver) hub.Stor
 		for _, name := range []string{"Ada", "Grace", "Linus"} {
 			mustApply(t, s, "t_e", match.Command{Type: match.CmdJoin, Name: name})
 		}
-		epoch, es, complete, err := s.Events(ctx, "t_e", 0)
-		if err != nil || !complete || epoch != c.Epoch {
-			t.Fatalf("Events(0) = epoch %q complete %v err %v; want %q complete", epoch, complete, err, c.Epoch)
+		head, es, complete, err := s.Events(ctx, "t_e", 0)
+		if err != nil || !complete || head.Epoch != c.Epoch || head.Version != 4 {
+			t.Fatalf("Events(0) = head %+v complete %v err %v; want epoch %q version 4, complete", head, complete, err, c.Epoch)
 		}
 		if fmt.Sprint(versions(es)) != "[1 2 3 4]" || es[0].Events[0].Type != match.EvCreated || es[3].Events[0].Participant == nil || es[3].Events[0].Participant.Name != "Linus" {
 			t.Errorf("Events(0) = %v; want versions 1..4 with their events", versions(es))
@@ -331,6 +331,59 @@ func Run(t *testing.T, newStore func(t *testing.T, deliver hub.Deliver) hub.Stor
 		_, es, complete, err = s.Events(ctx, "t_e", 4)
 		if err != nil || !complete || len(es) != 0 {
 			t.Errorf("Events(4) = %v complete %v err %v; want nothing, complete", versions(es), complete, err)
+		}
+	})
+
+	// Every commit has a rev of its own, and every entry names the rev it was applied to: the
+	// entries chain from version 1 to the head that Load and Events answer, and a position
+	// continues the history only with the rev of its version (hub.Position.Continues).
+	t.Run("RevChain", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t, nil)
+		ctx := ctxFor(t)
+		c := create(t, s, "t_rev")
+		revs := map[string]bool{}
+		for _, name := range []string{"Ada", "Grace", "Linus"} {
+			a := mustApply(t, s, "t_rev", match.Command{Type: match.CmdJoin, Name: name})
+			if a.Rev == "" || revs[a.Rev] {
+				t.Fatalf("Apply rev %q: want a new rev per commit", a.Rev)
+			}
+			revs[a.Rev] = true
+		}
+		head, es, complete, err := s.Events(ctx, "t_rev", 0)
+		if err != nil || !complete || len(es) != 4 {
+			t.Fatalf("Events(0) = %v complete %v err %v; want 4 entries", versions(es), complete, err)
+		}
+		if es[0].Rev != c.Rev || es[0].Prev != "" {
+			t.Errorf("entry 1: rev %q prev %q; want the create's rev %q and no prev", es[0].Rev, es[0].Prev, c.Rev)
+		}
+		for i := 1; i < len(es); i++ {
+			if es[i].Prev != es[i-1].Rev || es[i].Rev == "" {
+				t.Errorf("entry %d: prev %q rev %q; want prev %q (the rev before) and a rev", es[i].Version, es[i].Prev, es[i].Rev, es[i-1].Rev)
+			}
+		}
+		if _, loaded, _ := s.Load(ctx, "t_rev"); loaded != head || head.Rev != es[3].Rev || head.Version != 4 {
+			t.Errorf("Load head %+v, Events head %+v; want both version 4 rev %q", loaded, head, es[3].Rev)
+		}
+		for _, tc := range []struct {
+			name string
+			from hub.Position
+			want bool
+		}{
+			{"on the history", hub.Position{Epoch: c.Epoch, Version: 2, Rev: es[1].Rev}, true},
+			{"at the head", head, true},
+			{"another rev", hub.Position{Epoch: c.Epoch, Version: 2, Rev: "lost"}, false},
+			{"no rev", hub.Position{Epoch: c.Epoch, Version: 2}, false},
+			{"another epoch", hub.Position{Epoch: "e_other", Version: 2, Rev: es[1].Rev}, false},
+			{"ahead of the store", hub.Position{Epoch: c.Epoch, Version: 9, Rev: "x"}, false},
+		} {
+			h, after, complete, err := s.Events(ctx, "t_rev", min(tc.from.Version, 4))
+			if err != nil || !complete {
+				t.Fatalf("%s: Events(%d) complete %v err %v", tc.name, tc.from.Version, complete, err)
+			}
+			if got := tc.from.Continues(h, after); got != tc.want {
+				t.Errorf("%s: %+v continues = %v; want %v", tc.name, tc.from, got, tc.want)
+			}
 		}
 	})
 

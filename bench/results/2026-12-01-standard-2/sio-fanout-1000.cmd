@@ -1,1 +1,0 @@
-node client.js --servers http://127.0.0.1:52237,http://127.0.0.1:48343,http://127.0.0.1:46205 --spectators 1000 --repeats 20

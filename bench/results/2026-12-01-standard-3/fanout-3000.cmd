@@ -1,1 +1,0 @@
-loadtest --scenario fanout --spectators 3000 --repeats 20 --source-ips 127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5,127.0.0.6,127.0.0.7,127.0.0.8,127.0.0.9,127.0.0.10,127.0.0.11,127.0.0.12,127.0.0.13,127.0.0.14,127.0.0.15,127.0.0.16,127.0.0.17 --pids 836,887,939 --chart /work/main/bench/results/2026-12-01-standard-3/fanout-3000.svg --deadline 9m

@@ -1,1 +1,0 @@
-node client.js --servers http://127.0.0.1:51613,http://127.0.0.1:36139,http://127.0.0.1:50041 --spectators 3000 --repeats 20

@@ -1,1 +1,0 @@
-node client.js --servers http://127.0.0.1:51317,http://127.0.0.1:39877,http://127.0.0.1:48909 --spectators 1000 --repeats 20

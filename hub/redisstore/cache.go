@@ -1,0 +1,203 @@
+package redisstore
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"maps"
+	"sync"
+
+	"github.com/tourhub/tourhub/match"
+)
+
+// The node's cache of decoded tournament states. A command is applied to the cached state of its
+// tournament and committed with a compare-and-set on its (version, rev); the state is read from
+// Redis only when nothing is cached or the compare-and-set lost. The watcher of a tournament
+// brings its cached state forward with the fields each published commit wrote (advance), so that
+// a node's next command starts from the stored state instead of losing. Any doubt drops the entry.
+
+// cacheSize bounds the cache: past it an arbitrary entry is evicted.
+const cacheSize = 4096
+
+// stateCache is the node's cache of states, by tournament id. Safe for concurrent use.
+type stateCache struct {
+	log *slog.Logger // static after construction
+
+	mu sync.Mutex
+	m  map[string]*cached // guarded by mu
+}
+
+func newStateCache(log *slog.Logger) *stateCache {
+	return &stateCache{log: log, m: make(map[string]*cached)}
+}
+
+// cached is a state of a tournament as this node knows it; an entry is never changed once
+// cached (Apply works on a Clone, the watcher replaces entries). It is t, decoded, followed by
+// the commits published since that this node has not needed yet (later): their fields are
+// decoded, merged, only when the state is needed (stateCache.state), since most commits a node watches
+// are not followed by a command of its own.
+type cached struct {
+	epoch string
+	rev   string // the commit's random id, checked by the commit script with the version
+	t     *match.Tournament
+	later []published // commits after t, in version order (each with fields)
+	// gone is closed once the entry is no longer the cached one (replaced or dropped): a command
+	// waiting for this node's watcher to bring the state forward waits on it.
+	gone chan struct{}
+}
+
+// maxLater is how many published commits an entry holds undecoded; the next one brings it up
+// to date.
+const maxLater = 8
+
+func newCached(epoch, rev string, t *match.Tournament) *cached {
+	return &cached{epoch: epoch, rev: rev, t: t, gone: make(chan struct{})}
+}
+
+// version is the version the entry stands for, its later commits included.
+func (c *cached) version() int64 { return c.t.Version + int64(len(c.later)) }
+
+// headRev is the rev of the version the entry stands for.
+func (c *cached) headRev() string {
+	if n := len(c.later); n > 0 {
+		return c.later[n-1].Rev
+	}
+	return c.rev
+}
+
+// then is the entry with commit m after it.
+func (c *cached) then(m published) *cached {
+	later := make([]published, len(c.later), len(c.later)+1)
+	copy(later, c.later)
+	return &cached{epoch: c.epoch, rev: c.rev, t: c.t, later: append(later, m), gone: make(chan struct{})}
+}
+
+// decoded is the entry with its later commits applied to t.
+func (c *cached) decoded() (*cached, error) {
+	if len(c.later) == 0 {
+		return c, nil
+	}
+	fields := make(map[string]json.RawMessage)
+	for _, m := range c.later { // the newest value of a field is the one the hash holds
+		var f map[string]json.RawMessage
+		if err := json.Unmarshal(m.Fields, &f); err != nil {
+			return nil, fmt.Errorf("redisstore: fields of version %d: %w", m.Version, err)
+		}
+		maps.Copy(fields, f)
+	}
+	t, err := applyFields(c.t, fields)
+	if err != nil {
+		return nil, err
+	}
+	if want := c.version(); t.Version != want {
+		return nil, fmt.Errorf("redisstore: fields say version %d; want %d", t.Version, want)
+	}
+	return newCached(c.epoch, c.headRev(), t), nil
+}
+
+// get returns the cached entry of id as it is (later commits not applied).
+func (sc *stateCache) get(id string) *cached {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	return sc.m[id]
+}
+
+// state returns the cached state of id with every commit it knows of applied (nil if none
+// is cached, or its later commits could not be applied: the entry is then dropped).
+func (sc *stateCache) state(id string) *cached {
+	c := sc.get(id)
+	if c == nil || len(c.later) == 0 {
+		return c
+	}
+	d, err := c.decoded()
+	if err != nil {
+		sc.log.Warn("cached state not advanced from published commits; dropped", "tournament", id, "version", c.version(), "err", err)
+		sc.replace(id, c, nil)
+		return nil
+	}
+	sc.replace(id, c, d)
+	return d
+}
+
+// put makes c the cached state of id.
+func (sc *stateCache) put(id string, c *cached) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if _, ok := sc.m[id]; !ok && len(sc.m) >= cacheSize {
+		for k := range sc.m { // evict an arbitrary entry
+			sc.setLocked(k, nil)
+			break
+		}
+	}
+	sc.setLocked(id, c)
+}
+
+// setLocked makes c (nil: nothing) the cached state of id and tells whoever waits on the entry it
+// replaces. sc.mu is held.
+func (sc *stateCache) setLocked(id string, c *cached) {
+	old := sc.m[id]
+	if old == c {
+		return
+	}
+	if old != nil {
+		close(old.gone)
+	}
+	if c == nil {
+		delete(sc.m, id)
+		return
+	}
+	sc.m[id] = c
+}
+
+// replace puts next (or drops the entry when next is nil) if the entry is still old: a commit of
+// this node may have replaced it meanwhile.
+func (sc *stateCache) replace(id string, old, next *cached) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.m[id] != old {
+		return
+	}
+	sc.setLocked(id, next)
+}
+
+// drop forgets the cached state of id.
+func (sc *stateCache) drop(id string) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	sc.setLocked(id, nil)
+}
+
+// behind drops the cached state of id if it is older than version (or of another epoch): the next
+// command then reads the stored state instead of losing a compare-and-set first.
+func (sc *stateCache) behind(id, epoch string, version int64) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if c := sc.m[id]; c != nil && (c.epoch != epoch || c.version() < version) {
+		sc.setLocked(id, nil)
+	}
+}
+
+// advance brings the cached state of id from m.Version-1 to m.Version with the
+// fields the commit wrote, so that this node's next command on it starts from the stored state
+// instead of losing its compare-and-set. The fields are kept as they are until the state is
+// needed (see cached), or until maxLater commits wait. Any doubt drops the entry (the next
+// command reads it).
+func (sc *stateCache) advance(id string, m published) {
+	c := sc.get(id)
+	if c == nil {
+		return
+	}
+	if m.Prev == "" || c.epoch != m.Epoch || c.version() != m.Version-1 {
+		sc.behind(id, m.Epoch, m.Version)
+		return
+	}
+	if c.headRev() != m.Prev { // the cache holds another history at that version
+		sc.replace(id, c, nil)
+		return
+	}
+	next := c.then(m)
+	sc.replace(id, c, next)
+	if len(next.later) >= maxLater {
+		sc.state(id)
+	}
+}

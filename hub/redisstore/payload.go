@@ -1,0 +1,122 @@
+package redisstore
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// The pub/sub payload of a commit (docs/redis.md#keys): what a node publishes, and what the nodes
+// that watch the tournament read to deliver it and to bring their cached state forward.
+
+// published is the pub/sub message of one commit, as parsePayload reads it.
+type published struct {
+	Epoch   string
+	Version int64
+	// Events are the commit's events, a JSON array, as the log holds them.
+	Events json.RawMessage
+	// Rev names the commit and Prev the one it was applied to (empty for a create): a node checks
+	// that a commit continues the history it delivered (see hub.Entry).
+	Rev  string
+	Prev string
+	// Fields let the nodes that watch the tournament bring their cached state from Version-1 to
+	// Version without reading it back: the state hash fields the commit wrote (field -> value) or
+	// deleted (field -> null), a JSON object. Without them every commit by another node would leave
+	// the cache stale, and a node's next command would lose its compare-and-set. Empty for a create.
+	Fields json.RawMessage
+}
+
+// payloadTag starts every published message (docs/redis.md): a node that does not know it
+// reads the commit from the log instead.
+const payloadTag = "tourhub/2"
+
+// payload builds the published message: a header line, then the events and the fields as they
+// are (already compact JSON, so nothing is encoded again), so that a watching node reads the
+// message without scanning its JSON:
+//
+//	tourhub/2 <epoch> <version> <rev> <prev or -> <bytes of events>\n<events><fields>
+//
+// A create has no prev and no fields. The epoch (hex, newEpoch), the revs (base 36) and the
+// field names (t, p:N, m:N) need no escaping.
+func payload(epoch string, version int64, events []byte, rev, prev string, f fieldSet) string {
+	var b strings.Builder
+	b.Grow(80 + len(events) + 16*len(f.del) + f.size())
+	b.WriteString(payloadTag)
+	b.WriteByte(' ')
+	b.WriteString(epoch)
+	b.WriteByte(' ')
+	b.WriteString(strconv.FormatInt(version, 10))
+	b.WriteByte(' ')
+	b.WriteString(rev)
+	b.WriteByte(' ')
+	if prev == "" {
+		b.WriteByte('-')
+	} else {
+		b.WriteString(prev)
+	}
+	b.WriteByte(' ')
+	b.WriteString(strconv.Itoa(len(events)))
+	b.WriteByte('\n')
+	b.Write(events)
+	if prev == "" { // a create: no fields, watchers that cache the state read it
+		return b.String()
+	}
+	b.WriteByte('{')
+	first := true
+	field := func(name, value string) {
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		b.WriteByte('"')
+		b.WriteString(name)
+		b.WriteString(`":`)
+		b.WriteString(value)
+	}
+	for i := 0; i+1 < len(f.set); i += 2 {
+		field(f.set[i], f.set[i+1])
+	}
+	for _, name := range f.del {
+		field(name, "null")
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// parsePayload reads a published message. It checks the header and the sizes, not the JSON in
+// them: the events are decoded when they are delivered, the fields when the state is needed.
+func parsePayload(raw string) (published, error) {
+	bad := func(why string) (published, error) {
+		return published{}, fmt.Errorf("redisstore: published message: %s", why)
+	}
+	head, body, ok := strings.Cut(raw, "\n")
+	if !ok {
+		return bad("no header line")
+	}
+	parts := strings.Split(head, " ")
+	if len(parts) != 6 || parts[0] != payloadTag {
+		return bad(fmt.Sprintf("header %.60q is not %s <epoch> <version> <rev> <prev> <size>", head, payloadTag))
+	}
+	version, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil || version < 1 {
+		return bad("bad version")
+	}
+	if parts[3] == "" || parts[3] == "-" {
+		return bad("no rev")
+	}
+	n, err := strconv.Atoi(parts[5])
+	if err != nil || n < 2 || n > len(body) {
+		return bad("bad size of events")
+	}
+	m := published{Epoch: parts[1], Version: version, Rev: parts[3], Events: json.RawMessage(body[:n])}
+	if prev := parts[4]; prev != "-" {
+		m.Prev, m.Fields = prev, json.RawMessage(body[n:])
+		if len(m.Fields) < 2 {
+			return bad("no fields")
+		}
+	} else if n != len(body) || version != 1 {
+		return bad("no prev, which only a create (version 1, no fields) may lack")
+	}
+	return m, nil
+}
