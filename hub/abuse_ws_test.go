@@ -2,6 +2,8 @@ package hub_test
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -244,4 +246,170 @@ func TestWSTooManySubscriptions(t *testing.T) {
 	c.send(map[string]any{"type": "unsubscribe", "ref": "u", "tournament": "nope0"})
 	c.expect("unsubscribed")
 	c.subscribe("late")
+}
+
+// readClose reads server frames until a close frame and returns its code and how many frames
+// of opcode skip came before it; it fails on a frame of another kind (but the node's pings).
+func (r *rawSocket) readClose(skip byte) (code int, skipped int) {
+	r.t.Helper()
+	for {
+		op, p := r.read()
+		switch op {
+		case 0x8:
+			if len(p) < 2 {
+				r.t.Fatalf("close frame %q without a code", p)
+			}
+			return int(p[0])<<8 | int(p[1]), skipped
+		case skip:
+			skipped++
+		case 0x9:
+		default:
+			r.t.Fatalf("got a frame of opcode %x %q; want a close frame", op, p)
+		}
+	}
+}
+
+// TestWSControlFrameFlood: pings and pongs count against a socket's message budget like
+// messages, whether the parked socket's reader reads them or the websocket package does: past
+// the burst they are dropped (a ping gets no pong), and a flood is closed with 4008.
+func TestWSControlFrameFlood(t *testing.T) {
+	for _, noPark := range []bool{false, true} {
+		for _, tc := range []struct {
+			name string
+			op   byte
+		}{{"pings", 0x9}, {"pongs", 0xa}} {
+			t.Run(fmt.Sprintf("%s/nopark=%v", tc.name, noPark), func(t *testing.T) {
+				t.Parallel()
+				const burst, dropped = 5, 50
+				n := newWSNode(t, wsNodeOpts{cfg: hub.WSConfig{NoPark: noPark, RatePerSec: 1, Burst: burst, MaxDropped: dropped}})
+				r := dialRaw(t, n.srv.URL)
+				var flood []byte
+				for range 4 * dropped {
+					flood = append(flood, frame(tc.op, []byte("x"))...)
+				}
+				if _, err := r.c.Write(flood); err != nil {
+					t.Fatal(err)
+				}
+				code, pongs := r.readClose(0xa)
+				if code != 4008 {
+					t.Errorf("closed with %d; want 4008", code)
+				}
+				if pongs > burst+1 {
+					t.Errorf("%d of %d pings answered; want at most the burst (%d)", pongs, 4*dropped, burst)
+				}
+			})
+		}
+	}
+}
+
+// TestWSProtocolErrors: a text frame that is not UTF-8 closes the socket with 1007, a frame the
+// client did not mask with 1002 (RFC 6455, 5.1 and 8.1), whether the socket parks or not.
+func TestWSProtocolErrors(t *testing.T) {
+	ping := []byte(`{"type":"ping","ref":"p"}`)
+	for _, noPark := range []bool{false, true} {
+		for _, tc := range []struct {
+			name  string
+			frame []byte
+			code  int
+		}{
+			{"invalid UTF-8", frame(0x1, []byte("{\"type\":\"ping\",\"ref\":\"\xff\xfe\"}")), 1007},
+			{"unmasked", append([]byte{0x81, byte(len(ping))}, ping...), 1002},
+			{"unmasked after a message", append(frame(0x1, ping), append([]byte{0x81, byte(len(ping))}, ping...)...), 1002},
+		} {
+			t.Run(fmt.Sprintf("%s/nopark=%v", tc.name, noPark), func(t *testing.T) {
+				t.Parallel()
+				n := newWSNode(t, wsNodeOpts{cfg: hub.WSConfig{NoPark: noPark}})
+				r := dialRaw(t, n.srv.URL)
+				if _, err := r.c.Write(tc.frame); err != nil {
+					t.Fatal(err)
+				}
+				if code, _ := r.readClose(0x1); code != tc.code {
+					t.Errorf("closed with %d; want %d", code, tc.code)
+				}
+			})
+		}
+	}
+}
+
+// TestWSPerAddressCap: one client address may hold MaxPerAddr sockets on a node; past that the
+// upgrade is refused with 429 and a message saying what to do, and a socket closed frees a place.
+// The address is WSConfig.ClientAddr's.
+func TestWSPerAddressCap(t *testing.T) {
+	t.Parallel()
+	n := newWSNode(t, wsNodeOpts{cfg: hub.WSConfig{MaxPerAddr: 3, ClientAddr: func(r *http.Request) string {
+		return r.Header.Get("X-Test-Client") // as a proxy would forward it
+	}}})
+	dial := func(client string) (*websocket.Conn, *http.Response, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, resp, err := websocket.Dial(ctx, n.srv.URL, &websocket.DialOptions{
+			Subprotocols: []string{hub.Subprotocol},
+			HTTPHeader:   http.Header{"Origin": {wsTestOrigin}, "X-Test-Client": {client}},
+		})
+		if c != nil {
+			t.Cleanup(func() { c.CloseNow() })
+		}
+		return c, resp, err
+	}
+	var held []*websocket.Conn
+	for range 3 {
+		c, _, err := dial("a")
+		if err != nil {
+			t.Fatalf("dial within the cap: %v", err)
+		}
+		held = append(held, c)
+	}
+	_, resp, err := dial("a")
+	if err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("dial past the cap: %v, %v; want 429 with Retry-After", resp, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(body), "at most 3") {
+		t.Errorf("refusal %q; want it to say the cap", body)
+	}
+	if _, _, err := dial("b"); err != nil {
+		t.Errorf("another address was refused: %v", err)
+	}
+	if got := n.metric(t, "tourhub_ws_refused_total"); got != 1 {
+		t.Errorf("tourhub_ws_refused_total = %v; want 1", got)
+	}
+	held[0].Close(websocket.StatusNormalClosure, "")
+	deadline := time.Now().Add(10 * time.Second)
+	for n.ws.Sockets() != 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sockets after one closed; want 3", n.ws.Sockets())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, _, err := dial("a"); err != nil {
+		t.Errorf("dial after a socket closed: %v", err)
+	}
+}
+
+// TestWSIdleSocketClosed: a socket that has neither subscribed nor authenticated IdleTimeout
+// after it opened is closed with 4004; one that did either is not.
+func TestWSIdleSocketClosed(t *testing.T) {
+	t.Parallel()
+	n := newWSNode(t, wsNodeOpts{cfg: hub.WSConfig{IdleTimeout: 300 * time.Millisecond}})
+	n.tourney(t, "ti", "Ada")
+	sub := n.dial(t)
+	sub.subscribe("ti")
+	authed := n.dial(t)
+	authed.send(map[string]any{"type": "auth", "token": n.token(t, hub.Claims{Tournament: "ti", Role: hub.RoleOrganiser})})
+	authed.expect("auth_ok")
+	idle := n.dial(t) // opened last: the others' idle checks are due before its own
+	idle.send(map[string]any{"type": "ping", "ref": "only pings"})
+	idle.expect("pong")
+	if got := idle.closeStatus(); got != 4004 {
+		t.Errorf("idle socket closed with %d; want 4004", got)
+	}
+	for _, c := range []*wsClient{sub, authed} {
+		c.send(map[string]any{"type": "ping", "ref": "still"})
+		if m := c.expect("pong"); m.Ref != "still" {
+			t.Errorf("pong %+v; want ref still", m)
+		}
+	}
+	if got := n.metric(t, "tourhub_ws_server_closes_total", "code", "4004"); got != 1 {
+		t.Errorf("%v closes with 4004; want 1", got)
+	}
 }

@@ -62,6 +62,8 @@ type topic struct {
 	names   map[match.PlayerID]string
 	loaded  bool // guarded by mu; names were filled from a full state
 	working bool // guarded by mu; a catch-up worker runs
+
+	shared shared // guarded by mu; the snapshot and event messages sockets hold (shared.go)
 }
 
 type broker struct {
@@ -245,7 +247,7 @@ func (b *broker) queue(id, epoch string, e Entry, lost bool, at time.Time) (w wr
 	case e.Version <= t.version:
 		return nil // delivered already
 	}
-	ev, err := encodeEvent(id, epoch, e)
+	ev, err := t.eventLocked(epoch, e)
 	if err != nil {
 		// Not expected (the store holds what the engine made); the subscribers are resynced
 		// from a snapshot rather than left behind or the node brought down.
@@ -289,7 +291,7 @@ func (b *broker) queue(id, epoch string, e Entry, lost bool, at time.Time) (w wr
 		}
 		if len(sb.buf) >= b.ws.cfg.QueueLen {
 			sb.buf = nil
-			sb.s.closeSlow()
+			sb.s.closeSlow("send queue overflowed")
 			continue
 		}
 		sb.buf = append(sb.buf, d)
@@ -398,12 +400,11 @@ func (b *broker) catchUp(t *topic, jobs []job, needNames bool) {
 			resumers = rest
 			continue
 		}
-		encoded := make([]outMsg, len(entries))
-		for i, e := range entries {
-			if encoded[i], err = encodeEvent(t.id, head.Epoch, e); err != nil {
-				break
+		var encoded []outMsg
+		if encoded, err = t.events(head.Epoch, entries); err == nil {
+			for _, e := range entries {
+				learned = append(learned, e.Events...)
 			}
-			learned = append(learned, e.Events...)
 		}
 		for _, i := range resumers {
 			from := jobs[i].req.from
@@ -426,7 +427,7 @@ func (b *broker) catchUp(t *topic, jobs []job, needNames bool) {
 		var snap outMsg
 		if err == nil {
 			state = st
-			snap, err = encodeSnapshot(t.id, head, st)
+			snap, err = t.snapshot(head, st)
 		}
 		for _, i := range snaps {
 			if err != nil {

@@ -3,7 +3,7 @@ package hub
 import (
 	"bufio"
 	"bytes"
-	"errors"
+	"math"
 	"net"
 	"net/http"
 	"sync"
@@ -21,13 +21,27 @@ const (
 	connWriteBuf = 256
 )
 
-// gatherMax is how many gathered bytes make a gathering write go out at once, before the batch
-// ends: a batch of big snapshots does not sit in memory whole.
-const gatherMax = 64 << 10
+// Framing. The writer frames a socket's messages itself: a frame is a short header and the
+// payload. Headers and small payloads are copied into frame buffers; a bigger payload (a
+// snapshot, a big event) is written from the message itself, which every socket sending it
+// shares (broker.go encodes each once per node), with a gathering write (writev). So a thousand
+// sockets sending one snapshot hold one copy of it, not a thousand, even while they do not read.
+const (
+	// copyMax is the largest payload copied into a frame buffer.
+	copyMax = 512
+	// frameCopies is how many bytes the writer copies (headers and small payloads) before it
+	// writes them: the most a socket whose client does not read holds of its own in out.
+	frameCopies = 16 << 10
+	// frameWindow is how many bytes the writer frames before it writes them, shared payloads
+	// included: the most a socket closing as slow still sends ahead of its close frame.
+	frameWindow = 256 << 10
+	// frameBufSize is the size of a frame buffer.
+	frameBufSize = 4 << 10
+)
 
-// gatherPool holds the buffers of batches being written; an idle socket holds none.
-var gatherPool = sync.Pool{New: func() any {
-	b := make([]byte, 0, 4<<10)
+// framePool holds frame buffers; an idle socket holds none.
+var framePool = sync.Pool{New: func() any {
+	b := make([]byte, 0, frameBufSize)
 	return &b
 }}
 
@@ -35,17 +49,18 @@ var gatherPool = sync.Pool{New: func() any {
 // reads and writes. On top of the connection it
 //   - reads first the bytes the client sent right behind the handshake, which net/http had
 //     already read (pending);
-//   - gives every write to the connection a deadline of writeTimeout;
-//   - frames the session's messages itself (writeFrame) into the batch the socket's writer
-//     gathers (gather ... release), so that a batch goes out in one write system call. A server
-//     frame is a short header and the payload; the websocket package's write path (its locks, a
-//     copy through its buffer, a deep stack) is not needed for it;
-//   - writes a batch without waiting, when it can (writeNow): whatever the socket's send buffer
-//     does not take stays behind (rest) and goes out first with the next write, which waits.
+//   - gives every write to the connection a deadline of writeTimeout, and none past the
+//     deadline of a closing socket (closeBy);
+//   - frames the session's messages itself (frame) into out, the bytes to be written in order,
+//     which a batch writes in one gathering write system call (writeOut). The websocket
+//     package's write path (its locks, a copy through its buffer, a deep stack) is not needed
+//     for a server frame;
+//   - writes without waiting, when it can (writeNow): whatever the socket's send buffer does not
+//     take stays in out and goes out first with the next write, which waits.
 //
 // The websocket package still writes the control frames it answers with itself (a close frame,
-// a pong while it reads), each in one Write call between the session's frames; a close frame
-// ends the session's frames, as nothing may follow it.
+// a pong while it reads), each in one Write call, which goes behind what out holds; a close
+// frame ends the session's frames, as nothing may follow it.
 type sockConn struct {
 	net.Conn
 	writeTimeout time.Duration   // static after construction
@@ -53,16 +68,18 @@ type sockConn struct {
 	pending      []byte          // only the socket's reader reads
 
 	wmu      sync.Mutex
-	gathered *[]byte // guarded by wmu; non-nil while a batch is gathered
-	noFrames bool    // guarded by wmu; a close frame was written: the session's frames are dropped
-	rest     []byte  // guarded by wmu; what a write without waiting left, written before anything else
-	restBuf  *[]byte // guarded by wmu; the gathered buffer rest is in
+	out      net.Buffers // guarded by wmu; framed bytes not yet written, in order
+	bufs     []*[]byte   // guarded by wmu; the frame buffers out's copied bytes are in, the last one being filled
+	mark     int         // guarded by wmu; where in the last of bufs the bytes not yet cut into out start
+	noFrames bool        // guarded by wmu; a close frame was framed: the session's frames are dropped
+	closeBy  time.Time   // guarded by wmu; non-zero once the socket closes: no write waits past it
+	// outArr and bufArr back out and bufs while they are short (most writes are one segment in
+	// one buffer), so that a write allocates nothing. Guarded by wmu.
+	outArr [4][]byte
+	bufArr [2]*[]byte
 
-	// The write without waiting (nowait_unix.go): nowFn is made once, so that a write allocates
-	// nothing; it writes nowBuf[nowN:] and advances nowN. Guarded by wmu.
-	nowFn  func(fd uintptr)
-	nowBuf []byte
-	nowN   int
+	// The write without waiting (nowait_unix.go), made once so that a write allocates nothing.
+	nowFn func(fd uintptr) // static after construction; run with wmu held
 }
 
 // closeFrameStart is the first byte of a close frame (final, opcode 8).
@@ -70,6 +87,7 @@ const closeFrameStart = 0x80 | 0x8
 
 func newSockConn(c net.Conn, writeTimeout time.Duration) *sockConn {
 	sc := &sockConn{Conn: c, writeTimeout: writeTimeout}
+	sc.out, sc.bufs = sc.outArr[:0], sc.bufArr[:0]
 	if c, ok := c.(syscall.Conn); ok {
 		sc.raw, _ = c.SyscallConn()
 	}
@@ -92,96 +110,168 @@ func (c *sockConn) Read(p []byte) (int, error) {
 }
 
 // Write is the websocket package's: only control frames, one per call (the session frames its
-// messages itself).
+// messages itself). The frame goes behind what out holds, and out is written, waiting.
 func (c *sockConn) Write(p []byte) (int, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if len(p) > 0 && p[0] == closeFrameStart {
 		c.noFrames = true
 	}
-	return c.putLocked(p)
-}
-
-// putLocked writes p, or gathers it while a batch is gathered.
-func (c *sockConn) putLocked(p []byte) (int, error) {
-	if c.gathered == nil {
-		return c.writeLocked(p)
-	}
-	*c.gathered = append(*c.gathered, p...)
-	if len(*c.gathered) >= gatherMax {
-		if err := c.flushLocked(); err != nil {
-			return 0, err
-		}
+	c.copyLocked(p)
+	c.cutLocked()
+	if err := c.writeOutLocked(); err != nil {
+		return 0, err
 	}
 	return len(p), nil
 }
 
-// writeLocked writes p, after the rest of an earlier write, and waits at most writeTimeout.
-func (c *sockConn) writeLocked(p []byte) (int, error) {
-	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.writeTimeout)); err != nil {
-		return 0, err
-	}
-	if err := c.restLocked(); err != nil {
-		return 0, err
-	}
-	return c.Conn.Write(p)
-}
-
-// restLocked writes what a write without waiting left; the write deadline is set.
-func (c *sockConn) restLocked() error {
-	if c.restBuf == nil {
-		return nil
-	}
-	_, err := c.Conn.Write(c.rest)
-	c.putBuf(c.restBuf)
-	c.rest, c.restBuf = nil, nil
-	return err
-}
-
-// writeRest writes what a write without waiting left, waiting at most writeTimeout.
-func (c *sockConn) writeRest() error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if c.restBuf == nil {
-		return nil
-	}
-	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.writeTimeout)); err != nil {
-		return err
-	}
-	return c.restLocked()
-}
-
-func (c *sockConn) flushLocked() error {
-	b := *c.gathered
-	*c.gathered = b[:0]
-	if len(b) == 0 {
-		return nil
-	}
-	_, err := c.writeLocked(b)
-	return err
-}
-
-// writeFrame frames payload as one final frame of opcode op (a text message, or a ping or pong
-// of the session's own) into the batch being gathered. Only the socket's writer calls it, within
-// gather and release; the websocket package's frames reach Write in one call each, so frames
-// never interleave.
-func (c *sockConn) writeFrame(op byte, payload []byte) error {
+// frame frames the messages of batch into out, up to frameCopies bytes copied or frameWindow
+// bytes framed (at least one message), and returns those it did not frame. Only the socket's
+// writer calls it. Once a close frame went out (or waits in out), every message is dropped:
+// nothing may follow it (RFC 6455, 5.5.1).
+func (c *sockConn) frame(batch []outMsg) []outMsg {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if c.noFrames {
 		return nil
 	}
-	if c.gathered == nil {
-		return errNotGathering
+	return c.frameLocked(batch, frameCopies, frameWindow)
+}
+
+// frameLocked frames the messages of batch into out until copies bytes were copied or window
+// bytes framed, and returns those it did not frame. wmu is held.
+func (c *sockConn) frameLocked(batch []outMsg, copies, window int) []outMsg {
+	copied, framed := 0, 0
+	for i, m := range batch {
+		if copied >= copies || framed >= window {
+			c.cutLocked()
+			return batch[i:]
+		}
+		var h [10]byte
+		hdr := appendFrameHeader(h[:0], m.opcode(), len(m.data))
+		c.copyLocked(hdr)
+		copied += len(hdr)
+		if len(m.data) <= copyMax {
+			c.copyLocked(m.data)
+			copied += len(m.data)
+		} else {
+			c.cutLocked()
+			c.out = append(c.out, m.data)
+		}
+		framed += len(hdr) + len(m.data)
 	}
-	*c.gathered = append(appendFrameHeader(*c.gathered, op, len(payload)), payload...)
-	if len(*c.gathered) >= gatherMax {
-		return c.flushLocked()
-	}
+	c.cutLocked()
 	return nil
 }
 
-var errNotGathering = errors.New("a message written outside a batch")
+// copyLocked copies p into the frame buffers, behind what out holds. wmu is held.
+func (c *sockConn) copyLocked(p []byte) {
+	for len(p) > 0 {
+		last := len(c.bufs) - 1
+		if last < 0 || len(*c.bufs[last]) == cap(*c.bufs[last]) {
+			c.cutLocked()
+			c.bufs = append(c.bufs, framePool.Get().(*[]byte))
+			c.mark = 0
+			last++
+		}
+		b := c.bufs[last]
+		n := min(len(p), cap(*b)-len(*b))
+		*b = append(*b, p[:n]...)
+		p = p[n:]
+	}
+}
+
+// cutLocked moves the bytes copied since the last cut into out. wmu is held. A frame buffer is
+// only ever appended to, so the bytes already in out never move.
+func (c *sockConn) cutLocked() {
+	if len(c.bufs) == 0 {
+		return
+	}
+	b := *c.bufs[len(c.bufs)-1]
+	if c.mark < len(b) {
+		c.out = append(c.out, b[c.mark:len(b):len(b)])
+		c.mark = len(b)
+	}
+}
+
+// writeOutLocked writes out, waiting at most writeTimeout (and never past closeBy). wmu is
+// held. What the connection did not take stays in out.
+func (c *sockConn) writeOutLocked() error {
+	if len(c.out) == 0 {
+		return nil
+	}
+	deadline := time.Now().Add(c.writeTimeout)
+	if !c.closeBy.IsZero() && c.closeBy.Before(deadline) {
+		deadline = c.closeBy
+	}
+	if err := c.Conn.SetWriteDeadline(deadline); err != nil {
+		return err
+	}
+	_, err := c.out.WriteTo(c.Conn)
+	c.doneLocked()
+	return err
+}
+
+// writeOut writes what out holds, waiting: see writeOutLocked. Only the socket's writer calls it.
+func (c *sockConn) writeOut() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.writeOutLocked()
+}
+
+// doneLocked lets the frame buffers go once out is empty: an idle socket holds none. wmu is held.
+func (c *sockConn) doneLocked() {
+	if len(c.out) > 0 {
+		return
+	}
+	clear(c.outArr[:])
+	c.out = c.outArr[:0]
+	for _, b := range c.bufs {
+		*b = (*b)[:0]
+		framePool.Put(b)
+	}
+	clear(c.bufArr[:])
+	c.bufs, c.mark = c.bufArr[:0], 0
+}
+
+// writeNow frames the messages of batch and writes them with write system calls that do not
+// wait, on the caller's goroutine: the socket's send buffer takes them, or what it does not take
+// stays in out for the next write, which waits and reports a failure. It reports false when
+// something is left. The caller is the socket's writer (see session.writeNow) and keeps batches
+// small (nowMax), so that all of batch is framed.
+func (c *sockConn) writeNow(batch []outMsg) bool {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.noFrames {
+		return true // a close frame went out: nothing may follow it
+	}
+	wasEmpty := len(c.out) == 0
+	c.frameLocked(batch, math.MaxInt, math.MaxInt)
+	if c.raw == nil || !wasEmpty {
+		// Nothing is tried behind a write that waits: the next one writes it all.
+		return false
+	}
+	c.raw.Control(c.nowFn) // fails only for a closed connection, before nowFn: nothing written
+	c.doneLocked()
+	return len(c.out) == 0
+}
+
+// setCloseBy bounds every write from now on, and the one that may be waiting now, by t: the
+// socket is closing, and a client that takes nothing until then gets nothing more. It does not
+// wait for a write in progress (the connection's deadline is safe to set meanwhile).
+func (c *sockConn) setCloseBy(t time.Time) {
+	c.Conn.SetWriteDeadline(t)
+	c.wmu.Lock()
+	c.closeBy = t
+	c.wmu.Unlock()
+}
+
+// closeFramed reports whether a close frame was written (or waits in out to be).
+func (c *sockConn) closeFramed() bool {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.noFrames
+}
 
 // appendFrameHeader appends the header of a final, unmasked (server) frame of n bytes.
 func appendFrameHeader(b []byte, op byte, n int) []byte {
@@ -193,76 +283,6 @@ func appendFrameHeader(b []byte, op byte, n int) []byte {
 		return append(b, 126, byte(n>>8), byte(n))
 	default:
 		return append(b, 127, byte(n>>56), byte(n>>48), byte(n>>40), byte(n>>32), byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-	}
-}
-
-// gather starts gathering writes. Only the socket's writer calls it, and then release.
-func (c *sockConn) gather() {
-	c.wmu.Lock()
-	c.gathered = gatherPool.Get().(*[]byte)
-	c.wmu.Unlock()
-}
-
-// release writes what was gathered, in one write, and stops gathering.
-func (c *sockConn) release() error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if c.gathered == nil {
-		return nil
-	}
-	err := c.flushLocked()
-	c.putBuf(c.gathered)
-	c.gathered = nil
-	return err
-}
-
-// writeNow frames the messages of batch and writes them in one write system call that does not
-// wait, on the caller's goroutine: the socket's send buffer takes them, or what it does not take
-// stays behind (rest) for writeRest, or the next write, which writes it first and reports a
-// failure. It reports false when something is left. The caller is the socket's writer (see
-// session.writeNow) and keeps batches small (nowMax).
-func (c *sockConn) writeNow(batch []outMsg) bool {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if c.noFrames {
-		return true // a close frame went out: nothing may follow it
-	}
-	bp := gatherPool.Get().(*[]byte)
-	b := (*bp)[:0]
-	for _, m := range batch {
-		b = append(appendFrameHeader(b, m.opcode(), len(m.data)), m.data...)
-	}
-	*bp = b
-	n := 0
-	if c.raw != nil && c.restBuf == nil {
-		c.nowBuf, c.nowN = b, 0
-		c.raw.Control(c.nowFn) // fails only for a closed connection, before nowFn: nothing written
-		n = c.nowN
-		c.nowBuf = nil
-	}
-	if n == len(b) {
-		c.putBuf(bp)
-		return true
-	}
-	c.keepLocked(bp, n)
-	return false
-}
-
-// keepLocked keeps what is left of the gathered buffer b after n bytes were written as rest.
-func (c *sockConn) keepLocked(b *[]byte, n int) {
-	if c.restBuf == nil {
-		c.rest, c.restBuf = (*b)[n:], b
-		return
-	}
-	// A rest waits already (only when nothing could be tried): b goes behind it, in a copy.
-	c.rest = append(c.rest[:len(c.rest):len(c.rest)], (*b)[n:]...)
-	c.putBuf(b)
-}
-
-func (c *sockConn) putBuf(b *[]byte) {
-	if cap(*b) <= gatherMax {
-		*b = (*b)[:0]
-		gatherPool.Put(b)
 	}
 }
 
@@ -282,11 +302,14 @@ func hijacker(rw http.ResponseWriter) (http.Hijacker, bool) {
 }
 
 // smallBuffers is the ResponseWriter given to websocket.Accept: its Hijack swaps net/http's
-// buffers for small ones and the connection for a sockConn, which conn keeps.
+// buffers for small ones and the connection for a sockConn, which conn keeps, and sets the
+// kernel's send buffer of a TCP connection to sendBuffer (when positive; see
+// WSConfig.SendBuffer).
 type smallBuffers struct {
 	http.ResponseWriter
 	hj           http.Hijacker
 	writeTimeout time.Duration
+	sendBuffer   int
 	conn         *sockConn     // set by Hijack
 	br           *bufio.Reader // set by Hijack: the reader the websocket package reads conn through
 }
@@ -298,6 +321,12 @@ func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	if brw.Writer.Buffered() > 0 {
 		if err := brw.Writer.Flush(); err != nil {
+			c.Close()
+			return nil, nil, err
+		}
+	}
+	if tc, ok := c.(*net.TCPConn); ok && w.sendBuffer > 0 {
+		if err := tc.SetWriteBuffer(w.sendBuffer); err != nil {
 			c.Close()
 			return nil, nil, err
 		}

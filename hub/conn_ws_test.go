@@ -114,9 +114,10 @@ func TestWriterBatches(t *testing.T) {
 	}
 }
 
-// TestSockConnGathers: outside a batch every write goes to the connection; inside one, writes
-// are gathered into one, and a batch past gatherMax goes out early.
-func TestSockConnGathers(t *testing.T) {
+// TestSockConnFrames: outside a batch every write goes to the connection; a batch's frames go
+// out in one write, small payloads copied, a big one written from the message itself (shared by
+// every socket that sends it, not copied per socket), all in order.
+func TestSockConnFrames(t *testing.T) {
 	server, client := net.Pipe()
 	defer client.Close()
 	var writes atomic.Int64
@@ -166,33 +167,67 @@ func TestSockConnGathers(t *testing.T) {
 	if s := read(2); s != "ab" || writes.Load() != 2 {
 		t.Fatalf("read %q with %d writes; want ab with 2", s, writes.Load())
 	}
-	sc.gather()
-	sc.Write([]byte("c"))
-	sc.Write([]byte("d"))
-	if writes.Load() != 2 {
-		t.Fatalf("a gathered write reached the connection")
+	small := []outMsg{{data: []byte("c")}, {data: []byte("d")}}
+	if rest := sc.frame(small); len(rest) != 0 {
+		t.Fatalf("%d small messages left unframed", len(rest))
 	}
-	if err := sc.release(); err != nil {
+	if writes.Load() != 2 {
+		t.Fatalf("a framed message reached the connection before writeOut")
+	}
+	if err := sc.writeOut(); err != nil {
 		t.Fatal(err)
 	}
-	if s := read(2); s != "cd" || writes.Load() != 3 {
-		t.Fatalf("read %q with %d writes; want cd with 3", s, writes.Load())
+	if s := read(4); s != "\x81\x01c\x81\x01d" || writes.Load() != 3 {
+		t.Fatalf("read %q with %d writes; want both frames with 3", s, writes.Load())
 	}
-	big := bytes.Repeat([]byte("x"), gatherMax)
-	sc.gather()
-	sc.Write(big) // past gatherMax: out at once
-	if s := read(gatherMax); len(s) != gatherMax || writes.Load() != 4 {
-		t.Fatalf("read %d bytes with %d writes; want %d with 4", len(s), writes.Load(), gatherMax)
+
+	big := bytes.Repeat([]byte("x"), copyMax+1)
+	sc.wmu.Lock()
+	rest := sc.frameLocked([]outMsg{{data: []byte("e")}, {data: big}, {data: []byte("f")}}, frameCopies, frameWindow)
+	shared := false
+	for _, seg := range sc.out {
+		if len(seg) > 0 && &seg[0] == &big[0] {
+			shared = true
+		}
 	}
-	sc.Write([]byte("e"))
-	sc.release()
-	if s := read(1); s != "e" || writes.Load() != 5 {
-		t.Fatalf("read %q with %d writes; want e with 5", s, writes.Load())
+	sc.wmu.Unlock()
+	if len(rest) != 0 || !shared {
+		t.Fatalf("a big payload was copied (shared %v, %d left)", shared, len(rest))
 	}
-	sc.release() // nothing gathered: no write
-	sc.gather()
-	if err := sc.release(); err != nil || writes.Load() != 5 {
-		t.Fatalf("an empty batch wrote (%d writes, %v)", writes.Load(), err)
+	if err := sc.writeOut(); err != nil {
+		t.Fatal(err)
+	}
+	want := "\x81\x01e" + string(appendFrameHeader(nil, opText, len(big))) + string(big) + "\x81\x01f"
+	if s := read(len(want)); s != want {
+		t.Fatalf("read %d bytes; want the three frames in order (%d bytes)", len(s), len(want))
+	}
+
+	// A batch bigger than the window is framed a window at a time, whether its messages are
+	// copied or shared.
+	for _, size := range []int{copyMax, frameWindow / 2} {
+		var many []outMsg
+		for range 2*frameCopies/copyMax + 1 {
+			many = append(many, outMsg{data: bytes.Repeat([]byte("y"), size)})
+		}
+		rest := sc.frame(many)
+		sc.wmu.Lock()
+		copied := 0
+		for _, b := range sc.bufs {
+			copied += len(*b)
+		}
+		sc.wmu.Unlock()
+		if len(rest) == 0 || copied > frameCopies+copyMax+10 {
+			t.Errorf("messages of %d bytes: %d of %d left unframed, %d bytes copied; want a window framed", size, len(rest), len(many), copied)
+		}
+		n := len(many) - len(rest)
+		sc.writeOut()
+		read(n * (size + len(appendFrameHeader(nil, opText, size))))
+	}
+	sc.wmu.Lock()
+	idle := len(sc.out) == 0 && len(sc.bufs) == 0
+	sc.wmu.Unlock()
+	if !idle {
+		t.Errorf("the connection holds frame buffers once everything was written")
 	}
 	server.Close()
 	<-done
@@ -262,24 +297,18 @@ func TestNoFramesAfterClose(t *testing.T) {
 	sc := newSockConn(countingConn{server, &writes}, time.Second)
 	defer sc.Close()
 	go io.Copy(io.Discard, client)
-	sc.gather()
-	if err := sc.writeFrame(opText, []byte("before")); err != nil {
-		t.Fatal(err)
-	}
-	if err := sc.release(); err != nil || writes.Load() != 1 {
+	sc.frame([]outMsg{{data: []byte("before")}})
+	if err := sc.writeOut(); err != nil || writes.Load() != 1 {
 		t.Fatalf("%d writes, %v; want the message written", writes.Load(), err)
 	}
 	if _, err := sc.Write([]byte{closeFrameStart, 2, 0x03, 0xe8}); err != nil { // as the websocket package closes
 		t.Fatal(err)
 	}
-	sc.gather()
-	if err := sc.writeFrame(opText, []byte("after")); err != nil {
-		t.Fatal(err)
+	sc.frame([]outMsg{{data: []byte("after")}, {op: opPing}})
+	sc.writeOut()
+	if sc.writeNow([]outMsg{{data: []byte("now")}}) != true {
+		t.Errorf("writeNow after the close frame left something to write")
 	}
-	if err := sc.writeFrame(opPing, nil); err != nil {
-		t.Fatal(err)
-	}
-	sc.release()
 	if writes.Load() != 2 {
 		t.Errorf("%d writes; want 2 (the message, the close frame, nothing after)", writes.Load())
 	}

@@ -40,7 +40,7 @@ func BenchmarkWSFanout(b *testing.B) {
 			w.broker.topics["t"] = t
 			sessions := make([]*session, tc.subs)
 			for i := range sessions {
-				s := newSession(w, nil, nil, nil)
+				s := newSession(w, nil, nil, nil, "")
 				defer s.cancel()
 				// No connection here: act as if a writer ran, so that only the queueing is measured.
 				s.writing = true
@@ -57,7 +57,7 @@ func BenchmarkWSFanout(b *testing.B) {
 				w.broker.deliver("t", "e", Entry{Version: int64(i + 1), Events: events}, false, time.Now())
 				for _, s := range sessions {
 					s.qmu.Lock()
-					s.queue = s.queue[:0]
+					s.queue, s.queued = s.queue[:0], 0
 					s.qmu.Unlock()
 				}
 			}

@@ -1,7 +1,7 @@
-//go:build !unix
+//go:build !(linux || darwin || openbsd)
 
 package hub
 
-// writeFD writes nothing where sockets are not plain non-blocking descriptors: every batch is
-// left to the socket's writer, which waits.
+// writeFD writes nothing where sockets are not plain non-blocking descriptors with a gathering
+// write: everything is left to the socket's writer, which waits.
 func (c *sockConn) writeFD(uintptr) {}

@@ -3,6 +3,8 @@ package hub
 import (
 	"errors"
 	"syscall"
+
+	"github.com/coder/websocket"
 )
 
 // Parking idle sockets. Most sockets are idle most of the time: a spectator reads, a player
@@ -102,7 +104,9 @@ func (s *session) unpark() bool {
 // whether the socket is then idle: nothing left in front of the connection. woke says the poller
 // found something to read: it is read into the buffer first (at once: the poller said it is
 // there, or the connection ended). It never waits for the network otherwise: a frame that has
-// not fully arrived, a message or anything else is left for the websocket package's Read.
+// not fully arrived, a message or anything else is left for the websocket package's Read. It
+// fails with errClosed once it decided to close the socket (a flood of control frames, a frame
+// that is not masked).
 func (s *session) readControl(woke bool) (idle bool, err error) {
 	s.brmu.Lock()
 	defer s.brmu.Unlock()
@@ -113,11 +117,16 @@ func (s *session) readControl(woke bool) (idle bool, err error) {
 	}
 	for s.controlFrame() {
 	}
+	if s.ctx.Err() != nil {
+		return false, errClosed
+	}
 	return s.br.Buffered() == 0 && len(s.sc.pending) == 0, nil
 }
 
 // controlFrame handles one whole ping or pong frame at the head of the buffer and reports whether
-// it did. brmu is held.
+// it did. Control frames count against the socket's rate limit like messages (allowFrame): one
+// that is over it is read and dropped (a ping gets no pong). A client frame that is not masked
+// closes the socket with 1002 (RFC 6455, 5.1). brmu is held.
 func (s *session) controlFrame() bool {
 	h, _ := s.br.Peek(min(2, s.br.Buffered()))
 	if len(h) < 2 {
@@ -125,7 +134,11 @@ func (s *session) controlFrame() bool {
 	}
 	op, n := h[0]&0x0f, int(h[1]&0x7f)
 	final, rsv, masked := h[0]&0x80 != 0, h[0]&0x70, h[1]&0x80 != 0
-	if !final || rsv != 0 || !masked || n > maxControl || (op != opPing && op != opPong) {
+	if !masked {
+		s.closeWith(websocket.StatusProtocolError, "client frames must be masked")
+		return false
+	}
+	if !final || rsv != 0 || n > maxControl || (op != opPing && op != opPong) {
 		return false
 	}
 	size := 2 + 4 + n
@@ -133,14 +146,19 @@ func (s *session) controlFrame() bool {
 		return false
 	}
 	f, _ := s.br.Peek(size)
-	if op == opPing {
+	switch {
+	case !s.allowFrame():
+		if s.ctx.Err() != nil {
+			return false
+		}
+	case op == opPing:
 		payload := make([]byte, n)
 		key := f[2:6]
 		for i, b := range f[6:] {
 			payload[i] = b ^ key[i%4]
 		}
 		s.send(outMsg{data: payload, kind: "pong frame", op: opPong})
-	} else {
+	default:
 		s.gotPong()
 	}
 	s.br.Discard(size)

@@ -56,9 +56,10 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// ReadyTimeout bounds the store ping of /readyz. Defaults to 2 s.
 	ReadyTimeout time.Duration
-	// WS configures the WebSocket side. Store, Tokens, Origins, Log, Registerer and Report are
-	// set by New; the limits (ReadLimit, RatePerSec, Burst, QueueLen, ping and write timeouts)
-	// are taken from here and default as WSConfig documents.
+	// WS configures the WebSocket side. Store, Tokens, Origins, Log, Registerer, Report and
+	// ClientAddr (the client address through TrustedProxies) are set by New; the limits
+	// (ReadLimit, RatePerSec, Burst, QueueLen, ping and write timeouts) are taken from here and
+	// default as WSConfig documents.
 	WS WSConfig
 	// Now is the clock for creation times, tokens and the time stamped on every command
 	// (Command.At, from which the engine computes deadlines). Defaults to time.Now.
@@ -141,6 +142,7 @@ func New(cfg Config, store Store, log *slog.Logger, reg *prometheus.Registry) (*
 	wsc.Log = log
 	wsc.Registerer = reg
 	wsc.Report = s.Report
+	wsc.ClientAddr = s.clientIP
 	s.ws = NewWS(wsc)
 
 	e := echo.New()

@@ -116,3 +116,57 @@ func TestWSThroughServer(t *testing.T) {
 		t.Errorf("%d sockets; want 2", got)
 	}
 }
+
+// TestWSPerAddressThroughProxies: as the Server wires it, the per-address socket cap counts the
+// client address found through the trusted proxies (as the API's rate limit does), not the
+// proxy's own: behind a proxy, two clients each get their own sockets.
+func TestWSPerAddressThroughProxies(t *testing.T) {
+	t.Parallel()
+	proxies, err := hub.ParseTrustedProxies("127.0.0.1, ::1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var srv *hub.Server
+	store := memstore.New(func(id, epoch string, e hub.Entry, lost bool) { srv.Deliver(id, epoch, e, lost) })
+	t.Cleanup(func() { store.Close() })
+	srv, err = hub.New(hub.Config{Secret: []byte(wsTestSecret), Origins: []string{"app.example"}, TrustedProxies: proxies,
+		WS: hub.WSConfig{MaxPerAddr: 1}}, store, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		srv.Drain(ctx)
+	})
+	dial := func(client string) int {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, resp, err := websocket.Dial(ctx, strings.Replace(hs.URL, "http", "ws", 1)+"/ws", &websocket.DialOptions{
+			Subprotocols: []string{hub.Subprotocol},
+			HTTPHeader:   http.Header{"Origin": {wsTestOrigin}, "X-Forwarded-For": {client}},
+		})
+		if err == nil {
+			t.Cleanup(func() { c.CloseNow() })
+			return http.StatusSwitchingProtocols
+		}
+		if resp == nil {
+			t.Fatalf("dial as %s: %v", client, err)
+		}
+		return resp.StatusCode
+	}
+	for _, tc := range []struct {
+		client string
+		want   int
+	}{
+		{"203.0.113.7", http.StatusSwitchingProtocols},
+		{"198.51.100.9", http.StatusSwitchingProtocols},
+		{"203.0.113.7", http.StatusTooManyRequests},
+	} {
+		if got := dial(tc.client); got != tc.want {
+			t.Errorf("socket of %s: %d; want %d", tc.client, got, tc.want)
+		}
+	}
+}

@@ -6,12 +6,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
@@ -50,7 +55,8 @@ func (m outMsg) opcode() byte {
 // cannot park, it stays blocked in Read); a writer runs only while messages wait to be written:
 // first on the goroutine that queued the message, with a write that does not wait (writeNow),
 // then, if the socket did not take everything, on the node's pool (flush); readers after the
-// first turn run on the pool too (pool.go); the ping runs from a timer.
+// first turn run on the pool too (pool.go); the ping and the idle check run from timers; closing
+// runs on a goroutine of its own once the session is cancelled (see run).
 // An idle parked socket holds no goroutine and no send buffer. Anyone may queue a message with
 // send, which never blocks.
 type session struct {
@@ -60,6 +66,7 @@ type session struct {
 	br   *bufio.Reader   // static after construction; conn reads through it
 	rc   syscall.RawConn // static after construction; sc's descriptor for the poller (nil: cannot park)
 
+	addr   string             // static after construction; the client address the per-address cap counts
 	ctx    context.Context    // done once the session is closing; static after construction
 	cancel context.CancelFunc // static after construction
 	done   chan struct{}      // closed by finish, once the session has left every topic
@@ -68,13 +75,22 @@ type session struct {
 	qmu      sync.Mutex
 	queue    []outMsg       // guarded by qmu; wait to be written
 	spare    []outMsg       // guarded by qmu; the last batch's buffer, the next queue
+	queued   int            // guarded by qmu; the bytes of queue's messages
 	inflight int            // guarded by qmu; taken by the writer and not yet written (queue+inflight <= QueueLen)
+	flying   int            // guarded by qmu; their bytes (queued+flying <= QueueBytes, see enqueue)
 	writing  bool           // guarded by qmu; a writer runs (flush, or writeNow on a sender's goroutine)
-	stopped  bool           // guarded by qmu; closing: nothing more is queued or started
-	workers  sync.WaitGroup // the writer (flush, or writeNow) and the ping; Add only under qmu while !stopped
+	stopped  bool           // guarded by qmu; closing: nothing more is queued (the writer writes what is left)
+	cut      atomic.Bool    // set once under qmu by closing a slow socket: the writer frames nothing more
+	workers  sync.WaitGroup // the writer (flush, or writeNow), the ping and the idle check; Add only under qmu while !stopped
 	ping     *time.Timer    // fires pingOnce; static after run starts
 	pingAt   time.Time      // guarded by qmu; when the next ping is due
 	pongBy   time.Time      // guarded by qmu; the deadline of the pong awaited (zero: none)
+	idle     *time.Timer    // fires idleOnce; static after run starts
+
+	// hmu is held by the reader while it handles a message, and by closing while it stops the
+	// queue: the answer to a message read before the socket closes is queued before its close
+	// frame (a report cut short by a drain answers unavailable).
+	hmu sync.Mutex
 
 	// brmu is held by the reader while it reads br itself (readControl) and by closing while the
 	// websocket package's close handshake reads it: the websocket package locks its own reads,
@@ -97,10 +113,12 @@ type session struct {
 	subscribed map[string]struct{} // the tournaments subscribed to
 	limiter    *rate.Limiter
 	bad        int // bad messages in a row
-	dropped    int // rate-limited messages in a row
+	dropped    int // rate-limited frames (messages, pings, pongs) in a row
+
+	engaged atomic.Bool // set by the reader once the socket subscribed or authenticated (idleOnce reads it)
 }
 
-func newSession(w *WS, c *websocket.Conn, sc *sockConn, br *bufio.Reader) *session {
+func newSession(w *WS, c *websocket.Conn, sc *sockConn, br *bufio.Reader, addr string) *session {
 	ctx, cancel := context.WithCancel(context.Background())
 	var rc syscall.RawConn
 	if sc != nil {
@@ -108,6 +126,7 @@ func newSession(w *WS, c *websocket.Conn, sc *sockConn, br *bufio.Reader) *sessi
 	}
 	return &session{
 		ws:         w,
+		addr:       addr,
 		conn:       c,
 		sc:         sc,
 		br:         br,
@@ -122,18 +141,19 @@ func newSession(w *WS, c *websocket.Conn, sc *sockConn, br *bufio.Reader) *sessi
 	}
 }
 
-// run starts serving the socket: the ping timer, the close that follows cancelling, the token
-// offered with the handshake, and the first reader turn. From then on:
+// run starts serving the socket: the ping timer, the idle check, the close that follows
+// cancelling, the token offered with the handshake, and the first reader turn. From then on:
 //   - A reader turn reads and handles messages until the socket is idle, then parks it and ends;
 //     the poller starts the next turn when the client sends again. A turn ends the session when a
 //     read fails (the client closed, the connection broke or was closed by closing) or when it
 //     decides to close the socket (protocol abuse, rate limit): it cancels the session.
 //   - Cancelling the session (a reader ended, the queue overflowed, a write failed, a pong did not
-//     come, Drain, a resync failed) runs closing, which closes the connection with the close code
-//     decided by whoever cancelled; that ends a read still blocked.
-//   - finish then waits for the writer and the ping, leaves every topic (so no fan-out reaches the
-//     session afterwards) and closes done. It runs on the reader that ended, or, if the socket was
-//     parked, on closing's goroutine.
+//     come, the idle check, Drain, a resync failed) runs closing, which lets the writer finish
+//     (closeBy bounds it), then closes the connection with the close code decided by whoever
+//     cancelled; that ends a read still blocked.
+//   - finish then waits for the writer and the timers, leaves every topic (so no fan-out reaches
+//     the session afterwards) and closes done. It runs on the reader that ended, or, if the
+//     socket was parked, on closing's goroutine.
 func (s *session) run(token string) {
 	// Armed after s.ping is set, so that pingOnce (which resets it) never sees it unset. The first
 	// ping comes after a random half to whole interval: sockets that connected together (a
@@ -144,6 +164,7 @@ func (s *session) run(token string) {
 	s.pingAt = time.Now().Add(first)
 	s.qmu.Unlock()
 	s.ping.Reset(first)
+	s.idle = time.AfterFunc(s.ws.cfg.IdleTimeout, s.idleOnce)
 	context.AfterFunc(s.ctx, s.closing)
 	if token != "" {
 		s.authenticate("", token)
@@ -176,19 +197,41 @@ func (s *session) finish() {
 	close(s.done)
 }
 
-// closing runs once the session is cancelled: it stops the queue, the ping and parking, and
-// closes the connection as decided by closeWith (normal closure if nobody decided: the client
-// closed or the connection broke, and the close returns at once). A parked socket has no reader
-// to finish it, so closing does.
+// closing runs once the session is cancelled, on a goroutine of its own: it stops the queue, the
+// timers and parking, lets the writer finish, and closes the connection as decided by closeWith
+// (normal closure if nobody decided: the client closed or the connection broke, and the close
+// returns at once). A parked socket has no reader to finish it, so closing does.
+//
+// What the client is sent before the close frame: everything queued, unless the socket closes as
+// slow (4001) or is aborted; then only the frames the writer has framed already (cut), so that a
+// client that stops reading and reads again later gets the messages it was sent, then the close
+// frame. The writer, the close frame and the close handshake are bounded by closeBy, WriteTimeout
+// from now: a client that takes nothing until then gets nothing more, and its connection is
+// closed. Nothing else waits for it (Drain waits at most drainPause per batch).
 func (s *session) closing() {
+	s.hmu.Lock()
 	s.qmu.Lock()
 	s.stopped = true
-	s.queue = nil
-	s.qmu.Unlock()
-	s.ping.Stop()
-	wasParked := s.unpark()
 	s.closeMu.Lock()
 	code, reason, aborted := s.closeCode, s.closeReason, s.aborted
+	s.closeMu.Unlock()
+	if aborted || code == closeSlow {
+		s.cut.Store(true)
+		s.queue, s.queued = nil, 0
+	}
+	s.qmu.Unlock()
+	s.hmu.Unlock()
+	s.ping.Stop()
+	s.idle.Stop()
+	wasParked := s.unpark()
+	closeBy := time.Now().Add(s.ws.cfg.WriteTimeout)
+	if s.sc != nil {
+		s.sc.setCloseBy(closeBy)
+		s.sc.Conn.SetReadDeadline(closeBy) // the close handshake reads the client's close frame
+	}
+	s.workers.Wait()
+	s.closeMu.Lock()
+	aborted = s.aborted // a write failed meanwhile, or Drain ran out of time
 	s.closeMu.Unlock()
 	s.brmu.Lock() // the close handshake reads the client's close frame
 	switch {
@@ -220,22 +263,28 @@ func (s *session) closeWith(code websocket.StatusCode, reason string) {
 	s.cancel()
 }
 
-// abort closes the connection at once, without a close handshake.
+// abort closes the connection at once, without a close frame: whatever the session was doing
+// with it (a write, a read, a close handshake) fails at once.
 func (s *session) abort() {
 	s.closeMu.Lock()
 	s.aborted = true
 	s.closeMu.Unlock()
 	s.cancel()
+	if s.sc != nil {
+		s.sc.Conn.Close() // closing then closes the websocket connection (CloseNow)
+		return
+	}
 	s.conn.CloseNow()
 }
 
-// closeSlow closes a socket whose send queue is full. It never blocks, so fan-out can call it.
-func (s *session) closeSlow() {
+// closeSlow closes a socket that does not take what it is sent (its send queue is full, or a
+// write did not finish within WriteTimeout) with 4001. It never blocks, so fan-out can call it.
+func (s *session) closeSlow(reason string) {
 	if s.ctx.Err() != nil {
 		return
 	}
 	s.ws.metrics.slow.Inc()
-	s.closeWith(closeSlow, "send queue overflowed")
+	s.closeWith(closeSlow, reason)
 	if s.ws.onSlow != nil {
 		s.ws.onSlow()
 	}
@@ -246,7 +295,7 @@ func (s *session) closeSlow() {
 func (s *session) send(m outMsg) {
 	switch ok, claimed := s.enqueue(m); {
 	case !ok:
-		s.closeSlow()
+		s.closeSlow("send queue overflowed")
 	case claimed:
 		s.writeNow()
 	}
@@ -265,7 +314,7 @@ func (s *session) trySend(m outMsg) {
 func (s *session) sendAfter(m outMsg, w *writers) {
 	switch ok, claimed := s.enqueue(m); {
 	case !ok:
-		s.closeSlow()
+		s.closeSlow("send queue overflowed")
 	case claimed:
 		*w = append(*w, s)
 	}
@@ -281,19 +330,22 @@ func (w writers) write() {
 	}
 }
 
-// enqueue queues m. It reports false when the queue is full; a closing session drops m and
-// reports true. claimed says that no writer ran: the caller is now the writer, and must run
-// writeNow (or flush, on the pool).
+// enqueue queues m. It reports false when the queue is full: QueueLen messages, or QueueBytes
+// bytes (a message always fits an empty queue, so that a socket can be sent a snapshot bigger
+// than QueueBytes); a closing session drops m and reports true. claimed says that no writer ran:
+// the caller is now the writer, and must run writeNow (or flush, on the pool).
 func (s *session) enqueue(m outMsg) (ok, claimed bool) {
 	s.qmu.Lock()
 	defer s.qmu.Unlock()
 	if s.stopped {
 		return true, false
 	}
-	if len(s.queue)+s.inflight >= s.ws.cfg.QueueLen {
+	held := s.queued + s.flying
+	if len(s.queue)+s.inflight >= s.ws.cfg.QueueLen || (held > 0 && held+len(m.data) > s.ws.cfg.QueueBytes) {
 		return false, false
 	}
 	s.queue = append(s.queue, m)
+	s.queued += len(m.data)
 	if s.writing {
 		return true, false
 	}
@@ -321,11 +373,7 @@ func (s *session) writeNow() {
 		return
 	}
 	s.qmu.Lock()
-	size := 0
-	for _, m := range s.queue {
-		size += len(m.data)
-	}
-	if size > nowMax {
+	if s.queued > nowMax {
 		s.qmu.Unlock()
 		s.ws.pool.run(s.flush)
 		return
@@ -340,9 +388,10 @@ func (s *session) writeNow() {
 	s.written(batch)
 	s.qmu.Lock()
 	s.putBackLocked(batch)
+	s.inflight, s.flying = 0, 0
 	end := complete && len(s.queue) == 0
 	if end {
-		s.inflight, s.writing = 0, false
+		s.writing = false
 	}
 	s.qmu.Unlock()
 	if end {
@@ -356,8 +405,8 @@ func (s *session) writeNow() {
 // buffer, done), or reports that nothing waits: the writer ends. s.qmu is held.
 func (s *session) takeLocked(done []outMsg) ([]outMsg, bool) {
 	s.putBackLocked(done)
-	s.inflight = 0
-	if s.stopped || len(s.queue) == 0 {
+	s.inflight, s.flying = 0, 0
+	if len(s.queue) == 0 {
 		s.writing = false
 		if cap(s.queue) > idleQueueCap {
 			s.queue = nil
@@ -366,7 +415,7 @@ func (s *session) takeLocked(done []outMsg) ([]outMsg, bool) {
 	}
 	batch := s.queue
 	s.queue, s.spare = s.spare, nil
-	s.inflight = len(batch)
+	s.inflight, s.flying, s.queued = len(batch), s.queued, 0
 	return batch, true
 }
 
@@ -387,7 +436,7 @@ func (s *session) putBackLocked(batch []outMsg) {
 // sockConn.Write, one whole frame at a time.
 func (s *session) flush() {
 	defer s.workers.Done()
-	err := s.sc.writeRest()
+	err := s.sc.writeOut()
 	var batch []outMsg
 	for err == nil {
 		s.qmu.Lock()
@@ -402,32 +451,40 @@ func (s *session) flush() {
 	s.writeFailed(err, batch)
 }
 
-// writeFailed ends the writer after a failed write: the socket is closed at once.
+// writeFailed ends the writer after a failed write. A write that did not finish within
+// WriteTimeout closes the socket as slow: what the writer framed stays, and the close frame goes
+// behind it. Any other failure (the connection broke) closes the socket at once.
 func (s *session) writeFailed(err error, batch []outMsg) {
-	if s.ctx.Err() == nil {
+	switch {
+	case s.ctx.Err() != nil:
+		// Closing already: closeBy passed, or the connection was closed.
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		s.ws.cfg.Log.Debug("socket took nothing within the write timeout", "write_timeout", s.ws.cfg.WriteTimeout)
+		s.closeSlow(fmt.Sprintf("nothing was read for %s", s.ws.cfg.WriteTimeout))
+	default:
 		s.ws.cfg.Log.Debug("socket write failed", "err", err)
 		s.abort()
 	}
 	s.qmu.Lock()
 	s.putBackLocked(batch)
-	s.writing, s.inflight = false, 0
+	s.stopped = true // closing: nothing more is queued
+	s.queue, s.queued = nil, 0
+	s.writing, s.inflight, s.flying = false, 0, 0
 	s.qmu.Unlock()
 }
 
-// writeBatch writes the messages of one batch, gathered into one write to the connection, waiting
-// for the socket within the write deadline.
+// writeBatch writes the messages of one batch, framed a window at a time (sockConn.frame), each
+// window in one gathering write to the connection, waiting for the socket within the write
+// deadline. A socket closing as slow frames nothing more (cut).
 func (s *session) writeBatch(batch []outMsg) error {
-	s.sc.gather()
-	for i, m := range batch {
-		if err := s.sc.writeFrame(m.opcode(), m.data); err != nil {
-			s.sc.release()
-			return fmt.Errorf("write %s (%d of %d): %w", m.kind, i+1, len(batch), err)
+	rest := batch
+	for len(rest) > 0 && !s.cut.Load() {
+		rest = s.sc.frame(rest)
+		if err := s.sc.writeOut(); err != nil {
+			return fmt.Errorf("write %d messages: %w", len(batch), err)
 		}
 	}
-	if err := s.sc.release(); err != nil {
-		return fmt.Errorf("write %d messages: %w", len(batch), err)
-	}
-	s.written(batch)
+	s.written(batch[:len(batch)-len(rest)])
 	return nil
 }
 
@@ -515,6 +572,50 @@ func (s *session) gotPong() {
 	s.ping.Reset(s.ws.cfg.PingEvery)
 }
 
+// idleOnce runs from the idle timer, IdleTimeout after the socket opened: a socket that has
+// neither subscribed nor authenticated by then holds a connection for nothing, and is closed with
+// 4004 (the client connects again when it has a tournament to watch). It runs on the timer's
+// goroutine, which the session counts as one of its workers.
+func (s *session) idleOnce() {
+	s.qmu.Lock()
+	if s.stopped {
+		s.qmu.Unlock()
+		return
+	}
+	s.workers.Add(1)
+	s.qmu.Unlock()
+	defer s.workers.Done()
+	if !s.engaged.Load() {
+		s.closeWith(closeIdle, fmt.Sprintf("nothing subscribed within %s; connect again to watch a tournament", s.ws.cfg.IdleTimeout))
+	}
+}
+
+// allowFrame counts one frame the client sent (a message, a ping or a pong) against the socket's
+// rate limit, and reports whether to handle it. Past MaxDropped dropped frames in a row the
+// socket is closed with 4008. Only the reader calls it (see controlAllowed).
+func (s *session) allowFrame() bool {
+	if s.limiter.Allow() {
+		s.dropped = 0
+		return true
+	}
+	s.dropped++
+	s.ws.metrics.in.WithLabelValues("rate_limited").Inc()
+	if s.dropped > s.ws.cfg.MaxDropped {
+		s.closeWith(closeRateLimited, "rate limited for too long")
+	}
+	return false
+}
+
+// controlAllowed is allowFrame for a ping or pong that the websocket package reads itself: inside
+// Read, on the reader, or in the close handshake, on closing's goroutine, when the session is
+// cancelled already and nothing is answered any more.
+func (s *session) controlAllowed() bool {
+	if s.ctx.Err() != nil {
+		return false
+	}
+	return s.allowFrame()
+}
+
 // readLoop reads and handles the client's messages in order, until the socket is idle and
 // parks (errParked) or reading ends; see run. woke says there is something to read.
 func (s *session) readLoop(woke bool) error {
@@ -524,7 +625,7 @@ func (s *session) readLoop(woke bool) error {
 			idle, err := s.readControl(woke)
 			woke = false
 			if err != nil {
-				return nil // the client closed or the connection broke: not an error
+				return nil // the client closed, the connection broke, or the socket is closing
 			}
 			if idle {
 				if s.park() {
@@ -538,16 +639,14 @@ func (s *session) readLoop(woke bool) error {
 		// which ends this read.
 		typ, data, err := s.conn.Read(context.Background())
 		if err != nil {
-			return nil // the client closed, the connection broke or was closed: not an error
+			s.readFailed(err)
+			return nil
 		}
 		if s.ctx.Err() != nil {
 			return errClosed
 		}
-		if !s.limiter.Allow() {
-			s.dropped++
-			s.ws.metrics.in.WithLabelValues("rate_limited").Inc()
-			if s.dropped > s.ws.cfg.MaxDropped {
-				s.closeWith(closeRateLimited, "rate limited for too long")
+		if !s.allowFrame() {
+			if s.ctx.Err() != nil {
 				return errClosed
 			}
 			var m struct {
@@ -557,8 +656,15 @@ func (s *session) readLoop(woke bool) error {
 			s.trySend(s.errorMsg(validRef(m.Ref), CodeRateLimited, "too many messages; this one was dropped"))
 			continue
 		}
-		s.dropped = 0
-		if s.handle(typ, data) {
+		if typ == websocket.MessageText && !utf8.Valid(data) {
+			// RFC 6455, 8.1: a text frame that is not UTF-8 fails the connection.
+			s.closeWith(websocket.StatusInvalidFramePayloadData, "text frames must be valid UTF-8")
+			return errClosed
+		}
+		s.hmu.Lock()
+		ok := s.handle(typ, data)
+		s.hmu.Unlock()
+		if ok {
 			s.bad = 0
 			continue
 		}
@@ -568,6 +674,23 @@ func (s *session) readLoop(woke bool) error {
 			return errClosed
 		}
 	}
+}
+
+// readFailed decides how a socket whose read failed closes. The client closing, or the
+// connection breaking or being closed, needs nothing more; so does a protocol error the
+// websocket package answered with a close frame of its own (1002, 1009). One it did not answer
+// (a frame the client did not mask) closes with 1002.
+func (s *session) readFailed(err error) {
+	var ne net.Error
+	switch {
+	case s.ctx.Err() != nil, websocket.CloseStatus(err) != -1, errors.Is(err, io.EOF),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed), errors.As(err, &ne):
+		return
+	case s.sc != nil && s.sc.closeFramed():
+		return
+	}
+	s.ws.cfg.Log.Debug("socket broke the protocol", "err", err)
+	s.closeWith(websocket.StatusProtocolError, "protocol error")
 }
 
 // clientMsg is any message a client sends; each type reads its own fields.
@@ -700,6 +823,7 @@ func (s *session) authenticate(ref, token string) {
 		return
 	}
 	s.claims[c.Tournament] = c
+	s.engaged.Store(true)
 	if _, ok := s.subscribed[c.Tournament]; ok {
 		s.ws.broker.setPlayer(s, c.Tournament, playerOf(c))
 	}
@@ -726,6 +850,7 @@ func (s *session) subscribe(m clientMsg) {
 		req.resume, req.from = true, Position{Epoch: m.Epoch, Version: *m.Version, Rev: m.Rev}
 	}
 	s.subscribed[m.Tournament] = struct{}{}
+	s.engaged.Store(true)
 	s.ws.broker.join(s, m.Tournament, req, playerOf(s.claims[m.Tournament]))
 }
 
@@ -742,6 +867,13 @@ func (s *session) report(m clientMsg) {
 	ctx, cancel := context.WithTimeout(s.ctx, s.ws.cfg.ReportTimeout)
 	a, err := s.ws.cfg.Report(ctx, c, m.Tournament, m.Match, *m.Scores, m.SubmissionID)
 	cancel()
+	if status, _, _ := ErrorBody(err); status == http.StatusInternalServerError && s.ctx.Err() != nil {
+		// The socket is closing (the node drains, or the client is being closed): the report was
+		// cut short, not refused, and may or may not have been applied. Sending it again is safe.
+		s.sendError(m.Ref, CodeUnavailable, "the socket closed before the report was done; "+
+			"reconnect and send it again with the same submission_id")
+		return
+	}
 	if err != nil {
 		s.sendErr(m.Ref, err)
 		return

@@ -3,6 +3,8 @@ package hub_test
 import (
 	"context"
 	"math"
+	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -166,6 +168,185 @@ func TestWSPingTimeout(t *testing.T) {
 			t.Fatal("the socket that answers no ping is still open")
 		}
 		<-tick.C
+	}
+}
+
+// dialSmall dials a client socket with a small receive buffer, so that a client that stops
+// reading fills what is between it and the node soon. (Smaller than a segment, it would crawl
+// once it reads again: the kernel would wait for its window to open by a whole segment.)
+func (n *wsNode) dialSmall(t *testing.T) *wsClient {
+	t.Helper()
+	dialer := &net.Dialer{}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, n.srv.URL, &websocket.DialOptions{
+		Subprotocols: []string{hub.Subprotocol},
+		HTTPHeader:   http.Header{"Origin": {wsTestOrigin}},
+		HTTPClient: &http.Client{Transport: &http.Transport{
+			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				c, err := dialer.DialContext(ctx, network, addr)
+				if err == nil {
+					err = c.(*net.TCPConn).SetReadBuffer(64 << 10)
+				}
+				return c, err
+			},
+		}},
+	})
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	c.SetReadLimit(1 << 24)
+	t.Cleanup(func() { c.CloseNow() })
+	return &wsClient{t: t, c: c}
+}
+
+// TestWSSlowClientReadsThenClose: a client that stops reading is closed as slow (its queue
+// overflows in messages or in bytes, or a write does not finish within the write timeout), and
+// when it reads again it gets the messages it was sent, in order and whole, and then the close
+// frame with 4001, not a connection cut without one.
+func TestWSSlowClientReadsThenClose(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  hub.WSConfig
+	}{
+		{"queue full of messages", hub.WSConfig{QueueLen: 8, WriteTimeout: time.Hour}},
+		{"queue full of bytes", hub.WSConfig{QueueLen: 1 << 20, QueueBytes: 128 << 10, WriteTimeout: time.Hour}},
+		// Long enough for the client to start reading again once it learns it was marked slow:
+		// closeBy is WriteTimeout after that.
+		{"write timeout", hub.WSConfig{WriteTimeout: 2 * time.Second}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.cfg.SendBuffer = 32 << 10 // a client that stops reading fills it soon
+			// The client answers no ping while it does not read: only what the case tests may
+			// close it (see TestWSSlowConsumer).
+			tc.cfg.PingEvery = time.Hour
+			n := newWSNode(t, wsNodeOpts{cfg: tc.cfg})
+			n.tourney(t, "ts", "Ada")
+			c := n.dialSmall(t)
+			sub, _ := c.subscribe("ts")
+			pad := strings.Repeat("x", 8<<10)
+			v, rev := sub.Version, sub.Rev
+			marked := false
+			for i := 0; i < 2000 && !marked; i++ {
+				v++
+				e := hub.Entry{Version: v, Rev: "r" + strconv.FormatInt(v, 10), Prev: rev,
+					Events: []match.Event{{Type: match.EvCheckedIn, Player: 1, Reason: pad}}}
+				rev = e.Rev
+				n.ws.Deliver("ts", sub.Epoch, e, false)
+				select {
+				case <-n.slow:
+					marked = true
+				default:
+				}
+				if i == 100 && !marked {
+					// Enough to fill the buffers: wait for the write timeout, if that is the case.
+					select {
+					case <-n.slow:
+						marked = true
+					case <-time.After(30 * time.Second):
+						t.Fatal("the client was not marked slow within 30s")
+					}
+				}
+			}
+			if !marked {
+				t.Fatal("the client was never marked slow")
+			}
+			want := sub.Version + 1
+			for {
+				m, err := c.tryRead()
+				if err != nil {
+					if got := websocket.CloseStatus(err); got != 4001 {
+						t.Fatalf("after events up to %d the read failed with %v; want close 4001", want-1, err)
+					}
+					break
+				}
+				if m.Type != "event" || m.Version != want || len(m.Events) != 1 || m.Events[0].Reason != pad {
+					t.Fatalf("got %s %d; want event %d whole", m.Type, m.Version, want)
+				}
+				want++
+			}
+			t.Logf("the client read %d events of %d, then 4001", want-sub.Version-1, v-sub.Version)
+		})
+	}
+}
+
+// TestWSDrainNotHeldUp: clients that neither read nor answer their close frame do not hold up
+// the others' 1001: every client that reads gets it within the drain time.
+func TestWSDrainNotHeldUp(t *testing.T) {
+	t.Parallel()
+	const readers, silent = 220, 20
+	n := newWSNode(t, wsNodeOpts{})
+	n.tourney(t, "td", "Ada")
+	var quiet []*silentSocket
+	for range silent {
+		s := dialSilent(t, n.srv.URL)
+		s.subscribe("td")
+		quiet = append(quiet, s)
+	}
+	closed := make(chan websocket.StatusCode, readers)
+	for range readers {
+		c := n.dial(t)
+		c.subscribe("td")
+		go func() {
+			for {
+				if _, _, err := c.c.Read(context.Background()); err != nil {
+					closed <- websocket.CloseStatus(err)
+					return
+				}
+			}
+		}()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	drained := make(chan error, 1)
+	go func() { drained <- n.ws.Drain(ctx) }()
+	for i := range readers {
+		select {
+		case got := <-closed:
+			if got != websocket.StatusGoingAway {
+				t.Fatalf("client %d of %d closed with %d; want 1001", i+1, readers, got)
+			}
+		case <-ctx.Done():
+			t.Fatalf("%d of %d reading clients got their 1001 within the drain time", i, readers)
+		}
+	}
+	for _, s := range quiet {
+		s.c.Close()
+	}
+	if err := <-drained; err != nil {
+		t.Errorf("drain: %v", err)
+	}
+}
+
+// TestWSDrainReportInFlight: a report still being applied when the node drains is answered with
+// unavailable (retryable: the same submission_id is safe), before the 1001.
+func TestWSDrainReportInFlight(t *testing.T) {
+	t.Parallel()
+	started := make(chan struct{})
+	n := newWSNode(t, wsNodeOpts{report: func(ctx context.Context, c hub.Claims, _ string, _ match.MatchID, _ [2]int, _ string) (hub.Applied, error) {
+		close(started)
+		<-ctx.Done() // a store that has not answered yet
+		return hub.Applied{}, ctx.Err()
+	}})
+	ids := n.tourney(t, "tr", "Ada", "Grace")
+	n.apply(t, "tr", match.Command{Type: match.CmdStart})
+	c := n.dial(t, "token."+n.token(t, hub.Claims{Tournament: "tr", Role: hub.RolePlayer, Player: int(ids[0])}))
+	c.expect("auth_ok")
+	c.send(map[string]any{"type": "report", "ref": "r1", "tournament": "tr", "match": 1, "scores": [2]int{1, 0}, "submission_id": "ada-1"})
+	<-started
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	drained := make(chan error, 1)
+	go func() { drained <- n.ws.Drain(ctx) }()
+	if e := c.expect("error"); e.Code != hub.CodeUnavailable || e.Ref != "r1" || !strings.Contains(e.Message, "submission_id") {
+		t.Errorf("got %+v; want unavailable for r1, saying to send it again", e)
+	}
+	if got := c.closeStatus(); got != websocket.StatusGoingAway {
+		t.Errorf("closed with %d; want 1001", got)
+	}
+	if err := <-drained; err != nil {
+		t.Errorf("drain: %v", err)
 	}
 }
 

@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -23,14 +24,20 @@ const tokenProtocolPrefix = "token."
 
 // Close codes of the protocol that the websocket package does not name.
 const (
-	closeSlow        websocket.StatusCode = 4001 // send queue overflowed: reconnect, resume
+	closeSlow        websocket.StatusCode = 4001 // the client does not read what it is sent: reconnect, resume
 	closeResync      websocket.StatusCode = 4002 // the server lost the thread: reconnect, resume
+	closeIdle        websocket.StatusCode = 4004 // nothing subscribed in time: connect again when there is something to watch
 	closeRateLimited websocket.StatusCode = 4008 // rate limited for too long: reconnect after backoff
 )
 
 // drainBatch is how many sockets Drain closes at once, so that their clients do not all reconnect
-// to the other nodes in the same instant.
-const drainBatch = 100
+// to the other nodes in the same instant; the next batch starts once this one's close handshakes
+// are done, or after drainPause, whichever comes first: a client that does not answer its close
+// frame does not hold up the others.
+const (
+	drainBatch = 100
+	drainPause = 100 * time.Millisecond
+)
 
 // WSConfig configures the WebSocket side of a node.
 type WSConfig struct {
@@ -61,6 +68,29 @@ type WSConfig struct {
 	MaxBad int
 	// QueueLen is the send queue of each socket; overflow closes it with 4001. Defaults to 256.
 	QueueLen int
+	// QueueBytes bounds the send queue of each socket in bytes as well (the messages waiting and
+	// the batch being written; a message always fits an empty queue); overflow closes it with
+	// 4001. Messages that many sockets send (snapshots, events) are shared, not copied, but a
+	// socket that reads nothing keeps the ones it holds alive. Defaults to 8 MiB: eight snapshots
+	// of the largest tournaments (1,024 players, double elimination: 743 KB).
+	QueueBytes int
+	// SendBuffer is the kernel's send buffer of each socket (SO_SNDBUF), in bytes. The kernel
+	// would grow it to megabytes for a client that reads nothing (its own receive buffer takes
+	// more), which the node cannot tell from one that reads: it writes it every event, and
+	// keeps the data in kernel memory, until the buffers are full. Bounded, such a socket's
+	// writer soon waits, the socket costs its fan-outs nothing more, and the write timeout closes
+	// it as slow. Defaults to 256 KiB (the kernel doubles it for its bookkeeping); negative leaves
+	// it to the kernel.
+	SendBuffer int
+	// MaxPerAddr is how many sockets one client address may hold open on this node; an upgrade
+	// past it is refused with 429. Defaults to 256, for a club or school behind one NAT address.
+	MaxPerAddr int
+	// ClientAddr is the client address of a request, for MaxPerAddr: New (server.go) sets it to
+	// ClientIP through the node's trusted proxies. Defaults to the connection's address.
+	ClientAddr func(*http.Request) string
+	// IdleTimeout: a socket that has neither subscribed nor authenticated this long after it
+	// opened is closed with 4004. Defaults to 30s.
+	IdleTimeout time.Duration
 	// PingEvery, PongWait and WriteTimeout: a ping every PingEvery, closed without a pong within
 	// PongWait of the ping's write; every write must finish within WriteTimeout. Defaults to 20s,
 	// 10s, 5s.
@@ -97,6 +127,21 @@ func (c *WSConfig) setDefaults() {
 	if c.QueueLen <= 0 {
 		c.QueueLen = 256
 	}
+	if c.QueueBytes <= 0 {
+		c.QueueBytes = 8 << 20
+	}
+	if c.SendBuffer == 0 {
+		c.SendBuffer = 256 << 10
+	}
+	if c.MaxPerAddr <= 0 {
+		c.MaxPerAddr = 256
+	}
+	if c.ClientAddr == nil {
+		c.ClientAddr = func(r *http.Request) string { return ClientIP(r, nil) }
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 30 * time.Second
+	}
 	if c.PingEvery <= 0 {
 		c.PingEvery = 20 * time.Second
 	}
@@ -120,6 +165,7 @@ type WS struct {
 
 	mu       sync.Mutex
 	sessions map[*session]struct{} // guarded by mu
+	perAddr  map[string]int        // guarded by mu; open sockets (and upgrades under way) by client address
 	draining bool                  // guarded by mu; once set, no socket is accepted
 	pollOnce sync.Once             // starts poll on the first park; Drain ends it for good
 	poll     poller                // set once by pollOnce; nil if parking is off or cannot start
@@ -136,6 +182,7 @@ func NewWS(cfg WSConfig) *WS {
 		cfg:      cfg,
 		metrics:  newWSMetrics(cfg.Registerer),
 		sessions: make(map[*session]struct{}),
+		perAddr:  make(map[string]int),
 		pool:     newPool(),
 	}
 	w.broker = newBroker(w)
@@ -144,42 +191,66 @@ func NewWS(cfg WSConfig) *WS {
 
 // ServeHTTP upgrades the request to a WebSocket and runs the session until the socket closes.
 func (w *WS) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	addr := w.cfg.ClientAddr(r)
 	w.mu.Lock()
-	draining := w.draining
+	draining, full := w.draining, w.perAddr[addr] >= w.cfg.MaxPerAddr
+	if !draining && !full {
+		w.perAddr[addr]++ // released by forget, or below if the socket is not opened
+	}
 	w.mu.Unlock()
-	if draining {
+	switch {
+	case draining:
 		http.Error(rw, "node shutting down", http.StatusServiceUnavailable)
 		return
+	case full:
+		w.metrics.refused.Inc()
+		rw.Header().Set("Retry-After", "10")
+		http.Error(rw, fmt.Sprintf("too many sockets from your address (at most %d per address on this node); "+
+			"close some and retry", w.cfg.MaxPerAddr), http.StatusTooManyRequests)
+		return
 	}
+	if !w.serve(rw, r, addr) {
+		w.release(addr)
+	}
+}
+
+// serve upgrades the request and starts its session; false if it did not.
+func (w *WS) serve(rw http.ResponseWriter, r *http.Request, addr string) bool {
 	token := protocolToken(r)
 	hj, ok := hijacker(rw)
 	if !ok {
 		http.Error(rw, "a WebSocket needs an HTTP/1.1 connection", http.StatusNotImplemented)
-		return
+		return false
 	}
-	sb := &smallBuffers{ResponseWriter: rw, hj: hj, writeTimeout: w.cfg.WriteTimeout}
-	var s *session // set before anything is read, so before a pong can arrive
+	sb := &smallBuffers{ResponseWriter: rw, hj: hj, writeTimeout: w.cfg.WriteTimeout, sendBuffer: w.cfg.SendBuffer}
+	var s *session // set before anything is read, so before a ping or pong can arrive
 	c, err := websocket.Accept(sb, r, &websocket.AcceptOptions{
 		Subprotocols:    []string{Subprotocol},
 		OriginPatterns:  w.cfg.Origins,
 		CompressionMode: websocket.CompressionDisabled,
-		// Pongs the websocket package reads itself (behind a message, or when the socket does
-		// not park); a parked socket's reader notes them in controlFrame.
-		OnPongReceived: func(context.Context, []byte) { s.gotPong() },
+		// Pings and pongs the websocket package reads itself (behind a message, or when the
+		// socket does not park) count against the socket's rate limit like those a parked
+		// socket's reader reads (controlFrame); a ping over it gets no pong.
+		OnPingReceived: func(context.Context, []byte) bool { return s.controlAllowed() },
+		OnPongReceived: func(context.Context, []byte) {
+			if s.controlAllowed() {
+				s.gotPong()
+			}
+		},
 	})
 	if err != nil {
 		// Accept has answered (403 for a foreign Origin, 400 for a bad handshake).
 		w.cfg.Log.Debug("websocket refused", "remote", r.RemoteAddr, "origin", r.Header.Get("Origin"), "err", err)
-		return
+		return false
 	}
 	c.SetReadLimit(w.cfg.ReadLimit)
 
-	s = newSession(w, c, sb.conn, sb.br)
+	s = newSession(w, c, sb.conn, sb.br, addr)
 	w.mu.Lock()
 	if w.draining {
 		w.mu.Unlock()
 		c.Close(websocket.StatusGoingAway, "node shutting down")
-		return
+		return false
 	}
 	w.sessions[s] = struct{}{}
 	w.mu.Unlock()
@@ -189,6 +260,7 @@ func (w *WS) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	// has a deep stack (HTTP server, router, middleware) that an idle socket would keep for its
 	// whole life.
 	go s.run(token)
+	return true
 }
 
 // forget drops a finished session.
@@ -196,7 +268,17 @@ func (w *WS) forget(s *session) {
 	w.mu.Lock()
 	delete(w.sessions, s)
 	w.mu.Unlock()
+	w.release(s.addr)
 	w.metrics.sockets.Dec()
+}
+
+// release gives back a socket of addr's (see MaxPerAddr).
+func (w *WS) release(addr string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.perAddr[addr]--; w.perAddr[addr] <= 0 {
+		delete(w.perAddr, addr)
+	}
 }
 
 // poller returns the node's poller, started on first use; nil when idle sockets do not park
@@ -243,11 +325,12 @@ func (w *WS) Sockets() int {
 }
 
 // Drain stops accepting sockets and closes every open one with 1001 (going away: reconnect to
-// another node and resume), drainBatch at a time, each batch waiting for its close handshakes.
-// When ctx ends first, the remaining sockets are closed without a handshake. Drain returns once
-// every session and background goroutine has ended; ctx.Err() if it had to cut short. A socket
-// already in its close handshake when ctx ends may take up to the websocket package's own
-// close timeouts (5 s to write the close frame, 5 s to wait for the answer).
+// another node and resume), drainBatch at a time: the next batch starts once this one's close
+// handshakes are done or after drainPause (less when ctx leaves too little time for every batch),
+// so that a client that does not answer does not hold up the others. Each socket's close is
+// bounded by its own closeBy (see session.closing). When ctx ends first, the remaining sockets
+// are closed at once, without a close frame. Drain returns once every session and background
+// goroutine has ended; ctx.Err() if it had to cut short.
 func (w *WS) Drain(ctx context.Context) error {
 	w.mu.Lock()
 	w.draining = true
@@ -257,26 +340,21 @@ func (w *WS) Drain(ctx context.Context) error {
 	}
 	w.mu.Unlock()
 
-	var cut error
-	for start := 0; start < len(all); start += drainBatch {
+	batches := (len(all) + drainBatch - 1) / drainBatch
+	pause := drainPause
+	if d, ok := ctx.Deadline(); ok && batches > 0 {
+		// Every batch is started within the first half of the time.
+		pause = min(pause, time.Until(d)/2/time.Duration(batches))
+	}
+	for start := 0; start < len(all) && ctx.Err() == nil; start += drainBatch {
 		batch := all[start:min(start+drainBatch, len(all))]
-		if ctx.Err() != nil {
-			cut = ctx.Err()
-			break
-		}
 		for _, s := range batch {
 			s.closeWith(websocket.StatusGoingAway, "node shutting down")
 		}
-		for _, s := range batch {
-			select {
-			case <-s.done:
-			case <-ctx.Done():
-			}
-		}
+		waitDone(ctx, batch, pause)
 	}
-	if cut == nil && ctx.Err() != nil {
-		cut = ctx.Err()
-	}
+	waitDone(ctx, all, 0)
+	cut := ctx.Err()
 	if cut != nil {
 		for _, s := range all {
 			s.abort()
@@ -292,6 +370,25 @@ func (w *WS) Drain(ctx context.Context) error {
 	}
 	w.pool.close()
 	return cut
+}
+
+// waitDone waits until every session of ss is done, ctx ends, or (if limit > 0) limit passed.
+func waitDone(ctx context.Context, ss []*session, limit time.Duration) {
+	var expired <-chan time.Time
+	if limit > 0 {
+		t := time.NewTimer(limit)
+		defer t.Stop()
+		expired = t.C
+	}
+	for _, s := range ss {
+		select {
+		case <-s.done:
+		case <-ctx.Done():
+			return
+		case <-expired:
+			return
+		}
+	}
 }
 
 // errClosed ends a session's loops once it is closing; it is not an error worth logging.

@@ -9,6 +9,7 @@ type wsMetrics struct {
 	out         *prometheus.CounterVec // by message type
 	closes      *prometheus.CounterVec // by close code the server chose
 	slow        prometheus.Counter
+	refused     prometheus.Counter // upgrades refused past WSConfig.MaxPerAddr
 	fanoutLag   prometheus.Histogram
 	deliverLost prometheus.Counter
 	// outKinds are out's counters of the message types the node writes, resolved once: writes are
@@ -51,7 +52,11 @@ func newWSMetrics(r prometheus.Registerer) *wsMetrics {
 		}, []string{"code"}),
 		slow: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tourhub_ws_slow_consumer_closes_total",
-			Help: "Sockets closed with 4001 because their send queue overflowed.",
+			Help: "Sockets closed with 4001 because their send queue overflowed or a write timed out.",
+		}),
+		refused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tourhub_ws_refused_total",
+			Help: "WebSocket upgrades refused with 429 because the client address holds as many sockets as it may.",
 		}),
 		fanoutLag: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "tourhub_ws_fanout_lag_seconds",
@@ -68,7 +73,7 @@ func newWSMetrics(r prometheus.Registerer) *wsMetrics {
 		m.outKinds[k] = m.out.WithLabelValues(k)
 	}
 	if r != nil {
-		r.MustRegister(m.sockets, m.in, m.out, m.closes, m.slow, m.fanoutLag, m.deliverLost)
+		r.MustRegister(m.sockets, m.in, m.out, m.closes, m.slow, m.refused, m.fanoutLag, m.deliverLost)
 	}
 	return m
 }

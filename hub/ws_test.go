@@ -81,6 +81,8 @@ type wsNodeOpts struct {
 	store []memstore.Option
 	// newStore makes the node's store (a memory store with the options above if nil).
 	newStore func(t *testing.T, deliver hub.Deliver) hub.Store
+	// report, if set, is the node's report func instead of its own (n.report).
+	report func(ctx context.Context, c hub.Claims, tournament string, m match.MatchID, scores [2]int, sub string) (hub.Applied, error)
 }
 
 func newWSNode(t *testing.T, o wsNodeOpts) *wsNode {
@@ -105,6 +107,9 @@ func newWSNode(t *testing.T, o wsNodeOpts) *wsNode {
 	n.reg = prometheus.NewRegistry()
 	cfg.Registerer = n.reg
 	cfg.Report = n.report
+	if o.report != nil {
+		cfg.Report = o.report
+	}
 	n.ws = hub.NewWS(cfg)
 	ws.Store(n.ws)
 	hub.SetOnSlow(n.ws, func() {

@@ -41,6 +41,10 @@ type config struct {
 	WSBurst        int
 	WSQueue        int
 	WSPark         bool
+	WSQueueBytes   int
+	WSSendBuffer   int
+	WSPerAddr      int
+	WSIdleTimeout  time.Duration
 	DrainTimeout   time.Duration
 	SweepEvery     time.Duration
 	LogLevel       slog.Level
@@ -187,6 +191,10 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		WSBurst:       40,
 		WSQueue:       256,
 		WSPark:        true,
+		WSQueueBytes:  8 << 20,
+		WSSendBuffer:  256 << 10,
+		WSPerAddr:     256,
+		WSIdleTimeout: 30 * time.Second,
 		DrainTimeout:  10 * time.Second,
 		SweepEvery:    time.Second,
 		LogLevel:      slog.LevelInfo,
@@ -243,6 +251,10 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	add("ws-rate", "HUB_WS_RATE", "WebSocket messages per second per socket, a `rate`", rate(&c.WSRate))
 	add("ws-burst", "HUB_WS_BURST", "WebSocket message burst per socket, a `number`", num(&c.WSBurst))
 	add("ws-queue", "HUB_WS_QUEUE", "send queue per socket, `messages`; overflow closes the socket (4001)", num(&c.WSQueue))
+	add("ws-queue-bytes", "HUB_WS_QUEUE_BYTES", "send queue per socket, `bytes`; overflow closes the socket (4001)", num(&c.WSQueueBytes))
+	add("ws-send-buffer", "HUB_WS_SEND_BUFFER", "kernel send buffer per socket (SO_SNDBUF), `bytes`", num(&c.WSSendBuffer))
+	add("ws-per-addr", "HUB_WS_PER_ADDR", "open sockets per client address on this node, a `number`; past it the upgrade gets 429", num(&c.WSPerAddr))
+	add("ws-idle-timeout", "HUB_WS_IDLE_TIMEOUT", "close a socket that has neither subscribed nor authenticated this long after opening (4004), a `duration`", dur(&c.WSIdleTimeout))
 	add("ws-park", "HUB_WS_PARK", "park idle sockets (Linux): no goroutine per socket while it has nothing to read; --ws-park=false keeps a reader blocked per socket", onOff(&c.WSPark))
 	add("drain-timeout", "HUB_DRAIN_TIMEOUT", "how long shutdown waits for sockets and requests, a `duration`", dur(&c.DrainTimeout))
 	add("sweep-every", "HUB_SWEEP_EVERY", "how often this node looks for due deadlines (check-in, starts, match time limits), a `duration`", dur(&c.SweepEvery))

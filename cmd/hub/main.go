@@ -129,6 +129,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			Burst:      c.WSBurst,
 			QueueLen:   c.WSQueue,
 			NoPark:     !c.WSPark,
+
+			QueueBytes:  c.WSQueueBytes,
+			SendBuffer:  c.WSSendBuffer,
+			MaxPerAddr:  c.WSPerAddr,
+			IdleTimeout: c.WSIdleTimeout,
 		},
 	}, store, log, reg)
 	if err != nil {
