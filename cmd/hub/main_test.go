@@ -271,7 +271,8 @@ func TestBannerShowsValuesInForce(t *testing.T) {
 	t.Parallel()
 	c, err := parseConfig([]string{"--addr", "127.0.0.1:0", "--token-ttl", "90m", "--retention", "3h", "--idle-retention", "48h",
 		"--max-events", "77", "--body-limit", "1234", "--body-timeout", "4s", "--http-rate", "0.5", "--http-burst", "3", "--trusted-proxies", "10.0.0.5,fd00::/8",
-		"--ws-read-limit", "999", "--ws-rate", "7", "--ws-burst", "8", "--ws-queue", "9", "--ws-park=false", "--drain-timeout", "3s",
+		"--ws-read-limit", "999", "--ws-rate", "7", "--ws-burst", "8", "--ws-queue", "9", "--ws-queue-bytes", "4096", "--ws-send-buffer", "8192",
+		"--ws-per-addr", "12", "--ws-idle-timeout", "45s", "--ws-park=false", "--drain-timeout", "3s",
 		"--sweep-every", "250ms", "--log-level", "warn", "--secret", testSecret}, envOf(nil), io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -281,7 +282,8 @@ func TestBannerShowsValuesInForce(t *testing.T) {
 	for _, want := range []string{
 		"addr           127.0.0.1:0", "secret         set (hidden)", "token-ttl      1h30m0s", "retention      3h0m0s (idle 48h0m0s)",
 		"max-events     77", "body-limit     1234 bytes, within 4s", "http-rate      0.5/s burst 3", "trusted proxies 10.0.0.5,fd00::/8",
-		"read-limit 999, rate 7/s burst 8, queue 9, park idle false", "drain-timeout  3s", "sweep-every    250ms", "log-level      WARN",
+		"read-limit 999, rate 7/s burst 8, queue 9 messages / 4096 bytes, send buffer 8192, park idle false",
+		"ws-clients     12 sockets per client, idle without a subscription 45s", "drain-timeout  3s", "sweep-every    250ms", "log-level      WARN",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("banner lacks %q:\n%s", want, b.String())

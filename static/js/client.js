@@ -12,17 +12,20 @@ export const CAP_MS = 10000;
 // Close codes after which the client stops instead of reconnecting: normal closure, policy
 // violation (protocol abuse) and message too big. Every other code, including 1006 (the
 // connection dropped with no close frame), means reconnect with backoff.
-const STOP_CODES = new Set([1000, 1008, 1009]);
+const STOP_CODES = new Set([1000, 1002, 1007, 1008, 1009]);
 
 const CLOSE_REASONS = {
   1000: 'The hub closed the connection.',
   1001: 'The hub node is shutting down; moving to another.',
   1006: 'The connection dropped.',
+  1002: 'The hub refused a malformed frame from this client. Reload the page.',
+  1007: 'The hub refused a message that was not valid text. Reload the page.',
   1008: 'The hub refused this client (protocol violation). Reload the page.',
   1009: 'A message was too big for the hub. Reload the page.',
   1011: 'The hub had an internal error.',
   4001: 'This tab fell behind (slow connection).',
   4002: 'The hub asked this tab to resynchronise.',
+  4004: 'Nothing was watched on this connection for a while.',
   4008: 'Too many messages; waiting before reconnecting.',
 };
 
