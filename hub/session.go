@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -175,6 +176,15 @@ func (s *session) run(token string) {
 // readTurn is one reader goroutine's life: it reads until the socket parks or the session ends
 // (then it finishes the session). woke says the poller started it: there is something to read.
 func (s *session) readTurn(woke bool) {
+	defer func() {
+		// A bug that some message reaches ends this socket (1011), not the node with every other
+		// socket and tournament on it.
+		if r := recover(); r != nil {
+			s.ws.cfg.Log.Error("socket handler panic; the socket is closed", "panic", r, "stack", string(debug.Stack()))
+			s.closeWith(websocket.StatusInternalError, "internal error")
+			s.finish()
+		}
+	}()
 	err := s.readLoop(woke)
 	if errors.Is(err, errParked) {
 		return
@@ -661,10 +671,7 @@ func (s *session) readLoop(woke bool) error {
 			s.closeWith(websocket.StatusInvalidFramePayloadData, "text frames must be valid UTF-8")
 			return errClosed
 		}
-		s.hmu.Lock()
-		ok := s.handle(typ, data)
-		s.hmu.Unlock()
-		if ok {
+		if s.handleHeld(typ, data) {
 			s.bad = 0
 			continue
 		}
@@ -674,6 +681,13 @@ func (s *session) readLoop(woke bool) error {
 			return errClosed
 		}
 	}
+}
+
+// handleHeld handles one message holding hmu (released even if handling panics: see readTurn).
+func (s *session) handleHeld(typ websocket.MessageType, data []byte) bool {
+	s.hmu.Lock()
+	defer s.hmu.Unlock()
+	return s.handle(typ, data)
 }
 
 // readFailed decides how a socket whose read failed closes. The client closing, or the

@@ -379,3 +379,24 @@ func TestApplyCommandRecovers(t *testing.T) {
 		t.Errorf("answered %d %s; want 500 internal", status, code)
 	}
 }
+
+// TestWSHandlerPanic: a panic while handling one socket's message (here in the report it makes)
+// closes that socket with 1011 and leaves the node and its other sockets as they were.
+func TestWSHandlerPanic(t *testing.T) {
+	t.Parallel()
+	n := newWSNode(t, wsNodeOpts{report: func(context.Context, hub.Claims, string, match.MatchID, [2]int, string) (hub.Applied, error) {
+		panic("a bug a message reaches")
+	}})
+	n.tourney(t, "tp", "Ada", "Grace")
+	other := n.dial(t)
+	other.subscribe("tp")
+	c := n.dial(t)
+	c.send(map[string]any{"type": "auth", "token": n.token(t, hub.Claims{Tournament: "tp", Role: hub.RoleOrganiser})})
+	c.expect("auth_ok")
+	c.send(map[string]any{"type": "report", "tournament": "tp", "match": 1, "scores": []int{1, 0}, "submission_id": "s1"})
+	if got := c.closeStatus(); got != websocket.StatusInternalError {
+		t.Errorf("closed with %d; want 1011", got)
+	}
+	other.send(map[string]any{"type": "ping"})
+	other.expect("pong")
+}
