@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -128,8 +129,19 @@ func (s *Sweeper) Sweep(ctx context.Context) {
 		return
 	}
 	for _, id := range ids {
-		s.fire(ctx, id)
+		s.fireSafely(ctx, id)
 	}
+}
+
+// fireSafely fires id's deadlines; a panic (a bug that some tournament's state reaches) is logged
+// and leaves that tournament for the next sweep, instead of ending the node.
+func (s *Sweeper) fireSafely(ctx context.Context, id string) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("deadline sweep panic; tournament skipped", "tournament", id, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	s.fire(ctx, id)
 }
 
 func (s *Sweeper) fire(ctx context.Context, id string) {
