@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -26,15 +27,15 @@ import (
 // catchUp is what a subscriber is owed before it goes live.
 type catchUp struct {
 	ref    string
-	reply  bool     // answer `subscribed` (a subscribe); false for a resync after lost delivery
-	resume bool     // the client sent its position: replay the missed entries if it is still on the history
-	from   Position // the position resumed from
+	reply  bool           // answer `subscribed` (a subscribe); false for a resync after lost delivery
+	resume bool           // the client sent its position: replay the missed entries if it is still on the history
+	from   store.Position // the position resumed from
 }
 
 // delivery is one entry, encoded once for every subscriber.
 type delivery struct {
-	pos     Position // the entry's epoch, version and rev
-	prev    string   // the rev the entry was applied to
+	pos     store.Position // the entry's epoch, version and rev
+	prev    string         // the rev the entry was applied to
 	event   outMsg
 	notices map[match.PlayerID][]outMsg // nil when no player subscribed
 }
@@ -49,7 +50,7 @@ type sub struct {
 	// at is what the socket has been sent up to (its catch-up, then live entries), guarded by
 	// topic.mu. A live entry at or below at.Version was in the catch-up already: the store may
 	// deliver an entry after a snapshot read on another path already covered it.
-	at Position
+	at store.Position
 }
 
 type topic struct {
@@ -220,12 +221,12 @@ func (b *broker) resyncLocked(t *topic) {
 // deliver fans one entry out to the subscribers of id. It never blocks on a socket: it queues
 // the entry for every subscriber under the topic's lock, and then writes it to the sockets
 // whose writer was idle (most of them) without waiting, once the locks are released.
-func (b *broker) deliver(id, epoch string, e Entry, lost bool, at time.Time) {
+func (b *broker) deliver(id, epoch string, e store.Entry, lost bool, at time.Time) {
 	b.queue(id, epoch, e, lost, at).write()
 }
 
 // queue is deliver's part under the locks: it returns the writers it claimed.
-func (b *broker) queue(id, epoch string, e Entry, lost bool, at time.Time) (w writers) {
+func (b *broker) queue(id, epoch string, e store.Entry, lost bool, at time.Time) (w writers) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	t := b.topics[id]
@@ -258,7 +259,7 @@ func (b *broker) queue(id, epoch string, e Entry, lost bool, at time.Time) (w wr
 	t.epoch, t.version = epoch, e.Version
 	learnNames(t.names, e.Events)
 
-	d := &delivery{pos: Position{Epoch: epoch, Version: e.Version, Rev: e.Rev}, prev: e.Prev, event: ev}
+	d := &delivery{pos: store.Position{Epoch: epoch, Version: e.Version, Rev: e.Rev}, prev: e.Prev, event: ev}
 	d.event.at = at
 	for _, sb := range t.subs {
 		if sb.player != 0 {
@@ -300,7 +301,7 @@ func (b *broker) queue(id, epoch string, e Entry, lost bool, at time.Time) (w wr
 }
 
 // follows reports whether d is the entry right after p, on p's history.
-func (d *delivery) follows(p Position) bool {
+func (d *delivery) follows(p store.Position) bool {
 	return d.pos.Epoch == p.Epoch && d.pos.Version == p.Version+1 && d.prev == p.Rev
 }
 
@@ -326,7 +327,7 @@ type job struct {
 // caught is the outcome of one job.
 type caught struct {
 	err       error
-	at        Position // where the catch-up leaves the socket
+	at        store.Position // where the catch-up leaves the socket
 	recovered bool
 	msgs      []outMsg
 }
@@ -518,7 +519,7 @@ func learnNames(names map[match.PlayerID]string, events []match.Event) {
 
 // encodeEvent encodes the event message of e. The events go in as the store holds them when it
 // has them (e.Raw), so that a node does not encode every entry again.
-func encodeEvent(id, epoch string, e Entry) (outMsg, error) {
+func encodeEvent(id, epoch string, e store.Entry) (outMsg, error) {
 	events := e.Raw
 	if len(events) == 0 {
 		var err error
@@ -554,7 +555,7 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-func encodeSnapshot(id string, head Position, t *match.Tournament) (outMsg, error) {
+func encodeSnapshot(id string, head store.Position, t *match.Tournament) (outMsg, error) {
 	b, err := json.Marshal(struct {
 		Type       string `json:"type"`
 		Tournament string `json:"tournament"`

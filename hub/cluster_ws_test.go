@@ -6,9 +6,9 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/tourhub/tourhub/hub"
 	"github.com/tourhub/tourhub/hub/internal/redistest"
 	"github.com/tourhub/tourhub/hub/redisstore"
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -18,8 +18,8 @@ import (
 func TestWSAcrossNodes(t *testing.T) {
 	t.Parallel()
 	rs := redistest.Start(t)
-	onRedis := wsNodeOpts{newStore: func(t *testing.T, deliver hub.Deliver) hub.Store {
-		s, err := redisstore.New(context.Background(), redisstore.Options{URL: rs.URL()}, deliver)
+	onRedis := wsNodeOpts{newStore: func(t *testing.T) store.Store {
+		s, err := redisstore.New(context.Background(), redisstore.Options{URL: rs.URL()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -34,7 +34,7 @@ func TestWSAcrossNodes(t *testing.T) {
 		t.Fatalf("nodes disagree: (%s, %d) and (%s, %d)", s1.Epoch, s1.Version, s2.Epoch, s2.Version)
 	}
 
-	var last hub.Applied
+	var last store.Applied
 	for i := range 20 {
 		n := []*wsNode{n1, n2}[i%2]
 		last = n.apply(t, "tx", match.Command{Type: match.CmdJoin, Name: "p" + wsItoa(i)})

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"log/slog"
 	"runtime/debug"
-	"sync"
 	"time"
 
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -17,70 +17,10 @@ import (
 // only while it is due, so when two nodes fire the same deadline the second one is rejected
 // (not_due) and changes nothing; when a node dies its deadlines stay in the set for the others.
 
-// DueSet keeps, per tournament, the next time something is due. The Redis one is a sorted set
-// shared by all nodes; the memory one serves a single node.
-type DueSet interface {
-	// Lower records at as the tournament's next due time unless an earlier one is recorded.
-	Lower(ctx context.Context, id string, at time.Time) error
-	// Set records at exactly (zero removes the tournament).
-	Set(ctx context.Context, id string, at time.Time) error
-	// Due lists up to limit tournaments due at or before now.
-	Due(ctx context.Context, now time.Time, limit int) ([]string, error)
-}
-
-// MemDueSet is the single-node DueSet.
-type MemDueSet struct {
-	mu  sync.Mutex
-	due map[string]time.Time // guarded by mu
-}
-
-var _ DueSet = (*MemDueSet)(nil)
-
-// NewMemDueSet returns an empty DueSet.
-func NewMemDueSet() *MemDueSet { return &MemDueSet{due: map[string]time.Time{}} }
-
-// Lower implements DueSet.
-func (m *MemDueSet) Lower(_ context.Context, id string, at time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if cur, ok := m.due[id]; !ok || at.Before(cur) {
-		m.due[id] = at
-	}
-	return nil
-}
-
-// Set implements DueSet.
-func (m *MemDueSet) Set(_ context.Context, id string, at time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if at.IsZero() {
-		delete(m.due, id)
-	} else {
-		m.due[id] = at
-	}
-	return nil
-}
-
-// Due implements DueSet.
-func (m *MemDueSet) Due(_ context.Context, now time.Time, limit int) ([]string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []string
-	for id, at := range m.due {
-		if !at.After(now) {
-			out = append(out, id)
-			if len(out) == limit {
-				break
-			}
-		}
-	}
-	return out, nil
-}
-
 // Sweeper fires due timed commands. Track is called after every commit; Run sweeps until ctx ends.
 type Sweeper struct {
-	store Store  // static after construction
-	due   DueSet // static after construction
+	store store.Store  // static after construction
+	due   store.DueSet // static after construction
 	now   func() time.Time
 	every time.Duration
 	log   *slog.Logger
@@ -89,11 +29,11 @@ type Sweeper struct {
 }
 
 // NewSweeper returns a sweeper that checks the due set every `every` (defaults to 1s).
-func NewSweeper(store Store, due DueSet, now func() time.Time, every time.Duration, log *slog.Logger) *Sweeper {
+func NewSweeper(st store.Store, due store.DueSet, now func() time.Time, every time.Duration, log *slog.Logger) *Sweeper {
 	if every <= 0 {
 		every = time.Second
 	}
-	return &Sweeper{store: store, due: due, now: now, every: every, log: log}
+	return &Sweeper{store: st, due: due, now: now, every: every, log: log}
 }
 
 // Track records the tournament's next deadline after a commit. It only ever moves the recorded
@@ -146,7 +86,7 @@ func (s *Sweeper) fireSafely(ctx context.Context, id string) {
 
 func (s *Sweeper) fire(ctx context.Context, id string) {
 	t, _, err := s.store.Load(ctx, id)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		_ = s.due.Set(ctx, id, time.Time{})
 		return
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tourhub/tourhub/hub"
 	"github.com/tourhub/tourhub/hub/memstore"
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -27,15 +28,15 @@ func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d)
 func TestSweepersFireOnce(t *testing.T) {
 	ctx := context.Background()
 	clock := &fakeClock{now: time.Date(2026, 11, 22, 18, 0, 0, 0, time.UTC)}
-	store := memstore.New(func(string, string, hub.Entry, bool) {})
-	defer store.Close()
-	due := hub.NewMemDueSet()
+	st := memstore.New()
+	defer st.Close()
+	due := memstore.NewDueSet()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var fired sync.Map
 	var count atomic.Int64
 	sweepers := make([]*hub.Sweeper, 3)
 	for i := range sweepers {
-		sweepers[i] = hub.NewSweeper(store, due, clock.Now, time.Second, log)
+		sweepers[i] = hub.NewSweeper(st, due, clock.Now, time.Second, log)
 		sweepers[i].Fired = func(typ match.CommandType) {
 			count.Add(1)
 			n, _ := fired.LoadOrStore(typ, new(atomic.Int64))
@@ -44,17 +45,17 @@ func TestSweepersFireOnce(t *testing.T) {
 	}
 	limit := match.Duration(10 * time.Minute)
 	s := match.Settings{Format: match.SingleElimination, MatchTimeLimit: limit}
-	apply := func(c match.Command) hub.Applied {
+	apply := func(c match.Command) store.Applied {
 		t.Helper()
 		c.At = clock.Now()
-		a, err := store.Apply(ctx, "t1", c, "")
+		a, err := st.Apply(ctx, "t1", c, "")
 		if err != nil {
 			t.Fatalf("%s: %v", c.Type, err)
 		}
 		sweepers[0].Track(ctx, "t1", a.State)
 		return a
 	}
-	if _, err := store.Create(ctx, "t1", match.Command{Type: match.CmdCreate, Tournament: "t1", Name: "Cup", Settings: &s, At: clock.Now()}, clock.Now()); err != nil {
+	if _, err := st.Create(ctx, "t1", match.Command{Type: match.CmdCreate, Tournament: "t1", Name: "Cup", Settings: &s, At: clock.Now()}, clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range []string{"A", "B", "C", "D"} {
@@ -88,7 +89,7 @@ func TestSweepersFireOnce(t *testing.T) {
 	if w, to := get(match.CmdWarn), get(match.CmdTimeout); w != 2 || to != 2 {
 		t.Fatalf("warnings fired %d, timeouts %d; want 2 and 2 (once per match)", w, to)
 	}
-	tr, _, err := store.Load(ctx, "t1")
+	tr, _, err := st.Load(ctx, "t1")
 	if err != nil {
 		t.Fatal(err)
 	}

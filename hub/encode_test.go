@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -23,7 +24,7 @@ func TestEncodeEvent(t *testing.T) {
 		{"", ""},
 		{"\x00\x1f\x7f", "\u2028\u2029"},
 	} {
-		for _, e := range []Entry{
+		for _, e := range []store.Entry{
 			{Version: 7, Rev: "k3x9", Prev: "a1", Events: events},
 			{Version: 7, Rev: "k3x9", Prev: "a1", Events: events, Raw: raw},
 			{Version: 1, Rev: "z"},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -88,12 +89,12 @@ func ErrorBody(err error) (status int, code, message string) {
 		code, message = string(me.Code), me.Message
 	case errors.As(err, &he):
 		code, message = he.Code, he.Message
-	case errors.Is(err, ErrNotFound):
-		code, message = CodeNotFound, ErrNotFound.Error()
-	case errors.Is(err, ErrUnavailable):
+	case errors.Is(err, store.ErrNotFound):
+		code, message = CodeNotFound, store.ErrNotFound.Error()
+	case errors.Is(err, store.ErrUnavailable):
 		code, message = CodeUnavailable, "the store is unavailable; retry"
-	case errors.Is(err, ErrConflict):
-		code, message = CodeVersionConflict, ErrConflict.Error()
+	case errors.Is(err, store.ErrConflict):
+		code, message = CodeVersionConflict, store.ErrConflict.Error()
 	case errors.Is(err, context.DeadlineExceeded):
 		// The store did not answer within the command's time: as retryable as unreachable.
 		code, message = CodeUnavailable, "the store did not answer in time; retry"

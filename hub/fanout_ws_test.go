@@ -10,6 +10,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -45,7 +46,7 @@ func BenchmarkWSFanout(b *testing.B) {
 				// No connection here: act as if a writer ran, so that only the queueing is measured.
 				s.writing = true
 				sessions[i] = s
-				sb := &sub{s: s, at: Position{Epoch: "e"}} // live, caught up to version 0 of epoch e
+				sb := &sub{s: s, at: store.Position{Epoch: "e"}} // live, caught up to version 0 of epoch e
 				if tc.players {
 					sb.player = match.PlayerID(i%8 + 1)
 				}
@@ -54,7 +55,7 @@ func BenchmarkWSFanout(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {
-				w.broker.deliver("t", "e", Entry{Version: int64(i + 1), Events: events}, false, time.Now())
+				w.broker.deliver("t", "e", store.Entry{Version: int64(i + 1), Events: events}, false, time.Now())
 				for _, s := range sessions {
 					s.qmu.Lock()
 					s.queue, s.queued = s.queue[:0], 0
@@ -112,7 +113,7 @@ func BenchmarkWSFanoutWrite(b *testing.B) {
 	for len(t.subs) < subs {
 		w.mu.Lock()
 		for s := range w.sessions {
-			t.subs[s] = &sub{s: s, at: Position{Epoch: "e"}}
+			t.subs[s] = &sub{s: s, at: store.Position{Epoch: "e"}}
 		}
 		w.mu.Unlock()
 		time.Sleep(time.Millisecond)
@@ -122,7 +123,7 @@ func BenchmarkWSFanoutWrite(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
-		w.broker.deliver("t", "e", Entry{Version: int64(i + 1), Events: events}, false, time.Now())
+		w.broker.deliver("t", "e", store.Entry{Version: int64(i + 1), Events: events}, false, time.Now())
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*subs), "ns/recipient")

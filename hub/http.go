@@ -20,6 +20,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -38,15 +39,15 @@ type createResponse struct {
 }
 
 type listResponse struct {
-	Tournaments []Summary `json:"tournaments"`
+	Tournaments []store.Summary `json:"tournaments"`
 }
 
 type eventsResponse struct {
-	Epoch    string  `json:"epoch"`
-	Version  int64   `json:"version"`
-	Rev      string  `json:"rev"`
-	Complete bool    `json:"complete"`
-	Entries  []Entry `json:"entries"`
+	Epoch    string        `json:"epoch"`
+	Version  int64         `json:"version"`
+	Rev      string        `json:"rev"`
+	Complete bool          `json:"complete"`
+	Entries  []store.Entry `json:"entries"`
 }
 
 type joinRequest struct {
@@ -178,11 +179,11 @@ func (s *Server) createTournament(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("Location", "/api/tournaments/"+id)
-	return c.JSON(http.StatusCreated, createResponse{Tournament: NewView(a.State, Position{Epoch: a.Epoch, Version: a.Version, Rev: a.Rev}), OrganiserToken: token})
+	return c.JSON(http.StatusCreated, createResponse{Tournament: NewView(a.State, store.Position{Epoch: a.Epoch, Version: a.Version, Rev: a.Rev}), OrganiserToken: token})
 }
 
 func (s *Server) listTournaments(c echo.Context) error {
-	var f ListFilter
+	var f store.ListFilter
 	q := c.QueryParams()
 	if v := q.Get("status"); v != "" {
 		switch st := match.Status(v); st {
@@ -204,7 +205,7 @@ func (s *Server) listTournaments(c echo.Context) error {
 		return s.storeErr("list", err)
 	}
 	if list == nil {
-		list = []Summary{}
+		list = []store.Summary{}
 	}
 	return c.JSON(http.StatusOK, listResponse{Tournaments: list})
 }
@@ -237,13 +238,13 @@ func (s *Server) getEvents(c echo.Context) error {
 		return s.storeErr("events", err)
 	}
 	if complete && (epoch != "" || rev != "") {
-		from := Position{Epoch: cmp.Or(epoch, head.Epoch), Version: after, Rev: rev}
+		from := store.Position{Epoch: cmp.Or(epoch, head.Epoch), Version: after, Rev: rev}
 		complete = (rev == "" && from.Epoch == head.Epoch) || from.Continues(head, entries)
 	}
 	resp := eventsResponse{Epoch: head.Epoch, Version: head.Version, Rev: head.Rev, Complete: complete, Entries: entries}
 	if !complete || resp.Entries == nil {
 		// Not there, or not on the caller's history: the caller needs the state.
-		resp.Entries = []Entry{}
+		resp.Entries = []store.Entry{}
 	}
 	return c.JSON(http.StatusOK, resp)
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/tourhub/tourhub/hub"
 	"github.com/tourhub/tourhub/hub/memstore"
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -42,13 +43,13 @@ func newEnv(t *testing.T, cfg hub.Config) *env {
 	if cfg.RatePerSec == 0 {
 		cfg.RatePerSec, cfg.Burst = 10000, 10000
 	}
-	var srv *hub.Server
-	store := memstore.New(func(id, epoch string, e hub.Entry, lost bool) { srv.Deliver(id, epoch, e, lost) })
-	t.Cleanup(func() { store.Close() })
-	srv, err := hub.New(cfg, store, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	st := memstore.New()
+	t.Cleanup(func() { st.Close() })
+	srv, err := hub.New(cfg, st, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 	if err != nil {
 		t.Fatalf("hub.New: %v", err)
 	}
+	st.Register(srv.WS())
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	t.Cleanup(func() { // sockets, and the poller of parked ones
@@ -241,11 +242,11 @@ func TestHTTPSingleElimination(t *testing.T) {
 		t.Errorf("standings %+v; want 5 lines with the final's winner %d first", v.Standings, final.Winner)
 	}
 	type events struct {
-		Epoch    string      `json:"epoch"`
-		Version  int64       `json:"version"`
-		Rev      string      `json:"rev"`
-		Complete bool        `json:"complete"`
-		Entries  []hub.Entry `json:"entries"`
+		Epoch    string        `json:"epoch"`
+		Version  int64         `json:"version"`
+		Rev      string        `json:"rev"`
+		Complete bool          `json:"complete"`
+		Entries  []store.Entry `json:"entries"`
 	}
 	var ev events
 	e.must(http.StatusOK, "GET", "/api/tournaments/"+id+"/events?after=0", "", nil).decode(t, &ev)
@@ -274,7 +275,7 @@ func TestHTTPSingleElimination(t *testing.T) {
 		}
 	}
 	var list struct {
-		Tournaments []hub.Summary `json:"tournaments"`
+		Tournaments []store.Summary `json:"tournaments"`
 	}
 	e.must(http.StatusOK, "GET", "/api/tournaments?status=finished", "", nil).decode(t, &list)
 	if len(list.Tournaments) != 1 || list.Tournaments[0].ID != id || list.Tournaments[0].Players != 5 {
@@ -649,9 +650,9 @@ func TestErrorBody(t *testing.T) {
 		{&match.Error{Code: match.CodeMatchNotReady, Message: "m"}, 409, "match_not_ready"},
 		{&match.Error{Code: match.CodeUnknownMatch, Message: "m"}, 404, "unknown_match"},
 		{&match.Error{Code: match.CodeInvalid, Message: "m"}, 400, "invalid"},
-		{fmt.Errorf("load: %w", hub.ErrNotFound), 404, "not_found"},
-		{fmt.Errorf("apply: %w", hub.ErrUnavailable), 503, "unavailable"},
-		{hub.ErrConflict, 409, "version_conflict"},
+		{fmt.Errorf("load: %w", store.ErrNotFound), 404, "not_found"},
+		{fmt.Errorf("apply: %w", store.ErrUnavailable), 503, "unavailable"},
+		{store.ErrConflict, 409, "version_conflict"},
 		{fmt.Errorf("redisstore: apply: %w", context.DeadlineExceeded), 503, "unavailable"},
 		{hub.Errorf(hub.CodeRateLimited, "slow"), 429, "rate_limited"},
 		{hub.Errorf(hub.CodeForbidden, "no"), 403, "forbidden"},
@@ -694,7 +695,7 @@ func TestHTTPCommittedHookAndClock(t *testing.T) {
 		t.Errorf("Committed saw versions %s; want [1 2 3 4 5] (create, 2 joins, start, one report)", got)
 	}
 	var list struct {
-		Tournaments []hub.Summary `json:"tournaments"`
+		Tournaments []store.Summary `json:"tournaments"`
 	}
 	e.must(http.StatusOK, "GET", "/api/tournaments", "", nil).decode(t, &list)
 	if len(list.Tournaments) != 1 || !list.Tournaments[0].CreatedAt.Equal(now) {

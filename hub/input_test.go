@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/store"
 )
 
 // errMessage returns the message of an error body.
@@ -127,7 +128,7 @@ func TestHTTPDecodeMessages(t *testing.T) {
 			}
 		})
 	}
-	var list struct{ Tournaments []hub.Summary }
+	var list struct{ Tournaments []store.Summary }
 	e.must(http.StatusOK, "GET", "/api/tournaments", "", nil).decode(t, &list)
 	if len(list.Tournaments) != 0 {
 		t.Errorf("%d tournaments after refused creates; want 0", len(list.Tournaments))

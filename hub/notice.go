@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -51,7 +52,7 @@ type noticeMsg struct {
 // notices derives the personal messages of one entry, encoded, by player. names maps player ids
 // to names (players it lacks are called "player N"). A notice that cannot be encoded is left out,
 // and the error says which.
-func notices(id string, e Entry, names map[match.PlayerID]string) (map[match.PlayerID][]outMsg, error) {
+func notices(id string, e store.Entry, names map[match.PlayerID]string) (map[match.PlayerID][]outMsg, error) {
 	nb := noticeBuilder{id: id, version: e.Version, names: names,
 		ready: make(map[match.MatchID]bool), done: make(map[match.MatchID]bool)}
 	// The match each player lost (or was forfeited out of, both sides of a double forfeit

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -98,7 +99,7 @@ func TestWSNoticeKinds(t *testing.T) {
 		{"nothing personal", []match.Event{{Type: match.EvPlayerJoined, Participant: &match.Participant{ID: 5, Name: "Rob"}}}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := notices("t", Entry{Version: 9, Events: tc.events}, names)
+			got, err := notices("t", store.Entry{Version: 9, Events: tc.events}, names)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -221,7 +222,7 @@ func TestWSNoticesFromEngine(t *testing.T) {
 			}
 			cmd := tc.play(t, tr)
 			ev := engineApply(t, tr, cmd)
-			got, err := notices("t", Entry{Version: tr.Version, Events: ev}, names)
+			got, err := notices("t", store.Entry{Version: tr.Version, Events: ev}, names)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -266,7 +267,7 @@ func TestNoticeUnencodable(t *testing.T) {
 	far := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
 	m := &match.Match{ID: 4, Status: match.MatchReady, Players: [2]match.PlayerID{1, 2}, Deadline: far}
 	done := &match.Match{ID: 3, Status: match.MatchCompleted, Players: [2]match.PlayerID{1, 3}, Winner: 1, Loser: 3, Scores: [2]int{1, 0}}
-	got, err := notices("t", Entry{Version: 5, Events: []match.Event{
+	got, err := notices("t", store.Entry{Version: 5, Events: []match.Event{
 		{Type: match.EvDeadlineWarning, Match: m},
 		{Type: match.EvMatchCompleted, Match: done},
 	}}, map[match.PlayerID]string{1: "Ada", 2: "Grace", 3: "Linus"})

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/time/rate"
 
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 	"github.com/tourhub/tourhub/static"
 )
@@ -100,7 +101,7 @@ func (c *Config) setDefaults() {
 // the WebSocket endpoint. It is an http.Handler.
 type Server struct {
 	cfg     Config       // static after construction
-	store   Store        // static after construction
+	store   store.Store  // static after construction
 	log     *slog.Logger // static after construction
 	tokens  *Tokens      // static after construction
 	ws      *WS          // static after construction
@@ -112,13 +113,13 @@ type Server struct {
 }
 
 // New builds a Server over store. reg receives the metrics and serves /metrics (nil: a private
-// registry). The store's Deliver func must forward to the returned Server's Deliver.
-func New(cfg Config, store Store, log *slog.Logger, reg *prometheus.Registry) (*Server, error) {
+// registry). Register the Server's WS with the store (store.Register(srv.WS())) before it serves.
+func New(cfg Config, st store.Store, log *slog.Logger, reg *prometheus.Registry) (*Server, error) {
 	cfg.setDefaults()
 	if len(cfg.Secret) == 0 {
 		return nil, errors.New("new server: a token secret is required")
 	}
-	if store == nil {
+	if st == nil {
 		return nil, errors.New("new server: a store is required")
 	}
 	if log == nil {
@@ -129,14 +130,14 @@ func New(cfg Config, store Store, log *slog.Logger, reg *prometheus.Registry) (*
 	}
 	s := &Server{
 		cfg:     cfg,
-		store:   store,
+		store:   st,
 		log:     log,
 		tokens:  NewTokens(cfg.Secret, cfg.TokenTTL, cfg.Now),
 		metrics: newMetrics(reg),
 		limits:  newIPLimiter(rate.Limit(cfg.RatePerSec), cfg.Burst),
 	}
 	wsc := cfg.WS
-	wsc.Store = store
+	wsc.Store = st
 	wsc.Tokens = s.tokens
 	wsc.Origins = cfg.Origins
 	wsc.Log = log
@@ -199,9 +200,6 @@ func (s *Server) Tokens() *Tokens { return s.tokens }
 // WS is the node's WebSocket side.
 func (s *Server) WS() *WS { return s.ws }
 
-// Deliver is the store's Deliver func: it hands the entry to the WebSocket fan-out.
-func (s *Server) Deliver(id, epoch string, e Entry, lost bool) { s.ws.Deliver(id, epoch, e, lost) }
-
 // Drain makes /readyz answer 503 (so that a load balancer stops sending new clients), then closes
 // every socket with 1001 as WS.Drain does, bounded by ctx.
 func (s *Server) Drain(ctx context.Context) error {
@@ -233,15 +231,15 @@ func (s *Server) ready(c echo.Context) error {
 // reports as themself (the engine refuses a match they are not in). A non-empty submissionID
 // makes the report idempotent per tournament and reporter: the same id from the same reporter
 // returns the first answer with Duplicate set. Used by the HTTP API and the WebSocket.
-func (s *Server) Report(ctx context.Context, c Claims, tournament string, m match.MatchID, scores [2]int, submissionID string) (Applied, error) {
+func (s *Server) Report(ctx context.Context, c Claims, tournament string, m match.MatchID, scores [2]int, submissionID string) (store.Applied, error) {
 	if err := authorise(c, tournament); err != nil {
-		return Applied{}, err
+		return store.Applied{}, err
 	}
 	if m <= 0 {
-		return Applied{}, &match.Error{Code: match.CodeUnknownMatch, Message: fmt.Sprintf("no match %d", m)}
+		return store.Applied{}, &match.Error{Code: match.CodeUnknownMatch, Message: fmt.Sprintf("no match %d", m)}
 	}
 	if len(submissionID) > maxSubmissionID {
-		return Applied{}, Errorf(CodeBadRequest, "submission_id is longer than %d bytes", maxSubmissionID)
+		return store.Applied{}, Errorf(CodeBadRequest, "submission_id is longer than %d bytes", maxSubmissionID)
 	}
 	cmd := match.Command{Type: match.CmdReport, Match: m, Scores: scores}
 	var sub string
@@ -256,7 +254,7 @@ func (s *Server) Report(ctx context.Context, c Claims, tournament string, m matc
 			sub = "report:p" + strconv.Itoa(c.Player) + ":" + submissionID
 		}
 	default:
-		return Applied{}, Errorf(CodeForbidden, "only the players of a match and the organiser may report its result")
+		return store.Applied{}, Errorf(CodeForbidden, "only the players of a match and the organiser may report its result")
 	}
 	return s.apply(ctx, tournament, cmd, sub)
 }
@@ -273,7 +271,7 @@ func authorise(c Claims, tournament string) error {
 }
 
 // apply stamps cmd with the time, runs it through the store and counts the outcome.
-func (s *Server) apply(ctx context.Context, id string, cmd match.Command, sub string) (Applied, error) {
+func (s *Server) apply(ctx context.Context, id string, cmd match.Command, sub string) (store.Applied, error) {
 	if cmd.At.IsZero() {
 		cmd.At = s.cfg.Now().UTC()
 	}
@@ -291,7 +289,7 @@ func (s *Server) committed(ctx context.Context, id string, t *match.Tournament) 
 	}
 }
 
-func (s *Server) countCommand(typ, op string, a Applied, err error) {
+func (s *Server) countCommand(typ, op string, a store.Applied, err error) {
 	outcome := "applied"
 	switch {
 	case err != nil:

@@ -23,14 +23,14 @@ import (
 // Report): players join over HTTP, then report over their sockets.
 func TestWSThroughServer(t *testing.T) {
 	t.Parallel()
-	var srv *hub.Server
-	store := memstore.New(func(id, epoch string, e hub.Entry, lost bool) { srv.Deliver(id, epoch, e, lost) })
-	t.Cleanup(func() { store.Close() })
+	st := memstore.New()
+	t.Cleanup(func() { st.Close() })
 	srv, err := hub.New(hub.Config{Secret: []byte(wsTestSecret), Origins: []string{"app.example"}, RatePerSec: 1000, Burst: 1000},
-		store, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+		st, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}
+	st.Register(srv.WS())
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	t.Cleanup(func() {
@@ -126,14 +126,14 @@ func TestWSPerAddressThroughProxies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var srv *hub.Server
-	store := memstore.New(func(id, epoch string, e hub.Entry, lost bool) { srv.Deliver(id, epoch, e, lost) })
-	t.Cleanup(func() { store.Close() })
-	srv, err = hub.New(hub.Config{Secret: []byte(wsTestSecret), Origins: []string{"app.example"}, TrustedProxies: proxies,
-		WS: hub.WSConfig{MaxPerAddr: 1}}, store, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	st := memstore.New()
+	t.Cleanup(func() { st.Close() })
+	srv, err := hub.New(hub.Config{Secret: []byte(wsTestSecret), Origins: []string{"app.example"}, TrustedProxies: proxies,
+		WS: hub.WSConfig{MaxPerAddr: 1}}, st, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}
+	st.Register(srv.WS())
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	t.Cleanup(func() {

@@ -22,6 +22,7 @@ import (
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
 
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -861,7 +862,7 @@ func playerOf(c Claims) match.PlayerID {
 func (s *session) subscribe(m clientMsg) {
 	req := &catchUp{ref: m.Ref, reply: true}
 	if m.Epoch != "" && m.Version != nil {
-		req.resume, req.from = true, Position{Epoch: m.Epoch, Version: *m.Version, Rev: m.Rev}
+		req.resume, req.from = true, store.Position{Epoch: m.Epoch, Version: *m.Version, Rev: m.Rev}
 	}
 	s.subscribed[m.Tournament] = struct{}{}
 	s.engaged.Store(true)

@@ -4,6 +4,7 @@ import (
 	"unsafe"
 	"weak"
 
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -23,7 +24,7 @@ type shared struct {
 }
 
 type sharedKey struct {
-	pos      Position
+	pos      store.Position
 	snapshot bool
 }
 
@@ -67,8 +68,8 @@ func (c *shared) put(k sharedKey, b []byte) {
 }
 
 // eventLocked returns the event message of e, encoded once. t.mu is held.
-func (t *topic) eventLocked(epoch string, e Entry) (outMsg, error) {
-	k := sharedKey{pos: Position{Epoch: epoch, Version: e.Version, Rev: e.Rev}}
+func (t *topic) eventLocked(epoch string, e store.Entry) (outMsg, error) {
+	k := sharedKey{pos: store.Position{Epoch: epoch, Version: e.Version, Rev: e.Rev}}
 	if b, ok := t.shared.get(k); ok {
 		return outMsg{data: b, kind: "event"}, nil
 	}
@@ -82,8 +83,10 @@ func (t *topic) eventLocked(epoch string, e Entry) (outMsg, error) {
 
 // events returns the event messages of entries, encoding (outside t.mu) only those that no
 // socket holds. t.mu is not held.
-func (t *topic) events(epoch string, entries []Entry) ([]outMsg, error) {
-	key := func(e Entry) sharedKey { return sharedKey{pos: Position{Epoch: epoch, Version: e.Version, Rev: e.Rev}} }
+func (t *topic) events(epoch string, entries []store.Entry) ([]outMsg, error) {
+	key := func(e store.Entry) sharedKey {
+		return sharedKey{pos: store.Position{Epoch: epoch, Version: e.Version, Rev: e.Rev}}
+	}
 	msgs := make([]outMsg, len(entries))
 	missing := 0
 	t.mu.Lock()
@@ -116,7 +119,7 @@ func (t *topic) events(epoch string, entries []Entry) ([]outMsg, error) {
 
 // snapshot returns the snapshot message of st, at head, encoding it (outside t.mu) unless a
 // socket holds it. t.mu is not held.
-func (t *topic) snapshot(head Position, st *match.Tournament) (outMsg, error) {
+func (t *topic) snapshot(head store.Position, st *match.Tournament) (outMsg, error) {
 	k := sharedKey{pos: head, snapshot: true}
 	t.mu.Lock()
 	b, ok := t.shared.get(k)

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -14,8 +15,8 @@ import (
 func TestSharedMessages(t *testing.T) {
 	tp := &topic{id: "t1"}
 	st := &match.Tournament{ID: "t1", Name: "Cup", Version: 3}
-	head := Position{Epoch: "e1", Version: 3, Rev: "r3"}
-	snap := func(p Position) outMsg {
+	head := store.Position{Epoch: "e1", Version: 3, Rev: "r3"}
+	snap := func(p store.Position) outMsg {
 		t.Helper()
 		m, err := tp.snapshot(p, st)
 		if err != nil {
@@ -27,13 +28,13 @@ func TestSharedMessages(t *testing.T) {
 	if again := snap(head); &again.data[0] != &held.data[0] || again.kind != "snapshot" {
 		t.Errorf("a second snapshot of the same position was encoded again")
 	}
-	for _, other := range []Position{{Epoch: "e2", Version: 3, Rev: "r3"}, {Epoch: "e1", Version: 3, Rev: "lost"}} {
+	for _, other := range []store.Position{{Epoch: "e2", Version: 3, Rev: "r3"}, {Epoch: "e1", Version: 3, Rev: "lost"}} {
 		if m := snap(other); &m.data[0] == &held.data[0] {
 			t.Errorf("the snapshot at %+v is the one at %+v", other, head)
 		}
 	}
 
-	entries := []Entry{{Version: 4, Rev: "r4", Events: []match.Event{{Type: match.EvCheckedIn, Player: 1}}}, {Version: 5, Rev: "r5"}}
+	entries := []store.Entry{{Version: 4, Rev: "r4", Events: []match.Event{{Type: match.EvCheckedIn, Player: 1}}}, {Version: 5, Rev: "r5"}}
 	tp.mu.Lock()
 	live, err := tp.eventLocked("e1", entries[0])
 	tp.mu.Unlock()
@@ -50,7 +51,7 @@ func TestSharedMessages(t *testing.T) {
 	if want, _ := encodeEvent("t1", "e1", entries[1]); string(evs[1].data) != string(want.data) {
 		t.Errorf("event %s; want %s", evs[1].data, want.data)
 	}
-	other, err := tp.events("e1", []Entry{{Version: 4, Rev: "other", Events: entries[0].Events}})
+	other, err := tp.events("e1", []store.Entry{{Version: 4, Rev: "other", Events: entries[0].Events}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,14 +72,14 @@ func TestSharedMessages(t *testing.T) {
 	}
 	for i := range 200 { // past the sweep size: the collected entries are dropped
 		tp.mu.Lock()
-		tp.eventLocked("e1", Entry{Version: int64(100 + i)})
+		tp.eventLocked("e1", store.Entry{Version: int64(100 + i)})
 		tp.mu.Unlock()
 	}
 	runtime.GC()
 	tp.mu.Lock()
-	tp.eventLocked("e1", Entry{Version: 1000})
+	tp.eventLocked("e1", store.Entry{Version: 1000})
 	tp.shared.sweep = 0
-	tp.eventLocked("e1", Entry{Version: 1001})
+	tp.eventLocked("e1", store.Entry{Version: 1001})
 	n := len(tp.shared.m)
 	tp.mu.Unlock()
 	if n > 2 {

@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -33,9 +34,9 @@ func TestWSSlowConsumer(t *testing.T) {
 	big := strings.Repeat("x", 64<<10)
 	v, rev := sub.Version, sub.Rev
 	// next is the entry after the last one delivered, on its history.
-	next := func(ev match.Event) hub.Entry {
+	next := func(ev match.Event) store.Entry {
 		v++
-		e := hub.Entry{Version: v, Rev: "r" + strconv.FormatInt(v, 10), Prev: rev, Events: []match.Event{ev}}
+		e := store.Entry{Version: v, Rev: "r" + strconv.FormatInt(v, 10), Prev: rev, Events: []match.Event{ev}}
 		rev = e.Rev
 		return e
 	}
@@ -94,7 +95,7 @@ func TestWSLostDelivery(t *testing.T) {
 	a := n.apply(t, "tl", match.Command{Type: match.CmdJoin, Name: "Grace"})
 	wsReadEvents(t, c, a.Version-1, a.Version)
 
-	n.ws.Deliver("tl", a.Epoch, hub.Entry{}, true)
+	n.ws.Deliver("tl", a.Epoch, store.Entry{}, true)
 	snap := c.expect("snapshot")
 	if snap.Version != a.Version || snap.State == nil || len(snap.State.Participants) != 2 {
 		t.Fatalf("snapshot %+v; want version %d with 2 participants", snap, a.Version)
@@ -230,7 +231,7 @@ func TestWSSlowClientReadsThenClose(t *testing.T) {
 			marked := false
 			for i := 0; i < 2000 && !marked; i++ {
 				v++
-				e := hub.Entry{Version: v, Rev: "r" + strconv.FormatInt(v, 10), Prev: rev,
+				e := store.Entry{Version: v, Rev: "r" + strconv.FormatInt(v, 10), Prev: rev,
 					Events: []match.Event{{Type: match.EvCheckedIn, Player: 1, Reason: pad}}}
 				rev = e.Rev
 				n.ws.Deliver("ts", sub.Epoch, e, false)
@@ -324,10 +325,10 @@ func TestWSDrainNotHeldUp(t *testing.T) {
 func TestWSDrainReportInFlight(t *testing.T) {
 	t.Parallel()
 	started := make(chan struct{})
-	n := newWSNode(t, wsNodeOpts{report: func(ctx context.Context, c hub.Claims, _ string, _ match.MatchID, _ [2]int, _ string) (hub.Applied, error) {
+	n := newWSNode(t, wsNodeOpts{report: func(ctx context.Context, c hub.Claims, _ string, _ match.MatchID, _ [2]int, _ string) (store.Applied, error) {
 		close(started)
 		<-ctx.Done() // a store that has not answered yet
-		return hub.Applied{}, ctx.Err()
+		return store.Applied{}, ctx.Err()
 	}})
 	ids := n.tourney(t, "tr", "Ada", "Grace")
 	n.apply(t, "tr", match.Command{Type: match.CmdStart})
@@ -360,7 +361,7 @@ func TestWSUnencodableEntry(t *testing.T) {
 	c := n.dial(t)
 	sub, _ := c.subscribe("tn")
 	bad := match.Participant{ID: 3, Name: "NaN", Rating: math.NaN()}
-	n.ws.Deliver("tn", sub.Epoch, hub.Entry{Version: sub.Version + 1, Rev: "x", Prev: sub.Rev,
+	n.ws.Deliver("tn", sub.Epoch, store.Entry{Version: sub.Version + 1, Rev: "x", Prev: sub.Rev,
 		Events: []match.Event{{Type: match.EvPlayerJoined, Player: 3, Participant: &bad}}}, false)
 	if snap := c.expect("snapshot"); snap.Version != sub.Version || snap.Rev != sub.Rev {
 		t.Errorf("after an unencodable entry: snapshot v%d %s; want the stored v%d %s", snap.Version, snap.Rev, sub.Version, sub.Rev)
@@ -371,7 +372,7 @@ func TestWSUnencodableEntry(t *testing.T) {
 
 func TestApplyCommandRecovers(t *testing.T) {
 	t.Parallel()
-	events, err := hub.ApplyCommand(nil, match.Command{Type: match.CmdJoin, Name: "Ada"})
+	events, err := store.ApplyCommand(nil, match.Command{Type: match.CmdJoin, Name: "Ada"})
 	if err == nil || events != nil || !strings.Contains(err.Error(), "engine panic") {
 		t.Fatalf("ApplyCommand on a nil tournament: events %v err %v; want an engine panic error", events, err)
 	}
@@ -384,7 +385,7 @@ func TestApplyCommandRecovers(t *testing.T) {
 // closes that socket with 1011 and leaves the node and its other sockets as they were.
 func TestWSHandlerPanic(t *testing.T) {
 	t.Parallel()
-	n := newWSNode(t, wsNodeOpts{report: func(context.Context, hub.Claims, string, match.MatchID, [2]int, string) (hub.Applied, error) {
+	n := newWSNode(t, wsNodeOpts{report: func(context.Context, hub.Claims, string, match.MatchID, [2]int, string) (store.Applied, error) {
 		panic("a bug a message reaches")
 	}})
 	n.tourney(t, "tp", "Ada", "Grace")

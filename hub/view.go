@@ -3,6 +3,7 @@ package hub
 import (
 	"time"
 
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -36,7 +37,7 @@ type View struct {
 // NewView builds the public view of t at head (head.Version is t.Version). t must not change while NewView runs (pass a
 // copy the caller owns); the view keeps references into t, so the caller must not change t
 // afterwards either. Lists are never null in JSON.
-func NewView(t *match.Tournament, head Position) View {
+func NewView(t *match.Tournament, head store.Position) View {
 	v := View{
 		ID:             t.ID,
 		Name:           t.Name,

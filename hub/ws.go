@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -42,7 +43,7 @@ const (
 // WSConfig configures the WebSocket side of a node.
 type WSConfig struct {
 	// Store is where subscriptions read snapshots and missed events. Required.
-	Store Store
+	Store store.Store
 	// Tokens verifies the tokens of players and organisers. Nil refuses every token.
 	Tokens *Tokens
 	// Origins lists the host patterns allowed in the Origin header (see
@@ -54,7 +55,7 @@ type WSConfig struct {
 	Registerer prometheus.Registerer
 	// Report applies a result reported over a socket, with the socket's claims for that
 	// tournament. Required for the report message (nil answers internal).
-	Report func(ctx context.Context, c Claims, tournament string, m match.MatchID, scores [2]int, submissionID string) (Applied, error)
+	Report func(ctx context.Context, c Claims, tournament string, m match.MatchID, scores [2]int, submissionID string) (store.Applied, error)
 	// ReadLimit is the largest message a client may send; a bigger one closes with 1009.
 	// Defaults to 16 KiB.
 	ReadLimit int64
@@ -311,9 +312,9 @@ func protocolToken(r *http.Request) string {
 	return ""
 }
 
-// Deliver is the store's Deliver func: it fans one committed entry out to the sockets subscribed
+// Deliver implements store.Handler: it fans one committed entry out to the sockets subscribed
 // to the tournament (or, with lost, sends them all a fresh snapshot). It never blocks on a socket.
-func (w *WS) Deliver(id, epoch string, e Entry, lost bool) {
+func (w *WS) Deliver(id, epoch string, e store.Entry, lost bool) {
 	w.broker.deliver(id, epoch, e, lost, time.Now())
 }
 

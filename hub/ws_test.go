@@ -18,6 +18,7 @@ import (
 
 	"github.com/tourhub/tourhub/hub"
 	"github.com/tourhub/tourhub/hub/memstore"
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -69,7 +70,7 @@ const (
 // node is one hub node's WebSocket side on a real HTTP server over a real memory store.
 type wsNode struct {
 	ws     *hub.WS
-	store  hub.Store
+	store  store.Store
 	tokens *hub.Tokens
 	srv    *httptest.Server
 	slow   chan struct{} // receives once per socket marked slow
@@ -80,24 +81,21 @@ type wsNodeOpts struct {
 	cfg   hub.WSConfig
 	store []memstore.Option
 	// newStore makes the node's store (a memory store with the options above if nil).
-	newStore func(t *testing.T, deliver hub.Deliver) hub.Store
+	newStore func(t *testing.T) store.Store
+	// handler, if set, stands between the store and the node's WS: it gets the WS and returns the
+	// Handler registered with the store.
+	handler func(ws store.Handler) store.Handler
 	// report, if set, is the node's report func instead of its own (n.report).
-	report func(ctx context.Context, c hub.Claims, tournament string, m match.MatchID, scores [2]int, sub string) (hub.Applied, error)
+	report func(ctx context.Context, c hub.Claims, tournament string, m match.MatchID, scores [2]int, sub string) (store.Applied, error)
 }
 
 func newWSNode(t *testing.T, o wsNodeOpts) *wsNode {
 	t.Helper()
 	n := &wsNode{slow: make(chan struct{}, 16)}
-	var ws atomic.Pointer[hub.WS]
-	deliver := func(id, epoch string, e hub.Entry, lost bool) {
-		if w := ws.Load(); w != nil {
-			w.Deliver(id, epoch, e, lost)
-		}
-	}
 	if o.newStore != nil {
-		n.store = o.newStore(t, deliver)
+		n.store = o.newStore(t)
 	} else {
-		n.store = memstore.New(deliver, o.store...)
+		n.store = memstore.New(o.store...)
 	}
 	n.tokens = hub.NewTokens([]byte(wsTestSecret), time.Hour, nil)
 	cfg := o.cfg
@@ -111,7 +109,11 @@ func newWSNode(t *testing.T, o wsNodeOpts) *wsNode {
 		cfg.Report = o.report
 	}
 	n.ws = hub.NewWS(cfg)
-	ws.Store(n.ws)
+	if o.handler != nil {
+		n.store.Register(o.handler(n.ws))
+	} else {
+		n.store.Register(n.ws)
+	}
 	hub.SetOnSlow(n.ws, func() {
 		select {
 		case n.slow <- struct{}{}:
@@ -133,9 +135,9 @@ func newWSNode(t *testing.T, o wsNodeOpts) *wsNode {
 
 // report is the node's report func: the claims' tournament must match, a player reports as
 // themself, the organiser's word is final (as the HTTP API does it).
-func (n *wsNode) report(ctx context.Context, c hub.Claims, tournament string, m match.MatchID, scores [2]int, sub string) (hub.Applied, error) {
+func (n *wsNode) report(ctx context.Context, c hub.Claims, tournament string, m match.MatchID, scores [2]int, sub string) (store.Applied, error) {
 	if c.Tournament != tournament {
-		return hub.Applied{}, hub.Errorf(hub.CodeUnauthorized, "the token is for another tournament")
+		return store.Applied{}, hub.Errorf(hub.CodeUnauthorized, "the token is for another tournament")
 	}
 	cmd := match.Command{Type: match.CmdReport, Match: m, Scores: scores}
 	if c.Role == hub.RolePlayer {
@@ -174,7 +176,7 @@ func (n *wsNode) tourneyWith(t *testing.T, id string, set match.Settings, names 
 	return ids
 }
 
-func (n *wsNode) apply(t *testing.T, id string, cmd match.Command) hub.Applied {
+func (n *wsNode) apply(t *testing.T, id string, cmd match.Command) store.Applied {
 	t.Helper()
 	a, err := n.store.Apply(context.Background(), id, cmd, "")
 	if err != nil {
@@ -391,7 +393,7 @@ func TestWSEventsInOrderToSeveralSubscribers(t *testing.T) {
 		from = sub.Version
 	}
 	names := []string{"A", "B", "C", "D", "E", "F", "G", "H"}
-	var last hub.Applied
+	var last store.Applied
 	for _, name := range names {
 		last = n.apply(t, "t2", match.Command{Type: match.CmdJoin, Name: name})
 	}
@@ -727,12 +729,12 @@ func TestWSLateDeliveryAfterSnapshot(t *testing.T) {
 	t.Parallel()
 	var hold atomic.Bool
 	gate := make(chan struct{})
-	n := newWSNode(t, wsNodeOpts{newStore: func(t *testing.T, deliver hub.Deliver) hub.Store {
-		return memstore.New(func(id, epoch string, e hub.Entry, lost bool) {
+	n := newWSNode(t, wsNodeOpts{handler: func(ws store.Handler) store.Handler {
+		return store.HandlerFunc(func(id, epoch string, e store.Entry, lost bool) {
 			if hold.Load() {
 				<-gate
 			}
-			deliver(id, epoch, e, lost)
+			ws.Deliver(id, epoch, e, lost)
 		})
 	}})
 	n.tourney(t, "late")

@@ -17,7 +17,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -28,6 +27,7 @@ import (
 	"github.com/tourhub/tourhub/hub"
 	"github.com/tourhub/tourhub/hub/memstore"
 	"github.com/tourhub/tourhub/hub/redisstore"
+	"github.com/tourhub/tourhub/hub/store"
 )
 
 func main() {
@@ -42,15 +42,15 @@ func main() {
 // openStore opens the store the configuration names, with the set of due deadlines that goes
 // with it: the memory store and a memory due set when no Redis URL is set. The Redis store (and
 // its shared due set) plugs in here.
-func openStore(ctx context.Context, c config, deliver hub.Deliver, log *slog.Logger) (hub.Store, hub.DueSet, error) {
+func openStore(ctx context.Context, c config, log *slog.Logger) (store.Store, store.DueSet, error) {
 	if c.Redis == "" {
-		s := memstore.New(deliver, memstore.WithRetention(c.Retention), memstore.WithIdleRetention(c.IdleRetention),
+		s := memstore.New(memstore.WithRetention(c.Retention), memstore.WithIdleRetention(c.IdleRetention),
 			memstore.WithMaxEvents(c.MaxEvents))
-		return s, hub.NewMemDueSet(), nil
+		return s, memstore.NewDueSet(), nil
 	}
 	// No fallback to memory: a node that cannot reach Redis stays up, unready, and retries.
 	s, err := redisstore.New(ctx, redisstore.Options{URL: c.Redis, Cluster: c.RedisCluster, Retention: c.Retention,
-		IdleRetention: c.IdleRetention, StreamMaxLen: int64(c.MaxEvents), Log: log}, deliver)
+		IdleRetention: c.IdleRetention, StreamMaxLen: int64(c.MaxEvents), Log: log})
 	if err != nil {
 		return nil, nil, fmt.Errorf("open redis store: %w", err)
 	}
@@ -92,24 +92,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	port := ln.Addr().(*net.TCPAddr).Port
 	origins := append([]string{fmt.Sprintf("localhost:%d", port), fmt.Sprintf("127.0.0.1:%d", port)}, c.Origins...)
 
-	// The store needs the Deliver func at construction and the server needs the store: the
-	// closure forwards to the server once it exists (nothing is watched before that).
-	var srvp atomic.Pointer[hub.Server]
-	deliver := func(id, epoch string, e hub.Entry, lost bool) {
-		if s := srvp.Load(); s != nil {
-			s.Deliver(id, epoch, e, lost)
-		}
-	}
-	store, due, err := openStore(ctx, c, deliver, log)
+	st, due, err := openStore(ctx, c, log)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	sweeper := hub.NewSweeper(store, due, time.Now, c.SweepEvery, log)
+	defer st.Close()
+	sweeper := hub.NewSweeper(st, due, time.Now, c.SweepEvery, log)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if rs, ok := store.(*redisstore.Store); ok {
+	if rs, ok := st.(*redisstore.Store); ok {
 		reg.MustRegister(rs.Collector())
 	}
 	srv, err := hub.New(hub.Config{
@@ -135,11 +127,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			MaxPerAddr:  c.WSPerAddr,
 			IdleTimeout: c.WSIdleTimeout,
 		},
-	}, store, log, reg)
+	}, st, log, reg)
 	if err != nil {
 		return err
 	}
-	srvp.Store(srv)
+	// The store delivers to the sockets from now on (nothing is watched before this).
+	st.Register(srv.WS())
 	sweeper.Fired = srv.Fired
 
 	printConfig(stdout, c, origins)

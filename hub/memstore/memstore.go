@@ -19,11 +19,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
-var _ hub.Store = (*Store)(nil)
+var _ store.Store = (*Store)(nil)
 
 // Option configures a Store.
 type Option func(*Store)
@@ -45,7 +45,7 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 
 // Store is the memory store.
 type Store struct {
-	deliver       hub.Deliver      // static after construction
+	out           store.Delivery   // the registered Handler
 	maxEvents     int              // static after construction
 	retention     time.Duration    // static after construction
 	now           func() time.Time // static after construction
@@ -68,7 +68,7 @@ type Store struct {
 
 type delivery struct {
 	id, epoch string
-	e         hub.Entry
+	e         store.Entry
 }
 
 // tour is one tournament. Its fields are guarded by mu.
@@ -78,18 +78,17 @@ type tour struct {
 	epoch     string
 	rev       string // of the commit that made t.Version
 	createdAt time.Time
-	endedAt   time.Time              // when it became finished or cancelled; zero while live
-	lastCmd   time.Time              // when the last command was committed (store clock)
-	log       []hub.Entry            // the newest entries, versions contiguous, ending at t.Version
-	subs      map[string]hub.Applied // first outcome per submission id (State not kept)
-	gone      bool                   // expired and removed from the store
+	endedAt   time.Time                // when it became finished or cancelled; zero while live
+	lastCmd   time.Time                // when the last command was committed (store clock)
+	log       []store.Entry            // the newest entries, versions contiguous, ending at t.Version
+	subs      map[string]store.Applied // first outcome per submission id (State not kept)
+	gone      bool                     // expired and removed from the store
 }
 
-// New returns a Store that passes every entry of a watched tournament to deliver (which may be
-// nil when nothing watches). Close stops it.
-func New(deliver hub.Deliver, opts ...Option) *Store {
+// New returns a Store. Entries of watched tournaments go to the Handler registered with Register.
+// Close stops it.
+func New(opts ...Option) *Store {
 	s := &Store{
-		deliver:       deliver,
 		maxEvents:     10000,
 		retention:     2 * time.Hour,
 		now:           time.Now,
@@ -133,9 +132,7 @@ func (s *Store) deliverLoop() {
 					return
 				default:
 				}
-				if s.deliver != nil {
-					s.deliver(d.id, d.epoch, d.e, false)
-				}
+				s.out.Deliver(d.id, d.epoch, d.e, false)
 			}
 		}
 	}
@@ -143,11 +140,11 @@ func (s *Store) deliverLoop() {
 
 // enqueue queues e for delivery if id is watched. Called with the tour's mu held, which keeps
 // each tournament's entries in version order.
-func (s *Store) enqueue(id, epoch string, e hub.Entry) {
+func (s *Store) enqueue(id, epoch string, e store.Entry) {
 	s.wmu.Lock()
 	w := s.watched[id] > 0
 	s.wmu.Unlock()
-	if !w || s.deliver == nil {
+	if !w {
 		return
 	}
 	s.qmu.Lock()
@@ -169,35 +166,35 @@ func newEpoch() string {
 	return "e_" + hex.EncodeToString(b[:])
 }
 
-// Create implements hub.Store.
-func (s *Store) Create(ctx context.Context, id string, cmd match.Command, createdAt time.Time) (hub.Applied, error) {
+// Create implements store.Store.
+func (s *Store) Create(ctx context.Context, id string, cmd match.Command, createdAt time.Time) (store.Applied, error) {
 	if err := ctx.Err(); err != nil {
-		return hub.Applied{}, err
+		return store.Applied{}, err
 	}
 	if cmd.Type != match.CmdCreate {
-		return hub.Applied{}, &match.Error{Code: match.CodeInvalid, Message: "create needs a create command"}
+		return store.Applied{}, &match.Error{Code: match.CodeInvalid, Message: "create needs a create command"}
 	}
 	cmd.Tournament = id
 	t := &match.Tournament{}
-	events, err := hub.ApplyCommand(t, cmd)
+	events, err := store.ApplyCommand(t, cmd)
 	if err != nil {
-		return hub.Applied{}, err
+		return store.Applied{}, err
 	}
-	tr := &tour{t: t, epoch: newEpoch(), rev: hub.NewRev(), createdAt: createdAt, lastCmd: s.now(), subs: make(map[string]hub.Applied)}
-	e := hub.Entry{Version: t.Version, Rev: tr.rev, Events: events}
+	tr := &tour{t: t, epoch: newEpoch(), rev: store.NewRev(), createdAt: createdAt, lastCmd: s.now(), subs: make(map[string]store.Applied)}
+	e := store.Entry{Version: t.Version, Rev: tr.rev, Events: events}
 	tr.log = append(tr.log, e)
 
 	s.sweep()
 	s.mu.Lock()
 	if _, ok := s.ts[id]; ok {
 		s.mu.Unlock()
-		return hub.Applied{}, &match.Error{Code: match.CodeAlreadyExists, Message: fmt.Sprintf("tournament %q already exists", id)}
+		return store.Applied{}, &match.Error{Code: match.CodeAlreadyExists, Message: fmt.Sprintf("tournament %q already exists", id)}
 	}
 	tr.mu.Lock() // nobody else can see tr yet; taken so that enqueue runs under it as elsewhere
 	s.ts[id] = tr
 	s.mu.Unlock()
 	s.enqueue(id, tr.epoch, e)
-	a := hub.Applied{Epoch: tr.epoch, Version: t.Version, Rev: tr.rev, Events: events, State: t.Clone()}
+	a := store.Applied{Epoch: tr.epoch, Version: t.Version, Rev: tr.rev, Events: events, State: t.Clone()}
 	tr.mu.Unlock()
 	return a, nil
 }
@@ -208,7 +205,7 @@ func (s *Store) get(id string) (*tour, error) {
 	tr, ok := s.ts[id]
 	s.mu.Unlock()
 	if !ok {
-		return nil, fmt.Errorf("tournament %q: %w", id, hub.ErrNotFound)
+		return nil, fmt.Errorf("tournament %q: %w", id, store.ErrNotFound)
 	}
 	return tr, nil
 }
@@ -222,7 +219,7 @@ func (s *Store) lock(id string) (*tour, error) {
 	tr.mu.Lock()
 	if tr.gone || s.expired(tr, s.now()) {
 		tr.mu.Unlock()
-		return nil, fmt.Errorf("tournament %q: %w", id, hub.ErrNotFound)
+		return nil, fmt.Errorf("tournament %q: %w", id, store.ErrNotFound)
 	}
 	return tr, nil
 }
@@ -266,26 +263,26 @@ func (s *Store) sweep() {
 	}
 }
 
-// Load implements hub.Store.
-func (s *Store) Load(ctx context.Context, id string) (*match.Tournament, hub.Position, error) {
+// Load implements store.Store.
+func (s *Store) Load(ctx context.Context, id string) (*match.Tournament, store.Position, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, hub.Position{}, err
+		return nil, store.Position{}, err
 	}
 	tr, err := s.lock(id)
 	if err != nil {
-		return nil, hub.Position{}, err
+		return nil, store.Position{}, err
 	}
 	defer tr.mu.Unlock()
 	return tr.t.Clone(), tr.head(), nil
 }
 
 // head is the tour's newest position; tr.mu is held.
-func (tr *tour) head() hub.Position {
-	return hub.Position{Epoch: tr.epoch, Version: tr.t.Version, Rev: tr.rev}
+func (tr *tour) head() store.Position {
+	return store.Position{Epoch: tr.epoch, Version: tr.t.Version, Rev: tr.rev}
 }
 
-// List implements hub.Store.
-func (s *Store) List(ctx context.Context, f hub.ListFilter) ([]hub.Summary, error) {
+// List implements store.Store.
+func (s *Store) List(ctx context.Context, f store.ListFilter) ([]store.Summary, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -301,11 +298,11 @@ func (s *Store) List(ctx context.Context, f hub.ListFilter) ([]hub.Summary, erro
 	}
 	s.mu.Unlock()
 	now := s.now()
-	out := make([]hub.Summary, 0, min(limit, len(all)))
+	out := make([]store.Summary, 0, min(limit, len(all)))
 	for _, tr := range all {
 		tr.mu.Lock()
 		if !tr.gone && !s.expired(tr, now) && (f.Status == "" || tr.t.Status == f.Status) {
-			out = append(out, hub.Summary{
+			out = append(out, store.Summary{
 				ID:        tr.t.ID,
 				Name:      tr.t.Name,
 				Format:    tr.t.Settings.Format,
@@ -317,7 +314,7 @@ func (s *Store) List(ctx context.Context, f hub.ListFilter) ([]hub.Summary, erro
 		}
 		tr.mu.Unlock()
 	}
-	slices.SortFunc(out, func(a, b hub.Summary) int {
+	slices.SortFunc(out, func(a, b store.Summary) int {
 		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
 			return c
 		}
@@ -334,21 +331,21 @@ func (s *Store) List(ctx context.Context, f hub.ListFilter) ([]hub.Summary, erro
 	return out, nil
 }
 
-// Apply implements hub.Store. The command is applied to a copy of the state under the
+// Apply implements store.Store. The command is applied to a copy of the state under the
 // tournament's mutex, which replaces the state once it is accepted: a rejected command (or an
 // engine panic, see hub.ApplyCommand) leaves the state as it was and its submission id is not
 // remembered. A duplicate submission answers the first outcome's
 // epoch, version and events, with State the current state (the first state is not kept).
-func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submissionID string) (hub.Applied, error) {
+func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submissionID string) (store.Applied, error) {
 	if err := ctx.Err(); err != nil {
-		return hub.Applied{}, err
+		return store.Applied{}, err
 	}
 	if cmd.Type == match.CmdCreate {
-		return hub.Applied{}, &match.Error{Code: match.CodeAlreadyExists, Message: fmt.Sprintf("tournament %q already exists", id)}
+		return store.Applied{}, &match.Error{Code: match.CodeAlreadyExists, Message: fmt.Sprintf("tournament %q already exists", id)}
 	}
 	tr, err := s.lock(id)
 	if err != nil {
-		return hub.Applied{}, err
+		return store.Applied{}, err
 	}
 	defer tr.mu.Unlock()
 	if submissionID != "" {
@@ -361,16 +358,16 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	}
 	// Applied to a copy, so that an engine panic (an error here) leaves the state as it was.
 	next := tr.t.Clone()
-	events, err := hub.ApplyCommand(next, cmd)
+	events, err := store.ApplyCommand(next, cmd)
 	if err != nil {
-		return hub.Applied{}, err
+		return store.Applied{}, err
 	}
 	tr.t = next
 	tr.lastCmd = s.now()
 	if tr.endedAt.IsZero() && (tr.t.Status == match.StatusFinished || tr.t.Status == match.StatusCancelled) {
 		tr.endedAt = tr.lastCmd
 	}
-	e := hub.Entry{Version: tr.t.Version, Rev: hub.NewRev(), Prev: tr.rev, Events: events}
+	e := store.Entry{Version: tr.t.Version, Rev: store.NewRev(), Prev: tr.rev, Events: events}
 	tr.rev = e.Rev
 	tr.log = append(tr.log, e)
 	if over := len(tr.log) - s.maxEvents; over > 0 {
@@ -379,7 +376,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		clear(tr.log[:over])
 		tr.log = tr.log[over:]
 	}
-	a := hub.Applied{Epoch: tr.epoch, Version: tr.t.Version, Events: events}
+	a := store.Applied{Epoch: tr.epoch, Version: tr.t.Version, Events: events}
 	if submissionID != "" {
 		tr.subs[submissionID] = a
 	}
@@ -390,15 +387,15 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	return a, nil
 }
 
-// Events implements hub.Store. A version the store has not reached (after > current) or no
+// Events implements store.Store. A version the store has not reached (after > current) or no
 // longer holds answers complete=false. Entries are shared with the log and must not be changed.
-func (s *Store) Events(ctx context.Context, id string, after int64) (hub.Position, []hub.Entry, bool, error) {
+func (s *Store) Events(ctx context.Context, id string, after int64) (store.Position, []store.Entry, bool, error) {
 	if err := ctx.Err(); err != nil {
-		return hub.Position{}, nil, false, err
+		return store.Position{}, nil, false, err
 	}
 	tr, err := s.lock(id)
 	if err != nil {
-		return hub.Position{}, nil, false, err
+		return store.Position{}, nil, false, err
 	}
 	defer tr.mu.Unlock()
 	head := tr.head()
@@ -406,7 +403,7 @@ func (s *Store) Events(ctx context.Context, id string, after int64) (hub.Positio
 		return head, nil, false, nil
 	}
 	if after == tr.t.Version {
-		return head, []hub.Entry{}, true, nil
+		return head, []store.Entry{}, true, nil
 	}
 	first := tr.log[0].Version
 	if after+1 < first {
@@ -415,14 +412,17 @@ func (s *Store) Events(ctx context.Context, id string, after int64) (hub.Positio
 	return head, slices.Clone(tr.log[after+1-first:]), true, nil
 }
 
-// Watch implements hub.Store.
+// Register implements store.Store.
+func (s *Store) Register(h store.Handler) { s.out.Register(h) }
+
+// Watch implements store.Store.
 func (s *Store) Watch(id string) {
 	s.wmu.Lock()
 	s.watched[id]++
 	s.wmu.Unlock()
 }
 
-// Unwatch implements hub.Store.
+// Unwatch implements store.Store.
 func (s *Store) Unwatch(id string) {
 	s.wmu.Lock()
 	if s.watched[id] <= 1 {
@@ -433,10 +433,10 @@ func (s *Store) Unwatch(id string) {
 	s.wmu.Unlock()
 }
 
-// Ping implements hub.Store; memory is always there.
+// Ping implements store.Store; memory is always there.
 func (s *Store) Ping(ctx context.Context) error { return ctx.Err() }
 
-// Close implements hub.Store: it stops delivery, drops entries still queued and waits for a
+// Close implements store.Store: it stops delivery, drops entries still queued and waits for a
 // Deliver call in progress. It may be called more than once.
 func (s *Store) Close() error {
 	s.qmu.Lock()

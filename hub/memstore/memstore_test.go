@@ -7,15 +7,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tourhub/tourhub/hub"
 	"github.com/tourhub/tourhub/hub/memstore"
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/hub/storetest"
 	"github.com/tourhub/tourhub/match"
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, deliver hub.Deliver) hub.Store {
-		s := memstore.New(deliver)
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s := memstore.New()
 		t.Cleanup(func() { s.Close() })
 		return s
 	})
@@ -49,7 +49,7 @@ func newTour(t *testing.T, s *memstore.Store, id string) {
 
 func TestEventLogIsBounded(t *testing.T) {
 	t.Parallel()
-	s := memstore.New(nil, memstore.WithMaxEvents(3))
+	s := memstore.New(memstore.WithMaxEvents(3))
 	t.Cleanup(func() { s.Close() })
 	newTour(t, s, "t_1")
 	for _, name := range []string{"A", "B", "C", "D"} {
@@ -73,7 +73,7 @@ func TestEventLogIsBounded(t *testing.T) {
 func TestRetention(t *testing.T) {
 	t.Parallel()
 	c := &clock{now: time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)}
-	s := memstore.New(nil, memstore.WithRetention(2*time.Hour), memstore.WithClock(c.Now))
+	s := memstore.New(memstore.WithRetention(2*time.Hour), memstore.WithClock(c.Now))
 	t.Cleanup(func() { s.Close() })
 	newTour(t, s, "t_done")
 	newTour(t, s, "t_live")
@@ -85,10 +85,10 @@ func TestRetention(t *testing.T) {
 		t.Fatalf("Load before the retention ends: %v", err)
 	}
 	c.Add(time.Second)
-	if _, _, err := s.Load(t.Context(), "t_done"); !errors.Is(err, hub.ErrNotFound) {
+	if _, _, err := s.Load(t.Context(), "t_done"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Load after the retention: %v; want ErrNotFound", err)
 	}
-	list, err := s.List(t.Context(), hub.ListFilter{})
+	list, err := s.List(t.Context(), store.ListFilter{})
 	if err != nil || len(list) != 1 || list[0].ID != "t_live" {
 		t.Errorf("List after the retention = %+v, %v; want only t_live", list, err)
 	}
@@ -102,7 +102,7 @@ func TestRetention(t *testing.T) {
 func TestIdleRetention(t *testing.T) {
 	t.Parallel()
 	c := &clock{now: time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)}
-	s := memstore.New(nil, memstore.WithRetention(2*time.Hour), memstore.WithIdleRetention(24*time.Hour), memstore.WithClock(c.Now))
+	s := memstore.New(memstore.WithRetention(2*time.Hour), memstore.WithIdleRetention(24*time.Hour), memstore.WithClock(c.Now))
 	t.Cleanup(func() { s.Close() })
 	newTour(t, s, "t_idle")
 	newTour(t, s, "t_busy")
@@ -132,19 +132,19 @@ func TestIdleRetention(t *testing.T) {
 	}
 	c.Add(time.Second)
 	for _, id := range []string{"t_idle", "t_refused"} {
-		if _, _, err := s.Load(t.Context(), id); !errors.Is(err, hub.ErrNotFound) {
+		if _, _, err := s.Load(t.Context(), id); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("Load %s 24h after its last command: %v; want ErrNotFound", id, err)
 		}
-		if err := join(id, "B", ""); !errors.Is(err, hub.ErrNotFound) {
+		if err := join(id, "B", ""); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("join %s 24h after its last command: %v; want ErrNotFound", id, err)
 		}
 	}
-	list, err := s.List(t.Context(), hub.ListFilter{})
+	list, err := s.List(t.Context(), store.ListFilter{})
 	if err != nil || len(list) != 1 || list[0].ID != "t_busy" {
 		t.Errorf("List = %+v, %v; want only t_busy (renewed 1h after the others)", list, err)
 	}
 	c.Add(23 * time.Hour)
-	if _, _, err := s.Load(t.Context(), "t_busy"); !errors.Is(err, hub.ErrNotFound) {
+	if _, _, err := s.Load(t.Context(), "t_busy"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Load t_busy 24h after its last command: %v; want ErrNotFound", err)
 	}
 	newTour(t, s, "t_idle") // the id is free again
@@ -152,8 +152,9 @@ func TestIdleRetention(t *testing.T) {
 
 func TestCloseStopsDelivery(t *testing.T) {
 	t.Parallel()
-	got := make(chan hub.Entry, 10)
-	s := memstore.New(func(id, epoch string, e hub.Entry, lost bool) { got <- e })
+	got := make(chan store.Entry, 10)
+	s := memstore.New()
+	s.Register(store.HandlerFunc(func(id, epoch string, e store.Entry, lost bool) { got <- e }))
 	newTour(t, s, "t_1")
 	s.Watch("t_1")
 	if _, err := s.Apply(t.Context(), "t_1", match.Command{Type: match.CmdJoin, Name: "A"}, ""); err != nil {

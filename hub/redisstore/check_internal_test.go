@@ -3,7 +3,7 @@ package redisstore
 import (
 	"testing"
 
-	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/store"
 )
 
 // TestPositionCheckLost: the position check takes a worker for one that lost a pub/sub message
@@ -11,10 +11,10 @@ import (
 // between; a worker merely behind at one check (the commit's message on its way, or a busy
 // tournament whose worker keeps delivering) is left to pub/sub.
 func TestPositionCheckLost(t *testing.T) {
-	at := func(v int64) hub.Position {
-		return hub.Position{Epoch: "e_1", Version: v, Rev: "r" + string(rune('a'+v))}
+	at := func(v int64) store.Position {
+		return store.Position{Epoch: "e_1", Version: v, Rev: "r" + string(rune('a'+v))}
 	}
-	type check struct{ seen, stored hub.Position }
+	type check struct{ seen, stored store.Position }
 	for _, tc := range []struct {
 		name   string
 		checks []check
@@ -26,8 +26,8 @@ func TestPositionCheckLost(t *testing.T) {
 		{"busy: behind at every check, delivering", []check{{at(1), at(3)}, {at(3), at(5)}, {at(5), at(7)}}, []bool{false, false, false}},
 		{"caught up in between", []check{{at(1), at(2)}, {at(2), at(2)}, {at(2), at(3)}}, []bool{false, false, false}},
 		{"store rolled back", []check{{at(5), at(3)}, {at(5), at(3)}}, []bool{false, true}},
-		{"epoch changed", []check{{at(5), hub.Position{Epoch: "e_2", Version: 1, Rev: "x"}}, {at(5), hub.Position{Epoch: "e_2", Version: 1, Rev: "x"}}}, []bool{false, true}},
-		{"same version, another rev", []check{{at(5), hub.Position{Epoch: "e_1", Version: 5, Rev: "x"}}, {at(5), hub.Position{Epoch: "e_1", Version: 5, Rev: "x"}}}, []bool{false, true}},
+		{"epoch changed", []check{{at(5), store.Position{Epoch: "e_2", Version: 1, Rev: "x"}}, {at(5), store.Position{Epoch: "e_2", Version: 1, Rev: "x"}}}, []bool{false, true}},
+		{"same version, another rev", []check{{at(5), store.Position{Epoch: "e_1", Version: 5, Rev: "x"}}, {at(5), store.Position{Epoch: "e_1", Version: 5, Rev: "x"}}}, []bool{false, true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w, other := &watcher{id: "t"}, &watcher{id: "u"}

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -26,35 +26,35 @@ func marshalEvents(ev []match.Event) ([]byte, error) {
 
 // Create stores a new tournament (version 1, a new epoch). An existing id is refused with
 // match.CodeAlreadyExists.
-func (s *Store) Create(ctx context.Context, id string, cmd match.Command, createdAt time.Time) (hub.Applied, error) {
+func (s *Store) Create(ctx context.Context, id string, cmd match.Command, createdAt time.Time) (store.Applied, error) {
 	if createdAt.IsZero() {
 		createdAt = s.opts.Now()
 	}
 	cmd.Tournament = id
 	t := &match.Tournament{}
-	events, err := hub.ApplyCommand(t, cmd)
+	events, err := store.ApplyCommand(t, cmd)
 	if err != nil {
-		return hub.Applied{}, err
+		return store.Applied{}, err
 	}
 	t.Version = 1
 	fields, err := diffFields(nil, t)
 	if err != nil {
-		return hub.Applied{}, err
+		return store.Applied{}, err
 	}
 	evJSON, err := marshalEvents(events)
 	if err != nil {
-		return hub.Applied{}, fmt.Errorf("redisstore: encode events: %w", err)
+		return store.Applied{}, fmt.Errorf("redisstore: encode events: %w", err)
 	}
 	if _, err := s.reachable(id); err != nil {
-		return hub.Applied{}, err
+		return store.Applied{}, err
 	}
-	epoch, rev := newEpoch(), hub.NewRev()
+	epoch, rev := newEpoch(), store.NewRev()
 	k := keysOf(id)
 	ms := createdAt.UnixMilli()
 	// The index entry goes first (another slot, so not in the script); an entry left by a create that
 	// then failed is pruned by List.
 	if err := s.rdb.ZAddNX(ctx, indexKey, redisZ(float64(ms), id)).Err(); err != nil {
-		return hub.Applied{}, s.fail(ctx, "create", id, err)
+		return store.Applied{}, s.fail(ctx, "create", id, err)
 	}
 	args := make([]any, 0, 13+len(fields.set))
 	args = append(args, epoch, rev, string(t.Status), t.Name, string(t.Settings.Format), len(t.Participants), ms,
@@ -65,34 +65,34 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	}
 	n, err := createScript.Run(ctx, s.wdb, []string{k.state, k.log, k.subs}, args...).Int()
 	if err != nil {
-		return hub.Applied{}, s.fail(ctx, "create", id, err)
+		return store.Applied{}, s.fail(ctx, "create", id, err)
 	}
 	s.answered(id)
 	if n == 0 {
-		return hub.Applied{}, &match.Error{Code: match.CodeAlreadyExists, Message: fmt.Sprintf("tournament %q already exists", id)}
+		return store.Applied{}, &match.Error{Code: match.CodeAlreadyExists, Message: fmt.Sprintf("tournament %q already exists", id)}
 	}
 	s.cache.put(id, newCached(epoch, rev, t))
 	s.stats.commits.Add(1)
-	return hub.Applied{Epoch: epoch, Version: 1, Rev: rev, Events: events, State: t.Clone()}, nil
+	return store.Applied{Epoch: epoch, Version: 1, Rev: rev, Events: events, State: t.Clone()}, nil
 }
 
 // Apply applies cmd to the newest state and commits it with one compare-and-set script. See
 // hub.Store.
-func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submissionID string) (hub.Applied, error) {
+func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submissionID string) (store.Applied, error) {
 	mark, err := s.reachable(id)
 	if err != nil {
-		return hub.Applied{}, err
+		return store.Applied{}, err
 	}
 	// Commands of one node to one tournament take turns: they would only race each other's
 	// compare-and-set. Other nodes are sequenced by the script.
 	release, err := s.lockLocal(ctx, id)
 	if err != nil {
-		return hub.Applied{}, err
+		return store.Applied{}, err
 	}
 	defer func() { release() }()
 	// Commands that waited for their turn behind one that found Redis unreachable fail fast.
 	if err := s.stillReachable(id, mark); err != nil {
-		return hub.Applied{}, err
+		return store.Applied{}, err
 	}
 	k := keysOf(id)
 	// Without a watcher here the cached state is not brought forward by other nodes' commits:
@@ -108,17 +108,17 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		if cur == nil {
 			var err error
 			if cur, err = s.loadState(ctx, id); err != nil {
-				return hub.Applied{}, err
+				return store.Applied{}, err
 			}
 			fresh = true
 		}
 		t := cur.t.Clone()
 		from := t.Version
-		events, err := hub.ApplyCommand(t, cmd)
+		events, err := store.ApplyCommand(t, cmd)
 		if err != nil {
 			var me *match.Error
 			if !errors.As(err, &me) {
-				return hub.Applied{}, err
+				return store.Applied{}, err
 			}
 			if !fresh { // the cached state may be old: judge the command on the stored one
 				cur = nil
@@ -129,21 +129,21 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 					return a, derr
 				}
 			}
-			return hub.Applied{}, err
+			return store.Applied{}, err
 		}
 		fields, err := diffFields(cur.t, t)
 		if err != nil {
-			return hub.Applied{}, err
+			return store.Applied{}, err
 		}
 		evJSON, err := marshalEvents(events)
 		if err != nil {
-			return hub.Applied{}, fmt.Errorf("redisstore: encode events: %w", err)
+			return store.Applied{}, fmt.Errorf("redisstore: encode events: %w", err)
 		}
 		outcome := ""
 		if submissionID != "" {
 			outcome = `{"version":` + strconv.FormatInt(t.Version, 10) + `,"events":` + string(evJSON) + `}`
 		}
-		rev := hub.NewRev()
+		rev := store.NewRev()
 		args := make([]any, 0, 17+len(fields.set)+len(fields.del))
 		args = append(args, cur.epoch, from, cur.rev, t.Version, rev, string(t.Status), len(t.Participants),
 			evJSON, submissionID, outcome, s.opts.StreamMaxLen, s.ttlFor(t.Status).Milliseconds(), k.channel,
@@ -157,19 +157,19 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		res, err := commitScript.Run(ctx, s.wdb, []string{k.state, k.log, k.subs}, args...).StringSlice()
 		if err != nil {
 			s.cache.drop(id)
-			return hub.Applied{}, s.fail(ctx, "apply", id, err)
+			return store.Applied{}, s.fail(ctx, "apply", id, err)
 		}
 		s.answered(id)
 		switch res[0] {
 		case "ok":
 			s.cache.put(id, newCached(cur.epoch, rev, t))
 			s.stats.commits.Add(1)
-			return hub.Applied{Epoch: cur.epoch, Version: t.Version, Rev: rev, Events: events, State: t.Clone()}, nil
+			return store.Applied{Epoch: cur.epoch, Version: t.Version, Rev: rev, Events: events, State: t.Clone()}, nil
 		case "dup":
 			return s.decodeDuplicate(ctx, id, res[1])
 		case "missing":
 			s.cache.drop(id)
-			return hub.Applied{}, hub.ErrNotFound
+			return store.Applied{}, store.ErrNotFound
 		}
 		// "conflict" or "epoch": another command got there first (or the tournament was re-created).
 		s.stats.conflicts.Add(1)
@@ -183,11 +183,11 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		if res[0] == "conflict" && len(res) > 2 { // the stored state came with the answer
 			if fresh {
 				if err := s.backoff(ctx, try); err != nil {
-					return hub.Applied{}, err
+					return store.Applied{}, err
 				}
 			}
 			if cur, err = s.stateOf(id, hashOf(res[2:])); err != nil {
-				return hub.Applied{}, err
+				return store.Applied{}, err
 			}
 			fresh = true
 			continue
@@ -204,7 +204,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 				c := s.follow(ctx, id, v)
 				if release, err = s.lockLocal(ctx, id); err != nil {
 					release = func() {}
-					return hub.Applied{}, err
+					return store.Applied{}, err
 				}
 				if c != nil {
 					s.stats.followed.Add(1)
@@ -216,12 +216,12 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		s.cache.drop(id)
 		if fresh {
 			if err := s.backoff(ctx, try); err != nil {
-				return hub.Applied{}, err
+				return store.Applied{}, err
 			}
 		}
 		cur, fresh = nil, false
 	}
-	return hub.Applied{}, fmt.Errorf("redisstore: apply to %q after %d tries: %w", id, maxTries, hub.ErrConflict)
+	return store.Applied{}, fmt.Errorf("redisstore: apply to %q after %d tries: %w", id, maxTries, store.ErrConflict)
 }
 
 // hashOf is a hash as HGETALL lists it (field, value, ...).
@@ -296,28 +296,28 @@ func (s *Store) backoff(ctx context.Context, try int) error {
 }
 
 // duplicate looks a submission id up. ok is false when it was never recorded.
-func (s *Store) duplicate(ctx context.Context, id string, cur *cached, submissionID string) (hub.Applied, bool, error) {
+func (s *Store) duplicate(ctx context.Context, id string, cur *cached, submissionID string) (store.Applied, bool, error) {
 	raw, err := s.rdb.HGet(ctx, keysOf(id).subs, submissionID).Result()
 	if isNil(err) {
-		return hub.Applied{}, false, nil
+		return store.Applied{}, false, nil
 	}
 	if err != nil {
-		return hub.Applied{}, false, s.fail(ctx, "apply", id, err)
+		return store.Applied{}, false, s.fail(ctx, "apply", id, err)
 	}
 	a, err := s.decodeDuplicate(ctx, id, raw)
 	return a, err == nil, err
 }
 
 // decodeDuplicate turns a recorded outcome into the Applied of a repeat; State is the current state.
-func (s *Store) decodeDuplicate(ctx context.Context, id, raw string) (hub.Applied, error) {
-	var e hub.Entry
+func (s *Store) decodeDuplicate(ctx context.Context, id, raw string) (store.Applied, error) {
+	var e store.Entry
 	if err := json.Unmarshal([]byte(raw), &e); err != nil {
-		return hub.Applied{}, fmt.Errorf("redisstore: decode recorded outcome: %w", err)
+		return store.Applied{}, fmt.Errorf("redisstore: decode recorded outcome: %w", err)
 	}
 	cur, err := s.loadState(ctx, id)
 	if err != nil {
-		return hub.Applied{}, err
+		return store.Applied{}, err
 	}
 	s.stats.duplicates.Add(1)
-	return hub.Applied{Epoch: cur.epoch, Version: e.Version, Events: e.Events, State: cur.t.Clone(), Duplicate: true}, nil
+	return store.Applied{Epoch: cur.epoch, Version: e.Version, Events: e.Events, State: cur.t.Clone(), Duplicate: true}, nil
 }

@@ -6,15 +6,14 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
-	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/store"
 )
 
 // dueKey is the sorted set of tournament ids scored by their next due time (unix ms), shared by
 // every node's deadline sweeper.
 const dueKey = keyPrefix + "due"
 
-var _ hub.DueSet = (*DueSet)(nil)
+var _ store.DueSet = (*DueSet)(nil)
 
 // DueSet is the hub.DueSet of a cluster: one sorted set that every node sweeps. It uses the
 // store's connection.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -32,7 +32,7 @@ func (s *Store) loadState(ctx context.Context, id string) (*cached, error) {
 func (s *Store) stateOf(id string, h map[string]string) (*cached, error) {
 	if h["epoch"] == "" {
 		s.cache.drop(id)
-		return nil, hub.ErrNotFound
+		return nil, store.ErrNotFound
 	}
 	t, err := decodeFields(h)
 	if err != nil {
@@ -47,26 +47,26 @@ func (s *Store) stateOf(id string, h map[string]string) (*cached, error) {
 }
 
 // Load returns a copy of the stored state (always read from Redis, never from the node's cache).
-func (s *Store) Load(ctx context.Context, id string) (*match.Tournament, hub.Position, error) {
+func (s *Store) Load(ctx context.Context, id string) (*match.Tournament, store.Position, error) {
 	if _, err := s.reachable(id); err != nil {
-		return nil, hub.Position{}, err
+		return nil, store.Position{}, err
 	}
 	c, err := s.loadState(ctx, id)
 	if err != nil {
-		return nil, hub.Position{}, err
+		return nil, store.Position{}, err
 	}
-	return c.t.Clone(), hub.Position{Epoch: c.epoch, Version: c.t.Version, Rev: c.rev}, nil
+	return c.t.Clone(), store.Position{Epoch: c.epoch, Version: c.t.Version, Rev: c.rev}, nil
 }
 
 // List reads the index newest first and the summary fields of each state hash, a page at a time.
 // Ids whose state has expired are removed from the index on the way.
-func (s *Store) List(ctx context.Context, f hub.ListFilter) ([]hub.Summary, error) {
+func (s *Store) List(ctx context.Context, f store.ListFilter) ([]store.Summary, error) {
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 100
 	}
 	page := int64(max(limit, 100))
-	out := make([]hub.Summary, 0, min(limit, 100))
+	out := make([]store.Summary, 0, min(limit, 100))
 	for start := int64(0); len(out) < limit; start += page {
 		ids, err := s.rdb.ZRevRange(ctx, indexKey, start, start+page-1).Result()
 		if err != nil {
@@ -92,7 +92,7 @@ func (s *Store) List(ctx context.Context, f hub.ListFilter) ([]hub.Summary, erro
 				gone = append(gone, id)
 				continue
 			}
-			sum := hub.Summary{ID: id, Name: str(v[0]), Format: match.Format(str(v[1])),
+			sum := store.Summary{ID: id, Name: str(v[0]), Format: match.Format(str(v[1])),
 				Status: match.Status(str(v[2])), Players: int(num(v[3])), Version: num(v[4]),
 				CreatedAt: time.UnixMilli(num(v[5])).UTC()}
 			if f.Status != "" && sum.Status != f.Status {
@@ -127,9 +127,9 @@ func num(v any) int64 {
 
 // Events returns the stored entries after version `after`. State and log are read in one MULTI so
 // they agree.
-func (s *Store) Events(ctx context.Context, id string, after int64) (hub.Position, []hub.Entry, bool, error) {
+func (s *Store) Events(ctx context.Context, id string, after int64) (store.Position, []store.Entry, bool, error) {
 	if _, err := s.reachable(id); err != nil {
-		return hub.Position{}, nil, false, err
+		return store.Position{}, nil, false, err
 	}
 	k := keysOf(id)
 	var hd *redis.SliceCmd
@@ -140,12 +140,12 @@ func (s *Store) Events(ctx context.Context, id string, after int64) (hub.Positio
 		return nil
 	})
 	if err != nil {
-		return hub.Position{}, nil, false, s.fail(ctx, "events", id, err)
+		return store.Position{}, nil, false, s.fail(ctx, "events", id, err)
 	}
 	s.answered(id)
 	head := positionOf(hd.Val())
 	if head.Epoch == "" {
-		return hub.Position{}, nil, false, hub.ErrNotFound
+		return store.Position{}, nil, false, store.ErrNotFound
 	}
 	if after == head.Version {
 		return head, nil, true, nil
@@ -155,7 +155,7 @@ func (s *Store) Events(ctx context.Context, id string, after int64) (hub.Positio
 	}
 	entries, err := decodeEntries(rng.Val())
 	if err != nil {
-		return hub.Position{}, nil, false, err
+		return store.Position{}, nil, false, err
 	}
 	complete := len(entries) > 0 && entries[0].Version == after+1 && entries[len(entries)-1].Version == head.Version
 	if !complete {
@@ -165,12 +165,12 @@ func (s *Store) Events(ctx context.Context, id string, after int64) (hub.Positio
 }
 
 // positionOf reads HMGET epoch version rev.
-func positionOf(v []any) hub.Position {
-	return hub.Position{Epoch: str(v[0]), Version: num(v[1]), Rev: str(v[2])}
+func positionOf(v []any) store.Position {
+	return store.Position{Epoch: str(v[0]), Version: num(v[1]), Rev: str(v[2])}
 }
 
-func decodeEntries(msgs []redis.XMessage) ([]hub.Entry, error) {
-	out := make([]hub.Entry, 0, len(msgs))
+func decodeEntries(msgs []redis.XMessage) ([]store.Entry, error) {
+	out := make([]store.Entry, 0, len(msgs))
 	for _, m := range msgs {
 		e, err := decodeEntry(m)
 		if err != nil {
@@ -181,14 +181,14 @@ func decodeEntries(msgs []redis.XMessage) ([]hub.Entry, error) {
 	return out, nil
 }
 
-func decodeEntry(m redis.XMessage) (hub.Entry, error) {
+func decodeEntry(m redis.XMessage) (store.Entry, error) {
 	v, err := strconv.ParseInt(str(m.Values["v"]), 10, 64)
 	if err != nil {
-		return hub.Entry{}, fmt.Errorf("redisstore: log entry %s: bad version: %w", m.ID, err)
+		return store.Entry{}, fmt.Errorf("redisstore: log entry %s: bad version: %w", m.ID, err)
 	}
-	e := hub.Entry{Version: v, Rev: str(m.Values["r"]), Prev: str(m.Values["p"]), Raw: json.RawMessage(str(m.Values["e"]))}
+	e := store.Entry{Version: v, Rev: str(m.Values["r"]), Prev: str(m.Values["p"]), Raw: json.RawMessage(str(m.Values["e"]))}
 	if err := json.Unmarshal(e.Raw, &e.Events); err != nil {
-		return hub.Entry{}, fmt.Errorf("redisstore: log entry %s: %w", m.ID, err)
+		return store.Entry{}, fmt.Errorf("redisstore: log entry %s: %w", m.ID, err)
 	}
 	return e, nil
 }

@@ -20,9 +20,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/tourhub/tourhub/hub"
 	"github.com/tourhub/tourhub/hub/internal/redistest"
 	"github.com/tourhub/tourhub/hub/redisstore"
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/hub/storetest"
 	"github.com/tourhub/tourhub/match"
 )
@@ -41,14 +41,15 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func newStore(t testing.TB, srv *redistest.Server, deliver hub.Deliver, opts redisstore.Options) *redisstore.Store {
+func newStore(t testing.TB, srv *redistest.Server, deliver store.HandlerFunc, opts redisstore.Options) *redisstore.Store {
 	t.Helper()
 	opts.URL = srv.URL()
 	return newStoreURL(t, deliver, opts)
 }
 
-// newStoreURL is newStore for opts.URL (a single server or, with opts.Cluster, a cluster).
-func newStoreURL(t testing.TB, deliver hub.Deliver, opts redisstore.Options) *redisstore.Store {
+// newStoreURL is newStore for opts.URL (a single server or, with opts.Cluster, a cluster). A
+// non-nil deliver is registered as the store's Handler.
+func newStoreURL(t testing.TB, deliver store.HandlerFunc, opts redisstore.Options) *redisstore.Store {
 	t.Helper()
 	if opts.Log == nil {
 		opts.Log = quiet
@@ -56,9 +57,12 @@ func newStoreURL(t testing.TB, deliver hub.Deliver, opts redisstore.Options) *re
 	if opts.PositionCheck == 0 {
 		opts.PositionCheck = 200 * time.Millisecond
 	}
-	s, err := redisstore.New(context.Background(), opts, deliver)
+	s, err := redisstore.New(context.Background(), opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
+	}
+	if deliver != nil {
+		s.Register(deliver)
 	}
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
@@ -70,8 +74,8 @@ func newStoreURL(t testing.TB, deliver hub.Deliver, opts redisstore.Options) *re
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	storetest.Run(t, func(t *testing.T, deliver hub.Deliver) hub.Store {
-		return newStore(t, redistest.Start(t), deliver, redisstore.Options{})
+	storetest.Run(t, func(t *testing.T) store.Store {
+		return newStore(t, redistest.Start(t), nil, redisstore.Options{})
 	})
 }
 
@@ -80,9 +84,9 @@ func TestConformance(t *testing.T) {
 // tag, so they run on a cluster as they do on one server.
 func TestConformanceCluster(t *testing.T) {
 	t.Parallel()
-	storetest.Run(t, func(t *testing.T, deliver hub.Deliver) hub.Store {
+	storetest.Run(t, func(t *testing.T) store.Store {
 		c := redistest.StartCluster(t, 3)
-		return newStoreURL(t, deliver, redisstore.Options{URL: c.URL(), Cluster: true})
+		return newStoreURL(t, nil, redisstore.Options{URL: c.URL(), Cluster: true})
 	})
 }
 
@@ -128,7 +132,7 @@ func TestClusterSpreadsTournaments(t *testing.T) {
 		t.Fatalf("Ping: %v", err)
 	}
 	c.Nodes[2].Stop()
-	if err := s.Ping(ctx); !errors.Is(err, hub.ErrUnavailable) {
+	if err := s.Ping(ctx); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("Ping with a master down: %v; want ErrUnavailable", err)
 	}
 }
@@ -139,19 +143,19 @@ type recorder struct {
 	inflight sync.Map // id -> *atomic.Int32
 
 	mu      sync.Mutex
-	entries map[string][]hub.Entry // guarded by mu
-	seq     map[string][]hub.Entry // guarded by mu; entries and, as Version -1, lost deliveries, in order
-	epochs  map[string]string      // guarded by mu
-	lost    map[string]int         // guarded by mu
-	changed chan struct{}          // guarded by mu; closed and replaced on every delivery
+	entries map[string][]store.Entry // guarded by mu
+	seq     map[string][]store.Entry // guarded by mu; entries and, as Version -1, lost deliveries, in order
+	epochs  map[string]string        // guarded by mu
+	lost    map[string]int           // guarded by mu
+	changed chan struct{}            // guarded by mu; closed and replaced on every delivery
 }
 
 func newRecorder(t testing.TB) *recorder {
-	return &recorder{t: t, entries: map[string][]hub.Entry{}, seq: map[string][]hub.Entry{}, epochs: map[string]string{},
+	return &recorder{t: t, entries: map[string][]store.Entry{}, seq: map[string][]store.Entry{}, epochs: map[string]string{},
 		lost: map[string]int{}, changed: make(chan struct{})}
 }
 
-func (r *recorder) deliver(id, epoch string, e hub.Entry, lost bool) {
+func (r *recorder) deliver(id, epoch string, e store.Entry, lost bool) {
 	c, _ := r.inflight.LoadOrStore(id, new(atomic.Int32))
 	if c.(*atomic.Int32).Add(1) != 1 {
 		r.t.Errorf("concurrent deliver calls for %s", id)
@@ -161,7 +165,7 @@ func (r *recorder) deliver(id, epoch string, e hub.Entry, lost bool) {
 	defer r.mu.Unlock()
 	if lost {
 		r.lost[id]++
-		r.seq[id] = append(r.seq[id], hub.Entry{Version: -1})
+		r.seq[id] = append(r.seq[id], store.Entry{Version: -1})
 	} else {
 		r.entries[id] = append(r.entries[id], e)
 		r.seq[id] = append(r.seq[id], e)
@@ -191,7 +195,7 @@ func (r *recorder) waitFor(t testing.TB, what string, cond func() bool) {
 	}
 }
 
-func (r *recorder) waitVersion(t testing.TB, id string, v int64) []hub.Entry {
+func (r *recorder) waitVersion(t testing.TB, id string, v int64) []store.Entry {
 	t.Helper()
 	r.waitFor(t, fmt.Sprintf("version %d of %s", v, id), func() bool {
 		es := r.entries[id]
@@ -199,7 +203,7 @@ func (r *recorder) waitVersion(t testing.TB, id string, v int64) []hub.Entry {
 	})
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]hub.Entry(nil), r.entries[id]...)
+	return append([]store.Entry(nil), r.entries[id]...)
 }
 
 func (r *recorder) lostOf(id string) int {
@@ -209,7 +213,7 @@ func (r *recorder) lostOf(id string) int {
 }
 
 // checkSequence fails unless es are versions from..to, each once, in order.
-func checkSequence(t testing.TB, es []hub.Entry, from, to int64) {
+func checkSequence(t testing.TB, es []store.Entry, from, to int64) {
 	t.Helper()
 	if int64(len(es)) != to-from+1 {
 		t.Fatalf("delivered %d entries %v; want versions %d..%d once each", len(es), versions(es), from, to)
@@ -221,7 +225,7 @@ func checkSequence(t testing.TB, es []hub.Entry, from, to int64) {
 	}
 }
 
-func versions(es []hub.Entry) []int64 {
+func versions(es []store.Entry) []int64 {
 	out := make([]int64, len(es))
 	for i, e := range es {
 		out[i] = e.Version
@@ -239,7 +243,7 @@ func createCmd(name string, f match.Format) match.Command {
 	return match.Command{Type: match.CmdCreate, Name: name, Settings: &match.Settings{Format: f, BestOf: 1}}
 }
 
-func mustCreate(t testing.TB, s hub.Store, id string, f match.Format) hub.Applied {
+func mustCreate(t testing.TB, s store.Store, id string, f match.Format) store.Applied {
 	t.Helper()
 	a, err := s.Create(ctxFor(t), id, createCmd("Cup "+id, f), time.Now())
 	if err != nil {
@@ -260,7 +264,7 @@ func readyMatch(t *testing.T, st *match.Tournament) match.Match {
 	return match.Match{}
 }
 
-func mustApply(t testing.TB, s hub.Store, id string, c match.Command, sub string) hub.Applied {
+func mustApply(t testing.TB, s store.Store, id string, c match.Command, sub string) store.Applied {
 	t.Helper()
 	a, err := s.Apply(ctxFor(t), id, c, sub)
 	if err != nil {
@@ -269,7 +273,7 @@ func mustApply(t testing.TB, s hub.Store, id string, c match.Command, sub string
 	return a
 }
 
-func join(t testing.TB, s hub.Store, id string, n int) {
+func join(t testing.TB, s store.Store, id string, n int) {
 	t.Helper()
 	for i := range n {
 		mustApply(t, s, id, match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(i+1)}, "")
@@ -336,7 +340,7 @@ func TestConcurrentReportsTwoNodes(t *testing.T) {
 			scoresB = [2]int{0, 1} // a different score under the same submission id
 		}
 		sub := "final-" + strconv.Itoa(int(m.ID))
-		var ra, rb hub.Applied
+		var ra, rb store.Applied
 		var ea, eb error
 		var wg sync.WaitGroup
 		start := make(chan struct{})
@@ -438,16 +442,16 @@ func TestRedisDownAndBack(t *testing.T) {
 	srv.Stop()
 	ctx := ctxFor(t)
 	_, err := a.Apply(ctx, "t_down", match.Command{Type: match.CmdJoin, Name: "Grace"}, "g")
-	if !errors.Is(err, hub.ErrUnavailable) {
+	if !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("Apply with Redis down: %v; want ErrUnavailable", err)
 	}
-	if err := a.Ping(ctx); !errors.Is(err, hub.ErrUnavailable) {
+	if err := a.Ping(ctx); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("Ping with Redis down: %v; want ErrUnavailable", err)
 	}
-	if _, _, err := a.Load(ctx, "t_down"); !errors.Is(err, hub.ErrUnavailable) {
+	if _, _, err := a.Load(ctx, "t_down"); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("Load with Redis down: %v; want ErrUnavailable", err)
 	}
-	if _, err := a.List(ctx, hub.ListFilter{}); !errors.Is(err, hub.ErrUnavailable) {
+	if _, err := a.List(ctx, store.ListFilter{}); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("List with Redis down: %v; want ErrUnavailable", err)
 	}
 
@@ -490,7 +494,7 @@ func TestRestartWithoutPersistence(t *testing.T) {
 	srv.Restart()
 	ctx := ctxFor(t)
 	waitUntil(t, "Ping after restart", func() bool { return a.Ping(ctx) == nil })
-	if _, err := a.Apply(ctx, "t_gone", match.Command{Type: match.CmdJoin, Name: "Grace"}, ""); !errors.Is(err, hub.ErrNotFound) {
+	if _, err := a.Apply(ctx, "t_gone", match.Command{Type: match.CmdJoin, Name: "Grace"}, ""); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("Apply after data loss: %v; want ErrNotFound", err)
 	}
 	rec.waitFor(t, "a lost delivery", func() bool { return rec.lost["t_gone"] >= 1 })
@@ -581,7 +585,7 @@ func TestRollback(t *testing.T) {
 		t.Errorf("no log line about the rollback:\n%s", logs.String())
 	}
 	for _, v := range []int64{7, 9} {
-		lostPos := hub.Position{Epoch: c.Epoch, Version: v, Rev: lostLog[v-1].Rev}
+		lostPos := store.Position{Epoch: c.Epoch, Version: v, Rev: lostLog[v-1].Rev}
 		h, es, complete, err := a.Events(ctxFor(t), "t_rb", v)
 		if err != nil || !complete {
 			t.Fatalf("Events(%d): complete %v err %v", v, complete, err)
@@ -611,11 +615,11 @@ func TestFailFast(t *testing.T) {
 	}
 	wg.Wait()
 	for i, err := range errs {
-		if !errors.Is(err, hub.ErrUnavailable) {
+		if !errors.Is(err, store.ErrUnavailable) {
 			t.Errorf("command %d with Redis paused: %v; want ErrUnavailable", i, err)
 		}
 	}
-	if _, _, err := s.Load(context.Background(), "t_ff"); !errors.Is(err, hub.ErrUnavailable) {
+	if _, _, err := s.Load(context.Background(), "t_ff"); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("Load right after: %v; want ErrUnavailable", err)
 	}
 	// One command waited for Redis; the 4 that waited for their turn behind it and the Load did not.
@@ -786,7 +790,7 @@ func TestWatchChurn(t *testing.T) {
 
 func TestNewBadURL(t *testing.T) {
 	t.Parallel()
-	if _, err := redisstore.New(context.Background(), redisstore.Options{URL: "http://nope"}, nil); err == nil {
+	if _, err := redisstore.New(context.Background(), redisstore.Options{URL: "http://nope"}); err == nil {
 		t.Fatal("New with a bad URL: no error")
 	}
 }
@@ -825,7 +829,7 @@ func TestDueSet(t *testing.T) {
 		t.Errorf("Due(+2h) after removing t2 = %v; want [t1 t3]", got)
 	}
 	srv.Stop()
-	if _, err := a.Due(ctx, base, 10); !errors.Is(err, hub.ErrUnavailable) {
+	if _, err := a.Due(ctx, base, 10); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("Due with Redis down: %v; want ErrUnavailable", err)
 	}
 }
@@ -835,10 +839,11 @@ func TestDueSet(t *testing.T) {
 func TestCloseStopsGoroutines(t *testing.T) {
 	srv := redistest.Start(t)
 	rec := newRecorder(t)
-	s, err := redisstore.New(context.Background(), redisstore.Options{URL: srv.URL(), Log: quiet, PositionCheck: 50 * time.Millisecond}, rec.deliver)
+	s, err := redisstore.New(context.Background(), redisstore.Options{URL: srv.URL(), Log: quiet, PositionCheck: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.Register(store.HandlerFunc(rec.deliver))
 	mustCreate(t, s, "t_close", match.SingleElimination)
 	s.Watch("t_close")
 	s.Watch("t_other")
@@ -888,7 +893,7 @@ func TestStoredStateMatchesEngine(t *testing.T) {
 	srv := redistest.Start(t)
 	w := newStore(t, srv, nil, redisstore.Options{})
 	ctx := ctxFor(t)
-	check := func(a hub.Applied) {
+	check := func(a store.Applied) {
 		t.Helper()
 		r := newStore(t, srv, nil, redisstore.Options{}) // fresh node: reads the hash
 		got, _, err := r.Load(ctx, a.State.ID)
@@ -972,7 +977,7 @@ func TestListPrunesExpired(t *testing.T) {
 	if _, err := srv.Do("DEL", "tourhub:{t:t_l2}:state"); err != nil { // as if it had expired
 		t.Fatal(err)
 	}
-	got, err := s.List(ctxFor(t), hub.ListFilter{})
+	got, err := s.List(ctxFor(t), store.ListFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1025,7 +1030,7 @@ func TestCacheFollowsOtherNode(t *testing.T) {
 	if !live {
 		t.Fatal("no commit reached f's cache by pub/sub")
 	}
-	follow := func(a hub.Applied) {
+	follow := func(a store.Applied) {
 		t.Helper()
 		rec.waitVersion(t, "t_follow", a.Version)
 		waitUntil(t, "f's cache at the new version", func() bool {
@@ -1081,10 +1086,10 @@ func TestCacheFollowsOtherNode(t *testing.T) {
 // background; until then commits reach it from the log, which drops its cache): a join, which f
 // then loads into its cache, and a leave that f must bring its cache forward with. It returns the
 // leave; f's cache then holds it undecoded.
-func untilFollowed(t *testing.T, w, f *redisstore.Store, id string) hub.Applied {
+func untilFollowed(t *testing.T, w, f *redisstore.Store, id string) store.Applied {
 	t.Helper()
 	ctx := ctxFor(t)
-	var a hub.Applied
+	var a store.Applied
 	waitUntil(t, "a commit followed by f's cache", func() bool {
 		a = mustApply(t, w, id, match.Command{Type: match.CmdJoin, Name: "x"}, "")
 		if _, _, err := f.Load(ctx, id); err != nil { // seeds f's cache
@@ -1111,7 +1116,7 @@ func TestConflictFollowsWatcher(t *testing.T) {
 	w := newStore(t, srv, nil, redisstore.Options{})
 	var held atomic.Bool
 	release := make(chan struct{})
-	f := newStore(t, srv, func(id, epoch string, e hub.Entry, lost bool) {
+	f := newStore(t, srv, func(id, epoch string, e store.Entry, lost bool) {
 		if held.Load() {
 			<-release // f's watcher delivers before it moves the cache forward
 		}
@@ -1123,7 +1128,7 @@ func TestConflictFollowsWatcher(t *testing.T) {
 	held.Store(true)
 	won := mustApply(t, w, "t_cf", match.Command{Type: match.CmdJoin, Name: "Ada"}, "")
 	before := f.Stats()
-	done := make(chan hub.Applied, 1)
+	done := make(chan store.Applied, 1)
 	go func() {
 		a, err := f.Apply(ctx, "t_cf", match.Command{Type: match.CmdJoin, Name: "Grace"}, "")
 		if err != nil {
@@ -1158,7 +1163,7 @@ func TestConflictAnswersState(t *testing.T) {
 	mustApply(t, b, "t_ca", match.Command{Type: match.CmdJoin, Name: "P0"}, "") // b caches it
 	mon := srv.Monitor()
 	before := a.Stats().Conflicts + b.Stats().Conflicts
-	var last hub.Applied
+	var last store.Applied
 	for i := 1; i <= 6; i++ { // a, b, a, ...: each one's cache is a version behind
 		last = mustApply(t, []*redisstore.Store{a, b}[(i+1)%2], "t_ca", match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(i)}, "")
 	}
@@ -1218,7 +1223,7 @@ func TestFieldsDecodedWhenNeeded(t *testing.T) {
 	if n := redisstore.LaterCommits(f, "t_lazy"); n != 4 {
 		t.Fatalf("f holds %d commits undecoded; want 4", n)
 	}
-	same := func(a hub.Applied) {
+	same := func(a store.Applied) {
 		t.Helper()
 		c, rev := redisstore.CachedState(f, "t_lazy")
 		gj, _ := json.Marshal(c)

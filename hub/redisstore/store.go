@@ -19,11 +19,11 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
-var _ hub.Store = (*Store)(nil)
+var _ store.Store = (*Store)(nil)
 
 // Options configure a Store.
 type Options struct {
@@ -92,9 +92,9 @@ func (o Options) withDefaults() Options {
 
 // Store is a hub.Store on Redis. It is safe for concurrent use.
 type Store struct {
-	opts    Options     // static after construction
-	deliver hub.Deliver // static after construction
-	log     *slog.Logger
+	opts Options        // static after construction
+	out  store.Delivery // the registered Handler
+	log  *slog.Logger
 	// rdb serves reads; go-redis retries them on network errors.
 	rdb redis.UniversalClient
 	// wdb runs the commit scripts and is never retried by go-redis: a script resent after a lost
@@ -123,19 +123,15 @@ type Store struct {
 
 // New connects to Redis. It does not fail when Redis is down (the node stays up, Ping reports it and
 // the store recovers by itself when Redis returns); only a bad URL is an error.
-func New(ctx context.Context, opts Options, deliver hub.Deliver) (*Store, error) {
+func New(ctx context.Context, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
 	rdb, wdb, err := clients(opts)
 	if err != nil {
 		return nil, err
 	}
-	if deliver == nil {
-		deliver = func(string, string, hub.Entry, bool) {}
-	}
 	sctx, cancel := context.WithCancel(context.Background())
 	s := &Store{
 		opts:     opts,
-		deliver:  deliver,
 		log:      opts.Log.With("component", "redisstore"),
 		rdb:      rdb,
 		wdb:      wdb,
@@ -197,6 +193,9 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Register implements store.Store.
+func (s *Store) Register(h store.Handler) { s.out.Register(h) }
+
 // Close stops delivery and every goroutine, waits for them, and closes the connections. No Deliver
 // call happens after it returns.
 func (s *Store) Close() error {
@@ -234,11 +233,11 @@ func (s *Store) fail(ctx context.Context, op, id string, err error) error {
 		s.breaker.failed(s.place(id))
 	}
 	s.stats.unavailable.Add(1)
-	return fmt.Errorf("redisstore: %s: %w: redis: %w", op, hub.ErrUnavailable, err)
+	return fmt.Errorf("redisstore: %s: %w: redis: %w", op, store.ErrUnavailable, err)
 }
 
 // errFailFast answers a call while its place is known unreachable (see breaker).
-var errFailFast = fmt.Errorf("redisstore: redis is unreachable (failing fast until it answers again): %w", hub.ErrUnavailable)
+var errFailFast = fmt.Errorf("redisstore: redis is unreachable (failing fast until it answers again): %w", store.ErrUnavailable)
 
 // answered notes that Redis answered a call about tournament id.
 func (s *Store) answered(id string) { s.breaker.ok(s.place(id), false) }

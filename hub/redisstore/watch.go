@@ -11,11 +11,11 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
-// Delivery. Each watched tournament has one worker goroutine, the only caller of deliver for it, so
+// Delivery. Each watched tournament has one worker goroutine, the only caller of the Handler for it, so
 // entries of one tournament are delivered in order and never concurrently. The worker is woken by
 // pub/sub messages (routed by receiveLoop), by (re)subscription confirmations, and by checkLoop when
 // the stored version differs from the delivered one; in every doubtful case it reads the stored
@@ -45,9 +45,9 @@ type watcher struct {
 	wake   chan struct{} // capacity 1
 
 	mu      sync.Mutex
-	pending []string     // guarded by mu; payloads of pub/sub messages, decoded by run
-	check   bool         // guarded by mu: catch up from the stored state
-	seen    hub.Position // guarded by mu: the worker's position, for checkLoop
+	pending []string       // guarded by mu; payloads of pub/sub messages, decoded by run
+	check   bool           // guarded by mu: catch up from the stored state
+	seen    store.Position // guarded by mu: the worker's position, for checkLoop
 
 	// Owned by run (set before it starts).
 	known bool   // the position below is meaningful
@@ -139,9 +139,9 @@ func (s *Store) wakeSubs() {
 
 func (w *watcher) setSeen() {
 	w.mu.Lock()
-	w.seen = hub.Position{Epoch: w.epoch, Version: w.last, Rev: w.rev}
+	w.seen = store.Position{Epoch: w.epoch, Version: w.last, Rev: w.rev}
 	if !w.known {
-		w.seen = hub.Position{Epoch: "?", Version: -1}
+		w.seen = store.Position{Epoch: "?", Version: -1}
 	}
 	w.mu.Unlock()
 }
@@ -199,11 +199,11 @@ func (s *Store) run(w *watcher) {
 	}
 }
 
-func (s *Store) emit(w *watcher, epoch string, e hub.Entry, lost bool) {
+func (s *Store) emit(w *watcher, epoch string, e store.Entry, lost bool) {
 	if w.ctx.Err() != nil {
 		return
 	}
-	s.deliver(w.id, epoch, e, lost)
+	s.out.Deliver(w.id, epoch, e, lost)
 }
 
 // onMessage delivers the published commit m if it is the next one of the history delivered so
@@ -231,7 +231,7 @@ func (s *Store) onMessage(w *watcher, m published) (doubt bool) {
 		return false
 	}
 	w.last, w.rev = m.Version, m.Rev
-	s.emit(w, w.epoch, hub.Entry{Version: m.Version, Rev: m.Rev, Prev: m.Prev, Events: events, Raw: m.Events}, false)
+	s.emit(w, w.epoch, store.Entry{Version: m.Version, Rev: m.Rev, Prev: m.Prev, Events: events, Raw: m.Events}, false)
 	s.cache.advance(w.id, m)
 	return false
 }
@@ -268,7 +268,7 @@ func (s *Store) catchUp(w *watcher) {
 		if tell {
 			s.log.Info("watched tournament is gone", "tournament", w.id)
 			s.stats.resyncs.Add(1)
-			s.emit(w, "", hub.Entry{}, true)
+			s.emit(w, "", store.Entry{}, true)
 		}
 		return
 	case !w.known || !onHistory:
@@ -318,16 +318,16 @@ func (s *Store) catchUp(w *watcher) {
 
 // resync gives up on replaying: the watcher is told to reload (lost=true) and continues from the
 // stored position.
-func (s *Store) resync(w *watcher, head hub.Position) {
+func (s *Store) resync(w *watcher, head store.Position) {
 	s.log.Info("delivery gap not recoverable from the log; resync", "tournament", w.id,
 		"epoch", head.Epoch, "version", head.Version, "delivered_epoch", w.epoch, "delivered", w.last)
 	s.resyncFrom(w, head)
 }
 
-func (s *Store) resyncFrom(w *watcher, head hub.Position) {
+func (s *Store) resyncFrom(w *watcher, head store.Position) {
 	w.known, w.epoch, w.last, w.rev = true, head.Epoch, head.Version, head.Rev
 	s.stats.resyncs.Add(1)
-	s.emit(w, head.Epoch, hub.Entry{}, true)
+	s.emit(w, head.Epoch, store.Entry{}, true)
 }
 
 // rolledBack handles a stored history that is not the one this node delivered, in the same
@@ -337,7 +337,7 @@ func (s *Store) resyncFrom(w *watcher, head hub.Position) {
 // commits may be patched: the watcher resyncs (every subscriber gets a snapshot of the stored
 // state), the cached state is dropped, and the operator is told (log and
 // tourhub_redis_rollbacks_total).
-func (s *Store) rolledBack(w *watcher, head hub.Position) {
+func (s *Store) rolledBack(w *watcher, head store.Position) {
 	s.stats.rollbacks.Add(1)
 	s.log.Warn("redis history went back: this node had delivered commits that redis no longer has; "+
 		"clients are resynced with the stored state (were writes acknowledged before they were persisted?)",
@@ -519,7 +519,7 @@ func (s *Store) checkLoop() {
 
 // offs are the workers a position check found off the stored position, each with the position
 // it had delivered then. Owned by checkLoop.
-type offs map[*watcher]hub.Position
+type offs map[*watcher]store.Position
 
 // lost reports whether the worker w, at seen while the store is at stored, lost a message, and
 // records it in next when it is off. A worker off at one check is not caught up yet: the message
@@ -528,7 +528,7 @@ type offs map[*watcher]hub.Position
 // no fields, so the node would drop its cached state and read it back for its next command.
 // Only a worker still off, at the same position, at the next check (PositionCheck later) lost
 // one.
-func (off offs) lost(next offs, w *watcher, seen, stored hub.Position) bool {
+func (off offs) lost(next offs, w *watcher, seen, stored store.Position) bool {
 	if seen == stored {
 		return false
 	}

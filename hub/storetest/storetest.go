@@ -10,20 +10,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
 // timeout bounds every wait of the suite.
 const timeout = 10 * time.Second
 
-// Run runs the suite. newStore returns a fresh, empty store that passes every committed entry of
-// a watched tournament to deliver; it must close the store when the test ends (t.Cleanup). Run
-// may call Close itself earlier, so Close must be safe to call twice.
-func Run(t *testing.T, newStore func(t *testing.T, deliver hub.Deliver) hub.Store) {
+// Run runs the suite. newStore returns a fresh, empty store; the suite registers its own Handler
+// where it watches. newStore must close the store when the test ends (t.Cleanup). Run may call
+// Close itself earlier, so Close must be safe to call twice.
+func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("CreateLoad", func(t *testing.T) {
 		t.Parallel()
-		s := newStore(t, nil)
+		s := newStore(t)
 		ctx := ctxFor(t)
 		at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 		a, err := s.Create(ctx, "t_create", createCmd("Cup", match.SingleElimination), at)
@@ -41,7 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T, deliver hub.Deliver) hub.Stor
 		if err != nil {
 			t.Fatalf("Load: %v", err)
 		}
-		if want := (hub.Position{Epoch: a.Epoch, Version: 1, Rev: a.Rev}); got.ID != "t_create" || got.Version != 1 || got.Status != match.StatusRegistering || head != want || a.Rev == "" {
+		if want := (store.Position{Epoch: a.Epoch, Version: 1, Rev: a.Rev}); got.ID != "t_create" || got.Version != 1 || got.Status != match.StatusRegistering || head != want || a.Rev == "" {
 			t.Errorf("Load = id %q version %d status %s head %+v; want t_create 1 registering %+v with a rev", got.ID, got.Version, got.Status, head, want)
 		}
 		// Load returns a copy: changing it changes nothing in the store.
@@ -54,7 +54,7 @@ func Run(t *testing.T, newStore func(t *testing.T, deliver hub.Deliver) hub.Stor
 		if again.Name != "Cup" || len(again.Participants) != 0 {
 			t.Errorf("after changing a loaded copy: name %q, %d participants; want Cup, 0", again.Name, len(again.Participants))
 		}
-		if _, _, err := s.Load(ctx, "t_nope"); !errors.Is(err, hub.ErrNotFound) {
+		if _, _, err := s.Load(ctx, "t_nope"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("Load(unknown) error %v; want ErrNotFound", err)
 		}
 		_, err = s.Create(ctx, "t_create", createCmd("Other", match.RoundRobin), at)
@@ -65,13 +65,13 @@ func Run(t *testing.T, newStore func(t *testing.T, deliver hub.Deliver) hub.Stor
 		if code(err) != match.CodeInvalid {
 			t.Errorf("Create(no name) error %v; want %s", err, match.CodeInvalid)
 		}
-		if _, _, err := s.Load(ctx, "t_bad"); !errors.Is(err, hub.ErrNotFound) {
+		if _, _, err := s.Load(ctx, "t_bad"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("Load after a rejected Create: error %v; want ErrNotFound", err)
 		}
-		if _, err := s.Apply(ctx, "t_nope", match.Command{Type: match.CmdStart}, ""); !errors.Is(err, hub.ErrNotFound) {
+		if _, err := s.Apply(ctx, "t_nope", match.Command{Type: match.CmdStart}, ""); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("Apply(unknown) error %v; want ErrNotFound", err)
 		}
-		if _, _, _, err := s.Events(ctx, "t_nope", 0); !errors.Is(err, hub.ErrNotFound) {
+		if _, _, _, err := s.Events(ctx, "t_nope", 0); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("Events(unknown) error %v; want ErrNotFound", err)
 		}
 		if err := s.Ping(ctx); err != nil {
@@ -81,7 +81,7 @@ func Run(t *testing.T, newStore func(t *testing.T, deliver hub.Deliver) hub.Stor
 
 	t.Run("List", func(t *testing.T) {
 		t.Parallel()
-		s := newStore(t, nil)
+		s := newStore(t)
 		ctx := ctxFor(t)
 		base := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 		for i, id := range []string{"t_a", "t_b", "t_c", "t_d"} {
@@ -91,7 +91,7 @@ func Run(t *testing.T, newStore func(t *testing.T, deliver hub.Deliver) hub.Stor
 		}
 		mustApply(t, s, "t_b", match.Command{Type: match.CmdJoin, Name: "Ada"})
 		mustApply(t, s, "t_c", match.Command{Type: match.CmdCancel})
-		all, err := s.List(ctx, hub.ListFilter{})
+		all, err := s.List(ctx, store.ListFilter{})
 		if err != nil {
 			t.Fatalf("List: %v", err)
 		}
@@ -103,21 +103,21 @@ func Run(t *testing.T, newStore func(t *testing.T, deliver hub.Deliver) hub.Stor
 				t.Errorf("summary of t_b = %+v; want 1 player, version 2, its name, format and creation time", sm)
 			}
 		}
-		reg, err := s.List(ctx, hub.ListFilter{Status: match.StatusRegistering})
+		reg, err := s.List(ctx, store.ListFilter{Status: match.StatusRegistering})
 		if err != nil {
 			t.Fatalf("List: %v", err)
 		}
 		if got := ids(reg); fmt.Sprint(got) != "[t_d t_b t_a]" {
 			t.Errorf("List(registering) = %v; want [t_d t_b t_a]", got)
 		}
-		canc, err := s.List(ctx, hub.ListFilter{Status: match.StatusCancelled})
+		canc, err := s.List(ctx, store.ListFilter{Status: match.StatusCancelled})
 		if err != nil {
 			t.Fatalf("List: %v", err)
 		}
 		if got := ids(canc); fmt.Sprint(got) != "[t_c]" {
 			t.Errorf("List(cancelled) = %v; want [t_c]", got)
 		}
-		two, err := s.List(ctx, hub.ListFilter{Limit: 2})
+		two, err := s.List(ctx, store.ListFilter{Limit: 2})
 		if err != nil {
 			t.Fatalf("List: %v", err)
 		}
@@ -128,7 +128,7 @@ func Run(t *testing.T, newStore func(t *testing.T, deliver hub.Deliver) hub.Stor
 
 	t.Run("ApplyVersions", func(t *testing.T) {
 		t.Parallel()
-		s := newStore(t, nil)
+		s := newStore(t)
 		create(t, s, "t_v")
 		for i, name := range []string{"Ada", "Grace", "Linus"} {
 			a := mustApply(t, s, "t_v", match.Command{Type: match.CmdJoin, Name: name})
@@ -155,7 +155,8 @@ func Run(t *testing.T, newStore func(t *testing.T, deliver hub.Deliver) hub.Stor
 	t.Run("RejectedChangesNothing", func(t *testing.T) {
 		t.Parallel()
 		rec := newRecorder()
-		s := newStore(t, rec.deliver)
+		s := newStore(t)
+		s.Register(store.HandlerFunc(rec.deliver))
 		ctx := ctxFor(t)
 		create(t, s, "t_r")
 		s.Watch("t_r")
@@ -195,7 +196,7 @@ func Run(t *testing.T, newStore func(t *testing.T, deliver hub.Deliver) hub.Stor
 
 	t.Run("IdempotentSubmission", func(t *testing.T) {
 		t.Parallel()
-		s := newStore(t, nil)
+		s := newStore(t)
 		ctx := ctxFor(t)
 		create(t, s, "t_i")
 		first, err := s.Apply(ctx, "t_i", match.Command{Type: match.CmdJoin, Name: "Ada"}, "sub-1")
@@ -226,7 +227,8 @@ func Run(t *testing.T, newStore func(t *testing.T, deliver hub.Deliver) hub.Stor
 	t.Run("ConcurrentSameReport", func(t *testing.T) {
 		t.Parallel()
 		rec := newRecorder()
-		s := newStore(t, rec.deliver)
+		s := newStore(t)
+		s.Register(store.HandlerFunc(rec.deliver))
 		ctx := ctxFor(t)
 		create(t, s, "t_c")
 		s.Watch("t_c")
@@ -235,7 +237,7 @@ func Run(t *testing.T, newStore func(t *testing.T, deliver hub.Deliver) hub.Stor
 		started := mustApply(t, s, "t_c", match.Command{Type: match.CmdStart})
 		mid := readyMatch(t, started.State)
 		const n = 16
-		results := make([]hub.Applied, n)
+		results := make([]store.Applied, n)
 		errs := make([]error, n)
 		var wg sync.WaitGroup
 		for i := range n {
@@ -272,7 +274,8 @@ func Run(t *testing.T, newStore func(t *testing.T, deliver hub.Deliver) hub.Stor
 	t.Run("ConcurrentJoins", func(t *testing.T) {
 		t.Parallel()
 		rec := newRecorder()
-		s := newStore(t, rec.deliver)
+		s := newStore(t)
+		s.Register(store.HandlerFunc(rec.deliver))
 		ctx := ctxFor(t)
 		for _, id := range []string{"t_j1", "t_j2"} {
 			create(t, s, id)
@@ -311,7 +314,7 @@ func Run(t *testing.T, newStore func(t *testing.T, deliver hub.Deliver) hub.Stor
 
 	t.Run("Events", func(t *testing.T) {
 		t.Parallel()
-		s := newStore(t, nil)
+		s := newStore(t)
 		ctx := ctxFor(t)
 		c := create(t, s, "t_e")
 		for _, name := range []string{"Ada", "Grace", "Linus"} {
@@ -339,7 +342,7 @@ func Run(t *testing.T, newStore func(t *testing.T, deliver hub.Deliver) hub.Stor
 	// continues the history only with the rev of its version (hub.Position.Continues).
 	t.Run("RevChain", func(t *testing.T) {
 		t.Parallel()
-		s := newStore(t, nil)
+		s := newStore(t)
 		ctx := ctxFor(t)
 		c := create(t, s, "t_rev")
 		revs := map[string]bool{}
@@ -367,15 +370,15 @@ func Run(t *testing.T, newStore func(t *testing.T, deliver hub.Deliver) hub.Stor
 		}
 		for _, tc := range []struct {
 			name string
-			from hub.Position
+			from store.Position
 			want bool
 		}{
-			{"on the history", hub.Position{Epoch: c.Epoch, Version: 2, Rev: es[1].Rev}, true},
+			{"on the history", store.Position{Epoch: c.Epoch, Version: 2, Rev: es[1].Rev}, true},
 			{"at the head", head, true},
-			{"another rev", hub.Position{Epoch: c.Epoch, Version: 2, Rev: "lost"}, false},
-			{"no rev", hub.Position{Epoch: c.Epoch, Version: 2}, false},
-			{"another epoch", hub.Position{Epoch: "e_other", Version: 2, Rev: es[1].Rev}, false},
-			{"ahead of the store", hub.Position{Epoch: c.Epoch, Version: 9, Rev: "x"}, false},
+			{"another rev", store.Position{Epoch: c.Epoch, Version: 2, Rev: "lost"}, false},
+			{"no rev", store.Position{Epoch: c.Epoch, Version: 2}, false},
+			{"another epoch", store.Position{Epoch: "e_other", Version: 2, Rev: es[1].Rev}, false},
+			{"ahead of the store", store.Position{Epoch: c.Epoch, Version: 9, Rev: "x"}, false},
 		} {
 			h, after, complete, err := s.Events(ctx, "t_rev", min(tc.from.Version, 4))
 			if err != nil || !complete {
@@ -390,7 +393,8 @@ func Run(t *testing.T, newStore func(t *testing.T, deliver hub.Deliver) hub.Stor
 	t.Run("WatchDeliversInOrder", func(t *testing.T) {
 		t.Parallel()
 		rec := newRecorder()
-		s := newStore(t, rec.deliver)
+		s := newStore(t)
+		s.Register(store.HandlerFunc(rec.deliver))
 		c := create(t, s, "t_w")
 		create(t, s, "t_unwatched")
 		s.Watch("t_w")
@@ -430,7 +434,8 @@ func Run(t *testing.T, newStore func(t *testing.T, deliver hub.Deliver) hub.Stor
 	t.Run("UnwatchStops", func(t *testing.T) {
 		t.Parallel()
 		rec := newRecorder()
-		s := newStore(t, rec.deliver)
+		s := newStore(t)
+		s.Register(store.HandlerFunc(rec.deliver))
 		create(t, s, "t_u")
 		s.Watch("t_u")
 		mustApply(t, s, "t_u", match.Command{Type: match.CmdJoin, Name: "Ada"})
@@ -451,17 +456,17 @@ func Run(t *testing.T, newStore func(t *testing.T, deliver hub.Deliver) hub.Stor
 // recorder collects deliveries; its deliver never blocks.
 type recorder struct {
 	mu      sync.Mutex
-	entries map[string][]hub.Entry // guarded by mu
-	epochs  map[string]string      // guarded by mu
-	lost    int                    // guarded by mu
-	changed chan struct{}          // closed and replaced on every delivery; guarded by mu
+	entries map[string][]store.Entry // guarded by mu
+	epochs  map[string]string        // guarded by mu
+	lost    int                      // guarded by mu
+	changed chan struct{}            // closed and replaced on every delivery; guarded by mu
 }
 
 func newRecorder() *recorder {
-	return &recorder{entries: map[string][]hub.Entry{}, epochs: map[string]string{}, changed: make(chan struct{})}
+	return &recorder{entries: map[string][]store.Entry{}, epochs: map[string]string{}, changed: make(chan struct{})}
 }
 
-func (r *recorder) deliver(id, epoch string, e hub.Entry, lost bool) {
+func (r *recorder) deliver(id, epoch string, e store.Entry, lost bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if lost {
@@ -475,13 +480,13 @@ func (r *recorder) deliver(id, epoch string, e hub.Entry, lost bool) {
 }
 
 // wait returns id's entries once there are at least n, failing the test after the timeout.
-func (r *recorder) wait(t *testing.T, id string, n int) []hub.Entry {
+func (r *recorder) wait(t *testing.T, id string, n int) []store.Entry {
 	t.Helper()
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
 		r.mu.Lock()
-		es, ch := append([]hub.Entry(nil), r.entries[id]...), r.changed
+		es, ch := append([]store.Entry(nil), r.entries[id]...), r.changed
 		r.mu.Unlock()
 		if len(es) >= n {
 			return es
@@ -494,10 +499,10 @@ func (r *recorder) wait(t *testing.T, id string, n int) []hub.Entry {
 	}
 }
 
-func (r *recorder) all(id string) []hub.Entry {
+func (r *recorder) all(id string) []store.Entry {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]hub.Entry(nil), r.entries[id]...)
+	return append([]store.Entry(nil), r.entries[id]...)
 }
 
 func (r *recorder) count(id string) int { return len(r.all(id)) }
@@ -524,7 +529,7 @@ func createCmd(name string, f match.Format) match.Command {
 	return match.Command{Type: match.CmdCreate, Name: name, Settings: &match.Settings{Format: f, BestOf: 1}}
 }
 
-func create(t *testing.T, s hub.Store, id string) hub.Applied {
+func create(t *testing.T, s store.Store, id string) store.Applied {
 	t.Helper()
 	a, err := s.Create(ctxFor(t), id, createCmd("Cup "+id, match.SingleElimination), time.Now())
 	if err != nil {
@@ -533,7 +538,7 @@ func create(t *testing.T, s hub.Store, id string) hub.Applied {
 	return a
 }
 
-func mustApply(t *testing.T, s hub.Store, id string, c match.Command) hub.Applied {
+func mustApply(t *testing.T, s store.Store, id string, c match.Command) store.Applied {
 	t.Helper()
 	a, err := s.Apply(ctxFor(t), id, c, "")
 	if err != nil {
@@ -561,7 +566,7 @@ func code(err error) match.Code {
 	return ""
 }
 
-func ids(ss []hub.Summary) []string {
+func ids(ss []store.Summary) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
 		out[i] = s.ID
@@ -569,7 +574,7 @@ func ids(ss []hub.Summary) []string {
 	return out
 }
 
-func versions(es []hub.Entry) []int64 {
+func versions(es []store.Entry) []int64 {
 	out := make([]int64, len(es))
 	for i, e := range es {
 		out[i] = e.Version

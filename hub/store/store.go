@@ -1,4 +1,8 @@
-package hub
+// Package store is the contract between a hub node and the place tournaments are kept: the Store
+// that sequences commands and delivers what they committed, and the due set of deadlines. It knows
+// nothing of HTTP or sockets. Implementations: hub/memstore (one node) and hub/redisstore (a
+// cluster of nodes); both pass the suite in hub/storetest.
+package store
 
 import (
 	"context"
@@ -8,6 +12,7 @@ import (
 	"math/rand/v2"
 	"runtime/debug"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/tourhub/tourhub/match"
@@ -105,10 +110,36 @@ type ListFilter struct {
 	Limit  int
 }
 
-// Deliver receives every entry committed to a watched tournament, in version order, once per
-// entry, on any node. A gap the store cannot fill is delivered as lost=true (the watcher must
-// reload and send snapshots); entry is then the zero Entry.
-type Deliver func(id, epoch string, e Entry, lost bool)
+// Handler receives, on any node, every entry committed to a tournament that node watches
+// (Store.Watch), in version order, once per entry. A gap the store cannot fill is delivered as
+// lost=true (the handler must reload and send snapshots); the entry is then the zero Entry.
+// Deliver must not block: the store calls it on its delivery goroutines.
+type Handler interface {
+	Deliver(id, epoch string, e Entry, lost bool)
+}
+
+// HandlerFunc is a function as a Handler.
+type HandlerFunc func(id, epoch string, e Entry, lost bool)
+
+// Deliver calls f.
+func (f HandlerFunc) Deliver(id, epoch string, e Entry, lost bool) { f(id, epoch, e, lost) }
+
+// Delivery holds a store's Handler, registered after construction (Store.Register): the node
+// builds its store, then what delivers to sockets (which needs the store), then registers it. The
+// zero value delivers nowhere. Safe for concurrent use.
+type Delivery struct {
+	h atomic.Pointer[Handler]
+}
+
+// Register makes h the handler.
+func (d *Delivery) Register(h Handler) { d.h.Store(&h) }
+
+// Deliver passes an entry to the registered handler, if any.
+func (d *Delivery) Deliver(id, epoch string, e Entry, lost bool) {
+	if h := d.h.Load(); h != nil {
+		(*h).Deliver(id, epoch, e, lost)
+	}
+}
 
 // Store keeps tournaments and sequences the commands applied to them. Implementations: memstore
 // (one node) and redisstore (a cluster of nodes). Both pass the suite in storetest.
@@ -128,8 +159,11 @@ type Store interface {
 	// use a snapshot. Whether `after` is a point of this history (and not of a lost one that
 	// reached the same version) the caller checks with Position.Continues.
 	Events(ctx context.Context, id string, after int64) (head Position, entries []Entry, complete bool, err error)
-	// Watch starts delivering the tournament's new entries to the Deliver func given at
-	// construction; Unwatch stops. Calls are counted: n Watch calls need n Unwatch calls.
+	// Register makes h the receiver of the entries of watched tournaments; call it before the
+	// first Watch (nothing is delivered until then).
+	Register(h Handler)
+	// Watch starts delivering the tournament's new entries to the registered Handler; Unwatch
+	// stops. Calls are counted: n Watch calls need n Unwatch calls.
 	Watch(id string)
 	Unwatch(id string)
 	// Ping reports whether the store can serve (readiness).
@@ -144,3 +178,14 @@ var (
 	ErrUnavailable = errors.New("store unavailable")
 	ErrConflict    = errors.New("too many concurrent commands; retry")
 )
+
+// DueSet keeps, per tournament, the next time something is due. The Redis one is a sorted set
+// shared by all nodes; the memory one serves a single node.
+type DueSet interface {
+	// Lower records at as the tournament's next due time unless an earlier one is recorded.
+	Lower(ctx context.Context, id string, at time.Time) error
+	// Set records at exactly (zero removes the tournament).
+	Set(ctx context.Context, id string, at time.Time) error
+	// Due lists up to limit tournaments due at or before now.
+	Due(ctx context.Context, now time.Time, limit int) ([]string, error)
+}
