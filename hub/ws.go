@@ -176,7 +176,7 @@ type WS struct {
 	onSlow func()
 }
 
-// NewWS returns a WS for cfg. Use its Deliver as the store's Deliver func.
+// NewWS returns a WS for cfg. Register it with the store (it is a store.Handler).
 func NewWS(cfg WSConfig) *WS {
 	cfg.setDefaults()
 	w := &WS{

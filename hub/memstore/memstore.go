@@ -1,4 +1,4 @@
-// Package memstore is the single-node hub.Store: every tournament in memory, commands sequenced
+// Package memstore is the single-node store.Store: every tournament in memory, commands sequenced
 // by a mutex per tournament. It is the embedded default when no Redis is configured.
 //
 // Delivery. Apply commits under the tournament's mutex and, still under it, appends the entry to

@@ -77,7 +77,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 }
 
 // Apply applies cmd to the newest state and commits it with one compare-and-set script. See
-// hub.Store.
+// store.Store.
 func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submissionID string) (store.Applied, error) {
 	mark, err := s.reachable(id)
 	if err != nil {

@@ -17,7 +17,7 @@ type published struct {
 	// Events are the commit's events, a JSON array, as the log holds them.
 	Events json.RawMessage
 	// Rev names the commit and Prev the one it was applied to (empty for a create): a node checks
-	// that a commit continues the history it delivered (see hub.Entry).
+	// that a commit continues the history it delivered (see store.Entry).
 	Rev  string
 	Prev string
 	// Fields let the nodes that watch the tournament bring their cached state from Version-1 to

@@ -1,4 +1,4 @@
-// Package redisstore is the hub.Store of a cluster of identical hub nodes that share state through
+// Package redisstore is the store.Store of a cluster of identical hub nodes that share state through
 // Redis. The key schema, retention and epoch rules are documented in docs/redis.md.
 //
 // Commands are sequenced per tournament by compare-and-set on the version in one Lua script (no
@@ -90,7 +90,7 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Store is a hub.Store on Redis. It is safe for concurrent use.
+// Store is a store.Store on Redis. It is safe for concurrent use.
 type Store struct {
 	opts Options        // static after construction
 	out  store.Delivery // the registered Handler

@@ -1,4 +1,4 @@
-// Package storetest is the conformance suite of hub.Store: every implementation (memstore,
+// Package storetest is the conformance suite of store.Store: every implementation (memstore,
 // redisstore) runs Run against itself, so that the hub behaves the same on one node or many.
 package storetest
 
