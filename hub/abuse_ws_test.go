@@ -12,6 +12,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/command"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -33,14 +34,14 @@ func TestWSBadInput(t *testing.T) {
 	if foreign == 0 {
 		t.Fatal("no ready match without Ada")
 	}
-	ada := n.token(t, hub.Claims{Tournament: "tb", Role: hub.RolePlayer, Player: int(ids[0])})
-	forged := hub.NewTokens([]byte("another secret"), time.Hour, nil)
-	forgedTok, err := forged.Issue(hub.Claims{Tournament: "tb", Role: hub.RoleOrganiser})
+	ada := n.token(t, command.Claims{Tournament: "tb", Role: command.RolePlayer, Player: int(ids[0])})
+	forged := command.NewTokens([]byte("another secret"), time.Hour, nil)
+	forgedTok, err := forged.Issue(command.Claims{Tournament: "tb", Role: command.RoleOrganiser})
 	if err != nil {
 		t.Fatal(err)
 	}
-	expiredTok, err := hub.NewTokens([]byte(wsTestSecret), time.Minute, func() time.Time { return time.Now().Add(-time.Hour) }).
-		Issue(hub.Claims{Tournament: "tb", Role: hub.RoleOrganiser})
+	expiredTok, err := command.NewTokens([]byte(wsTestSecret), time.Minute, func() time.Time { return time.Now().Add(-time.Hour) }).
+		Issue(command.Claims{Tournament: "tb", Role: command.RoleOrganiser})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,27 +55,27 @@ func TestWSBadInput(t *testing.T) {
 		code      string
 		ref       string
 	}{
-		{name: "not JSON", frame: `{"type":`, code: hub.CodeBadMessage},
-		{name: "JSON array", frame: `[1,2]`, code: hub.CodeBadMessage},
-		{name: "wrong field type", frame: `{"type":"subscribe","ref":"w","tournament":5}`, code: hub.CodeBadMessage, ref: "w"},
-		{name: "no type", frame: `{"ref":"m","tournament":"tb"}`, code: hub.CodeBadMessage, ref: "m"},
-		{name: "unknown type", frame: `{"type":"launch","ref":"u"}`, code: hub.CodeBadMessage, ref: "u"},
-		{name: "subscribe without tournament", frame: `{"type":"subscribe","ref":"s"}`, code: hub.CodeBadMessage, ref: "s"},
-		{name: "negative version", frame: `{"type":"subscribe","ref":"s","tournament":"tb","epoch":"e","version":-1}`, code: hub.CodeBadMessage, ref: "s"},
-		{name: "unsubscribe without tournament", frame: `{"type":"unsubscribe","ref":"s"}`, code: hub.CodeBadMessage, ref: "s"},
-		{name: "auth without token", frame: `{"type":"auth","ref":"a"}`, code: hub.CodeBadMessage, ref: "a"},
-		{name: "report without scores", frame: `{"type":"report","ref":"r","tournament":"tb","match":1,"submission_id":"x"}`, code: hub.CodeBadMessage, ref: "r"},
-		{name: "report without submission id", frame: `{"type":"report","ref":"r","tournament":"tb","match":1,"scores":[1,0]}`, code: hub.CodeBadMessage, ref: "r"},
-		{name: "report without match", frame: `{"type":"report","ref":"r","tournament":"tb","scores":[1,0],"submission_id":"x"}`, code: hub.CodeBadMessage, ref: "r"},
-		{name: "ref too long", frame: `{"type":"ping","ref":"` + strings.Repeat("r", 65) + `"}`, code: hub.CodeBadMessage},
-		{name: "binary frame", frame: `{"type":"ping"}`, binary: true, code: hub.CodeBadMessage},
-		{name: "garbage token", frame: `{"type":"auth","ref":"g","token":"garbage"}`, code: hub.CodeUnauthorized, ref: "g"},
-		{name: "forged token", frame: `{"type":"auth","ref":"f","token":"` + forgedTok + `"}`, code: hub.CodeUnauthorized, ref: "f"},
-		{name: "expired token", frame: `{"type":"auth","ref":"e","token":"` + expiredTok + `"}`, code: hub.CodeUnauthorized, ref: "e"},
-		{name: "garbage subprotocol token", protocols: []string{"token.garbage"}, frame: `{"type":"ping","ref":"p"}`, code: hub.CodeUnauthorized},
-		{name: "report unauthenticated", frame: `{"type":"report","ref":"r","tournament":"tb","match":1,"scores":[1,0],"submission_id":"x"}`, code: hub.CodeUnauthorized, ref: "r"},
+		{name: "not JSON", frame: `{"type":`, code: command.CodeBadMessage},
+		{name: "JSON array", frame: `[1,2]`, code: command.CodeBadMessage},
+		{name: "wrong field type", frame: `{"type":"subscribe","ref":"w","tournament":5}`, code: command.CodeBadMessage, ref: "w"},
+		{name: "no type", frame: `{"ref":"m","tournament":"tb"}`, code: command.CodeBadMessage, ref: "m"},
+		{name: "unknown type", frame: `{"type":"launch","ref":"u"}`, code: command.CodeBadMessage, ref: "u"},
+		{name: "subscribe without tournament", frame: `{"type":"subscribe","ref":"s"}`, code: command.CodeBadMessage, ref: "s"},
+		{name: "negative version", frame: `{"type":"subscribe","ref":"s","tournament":"tb","epoch":"e","version":-1}`, code: command.CodeBadMessage, ref: "s"},
+		{name: "unsubscribe without tournament", frame: `{"type":"unsubscribe","ref":"s"}`, code: command.CodeBadMessage, ref: "s"},
+		{name: "auth without token", frame: `{"type":"auth","ref":"a"}`, code: command.CodeBadMessage, ref: "a"},
+		{name: "report without scores", frame: `{"type":"report","ref":"r","tournament":"tb","match":1,"submission_id":"x"}`, code: command.CodeBadMessage, ref: "r"},
+		{name: "report without submission id", frame: `{"type":"report","ref":"r","tournament":"tb","match":1,"scores":[1,0]}`, code: command.CodeBadMessage, ref: "r"},
+		{name: "report without match", frame: `{"type":"report","ref":"r","tournament":"tb","scores":[1,0],"submission_id":"x"}`, code: command.CodeBadMessage, ref: "r"},
+		{name: "ref too long", frame: `{"type":"ping","ref":"` + strings.Repeat("r", 65) + `"}`, code: command.CodeBadMessage},
+		{name: "binary frame", frame: `{"type":"ping"}`, binary: true, code: command.CodeBadMessage},
+		{name: "garbage token", frame: `{"type":"auth","ref":"g","token":"garbage"}`, code: command.CodeUnauthorized, ref: "g"},
+		{name: "forged token", frame: `{"type":"auth","ref":"f","token":"` + forgedTok + `"}`, code: command.CodeUnauthorized, ref: "f"},
+		{name: "expired token", frame: `{"type":"auth","ref":"e","token":"` + expiredTok + `"}`, code: command.CodeUnauthorized, ref: "e"},
+		{name: "garbage subprotocol token", protocols: []string{"token.garbage"}, frame: `{"type":"ping","ref":"p"}`, code: command.CodeUnauthorized},
+		{name: "report unauthenticated", frame: `{"type":"report","ref":"r","tournament":"tb","match":1,"scores":[1,0],"submission_id":"x"}`, code: command.CodeUnauthorized, ref: "r"},
 		{name: "report in another tournament", protocols: []string{"token." + ada}, before: []string{"auth_ok"},
-			frame: `{"type":"report","ref":"r","tournament":"other","match":1,"scores":[1,0],"submission_id":"x"}`, code: hub.CodeUnauthorized, ref: "r"},
+			frame: `{"type":"report","ref":"r","tournament":"other","match":1,"scores":[1,0],"submission_id":"x"}`, code: command.CodeUnauthorized, ref: "r"},
 		{name: "report someone else's match", protocols: []string{"token." + ada}, before: []string{"auth_ok"},
 			frame: `{"type":"report","ref":"r","tournament":"tb","match":` + wsItoa(int(foreign)) + `,"scores":[1,0],"submission_id":"x"}`,
 			code:  string(match.CodeNotInMatch), ref: "r"},
@@ -158,7 +159,7 @@ func TestWSBadInput(t *testing.T) {
 		for {
 			m := c.read()
 			if m.Type == "error" {
-				if m.Code != hub.CodeRateLimited {
+				if m.Code != command.CodeRateLimited {
 					t.Fatalf("got %+v; want rate_limited", m)
 				}
 				limited++
@@ -229,12 +230,12 @@ func TestWSTooManySubscriptions(t *testing.T) {
 	c.subscribe("real")
 	for i := range 63 {
 		c.send(map[string]any{"type": "subscribe", "ref": "b" + wsItoa(i), "tournament": "nope" + wsItoa(i)})
-		if e := c.expect("error"); e.Code != hub.CodeNotFound {
+		if e := c.expect("error"); e.Code != command.CodeNotFound {
 			t.Fatalf("subscribe to a missing tournament: %+v; want not_found", e)
 		}
 	}
 	c.send(map[string]any{"type": "subscribe", "ref": "over", "tournament": "late"})
-	if e := c.expect("error"); e.Code != hub.CodeTooManySubscriptions || e.Ref != "over" || e.Message == "" {
+	if e := c.expect("error"); e.Code != command.CodeTooManySubscriptions || e.Ref != "over" || e.Message == "" {
 		t.Fatalf("65th subscription: %+v; want too_many_subscriptions", e)
 	}
 	// Subscribing again to one it has is not a new subscription.
@@ -395,7 +396,7 @@ func TestWSIdleSocketClosed(t *testing.T) {
 	sub := n.dial(t)
 	sub.subscribe("ti")
 	authed := n.dial(t)
-	authed.send(map[string]any{"type": "auth", "token": n.token(t, hub.Claims{Tournament: "ti", Role: hub.RoleOrganiser})})
+	authed.send(map[string]any{"type": "auth", "token": n.token(t, command.Claims{Tournament: "ti", Role: command.RoleOrganiser})})
 	authed.expect("auth_ok")
 	idle := n.dial(t) // opened last: the others' idle checks are due before its own
 	idle.send(map[string]any{"type": "ping", "ref": "only pings"})

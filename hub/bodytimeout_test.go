@@ -16,6 +16,7 @@ import (
 	"github.com/coder/websocket/wsjson"
 
 	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -112,15 +113,11 @@ func TestBodyTimeoutSpares(t *testing.T) {
 	})
 
 	const timeout = 100 * time.Millisecond
-	// The handler of this env takes three timeouts after committing (in the Committed hook),
-	// and notes whether its request's context was cancelled meanwhile.
+	// The handler of this env takes three timeouts to create a tournament (its store's Create is
+	// slow), and notes whether its request's context was cancelled meanwhile.
 	handlerErr := make(chan error, 1)
-	e := newEnv(t, hub.Config{BodyTimeout: timeout, Committed: func(ctx context.Context, id string, tr *match.Tournament) {
-		time.Sleep(3 * timeout)
-		select {
-		case handlerErr <- ctx.Err():
-		default:
-		}
+	e := newEnvWith(t, hub.Config{BodyTimeout: timeout}, envOpts{wrap: func(st store.Store) store.Store {
+		return slowCreate{Store: st, delay: 3 * timeout, ctxErr: handlerErr}
 	}})
 
 	t.Run("handler past the deadline, then the next request", func(t *testing.T) {
@@ -163,4 +160,20 @@ func TestBodyTimeoutSpares(t *testing.T) {
 		}
 		conn.Close(websocket.StatusNormalClosure, "")
 	})
+}
+
+// slowCreate is a store whose Create takes delay longer and sends the state of its context then.
+type slowCreate struct {
+	store.Store
+	delay  time.Duration
+	ctxErr chan error
+}
+
+func (s slowCreate) Create(ctx context.Context, id string, cmd match.Command, at time.Time) (store.Applied, error) {
+	time.Sleep(s.delay)
+	select {
+	case s.ctxErr <- ctx.Err():
+	default:
+	}
+	return s.Store.Create(ctx, id, cmd, at)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tourhub/tourhub/hub/store"
+	"github.com/tourhub/tourhub/hub/view"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -557,13 +558,13 @@ func appendJSONString(b []byte, s string) []byte {
 
 func encodeSnapshot(id string, head store.Position, t *match.Tournament) (outMsg, error) {
 	b, err := json.Marshal(struct {
-		Type       string `json:"type"`
-		Tournament string `json:"tournament"`
-		Epoch      string `json:"epoch"`
-		Version    int64  `json:"version"`
-		Rev        string `json:"rev"`
-		State      View   `json:"state"`
-	}{"snapshot", id, head.Epoch, head.Version, head.Rev, NewView(t, head)})
+		Type       string    `json:"type"`
+		Tournament string    `json:"tournament"`
+		Epoch      string    `json:"epoch"`
+		Version    int64     `json:"version"`
+		Rev        string    `json:"rev"`
+		State      view.View `json:"state"`
+	}{"snapshot", id, head.Epoch, head.Version, head.Rev, view.NewView(t, head)})
 	if err != nil {
 		return outMsg{}, fmt.Errorf("encode snapshot: %w", err)
 	}

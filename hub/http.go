@@ -3,11 +3,9 @@ package hub
 import (
 	"bytes"
 	"cmp"
-	"crypto/rand"
-	"encoding/hex"
+	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -20,7 +18,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/tourhub/tourhub/hub/command"
 	"github.com/tourhub/tourhub/hub/store"
+	"github.com/tourhub/tourhub/hub/view"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -34,8 +34,8 @@ type createRequest struct {
 }
 
 type createResponse struct {
-	Tournament     View   `json:"tournament"`
-	OrganiserToken string `json:"organiser_token"`
+	Tournament     view.View `json:"tournament"`
+	OrganiserToken string    `json:"organiser_token"`
 }
 
 type listResponse struct {
@@ -64,10 +64,6 @@ type joinResponse struct {
 	Version   int64          `json:"version"`
 	Duplicate bool           `json:"duplicate"`
 }
-
-// minJoinSubmissionID is the shortest submission_id a join takes: whoever repeats it gets a token
-// for the player it made, so it must not be guessable (a UUID has 36 characters).
-const minJoinSubmissionID = 16
 
 type commandResponse struct {
 	Version int64         `json:"version"`
@@ -121,10 +117,10 @@ func checkQuery(next echo.HandlerFunc) echo.HandlerFunc {
 		accepted := routeQuery[c.Request().Method+" "+c.Path()]
 		for _, k := range slices.Sorted(maps.Keys(q)) {
 			if !slices.Contains(accepted, k) {
-				return Errorf(CodeBadRequest, "unknown query parameter %q: %s", k, takes(accepted))
+				return command.Errorf(command.CodeBadRequest, "unknown query parameter %q: %s", k, takes(accepted))
 			}
 			if len(q[k]) > 1 {
-				return Errorf(CodeBadRequest, "query parameter %q is given %d times; give it once", k, len(q[k]))
+				return command.Errorf(command.CodeBadRequest, "query parameter %q is given %d times; give it once", k, len(q[k]))
 			}
 		}
 		return next(c)
@@ -142,44 +138,18 @@ func takes(accepted []string) string {
 	return "this endpoint takes only " + strings.Join(accepted[:len(accepted)-1], ", ") + " and " + accepted[len(accepted)-1]
 }
 
-func newTournamentID() (string, error) {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("tournament id: %w", err)
-	}
-	return "t_" + hex.EncodeToString(b[:]), nil
-}
-
 func (s *Server) createTournament(c echo.Context) error {
 	var req createRequest
 	if err := s.decode(c, &req, false); err != nil {
 		return err
 	}
-	if strings.TrimSpace(req.Name) == "" {
-		return &match.Error{Code: match.CodeInvalid, Message: "name is required"}
-	}
-	if req.Format == "" {
-		return &match.Error{Code: match.CodeInvalid, Message: "format is required: single_elimination, double_elimination, round_robin or swiss"}
-	}
-	id, err := newTournamentID()
+	cr, err := s.cmds.Create(c.Request().Context(), req.Name, req.Settings)
 	if err != nil {
 		return err
 	}
-	settings := req.Settings
-	now := s.cfg.Now().UTC()
-	cmd := match.Command{Type: match.CmdCreate, Tournament: id, Name: req.Name, Settings: &settings, At: now}
-	a, err := s.store.Create(c.Request().Context(), id, cmd, now)
-	s.countCommand(string(match.CmdCreate), "create", a, err)
-	if err != nil {
-		return err
-	}
-	s.committed(c.Request().Context(), id, a.State)
-	token, err := s.tokens.Issue(Claims{Tournament: id, Role: RoleOrganiser})
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set("Location", "/api/tournaments/"+id)
-	return c.JSON(http.StatusCreated, createResponse{Tournament: NewView(a.State, store.Position{Epoch: a.Epoch, Version: a.Version, Rev: a.Rev}), OrganiserToken: token})
+	c.Response().Header().Set("Location", "/api/tournaments/"+cr.ID)
+	head := store.Position{Epoch: cr.Epoch, Version: cr.Version, Rev: cr.Rev}
+	return c.JSON(http.StatusCreated, createResponse{Tournament: view.NewView(cr.State, head), OrganiserToken: cr.Token})
 }
 
 func (s *Server) listTournaments(c echo.Context) error {
@@ -190,13 +160,13 @@ func (s *Server) listTournaments(c echo.Context) error {
 		case match.StatusRegistering, match.StatusRunning, match.StatusFinished, match.StatusCancelled:
 			f.Status = st
 		default:
-			return Errorf(CodeBadRequest, "status must be registering, running, finished or cancelled, not %q", v)
+			return command.Errorf(command.CodeBadRequest, "status must be registering, running, finished or cancelled, not %q", v)
 		}
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxListLimit {
-			return Errorf(CodeBadRequest, "limit must be a whole number from 1 to %d, not %q", maxListLimit, v)
+			return command.Errorf(command.CodeBadRequest, "limit must be a whole number from 1 to %d, not %q", maxListLimit, v)
 		}
 		f.Limit = n
 	}
@@ -215,7 +185,7 @@ func (s *Server) getTournament(c echo.Context) error {
 	if err != nil {
 		return s.storeErr("load", err)
 	}
-	return c.JSON(http.StatusOK, NewView(t, head))
+	return c.JSON(http.StatusOK, view.NewView(t, head))
 }
 
 // getEvents answers the entries after ?after=N. With ?rev= (and ?epoch=) naming the caller's
@@ -227,7 +197,7 @@ func (s *Server) getEvents(c echo.Context) error {
 	if v := c.QueryParam("after"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			return Errorf(CodeBadRequest, "after must be a version (a whole number, 0 or more), not %q", v)
+			return command.Errorf(command.CodeBadRequest, "after must be a version (a whole number, 0 or more), not %q", v)
 		}
 		after = n
 	}
@@ -257,53 +227,23 @@ func (s *Server) join(c echo.Context) error {
 	if req.Name == nil {
 		return &match.Error{Code: match.CodeInvalid, Message: "name is required"}
 	}
-	sub := ""
-	if req.SubmissionID != "" {
-		if n := len(req.SubmissionID); n < minJoinSubmissionID || n > maxSubmissionID {
-			return Errorf(CodeBadRequest, "submission_id of a join must be %d to %d characters, and unguessable (a UUID): a repeat gets a token for the player it made",
-				minJoinSubmissionID, maxSubmissionID)
-		}
-		sub = "join:" + req.SubmissionID
-	}
-	cmd := match.Command{Type: match.CmdJoin, Name: *req.Name}
+	var rating float64
 	if req.Rating != nil {
-		cmd.Rating = *req.Rating
+		rating = *req.Rating
 	}
-	id := c.Param("id")
-	a, err := s.apply(c.Request().Context(), id, cmd, sub)
+	j, err := s.cmds.Join(c.Request().Context(), c.Param("id"), *req.Name, rating, req.SubmissionID)
 	if err != nil {
 		return err
-	}
-	var pid match.PlayerID
-	for _, e := range a.Events {
-		if e.Type == match.EvPlayerJoined {
-			pid = e.Player
-			if e.Participant != nil {
-				pid = e.Participant.ID
-			}
-		}
-	}
-	if pid == 0 {
-		return errors.New("join: no player_joined event")
 	}
 	status := http.StatusCreated
-	if a.Duplicate {
+	if j.Duplicate {
 		status = http.StatusOK
-		if a.State == nil || !slices.ContainsFunc(a.State.Participants, func(p match.Participant) bool { return p.ID == pid }) {
-			return &match.Error{Code: match.CodeUnknownPlayer, Message: fmt.Sprintf(
-				"player %d, who joined with this submission_id, has left the tournament; join again with a new submission_id", pid)}
-		}
 	}
-	token, err := s.tokens.Issue(Claims{Tournament: id, Role: RolePlayer, Player: int(pid)})
-	if err != nil {
-		return err
-	}
-	return c.JSON(status, joinResponse{PlayerID: pid, Token: token, Version: a.Version, Duplicate: a.Duplicate})
+	return c.JSON(status, joinResponse{PlayerID: j.Player, Token: j.Token, Version: j.Version, Duplicate: j.Duplicate})
 }
 
 func (s *Server) leave(c echo.Context) error {
-	id := c.Param("id")
-	cl, err := s.claims(c, id)
+	cl, err := s.claims(c)
 	if err != nil {
 		return err
 	}
@@ -311,18 +251,14 @@ func (s *Server) leave(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := selfOrOrganiser(cl, pid); err != nil {
-		return err
-	}
 	if err := s.decode(c, &struct{}{}, true); err != nil {
 		return err
 	}
-	return s.command(c, id, match.Command{Type: match.CmdLeave, Player: match.PlayerID(pid)})
+	return s.answer(c)(s.cmds.Leave(c.Request().Context(), cl, c.Param("id"), pid))
 }
 
 func (s *Server) checkIn(c echo.Context) error {
-	id := c.Param("id")
-	cl, err := s.claims(c, id)
+	cl, err := s.claims(c)
 	if err != nil {
 		return err
 	}
@@ -330,50 +266,26 @@ func (s *Server) checkIn(c echo.Context) error {
 	if err := s.decode(c, &req, true); err != nil {
 		return err
 	}
-	var pid int
-	switch cl.Role {
-	case RolePlayer:
-		pid = cl.Player
-		if req.PlayerID != nil && *req.PlayerID != cl.Player {
-			return Errorf(CodeForbidden, "a player may only check themself in")
-		}
-	case RoleOrganiser:
-		if req.PlayerID == nil {
-			return Errorf(CodeBadRequest, "player_id is required when the organiser checks a player in")
-		}
-		pid = *req.PlayerID
-	default:
-		return Errorf(CodeForbidden, "only players and the organiser may check in")
-	}
-	return s.command(c, id, match.Command{Type: match.CmdCheckIn, Player: match.PlayerID(pid)})
+	return s.answer(c)(s.cmds.CheckIn(c.Request().Context(), cl, c.Param("id"), req.PlayerID))
 }
 
-func (s *Server) start(c echo.Context) error {
-	return s.organiserCommand(c, match.Command{Type: match.CmdStart})
-}
+func (s *Server) start(c echo.Context) error { return s.organiserCommand(c, s.cmds.Start) }
 
-func (s *Server) cancel(c echo.Context) error {
-	return s.organiserCommand(c, match.Command{Type: match.CmdCancel})
-}
+func (s *Server) cancel(c echo.Context) error { return s.organiserCommand(c, s.cmds.Cancel) }
 
-func (s *Server) organiserCommand(c echo.Context, cmd match.Command) error {
-	id := c.Param("id")
-	cl, err := s.claims(c, id)
+func (s *Server) organiserCommand(c echo.Context, run func(context.Context, command.Claims, string) (store.Applied, error)) error {
+	cl, err := s.claims(c)
 	if err != nil {
 		return err
-	}
-	if cl.Role != RoleOrganiser {
-		return Errorf(CodeForbidden, "only the organiser may %s the tournament", cmd.Type)
 	}
 	if err := s.decode(c, &struct{}{}, true); err != nil {
 		return err
 	}
-	return s.command(c, id, cmd)
+	return s.answer(c)(run(c.Request().Context(), cl, c.Param("id")))
 }
 
 func (s *Server) withdraw(c echo.Context) error {
-	id := c.Param("id")
-	cl, err := s.claims(c, id)
+	cl, err := s.claims(c)
 	if err != nil {
 		return err
 	}
@@ -381,22 +293,15 @@ func (s *Server) withdraw(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := selfOrOrganiser(cl, pid); err != nil {
-		return err
-	}
 	var req withdrawRequest
 	if err := s.decode(c, &req, true); err != nil {
 		return err
 	}
-	if req.Disqualify && cl.Role != RoleOrganiser {
-		return Errorf(CodeForbidden, "only the organiser may disqualify")
-	}
-	return s.command(c, id, match.Command{Type: match.CmdWithdraw, Player: match.PlayerID(pid), Disqualify: req.Disqualify})
+	return s.answer(c)(s.cmds.Withdraw(c.Request().Context(), cl, c.Param("id"), pid, req.Disqualify))
 }
 
 func (s *Server) result(c echo.Context) error {
-	id := c.Param("id")
-	cl, err := s.claims(c, id)
+	cl, err := s.claims(c)
 	if err != nil {
 		return err
 	}
@@ -409,9 +314,9 @@ func (s *Server) result(c echo.Context) error {
 		return err
 	}
 	if len(req.Scores) != 2 {
-		return Errorf(CodeBadRequest, "scores must be two numbers [first player's, second player's]")
+		return command.Errorf(command.CodeBadRequest, "scores must be two numbers [first player's, second player's]")
 	}
-	a, err := s.Report(c.Request().Context(), cl, id, match.MatchID(mid), [2]int{req.Scores[0], req.Scores[1]}, req.SubmissionID)
+	a, err := s.cmds.Report(c.Request().Context(), cl, c.Param("id"), match.MatchID(mid), [2]int{req.Scores[0], req.Scores[1]}, req.SubmissionID)
 	if err != nil {
 		return err
 	}
@@ -424,8 +329,7 @@ func (s *Server) result(c echo.Context) error {
 }
 
 func (s *Server) forfeit(c echo.Context) error {
-	id := c.Param("id")
-	cl, err := s.claims(c, id)
+	cl, err := s.claims(c)
 	if err != nil {
 		return err
 	}
@@ -437,39 +341,17 @@ func (s *Server) forfeit(c echo.Context) error {
 	if err := s.decode(c, &req, true); err != nil {
 		return err
 	}
-	cmd := match.Command{Type: match.CmdForfeit, Match: match.MatchID(mid), Both: req.Both}
-	switch cl.Role {
-	case RoleOrganiser:
-		if req.Both && req.PlayerID != nil {
-			return Errorf(CodeBadRequest, "give either player_id or both, not the two")
-		}
-		if !req.Both && req.PlayerID == nil {
-			return Errorf(CodeBadRequest, "player_id (the side that forfeits) or both is required")
-		}
-		if req.PlayerID != nil {
-			cmd.Player = match.PlayerID(*req.PlayerID)
-		}
-	case RolePlayer:
-		if req.Both {
-			return Errorf(CodeForbidden, "only the organiser may forfeit both sides")
-		}
-		if req.PlayerID != nil && *req.PlayerID != cl.Player {
-			return Errorf(CodeForbidden, "a player may only forfeit for themself")
-		}
-		cmd.Player = match.PlayerID(cl.Player)
-	default:
-		return Errorf(CodeForbidden, "only a player of the match or the organiser may forfeit")
-	}
-	return s.command(c, id, cmd)
+	return s.answer(c)(s.cmds.Forfeit(c.Request().Context(), cl, c.Param("id"), match.MatchID(mid), req.PlayerID, req.Both))
 }
 
-// command applies cmd and answers {version, events}.
-func (s *Server) command(c echo.Context, id string, cmd match.Command) error {
-	a, err := s.apply(c.Request().Context(), id, cmd, "")
-	if err != nil {
-		return err
+// answer returns a function that answers a command's outcome: {version, events}, or its error.
+func (s *Server) answer(c echo.Context) func(store.Applied, error) error {
+	return func(a store.Applied, err error) error {
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, commandResponse{Version: a.Version, Events: nonNil(a.Events)})
 	}
-	return c.JSON(http.StatusOK, commandResponse{Version: a.Version, Events: nonNil(a.Events)})
 }
 
 func nonNil(es []match.Event) []match.Event {
@@ -480,44 +362,20 @@ func nonNil(es []match.Event) []match.Event {
 }
 
 // storeErr counts a failed read of the store (not an unknown tournament) and passes err on.
-func (s *Server) storeErr(op string, err error) error {
-	if _, code, _ := ErrorBody(err); code == CodeUnavailable || code == CodeInternal {
-		s.metrics.storeErrors.WithLabelValues(op).Inc()
-	}
-	return err
-}
+func (s *Server) storeErr(op string, err error) error { return s.cmds.StoreErr(op, err) }
 
-// claims returns the verified claims of the request's bearer token, which must be for tournament.
-func (s *Server) claims(c echo.Context, tournament string) (Claims, error) {
+// claims returns the verified claims of the request's bearer token (authentication: whether they
+// allow the command, the command service decides).
+func (s *Server) claims(c echo.Context) (command.Claims, error) {
 	h := c.Request().Header.Get("Authorization")
 	if h == "" {
-		return Claims{}, Errorf(CodeUnauthorized, "this needs a token: send Authorization: Bearer <token>")
+		return command.Claims{}, command.Errorf(command.CodeUnauthorized, "this needs a token: send Authorization: Bearer <token>")
 	}
 	scheme, token, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		return Claims{}, Errorf(CodeUnauthorized, "the Authorization header must be Bearer <token>")
+		return command.Claims{}, command.Errorf(command.CodeUnauthorized, "the Authorization header must be Bearer <token>")
 	}
-	cl, err := s.tokens.Verify(strings.TrimSpace(token))
-	if err != nil {
-		return Claims{}, err
-	}
-	if err := authorise(cl, tournament); err != nil {
-		return Claims{}, err
-	}
-	return cl, nil
-}
-
-// selfOrOrganiser allows the organiser, or the player pid themself.
-func selfOrOrganiser(c Claims, pid int) error {
-	switch {
-	case c.Role == RoleOrganiser:
-		return nil
-	case c.Role == RolePlayer && c.Player == pid:
-		return nil
-	case c.Role == RolePlayer:
-		return Errorf(CodeForbidden, "a player may only do this for themself")
-	}
-	return Errorf(CodeForbidden, "only the player themself or the organiser may do this")
+	return s.cmds.Verify(strings.TrimSpace(token))
 }
 
 // pathID parses a positive integer path parameter.
@@ -525,7 +383,7 @@ func pathID(c echo.Context, name, what string) (int, error) {
 	v := c.Param(name)
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 {
-		return 0, Errorf(CodeBadRequest, "%s must be a whole number from 1, not %q", what, v)
+		return 0, command.Errorf(command.CodeBadRequest, "%s must be a whole number from 1, not %q", what, v)
 	}
 	return n, nil
 }
@@ -546,7 +404,7 @@ func (s *Server) decode(c echo.Context, v any, optional bool) error {
 		if optional {
 			return nil
 		}
-		return Errorf(CodeBadRequest, "the request needs a JSON body")
+		return command.Errorf(command.CodeBadRequest, "the request needs a JSON body")
 	}
 	if err != nil {
 		if ferr := fieldError(body, reflect.TypeOf(v), err); ferr != nil {
@@ -555,7 +413,7 @@ func (s *Server) decode(c echo.Context, v any, optional bool) error {
 		return decodeError(err, s.cfg.BodyLimit)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return Errorf(CodeBadRequest, "the body must hold one JSON object and nothing after it")
+		return command.Errorf(command.CodeBadRequest, "the body must hold one JSON object and nothing after it")
 	}
 	return nil
 }
@@ -568,26 +426,26 @@ func decodeError(err error, limit int64) error {
 	)
 	switch {
 	case errors.As(err, &mbe):
-		return Errorf(CodeTooLarge, "the request body is larger than %d bytes", limit)
+		return command.Errorf(command.CodeTooLarge, "the request body is larger than %d bytes", limit)
 	case errors.As(err, &syn):
-		return Errorf(CodeBadRequest, "malformed JSON at byte %d", syn.Offset)
+		return command.Errorf(command.CodeBadRequest, "malformed JSON at byte %d", syn.Offset)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return Errorf(CodeBadRequest, "malformed JSON: the body ends too early")
+		return command.Errorf(command.CodeBadRequest, "malformed JSON: the body ends too early")
 	case errors.As(err, &typ):
 		field := jsonPath(typ.Field)
 		if field == "" {
-			return Errorf(CodeBadRequest, "the body must be a JSON object, not %s", typ.Value)
+			return command.Errorf(command.CodeBadRequest, "the body must be a JSON object, not %s", typ.Value)
 		}
 		kind := typ.Type.Kind().String()
 		if lit, ok := strings.CutPrefix(typ.Value, "number "); ok && numberKind(kind) &&
 			(strings.HasPrefix(kind, "float") || !strings.ContainsAny(lit, ".eE")) {
-			return Errorf(CodeBadRequest, "field %s: the number %s is out of range", field, lit)
+			return command.Errorf(command.CodeBadRequest, "field %s: the number %s is out of range", field, lit)
 		}
-		return Errorf(CodeBadRequest, "field %s must be %s, not %s", field, jsonKind(kind), typ.Value)
+		return command.Errorf(command.CodeBadRequest, "field %s must be %s, not %s", field, jsonKind(kind), typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return Errorf(CodeBadRequest, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return command.Errorf(command.CodeBadRequest, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}
-	return Errorf(CodeBadRequest, "malformed JSON: %v", err)
+	return command.Errorf(command.CodeBadRequest, "malformed JSON: %v", err)
 }
 
 // jsonPath turns encoding/json's field path into the one the client wrote: it drops the Go names
@@ -622,10 +480,10 @@ func fieldError(body []byte, t reflect.Type, err error) error {
 		return nil
 	}
 	if bad.typ == reflect.TypeFor[time.Time]() {
-		return Errorf(CodeBadRequest, "field %s must be a date and time in RFC 3339 form with a time zone, such as %q, not %.60s",
+		return command.Errorf(command.CodeBadRequest, "field %s must be a date and time in RFC 3339 form with a time zone, such as %q, not %.60s",
 			bad.path, "2026-12-03T18:00:00Z", bad.raw)
 	}
-	return Errorf(CodeBadRequest, "field %s: %v", bad.path, bad.err)
+	return command.Errorf(command.CodeBadRequest, "field %s: %v", bad.path, bad.err)
 }
 
 // badValue is a field whose value its Go type refused.

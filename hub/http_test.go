@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,8 +19,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/command"
 	"github.com/tourhub/tourhub/hub/memstore"
 	"github.com/tourhub/tourhub/hub/store"
+	"github.com/tourhub/tourhub/hub/view"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -35,17 +36,33 @@ type env struct {
 	client *http.Client
 }
 
-func newEnv(t *testing.T, cfg hub.Config) *env {
+func newEnv(t *testing.T, cfg hub.Config) *env { return newEnvWith(t, cfg, envOpts{}) }
+
+// envOpts change what newEnvWith builds.
+type envOpts struct {
+	wrap func(store.Store) store.Store // wraps the store the node's commands see (nil: as it is)
+	now  func() time.Time              // the command service's clock (nil: time.Now)
+}
+
+// newEnvWith is newEnv with opts.
+func newEnvWith(t *testing.T, cfg hub.Config, opts envOpts) *env {
 	t.Helper()
-	if cfg.Secret == nil {
-		cfg.Secret = httpSecret
-	}
 	if cfg.RatePerSec == 0 {
 		cfg.RatePerSec, cfg.Burst = 10000, 10000
 	}
 	st := memstore.New()
 	t.Cleanup(func() { st.Close() })
-	srv, err := hub.New(cfg, st, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	var cmdStore store.Store = st
+	if opts.wrap != nil {
+		cmdStore = opts.wrap(st)
+	}
+	reg := prometheus.NewRegistry()
+	cmds, err := command.New(command.Config{Store: cmdStore, Due: memstore.NewDueSet(), Now: opts.now,
+		Tokens: command.NewTokens(httpSecret, time.Hour, nil), Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := hub.New(cfg, cmds, st, slog.New(slog.DiscardHandler), reg)
 	if err != nil {
 		t.Fatalf("hub.New: %v", err)
 	}
@@ -137,8 +154,8 @@ func (e *env) must(want int, method, path, token string, body any) reply {
 }
 
 type created struct {
-	Tournament     hub.View `json:"tournament"`
-	OrganiserToken string   `json:"organiser_token"`
+	Tournament     view.View `json:"tournament"`
+	OrganiserToken string    `json:"organiser_token"`
 }
 
 type joined struct {
@@ -169,9 +186,9 @@ func (e *env) tournament(body map[string]any, players ...string) (string, string
 	return c.Tournament.ID, c.OrganiserToken, tokens
 }
 
-func (e *env) state(id string) hub.View {
+func (e *env) state(id string) view.View {
 	e.t.Helper()
-	var v hub.View
+	var v view.View
 	e.must(http.StatusOK, "GET", "/api/tournaments/"+id, "", nil).decode(e.t, &v)
 	return v
 }
@@ -331,7 +348,7 @@ func TestHTTPJoinIdempotent(t *testing.T) {
 	if v := e.state(id); len(v.Participants) != 1 || v.Participants[0].Name != "Ada" {
 		t.Fatalf("participants %+v; want Ada alone", v.Participants)
 	}
-	if r := e.do("POST", path, "", map[string]any{"name": "Bob", "submission_id": "short"}); r.status != http.StatusBadRequest || r.errCode(t) != hub.CodeBadRequest {
+	if r := e.do("POST", path, "", map[string]any{"name": "Bob", "submission_id": "short"}); r.status != http.StatusBadRequest || r.errCode(t) != command.CodeBadRequest {
 		t.Errorf("a 5-character submission_id: %d %s; want 400 bad_request", r.status, r.body)
 	}
 	// The repeat's token is the player's: it may leave; a repeat after that is refused.
@@ -402,13 +419,13 @@ func TestHTTPBadInput(t *testing.T) {
 	result := fmt.Sprintf("/api/tournaments/%s/matches/%d/result", id, ready.ID)
 	base := "/api/tournaments/" + id
 
-	foreignKey := hub.NewTokens([]byte("another hub's secret"), time.Hour, nil)
-	foreign, _ := foreignKey.Issue(hub.Claims{Tournament: id, Role: hub.RoleOrganiser})
-	past := hub.NewTokens(httpSecret, time.Hour, func() time.Time { return time.Now().Add(-2 * time.Hour) })
-	expired, _ := past.Issue(hub.Claims{Tournament: id, Role: hub.RoleOrganiser})
+	foreignKey := command.NewTokens([]byte("another hub's secret"), time.Hour, nil)
+	foreign, _ := foreignKey.Issue(command.Claims{Tournament: id, Role: command.RoleOrganiser})
+	past := command.NewTokens(httpSecret, time.Hour, func() time.Time { return time.Now().Add(-2 * time.Hour) })
+	expired, _ := past.Issue(command.Claims{Tournament: id, Role: command.RoleOrganiser})
 	none, _ := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"tid": id, "role": "organiser", "exp": time.Now().Add(time.Hour).Unix()}).SignedString(jwt.UnsafeAllowNoneSignatureType)
 	noExp, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"tid": id, "role": "organiser"}).SignedString(httpSecret)
-	nowhere, _ := e.srv.Tokens().Issue(hub.Claims{Tournament: "t_nowhere", Role: hub.RoleOrganiser})
+	nowhere, _ := command.NewTokens(httpSecret, time.Hour, nil).Issue(command.Claims{Tournament: "t_nowhere", Role: command.RoleOrganiser})
 
 	for _, tc := range []struct {
 		name, method, path, token string
@@ -605,11 +622,11 @@ func TestTokens(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	k := hub.NewTokens(httpSecret, time.Hour, clock)
-	for _, c := range []hub.Claims{
-		{Tournament: "t_1", Role: hub.RoleOrganiser},
-		{Tournament: "t_1", Role: hub.RolePlayer, Player: 7},
-		{Tournament: "t_1", Role: hub.RoleSpectator},
+	k := command.NewTokens(httpSecret, time.Hour, clock)
+	for _, c := range []command.Claims{
+		{Tournament: "t_1", Role: command.RoleOrganiser},
+		{Tournament: "t_1", Role: command.RolePlayer, Player: 7},
+		{Tournament: "t_1", Role: command.RoleSpectator},
 	} {
 		tok, err := k.Issue(c)
 		if err != nil {
@@ -620,13 +637,13 @@ func TestTokens(t *testing.T) {
 			t.Errorf("Verify(Issue(%+v)) = %+v, %v", c, got, err)
 		}
 	}
-	for _, c := range []hub.Claims{{Role: hub.RoleOrganiser}, {Tournament: "t", Role: hub.RolePlayer}, {Tournament: "t", Role: "admin"}} {
+	for _, c := range []command.Claims{{Role: command.RoleOrganiser}, {Tournament: "t", Role: command.RolePlayer}, {Tournament: "t", Role: "admin"}} {
 		if _, err := k.Issue(c); err == nil {
 			t.Errorf("Issue(%+v) succeeded; want an error", c)
 		}
 	}
-	tok, _ := k.Issue(hub.Claims{Tournament: "t_1", Role: hub.RolePlayer, Player: 1})
-	later := hub.NewTokens(httpSecret, time.Hour, func() time.Time { return now.Add(time.Hour + time.Second) })
+	tok, _ := k.Issue(command.Claims{Tournament: "t_1", Role: command.RolePlayer, Player: 1})
+	later := command.NewTokens(httpSecret, time.Hour, func() time.Time { return now.Add(time.Hour + time.Second) })
 	if _, err := later.Verify(tok); err == nil {
 		t.Error("an expired token verified")
 	}
@@ -634,7 +651,7 @@ func TestTokens(t *testing.T) {
 	if _, err := k.Verify(hs384); err == nil {
 		t.Error("an HS384 token verified; only HS256 is valid")
 	}
-	if status, code, _ := hub.ErrorBody(func() error { _, err := k.Verify("x"); return err }()); status != 401 || code != "unauthorized" {
+	if status, code, _ := command.ErrorBody(func() error { _, err := k.Verify("x"); return err }()); status != 401 || code != "unauthorized" {
 		t.Errorf("ErrorBody(Verify garbage) = %d %s; want 401 unauthorized", status, code)
 	}
 }
@@ -654,11 +671,11 @@ func TestErrorBody(t *testing.T) {
 		{fmt.Errorf("apply: %w", store.ErrUnavailable), 503, "unavailable"},
 		{store.ErrConflict, 409, "version_conflict"},
 		{fmt.Errorf("redisstore: apply: %w", context.DeadlineExceeded), 503, "unavailable"},
-		{hub.Errorf(hub.CodeRateLimited, "slow"), 429, "rate_limited"},
-		{hub.Errorf(hub.CodeForbidden, "no"), 403, "forbidden"},
+		{command.Errorf(command.CodeRateLimited, "slow"), 429, "rate_limited"},
+		{command.Errorf(command.CodeForbidden, "no"), 403, "forbidden"},
 		{fmt.Errorf("redis: connection refused at 10.0.0.1"), 500, "internal"},
 	} {
-		status, code, msg := hub.ErrorBody(tc.err)
+		status, code, msg := command.ErrorBody(tc.err)
 		if status != tc.status || code != tc.code {
 			t.Errorf("ErrorBody(%v) = %d %s; want %d %s", tc.err, status, code, tc.status, tc.code)
 		}
@@ -668,32 +685,12 @@ func TestErrorBody(t *testing.T) {
 	}
 }
 
-func TestHTTPCommittedHookAndClock(t *testing.T) {
+// TestHTTPClock: the command service's clock stamps what the API shows (here the creation time).
+func TestHTTPClock(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 7, 1, 18, 0, 0, 0, time.UTC)
-	var mu sync.Mutex
-	var seen []int64
-	e := newEnv(t, hub.Config{
-		Now: func() time.Time { return now },
-		Committed: func(_ context.Context, id string, tr *match.Tournament) {
-			mu.Lock()
-			seen = append(seen, tr.Version)
-			mu.Unlock()
-		},
-	})
-	id, org, tokens := e.tournament(map[string]any{"name": "Hook", "format": "single_elimination", "match_time_limit": "10m"}, "Ada", "Grace")
-	e.must(http.StatusOK, "POST", "/api/tournaments/"+id+"/start", org, nil)
-	e.do("POST", "/api/tournaments/"+id+"/start", org, nil) // rejected: not committed
-	m := e.state(id).Matches[0]
-	path := fmt.Sprintf("/api/tournaments/%s/matches/%d/result", id, m.ID)
-	e.must(http.StatusOK, "POST", path, tokens[int(m.Players[0])], map[string]any{"scores": []int{1, 0}, "submission_id": "a"})
-	e.must(http.StatusOK, "POST", path, tokens[int(m.Players[0])], map[string]any{"scores": []int{1, 0}, "submission_id": "a"}) // duplicate
-	mu.Lock()
-	got := fmt.Sprint(seen)
-	mu.Unlock()
-	if got != "[1 2 3 4 5]" {
-		t.Errorf("Committed saw versions %s; want [1 2 3 4 5] (create, 2 joins, start, one report)", got)
-	}
+	e := newEnvWith(t, hub.Config{}, envOpts{now: func() time.Time { return now }})
+	e.tournament(map[string]any{"name": "Clock", "format": "single_elimination"}, "Ada", "Grace")
 	var list struct {
 		Tournaments []store.Summary `json:"tournaments"`
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/command"
 	"github.com/tourhub/tourhub/hub/store"
 )
 
@@ -50,7 +51,7 @@ func TestHTTPQueryParameters(t *testing.T) {
 				body = map[string]any{"name": "Linus"}
 			}
 			r := e.do(tc.method, tc.path, tc.token, body)
-			if r.status != http.StatusBadRequest || r.errCode(t) != hub.CodeBadRequest {
+			if r.status != http.StatusBadRequest || r.errCode(t) != command.CodeBadRequest {
 				t.Fatalf("got %d %s; want 400 bad_request", r.status, r.body)
 			}
 			for _, w := range tc.want {
@@ -112,7 +113,7 @@ func TestHTTPDecodeMessages(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.do("POST", "/api/tournaments", "", `{"name":"Cup","format":"swiss",`+tc.field+`}`)
-			if r.status != http.StatusBadRequest || r.errCode(t) != hub.CodeBadRequest {
+			if r.status != http.StatusBadRequest || r.errCode(t) != command.CodeBadRequest {
 				t.Fatalf("got %d %s; want 400 bad_request", r.status, r.body)
 			}
 			msg := r.errMessage(t)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/view"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -102,7 +103,7 @@ func TestWSNeverReadingSocketsShareMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap, _ := json.Marshal(hub.NewView(st, epoch))
+	snap, _ := json.Marshal(view.NewView(st, epoch))
 	size := uint64(len(snap))
 
 	before := liveHeap()

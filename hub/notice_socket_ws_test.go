@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/command"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -19,7 +19,7 @@ func TestWSNoticesByeAndDoubleForfeit(t *testing.T) {
 		t.Helper()
 		var cs []*wsClient
 		for _, p := range ids {
-			c := n.dial(t, "token."+n.token(t, hub.Claims{Tournament: id, Role: hub.RolePlayer, Player: int(p)}))
+			c := n.dial(t, "token."+n.token(t, command.Claims{Tournament: id, Role: command.RolePlayer, Player: int(p)}))
 			c.expect("auth_ok")
 			c.subscribe(id)
 			cs = append(cs, c)

@@ -22,8 +22,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/time/rate"
 
+	"github.com/tourhub/tourhub/hub/command"
 	"github.com/tourhub/tourhub/hub/store"
-	"github.com/tourhub/tourhub/match"
 	"github.com/tourhub/tourhub/static"
 )
 
@@ -34,10 +34,6 @@ type Config struct {
 	// Origins are extra host patterns allowed in the Origin header of WebSocket upgrades; the
 	// request's own host is always allowed. Defaults to none.
 	Origins []string
-	// Secret signs and verifies tokens (HS256). Required; every node of a cluster needs the same.
-	Secret []byte
-	// TokenTTL is how long issued tokens last. Defaults to 24 h.
-	TokenTTL time.Duration
 	// BodyLimit is the largest request body accepted; larger ones get 413. Defaults to 64 KiB.
 	BodyLimit int64
 	// BodyTimeout is how long an /api request's body may take to arrive, from the moment its
@@ -57,25 +53,18 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// ReadyTimeout bounds the store ping of /readyz. Defaults to 2 s.
 	ReadyTimeout time.Duration
-	// WS configures the WebSocket side. Store, Tokens, Origins, Log, Registerer, Report and
-	// ClientAddr (the client address through TrustedProxies) are set by New; the limits
+	// WS configures the WebSocket side. Store, Commands, Origins, Log, Registerer and ClientAddr
+	// (the client address through TrustedProxies) are set by New; the limits
 	// (ReadLimit, RatePerSec, Burst, QueueLen, ping and write timeouts) are taken from here and
 	// default as WSConfig documents.
 	WS WSConfig
-	// Now is the clock for creation times, tokens and the time stamped on every command
-	// (Command.At, from which the engine computes deadlines). Defaults to time.Now.
+	// Now is the clock of the rate limits. Defaults to time.Now.
 	Now func() time.Time
-	// Committed, if set, is called after every command this node commits (create included, a
-	// duplicate submission not), with the new state. cmd/hub passes the deadline Sweeper's Track.
-	Committed func(ctx context.Context, id string, t *match.Tournament)
 }
 
 func (c *Config) setDefaults() {
 	if c.Addr == "" {
 		c.Addr = ":8080"
-	}
-	if c.TokenTTL <= 0 {
-		c.TokenTTL = 24 * time.Hour
 	}
 	if c.BodyLimit <= 0 {
 		c.BodyLimit = 64 << 10
@@ -100,24 +89,25 @@ func (c *Config) setDefaults() {
 // Server is one hub node's HTTP side: the API, the probes, the metrics, the browser client and
 // the WebSocket endpoint. It is an http.Handler.
 type Server struct {
-	cfg     Config       // static after construction
-	store   store.Store  // static after construction
-	log     *slog.Logger // static after construction
-	tokens  *Tokens      // static after construction
-	ws      *WS          // static after construction
-	echo    *echo.Echo   // static after construction
-	metrics *metrics     // static after construction
-	limits  *ipLimiter   // static after construction
+	cfg     Config           // static after construction
+	cmds    *command.Service // static after construction; every command goes through it
+	store   store.Store      // static after construction; the reads (state, list, events, readiness)
+	log     *slog.Logger     // static after construction
+	ws      *WS              // static after construction
+	echo    *echo.Echo       // static after construction
+	metrics *metrics         // static after construction
+	limits  *ipLimiter       // static after construction
 
 	draining atomic.Bool
 }
 
-// New builds a Server over store. reg receives the metrics and serves /metrics (nil: a private
-// registry). Register the Server's WS with the store (store.Register(srv.WS())) before it serves.
-func New(cfg Config, st store.Store, log *slog.Logger, reg *prometheus.Registry) (*Server, error) {
+// New builds a Server that runs commands through cmds and reads st. reg receives the metrics and
+// serves /metrics (nil: a private registry). Register the Server's WS with the store
+// (st.Register(srv.WS())) before it serves.
+func New(cfg Config, cmds *command.Service, st store.Store, log *slog.Logger, reg *prometheus.Registry) (*Server, error) {
 	cfg.setDefaults()
-	if len(cfg.Secret) == 0 {
-		return nil, errors.New("new server: a token secret is required")
+	if cmds == nil {
+		return nil, errors.New("new server: a command service is required")
 	}
 	if st == nil {
 		return nil, errors.New("new server: a store is required")
@@ -130,19 +120,18 @@ func New(cfg Config, st store.Store, log *slog.Logger, reg *prometheus.Registry)
 	}
 	s := &Server{
 		cfg:     cfg,
+		cmds:    cmds,
 		store:   st,
 		log:     log,
-		tokens:  NewTokens(cfg.Secret, cfg.TokenTTL, cfg.Now),
 		metrics: newMetrics(reg),
 		limits:  newIPLimiter(rate.Limit(cfg.RatePerSec), cfg.Burst),
 	}
 	wsc := cfg.WS
 	wsc.Store = st
-	wsc.Tokens = s.tokens
+	wsc.Commands = cmds
 	wsc.Origins = cfg.Origins
 	wsc.Log = log
 	wsc.Registerer = reg
-	wsc.Report = s.Report
 	wsc.ClientAddr = s.clientIP
 	s.ws = NewWS(wsc)
 
@@ -180,7 +169,7 @@ func New(cfg Config, st store.Store, log *slog.Logger, reg *prometheus.Registry)
 	files := echo.WrapHandler(http.FileServerFS(staticFS()))
 	e.GET("/*", func(c echo.Context) error {
 		if strings.HasPrefix(c.Request().URL.Path, "/api/") {
-			return Errorf(CodeNotFound, "no such API endpoint")
+			return command.Errorf(command.CodeNotFound, "no such API endpoint")
 		}
 		return files(c)
 	})
@@ -194,9 +183,6 @@ func staticFS() fs.FS { return static.FS }
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
 
-// Tokens is the node's token issuer and verifier.
-func (s *Server) Tokens() *Tokens { return s.tokens }
-
 // WS is the node's WebSocket side.
 func (s *Server) WS() *WS { return s.ws }
 
@@ -207,101 +193,18 @@ func (s *Server) Drain(ctx context.Context) error {
 	return s.ws.Drain(ctx)
 }
 
-// Fired counts a timed command that the deadline Sweeper applied (set it as Sweeper.Fired), so
-// that tourhub_commands_total covers every command this node commits.
-func (s *Server) Fired(typ match.CommandType) {
-	s.metrics.commands.WithLabelValues(string(typ), "applied").Inc()
-}
-
 func (s *Server) ready(c echo.Context) error {
 	if s.draining.Load() {
-		return Errorf(CodeUnavailable, "the node is shutting down")
+		return command.Errorf(command.CodeUnavailable, "the node is shutting down")
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), s.cfg.ReadyTimeout)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
-		s.metrics.storeErrors.WithLabelValues("ping").Inc()
+		s.cmds.StoreErr("ping", err)
 		s.log.Warn("store not ready", "err", err)
-		return Errorf(CodeUnavailable, "the store cannot be reached")
+		return command.Errorf(command.CodeUnavailable, "the store cannot be reached")
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
-}
-
-// Report applies a result, authorised by c: the organiser's report is final (By 0); a player
-// reports as themself (the engine refuses a match they are not in). A non-empty submissionID
-// makes the report idempotent per tournament and reporter: the same id from the same reporter
-// returns the first answer with Duplicate set. Used by the HTTP API and the WebSocket.
-func (s *Server) Report(ctx context.Context, c Claims, tournament string, m match.MatchID, scores [2]int, submissionID string) (store.Applied, error) {
-	if err := authorise(c, tournament); err != nil {
-		return store.Applied{}, err
-	}
-	if m <= 0 {
-		return store.Applied{}, &match.Error{Code: match.CodeUnknownMatch, Message: fmt.Sprintf("no match %d", m)}
-	}
-	if len(submissionID) > maxSubmissionID {
-		return store.Applied{}, Errorf(CodeBadRequest, "submission_id is longer than %d bytes", maxSubmissionID)
-	}
-	cmd := match.Command{Type: match.CmdReport, Match: m, Scores: scores}
-	var sub string
-	switch c.Role {
-	case RoleOrganiser:
-		if submissionID != "" {
-			sub = "report:o:" + submissionID
-		}
-	case RolePlayer:
-		cmd.By = match.PlayerID(c.Player)
-		if submissionID != "" {
-			sub = "report:p" + strconv.Itoa(c.Player) + ":" + submissionID
-		}
-	default:
-		return store.Applied{}, Errorf(CodeForbidden, "only the players of a match and the organiser may report its result")
-	}
-	return s.apply(ctx, tournament, cmd, sub)
-}
-
-// maxSubmissionID bounds submission ids.
-const maxSubmissionID = 128
-
-// authorise checks that c is a token for tournament.
-func authorise(c Claims, tournament string) error {
-	if c.Tournament != tournament {
-		return Errorf(CodeUnauthorized, "the token is for another tournament")
-	}
-	return nil
-}
-
-// apply stamps cmd with the time, runs it through the store and counts the outcome.
-func (s *Server) apply(ctx context.Context, id string, cmd match.Command, sub string) (store.Applied, error) {
-	if cmd.At.IsZero() {
-		cmd.At = s.cfg.Now().UTC()
-	}
-	a, err := s.store.Apply(ctx, id, cmd, sub)
-	s.countCommand(string(cmd.Type), "apply", a, err)
-	if err == nil && !a.Duplicate {
-		s.committed(ctx, id, a.State)
-	}
-	return a, err
-}
-
-func (s *Server) committed(ctx context.Context, id string, t *match.Tournament) {
-	if s.cfg.Committed != nil && t != nil {
-		s.cfg.Committed(ctx, id, t)
-	}
-}
-
-func (s *Server) countCommand(typ, op string, a store.Applied, err error) {
-	outcome := "applied"
-	switch {
-	case err != nil:
-		_, code, _ := ErrorBody(err)
-		outcome = code
-		if code == CodeUnavailable || code == CodeInternal || code == CodeVersionConflict {
-			s.metrics.storeErrors.WithLabelValues(op).Inc()
-		}
-	case a.Duplicate:
-		outcome = "duplicate"
-	}
-	s.metrics.commands.WithLabelValues(typ, outcome).Inc()
 }
 
 // handleError writes err as {"error":{"code","message"}}; internal errors are logged in full and
@@ -314,14 +217,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if errors.As(err, &he) {
 		switch he.Code {
 		case http.StatusNotFound:
-			err = Errorf(CodeNotFound, "not found")
+			err = command.Errorf(command.CodeNotFound, "not found")
 		case http.StatusMethodNotAllowed:
-			err = Errorf(CodeMethodNotAllowed, "method %s not allowed here", c.Request().Method)
+			err = command.Errorf(command.CodeMethodNotAllowed, "method %s not allowed here", c.Request().Method)
 		case http.StatusRequestEntityTooLarge:
-			err = Errorf(CodeTooLarge, "the request body is larger than %d bytes", s.cfg.BodyLimit)
+			err = command.Errorf(command.CodeTooLarge, "the request body is larger than %d bytes", s.cfg.BodyLimit)
 		}
 	}
-	status, code, msg := ErrorBody(err)
+	status, code, msg := command.ErrorBody(err)
 	if status == http.StatusInternalServerError {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
@@ -380,7 +283,7 @@ func (s *Server) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if !s.limits.allow(s.clientIP(c.Request()), s.cfg.Now()) {
 			c.Response().Header().Set("Retry-After", "1")
-			return Errorf(CodeRateLimited, "too many requests; slow down")
+			return command.Errorf(command.CodeRateLimited, "too many requests; slow down")
 		}
 		return next(c)
 	}
@@ -407,7 +310,7 @@ func (s *Server) bodyDeadline(next echo.HandlerFunc) echo.HandlerFunc {
 		err := next(c)
 		if body.timedOut {
 			c.Response().Header().Set("Connection", "close")
-			return Errorf(CodeBadRequest, "the request body did not arrive within %s; send the whole body with the request", s.cfg.BodyTimeout)
+			return command.Errorf(command.CodeBadRequest, "the request body did not arrive within %s; send the whole body with the request", s.cfg.BodyTimeout)
 		}
 		return err
 	}

@@ -4,18 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tourhub/tourhub/hub"
-	"github.com/tourhub/tourhub/hub/memstore"
+	"github.com/tourhub/tourhub/hub/view"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -23,23 +20,8 @@ import (
 // Report): players join over HTTP, then report over their sockets.
 func TestWSThroughServer(t *testing.T) {
 	t.Parallel()
-	st := memstore.New()
-	t.Cleanup(func() { st.Close() })
-	srv, err := hub.New(hub.Config{Secret: []byte(wsTestSecret), Origins: []string{"app.example"}, RatePerSec: 1000, Burst: 1000},
-		st, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.Register(srv.WS())
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		if err := srv.Drain(ctx); err != nil {
-			t.Errorf("drain: %v", err)
-		}
-	})
+	e := newEnv(t, hub.Config{Origins: []string{"app.example"}, RatePerSec: 1000, Burst: 1000})
+	hs := e.http
 
 	post := func(path, token string, body any, out any) {
 		t.Helper()
@@ -62,8 +44,8 @@ func TestWSThroughServer(t *testing.T) {
 		}
 	}
 	var created struct {
-		Tournament     hub.View `json:"tournament"`
-		OrganiserToken string   `json:"organiser_token"`
+		Tournament     view.View `json:"tournament"`
+		OrganiserToken string    `json:"organiser_token"`
 	}
 	post("/api/tournaments", "", map[string]any{"name": "Cup", "format": "single_elimination", "best_of": 3}, &created)
 	id := created.Tournament.ID
@@ -112,7 +94,7 @@ func TestWSThroughServer(t *testing.T) {
 	if strings.Join(gk, ",") != "match_ready,reported" {
 		t.Errorf("Grace's notices %v; want match_ready, reported", gk)
 	}
-	if got := srv.WS().Sockets(); got != 2 {
+	if got := e.srv.WS().Sockets(); got != 2 {
 		t.Errorf("%d sockets; want 2", got)
 	}
 }
@@ -126,21 +108,8 @@ func TestWSPerAddressThroughProxies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := memstore.New()
-	t.Cleanup(func() { st.Close() })
-	srv, err := hub.New(hub.Config{Secret: []byte(wsTestSecret), Origins: []string{"app.example"}, TrustedProxies: proxies,
-		WS: hub.WSConfig{MaxPerAddr: 1}}, st, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.Register(srv.WS())
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		srv.Drain(ctx)
-	})
+	e := newEnv(t, hub.Config{Origins: []string{"app.example"}, TrustedProxies: proxies, WS: hub.WSConfig{MaxPerAddr: 1}})
+	hs := e.http
 	dial := func(client string) int {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

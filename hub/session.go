@@ -22,6 +22,7 @@ import (
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
 
+	"github.com/tourhub/tourhub/hub/command"
 	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
@@ -111,8 +112,8 @@ type session struct {
 
 	// Owned by the reader (one at a time: a reader parks before the next can start), then by
 	// finish once reading has ended.
-	claims     map[string]Claims   // the verified tokens, by tournament
-	subscribed map[string]struct{} // the tournaments subscribed to
+	claims     map[string]command.Claims // the verified tokens, by tournament
+	subscribed map[string]struct{}       // the tournaments subscribed to
 	limiter    *rate.Limiter
 	bad        int // bad messages in a row
 	dropped    int // rate-limited frames (messages, pings, pongs) in a row
@@ -137,7 +138,7 @@ func newSession(w *WS, c *websocket.Conn, sc *sockConn, br *bufio.Reader, addr s
 		cancel:     cancel,
 		done:       make(chan struct{}),
 		closed:     make(chan struct{}),
-		claims:     make(map[string]Claims),
+		claims:     make(map[string]command.Claims),
 		subscribed: make(map[string]struct{}),
 		limiter:    rate.NewLimiter(rate.Limit(w.cfg.RatePerSec), w.cfg.Burst),
 	}
@@ -664,7 +665,7 @@ func (s *session) readLoop(woke bool) error {
 				Ref string `json:"ref"`
 			}
 			json.Unmarshal(data, &m)
-			s.trySend(s.errorMsg(validRef(m.Ref), CodeRateLimited, "too many messages; this one was dropped"))
+			s.trySend(s.errorMsg(validRef(m.Ref), command.CodeRateLimited, "too many messages; this one was dropped"))
 			continue
 		}
 		if typ == websocket.MessageText && !utf8.Valid(data) {
@@ -733,7 +734,7 @@ func validRef(ref string) string {
 func (s *session) handle(typ websocket.MessageType, data []byte) bool {
 	if typ != websocket.MessageText {
 		s.ws.metrics.in.WithLabelValues("invalid").Inc()
-		s.sendError("", CodeBadMessage, "messages are JSON text frames")
+		s.sendError("", command.CodeBadMessage, "messages are JSON text frames")
 		return false
 	}
 	var m clientMsg
@@ -743,12 +744,12 @@ func (s *session) handle(typ websocket.MessageType, data []byte) bool {
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &te) && te.Field == "":
-			s.sendError("", CodeBadMessage, "the message is not a JSON object")
+			s.sendError("", command.CodeBadMessage, "the message is not a JSON object")
 		case errors.As(err, &te):
 			ref = validRef(m.Ref) // the rest of the message was decoded
-			s.sendError(ref, CodeBadMessage, fmt.Sprintf("field %s has the wrong type", te.Field))
+			s.sendError(ref, command.CodeBadMessage, fmt.Sprintf("field %s has the wrong type", te.Field))
 		default:
-			s.sendError(ref, CodeBadMessage, "the message is not JSON")
+			s.sendError(ref, command.CodeBadMessage, "the message is not JSON")
 		}
 		return false
 	}
@@ -758,16 +759,16 @@ func (s *session) handle(typ websocket.MessageType, data []byte) bool {
 		s.ws.metrics.in.WithLabelValues("invalid").Inc()
 	}
 	if len(m.Ref) > maxRef {
-		s.sendError("", CodeBadMessage, fmt.Sprintf("ref is longer than %d bytes", maxRef))
+		s.sendError("", command.CodeBadMessage, fmt.Sprintf("ref is longer than %d bytes", maxRef))
 		return false
 	}
 	missing := func(field string) bool {
-		s.sendError(m.Ref, CodeBadMessage, fmt.Sprintf("%s needs %s", m.Type, field))
+		s.sendError(m.Ref, command.CodeBadMessage, fmt.Sprintf("%s needs %s", m.Type, field))
 		return false
 	}
 	switch m.Type {
 	case "":
-		s.sendError(m.Ref, CodeBadMessage, "the message has no type")
+		s.sendError(m.Ref, command.CodeBadMessage, "the message has no type")
 		return false
 	case "ping":
 		s.reply("pong", struct {
@@ -784,11 +785,11 @@ func (s *session) handle(typ websocket.MessageType, data []byte) bool {
 			return missing("tournament")
 		}
 		if m.Version != nil && *m.Version < 0 {
-			s.sendError(m.Ref, CodeBadMessage, "version must not be negative")
+			s.sendError(m.Ref, command.CodeBadMessage, "version must not be negative")
 			return false
 		}
 		if _, ok := s.subscribed[m.Tournament]; !ok && len(s.subscribed) >= maxSubscriptions {
-			s.sendError(m.Ref, CodeTooManySubscriptions, fmt.Sprintf(
+			s.sendError(m.Ref, command.CodeTooManySubscriptions, fmt.Sprintf(
 				"a socket may watch at most %d tournaments; unsubscribe from one first", maxSubscriptions))
 			return true
 		}
@@ -819,7 +820,7 @@ func (s *session) handle(typ websocket.MessageType, data []byte) bool {
 		}
 		s.report(m)
 	default:
-		s.sendError(m.Ref, CodeBadMessage, fmt.Sprintf("unknown message type %q", m.Type))
+		s.sendError(m.Ref, command.CodeBadMessage, fmt.Sprintf("unknown message type %q", m.Type))
 		return false
 	}
 	return true
@@ -828,11 +829,11 @@ func (s *session) handle(typ websocket.MessageType, data []byte) bool {
 // authenticate verifies a token (ref is empty for the subprotocol token) and answers auth_ok or
 // an unauthorized error; the socket stays open either way.
 func (s *session) authenticate(ref, token string) {
-	if s.ws.cfg.Tokens == nil {
-		s.sendError(ref, CodeUnauthorized, "this node accepts no tokens")
+	if s.ws.cfg.Commands == nil {
+		s.sendError(ref, command.CodeUnauthorized, "this node accepts no tokens")
 		return
 	}
-	c, err := s.ws.cfg.Tokens.Verify(token)
+	c, err := s.ws.cfg.Commands.Verify(token)
 	if err != nil {
 		s.sendErr(ref, err)
 		return
@@ -843,17 +844,17 @@ func (s *session) authenticate(ref, token string) {
 		s.ws.broker.setPlayer(s, c.Tournament, playerOf(c))
 	}
 	s.reply("auth_ok", struct {
-		Type       string `json:"type"`
-		Ref        string `json:"ref,omitempty"`
-		Tournament string `json:"tournament"`
-		Role       Role   `json:"role"`
-		PlayerID   int    `json:"player_id,omitempty"`
+		Type       string       `json:"type"`
+		Ref        string       `json:"ref,omitempty"`
+		Tournament string       `json:"tournament"`
+		Role       command.Role `json:"role"`
+		PlayerID   int          `json:"player_id,omitempty"`
 	}{"auth_ok", ref, c.Tournament, c.Role, c.Player})
 }
 
 // playerOf is the player a socket with c receives notices for (0: none).
-func playerOf(c Claims) match.PlayerID {
-	if c.Role != RolePlayer {
+func playerOf(c command.Claims) match.PlayerID {
+	if c.Role != command.RolePlayer {
 		return 0
 	}
 	return match.PlayerID(c.Player)
@@ -871,21 +872,17 @@ func (s *session) subscribe(m clientMsg) {
 
 func (s *session) report(m clientMsg) {
 	c, ok := s.claims[m.Tournament]
-	if !ok || c.Role == RoleSpectator {
-		s.sendError(m.Ref, CodeUnauthorized, "authenticate as a player or the organiser of this tournament first")
-		return
-	}
-	if s.ws.cfg.Report == nil {
-		s.sendErr(m.Ref, errors.New("no report func configured"))
+	if !ok || c.Role == command.RoleSpectator {
+		s.sendError(m.Ref, command.CodeUnauthorized, "authenticate as a player or the organiser of this tournament first")
 		return
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, s.ws.cfg.ReportTimeout)
-	a, err := s.ws.cfg.Report(ctx, c, m.Tournament, m.Match, *m.Scores, m.SubmissionID)
+	a, err := s.ws.cfg.Commands.Report(ctx, c, m.Tournament, m.Match, *m.Scores, m.SubmissionID)
 	cancel()
-	if status, _, _ := ErrorBody(err); status == http.StatusInternalServerError && s.ctx.Err() != nil {
+	if status, _, _ := command.ErrorBody(err); status == http.StatusInternalServerError && s.ctx.Err() != nil {
 		// The socket is closing (the node drains, or the client is being closed): the report was
 		// cut short, not refused, and may or may not have been applied. Sending it again is safe.
-		s.sendError(m.Ref, CodeUnavailable, "the socket closed before the report was done; "+
+		s.sendError(m.Ref, command.CodeUnavailable, "the socket closed before the report was done; "+
 			"reconnect and send it again with the same submission_id")
 		return
 	}
@@ -912,7 +909,7 @@ func (s *session) reply(kind string, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		s.ws.cfg.Log.Error("encode reply", "type", kind, "err", err)
-		s.sendError("", CodeInternal, "internal error")
+		s.sendError("", command.CodeInternal, "internal error")
 		return
 	}
 	s.send(outMsg{data: b, kind: kind})
@@ -920,7 +917,7 @@ func (s *session) reply(kind string, v any) {
 
 // sendErr queues the error message for err: its code and message, or "internal error" (logged).
 func (s *session) sendErr(ref string, err error) {
-	status, code, msg := ErrorBody(err)
+	status, code, msg := command.ErrorBody(err)
 	if status == http.StatusInternalServerError {
 		s.ws.cfg.Log.Error("socket request failed", "err", err)
 	}

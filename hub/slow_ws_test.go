@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/command"
 	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
@@ -325,14 +326,14 @@ func TestWSDrainNotHeldUp(t *testing.T) {
 func TestWSDrainReportInFlight(t *testing.T) {
 	t.Parallel()
 	started := make(chan struct{})
-	n := newWSNode(t, wsNodeOpts{report: func(ctx context.Context, c hub.Claims, _ string, _ match.MatchID, _ [2]int, _ string) (store.Applied, error) {
+	n := newWSNode(t, wsNodeOpts{report: func(ctx context.Context, c command.Claims, _ string, _ match.MatchID, _ [2]int, _ string) (store.Applied, error) {
 		close(started)
 		<-ctx.Done() // a store that has not answered yet
 		return store.Applied{}, ctx.Err()
 	}})
 	ids := n.tourney(t, "tr", "Ada", "Grace")
 	n.apply(t, "tr", match.Command{Type: match.CmdStart})
-	c := n.dial(t, "token."+n.token(t, hub.Claims{Tournament: "tr", Role: hub.RolePlayer, Player: int(ids[0])}))
+	c := n.dial(t, "token."+n.token(t, command.Claims{Tournament: "tr", Role: command.RolePlayer, Player: int(ids[0])}))
 	c.expect("auth_ok")
 	c.send(map[string]any{"type": "report", "ref": "r1", "tournament": "tr", "match": 1, "scores": [2]int{1, 0}, "submission_id": "ada-1"})
 	<-started
@@ -340,7 +341,7 @@ func TestWSDrainReportInFlight(t *testing.T) {
 	defer cancel()
 	drained := make(chan error, 1)
 	go func() { drained <- n.ws.Drain(ctx) }()
-	if e := c.expect("error"); e.Code != hub.CodeUnavailable || e.Ref != "r1" || !strings.Contains(e.Message, "submission_id") {
+	if e := c.expect("error"); e.Code != command.CodeUnavailable || e.Ref != "r1" || !strings.Contains(e.Message, "submission_id") {
 		t.Errorf("got %+v; want unavailable for r1, saying to send it again", e)
 	}
 	if got := c.closeStatus(); got != websocket.StatusGoingAway {
@@ -376,7 +377,7 @@ func TestApplyCommandRecovers(t *testing.T) {
 	if err == nil || events != nil || !strings.Contains(err.Error(), "engine panic") {
 		t.Fatalf("ApplyCommand on a nil tournament: events %v err %v; want an engine panic error", events, err)
 	}
-	if status, code, _ := hub.ErrorBody(err); status != 500 || code != hub.CodeInternal {
+	if status, code, _ := command.ErrorBody(err); status != 500 || code != command.CodeInternal {
 		t.Errorf("answered %d %s; want 500 internal", status, code)
 	}
 }
@@ -385,14 +386,14 @@ func TestApplyCommandRecovers(t *testing.T) {
 // closes that socket with 1011 and leaves the node and its other sockets as they were.
 func TestWSHandlerPanic(t *testing.T) {
 	t.Parallel()
-	n := newWSNode(t, wsNodeOpts{report: func(context.Context, hub.Claims, string, match.MatchID, [2]int, string) (store.Applied, error) {
+	n := newWSNode(t, wsNodeOpts{report: func(context.Context, command.Claims, string, match.MatchID, [2]int, string) (store.Applied, error) {
 		panic("a bug a message reaches")
 	}})
 	n.tourney(t, "tp", "Ada", "Grace")
 	other := n.dial(t)
 	other.subscribe("tp")
 	c := n.dial(t)
-	c.send(map[string]any{"type": "auth", "token": n.token(t, hub.Claims{Tournament: "tp", Role: hub.RoleOrganiser})})
+	c.send(map[string]any{"type": "auth", "token": n.token(t, command.Claims{Tournament: "tp", Role: command.RoleOrganiser})})
 	c.expect("auth_ok")
 	c.send(map[string]any{"type": "report", "tournament": "tp", "match": 1, "scores": []int{1, 0}, "submission_id": "s1"})
 	if got := c.closeStatus(); got != websocket.StatusInternalError {

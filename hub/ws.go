@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tourhub/tourhub/hub/command"
 	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
@@ -40,12 +41,20 @@ const (
 	drainPause = 100 * time.Millisecond
 )
 
+// Commands is what a socket asks of the node's command service (command.Service).
+type Commands interface {
+	Verify(token string) (command.Claims, error)
+	Report(ctx context.Context, c command.Claims, tournament string, m match.MatchID, scores [2]int, submissionID string) (store.Applied, error)
+}
+
 // WSConfig configures the WebSocket side of a node.
 type WSConfig struct {
 	// Store is where subscriptions read snapshots and missed events. Required.
 	Store store.Store
-	// Tokens verifies the tokens of players and organisers. Nil refuses every token.
-	Tokens *Tokens
+	// Commands verifies the tokens of players and organisers and applies the results reported over
+	// a socket (with the socket's claims for that tournament): the node's command.Service. Nil
+	// refuses every token.
+	Commands Commands
 	// Origins lists the host patterns allowed in the Origin header (see
 	// websocket.AcceptOptions.OriginPatterns); the request's own host is always allowed.
 	Origins []string
@@ -53,9 +62,6 @@ type WSConfig struct {
 	Log *slog.Logger
 	// Registerer receives the socket metrics. Nil registers nothing (the metrics still count).
 	Registerer prometheus.Registerer
-	// Report applies a result reported over a socket, with the socket's claims for that
-	// tournament. Required for the report message (nil answers internal).
-	Report func(ctx context.Context, c Claims, tournament string, m match.MatchID, scores [2]int, submissionID string) (store.Applied, error)
 	// ReadLimit is the largest message a client may send; a bigger one closes with 1009.
 	// Defaults to 16 KiB.
 	ReadLimit int64

@@ -17,8 +17,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/command"
 	"github.com/tourhub/tourhub/hub/memstore"
 	"github.com/tourhub/tourhub/hub/store"
+	"github.com/tourhub/tourhub/hub/view"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -71,7 +73,7 @@ const (
 type wsNode struct {
 	ws     *hub.WS
 	store  store.Store
-	tokens *hub.Tokens
+	tokens *command.Tokens
 	srv    *httptest.Server
 	slow   chan struct{} // receives once per socket marked slow
 	reg    *prometheus.Registry
@@ -86,7 +88,7 @@ type wsNodeOpts struct {
 	// Handler registered with the store.
 	handler func(ws store.Handler) store.Handler
 	// report, if set, is the node's report func instead of its own (n.report).
-	report func(ctx context.Context, c hub.Claims, tournament string, m match.MatchID, scores [2]int, sub string) (store.Applied, error)
+	report func(ctx context.Context, c command.Claims, tournament string, m match.MatchID, scores [2]int, sub string) (store.Applied, error)
 }
 
 func newWSNode(t *testing.T, o wsNodeOpts) *wsNode {
@@ -97,16 +99,19 @@ func newWSNode(t *testing.T, o wsNodeOpts) *wsNode {
 	} else {
 		n.store = memstore.New(o.store...)
 	}
-	n.tokens = hub.NewTokens([]byte(wsTestSecret), time.Hour, nil)
+	n.tokens = command.NewTokens([]byte(wsTestSecret), time.Hour, nil)
+	cmds, err := command.New(command.Config{Store: n.store, Due: memstore.NewDueSet(), Tokens: n.tokens})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := o.cfg
 	cfg.Store = n.store
-	cfg.Tokens = n.tokens
+	cfg.Commands = cmds
 	cfg.Origins = []string{"app.example"}
 	n.reg = prometheus.NewRegistry()
 	cfg.Registerer = n.reg
-	cfg.Report = n.report
 	if o.report != nil {
-		cfg.Report = o.report
+		cfg.Commands = reportOverride{Commands: cmds, report: o.report}
 	}
 	n.ws = hub.NewWS(cfg)
 	if o.handler != nil {
@@ -135,15 +140,14 @@ func newWSNode(t *testing.T, o wsNodeOpts) *wsNode {
 
 // report is the node's report func: the claims' tournament must match, a player reports as
 // themself, the organiser's word is final (as the HTTP API does it).
-func (n *wsNode) report(ctx context.Context, c hub.Claims, tournament string, m match.MatchID, scores [2]int, sub string) (store.Applied, error) {
-	if c.Tournament != tournament {
-		return store.Applied{}, hub.Errorf(hub.CodeUnauthorized, "the token is for another tournament")
-	}
-	cmd := match.Command{Type: match.CmdReport, Match: m, Scores: scores}
-	if c.Role == hub.RolePlayer {
-		cmd.By = match.PlayerID(c.Player)
-	}
-	return n.store.Apply(ctx, tournament, cmd, sub)
+// reportOverride is the node's command service with its Report replaced.
+type reportOverride struct {
+	hub.Commands
+	report func(ctx context.Context, c command.Claims, tournament string, m match.MatchID, scores [2]int, sub string) (store.Applied, error)
+}
+
+func (r reportOverride) Report(ctx context.Context, c command.Claims, tournament string, m match.MatchID, scores [2]int, sub string) (store.Applied, error) {
+	return r.report(ctx, c, tournament, m, scores, sub)
 }
 
 // tourney creates a single-elimination tournament with the named players; it returns the
@@ -185,7 +189,7 @@ func (n *wsNode) apply(t *testing.T, id string, cmd match.Command) store.Applied
 	return a
 }
 
-func (n *wsNode) token(t *testing.T, c hub.Claims) string {
+func (n *wsNode) token(t *testing.T, c command.Claims) string {
 	t.Helper()
 	tok, err := n.tokens.Issue(c)
 	if err != nil {
@@ -217,7 +221,7 @@ type wsMsg struct {
 	Placement *struct{ Rank, RankTo int } `json:"placement"`
 	Text      string                      `json:"text"`
 	Events    []match.Event               `json:"events"`
-	State     *hub.View                   `json:"state"`
+	State     *view.View                  `json:"state"`
 }
 
 type wsClient struct {
@@ -345,7 +349,7 @@ func TestWSSubscribeSnapshot(t *testing.T) {
 
 	// Unknown tournament: an error with the ref, and the socket goes on.
 	c.send(map[string]any{"type": "subscribe", "ref": "x", "tournament": "nope"})
-	if e := c.expect("error"); e.Ref != "x" || e.Code != hub.CodeNotFound {
+	if e := c.expect("error"); e.Ref != "x" || e.Code != command.CodeNotFound {
 		t.Errorf("got %+v; want not_found with ref x", e)
 	}
 	c.send(map[string]any{"type": "unsubscribe", "ref": "u", "tournament": "t1"})
@@ -500,12 +504,12 @@ func TestWSNotices(t *testing.T) {
 	ids := n.tourneyWith(t, "t4", match.Settings{Format: match.SingleElimination, BestOf: 3}, "Ada", "Grace")
 	ada, grace := ids[0], ids[1]
 	// Ada authenticates with the subprotocol, Grace with a message, the third socket spectates.
-	ca := n.dial(t, "token."+n.token(t, hub.Claims{Tournament: "t4", Role: hub.RolePlayer, Player: int(ada)}))
+	ca := n.dial(t, "token."+n.token(t, command.Claims{Tournament: "t4", Role: command.RolePlayer, Player: int(ada)}))
 	if ok := ca.expect("auth_ok"); ok.PlayerID != int(ada) || ok.Role != "player" {
 		t.Fatalf("got %+v; want auth_ok for player %d", ok, ada)
 	}
 	cg := n.dial(t)
-	cg.send(map[string]any{"type": "auth", "ref": "a", "token": n.token(t, hub.Claims{Tournament: "t4", Role: hub.RolePlayer, Player: int(grace)})})
+	cg.send(map[string]any{"type": "auth", "ref": "a", "token": n.token(t, command.Claims{Tournament: "t4", Role: command.RolePlayer, Player: int(grace)})})
 	if ok := cg.expect("auth_ok"); ok.Ref != "a" || ok.PlayerID != int(grace) {
 		t.Fatalf("got %+v; want auth_ok for player %d", ok, grace)
 	}
@@ -516,7 +520,7 @@ func TestWSNotices(t *testing.T) {
 	// A second socket of Ada's authenticates after subscribing.
 	ca2 := n.dial(t)
 	ca2.subscribe("t4")
-	ca2.send(map[string]any{"type": "auth", "ref": "late", "token": n.token(t, hub.Claims{Tournament: "t4", Role: hub.RolePlayer, Player: int(ada)})})
+	ca2.send(map[string]any{"type": "auth", "ref": "late", "token": n.token(t, command.Claims{Tournament: "t4", Role: command.RolePlayer, Player: int(ada)})})
 	ca2.expect("auth_ok")
 
 	start := n.apply(t, "t4", match.Command{Type: match.CmdStart})
@@ -575,7 +579,7 @@ func TestWSNotices(t *testing.T) {
 		t.Errorf("repeat: %+v; want duplicate at %d", m["reported"], done)
 	}
 	cs.send(map[string]any{"type": "report", "ref": "r4", "tournament": "t4", "match": final, "scores": [2]int{0, 2}, "submission_id": "s-1"})
-	if _, m := wsCollect(t, cs, done, "error"); m["error"].Code != hub.CodeUnauthorized || m["error"].Ref != "r4" {
+	if _, m := wsCollect(t, cs, done, "error"); m["error"].Code != command.CodeUnauthorized || m["error"].Ref != "r4" {
 		t.Errorf("spectator report: %+v; want unauthorized with ref r4", m["error"])
 	}
 }

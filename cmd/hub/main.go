@@ -25,6 +25,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/command"
 	"github.com/tourhub/tourhub/hub/memstore"
 	"github.com/tourhub/tourhub/hub/redisstore"
 	"github.com/tourhub/tourhub/hub/store"
@@ -97,24 +98,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	defer st.Close()
-	sweeper := hub.NewSweeper(st, due, time.Now, c.SweepEvery, log)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if rs, ok := st.(*redisstore.Store); ok {
 		reg.MustRegister(rs.Collector())
 	}
+	// Every command of the node (the API's, the sockets', the sweeper's) goes through cmds.
+	cmds, err := command.New(command.Config{Store: st, Due: due, Log: log, Registerer: reg,
+		Tokens: command.NewTokens([]byte(c.Secret), c.TokenTTL, time.Now)})
+	if err != nil {
+		return err
+	}
 	srv, err := hub.New(hub.Config{
 		Addr:           c.Addr,
 		Origins:        origins,
-		Secret:         []byte(c.Secret),
-		TokenTTL:       c.TokenTTL,
 		BodyLimit:      int64(c.BodyLimit),
 		BodyTimeout:    c.BodyTimeout,
 		RatePerSec:     c.HTTPRate,
 		Burst:          c.HTTPBurst,
 		TrustedProxies: c.TrustedProxies,
-		Committed:      sweeper.Track,
 		WS: hub.WSConfig{
 			ReadLimit:  int64(c.WSReadLimit),
 			RatePerSec: c.WSRate,
@@ -127,13 +130,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			MaxPerAddr:  c.WSPerAddr,
 			IdleTimeout: c.WSIdleTimeout,
 		},
-	}, st, log, reg)
+	}, cmds, st, log, reg)
 	if err != nil {
 		return err
 	}
 	// The store delivers to the sockets from now on (nothing is watched before this).
 	st.Register(srv.WS())
-	sweeper.Fired = srv.Fired
 
 	printConfig(stdout, c, origins)
 	if c.secretRandom {
@@ -163,7 +165,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	swept := make(chan struct{})
 	go func() {
 		defer close(swept)
-		_ = sweeper.Run(sweepCtx)
+		_ = cmds.Sweep(sweepCtx, c.SweepEvery)
 	}()
 	defer func() { stopSweep(); <-swept }()
 

@@ -1,4 +1,6 @@
-package hub
+// Package view is the public state of a tournament as clients read it: the body of
+// GET /api/tournaments/{id} and the state of a WebSocket snapshot.
+package view
 
 import (
 	"time"

@@ -1,9 +1,8 @@
-package hub
+package command
 
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"runtime/debug"
 	"time"
 
@@ -17,52 +16,26 @@ import (
 // only while it is due, so when two nodes fire the same deadline the second one is rejected
 // (not_due) and changes nothing; when a node dies its deadlines stay in the set for the others.
 
-// Sweeper fires due timed commands. Track is called after every commit; Run sweeps until ctx ends.
-type Sweeper struct {
-	store store.Store  // static after construction
-	due   store.DueSet // static after construction
-	now   func() time.Time
-	every time.Duration
-	log   *slog.Logger
-	// Fired, if set, is called for every timed command applied (metrics).
-	Fired func(match.CommandType)
-}
-
-// NewSweeper returns a sweeper that checks the due set every `every` (defaults to 1s).
-func NewSweeper(st store.Store, due store.DueSet, now func() time.Time, every time.Duration, log *slog.Logger) *Sweeper {
+// Sweep fires the due deadlines every `every` (1 s if zero or less) until ctx is done. It returns
+// nil on cancellation.
+func (s *Service) Sweep(ctx context.Context, every time.Duration) error {
 	if every <= 0 {
 		every = time.Second
 	}
-	return &Sweeper{store: st, due: due, now: now, every: every, log: log}
-}
-
-// Track records the tournament's next deadline after a commit. It only ever moves the recorded
-// time earlier: a node with an older state cannot push a deadline back, and a too-early entry
-// only costs one extra look.
-func (s *Sweeper) Track(ctx context.Context, id string, t *match.Tournament) {
-	if at, ok := match.NextDue(t); ok {
-		if err := s.due.Lower(ctx, id, at); err != nil {
-			s.log.Warn("schedule deadline", "tournament", id, "err", err)
-		}
-	}
-}
-
-// Run sweeps every s.every until ctx is done. It returns nil on cancellation.
-func (s *Sweeper) Run(ctx context.Context) error {
-	tick := time.NewTicker(s.every)
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
-			s.Sweep(ctx)
+			s.SweepOnce(ctx)
 		}
 	}
 }
 
-// Sweep fires everything due now, once.
-func (s *Sweeper) Sweep(ctx context.Context) {
+// SweepOnce fires everything due now, once.
+func (s *Service) SweepOnce(ctx context.Context) {
 	ids, err := s.due.Due(ctx, s.now(), 100)
 	if err != nil {
 		s.log.Warn("read due deadlines", "err", err)
@@ -75,7 +48,7 @@ func (s *Sweeper) Sweep(ctx context.Context) {
 
 // fireSafely fires id's deadlines; a panic (a bug that some tournament's state reaches) is logged
 // and leaves that tournament for the next sweep, instead of ending the node.
-func (s *Sweeper) fireSafely(ctx context.Context, id string) {
+func (s *Service) fireSafely(ctx context.Context, id string) {
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.Error("deadline sweep panic; tournament skipped", "tournament", id, "panic", r, "stack", string(debug.Stack()))
@@ -84,7 +57,7 @@ func (s *Sweeper) fireSafely(ctx context.Context, id string) {
 	s.fire(ctx, id)
 }
 
-func (s *Sweeper) fire(ctx context.Context, id string) {
+func (s *Service) fire(ctx context.Context, id string) {
 	t, _, err := s.store.Load(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		_ = s.due.Set(ctx, id, time.Time{})
@@ -100,14 +73,11 @@ func (s *Sweeper) fire(ctx context.Context, id string) {
 		if len(cmds) == 0 {
 			break
 		}
-		a, applyErr := s.store.Apply(ctx, id, cmds[0], "")
+		a, applyErr := s.apply(ctx, id, cmds[0], "")
 		var me *match.Error
 		switch err := applyErr; {
 		case err == nil:
 			t = a.State
-			if s.Fired != nil {
-				s.Fired(cmds[0].Type)
-			}
 			continue
 		case errors.As(err, &me):
 			// Another node fired it first (not_due), or the state moved on: look again.
@@ -132,6 +102,6 @@ func (s *Sweeper) fire(ctx context.Context, id string) {
 	// A commit may have landed between our load and the Set above and recorded an earlier time
 	// that Set overwrote; re-track from the newest state to restore it.
 	if t2, _, err := s.store.Load(ctx, id); err == nil && t2.Version != t.Version {
-		s.Track(ctx, id, t2)
+		s.track(ctx, id, t2)
 	}
 }

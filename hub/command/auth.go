@@ -1,4 +1,4 @@
-package hub
+package command
 
 import (
 	"errors"
