@@ -3,13 +3,11 @@ package hub
 import (
 	"bytes"
 	"context"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -114,145 +112,6 @@ func TestWriterBatches(t *testing.T) {
 	}
 }
 
-// TestSockConnFrames: outside a batch every write goes to the connection; a batch's frames go
-// out in one write, small payloads copied, a big one written from the message itself (shared by
-// every socket that sends it, not copied per socket), all in order.
-func TestSockConnFrames(t *testing.T) {
-	server, client := net.Pipe()
-	defer client.Close()
-	var writes atomic.Int64
-	sc := newSockConn(countingConn{server, &writes}, time.Second)
-	defer sc.Close()
-
-	var mu sync.Mutex
-	var got bytes.Buffer
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		b := make([]byte, 32<<10)
-		for {
-			n, err := client.Read(b)
-			mu.Lock()
-			got.Write(b[:n])
-			mu.Unlock()
-			if err != nil {
-				return
-			}
-		}
-	}()
-	read := func(want int) string {
-		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for {
-			mu.Lock()
-			n := got.Len()
-			mu.Unlock()
-			if n >= want {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("read %d bytes; want %d", n, want)
-			}
-			time.Sleep(time.Millisecond)
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		s := got.String()
-		got.Reset()
-		return s
-	}
-
-	sc.Write([]byte("a"))
-	sc.Write([]byte("b"))
-	if s := read(2); s != "ab" || writes.Load() != 2 {
-		t.Fatalf("read %q with %d writes; want ab with 2", s, writes.Load())
-	}
-	small := []outMsg{{data: []byte("c")}, {data: []byte("d")}}
-	if rest := sc.frame(small); len(rest) != 0 {
-		t.Fatalf("%d small messages left unframed", len(rest))
-	}
-	if writes.Load() != 2 {
-		t.Fatalf("a framed message reached the connection before writeOut")
-	}
-	if err := sc.writeOut(); err != nil {
-		t.Fatal(err)
-	}
-	if s := read(4); s != "\x81\x01c\x81\x01d" || writes.Load() != 3 {
-		t.Fatalf("read %q with %d writes; want both frames with 3", s, writes.Load())
-	}
-
-	big := bytes.Repeat([]byte("x"), copyMax+1)
-	sc.wmu.Lock()
-	rest := sc.frameLocked([]outMsg{{data: []byte("e")}, {data: big}, {data: []byte("f")}}, frameCopies, frameWindow)
-	shared := false
-	for _, seg := range sc.out {
-		if len(seg) > 0 && &seg[0] == &big[0] {
-			shared = true
-		}
-	}
-	sc.wmu.Unlock()
-	if len(rest) != 0 || !shared {
-		t.Fatalf("a big payload was copied (shared %v, %d left)", shared, len(rest))
-	}
-	if err := sc.writeOut(); err != nil {
-		t.Fatal(err)
-	}
-	want := "\x81\x01e" + string(appendFrameHeader(nil, opText, len(big))) + string(big) + "\x81\x01f"
-	if s := read(len(want)); s != want {
-		t.Fatalf("read %d bytes; want the three frames in order (%d bytes)", len(s), len(want))
-	}
-
-	// A batch bigger than the window is framed a window at a time, whether its messages are
-	// copied or shared.
-	for _, size := range []int{copyMax, frameWindow / 2} {
-		var many []outMsg
-		for range 2*frameCopies/copyMax + 1 {
-			many = append(many, outMsg{data: bytes.Repeat([]byte("y"), size)})
-		}
-		rest := sc.frame(many)
-		sc.wmu.Lock()
-		copied := 0
-		for _, b := range sc.bufs {
-			copied += len(*b)
-		}
-		sc.wmu.Unlock()
-		if len(rest) == 0 || copied > frameCopies+copyMax+10 {
-			t.Errorf("messages of %d bytes: %d of %d left unframed, %d bytes copied; want a window framed", size, len(rest), len(many), copied)
-		}
-		n := len(many) - len(rest)
-		sc.writeOut()
-		read(n * (size + len(appendFrameHeader(nil, opText, size))))
-	}
-	sc.wmu.Lock()
-	idle := len(sc.out) == 0 && len(sc.bufs) == 0
-	sc.wmu.Unlock()
-	if !idle {
-		t.Errorf("the connection holds frame buffers once everything was written")
-	}
-	server.Close()
-	<-done
-}
-
-// TestFrameHeaders: the frame header the writer puts before each message, at the length
-// boundaries of the three header forms (RFC 6455, 5.2).
-func TestFrameHeaders(t *testing.T) {
-	for _, tc := range []struct {
-		n    int
-		want []byte
-	}{
-		{0, []byte{0x81, 0}},
-		{125, []byte{0x81, 125}},
-		{126, []byte{0x81, 126, 0, 126}},
-		{65535, []byte{0x81, 126, 0xff, 0xff}},
-		{65536, []byte{0x81, 127, 0, 0, 0, 0, 0, 1, 0, 0}},
-		{1 << 24, []byte{0x81, 127, 0, 0, 0, 0, 1, 0, 0, 0}},
-	} {
-		if got := appendFrameHeader(nil, opText, tc.n); !bytes.Equal(got, tc.want) {
-			t.Errorf("header of %d bytes = % x; want % x", tc.n, got, tc.want)
-		}
-	}
-}
-
 // TestWriterFramesMessages: messages of every header form reach a real websocket client whole
 // and in order, in one batch and one at a time.
 func TestWriterFramesMessages(t *testing.T) {
@@ -288,32 +147,6 @@ func TestWriterFramesMessages(t *testing.T) {
 	}
 }
 
-// TestNoFramesAfterClose: once a close frame went out, the session's frames are dropped: nothing
-// may follow it (RFC 6455, 5.5.1).
-func TestNoFramesAfterClose(t *testing.T) {
-	server, client := net.Pipe()
-	defer client.Close()
-	var writes atomic.Int64
-	sc := newSockConn(countingConn{server, &writes}, time.Second)
-	defer sc.Close()
-	go io.Copy(io.Discard, client)
-	sc.frame([]outMsg{{data: []byte("before")}})
-	if err := sc.writeOut(); err != nil || writes.Load() != 1 {
-		t.Fatalf("%d writes, %v; want the message written", writes.Load(), err)
-	}
-	if _, err := sc.Write([]byte{closeFrameStart, 2, 0x03, 0xe8}); err != nil { // as the websocket package closes
-		t.Fatal(err)
-	}
-	sc.frame([]outMsg{{data: []byte("after")}, {op: opPing}})
-	sc.writeOut()
-	if sc.writeNow([]outMsg{{data: []byte("now")}}) != true {
-		t.Errorf("writeNow after the close frame left something to write")
-	}
-	if writes.Load() != 2 {
-		t.Errorf("%d writes; want 2 (the message, the close frame, nothing after)", writes.Load())
-	}
-}
-
 // TestWriteNow: a message for a socket whose writer is idle is written by the sender itself,
 // with no task for the pool. When the socket's send buffer does not take a batch whole, the
 // sender still returns at once, and a writer on the pool writes the rest: the client reads every
@@ -342,9 +175,9 @@ func TestWriteNow(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	before := w.pool.tasks.Load()
+	before := w.pool.Tasks()
 	s.send(outMsg{data: []byte(`{"type":"pong","ref":"now"}`), kind: "pong"})
-	if n := w.pool.tasks.Load() - before; n != 0 {
+	if n := w.pool.Tasks() - before; n != 0 {
 		t.Errorf("the pool ran %d tasks for one message to an idle socket; want 0 (the sender writes it)", n)
 	}
 	if _, b, err := c.Read(ctx); err != nil || !bytes.Contains(b, []byte(`"ref":"now"`)) {
@@ -385,10 +218,10 @@ func TestWriteNow(t *testing.T) {
 		}
 	}
 
-	before = w.pool.tasks.Load()
+	before = w.pool.Tasks()
 	const n = 40
 	sendAll(0, n)
-	if w.pool.tasks.Load() == before {
+	if w.pool.Tasks() == before {
 		t.Error("no writer on the pool ran: the socket's buffers took 320 KiB without a reader")
 	}
 	for i := range n {

@@ -119,7 +119,7 @@ func BenchmarkWSFanoutWrite(b *testing.B) {
 		time.Sleep(time.Millisecond)
 	}
 	events := []match.Event{{Type: match.EvCheckedIn, Player: 1}}
-	before := w.pool.tasks.Load()
+	before := w.pool.Tasks()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
@@ -127,5 +127,5 @@ func BenchmarkWSFanoutWrite(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*subs), "ns/recipient")
-	b.ReportMetric(float64(w.pool.tasks.Load()-before)/float64(b.N*subs), "pool-tasks/recipient")
+	b.ReportMetric(float64(w.pool.Tasks()-before)/float64(b.N*subs), "pool-tasks/recipient")
 }

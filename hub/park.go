@@ -2,9 +2,9 @@ package hub
 
 import (
 	"errors"
-	"syscall"
 
 	"github.com/coder/websocket"
+	"github.com/tourhub/tourhub/hub/sock"
 )
 
 // Parking idle sockets. Most sockets are idle most of the time: a spectator reads, a player
@@ -20,33 +20,8 @@ import (
 // itself (controlFrame); everything else (messages, close frames, anything malformed, frames in
 // the middle of a fragmented message) is the websocket package's.
 
-// poller wakes parked sockets (Linux: epoller, park_linux.go).
-type poller interface {
-	// arm registers rc for one wake-up of s: s.wake(id) is called once, on the poller's goroutine,
-	// when rc has something to read or was closed by the peer. id 0 asks for a new registration,
-	// whose id is returned; later parks of the same socket pass it back.
-	arm(rc syscall.RawConn, s *session, id uint64) (uint64, error)
-	// remove forgets the registration id, before its connection is closed: s.wake is not called
-	// for it after remove returns.
-	remove(rc syscall.RawConn, id uint64)
-	// close stops the poller; sockets parked then are never woken (their pings time out).
-	close()
-}
-
-var (
-	errPollerClosed = errors.New("poller closed")
-	// errParked ends a reader goroutine whose socket is parked: not an error, and the session goes on.
-	errParked = errors.New("socket parked")
-)
-
-// WebSocket opcodes the node frames or reads itself (RFC 6455, 5.2).
-const (
-	opText = 0x1
-	opPing = 0x9
-	opPong = 0xa
-	// maxControl is the largest control frame payload.
-	maxControl = 125
-)
+// errParked ends a reader goroutine whose socket is parked: not an error, and the session goes on.
+var errParked = errors.New("socket parked")
 
 // park hands the socket to the poller; false when it cannot (closing, or not pollable), and the
 // reader goes on reading.
@@ -60,7 +35,7 @@ func (s *session) park() bool {
 	if s.ended {
 		return false
 	}
-	id, err := p.arm(s.rc, s, s.parkID)
+	id, err := p.Arm(s.rc, s, s.parkID)
 	if err != nil {
 		s.ws.cfg.Log.Debug("socket not parked", "err", err)
 		return false
@@ -69,8 +44,8 @@ func (s *session) park() bool {
 	return true
 }
 
-// wake starts a reader for a parked socket (the poller's event id).
-func (s *session) wake(id uint64) {
+// Wake implements sock.Waker: it starts a reader for a parked socket (the poller's event id).
+func (s *session) Wake(id uint64) {
 	s.pmu.Lock()
 	if !s.parked || s.ended || id != s.parkID {
 		s.pmu.Unlock()
@@ -78,7 +53,7 @@ func (s *session) wake(id uint64) {
 	}
 	s.parked = false
 	s.pmu.Unlock()
-	s.ws.pool.run(s.readWoken)
+	s.ws.pool.Run(s.readWoken)
 }
 
 func (s *session) readWoken() { s.readTurn(true) }
@@ -93,7 +68,7 @@ func (s *session) unpark() bool {
 	s.parked = false
 	if s.parkID != 0 {
 		if p := s.ws.poller(); p != nil {
-			p.remove(s.rc, s.parkID)
+			p.Remove(s.rc, s.parkID)
 		}
 		s.parkID = 0
 	}
@@ -120,7 +95,7 @@ func (s *session) readControl(woke bool) (idle bool, err error) {
 	if s.ctx.Err() != nil {
 		return false, errClosed
 	}
-	return s.br.Buffered() == 0 && len(s.sc.pending) == 0, nil
+	return s.br.Buffered() == 0 && s.sc.Pending() == 0, nil
 }
 
 // controlFrame handles one whole ping or pong frame at the head of the buffer and reports whether
@@ -138,7 +113,7 @@ func (s *session) controlFrame() bool {
 		s.closeWith(websocket.StatusProtocolError, "client frames must be masked")
 		return false
 	}
-	if !final || rsv != 0 || n > maxControl || (op != opPing && op != opPong) {
+	if !final || rsv != 0 || n > sock.MaxControl || (op != sock.OpPing && op != sock.OpPong) {
 		return false
 	}
 	size := 2 + 4 + n
@@ -151,13 +126,13 @@ func (s *session) controlFrame() bool {
 		if s.ctx.Err() != nil {
 			return false
 		}
-	case op == opPing:
+	case op == sock.OpPing:
 		payload := make([]byte, n)
 		key := f[2:6]
 		for i, b := range f[6:] {
 			payload[i] = b ^ key[i%4]
 		}
-		s.send(outMsg{data: payload, kind: "pong frame", op: opPong})
+		s.send(outMsg{data: payload, kind: "pong frame", op: sock.OpPong})
 	default:
 		s.gotPong()
 	}

@@ -23,6 +23,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/tourhub/tourhub/hub/command"
+	"github.com/tourhub/tourhub/hub/sock"
 	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
@@ -40,17 +41,17 @@ type outMsg struct {
 	data []byte
 	kind string    // the message type, for metrics
 	at   time.Time // when the store delivered the entry (live events only), for the fan-out lag
-	// op is 0 for a text message (data is its JSON), or opPing or opPong for a control frame of
+	// op is 0 for a text message (data is its JSON), or sock.OpPing or sock.OpPong for a control frame of
 	// the session's own (data is its payload).
 	op byte
 }
 
-// opcode is the frame's opcode.
-func (m outMsg) opcode() byte {
+// Frame implements sock.Message: the frame's opcode and payload.
+func (m outMsg) Frame() (op byte, payload []byte) {
 	if m.op == 0 {
-		return opText
+		return sock.OpText, m.data
 	}
-	return m.op
+	return m.op, m.data
 }
 
 // session is one socket. Its goroutines: a reader reads and handles the client's messages while
@@ -65,7 +66,7 @@ func (m outMsg) opcode() byte {
 type session struct {
 	ws   *WS             // static after construction
 	conn *websocket.Conn // static after construction
-	sc   *sockConn       // static after construction; the connection under conn
+	sc   *sock.Conn      // static after construction; the connection under conn
 	br   *bufio.Reader   // static after construction; conn reads through it
 	rc   syscall.RawConn // static after construction; sc's descriptor for the poller (nil: cannot park)
 
@@ -121,11 +122,11 @@ type session struct {
 	engaged atomic.Bool // set by the reader once the socket subscribed or authenticated (idleOnce reads it)
 }
 
-func newSession(w *WS, c *websocket.Conn, sc *sockConn, br *bufio.Reader, addr string) *session {
+func newSession(w *WS, c *websocket.Conn, sc *sock.Conn, br *bufio.Reader, addr string) *session {
 	ctx, cancel := context.WithCancel(context.Background())
 	var rc syscall.RawConn
 	if sc != nil {
-		rc = sc.raw
+		rc = sc.Raw()
 	}
 	return &session{
 		ws:         w,
@@ -238,7 +239,7 @@ func (s *session) closing() {
 	wasParked := s.unpark()
 	closeBy := time.Now().Add(s.ws.cfg.WriteTimeout)
 	if s.sc != nil {
-		s.sc.setCloseBy(closeBy)
+		s.sc.SetCloseBy(closeBy)
 		s.sc.Conn.SetReadDeadline(closeBy) // the close handshake reads the client's close frame
 	}
 	s.workers.Wait()
@@ -381,13 +382,13 @@ const nowMax = 16 << 10
 // left to a flush on the pool, which waits for the socket within the write deadline.
 func (s *session) writeNow() {
 	if s.rc == nil {
-		s.ws.pool.run(s.flush)
+		s.ws.pool.Run(s.flush)
 		return
 	}
 	s.qmu.Lock()
 	if s.queued > nowMax {
 		s.qmu.Unlock()
-		s.ws.pool.run(s.flush)
+		s.ws.pool.Run(s.flush)
 		return
 	}
 	batch, ok := s.takeLocked(nil)
@@ -396,7 +397,7 @@ func (s *session) writeNow() {
 		s.workers.Done()
 		return
 	}
-	complete := s.sc.writeNow(batch)
+	complete := sock.WriteNow(s.sc, batch)
 	s.written(batch)
 	s.qmu.Lock()
 	s.putBackLocked(batch)
@@ -410,7 +411,7 @@ func (s *session) writeNow() {
 		s.workers.Done()
 		return
 	}
-	s.ws.pool.run(s.flush)
+	s.ws.pool.Run(s.flush)
 }
 
 // takeLocked gives the writer the queued messages as its batch (reusing the previous batch's
@@ -448,7 +449,7 @@ func (s *session) putBackLocked(batch []outMsg) {
 // sockConn.Write, one whole frame at a time.
 func (s *session) flush() {
 	defer s.workers.Done()
-	err := s.sc.writeOut()
+	err := s.sc.WriteOut()
 	var batch []outMsg
 	for err == nil {
 		s.qmu.Lock()
@@ -491,8 +492,8 @@ func (s *session) writeFailed(err error, batch []outMsg) {
 func (s *session) writeBatch(batch []outMsg) error {
 	rest := batch
 	for len(rest) > 0 && !s.cut.Load() {
-		rest = s.sc.frame(rest)
-		if err := s.sc.writeOut(); err != nil {
+		rest = sock.Frame(s.sc, rest)
+		if err := s.sc.WriteOut(); err != nil {
 			return fmt.Errorf("write %d messages: %w", len(batch), err)
 		}
 	}
@@ -506,7 +507,7 @@ func (s *session) written(batch []outMsg) {
 	at := time.Now()
 	for _, m := range batch {
 		switch {
-		case m.op == opPing:
+		case m.op == sock.OpPing:
 			s.pingWritten(at)
 		case m.op != 0:
 			// a pong frame, not a message
@@ -556,7 +557,7 @@ func (s *session) pingOnce() {
 	}
 	s.qmu.Unlock()
 	if ping {
-		s.send(outMsg{kind: "ping frame", op: opPing}) // no payload: any pong answers it
+		s.send(outMsg{kind: "ping frame", op: sock.OpPing}) // no payload: any pong answers it
 	}
 }
 
@@ -702,7 +703,7 @@ func (s *session) readFailed(err error) {
 	case s.ctx.Err() != nil, websocket.CloseStatus(err) != -1, errors.Is(err, io.EOF),
 		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed), errors.As(err, &ne):
 		return
-	case s.sc != nil && s.sc.closeFramed():
+	case s.sc != nil && s.sc.CloseFramed():
 		return
 	}
 	s.ws.cfg.Log.Debug("socket broke the protocol", "err", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tourhub/tourhub/hub/command"
+	"github.com/tourhub/tourhub/hub/sock"
 	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
@@ -175,8 +176,8 @@ type WS struct {
 	perAddr  map[string]int        // guarded by mu; open sockets (and upgrades under way) by client address
 	draining bool                  // guarded by mu; once set, no socket is accepted
 	pollOnce sync.Once             // starts poll on the first park; Drain ends it for good
-	poll     poller                // set once by pollOnce; nil if parking is off or cannot start
-	pool     *pool                 // static after construction; runs reader turns and writer batches
+	poll     sock.Poller           // set once by pollOnce; nil if parking is off or cannot start
+	pool     *sock.Pool            // static after construction; runs reader turns and writer batches
 
 	// onSlow, when set (tests), is called after a socket is marked slow. Static after construction.
 	onSlow func()
@@ -190,7 +191,7 @@ func NewWS(cfg WSConfig) *WS {
 		metrics:  newWSMetrics(cfg.Registerer),
 		sessions: make(map[*session]struct{}),
 		perAddr:  make(map[string]int),
-		pool:     newPool(),
+		pool:     sock.NewPool(),
 	}
 	w.broker = newBroker(w)
 	return w
@@ -224,12 +225,11 @@ func (w *WS) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 // serve upgrades the request and starts its session; false if it did not.
 func (w *WS) serve(rw http.ResponseWriter, r *http.Request, addr string) bool {
 	token := protocolToken(r)
-	hj, ok := hijacker(rw)
+	sb, ok := sock.NewResponseWriter(rw, w.cfg.WriteTimeout, w.cfg.SendBuffer)
 	if !ok {
 		http.Error(rw, "a WebSocket needs an HTTP/1.1 connection", http.StatusNotImplemented)
 		return false
 	}
-	sb := &smallBuffers{ResponseWriter: rw, hj: hj, writeTimeout: w.cfg.WriteTimeout, sendBuffer: w.cfg.SendBuffer}
 	var s *session // set before anything is read, so before a ping or pong can arrive
 	c, err := websocket.Accept(sb, r, &websocket.AcceptOptions{
 		Subprotocols:    []string{Subprotocol},
@@ -252,7 +252,7 @@ func (w *WS) serve(rw http.ResponseWriter, r *http.Request, addr string) bool {
 	}
 	c.SetReadLimit(w.cfg.ReadLimit)
 
-	s = newSession(w, c, sb.conn, sb.br, addr)
+	s = newSession(w, c, sb.Conn(), sb.Reader(), addr)
 	w.mu.Lock()
 	if w.draining {
 		w.mu.Unlock()
@@ -290,12 +290,12 @@ func (w *WS) release(addr string) {
 
 // poller returns the node's poller, started on first use; nil when idle sockets do not park
 // (WSConfig.NoPark, a platform without epoll, or the poller could not start).
-func (w *WS) poller() poller {
+func (w *WS) poller() sock.Poller {
 	if w.cfg.NoPark {
 		return nil
 	}
 	w.pollOnce.Do(func() {
-		p, err := newPoller(w.cfg.Log)
+		p, err := sock.NewPoller(w.cfg.Log)
 		if err != nil {
 			w.cfg.Log.Info("idle sockets keep a reader goroutine each", "reason", err)
 			return
@@ -373,9 +373,9 @@ func (w *WS) Drain(ctx context.Context) error {
 	w.broker.close()
 	w.pollOnce.Do(func() {}) // a poller that never started will not start now
 	if w.poll != nil {
-		w.poll.close()
+		w.poll.Close()
 	}
-	w.pool.close()
+	w.pool.Close()
 	return cut
 }
 

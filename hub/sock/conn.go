@@ -1,30 +1,23 @@
-package hub
+// Package sock is the socket transport under the node's WebSocket sessions: a hijacked HTTP
+// connection with small buffers (ResponseWriter), framing and gathered writes that copy no big
+// payload (Conn), writes that do not wait on the sender's goroutine, parking idle connections in
+// an epoll of the node's own (Poller) and a pool of goroutines for short tasks (Pool). It knows
+// nothing of sessions, tournaments or the protocol's messages: a caller hands it Messages (an
+// opcode and a payload) and gets woken (Waker) when a parked connection has something to read.
+package sock
 
 import (
-	"bufio"
-	"bytes"
 	"math"
 	"net"
-	"net/http"
 	"sync"
 	"syscall"
 	"time"
 )
 
-// Buffer sizes of an accepted connection. net/http hands a hijacked connection 4 KiB for
-// reading and 4 KiB for writing, which every socket would hold for its life. Client messages are
-// small (and limited by ReadLimit): a bigger one is read straight into the message by the
-// websocket package. Messages to the client are framed and gathered by the socket's writer (see
-// sockConn), so the write buffer only carries the control frames the websocket package writes.
-const (
-	connReadBuf  = 512
-	connWriteBuf = 256
-)
-
 // Framing. The writer frames a socket's messages itself: a frame is a short header and the
 // payload. Headers and small payloads are copied into frame buffers; a bigger payload (a
 // snapshot, a big event) is written from the message itself, which every socket sending it
-// shares (broker.go encodes each once per node), with a gathering write (writev). So a thousand
+// shares (the node encodes each once), with a gathering write (writev). So a thousand
 // sockets sending one snapshot hold one copy of it, not a thousand, even while they do not read.
 const (
 	// copyMax is the largest payload copied into a frame buffer.
@@ -45,23 +38,23 @@ var framePool = sync.Pool{New: func() any {
 	return &b
 }}
 
-// sockConn is the TCP connection under one socket: the net.Conn that the websocket package
-// reads and writes. On top of the connection it
+// Conn is the TCP connection under one WebSocket: the net.Conn that the websocket package reads
+// and writes. On top of the connection it
 //   - reads first the bytes the client sent right behind the handshake, which net/http had
 //     already read (pending);
 //   - gives every write to the connection a deadline of writeTimeout, and none past the
 //     deadline of a closing socket (closeBy);
-//   - frames the session's messages itself (frame) into out, the bytes to be written in order,
-//     which a batch writes in one gathering write system call (writeOut). The websocket
+//   - frames the caller's messages itself (Frame) into out, the bytes to be written in order,
+//     which a batch writes in one gathering write system call (WriteOut). The websocket
 //     package's write path (its locks, a copy through its buffer, a deep stack) is not needed
 //     for a server frame;
-//   - writes without waiting, when it can (writeNow): whatever the socket's send buffer does not
+//   - writes without waiting, when it can (WriteNow): whatever the socket's send buffer does not
 //     take stays in out and goes out first with the next write, which waits.
 //
 // The websocket package still writes the control frames it answers with itself (a close frame,
 // a pong while it reads), each in one Write call, which goes behind what out holds; a close
-// frame ends the session's frames, as nothing may follow it.
-type sockConn struct {
+// frame ends the caller's frames, as nothing may follow it.
+type Conn struct {
 	net.Conn
 	writeTimeout time.Duration   // static after construction
 	raw          syscall.RawConn // static after construction; nil: every write waits
@@ -71,7 +64,7 @@ type sockConn struct {
 	out      net.Buffers // guarded by wmu; framed bytes not yet written, in order
 	bufs     []*[]byte   // guarded by wmu; the frame buffers out's copied bytes are in, the last one being filled
 	mark     int         // guarded by wmu; where in the last of bufs the bytes not yet cut into out start
-	noFrames bool        // guarded by wmu; a close frame was framed: the session's frames are dropped
+	noFrames bool        // guarded by wmu; a close frame was framed: the caller's frames are dropped
 	closeBy  time.Time   // guarded by wmu; non-zero once the socket closes: no write waits past it
 	// outArr and bufArr back out and bufs while they are short (most writes are one segment in
 	// one buffer), so that a write allocates nothing. Guarded by wmu.
@@ -82,11 +75,20 @@ type sockConn struct {
 	nowFn func(fd uintptr) // static after construction; run with wmu held
 }
 
+// WebSocket opcodes of the frames a caller writes (RFC 6455, 5.2).
+const (
+	OpText = 0x1
+	OpPing = 0x9
+	OpPong = 0xa
+	// MaxControl is the largest payload of a control frame (a ping or a pong).
+	MaxControl = 125
+)
+
 // closeFrameStart is the first byte of a close frame (final, opcode 8).
 const closeFrameStart = 0x80 | 0x8
 
-func newSockConn(c net.Conn, writeTimeout time.Duration) *sockConn {
-	sc := &sockConn{Conn: c, writeTimeout: writeTimeout}
+func NewConn(c net.Conn, writeTimeout time.Duration) *Conn {
+	sc := &Conn{Conn: c, writeTimeout: writeTimeout}
 	sc.out, sc.bufs = sc.outArr[:0], sc.bufArr[:0]
 	if c, ok := c.(syscall.Conn); ok {
 		sc.raw, _ = c.SyscallConn()
@@ -97,7 +99,13 @@ func newSockConn(c net.Conn, writeTimeout time.Duration) *sockConn {
 	return sc
 }
 
-func (c *sockConn) Read(p []byte) (int, error) {
+// Raw is the connection's descriptor, for the Poller; nil when it has none (every write waits).
+func (c *Conn) Raw() syscall.RawConn { return c.raw }
+
+// Pending is how many bytes the client sent behind the handshake that are still to be read.
+func (c *Conn) Pending() int { return len(c.pending) }
+
+func (c *Conn) Read(p []byte) (int, error) {
 	if len(c.pending) > 0 {
 		n := copy(p, c.pending)
 		c.pending = c.pending[n:]
@@ -109,9 +117,9 @@ func (c *sockConn) Read(p []byte) (int, error) {
 	return c.Conn.Read(p)
 }
 
-// Write is the websocket package's: only control frames, one per call (the session frames its
+// Write is the websocket package's: only control frames, one per call (the caller frames its
 // messages itself). The frame goes behind what out holds, and out is written, waiting.
-func (c *sockConn) Write(p []byte) (int, error) {
+func (c *Conn) Write(p []byte) (int, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if len(p) > 0 && p[0] == closeFrameStart {
@@ -125,47 +133,55 @@ func (c *sockConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// frame frames the messages of batch into out, up to frameCopies bytes copied or frameWindow
-// bytes framed (at least one message), and returns those it did not frame. Only the socket's
-// writer calls it. Once a close frame went out (or waits in out), every message is dropped:
-// nothing may follow it (RFC 6455, 5.5.1).
-func (c *sockConn) frame(batch []outMsg) []outMsg {
+// Message is what Conn frames: a final frame of opcode op (OpText, OpPing, OpPong) and its
+// payload. A payload may be shared by every connection that sends it: nobody changes it once it
+// is handed over, and Conn never copies a big one.
+type Message interface {
+	Frame() (op byte, payload []byte)
+}
+
+// Frame frames the messages of batch into c's pending bytes, up to frameCopies bytes copied or
+// frameWindow bytes framed (at least one message), and returns those it did not frame; WriteOut
+// writes them. Only the connection's writer calls it. Once a close frame went out (or waits to),
+// every message is dropped: nothing may follow it (RFC 6455, 5.5.1).
+func Frame[M Message](c *Conn, batch []M) []M {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if c.noFrames {
 		return nil
 	}
-	return c.frameLocked(batch, frameCopies, frameWindow)
+	return frameLocked(c, batch, frameCopies, frameWindow)
 }
 
 // frameLocked frames the messages of batch into out until copies bytes were copied or window
-// bytes framed, and returns those it did not frame. wmu is held.
-func (c *sockConn) frameLocked(batch []outMsg, copies, window int) []outMsg {
+// bytes framed, and returns those it did not frame. c.wmu is held.
+func frameLocked[M Message](c *Conn, batch []M, copies, window int) []M {
 	copied, framed := 0, 0
 	for i, m := range batch {
 		if copied >= copies || framed >= window {
 			c.cutLocked()
 			return batch[i:]
 		}
+		op, data := m.Frame()
 		var h [10]byte
-		hdr := appendFrameHeader(h[:0], m.opcode(), len(m.data))
+		hdr := appendFrameHeader(h[:0], op, len(data))
 		c.copyLocked(hdr)
 		copied += len(hdr)
-		if len(m.data) <= copyMax {
-			c.copyLocked(m.data)
-			copied += len(m.data)
+		if len(data) <= copyMax {
+			c.copyLocked(data)
+			copied += len(data)
 		} else {
 			c.cutLocked()
-			c.out = append(c.out, m.data)
+			c.out = append(c.out, data)
 		}
-		framed += len(hdr) + len(m.data)
+		framed += len(hdr) + len(data)
 	}
 	c.cutLocked()
 	return nil
 }
 
 // copyLocked copies p into the frame buffers, behind what out holds. wmu is held.
-func (c *sockConn) copyLocked(p []byte) {
+func (c *Conn) copyLocked(p []byte) {
 	for len(p) > 0 {
 		last := len(c.bufs) - 1
 		if last < 0 || len(*c.bufs[last]) == cap(*c.bufs[last]) {
@@ -183,7 +199,7 @@ func (c *sockConn) copyLocked(p []byte) {
 
 // cutLocked moves the bytes copied since the last cut into out. wmu is held. A frame buffer is
 // only ever appended to, so the bytes already in out never move.
-func (c *sockConn) cutLocked() {
+func (c *Conn) cutLocked() {
 	if len(c.bufs) == 0 {
 		return
 	}
@@ -196,7 +212,7 @@ func (c *sockConn) cutLocked() {
 
 // writeOutLocked writes out, waiting at most writeTimeout (and never past closeBy). wmu is
 // held. What the connection did not take stays in out.
-func (c *sockConn) writeOutLocked() error {
+func (c *Conn) writeOutLocked() error {
 	if len(c.out) == 0 {
 		return nil
 	}
@@ -212,15 +228,16 @@ func (c *sockConn) writeOutLocked() error {
 	return err
 }
 
-// writeOut writes what out holds, waiting: see writeOutLocked. Only the socket's writer calls it.
-func (c *sockConn) writeOut() error {
+// WriteOut writes the framed bytes not yet written, waiting at most the write timeout (and never
+// past the close deadline, SetCloseBy). Only the connection's writer calls it.
+func (c *Conn) WriteOut() error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	return c.writeOutLocked()
 }
 
 // doneLocked lets the frame buffers go once out is empty: an idle socket holds none. wmu is held.
-func (c *sockConn) doneLocked() {
+func (c *Conn) doneLocked() {
 	if len(c.out) > 0 {
 		return
 	}
@@ -234,19 +251,19 @@ func (c *sockConn) doneLocked() {
 	c.bufs, c.mark = c.bufArr[:0], 0
 }
 
-// writeNow frames the messages of batch and writes them with write system calls that do not
-// wait, on the caller's goroutine: the socket's send buffer takes them, or what it does not take
-// stays in out for the next write, which waits and reports a failure. It reports false when
-// something is left. The caller is the socket's writer (see session.writeNow) and keeps batches
-// small (nowMax), so that all of batch is framed.
-func (c *sockConn) writeNow(batch []outMsg) bool {
+// WriteNow frames the messages of batch and writes them with write system calls that do not
+// wait, on the caller's goroutine: the connection's send buffer takes them, or what it does not
+// take stays pending for the next write (WriteOut), which waits and reports a failure. It reports
+// false when something is left. The caller is the connection's writer and keeps batches small, so
+// that all of batch is framed.
+func WriteNow[M Message](c *Conn, batch []M) bool {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if c.noFrames {
 		return true // a close frame went out: nothing may follow it
 	}
 	wasEmpty := len(c.out) == 0
-	c.frameLocked(batch, math.MaxInt, math.MaxInt)
+	frameLocked(c, batch, math.MaxInt, math.MaxInt)
 	if c.raw == nil || !wasEmpty {
 		// Nothing is tried behind a write that waits: the next one writes it all.
 		return false
@@ -256,18 +273,18 @@ func (c *sockConn) writeNow(batch []outMsg) bool {
 	return len(c.out) == 0
 }
 
-// setCloseBy bounds every write from now on, and the one that may be waiting now, by t: the
+// SetCloseBy bounds every write from now on, and the one that may be waiting now, by t: the
 // socket is closing, and a client that takes nothing until then gets nothing more. It does not
 // wait for a write in progress (the connection's deadline is safe to set meanwhile).
-func (c *sockConn) setCloseBy(t time.Time) {
+func (c *Conn) SetCloseBy(t time.Time) {
 	c.Conn.SetWriteDeadline(t)
 	c.wmu.Lock()
 	c.closeBy = t
 	c.wmu.Unlock()
 }
 
-// closeFramed reports whether a close frame was written (or waits in out to be).
-func (c *sockConn) closeFramed() bool {
+// CloseFramed reports whether a close frame was written (or waits to be).
+func (c *Conn) CloseFramed() bool {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	return c.noFrames
@@ -284,59 +301,4 @@ func appendFrameHeader(b []byte, op byte, n int) []byte {
 	default:
 		return append(b, 127, byte(n>>56), byte(n>>48), byte(n>>40), byte(n>>32), byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
 	}
-}
-
-// hijacker finds the http.Hijacker of rw, through the Unwrap methods of wrapping writers (as
-// http.ResponseController does).
-func hijacker(rw http.ResponseWriter) (http.Hijacker, bool) {
-	for {
-		switch t := rw.(type) {
-		case http.Hijacker:
-			return t, true
-		case interface{ Unwrap() http.ResponseWriter }:
-			rw = t.Unwrap()
-		default:
-			return nil, false
-		}
-	}
-}
-
-// smallBuffers is the ResponseWriter given to websocket.Accept: its Hijack swaps net/http's
-// buffers for small ones and the connection for a sockConn, which conn keeps, and sets the
-// kernel's send buffer of a TCP connection to sendBuffer (when positive; see
-// WSConfig.SendBuffer).
-type smallBuffers struct {
-	http.ResponseWriter
-	hj           http.Hijacker
-	writeTimeout time.Duration
-	sendBuffer   int
-	conn         *sockConn     // set by Hijack
-	br           *bufio.Reader // set by Hijack: the reader the websocket package reads conn through
-}
-
-func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	c, brw, err := w.hj.Hijack()
-	if err != nil {
-		return nil, nil, err
-	}
-	if brw.Writer.Buffered() > 0 {
-		if err := brw.Writer.Flush(); err != nil {
-			c.Close()
-			return nil, nil, err
-		}
-	}
-	if tc, ok := c.(*net.TCPConn); ok && w.sendBuffer > 0 {
-		if err := tc.SetWriteBuffer(w.sendBuffer); err != nil {
-			c.Close()
-			return nil, nil, err
-		}
-	}
-	sc := newSockConn(c, w.writeTimeout)
-	if n := brw.Reader.Buffered(); n > 0 {
-		// Bytes the client sent after the handshake, already read by net/http.
-		b, _ := brw.Reader.Peek(n)
-		sc.pending = bytes.Clone(b)
-	}
-	w.conn, w.br = sc, bufio.NewReaderSize(sc, connReadBuf)
-	return sc, bufio.NewReadWriter(w.br, bufio.NewWriterSize(sc, connWriteBuf)), nil
 }

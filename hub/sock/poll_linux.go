@@ -1,4 +1,4 @@
-package hub
+package sock
 
 import (
 	"errors"
@@ -20,9 +20,9 @@ type epoller struct {
 	log  *slog.Logger // static after construction
 
 	mu      sync.Mutex
-	waiting map[uint64]*session // guarded by mu; registered sockets, by id
-	nextID  uint64              // guarded by mu
-	closed  bool                // guarded by mu
+	waiting map[uint64]Waker // guarded by mu; registered connections, by id
+	nextID  uint64           // guarded by mu
+	closed  bool             // guarded by mu
 
 	done chan struct{} // closed when loop has returned and the descriptors are closed
 }
@@ -30,7 +30,7 @@ type epoller struct {
 // stopID is the id of the stop eventfd's registration; socket ids start above it.
 const stopID = 0
 
-func newPoller(log *slog.Logger) (poller, error) {
+func newPoller(log *slog.Logger) (Poller, error) {
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("epoll: %w", err)
@@ -47,7 +47,7 @@ func newPoller(log *slog.Logger) (poller, error) {
 		unix.Close(epfd)
 		return nil, fmt.Errorf("epoll: %w", err)
 	}
-	p := &epoller{epfd: epfd, stop: stop, log: log, waiting: make(map[uint64]*session), nextID: stopID + 1, done: make(chan struct{})}
+	p := &epoller{epfd: epfd, stop: stop, log: log, waiting: make(map[uint64]Waker), nextID: stopID + 1, done: make(chan struct{})}
 	go p.loop()
 	return p, nil
 }
@@ -64,17 +64,17 @@ func idOf(ev *unix.EpollEvent) uint64 {
 // reads the end and the session finishes).
 const parkEvents = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT
 
-func (p *epoller) arm(rc syscall.RawConn, s *session, id uint64) (uint64, error) {
+func (p *epoller) Arm(rc syscall.RawConn, w Waker, id uint64) (uint64, error) {
 	op := unix.EPOLL_CTL_MOD
 	if id == 0 {
 		p.mu.Lock()
 		if p.closed {
 			p.mu.Unlock()
-			return 0, errPollerClosed
+			return 0, ErrPollerClosed
 		}
 		id = p.nextID
 		p.nextID++
-		p.waiting[id] = s
+		p.waiting[id] = w
 		p.mu.Unlock()
 		op = unix.EPOLL_CTL_ADD
 	}
@@ -95,7 +95,7 @@ func (p *epoller) arm(rc syscall.RawConn, s *session, id uint64) (uint64, error)
 	return id, nil
 }
 
-func (p *epoller) remove(rc syscall.RawConn, id uint64) {
+func (p *epoller) Remove(rc syscall.RawConn, id uint64) {
 	p.mu.Lock()
 	delete(p.waiting, id)
 	p.mu.Unlock()
@@ -103,7 +103,7 @@ func (p *epoller) remove(rc syscall.RawConn, id uint64) {
 	_ = rc.Control(func(fd uintptr) { _ = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, int(fd), nil) })
 }
 
-func (p *epoller) close() {
+func (p *epoller) Close() {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -144,10 +144,10 @@ func (p *epoller) loop() {
 				return
 			}
 			p.mu.Lock()
-			s := p.waiting[id]
+			w := p.waiting[id]
 			p.mu.Unlock()
-			if s != nil {
-				s.wake(id)
+			if w != nil {
+				w.Wake(id)
 			}
 		}
 	}

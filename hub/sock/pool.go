@@ -1,4 +1,4 @@
-package hub
+package sock
 
 import (
 	"sync"
@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// pool runs the short tasks of sockets (a reader turn of a woken socket, a writer's batch) on
+// Pool runs the short tasks of sockets (a reader turn of a woken socket, a writer's batch) on
 // goroutines that outlive one task, so that a task starts on a stack that has grown already. A
 // fresh goroutine for each would start small and grow its stack (copying it) on every task:
 // Go sizes new stacks by the average stack it finds, and parked sockets leave few goroutines to
@@ -14,7 +14,7 @@ import (
 // finds no idle goroutine gets a new one, so a slow task (a write to a slow client, a report
 // waiting for the store) never holds up another; at most poolIdle goroutines wait for tasks, each
 // at most poolLinger.
-type pool struct {
+type Pool struct {
 	work     chan func()   // unbuffered: a send succeeds only when an idle goroutine waits
 	stop     chan struct{} // closed by close
 	stopOnce sync.Once
@@ -28,12 +28,13 @@ const (
 	poolLinger = 2 * time.Second
 )
 
-func newPool() *pool {
-	return &pool{work: make(chan func()), stop: make(chan struct{})}
+// NewPool returns an empty Pool; Close stops it.
+func NewPool() *Pool {
+	return &Pool{work: make(chan func()), stop: make(chan struct{})}
 }
 
-// run runs f on an idle goroutine of the pool, or on a new one.
-func (p *pool) run(f func()) {
+// Run runs f on an idle goroutine of the pool, or on a new one.
+func (p *Pool) Run(f func()) {
 	p.tasks.Add(1)
 	select {
 	case p.work <- f:
@@ -43,7 +44,7 @@ func (p *pool) run(f func()) {
 	}
 }
 
-func (p *pool) loop(f func()) {
+func (p *Pool) loop(f func()) {
 	defer p.wg.Done()
 	var t *time.Timer
 	defer func() {
@@ -75,9 +76,12 @@ func (p *pool) loop(f func()) {
 	}
 }
 
-// close ends the idle goroutines and waits for every task. Nothing may be run meanwhile: Drain
-// calls it once every session has finished.
-func (p *pool) close() {
+// Tasks is how many tasks Run was given so far.
+func (p *Pool) Tasks() int64 { return p.tasks.Load() }
+
+// Close ends the idle goroutines and waits for every task. Nothing may be run meanwhile (the
+// caller closes it once its connections are done).
+func (p *Pool) Close() {
 	p.stopOnce.Do(func() { close(p.stop) })
 	p.wg.Wait()
 }

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package hub
+package sock
 
 import (
 	"errors"
@@ -8,6 +8,6 @@ import (
 )
 
 // newPoller: parking needs epoll; elsewhere every socket keeps its reader goroutine.
-func newPoller(*slog.Logger) (poller, error) {
+func newPoller(*slog.Logger) (Poller, error) {
 	return nil, errors.New("parking idle sockets needs Linux (epoll)")
 }

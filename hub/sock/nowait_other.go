@@ -1,7 +1,7 @@
 //go:build !(linux || darwin || openbsd)
 
-package hub
+package sock
 
 // writeFD writes nothing where sockets are not plain non-blocking descriptors with a gathering
 // write: everything is left to the socket's writer, which waits.
-func (c *sockConn) writeFD(uintptr) {}
+func (c *Conn) writeFD(uintptr) {}

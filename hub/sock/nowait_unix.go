@@ -1,6 +1,6 @@
 //go:build linux || darwin || openbsd
 
-package hub
+package sock
 
 import (
 	"net"
@@ -12,11 +12,11 @@ import (
 // maxIovecs is the most segments one gathering write passes (IOV_MAX is 1024).
 const maxIovecs = 1024
 
-// writeFD is the write without waiting of sockConn.writeNow, run by RawConn.Control: it writes
+// writeFD is the write without waiting of Conn.writeNow, run by RawConn.Control: it writes
 // out to fd with write system calls that do not wait (Go's sockets are non-blocking), until the
 // socket's send buffer is full or a write fails, and drops from out what was written. A failure
 // is left to the next write, which waits and reports it. wmu is held.
-func (c *sockConn) writeFD(fd uintptr) {
+func (c *Conn) writeFD(fd uintptr) {
 	for len(c.out) > 0 {
 		var k int
 		var err error
