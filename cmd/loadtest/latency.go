@@ -413,7 +413,7 @@ func (e *env) report(ctx context.Context, limit *pacer, c *conn, tid string, mid
 		e.stopSending.Store(true)
 	}
 	at := time.Now()
-	e.rec.noteSent(at)
+	mark := e.rec.noteSent(at)
 	b, err := c.request(ctx, map[string]any{
 		"type": "report", "tournament": tid, "match": mid, "scores": [2]int{1, 0}, "submission_id": sub,
 	}, 10*time.Second)
@@ -424,12 +424,12 @@ func (e *env) report(ctx context.Context, limit *pacer, c *conn, tid string, mid
 				code = fieldString(b, "code")
 			}
 			e.st.fail(code)
-			e.rec.noteError(at)
+			e.rec.noteError(at, mark)
 		}
 		return err
 	}
 	e.st.acked.Add(1)
-	e.rec.ack(tid, fieldInt(b, "version"), at, c.id, c.node)
+	e.rec.ack(tid, fieldInt(b, "version"), at, c.id, c.node, mark)
 	return nil
 }
 

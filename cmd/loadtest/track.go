@@ -146,6 +146,10 @@ type second struct {
 type recorder struct {
 	mu    sync.Mutex
 	start time.Time // guarded by mu
+	// gen counts begin calls (guarded by mu): a result counts as answered (or failed) only in the
+	// measurement its send was counted in. Without it, a result sent just before begin reset the
+	// series, and answered after, counted as answered but not as sent.
+	gen int
 	cross *Hist     // guarded by mu
 	local *Hist     // guarded by mu
 	reply *Hist     // send until the sender's reply (the commit); guarded by mu
@@ -179,16 +183,20 @@ func (r *recorder) begin(t time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.start = t
+	r.gen++
 	r.secs = nil
 	r.cross, r.local, r.reply, r.phase = NewHist(), NewHist(), NewHist(), NewHist()
 }
 
-func (r *recorder) noteSent(at time.Time) {
+// noteSent counts a result sent at at, and returns the mark to give ack or noteError for it.
+func (r *recorder) noteSent(at time.Time) (mark int) {
 	r.mu.Lock()
-	if !at.Before(r.start) {
-		r.sec(at).sent++
+	defer r.mu.Unlock()
+	if at.Before(r.start) {
+		return -1
 	}
-	r.mu.Unlock()
+	r.sec(at).sent++
+	return r.gen
 }
 
 // noteSetup counts a tournament set up (created, joined, started) from at.
@@ -200,9 +208,10 @@ func (r *recorder) noteSetup(at time.Time) {
 	r.mu.Unlock()
 }
 
-func (r *recorder) noteError(at time.Time) {
+// noteError counts a failed result sent at at (mark is noteSent's).
+func (r *recorder) noteError(at time.Time, mark int) {
 	r.mu.Lock()
-	if !at.Before(r.start) {
+	if mark == r.gen {
 		r.sec(at).errs++
 	}
 	r.mu.Unlock()
@@ -219,11 +228,12 @@ func (r *recorder) totals() (sent, acked int64) {
 	return sent, acked
 }
 
-// ack records that the result sent at sentAt by socket sender on node produced version v of t.
-func (r *recorder) ack(t string, v int64, sentAt time.Time, sender int64, node int) {
+// ack records that the result sent at sentAt by socket sender on node produced version v of t
+// (mark is noteSent's).
+func (r *recorder) ack(t string, v int64, sentAt time.Time, sender int64, node int, mark int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !sentAt.Before(r.start) {
+	if mark == r.gen {
 		r.sec(sentAt).acked++
 		r.reply.Record(time.Since(sentAt))
 	}

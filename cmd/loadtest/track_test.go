@@ -16,19 +16,24 @@ func TestRecorderCountsOnlyResultsSentSinceBegin(t *testing.T) {
 	// result reports a result from socket 1 on node 0 at sent; socket 2 on node 1 gets its event
 	// 2 ms later.
 	result := func(v int64, sent time.Time) {
-		r.noteSent(sent)
-		r.ack("t", v, sent, 1, 0)
+		mark := r.noteSent(sent)
+		r.ack("t", v, sent, 1, 0, mark)
 		r.recv("t", v, 2, 1, sent.Add(2*time.Millisecond))
 	}
 	result(1, t0.Add(time.Second))
 	begin := t0.Add(2 * time.Second)
+	// Noted as sent before begin was called, though stamped at begin itself (the sender read the
+	// clock after the caller of begin did): begin forgets the send, so its reply must not count
+	// either (it once made "100 of 98 reports answered").
+	raced := r.noteSent(begin)
 	r.begin(begin)
+	r.ack("t", 5, begin, 1, 0, raced)
 	// Sent just before begin; its event and then its reply arrive after.
 	early := begin.Add(-time.Millisecond)
-	r.noteSent(early)
+	mark := r.noteSent(early)
 	r.recv("t", 2, 2, 1, begin.Add(time.Millisecond))
-	r.ack("t", 2, early, 1, 0)
-	r.noteError(early)
+	r.ack("t", 2, early, 1, 0, mark)
+	r.noteError(early, mark)
 	result(3, begin)
 	result(4, begin.Add(1500*time.Millisecond))
 
