@@ -17,8 +17,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
-
-	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/clientip"
 )
 
 var hubs = []string{"hub1", "hub2", "hub3"}
@@ -171,7 +170,7 @@ func checkTrustedProxy(t *testing.T, p *types.Project) {
 	}
 	for _, name := range hubs {
 		raw := env(p.Services[name], "HUB_TRUSTED_PROXIES")
-		trusted, err := hub.ParseTrustedProxies(raw)
+		trusted, err := clientip.Parse(raw)
 		if err != nil {
 			t.Errorf("%s: HUB_TRUSTED_PROXIES %q: %v", name, raw, err)
 			continue

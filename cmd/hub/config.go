@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/clientip"
 )
 
 // config is everything the flags and environment say.
@@ -243,7 +243,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	add("http-rate", "HUB_HTTP_RATE", "API requests per second per client address, a `rate`", rate(&c.HTTPRate))
 	add("http-burst", "HUB_HTTP_BURST", "API request burst per client address, a `number`", num(&c.HTTPBurst))
 	add("trusted-proxies", "HUB_TRUSTED_PROXIES", "`addresses` or CIDRs of the proxies in front of the node, comma-separated; the client address is read from X-Forwarded-For through them; empty: the connection's address",
-		&setting[[]netip.Prefix]{p: &c.TrustedProxies, parse: hub.ParseTrustedProxies, show: showProxyList})
+		&setting[[]netip.Prefix]{p: &c.TrustedProxies, parse: clientip.Parse, show: showProxyList})
 	var removed bool
 	add("trust-proxy", "HUB_TRUST_PROXY", "removed: set --trusted-proxies to your proxies' addresses",
 		&setting[bool]{p: &removed, parse: removedTrustProxy("--trust-proxy (HUB_TRUST_PROXY)"), show: func(bool) string { return "" }, isBool: true})

@@ -25,10 +25,12 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/tourhub/tourhub/hub"
+	"github.com/tourhub/tourhub/hub/api"
 	"github.com/tourhub/tourhub/hub/command"
 	"github.com/tourhub/tourhub/hub/memstore"
 	"github.com/tourhub/tourhub/hub/redisstore"
 	"github.com/tourhub/tourhub/hub/store"
+	"github.com/tourhub/tourhub/hub/ws"
 )
 
 func main() {
@@ -104,38 +106,35 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if rs, ok := st.(*redisstore.Store); ok {
 		reg.MustRegister(rs.Collector())
 	}
-	// Every command of the node (the API's, the sockets', the sweeper's) goes through cmds.
-	cmds, err := command.New(command.Config{Store: st, Due: due, Log: log, Registerer: reg,
-		Tokens: command.NewTokens([]byte(c.Secret), c.TokenTTL, time.Now)})
-	if err != nil {
-		return err
-	}
-	srv, err := hub.New(hub.Config{
-		Addr:           c.Addr,
-		Origins:        origins,
-		BodyLimit:      int64(c.BodyLimit),
-		BodyTimeout:    c.BodyTimeout,
-		RatePerSec:     c.HTTPRate,
-		Burst:          c.HTTPBurst,
-		TrustedProxies: c.TrustedProxies,
-		WS: hub.WSConfig{
-			ReadLimit:  int64(c.WSReadLimit),
-			RatePerSec: c.WSRate,
-			Burst:      c.WSBurst,
-			QueueLen:   c.WSQueue,
-			NoPark:     !c.WSPark,
-
+	node, err := hub.New(hub.Config{
+		Store:    st,
+		Due:      due,
+		Tokens:   command.NewTokens([]byte(c.Secret), c.TokenTTL, time.Now),
+		Log:      log,
+		Registry: reg,
+		API: api.Config{
+			BodyLimit:      int64(c.BodyLimit),
+			BodyTimeout:    c.BodyTimeout,
+			RatePerSec:     c.HTTPRate,
+			Burst:          c.HTTPBurst,
+			TrustedProxies: c.TrustedProxies,
+		},
+		WS: ws.Config{
+			Origins:     origins,
+			ReadLimit:   int64(c.WSReadLimit),
+			RatePerSec:  c.WSRate,
+			Burst:       c.WSBurst,
+			QueueLen:    c.WSQueue,
+			NoPark:      !c.WSPark,
 			QueueBytes:  c.WSQueueBytes,
 			SendBuffer:  c.WSSendBuffer,
 			MaxPerAddr:  c.WSPerAddr,
 			IdleTimeout: c.WSIdleTimeout,
 		},
-	}, cmds, st, log, reg)
+	})
 	if err != nil {
 		return err
 	}
-	// The store delivers to the sockets from now on (nothing is watched before this).
-	st.Register(srv.WS())
 
 	printConfig(stdout, c, origins)
 	if c.secretRandom {
@@ -144,7 +143,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fmt.Fprintf(stdout, "listening on %s\nopen http://localhost:%d/\n", ln.Addr(), port)
 
 	hs := &http.Server{
-		Handler:           srv,
+		Handler:           node,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -165,7 +164,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	swept := make(chan struct{})
 	go func() {
 		defer close(swept)
-		_ = cmds.Sweep(sweepCtx, c.SweepEvery)
+		_ = node.Sweep(sweepCtx, c.SweepEvery)
 	}()
 	defer func() { stopSweep(); <-swept }()
 
@@ -177,7 +176,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	log.Info("shutting down: unready, draining sockets, then requests", "timeout", c.DrainTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), c.DrainTimeout)
 	defer cancel()
-	if err := srv.Drain(sctx); err != nil {
+	if err := node.Drain(sctx); err != nil {
 		log.Warn("socket drain cut short", "err", err)
 	}
 	if err := hs.Shutdown(sctx); err != nil {

@@ -149,11 +149,11 @@ type recorder struct {
 	// gen counts begin calls (guarded by mu): a result counts as answered (or failed) only in the
 	// measurement its send was counted in. Without it, a result sent just before begin reset the
 	// series, and answered after, counted as answered but not as sent.
-	gen int
-	cross *Hist     // guarded by mu
-	local *Hist     // guarded by mu
-	reply *Hist     // send until the sender's reply (the commit); guarded by mu
-	phase *Hist     // cross-node, since the last resetPhase; guarded by mu
+	gen   int
+	cross *Hist // guarded by mu
+	local *Hist // guarded by mu
+	reply *Hist // send until the sender's reply (the commit); guarded by mu
+	phase *Hist // cross-node, since the last resetPhase; guarded by mu
 	secs  []*second
 	pend  map[vkey]*pendEntry
 	lost  int64 // receipts of versions never acked (setup commands, or a reply that never came)

@@ -1,0 +1,64 @@
+package fanout
+
+import (
+	"fmt"
+	"strconv"
+	"testing"
+
+	"github.com/tourhub/tourhub/hub/store"
+	"github.com/tourhub/tourhub/match"
+)
+
+// benchSub is a Subscriber that only counts what it is queued: the table's own work is measured
+// (the sockets' queueing is ws's BenchmarkWSFanoutWrite).
+type benchSub struct{ queued int }
+
+func (s *benchSub) Enqueue(Msg) bool      { s.queued++; return false }
+func (s *benchSub) Flush()                {}
+func (s *benchSub) Slow(string)           {}
+func (s *benchSub) Refused(string, error) {}
+func (s *benchSub) Resync()               {}
+
+// BenchmarkFanout measures the fan-out hot path: one entry encoded once (with the notices when
+// players listen) and queued for every subscriber.
+func BenchmarkFanout(b *testing.B) {
+	done := match.Match{ID: 5, Bracket: match.BracketWinners, Round: 1, Status: match.MatchCompleted,
+		Players: [2]match.PlayerID{3, 6}, Filled: [2]bool{true, true}, Scores: [2]int{2, 1}, Winner: 3, Loser: 6, WinnerTo: 9}
+	next := match.Match{ID: 9, Bracket: match.BracketWinners, Round: 2, Status: match.MatchReady,
+		Players: [2]match.PlayerID{1, 3}, Filled: [2]bool{true, true}}
+	events := []match.Event{
+		{Type: match.EvMatchCompleted, Match: &done},
+		{Type: match.EvEliminated, Player: 6},
+		{Type: match.EvMatchReady, Match: &next},
+	}
+	for _, tc := range []struct {
+		subs    int
+		players bool
+	}{{1, false}, {100, false}, {1000, false}, {1000, true}} {
+		name := fmt.Sprintf("subscribers=%d", tc.subs)
+		if tc.players {
+			name += "/players"
+		}
+		b.Run(name, func(b *testing.B) {
+			tb := New(Config{QueueLen: 8})
+			defer tb.Close()
+			t := &topic{id: "t", subs: make(map[Subscriber]*sub), names: map[match.PlayerID]string{1: "Ada", 3: "Grace", 6: "Linus"}}
+			tb.topics["t"] = t
+			for i := range tc.subs {
+				s := &benchSub{}
+				sb := &sub{s: s, at: store.Position{Epoch: "e", Rev: "r0"}} // live, caught up to version 0 of epoch e
+				if tc.players {
+					sb.player = match.PlayerID(i%8 + 1)
+				}
+				t.subs[s] = sb
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				v := int64(i + 1)
+				tb.Deliver("t", "e", store.Entry{Version: v, Rev: "r" + strconv.FormatInt(v, 10), Prev: "r" + strconv.FormatInt(v-1, 10), Events: events}, false)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*tc.subs), "ns/recipient")
+		})
+	}
+}

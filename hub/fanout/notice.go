@@ -1,0 +1,314 @@
+package fanout
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/tourhub/tourhub/hub/store"
+	"github.com/tourhub/tourhub/match"
+)
+
+// Notice kinds (docs/protocol.md#notice).
+const (
+	NoticeMatchReady = "match_ready"
+	NoticeMatchWon   = "match_won"
+	NoticeEliminated = "eliminated"
+	NoticeDisputed   = "disputed"
+	NoticeWalkover   = "walkover"
+	NoticeFinished   = "finished"
+	NoticeReported   = "reported"
+	NoticeWarning    = "deadline_warning"
+	NoticeTimedOut   = "timed_out"
+	NoticeCheckIn    = "check_in_open"
+	NoticeCheckInEnd = "check_in_closing"
+)
+
+type noticePlayer struct {
+	ID   match.PlayerID `json:"id"`
+	Name string         `json:"name"`
+}
+
+type noticePlacement struct {
+	Rank   int `json:"rank"`
+	RankTo int `json:"rank_to"`
+}
+
+type noticeMsg struct {
+	Type       string           `json:"type"`
+	Tournament string           `json:"tournament"`
+	Version    int64            `json:"version"`
+	Kind       string           `json:"kind"`
+	Match      match.MatchID    `json:"match,omitempty"`
+	Opponent   *noticePlayer    `json:"opponent,omitempty"`
+	Placement  *noticePlacement `json:"placement,omitempty"`
+	// Deadline is when the match must be reported (match_ready, deadline_warning) or when
+	// check-in closes (check_in_open, check_in_closing).
+	Deadline *time.Time `json:"deadline,omitempty"`
+	Text     string     `json:"text"`
+}
+
+// notices derives the personal messages of one entry, encoded, by player. names maps player ids
+// to names (players it lacks are called "player N"). A notice that cannot be encoded is left out,
+// and the error says which.
+func notices(id string, e store.Entry, names map[match.PlayerID]string) (map[match.PlayerID][]Msg, error) {
+	nb := noticeBuilder{id: id, version: e.Version, names: names,
+		ready: make(map[match.MatchID]bool), done: make(map[match.MatchID]bool)}
+	// The match each player lost (or was forfeited out of, both sides of a double forfeit
+	// included) in this entry, the first one when several, for the elimination notice: the
+	// player_eliminated event names only the player.
+	lostIn := make(map[match.PlayerID]*match.Match)
+	for _, ev := range e.Events {
+		if m := ev.Match; m != nil && (ev.Type == match.EvMatchCompleted || ev.Type == match.EvMatchVoid) && !m.Draw {
+			for _, p := range m.Players {
+				if _, ok := lostIn[p]; !ok && p != 0 && p != m.Winner {
+					lostIn[p] = m
+				}
+			}
+		}
+	}
+	for _, ev := range e.Events {
+		switch ev.Type {
+		case match.EvMatchReady:
+			if ev.Match != nil {
+				nb.matchReady(ev.Match)
+			}
+		case match.EvStarted, match.EvRoundStarted:
+			// The new matches: ready ones, and the byes that are already won (a Swiss bye has no
+			// match_completed event of its own; an elimination bye has one too, sent once).
+			for i := range ev.Matches {
+				switch m := &ev.Matches[i]; m.Status {
+				case match.MatchReady:
+					nb.matchReady(m)
+				case match.MatchCompleted:
+					nb.completed(m)
+				}
+			}
+		case match.EvMatchCompleted:
+			if ev.Match != nil {
+				nb.completed(ev.Match)
+			}
+		case match.EvMatchReset:
+			if ev.Match != nil {
+				delete(nb.done, ev.Match.ID) // it may complete again in this entry
+			}
+		case match.EvEliminated:
+			m := ev.Match
+			if m == nil {
+				m = lostIn[ev.Player]
+			}
+			nb.eliminated(ev.Player, m)
+		case match.EvMatchDisputed:
+			if m := ev.Match; m != nil {
+				for _, p := range m.Players {
+					if p != 0 {
+						nb.add(p, noticeMsg{Kind: NoticeDisputed, Match: m.ID,
+							Text: fmt.Sprintf("The scores reported for match %d disagree; the organiser will decide.", m.ID)})
+					}
+				}
+			}
+		case match.EvMatchReported:
+			nb.reported(ev.Match, ev.Player)
+		case match.EvDeadlineWarning:
+			if m := ev.Match; m != nil {
+				for i, p := range m.Players {
+					nb.add(p, noticeMsg{Kind: NoticeWarning, Match: m.ID, Deadline: deadline(m.Deadline),
+						Text: fmt.Sprintf("Your %s against %s must be reported by %s UTC, or the time limit rule applies.",
+							matchLabel(m), nb.name(m.Players[1-i]), m.Deadline.UTC().Format("15:04:05"))})
+				}
+			}
+		case match.EvTimedOut:
+			if m := ev.Match; m != nil {
+				for _, p := range m.Players {
+					nb.add(p, noticeMsg{Kind: NoticeTimedOut, Match: m.ID,
+						Text: fmt.Sprintf("The time for your %s ran out (%s).", matchLabel(m), ev.Reason)})
+				}
+			}
+		case match.EvCheckInOpened:
+			at := ev.At
+			for p := range nb.names {
+				nb.add(p, noticeMsg{Kind: NoticeCheckIn, Deadline: &at,
+					Text: fmt.Sprintf("Check-in is open until %s UTC: check in or you will be dropped.", at.UTC().Format("15:04:05"))})
+			}
+		case match.EvCheckInClosing:
+			at := ev.At
+			for _, p := range ev.Participants {
+				nb.add(p.ID, noticeMsg{Kind: NoticeCheckInEnd, Deadline: &at,
+					Text: fmt.Sprintf("Check-in closes at %s UTC and you have not checked in: check in now or you will be dropped.", at.UTC().Format("15:04:05"))})
+			}
+		case match.EvFinished:
+			for _, s := range ev.Standings {
+				nb.add(s.Player, noticeMsg{Kind: NoticeFinished,
+					Placement: &noticePlacement{Rank: s.Rank, RankTo: s.RankTo},
+					Text:      "The tournament is over: you placed " + placement(s.Rank, s.RankTo) + "."})
+			}
+		}
+	}
+	return nb.out, nb.err
+}
+
+type noticeBuilder struct {
+	id      string
+	version int64
+	names   map[match.PlayerID]string
+	ready   map[match.MatchID]bool // matches announced as ready in this entry
+	done    map[match.MatchID]bool // matches whose result was announced in this entry
+	out     map[match.PlayerID][]Msg
+	err     error // the first notice that could not be encoded (it is left out)
+}
+
+func (nb *noticeBuilder) name(p match.PlayerID) string {
+	if n, ok := nb.names[p]; ok && n != "" {
+		return n
+	}
+	return "player " + strconv.Itoa(int(p))
+}
+
+func (nb *noticeBuilder) add(p match.PlayerID, n noticeMsg) {
+	if p == 0 {
+		return
+	}
+	n.Type, n.Tournament, n.Version = "notice", nb.id, nb.version
+	b, err := json.Marshal(n)
+	if err != nil {
+		// Not expected (plain data, times within the engine's bounds); the notice is left out and
+		// the fan-out logs it, rather than the node going down.
+		if nb.err == nil {
+			nb.err = fmt.Errorf("encode %s notice for player %d: %w", n.Kind, p, err)
+		}
+		return
+	}
+	if nb.out == nil {
+		nb.out = make(map[match.PlayerID][]Msg)
+	}
+	nb.out[p] = append(nb.out[p], Msg{Data: b, Kind: "notice"})
+}
+
+func (nb *noticeBuilder) matchReady(m *match.Match) {
+	a, b := m.Players[0], m.Players[1]
+	if a == 0 || b == 0 || nb.ready[m.ID] {
+		return
+	}
+	nb.ready[m.ID] = true
+	for i, p := range m.Players {
+		opp := m.Players[1-i]
+		nb.add(p, noticeMsg{Kind: NoticeMatchReady, Match: m.ID, Deadline: deadline(m.Deadline),
+			Opponent: &noticePlayer{ID: opp, Name: nb.name(opp)},
+			Text:     fmt.Sprintf("Your %s against %s is ready.", matchLabel(m), nb.name(opp))})
+	}
+}
+
+func (nb *noticeBuilder) completed(m *match.Match) {
+	if m.Winner == 0 || nb.done[m.ID] {
+		return // a draw or a void: no personal message; or already announced
+	}
+	nb.done[m.ID] = true
+	w := 0
+	if m.Players[1] == m.Winner {
+		w = 1
+	}
+	if m.Walkover {
+		text := fmt.Sprintf("You advance from match %d by walkover.", m.ID)
+		switch {
+		case m.Loser != 0:
+			text = fmt.Sprintf("You win match %d against %s by walkover.", m.ID, nb.name(m.Loser))
+		case m.Bracket == match.BracketSwiss:
+			text = fmt.Sprintf("You have a bye in round %d (match %d): it counts as a win.", m.Round, m.ID)
+		}
+		nb.add(m.Winner, noticeMsg{Kind: NoticeWalkover, Match: m.ID, Text: text})
+		return
+	}
+	nb.add(m.Winner, noticeMsg{Kind: NoticeMatchWon, Match: m.ID,
+		Text: fmt.Sprintf("You beat %s (%d-%d).", nb.name(m.Loser), m.Scores[w], m.Scores[1-w])})
+}
+
+// eliminated tells p they are out, with the match that put them out when this entry has it (a
+// player who withdraws between matches has none).
+func (nb *noticeBuilder) eliminated(p match.PlayerID, m *match.Match) {
+	n := noticeMsg{Kind: NoticeEliminated, Text: "You were eliminated."}
+	if m != nil {
+		n.Match = m.ID
+		switch {
+		case m.Winner == 0:
+			n.Text = fmt.Sprintf("You were eliminated: nobody won match %d (a double forfeit).", m.ID)
+		case m.Walkover:
+			n.Text = fmt.Sprintf("You were eliminated: %s won match %d by walkover.", nb.name(m.Winner), m.ID)
+		default:
+			l := 0
+			if m.Players[1] == p {
+				l = 1
+			}
+			n.Text = fmt.Sprintf("You were eliminated by %s (%d-%d).", nb.name(m.Winner), m.Scores[l], m.Scores[1-l])
+		}
+	}
+	nb.add(p, n)
+}
+
+// reported tells the opponent of the player who reported.
+func (nb *noticeBuilder) reported(m *match.Match, by match.PlayerID) {
+	if m == nil || by == 0 {
+		return
+	}
+	for i, p := range m.Players {
+		if p != by {
+			continue
+		}
+		opp := m.Players[1-i]
+		scores := m.Scores
+		if r := m.Reports[i]; r != nil {
+			scores = r.Scores
+		}
+		// Scores as the recipient sees them: theirs first.
+		nb.add(opp, noticeMsg{Kind: NoticeReported, Match: m.ID,
+			Opponent: &noticePlayer{ID: by, Name: nb.name(by)},
+			Text: fmt.Sprintf("%s reported match %d as %d-%d (your score first): report the same to confirm, or your scores to dispute.",
+				nb.name(by), m.ID, scores[1-i], scores[i])})
+	}
+}
+
+func matchLabel(m *match.Match) string {
+	switch m.Bracket {
+	case match.BracketGrandFinal:
+		if m.Round > 1 {
+			return "grand final reset"
+		}
+		return "grand final"
+	case match.BracketThirdPlace:
+		return "third-place match"
+	case match.BracketLosers:
+		return fmt.Sprintf("losers round %d match", m.Round)
+	}
+	return fmt.Sprintf("round %d match", m.Round)
+}
+
+// placement writes a (possibly tied) placement: "1st", "3rd-4th".
+func placement(rank, to int) string {
+	if to <= rank {
+		return ordinal(rank)
+	}
+	return ordinal(rank) + "-" + ordinal(to)
+}
+
+func ordinal(n int) string {
+	suffix := "th"
+	if n%100 < 11 || n%100 > 13 {
+		switch n % 10 {
+		case 1:
+			suffix = "st"
+		case 2:
+			suffix = "nd"
+		case 3:
+			suffix = "rd"
+		}
+	}
+	return strconv.Itoa(n) + suffix
+}
+
+// deadline returns a pointer to t, or nil when there is no deadline.
+func deadline(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}

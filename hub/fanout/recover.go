@@ -1,0 +1,198 @@
+package fanout
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"github.com/tourhub/tourhub/hub/store"
+	"github.com/tourhub/tourhub/match"
+)
+
+// Catch-ups. A subscriber owes nothing to the live stream until its catch-up is queued: the events
+// it missed, if the store still holds them on the history it came from, or else a snapshot. One
+// worker goroutine per topic reads what the waiting subscribers need (one Events read and at most
+// one Load for all of them) and queues it under the topic's lock with the live entries held
+// meanwhile (see topics.go).
+
+// catchUpTimeout bounds the store reads of one round of catch-ups.
+const catchUpTimeout = 10 * time.Second
+
+type job struct {
+	sb  *sub
+	req *Request
+	gen uint64
+}
+
+// caught is the outcome of one job.
+type caught struct {
+	err       error
+	at        store.Position // where the catch-up leaves the socket
+	recovered bool
+	msgs      []Msg
+}
+
+// work reads and queues catch-ups for t's waiting subscribers until none is left.
+func (b *Table) work(t *topic) {
+	defer b.wg.Done()
+	for {
+		t.mu.Lock()
+		var jobs []job
+		for _, sb := range t.subs {
+			if sb.req != nil {
+				jobs = append(jobs, job{sb, sb.req, sb.gen})
+			}
+		}
+		if len(jobs) == 0 {
+			t.working = false
+			t.mu.Unlock()
+			return
+		}
+		needNames := !t.loaded
+		t.mu.Unlock()
+		b.catchUp(t, jobs, needNames)
+	}
+}
+
+// catchUp reads what jobs need from the store (at most one Events and one Load for all of them)
+// and queues it, unless a job was superseded meanwhile (the next round of work redoes it).
+func (b *Table) catchUp(t *topic, jobs []job, needNames bool) {
+	out := make([]caught, len(jobs))
+	var snaps []int
+	var learned []match.Event
+
+	ctx, cancel := context.WithTimeout(b.ctx, catchUpTimeout)
+	defer cancel()
+
+	var resumers []int
+	for i, j := range jobs {
+		if j.req.Resume {
+			resumers = append(resumers, i)
+		} else {
+			snaps = append(snaps, i)
+		}
+	}
+	// One Events read from the oldest version asked for serves every resumer. If the store no
+	// longer holds that far back, those resumers get snapshots and the next oldest version is
+	// tried, so that a newer resumer is still recovered when it can be. A resumer whose position
+	// is not on the store's history (another epoch, or a rev the store's history does not pass
+	// through: the store came back older and reused the versions) gets a snapshot too.
+	for len(resumers) > 0 {
+		after := int64(math.MaxInt64)
+		for _, i := range resumers {
+			after = min(after, jobs[i].req.From.Version)
+		}
+		head, entries, complete, err := b.cfg.Store.Events(ctx, t.id, after)
+		if err != nil {
+			for _, i := range resumers {
+				out[i].err = err
+			}
+			break
+		}
+		if !complete {
+			rest := resumers[:0]
+			for _, i := range resumers {
+				if jobs[i].req.From.Version == after {
+					snaps = append(snaps, i)
+				} else {
+					rest = append(rest, i)
+				}
+			}
+			resumers = rest
+			continue
+		}
+		var encoded []Msg
+		if encoded, err = t.events(head.Epoch, entries); err == nil {
+			for _, e := range entries {
+				learned = append(learned, e.Events...)
+			}
+		}
+		for _, i := range resumers {
+			from := jobs[i].req.From
+			if err != nil || !from.Continues(head, entries) {
+				snaps = append(snaps, i) // not recoverable: a snapshot
+				continue
+			}
+			k := 0
+			for k < len(entries) && entries[k].Version <= from.Version {
+				k++
+			}
+			out[i] = caught{at: head, recovered: true, msgs: encoded[k:]}
+		}
+		break
+	}
+
+	var state *match.Tournament
+	if len(snaps) > 0 || needNames {
+		st, head, err := b.cfg.Store.Load(ctx, t.id)
+		var snap Msg
+		if err == nil {
+			state = st
+			snap, err = t.snapshot(head, st)
+		}
+		for _, i := range snaps {
+			if err != nil {
+				out[i].err = err
+				continue
+			}
+			out[i] = caught{at: head, msgs: []Msg{snap}}
+		}
+	}
+
+	var w Writers
+	t.mu.Lock()
+	if state != nil {
+		for _, p := range state.Participants {
+			t.names[p.ID] = p.Name
+		}
+		t.loaded = true
+	}
+	learnNames(t.names, learned)
+	removed := false
+	for i, j := range jobs {
+		sb := j.sb
+		if t.subs[sb.s] != sb || sb.gen != j.gen {
+			continue // unsubscribed, or superseded by a new subscribe or a loss
+		}
+		c := out[i]
+		if c.err != nil {
+			if j.req.Reply {
+				sb.s.Refused(j.req.Ref, c.err)
+			} else {
+				b.cfg.Log.Warn("resync failed", "tournament", t.id, "err", c.err)
+				sb.s.Resync()
+			}
+			delete(t.subs, sb.s)
+			removed = true
+			continue
+		}
+		if j.req.Reply {
+			w.Queue(sb.s, encodeSubscribed(j.req.Ref, t.id, c.at, c.recovered))
+		}
+		for _, m := range c.msgs {
+			w.Queue(sb.s, m)
+		}
+		sent := c.at
+		buf := sb.buf
+		sb.buf, sb.req = nil, nil
+		for k, d := range buf {
+			if d.pos.Epoch == sent.Epoch && d.pos.Version <= sent.Version {
+				continue
+			}
+			if !d.follows(sent) {
+				// A hole between the catch-up and the live entries: start over.
+				sb.req, sb.buf = &Request{Resume: true, From: sent}, buf[k:]
+				sb.gen++
+				break
+			}
+			sb.push(d, &w)
+			sent = d.pos
+		}
+		sb.at = sent
+	}
+	t.mu.Unlock()
+	w.Write()
+	if removed {
+		b.dropIfEmpty(t)
+	}
+}

@@ -1,0 +1,138 @@
+package fanout
+
+import (
+	"unsafe"
+	"weak"
+
+	"github.com/tourhub/tourhub/hub/store"
+	"github.com/tourhub/tourhub/match"
+)
+
+// shared keeps the snapshot and event messages a topic encoded while any socket still holds
+// them, so that every socket of this node that is sent the same message shares its bytes: the
+// sockets that subscribe one after another to a tournament (each in a catch-up round of its own)
+// are sent the one encoding of its snapshot at that version, not a fresh copy each, which a
+// socket that reads nothing would keep alive. Only weak pointers are kept: once every
+// socket wrote or dropped a message, it is collected, and its entry is swept at a later insert.
+// Guarded by the topic's mu.
+//
+// A message is known by the position of its entry, rev included: a version names one entry only
+// on one history (the store may come back older and reuse versions with other revs).
+type shared struct {
+	m     map[sharedKey]sharedRef
+	sweep int // the size at which m is next swept of collected messages
+}
+
+type sharedKey struct {
+	pos      store.Position
+	snapshot bool
+}
+
+type sharedRef struct {
+	p weak.Pointer[byte] // the message's first byte
+	n int
+}
+
+// get returns the message of k if a socket still holds it.
+func (c *shared) get(k sharedKey) ([]byte, bool) {
+	r, ok := c.m[k]
+	if !ok {
+		return nil, false
+	}
+	p := r.p.Value()
+	if p == nil {
+		delete(c.m, k)
+		return nil, false
+	}
+	// p is the first byte of an allocation of at least n bytes, alive as long as this slice.
+	return unsafe.Slice(p, r.n), true
+}
+
+// put keeps b as the message of k.
+func (c *shared) put(k sharedKey, b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	if c.m == nil {
+		c.m = make(map[sharedKey]sharedRef)
+	}
+	if len(c.m) >= c.sweep {
+		for k, r := range c.m {
+			if r.p.Value() == nil {
+				delete(c.m, k)
+			}
+		}
+		c.sweep = 2*len(c.m) + 64
+	}
+	c.m[k] = sharedRef{p: weak.Make(&b[0]), n: len(b)}
+}
+
+// eventLocked returns the event message of e, encoded once. t.mu is held.
+func (t *topic) eventLocked(epoch string, e store.Entry) (Msg, error) {
+	k := sharedKey{pos: store.Position{Epoch: epoch, Version: e.Version, Rev: e.Rev}}
+	if b, ok := t.shared.get(k); ok {
+		return Msg{Data: b, Kind: "event"}, nil
+	}
+	m, err := encodeEvent(t.id, epoch, e)
+	if err != nil {
+		return Msg{}, err
+	}
+	t.shared.put(k, m.Data)
+	return m, nil
+}
+
+// events returns the event messages of entries, encoding (outside t.mu) only those that no
+// socket holds. t.mu is not held.
+func (t *topic) events(epoch string, entries []store.Entry) ([]Msg, error) {
+	key := func(e store.Entry) sharedKey {
+		return sharedKey{pos: store.Position{Epoch: epoch, Version: e.Version, Rev: e.Rev}}
+	}
+	msgs := make([]Msg, len(entries))
+	missing := 0
+	t.mu.Lock()
+	for i, e := range entries {
+		if b, ok := t.shared.get(key(e)); ok {
+			msgs[i] = Msg{Data: b, Kind: "event"}
+		} else {
+			missing++
+		}
+	}
+	t.mu.Unlock()
+	if missing == 0 {
+		return msgs, nil
+	}
+	for i, e := range entries {
+		if msgs[i].Data == nil {
+			var err error
+			if msgs[i], err = encodeEvent(t.id, epoch, e); err != nil {
+				return nil, err
+			}
+		}
+	}
+	t.mu.Lock()
+	for i, e := range entries {
+		t.shared.put(key(e), msgs[i].Data)
+	}
+	t.mu.Unlock()
+	return msgs, nil
+}
+
+// snapshot returns the snapshot message of st, at head, encoding it (outside t.mu) unless a
+// socket holds it. t.mu is not held.
+func (t *topic) snapshot(head store.Position, st *match.Tournament) (Msg, error) {
+	k := sharedKey{pos: head, snapshot: true}
+	t.mu.Lock()
+	b, ok := t.shared.get(k)
+	t.mu.Unlock()
+	if ok {
+		return Msg{Data: b, Kind: "snapshot"}, nil
+	}
+	m, err := encodeSnapshot(t.id, head, st)
+	if err != nil {
+		return Msg{}, err
+	}
+	t.mu.Lock()
+	t.shared.put(k, m.Data)
+	t.mu.Unlock()
+	return m, nil
+}

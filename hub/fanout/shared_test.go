@@ -1,0 +1,88 @@
+package fanout
+
+import (
+	"runtime"
+	"testing"
+
+	"github.com/tourhub/tourhub/hub/store"
+	"github.com/tourhub/tourhub/match"
+)
+
+// TestSharedMessages: a topic encodes a snapshot or an event once while a socket holds it, and
+// every later request for the same position gets the same bytes (not for another epoch or rev:
+// the same version on another history is another message); once nobody holds it, it is
+// collected and encoded afresh.
+func TestSharedMessages(t *testing.T) {
+	tp := &topic{id: "t1"}
+	st := &match.Tournament{ID: "t1", Name: "Cup", Version: 3}
+	head := store.Position{Epoch: "e1", Version: 3, Rev: "r3"}
+	snap := func(p store.Position) Msg {
+		t.Helper()
+		m, err := tp.snapshot(p, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	held := snap(head)
+	if again := snap(head); &again.Data[0] != &held.Data[0] || again.Kind != "snapshot" {
+		t.Errorf("a second snapshot of the same position was encoded again")
+	}
+	for _, other := range []store.Position{{Epoch: "e2", Version: 3, Rev: "r3"}, {Epoch: "e1", Version: 3, Rev: "lost"}} {
+		if m := snap(other); &m.Data[0] == &held.Data[0] {
+			t.Errorf("the snapshot at %+v is the one at %+v", other, head)
+		}
+	}
+
+	entries := []store.Entry{{Version: 4, Rev: "r4", Events: []match.Event{{Type: match.EvCheckedIn, Player: 1}}}, {Version: 5, Rev: "r5"}}
+	tp.mu.Lock()
+	live, err := tp.eventLocked("e1", entries[0])
+	tp.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := tp.events("e1", entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &evs[0].Data[0] != &live.Data[0] || evs[0].Kind != "event" {
+		t.Errorf("a caught-up event was encoded again while the live one is held")
+	}
+	if want, _ := encodeEvent("t1", "e1", entries[1]); string(evs[1].Data) != string(want.Data) {
+		t.Errorf("event %s; want %s", evs[1].Data, want.Data)
+	}
+	other, err := tp.events("e1", []store.Entry{{Version: 4, Rev: "other", Events: entries[0].Events}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &other[0].Data[0] == &live.Data[0] {
+		t.Errorf("the event of another rev at the same version is the held one")
+	}
+
+	// Nobody holds them any more: the entries are let go.
+	runtime.KeepAlive(held)
+	runtime.KeepAlive(live)
+	held, live, evs, other = Msg{}, Msg{}, nil, nil
+	runtime.GC()
+	tp.mu.Lock()
+	_, ok := tp.shared.get(sharedKey{pos: head, snapshot: true})
+	tp.mu.Unlock()
+	if ok {
+		t.Errorf("a snapshot nobody holds is still kept")
+	}
+	for i := range 200 { // past the sweep size: the collected entries are dropped
+		tp.mu.Lock()
+		tp.eventLocked("e1", store.Entry{Version: int64(100 + i)})
+		tp.mu.Unlock()
+	}
+	runtime.GC()
+	tp.mu.Lock()
+	tp.eventLocked("e1", store.Entry{Version: 1000})
+	tp.shared.sweep = 0
+	tp.eventLocked("e1", store.Entry{Version: 1001})
+	n := len(tp.shared.m)
+	tp.mu.Unlock()
+	if n > 2 {
+		t.Errorf("%d messages kept after a sweep; want at most the 2 last ones", n)
+	}
+}

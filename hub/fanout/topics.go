@@ -1,0 +1,406 @@
+package fanout
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/tourhub/tourhub/hub/store"
+	"github.com/tourhub/tourhub/match"
+)
+
+// Package fanout is the node's table of topics: one per tournament that sockets on this node
+// watch. It is the store's Handler: every committed entry of a watched tournament is encoded once
+// (with the personal notices of its players) and queued for every socket subscribed to it, never
+// blocking on one. A socket that subscribes first gets a catch-up: the events it missed or a
+// snapshot (recover.go). The first subscriber makes the store Watch the tournament, the last one
+// leaving Unwatches it.
+//
+// Sockets are Subscribers: the table knows what it queues for them, not how they write it.
+//
+// Ordering: a subscriber is registered in its topic before anything is read from the store, and
+// until its catch-up (a snapshot or the missed events) is queued, live entries for it are held in
+// its buffer instead of its queue. The catch-up is queued, then the held entries newer than what
+// it covered, then the subscriber goes live, all under the topic's lock. So every entry committed
+// after the catch-up was read reaches the subscriber exactly once, in order, after the catch-up.
+// Catch-ups are read by one worker goroutine per topic, off the store's delivery path, and one
+// read serves every subscriber waiting at that moment.
+
+// Request is what a subscriber is owed before it goes live: its catch-up.
+type Request struct {
+	Ref    string         // the subscribe message's ref
+	Reply  bool           // answer `subscribed` (a subscribe); false for a resync after lost delivery
+	Resume bool           // the client sent its position: replay the missed entries if it is still on the history
+	From   store.Position // the position resumed from
+}
+
+// Msg is one encoded message for a socket. Data may be shared by every socket that sends the same
+// message: nobody changes it once it is queued.
+type Msg struct {
+	Data []byte
+	Kind string    // the message type, for metrics
+	At   time.Time // when the store delivered the entry (live events only), for the fan-out lag
+}
+
+// Subscriber is a socket as the table sees it. Its methods never block.
+type Subscriber interface {
+	// Enqueue queues m and reports whether the caller claimed the socket's writer (it was idle):
+	// the caller then runs Flush once it holds no lock (see Writers). A socket whose queue is full
+	// closes as slow.
+	Enqueue(m Msg) (claimed bool)
+	// Flush runs the writer the caller claimed: it writes what is queued without waiting.
+	Flush()
+	// Slow closes the socket as slow (its held entries overflowed).
+	Slow(reason string)
+	// Refused answers the subscribe message with ref: its catch-up failed with err.
+	Refused(ref string, err error)
+	// Resync closes the socket so that its client reconnects and resumes: a resync of it failed.
+	Resync()
+}
+
+// Writers are subscribers whose writer was claimed (Enqueue) and has yet to run: the caller
+// queues under its locks and writes once it released them, so that no lock waits for thousands
+// of write system calls.
+type Writers []Subscriber
+
+// Queue queues m for s, keeping s if its writer was claimed.
+func (w *Writers) Queue(s Subscriber, m Msg) {
+	if s.Enqueue(m) {
+		*w = append(*w, s)
+	}
+}
+
+// Write runs the claimed writers.
+func (w Writers) Write() {
+	for _, s := range w {
+		s.Flush()
+	}
+}
+
+// delivery is one entry, encoded once for every subscriber.
+type delivery struct {
+	pos     store.Position // the entry's epoch, version and rev
+	prev    string         // the rev the entry was applied to
+	event   Msg
+	notices map[match.PlayerID][]Msg // nil when no player subscribed
+}
+
+// sub is one socket's subscription to one topic.
+type sub struct {
+	s      Subscriber
+	player match.PlayerID // guarded by topic.mu; whose notices the socket gets (0: none)
+	req    *Request       // guarded by topic.mu; the catch-up still owed, nil once live
+	gen    uint64         // guarded by topic.mu; bumped whenever req is set anew or must be redone
+	buf    []*delivery    // guarded by topic.mu; live entries held while req is owed
+	// at is what the socket has been sent up to (its catch-up, then live entries), guarded by
+	// topic.mu. A live entry at or below at.Version was in the catch-up already: the store may
+	// deliver an entry after a snapshot read on another path already covered it.
+	at store.Position
+}
+
+type topic struct {
+	id string // static after construction
+
+	mu      sync.Mutex
+	subs    map[Subscriber]*sub // guarded by mu
+	epoch   string              // guarded by mu; of the last delivered entry ("" before any or after a loss)
+	version int64               // guarded by mu; of the last delivered entry
+	names   map[match.PlayerID]string
+	loaded  bool // guarded by mu; names were filled from a full state
+	working bool // guarded by mu; a catch-up worker runs
+
+	shared shared // guarded by mu; the snapshot and event messages sockets hold (shared.go)
+}
+
+// Config configures a Table.
+type Config struct {
+	// Store is where catch-ups read snapshots and missed events. Required.
+	Store store.Store
+	// QueueLen bounds the live entries held for one subscriber while its catch-up is read (past
+	// it the socket is closed as slow). Defaults to 256.
+	QueueLen int
+	// Log receives the table's warnings. Defaults to discarding them.
+	Log *slog.Logger
+	// Registerer receives the table's metrics. Nil registers nothing (they still count).
+	Registerer prometheus.Registerer
+}
+
+// Table is the node's table of topics. Safe for concurrent use.
+type Table struct {
+	cfg    Config             // static after construction
+	lost   prometheus.Counter // static after construction; deliveries lost, resynced
+	ctx    context.Context    // cancelled by Close; bounds the workers' store calls
+	cancel context.CancelFunc // static after construction
+
+	// watchMu serialises the decisions to Watch and Unwatch with the calls themselves, so the
+	// store sees them in the order they were decided. Taken before mu.
+	watchMu sync.Mutex
+	mu      sync.RWMutex
+	topics  map[string]*topic // guarded by mu
+	closed  bool              // guarded by mu; no worker starts once set
+
+	wg sync.WaitGroup // the catch-up workers
+}
+
+// New returns an empty Table. Register it with the store (it is a store.Handler).
+func New(cfg Config) *Table {
+	if cfg.QueueLen <= 0 {
+		cfg.QueueLen = 256
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	lost := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "tourhub_ws_deliveries_lost_total",
+		Help: "Times the store could not deliver a tournament's entries in order (a gap it could not fill, an epoch change, history gone): its sockets got snapshots.",
+	})
+	if cfg.Registerer != nil {
+		cfg.Registerer.MustRegister(lost)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Table{cfg: cfg, lost: lost, ctx: ctx, cancel: cancel, topics: make(map[string]*topic)}
+}
+
+// Close stops the catch-up workers and waits for them; nothing is delivered afterwards.
+func (b *Table) Close() {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	b.cancel()
+	b.wg.Wait()
+}
+
+// Join subscribes s to tournament id (or, if it is subscribed already, starts its catch-up over):
+// req is its catch-up, player whose notices it gets (0: none).
+func (b *Table) Join(s Subscriber, id string, req Request, player match.PlayerID) {
+	b.watchMu.Lock()
+	defer b.watchMu.Unlock()
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return
+	}
+	t := b.topics[id]
+	created := t == nil
+	if created {
+		t = &topic{id: id, subs: make(map[Subscriber]*sub), names: make(map[match.PlayerID]string)}
+		b.topics[id] = t
+	}
+	t.mu.Lock()
+	sb := t.subs[s]
+	if sb == nil {
+		sb = &sub{s: s}
+		t.subs[s] = sb
+	}
+	sb.player, sb.req, sb.buf = player, &req, nil
+	sb.gen++
+	t.mu.Unlock()
+	b.mu.Unlock()
+
+	// Watch before the worker reads the store: whatever is committed after that read is then
+	// delivered (and held in the buffer until the catch-up is queued).
+	if created {
+		b.cfg.Store.Watch(id)
+	}
+	b.mu.RLock()
+	t.mu.Lock()
+	b.startWorkerLocked(t)
+	t.mu.Unlock()
+	b.mu.RUnlock()
+}
+
+// Leave unsubscribes s from id, if it is subscribed, and drops the topic once it is empty.
+func (b *Table) Leave(s Subscriber, id string) {
+	b.watchMu.Lock()
+	defer b.watchMu.Unlock()
+	b.mu.Lock()
+	t := b.topics[id]
+	if t == nil {
+		b.mu.Unlock()
+		return
+	}
+	t.mu.Lock()
+	delete(t.subs, s)
+	empty := len(t.subs) == 0
+	t.mu.Unlock()
+	if empty {
+		delete(b.topics, id)
+	}
+	b.mu.Unlock()
+	if empty {
+		b.cfg.Store.Unwatch(id)
+	}
+}
+
+// dropIfEmpty drops t if nobody is subscribed to it any more.
+func (b *Table) dropIfEmpty(t *topic) {
+	b.watchMu.Lock()
+	defer b.watchMu.Unlock()
+	b.mu.Lock()
+	drop := false
+	if b.topics[t.id] == t {
+		t.mu.Lock()
+		drop = len(t.subs) == 0
+		t.mu.Unlock()
+	}
+	if drop {
+		delete(b.topics, t.id)
+	}
+	b.mu.Unlock()
+	if drop {
+		b.cfg.Store.Unwatch(t.id)
+	}
+}
+
+// SetPlayer changes whose notices s gets on topic id.
+func (b *Table) SetPlayer(s Subscriber, id string, player match.PlayerID) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	t := b.topics[id]
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	if sb := t.subs[s]; sb != nil {
+		sb.player = player
+	}
+	t.mu.Unlock()
+}
+
+// startWorkerLocked starts t's catch-up worker unless one runs. b.mu (read or write) and t.mu
+// are held.
+func (b *Table) startWorkerLocked(t *topic) {
+	if t.working || b.closed {
+		return
+	}
+	t.working = true
+	b.wg.Add(1)
+	go b.work(t)
+}
+
+// resyncLocked makes every subscriber of t wait for a fresh catch-up: the thread of deliveries
+// was lost. b.mu (read) and t.mu are held.
+func (b *Table) resyncLocked(t *topic) {
+	b.lost.Inc()
+	t.epoch, t.version = "", 0
+	for _, sb := range t.subs {
+		sb.buf = nil
+		sb.gen++
+		if sb.req == nil {
+			sb.req = &Request{}
+		}
+	}
+	b.startWorkerLocked(t)
+}
+
+// Deliver implements store.Handler: it fans one committed entry out to the subscribers of id (or,
+// with lost, sends them all a fresh snapshot). It never blocks on a socket: it queues the entry
+// for every subscriber under the topic's lock, and then writes it to the sockets whose writer was
+// idle (most of them) without waiting, once the locks are released.
+func (b *Table) Deliver(id, epoch string, e store.Entry, lost bool) {
+	b.queue(id, epoch, e, lost, time.Now()).Write()
+}
+
+// queue is deliver's part under the locks: it returns the writers it claimed.
+func (b *Table) queue(id, epoch string, e store.Entry, lost bool, at time.Time) (w Writers) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	t := b.topics[id]
+	if t == nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if lost {
+		b.resyncLocked(t)
+		return nil
+	}
+	switch {
+	case t.epoch == "":
+	case epoch != t.epoch || e.Version > t.version+1:
+		// A new epoch or a gap the store did not report: treat it as a loss. This entry is
+		// still held below, and the catch-up decides whether it is needed.
+		b.resyncLocked(t)
+	case e.Version <= t.version:
+		return nil // delivered already
+	}
+	ev, err := t.eventLocked(epoch, e)
+	if err != nil {
+		// Not expected (the store holds what the engine made); the subscribers are resynced
+		// from a snapshot rather than left behind or the node brought down.
+		b.cfg.Log.Error("encode event; resyncing its subscribers", "tournament", id, "version", e.Version, "err", err)
+		b.resyncLocked(t)
+		return nil
+	}
+	t.epoch, t.version = epoch, e.Version
+	learnNames(t.names, e.Events)
+
+	d := &delivery{pos: store.Position{Epoch: epoch, Version: e.Version, Rev: e.Rev}, prev: e.Prev, event: ev}
+	d.event.At = at
+	for _, sb := range t.subs {
+		if sb.player != 0 {
+			var err error
+			if d.notices, err = notices(id, e, t.names); err != nil {
+				b.cfg.Log.Error("notices of an entry left out", "tournament", id, "version", e.Version, "err", err)
+			}
+			break
+		}
+	}
+	for _, sb := range t.subs {
+		if sb.req == nil {
+			switch {
+			case d.pos.Epoch == sb.at.Epoch && d.pos.Version <= sb.at.Version:
+				continue // its catch-up covered this entry
+			case !d.follows(sb.at):
+				// A hole between what the socket has and this entry: replay the missed
+				// entries (or send a snapshot) before going live again.
+				sb.req = &Request{Resume: true, From: sb.at}
+				sb.gen++
+				b.startWorkerLocked(t)
+			default:
+				if w == nil {
+					w = make(Writers, 0, len(t.subs))
+				}
+				sb.push(d, &w)
+				sb.at = d.pos
+				continue
+			}
+		}
+		if len(sb.buf) >= b.cfg.QueueLen {
+			sb.buf = nil
+			sb.s.Slow("send queue overflowed")
+			continue
+		}
+		sb.buf = append(sb.buf, d)
+	}
+	return w
+}
+
+// follows reports whether d is the entry right after p, on p's history.
+func (d *delivery) follows(p store.Position) bool {
+	return d.pos.Epoch == p.Epoch && d.pos.Version == p.Version+1 && d.prev == p.Rev
+}
+
+// push queues d (and the sub's notices in it) for the socket; a writer it claims joins w.
+func (sb *sub) push(d *delivery, w *Writers) {
+	w.Queue(sb.s, d.event)
+	if sb.player != 0 {
+		for _, n := range d.notices[sb.player] {
+			w.Queue(sb.s, n)
+		}
+	}
+}
+
+// learnNames keeps the participants' names that events carry.
+func learnNames(names map[match.PlayerID]string, events []match.Event) {
+	for _, ev := range events {
+		if ev.Participant != nil {
+			names[ev.Participant.ID] = ev.Participant.Name
+		}
+		for _, p := range ev.Participants {
+			names[p.ID] = p.Name
+		}
+	}
+}

@@ -1,0 +1,79 @@
+package ws
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// wsMetrics are the socket metrics of a node.
+type wsMetrics struct {
+	sockets     prometheus.Gauge
+	in          *prometheus.CounterVec // by message type
+	out         *prometheus.CounterVec // by message type
+	closes      *prometheus.CounterVec // by close code the server chose
+	slow        prometheus.Counter
+	refused     prometheus.Counter // upgrades refused past Config.MaxPerAddr
+	fanoutLag   prometheus.Histogram
+	deliverLost prometheus.Counter
+	// outKinds are out's counters of the message types the node writes, resolved once: writes are
+	// the hottest path. Static after construction.
+	outKinds map[string]prometheus.Counter
+}
+
+// wsOutTypes are the message types the node writes (docs/protocol.md).
+var wsOutTypes = []string{"event", "notice", "snapshot", "subscribed", "unsubscribed", "reported", "auth_ok", "pong", "error"}
+
+// sent counts one message of type kind written to a socket.
+func (m *wsMetrics) sent(kind string) {
+	if c, ok := m.outKinds[kind]; ok {
+		c.Inc()
+		return
+	}
+	m.out.WithLabelValues(kind).Inc()
+}
+
+// wsInTypes bounds the label values of messages in; anything else counts as "invalid".
+var wsInTypes = map[string]bool{"auth": true, "subscribe": true, "unsubscribe": true, "report": true, "ping": true}
+
+func newWSMetrics(r prometheus.Registerer) *wsMetrics {
+	m := &wsMetrics{
+		sockets: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "tourhub_ws_sockets",
+			Help: "Open WebSocket connections.",
+		}),
+		in: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tourhub_ws_messages_in_total",
+			Help: "Messages received from clients, by type (invalid: not JSON or an unknown type).",
+		}, []string{"type"}),
+		out: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tourhub_ws_messages_out_total",
+			Help: "Messages written to clients, by type.",
+		}, []string{"type"}),
+		closes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tourhub_ws_server_closes_total",
+			Help: "Sockets the server closed, by close code.",
+		}, []string{"code"}),
+		slow: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tourhub_ws_slow_consumer_closes_total",
+			Help: "Sockets closed with 4001 because their send queue overflowed or a write timed out.",
+		}),
+		refused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tourhub_ws_refused_total",
+			Help: "WebSocket upgrades refused with 429 because the client address holds as many sockets as it may.",
+		}),
+		fanoutLag: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "tourhub_ws_fanout_lag_seconds",
+			Help:    "Time from the store delivering an entry to its event message being written to a socket.",
+			Buckets: []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5},
+		}),
+		deliverLost: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tourhub_ws_resyncs_total",
+			Help: "Times a tournament's subscribers were sent fresh snapshots because delivery lost the thread.",
+		}),
+	}
+	m.outKinds = make(map[string]prometheus.Counter, len(wsOutTypes))
+	for _, k := range wsOutTypes {
+		m.outKinds[k] = m.out.WithLabelValues(k)
+	}
+	if r != nil {
+		r.MustRegister(m.sockets, m.in, m.out, m.closes, m.slow, m.refused, m.fanoutLag, m.deliverLost)
+	}
+	return m
+}

@@ -1,0 +1,287 @@
+package ws
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"time"
+
+	"github.com/tourhub/tourhub/hub/sock"
+)
+
+// Writing: a socket's queue (bounded in messages and bytes), its writer (on the sender's goroutine
+// when it can write without waiting, else on the node's pool), and its pings.
+
+// idleQueueCap is the largest queue buffer a socket keeps once everything is written; a larger
+// one (after a burst) is let go.
+const idleQueueCap = 16
+
+// nowMax is the most bytes writeNow writes on the caller's goroutine; a bigger batch (a burst,
+// a big snapshot) is written by a flush on the pool.
+const nowMax = 16 << 10
+
+// closeSlow closes a socket that does not take what it is sent (its send queue is full, or a
+// write did not finish within WriteTimeout) with 4001. It never blocks, so fan-out can call it.
+func (s *session) closeSlow(reason string) {
+	if s.ctx.Err() != nil {
+		return
+	}
+	s.ws.metrics.slow.Inc()
+	s.closeWith(closeSlow, reason)
+	if s.ws.onSlow != nil {
+		s.ws.onSlow()
+	}
+}
+
+// send queues m; a full queue closes the socket as slow. It never blocks: when no writer runs,
+// the caller writes m itself, without waiting (writeNow).
+func (s *session) send(m outMsg) {
+	switch ok, claimed := s.enqueue(m); {
+	case !ok:
+		s.closeSlow("send queue overflowed")
+	case claimed:
+		s.writeNow()
+	}
+}
+
+// trySend queues m if there is room and drops it otherwise (for answers to dropped messages).
+func (s *session) trySend(m outMsg) {
+	if _, claimed := s.enqueue(m); claimed {
+		s.writeNow()
+	}
+}
+
+// enqueue queues m. It reports false when the queue is full: QueueLen messages, or QueueBytes
+// bytes (a message always fits an empty queue, so that a socket can be sent a snapshot bigger
+// than QueueBytes); a closing session drops m and reports true. claimed says that no writer ran:
+// the caller is now the writer, and must run writeNow (or flush, on the pool).
+func (s *session) enqueue(m outMsg) (ok, claimed bool) {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if s.stopped {
+		return true, false
+	}
+	held := s.queued + s.flying
+	if len(s.queue)+s.inflight >= s.ws.cfg.QueueLen || (held > 0 && held+len(m.data) > s.ws.cfg.QueueBytes) {
+		return false, false
+	}
+	s.queue = append(s.queue, m)
+	s.queued += len(m.data)
+	if s.writing {
+		return true, false
+	}
+	s.writing = true
+	s.workers.Add(1)
+	return true, true
+}
+
+// writeNow is a writer's turn on the goroutine that queued a message (see enqueue): most
+// messages (a fan-out's event, an answer) find the socket idle, and one write system call that
+// does not wait is cheaper than handing them to a goroutine. Whatever that write leaves (the
+// socket's send buffer is full, a write failed, more was queued meanwhile, the batch is big) is
+// left to a flush on the pool, which waits for the socket within the write deadline.
+func (s *session) writeNow() {
+	if s.rc == nil {
+		s.ws.pool.Run(s.flush)
+		return
+	}
+	s.qmu.Lock()
+	if s.queued > nowMax {
+		s.qmu.Unlock()
+		s.ws.pool.Run(s.flush)
+		return
+	}
+	batch, ok := s.takeLocked(nil)
+	s.qmu.Unlock()
+	if !ok {
+		s.workers.Done()
+		return
+	}
+	complete := sock.WriteNow(s.sc, batch)
+	s.written(batch)
+	s.qmu.Lock()
+	s.putBackLocked(batch)
+	s.inflight, s.flying = 0, 0
+	end := complete && len(s.queue) == 0
+	if end {
+		s.writing = false
+	}
+	s.qmu.Unlock()
+	if end {
+		s.workers.Done()
+		return
+	}
+	s.ws.pool.Run(s.flush)
+}
+
+// takeLocked gives the writer the queued messages as its batch (reusing the previous batch's
+// buffer, done), or reports that nothing waits: the writer ends. s.qmu is held.
+func (s *session) takeLocked(done []outMsg) ([]outMsg, bool) {
+	s.putBackLocked(done)
+	s.inflight, s.flying = 0, 0
+	if len(s.queue) == 0 {
+		s.writing = false
+		if cap(s.queue) > idleQueueCap {
+			s.queue = nil
+		}
+		return nil, false
+	}
+	batch := s.queue
+	s.queue, s.spare = s.spare, nil
+	s.inflight, s.flying, s.queued = len(batch), s.queued, 0
+	return batch, true
+}
+
+// putBackLocked keeps a written batch's buffer for the next queue. s.qmu is held.
+func (s *session) putBackLocked(batch []outMsg) {
+	if batch == nil || cap(batch) > idleQueueCap {
+		return
+	}
+	clear(batch)
+	s.spare = batch[:0]
+}
+
+// flush writes what a writer without waiting left, then the queued messages in order, a batch at
+// a time (whatever is queued when it looks), until the queue is empty, then ends. It runs as a
+// task of the node's pool. The writer of the moment (flush or writeNow, see enqueue) is the only
+// writer of the session's frames (messages, its pings, pongs to pings it read); the websocket
+// package writes its own control frames (the close frame, pongs while it reads) through
+// sockConn.Write, one whole frame at a time.
+func (s *session) flush() {
+	defer s.workers.Done()
+	err := s.sc.WriteOut()
+	var batch []outMsg
+	for err == nil {
+		s.qmu.Lock()
+		var ok bool
+		batch, ok = s.takeLocked(batch)
+		s.qmu.Unlock()
+		if !ok {
+			return
+		}
+		err = s.writeBatch(batch)
+	}
+	s.writeFailed(err, batch)
+}
+
+// writeFailed ends the writer after a failed write. A write that did not finish within
+// WriteTimeout closes the socket as slow: what the writer framed stays, and the close frame goes
+// behind it. Any other failure (the connection broke) closes the socket at once.
+func (s *session) writeFailed(err error, batch []outMsg) {
+	switch {
+	case s.ctx.Err() != nil:
+		// Closing already: closeBy passed, or the connection was closed.
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		s.ws.cfg.Log.Debug("socket took nothing within the write timeout", "write_timeout", s.ws.cfg.WriteTimeout)
+		s.closeSlow(fmt.Sprintf("nothing was read for %s", s.ws.cfg.WriteTimeout))
+	default:
+		s.ws.cfg.Log.Debug("socket write failed", "err", err)
+		s.abort()
+	}
+	s.qmu.Lock()
+	s.putBackLocked(batch)
+	s.stopped = true // closing: nothing more is queued
+	s.queue, s.queued = nil, 0
+	s.writing, s.inflight, s.flying = false, 0, 0
+	s.qmu.Unlock()
+}
+
+// writeBatch writes the messages of one batch, framed a window at a time (sockConn.frame), each
+// window in one gathering write to the connection, waiting for the socket within the write
+// deadline. A socket closing as slow frames nothing more (cut).
+func (s *session) writeBatch(batch []outMsg) error {
+	rest := batch
+	for len(rest) > 0 && !s.cut.Load() {
+		rest = sock.Frame(s.sc, rest)
+		if err := s.sc.WriteOut(); err != nil {
+			return fmt.Errorf("write %d messages: %w", len(batch), err)
+		}
+	}
+	s.written(batch[:len(batch)-len(rest)])
+	return nil
+}
+
+// written counts a batch's messages as written once the socket has them (or the rest of them
+// waits for the socket's writer), and starts the pong wait of a ping in it.
+func (s *session) written(batch []outMsg) {
+	at := time.Now()
+	for _, m := range batch {
+		switch {
+		case m.op == sock.OpPing:
+			s.pingWritten(at)
+		case m.op != 0:
+			// a pong frame, not a message
+		default:
+			s.ws.metrics.sent(m.kind)
+			if !m.at.IsZero() {
+				s.ws.metrics.fanoutLag.Observe(at.Sub(m.at).Seconds())
+			}
+		}
+	}
+}
+
+// firstPing is a random duration in [every/2, every).
+func firstPing(every time.Duration) time.Duration {
+	return every/2 + rand.N(every/2+1)
+}
+
+// pingOnce runs from the ping timer: it queues a ping when one is due, and closes the socket when
+// the pong it waits for has not come within PongWait of the ping's write (pingWritten; until the
+// ping is written, within PongWait plus WriteTimeout of queueing it). The pong is noted by
+// gotPong. It runs on the timer's goroutine, which the session counts as one of its workers.
+func (s *session) pingOnce() {
+	s.qmu.Lock()
+	if s.stopped {
+		s.qmu.Unlock()
+		return
+	}
+	s.workers.Add(1)
+	defer s.workers.Done()
+	now := time.Now()
+	ping := false
+	switch {
+	case !s.pongBy.IsZero() && !now.Before(s.pongBy):
+		s.qmu.Unlock()
+		s.ws.cfg.Log.Debug("socket answered no ping", "pong_wait", s.ws.cfg.PongWait)
+		s.abort()
+		return
+	case !s.pongBy.IsZero():
+		s.ping.Reset(s.pongBy.Sub(now))
+	case now.Before(s.pingAt):
+		s.ping.Reset(s.pingAt.Sub(now)) // a pong came meanwhile and moved the ping
+	default:
+		ping = true
+		wait := s.ws.cfg.PongWait + s.ws.cfg.WriteTimeout
+		s.pongBy = now.Add(wait)
+		s.ping.Reset(wait)
+	}
+	s.qmu.Unlock()
+	if ping {
+		s.send(outMsg{kind: "ping frame", op: sock.OpPing}) // no payload: any pong answers it
+	}
+}
+
+// pingWritten starts the pong wait from the ping's write: a ping may wait in the queue behind
+// a burst of messages, which is no fault of the client's.
+func (s *session) pingWritten(at time.Time) {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if s.pongBy.IsZero() || s.stopped {
+		return // the pong came already
+	}
+	s.pongBy = at.Add(s.ws.cfg.PongWait)
+	s.ping.Reset(time.Until(s.pongBy))
+}
+
+// gotPong notes a pong (any pong answers the ping); the next ping is due PingEvery later.
+func (s *session) gotPong() {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if s.pongBy.IsZero() || s.stopped {
+		return
+	}
+	s.pongBy = time.Time{}
+	s.pingAt = time.Now().Add(s.ws.cfg.PingEvery)
+	s.ping.Reset(s.ws.cfg.PingEvery)
+}
