@@ -2,7 +2,7 @@
 // compose file with the Compose Specification's own Go loader (these machines have no Docker
 // engine) and checks that the pieces fit: Redis with AOF, three hub nodes on it with one shared
 // secret, HAProxy in front of exactly those nodes, health checks everywhere. The LB configuration
-// itself runs in front of real hub processes in hub/clustertest (TestLoadBalancer).
+// itself runs in front of real hub processes in systest/cluster (TestLoadBalancer).
 package deploy
 
 import (

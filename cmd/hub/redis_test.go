@@ -16,7 +16,7 @@ func (reply) RedisError()     {}
 
 // TestRedisMistake: replies that no retry changes are mistakes with a fix; the ones a Redis
 // gives while it starts, fails over or is busy, and network errors, are not. The real replies
-// are checked against a real redis-server in hub/clustertest (TestRedisMistakeStopsTheNode).
+// are checked against a real redis-server in systest/cluster (TestRedisMistakeStopsTheNode).
 func TestRedisMistake(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

@@ -1,69 +1,26 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
-	"os/exec"
-	"path"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-)
 
-// A binary is a command the end-to-end tests build once and share.
-type binary struct {
-	pkg  string
-	once sync.Once
-	path string
-	err  error
-}
-
-var (
-	hubBinary      = &binary{pkg: "github.com/tourhub/tourhub/cmd/hub"}
-	loadtestBinary = &binary{pkg: "github.com/tourhub/tourhub/cmd/loadtest"}
+	"github.com/tourhub/tourhub/internal/proctest"
 )
 
 // TestMain removes the binaries that the end-to-end tests share.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	for _, b := range []*binary{hubBinary, loadtestBinary} {
-		if b.path != "" {
-			os.RemoveAll(filepath.Dir(b.path))
-		}
-	}
+	proctest.Cleanup()
 	os.Exit(code)
-}
-
-// build builds b once into a temporary directory and returns its path.
-func (b *binary) build(t *testing.T) string {
-	t.Helper()
-	b.once.Do(func() {
-		dir, err := os.MkdirTemp("", "loadtest-bin")
-		if err != nil {
-			b.err = err
-			return
-		}
-		b.path = filepath.Join(dir, path.Base(b.pkg))
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		out, err := exec.CommandContext(ctx, "go", "build", "-o", b.path, b.pkg).CombinedOutput()
-		if err != nil {
-			b.err = fmt.Errorf("build %s: %v\n%s", b.pkg, err, out)
-		}
-	})
-	if b.err != nil {
-		t.Fatal(b.err)
-	}
-	return b.path
 }
 
 // startHub starts the hub on a free loopback port, with its rate limits raised out of the way,
@@ -78,50 +35,8 @@ func startHub(t *testing.T) (string, int) {
 func startHubWith(t *testing.T, flags ...string) (string, int) {
 	t.Helper()
 	args := append([]string{"--addr", "127.0.0.1:0", "--secret", "loadtest-e2e-0123456789abcdef0123456789", "--log-level", "warn"}, flags...)
-	cmd := exec.Command(hubBinary.build(t), args...)
-	return startListening(t, cmd, "hub"), cmd.Process.Pid
-}
-
-// startListening starts cmd, a server that prints "listening on <addr>" on its stdout, and returns
-// its base URL. The process is interrupted when the test ends (killed if it has not exited 15 s
-// later).
-func startListening(t *testing.T, cmd *exec.Cmd, name string) string {
-	t.Helper()
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if a, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
-				addr <- strings.TrimSpace(a)
-			}
-		}
-	}()
-	select {
-	case a := <-addr:
-		return "http://" + a
-	case <-time.After(30 * time.Second):
-		t.Fatalf("%s did not say where it listens within 30s", name)
-	}
-	return ""
+	p := proctest.StartListening(t, "hub", proctest.Build(t, proctest.Hub), args...)
+	return p.URL(), p.Cmd.Process.Pid
 }
 
 // TestLatencyAgainstRealHub runs a short latency run with each --pace, and a maxrate run, against

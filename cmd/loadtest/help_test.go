@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tourhub/tourhub/internal/proctest"
 )
 
 // TestHelpExamplesParse: --help describes every scenario and --relay, each with an example, and
@@ -75,7 +77,7 @@ func TestBadFlagsExit2(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			// --nodes names a port nothing listens on: a run that started anyway would fail with 1.
-			cmd := exec.CommandContext(ctx, loadtestBinary.build(t), append([]string{"--nodes", "http://127.0.0.1:1"}, tc.args...)...)
+			cmd := exec.CommandContext(ctx, proctest.Build(t, proctest.LoadTool), append([]string{"--nodes", "http://127.0.0.1:1"}, tc.args...)...)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			err := cmd.Run()

@@ -4,61 +4,24 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tourhub/tourhub/internal/proctest"
+	"github.com/tourhub/tourhub/internal/redistest"
 )
 
-// startRedis starts a redis-server without persistence on a Unix socket in a temporary
-// directory (no port to race for) and returns its URL. It fails, never skips, when redis-server
-// is not installed (make test installs it).
-func startRedis(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Fatalf("redis-server not found (apt-get install redis-server): %v", err)
-	}
-	dir, err := os.MkdirTemp("", "loadtest-redis") // short: a socket path has at most 107 bytes
-	if err != nil {
-		t.Fatal(err)
-	}
-	sock := filepath.Join(dir, "r.sock")
-	cmd := exec.Command(bin, "--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", dir)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		os.RemoveAll(dir)
-	})
-	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-		if c, err := net.Dial("unix", sock); err == nil {
-			c.Close()
-			return "unix://" + sock
-		}
-	}
-	t.Fatal("redis-server did not open its socket within 10s")
-	return ""
-}
-
-// startFloor builds bench/baseline/floor (once per call; the test starts few) and runs n of them
-// on redisURL; it returns their base URLs.
+// startFloor runs n relay floor nodes (bench/baseline/floor) on redisURL and returns their base
+// URLs.
 func startFloor(t *testing.T, redisURL string, n int) []string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "floor")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/tourhub/tourhub/bench/baseline/floor").CombinedOutput(); err != nil {
-		t.Fatalf("build floor: %v\n%s", err, out)
-	}
+	bin := proctest.Build(t, proctest.Floor)
 	var urls []string
 	for i := 0; i < n; i++ {
-		urls = append(urls, startListening(t, exec.Command(bin, "--addr", "127.0.0.1:0", "--redis", redisURL), "floor"))
+		urls = append(urls, proctest.StartListening(t, "floor", bin, "--addr", "127.0.0.1:0", "--redis", redisURL).URL())
 	}
 	return urls
 }
@@ -67,7 +30,7 @@ func startFloor(t *testing.T, redisURL string, n int) []string {
 // is answered with a version and reaches every other socket of its slot, on both nodes.
 func TestRelayAgainstFloor(t *testing.T) {
 	t.Parallel()
-	nodes := startFloor(t, startRedis(t), 2)
+	nodes := startFloor(t, redistest.Start(t).URL(), 2)
 	for _, tc := range []struct {
 		scenario string
 		args     []string

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tourhub/tourhub/internal/proctest"
 )
 
 // TestThrottledByDefaultLimits runs the load tool as a new user would, against a hub started
@@ -28,7 +30,7 @@ func TestThrottledByDefaultLimits(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "r.json")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, loadtestBinary.build(t), "--nodes", base, "--scenario", "latency",
+	cmd := exec.CommandContext(ctx, proctest.Build(t, proctest.LoadTool), "--nodes", base, "--scenario", "latency",
 		"--players", "8", "--tournament-size", "2", "--rate", "100", "--duration", "3s", "--deadline", "60s", "--out", out)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tourhub/tourhub/hub/internal/redistest"
+	"github.com/tourhub/tourhub/internal/redistest"
 	"github.com/tourhub/tourhub/hub/redisstore"
 	"github.com/tourhub/tourhub/match"
 )

@@ -1,7 +1,6 @@
 package redisstore_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,12 +17,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tourhub/tourhub/internal/proctest"
+
 	"github.com/redis/go-redis/v9"
 
-	"github.com/tourhub/tourhub/hub/internal/redistest"
 	"github.com/tourhub/tourhub/hub/redisstore"
 	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/hub/storetest"
+	"github.com/tourhub/tourhub/internal/redistest"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -521,7 +522,7 @@ func TestRollback(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	rec := newRecorder(t)
-	var logs syncBuffer
+	var logs proctest.Buffer
 	logged := slog.New(slog.NewTextHandler(&logs, nil))
 	a := newStore(t, srv, nil, redisstore.Options{Log: logged})
 	b := newStore(t, srv, rec.deliver, redisstore.Options{Log: logged})
@@ -631,24 +632,6 @@ func TestFailFast(t *testing.T) {
 		_, err := s.Apply(context.Background(), "t_ff", match.Command{Type: match.CmdJoin, Name: "Back"}, "")
 		return err == nil
 	})
-}
-
-// syncBuffer is a bytes.Buffer for concurrent writers (a log).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestEpochChange: a tournament lost and re-created while watched (keys deleted behind the node's

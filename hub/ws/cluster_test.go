@@ -6,7 +6,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/tourhub/tourhub/hub/internal/redistest"
+	"github.com/tourhub/tourhub/internal/redistest"
 	"github.com/tourhub/tourhub/hub/redisstore"
 	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"

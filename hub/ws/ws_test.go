@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 
 	"github.com/coder/websocket"
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,45 +25,9 @@ import (
 	"github.com/tourhub/tourhub/match"
 )
 
-// TestMain fails the package when a socket, broker or store goroutine outlives the tests.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if leaked := wsWaitNoLeaks(10 * time.Second); leaked != "" {
-			fmt.Fprintf(os.Stderr, "leaked goroutines:\n%s\n", leaked)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-// wsWaitNoLeaks waits until no goroutine runs hub or websocket code, and returns the stacks of
-// those that still do when it gives up.
-func wsWaitNoLeaks(limit time.Duration) string {
-	deadline := time.Now().Add(limit)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		var leaked []string
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "TestMain") || strings.Contains(g, "wsWaitNoLeaks") {
-				continue
-			}
-			if strings.Contains(g, "tourhub/tourhub/hub") || strings.Contains(g, "coder/websocket") {
-				leaked = append(leaked, g)
-			}
-		}
-		if len(leaked) == 0 {
-			return ""
-		}
-		if time.Now().After(deadline) {
-			return strings.Join(leaked, "\n\n")
-		}
-		<-tick.C
-	}
-}
+// TestMain fails the package when a goroutine (a socket's, the broker's, the store's) outlives
+// the tests.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 const (
 	wsTestOrigin = "http://app.example"

@@ -1,4 +1,4 @@
-package clustertest
+package cluster
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tourhub/tourhub/hub/internal/redistest"
+	"github.com/tourhub/tourhub/internal/redistest"
 	"github.com/tourhub/tourhub/match"
 )
 

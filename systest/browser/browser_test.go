@@ -1,13 +1,13 @@
-// Package e2e drives the browser client (static/) with headless Chromium.
+// Package browser drives the browser client (static/) with headless Chromium.
 //
-// TestBrowserSingleElimination runs the real hub binary (built from ./cmd/hub in TestMain) and
+// TestBrowserSingleElimination runs the real hub binary (cmd/hub, built by proctest) and
 // plays a four-player single-elimination tournament through the pages: the organiser creates and
 // starts it, four players join in their own browser contexts (each with its own localStorage), a
 // fifth is refused, players report over the socket, one semi-final is disputed and the organiser
 // decides it, finalists get their notices, and a spectator page that never reloads follows the
 // bracket to the final standings. The client tests (client_test.go) check client.js against a
 // scripted socket. Chromium missing is a failure, never a skip.
-package e2e
+package browser
 
 import (
 	"context"
@@ -16,116 +16,43 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-)
-
-// hubBin is the hub binary TestMain builds from ./cmd/hub; hubBuildErr says why it could not.
-var (
-	hubBin      string
-	hubBuildErr error
+	"github.com/tourhub/tourhub/internal/proctest"
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
+	code := m.Run()
+	proctest.Cleanup()
+	os.Exit(code)
 }
 
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "tourhub-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: temp dir:", err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	hubBin = filepath.Join(dir, "hub")
-	build := exec.Command("go", "build", "-o", hubBin, "./cmd/hub")
-	build.Dir = ".." // the module root
-	if out, err := build.CombinedOutput(); err != nil {
-		// Tests that need the hub fail with this; the others still run.
-		hubBuildErr = fmt.Errorf("go build ./cmd/hub: %v\n%s", err, out)
-	}
-	return m.Run()
-}
-
-// lockedBuffer collects the hub's output for the failure log.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// startHub runs the hub binary on a port the kernel picks as the hub binds it (a port picked
-// before could be taken by then), reads it from the hub's "listening on" line and waits until
-// /healthz answers. The process is stopped (SIGTERM, then kill) when the test ends.
+// startHub runs the hub binary on a port the kernel picks as the hub binds it and waits until
+// /healthz answers. The process is stopped when the test ends.
 func startHub(ctx context.Context, t *testing.T) string {
 	t.Helper()
-	if hubBuildErr != nil {
-		t.Fatal(hubBuildErr)
-	}
-	var out lockedBuffer
-	cmd := exec.Command(hubBin, "--addr", "127.0.0.1:0")
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start hub: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("hub output:\n%s", out.String())
-		}
-	})
-	base := ""
+	p := proctest.StartListening(t, "hub", proctest.Build(t, proctest.Hub), "--addr", "127.0.0.1:0")
+	base := p.URL()
 	tick := time.NewTicker(25 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if base == "" {
-			if _, rest, ok := strings.Cut(out.String(), "listening on "); ok {
-				if addr, _, ok := strings.Cut(rest, "\n"); ok {
-					base = "http://" + addr
-				}
-			}
-		}
-		if base != "" {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/healthz", nil)
-			if res, err := http.DefaultClient.Do(req); err == nil {
-				io.Copy(io.Discard, res.Body)
-				res.Body.Close()
-				if res.StatusCode == http.StatusOK {
-					return base
-				}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/healthz", nil)
+		if res, err := http.DefaultClient.Do(req); err == nil {
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return base
 			}
 		}
 		select {
-		case err := <-exited:
-			t.Fatalf("hub exited before it was healthy: %v\n%s", err, out.String())
+		case <-p.Done():
+			t.Fatalf("hub exited before it was healthy:\n%s", p.Out.String())
 		case <-ctx.Done():
-			t.Fatalf("hub not healthy at %q/healthz: %v\n%s", base, ctx.Err(), out.String())
+			t.Fatalf("hub not healthy at %q/healthz: %v\n%s", base, ctx.Err(), p.Out.String())
 		case <-tick.C:
 		}
 	}

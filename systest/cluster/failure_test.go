@@ -1,4 +1,4 @@
-package clustertest
+package cluster
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/tourhub/tourhub/hub/internal/redistest"
+	"github.com/tourhub/tourhub/internal/redistest"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -386,7 +386,7 @@ func TestClusterRedisRollback(t *testing.T) {
 		if got := metricValue(ctx, t, n, "tourhub_redis_rollbacks_total"); got < 1 {
 			t.Errorf("node %d: tourhub_redis_rollbacks_total %v; want at least 1", n.i, got)
 		}
-		if !strings.Contains(n.out.String(), "redis history went back") {
+		if !strings.Contains(n.out(), "redis history went back") {
 			t.Errorf("node %d did not log the rollback", n.i)
 		}
 	}

@@ -1,61 +1,37 @@
-package clustertest
+package cluster
 
 import (
-	"bufio"
 	"context"
-	"fmt"
-	"io"
 	"net/http"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/tourhub/tourhub/hub/internal/redistest"
+	"github.com/tourhub/tourhub/internal/proctest"
+	"github.com/tourhub/tourhub/internal/redistest"
 )
 
 // startHub starts one hub process with args (after an address, a secret and a short drain) and
 // returns once it has printed its address or exited; n.addr is empty if it exited first.
 func startHub(t *testing.T, args ...string) *node {
 	t.Helper()
-	n := &node{i: 1, out: &syncBuffer{}, done: make(chan struct{})}
-	n.cmd = exec.Command(hubBin, append([]string{"--addr", "127.0.0.1:0", "--secret", secret, "--drain-timeout", "2s"}, args...)...)
-	orphanGuard(n.cmd)
-	stdout, err := n.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.cmd.Stderr = n.out
-	if err := n.cmd.Start(); err != nil {
-		t.Fatalf("start hub: %v", err)
-	}
-	addr := make(chan string, 1)
-	copied := make(chan struct{})
-	go func() {
-		defer close(copied)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			fmt.Fprintln(n.out, sc.Text())
-			if a, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
-				addr <- strings.TrimSpace(a)
-			}
+	p := proctest.Start(t, "hub", proctest.Build(t, proctest.Hub),
+		append([]string{"--addr", "127.0.0.1:0", "--secret", secret, "--drain-timeout", "2s"}, args...)...)
+	n := &node{i: 1, p: p}
+	deadline := time.After(30 * time.Second)
+	for {
+		if _, rest, ok := strings.Cut(n.out(), "listening on "); ok {
+			n.addr, _, _ = strings.Cut(rest, "\n")
+			return n
 		}
-		_, _ = io.Copy(n.out, stdout)
-	}()
-	go func() { <-copied; _ = n.cmd.Wait(); close(n.done) }()
-	t.Cleanup(func() {
-		n.kill()
-		if t.Failed() {
-			t.Logf("---- hub output ----\n%s", n.out.String())
+		select {
+		case <-p.Done():
+			return n
+		case <-deadline:
+			t.Fatalf("hub neither listened nor exited within 30s:\n%s", n.out())
+		case <-time.After(10 * time.Millisecond):
 		}
-	})
-	select {
-	case n.addr = <-addr:
-	case <-n.done:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("hub neither listened nor exited within 30s:\n%s", n.out.String())
 	}
-	return n
 }
 
 // TestRedisMistakeStopsTheNode: a Redis URL that can never work (no such database, no password
@@ -83,15 +59,15 @@ func TestRedisMistakeStopsTheNode(t *testing.T) {
 			t.Parallel()
 			n := startHub(t, tc.args...)
 			select {
-			case <-n.done:
+			case <-n.p.Done():
 			case <-time.After(30 * time.Second):
-				t.Fatalf("the node is still running 30s after start; want it stopped with the mistake:\n%s", n.out.String())
+				t.Fatalf("the node is still running 30s after start; want it stopped with the mistake:\n%s", n.out())
 			}
-			out := n.out.String()
+			out := n.out()
 			if n.addr != "" {
 				t.Errorf("the node listened on %s before stopping; want it to stop first", n.addr)
 			}
-			if code := n.cmd.ProcessState.ExitCode(); code != 1 {
+			if code := n.p.Cmd.ProcessState.ExitCode(); code != 1 {
 				t.Errorf("exit code %d; want 1", code)
 			}
 			for _, w := range tc.want {
@@ -107,7 +83,7 @@ func TestRedisMistakeStopsTheNode(t *testing.T) {
 	// The right password works.
 	n := startHub(t, "--redis", "redis://:s3cret@"+locked.Addr()+"/0")
 	if n.addr == "" {
-		t.Fatalf("with the right password the node stopped:\n%s", n.out.String())
+		t.Fatalf("with the right password the node stopped:\n%s", n.out())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -125,7 +101,7 @@ func TestRedisNotUpYet(t *testing.T) {
 	r.Stop()
 	n := startHub(t, "--redis", r.URL(), "--sweep-every", "20ms")
 	if n.addr == "" {
-		t.Fatalf("the node stopped with Redis not up yet; want it up and unready:\n%s", n.out.String())
+		t.Fatalf("the node stopped with Redis not up yet; want it up and unready:\n%s", n.out())
 	}
 	const probes = 5
 	for range probes {
@@ -134,7 +110,7 @@ func TestRedisNotUpYet(t *testing.T) {
 		}
 	}
 	// The sweeper has failed on every tick too: at 20 ms, dozens of times by now.
-	out := n.out.String()
+	out := n.out()
 	for _, msg := range []string{`msg="store not ready"`, `msg="read due deadlines"`} {
 		if !strings.Contains(out, msg) {
 			t.Errorf("no %s warning with Redis down:\n%s", msg, out)
@@ -166,8 +142,8 @@ func waitReadyz(ctx context.Context, t *testing.T, n *node, want int) {
 		select {
 		case <-ctx.Done():
 			t.Fatalf("/readyz: got %d; want %d", last, want)
-		case <-n.done:
-			t.Fatalf("the node exited:\n%s", n.out.String())
+		case <-n.p.Done():
+			t.Fatalf("the node exited:\n%s", n.out())
 		case <-time.After(25 * time.Millisecond):
 		}
 	}

@@ -1,7 +1,7 @@
-// Package clustertest runs several real hub processes (the cmd/hub binary) on one real
+// Package cluster runs several real hub processes (the cmd/hub binary) on one real
 // redis-server and checks the cluster guarantees of docs/redis.md and docs/protocol.md from the
 // outside: over HTTP and WebSocket, as clients see them.
-package clustertest
+package cluster
 
 import (
 	"bufio"
@@ -12,75 +12,37 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/tourhub/tourhub/hub/internal/redistest"
+	"github.com/tourhub/tourhub/internal/proctest"
+	"github.com/tourhub/tourhub/internal/redistest"
 	"github.com/tourhub/tourhub/match"
 )
 
-// hubBin is the cmd/hub binary built once by TestMain.
-var hubBin string
-
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "clustertest")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "temp dir:", err)
-		os.Exit(1)
-	}
-	hubBin = filepath.Join(dir, "hub")
-	build := exec.Command("go", "build", "-o", hubBin, "github.com/tourhub/tourhub/cmd/hub")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build cmd/hub:", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	proctest.Cleanup()
 	os.Exit(code)
 }
 
-// syncBuffer collects a process's output for the test log.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// node is one hub process.
+// node is one hub process (or the balancer in front of them).
 type node struct {
 	i    int
 	addr string // 127.0.0.1:port
-	cmd  *exec.Cmd
-	out  *syncBuffer
-	done chan struct{} // closed when the process has exited
+	p    *proctest.Proc
 }
 
 // base is the node's http:// URL.
 func (n *node) base() string { return "http://" + n.addr }
 
 // kill ends the process with SIGKILL (no drain) and waits for it.
-func (n *node) kill() {
-	_ = n.cmd.Process.Kill()
-	<-n.done
-}
+func (n *node) kill() { n.p.Kill() }
+
+// out is what the process printed.
+func (n *node) out() string { return n.p.Out.String() }
 
 // cluster is one redis-server and the hub nodes sharing it.
 type cluster struct {
@@ -107,8 +69,8 @@ func newCluster(t *testing.T, n int, opts redistest.Options) *cluster {
 func (c *cluster) startNode() *node {
 	t := c.t
 	t.Helper()
-	n := &node{i: len(c.nodes) + 1, out: &syncBuffer{}, done: make(chan struct{})}
-	n.cmd = exec.Command(hubBin, append([]string{
+	i := len(c.nodes) + 1
+	p := proctest.StartListening(t, fmt.Sprintf("node %d", i), proctest.Build(t, proctest.Hub), append([]string{
 		"--addr", "127.0.0.1:0",
 		"--redis", c.redis.URL(),
 		"--secret", c.secret,
@@ -116,47 +78,8 @@ func (c *cluster) startNode() *node {
 		"--ws-rate", "10000", "--ws-burst", "10000",
 		"--drain-timeout", "2s",
 	}, c.flags...)...)
-	orphanGuard(n.cmd)
-	stdout, err := n.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.cmd.Stderr = n.out
-	if err := n.cmd.Start(); err != nil {
-		t.Fatalf("start hub: %v", err)
-	}
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			fmt.Fprintln(n.out, line)
-			if a, ok := strings.CutPrefix(line, "listening on "); ok {
-				select {
-				case addr <- strings.TrimSpace(a):
-				default:
-				}
-			}
-		}
-		_, _ = io.Copy(n.out, stdout)
-	}()
-	go func() { _ = n.cmd.Wait(); close(n.done) }()
+	n := &node{i: i, addr: p.Addr, p: p}
 	c.nodes = append(c.nodes, n)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("---- output of node %d (%s) ----\n%s", n.i, n.addr, n.out.String())
-		}
-	})
-	t.Cleanup(n.kill)
-
-	select {
-	case n.addr = <-addr:
-	case <-n.done:
-		t.Fatalf("node %d exited at start:\n%s", n.i, n.out.String())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("node %d did not print its address within 30s:\n%s", n.i, n.out.String())
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	c.waitReady(ctx, n, http.StatusOK)

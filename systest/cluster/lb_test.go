@@ -1,4 +1,4 @@
-package clustertest
+package cluster
 
 import (
 	"context"
@@ -14,7 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tourhub/tourhub/hub/internal/redistest"
+	"github.com/tourhub/tourhub/internal/proctest"
+	"github.com/tourhub/tourhub/internal/redistest"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -55,31 +56,16 @@ func startHAProxy(t *testing.T, nodes []*node) string {
 	if out, err := exec.Command(bin, "-c", "-f", path).CombinedOutput(); err != nil {
 		t.Fatalf("haproxy -c: %v\n%s", err, out)
 	}
-	out := &syncBuffer{}
-	cmd := exec.Command(bin, "-db", "-f", path)
-	cmd.Stdout, cmd.Stderr = out, out
-	orphanGuard(cmd)
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start haproxy: %v", err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-done
-		if t.Failed() {
-			t.Logf("---- haproxy output ----\n%s", out.String())
-		}
-	})
-	lb := &node{i: 0, addr: addr, done: done}
+	p := proctest.Start(t, "haproxy", bin, "-db", "-f", path)
+	lb := &node{i: 0, addr: addr, p: p}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	for probe(ctx, lb.base()+"/readyz") != http.StatusOK {
 		select {
-		case <-done:
-			t.Fatalf("haproxy exited:\n%s", out.String())
+		case <-p.Done():
+			t.Fatalf("haproxy exited:\n%s", lb.out())
 		case <-ctx.Done():
-			t.Fatalf("/readyz through haproxy never answered 200:\n%s", out.String())
+			t.Fatalf("/readyz through haproxy never answered 200:\n%s", lb.out())
 		case <-time.After(25 * time.Millisecond):
 		}
 	}

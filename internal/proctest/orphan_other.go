@@ -1,0 +1,8 @@
+//go:build !linux
+
+package proctest
+
+import "os/exec"
+
+// orphanGuard: only Linux can tie a child's life to its parent's; elsewhere the cleanups do.
+func orphanGuard(*exec.Cmd) {}
