@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tourhub/tourhub/internal/redistest"
 	"github.com/tourhub/tourhub/hub/redisstore"
+	"github.com/tourhub/tourhub/internal/redistest"
 	"github.com/tourhub/tourhub/match"
 )
 

@@ -6,9 +6,9 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/tourhub/tourhub/internal/redistest"
 	"github.com/tourhub/tourhub/hub/redisstore"
 	"github.com/tourhub/tourhub/hub/store"
+	"github.com/tourhub/tourhub/internal/redistest"
 	"github.com/tourhub/tourhub/match"
 )
 
