@@ -16,7 +16,7 @@ type keys struct {
 	state   string // hash: version, epoch, state, created_at, status, name, format, players
 	log     string // stream: entry id <version>-0, fields v (version), r (rev), p (prev rev) and e (events JSON)
 	subs    string // hash: submission id -> JSON of the first outcome {"version","events"}
-	channel string // pub/sub channel: {"epoch","version","events"} per commit
+	channel string // pub/sub channel: one payload per commit (payload.go: format tourhub/2, with epoch, version, rev, prev and events)
 }
 
 func keysOf(id string) keys {

@@ -2,8 +2,8 @@ package redisstore
 
 import "sync/atomic"
 
-// Stats are counters since New, for the node's metrics (the store itself exports none, so that it
-// does not depend on a metrics library).
+// Stats are counters since New, for the node's metrics (Collector exports them as Prometheus
+// counters).
 type Stats struct {
 	Commits          uint64 // commands committed by this node (Create included)
 	Conflicts        uint64 // compare-and-set attempts that lost to another commit

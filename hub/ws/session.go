@@ -149,7 +149,7 @@ func (s *session) run(token string) {
 	s.ping = time.AfterFunc(time.Hour, s.pingOnce)
 	first := firstPing(s.ws.cfg.PingEvery)
 	s.qmu.Lock()
-	s.pingAt = time.Now().Add(first)
+	s.pingAt = s.ws.cfg.Now().Add(first)
 	s.qmu.Unlock()
 	s.ping.Reset(first)
 	s.idle = time.AfterFunc(s.ws.cfg.IdleTimeout, s.idleOnce)

@@ -205,7 +205,7 @@ func (s *session) writeBatch(batch []outMsg) error {
 // written counts a batch's messages as written once the socket has them (or the rest of them
 // waits for the socket's writer), and starts the pong wait of a ping in it.
 func (s *session) written(batch []outMsg) {
-	at := time.Now()
+	at := s.ws.cfg.Now()
 	for _, m := range batch {
 		switch {
 		case m.op == sock.OpPing:
@@ -238,7 +238,7 @@ func (s *session) pingOnce() {
 	}
 	s.workers.Add(1)
 	defer s.workers.Done()
-	now := time.Now()
+	now := s.ws.cfg.Now()
 	ping := false
 	switch {
 	case !s.pongBy.IsZero() && !now.Before(s.pongBy):
@@ -282,6 +282,6 @@ func (s *session) gotPong() {
 		return
 	}
 	s.pongBy = time.Time{}
-	s.pingAt = time.Now().Add(s.ws.cfg.PingEvery)
+	s.pingAt = s.ws.cfg.Now().Add(s.ws.cfg.PingEvery)
 	s.ping.Reset(s.ws.cfg.PingEvery)
 }

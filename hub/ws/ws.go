@@ -64,6 +64,8 @@ type Config struct {
 	Origins []string
 	// Log receives the node's socket logs. Defaults to discarding them.
 	Log *slog.Logger
+	// Now is the clock of pings and write timings. Defaults to time.Now.
+	Now func() time.Time
 	// Registerer receives the socket metrics. Nil registers nothing (the metrics still count).
 	Registerer prometheus.Registerer
 	// ReadLimit is the largest message a client may send; a bigger one closes with 1009.
@@ -119,6 +121,9 @@ type Config struct {
 func (c *Config) setDefaults() {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 	if c.ReadLimit <= 0 {
 		c.ReadLimit = 16 << 10
