@@ -43,6 +43,7 @@ func newBrowser(ctx context.Context, t *testing.T) context.Context {
 	t.Helper()
 	chromium := chromiumPath(t)
 	profile := t.TempDir()
+	tmp := t.TempDir() // Chromium's own temporary files (its singleton socket), removed with the test
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(chromium),
 		chromedp.NoFirstRun,
@@ -59,6 +60,7 @@ func newBrowser(ctx context.Context, t *testing.T) context.Context {
 		chromedp.Flag("disable-backgrounding-occluded-windows", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.UserDataDir(profile),
+		chromedp.Env("TMPDIR="+tmp),
 		chromedp.WindowSize(1280, 900),
 	)
 	t.Cleanup(cancelAlloc) // runs before TempDir's cleanup: the browser is gone before its profile

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Usage: bench/attack/slow.sh [PAIRS] [SLOW]
+#
+# Issue 13's slow-socket attack, measured: how much SLOW (default 1,000) never-reading sockets
+# raise the delivery latency of 50 reading spectators. One memory hub (a fresh one per run), one
+# double elimination of 1,024 players (743 KB snapshots), 20 results/s for 20 s; the slow
+# sockets come from a process of their own 4 s into the run and subscribe to the same
+# tournament. PAIRS (default 4) interleaved pairs of runs without and with them; prints each run's
+# latencies and the medians. This machine's tail latency is noisy: compare medians of pairs.
+set -euo pipefail
+PAIRS=${1:-4} SLOW=${2:-1000}
+ROOT=$(git rev-parse --show-toplevel)
+WORK=$(mktemp -d /tmp/bench-slow.XXXXXX)
+HPID=""
+trap '[ -n "$HPID" ] && kill $HPID 2>/dev/null; pkill -f "$WORK/attack --mode slow" 2>/dev/null; true' EXIT
+(cd "$ROOT" && go build -o "$WORK/hub" ./cmd/hub && go build -o "$WORK/attack" ./bench/attack)
+
+one() { # one N: a run with N slow sockets; prints the lat mode's results line
+	local n=$1 port
+	port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+	"$WORK/hub" --addr "127.0.0.1:$port" --http-rate 100000 --http-burst 100000 --ws-per-addr 100000 >"$WORK/hub.log" 2>&1 &
+	HPID=$!
+	for _ in $(seq 100); do grep -q "listening on" "$WORK/hub.log" && break; sleep 0.1; done
+	local base="http://127.0.0.1:$port" ids
+	ids=$("$WORK/attack" --hub "$base" --mode setup --tournaments 1 --size 1024 2>/dev/null)
+	"$WORK/attack" --hub "$base" --mode lat --ids "$ids" --sockets 0 --spectators 50 --rate 20 --duration 20s >"$WORK/lat.txt" 2>&1 &
+	local lpid=$!
+	if [ "$n" -gt 0 ]; then
+		sleep 4
+		"$WORK/attack" --hub "$base" --mode slow --ids "${ids%%,*}" --sockets "$n" --srcs 8 --duration 25s >"$WORK/slow.txt" 2>&1 &
+	fi
+	wait $lpid
+	grep '^results' "$WORK/lat.txt"
+	kill $HPID; wait $HPID 2>/dev/null || true
+	HPID=""
+	pkill -f "$WORK/attack --hub $base --mode slow" 2>/dev/null || true
+}
+
+for i in $(seq 1 "$PAIRS"); do
+	for n in 0 "$SLOW"; do
+		echo "pair $i, $n slow sockets: $(one "$n")" | tee -a "$WORK/all.txt"
+	done
+done
+python3 - "$WORK/all.txt" "$SLOW" <<'PY'
+import re, statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    m = re.search(r", (\d+) slow sockets: .* p50 ([\d.]+) ms p90 ([\d.]+) ms p99 ([\d.]+) ms", line)
+    if m:
+        runs.setdefault(m[1], []).append([float(m[2]), float(m[3]), float(m[4])])
+base, slow = runs["0"], runs[sys.argv[2]]
+for i, q in enumerate(["p50", "p90", "p99"]):
+    a, b = statistics.median(r[i] for r in base), statistics.median(r[i] for r in slow)
+    print(f"median {q}: without {a:.1f} ms, with {sys.argv[2]} slow sockets {b:.1f} ms: x{b / a:.2f}")
+PY
