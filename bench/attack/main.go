@@ -309,6 +309,7 @@ func lat() {
 
 	var sentMu sync.Mutex
 	sent := map[int64]time.Time{}
+	replies := map[int64]time.Duration{} // version -> the POST's round trip
 	var latMu sync.Mutex
 	var lats []float64
 	type got struct {
@@ -435,6 +436,7 @@ func lat() {
 		}
 		sentMu.Lock()
 		sent[a.Version] = at
+		replies[a.Version] = time.Since(at)
 		sentMu.Unlock()
 		results++
 	}
@@ -448,6 +450,29 @@ func lat() {
 		}
 	}
 	missing = results**spect - len(lats)
+	// The slowest results: whether the time went before the answer (the command) or after it
+	// (the fan-out).
+	worst := map[int64]float64{}
+	for _, g := range recv {
+		if at, ok := sent[g.v]; ok {
+			worst[g.v] = max(worst[g.v], float64(g.at.Sub(at).Microseconds())/1000)
+		}
+	}
+	vs := make([]int64, 0, len(worst))
+	for v := range worst {
+		vs = append(vs, v)
+	}
+	sort.Slice(vs, func(i, j int) bool { return worst[vs[i]] > worst[vs[j]] })
+	t0 := time.Time{}
+	for _, at := range sent {
+		if t0.IsZero() || at.Before(t0) {
+			t0 = at
+		}
+	}
+	for _, v := range vs[:min(len(vs), 6)] {
+		fmt.Printf("slowest: version %d at %.2fs: last delivery %.1f ms, answer %.1f ms\n",
+			v, sent[v].Sub(t0).Seconds(), worst[v], float64(replies[v].Microseconds())/1000)
+	}
 	fmt.Println("missing", missing)
 	sort.Float64s(lats)
 	q := func(p float64) float64 {

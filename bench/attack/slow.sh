@@ -6,14 +6,16 @@
 # double elimination of 1,024 players (743 KB snapshots), 20 results/s for 20 s; the slow
 # sockets come from a process of their own 4 s into the run and subscribe to the same
 # tournament. PAIRS (default 4) interleaved pairs of runs without and with them; prints each run's
-# latencies and the medians. This machine's tail latency is noisy: compare medians of pairs.
+# latencies and the medians, and next to each run the machine's own stalls over the same 20 s
+# (bench/jitter): on a VM whose host stops it for tens of milliseconds, the p99 of 20 results/s
+# is set by a handful of those, whatever the hub does. Compare medians of pairs.
 set -euo pipefail
 PAIRS=${1:-4} SLOW=${2:-1000}
 ROOT=$(git rev-parse --show-toplevel)
 WORK=$(mktemp -d /tmp/bench-slow.XXXXXX)
 HPID=""
 trap '[ -n "$HPID" ] && kill $HPID 2>/dev/null; pkill -f "$WORK/attack --mode slow" 2>/dev/null; true' EXIT
-(cd "$ROOT" && go build -o "$WORK/hub" ./cmd/hub && go build -o "$WORK/attack" ./bench/attack)
+(cd "$ROOT" && go build -o "$WORK/hub" ./cmd/hub && go build -o "$WORK/attack" ./bench/attack && go build -o "$WORK/jitter" ./bench/jitter)
 
 one() { # one N: a run with N slow sockets; prints the lat mode's results line
 	local n=$1 port
@@ -25,12 +27,14 @@ one() { # one N: a run with N slow sockets; prints the lat mode's results line
 	ids=$("$WORK/attack" --hub "$base" --mode setup --tournaments 1 --size 1024 2>/dev/null)
 	"$WORK/attack" --hub "$base" --mode lat --ids "$ids" --sockets 0 --spectators 50 --rate 20 --duration 20s >"$WORK/lat.txt" 2>&1 &
 	local lpid=$!
+	"$WORK/jitter" --duration 20s >"$WORK/jitter.txt" &
+	local jpid=$!
 	if [ "$n" -gt 0 ]; then
 		sleep 4
 		"$WORK/attack" --hub "$base" --mode slow --ids "${ids%%,*}" --sockets "$n" --srcs 8 --duration 25s >"$WORK/slow.txt" 2>&1 &
 	fi
-	wait $lpid
-	grep '^results' "$WORK/lat.txt"
+	wait $lpid $jpid
+	echo "$(grep '^results' "$WORK/lat.txt"); $(cat "$WORK/jitter.txt")"
 	kill $HPID; wait $HPID 2>/dev/null || true
 	HPID=""
 	pkill -f "$WORK/attack --hub $base --mode slow" 2>/dev/null || true

@@ -194,7 +194,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	s.ts[id] = tr
 	s.mu.Unlock()
 	s.enqueue(id, tr.epoch, e)
-	a := store.Applied{Epoch: tr.epoch, Version: t.Version, Rev: tr.rev, Events: events, State: t.Clone()}
+	a := store.Applied{Epoch: tr.epoch, Version: t.Version, Rev: tr.rev, Events: events, State: t}
 	tr.mu.Unlock()
 	return a, nil
 }
@@ -352,7 +352,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		if first, ok := tr.subs[submissionID]; ok {
 			first.Duplicate = true
 			first.Events = slices.Clone(first.Events)
-			first.State = tr.t.Clone()
+			first.State = tr.t
 			return first, nil
 		}
 	}
@@ -383,7 +383,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	a.Rev = e.Rev
 	s.enqueue(id, tr.epoch, e)
 	a.Events = slices.Clone(events)
-	a.State = tr.t.Clone()
+	a.State = tr.t // never changed in place: the next command applies to a copy
 	return a, nil
 }
 

@@ -73,7 +73,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	}
 	s.cache.put(id, newCached(epoch, rev, t))
 	s.stats.commits.Add(1)
-	return store.Applied{Epoch: epoch, Version: 1, Rev: rev, Events: events, State: t.Clone()}, nil
+	return store.Applied{Epoch: epoch, Version: 1, Rev: rev, Events: events, State: t}, nil
 }
 
 // Apply applies cmd to the newest state and commits it with one compare-and-set script. See
@@ -164,7 +164,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		case "ok":
 			s.cache.put(id, newCached(cur.epoch, rev, t))
 			s.stats.commits.Add(1)
-			return store.Applied{Epoch: cur.epoch, Version: t.Version, Rev: rev, Events: events, State: t.Clone()}, nil
+			return store.Applied{Epoch: cur.epoch, Version: t.Version, Rev: rev, Events: events, State: t}, nil
 		case "dup":
 			return s.decodeDuplicate(ctx, id, res[1])
 		case "missing":
@@ -319,5 +319,5 @@ func (s *Store) decodeDuplicate(ctx context.Context, id, raw string) (store.Appl
 		return store.Applied{}, err
 	}
 	s.stats.duplicates.Add(1)
-	return store.Applied{Epoch: cur.epoch, Version: e.Version, Events: e.Events, State: cur.t.Clone(), Duplicate: true}, nil
+	return store.Applied{Epoch: cur.epoch, Version: e.Version, Events: e.Events, State: cur.t, Duplicate: true}, nil
 }

@@ -86,7 +86,9 @@ type Applied struct {
 	// Rev is the commit's (see Entry); empty for a duplicate.
 	Rev    string
 	Events []match.Event
-	// State is the tournament right after the command, a copy the caller may keep.
+	// State is the tournament right after the command. It is shared, not copied: the caller may
+	// keep it but must not change it. A store never changes a state once made (a command applies
+	// to a copy that becomes the next state), so a kept State stays as it was.
 	State *match.Tournament
 	// Duplicate is set when the submission id was seen before: Version and Events are then those
 	// of the first submission and nothing changed.

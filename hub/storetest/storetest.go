@@ -140,15 +140,24 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 				t.Errorf("join %s events %+v; want one player_joined", name, a.Events)
 			}
 		}
-		// State is a copy the caller may keep.
+		// A kept State stays as it was: the store never changes a state it handed out (the next
+		// command applies to a copy).
 		a := mustApply(t, s, "t_v", match.Command{Type: match.CmdStart})
-		a.State.Matches[0].Status = match.MatchVoid
+		id := readyMatch(t, a.State)
+		mustApply(t, s, "t_v", match.Command{Type: match.CmdReport, Match: id, Scores: [2]int{1, 0}})
+		if _, err := s.Apply(ctxFor(t), "t_v", match.Command{Type: match.CmdJoin, Name: "Late"}, ""); err == nil {
+			t.Error("a join after the start was accepted")
+		}
+		if m := a.State.Matches[id-1]; a.State.Version != 5 || m.Status != match.MatchReady || len(a.State.Participants) != 3 {
+			t.Errorf("kept state changed by later commands: version %d, match %d %s, %d participants; want 5, ready, 3",
+				a.State.Version, id, m.Status, len(a.State.Participants))
+		}
 		got, _, err := s.Load(ctxFor(t), "t_v")
 		if err != nil {
 			t.Fatalf("Load: %v", err)
 		}
-		if got.Version != 5 || got.Status != match.StatusRunning || got.Matches[0].Status == match.MatchVoid {
-			t.Errorf("Load = version %d status %s match 1 %s; want 5, running, not changed by the caller", got.Version, got.Status, got.Matches[0].Status)
+		if got.Version != 6 || got.Matches[id-1].Status == match.MatchReady {
+			t.Errorf("Load = version %d, match %d %s; want 6, reported", got.Version, id, got.Matches[id-1].Status)
 		}
 	})
 
