@@ -1,11 +1,13 @@
 package match
 
+import "slices"
+
 // Clone returns a deep copy of t.
 func (t *Tournament) Clone() *Tournament {
 	c := *t
 	c.idx = nil
 	c.Settings = t.Settings.clone()
-	c.Participants = append([]Participant(nil), t.Participants...)
+	c.Participants = slices.Clone(t.Participants) // an empty list stays empty, not nil (null in JSON)
 	c.Matches = cloneMatches(t.Matches)
 	return &c
 }
