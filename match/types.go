@@ -233,8 +233,8 @@ type Match struct {
 	Status  MatchStatus `json:"status"`
 	Players [2]PlayerID `json:"players"`
 	// Filled says which slots are decided (a decided slot with no player is a bye).
-	Filled [2]bool  `json:"filled"`
-	Feeds  [2]Feed  `json:"feeds"`
+	Filled [2]bool  `json:"filled,omitzero"`
+	Feeds  [2]Feed  `json:"feeds,omitzero"`
 	Scores [2]int   `json:"scores"`
 	Winner PlayerID `json:"winner"`
 	Loser  PlayerID `json:"loser"`
@@ -242,8 +242,8 @@ type Match struct {
 	// Walkover is set when the result came from a bye, forfeit, no-show or withdrawal.
 	Walkover bool `json:"walkover,omitempty"`
 	// Forfeited marks the side(s) that forfeited.
-	Forfeited [2]bool    `json:"forfeited,omitempty"`
-	Reports   [2]*Report `json:"reports,omitempty"`
+	Forfeited [2]bool    `json:"forfeited,omitzero"`
+	Reports   [2]*Report `json:"reports,omitzero"`
 	// ReadyAt is when the match became ready; Deadline when it must be reported (zero: no limit).
 	ReadyAt  time.Time `json:"ready_at,omitzero"`
 	Deadline time.Time `json:"deadline,omitzero"`

@@ -56,9 +56,10 @@ return v
 `)
 
 // reportEvents is the body of a relayed report's event: a match_reported event as the hub writes
-// it (about the size of the hub's events, which are 320-700 bytes).
+// it, in the same compact match form (fields at their default left out), so that both send
+// about the same bytes.
 func reportEvents(player, match int64, scores string) string {
-	return fmt.Sprintf(`[{"type":"match_reported","player":%d,"match":{"id":%d,"bracket":"winners","round":1,"status":"ready","players":[%d,%d],"filled":[true,true],"feeds":[{},{}],"scores":[0,0],"winner":null,"loser":null,"forfeited":[false,false],"reports":[{"scores":%s},null],"ready_at":"2026-12-02T02:48:40.589639787Z","winner_to":9}}]`,
+	return fmt.Sprintf(`[{"type":"match_reported","player":%d,"match":{"id":%d,"bracket":"winners","round":1,"status":"ready","players":[%d,%d],"filled":[true,true],"scores":[0,0],"winner":null,"loser":null,"reports":[{"scores":%s},null],"ready_at":"2026-12-02T02:48:40.589639787Z","winner_to":9}}]`,
 		player, match, player, player+1, scores)
 }
 
