@@ -469,6 +469,25 @@ func lat() {
 			t0 = at
 		}
 	}
+	// The p90 of each second's deliveries, by when the result was sent: a burst shows as a few
+	// seconds, a steady cost as all of them.
+	bySec := map[int][]float64{}
+	for _, g := range recv {
+		if at, ok := sent[g.v]; ok && g.v >= 0 {
+			sec := int(at.Sub(t0).Seconds())
+			bySec[sec] = append(bySec[sec], float64(g.at.Sub(at).Microseconds())/1000)
+		}
+	}
+	var line []string
+	for sec := 0; sec < len(bySec)+1; sec++ {
+		l := bySec[sec]
+		if len(l) == 0 {
+			continue
+		}
+		sort.Float64s(l)
+		line = append(line, fmt.Sprintf("%d:%.0f", sec, l[len(l)*9/10]))
+	}
+	fmt.Printf("p90 by second (s:ms): %s\n", strings.Join(line, " "))
 	for _, v := range vs[:min(len(vs), 6)] {
 		fmt.Printf("slowest: version %d at %.2fs: last delivery %.1f ms, answer %.1f ms\n",
 			v, sent[v].Sub(t0).Seconds(), worst[v], float64(replies[v].Microseconds())/1000)

@@ -124,11 +124,14 @@ func (b *Table) catchUp(t *topic, jobs []job, needNames bool) {
 
 	var state *match.Tournament
 	if len(snaps) > 0 || needNames {
-		st, head, err := b.cfg.Store.Load(ctx, t.id)
-		var snap Msg
-		if err == nil {
-			state = st
-			snap, err = t.snapshot(head, st)
+		head, snap, held := t.heldSnapshot()
+		var err error
+		if !held || needNames {
+			var st *match.Tournament
+			if st, head, err = b.cfg.Store.Load(ctx, t.id); err == nil {
+				state = st
+				snap, err = t.snapshot(head, st)
+			}
 		}
 		for _, i := range snaps {
 			if err != nil {

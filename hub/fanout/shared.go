@@ -136,3 +136,22 @@ func (t *topic) snapshot(head store.Position, st *match.Tournament) (Msg, error)
 	t.mu.Unlock()
 	return m, nil
 }
+
+// heldSnapshot returns the snapshot of the last entry the topic delivered, if a socket still holds
+// it: a burst of subscribers (a thousand spectators opening a page at once) is then served without
+// reading and encoding the state again for each round of catch-ups. A snapshot at that entry is as
+// good as the store's latest: every entry after it comes through the topic, and a subscriber's
+// catch-up holds the live entries until it is queued (see catchUp). t.mu is not held.
+func (t *topic) heldSnapshot() (store.Position, Msg, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.epoch == "" {
+		return store.Position{}, Msg{}, false
+	}
+	head := store.Position{Epoch: t.epoch, Version: t.version, Rev: t.rev}
+	b, ok := t.shared.get(sharedKey{pos: head, snapshot: true})
+	if !ok {
+		return store.Position{}, Msg{}, false
+	}
+	return head, Msg{Data: b, Kind: "snapshot"}, true
+}

@@ -107,6 +107,7 @@ type topic struct {
 	subs    map[Subscriber]*sub // guarded by mu
 	epoch   string              // guarded by mu; of the last delivered entry ("" before any or after a loss)
 	version int64               // guarded by mu; of the last delivered entry
+	rev     string              // guarded by mu; of the last delivered entry
 	names   map[match.PlayerID]string
 	loaded  bool // guarded by mu; names were filled from a full state
 	working bool // guarded by mu; a catch-up worker runs
@@ -284,7 +285,7 @@ func (b *Table) startWorkerLocked(t *topic) {
 // was lost. b.mu (read) and t.mu are held.
 func (b *Table) resyncLocked(t *topic) {
 	b.lost.Inc()
-	t.epoch, t.version = "", 0
+	t.epoch, t.version, t.rev = "", 0, ""
 	for _, sb := range t.subs {
 		sb.buf = nil
 		sb.gen++
@@ -334,7 +335,7 @@ func (b *Table) queue(id, epoch string, e store.Entry, lost bool, at time.Time) 
 		b.resyncLocked(t)
 		return nil
 	}
-	t.epoch, t.version = epoch, e.Version
+	t.epoch, t.version, t.rev = epoch, e.Version, e.Rev
 	learnNames(t.names, e.Events)
 
 	d := &delivery{pos: store.Position{Epoch: epoch, Version: e.Version, Rev: e.Rev}, prev: e.Prev, event: ev}

@@ -1,0 +1,124 @@
+package fanout
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tourhub/tourhub/hub/memstore"
+	"github.com/tourhub/tourhub/hub/store"
+	"github.com/tourhub/tourhub/match"
+)
+
+// loadCounter is a store that counts its Loads.
+type loadCounter struct {
+	store.Store
+	loads atomic.Int64
+}
+
+func (s *loadCounter) Load(ctx context.Context, id string) (*match.Tournament, store.Position, error) {
+	s.loads.Add(1)
+	return s.Store.Load(ctx, id)
+}
+
+// holdSub is a Subscriber that keeps what it is queued, as a socket's queue does.
+type holdSub struct {
+	mu   sync.Mutex
+	msgs []Msg
+}
+
+func (s *holdSub) Enqueue(m Msg) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.msgs = append(s.msgs, m)
+	return false
+}
+func (s *holdSub) Flush()                {}
+func (s *holdSub) Slow(string)           {}
+func (s *holdSub) Refused(string, error) {}
+func (s *holdSub) Resync()               {}
+
+func (s *holdSub) snapshot() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range s.msgs {
+		if m.Kind == "snapshot" {
+			return m.Data
+		}
+	}
+	return nil
+}
+
+// TestBurstOfSubscribersLoadsOnce: subscribers that come while a socket holds the snapshot of the
+// topic's last entry get that snapshot, shared, without the store being read again (a thousand
+// spectators opening a page at once read and encoded the whole state once per round of
+// catch-ups); after the next entry, the next subscriber's snapshot is read afresh.
+func TestBurstOfSubscribersLoadsOnce(t *testing.T) {
+	ctx := context.Background()
+	ms := memstore.New()
+	defer ms.Close()
+	st := &loadCounter{Store: ms}
+	tb := New(Config{Store: st})
+	defer tb.Close()
+	ms.Register(tb)
+	if _, err := ms.Create(ctx, "t_burst", match.Command{Type: match.CmdCreate, Name: "Burst",
+		Settings: &match.Settings{Format: match.SingleElimination}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ms.Watch("t_burst")
+	join := func(name string) {
+		t.Helper()
+		if _, err := ms.Apply(ctx, "t_burst", match.Command{Type: match.CmdJoin, Name: name}, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	subscribe := func() *holdSub {
+		t.Helper()
+		s := &holdSub{}
+		tb.Join(s, "t_burst", Request{Reply: true}, 0)
+		deadline := time.Now().Add(5 * time.Second)
+		for s.snapshot() == nil {
+			if time.Now().After(deadline) {
+				t.Fatal("no snapshot within 5 s")
+			}
+			time.Sleep(time.Millisecond)
+		}
+		return s
+	}
+	// The topic has delivered an entry: its position is known.
+	subscribe() // the topic is watched from here on
+	join("Ada")
+	waitFor(t, func() bool { tb.topics["t_burst"].mu.Lock(); defer tb.topics["t_burst"].mu.Unlock(); return tb.topics["t_burst"].version == 2 })
+	second := subscribe()
+	before := st.loads.Load()
+	var burst []*holdSub
+	for range 50 {
+		burst = append(burst, subscribe())
+	}
+	if got := st.loads.Load() - before; got != 0 {
+		t.Errorf("50 subscribers at the same version read the state %d more times; want 0 (the held snapshot)", got)
+	}
+	for _, s := range burst {
+		if &s.snapshot()[0] != &second.snapshot()[0] {
+			t.Fatal("a subscriber of the burst got its own snapshot, not the shared one")
+		}
+	}
+	join("Grace")
+	waitFor(t, func() bool { tb.topics["t_burst"].mu.Lock(); defer tb.topics["t_burst"].mu.Unlock(); return tb.topics["t_burst"].version == 3 })
+	before = st.loads.Load()
+	third := subscribe()
+	if st.loads.Load() == before || &third.snapshot()[0] == &second.snapshot()[0] {
+		t.Error("after a new entry, a subscriber got the old snapshot")
+	}
+}
+
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	for end := time.Now().Add(5 * time.Second); !ok(); time.Sleep(time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("condition not met within 5 s")
+		}
+	}
+}
