@@ -90,7 +90,11 @@ func TestBurstOfSubscribersLoadsOnce(t *testing.T) {
 	// The topic has delivered an entry: its position is known.
 	subscribe() // the topic is watched from here on
 	join("Ada")
-	waitFor(t, func() bool { tb.topics["t_burst"].mu.Lock(); defer tb.topics["t_burst"].mu.Unlock(); return tb.topics["t_burst"].version == 2 })
+	waitFor(t, func() bool {
+		tb.topics["t_burst"].mu.Lock()
+		defer tb.topics["t_burst"].mu.Unlock()
+		return tb.topics["t_burst"].version == 2
+	})
 	second := subscribe()
 	before := st.loads.Load()
 	var burst []*holdSub
@@ -106,7 +110,11 @@ func TestBurstOfSubscribersLoadsOnce(t *testing.T) {
 		}
 	}
 	join("Grace")
-	waitFor(t, func() bool { tb.topics["t_burst"].mu.Lock(); defer tb.topics["t_burst"].mu.Unlock(); return tb.topics["t_burst"].version == 3 })
+	waitFor(t, func() bool {
+		tb.topics["t_burst"].mu.Lock()
+		defer tb.topics["t_burst"].mu.Unlock()
+		return tb.topics["t_burst"].version == 3
+	})
 	before = st.loads.Load()
 	third := subscribe()
 	if st.loads.Load() == before || &third.snapshot()[0] == &second.snapshot()[0] {
