@@ -243,27 +243,7 @@ func mem() {
 	s := metrics()
 	s.t = 0
 	fmt.Println("before", s)
-	var conns []net.Conn
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 32)
-	for i := 0; i < *socks; i++ {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			c, err := dialSilent(tids)
-			if err != nil {
-				fmt.Println("dial:", err)
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
+	conns := openSilent(tids)
 	fmt.Printf("%d sockets open after %.1fs\n", len(conns), time.Since(start).Seconds())
 	peak := sample{}
 	for time.Since(start) < *dur {
@@ -369,27 +349,7 @@ func lat() {
 	}
 	ready.Wait()
 	fmt.Printf("%d spectators ready\n", *spect)
-	var conns []net.Conn
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 32)
-	for i := 0; i < *socks; i++ {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			c, err := dialSilent([]string{tid})
-			if err != nil {
-				fmt.Println("dial:", err)
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
+	conns := openSilent([]string{tid})
 	fmt.Printf("%d never-reading sockets open\n", len(conns))
 	time.Sleep(2 * time.Second)
 	measuring.Store(true)
@@ -514,6 +474,17 @@ func lat() {
 // for --duration and closes them.
 func slow() {
 	tids, _ := tourIDs()
+	conns := openSilent(tids)
+	fmt.Printf("%d never-reading sockets open\n", len(conns))
+	time.Sleep(*dur)
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+// openSilent opens --sockets never-reading sockets subscribed to tids, 32 dials at a time, and
+// returns those that opened (a failed dial is reported on stderr).
+func openSilent(tids []string) []net.Conn {
 	var mu sync.Mutex
 	var conns []net.Conn
 	var wg sync.WaitGroup
@@ -535,11 +506,7 @@ func slow() {
 		}()
 	}
 	wg.Wait()
-	fmt.Printf("%d never-reading sockets open\n", len(conns))
-	time.Sleep(*dur)
-	for _, c := range conns {
-		c.Close()
-	}
+	return conns
 }
 
 func fatal(err error) {
