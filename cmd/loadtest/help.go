@@ -35,8 +35,9 @@ default --nodes; several nodes on one Redis: --nodes http://127.0.0.1:8081,http:
            hub's CPU per delivery.
              loadtest --scenario fanout --spectators 1000 --repeats 20 --pids $(pgrep -d, -x hub)
 
-  idle     --players sockets subscribe, then stay idle for --idle-wait; measures the hub's memory
-           per socket (with --pids; --procs spreads very many sockets over processes).
+  idle     --players sockets, spread over the nodes, subscribe, then stay idle for --idle-wait;
+           measures the hubs' memory per socket and their CPU while idle (with --pids; --procs
+           spreads very many sockets over processes).
              loadtest --scenario idle --players 2000 --pids $(pgrep -d, -x hub)
 
   maxrate  latency with the rate raised x1.25 every --step from --rate, until a step's p99 passes
@@ -63,9 +64,10 @@ unless it holds; the table lists each as passed or FAILED with the measured valu
   errors rate_limited http_429 ws_rate_limited dropped connect_failures
                                    counts, in every scenario
   missing                          fanout: deliveries that never came
-  hub_cpu_per_result cpu_per_delivery kib_per_socket
+  hub_cpu_per_result cpu_per_delivery kib_per_socket idle_cores
                                    with --pids: hub CPU per result in ms (latency, maxrate),
                                    per delivery in µs (fanout), hub RSS per idle socket in KiB
+                                   and hub CPU while idle in cores (idle)
   e.g.  loadtest --scenario latency --threshold 'p99<10ms' --threshold 'rate>=95%' --threshold errors==0
 
 Exit status: 0 passed; 1 failed: an error, the target rate missed, a threshold failed, or the hub

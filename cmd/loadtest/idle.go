@@ -36,22 +36,30 @@ type idleResult struct {
 	// KiBConnected is the same from RSSConnected.
 	KiBConnected float64 `json:"rss_per_socket_connected_kib"`
 	RSSMeasured  bool    `json:"rss_measured"`
-	// HubSockets is the node's own count of open sockets (tourhub_ws_sockets on /metrics) at the
-	// final sample, -1 when it could not be read: sockets the node dropped meanwhile (a missed
+	// HubSockets is the nodes' own count of open sockets (tourhub_ws_sockets on /metrics) at the
+	// final sample, -1 when it could not be read: sockets a node dropped meanwhile (a missed
 	// pong) would make the figure per socket look better than it is.
 	HubSockets int64 `json:"hub_sockets_at_sample"`
+	// CPUCores is the --pids processes' CPU (user and system) over the idle window (the
+	// --idle-wait between the last two RSS samples) divided by its length: what the sockets cost
+	// when nothing happens (pings, pongs, timers, the runtime). CPUPerSocketSecond is the same
+	// in µs per socket per second.
+	CPUCores           float64 `json:"cpu_cores"`
+	CPUPerSocketSecond float64 `json:"cpu_us_per_socket_second"`
+	// Nodes is how many nodes the sockets were spread over, round robin.
+	Nodes int `json:"nodes"`
 }
 
-// openIdle opens count spectator sockets to node and subscribes each to tid. It returns the
-// sockets it opened and how many failed.
-func openIdle(ctx context.Context, e *env, node int, tid string, count int) ([]*conn, int64) {
+// openIdle opens count spectator sockets, over the nodes of --nodes in turn, and subscribes
+// each to tid. It returns the sockets it opened and how many failed.
+func openIdle(ctx context.Context, e *env, tid string, count int) ([]*conn, int64) {
 	conns := make([]*conn, count)
 	var failed atomic.Int64
 	eg, ectx := errgroup.WithContext(ctx)
 	eg.SetLimit(64)
 	for i := range conns {
 		eg.Go(func() error {
-			c, err := e.d.dialConn(ectx, e.cfg.nodes, node, nil, e.st)
+			c, err := e.d.dialConn(ectx, e.cfg.nodes, i%len(e.cfg.nodes), nil, e.st)
 			if err != nil {
 				failed.Add(1)
 				e.st.connectFails.Add(1)
@@ -76,11 +84,12 @@ func openIdle(ctx context.Context, e *env, node int, tid string, count int) ([]*
 	return out, failed.Load()
 }
 
-// runIdle opens --players (or --spectators) idle subscribed sockets to the first node, over
-// --procs processes, and reports the hub's RSS growth per socket.
+// runIdle opens --players (or --spectators) idle subscribed sockets spread over the nodes, over
+// --procs processes, and reports the hubs' RSS growth per socket and their CPU while the
+// sockets are idle.
 func runIdle(ctx context.Context, e *env, count int) (*idleResult, error) {
 	cfg := e.cfg
-	res := &idleResult{Requested: count, Procs: cfg.procs, RSSMeasured: len(cfg.pids) > 0}
+	res := &idleResult{Requested: count, Procs: cfg.procs, RSSMeasured: len(cfg.pids) > 0, Nodes: len(cfg.nodes)}
 	cr, err := e.api.create(ctx, e.d.client(0), cfg.nodes[0], "idle", "single_elimination", 8)
 	if err != nil {
 		return res, fmt.Errorf("create: %w", err)
@@ -94,7 +103,7 @@ func runIdle(ctx context.Context, e *env, count int) (*idleResult, error) {
 	}
 	t0 := time.Now()
 	if cfg.procs <= 1 {
-		conns, failed := openIdle(ctx, e, 0, tid, count)
+		conns, failed := openIdle(ctx, e, tid, count)
 		defer func() {
 			for _, c := range conns {
 				c.close()
@@ -123,14 +132,33 @@ func runIdle(ctx context.Context, e *env, count int) (*idleResult, error) {
 		}
 		res.KiBConnected = float64(res.RSSConnected-res.RSSBefore) / float64(res.Connected) / 1024
 		fmt.Fprintf(cfg.log, "RSS %.1f KiB per socket; idle for %s before the final sample\n", res.KiBConnected, cfg.idleWait)
+		cpu0, err := cpuOf(cfg.pids)
+		if err != nil {
+			return res, err
+		}
+		t1 := time.Now()
 		pause(ctx, cfg.idleWait)
-		res.IdleSeconds = cfg.idleWait.Seconds()
+		cpu1, err := cpuOf(cfg.pids)
+		if err != nil {
+			return res, err
+		}
+		res.IdleSeconds = time.Since(t1).Seconds()
+		res.CPUCores = (cpu1 - cpu0).Seconds() / res.IdleSeconds
+		res.CPUPerSocketSecond = res.CPUCores * 1e6 / float64(res.Connected)
 		if res.RSSAfter, err = rssOf(cfg.pids); err != nil {
 			return res, err
 		}
 		res.BytesPerSocket = float64(res.RSSAfter-res.RSSBefore) / float64(res.Connected)
 		res.KiBPerSocket = res.BytesPerSocket / 1024
-		res.HubSockets = hubSockets(ctx, e, cfg.nodes[0])
+		res.HubSockets = 0
+		for _, n := range cfg.nodes {
+			k := hubSockets(ctx, e, n)
+			if k < 0 {
+				res.HubSockets = -1
+				break
+			}
+			res.HubSockets += k
+		}
 		if res.HubSockets >= 0 && res.HubSockets != res.Connected {
 			fmt.Fprintf(cfg.log, "WARNING: the hub holds %d sockets, not the %d opened: the figure per socket is off\n", res.HubSockets, res.Connected)
 		}
@@ -165,7 +193,7 @@ func startWorkers(ctx context.Context, cfg config, tid string, count int) ([]*wo
 				ips = append(ips, ip)
 			}
 		}
-		args := []string{"--worker", "--nodes", cfg.nodes[0], "--tournament", tid, "--players", strconv.Itoa(n),
+		args := []string{"--worker", "--nodes", strings.Join(cfg.nodes, ","), "--tournament", tid, "--players", strconv.Itoa(n),
 			"--deadline", cfg.deadline.String(), "--allow-remote=" + strconv.FormatBool(cfg.allowRemote)}
 		if len(ips) > 0 {
 			args = append(args, "--source-ips", strings.Join(ips, ","))
@@ -226,7 +254,7 @@ func stopWorkers(ws []*worker) {
 // runWorker is worker mode: open the sockets, print READY <connected> <failed>, hold them until
 // stdin closes or the deadline passes.
 func runWorker(ctx context.Context, e *env) error {
-	conns, failed := openIdle(ctx, e, 0, e.cfg.tournament, e.cfg.players)
+	conns, failed := openIdle(ctx, e, e.cfg.tournament, e.cfg.players)
 	fmt.Printf("READY %d %d\n", len(conns), failed)
 	done := make(chan struct{})
 	go func() {

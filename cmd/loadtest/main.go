@@ -533,14 +533,15 @@ func printTable(w io.Writer, r *Result) {
 		}
 	}
 	if i := r.Idle; i != nil {
-		row("sockets", fmt.Sprintf("%d of %d (%d failed) over %d process(es)", i.Connected, i.Requested, i.Failed, i.Procs))
+		row("sockets", fmt.Sprintf("%d of %d (%d failed) over %d process(es), %d node(s)", i.Connected, i.Requested, i.Failed, i.Procs, i.Nodes))
 		row("connect", fmt.Sprintf("%.1f s (%.0f sockets/s)", i.ConnectSeconds, i.ConnectRate))
 		if i.RSSMeasured {
 			row("hub RSS before / connected / idle", fmt.Sprintf("%.1f / %.1f / %.1f MiB", float64(i.RSSBefore)/(1<<20),
 				float64(i.RSSConnected)/(1<<20), float64(i.RSSAfter)/(1<<20)))
 			row("RSS per socket, connected", fmt.Sprintf("%.1f KiB", i.KiBConnected))
 			row("RSS per idle socket", fmt.Sprintf("%.1f KiB (after %.0f s idle)", i.KiBPerSocket, i.IdleSeconds))
-			row("sockets the hub holds then", fmt.Sprintf("%d (its tourhub_ws_sockets; -1: not read)", i.HubSockets))
+			row("sockets the hubs hold then", fmt.Sprintf("%d (their tourhub_ws_sockets; -1: not read)", i.HubSockets))
+			row("hub CPU while idle", fmt.Sprintf("%.4f cores (%.2f µs per socket-second, over %.0f s)", i.CPUCores, i.CPUPerSocketSecond, i.IdleSeconds))
 		} else {
 			row("RSS per idle socket", "not measured (no --pids)")
 		}

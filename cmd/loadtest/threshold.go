@@ -50,6 +50,7 @@ var (
 	rateUnits  = map[string]float64{"": 1, "/s": 1, "%": 1} // % is resolved against --rate
 	countUnits = map[string]float64{"": 1}
 	kibUnits   = map[string]float64{"": 1, "KiB": 1}
+	coreUnits  = map[string]float64{"": 1, "cores": 1}
 )
 
 // latencyStats are the statistics of a latency a threshold can name, as in p99<10ms.
@@ -199,6 +200,12 @@ func metrics(scenario string, nodes int) map[string]metric {
 				return 0, "", false
 			}
 			return r.Idle.KiBPerSocket, "hub RSS per idle socket", true
+		}}
+		ms["idle_cores"] = metric{unit: "cores", units: coreUnits, pids: true, value: func(r *Result) (float64, string, bool) {
+			if r.Idle == nil || !r.Idle.RSSMeasured || r.Idle.Connected == 0 || r.Idle.IdleSeconds == 0 {
+				return 0, "", false
+			}
+			return r.Idle.CPUCores, "hub CPU while the sockets are idle", true
 		}}
 	}
 	return ms

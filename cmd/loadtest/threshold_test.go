@@ -83,7 +83,7 @@ func TestEvalThresholds(t *testing.T) {
 	failedEarly := &Result{Scenario: "latency", Nodes: []string{"a"}, Latency: &latencyResult{TargetRate: 100}}
 	maxrate := &Result{Scenario: "maxrate", Nodes: []string{"a", "b"}, Latency: &latencyResult{TargetRate: 50, MaxRateHeld: 610, AckedPerSecond: 500, MeasureSeconds: 60}}
 	fanout := &Result{Scenario: "fanout", Nodes: []string{"a"}, Fanout: &fanoutResult{Completion: Summary{Count: 20, P99MS: 12}, Missing: 0}}
-	idle := &Result{Scenario: "idle", Nodes: []string{"a"}, Idle: &idleResult{Connected: 100, Failed: 2, RSSMeasured: true, KiBPerSocket: 9.1}}
+	idle := &Result{Scenario: "idle", Nodes: []string{"a"}, Idle: &idleResult{Connected: 100, Failed: 2, RSSMeasured: true, KiBPerSocket: 9.1, IdleSeconds: 60, CPUCores: 0.02}}
 	for _, tc := range []struct {
 		src    string
 		res    *Result
@@ -114,6 +114,8 @@ func TestEvalThresholds(t *testing.T) {
 		{"missing==0", fanout, 0, 0, true},
 		{"connect_failures==0", idle, 2, 0, false}, // idle: every failed socket, the workers' too
 		{"kib_per_socket<10", idle, 9.1, 10, true},
+		{"idle_cores<=0.03", idle, 0.02, 0.03, true},
+		{"idle_cores<0.01cores", idle, 0.02, 0.01, false},
 	} {
 		t.Run(tc.src, func(t *testing.T) {
 			t.Parallel()

@@ -150,8 +150,8 @@ func (s *session) run(token string) {
 	first := firstPing(s.ws.cfg.PingEvery)
 	s.qmu.Lock()
 	s.pingAt = s.ws.cfg.Now().Add(first)
+	s.armPing(first)
 	s.qmu.Unlock()
-	s.ping.Reset(first)
 	s.idle = time.AfterFunc(s.ws.cfg.IdleTimeout, s.idleOnce)
 	context.AfterFunc(s.ctx, s.closing)
 	if token != "" {
