@@ -193,6 +193,13 @@ func TestFanoutAndIdleAgainstRealHub(t *testing.T) {
 	if res.Fanout.Completed != 3 || res.Fanout.Deliveries != 60 || !res.Fanout.CPUMeasured {
 		t.Errorf("fanout: completed %d deliveries %d cpu %v; want 3, 60, true", res.Fanout.Completed, res.Fanout.Deliveries, res.Fanout.CPUMeasured)
 	}
+	// One first-round result: the finished match and the next one it feeds (docs/protocol.md).
+	if f := res.Fanout; f.BytesPerDelivery < 100 || f.BytesPerDelivery > 1000 || f.WindowSeconds <= 0 || f.WindowCPUSeconds < 0 ||
+		f.BackgroundSeconds < 5 || f.SubscribeSeconds <= 0 {
+		t.Errorf("fanout: %.0f bytes per delivery, window %.3f s of CPU over %.1f s, background over %.1f s, subscribed in %.2f s; "+
+			"want 100-1000 bytes, a window, 5 s of background, a subscription time", f.BytesPerDelivery, f.WindowCPUSeconds, f.WindowSeconds,
+			f.BackgroundSeconds, f.SubscribeSeconds)
+	}
 
 	// A threshold no run can pass (no delivery takes under 0 µs) fails the run, after it ran;
 	// the others pass.

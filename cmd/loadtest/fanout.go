@@ -26,6 +26,24 @@ type fanoutResult struct {
 	CompletionsMS    []float64 `json:"completions_ms"`
 	ConnectRate      float64   `json:"connects_per_second"`
 	CPUMeasured      bool      `json:"cpu_measured"`
+	// SubscribeSeconds is the time from the first dial until every spectator is subscribed
+	// (socket.io: connected, since its server puts every socket in the room).
+	SubscribeSeconds float64 `json:"subscribe_seconds"`
+	// BytesPerDelivery is the payload of the event messages a spectator got for one publish,
+	// averaged over the deliveries: what one result costs on the wire per spectator.
+	BytesPerDelivery float64 `json:"bytes_per_delivery"`
+	// The whole publishing window, from the first publish's set-up to the last delivery of the
+	// last one, background included (pings, timers, garbage collection, the pauses between
+	// publishes): the servers' CPU over it, its length and the CPU per delivery.
+	WindowCPUSeconds       float64 `json:"window_cpu_seconds"`
+	WindowSeconds          float64 `json:"window_seconds"`
+	CPUPerDeliveryWindowUS float64 `json:"window_cpu_per_delivery_us"`
+	// BackgroundCores is the servers' CPU with every spectator subscribed and nothing published,
+	// over BackgroundSeconds before the first publish; CPUPerDeliveryNetUS is the window's CPU
+	// less that background over the window's length, per delivery.
+	BackgroundCores     float64 `json:"background_cores"`
+	BackgroundSeconds   float64 `json:"background_seconds"`
+	CPUPerDeliveryNetUS float64 `json:"window_cpu_per_delivery_net_us"`
 }
 
 // fanoutWatch collects the receipt times of one version at every spectator.
@@ -34,6 +52,7 @@ type fanoutWatch struct {
 	times  map[int64][]time.Time // by version; guarded by mu
 	want   int                   // static per run
 	filled chan int64            // receives a version once every spectator has it
+	bytes  int64                 // guarded by mu; payload bytes of every event message
 }
 
 func (w *fanoutWatch) on(c *conn, data []byte, at time.Time) {
@@ -42,6 +61,7 @@ func (w *fanoutWatch) on(c *conn, data []byte, at time.Time) {
 	}
 	v := fieldInt(data, "version")
 	w.mu.Lock()
+	w.bytes += int64(len(data))
 	w.times[v] = append(w.times[v], at)
 	full := len(w.times[v]) == w.want
 	w.mu.Unlock()
@@ -109,12 +129,34 @@ func runFanout(ctx context.Context, e *env) (*fanoutResult, error) {
 		return res, fmt.Errorf("connect: %w", err)
 	}
 	res.Connected = len(conns)
-	res.ConnectRate = float64(len(conns)) / time.Since(t0).Seconds()
-	fmt.Fprintf(cfg.log, "%d spectators subscribed in %.1fs\n", len(conns), time.Since(t0).Seconds())
+	res.SubscribeSeconds = time.Since(t0).Seconds()
+	res.ConnectRate = float64(len(conns)) / res.SubscribeSeconds
+	fmt.Fprintf(cfg.log, "%d spectators subscribed in %.1fs\n", len(conns), res.SubscribeSeconds)
 
 	completion, delivery := NewHist(), NewHist()
 	var cpuSum time.Duration
 	res.CPUMeasured = len(cfg.pids) > 0
+	if res.CPUMeasured {
+		// The background: what the servers spend holding the subscribed spectators while nothing
+		// is published, after the subscriptions have settled.
+		pause(ctx, 2*time.Second)
+		b0, err0 := cpuOf(cfg.pids)
+		tb := time.Now()
+		pause(ctx, fanoutBackground)
+		b1, err1 := cpuOf(cfg.pids)
+		if err0 != nil || err1 != nil {
+			res.CPUMeasured = false
+		} else {
+			res.BackgroundSeconds = time.Since(tb).Seconds()
+			res.BackgroundCores = (b1 - b0).Seconds() / res.BackgroundSeconds
+			fmt.Fprintf(cfg.log, "background with %d spectators: %.4f cores\n", len(conns), res.BackgroundCores)
+		}
+	}
+	w.mu.Lock()
+	w.bytes = 0 // the subscriptions' snapshots are not deliveries
+	w.mu.Unlock()
+	win0, winErr := cpuOf(cfg.pids)
+	winStart := time.Now()
 	for k := 0; k < cfg.repeats && ctx.Err() == nil; k++ {
 		mid := 0
 		if cfg.publishURL == "" {
@@ -193,6 +235,18 @@ func runFanout(ctx context.Context, e *env) (*fanoutResult, error) {
 		fmt.Fprintf(cfg.log, "publish %d: version %d reached %d/%d in %.1f ms, server cpu %.0f ms\n",
 			k+1, v, len(ts), w.want, float64(last.Sub(sent).Microseconds())/1000, float64((cpu1-cpu0).Microseconds())/1000)
 	}
+	win1, winErr1 := cpuOf(cfg.pids)
+	res.WindowSeconds = time.Since(winStart).Seconds()
+	w.mu.Lock()
+	if res.Deliveries > 0 {
+		res.BytesPerDelivery = float64(w.bytes) / float64(res.Deliveries)
+	}
+	w.mu.Unlock()
+	if res.CPUMeasured && winErr == nil && winErr1 == nil && res.Deliveries > 0 {
+		res.WindowCPUSeconds = (win1 - win0).Seconds()
+		res.CPUPerDeliveryWindowUS = res.WindowCPUSeconds * 1e6 / float64(res.Deliveries)
+		res.CPUPerDeliveryNetUS = (res.WindowCPUSeconds - res.BackgroundCores*res.WindowSeconds) * 1e6 / float64(res.Deliveries)
+	}
 	res.Completion = completion.Summary()
 	res.Delivery = delivery.Summary()
 	res.ServerCPUSeconds = cpuSum.Seconds()
@@ -201,6 +255,10 @@ func runFanout(ctx context.Context, e *env) (*fanoutResult, error) {
 	}
 	return res, nil
 }
+
+// fanoutBackground is how long the fanout scenario measures the servers' background CPU before
+// the first publish.
+const fanoutBackground = 5 * time.Second
 
 // fanoutTournament creates and starts a single-elimination tournament on the first node with
 // enough first-round matches for repeats organiser reports.

@@ -63,11 +63,12 @@ unless it holds; the table lists each as passed or FAILED with the measured valu
                                    --rate); maxrate: the last step that held
   errors rate_limited http_429 ws_rate_limited dropped connect_failures
                                    counts, in every scenario
-  missing                          fanout: deliveries that never came
-  hub_cpu_per_result cpu_per_delivery kib_per_socket idle_cores
+  missing bytes_per_delivery       fanout: deliveries that never came; event bytes per delivery
+  hub_cpu_per_result cpu_per_delivery window_cpu_per_delivery kib_per_socket idle_cores
                                    with --pids: hub CPU per result in ms (latency, maxrate),
-                                   per delivery in µs (fanout), hub RSS per idle socket in KiB
-                                   and hub CPU while idle in cores (idle)
+                                   per delivery in µs (fanout: from each publish to its last
+                                   delivery, or over the whole window with the background), hub
+                                   RSS per idle socket in KiB and hub CPU while idle (idle)
   e.g.  loadtest --scenario latency --threshold 'p99<10ms' --threshold 'rate>=95%' --threshold errors==0
 
 Exit status: 0 passed; 1 failed: an error, the target rate missed, a threshold failed, or the hub

@@ -522,12 +522,15 @@ func printTable(w io.Writer, r *Result) {
 		}
 	}
 	if f := r.Fanout; f != nil {
-		row("spectators", fmt.Sprintf("%d connected (%.0f/s)", f.Connected, f.ConnectRate))
+		row("spectators", fmt.Sprintf("%d subscribed in %.1f s (%.0f/s)", f.Connected, f.SubscribeSeconds, f.ConnectRate))
 		row("publishes complete", fmt.Sprintf("%d of %d (%d deliveries missing)", f.Completed, f.Repeats, f.Missing))
 		lat("completion", f.Completion)
 		lat("per-delivery latency", f.Delivery)
+		row("bytes per delivery", fmt.Sprintf("%.0f (the event messages of one publish)", f.BytesPerDelivery))
 		if f.CPUMeasured {
-			row("server CPU per delivery", fmt.Sprintf("%.1f µs (%.3f s over %d deliveries)", f.CPUPerDeliveryUS, f.ServerCPUSeconds, f.Deliveries))
+			row("server CPU per delivery", fmt.Sprintf("%.1f µs (%.3f s over %d deliveries, from each publish to its last delivery)", f.CPUPerDeliveryUS, f.ServerCPUSeconds, f.Deliveries))
+			row("  over the whole window", fmt.Sprintf("%.1f µs (%.3f s over %.1f s), %.1f µs net of the background", f.CPUPerDeliveryWindowUS, f.WindowCPUSeconds, f.WindowSeconds, f.CPUPerDeliveryNetUS))
+			row("server background", fmt.Sprintf("%.4f cores, subscribed and idle, over %.0f s", f.BackgroundCores, f.BackgroundSeconds))
 		} else {
 			row("server CPU per delivery", "not measured (no --pids)")
 		}

@@ -188,6 +188,18 @@ func metrics(scenario string, nodes int) map[string]metric {
 			}
 			return r.Fanout.CPUPerDeliveryUS, "", true
 		}}
+		ms["window_cpu_per_delivery"] = metric{unit: "µs", units: usUnits, pids: true, value: func(r *Result) (float64, string, bool) {
+			if r.Fanout == nil || !r.Fanout.CPUMeasured || r.Fanout.Deliveries == 0 {
+				return 0, "", false
+			}
+			return r.Fanout.CPUPerDeliveryWindowUS, "server CPU per delivery over the whole publishing window", true
+		}}
+		ms["bytes_per_delivery"] = metric{unit: "bytes", units: countUnits, value: func(r *Result) (float64, string, bool) {
+			if r.Fanout == nil || r.Fanout.Deliveries == 0 {
+				return 0, "", false
+			}
+			return r.Fanout.BytesPerDelivery, "event bytes one publish delivers to a spectator", true
+		}}
 	case "idle":
 		ms["connect_failures"] = count(func(r *Result) int64 {
 			if r.Idle == nil {
