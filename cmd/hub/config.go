@@ -41,6 +41,7 @@ type config struct {
 	WSBurst        int
 	WSQueue        int
 	WSPark         bool
+	WSDeflate      bool
 	WSQueueBytes   int
 	WSSendBuffer   int
 	WSPerAddr      int
@@ -191,6 +192,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		WSBurst:       40,
 		WSQueue:       256,
 		WSPark:        true,
+		WSDeflate:     true,
 		WSQueueBytes:  8 << 20,
 		WSSendBuffer:  256 << 10,
 		WSPerAddr:     256,
@@ -256,6 +258,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	add("ws-per-addr", "HUB_WS_PER_ADDR", "open sockets per client address on this node, a `number`; past it the upgrade gets 429", num(&c.WSPerAddr))
 	add("ws-idle-timeout", "HUB_WS_IDLE_TIMEOUT", "close a socket that has neither subscribed nor authenticated this long after opening (4004), a `duration`", dur(&c.WSIdleTimeout))
 	add("ws-park", "HUB_WS_PARK", "park idle sockets (Linux): no goroutine per socket while it has nothing to read; --ws-park=false keeps a reader blocked per socket", onOff(&c.WSPark))
+	add("ws-deflate", "HUB_WS_DEFLATE", "compress snapshots and big events for clients that offer permessage-deflate (browsers do), once per message for every socket; --ws-deflate=false declines the offer", onOff(&c.WSDeflate))
 	add("drain-timeout", "HUB_DRAIN_TIMEOUT", "how long shutdown waits for sockets and requests, a `duration`", dur(&c.DrainTimeout))
 	add("sweep-every", "HUB_SWEEP_EVERY", "how often this node looks for due deadlines (check-in, starts, match time limits), a `duration`", dur(&c.SweepEvery))
 	add("debug-addr", "HUB_DEBUG_ADDR", "serve Go profiles (net/http/pprof) on this separate `host:port`, e.g. 127.0.0.1:6060; empty: off", str(&c.DebugAddr, hostPortOrOff))

@@ -60,6 +60,7 @@ type config struct {
 	pids        []int
 	origin      string
 	allowRemote bool
+	deflate     bool
 	deadline    time.Duration
 	worker      bool
 	tournament  string
@@ -140,6 +141,7 @@ func parseFlags(args []string, help io.Writer) (c config, err error) {
 	pids := fs.String("pids", "", "comma-separated hub process ids to sample CPU and RSS from /proc")
 	fs.StringVar(&c.origin, "origin", "", "Origin header to send on socket upgrades")
 	fs.BoolVar(&c.allowRemote, "allow-remote", false, "allow non-loopback --nodes")
+	fs.BoolVar(&c.deflate, "deflate", true, "offer permessage-deflate on the hub's sockets, as browsers do (--deflate=false: plain frames)")
 	fs.DurationVar(&c.deadline, "deadline", 10*time.Minute, "hard limit on the whole run")
 	fs.StringVar(&c.label, "label", "", "free text saved with the result (e.g. the harness run)")
 	fs.StringVar(&c.publishURL, "publish-url", "", "fanout against a baseline server: POST here to publish (answer {\"version\":N}) instead of reporting a result")
@@ -331,6 +333,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	st := newStats(len(cfg.nodes))
 	d := newDialer(ctx, cfg.sourceIPs, cfg.origin)
+	d.deflate = cfg.deflate
 	defer d.close()
 	e := &env{cfg: cfg, d: d, api: &api{d: d, st: st}, st: st, rec: newRecorder(time.Now()),
 		runID: strconv.FormatInt(time.Now().UnixNano(), 36)}

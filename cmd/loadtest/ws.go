@@ -26,6 +26,9 @@ type dialer struct {
 	clients []*http.Client // one per source address; static after construction
 	next    atomic.Uint64
 	origin  string // static after construction
+	// deflate offers permessage-deflate on the hub's sockets, as browsers do; static after
+	// construction.
+	deflate bool
 	// life bounds every socket's reader: the whole run, not the setup step that dialled it.
 	life context.Context
 }
@@ -117,7 +120,14 @@ func (d *dialer) dialConn(ctx context.Context, nodes []string, node int, protoco
 	}
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	ws, err := d.dial(dctx, u, &websocket.DialOptions{HTTPHeader: h, Subprotocols: append([]string{subprotocol}, protocols...)})
+	opts := &websocket.DialOptions{HTTPHeader: h, Subprotocols: append([]string{subprotocol}, protocols...)}
+	if d.deflate {
+		// What a browser offers; the hub answers without context takeover either way. What the
+		// load tool sends is small and goes uncompressed.
+		opts.CompressionMode = websocket.CompressionContextTakeover
+		opts.CompressionThreshold = 1 << 20
+	}
+	ws, err := d.dial(dctx, u, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/tourhub/tourhub/hub/sock"
 	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/hub/view"
 	"github.com/tourhub/tourhub/match"
@@ -39,7 +40,25 @@ func encodeEvent(id, epoch string, e store.Entry) (Msg, error) {
 	b = append(b, `,"events":`...)
 	b = append(b, events...)
 	b = append(b, '}')
-	return Msg{Data: b, Kind: "event"}, nil
+	return withDeflated(Msg{Data: b, Kind: "event"}), nil
+}
+
+// withDeflated adds to m, a message every subscriber may be sent, its compressed form for the
+// sockets that negotiated compression (sock.AppendDeflate), when it shrinks. Both forms are one
+// allocation, the plain one first, as the shared cache keeps them.
+func withDeflated(m Msg) Msg {
+	if len(m.Data) < sock.DeflateMin {
+		return m
+	}
+	buf := make([]byte, len(m.Data), len(m.Data)+len(m.Data)/4+64)
+	copy(buf, m.Data)
+	out, ok := sock.AppendDeflate(buf, m.Data)
+	if !ok {
+		return m
+	}
+	n := len(m.Data)
+	m.Data, m.Deflated = out[:n:n], out[n:len(out):len(out)]
+	return m
 }
 
 // appendJSONString appends s as a JSON string, as encoding/json writes it.
@@ -81,5 +100,5 @@ func encodeSnapshot(id string, head store.Position, t *match.Tournament) (Msg, e
 	if err != nil {
 		return Msg{}, fmt.Errorf("encode snapshot: %w", err)
 	}
-	return Msg{Data: b, Kind: "snapshot"}, nil
+	return withDeflated(Msg{Data: b, Kind: "snapshot"}), nil
 }

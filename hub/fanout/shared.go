@@ -28,29 +28,40 @@ type sharedKey struct {
 	snapshot bool
 }
 
+// sharedRef is a message's bytes: its plain form, and right behind it in the same allocation
+// its compressed form if it has one (withDeflated), so that whichever form a socket holds keeps
+// both.
 type sharedRef struct {
-	p weak.Pointer[byte] // the message's first byte
-	n int
+	p     weak.Pointer[byte] // the message's first byte
+	n     int                // the plain form's length
+	total int                // both forms' length
 }
 
-// get returns the message of k if a socket still holds it.
-func (c *shared) get(k sharedKey) ([]byte, bool) {
+// get returns the message of k (its bytes; the caller sets its Kind) if a socket still holds it.
+func (c *shared) get(k sharedKey) (Msg, bool) {
 	r, ok := c.m[k]
 	if !ok {
-		return nil, false
+		return Msg{}, false
 	}
 	p := r.p.Value()
 	if p == nil {
 		delete(c.m, k)
-		return nil, false
+		return Msg{}, false
 	}
-	// p is the first byte of an allocation of at least n bytes, alive as long as this slice.
-	return unsafe.Slice(p, r.n), true
+	// p is the first byte of an allocation of at least total bytes, alive as long as these
+	// slices.
+	all := unsafe.Slice(p, r.total)
+	m := Msg{Data: all[:r.n:r.n]}
+	if r.total > r.n {
+		m.Deflated = all[r.n:]
+	}
+	return m, true
 }
 
-// put keeps b as the message of k.
-func (c *shared) put(k sharedKey, b []byte) {
-	if len(b) == 0 {
+// put keeps m's bytes as the message of k. m comes from withDeflated (or has no compressed
+// form): its two forms are one allocation.
+func (c *shared) put(k sharedKey, m Msg) {
+	if len(m.Data) == 0 {
 		return
 	}
 	if c.m == nil {
@@ -64,20 +75,21 @@ func (c *shared) put(k sharedKey, b []byte) {
 		}
 		c.sweep = 2*len(c.m) + 64
 	}
-	c.m[k] = sharedRef{p: weak.Make(&b[0]), n: len(b)}
+	c.m[k] = sharedRef{p: weak.Make(&m.Data[0]), n: len(m.Data), total: len(m.Data) + len(m.Deflated)}
 }
 
 // eventLocked returns the event message of e, encoded once. t.mu is held.
 func (t *topic) eventLocked(epoch string, e store.Entry) (Msg, error) {
 	k := sharedKey{pos: store.Position{Epoch: epoch, Version: e.Version, Rev: e.Rev}}
-	if b, ok := t.shared.get(k); ok {
-		return Msg{Data: b, Kind: "event"}, nil
+	if m, ok := t.shared.get(k); ok {
+		m.Kind = "event"
+		return m, nil
 	}
 	m, err := encodeEvent(t.id, epoch, e)
 	if err != nil {
 		return Msg{}, err
 	}
-	t.shared.put(k, m.Data)
+	t.shared.put(k, m)
 	return m, nil
 }
 
@@ -91,8 +103,9 @@ func (t *topic) events(epoch string, entries []store.Entry) ([]Msg, error) {
 	missing := 0
 	t.mu.Lock()
 	for i, e := range entries {
-		if b, ok := t.shared.get(key(e)); ok {
-			msgs[i] = Msg{Data: b, Kind: "event"}
+		if m, ok := t.shared.get(key(e)); ok {
+			m.Kind = "event"
+			msgs[i] = m
 		} else {
 			missing++
 		}
@@ -111,7 +124,7 @@ func (t *topic) events(epoch string, entries []store.Entry) ([]Msg, error) {
 	}
 	t.mu.Lock()
 	for i, e := range entries {
-		t.shared.put(key(e), msgs[i].Data)
+		t.shared.put(key(e), msgs[i])
 	}
 	t.mu.Unlock()
 	return msgs, nil
@@ -122,17 +135,18 @@ func (t *topic) events(epoch string, entries []store.Entry) ([]Msg, error) {
 func (t *topic) snapshot(head store.Position, st *match.Tournament) (Msg, error) {
 	k := sharedKey{pos: head, snapshot: true}
 	t.mu.Lock()
-	b, ok := t.shared.get(k)
+	m, ok := t.shared.get(k)
 	t.mu.Unlock()
 	if ok {
-		return Msg{Data: b, Kind: "snapshot"}, nil
+		m.Kind = "snapshot"
+		return m, nil
 	}
 	m, err := encodeSnapshot(t.id, head, st)
 	if err != nil {
 		return Msg{}, err
 	}
 	t.mu.Lock()
-	t.shared.put(k, m.Data)
+	t.shared.put(k, m)
 	t.mu.Unlock()
 	return m, nil
 }
@@ -149,9 +163,10 @@ func (t *topic) heldSnapshot() (store.Position, Msg, bool) {
 		return store.Position{}, Msg{}, false
 	}
 	head := store.Position{Epoch: t.epoch, Version: t.version, Rev: t.rev}
-	b, ok := t.shared.get(sharedKey{pos: head, snapshot: true})
+	m, ok := t.shared.get(sharedKey{pos: head, snapshot: true})
 	if !ok {
 		return store.Position{}, Msg{}, false
 	}
-	return head, Msg{Data: b, Kind: "snapshot"}, true
+	m.Kind = "snapshot"
+	return head, m, true
 }

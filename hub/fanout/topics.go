@@ -40,7 +40,11 @@ type Request struct {
 // message: nobody changes it once it is queued.
 type Msg struct {
 	Data []byte
-	Kind string    // the message type, for metrics
+	// Deflated is the same message compressed for the sockets that negotiated compression
+	// (permessage-deflate without context takeover, sock.AppendDeflate): snapshots and events,
+	// when it shrinks them; nil otherwise. Both forms are shared by every socket that sends them.
+	Deflated []byte
+	Kind     string    // the message type, for metrics
 	At   time.Time // when the store delivered the entry (live events only), for the fan-out lag
 }
 

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/tourhub/tourhub/hub/sock"
 	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
@@ -36,6 +37,15 @@ func TestWireSize(t *testing.T) {
 	if len(state) > 172_000 || len(ev) > 232 {
 		t.Errorf("state %d bytes, events of a result %d bytes; want at most 172,000 and 232", len(state), len(ev))
 	}
+
+	// On the wire, to a client that negotiated compression (every browser): the snapshot's
+	// compressed form, issue 15's target 4 (a 512-player single elimination's snapshot at most
+	// 64 KB).
+	z, ok := sock.AppendDeflate(nil, state)
+	if !ok || len(z) > 64_000 {
+		t.Errorf("state compressed: %d bytes (compressed %v); want at most 64,000", len(z), ok)
+	}
+	t.Logf("state %d bytes, %d compressed; events of a result %d bytes", len(state), len(z), len(ev))
 
 	var back View
 	if err := json.Unmarshal(state, &back); err != nil {

@@ -28,14 +28,21 @@ type outMsg struct {
 	// op is 0 for a text message (data is its JSON), or sock.OpPing or sock.OpPong for a control frame of
 	// the session's own (data is its payload).
 	op byte
+	// deflated says data is a text message's compressed form (the socket negotiated
+	// compression; fanout.Msg.Deflated).
+	deflated bool
 }
 
 // Frame implements sock.Message: the frame's opcode and payload.
 func (m outMsg) Frame() (op byte, payload []byte) {
-	if m.op == 0 {
+	switch {
+	case m.op != 0:
+		return m.op, m.data
+	case m.deflated:
+		return sock.OpTextDeflated, m.data
+	default:
 		return sock.OpText, m.data
 	}
-	return m.op, m.data
 }
 
 // session is one socket. Its goroutines: a reader reads and handles the client's messages while
@@ -53,6 +60,9 @@ type session struct {
 	sc   *sock.Conn      // static after construction; the connection under conn
 	br   *bufio.Reader   // static after construction; conn reads through it
 	rc   syscall.RawConn // static after construction; sc's descriptor for the poller (nil: cannot park)
+	// deflate: the client negotiated compression; it is sent the compressed form of the messages
+	// that have one. Set before the session runs.
+	deflate bool
 
 	addr   string             // static after construction; the client address the per-address cap counts
 	ctx    context.Context    // done once the session is closing; static after construction
@@ -279,7 +289,11 @@ func (s *session) abort() {
 // Enqueue implements fanout.Subscriber: m is queued (a full queue closes the socket as slow);
 // claimed says the caller must run Flush once it holds no lock.
 func (s *session) Enqueue(m fanout.Msg) (claimed bool) {
-	ok, claimed := s.enqueue(outMsg{data: m.Data, kind: m.Kind, at: m.At})
+	om := outMsg{data: m.Data, kind: m.Kind, at: m.At}
+	if s.deflate && m.Deflated != nil {
+		om.data, om.deflated = m.Deflated, true
+	}
+	ok, claimed := s.enqueue(om)
 	if !ok {
 		s.closeSlow("send queue overflowed")
 	}

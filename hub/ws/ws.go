@@ -112,6 +112,11 @@ type Config struct {
 	// idle socket parks: its reader ends, and the node's epoll starts one again when the client
 	// sends (park.go). Defaults to false.
 	NoPark bool
+	// NoDeflate turns compression off: by default a client that offers permessage-deflate (every
+	// browser does) gets it without context takeover in either direction, and is sent snapshots
+	// and events in the compressed form the node made once for every socket (fanout.Msg). Its own
+	// messages may come compressed too; ReadLimit bounds them as they are once inflated.
+	NoDeflate bool
 	// ReportTimeout bounds one report command. Defaults to 5s: the socket's reader handles the
 	// report, so a pong that arrives meanwhile is read late by up to this much, which must stay
 	// well under PongWait.
@@ -237,10 +242,14 @@ func (w *Server) serve(rw http.ResponseWriter, r *http.Request, addr string) boo
 		return false
 	}
 	var s *session // set before anything is read, so before a ping or pong can arrive
+	compression := websocket.CompressionNoContextTakeover
+	if w.cfg.NoDeflate {
+		compression = websocket.CompressionDisabled
+	}
 	c, err := websocket.Accept(sb, r, &websocket.AcceptOptions{
 		Subprotocols:    []string{Subprotocol},
 		OriginPatterns:  w.cfg.Origins,
-		CompressionMode: websocket.CompressionDisabled,
+		CompressionMode: compression,
 		// Pings and pongs the websocket package reads itself (behind a message, or when the
 		// socket does not park) count against the socket's rate limit like those a parked
 		// socket's reader reads (controlFrame); a ping over it gets no pong.
@@ -259,6 +268,8 @@ func (w *Server) serve(rw http.ResponseWriter, r *http.Request, addr string) boo
 	c.SetReadLimit(w.cfg.ReadLimit)
 
 	s = newSession(w, c, sb.Conn(), sb.Reader(), addr)
+	// Accept answered the offer in the response's headers (no context takeover either way).
+	s.deflate = strings.Contains(sb.Header().Get("Sec-WebSocket-Extensions"), "permessage-deflate")
 	w.mu.Lock()
 	if w.draining {
 		w.mu.Unlock()
