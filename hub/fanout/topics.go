@@ -45,7 +45,7 @@ type Msg struct {
 	// when it shrinks them; nil otherwise. Both forms are shared by every socket that sends them.
 	Deflated []byte
 	Kind     string    // the message type, for metrics
-	At   time.Time // when the store delivered the entry (live events only), for the fan-out lag
+	At       time.Time // when the store delivered the entry (live events only), for the fan-out lag
 }
 
 // Subscriber is a socket as the table sees it. Its methods never block.
