@@ -36,7 +36,7 @@ import (
 
 var (
 	base   = flag.String("hub", "http://127.0.0.1:8090", "hub base URL")
-	mode   = flag.String("mode", "mem", "setup | mem | lat | slow")
+	mode   = flag.String("mode", "mem", "setup | mem | lat | slow | readers")
 	ntour  = flag.Int("tournaments", 8, "tournaments (setup)")
 	size   = flag.Int("size", 1024, "players per tournament (setup)")
 	format = flag.String("format", "double_elimination", "format (setup)")
@@ -62,8 +62,10 @@ func main() {
 		lat()
 	case "slow":
 		slow()
+	case "readers":
+		readers()
 	default:
-		fatal(fmt.Errorf("unknown --mode %q: want setup, mem, lat or slow", *mode))
+		fatal(fmt.Errorf("unknown --mode %q: want setup, mem, lat, slow or readers", *mode))
 	}
 }
 
@@ -476,6 +478,22 @@ func slow() {
 	tids, _ := tourIDs()
 	conns := openSilent(tids)
 	fmt.Printf("%d never-reading sockets open\n", len(conns))
+	time.Sleep(*dur)
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+// readers is slow's control: the same --sockets subscribe the same way at the same moment, but
+// read everything (and discard it), as spectators do. What slow costs others beyond readers is
+// what their not reading costs; the rest is the cost of their subscriptions (a snapshot each).
+func readers() {
+	tids, _ := tourIDs()
+	conns := openSilent(tids)
+	fmt.Printf("%d reading sockets open\n", len(conns))
+	for _, c := range conns {
+		go io.Copy(io.Discard, c)
+	}
 	time.Sleep(*dur)
 	for _, c := range conns {
 		c.Close()

@@ -2,10 +2,13 @@
 # Usage: bench/attack/slow.sh [PAIRS] [SLOW]
 #
 # Issue 13's slow-socket attack, measured: how much SLOW (default 1,000) never-reading sockets
-# raise the delivery latency of 50 reading spectators. One memory hub (a fresh one per run), one
+# raise the delivery latency of 50 reading spectators, against the same number of sockets that
+# subscribe the same way at the same moment but read (the control: what the subscriptions cost
+# whoever makes them). One memory hub (a fresh one per run), one
 # double elimination of 1,024 players (743 KB snapshots), 20 results/s for 20 s; the slow
 # sockets come from a process of their own 4 s into the run and subscribe to the same
-# tournament. PAIRS (default 4) interleaved pairs of runs without and with them; prints each run's
+# tournament. PAIRS (default 4) interleaved rounds of three runs: without them, with them, and
+# with SLOW reading sockets instead; prints each run's
 # latencies and the medians, and next to each run the machine's own stalls over the same 20 s
 # (bench/jitter): on a VM whose host stops it for tens of milliseconds, the p99 of 20 results/s
 # is set by a handful of those, whatever the hub does. Compare medians of pairs.
@@ -14,11 +17,11 @@ PAIRS=${1:-4} SLOW=${2:-1000}
 ROOT=$(git rev-parse --show-toplevel)
 WORK=$(mktemp -d /tmp/bench-slow.XXXXXX)
 HPID=""
-trap '[ -n "$HPID" ] && kill $HPID 2>/dev/null; pkill -f "$WORK/attack --mode slow" 2>/dev/null; true' EXIT
+trap '[ -n "$HPID" ] && kill $HPID 2>/dev/null; pkill -f "$WORK/attack --hub" 2>/dev/null; true' EXIT
 (cd "$ROOT" && go build -o "$WORK/hub" ./cmd/hub && go build -o "$WORK/attack" ./bench/attack && go build -o "$WORK/jitter" ./bench/jitter)
 
-one() { # one N: a run with N slow sockets; prints the lat mode's results line
-	local n=$1 port
+one() { # one N [MODE]: a run with N slow (or MODE: readers) sockets; prints the lat mode's results line
+	local n=$1 m=${2:-slow} port
 	port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 	"$WORK/hub" --addr "127.0.0.1:$port" --http-rate 100000 --http-burst 100000 --ws-per-addr 100000 >"$WORK/hub.log" 2>&1 &
 	HPID=$!
@@ -31,29 +34,35 @@ one() { # one N: a run with N slow sockets; prints the lat mode's results line
 	local jpid=$!
 	if [ "$n" -gt 0 ]; then
 		sleep 4
-		"$WORK/attack" --hub "$base" --mode slow --ids "${ids%%,*}" --sockets "$n" --srcs 8 --duration 25s >"$WORK/slow.txt" 2>&1 &
+		"$WORK/attack" --hub "$base" --mode "$m" --ids "${ids%%,*}" --sockets "$n" --srcs 8 --duration 25s >"$WORK/slow.txt" 2>&1 &
 	fi
 	wait $lpid $jpid
 	echo "$(grep '^results' "$WORK/lat.txt"); $(cat "$WORK/jitter.txt")"
 	kill $HPID; wait $HPID 2>/dev/null || true
 	HPID=""
-	pkill -f "$WORK/attack --hub $base --mode slow" 2>/dev/null || true
+	pkill -f "$WORK/attack --hub $base --mode" 2>/dev/null || true
 }
 
 for i in $(seq 1 "$PAIRS"); do
 	for n in 0 "$SLOW"; do
 		echo "pair $i, $n slow sockets: $(one "$n")" | tee -a "$WORK/all.txt"
 	done
+	echo "pair $i, $SLOW reading sockets: $(one "$SLOW" readers)" | tee -a "$WORK/all.txt"
 done
 python3 - "$WORK/all.txt" "$SLOW" <<'PY'
 import re, statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
-    m = re.search(r", (\d+) slow sockets: .* p50 ([\d.]+) ms p90 ([\d.]+) ms p99 ([\d.]+) ms", line)
+    m = re.search(r", (\d+) (slow|reading) sockets: .* p50 ([\d.]+) ms p90 ([\d.]+) ms p99 ([\d.]+) ms", line)
     if m:
-        runs.setdefault(m[1], []).append([float(m[2]), float(m[3]), float(m[4])])
-base, slow = runs["0"], runs[sys.argv[2]]
+        key = "0" if m[1] == "0" else m[2]
+        runs.setdefault(key, []).append([float(m[3]), float(m[4]), float(m[5])])
+base, slow, rd = runs["0"], runs["slow"], runs.get("reading")
 for i, q in enumerate(["p50", "p90", "p99"]):
     a, b = statistics.median(r[i] for r in base), statistics.median(r[i] for r in slow)
-    print(f"median {q}: without {a:.1f} ms, with {sys.argv[2]} slow sockets {b:.1f} ms: x{b / a:.2f}")
+    line = f"median {q}: without {a:.1f} ms, with {sys.argv[2]} slow sockets {b:.1f} ms: x{b / a:.2f}"
+    if rd:
+        c = statistics.median(r[i] for r in rd)
+        line += f"; with {sys.argv[2]} reading sockets {c:.1f} ms: x{c / a:.2f}; slow / reading x{b / c:.2f}"
+    print(line)
 PY
