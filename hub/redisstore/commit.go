@@ -164,7 +164,6 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		case "ok":
 			s.cache.put(id, newCached(cur.epoch, rev, t))
 			s.stats.commits.Add(1)
-			s.linger(id)
 			return store.Applied{Epoch: cur.epoch, Version: t.Version, Rev: rev, Events: events, State: t}, nil
 		case "dup":
 			return s.decodeDuplicate(ctx, id, res[1])

@@ -27,13 +27,3 @@ func CachedVersion(s *Store, id string) int64 {
 	}
 	return 0
 }
-
-// Lingering is 1 while the node lingers on id (Options.Linger), else 0.
-func Lingering(s *Store, id string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.lingering[id] != nil {
-		return 1
-	}
-	return 0
-}

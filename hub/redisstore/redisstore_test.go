@@ -1134,15 +1134,14 @@ func TestConflictFollowsWatcher(t *testing.T) {
 	}
 }
 
-// TestConflictAnswersState: a node that does not watch a tournament (and does not linger on it)
-// loses its compare-and-set whenever another node committed since its last command; the
-// script's answer then carries the stored state, so the node commits on its second call without
-// reading the state (no HGETALL).
+// TestConflictAnswersState: a node that does not watch a tournament loses its compare-and-set
+// whenever another node committed since its last command; the script's answer then carries the
+// stored state, so the node commits on its second call without reading the state (no HGETALL).
 func TestConflictAnswersState(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
-	a := newStore(t, srv, nil, redisstore.Options{Linger: -1})
-	b := newStore(t, srv, nil, redisstore.Options{Linger: -1})
+	a := newStore(t, srv, nil, redisstore.Options{})
+	b := newStore(t, srv, nil, redisstore.Options{})
 	mustCreate(t, a, "t_ca", match.SingleElimination)
 	mustApply(t, b, "t_ca", match.Command{Type: match.CmdJoin, Name: "P0"}, "") // b caches it
 	mon := srv.Monitor()
@@ -1178,87 +1177,6 @@ func TestConflictAnswersState(t *testing.T) {
 	}
 	if !reflect.DeepEqual(st, last.State.Clone()) { // Clone: without the engine's lazily built index
 		t.Errorf("stored state differs from the last commit's:\n%+v\n%+v", st, last.State)
-	}
-}
-
-// TestLingerKeepsCommittersCurrent: a node that committed to a tournament keeps watching it for
-// a while (Options.Linger), so that its cached state follows the other nodes' commits and its
-// next command does not lose its compare-and-set: two nodes taking turns at joins (each a
-// version behind without it, as TestConflictAnswersState shows) conflict no more. Nothing is
-// delivered for a tournament only lingered on, and the linger ends.
-func TestLingerKeepsCommittersCurrent(t *testing.T) {
-	t.Parallel()
-	srv := redistest.Start(t)
-	rec := newRecorder(t)
-	a := newStore(t, srv, rec.deliver, redisstore.Options{Linger: time.Second})
-	b := newStore(t, srv, nil, redisstore.Options{Linger: time.Second})
-	mustCreate(t, a, "t_li", match.SingleElimination)
-	mustApply(t, a, "t_li", match.Command{Type: match.CmdJoin, Name: "P0"}, "")
-	mustApply(t, b, "t_li", match.Command{Type: match.CmdJoin, Name: "P1"}, "") // both linger now
-	// A linger's subscription becomes active shortly after its first commit; a commit published
-	// before that is caught up from the stream, which does not bring the cache's fields forward
-	// (the node's next command reads the state back). Take turns until each node's cache follows
-	// the other's commit.
-	joined := 2
-	follows := func(from, to *redisstore.Store) bool {
-		a := mustApply(t, from, "t_li", match.Command{Type: match.CmdJoin, Name: "S" + strconv.Itoa(joined)}, "")
-		joined++
-		for deadline := time.Now().Add(500 * time.Millisecond); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-			if redisstore.CachedVersion(to, "t_li") >= a.Version {
-				return true
-			}
-		}
-		return false
-	}
-	for try := 0; ; try++ {
-		ab := follows(a, b) // each commit also pushes its node's linger back
-		if ba := follows(b, a); ab && ba {
-			break
-		}
-		if try == 20 {
-			t.Fatal("a lingering node's cache never followed the other node's commits")
-		}
-	}
-	before := a.Stats().Conflicts + b.Stats().Conflicts
-	nodes := []*redisstore.Store{a, b}
-	var last store.Applied
-	for i := 0; i < 6; i++ {
-		next := nodes[i%2]
-		// The other node's commit reaches this one's cache through its watcher (pub/sub).
-		waitFor(t, "the watcher to bring the cache forward", func() bool {
-			return last.Version == 0 || redisstore.CachedVersion(next, "t_li") >= last.Version
-		})
-		last = mustApply(t, next, "t_li", match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(i+2)}, "")
-	}
-	if c := a.Stats().Conflicts + b.Stats().Conflicts - before; c != 0 {
-		t.Errorf("%d conflicts; want none (each node's cache follows the other's commits)", c)
-	}
-	rec.mu.Lock()
-	got := len(rec.seq["t_li"])
-	rec.mu.Unlock()
-	if got != 0 {
-		t.Errorf("%d deliveries for a tournament only lingered on; want none", got)
-	}
-	// Without commits, the lingers end: then a's cache is left behind by b's next commit.
-	waitFor(t, "the linger to end", func() bool { return redisstore.Lingering(a, "t_li") == 0 })
-	mustApply(t, b, "t_li", match.Command{Type: match.CmdJoin, Name: "P8"}, "")
-	waitFor(t, "b's linger to end", func() bool { return redisstore.Lingering(b, "t_li") == 0 })
-	before = a.Stats().Conflicts
-	mustApply(t, a, "t_li", match.Command{Type: match.CmdJoin, Name: "P9"}, "")
-	if c := a.Stats().Conflicts - before; c != 1 {
-		t.Errorf("%d conflicts after the linger ended; want 1 (the cache was left behind)", c)
-	}
-}
-
-// waitFor polls cond until it holds (timeout, like the recorder's).
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %v for %s", timeout, what)
-		}
-		time.Sleep(time.Millisecond)
 	}
 }
 

@@ -52,12 +52,6 @@ type Options struct {
 	// this node's watcher to bring the cached state to the winner's version (from the fields the
 	// commit published) before it reads the whole state back instead. Defaults to 25ms.
 	FollowWait time.Duration
-	// Linger is how long a node keeps watching a tournament after its last commit to it, so that
-	// its next command there starts from a state the watcher brought forward instead of one
-	// that other nodes' commits left behind (which loses the compare-and-set and is done again:
-	// players joining a tournament through different nodes lost two of three). Defaults to 30s;
-	// negative: off.
-	Linger time.Duration
 	// FailFast is how long calls to a place (the whole Redis, or a tournament on a Redis Cluster)
 	// fail at once with hub.ErrUnavailable after one found Redis unreachable, before one is let
 	// through to try again (breaker.go). Defaults to 1s.
@@ -83,9 +77,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.FollowWait <= 0 {
 		o.FollowWait = 25 * time.Millisecond
-	}
-	if o.Linger == 0 {
-		o.Linger = 30 * time.Second
 	}
 	if o.FailFast <= 0 {
 		o.FailFast = time.Second
@@ -127,10 +118,7 @@ type Store struct {
 	closed   bool                // guarded by mu
 	watches  map[string]*watcher // guarded by mu; tournaments with at least one Watch
 	retiring map[string]*watcher // guarded by mu; workers of unwatched tournaments still stopping
-	// lingering holds the timer that ends the Watch this node took for its own commits to a
-	// tournament (Options.Linger); guarded by mu.
-	lingering map[string]*lingerer
-	subWake   chan struct{} // capacity 1: the watched set changed, resync the subscriptions
+	subWake  chan struct{}       // capacity 1: the watched set changed, resync the subscriptions
 }
 
 // New connects to Redis. It does not fail when Redis is down (the node stays up, Ping reports it and
@@ -143,18 +131,17 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	}
 	sctx, cancel := context.WithCancel(context.Background())
 	s := &Store{
-		opts:      opts,
-		log:       opts.Log.With("component", "redisstore"),
-		rdb:       rdb,
-		wdb:       wdb,
-		ctx:       sctx,
-		cancel:    cancel,
-		cache:     newStateCache(opts.Log.With("component", "redisstore")),
-		watches:   make(map[string]*watcher),
-		retiring:  make(map[string]*watcher),
-		lingering: make(map[string]*lingerer),
-		subWake:   make(chan struct{}, 1),
-		breaker:   newBreaker(opts.FailFast, time.Now),
+		opts:     opts,
+		log:      opts.Log.With("component", "redisstore"),
+		rdb:      rdb,
+		wdb:      wdb,
+		ctx:      sctx,
+		cancel:   cancel,
+		cache:    newStateCache(opts.Log.With("component", "redisstore")),
+		watches:  make(map[string]*watcher),
+		retiring: make(map[string]*watcher),
+		subWake:  make(chan struct{}, 1),
+		breaker:  newBreaker(opts.FailFast, time.Now),
 	}
 	for i := range s.turns {
 		s.turns[i] = make(chan struct{}, 1)
@@ -218,10 +205,6 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	for id, l := range s.lingering {
-		l.timer.Stop()
-		delete(s.lingering, id)
-	}
 	for _, w := range s.watches {
 		w.cancel()
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -34,17 +33,14 @@ const (
 
 // watcher is the delivery state of one watched tournament.
 type watcher struct {
-	id    string
-	count int // guarded by Store.mu; the Watch calls and a linger
-	// delivers counts the Watch calls (not a linger's): entries reach the Handler only while
-	// there is one. Changed under Store.mu.
-	delivers atomic.Int32
-	ctx      context.Context
-	cancel   context.CancelFunc
-	ready    chan struct{} // closed once the starting position is read (or could not be)
-	done     chan struct{} // closed when run returns
-	prev     *watcher      // static; the stopping worker of an earlier Watch, waited for before delivering
-	wake     chan struct{} // capacity 1
+	id     string
+	count  int // guarded by Store.mu
+	ctx    context.Context
+	cancel context.CancelFunc
+	ready  chan struct{} // closed once the starting position is read (or could not be)
+	done   chan struct{} // closed when run returns
+	prev   *watcher      // static; the stopping worker of an earlier Watch, waited for before delivering
+	wake   chan struct{} // capacity 1
 
 	mu      sync.Mutex
 	pending []string       // guarded by mu; payloads of pub/sub messages, decoded by run
@@ -75,11 +71,7 @@ func (w *watcher) requestCheck() {
 // Watch starts delivery of the tournament's entries committed after the call. The first Watch of a
 // tournament reads its position from Redis before returning (bounded by 2s; with Redis down it
 // returns at once and the watcher gets lost=true when Redis is back).
-func (s *Store) Watch(id string) { s.watch(id, true) }
-
-// watch is Watch; deliver false is a linger's: the watcher keeps the cached state current
-// without delivering anything.
-func (s *Store) watch(id string, deliver bool) {
+func (s *Store) Watch(id string) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -87,9 +79,6 @@ func (s *Store) watch(id string, deliver bool) {
 	}
 	if w := s.watches[id]; w != nil {
 		w.count++
-		if deliver {
-			w.delivers.Add(1)
-		}
 		s.mu.Unlock()
 		<-w.ready
 		return
@@ -97,9 +86,6 @@ func (s *Store) watch(id string, deliver bool) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	w := &watcher{id: id, count: 1, ctx: ctx, cancel: cancel, ready: make(chan struct{}),
 		done: make(chan struct{}), prev: s.retiring[id], wake: make(chan struct{}, 1)}
-	if deliver {
-		w.delivers.Store(1)
-	}
 	s.watches[id] = w
 	s.wg.Add(1)
 	s.mu.Unlock()
@@ -123,18 +109,12 @@ func (s *Store) watch(id string, deliver bool) {
 }
 
 // Unwatch undoes one Watch; the last one stops the worker and unsubscribes.
-func (s *Store) Unwatch(id string) { s.unwatch(id, true) }
-
-// unwatch is Unwatch; deliver false ends a linger.
-func (s *Store) unwatch(id string, deliver bool) {
+func (s *Store) Unwatch(id string) {
 	s.mu.Lock()
 	w := s.watches[id]
 	if w == nil {
 		s.mu.Unlock()
 		return
-	}
-	if deliver {
-		w.delivers.Add(-1)
 	}
 	w.count--
 	if w.count > 0 {
@@ -146,51 +126,6 @@ func (s *Store) unwatch(id string, deliver bool) {
 	w.cancel()
 	s.mu.Unlock()
 	s.wakeSubs()
-}
-
-// linger keeps tournament id watched for Options.Linger after this node's latest commit to it
-// (one Watch, ended by a timer that each commit pushes back): a node that commits to a
-// tournament is likely to commit to it again (a registration, a match reported by its two
-// players through two nodes), and a watched tournament's cached state is brought forward by the
-// other nodes' commits as they publish them. The first commit of a period pays the Watch's
-// position read.
-func (s *Store) linger(id string) {
-	if s.opts.Linger < 0 {
-		return
-	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return
-	}
-	if l := s.lingering[id]; l != nil {
-		l.timer.Reset(s.opts.Linger)
-		s.mu.Unlock()
-		return
-	}
-	l := &lingerer{}
-	l.timer = time.AfterFunc(s.opts.Linger, func() { s.endLinger(id, l) })
-	s.lingering[id] = l
-	s.mu.Unlock()
-	s.watch(id, false)
-}
-
-// lingerer is one linger's timer.
-type lingerer struct {
-	timer *time.Timer // guarded by Store.mu
-}
-
-// endLinger ends the Watch of linger l once its timer fired, unless l was replaced or the store
-// closed (which stops every watcher).
-func (s *Store) endLinger(id string, l *lingerer) {
-	s.mu.Lock()
-	if s.lingering[id] != l || s.closed {
-		s.mu.Unlock()
-		return
-	}
-	delete(s.lingering, id)
-	s.mu.Unlock()
-	s.unwatch(id, false)
 }
 
 func (s *Store) wakeSubs() {
@@ -263,7 +198,7 @@ func (s *Store) run(w *watcher) {
 }
 
 func (s *Store) emit(w *watcher, epoch string, e store.Entry, lost bool) {
-	if w.ctx.Err() != nil || w.delivers.Load() == 0 {
+	if w.ctx.Err() != nil {
 		return
 	}
 	s.out.Deliver(w.id, epoch, e, lost)
