@@ -60,10 +60,8 @@ func main() {
 		mem()
 	case "lat":
 		lat()
-	case "slow":
-		slow()
-	case "readers":
-		readers()
+	case "slow", "readers":
+		hold(*mode == "readers")
 	default:
 		fatal(fmt.Errorf("unknown --mode %q: want setup, mem, lat, slow or readers", *mode))
 	}
@@ -472,28 +470,21 @@ func lat() {
 	}
 }
 
-// slow opens --sockets never-reading sockets subscribed to the tournaments of --ids, holds them
-// for --duration and closes them.
-func slow() {
+// hold opens --sockets sockets subscribed to the tournaments of --ids, holds them for --duration
+// and closes them. slow's never read; readers' (its control) read everything and discard it, as
+// spectators do: what slow costs others beyond readers is what their not reading costs, the rest
+// is the cost of their subscriptions (a snapshot each).
+func hold(read bool) {
 	tids, _ := tourIDs()
 	conns := openSilent(tids)
-	fmt.Printf("%d never-reading sockets open\n", len(conns))
-	time.Sleep(*dur)
-	for _, c := range conns {
-		c.Close()
+	what := "never-reading"
+	if read {
+		what = "reading"
+		for _, c := range conns {
+			go io.Copy(io.Discard, c)
+		}
 	}
-}
-
-// readers is slow's control: the same --sockets subscribe the same way at the same moment, but
-// read everything (and discard it), as spectators do. What slow costs others beyond readers is
-// what their not reading costs; the rest is the cost of their subscriptions (a snapshot each).
-func readers() {
-	tids, _ := tourIDs()
-	conns := openSilent(tids)
-	fmt.Printf("%d reading sockets open\n", len(conns))
-	for _, c := range conns {
-		go io.Copy(io.Discard, c)
-	}
+	fmt.Printf("%d %s sockets open\n", len(conns), what)
 	time.Sleep(*dur)
 	for _, c := range conns {
 		c.Close()

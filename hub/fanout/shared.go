@@ -37,7 +37,7 @@ type sharedRef struct {
 	total int                // both forms' length
 }
 
-// get returns the message of k (its bytes; the caller sets its Kind) if a socket still holds it.
+// get returns the message of k if a socket still holds it.
 func (c *shared) get(k sharedKey) (Msg, bool) {
 	r, ok := c.m[k]
 	if !ok {
@@ -51,7 +51,10 @@ func (c *shared) get(k sharedKey) (Msg, bool) {
 	// p is the first byte of an allocation of at least total bytes, alive as long as these
 	// slices.
 	all := unsafe.Slice(p, r.total)
-	m := Msg{Data: all[:r.n:r.n]}
+	m := Msg{Data: all[:r.n:r.n], Kind: "event"}
+	if k.snapshot {
+		m.Kind = "snapshot"
+	}
 	if r.total > r.n {
 		m.Deflated = all[r.n:]
 	}
@@ -82,7 +85,6 @@ func (c *shared) put(k sharedKey, m Msg) {
 func (t *topic) eventLocked(epoch string, e store.Entry) (Msg, error) {
 	k := sharedKey{pos: store.Position{Epoch: epoch, Version: e.Version, Rev: e.Rev}}
 	if m, ok := t.shared.get(k); ok {
-		m.Kind = "event"
 		return m, nil
 	}
 	m, err := encodeEvent(t.id, epoch, e)
@@ -104,7 +106,6 @@ func (t *topic) events(epoch string, entries []store.Entry) ([]Msg, error) {
 	t.mu.Lock()
 	for i, e := range entries {
 		if m, ok := t.shared.get(key(e)); ok {
-			m.Kind = "event"
 			msgs[i] = m
 		} else {
 			missing++
@@ -138,7 +139,6 @@ func (t *topic) snapshot(head store.Position, st *match.Tournament) (Msg, error)
 	m, ok := t.shared.get(k)
 	t.mu.Unlock()
 	if ok {
-		m.Kind = "snapshot"
 		return m, nil
 	}
 	m, err := encodeSnapshot(t.id, head, st)
@@ -167,6 +167,5 @@ func (t *topic) heldSnapshot() (store.Position, Msg, bool) {
 	if !ok {
 		return store.Position{}, Msg{}, false
 	}
-	m.Kind = "snapshot"
 	return head, m, true
 }
