@@ -24,6 +24,8 @@ type config struct {
 	Addr           string
 	Redis          string
 	RedisCluster   bool
+	RedisPubSub    string
+	RedisWait      int
 	Origins        []string
 	Secret         string
 	secretRandom   bool
@@ -103,6 +105,24 @@ func positiveInt(s string) (int, error) {
 	return n, nil
 }
 
+func nonNegativeInt(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, errors.New("want a whole number, 0 or more")
+	}
+	return n, nil
+}
+
+// oneOf accepts one of the values given.
+func oneOf(values ...string) func(string) (string, error) {
+	return func(s string) (string, error) {
+		if slices.Contains(values, s) {
+			return s, nil
+		}
+		return "", fmt.Errorf("want %s", strings.Join(values, " or "))
+	}
+}
+
 func positiveFloat(s string) (float64, error) {
 	x, err := strconv.ParseFloat(s, 64)
 	if err != nil || !(x > 0) || math.IsInf(x, 0) {
@@ -179,6 +199,7 @@ func showProxyList(ps []netip.Prefix) string { return showProxies(ps, "") }
 func parseConfig(args []string, getenv func(string) string, out io.Writer) (config, error) {
 	c := config{
 		Addr:          ":8080",
+		RedisPubSub:   "sharded",
 		TokenTTL:      24 * time.Hour,
 		Retention:     2 * time.Hour,
 		IdleRetention: 24 * time.Hour,
@@ -233,6 +254,10 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	add("addr", "HUB_ADDR", "listen `host:port`", str(&c.Addr, hostPort))
 	add("redis", "REDIS_URL", "Redis `URL`, e.g. redis://localhost:6379/0; empty runs on the memory store, one node", str(&c.Redis, anyText))
 	add("redis-cluster", "HUB_REDIS_CLUSTER", "--redis names seed nodes of a Redis Cluster: redis://host1:7000?addr=host2:7001&addr=host3:7002", onOff(&c.RedisCluster))
+	add("redis-pubsub", "HUB_REDIS_PUBSUB", "with --redis-cluster, how commits are published: `sharded` (SPUBLISH, only the tournament's shard carries it; Redis 7+) or classic (PUBLISH, broadcast to every cluster node)",
+		str(&c.RedisPubSub, oneOf("sharded", "classic")))
+	add("redis-wait-replicas", "HUB_REDIS_WAIT_REPLICAS", "acknowledge a command only once this `number` of replicas have its commit (WAIT, up to 1s; fewer answer 503, retryable); 0: do not wait, a failover may lose the newest acknowledged commits",
+		&setting[int]{p: &c.RedisWait, parse: nonNegativeInt, show: showInt})
 	add("origins", "HUB_ORIGINS", "extra allowed WebSocket Origin `hosts`, comma-separated; the hub's own host and localhost:PORT are always allowed",
 		&setting[[]string]{p: &c.Origins, parse: list, show: showList})
 	add("secret", "HUB_SECRET", "token signing `secret`, at least 32 bytes, the same on every node (openssl rand -hex 32); random per process if empty", str(&c.Secret, anyText))

@@ -52,7 +52,8 @@ func openStore(ctx context.Context, c config, log *slog.Logger) (store.Store, st
 		return s, memstore.NewDueSet(), nil
 	}
 	// No fallback to memory: a node that cannot reach Redis stays up, unready, and retries.
-	s, err := redisstore.New(ctx, redisstore.Options{URL: c.Redis, Cluster: c.RedisCluster, Retention: c.Retention,
+	s, err := redisstore.New(ctx, redisstore.Options{URL: c.Redis, Cluster: c.RedisCluster, ClassicPubSub: c.RedisPubSub == "classic",
+		WaitReplicas: c.RedisWait, Retention: c.Retention,
 		IdleRetention: c.IdleRetention, StreamMaxLen: int64(c.MaxEvents), Log: log})
 	if err != nil {
 		return nil, nil, fmt.Errorf("open redis store: %w", err)
@@ -196,7 +197,10 @@ func printConfig(w io.Writer, c config, origins []string) {
 	if c.Redis != "" {
 		store = "redis " + maskURL(c.Redis)
 		if c.RedisCluster {
-			store = "redis cluster " + maskURL(c.Redis)
+			store = "redis cluster " + maskURL(c.Redis) + ", " + c.RedisPubSub + " pub/sub"
+		}
+		if c.RedisWait > 0 {
+			store += fmt.Sprintf(", commits wait for %d replicas", c.RedisWait)
 		}
 	}
 	secret := "set (hidden)"

@@ -206,6 +206,8 @@ func TestSettingChecks(t *testing.T) {
 		{"http-rate", "HUB_HTTP_RATE", "+Inf", "want a positive number"},
 		{"ws-rate", "HUB_WS_RATE", "-20", "want a positive number"},
 		{"redis-cluster", "HUB_REDIS_CLUSTER", "maybe", "want true or false"},
+		{"redis-pubsub", "HUB_REDIS_PUBSUB", "broadcast", "want sharded or classic"},
+		{"redis-wait-replicas", "HUB_REDIS_WAIT_REPLICAS", "-1", "want a whole number, 0 or more"},
 		{"ws-park", "HUB_WS_PARK", "sometimes", "want true or false"},
 		{"log-level", "HUB_LOG_LEVEL", "loud", "want debug, info, warn or error"},
 		{"addr", "HUB_ADDR", "8080", "want host:port"},

@@ -14,20 +14,26 @@ import (
 // engine on a copy of the cached state, JSON encoding of state and events, and the compare-and-set
 // script (HSET state, XADD, HSET submission, PEXPIRE x3, PUBLISH) on a local redis-server. Each op is
 // an organiser's result on a ready match, with a submission id; a finished tournament is replaced
-// outside the timer.
+// outside the timer. The _wait1 case has a replica and WaitReplicas 1 (--redis-wait-replicas 1):
+// what waiting for the replica costs a result.
 func BenchmarkApply(b *testing.B) {
 	for _, bc := range []struct {
 		name    string
 		format  match.Format
 		players int
+		wait    int
 	}{
-		{"single_elimination_64", match.SingleElimination, 64},
-		{"round_robin_16", match.RoundRobin, 16},
-		{"single_elimination_512", match.SingleElimination, 512},
+		{"single_elimination_64", match.SingleElimination, 64, 0},
+		{"single_elimination_64_wait1", match.SingleElimination, 64, 1},
+		{"round_robin_16", match.RoundRobin, 16, 0},
+		{"single_elimination_512", match.SingleElimination, 512, 0},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			srv := redistest.Start(b)
-			s := newStore(b, srv, nil, redisstore.Options{})
+			if bc.wait > 0 {
+				redistest.StartReplica(b, srv)
+			}
+			s := newStore(b, srv, nil, redisstore.Options{WaitReplicas: bc.wait})
 			ctx := ctxFor(b)
 			n := 0
 			var cur *match.Tournament

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
@@ -63,7 +65,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	for _, f := range fields.set {
 		args = append(args, f)
 	}
-	n, err := createScript.Run(ctx, s.wdb, []string{k.state, k.log, k.subs}, args...).Int()
+	n, err := s.scripts.create.Run(ctx, s.wdb, []string{k.state, k.log, k.subs}, args...).Int()
 	if err != nil {
 		return store.Applied{}, s.fail(ctx, "create", id, err)
 	}
@@ -126,7 +128,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 			}
 			if submissionID != "" { // a repeat of an accepted submission is not an error
 				if a, ok, derr := s.duplicate(ctx, id, cur, submissionID); derr != nil || ok {
-					return a, derr
+					return s.confirmed(ctx, id, a, derr)
 				}
 			}
 			return store.Applied{}, err
@@ -154,7 +156,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		for _, f := range fields.del {
 			args = append(args, f)
 		}
-		res, err := commitScript.Run(ctx, s.wdb, []string{k.state, k.log, k.subs}, args...).StringSlice()
+		res, acked, err := s.commit(ctx, []string{k.state, k.log, k.subs}, args)
 		if err != nil {
 			s.cache.drop(id)
 			return store.Applied{}, s.fail(ctx, "apply", id, err)
@@ -164,9 +166,13 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		case "ok":
 			s.cache.put(id, newCached(cur.epoch, rev, t))
 			s.stats.commits.Add(1)
+			if acked < s.opts.WaitReplicas {
+				return store.Applied{}, s.unreplicated(id, t.Version, acked)
+			}
 			return store.Applied{Epoch: cur.epoch, Version: t.Version, Rev: rev, Events: events, State: t}, nil
 		case "dup":
-			return s.decodeDuplicate(ctx, id, res[1])
+			a, err := s.decodeDuplicate(ctx, id, res[1])
+			return s.confirmed(ctx, id, a, err)
 		case "missing":
 			s.cache.drop(id)
 			return store.Applied{}, store.ErrNotFound
@@ -320,4 +326,98 @@ func (s *Store) decodeDuplicate(ctx context.Context, id, raw string) (store.Appl
 	}
 	s.stats.duplicates.Add(1)
 	return store.Applied{Epoch: cur.epoch, Version: e.Version, Events: e.Events, State: cur.t, Duplicate: true}, nil
+}
+
+// commit runs the commit script. With WaitReplicas it then waits, on the same connection, until
+// that many replicas have the write (WAIT, at most WaitTimeout) and reports how many did; without,
+// acked is 0.
+func (s *Store) commit(ctx context.Context, keys []string, args []any) (res []string, acked int, err error) {
+	sc := s.scripts.commit
+	if s.opts.WaitReplicas == 0 {
+		res, err = sc.Run(ctx, s.wdb, keys, args...).StringSlice()
+		return res, 0, err
+	}
+	run, acked, err := s.evalWait(ctx, sc, keys, args)
+	if err != nil {
+		return nil, 0, err
+	}
+	res, err = run.StringSlice()
+	return res, acked, err
+}
+
+// confirmLua rewrites a key's TTL as it is: a write that changes nothing but is replicated, so
+// that a WAIT behind it covers every write to the key before it.
+var confirmLua = redis.NewScript(`
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
+return ttl
+`)
+
+// confirmed answers a repeated submission (its first outcome, a) once WaitReplicas replicas have
+// it: the first commit may have answered unavailable for want of them (see unreplicated), and
+// its repeat must not be acknowledged before it would have been.
+func (s *Store) confirmed(ctx context.Context, id string, a store.Applied, err error) (store.Applied, error) {
+	if err != nil || s.opts.WaitReplicas == 0 {
+		return a, err
+	}
+	_, acked, err := s.evalWait(ctx, confirmLua, []string{keysOf(id).subs}, nil)
+	if err != nil {
+		return store.Applied{}, s.fail(ctx, "apply", id, err)
+	}
+	if acked < s.opts.WaitReplicas {
+		return store.Applied{}, s.unreplicated(id, a.Version, acked)
+	}
+	return a, nil
+}
+
+// evalWait runs sc and then WAIT for WaitReplicas replicas in one pipeline, on one connection to
+// the master of keys (WAIT counts the replicas that have that connection's writes), and reports
+// how many replicas confirmed.
+func (s *Store) evalWait(ctx context.Context, sc *redis.Script, keys []string, args []any) (*redis.Cmd, int, error) {
+	var cl redis.Cmdable = s.wdb
+	if cc, ok := s.wdb.(*redis.ClusterClient); ok {
+		var err error
+		if cl, err = cc.MasterForKey(ctx, keys[0]); err != nil {
+			return nil, 0, err
+		}
+	}
+	for try := 0; ; try++ {
+		var run, wait *redis.Cmd
+		// Each command's own error is read below.
+		_, _ = cl.Pipelined(ctx, func(p redis.Pipeliner) error {
+			run = sc.EvalSha(ctx, p, keys, args...)
+			wait = p.Do(ctx, "WAIT", s.opts.WaitReplicas, s.opts.WaitTimeout.Milliseconds())
+			return nil
+		})
+		err := run.Err()
+		if err != nil && try == 0 && redis.HasErrorPrefix(err, "NOSCRIPT") {
+			// The script did not run (a new or restarted master): load it, then again.
+			if err := sc.Load(ctx, cl).Err(); err != nil {
+				return nil, 0, err
+			}
+			continue
+		}
+		if err != nil {
+			if cc, ok := s.wdb.(*redis.ClusterClient); ok && (redis.HasErrorPrefix(err, "MOVED") || redis.HasErrorPrefix(err, "ASK")) {
+				cc.ReloadState(ctx) // the slot moved: the caller's retry goes to the new owner
+			}
+			return nil, 0, err
+		}
+		n, _ := wait.Int() // a failed WAIT confirms nothing
+		return run, n, nil
+	}
+}
+
+// unreplicated answers a commit that fewer than WaitReplicas replicas confirmed within
+// WaitTimeout: it is written on the master, but a failover could lose it, so it is not
+// acknowledged. The caller's retry with the same submission id answers it once it is confirmed
+// (or commits it again if a failover did lose it).
+func (s *Store) unreplicated(id string, version int64, acked int) error {
+	s.stats.unreplicated.Add(1)
+	s.log.Warn("commit not confirmed by enough replicas; answered unavailable", "tournament", id,
+		"version", version, "replicas", acked, "wanted", s.opts.WaitReplicas, "wait_timeout", s.opts.WaitTimeout)
+	return fmt.Errorf("redisstore: apply: %w: %d of %d replicas confirmed the commit within %s (retry with the same submission id)",
+		store.ErrUnavailable, acked, s.opts.WaitReplicas, s.opts.WaitTimeout)
 }

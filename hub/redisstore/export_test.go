@@ -27,3 +27,9 @@ func CachedVersion(s *Store, id string) int64 {
 	}
 	return 0
 }
+
+// HashSlot is the Redis Cluster hash slot of key, as the node computes it.
+func HashSlot(key string) int { return hashSlot(key) }
+
+// Channel is the pub/sub channel of tournament id.
+func Channel(id string) string { return keysOf(id).channel }

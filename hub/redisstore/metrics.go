@@ -22,6 +22,7 @@ var statDescs = []struct {
 	{prometheus.NewDesc("tourhub_redis_pubsub_reconnects_total", "Pub/sub connection losses recovered.", nil, nil), func(s Stats) uint64 { return s.PubSubReconnects }},
 	{prometheus.NewDesc("tourhub_redis_fast_fails_total", "Calls answered unavailable at once because Redis was known unreachable (no round trip).", nil, nil), func(s Stats) uint64 { return s.FastFails }},
 	{prometheus.NewDesc("tourhub_redis_rollbacks_total", "Times a tournament's stored history was found behind what this node had seen: Redis lost acknowledged commits (restarted from an older dump, a replica promoted early); clients were resynced.", nil, nil), func(s Stats) uint64 { return s.Rollbacks }},
+	{prometheus.NewDesc("tourhub_redis_unreplicated_total", "Commits fewer than --redis-wait-replicas replicas confirmed in time, answered unavailable (retryable).", nil, nil), func(s Stats) uint64 { return s.Unreplicated }},
 }
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {

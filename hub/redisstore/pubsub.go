@@ -11,27 +11,40 @@ import (
 )
 
 // The node's loops that feed every watcher: one pub/sub connection (receiveLoop routes its messages
-// to the workers, subLoop keeps its subscriptions equal to the watched set) and the position check
-// (checkLoop) that catches a worker whose pub/sub message was lost.
+// to the workers, subLoop keeps its subscriptions equal to the watched set), or with sharded pub/sub
+// one per master (shards.go), and the position check (checkLoop) that catches a worker whose
+// pub/sub message was lost.
 
-// receiveLoop reads the node's pub/sub connection and routes messages to the workers. go-redis
-// reconnects and resubscribes by itself; a receive error marks the connection broken, and the first
-// message after it makes every worker catch up (whatever was published meanwhile is lost to pub/sub).
-func (s *Store) receiveLoop() {
+// receiveLoop reads one pub/sub connection (the node's only one, or with sharded pub/sub the one
+// to a master, shard) and routes its messages to the workers. On the node's connection, go-redis
+// reconnects and resubscribes by itself; a receive error marks the connection broken, and the
+// first message after it makes every worker catch up (whatever was published meanwhile is lost to
+// pub/sub). A shard's connection ends at its first error, and a subscription the server ended
+// there (its slot moved away) has the slot map read again: shardSubs moves the channels.
+func (s *Store) receiveLoop(ps *redis.PubSub, shard *shardConn) {
 	defer s.wg.Done()
 	broken := false
 	for {
-		msg, err := s.ps.ReceiveTimeout(s.ctx, 10*time.Second)
+		msg, err := ps.ReceiveTimeout(s.ctx, 10*time.Second)
 		if err != nil {
-			if s.ctx.Err() != nil || errors.Is(err, redis.ErrClosed) {
-				return
+			if s.ctx.Err() != nil || errors.Is(err, redis.ErrClosed) || errors.Is(err, net.ErrClosed) {
+				return // closed: the store is closing, or shardSubs let the connection go
 			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
 				pctx, cancel := context.WithTimeout(s.ctx, time.Second)
-				_ = s.ps.Ping(pctx) // the Pong arrives as the next message
+				_ = ps.Ping(pctx) // the Pong arrives as the next message
 				cancel()
 				continue
+			}
+			if shard != nil {
+				// A broken connection, or a refused SSUBSCRIBE (MOVED: the slot map was stale).
+				// The connection is dropped rather than left to go-redis to reconnect: it would
+				// subscribe every channel again in one SSUBSCRIBE, which Redis refuses (CROSSSLOT)
+				// unless they share a slot. shardSubs subscribes them again on fresh connections.
+				s.log.Warn("sharded pub/sub connection lost; subscribing again", "master", shard.addr, "err", err)
+				s.shards.lost(shard)
+				return
 			}
 			if !broken {
 				s.log.Warn("pub/sub connection lost; reconnecting", "err", err)
@@ -52,10 +65,13 @@ func (s *Store) receiveLoop() {
 		}
 		switch m := msg.(type) {
 		case *redis.Subscription:
-			if m.Kind == "subscribe" {
+			switch {
+			case m.Kind == "subscribe" || m.Kind == "ssubscribe":
 				if w := s.watcherOf(idOfChannel(m.Channel)); w != nil {
 					w.requestCheck()
 				}
+			case m.Kind == "sunsubscribe" && shard != nil:
+				s.shards.ended(shard, m.Channel)
 			}
 		case *redis.Message:
 			s.route(m)

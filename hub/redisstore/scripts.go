@@ -1,6 +1,10 @@
 package redisstore
 
-import "github.com/redis/go-redis/v9"
+import (
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+)
 
 // luaHelpers write many hash fields from ARGV in chunks (unpack is bounded by Lua's stack).
 const luaHelpers = `
@@ -22,7 +26,7 @@ local function hdel_from(key, first, n)
 end
 `
 
-// createScript stores version 1 of a new tournament unless its state key exists. Leftover log and
+// createLua stores version 1 of a new tournament unless its state key exists. Leftover log and
 // submission keys of an expired or lost earlier tournament with the same id are deleted first: the
 // new epoch starts from an empty log.
 //
@@ -30,7 +34,7 @@ end
 // 7 created_at (unix ms), 8 events JSON, 9 stream max length, 10 ttl (ms), 11 channel,
 // 12 publish payload, 13 number of field/value pairs, then the pairs (the tournament's fields).
 // Returns 1 when created, 0 when the id exists.
-var createScript = redis.NewScript(luaHelpers + `
+const createLua = luaHelpers + `
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return 0
 end
@@ -44,9 +48,9 @@ redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('PEXPIRE', KEYS[2], ttl)
 redis.call('PUBLISH', ARGV[11], ARGV[12])
 return 1
-`)
+`
 
-// commitScript is the compare-and-set commit of one command. In order: the tournament must exist;
+// commitLua is the compare-and-set commit of one command. In order: the tournament must exist;
 // a recorded submission id returns its first outcome (whatever the version now is); the epoch,
 // version and rev (a random id of each commit) must be the ones the command was applied to. Then it
 // writes the changed fields, appends the events to the log under the new version, records the
@@ -67,7 +71,7 @@ return 1
 // A node that does not watch the tournament cannot bring its cached state forward from the
 // published commits, so it would read the state back after every conflict: the answer carries it,
 // one round trip instead of two.
-var commitScript = redis.NewScript(luaHelpers + `
+const commitLua = luaHelpers + `
 local cur = redis.call('HMGET', KEYS[1], 'epoch', 'version', 'rev')
 if not cur[1] then
   return {'missing'}
@@ -104,4 +108,18 @@ redis.call('PEXPIRE', KEYS[2], ttl)
 redis.call('PEXPIRE', KEYS[3], ttl)
 redis.call('PUBLISH', ARGV[13], ARGV[14])
 return {'ok'}
-`)
+`
+
+// scripts are the scripts that publish, with the store's publish command.
+type scripts struct {
+	create, commit *redis.Script
+}
+
+// newScripts makes the scripts publish with cmd: PUBLISH, or SPUBLISH for sharded pub/sub on a
+// Redis Cluster (shards.go).
+func newScripts(cmd string) scripts {
+	with := func(lua string) *redis.Script {
+		return redis.NewScript(strings.ReplaceAll(lua, "redis.call('PUBLISH',", "redis.call('"+cmd+"',"))
+	}
+	return scripts{create: with(createLua), commit: with(commitLua)}
+}

@@ -12,17 +12,20 @@ type Stats struct {
 	Unavailable      uint64 // calls that failed because Redis could not be reached
 	GapFills         uint64 // entries delivered from the stream instead of pub/sub
 	Resyncs          uint64 // lost=true deliveries (gap not in the stream, epoch change, tournament gone)
-	PubSubReconnects uint64 // pub/sub connection losses that were recovered
+	PubSubReconnects uint64 // pub/sub connection losses that were recovered (sharded: connections dropped and subscribed again)
 	// Rollbacks counts the times this node found a tournament's stored history behind what it had
 	// seen (its delivered position or its cached state): Redis lost acknowledged commits.
 	Rollbacks uint64
 	// FastFails counts calls answered unavailable at once, without a round trip, because Redis was
 	// known unreachable (see breaker.go).
 	FastFails uint64
+	// Unreplicated counts commits that fewer than WaitReplicas replicas confirmed in time,
+	// answered unavailable.
+	Unreplicated uint64
 }
 
 type counters struct {
-	commits, conflicts, followed, duplicates, unavailable, gapFills, resyncs, reconnects, rollbacks, fastFails atomic.Uint64
+	commits, conflicts, followed, duplicates, unavailable, gapFills, resyncs, reconnects, rollbacks, fastFails, unreplicated atomic.Uint64
 }
 
 // Stats returns the counters.
@@ -30,5 +33,6 @@ func (s *Store) Stats() Stats {
 	c := &s.stats
 	return Stats{Commits: c.commits.Load(), Conflicts: c.conflicts.Load(), Followed: c.followed.Load(), Duplicates: c.duplicates.Load(),
 		Unavailable: c.unavailable.Load(), GapFills: c.gapFills.Load(), Resyncs: c.resyncs.Load(),
-		PubSubReconnects: c.reconnects.Load(), Rollbacks: c.rollbacks.Load(), FastFails: c.fastFails.Load()}
+		PubSubReconnects: c.reconnects.Load(), Rollbacks: c.rollbacks.Load(), FastFails: c.fastFails.Load(),
+		Unreplicated: c.unreplicated.Load()}
 }

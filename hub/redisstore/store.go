@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -35,6 +36,19 @@ type Options struct {
 	// tag, so each script and MULTI touches one slot; the global index and due set live in one
 	// slot each.
 	Cluster bool
+	// ClassicPubSub makes commits on a Redis Cluster publish with PUBLISH, which the cluster
+	// broadcasts to every node, instead of sharded pub/sub (SPUBLISH and SSUBSCRIBE, Redis 7.0 or
+	// later), which only the shard that owns the tournament carries (shards.go). For clusters
+	// older than Redis 7. Without Cluster, pub/sub is always classic.
+	ClassicPubSub bool
+	// WaitReplicas makes every commit of a command wait until that many replicas of its master
+	// have it (WAIT, at most WaitTimeout) before it is acknowledged; a commit fewer replicas
+	// confirmed answers ErrUnavailable (the caller retries with its submission id). Replication is
+	// asynchronous: without it, a failover can lose commits that were acknowledged (the nodes then
+	// resync their sockets, docs/redis.md). 0 (the default) does not wait.
+	WaitReplicas int
+	// WaitTimeout bounds WaitReplicas' wait. Defaults to 1s.
+	WaitTimeout time.Duration
 	// Retention is how long a finished or cancelled tournament is kept after its last command.
 	// Defaults to 2h.
 	Retention time.Duration
@@ -78,6 +92,9 @@ func (o Options) withDefaults() Options {
 	if o.FollowWait <= 0 {
 		o.FollowWait = 25 * time.Millisecond
 	}
+	if o.WaitTimeout <= 0 {
+		o.WaitTimeout = time.Second
+	}
 	if o.FailFast <= 0 {
 		o.FailFast = time.Second
 	}
@@ -102,7 +119,11 @@ type Store struct {
 	// Cluster it follows no redirect either: a slot moving answers unavailable, and the retry
 	// finds the new owner.)
 	wdb redis.UniversalClient
-	ps  *redis.PubSub // one pub/sub connection per node; owned by receiveLoop and subLoop
+	ps  *redis.PubSub // the node's pub/sub connection, owned by receiveLoop and subLoop; nil with shards
+	// shards keeps the sharded pub/sub connections (one per master) of a Redis Cluster; nil with
+	// classic pub/sub.
+	shards  *shardSubs
+	scripts scripts // static after construction: they publish as the pub/sub mode says
 
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
@@ -125,7 +146,7 @@ type Store struct {
 // the store recovers by itself when Redis returns); only a bad URL is an error.
 func New(ctx context.Context, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
-	rdb, wdb, err := clients(opts)
+	rdb, wdb, shardClient, err := clients(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -146,35 +167,56 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	for i := range s.turns {
 		s.turns[i] = make(chan struct{}, 1)
 	}
-	s.ps = s.rdb.Subscribe(sctx)
 	if err := s.Ping(ctx); err != nil {
 		s.log.Warn("redis is not reachable yet; will keep trying", "err", err)
 	}
-	s.wg.Add(3)
-	go s.receiveLoop()
-	go s.subLoop()
+	if opts.Cluster && !opts.ClassicPubSub {
+		s.scripts = newScripts("SPUBLISH")
+		s.shards = newShardSubs(s, shardClient)
+		s.wg.Add(2)
+		go s.shards.run()
+	} else {
+		s.scripts = newScripts("PUBLISH")
+		s.ps = s.rdb.Subscribe(sctx)
+		s.wg.Add(3)
+		go s.receiveLoop(s.ps, nil)
+		go s.subLoop()
+	}
 	go s.checkLoop()
 	return s, nil
 }
 
-// clients makes the read client and the write client (no retries) for opts.
-func clients(opts Options) (rdb, wdb redis.UniversalClient, err error) {
+// clients makes the read client and the write client (no retries) for opts, and on a cluster the
+// maker of a client of one master (for its sharded pub/sub connection).
+func clients(opts Options) (rdb, wdb redis.UniversalClient, master func(addr string) *redis.Client, err error) {
 	if opts.Cluster {
 		copt, err := redis.ParseClusterURL(opts.URL)
 		if err != nil {
-			return nil, nil, fmt.Errorf("redisstore: parse cluster URL: %w", err)
+			return nil, nil, nil, fmt.Errorf("redisstore: parse cluster URL: %w", err)
 		}
 		wopt := *copt
+		// Each client appends the nodes it discovers to its Addrs: they must not share an array.
+		wopt.Addrs = slices.Clone(copt.Addrs)
 		wopt.MaxRetries, wopt.MaxRedirects = -1, -1
-		return redis.NewClusterClient(copt), redis.NewClusterClient(&wopt), nil
+		master = func(addr string) *redis.Client {
+			return redis.NewClient(&redis.Options{Addr: addr, ClientName: copt.ClientName, Dialer: copt.Dialer,
+				Protocol: copt.Protocol, Username: copt.Username, Password: copt.Password,
+				CredentialsProvider: copt.CredentialsProvider, DialTimeout: copt.DialTimeout,
+				ReadTimeout: copt.ReadTimeout, WriteTimeout: copt.WriteTimeout, TLSConfig: copt.TLSConfig,
+				PoolSize: 1})
+		}
+		rc, wc := redis.NewClusterClient(copt), redis.NewClusterClient(&wopt)
+		rc.AddHook(reloadOnDown{rc})
+		wc.AddHook(reloadOnDown{wc})
+		return rc, wc, master, nil
 	}
 	ropt, err := redis.ParseURL(opts.URL)
 	if err != nil {
-		return nil, nil, fmt.Errorf("redisstore: parse URL: %w", err)
+		return nil, nil, nil, fmt.Errorf("redisstore: parse URL: %w", err)
 	}
 	wopt := *ropt
 	wopt.MaxRetries = -1
-	return redis.NewClient(ropt), redis.NewClient(&wopt), nil
+	return redis.NewClient(ropt), redis.NewClient(&wopt), nil, nil
 }
 
 // Ping reports whether Redis answers.
@@ -210,7 +252,10 @@ func (s *Store) Close() error {
 	}
 	s.mu.Unlock()
 	s.cancel()
-	err := s.ps.Close()
+	var err error
+	if s.ps != nil {
+		err = s.ps.Close()
+	}
 	s.wg.Wait()
 	return errors.Join(ignoreClosed(err), s.rdb.Close(), s.wdb.Close())
 }
@@ -253,4 +298,35 @@ func newEpoch() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return "e_" + hex.EncodeToString(b[:])
+}
+
+// reloadOnDown makes a cluster client read the cluster's slot map again when a node did not
+// answer: it may be a master that died, whose replica takes over its slots, and go-redis learns
+// that only from a read of the map (a dead node answers no MOVED). Without it, every command to
+// those slots would go on failing on the dead node. The reload runs in the background, one at a
+// time (go-redis's LazyReload).
+type reloadOnDown struct{ cc *redis.ClusterClient }
+
+func (h reloadOnDown) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h reloadOnDown) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		h.check(ctx, err)
+		return err
+	}
+}
+
+func (h reloadOnDown) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		err := next(ctx, cmds)
+		h.check(ctx, err)
+		return err
+	}
+}
+
+func (h reloadOnDown) check(ctx context.Context, err error) {
+	if unreachable(ctx, err) {
+		h.cc.ReloadState(context.WithoutCancel(ctx))
+	}
 }

@@ -157,6 +157,8 @@ func (s *Server) start() {
 		"--save", "",
 		"--daemonize", "no",
 		"--logfile", filepath.Join(s.dir, "redis.log"),
+		// A replica's first sync starts at once (Redis waits 5 s for more replicas by default).
+		"--repl-diskless-sync-delay", "0",
 	}
 	if s.opts.Cluster {
 		args = append(args, "--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(s.dir, "nodes.conf"),
@@ -337,46 +339,223 @@ func readReply(r *bufio.Reader) (string, error) {
 	return "", fmt.Errorf("unexpected reply %q", line)
 }
 
-// Cluster is a Redis Cluster of servers owned by a test, each a master of an equal share of the
-// 16384 slots, no replicas.
+// StartReplica starts a server that replicates master (REPLICAOF) and waits until it is in sync.
+func StartReplica(t testing.TB, master *Server) *Server {
+	t.Helper()
+	r := StartWith(t, Options{})
+	if _, err := r.Do("REPLICAOF", "127.0.0.1", strconv.Itoa(master.port)); err != nil {
+		t.Fatalf("REPLICAOF on %s: %v", r.Addr(), err)
+	}
+	waitFor(t, 20*time.Second, "replica "+r.Addr()+" in sync", func() bool {
+		info, err := r.Do("INFO", "replication")
+		return err == nil && strings.Contains(info, "master_link_status:up")
+	})
+	return r
+}
+
+// Cluster is a Redis Cluster of servers owned by a test: masters, each with an equal share of the
+// 16384 slots, and their replicas.
 type Cluster struct {
-	Nodes []*Server
+	Nodes    []*Server // the masters, in slot order
+	Replicas []*Server // replica i follows master i % len(Nodes)
 }
 
 // StartCluster starts n servers in cluster mode, splits the slots between them and joins them,
 // and waits until every node reports cluster_state:ok.
-func StartCluster(t testing.TB, n int) *Cluster {
+func StartCluster(t testing.TB, n int) *Cluster { return StartClusterWith(t, n, 0) }
+
+// StartClusterWith starts a cluster of masters with replicas replicas each (see StartCluster), and
+// waits until every replica is linked to its master.
+func StartClusterWith(t testing.TB, masters, replicas int) *Cluster {
 	t.Helper()
 	c := &Cluster{}
-	for range n {
+	for range masters {
 		c.Nodes = append(c.Nodes, StartWith(t, Options{Cluster: true}))
 	}
-	const slots = 16384
+	for range masters * replicas {
+		c.Replicas = append(c.Replicas, StartWith(t, Options{Cluster: true}))
+	}
 	for i, s := range c.Nodes {
-		from, to := i*slots/n, (i+1)*slots/n-1
+		from, to := i*clusterSlots/masters, (i+1)*clusterSlots/masters-1
 		if _, err := s.Do("CLUSTER", "ADDSLOTSRANGE", strconv.Itoa(from), strconv.Itoa(to)); err != nil {
 			t.Fatalf("CLUSTER ADDSLOTSRANGE on %s: %v", s.Addr(), err)
 		}
 	}
-	for _, s := range c.Nodes[1:] {
-		if _, err := c.Nodes[0].Do("CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(s.port)); err != nil {
+	all := c.All()
+	for _, s := range all[1:] {
+		if _, err := all[0].Do("CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(s.port)); err != nil {
 			t.Fatalf("CLUSTER MEET %s: %v", s.Addr(), err)
 		}
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for _, s := range c.Nodes {
-		for {
-			info, err := s.Do("CLUSTER", "INFO")
-			if err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_known_nodes:"+strconv.Itoa(n)) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("cluster on %s not ok within 20s: %q %v", s.Addr(), info, err)
-			}
-			time.Sleep(50 * time.Millisecond)
+	c.waitOK(t, len(all))
+	for i, r := range c.Replicas {
+		m := c.Nodes[i%masters]
+		id := m.ID()
+		// The replica must know the master's id first (gossip): retry until it does.
+		waitFor(t, 20*time.Second, "replica "+r.Addr()+" following "+m.Addr(), func() bool {
+			_, err := r.Do("CLUSTER", "REPLICATE", id)
+			return err == nil
+		})
+	}
+	for _, r := range c.Replicas {
+		waitFor(t, 20*time.Second, "replica "+r.Addr()+" in sync", func() bool {
+			info, err := r.Do("INFO", "replication")
+			return err == nil && strings.Contains(info, "master_link_status:up")
+		})
+	}
+	for _, m := range c.Nodes[:min(len(c.Nodes), len(c.Replicas))] {
+		// Every node must know the replicas as the master's (gossip), the master first of all:
+		// it sends a sharded publish to the replicas it knows.
+		for _, s := range all {
+			waitFor(t, 20*time.Second, "replicas of "+m.Addr()+" known to "+s.Addr(), func() bool {
+				r, err := s.Do("CLUSTER", "REPLICAS", m.ID())
+				return err == nil && len(strings.Fields(r)) > 0 && strings.Count(r, "\n")+1 >= replicas
+			})
 		}
 	}
+	c.waitOK(t, len(all))
 	return c
+}
+
+// clusterSlots is the number of hash slots of a Redis Cluster.
+const clusterSlots = 16384
+
+// All is every server of the cluster, masters first.
+func (c *Cluster) All() []*Server { return append(append([]*Server(nil), c.Nodes...), c.Replicas...) }
+
+// waitOK waits until every live node reports cluster_state:ok and knows n nodes.
+func (c *Cluster) waitOK(t testing.TB, n int) {
+	t.Helper()
+	for _, s := range c.All() {
+		if !s.Running() {
+			continue
+		}
+		waitFor(t, 20*time.Second, "cluster ok on "+s.Addr(), func() bool {
+			info, err := s.Do("CLUSTER", "INFO")
+			return err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_known_nodes:"+strconv.Itoa(n))
+		})
+	}
+}
+
+// waitFor polls cond every 50ms until it holds, or fails t after limit.
+func waitFor(t testing.TB, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %v for %s", limit, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// ID is the node's cluster node id (CLUSTER MYID).
+func (s *Server) ID() string {
+	s.t.Helper()
+	id, err := s.Do("CLUSTER", "MYID")
+	if err != nil {
+		s.t.Fatalf("CLUSTER MYID on %s: %v", s.Addr(), err)
+	}
+	return id
+}
+
+// Running reports whether the server process runs (it was not stopped or killed).
+func (s *Server) Running() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cmd != nil
+}
+
+// Kill kills the server (SIGKILL): nothing is written or said to anyone, as when a host dies.
+func (s *Server) Kill() {
+	s.mu.Lock()
+	cmd, done := s.cmd, s.done
+	s.cmd = nil
+	s.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	_ = cmd.Process.Kill()
+	<-done
+}
+
+// Owner is the master that serves key's slot: the live node that answers a command on key
+// instead of redirecting it (MOVED).
+func (c *Cluster) Owner(t testing.TB, key string) *Server {
+	t.Helper()
+	for _, s := range c.All() {
+		if !s.Running() {
+			continue
+		}
+		if _, err := s.Do("EXISTS", key); err == nil {
+			return s
+		}
+	}
+	t.Fatalf("no live master serves %s", key)
+	return nil
+}
+
+// MoveSlot moves slot from the master from to the master to, keys included, as redis-cli
+// --cluster reshard does: IMPORTING on to, MIGRATING on from, MIGRATE of every key, then the new
+// owner set on every master. Commands on the slot's keys meanwhile may be answered ASK or TRYAGAIN.
+func (c *Cluster) MoveSlot(t testing.TB, slot int, from, to *Server) {
+	t.Helper()
+	sl := strconv.Itoa(slot)
+	do := func(s *Server, args ...string) string {
+		t.Helper()
+		r, err := s.Do(args...)
+		if err != nil {
+			t.Fatalf("%v on %s: %v", args, s.Addr(), err)
+		}
+		return r
+	}
+	do(to, "CLUSTER", "SETSLOT", sl, "IMPORTING", from.ID())
+	do(from, "CLUSTER", "SETSLOT", sl, "MIGRATING", to.ID())
+	for {
+		keys := do(from, "CLUSTER", "GETKEYSINSLOT", sl, "100")
+		if keys == "" {
+			break
+		}
+		args := []string{"MIGRATE", "127.0.0.1", strconv.Itoa(to.port), "", "0", "5000", "KEYS"}
+		do(from, append(args, strings.Split(keys, "\n")...)...)
+	}
+	do(to, "CLUSTER", "SETSLOT", sl, "NODE", to.ID())
+	do(from, "CLUSTER", "SETSLOT", sl, "NODE", to.ID())
+	for _, m := range c.Nodes {
+		if m != from && m != to && m.Running() {
+			do(m, "CLUSTER", "SETSLOT", sl, "NODE", to.ID())
+		}
+	}
+}
+
+// BusPublishes is how many pub/sub messages the cluster's live nodes sent each other over the
+// cluster bus so far: classic publishes (broadcast to every node) and sharded ones (to the
+// shard's replicas), from CLUSTER INFO.
+func (c *Cluster) BusPublishes(t testing.TB) (classic, sharded int) {
+	t.Helper()
+	for _, s := range c.All() {
+		if !s.Running() {
+			continue
+		}
+		info, err := s.Do("CLUSTER", "INFO")
+		if err != nil {
+			t.Fatalf("CLUSTER INFO on %s: %v", s.Addr(), err)
+		}
+		classic += infoInt(info, "cluster_stats_messages_publish_sent")
+		sharded += infoInt(info, "cluster_stats_messages_publishshard_sent")
+	}
+	return classic, sharded
+}
+
+// infoInt is the integer field name of an INFO-style reply (0 when absent).
+func infoInt(info, name string) int {
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+":"); ok {
+			n, _ := strconv.Atoi(v)
+			return n
+		}
+	}
+	return 0
 }
 
 // URL is the seed URL of the cluster for redis.ParseClusterURL: the first node, the others as

@@ -24,13 +24,23 @@ func organiserPlay(ctx context.Context, nodes []*node, tr *tourney, limit int, p
 }
 
 // organiserPlayRetry is organiserPlay; with retry, a request that fails in transport (its node is
-// gone) is sent again, with the same submission id, to the other nodes.
+// gone) or answers 503 (the store is unavailable for now) is sent again, with the same submission
+// id, to the next node, until another answer or ctx ends.
 func organiserPlayRetry(ctx context.Context, nodes []*node, tr *tourney, limit int, pace time.Duration, retry bool) (int, error) {
+	again := func(try int, status int, err error) bool {
+		if !retry || err == nil && status != http.StatusServiceUnavailable || ctx.Err() != nil {
+			return false
+		}
+		if try >= len(nodes) {
+			time.Sleep(50 * time.Millisecond) // every node tried: give the store a moment
+		}
+		return true
+	}
 	done := 0
 	for pass := 0; done < limit; pass++ {
 		n := nodes[pass%len(nodes)]
 		status, b, err := tryCall(ctx, http.MethodGet, n.base()+"/api/tournaments/"+tr.id, "", nil)
-		for try := 1; retry && err != nil && try < len(nodes); try++ {
+		for try := 1; again(try, status, err); try++ {
 			n = nodes[(pass+try)%len(nodes)]
 			status, b, err = tryCall(ctx, http.MethodGet, n.base()+"/api/tournaments/"+tr.id, "", nil)
 		}
@@ -56,9 +66,10 @@ func organiserPlayRetry(ctx context.Context, nodes []*node, tr *tourney, limit i
 			}
 			body := map[string]any{"scores": scores, "submission_id": fmt.Sprintf("org-m%d", m.ID)}
 			status, b, err := tryCall(ctx, http.MethodPost, resultURL(n, tr.id, m.ID), tr.orgToken, body)
-			for try := 1; retry && err != nil && try < len(nodes); try++ {
-				// The node is gone: the same submission through another node answers the
-				// first outcome if the commit happened, or commits it now.
+			for try := 1; again(try, status, err); try++ {
+				// The node is gone, or the store unavailable: the same submission, through
+				// another node, answers the first outcome if the commit happened, or commits
+				// it now.
 				n = nodes[(done+pass+try)%len(nodes)]
 				status, b, err = tryCall(ctx, http.MethodPost, resultURL(n, tr.id, m.ID), tr.orgToken, body)
 			}

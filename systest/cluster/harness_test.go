@@ -44,10 +44,11 @@ func (n *node) kill() { n.p.Kill() }
 // out is what the process printed.
 func (n *node) out() string { return n.p.Out.String() }
 
-// cluster is one redis-server and the hub nodes sharing it.
+// cluster is one redis-server (or a Redis Cluster) and the hub nodes sharing it.
 type cluster struct {
 	t      *testing.T
-	redis  *redistest.Server
+	redis  *redistest.Server  // nil on a Redis Cluster
+	rc     *redistest.Cluster // nil on one redis-server
 	secret string
 	flags  []string // more flags for every node, after (so over) startNode's own
 	nodes  []*node
@@ -66,24 +67,46 @@ func newCluster(t *testing.T, n int, opts redistest.Options) *cluster {
 	return c
 }
 
+// newClusterOnRedisCluster starts a Redis Cluster of masters with replicas replicas each and n
+// hub nodes on it (--redis-cluster, sharded pub/sub, and flags), all ready.
+func newClusterOnRedisCluster(t *testing.T, n, masters, replicas int, flags ...string) *cluster {
+	t.Helper()
+	c := &cluster{t: t, rc: redistest.StartClusterWith(t, masters, replicas), secret: secret, flags: flags}
+	for range n {
+		c.startNode()
+	}
+	return c
+}
+
 func (c *cluster) startNode() *node {
 	t := c.t
 	t.Helper()
 	i := len(c.nodes) + 1
-	p := proctest.StartListening(t, fmt.Sprintf("node %d", i), proctest.Build(t, proctest.Hub), append([]string{
+	redisFlags := []string{"--redis", c.redisURL()}
+	if c.rc != nil {
+		redisFlags = append(redisFlags, "--redis-cluster")
+	}
+	p := proctest.StartListening(t, fmt.Sprintf("node %d", i), proctest.Build(t, proctest.Hub), append(append(redisFlags,
 		"--addr", "127.0.0.1:0",
-		"--redis", c.redis.URL(),
 		"--secret", c.secret,
 		"--http-rate", "100000", "--http-burst", "100000",
 		"--ws-rate", "10000", "--ws-burst", "10000",
 		"--drain-timeout", "2s",
-	}, c.flags...)...)
+	), c.flags...)...)
 	n := &node{i: i, addr: p.Addr, p: p}
 	c.nodes = append(c.nodes, n)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	c.waitReady(ctx, n, http.StatusOK)
 	return n
+}
+
+// redisURL is the URL the nodes are given: the server's, or the cluster's seed nodes.
+func (c *cluster) redisURL() string {
+	if c.rc != nil {
+		return c.rc.URL()
+	}
+	return c.redis.URL()
 }
 
 // waitReady polls /readyz until it answers want.
