@@ -199,10 +199,7 @@ func (s *Server) start() {
 
 // Stop stops the server (SIGTERM, then SIGKILL after 5s) and waits for it. Safe to call twice.
 func (s *Server) Stop() {
-	s.mu.Lock()
-	cmd, done := s.cmd, s.done
-	s.cmd = nil
-	s.mu.Unlock()
+	cmd, done := s.take()
 	if cmd == nil {
 		return
 	}
@@ -468,15 +465,21 @@ func (s *Server) Running() bool {
 
 // Kill kills the server (SIGKILL): nothing is written or said to anyone, as when a host dies.
 func (s *Server) Kill() {
-	s.mu.Lock()
-	cmd, done := s.cmd, s.done
-	s.cmd = nil
-	s.mu.Unlock()
+	cmd, done := s.take()
 	if cmd == nil {
 		return
 	}
 	_ = cmd.Process.Kill()
 	<-done
+}
+
+// take detaches the running process from s, for the caller to end (nil when none runs).
+func (s *Server) take() (*exec.Cmd, chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cmd, done := s.cmd, s.done
+	s.cmd = nil
+	return cmd, done
 }
 
 // Owner is the master that serves key's slot: the live node that answers a command on key
