@@ -154,6 +154,25 @@ type Settings struct {
 	WarnBefore Duration `json:"warn_before,omitempty"`
 	// OnTimeout is the rule when the time runs out. Defaults to forfeit.
 	OnTimeout TimeoutRule `json:"on_timeout,omitempty"`
+
+	// Retention is how long the node keeps the tournament and its event log. Defaults to the
+	// node's values; see Retention.
+	Retention Retention `json:"retention,omitzero"`
+}
+
+// Retention says how long a node keeps one tournament, each duration counted from the
+// tournament's last command. The engine only carries it: the node fills it in and bounds it at
+// creation (hub/store's Retention.Settle), because its defaults and upper bounds are the node's
+// own flags, which the engine does not know. A tournament stored before retention was set per
+// tournament has the zero value, and the node keeps it by its own values.
+type Retention struct {
+	// Finished is how long a finished or cancelled tournament is kept.
+	Finished Duration `json:"finished,omitempty"`
+	// Idle is how long a tournament that is not finished or cancelled is kept.
+	Idle Duration `json:"idle,omitempty"`
+	// Log is how long the event log (the replay behind a resume and GET .../events) is kept; never
+	// longer than the tournament itself. Once it is gone, a client that resumes gets a snapshot.
+	Log Duration `json:"log,omitempty"`
 }
 
 // PlayerID identifies a participant within one tournament: 1, 2, 3... in join order. Zero means

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -166,5 +167,66 @@ func TestHTTPBounds(t *testing.T) {
 	}
 	if r := e.do("POST", join, "", `{"name":"A\u200bda"}`); r.status != http.StatusUnprocessableEntity || r.errCode(t) != "name_taken" {
 		t.Errorf("join as A, zero-width space, da: %d %s; want 422 name_taken", r.status, r.body)
+	}
+}
+
+// TestHTTPRetention: a tournament's retention is set at creation within the node's values
+// (--retention 2h and --idle-retention 24h here, the memory store's defaults) and shown in its
+// state; a value out of bounds is 400 invalid naming the field, the value, the bound and the flag,
+// and creates nothing.
+func TestHTTPRetention(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, api.Config{})
+	retentionOf := func(id string) string {
+		t.Helper()
+		var v struct {
+			Settings struct {
+				Retention json.RawMessage `json:"retention"`
+			} `json:"settings"`
+		}
+		e.must(http.StatusOK, "GET", "/api/tournaments/"+id, "", nil).decode(t, &v)
+		return string(v.Settings.Retention)
+	}
+	for _, tc := range []struct{ name, retention, want string }{
+		{"given", `,"retention":{"finished":"10m","idle":"1h","log":"15m"}`, `{"finished":"10m0s","idle":"1h0m0s","log":"15m0s"}`},
+		{"not given", ``, `{"finished":"2h0m0s","idle":"24h0m0s","log":"24h0m0s"}`},
+		{"seconds, idle only", `,"retention":{"idle":120}`, `{"finished":"2h0m0s","idle":"2m0s","log":"2h0m0s"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var c created
+			e.must(http.StatusCreated, "POST", "/api/tournaments", "", `{"name":"Cup","format":"swiss"`+tc.retention+`}`).decode(t, &c)
+			if got := retentionOf(c.Tournament.ID); got != tc.want {
+				t.Errorf("state's settings.retention = %s; want %s", got, tc.want)
+			}
+		})
+	}
+	for _, tc := range []struct {
+		name, retention, code string
+		want                  []string
+	}{
+		{"finished over --retention", `{"finished":"3h"}`, "invalid", []string{"retention.finished", "3h0m0s", "2h0m0s", "--retention"}},
+		{"idle over --idle-retention", `{"idle":"48h"}`, "invalid", []string{"retention.idle", "48h0m0s", "24h0m0s", "--idle-retention"}},
+		{"idle under a minute", `{"idle":"59s"}`, "invalid", []string{"retention.idle", "59s", "1m0s"}},
+		{"log over the tournament's", `{"finished":"10m","idle":"1h","log":"2h"}`, "invalid", []string{"retention.log", "2h0m0s", "1h0m0s"}},
+		{"log in words", `{"log":"a day"}`, command.CodeBadRequest, []string{"field retention.log", `"a day"`, `"90s"`}},
+		{"unknown kind", `{"stream":"1h"}`, command.CodeBadRequest, []string{"stream"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do("POST", "/api/tournaments", "", `{"name":"Cup","format":"swiss","retention":`+tc.retention+`}`)
+			if r.status != http.StatusBadRequest || r.errCode(t) != tc.code {
+				t.Fatalf("got %d %s; want 400 %s", r.status, r.body, tc.code)
+			}
+			msg := r.errMessage(t)
+			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("message %q; want it to say %s", msg, w)
+				}
+			}
+		})
+	}
+	var list struct{ Tournaments []store.Summary }
+	e.must(http.StatusOK, "GET", "/api/tournaments", "", nil).decode(t, &list)
+	if len(list.Tournaments) != 3 {
+		t.Errorf("%d tournaments; want 3 (refused creates create nothing)", len(list.Tournaments))
 	}
 }

@@ -106,7 +106,8 @@ func TestOpenAPI(t *testing.T) {
 	e.client.Transport = checker
 
 	// A single elimination, played out with an agreement, a dispute and a forfeit.
-	id, org, tok := e.tournament(map[string]any{"name": "Spec Cup", "format": "single_elimination", "best_of": 3, "third_place": true, "match_time_limit": "30m"},
+	id, org, tok := e.tournament(map[string]any{"name": "Spec Cup", "format": "single_elimination", "best_of": 3, "third_place": true, "match_time_limit": "30m",
+		"retention": map[string]any{"finished": "1h", "idle": 3600, "log": "30m"}},
 		"Ada", "Grace", "Linus", "Ken", "Barbara")
 	base := "/api/tournaments/" + id
 	e.must(200, "DELETE", base+"/players/5", tok[5], nil)
@@ -164,6 +165,7 @@ func TestOpenAPI(t *testing.T) {
 
 	// Errors.
 	e.must(400, "POST", "/api/tournaments", "", `{"name":`)
+	e.must(400, "POST", "/api/tournaments", "", map[string]any{"name": "Long", "format": "swiss", "retention": map[string]any{"finished": "3h"}})
 	e.must(400, "GET", "/api/tournaments?limit=1000", "", nil)
 	e.must(400, "GET", base+"/events?after=x", "", nil)
 	e.must(400, "GET", base+"?verbose=1", "", nil)

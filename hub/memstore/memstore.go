@@ -32,24 +32,26 @@ type Option func(*Store)
 // are dropped and Events answers complete=false for them.
 func WithMaxEvents(n int) Option { return func(s *Store) { s.maxEvents = max(n, 1) } }
 
-// WithRetention sets how long a finished or cancelled tournament is kept. Defaults to 2 h.
-func WithRetention(d time.Duration) Option { return func(s *Store) { s.retention = d } }
+// WithRetention sets how long a finished or cancelled tournament is kept after its last command,
+// as the Redis store's Retention: the default of each tournament's retention.finished and its
+// upper bound (see store.Retention). Defaults to 2 h.
+func WithRetention(d time.Duration) Option { return func(s *Store) { s.ret.Finished = d } }
 
 // WithIdleRetention sets how long a tournament that is not finished or cancelled is kept after
 // its last command (create included; a refused command or a repeated submission does not count),
-// as the Redis store's IdleRetention. Defaults to 24 h.
-func WithIdleRetention(d time.Duration) Option { return func(s *Store) { s.idleRetention = d } }
+// as the Redis store's IdleRetention: the default of each tournament's retention.idle and its
+// upper bound. Defaults to 24 h.
+func WithIdleRetention(d time.Duration) Option { return func(s *Store) { s.ret.Idle = d } }
 
 // WithClock injects the clock used for retention. Defaults to time.Now.
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
 // Store is the memory store.
 type Store struct {
-	out           store.Delivery   // the registered Handler
-	maxEvents     int              // static after construction
-	retention     time.Duration    // static after construction
-	now           func() time.Time // static after construction
-	idleRetention time.Duration    // static after construction
+	out       store.Delivery   // the registered Handler
+	maxEvents int              // static after construction
+	ret       store.Retention  // static after construction
+	now       func() time.Time // static after construction
 
 	mu        sync.Mutex       // guards ts and lastSweep; never held while taking a tour's mu
 	ts        map[string]*tour // guarded by mu
@@ -78,25 +80,25 @@ type tour struct {
 	epoch     string
 	rev       string // of the commit that made t.Version
 	createdAt time.Time
-	endedAt   time.Time                // when it became finished or cancelled; zero while live
-	lastCmd   time.Time                // when the last command was committed (store clock)
-	log       []store.Entry            // the newest entries, versions contiguous, ending at t.Version
-	subs      map[string]store.Applied // first outcome per submission id (State not kept)
-	gone      bool                     // expired and removed from the store
+	lastCmd   time.Time // when the last command was committed (store clock)
+	// log holds the newest entries, versions contiguous, ending at t.Version; empty once the
+	// tournament's retention.log has passed since lastCmd (see dropLog).
+	log  []store.Entry
+	subs map[string]store.Applied // first outcome per submission id (State not kept)
+	gone bool                     // expired and removed from the store
 }
 
 // New returns a Store. Entries of watched tournaments go to the Handler registered with Register.
 // Close stops it.
 func New(opts ...Option) *Store {
 	s := &Store{
-		maxEvents:     10000,
-		retention:     2 * time.Hour,
-		now:           time.Now,
-		ts:            make(map[string]*tour),
-		watched:       make(map[string]int),
-		wake:          make(chan struct{}, 1),
-		done:          make(chan struct{}),
-		idleRetention: 24 * time.Hour,
+		maxEvents: 10000,
+		ret:       store.Retention{Finished: 2 * time.Hour, Idle: 24 * time.Hour},
+		now:       time.Now,
+		ts:        make(map[string]*tour),
+		watched:   make(map[string]int),
+		wake:      make(chan struct{}, 1),
+		done:      make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(s)
@@ -175,6 +177,10 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 		return store.Applied{}, &match.Error{Code: match.CodeInvalid, Message: "create needs a create command"}
 	}
 	cmd.Tournament = id
+	cmd, err := s.ret.Settle(cmd)
+	if err != nil {
+		return store.Applied{}, err
+	}
 	t := &match.Tournament{}
 	events, err := store.ApplyCommand(t, cmd)
 	if err != nil {
@@ -217,24 +223,36 @@ func (s *Store) lock(id string) (*tour, error) {
 		return nil, err
 	}
 	tr.mu.Lock()
-	if tr.gone || s.expired(tr, s.now()) {
+	now := s.now()
+	if tr.gone || s.expired(tr, now) {
 		tr.mu.Unlock()
 		return nil, fmt.Errorf("tournament %q: %w", id, store.ErrNotFound)
 	}
+	s.dropLog(tr, now)
 	return tr, nil
 }
 
-// expired says whether tr is past its retention: finished or cancelled ones after Retention,
-// the others after IdleRetention without a command (a tournament nobody plays would otherwise be
-// kept for the life of the process).
+// expired says whether tr is past its retention, counted from its last command as the Redis
+// store's TTLs are: finished or cancelled ones after their retention.finished, the others after
+// their retention.idle (a tournament nobody plays would otherwise be kept for the life of the
+// process). tr.mu is held.
 func (s *Store) expired(tr *tour, now time.Time) bool {
-	if !tr.endedAt.IsZero() {
-		return now.Sub(tr.endedAt) >= s.retention
-	}
-	return now.Sub(tr.lastCmd) >= s.idleRetention
+	state, _ := s.ret.TTL(tr.t)
+	return now.Sub(tr.lastCmd) >= state
 }
 
-// sweep removes expired tournaments, at most once a minute of the store's clock.
+// dropLog lets tr's event log go once its retention.log has passed since the last command, as the
+// Redis store's log key expires: Events then answers incomplete for every older version, and a
+// client that resumes gets a snapshot. The next command starts a new log. tr.mu is held.
+func (s *Store) dropLog(tr *tour, now time.Time) {
+	if _, log := s.ret.TTL(tr.t); len(tr.log) > 0 && now.Sub(tr.lastCmd) >= log {
+		clear(tr.log)
+		tr.log = nil
+	}
+}
+
+// sweep removes expired tournaments and drops expired logs, at most once a minute of the store's
+// clock.
 func (s *Store) sweep() {
 	now := s.now()
 	s.mu.Lock()
@@ -258,6 +276,8 @@ func (s *Store) sweep() {
 				delete(s.ts, id)
 			}
 			s.mu.Unlock()
+		} else if !tr.gone {
+			s.dropLog(tr, now)
 		}
 		tr.mu.Unlock()
 	}
@@ -364,9 +384,6 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	}
 	tr.t = next
 	tr.lastCmd = s.now()
-	if tr.endedAt.IsZero() && (tr.t.Status == match.StatusFinished || tr.t.Status == match.StatusCancelled) {
-		tr.endedAt = tr.lastCmd
-	}
 	e := store.Entry{Version: tr.t.Version, Rev: store.NewRev(), Prev: tr.rev, Events: events}
 	tr.rev = e.Rev
 	tr.log = append(tr.log, e)
@@ -405,10 +422,10 @@ func (s *Store) Events(ctx context.Context, id string, after int64) (store.Posit
 	if after == tr.t.Version {
 		return head, []store.Entry{}, true, nil
 	}
-	first := tr.log[0].Version
-	if after+1 < first {
+	if len(tr.log) == 0 || after+1 < tr.log[0].Version { // dropped (retention.log) or trimmed
 		return head, nil, false, nil
 	}
+	first := tr.log[0].Version
 	return head, slices.Clone(tr.log[after+1-first:]), true, nil
 }
 

@@ -177,3 +177,86 @@ func TestCloseStopsDelivery(t *testing.T) {
 		t.Error("Ping with a cancelled context succeeded")
 	}
 }
+
+// TestRetentionPerTournament: a tournament's own retention decides when it expires, finished or
+// idle, and when its event log is dropped (a resume from an older version then gets a snapshot:
+// Events answers incomplete), whatever the node's values.
+func TestRetentionPerTournament(t *testing.T) {
+	t.Parallel()
+	c := &clock{now: time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)}
+	s := memstore.New(memstore.WithRetention(2*time.Hour), memstore.WithIdleRetention(24*time.Hour), memstore.WithClock(c.Now))
+	t.Cleanup(func() { s.Close() })
+	ctx := t.Context()
+	short := match.Retention{Finished: match.Duration(10 * time.Minute), Idle: match.Duration(30 * time.Minute), Log: match.Duration(5 * time.Minute)}
+	create := func(id string, r match.Retention) {
+		t.Helper()
+		cmd := match.Command{Type: match.CmdCreate, Name: "Cup", Settings: &match.Settings{Format: match.SingleElimination, Retention: r}}
+		if _, err := s.Create(ctx, id, cmd, c.Now()); err != nil {
+			t.Fatalf("Create %s: %v", id, err)
+		}
+	}
+	apply := func(id string, cmd match.Command) {
+		t.Helper()
+		if _, err := s.Apply(ctx, id, cmd, ""); err != nil {
+			t.Fatalf("%s %s: %v", cmd.Type, id, err)
+		}
+	}
+	events := func(id string, after int64, wantComplete bool, wantN int) {
+		t.Helper()
+		_, es, complete, err := s.Events(ctx, id, after)
+		if err != nil || complete != wantComplete || len(es) != wantN {
+			t.Errorf("Events(%s, %d) = %d entries, complete %v, err %v; want %d, complete %v", id, after, len(es), complete, err, wantN, wantComplete)
+		}
+	}
+	alive := func(id string, want bool) {
+		t.Helper()
+		_, _, err := s.Load(ctx, id)
+		if want && err != nil {
+			t.Errorf("Load %s: %v; want it kept", id, err)
+		} else if !want && !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Load %s: %v; want ErrNotFound (expired)", id, err)
+		}
+	}
+	create("t_short", short)
+	create("t_node", match.Retention{})
+	create("t_fin", short)
+	create("t_fin_node", match.Retention{})
+	apply("t_short", match.Command{Type: match.CmdJoin, Name: "Ada"}) // version 2
+	apply("t_fin", match.Command{Type: match.CmdCancel})
+	apply("t_fin_node", match.Command{Type: match.CmdCancel})
+
+	// The log: kept for retention.log after the last command, then dropped; the state stays.
+	c.Add(5*time.Minute - time.Second)
+	events("t_short", 0, true, 2)
+	c.Add(time.Second)
+	events("t_short", 0, false, 0)
+	events("t_short", 1, false, 0)
+	events("t_short", 2, true, 0) // the current version needs no log
+	events("t_node", 0, true, 1)  // the node's log retention: the tournament's
+	alive("t_short", true)
+	// The next command starts a new log.
+	apply("t_short", match.Command{Type: match.CmdJoin, Name: "Grace"}) // version 3
+	events("t_short", 2, true, 1)
+	events("t_short", 1, false, 0)
+
+	// Finished: retention.finished after the cancel, not the node's 2h.
+	c.Add(5*time.Minute - time.Second) // 10m - 1s after the cancel
+	alive("t_fin", true)
+	c.Add(time.Second)
+	alive("t_fin", false)
+	alive("t_fin_node", true)
+
+	// Idle: retention.idle after the last command, not the node's 24h.
+	c.Add(25*time.Minute - time.Second) // 30m - 1s after Grace's join
+	alive("t_short", true)
+	c.Add(time.Second)
+	alive("t_short", false)
+	alive("t_node", true)
+	list, err := s.List(ctx, store.ListFilter{})
+	if err != nil || len(list) != 2 {
+		t.Errorf("List = %+v, %v; want t_node and t_fin_node", list, err)
+	}
+	c.Add(2 * time.Hour) // the node's values still apply to the others
+	alive("t_fin_node", false)
+	alive("t_node", true)
+}

@@ -33,6 +33,10 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 		createdAt = s.opts.Now()
 	}
 	cmd.Tournament = id
+	cmd, err := s.ret.Settle(cmd)
+	if err != nil {
+		return store.Applied{}, err
+	}
 	t := &match.Tournament{}
 	events, err := store.ApplyCommand(t, cmd)
 	if err != nil {
@@ -58,9 +62,10 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	if err := s.rdb.ZAddNX(ctx, indexKey, redisZ(float64(ms), id)).Err(); err != nil {
 		return store.Applied{}, s.fail(ctx, "create", id, err)
 	}
-	args := make([]any, 0, 13+len(fields.set))
+	stateTTL, logTTL := s.ret.TTL(t)
+	args := make([]any, 0, 14+len(fields.set))
 	args = append(args, epoch, rev, string(t.Status), t.Name, string(t.Settings.Format), len(t.Participants), ms,
-		evJSON, s.opts.StreamMaxLen, s.ttlFor(t.Status).Milliseconds(), k.channel,
+		evJSON, s.opts.StreamMaxLen, stateTTL.Milliseconds(), logTTL.Milliseconds(), k.channel,
 		payload(epoch, 1, evJSON, rev, "", fieldSet{}), len(fields.set)/2)
 	for _, f := range fields.set {
 		args = append(args, f)
@@ -146,9 +151,10 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 			outcome = `{"version":` + strconv.FormatInt(t.Version, 10) + `,"events":` + string(evJSON) + `}`
 		}
 		rev := store.NewRev()
-		args := make([]any, 0, 17+len(fields.set)+len(fields.del))
+		stateTTL, logTTL := s.ret.TTL(t)
+		args := make([]any, 0, 18+len(fields.set)+len(fields.del))
 		args = append(args, cur.epoch, from, cur.rev, t.Version, rev, string(t.Status), len(t.Participants),
-			evJSON, submissionID, outcome, s.opts.StreamMaxLen, s.ttlFor(t.Status).Milliseconds(), k.channel,
+			evJSON, submissionID, outcome, s.opts.StreamMaxLen, stateTTL.Milliseconds(), logTTL.Milliseconds(), k.channel,
 			payload(cur.epoch, t.Version, evJSON, rev, cur.rev, fields), len(fields.set)/2, len(fields.del), stateOnConflict)
 		for _, f := range fields.set {
 			args = append(args, f)

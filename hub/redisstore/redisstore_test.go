@@ -695,6 +695,60 @@ func TestTTL(t *testing.T) {
 	}
 }
 
+// TestTTLPerTournament: a tournament's own retention sets the TTLs: state and subs by its
+// finished or idle retention for its status, the log by its log retention, never longer than the
+// state's. A retention over the node's is refused before anything is written.
+func TestTTLPerTournament(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	s := newStore(t, srv, nil, redisstore.Options{Retention: 10 * time.Minute, IdleRetention: 5 * time.Hour})
+	ctx := ctxFor(t)
+	r := match.Retention{Finished: match.Duration(3 * time.Minute), Idle: match.Duration(2 * time.Hour), Log: match.Duration(30 * time.Minute)}
+	cmd := createCmd("Cup", match.SingleElimination)
+	cmd.Settings.Retention = r
+	if _, err := s.Create(ctx, "t_own", cmd, time.Now()); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	k := func(name string) string { return "tourhub:{t:t_own}:" + name }
+	checkTTL := func(key string, want time.Duration) {
+		t.Helper()
+		got, err := srv.Do("PTTL", key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms, _ := strconv.ParseInt(got, 10, 64)
+		if d := time.Duration(ms) * time.Millisecond; d > want || d < want-time.Minute {
+			t.Errorf("PTTL %s = %v; want about %v", key, d, want)
+		}
+	}
+	checkTTL(k("state"), 2*time.Hour) // registering: retention.idle, not the node's 5h
+	checkTTL(k("log"), 30*time.Minute)
+	mustApply(t, s, "t_own", match.Command{Type: match.CmdJoin, Name: "Ada"}, "sub-1")
+	checkTTL(k("state"), 2*time.Hour)
+	checkTTL(k("subs"), 2*time.Hour)
+	checkTTL(k("log"), 30*time.Minute)
+	mustApply(t, s, "t_own", match.Command{Type: match.CmdCancel}, "")
+	for _, name := range []string{"state", "subs", "log"} { // the log: never longer than the state
+		checkTTL(k(name), 3*time.Minute)
+	}
+
+	cmd = createCmd("Too long", match.SingleElimination)
+	cmd.Settings.Retention = match.Retention{Finished: match.Duration(time.Hour)}
+	_, err := s.Create(ctx, "t_long", cmd, time.Now())
+	var me *match.Error
+	if !errors.As(err, &me) || me.Code != match.CodeInvalid || !strings.Contains(me.Message, "10m0s") || !strings.Contains(me.Message, "--retention") {
+		t.Errorf("Create with retention.finished 1h over the node's 10m: %v; want invalid naming 10m0s and --retention", err)
+	}
+	for _, key := range []string{"tourhub:{t:t_long}:state", "tourhub:{t:t_long}:log"} {
+		if got, _ := srv.Do("EXISTS", key); got != "0" {
+			t.Errorf("EXISTS %s after the refused create = %s; want 0", key, got)
+		}
+	}
+	if got, _ := srv.Do("ZSCORE", "tourhub:tournaments", "t_long"); got != "" {
+		t.Errorf("index entry of the refused create: %q; want none", got)
+	}
+}
+
 // TestTrimmedStream: once the stream no longer holds the range, Events says incomplete.
 func TestTrimmedStream(t *testing.T) {
 	t.Parallel()

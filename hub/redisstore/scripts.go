@@ -31,8 +31,9 @@ end
 // new epoch starts from an empty log.
 //
 // KEYS: state, log, subs. ARGV: 1 epoch, 2 rev, 3 status, 4 name, 5 format, 6 players,
-// 7 created_at (unix ms), 8 events JSON, 9 stream max length, 10 ttl (ms), 11 channel,
-// 12 publish payload, 13 number of field/value pairs, then the pairs (the tournament's fields).
+// 7 created_at (unix ms), 8 events JSON, 9 stream max length, 10 state ttl (ms), 11 log ttl (ms),
+// 12 channel, 13 publish payload, 14 number of field/value pairs, then the pairs (the
+// tournament's fields). The TTLs are the tournament's own (store.Retention.TTL).
 // Returns 1 when created, 0 when the id exists.
 const createLua = luaHelpers + `
 if redis.call('EXISTS', KEYS[1]) == 1 then
@@ -41,12 +42,11 @@ end
 redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('HSET', KEYS[1], 'version', '1', 'epoch', ARGV[1], 'rev', ARGV[2], 'status', ARGV[3],
   'name', ARGV[4], 'format', ARGV[5], 'players', ARGV[6], 'created_at', ARGV[7])
-hset_from(KEYS[1], 14, tonumber(ARGV[13]))
+hset_from(KEYS[1], 15, tonumber(ARGV[14]))
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[9], '1-0', 'v', '1', 'r', ARGV[2], 'e', ARGV[8])
-local ttl = tonumber(ARGV[10])
-redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('PEXPIRE', KEYS[2], ttl)
-redis.call('PUBLISH', ARGV[11], ARGV[12])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[10]))
+redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[11]))
+redis.call('PUBLISH', ARGV[12], ARGV[13])
 return 1
 `
 
@@ -54,7 +54,9 @@ return 1
 // a recorded submission id returns its first outcome (whatever the version now is); the epoch,
 // version and rev (a random id of each commit) must be the ones the command was applied to. Then it
 // writes the changed fields, appends the events to the log under the new version, records the
-// submission, renews the TTL of every key and publishes the entry.
+// submission, renews the TTL of every key (state and subs by the tournament's retention for its
+// new status, the log by its retention.log, never longer: store.Retention.TTL) and publishes the
+// entry.
 //
 // The rev makes the check exact even if Redis lost recent writes (AOF everysec after a crash) and
 // other commands then reached the same version number: a node's cached state of the lost history
@@ -62,10 +64,10 @@ return 1
 //
 // KEYS: state, log, subs. ARGV: 1 epoch, 2 expected version, 3 expected rev, 4 new version,
 // 5 new rev, 6 status, 7 players, 8 events JSON, 9 submission id (or ""), 10 outcome JSON,
-// 11 stream max length, 12 ttl (ms), 13 channel, 14 publish payload, 15 number of field/value
-// pairs to set (n), 16 number of fields to delete (d), 17 "1" to have a conflict answer the stored
-// state, then 2n values, then d fields.
-// Returns {"ok"}, {"dup", outcome}, {"conflict", version} (with ARGV 17 "1": {"conflict", version,
+// 11 stream max length, 12 state and subs ttl (ms), 13 log ttl (ms), 14 channel, 15 publish
+// payload, 16 number of field/value pairs to set (n), 17 number of fields to delete (d), 18 "1"
+// to have a conflict answer the stored state, then 2n values, then d fields.
+// Returns {"ok"}, {"dup", outcome}, {"conflict", version} (with ARGV 18 "1": {"conflict", version,
 // then the state hash as HGETALL lists it}), {"epoch", epoch} or {"missing"}.
 //
 // A node that does not watch the tournament cannot bring its cached state forward from the
@@ -86,7 +88,7 @@ if cur[1] ~= ARGV[1] then
   return {'epoch', cur[1]}
 end
 if cur[2] ~= ARGV[2] or cur[3] ~= ARGV[3] then
-  if ARGV[17] == '1' then
+  if ARGV[18] == '1' then
     local out = redis.call('HGETALL', KEYS[1])
     table.insert(out, 1, cur[2])
     table.insert(out, 1, 'conflict')
@@ -94,19 +96,19 @@ if cur[2] ~= ARGV[2] or cur[3] ~= ARGV[3] then
   end
   return {'conflict', cur[2]}
 end
-local nset, ndel = tonumber(ARGV[15]), tonumber(ARGV[16])
+local nset, ndel = tonumber(ARGV[16]), tonumber(ARGV[17])
 redis.call('HSET', KEYS[1], 'version', ARGV[4], 'rev', ARGV[5], 'status', ARGV[6], 'players', ARGV[7])
-hset_from(KEYS[1], 18, nset)
-hdel_from(KEYS[1], 18 + 2 * nset, ndel)
+hset_from(KEYS[1], 19, nset)
+hdel_from(KEYS[1], 19 + 2 * nset, ndel)
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[11], ARGV[4] .. '-0', 'v', ARGV[4], 'r', ARGV[5], 'p', ARGV[3], 'e', ARGV[8])
 if ARGV[9] ~= '' then
   redis.call('HSET', KEYS[3], ARGV[9], ARGV[10])
 end
 local ttl = tonumber(ARGV[12])
 redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('PEXPIRE', KEYS[2], ttl)
+redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[13]))
 redis.call('PEXPIRE', KEYS[3], ttl)
-redis.call('PUBLISH', ARGV[13], ARGV[14])
+redis.call('PUBLISH', ARGV[14], ARGV[15])
 return {'ok'}
 `
 

@@ -21,7 +21,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/tourhub/tourhub/hub/store"
-	"github.com/tourhub/tourhub/match"
 )
 
 var _ store.Store = (*Store)(nil)
@@ -49,11 +48,12 @@ type Options struct {
 	WaitReplicas int
 	// WaitTimeout bounds WaitReplicas' wait. Defaults to 1s.
 	WaitTimeout time.Duration
-	// Retention is how long a finished or cancelled tournament is kept after its last command.
+	// Retention is how long a finished or cancelled tournament is kept after its last command: the
+	// default of each tournament's retention.finished and its upper bound (see store.Retention).
 	// Defaults to 2h.
 	Retention time.Duration
-	// IdleRetention is how long a tournament that is not finished is kept after its last command.
-	// Defaults to 24h.
+	// IdleRetention is how long a tournament that is not finished is kept after its last command:
+	// the default of each tournament's retention.idle and its upper bound. Defaults to 24h.
 	IdleRetention time.Duration
 	// StreamMaxLen caps each tournament's event log (XADD MAXLEN ~). Defaults to 10000.
 	StreamMaxLen int64
@@ -109,8 +109,9 @@ func (o Options) withDefaults() Options {
 
 // Store is a store.Store on Redis. It is safe for concurrent use.
 type Store struct {
-	opts Options        // static after construction
-	out  store.Delivery // the registered Handler
+	opts Options         // static after construction
+	ret  store.Retention // static after construction: opts.Retention and IdleRetention
+	out  store.Delivery  // the registered Handler
 	log  *slog.Logger
 	// rdb serves reads; go-redis retries them on network errors.
 	rdb redis.UniversalClient
@@ -153,6 +154,7 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	sctx, cancel := context.WithCancel(context.Background())
 	s := &Store{
 		opts:     opts,
+		ret:      store.Retention{Finished: opts.Retention, Idle: opts.IdleRetention},
 		log:      opts.Log.With("component", "redisstore"),
 		rdb:      rdb,
 		wdb:      wdb,
@@ -286,13 +288,6 @@ var errFailFast = fmt.Errorf("redisstore: redis is unreachable (failing fast unt
 
 // answered notes that Redis answered a call about tournament id.
 func (s *Store) answered(id string) { s.breaker.ok(s.place(id), false) }
-
-func (s *Store) ttlFor(st match.Status) time.Duration {
-	if st == match.StatusFinished || st == match.StatusCancelled {
-		return s.opts.Retention
-	}
-	return s.opts.IdleRetention
-}
 
 func newEpoch() string {
 	var b [8]byte

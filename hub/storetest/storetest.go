@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -76,6 +77,86 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		}
 		if err := s.Ping(ctx); err != nil {
 			t.Errorf("Ping: %v", err)
+		}
+	})
+
+	t.Run("Retention", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		ctx := ctxFor(t)
+		// Not given: the node's values, and the log kept as long as the tournament. The caller's
+		// settings are left as they were.
+		cmd := createCmd("Default", match.SingleElimination)
+		a, err := s.Create(ctx, "t_ret_default", cmd, time.Now())
+		if err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		node := a.State.Settings.Retention
+		if node.Finished <= 0 || node.Idle <= 0 || node.Log != max(node.Finished, node.Idle) {
+			t.Fatalf("retention not given = %+v; want the node's finished and idle, and log the longer of them", node)
+		}
+		if cmd.Settings.Retention != (match.Retention{}) {
+			t.Errorf("Create changed the caller's settings: retention %+v", cmd.Settings.Retention)
+		}
+		// Given: kept as given, in the stored state.
+		short := match.Retention{Finished: match.Duration(2 * time.Minute), Idle: match.Duration(5 * time.Minute), Log: match.Duration(3 * time.Minute)}
+		cmd = createCmd("Short", match.SingleElimination)
+		cmd.Settings.Retention = short
+		if a, err = s.Create(ctx, "t_ret_short", cmd, time.Now()); err != nil {
+			t.Fatalf("Create with retention %+v: %v", short, err)
+		}
+		if got := a.State.Settings.Retention; got != short {
+			t.Errorf("Create: retention %+v; want %+v", got, short)
+		}
+		mustApply(t, s, "t_ret_short", match.Command{Type: match.CmdJoin, Name: "Ada"})
+		if got, _, err := s.Load(ctx, "t_ret_short"); err != nil || got.Settings.Retention != short {
+			t.Errorf("Load: retention %+v, err %v; want %+v", got.Settings.Retention, err, short)
+		}
+		// Part given: the rest from the node, the log as long as the longer of the two.
+		cmd = createCmd("Part", match.SingleElimination)
+		cmd.Settings.Retention = match.Retention{Idle: match.Duration(time.Minute)}
+		if a, err = s.Create(ctx, "t_ret_part", cmd, time.Now()); err != nil {
+			t.Fatalf("Create with only retention.idle: %v", err)
+		}
+		if want := (match.Retention{Finished: node.Finished, Idle: match.Duration(time.Minute), Log: max(node.Finished, match.Duration(time.Minute))}); a.State.Settings.Retention != want {
+			t.Errorf("only retention.idle given: retention %+v; want %+v", a.State.Settings.Retention, want)
+		}
+		// Out of bounds: refused with a message that names the field, the value, the bound and the
+		// flag that sets it; nothing is stored.
+		dur := func(d match.Duration) string { return time.Duration(d).String() }
+		over := func(d match.Duration) match.Duration { return d + match.Duration(time.Minute) }
+		for i, tc := range []struct {
+			name string
+			r    match.Retention
+			want []string
+		}{
+			{"finished over the node's", match.Retention{Finished: over(node.Finished)},
+				[]string{"retention.finished", dur(over(node.Finished)), dur(node.Finished), "--retention"}},
+			{"idle over the node's", match.Retention{Idle: over(node.Idle)},
+				[]string{"retention.idle", dur(over(node.Idle)), dur(node.Idle), "--idle-retention"}},
+			{"finished under a minute", match.Retention{Finished: match.Duration(30 * time.Second)},
+				[]string{"retention.finished", "30s", "1m0s"}},
+			{"idle negative", match.Retention{Idle: match.Duration(-time.Hour)}, []string{"retention.idle", "-1h0m0s", "1m0s"}},
+			{"log over the tournament's", match.Retention{Finished: short.Finished, Idle: short.Idle, Log: over(short.Idle)},
+				[]string{"retention.log", dur(over(short.Idle)), dur(short.Idle)}},
+		} {
+			id := fmt.Sprintf("t_ret_bad%d", i)
+			cmd := createCmd("Bad", match.SingleElimination)
+			cmd.Settings.Retention = tc.r
+			_, err := s.Create(ctx, id, cmd, time.Now())
+			var me *match.Error
+			if !errors.As(err, &me) || me.Code != match.CodeInvalid {
+				t.Errorf("%s: Create error %v; want %s", tc.name, err, match.CodeInvalid)
+				continue
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(me.Message, w) {
+					t.Errorf("%s: message %q; want it to say %s", tc.name, me.Message, w)
+				}
+			}
+			if _, _, err := s.Load(ctx, id); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("%s: Load after the refused Create: error %v; want ErrNotFound", tc.name, err)
+			}
 		}
 	})
 
