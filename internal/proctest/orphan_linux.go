@@ -5,8 +5,8 @@ import (
 	"syscall"
 )
 
-// orphanGuard makes the kernel kill the process if the test binary dies without running its
+// OrphanGuard makes the kernel kill the process if the test binary dies without running its
 // cleanups (a panic on timeout), so that no process outlives the test.
-func orphanGuard(cmd *exec.Cmd) {
+func OrphanGuard(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 }

@@ -4,5 +4,5 @@ package proctest
 
 import "os/exec"
 
-// orphanGuard: only Linux can tie a child's life to its parent's; elsewhere the cleanups do.
-func orphanGuard(*exec.Cmd) {}
+// OrphanGuard: only Linux can tie a child's life to its parent's; elsewhere the cleanups do.
+func OrphanGuard(*exec.Cmd) {}

@@ -123,7 +123,7 @@ func Start(t testing.TB, name, bin string, args ...string) *Proc {
 	t.Helper()
 	p := &Proc{Cmd: exec.Command(bin, args...), Out: &Buffer{}, done: make(chan struct{})}
 	p.Cmd.Stdout, p.Cmd.Stderr = p.Out, p.Out
-	orphanGuard(p.Cmd)
+	OrphanGuard(p.Cmd)
 	if err := p.Cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
@@ -181,7 +181,7 @@ func Run(t testing.TB, timeout time.Duration, bin string, args ...string) (stdou
 	cmd := exec.CommandContext(ctx, bin, args...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	orphanGuard(cmd)
+	OrphanGuard(cmd)
 	err = cmd.Run()
 	if ctx.Err() != nil {
 		err = fmt.Errorf("%s did not finish within %v: %w", path.Base(bin), timeout, ctx.Err())

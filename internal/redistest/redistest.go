@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tourhub/tourhub/internal/proctest"
 )
 
 // Options tune Start.
@@ -170,6 +172,7 @@ func (s *Server) start() {
 		args = append(args, "--appendonly", "no")
 	}
 	cmd := exec.Command(s.bin, args...)
+	proctest.OrphanGuard(cmd) // a test binary killed without its cleanups takes its servers along
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("start redis-server: %v", err)
 	}
