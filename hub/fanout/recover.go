@@ -124,13 +124,15 @@ func (b *Table) catchUp(t *topic, jobs []job, needNames bool) {
 
 	var state *match.Tournament
 	if len(snaps) > 0 || needNames {
-		head, snap, held := t.heldSnapshot()
+		head, msgs, held := t.heldSnapshot()
 		var err error
 		if !held || needNames {
 			var st *match.Tournament
 			if st, head, err = b.cfg.Store.Load(ctx, t.id); err == nil {
 				state = st
+				var snap Msg
 				snap, err = t.snapshot(head, st)
+				msgs = []Msg{snap}
 			}
 		}
 		for _, i := range snaps {
@@ -138,7 +140,7 @@ func (b *Table) catchUp(t *topic, jobs []job, needNames bool) {
 				out[i].err = err
 				continue
 			}
-			out[i] = caught{at: head, msgs: []Msg{snap}}
+			out[i] = caught{at: head, msgs: msgs}
 		}
 	}
 
