@@ -28,6 +28,7 @@ type job struct {
 type caught struct {
 	err       error
 	at        store.Position // where the catch-up leaves the socket
+	reply     store.Position // what subscribed says: at, or the snapshot's position when entries follow it
 	recovered bool
 	msgs      []Msg
 }
@@ -117,14 +118,14 @@ func (b *Table) catchUp(t *topic, jobs []job, needNames bool) {
 			for k < len(entries) && entries[k].Version <= from.Version {
 				k++
 			}
-			out[i] = caught{at: head, recovered: true, msgs: encoded[k:]}
+			out[i] = caught{at: head, reply: head, recovered: true, msgs: encoded[k:]}
 		}
 		break
 	}
 
 	var state *match.Tournament
 	if len(snaps) > 0 || needNames {
-		head, msgs, held := t.heldSnapshot()
+		from, head, msgs, held := t.heldSnapshot()
 		var err error
 		if !held || needNames {
 			var st *match.Tournament
@@ -132,7 +133,7 @@ func (b *Table) catchUp(t *topic, jobs []job, needNames bool) {
 				state = st
 				var snap Msg
 				snap, err = t.snapshot(head, st)
-				msgs = []Msg{snap}
+				msgs, from = []Msg{snap}, head
 			}
 		}
 		for _, i := range snaps {
@@ -140,7 +141,7 @@ func (b *Table) catchUp(t *topic, jobs []job, needNames bool) {
 				out[i].err = err
 				continue
 			}
-			out[i] = caught{at: head, msgs: msgs}
+			out[i] = caught{at: head, reply: from, msgs: msgs}
 		}
 	}
 
@@ -172,7 +173,7 @@ func (b *Table) catchUp(t *topic, jobs []job, needNames bool) {
 			continue
 		}
 		if j.req.Reply {
-			w.Queue(sb.s, encodeSubscribed(j.req.Ref, t.id, c.at, c.recovered))
+			w.Queue(sb.s, encodeSubscribed(j.req.Ref, t.id, c.reply, c.recovered))
 		}
 		for _, m := range c.msgs {
 			w.Queue(sb.s, m)
