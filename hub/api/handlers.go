@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -30,6 +31,8 @@ type createResponse struct {
 
 type listResponse struct {
 	Tournaments []store.Summary `json:"tournaments"`
+	// NextCursor is ?cursor= of the next page; absent on the last one.
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
 type eventsResponse struct {
@@ -102,6 +105,8 @@ func (s *Server) createTournament(c echo.Context) error {
 	return c.JSON(http.StatusCreated, createResponse{Tournament: view.NewView(cr.State, head), OrganiserToken: cr.Token})
 }
 
+// listTournaments answers a page of the list. Every bad parameter is refused, naming the value and
+// what is accepted, before the store is asked.
 func (s *Server) listTournaments(c echo.Context) error {
 	var f store.ListFilter
 	q := c.QueryParams()
@@ -113,6 +118,20 @@ func (s *Server) listTournaments(c echo.Context) error {
 			return command.Errorf(command.CodeBadRequest, "status must be registering, running, finished or cancelled, not %q", v)
 		}
 	}
+	if v := q.Get("format"); v != "" {
+		switch ft := match.Format(v); ft {
+		case match.SingleElimination, match.DoubleElimination, match.RoundRobin, match.Swiss:
+			f.Format = ft
+		default:
+			return command.Errorf(command.CodeBadRequest, "format must be single_elimination, double_elimination, round_robin or swiss, not %q", v)
+		}
+	}
+	if v := q.Get("name"); v != "" {
+		if !utf8.ValidString(v) || utf8.RuneCountInString(v) > match.MaxNameLen {
+			return command.Errorf(command.CodeBadRequest, "name must be text of at most %d characters (part of a tournament name), not %q", match.MaxNameLen, v)
+		}
+		f.Name = v
+	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxListLimit {
@@ -120,14 +139,22 @@ func (s *Server) listTournaments(c echo.Context) error {
 		}
 		f.Limit = n
 	}
-	list, err := s.store.List(c.Request().Context(), f)
+	if v := q.Get("cursor"); v != "" {
+		cur, err := store.ParseCursor(v)
+		if err != nil {
+			return command.Errorf(command.CodeBadRequest, "cursor %q is %v", v, err)
+		}
+		f.After = cur
+	}
+	page, err := s.store.List(c.Request().Context(), f)
 	if err != nil {
 		return s.storeErr("list", err)
 	}
+	list := page.Summaries
 	if list == nil {
 		list = []store.Summary{}
 	}
-	return c.JSON(http.StatusOK, listResponse{Tournaments: list})
+	return c.JSON(http.StatusOK, listResponse{Tournaments: list, NextCursor: page.Next.String()})
 }
 
 func (s *Server) getTournament(c echo.Context) error {

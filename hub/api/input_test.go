@@ -36,7 +36,7 @@ func TestHTTPQueryParameters(t *testing.T) {
 		{"state", "GET", base + "?verbose=1", "", []string{`"verbose"`, "takes no query parameters"}},
 		{"events misspelt", "GET", base + "/events?afer=3", "", []string{`"afer"`, "takes only after"}},
 		{"events twice", "GET", base + "/events?after=1&after=2", "", []string{`"after"`, "given 2 times"}},
-		{"list", "GET", "/api/tournaments?sort=name", "", []string{`"sort"`, "takes only status and limit"}},
+		{"list", "GET", "/api/tournaments?sort=name", "", []string{`"sort"`, "takes only status, format, name, limit and cursor"}},
 		{"list twice", "GET", "/api/tournaments?limit=5&limit=7", "", []string{`"limit"`, "given 2 times"}},
 		{"join", "POST", base + "/players?name=Linus", "", []string{`"name"`, "takes no query parameters"}},
 		{"start", "POST", base + "/start?now=1", org, []string{`"now"`, "takes no query parameters"}},

@@ -159,6 +159,15 @@ func TestOpenAPI(t *testing.T) {
 
 	e.must(200, "GET", "/api/tournaments", "", nil)
 	e.must(200, "GET", "/api/tournaments?status=running&limit=5", "", nil)
+	var first struct {
+		NextCursor string `json:"next_cursor"`
+	}
+	e.must(200, "GET", "/api/tournaments?limit=1&name=SPEC", "", nil).decode(t, &first)
+	if first.NextCursor == "" {
+		t.Fatal("a page of 1 of the 2 Spec tournaments has no next_cursor")
+	}
+	e.must(200, "GET", "/api/tournaments?limit=1&name=SPEC&cursor="+first.NextCursor, "", nil)
+	e.must(200, "GET", "/api/tournaments?format=swiss&status=cancelled", "", nil)
 	e.must(200, "GET", "/healthz", "", nil)
 	e.must(200, "GET", "/readyz", "", nil)
 	e.must(200, "GET", "/metrics", "", nil)
@@ -167,6 +176,8 @@ func TestOpenAPI(t *testing.T) {
 	e.must(400, "POST", "/api/tournaments", "", `{"name":`)
 	e.must(400, "POST", "/api/tournaments", "", map[string]any{"name": "Long", "format": "swiss", "retention": map[string]any{"finished": "3h"}})
 	e.must(400, "GET", "/api/tournaments?limit=1000", "", nil)
+	e.must(400, "GET", "/api/tournaments?cursor=bm90LWEtY3Vyc29y", "", nil)
+	e.must(400, "GET", "/api/tournaments?format=knockout", "", nil)
 	e.must(400, "GET", base+"/events?after=x", "", nil)
 	e.must(400, "GET", base+"?verbose=1", "", nil)
 	e.must(413, "POST", "/api/tournaments", "", `{"name":"`+strings.Repeat("x", 5000)+`"}`)

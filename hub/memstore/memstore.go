@@ -301,16 +301,13 @@ func (tr *tour) head() store.Position {
 	return store.Position{Epoch: tr.epoch, Version: tr.t.Version, Rev: tr.rev}
 }
 
-// List implements store.Store.
-func (s *Store) List(ctx context.Context, f store.ListFilter) ([]store.Summary, error) {
+// List implements store.Store. It sorts every live tournament on each call: memory is one node's,
+// and sorting a few thousand summaries costs less than keeping an index in step with expiry.
+func (s *Store) List(ctx context.Context, f store.ListFilter) (store.Page, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return store.Page{}, err
 	}
 	s.sweep()
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
-	}
 	s.mu.Lock()
 	all := make([]*tour, 0, len(s.ts))
 	for _, tr := range s.ts {
@@ -318,11 +315,11 @@ func (s *Store) List(ctx context.Context, f store.ListFilter) ([]store.Summary, 
 	}
 	s.mu.Unlock()
 	now := s.now()
-	out := make([]store.Summary, 0, min(limit, len(all)))
+	sums := make([]store.Summary, 0, len(all))
 	for _, tr := range all {
 		tr.mu.Lock()
-		if !tr.gone && !s.expired(tr, now) && (f.Status == "" || tr.t.Status == f.Status) {
-			out = append(out, store.Summary{
+		if !tr.gone && !s.expired(tr, now) {
+			sums = append(sums, store.Summary{
 				ID:        tr.t.ID,
 				Name:      tr.t.Name,
 				Format:    tr.t.Settings.Format,
@@ -334,21 +331,23 @@ func (s *Store) List(ctx context.Context, f store.ListFilter) ([]store.Summary, 
 		}
 		tr.mu.Unlock()
 	}
-	slices.SortFunc(out, func(a, b store.Summary) int {
-		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
-			return c
-		}
-		if a.ID > b.ID {
+	slices.SortFunc(sums, func(a, b store.Summary) int {
+		ca, cb := store.CursorOf(a), store.CursorOf(b)
+		switch {
+		case ca.Precedes(cb): // b comes after a
 			return -1
-		} else if a.ID < b.ID {
+		case cb.Precedes(ca):
 			return 1
 		}
 		return 0
 	})
-	if len(out) > limit {
-		out = out[:limit]
+	p := store.NewPager(f)
+	for _, sm := range sums {
+		if p.Add(sm) {
+			break
+		}
 	}
-	return out, nil
+	return p.Page(true), nil
 }
 
 // Apply implements store.Store. The command is applied to a copy of the state under the

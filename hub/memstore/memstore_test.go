@@ -88,7 +88,8 @@ func TestRetention(t *testing.T) {
 	if _, _, err := s.Load(t.Context(), "t_done"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Load after the retention: %v; want ErrNotFound", err)
 	}
-	list, err := s.List(t.Context(), store.ListFilter{})
+	page, err := s.List(t.Context(), store.ListFilter{})
+	list := page.Summaries
 	if err != nil || len(list) != 1 || list[0].ID != "t_live" {
 		t.Errorf("List after the retention = %+v, %v; want only t_live", list, err)
 	}
@@ -139,7 +140,8 @@ func TestIdleRetention(t *testing.T) {
 			t.Errorf("join %s 24h after its last command: %v; want ErrNotFound", id, err)
 		}
 	}
-	list, err := s.List(t.Context(), store.ListFilter{})
+	page, err := s.List(t.Context(), store.ListFilter{})
+	list := page.Summaries
 	if err != nil || len(list) != 1 || list[0].ID != "t_busy" {
 		t.Errorf("List = %+v, %v; want only t_busy (renewed 1h after the others)", list, err)
 	}
@@ -252,7 +254,8 @@ func TestRetentionPerTournament(t *testing.T) {
 	c.Add(time.Second)
 	alive("t_short", false)
 	alive("t_node", true)
-	list, err := s.List(ctx, store.ListFilter{})
+	page, err := s.List(ctx, store.ListFilter{})
+	list := page.Summaries
 	if err != nil || len(list) != 2 {
 		t.Errorf("List = %+v, %v; want t_node and t_fin_node", list, err)
 	}

@@ -58,61 +58,94 @@ func (s *Store) Load(ctx context.Context, id string) (*match.Tournament, store.P
 	return c.t.Clone(), store.Position{Epoch: c.epoch, Version: c.t.Version, Rev: c.rev}, nil
 }
 
-// List reads the index newest first and the summary fields of each state hash, a page at a time.
-// Ids whose state has expired are removed from the index on the way.
-func (s *Store) List(ctx context.Context, f store.ListFilter) ([]store.Summary, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
+// listBatch is how many index entries List reads per round trip: one ZREVRANGEBYSCORE, then one
+// pipelined HMGET of the summary fields per entry.
+const listBatch = 100
+
+// listScan bounds the index entries one List call reads, whatever its filters reject: 1,000 (ten
+// batches of listBatch). Past that it answers the summaries it found, maybe fewer than the limit or
+// none, with Next at the last entry it read, and the client asks again from there. A cursor is a
+// position, not a count, so a short page skips nothing; a request never costs more than ten round
+// trips, however rare the tournaments it asks for.
+const listScan = 10 * listBatch
+
+// List walks the index newest first from the cursor's score (ties at one ms go by id, greatest
+// first, as ZREVRANGEBYSCORE orders equal scores) and reads the summary fields of each state hash,
+// a batch at a time, until the page is full, the index ends or listScan entries were read. Ids
+// whose state has expired are removed from the index on the way.
+func (s *Store) List(ctx context.Context, f store.ListFilter) (store.Page, error) {
+	p := store.NewPager(f)
+	top := "+inf" // the highest score the next batch may have
+	if !f.After.IsZero() {
+		top = strconv.FormatInt(f.After.CreatedMs, 10) // the ties at it that come first, the pager skips
 	}
-	page := int64(max(limit, 100))
-	out := make([]store.Summary, 0, min(limit, 100))
-	for start := int64(0); len(out) < limit; start += page {
-		ids, err := s.rdb.ZRevRange(ctx, indexKey, start, start+page-1).Result()
+	var skip int64 // entries scored top already read: the next batch starts past them
+	for read := 0; read < listScan; {
+		zs, err := s.rdb.ZRevRangeByScoreWithScores(ctx, indexKey, &redis.ZRangeBy{Max: top, Min: "-inf", Offset: skip, Count: listBatch}).Result()
 		if err != nil {
-			return nil, s.fail(ctx, "list", "", err)
+			return store.Page{}, s.fail(ctx, "list", "", err)
 		}
-		if len(ids) == 0 {
-			break
+		if len(zs) == 0 {
+			return p.Page(true), nil
 		}
-		cmds := make([]*redis.SliceCmd, len(ids))
-		_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, id := range ids {
-				cmds[i] = p.HMGet(ctx, keysOf(id).state, "name", "format", "status", "players", "version", "created_at")
+		read += len(zs)
+		cmds := make([]*redis.SliceCmd, len(zs))
+		_, err = s.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
+			for i, z := range zs {
+				cmds[i] = pl.HMGet(ctx, keysOf(str(z.Member)).state, "name", "format", "status", "players", "version", "created_at")
 			}
 			return nil
 		})
 		if err != nil {
-			return nil, s.fail(ctx, "list", "", err)
+			return store.Page{}, s.fail(ctx, "list", "", err)
 		}
 		var gone []any
-		for i, id := range ids {
-			v := cmds[i].Val()
+		expired := make([]bool, len(zs))
+		done := false
+		for i, z := range zs {
+			id, v := str(z.Member), cmds[i].Val()
 			if v[4] == nil {
-				gone = append(gone, id)
+				gone, expired[i] = append(gone, id), true
+				p.Pass(store.Cursor{CreatedMs: int64(z.Score), ID: id})
 				continue
 			}
 			sum := store.Summary{ID: id, Name: str(v[0]), Format: match.Format(str(v[1])),
 				Status: match.Status(str(v[2])), Players: int(num(v[3])), Version: num(v[4]),
 				CreatedAt: time.UnixMilli(num(v[5])).UTC()}
-			if f.Status != "" && sum.Status != f.Status {
-				continue
-			}
-			if len(out) < limit {
-				out = append(out, sum)
+			if done = p.Add(sum); done {
+				break
 			}
 		}
+		pruned := false
 		if len(gone) > 0 {
 			if err := s.rdb.ZRem(ctx, indexKey, gone...).Err(); err != nil {
 				s.log.Warn("prune tournament index", "err", err)
+			} else {
+				pruned = true
 			}
-			start -= int64(len(gone)) // the removed ids shifted the ranks
 		}
-		if int64(len(ids)) < page {
-			break
+		switch {
+		case done || p.Full():
+			return p.Page(false), nil
+		case len(zs) < listBatch:
+			return p.Page(true), nil
+		}
+		// The next batch starts at the last score read, past the entries read at that score that
+		// are still in the index. Offsets only matter when a batch ends inside one ms; should
+		// another node prune an entry of that ms between two batches (it expired meanwhile), the
+		// next batch starts one entry too far and this page misses one tournament of that ms.
+		// The pager never lists an entry twice.
+		last := strconv.FormatInt(int64(zs[len(zs)-1].Score), 10)
+		if last != top {
+			top, skip = last, 0
+		}
+		for i, z := range zs {
+			if strconv.FormatInt(int64(z.Score), 10) == last && !(pruned && expired[i]) {
+				skip++
+			}
 		}
 	}
-	return out, nil
+	return p.Page(false), nil
 }
 
 func str(v any) string {

@@ -1003,6 +1003,65 @@ func TestWatchWhileRedisDown(t *testing.T) {
 	}
 }
 
+// TestListBoundedScan: a filter that rejects almost everything costs one call at most 1,000 index
+// entries: the call answers a short (here empty) page with a cursor at the entry it reached, and
+// following the cursors finds the one match, then ends; an expired id met on the way is pruned and
+// moves the cursor on like any other.
+func TestListBoundedScan(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	s := newStore(t, srv, nil, redisstore.Options{})
+	ctx := ctxFor(t)
+	base := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
+	const n = 1500
+	for i := range n {
+		name := fmt.Sprintf("Cup %d", i)
+		if i == 0 {
+			name = "The one rare cup"
+		}
+		if _, err := s.Create(ctx, fmt.Sprintf("t_s%04d", i), createCmd(name, match.Swiss), base.Add(time.Duration(i/2)*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := srv.Do("DEL", "tourhub:{t:t_s0700}:state"); err != nil { // as if it had expired
+		t.Fatal(err)
+	}
+	f := store.ListFilter{Name: "RARE", Limit: 10}
+	page, err := s.List(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1,000 entries read: the newest, from t_s1499 down to t_s0500 (the expired one among them).
+	if want := (store.Cursor{CreatedMs: base.Add(250 * time.Millisecond).UnixMilli(), ID: "t_s0500"}); len(page.Summaries) != 0 || page.Next != want {
+		t.Fatalf("first page = %v, next %+v; want an empty page, next %+v", page.Summaries, page.Next, want)
+	}
+	var got []string
+	for calls := 2; ; calls++ { // the first call was above
+		f.After = page.Next
+		if page, err = s.List(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+		for _, sm := range page.Summaries {
+			got = append(got, sm.ID)
+		}
+		if page.Next == (store.Cursor{}) {
+			if calls != 2 {
+				t.Errorf("%d calls for %d tournaments; want 2 (1,000 entries each at most)", calls, n)
+			}
+			break
+		}
+		if calls > 10 {
+			t.Fatalf("cursor does not reach the end: %+v", page.Next)
+		}
+	}
+	if fmt.Sprint(got) != "[t_s0000]" {
+		t.Errorf("found %v; want [t_s0000]", got)
+	}
+	if sc, _ := srv.Do("ZSCORE", "tourhub:tournaments", "t_s0700"); sc != "" {
+		t.Errorf("t_s0700 still in the index (score %s)", sc)
+	}
+}
+
 // TestListPrunesExpired: ids whose state expired are skipped by List and removed from the index.
 func TestListPrunesExpired(t *testing.T) {
 	t.Parallel()
@@ -1019,7 +1078,7 @@ func TestListPrunesExpired(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ids []string
-	for _, sm := range got {
+	for _, sm := range got.Summaries {
 		ids = append(ids, sm.ID)
 	}
 	if fmt.Sprint(ids) != "[t_l3 t_l1]" {

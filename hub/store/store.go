@@ -106,12 +106,6 @@ type Summary struct {
 	CreatedAt time.Time    `json:"created_at"`
 }
 
-// ListFilter narrows Store.List. Zero values mean no filter; Limit defaults to 100.
-type ListFilter struct {
-	Status match.Status
-	Limit  int
-}
-
 // Handler receives, on any node, every entry committed to a tournament that node watches
 // (Store.Watch), in version order, once per entry. A gap the store cannot fill is delivered as
 // lost=true (the handler must reload and send snapshots); the entry is then the zero Entry.
@@ -150,8 +144,8 @@ type Store interface {
 	Create(ctx context.Context, id string, cmd match.Command, createdAt time.Time) (Applied, error)
 	// Load returns a copy of the current state and its position (t.Version is head.Version).
 	Load(ctx context.Context, id string) (t *match.Tournament, head Position, err error)
-	// List returns summaries, newest first.
-	List(ctx context.Context, f ListFilter) ([]Summary, error)
+	// List returns a page of the summaries f selects, newest first (see list.go), from f.After on.
+	List(ctx context.Context, f ListFilter) (Page, error)
 	// Apply applies cmd to the newest state and commits it atomically: exactly one command per
 	// version, by compare-and-set on the version. A non-empty submissionID makes it idempotent.
 	// A rejected command returns the *match.Error and changes nothing.

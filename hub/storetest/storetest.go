@@ -176,10 +176,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		if err != nil {
 			t.Fatalf("List: %v", err)
 		}
-		if got := ids(all); fmt.Sprint(got) != "[t_d t_c t_b t_a]" {
+		if got := ids(all.Summaries); fmt.Sprint(got) != "[t_d t_c t_b t_a]" {
 			t.Errorf("List = %v; want newest first [t_d t_c t_b t_a]", got)
 		}
-		for _, sm := range all {
+		for _, sm := range all.Summaries {
 			if sm.ID == "t_b" && (sm.Players != 1 || sm.Version != 2 || sm.Name != "Cup t_b" || sm.Format != match.SingleElimination || !sm.CreatedAt.Equal(base.Add(time.Minute))) {
 				t.Errorf("summary of t_b = %+v; want 1 player, version 2, its name, format and creation time", sm)
 			}
@@ -188,22 +188,110 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		if err != nil {
 			t.Fatalf("List: %v", err)
 		}
-		if got := ids(reg); fmt.Sprint(got) != "[t_d t_b t_a]" {
+		if got := ids(reg.Summaries); fmt.Sprint(got) != "[t_d t_b t_a]" {
 			t.Errorf("List(registering) = %v; want [t_d t_b t_a]", got)
 		}
 		canc, err := s.List(ctx, store.ListFilter{Status: match.StatusCancelled})
 		if err != nil {
 			t.Fatalf("List: %v", err)
 		}
-		if got := ids(canc); fmt.Sprint(got) != "[t_c]" {
+		if got := ids(canc.Summaries); fmt.Sprint(got) != "[t_c]" {
 			t.Errorf("List(cancelled) = %v; want [t_c]", got)
 		}
 		two, err := s.List(ctx, store.ListFilter{Limit: 2})
 		if err != nil {
 			t.Fatalf("List: %v", err)
 		}
-		if got := ids(two); fmt.Sprint(got) != "[t_d t_c]" {
+		if got := ids(two.Summaries); fmt.Sprint(got) != "[t_d t_c]" {
 			t.Errorf("List(limit 2) = %v; want [t_d t_c]", got)
+		}
+		if all.Next != (store.Cursor{}) {
+			t.Errorf("List of all 4: Next %+v; want none (the last page)", all.Next)
+		}
+	})
+
+	t.Run("ListPages", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		ctx := ctxFor(t)
+		// 250 tournaments, three to a millisecond (ties go by id), of every format, some cancelled,
+		// every seventh a "Spring" cup.
+		base := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
+		formats := []match.Format{match.SingleElimination, match.DoubleElimination, match.RoundRobin, match.Swiss}
+		var all []store.Summary // in list order, newest first
+		for i := range 250 {
+			sm := store.Summary{ID: fmt.Sprintf("t_p%03d", i), Name: fmt.Sprintf("Cup %d", i), Format: formats[i%4],
+				Status: match.StatusRegistering, CreatedAt: base.Add(time.Duration(i/3) * time.Millisecond)}
+			if i%7 == 0 {
+				sm.Name = fmt.Sprintf("The SPRING cup %d", i)
+			}
+			if _, err := s.Create(ctx, sm.ID, createCmd(sm.Name, sm.Format), sm.CreatedAt); err != nil {
+				t.Fatalf("Create %s: %v", sm.ID, err)
+			}
+			if i%5 == 0 {
+				mustApply(t, s, sm.ID, match.Command{Type: match.CmdCancel})
+				sm.Status = match.StatusCancelled
+			}
+			all = append([]store.Summary{sm}, all...)
+		}
+		// Every one exactly once, newest first, across pages of 100; a tournament created between
+		// two pages (newer than any cursor) does not disturb them.
+		got, pages := listAll(t, s, store.ListFilter{Limit: 100}, func(page int) {
+			if page == 1 {
+				if _, err := s.Create(ctx, "t_p_new", createCmd("Newcomer", match.Swiss), base.Add(time.Hour)); err != nil {
+					t.Fatalf("Create between pages: %v", err)
+				}
+			}
+		})
+		if fmt.Sprint(got) != fmt.Sprint(ids(all)) {
+			t.Errorf("pages of 100 = %v; want every tournament once, newest first: %v", got, ids(all))
+		}
+		if pages > 4 {
+			t.Errorf("%d pages of 100 for 250 tournaments; want at most 4", pages)
+		}
+		all = append([]store.Summary{{ID: "t_p_new", Name: "Newcomer", Format: match.Swiss, Status: match.StatusRegistering}}, all...)
+		// Filters combined with paging.
+		for _, tc := range []struct {
+			name string
+			f    store.ListFilter
+			keep func(store.Summary) bool
+		}{
+			{"status", store.ListFilter{Status: match.StatusCancelled, Limit: 9}, func(sm store.Summary) bool { return sm.Status == match.StatusCancelled }},
+			{"format", store.ListFilter{Format: match.Swiss, Limit: 20}, func(sm store.Summary) bool { return sm.Format == match.Swiss }},
+			{"name ignores case", store.ListFilter{Name: "spring", Limit: 4}, func(sm store.Summary) bool { return strings.Contains(sm.Name, "SPRING") }},
+			{"all three", store.ListFilter{Status: match.StatusRegistering, Format: match.RoundRobin, Name: "Spring CUP", Limit: 2},
+				func(sm store.Summary) bool {
+					return sm.Status == match.StatusRegistering && sm.Format == match.RoundRobin && strings.Contains(sm.Name, "SPRING")
+				}},
+			{"nothing matches", store.ListFilter{Name: "winter", Limit: 10}, func(store.Summary) bool { return false }},
+		} {
+			var want []string
+			for _, sm := range all {
+				if tc.keep(sm) {
+					want = append(want, sm.ID)
+				}
+			}
+			if got, _ := listAll(t, s, tc.f, nil); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s: pages of %d = %v; want %v", tc.name, tc.f.Limit, got, want)
+			}
+		}
+		// A cursor is a position, not a tournament: one that names no tournament (here between
+		// t_p101 and t_p100, which share a millisecond) still pages on from where it points, and
+		// one past the oldest gives an empty last page.
+		at := base.Add(33 * time.Millisecond).UnixMilli()
+		page, err := s.List(ctx, store.ListFilter{After: store.Cursor{CreatedMs: at, ID: "t_p100x"}, Limit: 3})
+		if err != nil {
+			t.Fatalf("List after a cursor naming no tournament: %v", err)
+		}
+		if got := ids(page.Summaries); fmt.Sprint(got) != "[t_p100 t_p099 t_p098]" {
+			t.Errorf("List after (ms of t_p100, t_p100x) = %v; want [t_p100 t_p099 t_p098]", got)
+		}
+		page, err = s.List(ctx, store.ListFilter{After: store.Cursor{CreatedMs: base.UnixMilli() - 1, ID: "t_zzz"}})
+		if err != nil {
+			t.Fatalf("List after the oldest: %v", err)
+		}
+		if len(page.Summaries) != 0 || page.Next != (store.Cursor{}) {
+			t.Errorf("List after the oldest = %v, next %+v; want an empty last page", ids(page.Summaries), page.Next)
 		}
 	})
 
@@ -662,6 +750,34 @@ func ids(ss []store.Summary) []string {
 		out[i] = s.ID
 	}
 	return out
+}
+
+// listAll follows List's cursor from the start of f to the end and returns the ids in the order
+// listed and the number of pages. between, if set, runs after each page but the last, given its
+// number (from 1). A page is never longer than f.Limit; it may be shorter and still not the last.
+func listAll(t *testing.T, s store.Store, f store.ListFilter, between func(page int)) (got []string, pages int) {
+	t.Helper()
+	for {
+		page, err := s.List(ctxFor(t), f)
+		if err != nil {
+			t.Fatalf("List(%+v): %v", f, err)
+		}
+		pages++
+		if len(page.Summaries) > f.Limit {
+			t.Fatalf("List(%+v) = %d summaries; want at most %d", f, len(page.Summaries), f.Limit)
+		}
+		got = append(got, ids(page.Summaries)...)
+		if page.Next == (store.Cursor{}) {
+			return got, pages
+		}
+		if page.Next == f.After || pages > 1000 {
+			t.Fatalf("List(%+v): next cursor %+v does not move on", f, page.Next)
+		}
+		f.After = page.Next
+		if between != nil {
+			between(pages)
+		}
+	}
 }
 
 func versions(es []store.Entry) []int64 {
