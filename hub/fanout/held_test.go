@@ -123,8 +123,8 @@ func TestBurstOfSubscribersLoadsOnce(t *testing.T) {
 	if st.loads.Load() != before || &third.snapshot()[0] != &second.snapshot()[0] {
 		t.Error("after a new entry, a subscriber did not get the held snapshot")
 	}
-	// subscribed at the held snapshot (the first subscriber's, at version 1, which it still
-	// holds), the snapshot, then the entries since, 2 and 3: what a socket subscribed at 1 sees.
+	// subscribed (where the catch-up leaves it: version 3), the held snapshot (the first
+	// subscriber's, at version 1, which it still holds), then the entries since: 2 and 3.
 	waitFor(t, func() bool { third.mu.Lock(); defer third.mu.Unlock(); return len(third.msgs) >= 4 })
 	third.mu.Lock()
 	var got []string
@@ -138,7 +138,7 @@ func TestBurstOfSubscribersLoadsOnce(t *testing.T) {
 		got = append(got, fmt.Sprintf("%s %d", m.Kind, v.Version))
 	}
 	third.mu.Unlock()
-	if want := "[subscribed 1 snapshot 1 event 2 event 3]"; fmt.Sprint(got) != want {
+	if want := "[subscribed 3 snapshot 1 event 2 event 3]"; fmt.Sprint(got) != want {
 		t.Errorf("third subscriber got %v; want %s", got, want)
 	}
 

@@ -28,7 +28,6 @@ type job struct {
 type caught struct {
 	err       error
 	at        store.Position // where the catch-up leaves the socket
-	reply     store.Position // what subscribed says: at, or the snapshot's position when entries follow it
 	recovered bool
 	msgs      []Msg
 }
@@ -118,14 +117,14 @@ func (b *Table) catchUp(t *topic, jobs []job, needNames bool) {
 			for k < len(entries) && entries[k].Version <= from.Version {
 				k++
 			}
-			out[i] = caught{at: head, reply: head, recovered: true, msgs: encoded[k:]}
+			out[i] = caught{at: head, recovered: true, msgs: encoded[k:]}
 		}
 		break
 	}
 
 	var state *match.Tournament
 	if len(snaps) > 0 || needNames {
-		from, head, msgs, held := t.heldSnapshot()
+		head, msgs, held := t.heldSnapshot()
 		var err error
 		if !held || needNames {
 			var st *match.Tournament
@@ -133,7 +132,7 @@ func (b *Table) catchUp(t *topic, jobs []job, needNames bool) {
 				state = st
 				var snap Msg
 				snap, err = t.snapshot(head, st)
-				msgs, from = []Msg{snap}, head
+				msgs = []Msg{snap}
 			}
 		}
 		for _, i := range snaps {
@@ -141,7 +140,7 @@ func (b *Table) catchUp(t *topic, jobs []job, needNames bool) {
 				out[i].err = err
 				continue
 			}
-			out[i] = caught{at: head, reply: from, msgs: msgs}
+			out[i] = caught{at: head, msgs: msgs}
 		}
 	}
 
@@ -173,7 +172,7 @@ func (b *Table) catchUp(t *topic, jobs []job, needNames bool) {
 			continue
 		}
 		if j.req.Reply {
-			w.Queue(sb.s, encodeSubscribed(j.req.Ref, t.id, c.reply, c.recovered))
+			w.Queue(sb.s, encodeSubscribed(j.req.Ref, t.id, c.at, c.recovered))
 		}
 		for _, m := range c.msgs {
 			w.Queue(sb.s, m)

@@ -155,43 +155,41 @@ func (t *topic) snapshot(head store.Position, st *match.Tournament) (Msg, error)
 
 // heldSnapshot returns a catch-up the topic can serve without reading the store: the snapshot of
 // the last entry it delivered, or its newest snapshot followed by the entries delivered since
-// (recent), if a socket still holds that snapshot and they reach back to it. from is the
-// snapshot's position (what the subscribed reply says: the subscriber then sees what a socket
-// subscribed at that snapshot would, the entries since coming as live ones) and head where the
-// catch-up leaves it. A burst of subscribers (a thousand spectators opening a page at once,
+// (recent), if a socket still holds that snapshot and they reach back to it; head is where it
+// leaves the subscriber. A burst of subscribers (a thousand spectators opening a page at once,
 // while results come in) is then served one encoding of the state, not one per version. The
 // entries carry no personal notices, as a resume's missed entries do not. A catch-up up to the
 // topic's last entry is as good as the store's latest: every entry after it comes through the
 // topic, and a subscriber's catch-up holds the live entries until it is queued (see catchUp).
 // t.mu is not held.
-func (t *topic) heldSnapshot() (from, head store.Position, msgs []Msg, ok bool) {
+func (t *topic) heldSnapshot() (head store.Position, msgs []Msg, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.epoch == "" {
-		return from, head, nil, false
+		return store.Position{}, nil, false
 	}
 	head = store.Position{Epoch: t.epoch, Version: t.version, Rev: t.rev}
 	if m, ok := t.shared.get(sharedKey{pos: head, snapshot: true}); ok {
-		return head, head, []Msg{m}, true
+		return head, []Msg{m}, true
 	}
 	p := t.snapPos
 	if p.Epoch != t.epoch || p.Version >= t.version || len(t.recent) == 0 {
-		return from, head, nil, false
+		return store.Position{}, nil, false
 	}
 	k := int(p.Version + 1 - t.recent[0].pos.Version) // recent's entry right after the snapshot
 	if k < 0 || k >= len(t.recent) {
-		return from, head, nil, false
+		return store.Position{}, nil, false
 	}
 	at := p
 	for _, d := range t.recent[k:] {
 		if !d.follows(at) {
-			return from, head, nil, false // not one history since the snapshot
+			return store.Position{}, nil, false // not one history since the snapshot
 		}
 		at = d.pos
 	}
 	snap, ok := t.shared.get(sharedKey{pos: p, snapshot: true})
 	if !ok {
-		return from, head, nil, false
+		return store.Position{}, nil, false
 	}
 	msgs = make([]Msg, 0, 1+len(t.recent)-k)
 	msgs = append(msgs, snap)
@@ -200,5 +198,5 @@ func (t *topic) heldSnapshot() (from, head store.Position, msgs []Msg, ok bool) 
 		m.At = time.Time{} // a catch-up, not live: no fan-out lag
 		msgs = append(msgs, m)
 	}
-	return p, head, msgs, true
+	return head, msgs, true
 }
