@@ -124,15 +124,13 @@ func (b *Table) catchUp(t *topic, jobs []job, needNames bool) {
 
 	var state *match.Tournament
 	if len(snaps) > 0 || needNames {
-		head, msgs, held := t.heldSnapshot()
+		head, snap, held := t.heldSnapshot()
 		var err error
 		if !held || needNames {
 			var st *match.Tournament
 			if st, head, err = b.cfg.Store.Load(ctx, t.id); err == nil {
 				state = st
-				var snap Msg
 				snap, err = t.snapshot(head, st)
-				msgs = []Msg{snap}
 			}
 		}
 		for _, i := range snaps {
@@ -140,7 +138,7 @@ func (b *Table) catchUp(t *topic, jobs []job, needNames bool) {
 				out[i].err = err
 				continue
 			}
-			out[i] = caught{at: head, msgs: msgs}
+			out[i] = caught{at: head, msgs: []Msg{snap}}
 		}
 	}
 

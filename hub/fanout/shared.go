@@ -1,7 +1,6 @@
 package fanout
 
 import (
-	"time"
 	"unsafe"
 	"weak"
 
@@ -148,55 +147,25 @@ func (t *topic) snapshot(head store.Position, st *match.Tournament) (Msg, error)
 	}
 	t.mu.Lock()
 	t.shared.put(k, m)
-	t.snapPos = head // the store's latest when read (only the topic's worker reads snapshots)
 	t.mu.Unlock()
 	return m, nil
 }
 
-// heldSnapshot returns a catch-up the topic can serve without reading the store: the snapshot of
-// the last entry it delivered, or its newest snapshot followed by the entries delivered since
-// (recent), if a socket still holds that snapshot and they reach back to it; head is where it
-// leaves the subscriber. A burst of subscribers (a thousand spectators opening a page at once,
-// while results come in) is then served one encoding of the state, not one per version. The
-// entries carry no personal notices, as a resume's missed entries do not. A catch-up up to the
-// topic's last entry is as good as the store's latest: every entry after it comes through the
-// topic, and a subscriber's catch-up holds the live entries until it is queued (see catchUp).
-// t.mu is not held.
-func (t *topic) heldSnapshot() (head store.Position, msgs []Msg, ok bool) {
+// heldSnapshot returns the snapshot of the last entry the topic delivered, if a socket still holds
+// it: a burst of subscribers (a thousand spectators opening a page at once) is then served without
+// reading and encoding the state again for each round of catch-ups. A snapshot at that entry is as
+// good as the store's latest: every entry after it comes through the topic, and a subscriber's
+// catch-up holds the live entries until it is queued (see catchUp). t.mu is not held.
+func (t *topic) heldSnapshot() (store.Position, Msg, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.epoch == "" {
-		return store.Position{}, nil, false
+		return store.Position{}, Msg{}, false
 	}
-	head = store.Position{Epoch: t.epoch, Version: t.version, Rev: t.rev}
-	if m, ok := t.shared.get(sharedKey{pos: head, snapshot: true}); ok {
-		return head, []Msg{m}, true
-	}
-	p := t.snapPos
-	if p.Epoch != t.epoch || p.Version >= t.version || len(t.recent) == 0 {
-		return store.Position{}, nil, false
-	}
-	k := int(p.Version + 1 - t.recent[0].pos.Version) // recent's entry right after the snapshot
-	if k < 0 || k >= len(t.recent) {
-		return store.Position{}, nil, false
-	}
-	at := p
-	for _, d := range t.recent[k:] {
-		if !d.follows(at) {
-			return store.Position{}, nil, false // not one history since the snapshot
-		}
-		at = d.pos
-	}
-	snap, ok := t.shared.get(sharedKey{pos: p, snapshot: true})
+	head := store.Position{Epoch: t.epoch, Version: t.version, Rev: t.rev}
+	m, ok := t.shared.get(sharedKey{pos: head, snapshot: true})
 	if !ok {
-		return store.Position{}, nil, false
+		return store.Position{}, Msg{}, false
 	}
-	msgs = make([]Msg, 0, 1+len(t.recent)-k)
-	msgs = append(msgs, snap)
-	for _, d := range t.recent[k:] {
-		m := d.event
-		m.At = time.Time{} // a catch-up, not live: no fan-out lag
-		msgs = append(msgs, m)
-	}
-	return head, msgs, true
+	return head, m, true
 }

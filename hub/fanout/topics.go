@@ -117,16 +117,7 @@ type topic struct {
 	working bool // guarded by mu; a catch-up worker runs
 
 	shared shared // guarded by mu; the snapshot and event messages sockets hold (shared.go)
-	// snapPos is where the topic's newest snapshot message is (shared.go), and recent the last
-	// deliveries (at most recentMax), in order: a subscriber can be served that snapshot and the
-	// entries since, while a socket still holds it, instead of a fresh read and encoding of the
-	// whole state for each new version (heldSnapshot). Guarded by mu.
-	snapPos store.Position
-	recent  []*delivery
 }
-
-// recentMax is how many deliveries a topic keeps to bring a held snapshot up to date.
-const recentMax = 64
 
 // Config configures a Table.
 type Config struct {
@@ -299,7 +290,6 @@ func (b *Table) startWorkerLocked(t *topic) {
 func (b *Table) resyncLocked(t *topic) {
 	b.lost.Inc()
 	t.epoch, t.version, t.rev = "", 0, ""
-	t.recent = nil
 	for _, sb := range t.subs {
 		sb.buf = nil
 		sb.gen++
@@ -353,11 +343,6 @@ func (b *Table) queue(id, epoch string, e store.Entry, lost bool, at time.Time) 
 	learnNames(t.names, e.Events)
 
 	d := &delivery{pos: store.Position{Epoch: epoch, Version: e.Version, Rev: e.Rev}, prev: e.Prev, event: ev}
-	if len(t.recent) == recentMax {
-		copy(t.recent, t.recent[1:])
-		t.recent = t.recent[:recentMax-1]
-	}
-	t.recent = append(t.recent, d)
 	d.event.At = at
 	for _, sb := range t.subs {
 		if sb.player != 0 {
