@@ -898,6 +898,34 @@ func TestCloseStopsGoroutines(t *testing.T) {
 	}
 }
 
+// TestCloseStopsGoroutinesSharded is TestCloseStopsGoroutines on a Redis Cluster with sharded
+// pub/sub: the shard subscription loop and the receive loop of every master's connection end with
+// Close, one master down or not.
+func TestCloseStopsGoroutinesSharded(t *testing.T) {
+	c := redistest.StartCluster(t, 3)
+	rec := newRecorder(t)
+	s, err := redisstore.New(context.Background(), redisstore.Options{URL: c.URL(), Cluster: true, Log: quiet, PositionCheck: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Register(store.HandlerFunc(rec.deliver))
+	for i := range 6 {
+		id := "t_close" + strconv.Itoa(i)
+		mustCreate(t, s, id, match.SingleElimination)
+		s.Watch(id)
+		mustApply(t, s, id, match.Command{Type: match.CmdJoin, Name: "Ada"}, "")
+		rec.waitVersion(t, id, 2)
+	}
+	c.Nodes[1].Stop()
+	time.Sleep(100 * time.Millisecond) // its connection's loop notices, the subscription loop retries
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if left := waitStoreGoroutinesGone(timeout); len(left) > 0 {
+		t.Errorf("got %d goroutines of the store left %v after Close; want none:\n%s", len(left), timeout, strings.Join(left, "\n\n"))
+	}
+}
+
 // waitStoreGoroutinesGone waits until no goroutine runs code of a Store and returns the stacks of
 // those that still do when it gives up. Close returns once every goroutine of the store has run
 // its deferred wg.Done, but such a goroutine still exists until it has returned: one read of the
@@ -911,7 +939,7 @@ func waitStoreGoroutinesGone(limit time.Duration) []string {
 		var left []string
 		buf := make([]byte, 1<<20)
 		for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
-			if strings.Contains(g, "hub/redisstore.(*Store)") {
+			if strings.Contains(g, "hub/redisstore.(*Store)") || strings.Contains(g, "hub/redisstore.(*shardSubs)") {
 				left = append(left, g)
 			}
 		}
