@@ -1,4 +1,5 @@
-// index.js: the list of tournaments (with a status filter) and the create form.
+// index.js: the list of tournaments (filtered by status and name, a page at a time) and the
+// create form.
 
 import {h, $, flash, busy} from './dom.js';
 import {api, explain, loadToken} from './client.js';
@@ -7,20 +8,38 @@ import {mountCreateForm} from './createform.js';
 
 const body = $('#tournaments');
 const filter = $('#status-filter');
+const name = $('#name-filter');
+const more = $('#more');
 
-let loads = 0; // only the newest answer is shown when the filter changes quickly
+// pageSize is how many tournaments one request asks for; "Show more" asks for the next page
+// (the server's next_cursor), so that a list of thousands is read a page at a time.
+const pageSize = 50;
+let loads = 0; // only the newest answer is shown when the filters change quickly
+let next = ''; // next_cursor of the last page shown; '' when it was the last
 
-async function load() {
+// load shows the first page for the filters, or with append the next page below what is shown.
+async function load(append = false) {
   const mine = ++loads;
-  const status = filter.value;
-  const q = new URLSearchParams({limit: '50'});
-  if (status) q.set('status', status);
+  const q = new URLSearchParams({limit: String(pageSize)});
+  if (filter.value) q.set('status', filter.value);
+  const n = name.value.trim();
+  if (n) q.set('name', n);
+  if (append && next) q.set('cursor', next);
+  if (!append) {
+    next = ''; // a cursor belongs to the filters it was given for
+    more.hidden = true;
+  }
   try {
     const res = await api('GET', `/api/tournaments?${q}`);
     if (mine !== loads) return;
-    const list = res.tournaments || [];
-    body.replaceChildren(...list.map(row));
-    $('#list-empty').hidden = list.length > 0;
+    const list = (res.tournaments || []).map(row);
+    if (append) body.append(...list);
+    else body.replaceChildren(...list);
+    next = res.next_cursor || '';
+    more.hidden = !next;
+    const empty = $('#list-empty');
+    empty.hidden = body.children.length > 0;
+    empty.textContent = n || filter.value ? 'No tournament matches.' : 'No tournaments yet. Create one below.';
   } catch (err) {
     flash(`Could not load the tournaments: ${explain(err)}`, 'error');
   }
@@ -43,8 +62,14 @@ function row(t) {
 
 $('#filter-form').addEventListener('submit', (e) => {
   e.preventDefault();
-  busy($('#refresh'), load);
+  busy($('#refresh'), () => load());
 });
-filter.addEventListener('change', load);
+filter.addEventListener('change', () => load());
+let typing;
+name.addEventListener('input', () => {
+  clearTimeout(typing);
+  typing = setTimeout(() => load(), 250); // one request once the typing pauses
+});
+more.addEventListener('click', () => busy(more, () => load(true)));
 mountCreateForm($('#create'));
 load();

@@ -31,11 +31,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// startHub runs the hub binary on a port the kernel picks as the hub binds it and waits until
-// /healthz answers. The process is stopped when the test ends.
-func startHub(ctx context.Context, t *testing.T) string {
+// startHub runs the hub binary (with args) on a port the kernel picks as the hub binds it and
+// waits until /healthz answers. The process is stopped when the test ends.
+func startHub(ctx context.Context, t *testing.T, args ...string) string {
 	t.Helper()
-	p := proctest.StartListening(t, "hub", proctest.Build(t, proctest.Hub), "--addr", "127.0.0.1:0")
+	p := proctest.StartListening(t, "hub", proctest.Build(t, proctest.Hub), append([]string{"--addr", "127.0.0.1:0"}, args...)...)
 	base := p.URL()
 	tick := time.NewTicker(25 * time.Millisecond)
 	defer tick.Stop()
