@@ -1,5 +1,5 @@
-// index.js: the list of tournaments (filtered by status and name, a page at a time) and the
-// create form.
+// index.js: the list of tournaments (filtered by status, format and name, a page at a time) and
+// the create form.
 
 import {h, $, flash, busy} from './dom.js';
 import {api, explain, loadToken} from './client.js';
@@ -8,6 +8,7 @@ import {mountCreateForm} from './createform.js';
 
 const body = $('#tournaments');
 const filter = $('#status-filter');
+const format = $('#format-filter');
 const name = $('#name-filter');
 const more = $('#more');
 
@@ -22,6 +23,7 @@ async function load(append = false) {
   const mine = ++loads;
   const q = new URLSearchParams({limit: String(pageSize)});
   if (filter.value) q.set('status', filter.value);
+  if (format.value) q.set('format', format.value);
   const n = name.value.trim();
   if (n) q.set('name', n);
   if (append && next) q.set('cursor', next);
@@ -39,7 +41,7 @@ async function load(append = false) {
     more.hidden = !next;
     const empty = $('#list-empty');
     empty.hidden = body.children.length > 0;
-    empty.textContent = n || filter.value ? 'No tournament matches.' : 'No tournaments yet. Create one below.';
+    empty.textContent = n || filter.value || format.value ? 'No tournament matches.' : 'No tournaments yet. Create one below.';
   } catch (err) {
     flash(`Could not load the tournaments: ${explain(err)}`, 'error');
   }
@@ -65,6 +67,7 @@ $('#filter-form').addEventListener('submit', (e) => {
   busy($('#refresh'), () => load());
 });
 filter.addEventListener('change', () => load());
+format.addEventListener('change', () => load());
 let typing;
 name.addEventListener('input', () => {
   clearTimeout(typing);

@@ -11,7 +11,8 @@ import (
 )
 
 // TestBrowserListPages: the list page shows the newest 50 tournaments, "Show more" the rest (each
-// once: the server's cursor, not an offset), and the name box narrows the list as one types.
+// once: the server's cursor, not an offset), the name box narrows the list as one types, and the
+// format filter narrows it too.
 func TestBrowserListPages(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -48,6 +49,12 @@ func TestBrowserListPages(t *testing.T) {
 	if list.eval("show more hidden", `String(document.getElementById('more').hidden)`) != "true" {
 		t.Error("show more offered after the last page")
 	}
+	list.do("a format none of them has", chromedp.SetValue(chromedp.ID("format-filter"), "round_robin"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('format-filter').dispatchEvent(new Event('change'))`))
+	list.wait("no round robin", rows+`.length === 0 && !document.getElementById('list-empty').hidden`)
+	list.do("any format again", chromedp.SetValue(chromedp.ID("format-filter"), ""),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('format-filter').dispatchEvent(new Event('change'))`))
+	list.wait("the Beta tournaments again", rows+`.length === 15`)
 	list.do("a name nobody has", chromedp.SendKeys(chromedp.ID("name-filter"), "zzz"))
 	list.wait("no match", rows+`.length === 0 && !document.getElementById('list-empty').hidden`)
 	if n := count(); n != 0 {
