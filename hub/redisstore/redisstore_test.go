@@ -677,14 +677,7 @@ func TestTTL(t *testing.T) {
 	checkTTL := func(want time.Duration) {
 		t.Helper()
 		for _, k := range keys {
-			got, err := srv.Do("PTTL", k)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ms, _ := strconv.ParseInt(got, 10, 64)
-			if d := time.Duration(ms) * time.Millisecond; d > want || d < want-time.Minute {
-				t.Errorf("PTTL %s = %v; want about %v", k, d, want)
-			}
+			checkPTTL(t, srv, k, want)
 		}
 	}
 	checkTTL(5 * time.Hour)
@@ -692,6 +685,19 @@ func TestTTL(t *testing.T) {
 	checkTTL(10 * time.Minute)
 	if got, _ := srv.Do("TTL", "tourhub:tournaments"); got != "-1" {
 		t.Errorf("TTL of the index = %s; want -1 (no expiry)", got)
+	}
+}
+
+// checkPTTL fails t unless key expires in want, give or take the minute a test may take.
+func checkPTTL(t *testing.T, srv *redistest.Server, key string, want time.Duration) {
+	t.Helper()
+	got, err := srv.Do("PTTL", key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := strconv.ParseInt(got, 10, 64)
+	if d := time.Duration(ms) * time.Millisecond; d > want || d < want-time.Minute {
+		t.Errorf("PTTL %s = %v; want about %v", key, d, want)
 	}
 }
 
@@ -710,17 +716,7 @@ func TestTTLPerTournament(t *testing.T) {
 		t.Fatalf("Create: %v", err)
 	}
 	k := func(name string) string { return "tourhub:{t:t_own}:" + name }
-	checkTTL := func(key string, want time.Duration) {
-		t.Helper()
-		got, err := srv.Do("PTTL", key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ms, _ := strconv.ParseInt(got, 10, 64)
-		if d := time.Duration(ms) * time.Millisecond; d > want || d < want-time.Minute {
-			t.Errorf("PTTL %s = %v; want about %v", key, d, want)
-		}
-	}
+	checkTTL := func(key string, want time.Duration) { t.Helper(); checkPTTL(t, srv, key, want) }
 	checkTTL(k("state"), 2*time.Hour) // registering: retention.idle, not the node's 5h
 	checkTTL(k("log"), 30*time.Minute)
 	mustApply(t, s, "t_own", match.Command{Type: match.CmdJoin, Name: "Ada"}, "sub-1")

@@ -114,8 +114,7 @@ func (sh *shardSubs) run() {
 	defer s.wg.Done()
 	defer func() {
 		for _, c := range sh.conns {
-			_ = c.ps.Close()
-			_ = c.cl.Close()
+			sh.closeConn(c)
 		}
 	}()
 	var retry <-chan time.Time
@@ -163,22 +162,8 @@ func (sh *shardSubs) sync() bool {
 	if len(want) == 0 && len(sh.conns) == 0 {
 		return true
 	}
-	if sh.owner == nil || dirty {
-		if time.Since(sh.read) < shardRetry {
-			sh.mu.Lock()
-			sh.dirty = true
-			sh.mu.Unlock()
-			return false
-		}
-		if err := sh.readSlots(); err != nil {
-			if s.ctx.Err() == nil {
-				s.log.Warn("read the cluster's slot map; will retry", "err", err)
-			}
-			sh.mu.Lock()
-			sh.dirty = true
-			sh.mu.Unlock()
-			return false
-		}
+	if (sh.owner == nil || dirty) && !sh.readSlotsOrLater() {
+		return false
 	}
 
 	ok := true
@@ -214,11 +199,9 @@ func (sh *shardSubs) sync() bool {
 	}
 	// Join: watched channels not subscribed, on their slot's master.
 	join := map[string][]string{}
+	sh.mu.Lock()
 	for id := range want {
-		sh.mu.Lock()
-		on := sh.on[id] != nil
-		sh.mu.Unlock()
-		if on {
+		if sh.on[id] != nil {
 			continue
 		}
 		addr := sh.addrOf(id)
@@ -228,6 +211,7 @@ func (sh *shardSubs) sync() bool {
 		}
 		join[addr] = append(join[addr], id)
 	}
+	sh.mu.Unlock()
 	for addr, ids := range join {
 		c := sh.conns[addr]
 		if c == nil {
@@ -263,7 +247,8 @@ func (sh *shardSubs) sync() bool {
 func bySlot(chs []string) map[int][]string {
 	m := make(map[int][]string)
 	for _, ch := range chs {
-		m[hashSlot(ch)] = append(m[hashSlot(ch)], ch)
+		slot := hashSlot(ch)
+		m[slot] = append(m[slot], ch)
 	}
 	return m
 }
@@ -281,6 +266,24 @@ func (sh *shardSubs) addrOf(id string) string {
 		return ""
 	}
 	return sh.owner[hashSlot(keysOf(id).channel)]
+}
+
+// readSlotsOrLater reads the slot map, unless it was read less than shardRetry ago; when it does
+// not read it, or the read fails, the map is read at run's retry and it reports false.
+func (sh *shardSubs) readSlotsOrLater() bool {
+	if time.Since(sh.read) >= shardRetry {
+		err := sh.readSlots()
+		if err == nil {
+			return true
+		}
+		if sh.s.ctx.Err() == nil {
+			sh.s.log.Warn("read the cluster's slot map; will retry", "err", err)
+		}
+	}
+	sh.mu.Lock()
+	sh.dirty = true
+	sh.mu.Unlock()
+	return false
 }
 
 // readSlots reads the cluster's slot map (CLUSTER SLOTS, from any node that answers).

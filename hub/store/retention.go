@@ -39,31 +39,30 @@ func (r Retention) Settle(cmd match.Command) (match.Command, error) {
 	}
 	got := cmd.Settings.Retention
 	for _, f := range []struct {
-		v     *match.Duration
+		v     match.Duration
 		name  string
 		bound time.Duration
 		what  string
 	}{
-		{&got.Finished, "retention.finished", r.Finished, "the longest this node keeps a finished or cancelled tournament, its --retention"},
-		{&got.Idle, "retention.idle", r.Idle, "the longest this node keeps an unfinished tournament after its last command, its --idle-retention"},
+		{got.Finished, "retention.finished", r.Finished, "the longest this node keeps a finished or cancelled tournament, its --retention"},
+		{got.Idle, "retention.idle", r.Idle, "the longest this node keeps an unfinished tournament after its last command, its --idle-retention"},
 	} {
-		if *f.v == 0 {
-			*f.v = match.Duration(f.bound)
-			continue
+		if f.v == 0 {
+			continue // the node's, below
 		}
-		if err := within(f.name, time.Duration(*f.v), f.bound, f.what); err != nil {
+		if err := within(f.name, time.Duration(f.v), f.bound, f.what); err != nil {
 			return cmd, err
 		}
 	}
-	longest := time.Duration(max(got.Finished, got.Idle))
-	if got.Log == 0 {
-		got.Log = match.Duration(longest)
-	} else if err := within("retention.log", time.Duration(got.Log), longest,
-		"the longer of this tournament's retention.finished and retention.idle: a log is never kept longer than its tournament"); err != nil {
-		return cmd, err
+	full := r.filled(got)
+	if got.Log != 0 {
+		if err := within("retention.log", time.Duration(got.Log), time.Duration(max(full.Finished, full.Idle)),
+			"the longer of this tournament's retention.finished and retention.idle: a log is never kept longer than its tournament"); err != nil {
+			return cmd, err
+		}
 	}
 	s := *cmd.Settings
-	s.Retention = got
+	s.Retention = full
 	cmd.Settings = &s
 	return cmd, nil
 }
@@ -79,8 +78,11 @@ func within(name string, v, bound time.Duration, what string) error {
 
 // Of is the retention t is kept by: its own, with each value it lacks (a tournament stored before
 // retention was set per tournament) the node's, as Settle would have filled it.
-func (r Retention) Of(t *match.Tournament) match.Retention {
-	got := t.Settings.Retention
+func (r Retention) Of(t *match.Tournament) match.Retention { return r.filled(t.Settings.Retention) }
+
+// filled is got with each value it lacks the node's (log: the longer of finished and idle, so
+// that the log lives as long as the tournament).
+func (r Retention) filled(got match.Retention) match.Retention {
 	if got.Finished == 0 {
 		got.Finished = match.Duration(r.Finished)
 	}

@@ -281,6 +281,17 @@ func (c *client) check(final int64) {
 	}
 }
 
+// settled waits until the client is at final, then reports its ordering problems (check) and
+// whatever it holds that is not on the stored history log (onHistory).
+func (c *client) settled(ctx context.Context, final int64, log eventLog) {
+	c.t.Helper()
+	c.waitVersion(ctx, final)
+	c.check(final)
+	for _, p := range c.onHistory(log) {
+		c.t.Errorf("%s: %s", c.name, p)
+	}
+}
+
 // onHistory reports what the client holds that is not on the stored history log: its last
 // snapshot must be a version of it with the same rev, and every event since too.
 func (c *client) onHistory(log eventLog) []string {

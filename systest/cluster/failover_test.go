@@ -87,11 +87,7 @@ func TestClusterRedisFailover(t *testing.T) {
 	log := getEvents(ctx, t, c.nodes[0], tr.id)
 	resyncs := 0
 	for _, cl := range all {
-		cl.waitVersion(ctx, final.Version)
-		cl.check(final.Version)
-		for _, p := range cl.onHistory(log) {
-			t.Errorf("%s: %s", cl.name, p)
-		}
+		cl.settled(ctx, final.Version, log)
 		cl.mu.Lock()
 		resyncs += len(cl.snapshots) - 1
 		cl.mu.Unlock()

@@ -382,11 +382,7 @@ func TestClusterRedisRollback(t *testing.T) {
 	stale.waitFor(ctx, "a snapshot after resuming", func() bool { return len(stale.snapshots) >= 2 })
 	all = append(all, stale)
 	for _, cl := range all {
-		cl.waitVersion(ctx, final.Version)
-		cl.check(final.Version)
-		for _, p := range cl.onHistory(log) {
-			t.Errorf("%s: %s", cl.name, p)
-		}
+		cl.settled(ctx, final.Version, log)
 		cl.mu.Lock()
 		if cl.rev != final.Rev || len(cl.snapshots) < 2 {
 			t.Errorf("%s: at rev %s after %d snapshots; want rev %s, resynced with a second snapshot", cl.name, cl.rev, len(cl.snapshots), final.Rev)
