@@ -23,6 +23,9 @@ func TestBrowserListPages(t *testing.T) {
 			name = fmt.Sprintf("Beta %02d", i)
 		}
 		apiPost(ctx, t, base+"/api/tournaments", "", map[string]any{"name": name, "format": "swiss"}, nil)
+		// The list orders by creation time in ms, and tournaments of one ms by id: a ms apart,
+		// the newest is the last created.
+		time.Sleep(2 * time.Millisecond)
 	}
 	browser := newBrowser(ctx, t)
 	list := newTab(t, browser, "list")
