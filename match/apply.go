@@ -1,7 +1,6 @@
 package match
 
 import (
-	"math"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -40,6 +39,16 @@ func Apply(t *Tournament, c Command) ([]Event, error) {
 		err = a.withdraw(c)
 	case CmdCancel:
 		err = a.cancel()
+	case CmdEdit:
+		err = a.edit(c)
+	case CmdDelete:
+		err = a.remove()
+	case CmdEditPlayer:
+		err = a.editPlayer(c)
+	case CmdSeed:
+		err = a.seed(c)
+	case CmdAddPlayers:
+		err = a.addPlayers(c)
 	case CmdOpenCheckIn:
 		err = a.openCheckIn(c)
 	case CmdWarnCheckIn:
@@ -117,6 +126,8 @@ func (t *Tournament) needStatus(want Status) *Error {
 		return errorf(CodeFinished, "the tournament is %s", t.Status)
 	case StatusRunning:
 		return errorf(CodeAlreadyStarted, "the tournament has already started")
+	case StatusDeleted:
+		return t.notDeleted()
 	}
 	if t.Status == "" {
 		return errorf(CodeInvalid, "the tournament does not exist yet")
@@ -135,6 +146,10 @@ func (a *applier) create(c Command) *Error {
 	if err != nil {
 		return err
 	}
+	desc, err := cleanDescription(c.Description)
+	if err != nil {
+		return err
+	}
 	if c.Settings == nil {
 		return errorf(CodeInvalid, "settings are required")
 	}
@@ -142,10 +157,10 @@ func (a *applier) create(c Command) *Error {
 	if err != nil {
 		return err
 	}
-	*a.t = Tournament{ID: c.Tournament, Name: name, Settings: s, Status: StatusRegistering,
+	*a.t = Tournament{ID: c.Tournament, Name: name, Description: desc, Settings: s, Status: StatusRegistering,
 		Participants: []Participant{}, Matches: []Match{}}
 	ss := s.clone()
-	a.emit(Event{Type: EvCreated, Name: name, Settings: &ss})
+	a.emit(Event{Type: EvCreated, Name: name, Description: desc, Settings: &ss})
 	return nil
 }
 
@@ -164,8 +179,8 @@ func (a *applier) join(c Command) *Error {
 	if t.nameTaken(name) {
 		return errorf(CodeNameTaken, "the name %q is already taken in this tournament", name)
 	}
-	if math.IsNaN(c.Rating) || c.Rating < 0 || c.Rating > MaxRating {
-		return errorf(CodeInvalid, "rating must be a number from 0 to %d, got %v", MaxRating, c.Rating)
+	if err := checkRating("rating", c.Rating); err != nil {
+		return err
 	}
 	t.LastPlayer++
 	p := Participant{ID: t.LastPlayer, Name: name, Rating: c.Rating}
@@ -307,10 +322,23 @@ func cloneMatches(ms []Match) []Match {
 	return out
 }
 
-// seedOrder returns player ids, top seed first.
+// seedOrder returns player ids, top seed first. Given: the seeds the organiser set (seed and
+// edit_player), then whoever has none in join order.
 func seedOrder(ps []Participant, s Settings) []PlayerID {
 	sorted := slices.Clone(ps)
 	switch s.Seeding {
+	case SeedGiven:
+		slices.SortStableFunc(sorted, func(x, y Participant) int {
+			switch {
+			case x.Seed == y.Seed:
+				return 0
+			case x.Seed == 0:
+				return 1
+			case y.Seed == 0:
+				return -1
+			}
+			return x.Seed - y.Seed
+		})
 	case SeedRandom:
 		r := rand.New(rand.NewPCG(s.RandomSeed, 0x7475726e))
 		r.Shuffle(len(sorted), func(i, j int) { sorted[i], sorted[j] = sorted[j], sorted[i] })

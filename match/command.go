@@ -17,6 +17,13 @@ const (
 	CmdWithdraw CommandType = "withdraw" // Player, Disqualify
 	CmdCancel   CommandType = "cancel"   //
 
+	// Organiser's edits (edit.go).
+	CmdEdit       CommandType = "edit"        // Edit (name, description)
+	CmdDelete     CommandType = "delete"      //
+	CmdEditPlayer CommandType = "edit_player" // Player, Edit (name; before the start rating, seed)
+	CmdSeed       CommandType = "seed"        // Seeding (given with Order, rating, or random with RandomSeed)
+	CmdAddPlayers CommandType = "add_players" // Players
+
 	// Timed commands, issued by the node's deadline sweeper (and accepted only when due).
 	CmdOpenCheckIn CommandType = "open_check_in" // At
 	CmdWarnCheckIn CommandType = "warn_check_in" // At
@@ -30,17 +37,27 @@ type Command struct {
 	Type       CommandType `json:"type"`
 	Tournament string      `json:"tournament,omitempty"`
 	Name       string      `json:"name,omitempty"`
-	Settings   *Settings   `json:"settings,omitempty"`
-	Rating     float64     `json:"rating,omitempty"`
-	Player     PlayerID    `json:"player,omitempty"`
-	Match      MatchID     `json:"match,omitempty"`
-	Scores     [2]int      `json:"scores,omitempty"`
+	// Description is the tournament's description at create.
+	Description string    `json:"description,omitempty"`
+	Settings    *Settings `json:"settings,omitempty"`
+	Rating      float64   `json:"rating,omitempty"`
+	Player      PlayerID  `json:"player,omitempty"`
+	Match       MatchID   `json:"match,omitempty"`
+	Scores      [2]int    `json:"scores,omitempty"`
 	// By is who reports: 0 for the organiser (whose word is final and may correct a completed
 	// match), otherwise the reporting player, who must be in the match.
 	By         PlayerID `json:"by,omitempty"`
 	Both       bool     `json:"both,omitempty"`
 	Disqualify bool     `json:"disqualify,omitempty"`
 	Reason     string   `json:"reason,omitempty"`
+	// Edit is what edit and edit_player change.
+	Edit *Edit `json:"edit,omitempty"`
+	// Seeding, Order and RandomSeed are the seed command's method, explicit order and shuffle seed.
+	Seeding    Seeding    `json:"seeding,omitempty"`
+	Order      []PlayerID `json:"order,omitempty"`
+	RandomSeed uint64     `json:"random_seed,omitempty"`
+	// Players are the players add_players registers.
+	Players []NewPlayer `json:"players,omitempty"`
 	// At is when the command was issued, from the node's clock. Deadlines are stamped from it and
 	// timed commands are checked against it; the engine reads no clock.
 	At time.Time `json:"at,omitzero"`
@@ -75,6 +92,10 @@ const (
 	EvDeadlineWarning EventType = "match_deadline_warning" // Match, At (the deadline)
 	EvTimedOut        EventType = "match_timed_out"        // Match (before the rule applied), Reason
 	EvReopened        EventType = "tournament_reopened"    // Reason (a correction reset matches after the finish)
+	EvEdited          EventType = "tournament_edited"      // Name, Description (both as they are now)
+	EvDeleted         EventType = "tournament_deleted"     //
+	EvPlayerEdited    EventType = "player_edited"          // Player, Participant (as it is now)
+	EvSeedsChanged    EventType = "seeds_changed"          // Participants (all, with their seeds), Settings
 )
 
 // Event describes one change made by a command.
@@ -89,6 +110,7 @@ type Event struct {
 	Standings    []Standing    `json:"standings,omitempty"`
 	Settings     *Settings     `json:"settings,omitempty"`
 	Name         string        `json:"name,omitempty"`
+	Description  string        `json:"description,omitempty"`
 	Reason       string        `json:"reason,omitempty"`
 	At           time.Time     `json:"at,omitzero"`
 }

@@ -90,7 +90,7 @@ func FuzzApply(f *testing.F) {
 		for len(data) > 0 {
 			c := Command{}
 			now = now.Add(time.Duration(pick(8)) * time.Minute)
-			switch pick(13) {
+			switch pick(14) {
 			case 0, 1:
 				c = Command{Type: CmdJoin, Name: fmt.Sprintf("p%d", pick(40))}
 				if pick(4) == 0 {
@@ -121,6 +121,31 @@ func FuzzApply(f *testing.F) {
 				// A node whose clock is wildly off.
 				now = time.Date(fuzzYears[pick(len(fuzzYears))], 12, 31, 23, 0, 0, 0, time.UTC)
 				c = Command{Type: []CommandType{CmdStart, CmdTimeout, CmdWarn}[pick(3)], Match: MatchID(pick(64))}
+			case 13:
+				// The organiser's edits, sound or not.
+				e := &Edit{}
+				if pick(2) == 0 {
+					e.Name = str(fmt.Sprintf("p%d", pick(40)))
+				}
+				if pick(3) == 0 {
+					e.Rating = rating(fuzzRatings[pick(len(fuzzRatings))])
+				}
+				if pick(2) == 0 {
+					e.Seed = num(pick(24) - 2)
+				}
+				order := make([]PlayerID, pick(24))
+				for i := range order {
+					order[i] = PlayerID(pick(24))
+				}
+				c = [...]Command{
+					{Type: CmdEditPlayer, Player: PlayerID(pick(24)), Edit: e},
+					{Type: CmdSeed, Seeding: []Seeding{SeedGiven, SeedRating, SeedRandom, "odd"}[pick(4)], Order: order, RandomSeed: uint64(pick(1 << 16))},
+					{Type: CmdAddPlayers, Players: []NewPlayer{{Name: fmt.Sprintf("p%d", pick(40))}, {Name: fmt.Sprintf("p%d", pick(40)), Rating: fuzzRatings[pick(len(fuzzRatings))]}}},
+					{Type: CmdEdit, Edit: &Edit{Name: str(fmt.Sprintf("Fuzz %d", pick(4))), Description: e.Name}},
+				}[pick(4)]
+				if pick(16) == 0 {
+					c = Command{Type: CmdDelete}
+				}
 			case 9:
 				// Report a ready match correctly, so that fuzzed tournaments progress.
 				for i := range tr.Matches {

@@ -34,6 +34,9 @@ const (
 	StatusRunning     Status = "running"
 	StatusFinished    Status = "finished"
 	StatusCancelled   Status = "cancelled"
+	// StatusDeleted is the status the delete command leaves: the stores drop a deleted tournament
+	// at once (its delete event still reaches the sockets that watch it), so no read sees it.
+	StatusDeleted Status = "deleted"
 )
 
 // MatchStatus is the state of one match.
@@ -203,11 +206,13 @@ func (p *PlayerID) UnmarshalJSON(b []byte) error {
 
 // Participant is a registered player.
 type Participant struct {
-	ID        PlayerID `json:"id"`
-	Name      string   `json:"name"`
-	Seed      int      `json:"seed,omitempty"`   // assigned at start (1 is the top seed)
-	Rating    float64  `json:"rating,omitempty"` // used by SeedRating
-	CheckedIn bool     `json:"checked_in,omitempty"`
+	ID   PlayerID `json:"id"`
+	Name string   `json:"name"`
+	// Seed is the place in the seed order (1 is the top seed): before the start the organiser's,
+	// if they set one (seed, edit_player; 0 for nobody yet), and at the start everyone's.
+	Seed      int     `json:"seed,omitempty"`
+	Rating    float64 `json:"rating,omitempty"` // used by SeedRating
+	CheckedIn bool    `json:"checked_in,omitempty"`
 	// Eliminated is set once the player can play no further match.
 	Eliminated bool `json:"eliminated,omitempty"`
 	// Withdrawn is set by Withdraw (voluntary) and Disqualify.
@@ -277,10 +282,12 @@ type Match struct {
 
 // Tournament is the whole state of one tournament.
 type Tournament struct {
-	ID       string   `json:"id"`
-	Name     string   `json:"name"`
-	Settings Settings `json:"settings"`
-	Status   Status   `json:"status"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Description is the organiser's text about the tournament (MaxDescriptionLen characters).
+	Description string   `json:"description,omitempty"`
+	Settings    Settings `json:"settings"`
+	Status      Status   `json:"status"`
 	// Version counts applied commands; every successful Apply adds exactly one.
 	Version      int64         `json:"version"`
 	Participants []Participant `json:"participants"`
