@@ -20,7 +20,8 @@ import (
 // its input is validated.
 
 type createRequest struct {
-	Name string `json:"name"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
 	match.Settings
 }
 
@@ -96,7 +97,7 @@ func (s *Server) createTournament(c echo.Context) error {
 	if err := s.decode(c, &req, false); err != nil {
 		return err
 	}
-	cr, err := s.cmds.Create(c.Request().Context(), req.Name, req.Settings)
+	cr, err := s.cmds.Create(c.Request().Context(), req.Name, req.Description, req.Settings)
 	if err != nil {
 		return err
 	}

@@ -105,8 +105,11 @@ func (r reply) errCode(t *testing.T) string {
 func (e *env) do(method, path, token string, body any) reply {
 	e.t.Helper()
 	var rd io.Reader
+	ctype := "application/json"
 	switch b := body.(type) {
 	case nil:
+	case csvBody:
+		rd, ctype = strings.NewReader(string(b)), "text/csv; charset=utf-8"
 	case string:
 		rd = strings.NewReader(b)
 	default:
@@ -121,7 +124,7 @@ func (e *env) do(method, path, token string, body any) reply {
 		e.t.Fatal(err)
 	}
 	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", ctype)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -137,6 +140,9 @@ func (e *env) do(method, path, token string, body any) reply {
 	}
 	return reply{status: resp.StatusCode, header: resp.Header, body: raw}
 }
+
+// csvBody is a request body sent as text/csv.
+type csvBody string
 
 // must sends a request that must answer want.
 func (e *env) must(want int, method, path, token string, body any) reply {

@@ -191,13 +191,38 @@ func TestOpenAPI(t *testing.T) {
 	e.must(422, "POST", "/api/tournaments/"+spare+"/players", "", map[string]any{"name": "ADA"})
 	e.must(422, "POST", "/api/tournaments/"+spare+"/start", spareOrg, nil)
 
+	// The organiser's edits.
+	ed, edOrg, edTok := e.tournament(map[string]any{"name": "Spec Edit", "description": "Friday", "format": "single_elimination"}, "Ada", "Grace")
+	edBase := "/api/tournaments/" + ed
+	e.must(200, "PATCH", edBase, edOrg, map[string]any{"name": "Spec Edited", "description": "Saturday\nat noon"})
+	e.must(403, "PATCH", edBase, edTok[1], map[string]any{"name": "Mine"})
+	e.must(400, "PATCH", edBase, edOrg, map[string]any{"colour": "red"})
+	e.must(201, "POST", edBase+"/players/batch", edOrg, map[string]any{"players": []any{map[string]any{"name": "Linus", "rating": 1800}, map[string]any{"name": "Ken"}}})
+	e.must(201, "POST", edBase+"/players/batch", edOrg, csvBody("name,rating\nBarbara,1900\n\"Hopper, G\",\n"))
+	e.must(422, "POST", edBase+"/players/batch", edOrg, map[string]any{"players": []any{map[string]any{"name": "ada"}}})
+	e.must(400, "POST", edBase+"/players/batch", edOrg, csvBody("Edsger,fast\n"))
+	e.must(200, "PATCH", edBase+"/players/1", edTok[1], map[string]any{"name": "Ada L."})
+	e.must(403, "PATCH", edBase+"/players/1", edTok[1], map[string]any{"seed": 2})
+	e.must(200, "PATCH", edBase+"/players/4", edOrg, map[string]any{"seed": 1, "rating": 2000})
+	e.must(200, "POST", edBase+"/seeds", edOrg, map[string]any{"seeding": "given", "order": []int{2, 1, 4, 3, 5, 6}})
+	e.must(200, "POST", edBase+"/seeds", edOrg, map[string]any{"seeding": "random"})
+	e.must(400, "POST", edBase+"/seeds", edOrg, map[string]any{"seeding": "given", "order": []int{1}})
+	e.must(200, "POST", edBase+"/players/4/token", edOrg, nil)
+	e.must(404, "POST", edBase+"/players/9/token", edOrg, nil)
+	e.must(403, "POST", edBase+"/players/4/token", edTok[2], nil)
+	e.must(200, "DELETE", edBase, edOrg, nil)
+	e.must(404, "GET", edBase, "", nil)
+	e.must(404, "DELETE", edBase, edOrg, nil)
+
 	for _, want := range []string{
 		"POST /api/tournaments 201", "GET /api/tournaments 200", "GET /api/tournaments/{id} 200",
 		"GET /api/tournaments/{id}/events 200", "POST /api/tournaments/{id}/players 201",
 		"DELETE /api/tournaments/{id}/players/{pid} 200", "POST /api/tournaments/{id}/players/{pid}/withdraw 200",
 		"POST /api/tournaments/{id}/check-in 200", "POST /api/tournaments/{id}/start 200",
 		"POST /api/tournaments/{id}/cancel 200", "POST /api/tournaments/{id}/matches/{mid}/result 200",
-		"POST /api/tournaments/{id}/matches/{mid}/forfeit 200", "GET /healthz 200", "GET /readyz 200", "GET /metrics 200",
+		"POST /api/tournaments/{id}/matches/{mid}/forfeit 200", "PATCH /api/tournaments/{id} 200", "DELETE /api/tournaments/{id} 200",
+		"PATCH /api/tournaments/{id}/players/{pid} 200", "POST /api/tournaments/{id}/players/batch 201",
+		"POST /api/tournaments/{id}/players/{pid}/token 200", "POST /api/tournaments/{id}/seeds 200", "GET /healthz 200", "GET /readyz 200", "GET /metrics 200",
 	} {
 		if !checker.seen[want] {
 			t.Errorf("never exercised %s", want)

@@ -81,7 +81,7 @@ type Created struct {
 }
 
 // Create creates a tournament with a new id; anyone may.
-func (s *Service) Create(ctx context.Context, name string, settings match.Settings) (Created, error) {
+func (s *Service) Create(ctx context.Context, name, description string, settings match.Settings) (Created, error) {
 	if strings.TrimSpace(name) == "" {
 		return Created{}, &match.Error{Code: match.CodeInvalid, Message: "name is required"}
 	}
@@ -93,7 +93,7 @@ func (s *Service) Create(ctx context.Context, name string, settings match.Settin
 		return Created{}, err
 	}
 	now := s.now().UTC()
-	cmd := match.Command{Type: match.CmdCreate, Tournament: id, Name: name, Settings: &settings, At: now}
+	cmd := match.Command{Type: match.CmdCreate, Tournament: id, Name: name, Description: description, Settings: &settings, At: now}
 	a, err := s.store.Create(ctx, id, cmd, now)
 	s.count(string(match.CmdCreate), "create", a, err)
 	if err != nil {
@@ -209,12 +209,22 @@ func (s *Service) Cancel(ctx context.Context, c Claims, tournament string) (stor
 	return s.organiser(ctx, c, tournament, match.Command{Type: match.CmdCancel})
 }
 
+// organiserDoes says what each organiser's command does, for the message that refuses it to others.
+var organiserDoes = map[match.CommandType]string{
+	match.CmdStart:      "start the tournament",
+	match.CmdCancel:     "cancel the tournament",
+	match.CmdEdit:       "edit the tournament",
+	match.CmdDelete:     "delete the tournament",
+	match.CmdSeed:       "seed the players",
+	match.CmdAddPlayers: "add players",
+}
+
 func (s *Service) organiser(ctx context.Context, c Claims, tournament string, cmd match.Command) (store.Applied, error) {
 	if err := authorise(c, tournament); err != nil {
 		return store.Applied{}, err
 	}
 	if c.Role != RoleOrganiser {
-		return store.Applied{}, Errorf(CodeForbidden, "only the organiser may %s the tournament", cmd.Type)
+		return store.Applied{}, Errorf(CodeForbidden, "only the organiser may %s", organiserDoes[cmd.Type])
 	}
 	return s.apply(ctx, tournament, cmd, "")
 }

@@ -45,7 +45,11 @@ func (b *Table) work(t *topic) {
 		}
 		if len(jobs) == 0 {
 			t.working = false
+			empty := len(t.subs) == 0 // its tournament was deleted (queue)
 			t.mu.Unlock()
+			if empty {
+				b.dropIfEmpty(t)
+			}
 			return
 		}
 		needNames := !t.loaded

@@ -380,7 +380,30 @@ func (b *Table) queue(id, epoch string, e store.Entry, lost bool, at time.Time) 
 		}
 		sb.buf = append(sb.buf, d)
 	}
+	if deletes(e) {
+		// The tournament is gone: the subscriptions that got its last event end here, and the
+		// topic with them (by its worker: the locks held here are not the ones dropping takes).
+		// One still owed a catch-up reads the store, finds nothing and is refused.
+		for s, sb := range t.subs {
+			if sb.req == nil {
+				delete(t.subs, s)
+			}
+		}
+		if len(t.subs) == 0 {
+			b.startWorkerLocked(t)
+		}
+	}
 	return w
+}
+
+// deletes reports whether e deleted its tournament.
+func deletes(e store.Entry) bool {
+	for _, ev := range e.Events {
+		if ev.Type == match.EvDeleted {
+			return true
+		}
+	}
+	return false
 }
 
 // follows reports whether d is the entry right after p, on p's history.

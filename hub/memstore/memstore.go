@@ -383,6 +383,16 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	}
 	tr.t = next
 	tr.lastCmd = s.now()
+	if next.Status == match.StatusDeleted {
+		// Gone at once (store.Retention.TTL), its memory with it; the entry below still reaches
+		// the watchers.
+		tr.gone = true
+		s.mu.Lock()
+		if s.ts[id] == tr {
+			delete(s.ts, id)
+		}
+		s.mu.Unlock()
+	}
 	e := store.Entry{Version: tr.t.Version, Rev: store.NewRev(), Prev: tr.rev, Events: events}
 	tr.rev = e.Rev
 	tr.log = append(tr.log, e)

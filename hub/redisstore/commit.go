@@ -152,10 +152,16 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		}
 		rev := store.NewRev()
 		stateTTL, logTTL := s.ret.TTL(t)
+		pub := payload(cur.epoch, t.Version, evJSON, rev, cur.rev, fields)
+		if t.Name != cur.t.Name {
+			// The list's summary field (the tournament's own name is in its "t" field, which
+			// followers read: this one is not published).
+			fields.set = append(fields.set, "name", t.Name)
+		}
 		args := make([]any, 0, 18+len(fields.set)+len(fields.del))
 		args = append(args, cur.epoch, from, cur.rev, t.Version, rev, string(t.Status), len(t.Participants),
 			evJSON, submissionID, outcome, s.opts.StreamMaxLen, stateTTL.Milliseconds(), logTTL.Milliseconds(), k.channel,
-			payload(cur.epoch, t.Version, evJSON, rev, cur.rev, fields), len(fields.set)/2, len(fields.del), stateOnConflict)
+			pub, len(fields.set)/2, len(fields.del), stateOnConflict)
 		for _, f := range fields.set {
 			args = append(args, f)
 		}

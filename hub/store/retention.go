@@ -97,8 +97,12 @@ func (r Retention) filled(got match.Retention) match.Retention {
 
 // TTL says how long t's state and its event log are kept after a command that left t as it is:
 // the state by its status (finished or cancelled: Finished, otherwise Idle), the log the shorter
-// of Log and the state's, since a log outliving its state would be a history of nothing.
+// of Log and the state's, since a log outliving its state would be a history of nothing. A
+// deleted tournament is kept for no time at all: the command that deletes it removes it.
 func (r Retention) TTL(t *match.Tournament) (state, log time.Duration) {
+	if t.Status == match.StatusDeleted {
+		return 0, 0
+	}
 	got := r.Of(t)
 	state = time.Duration(got.Idle)
 	if t.Status == match.StatusFinished || t.Status == match.StatusCancelled {

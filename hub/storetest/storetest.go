@@ -609,6 +609,56 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		}
 	})
 
+	t.Run("EditAndDelete", func(t *testing.T) {
+		// A rename reaches the list; a delete reaches the watchers and then the tournament is
+		// gone for every read and command, its id free of any trace in the list.
+		t.Parallel()
+		rec := newRecorder()
+		s := newStore(t)
+		s.Register(store.HandlerFunc(rec.deliver))
+		ctx := ctxFor(t)
+		create(t, s, "t_e")
+		create(t, s, "t_keep")
+		s.Watch("t_e")
+		defer s.Unwatch("t_e")
+		name := "Renamed Cup"
+		mustApply(t, s, "t_e", match.Command{Type: match.CmdEdit, Edit: &match.Edit{Name: &name}})
+		// Delivered once the watch is live: a watch that starts after the delete finds nothing
+		// to deliver (the store reports it lost, and a subscriber is refused not_found).
+		rec.wait(t, "t_e", 1)
+		page, err := s.List(ctx, store.ListFilter{Name: "renamed"})
+		if err != nil {
+			t.Fatalf("List: %v", err)
+		}
+		if len(page.Summaries) != 1 || page.Summaries[0].Name != name {
+			t.Errorf("List by the new name = %+v; want t_e named %q", page.Summaries, name)
+		}
+		d := mustApply(t, s, "t_e", match.Command{Type: match.CmdDelete})
+		es := rec.wait(t, "t_e", 2)
+		if last := es[len(es)-1]; last.Version != d.Version || len(last.Events) != 1 || last.Events[0].Type != match.EvDeleted {
+			t.Errorf("last delivery %+v; want version %d with tournament_deleted", last, d.Version)
+		}
+		if _, _, err := s.Load(ctx, "t_e"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Load after delete: %v; want ErrNotFound", err)
+		}
+		if _, _, _, err := s.Events(ctx, "t_e", 0); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Events after delete: %v; want ErrNotFound", err)
+		}
+		if _, err := s.Apply(ctx, "t_e", match.Command{Type: match.CmdJoin, Name: "Late"}, ""); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Apply after delete: %v; want ErrNotFound", err)
+		}
+		page, err = s.List(ctx, store.ListFilter{})
+		if err != nil {
+			t.Fatalf("List: %v", err)
+		}
+		if got := ids(page.Summaries); fmt.Sprint(got) != "[t_keep]" {
+			t.Errorf("List after delete = %v; want [t_keep]", got)
+		}
+		if _, _, err := s.Load(ctx, "t_keep"); err != nil {
+			t.Errorf("the other tournament: %v", err)
+		}
+	})
+
 	t.Run("UnwatchStops", func(t *testing.T) {
 		t.Parallel()
 		rec := newRecorder()

@@ -12,12 +12,14 @@ import (
 // View is the public state of one tournament: the body of GET /api/tournaments/{id} and the
 // `state` of a WebSocket snapshot. It is built from a copy, never shared with the store.
 type View struct {
-	ID      string       `json:"id"`
-	Name    string       `json:"name"`
-	Format  match.Format `json:"format"`
-	Status  match.Status `json:"status"`
-	Epoch   string       `json:"epoch"`
-	Version int64        `json:"version"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Description is the organiser's text about the tournament (absent when there is none).
+	Description string       `json:"description,omitempty"`
+	Format      match.Format `json:"format"`
+	Status      match.Status `json:"status"`
+	Epoch       string       `json:"epoch"`
+	Version     int64        `json:"version"`
 	// Rev names the commit that made Version (see Position): a client that resumes from this
 	// state sends it with the epoch and the version.
 	Rev          string              `json:"rev"`
@@ -43,6 +45,7 @@ func NewView(t *match.Tournament, head store.Position) View {
 	v := View{
 		ID:             t.ID,
 		Name:           t.Name,
+		Description:    t.Description,
 		Format:         t.Settings.Format,
 		Status:         t.Status,
 		Epoch:          head.Epoch,

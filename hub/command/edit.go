@@ -1,0 +1,118 @@
+package command
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/tourhub/tourhub/hub/store"
+	"github.com/tourhub/tourhub/match"
+)
+
+// The organiser's edits (match/edit.go): each is one command through apply, like a result.
+
+// Edit renames the tournament or changes its description: the organiser.
+func (s *Service) Edit(ctx context.Context, c Claims, tournament string, e match.Edit) (store.Applied, error) {
+	return s.organiser(ctx, c, tournament, match.Command{Type: match.CmdEdit, Edit: &e})
+}
+
+// Delete deletes the tournament: the organiser. The stores drop it at once; the sockets that
+// watch it get its tournament_deleted event, and their subscriptions to it end.
+func (s *Service) Delete(ctx context.Context, c Claims, tournament string) (store.Applied, error) {
+	return s.organiser(ctx, c, tournament, match.Command{Type: match.CmdDelete})
+}
+
+// EditPlayer changes player pid: its name (the organiser, or the player themself) or, before the
+// start, its rating or seed (the organiser).
+func (s *Service) EditPlayer(ctx context.Context, c Claims, tournament string, pid int, e match.Edit) (store.Applied, error) {
+	if err := selfOrOrganiser(c, tournament, pid); err != nil {
+		return store.Applied{}, err
+	}
+	if c.Role != RoleOrganiser && (e.Rating != nil || e.Seed != nil) {
+		return store.Applied{}, Errorf(CodeForbidden, "only the organiser may change a rating or a seed; a player may change their name")
+	}
+	return s.apply(ctx, tournament, match.Command{Type: match.CmdEditPlayer, Player: match.PlayerID(pid), Edit: &e}, "")
+}
+
+// Seed fixes the seed order before the start: the organiser. Seeding random shuffles by a seed
+// drawn here (the engine takes randomness only from its commands, so that a replay is the same).
+func (s *Service) Seed(ctx context.Context, c Claims, tournament string, seeding match.Seeding, order []match.PlayerID) (store.Applied, error) {
+	cmd := match.Command{Type: match.CmdSeed, Seeding: seeding, Order: order}
+	if seeding == match.SeedRandom {
+		var b [8]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return store.Applied{}, fmt.Errorf("seed: %w", err)
+		}
+		cmd.RandomSeed = binary.LittleEndian.Uint64(b[:]) & match.MaxRandomSeed
+	}
+	return s.organiser(ctx, c, tournament, cmd)
+}
+
+// Added is the outcome of AddPlayers: the players registered, each with their token.
+type Added struct {
+	store.Applied
+	Players []AddedPlayer
+}
+
+// AddedPlayer is one registered player and the token the organiser hands them.
+type AddedPlayer struct {
+	ID    match.PlayerID `json:"player_id"`
+	Name  string         `json:"name"`
+	Token string         `json:"token"`
+}
+
+// MaxAddPlayers bounds one add_players command: a tournament's largest size.
+const MaxAddPlayers = 1024
+
+// AddPlayers registers many players at once, all or none: the organiser. Each comes back with a
+// player token, for the organiser to hand on (a personal link).
+func (s *Service) AddPlayers(ctx context.Context, c Claims, tournament string, players []match.NewPlayer) (Added, error) {
+	if len(players) > MaxAddPlayers {
+		return Added{}, Errorf(CodeBadRequest, "at most %d players at once, not %d", MaxAddPlayers, len(players))
+	}
+	a, err := s.organiser(ctx, c, tournament, match.Command{Type: match.CmdAddPlayers, Players: players})
+	if err != nil {
+		return Added{}, err
+	}
+	out := Added{Applied: a, Players: make([]AddedPlayer, 0, len(players))}
+	for _, e := range a.Events {
+		if e.Type != match.EvPlayerJoined || e.Participant == nil {
+			continue
+		}
+		token, err := s.tokens.Issue(Claims{Tournament: tournament, Role: RolePlayer, Player: int(e.Participant.ID)})
+		if err != nil {
+			return Added{}, err
+		}
+		out.Players = append(out.Players, AddedPlayer{ID: e.Participant.ID, Name: e.Participant.Name, Token: token})
+	}
+	return out, nil
+}
+
+// PlayerToken issues a token for player pid of the tournament: the organiser, who hands it to a
+// player they registered, or to one who lost theirs. The player must be a participant now.
+func (s *Service) PlayerToken(ctx context.Context, c Claims, tournament string, pid int) (string, error) {
+	if err := authorise(c, tournament); err != nil {
+		return "", err
+	}
+	if c.Role != RoleOrganiser {
+		return "", Errorf(CodeForbidden, "only the organiser may issue a player's token")
+	}
+	t, _, err := s.store.Load(ctx, tournament)
+	if err != nil {
+		return "", s.StoreErr("load", err)
+	}
+	found := false
+	for _, p := range t.Participants {
+		found = found || p.ID == match.PlayerID(pid)
+	}
+	if !found {
+		return "", &match.Error{Code: match.CodeUnknownPlayer, Message: fmt.Sprintf("player %d is not in this tournament", pid)}
+	}
+	token, err := s.tokens.Issue(Claims{Tournament: tournament, Role: RolePlayer, Player: pid})
+	if err != nil {
+		return "", errors.Join(errors.New("player token"), err)
+	}
+	return token, nil
+}
