@@ -130,6 +130,7 @@ func (s *Server) readCSV(c echo.Context) ([]match.NewPlayer, error) {
 	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")))) // a spreadsheet's BOM
 	r.FieldsPerRecord = -1
 	r.TrimLeadingSpace = true
+	r.LazyQuotes = true // a hand-typed list: O"Brien is a name, not an error
 	var out []match.NewPlayer
 	for first := true; ; first = false {
 		rec, err := r.Read()

@@ -158,14 +158,6 @@ func (s *Server) listTournaments(c echo.Context) error {
 	return c.JSON(http.StatusOK, listResponse{Tournaments: list, NextCursor: page.Next.String()})
 }
 
-func (s *Server) getTournament(c echo.Context) error {
-	t, head, err := s.store.Load(c.Request().Context(), c.Param("id"))
-	if err != nil {
-		return s.storeErr("load", err)
-	}
-	return c.JSON(http.StatusOK, view.NewView(t, head))
-}
-
 // getEvents answers the entries after ?after=N. With ?rev= (and ?epoch=) naming the caller's
 // position, the answer is complete only if that position is on the store's history: a copy from a
 // history the store lost (it came back older, and the versions were reused) must be replaced by the

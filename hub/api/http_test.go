@@ -43,6 +43,7 @@ type envOpts struct {
 	wrap func(store.Store) store.Store // wraps the node's store (nil: as it is)
 	now  func() time.Time              // the command service's clock (nil: time.Now)
 	ws   ws.Config                     // the WebSocket side's configuration
+	mem  []memstore.Option             // the memory store's options
 }
 
 // newEnvWith is newEnv with opts.
@@ -51,7 +52,7 @@ func newEnvWith(t *testing.T, cfg api.Config, opts envOpts) *env {
 	if cfg.RatePerSec == 0 {
 		cfg.RatePerSec, cfg.Burst = 10000, 10000
 	}
-	mem := memstore.New()
+	mem := memstore.New(opts.mem...)
 	t.Cleanup(func() { mem.Close() })
 	var st store.Store = mem
 	if opts.wrap != nil {

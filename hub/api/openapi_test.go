@@ -210,6 +210,12 @@ func TestOpenAPI(t *testing.T) {
 	e.must(200, "POST", edBase+"/players/4/token", edOrg, nil)
 	e.must(404, "POST", edBase+"/players/9/token", edOrg, nil)
 	e.must(403, "POST", edBase+"/players/4/token", edTok[2], nil)
+	e.must(200, "GET", edBase+"?version=3", "", nil)
+	e.must(400, "GET", edBase+"?version=99", "", nil)
+	exp := e.must(200, "GET", edBase+"/export", "", nil)
+	e.must(201, "POST", "/api/tournaments/import", "", string(exp.body))
+	e.must(200, "GET", edBase+"/export/standings.csv", "", nil)
+	e.must(200, "GET", edBase+"/export/matches.csv", "", nil)
 	e.must(200, "DELETE", edBase, edOrg, nil)
 	e.must(404, "GET", edBase, "", nil)
 	e.must(404, "DELETE", edBase, edOrg, nil)
@@ -222,7 +228,9 @@ func TestOpenAPI(t *testing.T) {
 		"POST /api/tournaments/{id}/cancel 200", "POST /api/tournaments/{id}/matches/{mid}/result 200",
 		"POST /api/tournaments/{id}/matches/{mid}/forfeit 200", "PATCH /api/tournaments/{id} 200", "DELETE /api/tournaments/{id} 200",
 		"PATCH /api/tournaments/{id}/players/{pid} 200", "POST /api/tournaments/{id}/players/batch 201",
-		"POST /api/tournaments/{id}/players/{pid}/token 200", "POST /api/tournaments/{id}/seeds 200", "GET /healthz 200", "GET /readyz 200", "GET /metrics 200",
+		"POST /api/tournaments/{id}/players/{pid}/token 200", "POST /api/tournaments/{id}/seeds 200", "GET /healthz 200",
+		"GET /api/tournaments/{id}/export 200", "GET /api/tournaments/{id}/export/standings.csv 200",
+		"GET /api/tournaments/{id}/export/matches.csv 200", "POST /api/tournaments/import 201", "GET /readyz 200", "GET /metrics 200",
 	} {
 		if !checker.seen[want] {
 			t.Errorf("never exercised %s", want)

@@ -26,6 +26,7 @@ import (
 // not listed takes none. checkQuery holds every /api route to it, so that a misspelt parameter
 // (?afer=3) is an error rather than silently ignored, on the routes that take none too.
 var routeQuery = map[string][]string{
+	"GET /api/tournaments/:id":        {"version"},
 	"GET /api/tournaments":            {"status", "format", "name", "limit", "cursor"},
 	"GET /api/tournaments/:id/events": {"after", "epoch", "rev"},
 }
@@ -89,11 +90,16 @@ func pathID(c echo.Context, name, what string) (int, error) {
 // decode reads the JSON body into v strictly: one JSON object, no unknown fields, nothing after
 // it, at most BodyLimit bytes. With optional, an empty body leaves v as it is.
 func (s *Server) decode(c echo.Context, v any, optional bool) error {
+	return s.decodeUpTo(c, v, optional, s.cfg.BodyLimit)
+}
+
+// decodeUpTo is decode with its own limit: an import is larger than any other request.
+func (s *Server) decodeUpTo(c echo.Context, v any, optional bool, limit int64) error {
 	r := c.Request()
 	// Read whole first: a value error (below) is placed by decoding the fields again.
-	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), r.Body, s.cfg.BodyLimit))
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), r.Body, limit))
 	if err != nil {
-		return decodeError(err, s.cfg.BodyLimit)
+		return decodeError(err, limit)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -108,7 +114,7 @@ func (s *Server) decode(c echo.Context, v any, optional bool) error {
 		if ferr := fieldError(body, reflect.TypeOf(v), err); ferr != nil {
 			return ferr
 		}
-		return decodeError(err, s.cfg.BodyLimit)
+		return decodeError(err, limit)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return command.Errorf(command.CodeBadRequest, "the body must hold one JSON object and nothing after it")

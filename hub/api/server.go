@@ -35,6 +35,9 @@ import (
 type Config struct {
 	// BodyLimit is the largest request body accepted; larger ones get 413. Defaults to 64 KiB.
 	BodyLimit int64
+	// ImportLimit is the largest body of POST /api/tournaments/import (an export, with the whole
+	// history of its tournament). Defaults to 8 MiB.
+	ImportLimit int64
 	// BodyTimeout is how long an /api request's body may take to arrive, from the moment its
 	// handling starts; a body still incomplete then gets 400 and the connection is closed.
 	// Without it a client that sends the headers and half a body holds a connection and a
@@ -59,6 +62,9 @@ type Config struct {
 func (c *Config) setDefaults() {
 	if c.BodyLimit <= 0 {
 		c.BodyLimit = 64 << 10
+	}
+	if c.ImportLimit <= 0 {
+		c.ImportLimit = 8 << 20
 	}
 	if c.BodyTimeout <= 0 {
 		c.BodyTimeout = 10 * time.Second
@@ -139,6 +145,10 @@ func New(cfg Config, cmds *command.Service, st store.Store, sockets http.Handler
 	api(http.MethodPatch, "/tournaments/:id", s.editTournament)
 	api(http.MethodDelete, "/tournaments/:id", s.deleteTournament)
 	api(http.MethodGet, "/tournaments/:id/events", s.getEvents)
+	api(http.MethodGet, "/tournaments/:id/export", s.exportJSON)
+	api(http.MethodGet, "/tournaments/:id/export/standings.csv", s.exportStandings)
+	api(http.MethodGet, "/tournaments/:id/export/matches.csv", s.exportMatches)
+	api(http.MethodPost, "/tournaments/import", s.importTournament)
 	api(http.MethodPost, "/tournaments/:id/players", s.join)
 	api(http.MethodDelete, "/tournaments/:id/players/:pid", s.leave)
 	api(http.MethodPatch, "/tournaments/:id/players/:pid", s.editPlayer)

@@ -116,3 +116,59 @@ func (s *Service) PlayerToken(ctx context.Context, c Claims, tournament string, 
 	}
 	return token, nil
 }
+
+// MaxImportCommands bounds the history an import replays.
+const MaxImportCommands = 20_000
+
+// Import creates a tournament with a new id from the history of another (an export): its create
+// command, with this node's retention, then every other command in order, each through the
+// store like any command. The caller has checked that the history replays to the state it was
+// exported with. If a command is refused (or the store fails) midway, the part imported is
+// deleted and the error names the command.
+func (s *Service) Import(ctx context.Context, cmds []match.Command) (Created, error) {
+	switch {
+	case len(cmds) == 0:
+		return Created{}, Errorf(CodeBadRequest, "the export has no history to import")
+	case len(cmds) > MaxImportCommands:
+		return Created{}, Errorf(CodeBadRequest, "the export's history has %d commands; at most %d can be imported", len(cmds), MaxImportCommands)
+	case cmds[0].Type != match.CmdCreate || cmds[0].Settings == nil:
+		return Created{}, Errorf(CodeBadRequest, "the export's history must start with its create command")
+	}
+	id, err := newTournamentID()
+	if err != nil {
+		return Created{}, err
+	}
+	first := cmds[0]
+	set := *first.Settings
+	set.Retention = match.Retention{} // this node's
+	first.Tournament, first.Settings = id, &set
+	a, err := s.store.Create(ctx, id, first, s.now().UTC())
+	s.count(string(match.CmdCreate), "create", a, err)
+	if err != nil {
+		return Created{}, err
+	}
+	for i, c := range cmds[1:] {
+		if c.Type == match.CmdCreate {
+			err = Errorf(CodeBadRequest, "command %d of the history is a second create", i+2)
+		} else if c.At.IsZero() {
+			err = Errorf(CodeBadRequest, "command %d of the history (%s) has no time (at)", i+2, c.Type)
+		} else if a, err = s.apply(ctx, id, c, ""); err != nil {
+			var me *match.Error
+			if errors.As(err, &me) {
+				err = &match.Error{Code: me.Code, Message: fmt.Sprintf("command %d of the history (%s) was refused: %s", i+2, c.Type, me.Message)}
+			}
+		}
+		if err != nil {
+			if _, derr := s.store.Apply(ctx, id, match.Command{Type: match.CmdDelete, At: s.now().UTC()}, ""); derr != nil {
+				s.log.Warn("import failed; deleting its part failed too", "tournament", id, "err", derr)
+			}
+			return Created{}, err
+		}
+	}
+	s.track(ctx, id, a.State)
+	token, err := s.tokens.Issue(Claims{Tournament: id, Role: RoleOrganiser})
+	if err != nil {
+		return Created{}, err
+	}
+	return Created{Applied: a, ID: id, Token: token}, nil
+}

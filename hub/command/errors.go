@@ -25,6 +25,7 @@ const (
 	CodeTooManySubscriptions = "too_many_subscriptions" // WebSocket: over the subscriptions per socket
 	CodeTooLarge             = "too_large"              // request body over the limit
 	CodeMethodNotAllowed     = "method_not_allowed"     // known path, wrong method
+	CodeHistoryGone          = "history_gone"           // the log no longer holds the versions asked for
 )
 
 // statusOf is the one table from error code to HTTP status (docs/api.md#errors). The WebSocket
@@ -41,6 +42,7 @@ var statusOf = map[string]int{
 	CodeRateLimited:      http.StatusTooManyRequests,
 	CodeUnavailable:      http.StatusServiceUnavailable,
 	CodeInternal:         http.StatusInternalServerError,
+	CodeHistoryGone:      http.StatusGone,
 
 	string(match.CodeInvalid):         http.StatusBadRequest,
 	string(match.CodeUnknownMatch):    http.StatusNotFound,
@@ -93,6 +95,8 @@ func ErrorBody(err error) (status int, code, message string) {
 		code, message = CodeNotFound, store.ErrNotFound.Error()
 	case errors.Is(err, store.ErrUnavailable):
 		code, message = CodeUnavailable, "the store is unavailable; retry"
+	case errors.Is(err, store.ErrHistoryGone):
+		code, message = CodeHistoryGone, "the tournament's log no longer holds its whole history (it keeps the newest commands, up to --max-events, for retention.log), so earlier versions cannot be rebuilt"
 	case errors.Is(err, store.ErrConflict):
 		code, message = CodeVersionConflict, store.ErrConflict.Error()
 	case errors.Is(err, context.DeadlineExceeded):

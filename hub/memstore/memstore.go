@@ -14,6 +14,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -187,7 +188,11 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 		return store.Applied{}, err
 	}
 	tr := &tour{t: t, epoch: newEpoch(), rev: store.NewRev(), createdAt: createdAt, lastCmd: s.now(), subs: make(map[string]store.Applied)}
-	e := store.Entry{Version: t.Version, Rev: tr.rev, Events: events}
+	c, err := json.Marshal(cmd)
+	if err != nil {
+		return store.Applied{}, fmt.Errorf("memstore: encode the command: %w", err)
+	}
+	e := store.Entry{Version: t.Version, Rev: tr.rev, Events: events, Command: c}
 	tr.log = append(tr.log, e)
 
 	s.sweep()
@@ -381,6 +386,10 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	if err != nil {
 		return store.Applied{}, err
 	}
+	c, err := json.Marshal(cmd) // kept in the log, for history (store.Replay)
+	if err != nil {
+		return store.Applied{}, fmt.Errorf("memstore: encode the command: %w", err)
+	}
 	tr.t = next
 	tr.lastCmd = s.now()
 	if next.Status == match.StatusDeleted {
@@ -393,7 +402,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		}
 		s.mu.Unlock()
 	}
-	e := store.Entry{Version: tr.t.Version, Rev: store.NewRev(), Prev: tr.rev, Events: events}
+	e := store.Entry{Version: tr.t.Version, Rev: store.NewRev(), Prev: tr.rev, Events: events, Command: c}
 	tr.rev = e.Rev
 	tr.log = append(tr.log, e)
 	if over := len(tr.log) - s.maxEvents; over > 0 {

@@ -70,6 +70,11 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	for _, f := range fields.set {
 		args = append(args, f)
 	}
+	cmdJSON, err := json.Marshal(cmd)
+	if err != nil {
+		return store.Applied{}, fmt.Errorf("redisstore: encode the command: %w", err)
+	}
+	args = append(args, cmdJSON)
 	n, err := s.scripts.create.Run(ctx, s.wdb, []string{k.state, k.log, k.subs}, args...).Int()
 	if err != nil {
 		return store.Applied{}, s.fail(ctx, "create", id, err)
@@ -109,6 +114,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		stateOnConflict = "0"
 	}
 	cur := s.cache.state(id)
+	var cmdJSON []byte // the command as the log keeps it (encoded once, whatever the retries)
 	fresh := false     // cur was read from Redis during this call
 	var followed int64 // the last winning version this call waited for the watcher to bring
 	for try := 0; try < maxTries; try++ {
@@ -146,6 +152,11 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		if err != nil {
 			return store.Applied{}, fmt.Errorf("redisstore: encode events: %w", err)
 		}
+		if cmdJSON == nil {
+			if cmdJSON, err = json.Marshal(cmd); err != nil {
+				return store.Applied{}, fmt.Errorf("redisstore: encode the command: %w", err)
+			}
+		}
 		outcome := ""
 		if submissionID != "" {
 			outcome = `{"version":` + strconv.FormatInt(t.Version, 10) + `,"events":` + string(evJSON) + `}`
@@ -168,6 +179,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		for _, f := range fields.del {
 			args = append(args, f)
 		}
+		args = append(args, cmdJSON)
 		res, acked, err := s.commit(ctx, []string{k.state, k.log, k.subs}, args)
 		if err != nil {
 			s.cache.drop(id)

@@ -220,6 +220,9 @@ func decodeEntry(m redis.XMessage) (store.Entry, error) {
 		return store.Entry{}, fmt.Errorf("redisstore: log entry %s: bad version: %w", m.ID, err)
 	}
 	e := store.Entry{Version: v, Rev: str(m.Values["r"]), Prev: str(m.Values["p"]), Raw: json.RawMessage(str(m.Values["e"]))}
+	if c := str(m.Values["c"]); c != "" {
+		e.Command = json.RawMessage(c)
+	}
 	if err := json.Unmarshal(e.Raw, &e.Events); err != nil {
 		return store.Entry{}, fmt.Errorf("redisstore: log entry %s: %w", m.ID, err)
 	}

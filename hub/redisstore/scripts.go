@@ -33,7 +33,7 @@ end
 // KEYS: state, log, subs. ARGV: 1 epoch, 2 rev, 3 status, 4 name, 5 format, 6 players,
 // 7 created_at (unix ms), 8 events JSON, 9 stream max length, 10 state ttl (ms), 11 log ttl (ms),
 // 12 channel, 13 publish payload, 14 number of field/value pairs, then the pairs (the
-// tournament's fields). The TTLs are the tournament's own (store.Retention.TTL).
+// tournament's fields), and last the command JSON (the log entry's c). The TTLs are the tournament's own (store.Retention.TTL).
 // Returns 1 when created, 0 when the id exists.
 const createLua = luaHelpers + `
 if redis.call('EXISTS', KEYS[1]) == 1 then
@@ -43,7 +43,7 @@ redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('HSET', KEYS[1], 'version', '1', 'epoch', ARGV[1], 'rev', ARGV[2], 'status', ARGV[3],
   'name', ARGV[4], 'format', ARGV[5], 'players', ARGV[6], 'created_at', ARGV[7])
 hset_from(KEYS[1], 15, tonumber(ARGV[14]))
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[9], '1-0', 'v', '1', 'r', ARGV[2], 'e', ARGV[8])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[9], '1-0', 'v', '1', 'r', ARGV[2], 'e', ARGV[8], 'c', ARGV[#ARGV])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[10]))
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[11]))
 redis.call('PUBLISH', ARGV[12], ARGV[13])
@@ -66,7 +66,8 @@ return 1
 // 5 new rev, 6 status, 7 players, 8 events JSON, 9 submission id (or ""), 10 outcome JSON,
 // 11 stream max length, 12 state and subs ttl (ms), 13 log ttl (ms), 14 channel, 15 publish
 // payload, 16 number of field/value pairs to set (n), 17 number of fields to delete (d), 18 "1"
-// to have a conflict answer the stored state, then 2n values, then d fields.
+// to have a conflict answer the stored state, then 2n values, then d fields, and last the command
+// JSON (the log entry's c: history replays it, store.Replay).
 // Returns {"ok"}, {"dup", outcome}, {"conflict", version} (with ARGV 18 "1": {"conflict", version,
 // then the state hash as HGETALL lists it}), {"epoch", epoch} or {"missing"}.
 //
@@ -100,7 +101,7 @@ local nset, ndel = tonumber(ARGV[16]), tonumber(ARGV[17])
 redis.call('HSET', KEYS[1], 'version', ARGV[4], 'rev', ARGV[5], 'status', ARGV[6], 'players', ARGV[7])
 hset_from(KEYS[1], 19, nset)
 hdel_from(KEYS[1], 19 + 2 * nset, ndel)
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[11], ARGV[4] .. '-0', 'v', ARGV[4], 'r', ARGV[5], 'p', ARGV[3], 'e', ARGV[8])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[11], ARGV[4] .. '-0', 'v', ARGV[4], 'r', ARGV[5], 'p', ARGV[3], 'e', ARGV[8], 'c', ARGV[#ARGV])
 if ARGV[9] ~= '' then
   redis.call('HSET', KEYS[3], ARGV[9], ARGV[10])
 end

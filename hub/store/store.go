@@ -33,6 +33,10 @@ type Entry struct {
 	// Raw, when the store has it, is Events as the store holds them (a compact JSON array): the
 	// fan-out sends it as it is instead of encoding Events again.
 	Raw json.RawMessage `json:"-"`
+	// Command is the command that made the entry (JSON, as match.Command), when the store has it:
+	// replaying the commands of a whole log through the engine gives the state at any version
+	// (Replay). Entries logged by a hub from before commands were kept have none.
+	Command json.RawMessage `json:"-"`
 }
 
 // Position names a point of a tournament's history: the version, in its epoch, made by the

@@ -4,6 +4,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -656,6 +657,55 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		}
 		if _, _, err := s.Load(ctx, "t_keep"); err != nil {
 			t.Errorf("the other tournament: %v", err)
+		}
+	})
+
+	t.Run("HistoryReplays", func(t *testing.T) {
+		// The log keeps each entry's command: replaying them gives the state at every version,
+		// exactly as it was committed.
+		t.Parallel()
+		s := newStore(t)
+		ctx := ctxFor(t)
+		a := create(t, s, "t_h")
+		states := []*match.Tournament{a.State}
+		step := func(c match.Command) {
+			t.Helper()
+			c.At = time.Date(2026, 12, 3, 20, 0, len(states), 0, time.UTC)
+			states = append(states, mustApply(t, s, "t_h", c).State)
+		}
+		step(match.Command{Type: match.CmdAddPlayers, Players: []match.NewPlayer{{Name: "Ada", Rating: 3}, {Name: "Grace", Rating: 9}, {Name: "Linus"}, {Name: "Ken", Rating: 5}}})
+		step(match.Command{Type: match.CmdSeed, Seeding: match.SeedRandom, RandomSeed: 42})
+		desc := "Finals at six"
+		step(match.Command{Type: match.CmdEdit, Edit: &match.Edit{Description: &desc}})
+		step(match.Command{Type: match.CmdStart})
+		for states[len(states)-1].Status == match.StatusRunning {
+			st := states[len(states)-1]
+			id := readyMatch(t, st)
+			m := st.Matches[id-1]
+			step(match.Command{Type: match.CmdReport, Match: id, Scores: [2]int{1, 0}, By: m.Players[0]})
+			step(match.Command{Type: match.CmdReport, Match: id, Scores: [2]int{1, 0}, By: m.Players[1]})
+		}
+		head, entries, complete, err := s.Events(ctx, "t_h", 0)
+		if err != nil || !complete || head.Version != int64(len(states)) {
+			t.Fatalf("Events(0): head %+v, complete %v, err %v; want the whole log to version %d", head, complete, err, len(states))
+		}
+		cmds, err := store.Commands(entries)
+		if err != nil {
+			t.Fatalf("Commands: %v", err)
+		}
+		for v := 1; v <= len(states); v++ {
+			got, err := store.Replay(cmds, v)
+			if err != nil {
+				t.Fatalf("Replay to %d: %v", v, err)
+			}
+			g, _ := json.Marshal(got)
+			w, _ := json.Marshal(states[v-1])
+			if string(g) != string(w) {
+				t.Fatalf("Replay to version %d:\n got %s\nwant %s", v, g, w)
+			}
+		}
+		if _, err := store.Commands(entries[1:]); !errors.Is(err, store.ErrHistoryGone) {
+			t.Errorf("Commands of a log without its first entry: %v; want ErrHistoryGone", err)
 		}
 	})
 
