@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/tourhub/tourhub/hub/notice"
 	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
 )
@@ -347,7 +348,7 @@ func (b *Table) queue(id, epoch string, e store.Entry, lost bool, at time.Time) 
 	for _, sb := range t.subs {
 		if sb.player != 0 {
 			var err error
-			if d.notices, err = notices(id, e, t.names); err != nil {
+			if d.notices, err = playerNotices(id, e, t.names); err != nil {
 				b.cfg.Log.Error("notices of an entry left out", "tournament", id, "version", e.Version, "err", err)
 			}
 			break
@@ -404,6 +405,23 @@ func deletes(e store.Entry) bool {
 		}
 	}
 	return false
+}
+
+// playerNotices is notice.Derive as messages for the sockets.
+func playerNotices(id string, e store.Entry, names map[match.PlayerID]string) (map[match.PlayerID][]Msg, error) {
+	byPlayer, err := notice.Derive(id, e, names)
+	if byPlayer == nil {
+		return nil, err
+	}
+	out := make(map[match.PlayerID][]Msg, len(byPlayer))
+	for p, ns := range byPlayer {
+		ms := make([]Msg, len(ns))
+		for i, b := range ns {
+			ms[i] = Msg{Data: b, Kind: "notice"}
+		}
+		out[p] = ms
+	}
+	return out, err
 }
 
 // follows reports whether d is the entry right after p, on p's history.

@@ -1,4 +1,4 @@
-package fanout
+package notice
 
 import (
 	"encoding/json"
@@ -99,7 +99,7 @@ func TestWSNoticeKinds(t *testing.T) {
 		{"nothing personal", []match.Event{{Type: match.EvPlayerJoined, Participant: &match.Participant{ID: 5, Name: "Rob"}}}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := notices("t", store.Entry{Version: 9, Events: tc.events}, names)
+			got, err := Derive("t", store.Entry{Version: 9, Events: tc.events}, names)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,7 +117,7 @@ func TestWSNoticeKinds(t *testing.T) {
 					t.Fatalf("player %d: too few notices", w.player)
 				}
 				var m noticeMsg
-				if err := json.Unmarshal(ms[seen[w.player]].Data, &m); err != nil {
+				if err := json.Unmarshal(ms[seen[w.player]], &m); err != nil {
 					t.Fatal(err)
 				}
 				seen[w.player]++
@@ -222,7 +222,7 @@ func TestWSNoticesFromEngine(t *testing.T) {
 			}
 			cmd := tc.play(t, tr)
 			ev := engineApply(t, tr, cmd)
-			got, err := notices("t", store.Entry{Version: tr.Version, Events: ev}, names)
+			got, err := Derive("t", store.Entry{Version: tr.Version, Events: ev}, names)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -230,7 +230,7 @@ func TestWSNoticesFromEngine(t *testing.T) {
 			for p := match.PlayerID(1); int(p) <= tc.n; p++ {
 				for _, o := range got[p] {
 					var m noticeMsg
-					if err := json.Unmarshal(o.Data, &m); err != nil {
+					if err := json.Unmarshal(o, &m); err != nil {
 						t.Fatal(err)
 					}
 					if m.Kind == NoticeFinished {
@@ -267,14 +267,14 @@ func TestNoticeUnencodable(t *testing.T) {
 	far := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
 	m := &match.Match{ID: 4, Status: match.MatchReady, Players: [2]match.PlayerID{1, 2}, Deadline: far}
 	done := &match.Match{ID: 3, Status: match.MatchCompleted, Players: [2]match.PlayerID{1, 3}, Winner: 1, Loser: 3, Scores: [2]int{1, 0}}
-	got, err := notices("t", store.Entry{Version: 5, Events: []match.Event{
+	got, err := Derive("t", store.Entry{Version: 5, Events: []match.Event{
 		{Type: match.EvDeadlineWarning, Match: m},
 		{Type: match.EvMatchCompleted, Match: done},
 	}}, map[match.PlayerID]string{1: "Ada", 2: "Grace", 3: "Linus"})
 	if err == nil || !strings.Contains(err.Error(), "deadline_warning") {
 		t.Errorf("error %v; want one naming the deadline_warning notice", err)
 	}
-	if len(got[1]) != 1 || !strings.Contains(string(got[1][0].Data), `"match_won"`) {
+	if len(got[1]) != 1 || !strings.Contains(string(got[1][0]), `"match_won"`) {
 		t.Errorf("notices of player 1: %d; want the match_won notice still there", len(got[1]))
 	}
 }

@@ -1,4 +1,8 @@
-package fanout
+// Package notice derives the personal messages of a tournament's players from its committed
+// entries (docs/protocol.md#notice): the fan-out sends them live to each player's sockets, and the
+// API answers the ones a player missed (GET /api/tournaments/{id}/notices), derived the same way
+// from the log.
+package notice
 
 import (
 	"encoding/json"
@@ -49,10 +53,10 @@ type noticeMsg struct {
 	Text     string     `json:"text"`
 }
 
-// notices derives the personal messages of one entry, encoded, by player. names maps player ids
-// to names (players it lacks are called "player N"). A notice that cannot be encoded is left out,
-// and the error says which.
-func notices(id string, e store.Entry, names map[match.PlayerID]string) (map[match.PlayerID][]Msg, error) {
+// Derive returns the personal messages of one entry, each encoded as its `notice` message, by
+// player. names maps player ids to names (players it lacks are called "player N"). A notice that
+// cannot be encoded is left out, and the error says which.
+func Derive(id string, e store.Entry, names map[match.PlayerID]string) (map[match.PlayerID][][]byte, error) {
 	nb := noticeBuilder{id: id, version: e.Version, names: names,
 		ready: make(map[match.MatchID]bool), done: make(map[match.MatchID]bool)}
 	// The match each player lost (or was forfeited out of, both sides of a double forfeit
@@ -154,7 +158,7 @@ type noticeBuilder struct {
 	names   map[match.PlayerID]string
 	ready   map[match.MatchID]bool // matches announced as ready in this entry
 	done    map[match.MatchID]bool // matches whose result was announced in this entry
-	out     map[match.PlayerID][]Msg
+	out     map[match.PlayerID][][]byte
 	err     error // the first notice that could not be encoded (it is left out)
 }
 
@@ -173,16 +177,16 @@ func (nb *noticeBuilder) add(p match.PlayerID, n noticeMsg) {
 	b, err := json.Marshal(n)
 	if err != nil {
 		// Not expected (plain data, times within the engine's bounds); the notice is left out and
-		// the fan-out logs it, rather than the node going down.
+		// the caller logs it, rather than the node going down.
 		if nb.err == nil {
 			nb.err = fmt.Errorf("encode %s notice for player %d: %w", n.Kind, p, err)
 		}
 		return
 	}
 	if nb.out == nil {
-		nb.out = make(map[match.PlayerID][]Msg)
+		nb.out = make(map[match.PlayerID][][]byte)
 	}
-	nb.out[p] = append(nb.out[p], Msg{Data: b, Kind: "notice"})
+	nb.out[p] = append(nb.out[p], b)
 }
 
 func (nb *noticeBuilder) matchReady(m *match.Match) {
