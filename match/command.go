@@ -92,6 +92,7 @@ const (
 	EvDeadlineWarning EventType = "match_deadline_warning" // Match, At (the deadline)
 	EvTimedOut        EventType = "match_timed_out"        // Match (before the rule applied), Reason
 	EvReopened        EventType = "tournament_reopened"    // Reason (a correction reset matches after the finish)
+	EvCorrected       EventType = "match_corrected"        // Match (as corrected), Was (as it was): the organiser changed a result
 	EvEdited          EventType = "tournament_edited"      // Name, Description (both as they are now)
 	EvDeleted         EventType = "tournament_deleted"     //
 	EvPlayerEdited    EventType = "player_edited"          // Player, Participant (as it is now)
@@ -100,10 +101,12 @@ const (
 
 // Event describes one change made by a command.
 type Event struct {
-	Type         EventType     `json:"type"`
-	Player       PlayerID      `json:"player,omitempty"`
-	Round        int           `json:"round,omitempty"`
-	Match        *Match        `json:"match,omitempty"`
+	Type   EventType `json:"type"`
+	Player PlayerID  `json:"player,omitempty"`
+	Round  int       `json:"round,omitempty"`
+	Match  *Match    `json:"match,omitempty"`
+	// Was is a corrected match as it was before the correction (match_corrected).
+	Was          *Match        `json:"was,omitempty"`
 	Matches      []Match       `json:"matches,omitempty"`
 	Participant  *Participant  `json:"participant,omitempty"`
 	Participants []Participant `json:"participants,omitempty"`

@@ -288,8 +288,15 @@ func TestCorrection(t *testing.T) {
 	}
 	// Same winner, other score: only the record changes.
 	ev = mustApply(t, tr, Command{Type: CmdReport, Match: 1, Scores: [2]int{0, 2}})
-	if len(ev) != 1 || ev[0].Type != EvMatchCompleted {
-		t.Errorf("score-only correction events %v; want one match_completed", ev)
+	if len(ev) != 2 || ev[0].Type != EvMatchCompleted || ev[1].Type != EvCorrected {
+		t.Fatalf("score-only correction events %v; want match_completed, match_corrected", ev)
+	}
+	if c := ev[1]; c.Match.Scores != [2]int{0, 2} || c.Was == nil || c.Was.Scores == c.Match.Scores || c.Was.Winner != c.Match.Winner {
+		t.Errorf("match_corrected: now %+v, was %+v; want the new scores, the old ones and the same winner", c.Match, c.Was)
+	}
+	// The same scores again: nothing to correct, refused.
+	if _, err := Apply(tr, Command{Type: CmdReport, Match: 1, Scores: [2]int{0, 2}}); err == nil {
+		t.Error("a correction to the scores the match already has was accepted")
 	}
 }
 

@@ -266,6 +266,10 @@ func (a *applier) correct(m *Match, scores [2]int) *Error {
 	if err != nil {
 		return err
 	}
+	if scores == m.Scores && !m.Walkover {
+		return errorf(CodeInvalid, "match %d is already %d-%d: nothing to correct", m.ID, scores[0], scores[1])
+	}
+	was := m.clone()
 	sameOutcome := !m.Walkover && draw == m.Draw && (draw || m.Players[w] == m.Winner)
 	if sameOutcome || t.Settings.pointsFormat() {
 		// No bracket moves: only the record and the standings change. (Swiss pairings already
@@ -280,13 +284,22 @@ func (a *applier) correct(m *Match, scores [2]int) *Error {
 		if t.Status == StatusFinished {
 			a.emit(Event{Type: EvFinished, Standings: Standings(t), Reason: "result corrected"})
 		}
+		a.corrected(m, &was)
 		return nil
 	}
 	a.clearResult(m)
 	m.Status = MatchReady
 	a.complete(m, scores, w, draw)
 	a.checkFinished()
+	a.corrected(m, &was)
 	return nil
+}
+
+// corrected records, last in the entry, what the organiser's correction changed: m as it is now
+// and as it was (for the players' notices and the history).
+func (a *applier) corrected(m, was *Match) {
+	now := m.clone()
+	a.emit(Event{Type: EvCorrected, Match: &now, Was: was})
 }
 
 // clearResult undoes m's result and everything that depended on it, and leaves m pending.

@@ -33,7 +33,8 @@ func TestHTTPQueryParameters(t *testing.T) {
 		name, method, path, token string
 		want                      []string // in the message
 	}{
-		{"state", "GET", base + "?verbose=1", "", []string{`"verbose"`, "takes no query parameters"}},
+		{"state", "GET", base + "?verbose=1", "", []string{`"verbose"`, "takes only version"}},
+		{"export", "GET", base + "/export?format=csv", "", []string{`"format"`, "takes no query parameters"}},
 		{"events misspelt", "GET", base + "/events?afer=3", "", []string{`"afer"`, "takes only after"}},
 		{"events twice", "GET", base + "/events?after=1&after=2", "", []string{`"after"`, "given 2 times"}},
 		{"list", "GET", "/api/tournaments?sort=name", "", []string{`"sort"`, "takes only status, format, name, limit and cursor"}},

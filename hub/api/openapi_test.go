@@ -211,6 +211,7 @@ func TestOpenAPI(t *testing.T) {
 	e.must(404, "POST", edBase+"/players/9/token", edOrg, nil)
 	e.must(403, "POST", edBase+"/players/4/token", edTok[2], nil)
 	e.must(200, "GET", edBase+"?version=3", "", nil)
+	e.must(200, "GET", edBase+"/notices?after=1", edTok[1], nil)
 	e.must(400, "GET", edBase+"?version=99", "", nil)
 	exp := e.must(200, "GET", edBase+"/export", "", nil)
 	e.must(201, "POST", "/api/tournaments/import", "", string(exp.body))
@@ -229,7 +230,7 @@ func TestOpenAPI(t *testing.T) {
 		"POST /api/tournaments/{id}/matches/{mid}/forfeit 200", "PATCH /api/tournaments/{id} 200", "DELETE /api/tournaments/{id} 200",
 		"PATCH /api/tournaments/{id}/players/{pid} 200", "POST /api/tournaments/{id}/players/batch 201",
 		"POST /api/tournaments/{id}/players/{pid}/token 200", "POST /api/tournaments/{id}/seeds 200", "GET /healthz 200",
-		"GET /api/tournaments/{id}/export 200", "GET /api/tournaments/{id}/export/standings.csv 200",
+		"GET /api/tournaments/{id}/export 200", "GET /api/tournaments/{id}/notices 200", "GET /api/tournaments/{id}/export/standings.csv 200",
 		"GET /api/tournaments/{id}/export/matches.csv 200", "POST /api/tournaments/import 201", "GET /readyz 200", "GET /metrics 200",
 	} {
 		if !checker.seen[want] {

@@ -26,9 +26,10 @@ import (
 // not listed takes none. checkQuery holds every /api route to it, so that a misspelt parameter
 // (?afer=3) is an error rather than silently ignored, on the routes that take none too.
 var routeQuery = map[string][]string{
-	"GET /api/tournaments/:id":        {"version"},
-	"GET /api/tournaments":            {"status", "format", "name", "limit", "cursor"},
-	"GET /api/tournaments/:id/events": {"after", "epoch", "rev"},
+	"GET /api/tournaments/:id":         {"version"},
+	"GET /api/tournaments":             {"status", "format", "name", "limit", "cursor"},
+	"GET /api/tournaments/:id/events":  {"after", "epoch", "rev"},
+	"GET /api/tournaments/:id/notices": {"after"},
 }
 
 // checkQuery answers 400 to a request with a query parameter its route does not take (see

@@ -145,6 +145,7 @@ func New(cfg Config, cmds *command.Service, st store.Store, sockets http.Handler
 	api(http.MethodPatch, "/tournaments/:id", s.editTournament)
 	api(http.MethodDelete, "/tournaments/:id", s.deleteTournament)
 	api(http.MethodGet, "/tournaments/:id/events", s.getEvents)
+	api(http.MethodGet, "/tournaments/:id/notices", s.getNotices)
 	api(http.MethodGet, "/tournaments/:id/export", s.exportJSON)
 	api(http.MethodGet, "/tournaments/:id/export/standings.csv", s.exportStandings)
 	api(http.MethodGet, "/tournaments/:id/export/matches.csv", s.exportMatches)

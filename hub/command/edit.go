@@ -172,3 +172,15 @@ func (s *Service) Import(ctx context.Context, cmds []match.Command) (Created, er
 	}
 	return Created{Applied: a, ID: id, Token: token}, nil
 }
+
+// NoticesOf authorises reading a player's notices: only that player, with a player token of the
+// tournament.
+func (s *Service) NoticesOf(c Claims, tournament string) (match.PlayerID, error) {
+	if err := authorise(c, tournament); err != nil {
+		return 0, err
+	}
+	if c.Role != RolePlayer {
+		return 0, Errorf(CodeForbidden, "notices are a player's own: use a player token")
+	}
+	return match.PlayerID(c.Player), nil
+}

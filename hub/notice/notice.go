@@ -27,6 +27,7 @@ const (
 	NoticeTimedOut   = "timed_out"
 	NoticeCheckIn    = "check_in_open"
 	NoticeCheckInEnd = "check_in_closing"
+	NoticeCorrected  = "corrected"
 )
 
 type noticePlayer struct {
@@ -59,6 +60,24 @@ type noticeMsg struct {
 func Derive(id string, e store.Entry, names map[match.PlayerID]string) (map[match.PlayerID][][]byte, error) {
 	nb := noticeBuilder{id: id, version: e.Version, names: names,
 		ready: make(map[match.MatchID]bool), done: make(map[match.MatchID]bool)}
+	// A correction is told as one notice per player of the corrected match, saying what changed
+	// and whether it put them out or back in: not as a "you beat" or "you were eliminated" of a
+	// match they had already been told the result of.
+	var fix correction
+	for _, ev := range e.Events {
+		if ev.Type == match.EvCorrected && ev.Match != nil {
+			if fix.matches == nil {
+				fix = correction{matches: map[match.MatchID]bool{}, out: map[match.PlayerID]bool{}, back: map[match.PlayerID]bool{}}
+			}
+			fix.matches[ev.Match.ID] = true
+			nb.done[ev.Match.ID] = true // no match_won or walkover notice of its own
+		}
+	}
+	for _, ev := range e.Events {
+		if ev.Type == match.EvReinstated && fix.back != nil {
+			fix.back[ev.Player] = true
+		}
+	}
 	// The match each player lost (or was forfeited out of, both sides of a double forfeit
 	// included) in this entry, the first one when several, for the elimination notice: the
 	// player_eliminated event names only the player.
@@ -102,7 +121,15 @@ func Derive(id string, e store.Entry, names map[match.PlayerID]string) (map[matc
 			if m == nil {
 				m = lostIn[ev.Player]
 			}
+			if m != nil && fix.matches[m.ID] {
+				fix.out[ev.Player] = true // told in the correction's notice
+				continue
+			}
 			nb.eliminated(ev.Player, m)
+		case match.EvCorrected:
+			if ev.Match != nil && ev.Was != nil {
+				nb.corrected(ev.Match, ev.Was, fix)
+			}
 		case match.EvMatchDisputed:
 			if m := ev.Match; m != nil {
 				for _, p := range m.Players {
@@ -247,6 +274,50 @@ func (nb *noticeBuilder) eliminated(p match.PlayerID, m *match.Match) {
 		}
 	}
 	nb.add(p, n)
+}
+
+// correction is what an entry's corrections changed for the players.
+type correction struct {
+	matches map[match.MatchID]bool  // the corrected matches
+	out     map[match.PlayerID]bool // eliminated by a corrected match
+	back    map[match.PlayerID]bool // reinstated
+}
+
+// corrected tells both players of a corrected match what the organiser changed: the result now
+// and before, each from the recipient's side, and whether it put them out or back in.
+func (nb *noticeBuilder) corrected(m, was *match.Match, fix correction) {
+	for i, p := range m.Players {
+		if p == 0 {
+			continue
+		}
+		opp := m.Players[1-i]
+		text := fmt.Sprintf("The organiser corrected your %s against %s (match %d): it is now %s; it was %s.",
+			matchLabel(m), nb.name(opp), m.ID, outcome(m, i), outcome(was, i))
+		switch {
+		case fix.out[p]:
+			text += " You are out of the tournament."
+		case fix.back[p]:
+			text += " You are back in the tournament."
+		}
+		nb.add(p, noticeMsg{Kind: NoticeCorrected, Match: m.ID, Opponent: &noticePlayer{ID: opp, Name: nb.name(opp)}, Text: text})
+	}
+}
+
+// outcome says a match's result from side i: "2-1 (you won)", "a walkover (you lost)".
+func outcome(m *match.Match, i int) string {
+	you := "you lost"
+	switch {
+	case m.Status != match.MatchCompleted:
+		return "not decided"
+	case m.Draw:
+		you = "a draw"
+	case m.Winner == m.Players[i]:
+		you = "you won"
+	}
+	if m.Walkover {
+		return "a walkover (" + you + ")"
+	}
+	return fmt.Sprintf("%d-%d (%s)", m.Scores[i], m.Scores[1-i], you)
 }
 
 // reported tells the opponent of the player who reported.

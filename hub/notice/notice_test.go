@@ -204,6 +204,24 @@ func TestWSNoticesFromEngine(t *testing.T) {
 				{3, "match_ready", 3, "Your round 2 match against Ada is ready."},
 				{2, "walkover", 4, "You have a bye in round 2 (match 4): it counts as a win."},
 			}},
+		{"a correction that turns a result tells both players, once each", match.Settings{Format: match.SingleElimination}, 4,
+			func(t *testing.T, tr *match.Tournament) match.Command {
+				engineApply(t, tr, match.Command{Type: match.CmdStart})
+				engineApply(t, tr, match.Command{Type: match.CmdReport, Match: 1, Scores: [2]int{1, 0}})
+				return match.Command{Type: match.CmdReport, Match: 1, Scores: [2]int{0, 1}}
+			}, []notice{
+				{1, "corrected", 1, "The organiser corrected your round 1 match against Ken (match 1): it is now 0-1 (you lost); it was 1-0 (you won). You are out of the tournament."},
+				{4, "corrected", 1, "The organiser corrected your round 1 match against Ada (match 1): it is now 1-0 (you won); it was 0-1 (you lost). You are back in the tournament."},
+			}},
+		{"a correction of the score only", match.Settings{Format: match.SingleElimination, BestOf: 3}, 2,
+			func(t *testing.T, tr *match.Tournament) match.Command {
+				engineApply(t, tr, match.Command{Type: match.CmdStart})
+				engineApply(t, tr, match.Command{Type: match.CmdReport, Match: 1, Scores: [2]int{2, 0}})
+				return match.Command{Type: match.CmdReport, Match: 1, Scores: [2]int{2, 1}}
+			}, []notice{
+				{1, "corrected", 1, "The organiser corrected your round 1 match against Grace (match 1): it is now 2-1 (you won); it was 2-0 (you won)."},
+				{2, "corrected", 1, "The organiser corrected your round 1 match against Ada (match 1): it is now 1-2 (you lost); it was 0-2 (you lost)."},
+			}},
 		{"an elimination bye, once", match.Settings{Format: match.SingleElimination}, 3,
 			func(t *testing.T, tr *match.Tournament) match.Command { return match.Command{Type: match.CmdStart} },
 			[]notice{
