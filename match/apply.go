@@ -259,8 +259,8 @@ func (a *applier) start(c Command) *Error {
 	}
 	if t.Settings.Format == RoundRobin {
 		g := min(t.Settings.Groups, len(keep)/2)
-		if (len(keep)+g-1)/g > MaxGroupSize {
-			return errorf(CodeInvalid, "a round robin group would have more than %d players: use more groups", MaxGroupSize)
+		if (len(keep)+g-1)/g > t.Settings.maxGroupSize() {
+			return errorf(CodeInvalid, "a round robin group would have more than %d players: use more groups", t.Settings.maxGroupSize())
 		}
 	}
 	// Checks are done: from here on, change.
@@ -396,28 +396,31 @@ func (a *applier) report(c Command) *Error {
 		if c.By != 0 {
 			return errorf(CodeMatchCompleted, "match %d is already completed; only the organiser can correct it", m.ID)
 		}
-		return a.correct(m, c.Scores)
+		return a.correct(m, c.Scores, c.Games)
 	}
 	w, draw, err := t.Settings.seriesResult(c.Scores)
 	if err != nil {
 		return err
 	}
+	if err := t.Settings.CheckGames(c.Scores, c.Games); err != nil {
+		return err
+	}
 	if c.By == 0 {
-		a.complete(m, c.Scores, w, draw)
+		a.complete(m, c.Scores, c.Games, w, draw)
 		a.checkFinished()
 		return nil
 	}
-	if r := m.Reports[side]; r != nil && r.Scores == c.Scores {
+	if r := m.Reports[side]; r != nil && r.Scores == c.Scores && slices.Equal(r.Games, c.Games) {
 		return errorf(CodeInvalid, "you already reported %d-%d for match %d; waiting for your opponent", c.Scores[0], c.Scores[1], m.ID)
 	}
-	m.Reports[side] = &Report{Scores: c.Scores}
+	m.Reports[side] = &Report{Scores: c.Scores, Games: slices.Clone(c.Games)}
 	other := m.Reports[1-side]
 	switch {
 	case other == nil:
 		c := m.clone()
 		a.emit(Event{Type: EvMatchReported, Match: &c, Player: c.Players[side]})
-	case other.Scores == c.Scores:
-		a.complete(m, c.Scores, w, draw)
+	case other.Scores == c.Scores && slices.Equal(other.Games, c.Games):
+		a.complete(m, c.Scores, c.Games, w, draw)
 		a.checkFinished()
 	default:
 		m.Status = MatchDisputed

@@ -27,8 +27,17 @@ func (m Match) clone() Match {
 	for i, r := range m.Reports {
 		if r != nil {
 			c := *r
+			c.Games = slices.Clone(r.Games)
 			m.Reports[i] = &c
 		}
 	}
+	if m.Games != nil {
+		m.Games = m.Games.clone()
+	}
 	return m
+}
+
+func (g *Games) clone() *Games {
+	c := slices.Clone(*g)
+	return &c
 }

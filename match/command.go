@@ -44,6 +44,8 @@ type Command struct {
 	Player      PlayerID  `json:"player,omitempty"`
 	Match       MatchID   `json:"match,omitempty"`
 	Scores      [2]int    `json:"scores,omitempty"`
+	// Games are the points of each game of a reported series (optional; Match.Games).
+	Games Games `json:"games,omitempty"`
 	// By is who reports: 0 for the organiser (whose word is final and may correct a completed
 	// match), otherwise the reporting player, who must be in the match.
 	By         PlayerID `json:"by,omitempty"`
@@ -121,16 +123,19 @@ type Event struct {
 // Standing is one line of the standings. Rank and RankTo give a tied placement: 5 and 8 mean
 // "5th-8th". Points and tie-break values are set for round robin and Swiss.
 type Standing struct {
-	Player     PlayerID             `json:"player_id"`
-	Rank       int                  `json:"rank"`
-	RankTo     int                  `json:"rank_to"`
-	Group      int                  `json:"group,omitempty"`
-	Wins       int                  `json:"wins"`
-	Draws      int                  `json:"draws"`
-	Losses     int                  `json:"losses"`
-	Points     float64              `json:"points"`
-	GamesWon   int                  `json:"games_won"`
-	GamesLost  int                  `json:"games_lost"`
-	TieBreaks  map[TieBreak]float64 `json:"tie_breaks,omitempty"`
-	Eliminated bool                 `json:"eliminated,omitempty"`
+	Player    PlayerID `json:"player_id"`
+	Rank      int      `json:"rank"`
+	RankTo    int      `json:"rank_to"`
+	Group     int      `json:"group,omitempty"`
+	Wins      int      `json:"wins"`
+	Draws     int      `json:"draws"`
+	Losses    int      `json:"losses"`
+	Points    float64  `json:"points"`
+	GamesWon  int      `json:"games_won"`
+	GamesLost int      `json:"games_lost"`
+	// GamePointsFor and GamePointsAgainst sum the points of the games reported (Match.Games).
+	GamePointsFor     int                  `json:"game_points_for,omitempty"`
+	GamePointsAgainst int                  `json:"game_points_against,omitempty"`
+	TieBreaks         map[TieBreak]float64 `json:"tie_breaks,omitempty"`
+	Eliminated        bool                 `json:"eliminated,omitempty"`
 }

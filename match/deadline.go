@@ -223,7 +223,7 @@ func (a *applier) timeout(c Command) *Error {
 			return serr // cannot happen: reports are checked when made
 		}
 		a.emit(Event{Type: EvTimedOut, Match: ptr(m.clone()), Reason: "time limit: the only report stands"})
-		a.complete(m, r.Scores, w, draw)
+		a.complete(m, r.Scores, r.Games, w, draw)
 	case r0 == nil && a.t.Settings.OnTimeout == TimeoutForfeit:
 		a.emit(Event{Type: EvTimedOut, Match: ptr(m.clone()), Reason: "time limit: nobody reported, double forfeit"})
 		a.completeForfeit(m, [2]bool{true, true})

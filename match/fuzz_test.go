@@ -103,6 +103,12 @@ func FuzzApply(f *testing.F) {
 				if pick(4) == 0 {
 					c.Scores = [2]int{fuzzScores[pick(len(fuzzScores))], fuzzScores[pick(len(fuzzScores))]}
 				}
+				if pick(3) == 0 {
+					c.Games = make(Games, pick(5))
+					for i := range c.Games {
+						c.Games[i] = [2]int{pick(13) - 1, pick(13) - 1}
+					}
+				}
 			case 6:
 				c = Command{Type: CmdForfeit, Match: MatchID(pick(64)), Player: PlayerID(pick(20)), Both: pick(3) == 0}
 			case 7:

@@ -85,15 +85,37 @@ func playOut(t testing.TB, tr *Tournament, r *rand.Rand) int {
 			sc = winScores(r, tr.Settings.BestOf, r.IntN(2))
 		}
 		m := tr.match(id)
+		var games Games
 		if r.IntN(2) == 0 {
-			mustApply(t, tr, Command{Type: CmdReport, Match: id, Scores: sc, By: m.Players[0]})
-			mustApply(t, tr, Command{Type: CmdReport, Match: id, Scores: sc, By: m.Players[1]})
+			games = gamesOf(r, sc)
+		}
+		if r.IntN(2) == 0 {
+			mustApply(t, tr, Command{Type: CmdReport, Match: id, Scores: sc, Games: games, By: m.Players[0]})
+			mustApply(t, tr, Command{Type: CmdReport, Match: id, Scores: sc, Games: games, By: m.Players[1]})
 		} else {
-			mustApply(t, tr, Command{Type: CmdReport, Match: id, Scores: sc})
+			mustApply(t, tr, Command{Type: CmdReport, Match: id, Scores: sc, Games: games})
 		}
 		n++
 	}
 	return n
+}
+
+// gamesOf makes games that give the series scores sc: the side with fewer wins takes its games
+// first, so that the series is decided by the last game.
+func gamesOf(r *rand.Rand, sc [2]int) Games {
+	lo := 0
+	if sc[1] < sc[0] {
+		lo = 1
+	}
+	var g Games
+	for _, n := range [2]int{lo, 1 - lo} {
+		for range sc[n] {
+			var pts [2]int
+			pts[n], pts[1-n] = 11, r.IntN(10)
+			g = append(g, pts)
+		}
+	}
+	return g
 }
 
 // checkInvariants returns "" when the state is consistent, or what is wrong.

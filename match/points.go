@@ -101,6 +101,7 @@ func pointsStandings(t *Tournament) []Standing {
 			}
 			s.GamesWon += m.Scores[side]
 			s.GamesLost += m.Scores[1-side]
+			s.addGamePoints(m, side)
 			oi := -1 // an opponent who is not a participant counts as none
 			if k, ok := at(opp); ok {
 				oi = k
@@ -159,6 +160,8 @@ func pointsStandings(t *Tournament) []Standing {
 				}
 			case GameDifference:
 				v = float64(l.s.GamesWon - l.s.GamesLost)
+			case GamePoints:
+				v = float64(l.s.GamePointsFor - l.s.GamePointsAgainst)
 			default:
 				continue // unknown: settings are checked before a tournament exists
 			}

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -132,8 +133,9 @@ func (a *applier) settle(m *Match) {
 }
 
 // complete records a played result.
-func (a *applier) complete(m *Match, scores [2]int, w int, draw bool) {
+func (a *applier) complete(m *Match, scores [2]int, games Games, w int, draw bool) {
 	m.Scores = scores
+	m.Games = games.ptr()
 	m.Draw = draw
 	if draw {
 		m.Winner, m.Loser = 0, 0
@@ -148,6 +150,7 @@ func (a *applier) complete(m *Match, scores [2]int, w int, draw bool) {
 // completeForfeit records a forfeit by one side (the other wins) or both (nobody wins).
 func (a *applier) completeForfeit(m *Match, f [2]bool) {
 	m.Walkover = true
+	m.Games = nil
 	m.Forfeited = f
 	m.Reports = [2]*Report{}
 	switch {
@@ -254,7 +257,7 @@ func (a *applier) readyIfFree(m *Match) {
 }
 
 // correct is an organiser's new result for a completed match.
-func (a *applier) correct(m *Match, scores [2]int) *Error {
+func (a *applier) correct(m *Match, scores [2]int, games Games) *Error {
 	t := a.t
 	if m.Players[0] == 0 || m.Players[1] == 0 {
 		return errorf(CodeMatchCompleted, "match %d was a bye; there is no result to correct", m.ID)
@@ -266,8 +269,11 @@ func (a *applier) correct(m *Match, scores [2]int) *Error {
 	if err != nil {
 		return err
 	}
-	if scores == m.Scores && !m.Walkover {
-		return errorf(CodeInvalid, "match %d is already %d-%d: nothing to correct", m.ID, scores[0], scores[1])
+	if err := t.Settings.CheckGames(scores, games); err != nil {
+		return err
+	}
+	if scores == m.Scores && !m.Walkover && slices.Equal(games, m.gameList()) {
+		return errorf(CodeInvalid, "match %d is already %d-%d with these games: nothing to correct", m.ID, scores[0], scores[1])
 	}
 	was := m.clone()
 	sameOutcome := !m.Walkover && draw == m.Draw && (draw || m.Players[w] == m.Winner)
@@ -275,6 +281,7 @@ func (a *applier) correct(m *Match, scores [2]int) *Error {
 		// No bracket moves: only the record and the standings change. (Swiss pairings already
 		// made stand.)
 		m.Scores, m.Draw, m.Walkover, m.Forfeited, m.Reports = scores, draw, false, [2]bool{}, [2]*Report{}
+		m.Games = games.ptr()
 		if draw {
 			m.Winner, m.Loser = 0, 0
 		} else {
@@ -289,7 +296,7 @@ func (a *applier) correct(m *Match, scores [2]int) *Error {
 	}
 	a.clearResult(m)
 	m.Status = MatchReady
-	a.complete(m, scores, w, draw)
+	a.complete(m, scores, games, w, draw)
 	a.checkFinished()
 	a.corrected(m, &was)
 	return nil
@@ -317,7 +324,7 @@ func (a *applier) clearResult(m *Match) {
 		}
 	}
 	m.Status = MatchPending
-	m.Winner, m.Loser, m.Scores, m.Draw, m.Walkover = 0, 0, [2]int{}, false, false
+	m.Winner, m.Loser, m.Scores, m.Draw, m.Walkover, m.Games = 0, 0, [2]int{}, false, false, nil
 	m.Forfeited, m.Reports = [2]bool{}, [2]*Report{}
 	m.ReadyAt, m.Deadline, m.Warned, m.Overdue = time.Time{}, time.Time{}, false, false
 }

@@ -18,6 +18,7 @@ func settingsFor(f Format, r *rand.Rand) Settings {
 	case RoundRobin:
 		s.AllowDraws = r.IntN(2) == 0
 		s.Groups = 1 + r.IntN(3)
+		s.Legs = 1 + r.IntN(2)
 	case Swiss:
 		s.AllowDraws = r.IntN(2) == 0
 	}
@@ -107,8 +108,8 @@ func checkFinal(t *testing.T, tr *Tournament) {
 		}
 		for _, a := range tr.Participants {
 			for _, b := range tr.Participants {
-				if a.ID < b.ID && group[a.ID] == group[b.ID] && pairs[[2]PlayerID{a.ID, b.ID}] != 1 {
-					t.Fatalf("players %d and %d of group %d met %d times; want once", a.ID, b.ID, group[a.ID], pairs[[2]PlayerID{a.ID, b.ID}])
+				if legs := max(1, tr.Settings.Legs); a.ID < b.ID && group[a.ID] == group[b.ID] && pairs[[2]PlayerID{a.ID, b.ID}] != legs {
+					t.Fatalf("players %d and %d of group %d met %d times; want %d (legs)", a.ID, b.ID, group[a.ID], pairs[[2]PlayerID{a.ID, b.ID}], legs)
 				}
 			}
 		}

@@ -16,6 +16,8 @@ const (
 	MaxNameLen      = 64
 	// MaxGroupSize caps the players of one round robin group (a group of n plays n(n-1)/2 matches).
 	MaxGroupSize = 256
+	// MaxGamePoints bounds the points of one side in one game (Match.Games).
+	MaxGamePoints = 10_000
 	// MaxRounds caps Swiss rounds.
 	MaxRounds = 64
 	// MaxPoints bounds each of points.win, draw and loss, from -MaxPoints to MaxPoints. A player
@@ -121,6 +123,15 @@ func (s Settings) withDefaults() (Settings, *Error) {
 	if s.Groups < 0 || s.Groups > s.MaxPlayers/2 && s.Groups > 1 {
 		return s, errorf(CodeInvalid, "groups must be between 1 and max_players/2, got %d", s.Groups)
 	}
+	if s.Legs == 0 && s.Format == RoundRobin {
+		s.Legs = 1
+	}
+	if s.Legs != 0 && s.Format != RoundRobin {
+		return s, errorf(CodeInvalid, "legs applies to round_robin only")
+	}
+	if s.Legs < 0 || s.Legs > 2 {
+		return s, errorf(CodeInvalid, "legs must be 1 (everyone meets once) or 2 (a double round robin), got %d", s.Legs)
+	}
 	if s.Rounds != 0 && s.Format != Swiss {
 		return s, errorf(CodeInvalid, "rounds applies to swiss only")
 	}
@@ -144,9 +155,9 @@ func (s Settings) withDefaults() (Settings, *Error) {
 		seen := map[TieBreak]bool{}
 		for _, tb := range s.TieBreaks {
 			switch tb {
-			case HeadToHead, Buchholz, SonnebornBerger, GameDifference:
+			case HeadToHead, Buchholz, SonnebornBerger, GameDifference, GamePoints:
 			default:
-				return s, errorf(CodeInvalid, "unknown tie-break %q: use head_to_head, buchholz, sonneborn_berger or game_difference", tb)
+				return s, errorf(CodeInvalid, "unknown tie-break %q: use head_to_head, buchholz, sonneborn_berger, game_difference or game_points", tb)
 			}
 			if seen[tb] {
 				return s, errorf(CodeInvalid, "tie-break %q listed twice", tb)
@@ -254,6 +265,46 @@ func (s Settings) seriesResult(sc [2]int) (winner int, draw bool, err *Error) {
 		return 0, false, errorf(CodeInvalidScore, "%d-%d is impossible in a best-of-%d: the series ends when one side reaches %d wins", sc[0], sc[1], n, need)
 	}
 	return w, false, nil
+}
+
+// CheckGames checks the games of a series against its scores (as seriesResult accepted them):
+// each game's points are whole numbers from 0 to MaxGamePoints, a game with more points is won
+// by that side, a level game is drawn (only where draws are allowed), the games won are the
+// scores, there are at most best_of games, and none after the series was decided. No games is
+// fine: they are optional.
+func (s Settings) CheckGames(sc [2]int, games Games) *Error {
+	if len(games) == 0 {
+		return nil
+	}
+	if len(games) > s.BestOf {
+		return errorf(CodeInvalidScore, "%d games is more than a best-of-%d series has", len(games), s.BestOf)
+	}
+	need := s.BestOf/2 + 1
+	var won [2]int
+	for i, g := range games {
+		for _, p := range g {
+			if p < 0 || p > MaxGamePoints {
+				return errorf(CodeInvalidScore, "game %d: points must be from 0 to %d, got %d-%d", i+1, MaxGamePoints, g[0], g[1])
+			}
+		}
+		if !s.pointsFormat() || s.BestOf%2 == 1 {
+			if won[0] == need || won[1] == need {
+				return errorf(CodeInvalidScore, "game %d was played after the series was decided (%d-%d)", i+1, won[0], won[1])
+			}
+		}
+		switch {
+		case g[0] > g[1]:
+			won[0]++
+		case g[1] > g[0]:
+			won[1]++
+		case !s.AllowDraws:
+			return errorf(CodeInvalidScore, "game %d is drawn (%d-%d), and this tournament does not allow draws", i+1, g[0], g[1])
+		}
+	}
+	if won != sc {
+		return errorf(CodeInvalidScore, "the games give %d-%d in games won, not the %d-%d reported", won[0], won[1], sc[0], sc[1])
+	}
+	return nil
 }
 
 // log2ceil is ceil(log2(n)) for n >= 1.

@@ -47,6 +47,7 @@ func eliminationStandings(t *Tournament) []Standing {
 			}
 			s := &lines[j].s
 			s.GamesWon += m.Scores[side]
+			s.addGamePoints(m, side)
 			s.GamesLost += m.Scores[1-side]
 			switch p {
 			case m.Winner:
@@ -121,4 +122,12 @@ func stageKey(t *Tournament, in MatchID, winnersRounds, losersRounds int) float6
 		return float64(2*(m.Round-1)) - 0.5
 	}
 	return float64(m.Round)
+}
+
+// addGamePoints adds the points of m's games to side's line, if the result gave its games.
+func (s *Standing) addGamePoints(m *Match, side int) {
+	for _, g := range m.gameList() {
+		s.GamePointsFor += g[side]
+		s.GamePointsAgainst += g[1-side]
+	}
 }

@@ -9,7 +9,9 @@
 package match
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -103,6 +105,9 @@ const (
 	SonnebornBerger TieBreak = "sonneborn_berger"
 	// GameDifference: games won minus games lost across all series.
 	GameDifference TieBreak = "game_difference"
+	// GamePoints: points scored in games minus points conceded, across the series reported with
+	// their games (Match.Games).
+	GamePoints TieBreak = "game_points"
 )
 
 // Points awarded per match result in round robin and Swiss.
@@ -126,6 +131,9 @@ type Settings struct {
 	GrandFinal GrandFinal `json:"grand_final,omitempty"`
 	// Groups splits a round robin into that many groups, by snake seeding. Defaults to 1.
 	Groups int `json:"groups,omitempty"`
+	// Legs is how many times each pair of a round robin group meets: 1, or 2 (a double round
+	// robin, the second leg with the sides swapped). Defaults to 1.
+	Legs int `json:"legs,omitempty"`
 	// Rounds is the number of Swiss rounds. Defaults to ceil(log2(players)).
 	Rounds int `json:"rounds,omitempty"`
 	// AllowDraws lets round robin and Swiss series end level. Defaults to false.
@@ -246,6 +254,28 @@ type MatchID int
 // Report is one side's claim of a result, kept until both sides agree or the organiser decides.
 type Report struct {
 	Scores [2]int `json:"scores"`
+	// Games are the points of each game of the series, if the reporter gave them (see Match.Games).
+	Games Games `json:"games,omitempty"`
+}
+
+// Games are the points of each game of a series, in order: [[11,3],[8,11],[11,9]].
+type Games [][2]int
+
+// gameList is m's games, or nil.
+func (m *Match) gameList() Games {
+	if m.Games == nil {
+		return nil
+	}
+	return *m.Games
+}
+
+// ptr returns a copy of g to keep in a Match, or nil when there are none.
+func (g Games) ptr() *Games {
+	if len(g) == 0 {
+		return nil
+	}
+	c := slices.Clone(g)
+	return &c
 }
 
 // Match is one series between two slots.
@@ -257,9 +287,14 @@ type Match struct {
 	Status  MatchStatus `json:"status"`
 	Players [2]PlayerID `json:"players"`
 	// Filled says which slots are decided (a decided slot with no player is a bye).
-	Filled [2]bool  `json:"filled,omitzero"`
-	Feeds  [2]Feed  `json:"feeds,omitzero"`
-	Scores [2]int   `json:"scores"`
+	Filled [2]bool `json:"filled,omitzero"`
+	Feeds  [2]Feed `json:"feeds,omitzero"`
+	Scores [2]int  `json:"scores"`
+	// Games are the points of each game of the series, in order, when the result gave them
+	// ([[11,3],[8,11],[11,9]]): they agree with Scores (CheckGames) and feed the game_points
+	// tie-break. Nil for a walkover or a result given without them. A pointer, so that a Match
+	// stays comparable with == (the Redis store diffs matches that way).
+	Games  *Games   `json:"games,omitempty"`
 	Winner PlayerID `json:"winner"`
 	Loser  PlayerID `json:"loser"`
 	Draw   bool     `json:"draw,omitempty"`
@@ -307,4 +342,32 @@ type Tournament struct {
 	Note string `json:"note,omitempty"`
 
 	idx *index // derived, rebuilt on demand; see playerMatches
+}
+
+// UnmarshalJSON reads games strictly: a list of [points, points] pairs of whole numbers (the
+// standard decoder would drop a third number of a pair without a word).
+func (g *Games) UnmarshalJSON(b []byte) error {
+	var raw [][]json.Number
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return fmt.Errorf("games must be a list of [points, points] pairs, such as [[11,3],[8,11]]")
+	}
+	if raw == nil {
+		*g = nil
+		return nil
+	}
+	out := make(Games, len(raw))
+	for i, pair := range raw {
+		if len(pair) != 2 {
+			return fmt.Errorf("games[%d] must be two numbers (each side's points), not %d", i, len(pair))
+		}
+		for k, n := range pair {
+			v, err := strconv.ParseInt(n.String(), 10, 0)
+			if err != nil {
+				return fmt.Errorf("games[%d] must be whole numbers, not %s", i, n)
+			}
+			out[i][k] = int(v)
+		}
+	}
+	*g = out
+	return nil
 }

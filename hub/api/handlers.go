@@ -73,8 +73,9 @@ type withdrawRequest struct {
 }
 
 type resultRequest struct {
-	Scores       []int  `json:"scores"`
-	SubmissionID string `json:"submission_id"`
+	Scores       []int       `json:"scores"`
+	Games        match.Games `json:"games"`
+	SubmissionID string      `json:"submission_id"`
 }
 
 type resultResponse struct {
@@ -286,7 +287,7 @@ func (s *Server) result(c echo.Context) error {
 	if len(req.Scores) != 2 {
 		return command.Errorf(command.CodeBadRequest, "scores must be two numbers [first player's, second player's]")
 	}
-	a, err := s.cmds.Report(c.Request().Context(), cl, c.Param("id"), match.MatchID(mid), [2]int{req.Scores[0], req.Scores[1]}, req.SubmissionID)
+	a, err := s.cmds.Report(c.Request().Context(), cl, c.Param("id"), match.MatchID(mid), match.Report{Scores: [2]int{req.Scores[0], req.Scores[1]}, Games: req.Games}, req.SubmissionID)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -144,7 +145,7 @@ func (s *Server) exportMatches(c echo.Context) error {
 		return s.storeErr("load", err)
 	}
 	rows := [][]string{{"match_id", "bracket", "round", "group", "status", "player1_id", "player1", "player2_id", "player2",
-		"score1", "score2", "winner_id", "winner", "draw", "walkover", "deadline"}}
+		"score1", "score2", "winner_id", "winner", "draw", "walkover", "deadline", "games"}}
 	for _, m := range t.Matches {
 		deadline := ""
 		if !m.Deadline.IsZero() {
@@ -157,9 +158,21 @@ func (s *Server) exportMatches(c echo.Context) error {
 		rows = append(rows, []string{itoa(int(m.ID)), string(m.Bracket), itoa(m.Round), itoa(m.Group), string(m.Status),
 			idOrEmpty(m.Players[0]), t.PlayerName(m.Players[0]), idOrEmpty(m.Players[1]), t.PlayerName(m.Players[1]),
 			scores[0], scores[1], idOrEmpty(m.Winner), t.PlayerName(m.Winner), strconv.FormatBool(m.Draw),
-			strconv.FormatBool(m.Walkover), deadline})
+			strconv.FormatBool(m.Walkover), deadline, gamesText(m.Games)})
 	}
 	return writeCSV(c, t.ID+"-matches.csv", rows)
+}
+
+// gamesText writes a series' games as "11-3 8-11 11-9" (first player's points first).
+func gamesText(g *match.Games) string {
+	if g == nil {
+		return ""
+	}
+	parts := make([]string, len(*g))
+	for i, p := range *g {
+		parts[i] = itoa(p[0]) + "-" + itoa(p[1])
+	}
+	return strings.Join(parts, " ")
 }
 
 func tieBreakNames(tbs []match.TieBreak) []string {

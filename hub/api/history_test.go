@@ -50,7 +50,11 @@ func playHistory(t *testing.T, e *env) (string, string, []view.View) {
 		}
 		for _, m := range v.Matches {
 			if m.Status == match.MatchReady {
-				e.must(200, "POST", fmt.Sprintf("%s/matches/%d/result", base, m.ID), org, map[string]any{"scores": []int{2, int(m.ID) % 2}})
+				games := [][2]int{{11, int(m.ID)}, {11, 2}}
+				if m.ID%2 == 1 {
+					games = [][2]int{{11, int(m.ID)}, {4, 11}, {11, 2}}
+				}
+				e.must(200, "POST", fmt.Sprintf("%s/matches/%d/result", base, m.ID), org, map[string]any{"scores": []int{2, int(m.ID) % 2}, "games": games})
 				record()
 				break
 			}
@@ -237,7 +241,11 @@ func TestExportCSV(t *testing.T) {
 	}
 	for i, row := range ms[1:] {
 		m := final.Matches[i]
-		if row[0] != fmt.Sprint(m.ID) || row[9] != fmt.Sprint(m.Scores[0]) || row[11] != fmt.Sprint(int(m.Winner)) {
+		var games []string
+		for _, g := range *m.Games {
+			games = append(games, fmt.Sprintf("%d-%d", g[0], g[1]))
+		}
+		if row[0] != fmt.Sprint(m.ID) || row[9] != fmt.Sprint(m.Scores[0]) || row[11] != fmt.Sprint(int(m.Winner)) || row[16] != strings.Join(games, " ") {
 			t.Errorf("matches row %d: %v; want match %d, %d-%d, winner %d", i+1, row, m.ID, m.Scores[0], m.Scores[1], m.Winner)
 		}
 	}

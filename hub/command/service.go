@@ -245,7 +245,7 @@ func (s *Service) Withdraw(ctx context.Context, c Claims, tournament string, pid
 // (the engine refuses a match they are not in). A non-empty submissionID makes the report
 // idempotent per tournament and reporter: the same id from the same reporter returns the first
 // answer with Duplicate set.
-func (s *Service) Report(ctx context.Context, c Claims, tournament string, m match.MatchID, scores [2]int, submissionID string) (store.Applied, error) {
+func (s *Service) Report(ctx context.Context, c Claims, tournament string, m match.MatchID, res match.Report, submissionID string) (store.Applied, error) {
 	if err := authorise(c, tournament); err != nil {
 		return store.Applied{}, err
 	}
@@ -255,7 +255,7 @@ func (s *Service) Report(ctx context.Context, c Claims, tournament string, m mat
 	if len(submissionID) > MaxSubmissionID {
 		return store.Applied{}, Errorf(CodeBadRequest, "submission_id is longer than %d bytes", MaxSubmissionID)
 	}
-	cmd := match.Command{Type: match.CmdReport, Match: m, Scores: scores}
+	cmd := match.Command{Type: match.CmdReport, Match: m, Scores: res.Scores, Games: res.Games}
 	var sub string
 	switch c.Role {
 	case RoleOrganiser:

@@ -61,7 +61,7 @@ func TestSweepersFireOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	// One report on match 1, by player 1.
-	if _, err := nodes[0].Report(ctx, Claims{Tournament: cr.ID, Role: RolePlayer, Player: 1}, cr.ID, 1, [2]int{1, 0}, ""); err != nil {
+	if _, err := nodes[0].Report(ctx, Claims{Tournament: cr.ID, Role: RolePlayer, Player: 1}, cr.ID, 1, match.Report{Scores: [2]int{1, 0}}, ""); err != nil {
 		t.Fatal(err)
 	}
 
@@ -151,7 +151,7 @@ func TestTracksEveryCommit(t *testing.T) {
 	}
 	p1 := Claims{Tournament: cr.ID, Role: RolePlayer, Player: 1}
 	for range 2 { // the second is a repeat of the submission
-		if _, err := s.Report(ctx, p1, cr.ID, 1, [2]int{1, 0}, "r1"); err != nil {
+		if _, err := s.Report(ctx, p1, cr.ID, 1, match.Report{Scores: [2]int{1, 0}}, "r1"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -104,16 +104,21 @@ func diffFields(old, t *match.Tournament) (fieldSet, error) {
 	return f, nil
 }
 
-// sameMatch compares two matches by value (Reports are pointers: compared by what they point to).
+// sameMatch compares two matches by value (Reports are pointers: compared by what they point to;
+// Games are slices: compared by their elements).
 func sameMatch(a, b *match.Match) bool {
 	for k := range a.Reports {
 		ra, rb := a.Reports[k], b.Reports[k]
-		if (ra == nil) != (rb == nil) || ra != nil && *ra != *rb {
+		if (ra == nil) != (rb == nil) || ra != nil && (ra.Scores != rb.Scores || !slices.Equal(ra.Games, rb.Games)) {
 			return false
 		}
 	}
+	if (a.Games == nil) != (b.Games == nil) || a.Games != nil && !slices.Equal(*a.Games, *b.Games) {
+		return false
+	}
 	ac, bc := *a, *b
 	ac.Reports, bc.Reports = [2]*match.Report{}, [2]*match.Report{}
+	ac.Games, bc.Games = nil, nil
 	return ac == bc
 }
 

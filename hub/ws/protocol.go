@@ -37,6 +37,7 @@ type clientMsg struct {
 	Rev          string        `json:"rev"`
 	Match        match.MatchID `json:"match"`
 	Scores       *[2]int       `json:"scores"`
+	Games        match.Games   `json:"games"`
 	SubmissionID string        `json:"submission_id"`
 }
 
@@ -275,7 +276,7 @@ func (s *session) report(m clientMsg) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, s.ws.cfg.ReportTimeout)
-	a, err := s.ws.cfg.Commands.Report(ctx, c, m.Tournament, m.Match, *m.Scores, m.SubmissionID)
+	a, err := s.ws.cfg.Commands.Report(ctx, c, m.Tournament, m.Match, match.Report{Scores: *m.Scores, Games: m.Games}, m.SubmissionID)
 	cancel()
 	if status, _, _ := command.ErrorBody(err); status == http.StatusInternalServerError && s.ctx.Err() != nil {
 		// The socket is closing (the node drains, or the client is being closed): the report was

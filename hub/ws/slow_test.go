@@ -326,7 +326,7 @@ func TestWSDrainNotHeldUp(t *testing.T) {
 func TestWSDrainReportInFlight(t *testing.T) {
 	t.Parallel()
 	started := make(chan struct{})
-	n := newWSNode(t, wsNodeOpts{report: func(ctx context.Context, c command.Claims, _ string, _ match.MatchID, _ [2]int, _ string) (store.Applied, error) {
+	n := newWSNode(t, wsNodeOpts{report: func(ctx context.Context, c command.Claims, _ string, _ match.MatchID, _ match.Report, _ string) (store.Applied, error) {
 		close(started)
 		<-ctx.Done() // a store that has not answered yet
 		return store.Applied{}, ctx.Err()
@@ -386,7 +386,7 @@ func TestApplyCommandRecovers(t *testing.T) {
 // closes that socket with 1011 and leaves the node and its other sockets as they were.
 func TestWSHandlerPanic(t *testing.T) {
 	t.Parallel()
-	n := newWSNode(t, wsNodeOpts{report: func(context.Context, command.Claims, string, match.MatchID, [2]int, string) (store.Applied, error) {
+	n := newWSNode(t, wsNodeOpts{report: func(context.Context, command.Claims, string, match.MatchID, match.Report, string) (store.Applied, error) {
 		panic("a bug a message reaches")
 	}})
 	n.tourney(t, "tp", "Ada", "Grace")

@@ -47,7 +47,7 @@ const (
 // Commands is what a socket asks of the node's command service (command.Service).
 type Commands interface {
 	Verify(token string) (command.Claims, error)
-	Report(ctx context.Context, c command.Claims, tournament string, m match.MatchID, scores [2]int, submissionID string) (store.Applied, error)
+	Report(ctx context.Context, c command.Claims, tournament string, m match.MatchID, res match.Report, submissionID string) (store.Applied, error)
 }
 
 // Config configures the WebSocket side of a node.

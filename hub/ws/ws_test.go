@@ -54,7 +54,7 @@ type wsNodeOpts struct {
 	// and returns the Handler registered with the store.
 	handler func(ws store.Handler) store.Handler
 	// report, if set, is the node's report func instead of its own (n.report).
-	report func(ctx context.Context, c command.Claims, tournament string, m match.MatchID, scores [2]int, sub string) (store.Applied, error)
+	report func(ctx context.Context, c command.Claims, tournament string, m match.MatchID, res match.Report, sub string) (store.Applied, error)
 }
 
 func newWSNode(t *testing.T, o wsNodeOpts) *wsNode {
@@ -111,11 +111,11 @@ func newWSNode(t *testing.T, o wsNodeOpts) *wsNode {
 // reportOverride is the node's command service with its Report replaced.
 type reportOverride struct {
 	ws.Commands
-	report func(ctx context.Context, c command.Claims, tournament string, m match.MatchID, scores [2]int, sub string) (store.Applied, error)
+	report func(ctx context.Context, c command.Claims, tournament string, m match.MatchID, res match.Report, sub string) (store.Applied, error)
 }
 
-func (r reportOverride) Report(ctx context.Context, c command.Claims, tournament string, m match.MatchID, scores [2]int, sub string) (store.Applied, error) {
-	return r.report(ctx, c, tournament, m, scores, sub)
+func (r reportOverride) Report(ctx context.Context, c command.Claims, tournament string, m match.MatchID, res match.Report, sub string) (store.Applied, error) {
+	return r.report(ctx, c, tournament, m, res, sub)
 }
 
 // tourney creates a single-elimination tournament with the named players; it returns the
