@@ -31,7 +31,7 @@ export function sectionTitle(f) {
 }
 
 export function statusLabel(s) {
-  return {registering: 'Registering', running: 'Running', finished: 'Finished', cancelled: 'Cancelled'}[s] || s || '';
+  return {registering: 'Registering', running: 'Running', finished: 'Finished', cancelled: 'Cancelled', deleted: 'Deleted'}[s] || s || '';
 }
 
 // renderTournament draws the bracket or tables of model into container.

@@ -85,13 +85,15 @@ export function explain(err) {
 
 // api calls the HTTP API: api('POST', '/api/tournaments', body, token). It resolves with the
 // decoded JSON and rejects with a HubError (code 'network' when the hub could not be reached).
-export async function api(method, path, body, token) {
+// The body goes as JSON; with another type (api(..., text, token, 'text/csv')) it goes as given.
+export async function api(method, path, body, token, type = 'application/json') {
+  const json = type === 'application/json';
   const headers = {Accept: 'application/json'};
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (body !== undefined) headers['Content-Type'] = type;
   if (token) headers.Authorization = `Bearer ${token}`;
   let res;
   try {
-    res = await fetch(path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
+    res = await fetch(path, {method, headers, body: body === undefined ? undefined : json ? JSON.stringify(body) : body});
   } catch (e) {
     throw new HubError('network', 'Could not reach the hub.');
   }

@@ -1,17 +1,23 @@
 // organiser.js: the organiser's page. Without ?t= it shows the create form. With it, and with the
-// organiser key in localStorage, it shows players joining live, starts and cancels the tournament,
-// resolves disputed matches, sets results, records forfeits, and withdraws or disqualifies players.
+// organiser key in localStorage, it shows players joining live, starts, cancels and deletes the
+// tournament, edits its name and description, adds players in bulk and hands out their personal
+// links, edits players and the seed order before the start, resolves disputed matches, sets
+// results, records forfeits, and withdraws or disqualifies players.
 
 import {h, $, param, flash, busy, replace, keepState} from './dom.js';
-import {api, explain, loadToken, saveToken, tokenClaims} from './client.js';
+import {api, explain, loadToken, saveToken, forgetToken, tokenClaims} from './client.js';
 import {renderTournament, sectionTitle} from './bracket.js';
-import {nameOf} from './state.js';
-import {liveTournament, renderHead} from './page.js';
+import {nameOf, seedOrder} from './state.js';
+import {liveTournament, renderHead, endLive} from './page.js';
 import {mountCreateForm} from './createform.js';
 
 const tid = param('t');
 let token = tid ? loadToken(tid, 'organiser') : null;
 let model = null;
+let hub = null;
+let deleted = false;
+const editing = new Set(); // players whose edit form is open
+let links = []; // personal links handed out on this page, newest first: {pid, name, url}
 
 if (!tid) {
   $('#create-view').hidden = false;
@@ -48,7 +54,7 @@ function start() {
   $('#tid').textContent = tid;
   $('#org-token').textContent = token;
 
-  liveTournament(tid, {
+  hub = liveTournament(tid, {
     token,
     connEl: $('#conn'),
     render(m) {
@@ -76,6 +82,160 @@ function start() {
     await act(e.currentTarget, 'cancel', 'The tournament was cancelled.');
     $('#cancel-confirm').hidden = true;
   });
+  $('#delete').addEventListener('click', () => {
+    $('#delete-confirm').hidden = false;
+    $('#delete-yes').focus();
+  });
+  $('#delete-no').addEventListener('click', () => {
+    $('#delete-confirm').hidden = true;
+  });
+  $('#delete-yes').addEventListener('click', (e) => busy(e.currentTarget, async () => {
+    try {
+      await api('DELETE', path(), undefined, token);
+      showDeleted();
+    } catch (err) {
+      if (err.code === 'not_found') showDeleted(); // an earlier attempt went through
+      else flash(explain(err), 'error');
+    }
+  }));
+  $('#edit-form').addEventListener('submit', saveDetails);
+  $('#add-form').addEventListener('submit', addPlayers);
+  $('#seed-rating').addEventListener('click', (e) => act(e.currentTarget, 'seeds', 'Seeded by rating, highest first.', {seeding: 'rating'}));
+  $('#seed-shuffle').addEventListener('click', (e) => act(e.currentTarget, 'seeds', 'The seeds were shuffled.', {seeding: 'random'}));
+}
+
+// showDeleted replaces the page with the news that the tournament is gone (after our own DELETE,
+// or the tournament_deleted event from another organiser tab).
+function showDeleted() {
+  if (deleted) return;
+  deleted = true;
+  endLive(hub, $('#conn'));
+  forgetToken(tid, 'organiser');
+  $('#org-view').hidden = true;
+  $('#deleted-view').hidden = false;
+  document.title = 'Deleted - tourhub';
+  const title = $('#deleted-title');
+  title.tabIndex = -1;
+  title.focus();
+}
+
+// saveDetails sends the name and description that differ from the tournament's.
+function saveDetails(e) {
+  e.preventDefault();
+  const nameEl = $('#edit-name');
+  const descEl = $('#edit-description');
+  const name = nameEl.value.trim();
+  const description = descEl.value.trim();
+  if (!name) {
+    flash('The tournament needs a name.', 'error');
+    nameEl.focus();
+    return;
+  }
+  const body = {};
+  if (name !== model.name) body.name = name;
+  if (description !== model.description) body.description = description;
+  if (!Object.keys(body).length) {
+    flash('Nothing to save: the name and description are already these.', 'info');
+    return;
+  }
+  busy($('#edit-save'), async () => {
+    try {
+      await api('PATCH', path(), body, token);
+      delete nameEl.dataset.dirty;
+      delete descEl.dataset.dirty;
+      flash('The details were saved.', 'ok');
+    } catch (err) {
+      flash(`The details were not saved: ${explain(err)}`, 'error');
+    }
+  });
+}
+
+// fillDetails shows the current name and description in the edit form, unless the organiser is
+// typing there.
+function fillDetails() {
+  for (const [el, value] of [[$('#edit-name'), model.name], [$('#edit-description'), model.description]]) {
+    if (!el.dataset.dirty && document.activeElement !== el) el.value = value;
+  }
+}
+
+// addPlayers sends the textarea as CSV: one player per line, name or name,rating. All or none.
+function addPlayers(e) {
+  e.preventDefault();
+  const box = $('#add-players');
+  const text = box.value;
+  if (!text.trim()) {
+    flash('Enter the players to add: one per line, a name or name,rating.', 'error');
+    box.focus();
+    return;
+  }
+  busy($('#add-players-submit'), async () => {
+    try {
+      const res = await api('POST', path('/players/batch'), text, token, 'text/csv; charset=utf-8');
+      const added = res.players || [];
+      box.value = '';
+      delete box.dataset.dirty;
+      addLinks(added);
+      const n = added.length === 1 ? '1 player was added' : `${added.length} players were added`;
+      $('#add-result').textContent = `${n}. Give each their personal link.`;
+      flash(`${n}.`, 'ok');
+    } catch (err) {
+      flash(`No player was added: ${explain(err)}`, 'error');
+    }
+  });
+}
+
+// playerLink asks the hub for a fresh token of a participant and shows their personal link.
+function playerLink(button, p) {
+  return busy(button, async () => {
+    try {
+      const res = await api('POST', path(`/players/${p.id}/token`), undefined, token);
+      addLinks([{player_id: res.player_id, name: p.name, token: res.token}]);
+      $('#add-result').textContent = `${p.name}'s personal link is below.`;
+    } catch (err) {
+      flash(explain(err), 'error');
+    }
+  });
+}
+
+// personalLink is the address that signs a player in on any device (player.js reads the token
+// from the fragment, which never reaches a server).
+function personalLink(playerToken) {
+  const url = new URL(`player.html?t=${encodeURIComponent(tid)}`, new URL('.', location.href));
+  url.hash = `token=${encodeURIComponent(playerToken)}`;
+  return url.href;
+}
+
+function addLinks(players) {
+  for (const p of [...players].reverse()) {
+    links = [{pid: p.player_id, name: p.name, url: personalLink(p.token)}, ...links.filter((l) => l.pid !== p.player_id)];
+  }
+  renderLinks();
+}
+
+function renderLinks() {
+  $('#links-view').hidden = links.length === 0;
+  replace($('#player-links'), links.map((l) => {
+    const box = h('input', {type: 'text', readonly: true, value: l.url, id: `link-${l.pid}-url`, 'data-testid': `link-${l.pid}-url`,
+      'aria-label': `${l.name}'s personal link`, spellcheck: 'false', onfocus: (e) => e.currentTarget.select()});
+    return h('li', {'data-testid': `link-${l.pid}`, 'data-player-id': l.pid},
+      h('strong', {}, l.name), box,
+      h('button', {type: 'button', class: 'small', 'data-testid': `copy-${l.pid}`, 'aria-label': `Copy ${l.name}'s link`,
+        onclick: () => copyLink(box, l.name)}, 'Copy'));
+  }));
+}
+
+// copyLink puts a link on the clipboard where the browser allows it; elsewhere (a page not served
+// over HTTPS, a refused permission) it selects the link for the organiser to copy.
+async function copyLink(box, name) {
+  try {
+    if (!navigator.clipboard || !window.isSecureContext) throw new Error('no clipboard');
+    await navigator.clipboard.writeText(box.value);
+    flash(`${name}'s link was copied.`, 'ok');
+  } catch (e) {
+    box.focus();
+    box.select();
+    flash(`${name}'s link is selected: copy it (Ctrl+C, or long-press on a phone).`, 'info');
+  }
 }
 
 const path = (p = '') => `/api/tournaments/${encodeURIComponent(tid)}${p}`;
@@ -93,6 +253,10 @@ function act(button, what, ok, body) {
 }
 
 function render() {
+  if (model.status === 'deleted' || deleted) {
+    showDeleted();
+    return;
+  }
   renderHead($('#head'), model);
   $('#bracket-title').textContent = sectionTitle(model.format);
   const registering = model.status === 'registering';
@@ -103,22 +267,139 @@ function render() {
     ? `${model.participants.length} player(s) registered. Start when everyone is in; at least two are needed.`
     : running ? 'The tournament is running. Results arrive live.' : model.status === 'finished'
       ? 'The tournament is over. Final standings are below the bracket.' : 'The tournament was cancelled.';
-  renderParticipants(registering, running);
+  fillDetails();
+  $('#seed-tools').hidden = !registering || model.participants.length === 0;
+  $('#seed-hint').textContent = seedHint();
+  $('#add-form').hidden = !registering;
+  // No disputes before the start: the players get the whole width.
+  $('#disputes-view').hidden = registering;
+  $('#players-row').classList.toggle('single', registering);
+  keepState($('#participants'), () => renderParticipants(registering, running));
   keepState($('#disputes'), renderDisputes);
   keepState($('#bracket'), () => renderTournament($('#bracket'), model, {matchExtras: running ? matchTools : null}));
+}
+
+// unplacedRandom: a random seeding that nobody placed yet is drawn at the start, so the list is
+// in join order and not yet the seed order.
+function unplacedRandom() {
+  return model.settings.seeding === 'random' && !model.participants.some((p) => p.seed);
+}
+
+function seedHint() {
+  const placed = model.participants.some((p) => p.seed);
+  if (!placed && model.settings.seeding === 'random') return 'Seeds are drawn at random at the start. Moving a player fixes the order as listed.';
+  if (!placed && model.settings.seeding === 'rating') return 'Listed in seed order: by rating, highest first. Moving a player fixes the order.';
+  return 'Listed in seed order, top seed first: the start pairs players by it.';
+}
+
+// move swaps a player with the one above (delta -1) or below (+1) in the seed order.
+function move(button, p, pos, delta) {
+  const to = pos + delta;
+  const ok = `${p.name} is now seed ${to}.`;
+  if (unplacedRandom()) {
+    // The hub's order is not drawn yet: fix the order as listed, with the two swapped.
+    const ids = seedOrder(model).map((x) => x.id);
+    [ids[pos - 1], ids[to - 1]] = [ids[to - 1], ids[pos - 1]];
+    return act(button, 'seeds', ok, {seeding: 'given', order: ids});
+  }
+  return busy(button, async () => {
+    try {
+      await api('PATCH', path(`/players/${p.id}`), {seed: to}, token);
+      flash(ok, 'ok');
+    } catch (err) {
+      flash(explain(err), 'error');
+    }
+  });
+}
+
+// rowEditor is a participant's edit form: the name always, the rating before the start.
+function rowEditor(p, registering) {
+  const nameId = `edit-${p.id}-name`;
+  const ratingId = `edit-${p.id}-rating`;
+  const name = h('input', {type: 'text', id: nameId, 'data-testid': nameId, value: p.name, required: true, maxlength: 64, autocomplete: 'off'});
+  const rating = registering
+    ? h('input', {type: 'number', id: ratingId, 'data-testid': ratingId, value: p.rating ? String(p.rating) : '', min: 0, max: 1000000, step: 'any', inputmode: 'decimal'})
+    : null;
+  const save = h('button', {type: 'submit', class: 'small primary', 'data-testid': `edit-${p.id}-save`}, 'Save');
+  const form = h('form', {class: 'row-edit', id: `edit-row-${p.id}`, 'data-testid': `edit-form-${p.id}`, 'aria-label': `Edit ${p.name}`},
+    h('div', {}, h('label', {for: nameId}, 'Name'), name),
+    rating ? h('div', {}, h('label', {for: ratingId}, 'Rating'), rating) : null,
+    save,
+    h('button', {type: 'button', class: 'small', onclick: () => {
+      editing.delete(p.id);
+      render();
+    }}, 'Close'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const now = model.participants.find((x) => x.id === p.id) || p;
+    const body = {};
+    const newName = name.value.trim();
+    if (!newName) {
+      flash('A player needs a name.', 'error');
+      name.focus();
+      return;
+    }
+    if (newName !== now.name) body.name = newName;
+    if (rating) {
+      const r = rating.value.trim() === '' ? 0 : Number(rating.value);
+      if (!Number.isFinite(r) || r < 0) {
+        flash('The rating is a number from 0 (empty for none).', 'error');
+        rating.focus();
+        return;
+      }
+      if (r !== (now.rating || 0)) body.rating = r;
+    }
+    if (!Object.keys(body).length) {
+      flash(`Nothing to save: ${now.name} already has this name and rating.`, 'info');
+      return;
+    }
+    busy(save, async () => {
+      try {
+        await api('PATCH', path(`/players/${p.id}`), body, token);
+        editing.delete(p.id);
+        flash(`${body.name || now.name} was saved.`, 'ok');
+        if (model) render();
+      } catch (err) {
+        flash(`Not saved: ${explain(err)}`, 'error');
+      }
+    });
+  });
+  return form;
 }
 
 function renderParticipants(registering, running) {
   const list = $('#participants');
   $('#participants-empty').hidden = model.participants.length > 0;
-  const items = model.participants.map((p) => {
+  const ordered = seedOrder(model);
+  const items = ordered.map((p, i) => {
+    const pos = i + 1;
     const flags = [];
-    if (p.seed) flags.push(`seed ${p.seed}`);
+    if (p.seed && !registering) flags.push(`seed ${p.seed}`);
+    if (registering && p.rating) flags.push(`rating ${p.rating}`);
     if (p.checked_in) flags.push('checked in');
     if (p.disqualified) flags.push('disqualified');
     else if (p.withdrawn) flags.push('withdrawn');
     else if (p.eliminated) flags.push('eliminated');
     const buttons = [];
+    if (registering) {
+      buttons.push(h('button', {type: 'button', class: 'small', id: `move-up-${p.id}`, 'data-testid': `move-up-${p.id}`,
+        'aria-label': `Move up ${p.name}`, disabled: pos === 1, onclick: (e) => move(e.currentTarget, p, pos, -1)}, 'Move up'));
+      buttons.push(h('button', {type: 'button', class: 'small', id: `move-down-${p.id}`, 'data-testid': `move-down-${p.id}`,
+        'aria-label': `Move down ${p.name}`, disabled: pos === ordered.length, onclick: (e) => move(e.currentTarget, p, pos, 1)}, 'Move down'));
+    }
+    // Renaming stays open in every status; the rating and the seed only before the start.
+    const open = editing.has(p.id);
+    buttons.push(h('button', {type: 'button', class: 'small', id: `edit-${p.id}`, 'data-testid': `edit-${p.id}`,
+      'aria-label': `Edit ${p.name}`, 'aria-expanded': String(open), 'aria-controls': open ? `edit-row-${p.id}` : null,
+      onclick: () => {
+        if (editing.has(p.id)) editing.delete(p.id);
+        else editing.add(p.id);
+        render();
+        const first = document.getElementById(`edit-${p.id}-name`);
+        if (first) first.focus();
+      }}, 'Edit'));
+    buttons.push(h('button', {type: 'button', class: 'small', 'data-testid': `player-link-${p.id}`, 'aria-label': `Player link for ${p.name}`,
+      onclick: (e) => playerLink(e.currentTarget, p)}, 'Player link'));
     if (registering && !p.checked_in) {
       buttons.push(h('button', {type: 'button', class: 'small', 'data-testid': `checkin-${p.id}`,
         onclick: (e) => act(e.currentTarget, 'check-in', `${p.name} is checked in.`, {player_id: p.id})}, 'Check in'));
@@ -140,9 +421,12 @@ function renderParticipants(registering, running) {
       buttons.push(h('button', {type: 'button', class: 'small danger', 'data-testid': `disqualify-${p.id}`,
         onclick: (e) => act(e.currentTarget, `players/${p.id}/withdraw`, `${p.name} was disqualified.`, {disqualify: true})}, 'Disqualify'));
     }
-    return h('li', {'data-testid': `participant-${p.id}`, 'data-player-id': p.id},
-      h('span', {}, h('strong', {}, p.name), flags.length ? h('span', {class: 'muted'}, ` (${flags.join(', ')})`) : null),
-      buttons.length ? h('span', {class: 'actions', style: 'margin:0'}, buttons) : null);
+    return h('li', {'data-testid': `participant-${p.id}`, 'data-player-id': p.id, 'data-seed-position': registering ? pos : null},
+      h('span', {},
+        registering ? h('span', {class: 'seed-pos', 'data-testid': `seed-${p.id}`, title: `Seed ${pos}`}, `${pos}.`) : null,
+        h('strong', {}, p.name), flags.length ? h('span', {class: 'muted'}, ` (${flags.join(', ')})`) : null),
+      buttons.length ? h('span', {class: 'actions', style: 'margin:0'}, buttons) : null,
+      editing.has(p.id) ? rowEditor(p, registering) : null);
   });
   list.replaceChildren(...items);
 }

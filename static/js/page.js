@@ -23,11 +23,24 @@ export function showConn(el, status, detail = {}) {
     case 'stopped':
       text = `Disconnected. ${detail.reason || ''} Reload the page to reconnect.`;
       break;
+    case 'ended':
+      text = 'Not live: the tournament was deleted.';
+      break;
     default:
       text = status;
   }
   el.textContent = text;
   el.title = text;
+}
+
+// endLive stops following a tournament that was deleted: the hub sends nothing more for it (and
+// would refuse a resubscribe after a reconnect), so the socket is closed and the indicator says
+// the page is no longer live.
+export function endLive(hub, connEl) {
+  if (!hub || hub.ended) return;
+  hub.ended = true;
+  hub.close();
+  if (connEl) showConn(connEl, 'ended');
 }
 
 // liveTournament subscribes to tid and calls render(model, why) after every snapshot or event,
@@ -43,6 +56,7 @@ export function liveTournament(tid, {render, onNotice, onAuth, onError, token, c
     onEvent(id, events, pos) {
       if (!model) return;
       applyEvents(model, events, pos.version);
+      if (model.status === 'deleted') endLive(hub, connEl);
       render(model, events);
     },
     onNotice(id, n) {
@@ -52,7 +66,7 @@ export function liveTournament(tid, {render, onNotice, onAuth, onError, token, c
       if (onAuth) onAuth(reply);
     },
     onStatus(status, detail) {
-      if (connEl) showConn(connEl, status, detail);
+      if (connEl && !hub.ended) showConn(connEl, status, detail);
     },
     onError(err, msg) {
       if (onError && onError(err, msg)) return;
@@ -68,8 +82,21 @@ export function liveTournament(tid, {render, onNotice, onAuth, onError, token, c
   return hub;
 }
 
-// renderHead fills the tournament header: name, status, format, settings, players.
+// renderHead fills the tournament header: name, description, status, format, settings, players.
+// The description is text (its line breaks kept by the stylesheet), never markup. A deleted
+// tournament gets a banner instead of its facts.
 export function renderHead(el, model) {
+  const description = model.description
+    ? h('p', {class: 'description', 'data-testid': 'tournament-description'}, model.description) : null;
+  if (model.status === 'deleted') {
+    replace(el,
+      h('div', {class: 't-head'},
+        h('h1', {'data-testid': 'tournament-name'}, model.name),
+        h('span', {class: 'pill pill-deleted', 'data-testid': 'tournament-status', 'data-status': model.status}, statusLabel(model.status))),
+      description,
+      h('p', {class: 'banner banner-deleted', role: 'alert', 'data-testid': 'deleted-banner'}, 'This tournament was deleted by its organiser.'));
+    return;
+  }
   const s = model.settings || {};
   const facts = [
     h('li', {}, formatLabel(model.format)),
@@ -85,6 +112,7 @@ export function renderHead(el, model) {
     h('div', {class: 't-head'},
       h('h1', {'data-testid': 'tournament-name'}, model.name),
       h('span', {class: `pill pill-${model.status}`, 'data-testid': 'tournament-status', 'data-status': model.status}, statusLabel(model.status))),
+    description,
     h('ul', {class: 'facts'}, facts),
     model.note ? h('p', {class: 'hint'}, model.note) : null);
 }

@@ -1,6 +1,7 @@
-// player.js: the player's page. Join by name (the player token is kept in localStorage), check in,
-// see the next match and opponent (from the model and the hub's personal notices), report scores
-// over the socket, and read notices as they arrive.
+// player.js: the player's page. Join by name (the player token is kept in localStorage), or open
+// the personal link the organiser handed out (player.html?t=<id>#token=<token>), check in, see the
+// next match and opponent (from the model and the hub's personal notices), report scores over the
+// socket, and read notices as they arrive.
 
 import {h, $, param, flash, busy, replace, keepState, ordinal, rankText} from './dom.js';
 import {api, explain, loadToken, saveToken, forgetToken, tokenClaims} from './client.js';
@@ -9,6 +10,7 @@ import {nameOf, nextMatchFor, opponentOf, playerById} from './state.js';
 import {liveTournament, renderHead} from './page.js';
 
 const tid = param('t');
+adoptLinkToken(); // before the stored token is read: a personal link wins
 let token = tid ? loadToken(tid, 'player') : null;
 let pid = token ? playerIdOf(token) : 0;
 let model = null;
@@ -20,6 +22,52 @@ function playerIdOf(t) {
   const c = tokenClaims(t);
   return c && c.pid ? Number(c.pid) : Number(localStorage.getItem(`tourhub:pid:${tid}`)) || 0;
 }
+
+// adoptLinkToken signs this browser in with a personal link: a token in the fragment (which no
+// server sees) that is a player's of this tournament is kept like a joined player's and taken out
+// of the address bar. A token of another tournament or role, or one that cannot be read, is
+// refused with a message and the page stays as it was.
+function adoptLinkToken() {
+  const m = /(?:^#|&)token=([^&]*)/.exec(location.hash);
+  if (!tid || !m) return;
+  let t = '';
+  try {
+    t = decodeURIComponent(m[1]).trim();
+  } catch (e) {
+    /* not valid percent-encoding: unreadable, refused below */
+  }
+  const c = t ? tokenClaims(t) : null;
+  let problem = '';
+  if (!c || typeof c !== 'object') {
+    problem = 'This personal link is damaged: its key cannot be read. Open it exactly as you got it, or ask the organiser for it again.';
+  } else if (c.role !== 'player') {
+    problem = `This link holds ${c.role === 'organiser' ? 'an organiser key' : 'a key'}, not a player's, so it does not sign you in as a player. Ask the organiser for your personal player link.`;
+  } else if (c.tid !== tid) {
+    problem = 'This personal link is for another tournament, not this one. Open the link exactly as you got it, or ask the organiser for the link to this tournament.';
+  } else if (!c.pid) {
+    problem = 'This personal link names no player. Ask the organiser for your personal link again.';
+  } else if (c.exp && c.exp * 1000 < Date.now()) {
+    problem = 'This personal link has expired. Ask the organiser for a new one.';
+  }
+  if (problem) {
+    flash(problem, 'error');
+    return;
+  }
+  saveToken(tid, 'player', t);
+  try {
+    localStorage.setItem(`tourhub:pid:${tid}`, String(c.pid));
+  } catch (e) {
+    /* storage unavailable: the token itself names the player */
+  }
+  history.replaceState(history.state, '', location.pathname + location.search);
+  flash('You are signed in with your personal link. This browser remembers you for this tournament.', 'ok');
+}
+
+// A personal link opened in a tab already showing this page changes only the fragment: load again
+// to sign in with it.
+window.addEventListener('hashchange', () => {
+  if (/(?:^#|&)token=/.test(location.hash)) location.reload();
+});
 
 if (!tid) {
   $('#no-tournament').hidden = false;
@@ -135,6 +183,12 @@ function post(button, method, p, body, ok) {
 function render() {
   renderHead($('#head'), model);
   $('#bracket-title').textContent = sectionTitle(model.format);
+  if (model.status === 'deleted') {
+    // Nothing left to do here: the banner in the header says why.
+    for (const id of ['#join-view', '#me-view', '#next-view', '#notices-view']) $(id).hidden = true;
+    keepState($('#bracket'), () => renderTournament($('#bracket'), model, {me: pid}));
+    return;
+  }
   const me = pid ? playerById(model, pid) : null;
   const registering = model.status === 'registering';
   const running = model.status === 'running';

@@ -4,6 +4,7 @@
 import {h, $, param} from './dom.js';
 import {renderTournament, sectionTitle} from './bracket.js';
 import {liveTournament, renderHead} from './page.js';
+import {seedOrder} from './state.js';
 
 const tid = param('t');
 
@@ -19,7 +20,8 @@ if (!tid) {
       $('#bracket-title').textContent = sectionTitle(model.format);
       renderTournament($('#bracket'), model);
       $('#participants-empty').hidden = model.participants.length > 0;
-      $('#participants').replaceChildren(...model.participants.map((p) => {
+      // In seed order, top seed first (before the start: as the organiser ordered them so far).
+      $('#participants').replaceChildren(...seedOrder(model).map((p) => {
         const flags = [];
         if (p.seed) flags.push(`seed ${p.seed}`);
         if (p.disqualified) flags.push('disqualified');

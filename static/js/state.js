@@ -7,6 +7,7 @@ export function fromSnapshot(state) {
   const m = {
     id: state.id,
     name: state.name || state.id,
+    description: state.description || '',
     format: state.format || (state.settings && state.settings.format),
     status: state.status,
     settings: state.settings || {},
@@ -116,6 +117,23 @@ export function applyEvent(model, ev) {
     case 'tournament_cancelled':
       model.status = 'cancelled';
       break;
+    case 'tournament_edited': // the name and description as they are now
+      if (ev.name) model.name = ev.name;
+      model.description = ev.description || '';
+      break;
+    case 'tournament_deleted': // the last event: the hub sends nothing more for it
+      model.status = 'deleted';
+      break;
+    case 'player_edited': // the participant as it is now (whole: a cleared rating is absent)
+      if (ev.participant) {
+        const i = model.participants.findIndex((x) => x.id === ev.participant.id);
+        if (i >= 0) model.participants[i] = {...ev.participant};
+      }
+      break;
+    case 'seeds_changed': // every participant with their seed, and the settings (seeding given)
+      if (ev.participants) model.participants = ev.participants.map((x) => ({...x}));
+      if (ev.settings) model.settings = ev.settings;
+      break;
     case 'tournament_reopened': // a correction reset matches after the finish
       model.status = 'running';
       model.standingsFinal = false;
@@ -127,6 +145,22 @@ export function applyEvent(model, ev) {
     // A match changed: standings from an older version are no longer exact.
     model.standingsStale = true;
   }
+}
+
+// seedOrder returns the participants in seed order, top seed first: by seed, those with none
+// (0: not placed yet) after the placed ones, in join order (by id). Before anyone is placed, a
+// tournament seeded by rating lists them as the start would: highest rating first.
+export function seedOrder(model) {
+  const list = [...model.participants];
+  const placed = list.some((p) => p.seed);
+  const byRating = !placed && model.status === 'registering' && model.settings && model.settings.seeding === 'rating';
+  list.sort((a, b) => {
+    if (byRating && (a.rating || 0) !== (b.rating || 0)) return (b.rating || 0) - (a.rating || 0);
+    const sa = a.seed || Infinity;
+    const sb = b.seed || Infinity;
+    return sa !== sb ? (sa < sb ? -1 : 1) : a.id - b.id;
+  });
+  return list;
 }
 
 // nameOf returns a participant's name, or a placeholder for nobody.
