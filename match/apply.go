@@ -39,6 +39,8 @@ func Apply(t *Tournament, c Command) ([]Event, error) {
 		err = a.withdraw(c)
 	case CmdCancel:
 		err = a.cancel()
+	case CmdStartPlayoff:
+		err = a.startPlayoff(c)
 	case CmdEdit:
 		err = a.edit(c)
 	case CmdDelete:
@@ -257,6 +259,19 @@ func (a *applier) start(c Command) *Error {
 	if len(keep) < 2 {
 		return errorf(CodeTooFewPlayers, "%d players are ready to play; at least 2 are needed to start", len(keep))
 	}
+	if p := t.Settings.Playoff; p != nil {
+		smallest, groups := len(keep), 1
+		if t.Settings.Format == RoundRobin {
+			groups = min(t.Settings.Groups, len(keep)/2)
+			smallest = len(keep) / groups
+		}
+		if p.Advance > smallest || (t.Settings.Format == Swiss && p.Advance > len(keep)) {
+			return errorf(CodeTooFewPlayers, "playoff.advance is %d, but a group would have only %d players", p.Advance, smallest)
+		}
+		if p.Advance*groups < 2 {
+			return errorf(CodeTooFewPlayers, "only %d player would reach the playoff: it needs at least 2", p.Advance*groups)
+		}
+	}
 	if t.Settings.Format == RoundRobin {
 		g := min(t.Settings.Groups, len(keep)/2)
 		if (len(keep)+g-1)/g > t.Settings.maxGroupSize() {
@@ -278,6 +293,9 @@ func (a *applier) start(c Command) *Error {
 	}
 	t.Status = StatusRunning
 	t.StartedAt = c.At
+	if t.twoStage() {
+		t.Stage = StageGroups
+	}
 	t.Matches = t.Matches[:0]
 	switch t.Settings.Format {
 	case SingleElimination:
@@ -398,11 +416,11 @@ func (a *applier) report(c Command) *Error {
 		}
 		return a.correct(m, c.Scores, c.Games)
 	}
-	w, draw, err := t.Settings.seriesResult(c.Scores)
+	w, draw, err := t.rules(m).seriesResult(c.Scores)
 	if err != nil {
 		return err
 	}
-	if err := t.Settings.CheckGames(c.Scores, c.Games); err != nil {
+	if err := t.rules(m).CheckGames(c.Scores, c.Games); err != nil {
 		return err
 	}
 	if c.By == 0 {
@@ -507,7 +525,7 @@ func (a *applier) withdraw(c Command) *Error {
 			f[sideOf(m, p.ID)] = true
 			a.completeForfeit(m, f)
 		case MatchPending:
-			if t.Settings.Format == RoundRobin {
+			if t.format() == RoundRobin {
 				var f [2]bool
 				f[sideOf(m, p.ID)] = true
 				a.completeForfeit(m, f)
@@ -516,7 +534,10 @@ func (a *applier) withdraw(c Command) *Error {
 			}
 		}
 	}
-	if t.Settings.Format == Swiss {
+	switch {
+	case t.Stage == StageGroups && t.Qualifiers != nil:
+		a.groupStageDone("a player withdrew") // the qualifiers again
+	case t.format() == Swiss:
 		a.swissRoundDone()
 	}
 	a.checkFinished()

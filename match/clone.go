@@ -8,6 +8,7 @@ func (t *Tournament) Clone() *Tournament {
 	c.idx = nil
 	c.Settings = t.Settings.clone()
 	c.Participants = slices.Clone(t.Participants) // an empty list stays empty, not nil (null in JSON)
+	c.Qualifiers = slices.Clone(t.Qualifiers)
 	c.Matches = cloneMatches(t.Matches)
 	return &c
 }
@@ -16,6 +17,10 @@ func (s Settings) clone() Settings {
 	if s.Points != nil {
 		p := *s.Points
 		s.Points = &p
+	}
+	if s.Playoff != nil {
+		p := *s.Playoff
+		s.Playoff = &p
 	}
 	if s.TieBreaks != nil {
 		s.TieBreaks = append([]TieBreak(nil), s.TieBreaks...)

@@ -17,6 +17,8 @@ const (
 	CmdWithdraw CommandType = "withdraw" // Player, Disqualify
 	CmdCancel   CommandType = "cancel"   //
 
+	CmdStartPlayoff CommandType = "start_playoff" // Order (optional: other qualifiers, top seed first)
+
 	// Organiser's edits (edit.go).
 	CmdEdit       CommandType = "edit"        // Edit (name, description)
 	CmdDelete     CommandType = "delete"      //
@@ -71,34 +73,36 @@ type EventType string
 // Events. Each carries what a client needs to update its copy without asking again: matches are
 // sent whole as they are after the change.
 const (
-	EvCreated         EventType = "tournament_created"     // Tournament (settings only)
-	EvPlayerJoined    EventType = "player_joined"          // Participant
-	EvPlayerLeft      EventType = "player_left"            // Player
-	EvCheckedIn       EventType = "player_checked_in"      // Player
-	EvPlayerDropped   EventType = "player_dropped"         // Player, Reason (did not check in)
-	EvStarted         EventType = "tournament_started"     // Participants (with seeds), Matches (all)
-	EvRoundStarted    EventType = "round_started"          // Round, Matches (Swiss: the new round)
-	EvMatchReady      EventType = "match_ready"            // Match
-	EvMatchReported   EventType = "match_reported"         // Match, Player (who reported)
-	EvMatchDisputed   EventType = "match_disputed"         // Match
-	EvMatchCompleted  EventType = "match_completed"        // Match
-	EvMatchReset      EventType = "match_reset"            // Match (its result was undone by a correction)
-	EvMatchVoid       EventType = "match_void"             // Match
-	EvEliminated      EventType = "player_eliminated"      // Player (the match is in Participant.EliminatedIn)
-	EvReinstated      EventType = "player_reinstated"      // Player (a correction undid an elimination)
-	EvWithdrawn       EventType = "player_withdrawn"       // Player, Reason ("withdrew" or "disqualified")
-	EvFinished        EventType = "tournament_finished"    // Standings, Reason
-	EvCancelled       EventType = "tournament_cancelled"   //
-	EvCheckInOpened   EventType = "check_in_opened"        // At (when it closes: the start)
-	EvCheckInClosing  EventType = "check_in_closing"       // At (when it closes), Participants (not checked in yet)
-	EvDeadlineWarning EventType = "match_deadline_warning" // Match, At (the deadline)
-	EvTimedOut        EventType = "match_timed_out"        // Match (before the rule applied), Reason
-	EvReopened        EventType = "tournament_reopened"    // Reason (a correction reset matches after the finish)
-	EvCorrected       EventType = "match_corrected"        // Match (as corrected), Was (as it was): the organiser changed a result
-	EvEdited          EventType = "tournament_edited"      // Name, Description (both as they are now)
-	EvDeleted         EventType = "tournament_deleted"     //
-	EvPlayerEdited    EventType = "player_edited"          // Player, Participant (as it is now)
-	EvSeedsChanged    EventType = "seeds_changed"          // Participants (all, with their seeds), Settings
+	EvCreated            EventType = "tournament_created"     // Tournament (settings only)
+	EvPlayerJoined       EventType = "player_joined"          // Participant
+	EvPlayerLeft         EventType = "player_left"            // Player
+	EvCheckedIn          EventType = "player_checked_in"      // Player
+	EvPlayerDropped      EventType = "player_dropped"         // Player, Reason (did not check in)
+	EvStarted            EventType = "tournament_started"     // Participants (with seeds), Matches (all)
+	EvRoundStarted       EventType = "round_started"          // Round, Matches (Swiss: the new round)
+	EvMatchReady         EventType = "match_ready"            // Match
+	EvMatchReported      EventType = "match_reported"         // Match, Player (who reported)
+	EvMatchDisputed      EventType = "match_disputed"         // Match
+	EvMatchCompleted     EventType = "match_completed"        // Match
+	EvMatchReset         EventType = "match_reset"            // Match (its result was undone by a correction)
+	EvMatchVoid          EventType = "match_void"             // Match
+	EvEliminated         EventType = "player_eliminated"      // Player (the match is in Participant.EliminatedIn)
+	EvReinstated         EventType = "player_reinstated"      // Player (a correction undid an elimination)
+	EvWithdrawn          EventType = "player_withdrawn"       // Player, Reason ("withdrew" or "disqualified")
+	EvFinished           EventType = "tournament_finished"    // Standings, Reason
+	EvCancelled          EventType = "tournament_cancelled"   //
+	EvCheckInOpened      EventType = "check_in_opened"        // At (when it closes: the start)
+	EvCheckInClosing     EventType = "check_in_closing"       // At (when it closes), Participants (not checked in yet)
+	EvDeadlineWarning    EventType = "match_deadline_warning" // Match, At (the deadline)
+	EvTimedOut           EventType = "match_timed_out"        // Match (before the rule applied), Reason
+	EvReopened           EventType = "tournament_reopened"    // Reason (a correction reset matches after the finish)
+	EvCorrected          EventType = "match_corrected"        // Match (as corrected), Was (as it was): the organiser changed a result
+	EvGroupStageFinished EventType = "group_stage_finished"   // Standings (of the groups), Qualifiers (seeded), Reason
+	EvPlayoffStarted     EventType = "playoff_started"        // Qualifiers (top seed first), Matches (the playoff's)
+	EvEdited             EventType = "tournament_edited"      // Name, Description (both as they are now)
+	EvDeleted            EventType = "tournament_deleted"     //
+	EvPlayerEdited       EventType = "player_edited"          // Player, Participant (as it is now)
+	EvSeedsChanged       EventType = "seeds_changed"          // Participants (all, with their seeds), Settings
 )
 
 // Event describes one change made by a command.
@@ -112,6 +116,7 @@ type Event struct {
 	Matches      []Match       `json:"matches,omitempty"`
 	Participant  *Participant  `json:"participant,omitempty"`
 	Participants []Participant `json:"participants,omitempty"`
+	Qualifiers   []PlayerID    `json:"qualifiers,omitempty"`
 	Standings    []Standing    `json:"standings,omitempty"`
 	Settings     *Settings     `json:"settings,omitempty"`
 	Name         string        `json:"name,omitempty"`

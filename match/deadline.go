@@ -105,7 +105,7 @@ func (a *applier) stampReady(m *Match) {
 	if a.at.IsZero() {
 		return
 	}
-	s := a.t.Settings
+	s := a.t.rules(m)
 	m.ReadyAt = a.at
 	switch {
 	case s.RoundTimeLimit > 0 && s.Format == Swiss:

@@ -75,7 +75,7 @@ func buildSingle(t *Tournament, players []PlayerID) {
 		}
 		rounds = append(rounds, cur)
 	}
-	if t.Settings.ThirdPlace && len(rounds) >= 2 {
+	if t.stageRules().ThirdPlace && len(rounds) >= 2 {
 		semis := rounds[len(rounds)-2]
 		third := b.add(BracketThirdPlace, 1)
 		b.link(semis[0], TakeLoser, third, 0)
@@ -156,7 +156,7 @@ func buildDouble(t *Tournament, players []PlayerID) {
 		lfinal = cur[0]
 		loserOfFinal = 0
 	}
-	if t.Settings.GrandFinal == GrandFinalNone {
+	if t.stageRules().GrandFinal == GrandFinalNone {
 		return
 	}
 	gf := b.add(BracketGrandFinal, 1)
@@ -166,7 +166,7 @@ func buildDouble(t *Tournament, players []PlayerID) {
 	} else {
 		b.link(loserOfFinal, TakeLoser, gf, 1)
 	}
-	if t.Settings.GrandFinal == GrandFinalReset {
+	if t.stageRules().GrandFinal == GrandFinalReset {
 		reset := b.add(BracketGrandFinal, 2)
 		b.link(gf, TakeWinner, reset, 0)
 		b.link(gf, TakeLoser, reset, 1)

@@ -50,6 +50,12 @@ func FuzzApply(f *testing.F) {
 			if pick(2) == 0 {
 				s.Points = &Points{Win: fuzzPoints[pick(len(fuzzPoints))], Draw: fuzzPoints[pick(len(fuzzPoints))], Loss: fuzzPoints[pick(len(fuzzPoints))]}
 			}
+			if pick(2) == 0 { // a two-stage tournament
+				s.Playoff = &Playoff{Format: []Format{SingleElimination, DoubleElimination}[pick(2)], Advance: pick(5)}
+				if s.Format == RoundRobin {
+					s.Groups = 1 + pick(3)
+				}
+			}
 		}
 		if pick(2) == 0 {
 			s.Seeding, s.RandomSeed = SeedRandom, fuzzSeeds[pick(len(fuzzSeeds))]
@@ -148,7 +154,8 @@ func FuzzApply(f *testing.F) {
 					{Type: CmdSeed, Seeding: []Seeding{SeedGiven, SeedRating, SeedRandom, "odd"}[pick(4)], Order: order, RandomSeed: uint64(pick(1 << 16))},
 					{Type: CmdAddPlayers, Players: []NewPlayer{{Name: fmt.Sprintf("p%d", pick(40))}, {Name: fmt.Sprintf("p%d", pick(40)), Rating: fuzzRatings[pick(len(fuzzRatings))]}}},
 					{Type: CmdEdit, Edit: &Edit{Name: str(fmt.Sprintf("Fuzz %d", pick(4))), Description: e.Name}},
-				}[pick(4)]
+					{Type: CmdStartPlayoff, Order: order[:min(len(order), pick(4))]},
+				}[pick(5)]
 				if pick(16) == 0 {
 					c = Command{Type: CmdDelete}
 				}

@@ -167,7 +167,7 @@ func (a *applier) completeForfeit(m *Match, f [2]bool) {
 }
 
 func (a *applier) afterResult(m *Match) {
-	switch a.t.Settings.Format {
+	switch a.t.format() {
 	case SingleElimination, DoubleElimination:
 		a.route(m)
 	case RoundRobin:
@@ -265,11 +265,14 @@ func (a *applier) correct(m *Match, scores [2]int, games Games) *Error {
 	if t.absent(m.Players[0]) || t.absent(m.Players[1]) {
 		return errorf(CodePlayerWithdrawn, "match %d involves a withdrawn player; its walkover stands", m.ID)
 	}
-	w, draw, err := t.Settings.seriesResult(scores)
+	if t.Stage == StagePlayoff && !t.playoffMatch(m) {
+		return errorf(CodeAlreadyStarted, "the playoff has started: group-stage results are final")
+	}
+	w, draw, err := t.rules(m).seriesResult(scores)
 	if err != nil {
 		return err
 	}
-	if err := t.Settings.CheckGames(scores, games); err != nil {
+	if err := t.rules(m).CheckGames(scores, games); err != nil {
 		return err
 	}
 	if scores == m.Scores && !m.Walkover && slices.Equal(games, m.gameList()) {
@@ -277,7 +280,7 @@ func (a *applier) correct(m *Match, scores [2]int, games Games) *Error {
 	}
 	was := m.clone()
 	sameOutcome := !m.Walkover && draw == m.Draw && (draw || m.Players[w] == m.Winner)
-	if sameOutcome || t.Settings.pointsFormat() {
+	if sameOutcome || t.rules(m).pointsFormat() {
 		// No bracket moves: only the record and the standings change. (Swiss pairings already
 		// made stand.)
 		m.Scores, m.Draw, m.Walkover, m.Forfeited, m.Reports = scores, draw, false, [2]bool{}, [2]*Report{}
@@ -288,8 +291,11 @@ func (a *applier) correct(m *Match, scores [2]int, games Games) *Error {
 			m.Winner, m.Loser = m.Players[w], m.Players[1-w]
 		}
 		a.emitMatch(EvMatchCompleted, m)
-		if t.Status == StatusFinished {
+		switch {
+		case t.Status == StatusFinished:
 			a.emit(Event{Type: EvFinished, Standings: Standings(t), Reason: "result corrected"})
+		case t.Stage == StageGroups && t.Qualifiers != nil:
+			a.groupStageDone("result corrected") // the qualifiers again
 		}
 		a.corrected(m, &was)
 		return nil
@@ -357,8 +363,11 @@ func (a *applier) checkFinished() {
 	if t.Status != StatusRunning {
 		return
 	}
-	if t.Settings.Format == Swiss {
+	if t.format() == Swiss {
 		return // swissRoundDone decides
+	}
+	if t.twoStage() && t.Stage == StageGroups && t.Qualifiers != nil {
+		return // waiting for start_playoff
 	}
 	for i := range t.Matches {
 		if s := t.Matches[i].Status; s != MatchCompleted && s != MatchVoid {
@@ -368,7 +377,16 @@ func (a *applier) checkFinished() {
 	a.finish("")
 }
 
+// finish ends the stage being played: the tournament, or the group stage of a two-stage one.
 func (a *applier) finish(reason string) {
+	if a.t.twoStage() && a.t.Stage != StagePlayoff {
+		a.groupStageDone(reason)
+		return
+	}
+	a.finishTournament(reason)
+}
+
+func (a *applier) finishTournament(reason string) {
 	a.t.Status = StatusFinished
 	a.t.Note = reason
 	a.emit(Event{Type: EvFinished, Standings: Standings(a.t), Reason: reason})

@@ -181,6 +181,9 @@ func (s Settings) withDefaults() (Settings, *Error) {
 	default:
 		return s, errorf(CodeInvalid, "unknown seeding %q: use given, random or rating", s.Seeding)
 	}
+	if err := s.checkPlayoff(); err != nil {
+		return s, err
+	}
 	return s, nil
 }
 

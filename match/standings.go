@@ -7,6 +7,9 @@ import "slices"
 // with everyone eliminated at the same stage (5th-8th). For round robin and Swiss: points, then the
 // tie-breaks of Settings.TieBreaks (see pointsStandings).
 func Standings(t *Tournament) []Standing {
+	if t.twoStage() && t.Stage == StagePlayoff {
+		return twoStageStandings(t)
+	}
 	if t.Settings.pointsFormat() {
 		return pointsStandings(t)
 	}
@@ -37,8 +40,8 @@ func eliminationStandings(t *Tournament) []Standing {
 		case BracketLosers:
 			losersRounds = max(losersRounds, m.Round)
 		}
-		if m.Status != MatchCompleted {
-			continue
+		if m.Status != MatchCompleted || m.Bracket == BracketGroup || m.Bracket == BracketSwiss {
+			continue // (a two-stage tournament's group matches: its playoff ranks the qualifiers)
 		}
 		for side, p := range m.Players {
 			j, ok := at[p]
@@ -68,7 +71,7 @@ func eliminationStandings(t *Tournament) []Standing {
 		case !p.Eliminated:
 			// One loss and still in: double elimination losers bracket, or a third-place match.
 			l.key = 1e5
-			if t.Settings.Format == SingleElimination {
+			if t.format() == SingleElimination {
 				l.key = float64(winnersRounds-1) + 0.75
 			}
 		default:
@@ -113,7 +116,7 @@ func stageKey(t *Tournament, in MatchID, winnersRounds, losersRounds int) float6
 	case BracketGrandFinal:
 		return float64(losersRounds + 1)
 	}
-	if t.Settings.Format == DoubleElimination {
+	if t.format() == DoubleElimination {
 		// Out of the winners bracket at once (double forfeit or withdrawal): just below the
 		// losers round that player would have dropped into.
 		if m.Round == 1 {

@@ -166,6 +166,10 @@ type Settings struct {
 	// OnTimeout is the rule when the time runs out. Defaults to forfeit.
 	OnTimeout TimeoutRule `json:"on_timeout,omitempty"`
 
+	// Playoff makes the round robin or Swiss the group stage of a two-stage tournament, followed
+	// by this elimination (stages.go). Defaults to none.
+	Playoff *Playoff `json:"playoff,omitempty"`
+
 	// Retention is how long the node keeps the tournament and its event log. Defaults to the
 	// node's values; see Retention.
 	Retention Retention `json:"retention,omitzero"`
@@ -331,6 +335,12 @@ type Tournament struct {
 	LastPlayer PlayerID `json:"last_player"`
 	// Round is the current Swiss round (0 before start).
 	Round int `json:"round,omitempty"`
+	// Stage is the stage of a two-stage tournament being played (StageGroups, StagePlayoff; 0
+	// before the start or without a playoff).
+	Stage int `json:"stage,omitempty"`
+	// Qualifiers are the players of the playoff, top seed first: worked out when the group stage
+	// ended, then as the playoff started with them.
+	Qualifiers []PlayerID `json:"qualifiers,omitempty"`
 	// CheckInOpen is set when the check-in window opened.
 	CheckInOpen bool `json:"check_in_open,omitempty"`
 	// CheckInWarned is set once the players who had not checked in were warned it closes soon.

@@ -181,3 +181,19 @@ func (s *Server) playerToken(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, tokenResponse{PlayerID: match.PlayerID(pid), Token: token})
 }
+
+type playoffRequest struct {
+	Order []match.PlayerID `json:"order"`
+}
+
+func (s *Server) startPlayoff(c echo.Context) error {
+	cl, err := s.claims(c)
+	if err != nil {
+		return err
+	}
+	var req playoffRequest
+	if err := s.decode(c, &req, true); err != nil {
+		return err
+	}
+	return s.answer(c)(s.cmds.StartPlayoff(c.Request().Context(), cl, c.Param("id"), req.Order))
+}

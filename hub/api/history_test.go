@@ -164,7 +164,7 @@ func TestExportImport(t *testing.T) {
 		return string(b)
 	}
 	for name, body := range map[string]string{
-		"another format": edited(func(d map[string]any) { d["format"] = "challonge" }),
+		"another format":  edited(func(d map[string]any) { d["format"] = "challonge" }),
 		"a later version": edited(func(d map[string]any) { d["format_version"] = 2 }),
 		"a changed score": edited(func(d map[string]any) {
 			h := d["history"].([]any)

@@ -210,6 +210,14 @@ func TestOpenAPI(t *testing.T) {
 	e.must(200, "POST", edBase+"/players/4/token", edOrg, nil)
 	e.must(404, "POST", edBase+"/players/9/token", edOrg, nil)
 	e.must(403, "POST", edBase+"/players/4/token", edTok[2], nil)
+	// A two-stage tournament: groups, then the playoff.
+	ts, tsOrg, _ := e.tournament(map[string]any{"name": "Spec Stages", "format": "round_robin", "groups": 2,
+		"playoff": map[string]any{"format": "double_elimination", "advance": 1}}, "Ada", "Grace", "Linus", "Ken")
+	e.must(200, "POST", "/api/tournaments/"+ts+"/start", tsOrg, nil)
+	e.must(409, "POST", "/api/tournaments/"+ts+"/playoff", tsOrg, nil)
+	playReady(t, e, ts, tsOrg)
+	e.must(200, "POST", "/api/tournaments/"+ts+"/playoff", tsOrg, nil)
+	e.must(200, "GET", "/api/tournaments/"+ts, "", nil)
 	e.must(200, "GET", edBase+"?version=3", "", nil)
 	e.must(200, "GET", edBase+"/notices?after=1", edTok[1], nil)
 	e.must(400, "GET", edBase+"?version=99", "", nil)
@@ -230,7 +238,7 @@ func TestOpenAPI(t *testing.T) {
 		"POST /api/tournaments/{id}/matches/{mid}/forfeit 200", "PATCH /api/tournaments/{id} 200", "DELETE /api/tournaments/{id} 200",
 		"PATCH /api/tournaments/{id}/players/{pid} 200", "POST /api/tournaments/{id}/players/batch 201",
 		"POST /api/tournaments/{id}/players/{pid}/token 200", "POST /api/tournaments/{id}/seeds 200", "GET /healthz 200",
-		"GET /api/tournaments/{id}/export 200", "GET /api/tournaments/{id}/notices 200", "GET /api/tournaments/{id}/export/standings.csv 200",
+		"GET /api/tournaments/{id}/export 200", "POST /api/tournaments/{id}/playoff 200", "GET /api/tournaments/{id}/notices 200", "GET /api/tournaments/{id}/export/standings.csv 200",
 		"GET /api/tournaments/{id}/export/matches.csv 200", "POST /api/tournaments/import 201", "GET /readyz 200", "GET /metrics 200",
 	} {
 		if !checker.seen[want] {

@@ -160,6 +160,7 @@ func New(cfg Config, cmds *command.Service, st store.Store, sockets http.Handler
 	api(http.MethodPost, "/tournaments/:id/check-in", s.checkIn)
 	api(http.MethodPost, "/tournaments/:id/start", s.start)
 	api(http.MethodPost, "/tournaments/:id/cancel", s.cancel)
+	api(http.MethodPost, "/tournaments/:id/playoff", s.startPlayoff)
 	api(http.MethodPost, "/tournaments/:id/matches/:mid/result", s.result)
 	api(http.MethodPost, "/tournaments/:id/matches/:mid/forfeit", s.forfeit)
 

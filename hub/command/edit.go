@@ -184,3 +184,9 @@ func (s *Service) NoticesOf(c Claims, tournament string) (match.PlayerID, error)
 	}
 	return match.PlayerID(c.Player), nil
 }
+
+// StartPlayoff starts a two-stage tournament's playoff once its group stage is over: the
+// organiser, with the qualifiers the standings gave or the players order names (top seed first).
+func (s *Service) StartPlayoff(ctx context.Context, c Claims, tournament string, order []match.PlayerID) (store.Applied, error) {
+	return s.organiser(ctx, c, tournament, match.Command{Type: match.CmdStartPlayoff, Order: order})
+}

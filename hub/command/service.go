@@ -211,12 +211,13 @@ func (s *Service) Cancel(ctx context.Context, c Claims, tournament string) (stor
 
 // organiserDoes says what each organiser's command does, for the message that refuses it to others.
 var organiserDoes = map[match.CommandType]string{
-	match.CmdStart:      "start the tournament",
-	match.CmdCancel:     "cancel the tournament",
-	match.CmdEdit:       "edit the tournament",
-	match.CmdDelete:     "delete the tournament",
-	match.CmdSeed:       "seed the players",
-	match.CmdAddPlayers: "add players",
+	match.CmdStart:        "start the tournament",
+	match.CmdCancel:       "cancel the tournament",
+	match.CmdEdit:         "edit the tournament",
+	match.CmdDelete:       "delete the tournament",
+	match.CmdSeed:         "seed the players",
+	match.CmdStartPlayoff: "start the playoff",
+	match.CmdAddPlayers:   "add players",
 }
 
 func (s *Service) organiser(ctx context.Context, c Claims, tournament string, cmd match.Command) (store.Applied, error) {

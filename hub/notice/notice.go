@@ -28,6 +28,7 @@ const (
 	NoticeCheckIn    = "check_in_open"
 	NoticeCheckInEnd = "check_in_closing"
 	NoticeCorrected  = "corrected"
+	NoticeQualified  = "qualified"
 )
 
 type noticePlayer struct {
@@ -97,7 +98,7 @@ func Derive(id string, e store.Entry, names map[match.PlayerID]string) (map[matc
 			if ev.Match != nil {
 				nb.matchReady(ev.Match)
 			}
-		case match.EvStarted, match.EvRoundStarted:
+		case match.EvStarted, match.EvRoundStarted, match.EvPlayoffStarted:
 			// The new matches: ready ones, and the byes that are already won (a Swiss bye has no
 			// match_completed event of its own; an elimination bye has one too, sent once).
 			for i := range ev.Matches {
@@ -120,6 +121,10 @@ func Derive(id string, e store.Entry, names map[match.PlayerID]string) (map[matc
 			m := ev.Match
 			if m == nil {
 				m = lostIn[ev.Player]
+			}
+			if m == nil && playoffStarts(e.Events) {
+				nb.add(ev.Player, noticeMsg{Kind: NoticeEliminated, Text: "The group stage is over and you did not qualify for the playoff."})
+				continue
 			}
 			if m != nil && fix.matches[m.ID] {
 				fix.out[ev.Player] = true // told in the correction's notice
@@ -167,6 +172,11 @@ func Derive(id string, e store.Entry, names map[match.PlayerID]string) (map[matc
 			for _, p := range ev.Participants {
 				nb.add(p.ID, noticeMsg{Kind: NoticeCheckInEnd, Deadline: &at,
 					Text: fmt.Sprintf("Check-in closes at %s UTC and you have not checked in: check in now or you will be dropped.", at.UTC().Format("15:04:05"))})
+			}
+		case match.EvGroupStageFinished:
+			for i, p := range ev.Qualifiers {
+				nb.add(p, noticeMsg{Kind: NoticeQualified, Text: fmt.Sprintf(
+					"The group stage is over: you qualified for the playoff as seed %d (the organiser starts it).", i+1)})
 			}
 		case match.EvFinished:
 			for _, s := range ev.Standings {
@@ -274,6 +284,17 @@ func (nb *noticeBuilder) eliminated(p match.PlayerID, m *match.Match) {
 		}
 	}
 	nb.add(p, n)
+}
+
+// playoffStarts says whether events start a playoff (its eliminations are of the players who did
+// not qualify).
+func playoffStarts(events []match.Event) bool {
+	for _, ev := range events {
+		if ev.Type == match.EvPlayoffStarted {
+			return true
+		}
+	}
+	return false
 }
 
 // correction is what an entry's corrections changed for the players.

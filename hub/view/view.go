@@ -29,6 +29,10 @@ type View struct {
 	Standings    []match.Standing    `json:"standings"`
 	// Round is the current Swiss round (0 before start or for other formats).
 	Round int `json:"round,omitempty"`
+	// Stage and Qualifiers: a two-stage tournament's stage being played (1 groups, 2 playoff)
+	// and the playoff's players, top seed first, once the group stage is over.
+	Stage      int              `json:"stage,omitempty"`
+	Qualifiers []match.PlayerID `json:"qualifiers,omitempty"`
 	// CheckInOpen is set while a check-in window is open.
 	CheckInOpen bool `json:"check_in_open,omitempty"`
 	// StartedAt and RoundStartedAt: when the tournament and its current Swiss round started.
@@ -56,6 +60,8 @@ func NewView(t *match.Tournament, head store.Position) View {
 		Matches:        t.Matches,
 		Standings:      match.Standings(t),
 		Round:          t.Round,
+		Stage:          t.Stage,
+		Qualifiers:     t.Qualifiers,
 		CheckInOpen:    t.CheckInOpen,
 		StartedAt:      t.StartedAt,
 		RoundStartedAt: t.RoundStartedAt,
