@@ -50,12 +50,9 @@ type tokenResponse struct {
 }
 
 func (s *Server) editTournament(c echo.Context) error {
-	cl, err := s.claims(c)
-	if err != nil {
-		return err
-	}
 	var req editRequest
-	if err := s.decode(c, &req, false); err != nil {
+	cl, err := s.authed(c, &req, false)
+	if err != nil {
 		return err
 	}
 	return s.answer(c)(s.cmds.Edit(c.Request().Context(), cl, c.Param("id"), match.Edit{Name: req.Name, Description: req.Description}))
@@ -64,16 +61,9 @@ func (s *Server) editTournament(c echo.Context) error {
 func (s *Server) deleteTournament(c echo.Context) error { return s.organiserCommand(c, s.cmds.Delete) }
 
 func (s *Server) editPlayer(c echo.Context) error {
-	cl, err := s.claims(c)
-	if err != nil {
-		return err
-	}
-	pid, err := pathID(c, "pid", "player id")
-	if err != nil {
-		return err
-	}
 	var req editPlayerRequest
-	if err := s.decode(c, &req, false); err != nil {
+	cl, pid, err := s.authedOn(c, "pid", "player id", &req, false)
+	if err != nil {
 		return err
 	}
 	e := match.Edit{Name: req.Name, Rating: req.Rating, Seed: req.Seed}
@@ -81,12 +71,9 @@ func (s *Server) editPlayer(c echo.Context) error {
 }
 
 func (s *Server) seed(c echo.Context) error {
-	cl, err := s.claims(c)
-	if err != nil {
-		return err
-	}
 	var req seedRequest
-	if err := s.decode(c, &req, false); err != nil {
+	cl, err := s.authed(c, &req, false)
+	if err != nil {
 		return err
 	}
 	return s.answer(c)(s.cmds.Seed(c.Request().Context(), cl, c.Param("id"), req.Seeding, req.Order))
@@ -164,15 +151,8 @@ func (s *Server) readCSV(c echo.Context) ([]match.NewPlayer, error) {
 }
 
 func (s *Server) playerToken(c echo.Context) error {
-	cl, err := s.claims(c)
+	cl, pid, err := s.authedOn(c, "pid", "player id", nil, true)
 	if err != nil {
-		return err
-	}
-	pid, err := pathID(c, "pid", "player id")
-	if err != nil {
-		return err
-	}
-	if err := s.decode(c, &struct{}{}, true); err != nil {
 		return err
 	}
 	token, err := s.cmds.PlayerToken(c.Request().Context(), cl, c.Param("id"), pid)
@@ -187,12 +167,9 @@ type playoffRequest struct {
 }
 
 func (s *Server) startPlayoff(c echo.Context) error {
-	cl, err := s.claims(c)
-	if err != nil {
-		return err
-	}
 	var req playoffRequest
-	if err := s.decode(c, &req, true); err != nil {
+	cl, err := s.authed(c, &req, true)
+	if err != nil {
 		return err
 	}
 	return s.answer(c)(s.cmds.StartPlayoff(c.Request().Context(), cl, c.Param("id"), req.Order))

@@ -164,13 +164,9 @@ func (s *Server) listTournaments(c echo.Context) error {
 // history the store lost (it came back older, and the versions were reused) must be replaced by the
 // state, never patched with these entries.
 func (s *Server) getEvents(c echo.Context) error {
-	var after int64
-	if v := c.QueryParam("after"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return command.Errorf(command.CodeBadRequest, "after must be a version (a whole number, 0 or more), not %q", v)
-		}
-		after = n
+	after, err := queryAfter(c)
+	if err != nil {
+		return err
 	}
 	epoch, rev := c.QueryParam("epoch"), c.QueryParam("rev")
 	ctx := c.Request().Context()
@@ -214,27 +210,17 @@ func (s *Server) join(c echo.Context) error {
 }
 
 func (s *Server) leave(c echo.Context) error {
-	cl, err := s.claims(c)
+	cl, pid, err := s.authedOn(c, "pid", "player id", nil, true)
 	if err != nil {
-		return err
-	}
-	pid, err := pathID(c, "pid", "player id")
-	if err != nil {
-		return err
-	}
-	if err := s.decode(c, &struct{}{}, true); err != nil {
 		return err
 	}
 	return s.answer(c)(s.cmds.Leave(c.Request().Context(), cl, c.Param("id"), pid))
 }
 
 func (s *Server) checkIn(c echo.Context) error {
-	cl, err := s.claims(c)
-	if err != nil {
-		return err
-	}
 	var req checkInRequest
-	if err := s.decode(c, &req, true); err != nil {
+	cl, err := s.authed(c, &req, true)
+	if err != nil {
 		return err
 	}
 	return s.answer(c)(s.cmds.CheckIn(c.Request().Context(), cl, c.Param("id"), req.PlayerID))
@@ -245,43 +231,26 @@ func (s *Server) start(c echo.Context) error { return s.organiserCommand(c, s.cm
 func (s *Server) cancel(c echo.Context) error { return s.organiserCommand(c, s.cmds.Cancel) }
 
 func (s *Server) organiserCommand(c echo.Context, run func(context.Context, command.Claims, string) (store.Applied, error)) error {
-	cl, err := s.claims(c)
+	cl, err := s.authed(c, nil, true)
 	if err != nil {
-		return err
-	}
-	if err := s.decode(c, &struct{}{}, true); err != nil {
 		return err
 	}
 	return s.answer(c)(run(c.Request().Context(), cl, c.Param("id")))
 }
 
 func (s *Server) withdraw(c echo.Context) error {
-	cl, err := s.claims(c)
-	if err != nil {
-		return err
-	}
-	pid, err := pathID(c, "pid", "player id")
-	if err != nil {
-		return err
-	}
 	var req withdrawRequest
-	if err := s.decode(c, &req, true); err != nil {
+	cl, pid, err := s.authedOn(c, "pid", "player id", &req, true)
+	if err != nil {
 		return err
 	}
 	return s.answer(c)(s.cmds.Withdraw(c.Request().Context(), cl, c.Param("id"), pid, req.Disqualify))
 }
 
 func (s *Server) result(c echo.Context) error {
-	cl, err := s.claims(c)
-	if err != nil {
-		return err
-	}
-	mid, err := pathID(c, "mid", "match id")
-	if err != nil {
-		return err
-	}
 	var req resultRequest
-	if err := s.decode(c, &req, false); err != nil {
+	cl, mid, err := s.authedOn(c, "mid", "match id", &req, false)
+	if err != nil {
 		return err
 	}
 	if len(req.Scores) != 2 {
@@ -300,16 +269,9 @@ func (s *Server) result(c echo.Context) error {
 }
 
 func (s *Server) forfeit(c echo.Context) error {
-	cl, err := s.claims(c)
-	if err != nil {
-		return err
-	}
-	mid, err := pathID(c, "mid", "match id")
-	if err != nil {
-		return err
-	}
 	var req forfeitRequest
-	if err := s.decode(c, &req, true); err != nil {
+	cl, mid, err := s.authedOn(c, "mid", "match id", &req, true)
+	if err != nil {
 		return err
 	}
 	return s.answer(c)(s.cmds.Forfeit(c.Request().Context(), cl, c.Param("id"), match.MatchID(mid), req.PlayerID, req.Both))

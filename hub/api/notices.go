@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -37,13 +36,9 @@ func (s *Server) getNotices(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var after int64
-	if v := c.QueryParam("after"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return command.Errorf(command.CodeBadRequest, "after must be a version (a whole number, 0 or more), not %q", v)
-		}
-		after = n
+	after, err := queryAfter(c)
+	if err != nil {
+		return err
 	}
 	ctx := c.Request().Context()
 	t, _, err := s.store.Load(ctx, id)

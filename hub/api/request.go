@@ -78,6 +78,51 @@ func (s *Server) claims(c echo.Context) (command.Claims, error) {
 	return s.cmds.Verify(strings.TrimSpace(token))
 }
 
+// authed reads a request that needs a token: its verified claims, then its JSON body into req (nil:
+// the body must be empty or {}; optional: an empty body leaves req as it is).
+func (s *Server) authed(c echo.Context, req any, optional bool) (command.Claims, error) {
+	cl, err := s.claims(c)
+	if err != nil {
+		return command.Claims{}, err
+	}
+	return cl, s.body(c, req, optional)
+}
+
+// authedOn is authed for a route naming a player or a match: the claims, the path id param
+// (what it is, for the message), then the body.
+func (s *Server) authedOn(c echo.Context, param, what string, req any, optional bool) (command.Claims, int, error) {
+	cl, err := s.claims(c)
+	if err != nil {
+		return command.Claims{}, 0, err
+	}
+	id, err := pathID(c, param, what)
+	if err != nil {
+		return command.Claims{}, 0, err
+	}
+	return cl, id, s.body(c, req, optional)
+}
+
+// body decodes the JSON body into req; with req nil, the body must be empty or {}.
+func (s *Server) body(c echo.Context, req any, optional bool) error {
+	if req == nil {
+		req, optional = &struct{}{}, true
+	}
+	return s.decode(c, req, optional)
+}
+
+// queryAfter reads ?after=, a version (0 when absent).
+func queryAfter(c echo.Context) (int64, error) {
+	v := c.QueryParam("after")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, command.Errorf(command.CodeBadRequest, "after must be a version (a whole number, 0 or more), not %q", v)
+	}
+	return n, nil
+}
+
 // pathID parses a positive integer path parameter.
 func pathID(c echo.Context, name, what string) (int, error) {
 	v := c.Param(name)

@@ -165,12 +165,7 @@ func (s *Service) Import(ctx context.Context, cmds []match.Command) (Created, er
 			return Created{}, err
 		}
 	}
-	s.track(ctx, id, a.State)
-	token, err := s.tokens.Issue(Claims{Tournament: id, Role: RoleOrganiser})
-	if err != nil {
-		return Created{}, err
-	}
-	return Created{Applied: a, ID: id, Token: token}, nil
+	return s.created(ctx, id, a)
 }
 
 // NoticesOf authorises reading a player's notices: only that player, with a player token of the

@@ -99,6 +99,11 @@ func (s *Service) Create(ctx context.Context, name, description string, settings
 	if err != nil {
 		return Created{}, err
 	}
+	return s.created(ctx, id, a)
+}
+
+// created records a new tournament's next deadline and gives its organiser a token.
+func (s *Service) created(ctx context.Context, id string, a store.Applied) (Created, error) {
 	s.track(ctx, id, a.State)
 	token, err := s.tokens.Issue(Claims{Tournament: id, Role: RoleOrganiser})
 	if err != nil {
