@@ -99,20 +99,8 @@ func (s Settings) withDefaults() (Settings, *Error) {
 	if s.MaxPlayers < 2 || s.MaxPlayers > MaxPlayersLimit {
 		return s, errorf(CodeInvalid, "max_players must be between 2 and %d, got %d", MaxPlayersLimit, s.MaxPlayers)
 	}
-	if s.ThirdPlace && s.Format != SingleElimination {
-		return s, errorf(CodeInvalid, "third_place applies to single_elimination only")
-	}
-	switch s.GrandFinal {
-	case "":
-		if s.Format == DoubleElimination {
-			s.GrandFinal = GrandFinalReset
-		}
-	case GrandFinalNone, GrandFinalSingle, GrandFinalReset:
-		if s.Format != DoubleElimination {
-			return s, errorf(CodeInvalid, "grand_final applies to double_elimination only")
-		}
-	default:
-		return s, errorf(CodeInvalid, "unknown grand_final %q: use none, single or reset", s.GrandFinal)
+	if err := checkEnding(s.Format, s.ThirdPlace, &s.GrandFinal, ""); err != nil {
+		return s, err
 	}
 	if s.Groups == 0 && s.Format == RoundRobin {
 		s.Groups = 1
@@ -185,6 +173,27 @@ func (s Settings) withDefaults() (Settings, *Error) {
 		return s, err
 	}
 	return s, nil
+}
+
+// checkEnding checks an elimination's ending, third_place and grand_final (prefix: "playoff." for a
+// playoff's), against its format, and fills the grand final's default.
+func checkEnding(f Format, thirdPlace bool, gf *GrandFinal, prefix string) *Error {
+	if thirdPlace && f != SingleElimination {
+		return errorf(CodeInvalid, "%sthird_place applies to single_elimination only", prefix)
+	}
+	switch *gf {
+	case "":
+		if f == DoubleElimination {
+			*gf = GrandFinalReset
+		}
+	case GrandFinalNone, GrandFinalSingle, GrandFinalReset:
+		if f != DoubleElimination {
+			return errorf(CodeInvalid, "%sgrand_final applies to double_elimination only", prefix)
+		}
+	default:
+		return errorf(CodeInvalid, "unknown %sgrand_final %q: use none, single or reset", prefix, *gf)
+	}
+	return nil
 }
 
 func defaultTieBreaks(f Format) []TieBreak {

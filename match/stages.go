@@ -76,22 +76,7 @@ func (s *Settings) checkPlayoff() *Error {
 	if p.BestOf < 1 || p.BestOf > MaxBestOf || p.BestOf%2 == 0 {
 		return errorf(CodeInvalid, "playoff.best_of must be odd, from 1 to %d, got %d", MaxBestOf, p.BestOf)
 	}
-	if p.ThirdPlace && p.Format != SingleElimination {
-		return errorf(CodeInvalid, "playoff.third_place applies to a single_elimination playoff only")
-	}
-	switch p.GrandFinal {
-	case "":
-		if p.Format == DoubleElimination {
-			p.GrandFinal = GrandFinalReset
-		}
-	case GrandFinalNone, GrandFinalSingle, GrandFinalReset:
-		if p.Format != DoubleElimination {
-			return errorf(CodeInvalid, "playoff.grand_final applies to a double_elimination playoff only")
-		}
-	default:
-		return errorf(CodeInvalid, "unknown playoff.grand_final %q: use none, single or reset", p.GrandFinal)
-	}
-	return nil
+	return checkEnding(p.Format, p.ThirdPlace, &p.GrandFinal, "playoff.")
 }
 
 // twoStage says whether t has a playoff after its group stage.
