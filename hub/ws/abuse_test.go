@@ -65,6 +65,8 @@ func TestWSBadInput(t *testing.T) {
 		{name: "unsubscribe without tournament", frame: `{"type":"unsubscribe","ref":"s"}`, code: command.CodeBadMessage, ref: "s"},
 		{name: "auth without token", frame: `{"type":"auth","ref":"a"}`, code: command.CodeBadMessage, ref: "a"},
 		{name: "report without scores", frame: `{"type":"report","ref":"r","tournament":"tb","match":1,"submission_id":"x"}`, code: command.CodeBadMessage, ref: "r"},
+		{name: "report with three scores", frame: `{"type":"report","ref":"r","tournament":"tb","match":1,"scores":[1,0,5],"submission_id":"x"}`, code: command.CodeBadMessage, ref: "r"},
+		{name: "report with games not in pairs", frame: `{"type":"report","ref":"r","tournament":"tb","match":1,"scores":[1,0],"games":[[11,3,1]],"submission_id":"x"}`, code: command.CodeBadMessage, ref: "r"},
 		{name: "report without submission id", frame: `{"type":"report","ref":"r","tournament":"tb","match":1,"scores":[1,0]}`, code: command.CodeBadMessage, ref: "r"},
 		{name: "report without match", frame: `{"type":"report","ref":"r","tournament":"tb","scores":[1,0],"submission_id":"x"}`, code: command.CodeBadMessage, ref: "r"},
 		{name: "ref too long", frame: `{"type":"ping","ref":"` + strings.Repeat("r", 65) + `"}`, code: command.CodeBadMessage},

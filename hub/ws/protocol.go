@@ -36,7 +36,7 @@ type clientMsg struct {
 	Version      *int64        `json:"version"`
 	Rev          string        `json:"rev"`
 	Match        match.MatchID `json:"match"`
-	Scores       *[2]int       `json:"scores"`
+	Scores       []int         `json:"scores"` // two: checked here ([2]int would drop a third silently)
 	Games        match.Games   `json:"games"`
 	SubmissionID string        `json:"submission_id"`
 }
@@ -147,6 +147,13 @@ func (s *session) handle(typ websocket.MessageType, data []byte) bool {
 		case errors.As(err, &te):
 			ref = validRef(m.Ref) // the rest of the message was decoded
 			s.sendError(ref, command.CodeBadMessage, fmt.Sprintf("field %s has the wrong type", te.Field))
+		case json.Valid(data):
+			// A value its type refused (games that are not pairs): that type's message.
+			var r struct {
+				Ref string `json:"ref"`
+			}
+			_ = json.Unmarshal(data, &r) // a ref that is not a string stays ""
+			s.sendError(validRef(r.Ref), command.CodeBadMessage, err.Error())
 		default:
 			s.sendError(ref, command.CodeBadMessage, "the message is not JSON")
 		}
@@ -214,6 +221,9 @@ func (s *session) handle(typ websocket.MessageType, data []byte) bool {
 			return missing("match")
 		case m.Scores == nil:
 			return missing("scores")
+		case len(m.Scores) != 2:
+			s.sendError(m.Ref, command.CodeBadMessage, fmt.Sprintf("scores must be two numbers [first player's, second player's], not %d", len(m.Scores)))
+			return false
 		case m.SubmissionID == "":
 			return missing("submission_id")
 		}
@@ -276,7 +286,7 @@ func (s *session) report(m clientMsg) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, s.ws.cfg.ReportTimeout)
-	a, err := s.ws.cfg.Commands.Report(ctx, c, m.Tournament, m.Match, match.Report{Scores: *m.Scores, Games: m.Games}, m.SubmissionID)
+	a, err := s.ws.cfg.Commands.Report(ctx, c, m.Tournament, m.Match, match.Report{Scores: [2]int{m.Scores[0], m.Scores[1]}, Games: m.Games}, m.SubmissionID)
 	cancel()
 	if status, _, _ := command.ErrorBody(err); status == http.StatusInternalServerError && s.ctx.Err() != nil {
 		// The socket is closing (the node drains, or the client is being closed): the report was
