@@ -5,6 +5,7 @@
 
 import {h, rankText} from './dom.js';
 import {nameOf, isSlotBye, liveStandings, playerById} from './state.js';
+import {gamesText, reportText} from './games.js';
 
 const STATUS_LABEL = {
   pending: 'Waiting',
@@ -207,8 +208,12 @@ export function matchCard(m, model, opts = {}) {
   let reports = null;
   if (m.reports && m.reports.some(Boolean) && m.status !== 'completed') {
     reports = h('ul', {class: 'reports', 'aria-label': 'Reported scores'},
-      [0, 1].map((i) => m.reports[i] ? h('li', {}, `${nameOf(model, m.players[i]) || 'Side ' + (i + 1)} reported ${m.reports[i].scores[0]}-${m.reports[i].scores[1]}`) : null));
+      [0, 1].map((i) => m.reports[i] ? h('li', {}, `${nameOf(model, m.players[i]) || 'Side ' + (i + 1)} reported ${reportText(m.reports[i])}`) : null));
   }
+  // Each game's points, when the result gave them, under the series score.
+  const games = done && m.games && m.games.length
+    ? h('p', {class: 'games', title: 'Points of each game'},
+      h('span', {class: 'sr-only'}, 'Points of each game: '), h('span', {'data-testid': `match-${m.id}-games`}, gamesText(m.games))) : null;
   const extras = opts.matchExtras ? opts.matchExtras(m) : null;
   return h('article', {
     class: `match status-${m.status}`,
@@ -220,7 +225,7 @@ export function matchCard(m, model, opts = {}) {
     'aria-label': `Match ${m.id}: ${slotText(m, 0, model).text} versus ${slotText(m, 1, model).text}, ${STATUS_LABEL[m.status] || m.status}`,
   },
   h('header', {class: 'match-head'}, h('span', {class: 'mid'}, `M${m.id}`), badge),
-  slots, deadlineLine(m), reports, extras);
+  slots, games, deadlineLine(m), reports, extras);
 }
 
 // deadlineLine shows when an open match must be reported (the tournament's time limit), in the
@@ -237,12 +242,21 @@ function deadlineLine(m) {
     h('time', {datetime: d.toISOString()}, d.toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'})));
 }
 
-// renderStandings draws a standings table; tied ranks read "5-8".
+// hasGamePoints says whether a standings line counts game points (a result gave each game's
+// points): the table then shows them.
+function hasGamePoints(r) {
+  return r.game_points_for !== undefined || r.game_points_against !== undefined;
+}
+
+// renderStandings draws a standings table; tied ranks read "5-8". "Game pts" (points scored and
+// conceded in games) is shown only when some line has them.
 export function renderStandings(model, rows, {title} = {}) {
   const scored = model.format === 'round_robin' || model.format === 'swiss';
+  const points = rows.some(hasGamePoints);
   const head = ['Rank', 'Player'];
   if (scored) head.push('W', 'D', 'L', 'Pts', 'Games');
   else head.push('W', 'L');
+  if (points) head.push('Game pts');
   return h('section', {class: 'standings'},
     title ? h('h4', {}, title) : null,
     h('div', {class: 'table-scroll'},
@@ -260,6 +274,9 @@ export function renderStandings(model, rows, {title} = {}) {
               h('td', {}, fmtNum(r.points ?? 0)), h('td', {}, `${r.games_won ?? 0}-${r.games_lost ?? 0}`));
           } else {
             cells.push(h('td', {}, r.wins ?? 0), h('td', {}, r.losses ?? 0));
+          }
+          if (points) {
+            cells.push(h('td', {'data-testid': `game-points-${r.player_id}`}, `${r.game_points_for ?? 0}-${r.game_points_against ?? 0}`));
           }
           return h('tr', {'data-testid': `standing-${r.player_id}`, class: r.rank === 1 && model.status === 'finished' ? 'champion' : null}, cells);
         })))));

@@ -64,7 +64,7 @@ const ADVICE = {
   already_started: 'Registration is closed: the tournament has started.',
   not_running: 'The tournament is not running.',
   finished: 'The tournament is over.',
-  invalid_score: 'Enter the series score, for example 2 and 1 in a best of 3.',
+  invalid_score: 'Enter the series score, for example 2 and 1 in a best of 3; game points, if given, must add up to it.',
   match_not_ready: 'This match is still waiting for its players.',
   match_completed: 'This match already has a result; only the organiser can change it.',
   too_few_players: 'At least two players must join before the start.',
@@ -219,11 +219,14 @@ export class Hub {
     return s ? {epoch: s.epoch, version: s.version, rev: s.rev} : null;
   }
 
-  // report sends a result; it resolves with the `reported` reply and rejects with a HubError on
-  // an `error` reply, a lost connection, or no answer in time. Reusing submissionId on a retry is
-  // safe: the hub answers a repeat with the first outcome.
-  report(tid, match, scores, submissionId) {
-    return this.request({type: 'report', tournament: tid, match, scores, submission_id: submissionId});
+  // report sends a result (games, optional: each game's points, [[11,3],[8,11]]); it resolves
+  // with the `reported` reply and rejects with a HubError on an `error` reply, a lost connection,
+  // or no answer in time. Reusing submissionId on a retry is safe: the hub answers a repeat with
+  // the first outcome.
+  report(tid, match, scores, submissionId, games) {
+    const msg = {type: 'report', tournament: tid, match, scores, submission_id: submissionId};
+    if (games && games.length) msg.games = games;
+    return this.request(msg);
   }
 
   request(msg) {

@@ -1,4 +1,5 @@
-// createform.js: the "create a tournament" form, shared by the list page and the organiser page.
+// createform.js: the "create a tournament" form, shared by the list page and the organiser page,
+// and the organiser page's "import a tournament" form (an exported file becomes a new tournament).
 // On success the organiser token is kept in localStorage and the browser goes to the organiser page.
 
 import {h, flash, busy} from './dom.js';
@@ -44,7 +45,8 @@ export function mountCreateForm(container) {
         ['none', 'None (winners-bracket champion wins)'],
       ], 'reset'))),
     h('fieldset', {'data-format': 'round_robin', hidden: true}, h('legend', {}, 'Round robin'),
-      field('create-groups', 'Groups', h('input', {type: 'number', id: 'create-groups', min: 1, max: 64, value: 1, inputmode: 'numeric'}))),
+      field('create-groups', 'Groups', h('input', {type: 'number', id: 'create-groups', min: 1, max: 64, value: 1, inputmode: 'numeric'})),
+      check('create-double', 'Double round robin (every pair plays twice, sides swapped)')),
     h('fieldset', {'data-format': 'swiss', hidden: true}, h('legend', {}, 'Swiss'),
       field('create-rounds', 'Rounds', h('input', {type: 'number', id: 'create-rounds', min: 1, max: 64, inputmode: 'numeric', placeholder: 'automatic'}),
         'Leave empty for the usual number (log2 of the players, rounded up).')),
@@ -92,6 +94,7 @@ export function mountCreateForm(container) {
         break;
       case 'round_robin':
         body.groups = num('create-groups');
+        if (v('create-double').checked) body.legs = 2;
         body.allow_draws = v('create-allow-draws').checked;
         break;
       case 'swiss':
@@ -108,6 +111,46 @@ export function mountCreateForm(container) {
         location.assign(`organiser.html?t=${encodeURIComponent(t.id)}`);
       } catch (err) {
         flash(`Could not create the tournament: ${explain(err)}`, 'error');
+      }
+    });
+  });
+  container.replaceChildren(form);
+  return form;
+}
+
+// The hub takes an import of up to 8 MiB.
+const IMPORT_LIMIT = 8 << 20;
+
+// mountImportForm draws the import form into container: the file saved with "Download results
+// (JSON)" is sent as it is to POST /api/tournaments/import, which answers like a create.
+export function mountImportForm(container) {
+  const file = h('input', {type: 'file', id: 'import-file', name: 'import-file', accept: '.json,application/json',
+    'data-testid': 'import-file', 'aria-describedby': 'import-file-hint'});
+  const form = h('form', {id: 'import-form', 'data-testid': 'import-form', novalidate: true},
+    field('import-file', 'Exported tournament (.json)', file, 'The file as it was downloaded: an edited file is refused.'),
+    h('div', {class: 'actions'}, h('button', {type: 'submit', id: 'import-submit', 'data-testid': 'import-submit'}, 'Import tournament')));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const f = file.files && file.files[0];
+    if (!f) {
+      flash('Choose the exported file (.json) to import.', 'error');
+      file.focus();
+      return;
+    }
+    if (f.size > IMPORT_LIMIT) {
+      flash(`This file is ${(f.size / (1 << 20)).toFixed(1)} MiB: the hub imports files of up to 8 MiB.`, 'error');
+      return;
+    }
+    busy(form.querySelector('#import-submit'), async () => {
+      try {
+        const text = await f.text();
+        // Sent as it is (not decoded and encoded again): the hub checks the file it was given.
+        const res = await api('POST', '/api/tournaments/import', text, undefined, 'application/json; charset=utf-8');
+        const t = res.tournament;
+        saveToken(t.id, 'organiser', res.organiser_token);
+        location.assign(`organiser.html?t=${encodeURIComponent(t.id)}`);
+      } catch (err) {
+        flash(`Could not import the tournament: ${explain(err)}`, 'error');
       }
     });
   });

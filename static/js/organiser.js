@@ -8,8 +8,9 @@ import {h, $, param, flash, busy, replace, keepState} from './dom.js';
 import {api, explain, loadToken, saveToken, forgetToken, tokenClaims} from './client.js';
 import {renderTournament, sectionTitle} from './bracket.js';
 import {nameOf, seedOrder} from './state.js';
-import {liveTournament, renderHead, endLive} from './page.js';
-import {mountCreateForm} from './createform.js';
+import {liveTournament, renderHead, endLive, renderDownloads} from './page.js';
+import {mountCreateForm, mountImportForm} from './createform.js';
+import {parseGames, reportText} from './games.js';
 
 const tid = param('t');
 let token = tid ? loadToken(tid, 'organiser') : null;
@@ -21,7 +22,9 @@ let links = []; // personal links handed out on this page, newest first: {pid, n
 
 if (!tid) {
   $('#create-view').hidden = false;
+  $('#import-view').hidden = false;
   mountCreateForm($('#create'));
+  mountImportForm($('#import'));
 } else if (!token) {
   showTokenForm();
 } else {
@@ -53,6 +56,7 @@ function start() {
   Object.assign($('#watch-link'), {href: watch, textContent: watch});
   $('#tid').textContent = tid;
   $('#org-token').textContent = token;
+  renderDownloads($('#downloads'), tid);
 
   hub = liveTournament(tid, {
     token,
@@ -431,12 +435,18 @@ function renderParticipants(registering, running) {
   list.replaceChildren(...items);
 }
 
-// scoreForm is the "set the final score" form for a match: the organiser's report is final.
+// scoreForm is the "set the final score" form for a match: the organiser's report is final. Each
+// game's points may be given too (the match's first player's points first).
 function scoreForm(m, testid) {
   const ids = [0, 1].map((i) => `${testid}-score-${i}`);
   const inputs = [0, 1].map((i) => h('input', {type: 'number', class: 'score-input', id: ids[i], min: 0, max: 99, required: true, inputmode: 'numeric'}));
+  const gamesId = `${testid}-games`;
+  const first = nameOf(model, m.players[0]) || 'Side 1';
+  const gamesInput = h('input', {type: 'text', class: 'games-input', id: gamesId, 'data-testid': gamesId, autocomplete: 'off',
+    spellcheck: 'false', placeholder: '11-3 8-11 11-9', title: `Each game's points, ${first}'s first, separated by spaces or commas`});
   const form = h('form', {class: 'score-row', 'data-testid': testid},
     [0, 1].map((i) => h('div', {}, h('label', {for: ids[i]}, nameOf(model, m.players[i]) || `Side ${i + 1}`), inputs[i])),
+    h('div', {}, h('label', {for: gamesId}, `Game points (optional, ${first}'s first)`), gamesInput),
     h('button', {type: 'submit', class: 'small primary', 'data-testid': `${testid}-submit`}, 'Set final score'));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -445,10 +455,18 @@ function scoreForm(m, testid) {
       flash('Enter both scores as whole numbers (games won by each player).', 'error');
       return;
     }
+    const parsed = parseGames(gamesInput.value);
+    if (parsed.error) {
+      flash(`The result was not set: ${parsed.error}`, 'error');
+      gamesInput.focus();
+      return;
+    }
+    const body = {scores, submission_id: `org-${m.id}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`};
+    if (parsed.games) body.games = parsed.games;
     busy(form.querySelector('button'), async () => {
       try {
-        await api('POST', path(`/matches/${m.id}/result`), {scores, submission_id: `org-${m.id}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`}, token);
-        flash(`Match ${m.id} result set to ${scores[0]}-${scores[1]}.`, 'ok');
+        await api('POST', path(`/matches/${m.id}/result`), body, token);
+        flash(`Match ${m.id} result set to ${reportText(body)}.`, 'ok');
       } catch (err) {
         flash(explain(err), 'error');
       }
@@ -466,7 +484,7 @@ function renderDisputes() {
   replace($('#disputes'), disputed.map((m) => h('div', {class: 'match status-disputed', 'data-testid': `dispute-${m.id}`},
     h('p', {}, h('strong', {}, `Match ${m.id}: ${nameOf(model, m.players[0])} vs ${nameOf(model, m.players[1])}`)),
     h('ul', {class: 'reports'}, [0, 1].map((i) => m.reports && m.reports[i]
-      ? h('li', {}, `${nameOf(model, m.players[i])} reported ${m.reports[i].scores[0]}-${m.reports[i].scores[1]}`) : null)),
+      ? h('li', {}, `${nameOf(model, m.players[i])} reported ${reportText(m.reports[i])}`) : null)),
     scoreForm(m, `resolve-${m.id}`))));
 }
 

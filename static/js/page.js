@@ -45,8 +45,9 @@ export function endLive(hub, connEl) {
 
 // liveTournament subscribes to tid and calls render(model, why) after every snapshot or event,
 // where why is 'snapshot' or the list of events just applied. It returns the Hub so the page can
-// authenticate and report. onNotice receives the player's personal notices.
-export function liveTournament(tid, {render, onNotice, onAuth, onError, token, connEl}) {
+// authenticate and report. onNotice receives the player's personal notices; onStatus(status,
+// detail) the connection's states (as the indicator shows them).
+export function liveTournament(tid, {render, onNotice, onAuth, onError, onStatus, token, connEl}) {
   let model = null;
   const hub = new Hub({
     onSnapshot(id, state) {
@@ -67,6 +68,7 @@ export function liveTournament(tid, {render, onNotice, onAuth, onError, token, c
     },
     onStatus(status, detail) {
       if (connEl && !hub.ended) showConn(connEl, status, detail);
+      if (onStatus) onStatus(status, detail);
     },
     onError(err, msg) {
       if (onError && onError(err, msg)) return;
@@ -105,6 +107,7 @@ export function renderHead(el, model) {
   ];
   if (model.format === 'single_elimination' && s.third_place) facts.push(h('li', {}, 'Third-place match'));
   if (model.format === 'double_elimination') facts.push(h('li', {}, `Grand final: ${s.grand_final || 'reset'}`));
+  if (model.format === 'round_robin' && s.legs === 2) facts.push(h('li', {'data-testid': 'double-round-robin'}, 'Double round robin'));
   if (model.format === 'round_robin' && s.groups > 1) facts.push(h('li', {}, `${s.groups} groups`));
   if (model.format === 'swiss') facts.push(h('li', {}, `Round ${model.round || 0}${s.rounds ? ` of ${s.rounds}` : ''}`));
   if (s.require_check_in) facts.push(h('li', {}, 'Check-in required'));
@@ -115,4 +118,15 @@ export function renderHead(el, model) {
     description,
     h('ul', {class: 'facts'}, facts),
     model.note ? h('p', {class: 'hint'}, model.note) : null);
+}
+
+// renderDownloads fills el with links to the tournament's exports: the whole tournament as a file
+// (it can be imported again on the organiser page) and the standings and matches for
+// spreadsheets.
+export function renderDownloads(el, tid) {
+  const base = `/api/tournaments/${encodeURIComponent(tid)}/export`;
+  replace(el,
+    h('li', {}, h('a', {href: base, download: `${tid}.json`, 'data-testid': 'download-json'}, 'Download results (JSON)')),
+    h('li', {}, h('a', {href: `${base}/standings.csv`, download: `${tid}-standings.csv`, 'data-testid': 'download-standings'}, 'Standings (CSV)')),
+    h('li', {}, h('a', {href: `${base}/matches.csv`, download: `${tid}-matches.csv`, 'data-testid': 'download-matches'}, 'Matches (CSV)')));
 }

@@ -1,21 +1,28 @@
 // player.js: the player's page. Join by name (the player token is kept in localStorage), or open
 // the personal link the organiser handed out (player.html?t=<id>#token=<token>), check in, see the
 // next match and opponent (from the model and the hub's personal notices), report scores over the
-// socket, and read notices as they arrive.
+// socket, and read notices as they arrive (and those of earlier visits: a reload or another device
+// fetches them from the hub, and none is shown twice).
 
 import {h, $, param, flash, busy, replace, keepState, ordinal, rankText} from './dom.js';
 import {api, explain, loadToken, saveToken, forgetToken, tokenClaims} from './client.js';
 import {renderTournament, sectionTitle} from './bracket.js';
 import {nameOf, nextMatchFor, opponentOf, playerById} from './state.js';
 import {liveTournament, renderHead} from './page.js';
+import {parseGames, gamesKey, reportText} from './games.js';
 
 const tid = param('t');
+const path = (p = '') => `/api/tournaments/${encodeURIComponent(tid)}${p}`;
 adoptLinkToken(); // before the stored token is read: a personal link wins
 let token = tid ? loadToken(tid, 'player') : null;
 let pid = token ? playerIdOf(token) : 0;
 let model = null;
 let hub = null;
 let lastReadyNotice = null; // the latest match_ready notice, shown with the next match
+const shownNotices = new Set(); // noticeKey of every notice in the list: none is shown twice
+let noticesAfter = 0; // the version the hub's list of notices went up to (GET .../notices)
+let noticeLoads = 0; // only the newest answer of GET .../notices is used
+let wasOpen = false; // the socket was open before: a reopen may have missed notices
 const nonce = Math.random().toString(36).slice(2, 8);
 
 function playerIdOf(t) {
@@ -81,6 +88,12 @@ if (!tid) {
       render();
     },
     onNotice: addNotice,
+    onStatus(status) {
+      // Notices sent while the socket was down are not sent again: fetch them after a reconnect.
+      if (status !== 'open') return;
+      if (wasOpen) loadNotices();
+      wasOpen = true;
+    },
     onError(err) {
       if (err.code === 'unauthorized' && err.tournament === tid) {
         flash('The hub no longer accepts your player key (it expired or is for another tournament). You can still watch; join again to play if registration is open.', 'error');
@@ -90,6 +103,7 @@ if (!tid) {
     },
   });
   wire();
+  loadNotices(); // the messages of earlier visits (a reload, another device)
 }
 
 // newSubmissionID is an unguessable id for an idempotent join (the API wants 16 characters or more).
@@ -111,8 +125,6 @@ async function retrying(call) {
     }
   }
 }
-
-const path = (p = '') => `/api/tournaments/${encodeURIComponent(tid)}${p}`;
 
 function wire() {
   $('#join-form').addEventListener('submit', (e) => {
@@ -138,6 +150,7 @@ function wire() {
         hub.auth(tid, token);
         flash(`You joined as ${name}.`, 'ok');
         if (model) render();
+        loadNotices();
       } catch (err) {
         flash(`Could not join: ${explain(err)}`, 'error');
       }
@@ -150,6 +163,7 @@ function wire() {
       forgetToken(tid, 'player');
       token = null;
       pid = 0;
+      forgetNotices();
       flash('You left the tournament.', 'ok');
       render();
     } catch (err) {
@@ -260,22 +274,29 @@ function renderNext() {
   if (m.status === 'disputed') {
     parts.push(h('p', {class: 'msg msg-error'}, 'You and your opponent reported different scores. The organiser will decide; you can also report again.'));
   } else if (mine) {
-    parts.push(h('p', {'data-testid': 'my-report'}, `You reported ${mine.scores[0]}-${mine.scores[1]}. Waiting for ${oppName} to confirm.`));
+    parts.push(h('p', {'data-testid': 'my-report'}, `You reported ${reportText(mine)}. Waiting for ${oppName} to confirm.`));
   } else if (theirs) {
-    parts.push(h('p', {}, `${oppName} reported ${theirs.scores[0]}-${theirs.scores[1]} (${nameOf(model, m.players[0])} first). If that is right, report the same score; if not, report the real one and the organiser will decide.`));
+    parts.push(h('p', {}, `${oppName} reported ${reportText(theirs)} (${nameOf(model, m.players[0])} first). If that is right, report the same score; if not, report the real one and the organiser will decide.`));
   }
   parts.push(reportForm(m, side));
   replace(box, parts);
 }
 
-// reportForm asks for the series score, in the match's player order (scores[0] is players[0]).
+// reportForm asks for the series score, in the match's player order (scores[0] is players[0]),
+// and optionally each game's points (the first player's first).
 function reportForm(m, side) {
   const best = model.settings.best_of || 1;
   const inputs = [0, 1].map((i) => h('input', {type: 'number', class: 'score-input', id: `report-${m.id}-score-${i}`, 'data-slot': i, min: 0, max: best, required: true, inputmode: 'numeric'}));
+  const gamesId = `report-${m.id}-games`;
+  const gamesInput = h('input', {type: 'text', class: 'games-input', id: gamesId, 'data-testid': 'report-games', autocomplete: 'off',
+    spellcheck: 'false', placeholder: '11-3 8-11 11-9', 'aria-describedby': `${gamesId}-hint`});
   const form = h('form', {class: 'score-row', id: 'report-form', 'data-testid': 'report-form', 'data-match-id': m.id, 'data-my-slot': side},
     [0, 1].map((i) => h('div', {}, h('label', {for: `report-${m.id}-score-${i}`},
       `Games won by ${nameOf(model, m.players[i])}${i === side ? ' (you)' : ''}`), inputs[i])),
-    h('button', {type: 'submit', class: 'primary', id: 'report-submit'}, 'Report score'));
+    h('div', {}, h('label', {for: gamesId}, 'Game points (optional)'), gamesInput),
+    h('button', {type: 'submit', class: 'primary', id: 'report-submit'}, 'Report score'),
+    h('p', {class: 'hint games-hint', id: `${gamesId}-hint`},
+      `Game points: each game as ${nameOf(model, m.players[0])}'s points-${nameOf(model, m.players[1])}'s points, separated by spaces or commas, for example 11-3 8-11 11-9.`));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const scores = inputs.map((x) => Number(x.value));
@@ -283,10 +304,17 @@ function reportForm(m, side) {
       flash(`Enter the games each player won, as whole numbers (best of ${best}).`, 'error');
       return;
     }
-    const sid = `p${pid}-m${m.id}-${scores[0]}-${scores[1]}-${nonce}`;
+    const parsed = parseGames(gamesInput.value);
+    if (parsed.error) {
+      flash(`Nothing was reported: ${parsed.error}`, 'error');
+      gamesInput.focus();
+      return;
+    }
+    const games = parsed.games;
+    const sid = `p${pid}-m${m.id}-${scores[0]}-${scores[1]}${games ? `-g${gamesKey(games)}` : ''}-${nonce}`;
     busy($('#report-submit'), async () => {
       try {
-        const res = await hub.report(tid, m.id, scores, sid);
+        const res = await hub.report(tid, m.id, scores, sid, games);
         const done = res.match && res.match.status === 'completed';
         flash(done ? `Result ${scores[0]}-${scores[1]} confirmed.` : res.match && res.match.status === 'disputed'
           ? 'Your score differs from your opponent\'s: the organiser will decide.' : `Reported ${scores[0]}-${scores[1]}. Waiting for your opponent to confirm.`, 'ok');
@@ -298,12 +326,68 @@ function reportForm(m, side) {
   return form;
 }
 
-function addNotice(n) {
-  if (n.kind === 'match_ready') lastReadyNotice = n;
+// loadNotices fetches the player's notices the page has not shown (GET .../notices: every one
+// after the version the last answer went up to, derived from the log exactly as the live ones)
+// and adds them to the list; the live ones keep coming meanwhile, and none is shown twice.
+async function loadNotices() {
+  if (!tid || !token) return;
+  const mine = ++noticeLoads;
+  const forToken = token;
+  let res;
+  try {
+    res = await api('GET', path(`/notices?after=${noticesAfter}`), undefined, forToken);
+  } catch (err) {
+    // A refused key or a deleted tournament is said by the socket already.
+    if (!['unauthorized', 'forbidden', 'not_found'].includes(err.code)) {
+      flash(`Your earlier messages could not be loaded: ${explain(err)}`, 'error');
+    }
+    return;
+  }
+  if (mine !== noticeLoads || forToken !== token) return; // a newer load, or another player now
+  for (const n of res.notices || []) addNotice(n, {earlier: true});
+  if (res.version > noticesAfter) noticesAfter = res.version;
+  // complete is false when the log no longer reaches back that far, or there were more than the
+  // hub answers at once.
+  if (res.complete === false) $('#notices-partial').hidden = false;
+  if (shownNotices.size) {
+    $('#notices-empty').hidden = true;
+    $('#notices-view').hidden = false;
+  }
+}
+
+// forgetNotices empties the list when the player leaves: a new join starts afresh.
+function forgetNotices() {
+  noticeLoads++; // an answer still on its way is for the player who left
+  shownNotices.clear();
+  noticesAfter = 0;
+  lastReadyNotice = null;
+  $('#notices').replaceChildren();
+  $('#notices-empty').hidden = false;
+  $('#notices-partial').hidden = true;
+}
+
+// noticeKey identifies a notice: the live one and the same one fetched later are one.
+function noticeKey(n) {
+  return JSON.stringify([n.version ?? null, n.kind, n.match ?? null, n.text ?? '']);
+}
+
+// addNotice puts a notice in the list once, newest on top: by version (the live ones come last
+// and go on top; earlier ones fetched later go below the newer ones already there), in order of
+// arrival within a version. Fetched ones have no time of arrival to show.
+function addNotice(n, {earlier = false} = {}) {
+  const key = noticeKey(n);
+  if (shownNotices.has(key)) return;
+  shownNotices.add(key);
+  if (n.kind === 'match_ready' && (!lastReadyNotice || (n.version ?? Infinity) >= (lastReadyNotice.version ?? 0))) lastReadyNotice = n;
   const list = $('#notices');
   const now = new Date();
-  list.prepend(h('li', {class: `kind-${n.kind}`, 'data-testid': 'notice', 'data-kind': n.kind, 'data-match-id': n.match || null},
-    h('time', {datetime: now.toISOString()}, now.toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'})), n.text || n.kind));
+  const v = n.version ?? Infinity;
+  const item = h('li', {class: `kind-${n.kind}`, 'data-testid': 'notice', 'data-kind': n.kind, 'data-match-id': n.match || null,
+    'data-version': n.version ?? null},
+  earlier ? null : h('time', {datetime: now.toISOString()}, now.toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'})),
+  n.text || n.kind);
+  const below = [...list.children].find((li) => (li.dataset.version ? Number(li.dataset.version) : Infinity) <= v);
+  list.insertBefore(item, below || null);
   $('#notices-empty').hidden = true;
   $('#notices-view').hidden = false;
   if (model) keepState($('#next-match'), renderNext);

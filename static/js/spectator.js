@@ -1,35 +1,149 @@
 // spectator.js: watch any tournament live. The bracket, standings and players follow the socket
-// without reloading; the header shows the connection state.
+// without reloading; the header shows the connection state. A finished (or cancelled) tournament
+// can be replayed: the state as it was at any version (GET /api/tournaments/{id}?version=N) is
+// drawn by the same renderer, while the live copy keeps following the socket behind it.
 
-import {h, $, param} from './dom.js';
+import {h, $, param, flash} from './dom.js';
+import {api, explain} from './client.js';
 import {renderTournament, sectionTitle} from './bracket.js';
-import {liveTournament, renderHead} from './page.js';
-import {seedOrder} from './state.js';
+import {liveTournament, renderHead, renderDownloads} from './page.js';
+import {fromSnapshot, seedOrder} from './state.js';
 
 const tid = param('t');
+let live = null; // the live model: the socket keeps it up to date, replaying or not
+let target = null; // the version the replay shows or is loading; null: the live state
+let displayed = null; // the version drawn now; null: the live state
+let loading = false; // one version is fetched at a time; the latest choice is fetched next
+let historyGone = false; // the hub no longer has the whole history: no replay
+const versions = new Map(); // version -> the state as it was then (fetched once)
 
 if (!tid) {
   $('#no-tournament').hidden = false;
 } else {
   $('#watch-view').hidden = false;
+  renderDownloads($('#downloads'), tid);
   liveTournament(tid, {
     connEl: $('#conn'),
-    render(model) {
+    render(model, why) {
+      // A snapshot may start another history (the store came back older): forget the versions.
+      if (why === 'snapshot') versions.clear();
+      live = model;
       document.title = `${model.name} - tourhub`;
-      renderHead($('#head'), model);
-      $('#bracket-title').textContent = sectionTitle(model.format);
-      renderTournament($('#bracket'), model);
-      $('#participants-empty').hidden = model.participants.length > 0;
-      // In seed order, top seed first (before the start: as the organiser ordered them so far).
-      $('#participants').replaceChildren(...seedOrder(model).map((p) => {
-        const flags = [];
-        if (p.seed) flags.push(`seed ${p.seed}`);
-        if (p.disqualified) flags.push('disqualified');
-        else if (p.withdrawn) flags.push('withdrawn');
-        else if (p.eliminated) flags.push('eliminated');
-        return h('li', {'data-testid': `participant-${p.id}`}, h('span', {}, p.name), h('span', {class: 'muted'}, flags.join(', ')));
-      }));
       $('#version').textContent = String(model.version);
+      if (model.status === 'deleted' && target !== null) backToLive(); // nothing to go back to
+      if (target === null) show(model);
+      updateReplay();
     },
   });
+  wireReplay();
+}
+
+// show draws a model, live or replayed, the same way.
+function show(model) {
+  renderHead($('#head'), model);
+  $('#bracket-title').textContent = sectionTitle(model.format);
+  renderTournament($('#bracket'), model);
+  $('#participants-empty').hidden = model.participants.length > 0;
+  // In seed order, top seed first (before the start: as the organiser ordered them so far).
+  $('#participants').replaceChildren(...seedOrder(model).map((p) => {
+    const flags = [];
+    if (p.seed) flags.push(`seed ${p.seed}`);
+    if (p.disqualified) flags.push('disqualified');
+    else if (p.withdrawn) flags.push('withdrawn');
+    else if (p.eliminated) flags.push('eliminated');
+    return h('li', {'data-testid': `participant-${p.id}`}, h('span', {}, p.name), h('span', {class: 'muted'}, flags.join(', ')));
+  }));
+}
+
+function wireReplay() {
+  const range = $('#replay-range');
+  // Dragging shows the versions already fetched at once; the one let go on is fetched (keys
+  // step one version at a time, each a change).
+  range.addEventListener('input', () => select(Number(range.value), false));
+  range.addEventListener('change', () => select(Number(range.value), true));
+  $('#replay-prev').addEventListener('click', () => select((target ?? live.version) - 1, true));
+  $('#replay-next').addEventListener('click', () => select((target ?? live.version) + 1, true));
+  $('#replay-live').addEventListener('click', backToLive);
+}
+
+// select moves the replay to version n (fetching it unless fetch is false and it is not cached).
+function select(n, fetch) {
+  if (!live || historyGone || !Number.isInteger(n)) return;
+  target = Math.min(Math.max(n, 1), live.version);
+  updateReplay();
+  load(fetch);
+}
+
+function backToLive() {
+  target = null;
+  displayed = null;
+  if (live) show(live);
+  updateReplay();
+}
+
+// load draws the target version, fetching it first unless it was fetched before. While a fetch
+// is on its way the user may move on: the newest choice is drawn next, the ones passed over are
+// not fetched.
+async function load(fetch) {
+  if (loading) return;
+  while (target !== null && target !== displayed) {
+    const n = target;
+    let state = versions.get(n);
+    if (!state) {
+      if (!fetch) return;
+      loading = true;
+      $('#bracket').setAttribute('aria-busy', 'true');
+      try {
+        state = await api('GET', `/api/tournaments/${encodeURIComponent(tid)}?version=${n}`);
+        versions.set(n, state);
+      } catch (err) {
+        if (err.code === 'history_gone') {
+          noHistory();
+        } else {
+          flash(`Version ${n} could not be shown: ${explain(err)}`, 'error');
+          if (displayed === null) backToLive();
+          else target = displayed;
+          updateReplay();
+        }
+        return;
+      } finally {
+        loading = false;
+        $('#bracket').removeAttribute('aria-busy');
+      }
+    }
+    if (target !== n) continue; // moved on (or back to live) meanwhile
+    displayed = n;
+    show(fromSnapshot(state));
+    updateReplay();
+  }
+}
+
+// noHistory: the hub answered 410 history_gone; the live state comes back and the control goes.
+function noHistory() {
+  historyGone = true;
+  versions.clear();
+  backToLive();
+}
+
+// updateReplay shows the control for a finished or cancelled tournament (and while replaying),
+// where the slider is, and which version is drawn.
+function updateReplay() {
+  const over = live && (live.status === 'finished' || live.status === 'cancelled');
+  $('#replay-view').hidden = !live || !(over || target !== null);
+  $('#replay-controls').hidden = historyGone;
+  $('#replay-gone').hidden = !historyGone;
+  if (!live || historyGone) return;
+  const newest = live.version;
+  const at = target ?? newest;
+  const range = $('#replay-range');
+  range.max = String(newest);
+  range.value = String(at);
+  range.setAttribute('aria-valuetext', target === null ? `Version ${newest} (live)` : `Version ${at} of ${newest}`);
+  const label = $('#replay-label');
+  label.textContent = target === null ? `Version ${newest} of ${newest} (live)` : `Version ${at} of ${newest}`;
+  label.dataset.shown = displayed === null ? 'live' : String(displayed);
+  $('#replay-prev').disabled = at <= 1;
+  $('#replay-next').disabled = at >= newest;
+  $('#replay-live').disabled = target === null;
+  $('#watch-view').classList.toggle('replaying', target !== null);
 }

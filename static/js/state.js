@@ -91,6 +91,7 @@ export function applyEvent(model, ev) {
     case 'match_void':
     case 'match_deadline_warning': // the match now says warned: its deadline is near
     case 'match_timed_out': // before the rule applied; a match_completed follows, or it is overdue
+    case 'match_corrected': // an organiser's correction: the match as corrected (`was`: before)
       if (ev.match) putMatch(model, ev.match);
       break;
     case 'check_in_opened':
@@ -220,6 +221,11 @@ export function liveStandings(model) {
       const r = row(id, x.group);
       r.games_won += x.scores ? x.scores[i] : 0;
       r.games_lost += x.scores ? x.scores[1 - i] : 0;
+      if (x.games && x.games.length) {
+        // Game points only on the lines whose results gave them, as the hub's standings do.
+        r.game_points_for = (r.game_points_for || 0) + x.games.reduce((n, g) => n + g[i], 0);
+        r.game_points_against = (r.game_points_against || 0) + x.games.reduce((n, g) => n + g[1 - i], 0);
+      }
       if (x.draw) {
         r.draws++;
         r.points += pts.draw;
