@@ -1,10 +1,12 @@
 // bracket.js: renders a tournament model (state.js) as DOM, for all four formats: single
 // elimination (rounds as columns, third-place match), double elimination (winners, losers, grand
 // final and its reset), round robin (groups: standings plus round-by-round matches) and Swiss
-// (rounds plus standings). It only draws; pages pass `matchExtras` to add their own controls.
+// (rounds plus standings). A two-stage tournament gets two sections: its group stage (round robin
+// or Swiss) and its playoff (an elimination), each drawn by its own format's renderer. It only
+// draws; pages pass `matchExtras` to add their own controls.
 
 import {h, rankText} from './dom.js';
-import {nameOf, isSlotBye, liveStandings, playerById} from './state.js';
+import {nameOf, isSlotBye, liveStandings, groupTables, playerById, isGroupMatch, isTwoStage, groupStageOver} from './state.js';
 import {gamesText, reportText} from './games.js';
 
 const STATUS_LABEL = {
@@ -26,8 +28,10 @@ export function formatLabel(f) {
   return FORMAT_LABEL[f] || f || '';
 }
 
-// sectionTitle names the bracket section of a page by format.
-export function sectionTitle(f) {
+// sectionTitle names the bracket section of a page by format (and the settings: a two-stage
+// tournament has both stages there).
+export function sectionTitle(f, settings) {
+  if (settings && settings.playoff) return 'Group stage and playoff';
   return {round_robin: 'Tables and matches', swiss: 'Standings and rounds'}[f] || 'Bracket';
 }
 
@@ -45,29 +49,59 @@ export function renderTournament(container, model, opts = {}) {
       'The bracket appears when the organiser starts the tournament.'));
   } else if (!model.matches.length) {
     parts.push(h('p', {class: 'empty', 'data-testid': 'bracket-empty'}, 'No matches.'));
+  } else if (isTwoStage(model)) {
+    parts.push(renderTwoStage(model, opts));
   } else {
-    switch (model.format) {
-      case 'single_elimination':
-        parts.push(renderSingle(model, opts));
-        break;
-      case 'double_elimination':
-        parts.push(renderDouble(model, opts));
-        break;
-      case 'round_robin':
-        parts.push(renderRoundRobin(model, opts));
-        break;
-      case 'swiss':
-        parts.push(renderSwiss(model, opts));
-        break;
-      default:
-        parts.push(renderRounds('Matches', model.matches, model, opts));
-    }
+    parts.push(renderFormat(model.format, model, model.matches, opts, liveStandings(model)));
   }
-  if ((model.format === 'single_elimination' || model.format === 'double_elimination') && model.status === 'finished') {
+  if (!isTwoStage(model) && (model.format === 'single_elimination' || model.format === 'double_elimination') && model.status === 'finished') {
     // Elimination standings are shown once final; while running the bracket says it all.
     if (model.standings.length) parts.push(renderStandings(model, model.standings, {title: 'Final standings'}));
   }
   container.replaceChildren(...parts);
+}
+
+// renderFormat draws matches by the renderer of format; st: the standings of the tables (round
+// robin and Swiss).
+function renderFormat(format, model, matches, opts, st, tableNote) {
+  switch (format) {
+    case 'single_elimination':
+      return renderSingle(model, matches, opts);
+    case 'double_elimination':
+      return renderDouble(model, matches, opts);
+    case 'round_robin':
+      return renderRoundRobin(model, matches, opts, st, tableNote);
+    case 'swiss':
+      return renderSwiss(model, matches, opts, st, tableNote);
+    default:
+      return renderRounds('Matches', matches, model, opts);
+  }
+}
+
+// renderTwoStage draws a two-stage tournament: the group stage's matches by the group format's
+// renderer, the playoff's by the playoff format's, in sections of their own (the stage being
+// played first), and the final standings once it is over.
+function renderTwoStage(model, opts) {
+  const playoff = model.settings.playoff;
+  const groupMatches = model.matches.filter(isGroupMatch);
+  const playoffMatches = model.matches.filter((m) => !isGroupMatch(m));
+  const started = model.stage === 2 || playoffMatches.length > 0;
+  // Once the playoff has started the hub's standings rank everyone overall: the group tables are
+  // computed here from the group matches.
+  const st = started ? groupTables(model) : liveStandings(model);
+  const note = started ? 'Group tables: points, then game difference (the hub\'s tie-breaks chose the qualifiers).' : null;
+  const groups = h('section', {class: 'stage stage-group', 'data-testid': 'stage-group', 'aria-labelledby': 'stage-group-title'},
+    h('h3', {class: 'stage-title', id: 'stage-group-title'}, 'Group stage'),
+    groupStageOver(model) ? h('p', {class: 'hint', 'data-testid': 'stage-group-over', role: 'status'},
+      'The group stage is over: waiting for the organiser to start the playoff.') : null,
+    renderFormat(model.format, model, groupMatches, {...opts, qualifiers: model.qualifiers}, st, note));
+  const bracket = h('section', {class: 'stage stage-playoff', 'data-testid': 'stage-playoff', 'aria-labelledby': 'stage-playoff-title'},
+    h('h3', {class: 'stage-title', id: 'stage-playoff-title'}, 'Playoff'),
+    playoffMatches.length ? renderFormat(playoff.format, model, playoffMatches, opts)
+      : h('p', {class: 'empty', 'data-testid': 'playoff-empty'}, `${formatLabel(playoff.format)}: the bracket appears when the organiser starts the playoff, after the group stage.`));
+  const final = model.status === 'finished' && model.standings.length
+    ? h('div', {class: 'stage stage-final', 'data-testid': 'final-standings'}, renderStandings(model, model.standings, {title: 'Final standings', overall: true})) : null;
+  return h('div', {class: 'format-two-stage'}, final, started ? [bracket, groups] : [groups, bracket]);
 }
 
 function standingsTitle(model, st) {
@@ -102,12 +136,12 @@ function columns(label, rounds, nameFn, model, opts, testid) {
         h('div', {class: 'round-matches'}, ms.map((m) => matchCard(m, model, opts)))))));
 }
 
-function renderSingle(model, opts) {
-  const winners = model.matches.filter((m) => m.bracket === 'winners' || !m.bracket);
+function renderSingle(model, matches, opts) {
+  const winners = matches.filter((m) => m.bracket === 'winners' || !m.bracket);
   const rounds = byRound(winners);
   const last = rounds.length ? rounds[rounds.length - 1][0] : 1;
   const out = [columns('Bracket', rounds, (r) => elimRoundName(r, last), model, opts, 'bracket-winners')];
-  const third = model.matches.filter((m) => m.bracket === 'third_place');
+  const third = matches.filter((m) => m.bracket === 'third_place');
   if (third.length) {
     out.push(h('section', {class: 'third-place', 'data-testid': 'bracket-third-place'},
       h('h4', {}, 'Third-place match'), third.map((m) => matchCard(m, model, opts))));
@@ -115,8 +149,8 @@ function renderSingle(model, opts) {
   return h('div', {class: 'format-single'}, out);
 }
 
-function renderDouble(model, opts) {
-  const part = (b) => model.matches.filter((m) => m.bracket === b);
+function renderDouble(model, matches, opts) {
+  const part = (b) => matches.filter((m) => m.bracket === b);
   const wr = byRound(part('winners'));
   const lr = byRound(part('losers'));
   const wLast = wr.length ? wr[wr.length - 1][0] : 1;
@@ -135,30 +169,30 @@ function renderDouble(model, opts) {
       }))) : null);
 }
 
-function renderRoundRobin(model, opts) {
-  const groups = [...new Set(model.matches.map((m) => m.group || 1))].sort((a, b) => a - b);
-  const st = liveStandings(model);
+function renderRoundRobin(model, matches, opts, st, note) {
+  const groups = [...new Set(matches.map((m) => m.group || 1))].sort((a, b) => a - b);
   // A player's group is that of their matches (standings may not say).
   const groupOf = new Map();
-  for (const m of model.matches) for (const id of m.players || []) if (id) groupOf.set(id, m.group || 1);
+  for (const m of matches) for (const id of m.players || []) if (id) groupOf.set(id, m.group || 1);
+  const hint = note || (st && (st.provisional || model.status === 'finished') ? standingsTitle(model, st) : null);
   return h('div', {class: 'format-rr'},
-    st && (st.provisional || model.status === 'finished') ? h('p', {class: 'hint'}, standingsTitle(model, st)) : null,
+    hint ? h('p', {class: 'hint'}, hint) : null,
     groups.map((g) => {
-      const ms = model.matches.filter((m) => (m.group || 1) === g);
+      const ms = matches.filter((m) => (m.group || 1) === g);
       const rows = st ? st.rows.filter((r) => groups.length === 1 || (r.group || groupOf.get(r.player_id) || 1) === g) : [];
       return h('section', {class: 'group', 'data-testid': `group-${g}`, 'data-group': g},
         groups.length > 1 ? h('h3', {}, `Group ${g}`) : null,
-        rows.length ? renderStandings(model, rows, {title: groups.length > 1 ? `Group ${g} table` : 'Table'}) : null,
+        rows.length ? renderStandings(model, rows, {title: groups.length > 1 ? `Group ${g} table` : 'Table', qualifiers: opts.qualifiers}) : null,
         renderRounds(`Matches${groups.length > 1 ? ` of group ${g}` : ''}`, ms, model, opts));
     }));
 }
 
-function renderSwiss(model, opts) {
-  const st = liveStandings(model);
+function renderSwiss(model, matches, opts, st, note) {
   const total = model.settings.rounds || null;
   return h('div', {class: 'format-swiss'},
-    st && st.rows.length ? renderStandings(model, st.rows, {title: standingsTitle(model, st)}) : null,
-    renderRounds(total ? `Rounds (of ${total})` : 'Rounds', model.matches, model, opts));
+    note ? h('p', {class: 'hint'}, note) : null,
+    st && st.rows.length ? renderStandings(model, st.rows, {title: note ? 'Swiss table' : standingsTitle(model, st), qualifiers: opts.qualifiers}) : null,
+    renderRounds(total ? `Rounds (of ${total})` : 'Rounds', matches, model, opts));
 }
 
 // renderRounds draws matches as a list grouped by round (round robin, Swiss).
@@ -249,11 +283,17 @@ function hasGamePoints(r) {
 }
 
 // renderStandings draws a standings table; tied ranks read "5-8". "Game pts" (points scored and
-// conceded in games) is shown only when some line has them.
-export function renderStandings(model, rows, {title} = {}) {
-  const scored = model.format === 'round_robin' || model.format === 'swiss';
+// conceded in games) is shown only when some line has them. qualifiers: the players marked as
+// going on to the playoff (a two-stage tournament's group tables). overall: a two-stage
+// tournament's standings, the playoff's players first: a column says which stage each reached,
+// and W and L count the playoff's matches for its players, the group stage's for the others.
+export function renderStandings(model, rows, {title, qualifiers, overall} = {}) {
+  const scored = !overall && (model.format === 'round_robin' || model.format === 'swiss');
   const points = rows.some(hasGamePoints);
+  const going = new Set(qualifiers || []);
+  const inPlayoff = new Set(model.qualifiers || []);
   const head = ['Rank', 'Player'];
+  if (overall) head.push('Stage reached');
   if (scored) head.push('W', 'D', 'L', 'Pts', 'Games');
   else head.push('W', 'L');
   if (points) head.push('Game pts');
@@ -267,8 +307,13 @@ export function renderStandings(model, rows, {title} = {}) {
           const cells = [
             h('td', {class: 'rank', 'data-testid': `rank-${r.player_id}`}, rankText(r.rank, r.rank_to)),
             h('th', {scope: 'row'}, nameOf(model, r.player_id),
-              p && p.disqualified ? ' (DQ)' : p && p.withdrawn ? ' (withdrawn)' : ''),
+              p && p.disqualified ? ' (DQ)' : p && p.withdrawn ? ' (withdrawn)' : '',
+              going.has(r.player_id) ? [' ', h('span', {class: 'mark', 'data-testid': `qualified-${r.player_id}`, title: 'Goes on to the playoff'}, 'qualified')] : null),
           ];
+          if (overall) {
+            cells.push(h('td', {'data-testid': `stage-reached-${r.player_id}`},
+              inPlayoff.has(r.player_id) ? 'Playoff' : r.group ? `Group stage (group ${r.group})` : 'Group stage'));
+          }
           if (scored) {
             cells.push(h('td', {}, r.wins ?? 0), h('td', {}, r.draws ?? 0), h('td', {}, r.losses ?? 0),
               h('td', {}, fmtNum(r.points ?? 0)), h('td', {}, `${r.games_won ?? 0}-${r.games_lost ?? 0}`));
@@ -278,7 +323,7 @@ export function renderStandings(model, rows, {title} = {}) {
           if (points) {
             cells.push(h('td', {'data-testid': `game-points-${r.player_id}`}, `${r.game_points_for ?? 0}-${r.game_points_against ?? 0}`));
           }
-          return h('tr', {'data-testid': `standing-${r.player_id}`, class: r.rank === 1 && model.status === 'finished' ? 'champion' : null}, cells);
+          return h('tr', {'data-testid': `standing-${r.player_id}`, class: r.rank === 1 && model.status === 'finished' && !qualifiers ? 'champion' : null}, cells);
         })))));
 }
 

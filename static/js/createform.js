@@ -52,6 +52,20 @@ export function mountCreateForm(container) {
         'Leave empty for the usual number (log2 of the players, rounded up).')),
     h('fieldset', {'data-format': 'round_robin swiss', hidden: true}, h('legend', {}, 'Scoring'),
       check('create-allow-draws', 'Allow drawn matches')),
+    h('fieldset', {'data-format': 'round_robin swiss', 'data-testid': 'create-playoff-fieldset', hidden: true},
+      h('legend', {}, 'Playoff after the group stage'),
+      check('create-playoff', 'Play a playoff after the group stage (the best players go on to an elimination bracket)'),
+      h('div', {class: 'form-grid', id: 'create-playoff-settings', hidden: true},
+        field('create-playoff-format', 'Playoff format', select('create-playoff-format', [
+          ['single_elimination', 'Single elimination'],
+          ['double_elimination', 'Double elimination'],
+        ], 'single_elimination')),
+        field('create-playoff-advance', 'Players advancing from each group',
+          h('input', {type: 'number', id: 'create-playoff-advance', min: 1, max: 1024, value: 2, inputmode: 'numeric', 'aria-describedby': 'create-playoff-advance-hint'}),
+          'How many of each group go on to the playoff.'),
+        field('create-playoff-best-of', 'Playoff games per match (best of)',
+          h('input', {type: 'number', id: 'create-playoff-best-of', min: 1, max: 99, step: 2, inputmode: 'numeric', placeholder: 'as the group stage', 'aria-describedby': 'create-playoff-best-of-hint'}),
+          'An odd number (1, 3, 5). Empty: as the group stage when that is odd, else 1.'))),
     check('create-require-check-in', 'Players must check in before the start (others are dropped)'),
     h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary', id: 'create-submit'}, 'Create tournament')));
 
@@ -61,8 +75,21 @@ export function mountCreateForm(container) {
       fs.hidden = !fs.dataset.format.split(' ').includes(fmt.value);
     }
   };
+  // The playoff's "advancing" counts per group after a round robin, in all after a Swiss.
+  const playoffOn = form.querySelector('#create-playoff');
+  const showPlayoff = () => {
+    form.querySelector('#create-playoff-settings').hidden = !playoffOn.checked;
+    const swiss = fmt.value === 'swiss';
+    form.querySelector('label[for=create-playoff-advance]').textContent = swiss ? 'Players advancing (in all)' : 'Players advancing from each group';
+    form.querySelector('#create-playoff-advance-hint').textContent = swiss
+      ? 'How many players of the Swiss standings go on to the playoff, at least 2.' : 'How many of each group go on to the playoff.';
+    form.querySelector('#create-playoff-advance').min = swiss ? 2 : 1;
+  };
+  playoffOn.addEventListener('change', showPlayoff);
   fmt.addEventListener('change', showFormat);
+  fmt.addEventListener('change', showPlayoff);
   showFormat();
+  showPlayoff();
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -101,6 +128,24 @@ export function mountCreateForm(container) {
         if (num('create-rounds')) body.rounds = num('create-rounds');
         body.allow_draws = v('create-allow-draws').checked;
         break;
+    }
+    if ((fmt.value === 'round_robin' || fmt.value === 'swiss') && playoffOn.checked) {
+      const advance = num('create-playoff-advance');
+      const min = fmt.value === 'swiss' ? 2 : 1;
+      if (!Number.isInteger(advance) || advance < min) {
+        flash(fmt.value === 'swiss' ? 'Players advancing: a whole number, at least 2 (how many go on to the playoff in all).'
+          : 'Players advancing: a whole number, at least 1 (how many of each group go on to the playoff).', 'error');
+        v('create-playoff-advance').focus();
+        return;
+      }
+      const bestOf = num('create-playoff-best-of');
+      if (bestOf !== undefined && (!Number.isInteger(bestOf) || bestOf < 1 || bestOf % 2 === 0)) {
+        flash('Playoff games per match: an odd number (1, 3, 5...), or empty.', 'error');
+        v('create-playoff-best-of').focus();
+        return;
+      }
+      body.playoff = {format: v('create-playoff-format').value, advance};
+      if (bestOf !== undefined) body.playoff.best_of = bestOf;
     }
     if (body.seeding === 'random') body.random_seed = Math.floor(Math.random() * 2 ** 31) + 1;
     busy(form.querySelector('#create-submit'), async () => {

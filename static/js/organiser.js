@@ -2,12 +2,14 @@
 // organiser key in localStorage, it shows players joining live, starts, cancels and deletes the
 // tournament, edits its name and description, adds players in bulk and hands out their personal
 // links, edits players and the seed order before the start, resolves disputed matches, sets
-// results, records forfeits, and withdraws or disqualifies players.
+// results, records forfeits, and withdraws or disqualifies players. In a two-stage tournament it
+// shows the qualifiers once the group stage is over, lets the organiser reorder, remove and add
+// players, and starts the playoff.
 
 import {h, $, param, flash, busy, replace, keepState} from './dom.js';
 import {api, explain, loadToken, saveToken, forgetToken, tokenClaims} from './client.js';
 import {renderTournament, sectionTitle} from './bracket.js';
-import {nameOf, seedOrder} from './state.js';
+import {nameOf, seedOrder, groupStageOver, isGroupMatch} from './state.js';
 import {liveTournament, renderHead, endLive, renderDownloads} from './page.js';
 import {mountCreateForm, mountImportForm} from './createform.js';
 import {parseGames, reportText} from './games.js';
@@ -19,6 +21,10 @@ let hub = null;
 let deleted = false;
 const editing = new Set(); // players whose edit form is open
 let links = []; // personal links handed out on this page, newest first: {pid, name, url}
+// The playoff's players as the organiser arranged them (null: as the hub computed them), and the
+// hub's qualifiers that arrangement started from.
+let playoffOrder = null;
+let playoffBase = '';
 
 if (!tid) {
   $('#create-view').hidden = false;
@@ -106,6 +112,12 @@ function start() {
   $('#add-form').addEventListener('submit', addPlayers);
   $('#seed-rating').addEventListener('click', (e) => act(e.currentTarget, 'seeds', 'Seeded by rating, highest first.', {seeding: 'rating'}));
   $('#seed-shuffle').addEventListener('click', (e) => act(e.currentTarget, 'seeds', 'The seeds were shuffled.', {seeding: 'random'}));
+  $('#qualifier-add').addEventListener('click', addQualifier);
+  $('#playoff-reset').addEventListener('click', () => {
+    playoffOrder = null;
+    render();
+  });
+  $('#playoff-start').addEventListener('click', startPlayoff);
 }
 
 // showDeleted replaces the page with the news that the tournament is gone (after our own DELETE,
@@ -262,14 +274,15 @@ function render() {
     return;
   }
   renderHead($('#head'), model);
-  $('#bracket-title').textContent = sectionTitle(model.format);
+  $('#bracket-title').textContent = sectionTitle(model.format, model.settings);
   const registering = model.status === 'registering';
   const running = model.status === 'running';
   $('#start').hidden = !registering;
   $('#cancel').hidden = !(registering || running);
   $('#control-hint').textContent = registering
     ? `${model.participants.length} player(s) registered. Start when everyone is in; at least two are needed.`
-    : running ? 'The tournament is running. Results arrive live.' : model.status === 'finished'
+    : groupStageOver(model) ? 'The group stage is over: check the playoff\'s players below and start the playoff.'
+      : running ? 'The tournament is running. Results arrive live.' : model.status === 'finished'
       ? 'The tournament is over. Final standings are below the bracket.' : 'The tournament was cancelled.';
   fillDetails();
   $('#seed-tools').hidden = !registering || model.participants.length === 0;
@@ -280,6 +293,7 @@ function render() {
   $('#players-row').classList.toggle('single', registering);
   keepState($('#participants'), () => renderParticipants(registering, running));
   keepState($('#disputes'), renderDisputes);
+  renderPlayoff();
   keepState($('#bracket'), () => renderTournament($('#bracket'), model, {matchExtras: running ? matchTools : null}));
 }
 
@@ -488,8 +502,115 @@ function renderDisputes() {
     scoreForm(m, `resolve-${m.id}`))));
 }
 
+// playoffPlayers is the list the playoff would start with now: the organiser's arrangement, or
+// the hub's qualifiers. Withdrawn players are left out (the hub refuses them).
+function playoffPlayers() {
+  const ids = playoffOrder || model.qualifiers || [];
+  return ids.filter((id) => {
+    const p = model.participants.find((x) => x.id === id);
+    return p && !p.withdrawn;
+  });
+}
+
+function arrange(ids) {
+  playoffOrder = ids;
+  playoffBase = (model.qualifiers || []).join();
+  render();
+}
+
+// groupLabel names a player's group (round robin with groups), from their group matches.
+function groupLabel(pid) {
+  if (model.format !== 'round_robin') return '';
+  const m = model.matches.find((x) => isGroupMatch(x) && x.players && x.players.includes(pid));
+  return m && m.group ? `Group ${m.group}` : '';
+}
+
+// renderPlayoff shows the playoff card while the group stage is over and the playoff waits: the
+// qualifiers in seed order with controls to move, remove and add players.
+function renderPlayoff() {
+  const show = groupStageOver(model);
+  $('#playoff-view').hidden = !show;
+  if (!show) {
+    playoffOrder = null;
+    return;
+  }
+  const base = model.qualifiers.join();
+  if (playoffOrder && playoffBase !== base) {
+    // A correction or a withdrawal changed the qualifiers: the arrangement was of the old ones.
+    playoffOrder = null;
+    flash('The qualifiers changed (a result was corrected or a player withdrew): the list shows the new ones.', 'info');
+  }
+  const ids = playoffPlayers();
+  const changed = ids.join() !== base;
+  $('#playoff-changed').hidden = !changed;
+  $('#qualifiers').replaceChildren(...ids.map((id, i) => {
+    const name = nameOf(model, id);
+    const group = groupLabel(id);
+    const swap = (j) => {
+      const next = [...ids];
+      [next[i], next[j]] = [next[j], next[i]];
+      arrange(next);
+    };
+    return h('li', {'data-testid': `qualifier-${id}`, 'data-player-id': id, 'data-seed-position': i + 1},
+      h('span', {class: 'seed-pos', title: `Seed ${i + 1}`}, `${i + 1}.`),
+      h('strong', {}, name), group ? h('span', {class: 'muted'}, ` (${group})`) : null,
+      h('span', {class: 'actions'},
+        h('button', {type: 'button', class: 'small', 'data-testid': `qualifier-up-${id}`, 'aria-label': `Move up ${name}`,
+          disabled: i === 0, onclick: () => swap(i - 1)}, 'Move up'),
+        h('button', {type: 'button', class: 'small', 'data-testid': `qualifier-down-${id}`, 'aria-label': `Move down ${name}`,
+          disabled: i === ids.length - 1, onclick: () => swap(i + 1)}, 'Move down'),
+        h('button', {type: 'button', class: 'small danger', 'data-testid': `qualifier-remove-${id}`, 'aria-label': `Remove ${name} from the playoff`,
+          onclick: () => arrange(ids.filter((x) => x !== id))}, 'Remove')));
+  }));
+  // Anyone else still in the tournament can be added (at the bottom: the lowest seed).
+  const select = $('#qualifier-add-select');
+  const chosen = select.value;
+  const others = seedOrder(model).filter((p) => !p.withdrawn && !ids.includes(p.id));
+  select.replaceChildren(
+    h('option', {value: ''}, others.length ? 'Choose a player' : 'Nobody else to add'),
+    ...others.map((p) => {
+      const group = groupLabel(p.id);
+      return h('option', {value: String(p.id), selected: String(p.id) === chosen}, group ? `${p.name} (${group})` : p.name);
+    }));
+  select.disabled = others.length === 0;
+  $('#qualifier-add').disabled = others.length === 0;
+}
+
+function addQualifier() {
+  const id = Number($('#qualifier-add-select').value);
+  if (!id) {
+    flash('Choose the player to add to the playoff.', 'error');
+    $('#qualifier-add-select').focus();
+    return;
+  }
+  arrange([...playoffPlayers(), id]);
+  flash(`${nameOf(model, id)} was added as the lowest seed.`, 'ok');
+}
+
+// startPlayoff starts the playoff: with the organiser's order when they changed the list, else
+// with the qualifiers as the hub computed them (no body).
+function startPlayoff(e) {
+  const ids = playoffPlayers();
+  if (ids.length < 2) {
+    flash('The playoff needs at least two players: add some to the list.', 'error');
+    return;
+  }
+  const changed = ids.join() !== (model.qualifiers || []).join();
+  busy(e.currentTarget, async () => {
+    try {
+      await api('POST', path('/playoff'), changed ? {order: ids} : undefined, token);
+      playoffOrder = null;
+      flash('The playoff has started.', 'ok');
+    } catch (err) {
+      flash(`The playoff did not start: ${explain(err)}`, 'error');
+    }
+  });
+}
+
 // matchTools are the organiser's controls inside a match card of the bracket.
 function matchTools(m) {
+  // Once the playoff has started the group results are final (the hub refuses a correction).
+  if (model.stage === 2 && isGroupMatch(m)) return null;
   if (m.status !== 'ready' && m.status !== 'disputed' && m.status !== 'completed') return null;
   if (!m.players[0] || !m.players[1]) return null; // a bye: nothing to decide
   const forfeit = (body, label) => h('button', {type: 'button', class: 'small danger', 'data-testid': `forfeit-${m.id}-${label}`,

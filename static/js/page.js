@@ -3,7 +3,7 @@
 
 import {h, replace, flash} from './dom.js';
 import {Hub, explain} from './client.js';
-import {fromSnapshot, applyEvents} from './state.js';
+import {fromSnapshot, applyEvents, groupStageOver} from './state.js';
 import {formatLabel, statusLabel} from './bracket.js';
 
 // showConn keeps a connection indicator (an element with class conn) in step with the socket.
@@ -110,7 +110,10 @@ export function renderHead(el, model) {
   if (model.format === 'round_robin' && s.legs === 2) facts.push(h('li', {'data-testid': 'double-round-robin'}, 'Double round robin'));
   if (model.format === 'round_robin' && s.groups > 1) facts.push(h('li', {}, `${s.groups} groups`));
   if (model.format === 'swiss') facts.push(h('li', {}, `Round ${model.round || 0}${s.rounds ? ` of ${s.rounds}` : ''}`));
+  if (s.playoff) facts.push(h('li', {'data-testid': 'playoff-settings'}, playoffText(model.format, s.playoff)));
   if (s.require_check_in) facts.push(h('li', {}, 'Check-in required'));
+  const stage = stageText(model);
+  if (stage) facts.unshift(h('li', {class: 'stage-now', 'data-testid': 'stage', 'data-stage': model.stage || 1}, stage));
   replace(el,
     h('div', {class: 't-head'},
       h('h1', {'data-testid': 'tournament-name'}, model.name),
@@ -118,6 +121,19 @@ export function renderHead(el, model) {
     description,
     h('ul', {class: 'facts'}, facts),
     model.note ? h('p', {class: 'hint'}, model.note) : null);
+}
+
+// playoffText describes a two-stage tournament's playoff: its format, who goes on, best of.
+function playoffText(format, p) {
+  const who = format === 'round_robin' ? `top ${p.advance} of each group` : `top ${p.advance}`;
+  return `Then a ${formatLabel(p.format).toLowerCase()} playoff (${who}, best of ${p.best_of || 1})`;
+}
+
+// stageText says which stage a running two-stage tournament is in ('' for any other).
+function stageText(model) {
+  if (!model.settings || !model.settings.playoff || model.status !== 'running') return '';
+  if (model.stage === 2) return 'Playoff';
+  return groupStageOver(model) ? 'Group stage over: waiting for the playoff' : 'Group stage';
 }
 
 // renderDownloads fills el with links to the tournament's exports: the whole tournament as a file

@@ -7,7 +7,7 @@
 import {h, $, param, flash, busy, replace, keepState, ordinal, rankText} from './dom.js';
 import {api, explain, loadToken, saveToken, forgetToken, tokenClaims} from './client.js';
 import {renderTournament, sectionTitle} from './bracket.js';
-import {nameOf, nextMatchFor, opponentOf, playerById} from './state.js';
+import {nameOf, nextMatchFor, opponentOf, playerById, groupStageOver} from './state.js';
 import {liveTournament, renderHead} from './page.js';
 import {parseGames, gamesKey, reportText} from './games.js';
 
@@ -196,7 +196,7 @@ function post(button, method, p, body, ok) {
 
 function render() {
   renderHead($('#head'), model);
-  $('#bracket-title').textContent = sectionTitle(model.format);
+  $('#bracket-title').textContent = sectionTitle(model.format, model.settings);
   if (model.status === 'deleted') {
     // Nothing left to do here: the banner in the header says why.
     for (const id of ['#join-view', '#me-view', '#next-view', '#notices-view']) $(id).hidden = true;
@@ -250,7 +250,7 @@ function renderNext() {
   const m = nextMatchFor(model, pid);
   if (!m) {
     box.dataset.matchId = '';
-    replace(box, h('p', {}, me.eliminated || me.withdrawn ? 'You have no more matches.' : 'No match for you right now. Wait for the next round.'));
+    replace(box, h('p', {'data-testid': 'no-match'}, waitingText(me)));
     return;
   }
   box.dataset.matchId = m.id;
@@ -280,6 +280,18 @@ function renderNext() {
   }
   parts.push(reportForm(m, side));
   replace(box, parts);
+}
+
+// waitingText says why the player has no match to play now.
+function waitingText(me) {
+  if (me.eliminated || me.withdrawn) return 'You have no more matches.';
+  if (groupStageOver(model)) {
+    const seed = model.qualifiers.indexOf(me.id) + 1;
+    return seed
+      ? `The group stage is over and you qualified for the playoff (seed ${seed} as it stands). Your playoff match appears here when the organiser starts the playoff.`
+      : 'The group stage is over and, as it stands, you did not qualify for the playoff. The organiser starts the playoff and may still change who plays it.';
+  }
+  return 'No match for you right now. Wait for the next round.';
 }
 
 // reportForm asks for the series score, in the match's player order (scores[0] is players[0]),

@@ -41,7 +41,7 @@ if (!tid) {
 // show draws a model, live or replayed, the same way.
 function show(model) {
   renderHead($('#head'), model);
-  $('#bracket-title').textContent = sectionTitle(model.format);
+  $('#bracket-title').textContent = sectionTitle(model.format, model.settings);
   renderTournament($('#bracket'), model);
   $('#participants-empty').hidden = model.participants.length > 0;
   // In seed order, top seed first (before the start: as the organiser ordered them so far).

@@ -21,6 +21,11 @@ export function fromSnapshot(state) {
     standingsVersion: state.version || 0,
     round: state.round || 0,
     note: state.note || '',
+    // Two-stage tournaments (settings.playoff): stage 1 is the group stage, 2 the playoff (0: not
+    // a two-stage tournament, or not started); qualifiers, top seed first, once the group stage
+    // is over (null before).
+    stage: state.stage || 0,
+    qualifiers: state.qualifiers ? [...state.qualifiers] : null,
   };
   for (const x of state.matches || []) putMatch(m, x);
   return m;
@@ -78,6 +83,19 @@ export function applyEvent(model, ev) {
       model.matches = [];
       for (const x of ev.matches || []) putMatch(model, x);
       model.round = model.round || 1;
+      if (model.settings && model.settings.playoff) model.stage = 1;
+      break;
+    case 'group_stage_finished': // the group stage is over: the organiser starts the playoff
+      // (again after a correction or a withdrawal changed the qualifiers). The group standings
+      // stay as the page computes them until the hub sends its standings again.
+      if (ev.qualifiers) model.qualifiers = [...ev.qualifiers];
+      model.stage = model.stage || 1;
+      break;
+    case 'playoff_started': // the playoff's matches, after the group matches
+      model.stage = 2;
+      if (ev.qualifiers) model.qualifiers = [...ev.qualifiers];
+      for (const x of ev.matches || []) putMatch(model, x);
+      model.standingsStale = true;
       break;
     case 'round_started':
       if (ev.round) model.round = ev.round;
@@ -180,11 +198,32 @@ export function isSlotBye(match, i) {
   return Boolean(match.filled && match.filled[i] && !match.players[i]);
 }
 
+// isGroupMatch says whether a match is of a group stage (round robin groups or Swiss rounds); in a
+// two-stage tournament the others are the playoff's.
+export function isGroupMatch(match) {
+  return match.bracket === 'group' || match.bracket === 'swiss';
+}
+
+// isTwoStage says whether the tournament has a group stage and a playoff.
+export function isTwoStage(model) {
+  return Boolean(model.settings && model.settings.playoff);
+}
+
+// groupStageOver says whether a two-stage tournament's group stage is over and waits for the
+// organiser to start the playoff.
+export function groupStageOver(model) {
+  return isTwoStage(model) && model.stage !== 2 && model.status === 'running' &&
+    Boolean(model.qualifiers && model.qualifiers.length);
+}
+
 // nextMatchFor returns the match the player should play now (ready or disputed), or else the
-// earliest pending match waiting for them, or null.
+// earliest pending match waiting for them, or null. Between a two-stage tournament's group stage
+// and its playoff nobody has one; in the playoff only its matches count.
 export function nextMatchFor(model, pid) {
   if (!pid) return null;
-  const mine = model.matches.filter((x) => x.players && x.players.includes(pid));
+  if (groupStageOver(model)) return null;
+  let mine = model.matches.filter((x) => x.players && x.players.includes(pid));
+  if (isTwoStage(model) && model.stage === 2) mine = mine.filter((x) => !isGroupMatch(x));
   return mine.find((x) => x.status === 'ready' || x.status === 'disputed') ||
     mine.find((x) => x.status === 'pending') || null;
 }
@@ -205,14 +244,27 @@ export function liveStandings(model) {
     return {rows: model.standings, provisional: false};
   }
   if (!scored || model.status === 'registering') return null;
+  return tableOf(model, model.matches);
+}
+
+// groupTables returns a two-stage tournament's group tables computed from its group matches
+// alone (once the playoff has started, the hub's standings rank everyone overall).
+export function groupTables(model) {
+  return tableOf(model, model.matches.filter(isGroupMatch));
+}
+
+// tableOf computes a provisional table of every participant from the completed matches given.
+function tableOf(model, matches) {
   const pts = model.settings.points || {win: 3, draw: 1, loss: 0};
   const rows = new Map();
   const row = (id, group) => {
     if (!rows.has(id)) rows.set(id, {player_id: id, group: group || 0, wins: 0, draws: 0, losses: 0, points: 0, games_won: 0, games_lost: 0});
-    return rows.get(id);
+    const r = rows.get(id);
+    if (!r.group && group) r.group = group; // a participant's group is that of their matches
+    return r;
   };
   for (const p of model.participants) row(p.id);
-  for (const x of model.matches) {
+  for (const x of matches) {
     for (const id of x.players || []) if (id) row(id, x.group);
     if (x.status !== 'completed') continue;
     const [a, b] = x.players;
