@@ -111,6 +111,14 @@ func (t *Tournament) findParticipant(id PlayerID) (*Participant, *Error) {
 	return nil, errorf(CodeUnknownPlayer, "player %d is not in this tournament", id)
 }
 
+// Participant returns a copy of the participant with id, and whether there is one.
+func (t *Tournament) Participant(id PlayerID) (Participant, bool) {
+	if p := t.participant(id); p != nil {
+		return *p, true
+	}
+	return Participant{}, false
+}
+
 // Name returns a participant's name, or "" for nobody.
 func (t *Tournament) PlayerName(id PlayerID) string {
 	if p := t.participant(id); p != nil {

@@ -202,7 +202,7 @@ func seedApart(order []PlayerID, tiers [][]int) []PlayerID {
 	}
 	meet := func(a, b int) int { return bits.Len(uint(pos[a] ^ pos[b])) } // the round they can meet in
 	out := make([]PlayerID, len(order))
-	groupOf := make([]int, len(order)+1) // by seed, once placed (groups count from 1)
+	placed := map[int][]int{} // the seeds given so far to each group's players
 	first := 0
 	for _, tier := range tiers {
 		free := make([]int, len(tier))
@@ -216,10 +216,8 @@ func seedApart(order []PlayerID, tiers [][]int) []PlayerID {
 					continue
 				}
 				m := 1 << 30
-				for other := 1; other <= len(order); other++ {
-					if groupOf[other] == g {
-						m = min(m, meet(seed, other))
-					}
+				for _, other := range placed[g] {
+					m = min(m, meet(seed, other))
 				}
 				if m > bestMeet {
 					best, bestMeet = k, m
@@ -228,7 +226,7 @@ func seedApart(order []PlayerID, tiers [][]int) []PlayerID {
 			seed := free[best]
 			free[best] = 0
 			out[seed-1] = order[first+i]
-			groupOf[seed] = g
+			placed[g] = append(placed[g], seed)
 		}
 		first += len(tier)
 	}

@@ -110,9 +110,9 @@ func (s *Server) addPlayers(c echo.Context) error {
 // readCSV reads the players of a CSV body. Every line that is not name[,rating] is refused with
 // its line number.
 func (s *Server) readCSV(c echo.Context) ([]match.NewPlayer, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, s.cfg.BodyLimit))
+	body, err := readBody(c, s.cfg.BodyLimit)
 	if err != nil {
-		return nil, decodeError(err, s.cfg.BodyLimit)
+		return nil, err
 	}
 	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")))) // a spreadsheet's BOM
 	r.FieldsPerRecord = -1

@@ -126,7 +126,7 @@ func (s *Server) exportStandings(c echo.Context) error {
 	rows := [][]string{append([]string{"rank", "rank_to", "player_id", "name", "seed", "group", "wins", "draws", "losses",
 		"points", "games_won", "games_lost", "eliminated", "withdrawn"}, tieBreakNames(tbs)...)}
 	for _, st := range match.Standings(t) {
-		p := participant(t, st.Player)
+		p, _ := t.Participant(st.Player)
 		row := []string{itoa(st.Rank), itoa(st.RankTo), itoa(int(st.Player)), p.Name, itoa(p.Seed), itoa(st.Group),
 			itoa(st.Wins), itoa(st.Draws), itoa(st.Losses), ftoa(st.Points), itoa(st.GamesWon), itoa(st.GamesLost),
 			strconv.FormatBool(st.Eliminated), strconv.FormatBool(p.Withdrawn)}
@@ -181,15 +181,6 @@ func tieBreakNames(tbs []match.TieBreak) []string {
 		out[i] = string(tb)
 	}
 	return out
-}
-
-func participant(t *match.Tournament, id match.PlayerID) match.Participant {
-	for _, p := range t.Participants {
-		if p.ID == id {
-			return p
-		}
-	}
-	return match.Participant{ID: id}
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

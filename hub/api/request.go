@@ -141,11 +141,10 @@ func (s *Server) decode(c echo.Context, v any, optional bool) error {
 
 // decodeUpTo is decode with its own limit: an import is larger than any other request.
 func (s *Server) decodeUpTo(c echo.Context, v any, optional bool, limit int64) error {
-	r := c.Request()
 	// Read whole first: a value error (below) is placed by decoding the fields again.
-	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), r.Body, limit))
+	body, err := readBody(c, limit)
 	if err != nil {
-		return decodeError(err, limit)
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -166,6 +165,15 @@ func (s *Server) decodeUpTo(c echo.Context, v any, optional bool, limit int64) e
 		return command.Errorf(command.CodeBadRequest, "the body must hold one JSON object and nothing after it")
 	}
 	return nil
+}
+
+// readBody reads the whole request body, at most limit bytes (413 past it).
+func readBody(c echo.Context, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, limit))
+	if err != nil {
+		return nil, decodeError(err, limit)
+	}
+	return body, nil
 }
 
 func decodeError(err error, limit int64) error {

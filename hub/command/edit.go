@@ -103,11 +103,7 @@ func (s *Service) PlayerToken(ctx context.Context, c Claims, tournament string, 
 	if err != nil {
 		return "", s.StoreErr("load", err)
 	}
-	found := false
-	for _, p := range t.Participants {
-		found = found || p.ID == match.PlayerID(pid)
-	}
-	if !found {
+	if _, ok := t.Participant(match.PlayerID(pid)); !ok {
 		return "", &match.Error{Code: match.CodeUnknownPlayer, Message: fmt.Sprintf("player %d is not in this tournament", pid)}
 	}
 	token, err := s.tokens.Issue(Claims{Tournament: tournament, Role: RolePlayer, Player: pid})

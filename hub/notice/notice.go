@@ -74,9 +74,15 @@ func Derive(id string, e store.Entry, names map[match.PlayerID]string) (map[matc
 			nb.done[ev.Match.ID] = true // no match_won or walkover notice of its own
 		}
 	}
+	playoff := false // the entry starts a playoff: its eliminations are of who did not qualify
 	for _, ev := range e.Events {
-		if ev.Type == match.EvReinstated && fix.back != nil {
-			fix.back[ev.Player] = true
+		switch ev.Type {
+		case match.EvReinstated:
+			if fix.back != nil {
+				fix.back[ev.Player] = true
+			}
+		case match.EvPlayoffStarted:
+			playoff = true
 		}
 	}
 	// The match each player lost (or was forfeited out of, both sides of a double forfeit
@@ -122,7 +128,7 @@ func Derive(id string, e store.Entry, names map[match.PlayerID]string) (map[matc
 			if m == nil {
 				m = lostIn[ev.Player]
 			}
-			if m == nil && playoffStarts(e.Events) {
+			if m == nil && playoff {
 				nb.add(ev.Player, noticeMsg{Kind: NoticeEliminated, Text: "The group stage is over and you did not qualify for the playoff."})
 				continue
 			}
@@ -284,17 +290,6 @@ func (nb *noticeBuilder) eliminated(p match.PlayerID, m *match.Match) {
 		}
 	}
 	nb.add(p, n)
-}
-
-// playoffStarts says whether events start a playoff (its eliminations are of the players who did
-// not qualify).
-func playoffStarts(events []match.Event) bool {
-	for _, ev := range events {
-		if ev.Type == match.EvPlayoffStarted {
-			return true
-		}
-	}
-	return false
 }
 
 // correction is what an entry's corrections changed for the players.

@@ -1,7 +1,6 @@
 package browser
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,30 +11,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 )
-
-// apiPost posts body to the hub's API and decodes the answer into out.
-func apiPost(ctx context.Context, t *testing.T, url, token string, body, out any) {
-	t.Helper()
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("POST %s: %v", url, err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode >= 300 {
-		t.Fatalf("POST %s: %s", url, res.Status)
-	}
-	if out != nil {
-		if err := json.NewDecoder(res.Body).Decode(out); err != nil {
-			t.Fatalf("POST %s: %v", url, err)
-		}
-	}
-}
 
 // TestBrowserDeflate: Chromium offers permessage-deflate, the hub accepts it without context
 // takeover, and the snapshot it sends compressed (over 2 KiB) is read by the browser as the
@@ -50,12 +25,12 @@ func TestBrowserDeflate(t *testing.T) {
 		} `json:"tournament"`
 		OrganiserToken string `json:"organiser_token"`
 	}
-	apiPost(ctx, t, base+"/api/tournaments", "", map[string]any{"name": "Deflate Cup", "format": "single_elimination"}, &cr)
+	mustAPI(ctx, t, http.MethodPost, base+"/api/tournaments", "", map[string]any{"name": "Deflate Cup", "format": "single_elimination"}, &cr)
 	tid := cr.Tournament.ID
 	for i := 1; i <= 16; i++ {
-		apiPost(ctx, t, base+"/api/tournaments/"+tid+"/players", "", map[string]any{"name": fmt.Sprintf("Player %d", i)}, nil)
+		mustAPI(ctx, t, http.MethodPost, base+"/api/tournaments/"+tid+"/players", "", map[string]any{"name": fmt.Sprintf("Player %d", i)}, nil)
 	}
-	apiPost(ctx, t, base+"/api/tournaments/"+tid+"/start", cr.OrganiserToken, struct{}{}, nil)
+	mustAPI(ctx, t, http.MethodPost, base+"/api/tournaments/"+tid+"/start", cr.OrganiserToken, struct{}{}, nil)
 
 	browser := newBrowser(ctx, t)
 	page := newTab(t, browser, "deflate")

@@ -166,13 +166,13 @@ func TestBrowserOrganiserEdits(t *testing.T) {
 		} `json:"tournament"`
 		OrganiserToken string `json:"organiser_token"`
 	}
-	apiPost(ctx, t, base+"/api/tournaments", "", map[string]any{"name": "Other Cup", "format": "round_robin"}, &other)
+	mustAPI(ctx, t, http.MethodPost, base+"/api/tournaments", "", map[string]any{"name": "Other Cup", "format": "round_robin"}, &other)
 	var added struct {
 		Players []struct {
 			Token string `json:"token"`
 		} `json:"players"`
 	}
-	apiPost(ctx, t, base+"/api/tournaments/"+other.Tournament.ID+"/players/batch", other.OrganiserToken, map[string]any{"players": []map[string]any{{"name": "Stranger"}}}, &added)
+	mustAPI(ctx, t, http.MethodPost, base+"/api/tournaments/"+other.Tournament.ID+"/players/batch", other.OrganiserToken, map[string]any{"players": []map[string]any{{"name": "Stranger"}}}, &added)
 	for _, bad := range []struct{ what, token, says string }{
 		{"the organiser key", orgToken, "organiser"},
 		{"another tournament's player", added.Players[0].Token, "another tournament"},
@@ -233,11 +233,8 @@ func TestBrowserOrganiserEdits(t *testing.T) {
 	if got := spec.eval("read the marker", `String(window.__e2eMarker)`); got != "no reload" {
 		t.Errorf("spectator page was reloaded (marker %q); want live updates only", got)
 	}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/tournaments/"+tid, nil)
-	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != http.StatusNotFound {
-		t.Errorf("GET the deleted tournament: %v %v; want 404", res, err)
-	} else {
-		res.Body.Close()
+	if code, msg := apiCall(ctx, t, http.MethodGet, base+"/api/tournaments/"+tid, "", nil, nil); code != http.StatusNotFound {
+		t.Errorf("GET the deleted tournament: %d %s; want 404", code, msg)
 	}
 }
 

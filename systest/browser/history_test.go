@@ -400,14 +400,7 @@ func TestBrowserNoticesSurviveReload(t *testing.T) {
 	base := startHub(ctx, t)
 	tr := newTourney(ctx, t, base, map[string]any{"name": "Notice Cup", "format": "single_elimination", "max_players": 4})
 
-	ada := newTab(t, newBrowser(ctx, t), "Ada")
-	ada.do("join",
-		chromedp.Navigate(base+"/player.html?t="+tr.id),
-		chromedp.WaitVisible(chromedp.ID("join-name")),
-		chromedp.SetValue(chromedp.ID("join-name"), "Ada"),
-		chromedp.Click(chromedp.ID("join-submit")),
-	)
-	ada.wait("Ada's entry", `document.querySelector('[data-testid=my-name][data-player-id]')`)
+	ada := joinOnPage(t, newBrowser(ctx, t), base, tr.id, "Ada")
 	adaToken := ada.eval("Ada's key", fmt.Sprintf(`localStorage.getItem('tourhub:player:' + %q) || ''`, tr.id))
 	adaID, _ := strconv.Atoi(ada.attr(`[data-testid=my-name]`, "data-player-id"))
 	tr.join(ctx, t, "Grace", "Linus", "Ken")
@@ -599,14 +592,7 @@ func TestBrowserGameScores(t *testing.T) {
 	}
 	org.wait("the double round robin in the header", `document.querySelector('[data-testid=double-round-robin]')`)
 
-	ada := newTab(t, browser, "Ada")
-	ada.do("join",
-		chromedp.Navigate(base+"/player.html?t="+tr.id),
-		chromedp.WaitVisible(chromedp.ID("join-name")),
-		chromedp.SetValue(chromedp.ID("join-name"), "Ada"),
-		chromedp.Click(chromedp.ID("join-submit")),
-	)
-	ada.wait("Ada's entry", `document.querySelector('[data-testid=my-name][data-player-id]')`)
+	ada := joinOnPage(t, browser, base, tr.id, "Ada")
 	tr.join(ctx, t, "Grace")
 	spec := newTab(t, browser, "spectator")
 	spec.do("open the spectator page", chromedp.Navigate(base+"/spectator.html?t="+tr.id))
@@ -711,6 +697,20 @@ func TestBrowserGameScores(t *testing.T) {
 		want = "42-45"
 	}
 	spec.wait("the final game points", fmt.Sprintf(`(document.querySelector('[data-testid="game-points-%d"]') || {}).textContent === %q`, adaID, want))
+}
+
+// joinOnPage opens the player page of tournament tid in a new tab and joins as name.
+func joinOnPage(t *testing.T, browser context.Context, base, tid, name string) *tab {
+	t.Helper()
+	p := newTab(t, browser, name)
+	p.do("join",
+		chromedp.Navigate(base+"/player.html?t="+tid),
+		chromedp.WaitVisible(chromedp.ID("join-name")),
+		chromedp.SetValue(chromedp.ID("join-name"), name),
+		chromedp.Click(chromedp.ID("join-submit")),
+	)
+	p.wait(name+"'s entry", `document.querySelector('[data-testid=my-name][data-player-id]')`)
+	return p
 }
 
 func gameText(g [2]int) string { return fmt.Sprintf("%d-%d", g[0], g[1]) }

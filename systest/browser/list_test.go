@@ -3,6 +3,7 @@ package browser
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strconv"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ func TestBrowserListPages(t *testing.T) {
 		if i%4 == 0 {
 			name = fmt.Sprintf("Beta %02d", i)
 		}
-		apiPost(ctx, t, base+"/api/tournaments", "", map[string]any{"name": name, "format": "swiss"}, nil)
+		mustAPI(ctx, t, http.MethodPost, base+"/api/tournaments", "", map[string]any{"name": name, "format": "swiss"}, nil)
 		// The list orders by creation time in ms, and tournaments of one ms by id: a ms apart,
 		// the newest is the last created.
 		time.Sleep(2 * time.Millisecond)
