@@ -36,8 +36,9 @@ const (
 	StatusRunning     Status = "running"
 	StatusFinished    Status = "finished"
 	StatusCancelled   Status = "cancelled"
-	// StatusDeleted is the status the delete command leaves: the stores drop a deleted tournament
-	// at once (its delete event still reaches the sockets that watch it), so no read sees it.
+	// StatusDeleted is the status the delete command leaves: no read of the stores sees a deleted
+	// tournament (the memory store drops it at once, Redis keeps a short tombstone so that its
+	// delete event reaches the sockets that watch it on every node).
 	StatusDeleted Status = "deleted"
 )
 

@@ -18,6 +18,7 @@ func (s *benchSub) Flush()                {}
 func (s *benchSub) Slow(string)           {}
 func (s *benchSub) Refused(string, error) {}
 func (s *benchSub) Resync()               {}
+func (s *benchSub) Ended(string, error)   {}
 
 // BenchmarkFanout measures the fan-out hot path: one entry encoded once (with the notices when
 // players listen) and queued for every subscriber.

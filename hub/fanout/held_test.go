@@ -39,6 +39,7 @@ func (s *holdSub) Flush()                {}
 func (s *holdSub) Slow(string)           {}
 func (s *holdSub) Refused(string, error) {}
 func (s *holdSub) Resync()               {}
+func (s *holdSub) Ended(string, error)   {}
 
 func (s *holdSub) snapshot() []byte {
 	s.mu.Lock()

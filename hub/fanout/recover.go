@@ -2,6 +2,7 @@ package fanout
 
 import (
 	"context"
+	"errors"
 	"math"
 	"time"
 
@@ -163,9 +164,14 @@ func (b *Table) catchUp(t *topic, jobs []job, needNames bool) {
 		}
 		c := out[i]
 		if c.err != nil {
-			if j.req.Reply {
+			switch {
+			case j.req.Reply:
 				sb.s.Refused(j.req.Ref, c.err)
-			} else {
+			case errors.Is(c.err, store.ErrNotFound):
+				// Gone while watched (expired, or deleted past the tombstone's keep): that
+				// subscription ends, not the socket with the others.
+				sb.s.Ended(t.id, c.err)
+			default:
 				b.cfg.Log.Warn("resync failed", "tournament", t.id, "err", c.err)
 				sb.s.Resync()
 			}

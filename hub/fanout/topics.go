@@ -63,6 +63,9 @@ type Subscriber interface {
 	Refused(ref string, err error)
 	// Resync closes the socket so that its client reconnects and resumes: a resync of it failed.
 	Resync()
+	// Ended tells the client that its subscription to tournament id ended without a
+	// tournament_deleted event: a resync found the tournament gone (err).
+	Ended(id string, err error)
 }
 
 // Writers are subscribers whose writer was claimed (Enqueue) and has yet to run: the caller

@@ -72,6 +72,7 @@ type Store struct {
 type delivery struct {
 	id, epoch string
 	e         store.Entry
+	lost      bool // the tournament expired: nothing more will come
 }
 
 // tour is one tournament. Its fields are guarded by mu.
@@ -135,7 +136,7 @@ func (s *Store) deliverLoop() {
 					return
 				default:
 				}
-				s.out.Deliver(d.id, d.epoch, d.e, false)
+				s.out.Deliver(d.id, d.epoch, d.e, d.lost)
 			}
 		}
 	}
@@ -144,6 +145,12 @@ func (s *Store) deliverLoop() {
 // enqueue queues e for delivery if id is watched. Called with the tour's mu held, which keeps
 // each tournament's entries in version order.
 func (s *Store) enqueue(id, epoch string, e store.Entry) {
+	s.queueDelivery(delivery{id: id, epoch: epoch, e: e})
+}
+
+// queueDelivery queues d if its tournament is watched.
+func (s *Store) queueDelivery(d delivery) {
+	id := d.id
 	s.wmu.Lock()
 	w := s.watched[id] > 0
 	s.wmu.Unlock()
@@ -152,7 +159,7 @@ func (s *Store) enqueue(id, epoch string, e store.Entry) {
 	}
 	s.qmu.Lock()
 	if !s.closed {
-		s.queue = append(s.queue, delivery{id: id, epoch: epoch, e: e})
+		s.queue = append(s.queue, d)
 	}
 	s.qmu.Unlock()
 	select {
@@ -281,6 +288,8 @@ func (s *Store) sweep() {
 				delete(s.ts, id)
 			}
 			s.mu.Unlock()
+			// Its watchers are told, as the Redis store's are when its keys expire.
+			s.queueDelivery(delivery{id: id, lost: true})
 		} else if !tr.gone {
 			s.dropLog(tr, now)
 		}

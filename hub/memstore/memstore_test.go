@@ -152,6 +152,43 @@ func TestIdleRetention(t *testing.T) {
 	newTour(t, s, "t_idle") // the id is free again
 }
 
+// TestExpiryTellsWatchers: a watched tournament that expires is delivered as lost (as the Redis
+// store's watchers report keys that expired) when the store's sweep drops it, so that the sockets
+// watching it learn it is gone; an unwatched one that expires is not delivered.
+func TestExpiryTellsWatchers(t *testing.T) {
+	t.Parallel()
+	c := &clock{now: time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)}
+	s := memstore.New(memstore.WithIdleRetention(time.Hour), memstore.WithClock(c.Now))
+	t.Cleanup(func() { s.Close() })
+	type got struct {
+		id   string
+		lost bool
+	}
+	ch := make(chan got, 8)
+	s.Register(store.HandlerFunc(func(id, epoch string, e store.Entry, lost bool) { ch <- got{id, lost} }))
+	newTour(t, s, "t_watched")
+	newTour(t, s, "t_other")
+	s.Watch("t_watched")
+	defer s.Unwatch("t_watched")
+	c.Add(time.Hour)
+	if _, err := s.List(t.Context(), store.ListFilter{}); err != nil { // the sweep runs on List and Create
+		t.Fatal(err)
+	}
+	select {
+	case g := <-ch:
+		if g.id != "t_watched" || !g.lost {
+			t.Errorf("delivered %+v; want t_watched lost", g)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no delivery for the expired watched tournament")
+	}
+	select {
+	case g := <-ch:
+		t.Errorf("a second delivery %+v; want none", g)
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
 func TestCloseStopsDelivery(t *testing.T) {
 	t.Parallel()
 	got := make(chan store.Entry, 10)

@@ -28,9 +28,10 @@ func (s *Store) loadState(ctx context.Context, id string) (*cached, error) {
 	return s.stateOf(id, h)
 }
 
-// stateOf decodes the state hash h of id, as HGETALL reads it, and caches it.
+// stateOf decodes the state hash h of id, as HGETALL reads it, and caches it. A deleted
+// tournament's tombstone (store.DeletedKept) is not found.
 func (s *Store) stateOf(id string, h map[string]string) (*cached, error) {
-	if h["epoch"] == "" {
+	if h["epoch"] == "" || h["status"] == string(match.StatusDeleted) {
 		s.cache.drop(id)
 		return nil, store.ErrNotFound
 	}
@@ -72,7 +73,7 @@ const listScan = 10 * listBatch
 // List walks the index newest first from the cursor's score (ties at one ms go by id, greatest
 // first, as ZREVRANGEBYSCORE orders equal scores) and reads the summary fields of each state hash,
 // a batch at a time, until the page is full, the index ends or listScan entries were read. Ids
-// whose state has expired are removed from the index on the way.
+// whose state has expired or was deleted are removed from the index on the way.
 func (s *Store) List(ctx context.Context, f store.ListFilter) (store.Page, error) {
 	p := store.NewPager(f)
 	top := "+inf" // the highest score the next batch may have
@@ -104,7 +105,7 @@ func (s *Store) List(ctx context.Context, f store.ListFilter) (store.Page, error
 		done := false
 		for i, z := range zs {
 			id, v := str(z.Member), cmds[i].Val()
-			if v[4] == nil {
+			if v[4] == nil || str(v[2]) == string(match.StatusDeleted) {
 				gone, expired[i] = append(gone, id), true
 				p.Pass(store.Cursor{CreatedMs: int64(z.Score), ID: id})
 				continue
@@ -159,7 +160,7 @@ func num(v any) int64 {
 }
 
 // Events returns the stored entries after version `after`. State and log are read in one MULTI so
-// they agree.
+// they agree. A deleted tournament is not found: its tombstone's log is for watchers (catchUp).
 func (s *Store) Events(ctx context.Context, id string, after int64) (store.Position, []store.Entry, bool, error) {
 	if _, err := s.reachable(id); err != nil {
 		return store.Position{}, nil, false, err
@@ -168,7 +169,7 @@ func (s *Store) Events(ctx context.Context, id string, after int64) (store.Posit
 	var hd *redis.SliceCmd
 	var rng *redis.XMessageSliceCmd
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		hd = p.HMGet(ctx, k.state, "epoch", "version", "rev")
+		hd = p.HMGet(ctx, k.state, "epoch", "version", "rev", "status")
 		rng = p.XRange(ctx, k.log, strconv.FormatInt(after+1, 10), "+")
 		return nil
 	})
@@ -177,7 +178,7 @@ func (s *Store) Events(ctx context.Context, id string, after int64) (store.Posit
 	}
 	s.answered(id)
 	head := positionOf(hd.Val())
-	if head.Epoch == "" {
+	if head.Epoch == "" || str(hd.Val()[3]) == string(match.StatusDeleted) {
 		return store.Position{}, nil, false, store.ErrNotFound
 	}
 	if after == head.Version {

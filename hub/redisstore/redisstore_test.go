@@ -427,6 +427,51 @@ func TestPubSubKilled(t *testing.T) {
 	}
 }
 
+// TestDeleteWhilePubSubDown: a node whose pub/sub connection is down when a tournament it
+// watches is deleted (it waits 200 ms before reconnecting; the delete is published meanwhile)
+// still delivers the tournament_deleted entry, read from the deleted tournament's tombstone when
+// it catches up, rather than finding nothing and reporting the tournament lost. The tombstone is
+// not found by any read, and a create may take its id at once.
+func TestDeleteWhilePubSubDown(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	rec := newRecorder(t)
+	a := newStore(t, srv, nil, redisstore.Options{})
+	b := newStore(t, srv, rec.deliver, redisstore.Options{PositionCheck: time.Hour}) // recovery must not depend on the tick
+	first := mustCreate(t, a, "t_gone", match.SingleElimination)
+	b.Watch("t_gone")
+	mustApply(t, a, "t_gone", match.Command{Type: match.CmdJoin, Name: "Ada"}, "")
+	rec.waitVersion(t, "t_gone", 2)
+	if srv.KillPubSubClients() == 0 {
+		t.Fatal("no pub/sub client was killed; the test would not test anything")
+	}
+	d := mustApply(t, a, "t_gone", match.Command{Type: match.CmdDelete}, "")
+	es := rec.waitVersion(t, "t_gone", d.Version)
+	if last := es[len(es)-1]; len(last.Events) != 1 || last.Events[0].Type != match.EvDeleted {
+		t.Errorf("last delivery %+v; want tournament_deleted", last)
+	}
+	if l := rec.lostOf("t_gone"); l != 0 {
+		t.Errorf("%d lost deliveries; want 0 (the tombstone's log holds the delete)", l)
+	}
+	checkPTTL(t, srv, "tourhub:{t:t_gone}:state", store.DeletedKept)
+	checkPTTL(t, srv, "tourhub:{t:t_gone}:log", store.DeletedKept)
+	ctx := ctxFor(t)
+	if _, _, err := b.Load(ctx, "t_gone"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Load of the tombstone: %v; want ErrNotFound", err)
+	}
+	if _, _, _, err := b.Events(ctx, "t_gone", 0); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Events of the tombstone: %v; want ErrNotFound", err)
+	}
+	again := mustCreate(t, b, "t_gone", match.RoundRobin)
+	st, _, err := a.Load(ctx, "t_gone")
+	if err != nil || again.Epoch == first.Epoch || st.Version != 1 || st.Settings.Format != match.RoundRobin || len(st.Participants) != 0 {
+		t.Errorf("created again over the tombstone: epoch %q (first %q), loaded %+v, %v; want a new epoch at version 1, no players", again.Epoch, first.Epoch, st, err)
+	}
+	if n, _ := srv.Do("XLEN", "tourhub:{t:t_gone}:log"); n != "1" {
+		t.Errorf("log of the new tournament has %s entries; want 1", n)
+	}
+}
+
 // TestRedisDownAndBack: with Redis stopped, commands and reads fail with ErrUnavailable and Ping
 // fails; once it is back (AOF kept the data) both nodes recover by themselves, delivery included.
 func TestRedisDownAndBack(t *testing.T) {

@@ -26,7 +26,8 @@ local function hdel_from(key, first, n)
 end
 `
 
-// createLua stores version 1 of a new tournament unless its state key exists. Leftover log and
+// createLua stores version 1 of a new tournament unless its state key exists (other than as a
+// deleted tournament's tombstone, store.DeletedKept). The tombstone and leftover log and
 // submission keys of an expired or lost earlier tournament with the same id are deleted first: the
 // new epoch starts from an empty log.
 //
@@ -36,10 +37,10 @@ end
 // tournament's fields), and last the command JSON (the log entry's c). The TTLs are the tournament's own (store.Retention.TTL).
 // Returns 1 when created, 0 when the id exists.
 const createLua = luaHelpers + `
-if redis.call('EXISTS', KEYS[1]) == 1 then
+if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('HGET', KEYS[1], 'status') ~= 'deleted' then
   return 0
 end
-redis.call('DEL', KEYS[2], KEYS[3])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
 redis.call('HSET', KEYS[1], 'version', '1', 'epoch', ARGV[1], 'rev', ARGV[2], 'status', ARGV[3],
   'name', ARGV[4], 'format', ARGV[5], 'players', ARGV[6], 'created_at', ARGV[7])
 hset_from(KEYS[1], 15, tonumber(ARGV[14]))

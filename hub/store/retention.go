@@ -95,13 +95,19 @@ func (r Retention) filled(got match.Retention) match.Retention {
 	return got
 }
 
+// DeletedKept is how long a shared store keeps a deleted tournament's state and log: a tombstone
+// that every read answers not found (and a create may overwrite), so that a node that missed the
+// published delete entry (its position check came first, or its pub/sub was down) still reads it
+// from the log and delivers tournament_deleted to its sockets, instead of finding nothing.
+const DeletedKept = time.Minute
+
 // TTL says how long t's state and its event log are kept after a command that left t as it is:
 // the state by its status (finished or cancelled: Finished, otherwise Idle), the log the shorter
 // of Log and the state's, since a log outliving its state would be a history of nothing. A
-// deleted tournament is kept for no time at all: the command that deletes it removes it.
+// deleted tournament is kept DeletedKept, as a tombstone no read sees.
 func (r Retention) TTL(t *match.Tournament) (state, log time.Duration) {
 	if t.Status == match.StatusDeleted {
-		return 0, 0
+		return DeletedKept, DeletedKept
 	}
 	got := r.Of(t)
 	state = time.Duration(got.Idle)

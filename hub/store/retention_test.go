@@ -28,6 +28,7 @@ func TestRetentionTTL(t *testing.T) {
 		{"own, cancelled", own, match.StatusCancelled, 10 * time.Minute, 10 * time.Minute},
 		{"none stored, running: the node's", match.Retention{}, match.StatusRunning, 24 * time.Hour, 24 * time.Hour},
 		{"none stored, finished: the node's", match.Retention{}, match.StatusFinished, 2 * time.Hour, 2 * time.Hour},
+		{"deleted: a tombstone, whatever the retention", own, match.StatusDeleted, store.DeletedKept, store.DeletedKept},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr := &match.Tournament{Status: tc.status, Settings: match.Settings{Retention: tc.r}}

@@ -61,3 +61,34 @@ func testDeleted(t *testing.T, by, on *wsNode) {
 		t.Errorf("subscribe to the deleted tournament: %+v; want not_found with ref again", e)
 	}
 }
+
+// TestWSExpiredTournament: a watched tournament whose keys vanish from Redis (its retention ran
+// out; here they are deleted behind the node) ends that subscription with an error not_found that
+// names the tournament and has no ref, while the socket and its other subscription go on: one
+// tournament gone does not close a socket that watches others.
+func TestWSExpiredTournament(t *testing.T) {
+	t.Parallel()
+	rs := redistest.Start(t)
+	n := newWSNode(t, wsNodeOpts{newStore: func(t *testing.T) store.Store {
+		s, err := redisstore.New(context.Background(), redisstore.Options{URL: rs.URL(), PositionCheck: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}})
+	n.tourney(t, "t_old", "Ada", "Grace")
+	n.tourney(t, "t_live", "Ada", "Grace")
+	c := n.dial(t)
+	c.subscribe("t_old")
+	c.subscribe("t_live")
+	if _, err := rs.Do("DEL", "tourhub:{t:t_old}:state", "tourhub:{t:t_old}:log", "tourhub:{t:t_old}:subs"); err != nil {
+		t.Fatal(err)
+	}
+	if e := c.expect("error"); e.Tournament != "t_old" || e.Ref != "" || e.Code != command.CodeNotFound {
+		t.Fatalf("got %+v; want not_found for t_old, without ref", e)
+	}
+	a := n.apply(t, "t_live", match.Command{Type: match.CmdJoin, Name: "Linus"})
+	if m := c.expect("event"); m.Tournament != "t_live" || m.Version != a.Version {
+		t.Fatalf("got %+v; want t_live's version %d (the socket goes on)", m, a.Version)
+	}
+}

@@ -338,12 +338,19 @@ func (s *session) sendError(ref, code, message string) {
 }
 
 func (s *session) errorMsg(ref, code, message string) outMsg {
+	return errorOf(ref, "", code, message)
+}
+
+// errorOf is an error message: the answer to the message with ref, or (tournament, no ref) the
+// end of that subscription.
+func errorOf(ref, tournament, code, message string) outMsg {
 	b, _ := json.Marshal(struct {
-		Type    string `json:"type"`
-		Ref     string `json:"ref,omitempty"`
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	}{"error", ref, code, message})
+		Type       string `json:"type"`
+		Ref        string `json:"ref,omitempty"`
+		Tournament string `json:"tournament,omitempty"`
+		Code       string `json:"code"`
+		Message    string `json:"message"`
+	}{"error", ref, tournament, code, message})
 	return outMsg{data: b, kind: "error"}
 }
 

@@ -311,3 +311,8 @@ func (s *session) Refused(ref string, err error) { s.sendErr(ref, err) }
 
 // Resync implements fanout.Subscriber: the client must reconnect and resume.
 func (s *session) Resync() { s.closeWith(closeResync, "resync failed") }
+
+// Ended implements fanout.Subscriber: an error not_found naming the tournament, without ref.
+func (s *session) Ended(id string, _ error) {
+	s.send(errorOf("", id, command.CodeNotFound, "tournament "+id+" is gone (deleted, or past its retention): its subscription has ended"))
+}

@@ -72,6 +72,12 @@ export function liveTournament(tid, {render, onNotice, onAuth, onError, onStatus
     },
     onError(err, msg) {
       if (onError && onError(err, msg)) return;
+      if (err.code === 'not_found' && msg.tournament && !msg.ref) {
+        // The hub ended the subscription: the tournament went while we watched it.
+        endLive(hub, connEl);
+        flash(`Tournament "${tid}" is no longer on the hub: it was deleted, or its retention ran out.`, 'error');
+        return;
+      }
       if (err.code === 'not_found') {
         flash(`There is no tournament "${tid}". Check the link, or pick one from the list of tournaments.`, 'error');
         return;

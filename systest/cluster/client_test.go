@@ -58,6 +58,7 @@ type client struct {
 	events    []received
 	notices   []wsMsg
 	subs      []wsMsg // `subscribed` messages
+	ended     []wsMsg // errors without ref: the node ended a subscription
 	snapshots []int64 // versions of the snapshots received
 	// lastSnapshot is how many events had come before the last snapshot: what the client holds is
 	// that snapshot and the events from there.
@@ -176,6 +177,8 @@ func (c *client) handle(m wsMsg) {
 	default:
 		if m.Ref != "" {
 			c.replies[m.Ref] = m
+		} else if m.Type == "error" && m.Tournament != "" {
+			c.ended = append(c.ended, m)
 		}
 	}
 }
