@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds the pages, scripts and styles; the server serves it at /.
 //
-//go:embed *.html css js
+//go:embed *.html *.svg css js
 var FS embed.FS

@@ -11,6 +11,7 @@ import (
 	"math"
 	"net"
 	"net/netip"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -52,6 +53,7 @@ type config struct {
 	SweepEvery     time.Duration
 	LogLevel       slog.Level
 	DebugAddr      string
+	PublicURL      string
 }
 
 // minSecret is the shortest token secret accepted: HS256 wants a key at least as long as its
@@ -154,6 +156,20 @@ func hostPortOrOff(s string) (string, error) {
 }
 
 func anyText(s string) (string, error) { return s, nil }
+
+// publicURL accepts empty (off) or an absolute http or https URL of a host, with no path, query
+// or user; a trailing slash is dropped.
+func publicURL(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		return "", errors.New("want an http or https URL of the hub's host, such as https://cup.example.org (no path: the pages are served at /)")
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
 
 func list(s string) ([]string, error) {
 	var out []string
@@ -286,6 +302,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	add("ws-deflate", "HUB_WS_DEFLATE", "compress snapshots and big events for clients that offer permessage-deflate (browsers do), once per message for every socket; --ws-deflate=false declines the offer", onOff(&c.WSDeflate))
 	add("drain-timeout", "HUB_DRAIN_TIMEOUT", "how long shutdown waits for sockets and requests, a `duration`", dur(&c.DrainTimeout))
 	add("sweep-every", "HUB_SWEEP_EVERY", "how often this node looks for due deadlines (check-in, starts, match time limits), a `duration`", dur(&c.SweepEvery))
+	add("public-url", "HUB_PUBLIC_URL", "the hub's public `URL` as its users reach it (https://cup.example.org): the address the pages' share links and QR codes name, and an allowed WebSocket origin; empty: the address each page was loaded from", str(&c.PublicURL, publicURL))
 	add("debug-addr", "HUB_DEBUG_ADDR", "serve Go profiles (net/http/pprof) on this separate `host:port`, e.g. 127.0.0.1:6060; empty: off", str(&c.DebugAddr, hostPortOrOff))
 	add("log-level", "HUB_LOG_LEVEL", "`level`: debug, info, warn or error", &setting[slog.Level]{p: &c.LogLevel, parse: logLevel, show: showLevel})
 

@@ -95,6 +95,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer ln.Close()
 	port := ln.Addr().(*net.TCPAddr).Port
 	origins := append([]string{fmt.Sprintf("localhost:%d", port), fmt.Sprintf("127.0.0.1:%d", port)}, c.Origins...)
+	if c.PublicURL != "" {
+		_, host, _ := strings.Cut(c.PublicURL, "://")
+		origins = append(origins, host)
+	}
 
 	st, due, err := openStore(ctx, c, log)
 	if err != nil {
@@ -119,6 +123,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			RatePerSec:     c.HTTPRate,
 			Burst:          c.HTTPBurst,
 			TrustedProxies: c.TrustedProxies,
+			PublicURL:      c.PublicURL,
 		},
 		WS: ws.Config{
 			Origins:     origins,
@@ -213,10 +218,10 @@ func printConfig(w io.Writer, c config, origins []string) {
 		"  http-rate      %g/s burst %d per client (trusted proxies %s)\n"+
 		"  ws             read-limit %d, rate %g/s burst %d, queue %d messages / %d bytes, send buffer %d, park idle %t, deflate %t\n"+
 		"  ws-clients     %d sockets per client, idle without a subscription %s\n  drain-timeout  %s\n  sweep-every    %s\n  log-level      %s\n"+
-		"  debug-addr     %s\n",
+		"  debug-addr     %s\n  public-url     %s\n",
 		c.Addr, store, strings.Join(origins, ","), secret, c.TokenTTL, c.Retention, c.IdleRetention, c.MaxEvents, c.BodyLimit, c.BodyTimeout,
 		c.HTTPRate, c.HTTPBurst, showProxies(c.TrustedProxies, "none: the connection's address"), c.WSReadLimit, c.WSRate, c.WSBurst, c.WSQueue, c.WSQueueBytes, c.WSSendBuffer, c.WSPark, c.WSDeflate, c.WSPerAddr, c.WSIdleTimeout, c.DrainTimeout, c.SweepEvery, c.LogLevel,
-		cmp.Or(c.DebugAddr, "off"))
+		cmp.Or(c.DebugAddr, "off"), cmp.Or(c.PublicURL, "none: links name the address each page was loaded from"))
 }
 
 // maskURL hides a password in a Redis URL.

@@ -213,6 +213,11 @@ func TestSettingChecks(t *testing.T) {
 		{"addr", "HUB_ADDR", "8080", "want host:port"},
 		{"debug-addr", "HUB_DEBUG_ADDR", "6060", "want host:port"},
 		{"trusted-proxies", "HUB_TRUSTED_PROXIES", "haproxy", "not an IP address"},
+		{"public-url", "HUB_PUBLIC_URL", "cup.example.org", "want an http or https URL"},
+		{"public-url", "HUB_PUBLIC_URL", "ftp://cup.example.org", "want an http or https URL"},
+		{"public-url", "HUB_PUBLIC_URL", "https://cup.example.org/hub", "no path"},
+		{"public-url", "HUB_PUBLIC_URL", "https://cup.example.org/?x=1", "want an http or https URL"},
+		{"public-url", "HUB_PUBLIC_URL", "https://user@cup.example.org", "want an http or https URL"},
 	} {
 		t.Run(tc.flag+"="+tc.value, func(t *testing.T) {
 			_, flagErr := parseConfig([]string{"--" + tc.flag + "=" + tc.value}, envOf(nil), io.Discard)
@@ -231,6 +236,18 @@ func TestSettingChecks(t *testing.T) {
 	// :8080: refused too (the environment cannot say it: empty means unset there).
 	if _, err := parseConfig([]string{"--addr="}, envOf(nil), io.Discard); err == nil || !strings.Contains(err.Error(), "want host:port") {
 		t.Errorf("--addr=: err %v; want host:port", err)
+	}
+}
+
+// TestPublicURL: --public-url keeps scheme and host, without a trailing slash.
+func TestPublicURL(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"": "", "https://cup.example.org": "https://cup.example.org",
+		"https://cup.example.org/": "https://cup.example.org", "http://10.0.0.5:8080": "http://10.0.0.5:8080"} {
+		c, err := parseConfig([]string{"--public-url=" + in}, envOf(nil), io.Discard)
+		if err != nil || c.PublicURL != want {
+			t.Errorf("--public-url=%s: %q, %v; want %q", in, c.PublicURL, err, want)
+		}
 	}
 }
 

@@ -608,6 +608,11 @@ func TestHTTPProbesMetricsAndStatic(t *testing.T) {
 	if !strings.Contains(strings.ToLower(string(page.body)), "<html") {
 		t.Errorf("GET / is not the client page: %.100s", page.body)
 	}
+	for _, icon := range []string{"/favicon.ico", "/favicon.svg"} { // browsers ask for the first
+		if r := e.must(http.StatusOK, "GET", icon, "", nil); r.header.Get("Content-Type") != "image/svg+xml" || !strings.Contains(string(r.body), "<svg") {
+			t.Errorf("GET %s: %s %.60s; want the SVG icon", icon, r.header.Get("Content-Type"), r.body)
+		}
+	}
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	if err := e.node.Drain(ctx); err != nil {

@@ -53,6 +53,9 @@ type Config struct {
 	// client, is found by walking X-Forwarded-For from the right through these (clientip.Of).
 	// Defaults to none: the connection's address is the client's.
 	TrustedProxies []netip.Prefix
+	// PublicURL is the hub's address as its users reach it (scheme and host, no trailing slash),
+	// which GET /api/config gives the pages for share links; empty: the pages use their own.
+	PublicURL string
 	// ReadyTimeout bounds the store ping of /readyz. Defaults to 2 s.
 	ReadyTimeout time.Duration
 	// Now is the clock of the rate limits. Defaults to time.Now.
@@ -139,6 +142,7 @@ func New(cfg Config, cmds *command.Service, st store.Store, sockets http.Handler
 	api := func(method, path string, h echo.HandlerFunc) {
 		e.Add(method, "/api"+path, h, s.bodyDeadline, s.rateLimit, checkQuery)
 	}
+	api(http.MethodGet, "/config", s.config)
 	api(http.MethodPost, "/tournaments", s.createTournament)
 	api(http.MethodGet, "/tournaments", s.listTournaments)
 	api(http.MethodGet, "/tournaments/:id", s.getTournament)
@@ -171,6 +175,14 @@ func New(cfg Config, cmds *command.Service, st store.Store, sockets http.Handler
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	e.GET("/ws", echo.WrapHandler(s.ws))
 	files := echo.WrapHandler(http.FileServerFS(staticFS()))
+	e.GET("/favicon.ico", func(c echo.Context) error { // what browsers ask for without a <link rel=icon>
+		b, err := fs.ReadFile(staticFS(), "favicon.svg")
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set("Cache-Control", "public, max-age=86400")
+		return c.Blob(http.StatusOK, "image/svg+xml", b)
+	})
 	e.GET("/*", func(c echo.Context) error {
 		if strings.HasPrefix(c.Request().URL.Path, "/api/") {
 			return command.Errorf(command.CodeNotFound, "no such API endpoint")

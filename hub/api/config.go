@@ -1,0 +1,35 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tourhub/tourhub/match"
+)
+
+// hubConfig is what GET /api/config tells the pages: the address share links should name, and
+// the limits the engine enforces, so that a form never accepts what the server refuses.
+type hubConfig struct {
+	PublicURL string    `json:"public_url"` // empty: the address the page was loaded from
+	Limits    hubLimits `json:"limits"`
+}
+
+type hubLimits struct {
+	Name        int `json:"name"`        // tournament and player names, in characters
+	Description int `json:"description"` // in characters
+	Players     int `json:"players"`
+	BestOf      int `json:"best_of"`
+	GroupSize   int `json:"group_size"`
+	Rounds      int `json:"rounds"`
+	GamePoints  int `json:"game_points"`
+}
+
+func (s *Server) config(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "public, max-age=300")
+	return c.JSON(http.StatusOK, hubConfig{
+		PublicURL: s.cfg.PublicURL,
+		Limits: hubLimits{Name: match.MaxNameLen, Description: match.MaxDescriptionLen, Players: match.MaxPlayersLimit,
+			BestOf: match.MaxBestOf, GroupSize: match.MaxGroupSize, Rounds: match.MaxRounds, GamePoints: match.MaxGamePoints},
+	})
+}
