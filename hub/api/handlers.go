@@ -20,14 +20,16 @@ import (
 // its input is validated.
 
 type createRequest struct {
-	Name        string `json:"name"`
-	Description string `json:"description"`
+	Name         string `json:"name"`
+	Description  string `json:"description"`
+	SubmissionID string `json:"submission_id"`
 	match.Settings
 }
 
 type createResponse struct {
 	Tournament     view.View `json:"tournament"`
 	OrganiserToken string    `json:"organiser_token"`
+	Duplicate      bool      `json:"duplicate"`
 }
 
 type listResponse struct {
@@ -98,13 +100,17 @@ func (s *Server) createTournament(c echo.Context) error {
 	if err := s.decode(c, &req, false); err != nil {
 		return err
 	}
-	cr, err := s.cmds.Create(c.Request().Context(), req.Name, req.Description, req.Settings)
+	cr, err := s.cmds.Create(c.Request().Context(), req.Name, req.Description, req.Settings, req.SubmissionID)
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set("Location", "/api/tournaments/"+cr.ID)
 	head := store.Position{Epoch: cr.Epoch, Version: cr.Version, Rev: cr.Rev}
-	return c.JSON(http.StatusCreated, createResponse{Tournament: view.NewView(cr.State, head), OrganiserToken: cr.Token})
+	status := http.StatusCreated
+	if cr.Duplicate {
+		status = http.StatusOK
+	}
+	return c.JSON(status, createResponse{Tournament: view.NewView(cr.State, head), OrganiserToken: cr.Token, Duplicate: cr.Duplicate})
 }
 
 // listTournaments answers a page of the list. Every bad parameter is refused, naming the value and

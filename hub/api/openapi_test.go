@@ -227,6 +227,9 @@ func TestOpenAPI(t *testing.T) {
 	e.must(200, "GET", edBase+"/export/matches.csv", "", nil)
 	e.must(200, "DELETE", edBase, edOrg, nil)
 	e.must(200, "GET", "/api/config", "", nil)
+	createOnce := map[string]any{"name": "Once", "format": "swiss", "submission_id": "c7d1e0f2-openapi-create"}
+	e.must(201, "POST", "/api/tournaments", "", createOnce)
+	e.must(200, "POST", "/api/tournaments", "", createOnce)
 	e.must(404, "GET", edBase, "", nil)
 	e.must(404, "DELETE", edBase, edOrg, nil)
 
@@ -241,7 +244,7 @@ func TestOpenAPI(t *testing.T) {
 		"POST /api/tournaments/{id}/players/{pid}/token 200", "POST /api/tournaments/{id}/seeds 200", "GET /healthz 200",
 		"GET /api/tournaments/{id}/export 200", "POST /api/tournaments/{id}/playoff 200", "GET /api/tournaments/{id}/notices 200", "GET /api/tournaments/{id}/export/standings.csv 200",
 		"GET /api/tournaments/{id}/export/matches.csv 200", "POST /api/tournaments/import 201", "GET /readyz 200", "GET /metrics 200",
-		"GET /api/config 200",
+		"GET /api/config 200", "POST /api/tournaments 200",
 	} {
 		if !checker.seen[want] {
 			t.Errorf("never exercised %s", want)

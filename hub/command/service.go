@@ -8,6 +8,7 @@ package command
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -80,26 +81,65 @@ type Created struct {
 	Token string
 }
 
-// Create creates a tournament with a new id; anyone may.
-func (s *Service) Create(ctx context.Context, name, description string, settings match.Settings) (Created, error) {
+// Create creates a tournament with a new id; anyone may. A non-empty submissionID makes it safe
+// to repeat: the id is derived from it (a hash: the id tells nothing of the submission id), so a
+// repeat finds the tournament the first try made, as it is now, and answers it (Duplicate set)
+// with a fresh organiser token, creating nothing (once it was deleted or expired, the repeat
+// creates it again). Whoever knows the submission id
+// gets that token, hence MinJoinSubmissionID.
+func (s *Service) Create(ctx context.Context, name, description string, settings match.Settings, submissionID string) (Created, error) {
 	if strings.TrimSpace(name) == "" {
 		return Created{}, &match.Error{Code: match.CodeInvalid, Message: "name is required"}
 	}
 	if settings.Format == "" {
 		return Created{}, &match.Error{Code: match.CodeInvalid, Message: "format is required: single_elimination, double_elimination, round_robin or swiss"}
 	}
-	id, err := newTournamentID()
-	if err != nil {
-		return Created{}, err
+	var id string
+	if submissionID != "" {
+		if n := len(submissionID); n < MinJoinSubmissionID || n > MaxSubmissionID {
+			return Created{}, Errorf(CodeBadRequest, "submission_id of a create must be %d to %d characters, and unguessable (a UUID): a repeat gets the organiser token of the tournament it made",
+				MinJoinSubmissionID, MaxSubmissionID)
+		}
+		id = createdID(submissionID)
+	} else {
+		var err error
+		if id, err = newTournamentID(); err != nil {
+			return Created{}, err
+		}
 	}
 	now := s.now().UTC()
 	cmd := match.Command{Type: match.CmdCreate, Tournament: id, Name: name, Description: description, Settings: &settings, At: now}
 	a, err := s.store.Create(ctx, id, cmd, now)
+	var me *match.Error
+	if submissionID != "" && errors.As(err, &me) && me.Code == match.CodeAlreadyExists {
+		a, err = s.createdBefore(ctx, id)
+	}
 	s.count(string(match.CmdCreate), "create", a, err)
 	if err != nil {
 		return Created{}, err
 	}
 	return s.created(ctx, id, a)
+}
+
+// createdBefore answers a repeated create: the tournament as it is now, once the store confirms
+// it is as durable as a create it acknowledges (store.Confirmer).
+func (s *Service) createdBefore(ctx context.Context, id string) (store.Applied, error) {
+	st, head, err := s.store.Load(ctx, id)
+	if err != nil {
+		return store.Applied{}, err
+	}
+	if c, ok := s.store.(store.Confirmer); ok {
+		if err := c.Confirm(ctx, id); err != nil {
+			return store.Applied{}, err
+		}
+	}
+	return store.Applied{Epoch: head.Epoch, Version: head.Version, Rev: head.Rev, State: st, Duplicate: true}, nil
+}
+
+// createdID is the id of the tournament a create with submission id sub makes.
+func createdID(sub string) string {
+	h := sha256.Sum256([]byte("tourhub create\x00" + sub))
+	return "t_" + hex.EncodeToString(h[:8])
 }
 
 // created records a new tournament's next deadline and gives its organiser a token.

@@ -47,7 +47,7 @@ func TestSweepersFireOnce(t *testing.T) {
 		return n
 	}
 	limit := match.Duration(10 * time.Minute)
-	cr, err := nodes[0].Create(ctx, "Cup", "", match.Settings{Format: match.SingleElimination, MatchTimeLimit: limit})
+	cr, err := nodes[0].Create(ctx, "Cup", "", match.Settings{Format: match.SingleElimination, MatchTimeLimit: limit}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestTracksEveryCommit(t *testing.T) {
 	}
 	start := now.Add(time.Hour)
 	cr, err := s.Create(ctx, "Cup", "", match.Settings{Format: match.SingleElimination, ScheduledStart: &start,
-		MatchTimeLimit: match.Duration(10 * time.Minute)})
+		MatchTimeLimit: match.Duration(10 * time.Minute)}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,7 +75,16 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 		return store.Applied{}, fmt.Errorf("redisstore: encode the command: %w", err)
 	}
 	args = append(args, cmdJSON)
-	n, err := s.scripts.create.Run(ctx, s.wdb, []string{k.state, k.log, k.subs}, args...).Int()
+	keys := []string{k.state, k.log, k.subs}
+	var n, acked int
+	if s.opts.WaitReplicas == 0 {
+		n, err = s.scripts.create.Run(ctx, s.wdb, keys, args...).Int()
+	} else {
+		var run *redis.Cmd
+		if run, acked, err = s.evalWait(ctx, s.scripts.create, keys, args); err == nil {
+			n, err = run.Int()
+		}
+	}
 	if err != nil {
 		return store.Applied{}, s.fail(ctx, "create", id, err)
 	}
@@ -85,6 +94,12 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	}
 	s.cache.put(id, newCached(epoch, rev, t))
 	s.stats.commits.Add(1)
+	if acked < s.opts.WaitReplicas {
+		// Not acknowledged, as an unreplicated commit is not: a failover could lose it, and its
+		// organiser would hold a token to nothing. The retry creates another tournament; this
+		// one, never announced, expires with its idle retention.
+		return store.Applied{}, s.unreplicated(id, 1, acked)
+	}
 	return store.Applied{Epoch: epoch, Version: 1, Rev: rev, Events: events, State: t}, nil
 }
 
@@ -394,6 +409,23 @@ func (s *Store) confirmed(ctx context.Context, id string, a store.Applied, err e
 		return store.Applied{}, s.unreplicated(id, a.Version, acked)
 	}
 	return a, nil
+}
+
+// Confirm implements store.Confirmer: with WaitReplicas, a replicated rewrite of the state's TTL
+// and WAIT behind it, so that the tournament's state as it is (its create included) is on enough
+// replicas.
+func (s *Store) Confirm(ctx context.Context, id string) error {
+	if s.opts.WaitReplicas == 0 {
+		return nil
+	}
+	_, acked, err := s.evalWait(ctx, confirmLua, []string{keysOf(id).state}, nil)
+	if err != nil {
+		return s.fail(ctx, "confirm", id, err)
+	}
+	if acked < s.opts.WaitReplicas {
+		return s.unreplicated(id, 0, acked)
+	}
+	return nil
 }
 
 // evalWait runs sc and then WAIT for WaitReplicas replicas in one pipeline, on one connection to

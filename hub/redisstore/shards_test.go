@@ -267,6 +267,13 @@ func TestWaitReplicas(t *testing.T) {
 	if _, err := plain.Apply(ctxFor(t), id, match.Command{Type: match.CmdJoin, Name: "Cy"}, "join-cy"); err != nil {
 		t.Fatalf("commit without WaitReplicas, replica paused: %v; want it acknowledged", err)
 	}
+	// A create is held to the same rule: unacknowledged while no replica has it.
+	if _, err := waiting.Create(ctxFor(t), "t_wait_new", createCmd("New", match.SingleElimination), time.Now()); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("create with the replica paused: %v; want unavailable", err)
+	}
+	if _, err := plain.Create(ctxFor(t), "t_plain_new", createCmd("New", match.SingleElimination), time.Now()); err != nil {
+		t.Errorf("create without WaitReplicas, replica paused: %v; want it acknowledged", err)
+	}
 	replica.Resume()
 	// Retried as a client does, until the replica, catching up, confirms it.
 	var b store.Applied

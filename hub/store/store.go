@@ -172,6 +172,13 @@ type Store interface {
 	Close() error
 }
 
+// Confirmer is a Store whose acknowledged writes may wait for replicas (the Redis store with
+// --redis-wait-replicas): Confirm returns once the tournament's stored state is on enough of them
+// (ErrUnavailable otherwise). A repeated create answers the first one's tournament only after it.
+type Confirmer interface {
+	Confirm(ctx context.Context, id string) error
+}
+
 // Store errors that are not domain errors.
 var (
 	ErrNotFound    = errors.New("tournament not found")
