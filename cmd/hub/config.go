@@ -91,6 +91,21 @@ func (v *setting[T]) String() string {
 // not swallow the next argument; --ws-park=false still works.
 func (v *setting[T]) IsBoolFlag() bool { return v != nil && v.isBool }
 
+// minSweepEvery is the shortest --sweep-every: each sweep asks the due set (Redis, on a cluster),
+// and a nanosecond would have every node spin on it.
+const minSweepEvery = 10 * time.Millisecond
+
+// durationAtLeast parses a duration of min or more.
+func durationAtLeast(min time.Duration) func(string) (time.Duration, error) {
+	return func(s string) (time.Duration, error) {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < min {
+			return 0, fmt.Errorf("want a duration of %v or more, such as 1s", min)
+		}
+		return d, nil
+	}
+}
+
 func positiveDuration(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil || d <= 0 {
@@ -301,7 +316,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	add("ws-park", "HUB_WS_PARK", "park idle sockets (Linux): no goroutine per socket while it has nothing to read; --ws-park=false keeps a reader blocked per socket", onOff(&c.WSPark))
 	add("ws-deflate", "HUB_WS_DEFLATE", "compress snapshots and big events for clients that offer permessage-deflate (browsers do), once per message for every socket; --ws-deflate=false declines the offer", onOff(&c.WSDeflate))
 	add("drain-timeout", "HUB_DRAIN_TIMEOUT", "how long shutdown waits for sockets and requests, a `duration`", dur(&c.DrainTimeout))
-	add("sweep-every", "HUB_SWEEP_EVERY", "how often this node looks for due deadlines (check-in, starts, match time limits), a `duration`", dur(&c.SweepEvery))
+	add("sweep-every", "HUB_SWEEP_EVERY", "how often this node looks for due deadlines (check-in, starts, match time limits), a `duration` of 10ms or more", &setting[time.Duration]{p: &c.SweepEvery, parse: durationAtLeast(minSweepEvery), show: showDuration})
 	add("public-url", "HUB_PUBLIC_URL", "the hub's public `URL` as its users reach it (https://cup.example.org): the address the pages' share links and QR codes name, and an allowed WebSocket origin; empty: the address each page was loaded from", str(&c.PublicURL, publicURL))
 	add("debug-addr", "HUB_DEBUG_ADDR", "serve Go profiles (net/http/pprof) on this separate `host:port`, e.g. 127.0.0.1:6060; empty: off", str(&c.DebugAddr, hostPortOrOff))
 	add("log-level", "HUB_LOG_LEVEL", "`level`: debug, info, warn or error", &setting[slog.Level]{p: &c.LogLevel, parse: logLevel, show: showLevel})
