@@ -46,3 +46,21 @@ func (g *Games) clone() *Games {
 	c := slices.Clone(*g)
 	return &c
 }
+
+// Equal reports whether m and o are the same match: every field equal, the reports and games by
+// what they hold (they are pointers).
+func (m *Match) Equal(o *Match) bool {
+	for k := range m.Reports {
+		a, b := m.Reports[k], o.Reports[k]
+		if (a == nil) != (b == nil) || a != nil && (a.Scores != b.Scores || !slices.Equal(a.Games, b.Games)) {
+			return false
+		}
+	}
+	if (m.Games == nil) != (o.Games == nil) || m.Games != nil && !slices.Equal(*m.Games, *o.Games) {
+		return false
+	}
+	x, y := *m, *o
+	x.Reports, y.Reports = [2]*Report{}, [2]*Report{}
+	x.Games, y.Games = nil, nil
+	return x == y
+}

@@ -81,6 +81,7 @@ const (
 	EvStarted            EventType = "tournament_started"     // Participants (with seeds), Matches (all)
 	EvRoundStarted       EventType = "round_started"          // Round, Matches (Swiss: the new round)
 	EvMatchReady         EventType = "match_ready"            // Match
+	EvMatchUpdated       EventType = "match_updated"          // Match (pending: a slot filled by the match feeding it, or emptied by a correction)
 	EvMatchReported      EventType = "match_reported"         // Match, Player (who reported)
 	EvMatchDisputed      EventType = "match_disputed"         // Match
 	EvMatchCompleted     EventType = "match_completed"        // Match

@@ -175,6 +175,10 @@ func FuzzApply(f *testing.F) {
 				c.At = now
 			}
 			before, _ := json.Marshal(tr)
+			was := make([]Match, len(tr.Matches))
+			for i := range was {
+				was[i] = tr.Matches[i].clone()
+			}
 			v := tr.Version
 			ev, err := Apply(tr, c)
 			if err != nil {
@@ -192,6 +196,9 @@ func FuzzApply(f *testing.F) {
 			}
 			if msg := checkInvariants(tr); msg != "" {
 				t.Fatalf("%+v: %s", c, msg)
+			}
+			if msg := eventsCarryMatches(was, tr, ev); msg != "" {
+				t.Fatalf("%+v with settings %+v: %s", c, s, msg)
 			}
 			if msg := jsonProblem(ev); msg != "" {
 				t.Fatalf("%+v with settings %+v: events: %s", c, s, msg)

@@ -15,9 +15,21 @@ import (
 func mustApply(t testing.TB, tr *Tournament, c Command) []Event {
 	t.Helper()
 	before := tr.Version
+	var was []Match
+	if len(tr.Matches) <= maxCarryCheck {
+		was = make([]Match, len(tr.Matches))
+		for i := range was {
+			was[i] = tr.Matches[i].clone()
+		}
+	}
 	ev, err := Apply(tr, c)
 	if err != nil {
 		t.Fatalf("apply %+v: %v", c, err)
+	}
+	if was != nil {
+		if msg := eventsCarryMatches(was, tr, ev); msg != "" {
+			t.Fatalf("events of %s: %s", c.Type, msg)
+		}
 	}
 	if msg := jsonProblem(ev); msg != "" {
 		t.Fatalf("events of %s: %s", c.Type, msg)
@@ -29,6 +41,48 @@ func mustApply(t testing.TB, tr *Tournament, c Command) []Event {
 		t.Fatalf("after %s: %s", c.Type, msg)
 	}
 	return ev
+}
+
+// maxCarryCheck bounds the tournaments whose commands eventsCarryMatches checks: it compares
+// every match at every command, which made the property tests' biggest tournaments (hundreds to
+// thousands of matches) twenty times slower under -race. Every format, correction, deadline and
+// edit is exercised below it (tournaments of up to 9 players, and the property tests' small sizes).
+const maxCarryCheck = 64
+
+// eventsCarryMatches checks what a live client relies on: every match the command changed is in
+// its events, and the last event that carries it has it as the state now does, so that a copy
+// kept by replacing each carried match equals the state (as a snapshot would give it).
+func eventsCarryMatches(was []Match, tr *Tournament, ev []Event) string {
+	last := map[MatchID]*Match{}
+	for i := range ev {
+		if m := ev[i].Match; m != nil {
+			last[m.ID] = m
+		}
+		for j := range ev[i].Matches {
+			last[ev[i].Matches[j].ID] = &ev[i].Matches[j]
+		}
+	}
+	for i := range tr.Matches {
+		now := &tr.Matches[i]
+		if i < len(was) && was[i].Equal(now) {
+			continue
+		}
+		got, ok := last[now.ID]
+		switch {
+		case !ok:
+			return fmt.Sprintf("match %d changed and no event carries it: %+v -> %+v", now.ID, matchAt(was, i), *now)
+		case !got.Equal(now):
+			return fmt.Sprintf("match %d: the last event carrying it has %+v; the state %+v", now.ID, *got, *now)
+		}
+	}
+	return ""
+}
+
+func matchAt(ms []Match, i int) any {
+	if i < len(ms) {
+		return ms[i]
+	}
+	return "(new)"
 }
 
 // newTournament creates a tournament with n players named P1..Pn.

@@ -91,6 +91,11 @@ func (a *applier) fill(id MatchID, slot int, p PlayerID) {
 		}
 	}
 	a.settle(m)
+	if m.Status == MatchPending {
+		// Waiting for its other slot: no ready, completed or void event carries it, so say
+		// that this slot is filled, or a live copy would show it empty until then.
+		a.emitMatch(EvMatchUpdated, m)
+	}
 }
 
 // settle decides a pending match whose slots are both filled (elimination, or a round robin match
@@ -350,6 +355,8 @@ func (a *applier) unfill(id MatchID, slot int) {
 	}
 	if wasLive {
 		a.emitMatch(EvMatchReset, m)
+	} else {
+		a.emitMatch(EvMatchUpdated, m) // a pending match lost the player its slot had
 	}
 	if a.t.Status == StatusFinished {
 		a.t.Status = StatusRunning

@@ -91,7 +91,7 @@ func diffFields(old, t *match.Tournament) (fieldSet, error) {
 	}
 	for j := range t.Matches {
 		m := &t.Matches[j]
-		if j < len(oldM) && sameMatch(&oldM[j], m) {
+		if j < len(oldM) && oldM[j].Equal(m) {
 			continue
 		}
 		if err := f.put(matchField(m.ID), m); err != nil {
@@ -102,24 +102,6 @@ func diffFields(old, t *match.Tournament) (fieldSet, error) {
 		f.del = append(f.del, matchField(oldM[j].ID))
 	}
 	return f, nil
-}
-
-// sameMatch compares two matches by value (Reports are pointers: compared by what they point to;
-// Games are slices: compared by their elements).
-func sameMatch(a, b *match.Match) bool {
-	for k := range a.Reports {
-		ra, rb := a.Reports[k], b.Reports[k]
-		if (ra == nil) != (rb == nil) || ra != nil && (ra.Scores != rb.Scores || !slices.Equal(ra.Games, rb.Games)) {
-			return false
-		}
-	}
-	if (a.Games == nil) != (b.Games == nil) || a.Games != nil && !slices.Equal(*a.Games, *b.Games) {
-		return false
-	}
-	ac, bc := *a, *b
-	ac.Reports, bc.Reports = [2]*match.Report{}, [2]*match.Report{}
-	ac.Games, bc.Games = nil, nil
-	return ac == bc
 }
 
 // decodeFields rebuilds a tournament from its state hash.
