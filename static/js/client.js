@@ -51,36 +51,62 @@ export class HubError extends Error {
   }
 }
 
-// What to tell the user, besides the hub's own message, for each code.
+// What to tell the user for each code: what went wrong, said only when the hub's message is empty
+// (the hub's own message is more precise: "the tournament is full (8 players)"), and what to do.
 const ADVICE = {
-  unauthorized: 'Your access token is missing or expired. Join again, or open the link you got when you created the tournament.',
-  forbidden: 'Your token does not allow this action.',
-  not_found: 'There is no such tournament. Check the link or pick one from the list.',
-  rate_limited: 'Too many requests. Wait a few seconds and try again.',
-  unavailable: 'The hub cannot reach its storage right now. Try again in a few seconds.',
-  version_conflict: 'Someone changed the tournament at the same time. Try again.',
-  name_taken: 'Choose another name.',
-  full: 'The tournament is full.',
-  already_started: 'Registration is closed: the tournament has started.',
-  not_running: 'The tournament is not running.',
-  finished: 'The tournament is over.',
-  invalid_score: 'Enter the series score, for example 2 and 1 in a best of 3; game points, if given, must add up to it.',
-  match_not_ready: 'This match is still waiting for its players.',
-  match_completed: 'This match already has a result; only the organiser can change it.',
-  too_few_players: 'At least two players must join before the start.',
-  network: 'Could not reach the hub. Check your connection and try again.',
-  internal: 'The hub had an internal error. Try again; if it persists, tell the organiser.',
+  unauthorized: ['Your access key is missing or has expired.', 'Join again, or open the link you got when you created the tournament.'],
+  forbidden: ['Your key does not allow this.', ''],
+  not_found: ['There is no such tournament.', 'Check the link, or pick one from the list of tournaments.'],
+  rate_limited: ['Too many requests.', 'Wait a few seconds and try again.'],
+  unavailable: ['The hub cannot reach its storage right now.', 'Try again in a few seconds.'],
+  version_conflict: ['Someone changed the tournament at the same time.', 'Try again.'],
+  name_taken: ['That name is taken.', 'Choose another name.'],
+  full: ['The tournament is full.', 'Pick another tournament, or ask the organiser to make room.'],
+  already_started: ['Registration is closed: the tournament has started.', ''],
+  not_running: ['The tournament is not running.', ''],
+  finished: ['The tournament is over.', ''],
+  invalid_score: ['That score is not possible.', 'Enter the games each side won, for example 2 and 1 in a best of 3; game points, if given, must agree with them.'],
+  match_not_ready: ['This match is still waiting for its players.', ''],
+  match_completed: ['This match already has a result.', 'Only the organiser can change it.'],
+  too_few_players: ['Too few players.', 'At least two players must join before the start.'],
+  network: ['Could not reach the hub.', 'Check your connection and try again.'],
+  internal: ['The hub had an internal error.', 'Try again; if it persists, tell the organiser.'],
 };
 
-// explain turns an error into one sentence for the user: what went wrong and what to do.
-export function explain(err) {
+// words are the lower-case words of a text longer than two letters, to compare two sentences.
+function words(text) {
+  return text.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) || [];
+}
+
+// sentence ends text with a full stop unless it has its own.
+function sentence(text) {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+// explain turns an error into what to tell the user: what went wrong (the hub's message, or the
+// code's sentence when the hub gave none) and what to do, said once. Advice that mostly repeats
+// the message ("only the organiser can correct it" after "... only the organiser can change it")
+// is left out. With lead the result continues it: explain(err, 'Could not join') is
+// "Could not join: the tournament is full (8 players). Pick another tournament, ...".
+export function explain(err, lead = '') {
+  let text;
   if (err instanceof HubError) {
-    const advice = ADVICE[err.code];
-    const msg = err.message && err.message !== err.code ? err.message : '';
-    const first = msg ? msg.charAt(0).toUpperCase() + msg.slice(1) : err.code.replaceAll('_', ' ');
-    return advice && advice !== first ? `${first.replace(/\.?$/, '.')} ${advice}` : first;
+    const [what, todo] = ADVICE[err.code] || [err.code.replaceAll('_', ' '), ''];
+    const msg = err.message && err.message !== err.code ? err.message.trim() : '';
+    text = sentence(msg || what);
+    if (todo) {
+      const said = new Set(words(text));
+      const w = words(todo);
+      if (w.filter((x) => said.has(x)).length < w.length * 0.6) text += ` ${todo}`;
+    }
+  } else {
+    text = sentence(`${err && err.message ? err.message : err}`);
   }
-  return `${err && err.message ? err.message : err}`;
+  text = text.charAt(0).toUpperCase() + text.slice(1);
+  if (!lead) return text;
+  // The lead goes on in lower case, except for an abbreviation ("HTTP ...").
+  const first = /^\p{Lu}\p{Ll}/u.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
+  return `${lead}: ${first}`;
 }
 
 // api calls the HTTP API: api('POST', '/api/tournaments', body, token). It resolves with the
@@ -118,6 +144,28 @@ export async function api(method, path, body, token, type = 'application/json') 
 // Tokens are kept in localStorage per tournament and role, so that reloading a page keeps the
 // organiser or player signed in, and one browser can organise one tournament and play another.
 const tokenKey = (tid, role) => `tourhub:${role}:${tid}`;
+
+// newSubmissionID is an unguessable id that makes a request safe to repeat (the API wants 16
+// characters or more). crypto.randomUUID needs a secure context; getRandomValues does not.
+export function newSubmissionID() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+// retrying runs call again (at most 3 times in all, 0.5 then 1 s apart) while it fails in a way a
+// repeat may fix: the hub could not be reached or answered unavailable. Give the request a
+// submission id, so that a repeat of one that was committed answers it instead of doing it twice.
+export async function retrying(call) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (attempt >= 3 || !['network', 'unavailable'].includes(err.code)) throw err;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
+}
 
 export function saveToken(tid, role, token) {
   try {

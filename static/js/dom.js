@@ -46,7 +46,9 @@ export function param(name) {
 }
 
 // flash shows a message in the page's #messages region (role=alert or status). kind is 'error',
-// 'ok' or 'info'. Errors stay until dismissed or replaced; others fade after a while.
+// 'ok' or 'info'. Errors stay until dismissed or replaced; others fade after a while. A message
+// replaces the one saying the same thing (a repeated click shows it once, newly announced), and a
+// new error replaces the old ones.
 export function flash(text, kind = 'info') {
   const box = document.getElementById('messages');
   if (!box) {
@@ -56,8 +58,8 @@ export function flash(text, kind = 'info') {
   const msg = h('div', {class: `msg msg-${kind}`, 'data-testid': `msg-${kind}`, role: kind === 'error' ? 'alert' : 'status'},
     h('span', {}, text),
     h('button', {type: 'button', class: 'msg-close', 'aria-label': 'Dismiss message', onclick: () => msg.remove()}, '\u00d7'));
-  if (kind === 'error') {
-    for (const old of box.querySelectorAll('.msg-error')) old.remove();
+  for (const old of [...box.children]) {
+    if ((kind === 'error' && old.classList.contains('msg-error')) || old.firstElementChild.textContent === text) old.remove();
   }
   box.prepend(msg);
   if (kind !== 'error') setTimeout(() => msg.remove(), 6000);

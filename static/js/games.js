@@ -3,9 +3,11 @@
 // first); the hub takes and gives them as [[11,3],[8,11],[11,9]].
 
 // parseGames reads what was typed: {games} (null when nothing was typed: the games are optional)
-// or {error} with a sentence saying what is wrong. Only the form is checked here; whether the
-// games agree with the series score the hub decides, and its answer says why not.
-export function parseGames(text) {
+// or {error} with a sentence saying what is wrong. The form is checked here, and with limits the
+// bounds the hub takes (maxPoints: each side's points in a game, GET /api/config's
+// limits.game_points; maxGames: the series' best_of); whether the games agree with the series
+// score the hub decides, and its answer says why not.
+export function parseGames(text, {maxPoints = Infinity, maxGames = Infinity} = {}) {
   // "11 - 3" is one game: spaces around the separator are dropped before splitting.
   const s = String(text || '').trim().replace(/\s*[-\u2013:]\s*/g, '-');
   if (!s) return {games: null};
@@ -16,7 +18,14 @@ export function parseGames(text) {
     if (!m) {
       return {error: `"${part}" is not a game's points. Write each game as points-points, the first player's first, for example 11-3 8-11 11-9 (separated by spaces or commas).`};
     }
-    games.push([Number(m[1]), Number(m[2])]);
+    const g = [Number(m[1]), Number(m[2])];
+    if (g[0] > maxPoints || g[1] > maxPoints) {
+      return {error: `"${part}" has more points than a game can: each side's points go from 0 to ${maxPoints}.`};
+    }
+    games.push(g);
+  }
+  if (games.length > maxGames) {
+    return {error: `${games.length} games were written, but a best of ${maxGames} has at most ${maxGames}.`};
   }
   return {games};
 }

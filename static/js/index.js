@@ -43,7 +43,7 @@ async function load(append = false) {
     empty.hidden = body.children.length > 0;
     empty.textContent = n || filter.value || format.value ? 'No tournament matches.' : 'No tournaments yet. Create one below.';
   } catch (err) {
-    flash(`Could not load the tournaments: ${explain(err)}`, 'error');
+    flash(explain(err, 'Could not load the tournaments'), 'error');
   }
 }
 
@@ -54,12 +54,13 @@ function row(t) {
     links.push(h('a', {href: `player.html?t=${id}`, 'data-testid': `join-${t.id}`}, loadToken(t.id, 'player') ? 'Player (you)' : 'Join as player'));
   }
   if (loadToken(t.id, 'organiser')) links.push(h('a', {href: `organiser.html?t=${id}`}, 'Organiser'));
-  return h('tr', {'data-testid': 'tournament-row', 'data-id': t.id, 'data-status': t.status},
-    h('th', {scope: 'row'}, h('a', {href: `spectator.html?t=${id}`}, t.name)),
-    h('td', {class: 'opt'}, formatLabel(t.format)),
-    h('td', {}, h('span', {class: `pill pill-${t.status}`}, statusLabel(t.status))),
-    h('td', {class: 'opt'}, String(t.players ?? '')),
-    h('td', {}, h('span', {class: 'actions', style: 'margin:0'}, links)));
+  // The roles repeat the table's own (see index.html): phones show the rows as cards.
+  return h('tr', {role: 'row', 'data-testid': 'tournament-row', 'data-id': t.id, 'data-status': t.status},
+    h('th', {scope: 'row', role: 'rowheader', class: 't-name'}, h('a', {href: `spectator.html?t=${id}`}, t.name)),
+    h('td', {role: 'cell', class: 'opt'}, formatLabel(t.format)),
+    h('td', {role: 'cell', class: 't-status'}, h('span', {class: `pill pill-${t.status}`}, statusLabel(t.status))),
+    h('td', {role: 'cell', class: 'opt'}, String(t.players ?? '')),
+    h('td', {role: 'cell', class: 't-links'}, h('span', {class: 'actions', style: 'margin:0'}, links)));
 }
 
 $('#filter-form').addEventListener('submit', (e) => {

@@ -1,7 +1,7 @@
 // page.js: pieces every live page shares: the connection indicator, the tournament header, and
 // loading a tournament over the socket into one model (state.js).
 
-import {h, replace, flash} from './dom.js';
+import {h, $, replace, flash} from './dom.js';
 import {Hub, explain} from './client.js';
 import {fromSnapshot, applyEvents, groupStageOver} from './state.js';
 import {formatLabel, statusLabel} from './bracket.js';
@@ -24,7 +24,7 @@ export function showConn(el, status, detail = {}) {
       text = `Disconnected. ${detail.reason || ''} Reload the page to reconnect.`;
       break;
     case 'ended':
-      text = 'Not live: the tournament was deleted.';
+      text = detail.reason || 'Not live: the tournament was deleted.';
       break;
     default:
       text = status;
@@ -33,21 +33,37 @@ export function showConn(el, status, detail = {}) {
   el.title = text;
 }
 
-// endLive stops following a tournament that was deleted: the hub sends nothing more for it (and
-// would refuse a resubscribe after a reconnect), so the socket is closed and the indicator says
-// the page is no longer live.
-export function endLive(hub, connEl) {
+// endLive stops following a tournament that was deleted (or never was): the hub sends nothing
+// more for it (and would refuse a resubscribe after a reconnect), so the socket is closed and the
+// indicator says the page is not live, and why (reason; by default: deleted).
+export function endLive(hub, connEl, reason = '') {
   if (!hub || hub.ended) return;
   hub.ended = true;
   hub.close();
-  if (connEl) showConn(connEl, 'ended');
+  if (connEl) showConn(connEl, 'ended', {reason});
+}
+
+// showMissing puts one message in place of the page's view (the element view) when the hub has
+// no tournament tid: never created, mistyped, deleted, or past its retention. It says so once,
+// with the way to the list, in the page's #no-tournament section.
+export function showMissing(view, tid) {
+  if (view) view.hidden = true;
+  const box = $('#no-tournament');
+  replace(box,
+    h('h1', {}, 'Tournament not found'),
+    h('p', {'data-testid': 'not-found'}, `There is no tournament \u201c${tid}\u201d on this hub. The link may be mistyped, or the tournament was deleted or has expired. `,
+      h('a', {href: 'index.html', 'data-testid': 'not-found-list'}, 'See the list of tournaments'), '.'));
+  box.hidden = false;
+  document.title = 'Tournament not found - tourhub';
 }
 
 // liveTournament subscribes to tid and calls render(model, why) after every snapshot or event,
 // where why is 'snapshot' or the list of events just applied. It returns the Hub so the page can
 // authenticate and report. onNotice receives the player's personal notices; onStatus(status,
-// detail) the connection's states (as the indicator shows them).
-export function liveTournament(tid, {render, onNotice, onAuth, onError, onStatus, token, connEl}) {
+// detail) the connection's states (as the indicator shows them). With view (the element that
+// shows the tournament), a tournament the hub does not have replaces it with one message
+// (showMissing) and the page stops following it.
+export function liveTournament(tid, {render, onNotice, onAuth, onError, onStatus, token, connEl, view}) {
   let model = null;
   const hub = new Hub({
     onSnapshot(id, state) {
@@ -79,6 +95,11 @@ export function liveTournament(tid, {render, onNotice, onAuth, onError, onStatus
         return;
       }
       if (err.code === 'not_found') {
+        if (view) {
+          endLive(hub, connEl, 'Not live: no such tournament.');
+          showMissing(view, tid);
+          return;
+        }
         flash(`There is no tournament "${tid}". Check the link, or pick one from the list of tournaments.`, 'error');
         return;
       }

@@ -2,14 +2,17 @@
 // the personal link the organiser handed out (player.html?t=<id>#token=<token>), check in, see the
 // next match and opponent (from the model and the hub's personal notices), report scores over the
 // socket, and read notices as they arrive (and those of earlier visits: a reload or another device
-// fetches them from the hub, and none is shown twice).
+// fetches them from the hub, and none is shown twice). With the browser's permission it shows a
+// notification when a match of the player's becomes ready, and it offers the player's personal
+// link (with a QR code) to go on on another device.
 
 import {h, $, param, flash, busy, replace, keepState, ordinal, rankText} from './dom.js';
-import {api, explain, loadToken, saveToken, forgetToken, tokenClaims} from './client.js';
+import {api, explain, loadToken, saveToken, forgetToken, tokenClaims, newSubmissionID, retrying} from './client.js';
 import {renderTournament, sectionTitle} from './bracket.js';
 import {nameOf, nextMatchFor, opponentOf, playerById, groupStageOver} from './state.js';
 import {liveTournament, renderHead} from './page.js';
 import {parseGames, gamesKey, reportText} from './games.js';
+import {hubConfig, publicLink, shareRow} from './share.js';
 
 const tid = param('t');
 const path = (p = '') => `/api/tournaments/${encodeURIComponent(tid)}${p}`;
@@ -18,12 +21,14 @@ let token = tid ? loadToken(tid, 'player') : null;
 let pid = token ? playerIdOf(token) : 0;
 let model = null;
 let hub = null;
-let lastReadyNotice = null; // the latest match_ready notice, shown with the next match
 const shownNotices = new Set(); // noticeKey of every notice in the list: none is shown twice
 let noticesAfter = 0; // the version the hub's list of notices went up to (GET .../notices)
 let noticeLoads = 0; // only the newest answer of GET .../notices is used
 let wasOpen = false; // the socket was open before: a reopen may have missed notices
 const nonce = Math.random().toString(36).slice(2, 8);
+let limits = {name: 64, game_points: 10000}; // the hub's (GET /api/config), once it answers
+let linkFor = null; // the token the personal link shown was made with
+let announced = ''; // the last sentence #next-announce said
 
 function playerIdOf(t) {
   const c = tokenClaims(t);
@@ -80,9 +85,14 @@ if (!tid) {
   $('#no-tournament').hidden = false;
 } else {
   $('#player-view').hidden = false;
+  hubConfig().then((c) => {
+    limits = {...limits, ...c.limits};
+    $('#join-name').maxLength = limits.name;
+  });
   hub = liveTournament(tid, {
     token,
     connEl: $('#conn'),
+    view: $('#player-view'),
     render(m) {
       model = m;
       render();
@@ -103,27 +113,8 @@ if (!tid) {
     },
   });
   wire();
+  wireNotify();
   loadNotices(); // the messages of earlier visits (a reload, another device)
-}
-
-// newSubmissionID is an unguessable id for an idempotent join (the API wants 16 characters or more).
-function newSubmissionID() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-}
-
-// retrying runs call again (at most 3 times in all, 0.5 then 1 s apart) while it fails in a way a
-// repeat may fix: the hub could not be reached or answered unavailable.
-async function retrying(call) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (err) {
-      if (attempt >= 3 || !['network', 'unavailable'].includes(err.code)) throw err;
-      await new Promise((r) => setTimeout(r, 500 * attempt));
-    }
-  }
 }
 
 function wire() {
@@ -152,7 +143,7 @@ function wire() {
         if (model) render();
         loadNotices();
       } catch (err) {
-        flash(`Could not join: ${explain(err)}`, 'error');
+        flash(explain(err, 'Could not join'), 'error');
       }
     });
   });
@@ -227,6 +218,8 @@ function render() {
   $('#check-in').hidden = !(me && registering && !me.checked_in);
   $('#leave').hidden = !(me && registering);
   $('#withdraw').hidden = !(me && running && !me.withdrawn && !me.eliminated);
+  $('#notify').hidden = !me || !('Notification' in window) || model.status === 'finished' || model.status === 'cancelled';
+  renderDeviceLink(me);
   keepState($('#next-match'), renderNext);
   keepState($('#bracket'), () => renderTournament($('#bracket'), model, {me: pid}));
 }
@@ -239,34 +232,48 @@ function placement(me) {
   return h('span', {'data-testid': 'my-placement', 'data-rank': rankText(row.rank, row.rank_to)}, `. You placed ${text}.`);
 }
 
+// renderNext fills the "your next match" panel: which match, against whom (or whose result it
+// waits for), its deadline when the tournament has a time limit, where things stand with the
+// reports, and the form to report the score. A sentence summing it up is announced (role=status)
+// when it changes, not the whole panel on every redraw.
 function renderNext() {
   const box = $('#next-match');
   const me = pid ? playerById(model, pid) : null;
   $('#next-view').hidden = !me || model.status !== 'running';
   if (!me || model.status !== 'running') {
     box.replaceChildren();
+    announce('');
     return;
   }
-  const m = nextMatchFor(model, pid);
+  const m = nextMatchFor(model, pid) || sentTo(pid);
   if (!m) {
     box.dataset.matchId = '';
-    replace(box, h('p', {'data-testid': 'no-match'}, waitingText(me)));
+    box.dataset.status = '';
+    const text = waitingText(me);
+    replace(box, h('p', {'data-testid': 'no-match'}, text));
+    announce(text);
     return;
   }
   box.dataset.matchId = m.id;
   box.dataset.status = m.status;
-  const side = m.players[0] === pid ? 0 : 1;
-  const opp = opponentOf(m, pid);
-  const oppName = opp ? nameOf(model, opp) : 'an opponent still to be decided';
+  const side = m.players[0] === pid ? 0 : m.players[1] === pid ? 1 : slotFedBy(m, pid);
+  const opp = m.players[side] === pid ? opponentOf(m, pid) : m.players[1 - side] || 0;
+  const oppName = opp ? nameOf(model, opp) : '';
+  const open = m.status === 'ready' || m.status === 'disputed';
   const parts = [
-    h('p', {}, `Match ${m.id}, round ${m.round}: `, h('strong', {}, 'you'), ' against ', h('strong', {'data-testid': 'opponent'}, oppName), '.'),
+    h('p', {class: 'next-where'}, matchLabel(m), ' ',
+      h('span', {class: `badge badge-${m.status}`, 'data-testid': 'next-status'}, open ? (m.status === 'disputed' ? 'Disputed' : 'Ready to play') : 'Not open yet')),
+    h('p', {class: 'next-vs'}, 'You against ', opp
+      ? h('strong', {'data-testid': 'opponent'}, oppName)
+      : h('span', {class: 'tbd', 'data-testid': 'opponent-tbd'}, waitingFor(m, 1 - side))),
+    open ? deadlineLine(m) : null,
   ];
-  if (lastReadyNotice && lastReadyNotice.match === m.id) parts.push(h('p', {class: 'hint'}, lastReadyNotice.text));
-  if (m.status === 'pending') {
+  if (!open) {
     parts.push(h('p', {class: 'hint'}, opp
       ? 'This match is not open yet: it starts with its round. You will be told here when it is ready.'
-      : 'Your opponent is not decided yet. You will be told here when the match is ready.'));
+      : 'You will be told here when your opponent is known and the match is ready.'));
     replace(box, parts);
+    announce(`Your next match, ${matchLabel(m).toLowerCase()}, is against ${oppName || waitingFor(m, 1 - side)}. It is not open yet.`);
     return;
   }
   const mine = m.reports && m.reports[side];
@@ -278,8 +285,86 @@ function renderNext() {
   } else if (theirs) {
     parts.push(h('p', {}, `${oppName} reported ${reportText(theirs)} (${nameOf(model, m.players[0])} first). If that is right, report the same score; if not, report the real one and the organiser will decide.`));
   }
+  parts.push(h('p', {class: 'next-jump'}, h('a', {href: '#report-form', 'data-testid': 'next-report-link'}, mine ? 'Report again' : 'Report the score')));
   parts.push(reportForm(m, side));
   replace(box, parts);
+  announce(`Your ${matchLabel(m).toLowerCase()} against ${oppName} is ${m.status === 'disputed' ? 'disputed' : 'ready'}.`);
+}
+
+// sentTo returns the pending match the player's latest result sends them to (its winner_to, or
+// loser_to in a double elimination) while their slot there is not filled in the model: the hub
+// fills it in its state, but the events of a result carry no change of a match that stays
+// pending, so a page that follows them learns of it only when the match becomes ready.
+function sentTo(p) {
+  const done = model.matches.filter((x) => x.status === 'completed' && x.players && x.players.includes(p));
+  const last = done[done.length - 1];
+  if (!last) return null;
+  const to = last.winner === p ? last.winner_to : last.loser === p ? last.loser_to : 0;
+  const m = to ? model.matches.find((x) => x.id === to) : null;
+  return m && m.status === 'pending' && !m.players.includes(p) ? m : null;
+}
+
+// slotFedBy is the slot of a match that the player's latest result feeds (0 when none says).
+function slotFedBy(m, p) {
+  const last = model.matches.filter((x) => x.status === 'completed' && x.players && x.players.includes(p)).pop();
+  const i = (m.feeds || []).findIndex((f) => f && last && f.match === last.id);
+  return i < 0 ? 0 : i;
+}
+
+// announce says text in the panel's status line, once: redraws that change nothing say nothing.
+function announce(text) {
+  if (text === announced) return;
+  announced = text;
+  $('#next-announce').textContent = text;
+}
+
+// matchLabel names a match as the bracket's columns do: "Semi-final, match 5", "Losers round 3,
+// match 9", "Group 2, round 1, match 3". (bracket.js's roundNamer says the same for its column
+// titles; it is not exported.)
+function matchLabel(m) {
+  const last = (b) => model.matches.reduce((n, x) => (x.bracket === b ? Math.max(n, x.round) : n), 0);
+  const double = model.matches.some((x) => x.bracket === 'losers' || x.bracket === 'grand_final');
+  let where = `Round ${m.round}`;
+  if (m.bracket === 'winners') {
+    const w = last('winners');
+    where = m.round === w ? (double ? 'Winners final' : 'Final')
+      : m.round === w - 1 ? (double ? 'Winners semi-final' : 'Semi-final')
+        : m.round === w - 2 && !double ? 'Quarter-final' : where;
+  } else if (m.bracket === 'losers') {
+    where = m.round === last('losers') ? 'Losers final' : `Losers round ${m.round}`;
+  } else if (m.bracket === 'grand_final') {
+    where = m.round > 1 ? 'Grand final reset' : 'Grand final';
+  } else if (m.bracket === 'third_place') {
+    where = 'Third-place match';
+  } else if (m.bracket === 'group' && (m.group > 1 || (model.settings.groups || 1) > 1)) {
+    where = `Group ${m.group || 1}, round ${m.round}`;
+  }
+  return `${where}, match ${m.id}`;
+}
+
+// waitingFor says who will fill an undecided slot: "the winner of match 3".
+function waitingFor(m, i) {
+  const f = m.feeds && m.feeds[i];
+  if (f && f.match) return `the ${f.take === 'loser' ? 'loser' : 'winner'} of match ${f.match} (still to be played)`;
+  return 'an opponent still to be decided';
+}
+
+// deadlineLine says by when an open match must be reported (a time limit), in the player's time
+// zone (with the day unless it is today), and what happens after; near or past it, highlighted.
+function deadlineLine(m) {
+  if (!m.deadline) return null;
+  const d = new Date(m.deadline);
+  if (Number.isNaN(d.getTime())) return null;
+  const today = d.toDateString() === new Date().toDateString();
+  const when = d.toLocaleString([], today ? {hour: '2-digit', minute: '2-digit'} : {weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit'});
+  const rule = model.settings.on_timeout === 'organiser' ? 'After that the organiser decides.' : 'If nobody has reported by then, you both forfeit.';
+  const cls = ['next-deadline'];
+  if (m.overdue) cls.push('overdue');
+  else if (m.warned) cls.push('near');
+  return h('p', {class: cls.join(' '), 'data-testid': 'next-deadline'},
+    m.overdue ? 'Time ran out at ' : 'Report the result by ',
+    h('time', {datetime: d.toISOString()}, when),
+    m.overdue ? '. The organiser decides.' : `. ${rule}`);
 }
 
 // waitingText says why the player has no match to play now.
@@ -298,7 +383,8 @@ function waitingText(me) {
 // and optionally each game's points (the first player's first).
 function reportForm(m, side) {
   const best = model.settings.best_of || 1;
-  const inputs = [0, 1].map((i) => h('input', {type: 'number', class: 'score-input', id: `report-${m.id}-score-${i}`, 'data-slot': i, min: 0, max: best, required: true, inputmode: 'numeric'}));
+  const most = Math.floor(best / 2) + 1; // the wins that decide a best of `best`: no side has more
+  const inputs = [0, 1].map((i) => h('input', {type: 'number', class: 'score-input', id: `report-${m.id}-score-${i}`, 'data-slot': i, min: 0, max: most, step: 1, required: true, inputmode: 'numeric'}));
   const gamesId = `report-${m.id}-games`;
   const gamesInput = h('input', {type: 'text', class: 'games-input', id: gamesId, 'data-testid': 'report-games', autocomplete: 'off',
     spellcheck: 'false', placeholder: '11-3 8-11 11-9', 'aria-describedby': `${gamesId}-hint`});
@@ -312,11 +398,11 @@ function reportForm(m, side) {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const scores = inputs.map((x) => Number(x.value));
-    if (inputs.some((x) => x.value === '') || scores.some((s) => !Number.isInteger(s) || s < 0)) {
-      flash(`Enter the games each player won, as whole numbers (best of ${best}).`, 'error');
+    if (inputs.some((x) => x.value === '') || scores.some((s) => !Number.isInteger(s) || s < 0 || s > most)) {
+      flash(`Enter the games each player won, whole numbers from 0 to ${most} (best of ${best}).`, 'error');
       return;
     }
-    const parsed = parseGames(gamesInput.value);
+    const parsed = parseGames(gamesInput.value, {maxPoints: limits.game_points, maxGames: best});
     if (parsed.error) {
       flash(`Nothing was reported: ${parsed.error}`, 'error');
       gamesInput.focus();
@@ -331,11 +417,118 @@ function reportForm(m, side) {
         flash(done ? `Result ${scores[0]}-${scores[1]} confirmed.` : res.match && res.match.status === 'disputed'
           ? 'Your score differs from your opponent\'s: the organiser will decide.' : `Reported ${scores[0]}-${scores[1]}. Waiting for your opponent to confirm.`, 'ok');
       } catch (err) {
-        flash(`Your report was not recorded: ${explain(err)}`, 'error');
+        flash(explain(err, 'Your report was not recorded'), 'error');
       }
     });
   });
   return form;
+}
+
+// renderDeviceLink offers the player's personal link (this page with their key in the fragment,
+// on the hub's public address) with a QR code, to go on on a phone or another computer. It is made
+// again only when the key changes, so an open QR code stays open while events arrive.
+function renderDeviceLink(me) {
+  const box = $('#device-link');
+  box.hidden = !me || !token;
+  if (box.hidden || linkFor === token) return;
+  linkFor = token;
+  const forToken = token;
+  publicLink(`/player.html?t=${encodeURIComponent(tid)}#token=${encodeURIComponent(token)}`).then((url) => {
+    if (forToken !== token) return; // left or joined again meanwhile
+    replace($('#device-link-body'),
+      shareRow('Your personal link', url, {testid: 'personal-link', secret: true}),
+      h('p', {class: 'hint'}, 'Open it on your phone or another computer to go on there as yourself. It signs you in: give it to nobody else.'));
+  });
+}
+
+// Notifications: with the browser's permission (asked when the player clicks the button, never
+// before) and the player's choice (kept per tournament in this browser), a match of theirs that
+// becomes ready shows a notification while this page is open, in a background tab too. It comes
+// from the hub's live match_ready notice; the notices fetched for a past visit show none.
+const notifyKey = () => `tourhub:notify:${tid}`;
+let asking = false; // a permission prompt is open
+
+function notifyWanted() {
+  try {
+    return localStorage.getItem(notifyKey()) === '1';
+  } catch (e) {
+    return false;
+  }
+}
+
+function setNotifyWanted(on) {
+  try {
+    if (on) localStorage.setItem(notifyKey(), '1');
+    else localStorage.removeItem(notifyKey());
+  } catch (e) {
+    /* storage unavailable: on for this visit only is not worth the confusion; stays off */
+  }
+}
+
+function notifyOn() {
+  return 'Notification' in window && Notification.permission === 'granted' && notifyWanted();
+}
+
+function wireNotify() {
+  if (!('Notification' in window)) return; // this browser has none: #notify stays hidden
+  showNotify();
+  $('#notify-button').addEventListener('click', async () => {
+    if (asking) return;
+    if (notifyOn()) {
+      setNotifyWanted(false);
+      showNotify();
+      return;
+    }
+    // Asked on each click that turns them on: granted already, the browser answers at once.
+    let perm = Notification.permission;
+    if (perm !== 'denied') {
+      asking = true;
+      try {
+        perm = await Notification.requestPermission();
+      } catch (e) {
+        perm = Notification.permission;
+      } finally {
+        asking = false;
+      }
+    }
+    setNotifyWanted(perm === 'granted');
+    showNotify();
+  });
+}
+
+// showNotify shows whether notifications are on (the button is a toggle: aria-pressed) and, when
+// the browser blocks them, how to allow them.
+function showNotify() {
+  const perm = Notification.permission;
+  const on = notifyOn();
+  const button = $('#notify-button');
+  button.setAttribute('aria-pressed', String(on));
+  button.disabled = perm === 'denied';
+  $('#notify-status').textContent = perm === 'denied'
+    ? 'Notifications are blocked for this site. Allow them in your browser\'s site settings, then reload.'
+    : on ? 'On: this browser tells you when a match of yours is ready, while this page is open (in a background tab too).' : '';
+}
+
+// notifyReady shows a notification for a live match_ready notice, one per match (the tag: a
+// second tab of the same player replaces it rather than adding one).
+function notifyReady(n) {
+  if (!notifyOn()) return;
+  const who = n.opponent && n.opponent.name;
+  const d = n.deadline ? new Date(n.deadline) : null;
+  const body = [model ? model.name : '', n.text || '',
+    d && !Number.isNaN(d.getTime()) ? `Report by ${d.toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'})}.` : ''].filter(Boolean).join(' ');
+  try {
+    const note = new Notification(who ? `Your match against ${who} is ready` : 'Your match is ready',
+      {body, tag: `tourhub:${tid}:${n.match || ''}`, icon: 'favicon.svg', lang: 'en'});
+    note.onclick = () => {
+      window.focus();
+      $('#next-view').scrollIntoView();
+      note.close();
+    };
+  } catch (e) {
+    // Chrome on Android shows notifications only from a service worker, which this page has not:
+    // the notice in the list and the panel still say it.
+  }
 }
 
 // loadNotices fetches the player's notices the page has not shown (GET .../notices: every one
@@ -351,7 +544,7 @@ async function loadNotices() {
   } catch (err) {
     // A refused key or a deleted tournament is said by the socket already.
     if (!['unauthorized', 'forbidden', 'not_found'].includes(err.code)) {
-      flash(`Your earlier messages could not be loaded: ${explain(err)}`, 'error');
+      flash(explain(err, 'Your earlier messages could not be loaded'), 'error');
     }
     return;
   }
@@ -372,7 +565,6 @@ function forgetNotices() {
   noticeLoads++; // an answer still on its way is for the player who left
   shownNotices.clear();
   noticesAfter = 0;
-  lastReadyNotice = null;
   $('#notices').replaceChildren();
   $('#notices-empty').hidden = false;
   $('#notices-partial').hidden = true;
@@ -390,7 +582,7 @@ function addNotice(n, {earlier = false} = {}) {
   const key = noticeKey(n);
   if (shownNotices.has(key)) return;
   shownNotices.add(key);
-  if (n.kind === 'match_ready' && (!lastReadyNotice || (n.version ?? Infinity) >= (lastReadyNotice.version ?? 0))) lastReadyNotice = n;
+  if (n.kind === 'match_ready' && !earlier) notifyReady(n);
   const list = $('#notices');
   const now = new Date();
   const v = n.version ?? Infinity;
@@ -402,5 +594,4 @@ function addNotice(n, {earlier = false} = {}) {
   list.insertBefore(item, below || null);
   $('#notices-empty').hidden = true;
   $('#notices-view').hidden = false;
-  if (model) keepState($('#next-match'), renderNext);
 }

@@ -57,7 +57,7 @@ func screenshotDir(t *testing.T) string {
 // show where the focus is. Every page is also screenshotted (full page) into screenshotDir.
 func TestAccessibility(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	base := startHub(ctx, t, "--http-rate", "1000", "--http-burst", "1000") // the set-up's requests come from one address
 	cases := accessibilityCases(ctx, t, base)
@@ -231,7 +231,7 @@ func accessibilityCases(ctx context.Context, t *testing.T, base string) []pageCa
 		named("spectator-swiss", spec(sw)),
 		named("spectator-double", spec(de)),
 		named("embed", pageCase{path: "/spectator.html?embed=1&t=" + se.id, ready: `document.querySelector('[data-testid=tournament-status]')`}),
-		{name: "unknown-tournament", path: "/spectator.html?t=t_nope", ready: `document.querySelector('#messages .msg')`},
+		{name: "unknown-tournament", path: "/spectator.html?t=t_nope", ready: `document.querySelector('[data-testid=not-found]')`},
 	}
 }
 
