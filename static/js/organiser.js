@@ -1,10 +1,12 @@
 // organiser.js: the organiser's page. Without ?t= it shows the create form. With it, and with the
-// organiser key in localStorage, it shows players joining live, starts, cancels and deletes the
-// tournament, edits its name and description, adds players in bulk and hands out their personal
-// links, edits players and the seed order before the start, resolves disputed matches, sets
-// results, records forfeits, and withdraws or disqualifies players. In a two-stage tournament it
-// shows the qualifiers once the group stage is over, lets the organiser reorder, remove and add
-// players, and starts the playoff.
+// organiser key in localStorage (or in the fragment of the organiser's own link, #token=), it
+// shows players joining live, starts, cancels and deletes the tournament, edits its name and
+// description, adds players in bulk and hands out their personal links, edits players and the seed
+// order before the start, checks players in when the tournament requires it, resolves disputed
+// matches, sets results, records forfeits, withdraws or disqualifies players, and corrects
+// results, also after the end. In a two-stage tournament it shows the qualifiers once the group
+// stage is over, lets the organiser reorder, remove and add players, and starts the playoff. The
+// share links (spectators, players, the organiser's own) name the hub's public address.
 
 import {h, $, param, flash, busy, replace, keepState} from './dom.js';
 import {api, explain, loadToken, saveToken, forgetToken, tokenClaims} from './client.js';
@@ -13,12 +15,15 @@ import {nameOf, seedOrder, groupStageOver, isGroupMatch} from './state.js';
 import {liveTournament, renderHead, endLive, renderDownloads} from './page.js';
 import {mountCreateForm, mountImportForm} from './createform.js';
 import {parseGames, reportText} from './games.js';
+import {hubConfig, publicLink, shareRow} from './share.js';
 
 const tid = param('t');
+adoptLinkToken(); // before the stored key is read: an organiser link wins
 let token = tid ? loadToken(tid, 'organiser') : null;
 let model = null;
 let hub = null;
 let deleted = false;
+let limits = null; // the engine's limits (GET /api/config), once the hub has told them
 const editing = new Set(); // players whose edit form is open
 let links = []; // personal links handed out on this page, newest first: {pid, name, url}
 // The playoff's players as the organiser arranged them (null: as the hub computed them), and the
@@ -36,6 +41,45 @@ if (!tid) {
 } else {
   start();
 }
+
+// adoptLinkToken signs this browser in with the organiser's own link (organiser.html?t=<id>#token=<key>,
+// from the Share card): a key in the fragment, which no server sees, that is this tournament's
+// organiser key is kept as the creating browser keeps it and taken out of the address bar. Any
+// other key is refused with a message, and the page goes on as without it.
+function adoptLinkToken() {
+  const m = /(?:^#|&)token=([^&]*)/.exec(location.hash);
+  if (!tid || !m) return;
+  let t = '';
+  try {
+    t = decodeURIComponent(m[1]).trim();
+  } catch (e) {
+    /* not valid percent-encoding: unreadable, refused below */
+  }
+  const c = t ? tokenClaims(t) : null;
+  let problem = '';
+  if (!c || typeof c !== 'object') {
+    problem = 'This organiser link is damaged: its key cannot be read. Open it exactly as you copied it.';
+  } else if (c.role !== 'organiser') {
+    problem = 'This link holds a player\'s key, not the organiser\'s, so it does not sign you in as the organiser. A player\'s personal link opens the player page.';
+  } else if (c.tid !== tid) {
+    problem = 'This organiser link is for another tournament, not this one. Open the link exactly as you copied it.';
+  } else if (c.exp && c.exp * 1000 < Date.now()) {
+    problem = 'This organiser link has expired. Copy a new one from the organiser page in the browser that still has the key.';
+  }
+  if (problem) {
+    flash(problem, 'error');
+    return;
+  }
+  saveToken(tid, 'organiser', t);
+  history.replaceState(history.state, '', location.pathname + location.search);
+  flash('You are signed in as the organiser with your organiser link. This browser remembers the key for this tournament.', 'ok');
+}
+
+// An organiser link opened in a tab already showing this page changes only the fragment: load
+// again to sign in with it.
+window.addEventListener('hashchange', () => {
+  if (/(?:^#|&)token=/.test(location.hash)) location.reload();
+});
 
 function showTokenForm() {
   $('#token-view').hidden = false;
@@ -55,14 +99,17 @@ function showTokenForm() {
 
 function start() {
   $('#org-view').hidden = false;
-  const base = new URL('.', location.href);
-  const join = new URL(`player.html?t=${encodeURIComponent(tid)}`, base).href;
-  const watch = new URL(`spectator.html?t=${encodeURIComponent(tid)}`, base).href;
-  Object.assign($('#join-link'), {href: join, textContent: join});
-  Object.assign($('#watch-link'), {href: watch, textContent: watch});
   $('#tid').textContent = tid;
   $('#org-token').textContent = token;
+  renderShare();
   renderDownloads($('#downloads'), tid);
+  hubConfig().then((c) => {
+    limits = c.limits;
+    $('#edit-name').maxLength = limits.name;
+    $('#edit-description').maxLength = limits.description;
+    Object.assign($('#edit-description-limit'), {textContent: `Up to ${limits.description} characters; line breaks are kept.`, hidden: false});
+    if (model) render(); // the players' edit forms take the limit too
+  });
 
   hub = liveTournament(tid, {
     token,
@@ -120,6 +167,23 @@ function start() {
   $('#playoff-start').addEventListener('click', startPlayoff);
 }
 
+// renderShare shows the links to hand out, on the hub's public address (--public-url) when it has
+// one: the spectator page, the player page, and the organiser's own link, which carries the key in
+// its fragment so that another device (a phone at the venue) becomes the organiser too. Each has a
+// Copy button and a QR code.
+async function renderShare() {
+  const t = `?t=${encodeURIComponent(tid)}`;
+  const [watch, join, own] = await Promise.all([publicLink(`/spectator.html${t}`), publicLink(`/player.html${t}`),
+    publicLink(`/organiser.html${t}#token=${encodeURIComponent(token)}`)]);
+  $('#share-links').replaceChildren(
+    shareRow('Spectators watch at', watch, {testid: 'watch-link'}),
+    shareRow('Players join at', join, {testid: 'join-link'}));
+  const claims = tokenClaims(token);
+  replace($('#organiser-link'), shareRow('Your organiser link', own, {testid: 'organiser-link', secret: true}),
+    claims && claims.exp ? h('p', {class: 'hint', 'data-testid': 'organiser-link-expiry'},
+      `It works until ${new Date(claims.exp * 1000).toLocaleString()}, when the key expires.`) : null);
+}
+
 // showDeleted replaces the page with the news that the tournament is gone (after our own DELETE,
 // or the tournament_deleted event from another organiser tab).
 function showDeleted() {
@@ -147,6 +211,8 @@ function saveDetails(e) {
     nameEl.focus();
     return;
   }
+  if (limits && tooLong(name, limits.name, 'The name', nameEl)) return;
+  if (limits && tooLong(description, limits.description, 'The description', descEl)) return;
   const body = {};
   if (name !== model.name) body.name = name;
   if (description !== model.description) body.description = description;
@@ -164,6 +230,16 @@ function saveDetails(e) {
       flash(`The details were not saved: ${explain(err)}`, 'error');
     }
   });
+}
+
+// tooLong says (with a message, and the focus on el) whether text has more than max characters,
+// counted as the hub counts them (code points: an emoji is one).
+function tooLong(text, max, what, el) {
+  const n = [...text].length;
+  if (n <= max) return false;
+  flash(`${what} has ${n} characters: at most ${max} are allowed.`, 'error');
+  el.focus();
+  return true;
 }
 
 // fillDetails shows the current name and description in the edit form, unless the organiser is
@@ -190,7 +266,7 @@ function addPlayers(e) {
       const added = res.players || [];
       box.value = '';
       delete box.dataset.dirty;
-      addLinks(added);
+      await addLinks(added);
       const n = added.length === 1 ? '1 player was added' : `${added.length} players were added`;
       $('#add-result').textContent = `${n}. Give each their personal link.`;
       flash(`${n}.`, 'ok');
@@ -205,7 +281,7 @@ function playerLink(button, p) {
   return busy(button, async () => {
     try {
       const res = await api('POST', path(`/players/${p.id}/token`), undefined, token);
-      addLinks([{player_id: res.player_id, name: p.name, token: res.token}]);
+      await addLinks([{player_id: res.player_id, name: p.name, token: res.token}]);
       $('#add-result').textContent = `${p.name}'s personal link is below.`;
     } catch (err) {
       flash(explain(err), 'error');
@@ -213,45 +289,26 @@ function playerLink(button, p) {
   });
 }
 
-// personalLink is the address that signs a player in on any device (player.js reads the token
-// from the fragment, which never reaches a server).
+// personalLink is the address, on the hub's public address, that signs a player in on any device
+// (player.js reads the token from the fragment, which never reaches a server).
 function personalLink(playerToken) {
-  const url = new URL(`player.html?t=${encodeURIComponent(tid)}`, new URL('.', location.href));
-  url.hash = `token=${encodeURIComponent(playerToken)}`;
-  return url.href;
+  return publicLink(`/player.html?t=${encodeURIComponent(tid)}#token=${encodeURIComponent(playerToken)}`);
 }
 
-function addLinks(players) {
-  for (const p of [...players].reverse()) {
-    links = [{pid: p.player_id, name: p.name, url: personalLink(p.token)}, ...links.filter((l) => l.pid !== p.player_id)];
-  }
+// addLinks puts the players' links ({player_id, name, token} each) first in the list, in order.
+async function addLinks(players) {
+  const urls = await Promise.all(players.map((p) => personalLink(p.token)));
+  const added = players.map((p, i) => ({pid: p.player_id, name: p.name, url: urls[i]}));
+  links = [...added, ...links.filter((l) => !added.some((a) => a.pid === l.pid))];
   renderLinks();
 }
 
+// renderLinks lists the personal links handed out on this page, newest first, each with Copy and
+// a QR code the player can scan from the organiser's screen.
 function renderLinks() {
   $('#links-view').hidden = links.length === 0;
-  replace($('#player-links'), links.map((l) => {
-    const box = h('input', {type: 'text', readonly: true, value: l.url, id: `link-${l.pid}-url`, 'data-testid': `link-${l.pid}-url`,
-      'aria-label': `${l.name}'s personal link`, spellcheck: 'false', onfocus: (e) => e.currentTarget.select()});
-    return h('li', {'data-testid': `link-${l.pid}`, 'data-player-id': l.pid},
-      h('strong', {}, l.name), box,
-      h('button', {type: 'button', class: 'small', 'data-testid': `copy-${l.pid}`, 'aria-label': `Copy ${l.name}'s link`,
-        onclick: () => copyLink(box, l.name)}, 'Copy'));
-  }));
-}
-
-// copyLink puts a link on the clipboard where the browser allows it; elsewhere (a page not served
-// over HTTPS, a refused permission) it selects the link for the organiser to copy.
-async function copyLink(box, name) {
-  try {
-    if (!navigator.clipboard || !window.isSecureContext) throw new Error('no clipboard');
-    await navigator.clipboard.writeText(box.value);
-    flash(`${name}'s link was copied.`, 'ok');
-  } catch (e) {
-    box.focus();
-    box.select();
-    flash(`${name}'s link is selected: copy it (Ctrl+C, or long-press on a phone).`, 'info');
-  }
+  replace($('#player-links'), links.map((l) => h('li', {'data-player-id': l.pid},
+    shareRow(`${l.name}'s personal link`, l.url, {testid: `link-${l.pid}`}))));
 }
 
 const path = (p = '') => `/api/tournaments/${encodeURIComponent(tid)}${p}`;
@@ -277,24 +334,47 @@ function render() {
   $('#bracket-title').textContent = sectionTitle(model.format, model.settings);
   const registering = model.status === 'registering';
   const running = model.status === 'running';
+  const finished = model.status === 'finished';
   $('#start').hidden = !registering;
   $('#cancel').hidden = !(registering || running);
-  $('#control-hint').textContent = registering
-    ? `${model.participants.length} player(s) registered. Start when everyone is in; at least two are needed.`
+  $('#control-hint').textContent = registering ? registeredText()
     : groupStageOver(model) ? 'The group stage is over: check the playoff\'s players below and start the playoff.'
-      : running ? 'The tournament is running. Results arrive live.' : model.status === 'finished'
-      ? 'The tournament is over. Final standings are below the bracket.' : 'The tournament was cancelled.';
+      : running ? 'The tournament is running. Results arrive live.' : finished
+      ? 'The tournament is over. Final standings are below the bracket; a result can still be corrected there.' : 'The tournament was cancelled.';
   fillDetails();
   $('#seed-tools').hidden = !registering || model.participants.length === 0;
   $('#seed-hint').textContent = seedHint();
   $('#add-form').hidden = !registering;
-  // No disputes before the start: the players get the whole width.
-  $('#disputes-view').hidden = registering;
-  $('#players-row').classList.toggle('single', registering);
+  // Disputes only while the tournament runs: otherwise the players get the whole width.
+  $('#disputes-view').hidden = !running;
+  $('#players-row').classList.toggle('single', !running);
   keepState($('#participants'), () => renderParticipants(registering, running));
   keepState($('#disputes'), renderDisputes);
   renderPlayoff();
-  keepState($('#bracket'), () => renderTournament($('#bracket'), model, {matchExtras: running ? matchTools : null}));
+  // A finished tournament's results can still be corrected (the hub takes the organiser's report
+  // on a completed match then): the tools stay on its completed matches.
+  const hint = $('#bracket-hint');
+  hint.hidden = !(running || finished);
+  hint.textContent = finished
+    ? 'The tournament is over, but a result can still be corrected: open the match\'s "Organiser" panel. A changed winner replays the matches that depended on it.'
+    : 'Open a match\'s "Organiser" panel to set its result or record a forfeit.';
+  keepState($('#bracket'), () => renderTournament($('#bracket'), model, {matchExtras: running || finished ? matchTools : null}));
+}
+
+// checkInRequired says whether players must check in before the start (require_check_in, which a
+// check-in window implies); only then does the page offer to check them in.
+function checkInRequired() {
+  return Boolean(model.settings.require_check_in || model.settings.check_in_window);
+}
+
+// registeredText is the control hint before the start: how many have joined and, when check-in is
+// required, how many checked in (the others are dropped at the start).
+function registeredText() {
+  const n = model.participants.length;
+  const joined = `${n} player${n === 1 ? '' : 's'} registered.`;
+  if (!checkInRequired()) return `${joined} Start when everyone is in; at least two are needed.`;
+  const c = model.participants.filter((p) => p.checked_in).length;
+  return `${joined} ${c} checked in: whoever has not checked in at the start is dropped. At least two are needed.`;
 }
 
 // unplacedRandom: a random seeding that nobody placed yet is drawn at the start, so the list is
@@ -334,7 +414,8 @@ function move(button, p, pos, delta) {
 function rowEditor(p, registering) {
   const nameId = `edit-${p.id}-name`;
   const ratingId = `edit-${p.id}-rating`;
-  const name = h('input', {type: 'text', id: nameId, 'data-testid': nameId, value: p.name, required: true, maxlength: 64, autocomplete: 'off'});
+  const name = h('input', {type: 'text', id: nameId, 'data-testid': nameId, value: p.name, required: true,
+    maxlength: limits ? limits.name : null, autocomplete: 'off'});
   const rating = registering
     ? h('input', {type: 'number', id: ratingId, 'data-testid': ratingId, value: p.rating ? String(p.rating) : '', min: 0, max: 1000000, step: 'any', inputmode: 'decimal'})
     : null;
@@ -357,6 +438,7 @@ function rowEditor(p, registering) {
       name.focus();
       return;
     }
+    if (limits && tooLong(newName, limits.name, 'The name', name)) return;
     if (newName !== now.name) body.name = newName;
     if (rating) {
       const r = rating.value.trim() === '' ? 0 : Number(rating.value);
@@ -418,8 +500,8 @@ function renderParticipants(registering, running) {
       }}, 'Edit'));
     buttons.push(h('button', {type: 'button', class: 'small', 'data-testid': `player-link-${p.id}`, 'aria-label': `Player link for ${p.name}`,
       onclick: (e) => playerLink(e.currentTarget, p)}, 'Player link'));
-    if (registering && !p.checked_in) {
-      buttons.push(h('button', {type: 'button', class: 'small', 'data-testid': `checkin-${p.id}`,
+    if (registering && !p.checked_in && checkInRequired()) {
+      buttons.push(h('button', {type: 'button', class: 'small', 'data-testid': `checkin-${p.id}`, 'aria-label': `Check in ${p.name}`,
         onclick: (e) => act(e.currentTarget, 'check-in', `${p.name} is checked in.`, {player_id: p.id})}, 'Check in'));
     }
     if (registering) {
@@ -453,7 +535,8 @@ function renderParticipants(registering, running) {
 // game's points may be given too (the match's first player's points first).
 function scoreForm(m, testid) {
   const ids = [0, 1].map((i) => `${testid}-score-${i}`);
-  const inputs = [0, 1].map((i) => h('input', {type: 'number', class: 'score-input', id: ids[i], min: 0, max: 99, required: true, inputmode: 'numeric'}));
+  const inputs = [0, 1].map((i) => h('input', {type: 'number', class: 'score-input', id: ids[i], min: 0, max: limits ? limits.best_of : null,
+    required: true, inputmode: 'numeric'}));
   const gamesId = `${testid}-games`;
   const first = nameOf(model, m.players[0]) || 'Side 1';
   const gamesInput = h('input', {type: 'text', class: 'games-input', id: gamesId, 'data-testid': gamesId, autocomplete: 'off',
@@ -607,10 +690,12 @@ function startPlayoff(e) {
   });
 }
 
-// matchTools are the organiser's controls inside a match card of the bracket.
+// matchTools are the organiser's controls inside a match card of the bracket. Once the tournament
+// is finished only corrections are left: completed matches only.
 function matchTools(m) {
   // Once the playoff has started the group results are final (the hub refuses a correction).
   if (model.stage === 2 && isGroupMatch(m)) return null;
+  if (model.status === 'finished' && m.status !== 'completed') return null;
   if (m.status !== 'ready' && m.status !== 'disputed' && m.status !== 'completed') return null;
   if (!m.players[0] || !m.players[1]) return null; // a bye: nothing to decide
   const forfeit = (body, label) => h('button', {type: 'button', class: 'small danger', 'data-testid': `forfeit-${m.id}-${label}`,
