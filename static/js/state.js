@@ -84,12 +84,17 @@ export function applyEvent(model, ev) {
       for (const x of ev.matches || []) putMatch(model, x);
       model.round = model.round || 1;
       if (model.settings && model.settings.playoff) model.stage = 1;
+      startSettings(model, ev);
       break;
     case 'group_stage_finished': // the group stage is over: the organiser starts the playoff
-      // (again after a correction or a withdrawal changed the qualifiers). The group standings
-      // stay as the page computes them until the hub sends its standings again.
+      // (again after a correction or a withdrawal changed the qualifiers). Its standings are the
+      // hub's group tables, with every tie-break: they chose the qualifiers.
       if (ev.qualifiers) model.qualifiers = [...ev.qualifiers];
       model.stage = model.stage || 1;
+      if (ev.standings && ev.standings.length) {
+        model.standings = ev.standings;
+        model.standingsStale = false;
+      }
       break;
     case 'playoff_started': // the playoff's matches, after the group matches
       model.stage = 2;
@@ -115,11 +120,17 @@ export function applyEvent(model, ev) {
     case 'check_in_opened':
       model.check_in_open = true;
       break;
-    case 'player_eliminated':
-      if (p) p.eliminated = true;
+    case 'player_eliminated': // the match that did it is found from the matches (eliminatedIn)
+      if (p) {
+        p.eliminated = true;
+        p.eliminated_in = 0;
+      }
       break;
     case 'player_reinstated':
-      if (p) p.eliminated = false;
+      if (p) {
+        p.eliminated = false;
+        p.eliminated_in = 0;
+      }
       break;
     case 'player_withdrawn':
       if (p) {
@@ -164,6 +175,23 @@ export function applyEvent(model, ev) {
     // A match changed: standings from an older version are no longer exact.
     model.standingsStale = true;
   }
+}
+
+// startSettings completes the settings the hub fills in at the start: a Swiss tournament
+// created without `rounds` plays ceil(log2(players)) rounds (at least one), counted over the
+// players who started (after those who did not check in were dropped). The start event names no
+// settings, so without this a live page said "Round 3" where a reloaded one said "Round 3 of 3".
+// Settings the event carries (a newer hub) are taken as they are.
+function startSettings(model, ev) {
+  if (ev.settings) {
+    model.settings = ev.settings;
+    return;
+  }
+  const s = model.settings || {};
+  if ((s.format || model.format) !== 'swiss' || s.rounds) return;
+  let rounds = 0;
+  while ((1 << rounds) < model.participants.length) rounds++;
+  model.settings = {...s, rounds: Math.max(1, rounds)};
 }
 
 // seedOrder returns the participants in seed order, top seed first: by seed, those with none
@@ -237,14 +265,91 @@ export function opponentOf(match, pid) {
 // liveStandings returns standings for display. Once the tournament is finished (or when the hub's
 // standings are newer than every match change) they are the hub's. While a round robin or Swiss
 // runs, they are a provisional table computed here from completed matches: points, then game
-// difference (the hub applies the real tie-breaks). Eliminations have no live table: null.
+// difference (the hub applies the real tie-breaks). While an elimination runs, they are
+// eliminationTable's.
 export function liveStandings(model) {
   const scored = model.format === 'round_robin' || model.format === 'swiss';
   if (model.standingsFinal || (!model.standingsStale && model.standings.length)) {
     return {rows: model.standings, provisional: false};
   }
-  if (!scored || model.status === 'registering') return null;
+  if (model.status === 'registering') return null;
+  if (!scored) return eliminationTable(model, model.matches, model.participants);
   return tableOf(model, model.matches);
+}
+
+// eliminatedIn returns the match that put an eliminated player out (0: none, they withdrew
+// between matches). A snapshot names it; after a player_eliminated event it is the player's last
+// decided match that they did not win (matches are numbered in the order they are played:
+// winners, losers, then the grand final).
+export function eliminatedIn(model, pid) {
+  const p = participant(model, pid);
+  if (!p || !p.eliminated) return 0;
+  if (p.eliminated_in) return p.eliminated_in;
+  let out = 0;
+  for (const m of model.matches) {
+    if (!m.players || !m.players.includes(pid) || isGroupMatch(m)) continue;
+    if ((m.status === 'completed' && m.winner !== pid) || m.status === 'void') out = m.id;
+  }
+  return out;
+}
+
+// eliminationTable ranks the players of an elimination (players: those in it, top seed first
+// for a two-stage playoff) by how far they got, as the hub's standings do: players still in
+// first (without a loss ahead of those with one), then the eliminated, later rounds first;
+// players out at the same stage share a place ("5-8"). Each row says the match that put the player
+// out (out_in; 0: still in, or withdrew between matches). W and L count matches played against
+// someone (a bye is no win).
+export function eliminationTable(model, matches, players) {
+  const elim = matches.filter((m) => !isGroupMatch(m));
+  const rows = new Map();
+  players.forEach((p, i) => rows.set(p.id, {player_id: p.id, wins: 0, losses: 0, games_won: 0, games_lost: 0,
+    eliminated: Boolean(p.eliminated), out_in: 0, pos: p.seed || i + 1}));
+  let winnersRounds = 0;
+  let losersRounds = 0;
+  for (const m of elim) {
+    if (m.bracket === 'winners') winnersRounds = Math.max(winnersRounds, m.round);
+    if (m.bracket === 'losers') losersRounds = Math.max(losersRounds, m.round);
+    if (m.status !== 'completed') continue;
+    (m.players || []).forEach((id, side) => {
+      const r = rows.get(id);
+      if (!r) return;
+      r.games_won += m.scores ? m.scores[side] : 0;
+      r.games_lost += m.scores ? m.scores[1 - side] : 0;
+      if (id === m.winner && m.players[1 - side]) r.wins++;
+      else if (id === m.loser) r.losses++;
+    });
+  }
+  const byId = new Map(elim.map((m) => [m.id, m]));
+  const double = (isTwoStage(model) ? model.settings.playoff.format : model.format) === 'double_elimination';
+  const stage = (id) => {
+    const m = byId.get(id);
+    if (!m) return -1; // withdrew before playing
+    if (m.bracket === 'third_place') return winnersRounds - 1 + 0.5;
+    if (m.bracket === 'losers') return m.round;
+    if (m.bracket === 'grand_final') return losersRounds + 1;
+    if (double) return m.round === 1 ? 0.5 : 2 * (m.round - 1) - 0.5;
+    return m.round;
+  };
+  const list = [...rows.values()];
+  for (const r of list) {
+    if (!r.eliminated) {
+      r.key = r.losses === 0 ? 1e6 : double ? 1e5 : winnersRounds - 1 + 0.75;
+    } else {
+      r.out_in = eliminatedIn(model, r.player_id);
+      r.key = stage(r.out_in);
+    }
+  }
+  list.sort((a, b) => (b.key - a.key) || (a.pos - b.pos));
+  for (let i = 0; i < list.length;) {
+    let j = i;
+    while (j < list.length && list[j].key === list[i].key) j++;
+    for (let k = i; k < j; k++) {
+      list[k].rank = i + 1;
+      list[k].rank_to = j;
+    }
+    i = j;
+  }
+  return {rows: list, provisional: true, elimination: true};
 }
 
 // groupTables returns a two-stage tournament's group tables computed from its group matches
