@@ -318,7 +318,8 @@ func (a *applier) start(c Command) *Error {
 		}
 	}
 	t.idx = nil
-	a.emit(Event{Type: EvStarted, Participants: slices.Clone(t.Participants)})
+	s := t.Settings.clone() // as the start completed them (a Swiss round count)
+	a.emit(Event{Type: EvStarted, Participants: slices.Clone(t.Participants), Settings: &s})
 	start := len(a.events)
 	switch t.Settings.Format {
 	case SingleElimination, DoubleElimination:

@@ -78,7 +78,7 @@ const (
 	EvPlayerLeft         EventType = "player_left"            // Player
 	EvCheckedIn          EventType = "player_checked_in"      // Player
 	EvPlayerDropped      EventType = "player_dropped"         // Player, Reason (did not check in)
-	EvStarted            EventType = "tournament_started"     // Participants (with seeds), Matches (all)
+	EvStarted            EventType = "tournament_started"     // Participants (with seeds), Settings (as the start completed them), Matches (all)
 	EvRoundStarted       EventType = "round_started"          // Round, Matches (Swiss: the new round)
 	EvMatchReady         EventType = "match_ready"            // Match
 	EvMatchUpdated       EventType = "match_updated"          // Match (pending: a slot filled by the match feeding it, or emptied by a correction)

@@ -753,3 +753,13 @@ func BenchmarkSwissPairing1024(b *testing.B) {
 		}
 	})
 }
+
+// TestStartEventCarriesSettings: the start event carries the settings as the start completed
+// them, so that a live client knows a Swiss tournament's round count (5 players: 3 rounds).
+func TestStartEventCarriesSettings(t *testing.T) {
+	tr := newTournament(t, Settings{Format: Swiss}, 5)
+	ev := mustApply(t, tr, Command{Type: CmdStart})
+	if ev[0].Type != EvStarted || ev[0].Settings == nil || ev[0].Settings.Rounds != 3 || tr.Settings.Rounds != 3 {
+		t.Fatalf("start event %+v (settings %+v); want tournament_started with rounds 3", ev[0], ev[0].Settings)
+	}
+}

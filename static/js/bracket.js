@@ -170,7 +170,7 @@ function elimRoundName(r, last) {
 
 // roundNamer returns a function naming the round of any match of an elimination (matches: all
 // of its matches), as its bracket's column title does.
-function roundNamer(matches) {
+export function roundNamer(matches) {
   const last = (b) => matches.reduce((n, m) => (m.bracket === b ? Math.max(n, m.round) : n), 0);
   const wLast = last('winners');
   const lLast = last('losers');

@@ -8,7 +8,7 @@
 
 import {h, $, param, flash, busy, replace, keepState, ordinal, rankText} from './dom.js';
 import {api, explain, loadToken, saveToken, forgetToken, tokenClaims, newSubmissionID, retrying} from './client.js';
-import {renderTournament, sectionTitle} from './bracket.js';
+import {renderTournament, roundNamer, sectionTitle} from './bracket.js';
 import {nameOf, nextMatchFor, opponentOf, playerById, groupStageOver} from './state.js';
 import {liveTournament, renderHead} from './page.js';
 import {parseGames, gamesKey, reportText} from './games.js';
@@ -245,7 +245,7 @@ function renderNext() {
     announce('');
     return;
   }
-  const m = nextMatchFor(model, pid) || sentTo(pid);
+  const m = nextMatchFor(model, pid);
   if (!m) {
     box.dataset.matchId = '';
     box.dataset.status = '';
@@ -256,7 +256,7 @@ function renderNext() {
   }
   box.dataset.matchId = m.id;
   box.dataset.status = m.status;
-  const side = m.players[0] === pid ? 0 : m.players[1] === pid ? 1 : slotFedBy(m, pid);
+  const side = m.players[0] === pid ? 0 : 1;
   const opp = m.players[side] === pid ? opponentOf(m, pid) : m.players[1 - side] || 0;
   const oppName = opp ? nameOf(model, opp) : '';
   const open = m.status === 'ready' || m.status === 'disputed';
@@ -291,26 +291,6 @@ function renderNext() {
   announce(`Your ${matchLabel(m).toLowerCase()} against ${oppName} is ${m.status === 'disputed' ? 'disputed' : 'ready'}.`);
 }
 
-// sentTo returns the pending match the player's latest result sends them to (its winner_to, or
-// loser_to in a double elimination) while their slot there is not filled in the model: the hub
-// fills it in its state, but the events of a result carry no change of a match that stays
-// pending, so a page that follows them learns of it only when the match becomes ready.
-function sentTo(p) {
-  const done = model.matches.filter((x) => x.status === 'completed' && x.players && x.players.includes(p));
-  const last = done[done.length - 1];
-  if (!last) return null;
-  const to = last.winner === p ? last.winner_to : last.loser === p ? last.loser_to : 0;
-  const m = to ? model.matches.find((x) => x.id === to) : null;
-  return m && m.status === 'pending' && !m.players.includes(p) ? m : null;
-}
-
-// slotFedBy is the slot of a match that the player's latest result feeds (0 when none says).
-function slotFedBy(m, p) {
-  const last = model.matches.filter((x) => x.status === 'completed' && x.players && x.players.includes(p)).pop();
-  const i = (m.feeds || []).findIndex((f) => f && last && f.match === last.id);
-  return i < 0 ? 0 : i;
-}
-
 // announce says text in the panel's status line, once: redraws that change nothing say nothing.
 function announce(text) {
   if (text === announced) return;
@@ -319,25 +299,13 @@ function announce(text) {
 }
 
 // matchLabel names a match as the bracket's columns do: "Semi-final, match 5", "Losers round 3,
-// match 9", "Group 2, round 1, match 3". (bracket.js's roundNamer says the same for its column
-// titles; it is not exported.)
+// match 9", "Group 2, round 1, match 3".
 function matchLabel(m) {
-  const last = (b) => model.matches.reduce((n, x) => (x.bracket === b ? Math.max(n, x.round) : n), 0);
-  const double = model.matches.some((x) => x.bracket === 'losers' || x.bracket === 'grand_final');
   let where = `Round ${m.round}`;
-  if (m.bracket === 'winners') {
-    const w = last('winners');
-    where = m.round === w ? (double ? 'Winners final' : 'Final')
-      : m.round === w - 1 ? (double ? 'Winners semi-final' : 'Semi-final')
-        : m.round === w - 2 && !double ? 'Quarter-final' : where;
-  } else if (m.bracket === 'losers') {
-    where = m.round === last('losers') ? 'Losers final' : `Losers round ${m.round}`;
-  } else if (m.bracket === 'grand_final') {
-    where = m.round > 1 ? 'Grand final reset' : 'Grand final';
-  } else if (m.bracket === 'third_place') {
-    where = 'Third-place match';
-  } else if (m.bracket === 'group' && (m.group > 1 || (model.settings.groups || 1) > 1)) {
-    where = `Group ${m.group || 1}, round ${m.round}`;
+  if (m.bracket === 'group') {
+    if (m.group > 1 || (model.settings.groups || 1) > 1) where = `Group ${m.group || 1}, round ${m.round}`;
+  } else if (['winners', 'losers', 'grand_final', 'third_place'].includes(m.bracket)) {
+    where = roundNamer(model.matches)(m);
   }
   return `${where}, match ${m.id}`;
 }

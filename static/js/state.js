@@ -112,6 +112,7 @@ export function applyEvent(model, ev) {
     case 'match_completed':
     case 'match_reset':
     case 'match_void':
+    case 'match_updated': // a pending match: a slot filled by the match feeding it, or emptied
     case 'match_deadline_warning': // the match now says warned: its deadline is near
     case 'match_timed_out': // before the rule applied; a match_completed follows, or it is overdue
     case 'match_corrected': // an organiser's correction: the match as corrected (`was`: before)

@@ -45,7 +45,7 @@ func TestBrowserCreateRetried(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("create-name"), "Retry Cup"),
 		chromedp.Click(chromedp.ID("create-submit")),
 	)
-	org.wait("the organiser view", `location.pathname.endsWith('organiser.html') && !document.getElementById('org-view').hidden && document.querySelector('[data-testid=tournament-status]')`)
+	org.wait("the organiser view", `location.pathname.endsWith('organiser.html') && document.getElementById('org-view') && !document.getElementById('org-view').hidden && document.querySelector('[data-testid=tournament-status]')`)
 	tid := org.text(`[data-testid="tournament-id"]`)
 	if got := org.eval("the creates sent", `(() => { const s = JSON.parse(sessionStorage.getItem('creates') || '[]'); return s.length === 2 && s[0].length >= 16 && s[0] === s[1] ? 'same' : JSON.stringify(s); })()`); got != "same" {
 		t.Errorf("creates sent (their submission ids): %s; want two with the same id", got)
