@@ -81,7 +81,7 @@ const (
 	EvStarted            EventType = "tournament_started"     // Participants (with seeds), Settings (as the start completed them), Matches (all)
 	EvRoundStarted       EventType = "round_started"          // Round, Matches (Swiss: the new round)
 	EvMatchReady         EventType = "match_ready"            // Match
-	EvMatchUpdated       EventType = "match_updated"          // Match (pending: a slot filled by the match feeding it, or emptied by a correction)
+	EvMatchUpdated       EventType = "match_updated"          // MatchID, Slots (a pending match's players and filled slots: one filled by the match feeding it, or emptied by a correction)
 	EvMatchReported      EventType = "match_reported"         // Match, Player (who reported)
 	EvMatchDisputed      EventType = "match_disputed"         // Match
 	EvMatchCompleted     EventType = "match_completed"        // Match
@@ -112,6 +112,10 @@ type Event struct {
 	Player PlayerID  `json:"player,omitempty"`
 	Round  int       `json:"round,omitempty"`
 	Match  *Match    `json:"match,omitempty"`
+	// MatchID and Slots are match_updated's: the players and filled slots of a pending match,
+	// the only fields of it that change while it waits (a few bytes, not the whole match).
+	MatchID MatchID `json:"match_id,omitempty"`
+	Slots   *Slots  `json:"slots,omitempty"`
 	// Was is a corrected match as it was before the correction (match_corrected).
 	Was          *Match        `json:"was,omitempty"`
 	Matches      []Match       `json:"matches,omitempty"`
@@ -124,6 +128,12 @@ type Event struct {
 	Description  string        `json:"description,omitempty"`
 	Reason       string        `json:"reason,omitempty"`
 	At           time.Time     `json:"at,omitzero"`
+}
+
+// Slots are a match's players and which of its slots are filled (Match.Players, Match.Filled).
+type Slots struct {
+	Players [2]PlayerID `json:"players"`
+	Filled  [2]bool     `json:"filled"`
 }
 
 // Standing is one line of the standings. Rank and RankTo give a tied placement: 5 and 8 mean

@@ -51,12 +51,29 @@ const maxCarryCheck = 64
 
 // eventsCarryMatches checks what a live client relies on: every match the command changed is in
 // its events, and the last event that carries it has it as the state now does, so that a copy
-// kept by replacing each carried match equals the state (as a snapshot would give it).
+// kept by replacing each carried match (and setting the slots match_updated gives) equals the
+// state (as a snapshot would give it).
 func eventsCarryMatches(was []Match, tr *Tournament, ev []Event) string {
 	last := map[MatchID]*Match{}
 	for i := range ev {
 		if m := ev[i].Match; m != nil {
 			last[m.ID] = m
+		}
+		if sl := ev[i].Slots; sl != nil { // match_updated: the slots of the match as last known
+			id := ev[i].MatchID
+			m, ok := last[id]
+			switch {
+			case ok:
+				c := m.clone()
+				m = &c
+			case int(id) >= 1 && int(id) <= len(was):
+				c := was[id-1].clone()
+				m = &c
+			default:
+				continue // unknown to the client: reported below as not carried
+			}
+			m.Players, m.Filled = sl.Players, sl.Filled
+			last[id] = m
 		}
 		for j := range ev[i].Matches {
 			last[ev[i].Matches[j].ID] = &ev[i].Matches[j]

@@ -94,8 +94,13 @@ func (a *applier) fill(id MatchID, slot int, p PlayerID) {
 	if m.Status == MatchPending {
 		// Waiting for its other slot: no ready, completed or void event carries it, so say
 		// that this slot is filled, or a live copy would show it empty until then.
-		a.emitMatch(EvMatchUpdated, m)
+		a.emitSlots(m)
 	}
+}
+
+// emitSlots says that pending match m's slots changed (match_updated).
+func (a *applier) emitSlots(m *Match) {
+	a.emit(Event{Type: EvMatchUpdated, MatchID: m.ID, Slots: &Slots{Players: m.Players, Filled: m.Filled}})
 }
 
 // settle decides a pending match whose slots are both filled (elimination, or a round robin match
@@ -356,7 +361,7 @@ func (a *applier) unfill(id MatchID, slot int) {
 	if wasLive {
 		a.emitMatch(EvMatchReset, m)
 	} else {
-		a.emitMatch(EvMatchUpdated, m) // a pending match lost the player its slot had
+		a.emitSlots(m) // a pending match lost the player its slot had
 	}
 	if a.t.Status == StatusFinished {
 		a.t.Status = StatusRunning

@@ -112,12 +112,19 @@ export function applyEvent(model, ev) {
     case 'match_completed':
     case 'match_reset':
     case 'match_void':
-    case 'match_updated': // a pending match: a slot filled by the match feeding it, or emptied
     case 'match_deadline_warning': // the match now says warned: its deadline is near
     case 'match_timed_out': // before the rule applied; a match_completed follows, or it is overdue
     case 'match_corrected': // an organiser's correction: the match as corrected (`was`: before)
       if (ev.match) putMatch(model, ev.match);
       break;
+    case 'match_updated': { // a pending match's slots: one filled by the match feeding it, or emptied
+      const m = model.matches.find((x) => x.id === ev.match_id);
+      if (m && ev.slots) {
+        m.players = [...ev.slots.players];
+        m.filled = [...ev.slots.filled];
+      }
+      break;
+    }
     case 'check_in_opened':
       model.check_in_open = true;
       break;
