@@ -167,6 +167,26 @@ export async function retrying(call) {
   }
 }
 
+// linkToken reads the key of a personal link (page.html?t=<id>#token=<key>): the fragment, which
+// no server sees. It returns null without one, else {token, claims}, claims null when the key
+// cannot be read; the page checks the role and tournament and says what is wrong.
+export function linkToken() {
+  const m = /(?:^#|&)token=([^&]*)/.exec(location.hash);
+  if (!m) return null;
+  let token = '';
+  try {
+    token = decodeURIComponent(m[1]).trim();
+  } catch (e) {
+    /* not valid percent-encoding: unreadable */
+  }
+  return {token, claims: token ? tokenClaims(token) : null};
+}
+
+// dropLinkToken takes a personal link's key out of the address bar once it is kept.
+export function dropLinkToken() {
+  history.replaceState(history.state, '', location.pathname + location.search);
+}
+
 export function saveToken(tid, role, token) {
   try {
     localStorage.setItem(tokenKey(tid, role), token);

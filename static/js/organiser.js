@@ -9,7 +9,7 @@
 // share links (spectators, players, the organiser's own) name the hub's public address.
 
 import {h, $, param, flash, busy, replace, keepState} from './dom.js';
-import {api, explain, loadToken, saveToken, forgetToken, tokenClaims} from './client.js';
+import {api, explain, loadToken, saveToken, forgetToken, tokenClaims, linkToken, dropLinkToken} from './client.js';
 import {renderTournament, sectionTitle} from './bracket.js';
 import {nameOf, seedOrder, groupStageOver, isGroupMatch} from './state.js';
 import {liveTournament, renderHead, endLive, renderDownloads} from './page.js';
@@ -47,15 +47,9 @@ if (!tid) {
 // organiser key is kept as the creating browser keeps it and taken out of the address bar. Any
 // other key is refused with a message, and the page goes on as without it.
 function adoptLinkToken() {
-  const m = /(?:^#|&)token=([^&]*)/.exec(location.hash);
-  if (!tid || !m) return;
-  let t = '';
-  try {
-    t = decodeURIComponent(m[1]).trim();
-  } catch (e) {
-    /* not valid percent-encoding: unreadable, refused below */
-  }
-  const c = t ? tokenClaims(t) : null;
+  const link = tid ? linkToken() : null;
+  if (!link) return;
+  const {token: t, claims: c} = link;
   let problem = '';
   if (!c || typeof c !== 'object') {
     problem = 'This organiser link is damaged: its key cannot be read. Open it exactly as you copied it.';
@@ -71,7 +65,7 @@ function adoptLinkToken() {
     return;
   }
   saveToken(tid, 'organiser', t);
-  history.replaceState(history.state, '', location.pathname + location.search);
+  dropLinkToken();
   flash('You are signed in as the organiser with your organiser link. This browser remembers the key for this tournament.', 'ok');
 }
 

@@ -7,7 +7,7 @@
 // link (with a QR code) to go on on another device.
 
 import {h, $, param, flash, busy, replace, keepState, ordinal, rankText} from './dom.js';
-import {api, explain, loadToken, saveToken, forgetToken, tokenClaims, newSubmissionID, retrying} from './client.js';
+import {api, explain, loadToken, saveToken, forgetToken, tokenClaims, newSubmissionID, retrying, linkToken, dropLinkToken} from './client.js';
 import {renderTournament, roundNamer, sectionTitle} from './bracket.js';
 import {nameOf, nextMatchFor, opponentOf, playerById, groupStageOver} from './state.js';
 import {liveTournament, renderHead} from './page.js';
@@ -40,15 +40,9 @@ function playerIdOf(t) {
 // of the address bar. A token of another tournament or role, or one that cannot be read, is
 // refused with a message and the page stays as it was.
 function adoptLinkToken() {
-  const m = /(?:^#|&)token=([^&]*)/.exec(location.hash);
-  if (!tid || !m) return;
-  let t = '';
-  try {
-    t = decodeURIComponent(m[1]).trim();
-  } catch (e) {
-    /* not valid percent-encoding: unreadable, refused below */
-  }
-  const c = t ? tokenClaims(t) : null;
+  const link = tid ? linkToken() : null;
+  if (!link) return;
+  const {token: t, claims: c} = link;
   let problem = '';
   if (!c || typeof c !== 'object') {
     problem = 'This personal link is damaged: its key cannot be read. Open it exactly as you got it, or ask the organiser for it again.';
@@ -71,7 +65,7 @@ function adoptLinkToken() {
   } catch (e) {
     /* storage unavailable: the token itself names the player */
   }
-  history.replaceState(history.state, '', location.pathname + location.search);
+  dropLinkToken();
   flash('You are signed in with your personal link. This browser remembers you for this tournament.', 'ok');
 }
 
