@@ -124,6 +124,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			Burst:          c.HTTPBurst,
 			TrustedProxies: c.TrustedProxies,
 			PublicURL:      c.PublicURL,
+			LogEvents:      c.MaxEvents,
 		},
 		WS: ws.Config{
 			Origins:     origins,

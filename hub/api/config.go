@@ -8,8 +8,9 @@ import (
 	"github.com/tourhub/tourhub/match"
 )
 
-// hubConfig is what GET /api/config tells the pages: the address share links should name, and
-// the limits the engine enforces, so that a form never accepts what the server refuses.
+// hubConfig is what GET /api/config tells the pages: the address share links should name, the
+// limits the engine enforces, so that a form never accepts what the server refuses, and how many
+// changes of a tournament's history the node keeps, so that a page can say it.
 type hubConfig struct {
 	PublicURL string    `json:"public_url"` // empty: the address the page was loaded from
 	Limits    hubLimits `json:"limits"`
@@ -23,6 +24,7 @@ type hubLimits struct {
 	GroupSize   int `json:"group_size"`
 	Rounds      int `json:"rounds"`
 	GamePoints  int `json:"game_points"`
+	LogEvents   int `json:"log_events,omitzero"` // entries kept in a tournament's event log (--max-events)
 }
 
 func (s *Server) config(c echo.Context) error {
@@ -30,6 +32,6 @@ func (s *Server) config(c echo.Context) error {
 	return c.JSON(http.StatusOK, hubConfig{
 		PublicURL: s.cfg.PublicURL,
 		Limits: hubLimits{Name: match.MaxNameLen, Description: match.MaxDescriptionLen, Players: match.MaxPlayersLimit,
-			BestOf: match.MaxBestOf, GroupSize: match.MaxGroupSize, Rounds: match.MaxRounds, GamePoints: match.MaxGamePoints},
+			BestOf: match.MaxBestOf, GroupSize: match.MaxGroupSize, Rounds: match.MaxRounds, GamePoints: match.MaxGamePoints, LogEvents: s.cfg.LogEvents},
 	})
 }

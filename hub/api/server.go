@@ -56,6 +56,10 @@ type Config struct {
 	// PublicURL is the hub's address as its users reach it (scheme and host, no trailing slash),
 	// which GET /api/config gives the pages for share links; empty: the pages use their own.
 	PublicURL string
+	// LogEvents is the most entries the store keeps in a tournament's event log (--max-events),
+	// which GET /api/config tells the pages so that they can say how much history is kept; 0:
+	// not said.
+	LogEvents int
 	// ReadyTimeout bounds the store ping of /readyz. Defaults to 2 s.
 	ReadyTimeout time.Duration
 	// Now is the clock of the rate limits. Defaults to time.Now.

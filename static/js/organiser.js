@@ -12,7 +12,7 @@ import {h, $, param, flash, busy, replace, keepState} from './dom.js';
 import {api, explain, loadToken, saveToken, forgetToken, tokenClaims, linkToken, dropLinkToken} from './client.js';
 import {renderTournament, sectionTitle} from './bracket.js';
 import {nameOf, seedOrder, groupStageOver, isGroupMatch} from './state.js';
-import {liveTournament, renderHead, endLive, renderDownloads} from './page.js';
+import {liveTournament, renderHead, endLive, renderDownloads, renderKeeping} from './page.js';
 import {mountCreateForm, mountImportForm} from './createform.js';
 import {parseGames, reportText} from './games.js';
 import {hubConfig, publicLink, shareRow} from './share.js';
@@ -325,6 +325,7 @@ function render() {
     return;
   }
   renderHead($('#head'), model);
+  renderKeeping($('#keeping'), model);
   $('#bracket-title').textContent = sectionTitle(model.format, model.settings);
   const registering = model.status === 'registering';
   const running = model.status === 'running';

@@ -5,6 +5,7 @@ import {h, $, replace, flash} from './dom.js';
 import {Hub, explain} from './client.js';
 import {fromSnapshot, applyEvents, groupStageOver} from './state.js';
 import {formatLabel, statusLabel} from './bracket.js';
+import {hubConfig} from './share.js';
 
 // showConn keeps a connection indicator (an element with class conn) in step with the socket.
 export function showConn(el, status, detail = {}) {
@@ -172,4 +173,61 @@ export function renderDownloads(el, tid) {
     h('li', {}, h('a', {href: base, download: `${tid}.json`, 'data-testid': 'download-json'}, 'Download results (JSON)')),
     h('li', {}, h('a', {href: `${base}/standings.csv`, download: `${tid}-standings.csv`, 'data-testid': 'download-standings'}, 'Standings (CSV)')),
     h('li', {}, h('a', {href: `${base}/matches.csv`, download: `${tid}-matches.csv`, 'data-testid': 'download-matches'}, 'Matches (CSV)')));
+}
+
+// goDuration reads a duration as the hub writes it (Go's form: "2h0m0s", "90m", "1.5s") in
+// milliseconds; NaN when it is not one.
+export function goDuration(s) {
+  const unit = {h: 3600e3, m: 60e3, s: 1e3, ms: 1, us: 1e-3, 'µs': 1e-3, ns: 1e-6};
+  const re = /(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/gy;
+  let ms = 0;
+  let end = 0;
+  for (let m; (m = re.exec(s)) !== null; end = re.lastIndex) ms += Number(m[1]) * unit[m[2]];
+  return typeof s === 'string' && s !== '' && end === s.length ? ms : NaN;
+}
+
+// durationWords says a length of time in its two largest units, rounded down: "7 days",
+// "1 hour 30 minutes".
+export function durationWords(ms) {
+  const units = [['day', 86400e3], ['hour', 3600e3], ['minute', 60e3], ['second', 1e3]];
+  const word = (n, name) => `${n} ${name}${n === 1 ? '' : 's'}`;
+  const t = Math.round(ms / 1e3) * 1e3;
+  const i = units.findIndex(([, size]) => t >= size);
+  if (i < 0) return 'less than a second';
+  const n = Math.floor(t / units[i][1]);
+  const next = units[i + 1];
+  const rest = next ? Math.floor((t - n * units[i][1]) / next[1]) : 0;
+  return rest > 0 ? `${word(n, units[i][0])} ${word(rest, next[0])}` : word(n, units[i][0]);
+}
+
+// keepingText says how long the hub keeps the tournament and its history (its settings'
+// retention, and the node's log cap when the node tells it): where the downloads are, so that an
+// organiser or a player knows when to take a copy.
+export function keepingText(model, logEvents) {
+  const r = (model.settings && model.settings.retention) || {};
+  const [finished, idle, log] = [r.finished, r.idle, r.log].map(goDuration);
+  const changes = logEvents ? `the last ${logEvents.toLocaleString('en')} changes` : 'its changes';
+  if (!(finished > 0 && idle > 0 && log > 0)) {
+    return `This hub keeps a tournament, and ${changes} for replays, for a limited time after its last change. ` +
+      'Download the results (JSON) to keep them: the create page imports the file into any hub.';
+  }
+  return `This hub keeps the tournament for ${durationWords(finished)} after its last change once it is over ` +
+    `(${durationWords(idle)} while it is not), and its history (${changes}, for replays) for ${durationWords(log)}. ` +
+    'Download the results (JSON) to keep them longer: the create page imports the file into any hub.';
+}
+
+// historyGoneText says why a replay cannot go back: the log no longer holds the whole history.
+export function historyGoneText(model, logEvents) {
+  const log = goDuration(model.settings && model.settings.retention && model.settings.retention.log);
+  const what = logEvents ? `the last ${logEvents.toLocaleString('en')} changes of a tournament` : 'a tournament\'s changes';
+  const when = log > 0 ? ` for ${durationWords(log)} after its last change` : ' for a limited time';
+  return `The history of this tournament is no longer kept: this hub keeps ${what}${when}.`;
+}
+
+// renderKeeping fills el with keepingText, once the node's log cap is known.
+export function renderKeeping(el, model) {
+  hubConfig().then((c) => {
+    const text = keepingText(model, c.limits && c.limits.log_events);
+    if (el.textContent !== text) el.textContent = text;
+  });
 }

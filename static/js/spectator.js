@@ -12,9 +12,9 @@
 import {h, $, param, flash} from './dom.js';
 import {api, explain} from './client.js';
 import {renderTournament, sectionTitle} from './bracket.js';
-import {liveTournament, renderHead, renderDownloads} from './page.js';
+import {liveTournament, renderHead, renderDownloads, renderKeeping, historyGoneText} from './page.js';
 import {fromSnapshot, seedOrder} from './state.js';
-import {publicLink, shareRow} from './share.js';
+import {hubConfig, publicLink, shareRow} from './share.js';
 
 const tid = param('t');
 const embed = param('embed') === '1';
@@ -47,6 +47,7 @@ if (!tid) {
       $('#version').textContent = String(model.version);
       if (model.status === 'deleted' && target !== null) backToLive(); // nothing to go back to
       if (target === null) show(model);
+      if (!embed) renderKeeping($('#keeping'), model);
       updateReplay();
       if (embed) tellParent();
       else if (model.name !== embedName) showEmbedCode(model.name);
@@ -194,6 +195,10 @@ async function load(fetch) {
 // noHistory: the hub answered 410 history_gone; the live state comes back and the control goes.
 function noHistory() {
   historyGone = true;
+  const model = live;
+  hubConfig().then((c) => {
+    $('#replay-gone').textContent = historyGoneText(model, c.limits && c.limits.log_events);
+  });
   versions.clear();
   backToLive();
 }

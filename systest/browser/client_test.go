@@ -236,6 +236,37 @@ func TestClientModules(t *testing.T) {
 		}
 	}
 
+	// Durations as the hub writes them (Go's form) and as the pages say them.
+	tests = []struct {
+		name, expr, want string
+	}{
+		{"hours", `m.goDuration('2h0m0s')`, "7200000"},
+		{"fractions", `m.goDuration('1.5s')`, "1500"},
+		{"every unit", `m.goDuration('1h1m1s1ms1us1ns')`, "3661001.001001"},
+		{"not a duration", `m.goDuration('2 hours')`, "NaN"},
+		{"trailing junk", `m.goDuration('2hx')`, "NaN"},
+		{"empty", `m.goDuration('')`, "NaN"},
+		{"missing", `m.goDuration(undefined)`, "NaN"},
+		{"days", `m.durationWords(m.goDuration('168h0m0s'))`, "7 days"},
+		{"one of each", `m.durationWords(m.goDuration('25h0m0s'))`, "1 day 1 hour"},
+		{"two largest units, rounded down", `m.durationWords(m.goDuration('1h30m59s'))`, "1 hour 30 minutes"},
+		{"a zero between", `m.durationWords(m.goDuration('24h5m0s'))`, "1 day"},
+		{"seconds", `m.durationWords(59000)`, "59 seconds"},
+		{"nothing", `m.durationWords(0)`, "less than a second"},
+		{"old tournament, no cap told", `m.keepingText({settings: {}}, 0)`,
+			"This hub keeps a tournament, and its changes for replays, for a limited time after its last change. Download the results (JSON) to keep them: the create page imports the file into any hub."},
+		{"history gone", `m.historyGoneText({settings: {retention: {log: '24h0m0s'}}}, 10000)`,
+			"The history of this tournament is no longer kept: this hub keeps the last 10,000 changes of a tournament for 1 day after its last change."},
+		{"history gone, nothing known", `m.historyGoneText({}, undefined)`,
+			"The history of this tournament is no longer kept: this hub keeps a tournament's changes for a limited time."},
+	}
+	for _, tc := range tests {
+		got := page.eval(tc.name, `import('/js/page.js').then((m) => String(`+tc.expr+`))`)
+		if got != tc.want {
+			t.Errorf("%s: %s = %s; want %s", tc.name, tc.expr, got, tc.want)
+		}
+	}
+
 	// A model built from a snapshot and patched by events, as every page renders it.
 	got := page.eval("apply events", `import('/js/state.js').then((s) => {
 	  const m = s.fromSnapshot({id: 't1', name: 'T', format: 'single_elimination', status: 'registering', version: 1,

@@ -347,15 +347,33 @@ func TestBrowserReplayHistoryGone(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	base := startHub(ctx, t, "--max-events", "3")
-	tr := newTourney(ctx, t, base, map[string]any{"name": "Short Cup", "format": "round_robin"})
+	tr := newTourney(ctx, t, base, map[string]any{"name": "Short Cup", "format": "round_robin",
+		"retention": map[string]string{"finished": "90m", "idle": "3h", "log": "2h"}})
 	tr.join(ctx, t, "Ada", "Grace")
 	tr.command(ctx, t, "/cancel", struct{}{})
-	spec := newTab(t, newBrowser(ctx, t), "spectator")
+	browser := newBrowser(ctx, t)
+
+	// Both pages with downloads say how long the hub keeps the tournament and how much of its
+	// history: this tournament's retention and this node's --max-events.
+	keeping := "This hub keeps the tournament for 1 hour 30 minutes after its last change once it is over (3 hours while it is not), " +
+		"and its history (the last 3 changes, for replays) for 2 hours. Download the results (JSON) to keep them longer: the create page imports the file into any hub."
+	org := newTab(t, browser, "organiser")
+	org.do("open the organiser link", chromedp.Navigate(base+"/organiser.html?t="+tr.id+"#token="+tr.org))
+	org.wait("the retention note", `document.querySelector('[data-testid=keeping]').textContent !== ''`)
+	if got := org.text(`[data-testid=keeping]`); got != keeping {
+		t.Errorf("organiser page: %q; want %q", got, keeping)
+	}
+
+	spec := newTab(t, browser, "spectator")
 	spec.do("open the spectator page", chromedp.Navigate(base+"/spectator.html?t="+tr.id))
+	spec.wait("the retention note", `document.querySelector('[data-testid=keeping]').textContent !== ''`)
+	if got := spec.text(`[data-testid=keeping]`); got != keeping {
+		t.Errorf("spectator page: %q; want %q", got, keeping)
+	}
 	spec.wait("the replay control", `document.querySelector('[data-testid=tournament-status][data-status=cancelled]') && !document.getElementById('replay-view').hidden && !document.getElementById('replay-prev').disabled`)
 	spec.do("previous", press(`#replay-prev`)...)
-	spec.wait("the message", `!document.getElementById('replay-gone').hidden && document.getElementById('replay-controls').hidden`)
-	if got, want := spec.text(`[data-testid=replay-gone]`), "The history of this tournament is no longer kept (the hub keeps the last 10,000 changes for a limited time)."; got != want {
+	spec.wait("the message", `!document.getElementById('replay-gone').hidden && document.getElementById('replay-controls').hidden && document.getElementById('replay-gone').textContent.includes('keeps')`)
+	if got, want := spec.text(`[data-testid=replay-gone]`), "The history of this tournament is no longer kept: this hub keeps the last 3 changes of a tournament for 2 hours after its last change."; got != want {
 		t.Errorf("message %q; want %q", got, want)
 	}
 	if got := spec.eval("the page", `document.querySelector('[data-testid=tournament-status]').dataset.status + ' ' + document.querySelectorAll('#participants li').length + ' ' + document.querySelectorAll('#messages .msg-error').length`); got != "cancelled 2 0" {
