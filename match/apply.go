@@ -560,7 +560,7 @@ func (a *applier) eliminate(p PlayerID, in MatchID) {
 	}
 	pp.Eliminated = true
 	pp.EliminatedIn = in
-	a.emit(Event{Type: EvEliminated, Player: p})
+	a.emit(Event{Type: EvEliminated, Player: p, MatchID: in})
 }
 
 func (a *applier) reinstate(p PlayerID, in MatchID) {

@@ -87,7 +87,7 @@ const (
 	EvMatchCompleted     EventType = "match_completed"        // Match
 	EvMatchReset         EventType = "match_reset"            // Match (its result was undone by a correction)
 	EvMatchVoid          EventType = "match_void"             // Match
-	EvEliminated         EventType = "player_eliminated"      // Player (the match is in Participant.EliminatedIn)
+	EvEliminated         EventType = "player_eliminated"      // Player, MatchID (the match that put them out, their EliminatedIn; absent when none did)
 	EvReinstated         EventType = "player_reinstated"      // Player (a correction undid an elimination)
 	EvWithdrawn          EventType = "player_withdrawn"       // Player, Reason ("withdrew" or "disqualified")
 	EvFinished           EventType = "tournament_finished"    // Standings, Reason
@@ -114,6 +114,7 @@ type Event struct {
 	Match  *Match    `json:"match,omitempty"`
 	// MatchID and Slots are match_updated's: the players and filled slots of a pending match,
 	// the only fields of it that change while it waits (a few bytes, not the whole match).
+	// MatchID is also player_eliminated's: the match that put the player out.
 	MatchID MatchID `json:"match_id,omitempty"`
 	Slots   *Slots  `json:"slots,omitempty"`
 	// Was is a corrected match as it was before the correction (match_corrected).

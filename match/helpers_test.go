@@ -52,7 +52,8 @@ const maxCarryCheck = 64
 // eventsCarryMatches checks what a live client relies on: every match the command changed is in
 // its events, and the last event that carries it has it as the state now does, so that a copy
 // kept by replacing each carried match (and setting the slots match_updated gives) equals the
-// state (as a snapshot would give it).
+// state (as a snapshot would give it); and each player_eliminated names the match the state
+// says put the player out.
 func eventsCarryMatches(was []Match, tr *Tournament, ev []Event) string {
 	last := map[MatchID]*Match{}
 	for i := range ev {
@@ -77,6 +78,15 @@ func eventsCarryMatches(was []Match, tr *Tournament, ev []Event) string {
 		}
 		for j := range ev[i].Matches {
 			last[ev[i].Matches[j].ID] = &ev[i].Matches[j]
+		}
+	}
+	// player_eliminated names the match that put the player out, as the state records it.
+	for _, e := range ev {
+		if e.Type != EvEliminated {
+			continue
+		}
+		if p := tr.participant(e.Player); p != nil && p.Eliminated && p.EliminatedIn != e.MatchID {
+			return fmt.Sprintf("player_eliminated of %d names match %d; the state says %d", e.Player, e.MatchID, p.EliminatedIn)
 		}
 	}
 	for i := range tr.Matches {
