@@ -12,7 +12,8 @@
 // between two byes are not drawn; a bye that sends a player on is a slim line, not a card.
 
 import {h, rankText, ordinal} from './dom.js';
-import {nameOf, isSlotBye, liveStandings, groupTables, playerById, isGroupMatch, isTwoStage, groupStageOver, eliminationTable} from './state.js';
+import {nameOf, isSlotBye, playerById, isGroupMatch, isTwoStage, groupStageOver} from './state.js';
+import {groupStandings} from './standings.js';
 import {gamesText, reportText} from './games.js';
 
 const STATUS_LABEL = {
@@ -85,30 +86,30 @@ export function renderTournament(container, model, opts = {}) {
   } else if (isTwoStage(model)) {
     parts.push(renderTwoStage(model, opts));
   } else {
-    parts.push(renderFormat(model.format, model, model.matches, opts, isElimination(model.format) ? null : liveStandings(model)));
+    parts.push(renderFormat(model.format, model, model.matches, opts, isElimination(model.format) ? null : model.standings));
   }
   if (!isTwoStage(model) && isElimination(model.format)) {
     if (model.status === 'finished') {
       if (model.standings.length) parts.push(renderStandings(model, model.standings, {title: 'Final standings'}));
     } else if (model.status === 'running' && model.matches.length) {
-      parts.push(renderLiveElimination(model, model.matches, model.participants));
+      parts.push(renderLiveElimination(model, model.matches, model.standings));
     }
   }
   container.replaceChildren(...parts.filter(Boolean));
 }
 
-// renderFormat draws matches by the renderer of format; st: the standings of the tables (round
-// robin and Swiss).
-function renderFormat(format, model, matches, opts, st, tableNote) {
+// renderFormat draws matches by the renderer of format; table: the standings lines of the tables
+// (round robin and Swiss).
+function renderFormat(format, model, matches, opts, table, tableNote) {
   switch (format) {
     case 'single_elimination':
       return renderSingle(model, matches, opts);
     case 'double_elimination':
       return renderDouble(model, matches, opts);
     case 'round_robin':
-      return renderRoundRobin(model, matches, opts, st, tableNote);
+      return renderRoundRobin(model, matches, opts, table, tableNote);
     case 'swiss':
-      return renderSwiss(model, matches, opts, st, tableNote);
+      return renderSwiss(model, matches, opts, table, tableNote);
     default:
       return renderRounds('Matches', matches, model, opts);
   }
@@ -122,19 +123,19 @@ function renderTwoStage(model, opts) {
   const groupMatches = model.matches.filter(isGroupMatch);
   const playoffMatches = model.matches.filter((m) => !isGroupMatch(m));
   const started = model.stage === 2 || playoffMatches.length > 0;
-  // Once the playoff has started the hub's standings rank everyone overall: the group tables are
-  // computed here from the group matches.
-  const st = started ? groupTables(model) : liveStandings(model);
-  const note = started ? 'Group tables: points, then game difference (the hub\'s tie-breaks chose the qualifiers).' : null;
+  // Once the playoff has started the standings rank everyone overall: the group tables are the
+  // group stage's own, worked out from its matches as the hub does.
+  const table = started ? groupStandings(model) : model.standings;
+  const note = started ? 'The group tables, final since the playoff started.' : null;
   const groups = h('section', {class: 'stage stage-group', 'data-testid': 'stage-group', 'aria-labelledby': 'stage-group-title'},
     h('h3', {class: 'stage-title', id: 'stage-group-title'}, 'Group stage'),
     groupStageOver(model) ? h('p', {class: 'hint', 'data-testid': 'stage-group-over', role: 'status'},
       'The group stage is over: waiting for the organiser to start the playoff.') : null,
-    renderFormat(model.format, model, groupMatches, {...opts, qualifiers: model.qualifiers}, st, note));
-  // While the playoff runs, its players as they stand: the qualifiers, in their playoff seed order.
-  const players = (model.qualifiers || []).map((id, i) => ({...(playerById(model, id) || {id}), seed: i + 1}));
+    renderFormat(model.format, model, groupMatches, {...opts, qualifiers: model.qualifiers}, table, note));
+  // While the playoff runs, its players as they stand: the standings' lines of the qualifiers.
+  const q = new Set(model.qualifiers || []);
   const live = started && model.status === 'running' && playoffMatches.length
-    ? renderLiveElimination(model, playoffMatches, players) : null;
+    ? renderLiveElimination(model, playoffMatches, model.standings.filter((r) => q.has(r.player_id))) : null;
   const bracket = h('section', {class: 'stage stage-playoff', 'data-testid': 'stage-playoff', 'aria-labelledby': 'stage-playoff-title'},
     h('h3', {class: 'stage-title', id: 'stage-playoff-title'}, 'Playoff'),
     playoffMatches.length ? renderFormat(playoff.format, model, playoffMatches, opts)
@@ -145,11 +146,8 @@ function renderTwoStage(model, opts) {
   return h('div', {class: 'format-two-stage'}, final, started ? [bracket, groups] : [groups, bracket]);
 }
 
-function standingsTitle(model, st) {
-  if (model.status === 'finished') return 'Final standings';
-  // Provisional: computed here from the results so far, by points and game difference; the
-  // hub's own tables (with every tie-break) come with the next snapshot and at the end.
-  return st.provisional ? 'Standings (provisional: points and game difference; tie-breaks apply at the end)' : 'Standings';
+function standingsTitle(model) {
+  return model.status === 'finished' ? 'Final standings' : 'Standings';
 }
 
 function byRound(matches) {
@@ -439,24 +437,24 @@ function grandFinal(model, gf, opts) {
   return bracketFrame('Grand final', grid);
 }
 
-function renderRoundRobin(model, matches, opts, st, note) {
+function renderRoundRobin(model, matches, opts, table, note) {
   const groups = [...new Set(matches.map((m) => m.group || 1))].sort((a, b) => a - b);
   // A player's group is that of their matches (standings may not say).
   const groupOf = new Map();
   for (const m of matches) for (const id of m.players || []) if (id) groupOf.set(id, m.group || 1);
-  const hint = note || (st && (st.provisional || model.status === 'finished') ? standingsTitle(model, st) : null);
+  const hint = note || (table && model.status === 'finished' ? standingsTitle(model) : null);
   return h('div', {class: 'format-rr'},
     hint ? h('p', {class: 'hint'}, hint) : null,
     groups.map((g) => {
       const ms = matches.filter((m) => (m.group || 1) === g);
-      const rows = st ? st.rows.filter((r) => groups.length === 1 || (r.group || groupOf.get(r.player_id) || 1) === g) : [];
+      const rows = (table || []).filter((r) => groups.length === 1 || (r.group || groupOf.get(r.player_id) || 1) === g);
       // The grid lists the group's players in table order (then any not in the table yet).
       const order = rows.map((r) => r.player_id).filter((id) => groupOf.get(id) === g);
       for (const id of groupOf.keys()) if (groupOf.get(id) === g && !order.includes(id)) order.push(id);
       return h('section', {class: 'group', 'data-testid': `group-${g}`, 'data-group': g},
         groups.length > 1 ? h('h3', {}, `Group ${g}`) : null,
         h('div', {class: 'group-tables'},
-          rows.length ? renderStandings(model, rows, {title: groups.length > 1 ? `Group ${g} table` : 'Table', qualifiers: opts.qualifiers, provisional: st.provisional}) : null,
+          rows.length ? renderStandings(model, rows, {title: groups.length > 1 ? `Group ${g} table` : 'Table', qualifiers: opts.qualifiers}) : null,
           crossTable(model, g, ms, order, groups.length > 1)),
         renderRounds(`Matches${groups.length > 1 ? ` of group ${g}` : ''}`, ms, model, opts));
     }));
@@ -517,11 +515,11 @@ function crossResult(m, side) {
   return {code, text: score, title: `${word} ${score}`};
 }
 
-function renderSwiss(model, matches, opts, st, note) {
+function renderSwiss(model, matches, opts, table, note) {
   const total = model.settings.rounds || null;
   return h('div', {class: 'format-swiss'},
     note ? h('p', {class: 'hint'}, note) : null,
-    st && st.rows.length ? renderStandings(model, st.rows, {title: note ? 'Swiss table' : standingsTitle(model, st), qualifiers: opts.qualifiers, provisional: st.provisional}) : null,
+    table && table.length ? renderStandings(model, table, {title: note ? 'Swiss table' : standingsTitle(model), qualifiers: opts.qualifiers}) : null,
     renderRounds(total ? `Rounds (of ${total})` : 'Rounds', matches, model, opts));
 }
 
@@ -648,31 +646,32 @@ function listText(names) {
   return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
 
-// renderLiveElimination draws the standings of a running elimination (players: those in it):
-// who is still in, and where each of the others went out, ranked as the hub ranks them.
-function renderLiveElimination(model, matches, players) {
-  const table = eliminationTable(model, matches, players);
+// renderLiveElimination draws the standings of a running elimination (rows: the standings' lines
+// of its players): who is still in, and where each of the others went out (the match that put
+// them out, eliminated_in).
+function renderLiveElimination(model, matches, rows) {
   const name = roundNamer(matches);
   const byId = new Map(matches.map((m) => [m.id, m]));
-  const inCount = table.rows.filter((r) => !r.eliminated).length;
+  const inCount = rows.filter((r) => !r.eliminated).length;
   return h('section', {class: 'standings live-standings'},
     h('h4', {}, 'Standings so far'),
-    h('p', {class: 'hint', 'data-testid': 'still-in'}, `${inCount} of ${table.rows.length} players still in. Players out in the same round share a place.`),
+    h('p', {class: 'hint', 'data-testid': 'still-in'}, `${inCount} of ${rows.length} players still in. Players out in the same round share a place.`),
     scrollBox('Standings so far',
       h('table', {'data-testid': 'live-standings'},
         h('thead', {}, h('tr', {}, ['Rank', 'Player', 'Status'].map((c) => h('th', {scope: 'col'}, c)),
           h('th', {scope: 'col'}, h('abbr', {title: 'Wins'}, 'W')), h('th', {scope: 'col'}, h('abbr', {title: 'Losses'}, 'L')))),
-        h('tbody', {}, table.rows.map((r) => {
+        h('tbody', {}, rows.map((r) => {
           const p = playerById(model, r.player_id);
+          const out = (p && p.eliminated_in) || 0;
           let status;
           if (!r.eliminated) status = r.losses ? 'Still in (losers bracket)' : 'Still in';
-          else if (p && p.disqualified) status = r.out_in ? `Disqualified (${name(byId.get(r.out_in) || {})})` : 'Disqualified';
-          else if (!r.out_in) status = 'Withdrew';
-          else status = `${outIn(name(byId.get(r.out_in) || {}))}${p && p.withdrawn ? ' (withdrew)' : ''}`;
+          else if (p && p.disqualified) status = out ? `Disqualified (${name(byId.get(out) || {})})` : 'Disqualified';
+          else if (!out) status = 'Withdrew';
+          else status = `${outIn(name(byId.get(out) || {}))}${p && p.withdrawn ? ' (withdrew)' : ''}`;
           return h('tr', {'data-testid': `live-standing-${r.player_id}`, 'data-in': String(!r.eliminated), class: r.eliminated ? 'out' : 'in'},
             h('td', {class: 'rank', 'data-testid': `live-rank-${r.player_id}`}, rankText(r.rank, r.rank_to)),
             h('th', {scope: 'row'}, nameOf(model, r.player_id)),
-            h('td', {class: 'status', 'data-testid': `live-status-${r.player_id}`, 'data-out-in': r.out_in || null}, status),
+            h('td', {class: 'status', 'data-testid': `live-status-${r.player_id}`, 'data-out-in': out || null}, status),
             h('td', {}, r.wins), h('td', {}, r.losses));
         })))));
 }
@@ -703,10 +702,9 @@ const COLUMN_TITLE = {W: 'Wins', D: 'Draws', L: 'Losses', Pts: 'Points'};
 // going on to the playoff (a two-stage tournament's group tables). overall: a two-stage
 // tournament's standings, the playoff's players first: a column says which stage each reached,
 // and W and L count the playoff's matches for its players, the group stage's for the others.
-// A round robin or Swiss table from the hub has a column per tie-break (settings.tie_breaks, in
-// order), explained under it, and says who shares a place; provisional: the table was computed
-// on the page (points and game difference only).
-export function renderStandings(model, rows, {title, qualifiers, overall, provisional} = {}) {
+// A round robin or Swiss table has a column per tie-break (settings.tie_breaks, in order),
+// explained under it, and says who shares a place.
+export function renderStandings(model, rows, {title, qualifiers, overall} = {}) {
   const scored = !overall && (model.format === 'round_robin' || model.format === 'swiss');
   const points = rows.some(hasGamePoints);
   const tbs = scored && rows.some((r) => r.tie_breaks) ? tieBreaksOf(model) : [];
@@ -752,14 +750,12 @@ export function renderStandings(model, rows, {title, qualifiers, overall, provis
           }
           return h('tr', {'data-testid': `standing-${r.player_id}`, class: r.rank === 1 && model.status === 'finished' && !qualifiers ? 'champion' : null}, cells);
         })))),
-    scored ? tieNotes(model, rows, tbs, provisional) : null,
+    scored ? tieNotes(model, rows, tbs) : null,
     tbs.length ? tieBreakLegend(tbs) : null);
 }
 
-// tieNotes says, under a round robin or Swiss table, which players share a place and why: tied
-// on points and on every tie-break (the hub's table), or on points and game difference (the
-// page's provisional one).
-function tieNotes(model, rows, tbs, provisional) {
+// tieNotes says, under a round robin or Swiss table, which players share a place and why.
+function tieNotes(model, rows, tbs) {
   const groups = new Map(); // "group:rank" -> rows sharing that place
   for (const r of rows) {
     if (!(r.rank_to > r.rank)) continue;
@@ -768,7 +764,7 @@ function tieNotes(model, rows, tbs, provisional) {
     groups.get(k).push(r);
   }
   if (!groups.size) return null;
-  const why = provisional || !tbs.length ? 'tied on points and game difference so far' : 'tied on points and on every tie-break';
+  const why = tbs.length ? 'tied on points and on every tie-break' : 'tied on points';
   return h('ul', {class: 'tie-notes'}, [...groups.values()].map((list) => {
     const place = `${ordinal(list[0].rank)}-${ordinal(list[0].rank_to)}`;
     return h('li', {'data-testid': 'tie-note', 'data-rank': `${list[0].rank}-${list[0].rank_to}`},

@@ -11,8 +11,8 @@
 import {h, $, param, flash, busy, replace, keepState} from './dom.js';
 import {api, explain, loadToken, saveToken, forgetToken, tokenClaims, linkToken, dropLinkToken} from './client.js';
 import {renderTournament, sectionTitle} from './bracket.js';
-import {nameOf, seedOrder, groupStageOver, isGroupMatch} from './state.js';
-import {liveTournament, renderHead, endLive, renderDownloads, renderKeeping} from './page.js';
+import {nameOf, seedOrder, groupStageOver, isGroupMatch, checkInOpen} from './state.js';
+import {liveTournament, renderHead, endLive, renderDownloads, renderKeeping, checkInOpensText} from './page.js';
 import {mountCreateForm, mountImportForm} from './createform.js';
 import {parseGames, reportText} from './games.js';
 import {hubConfig, publicLink, shareRow} from './share.js';
@@ -357,17 +357,22 @@ function render() {
 }
 
 // checkInRequired says whether players must check in before the start (require_check_in, which a
-// check-in window implies); only then does the page offer to check them in.
+// check-in window implies); the page offers to check them in only while check-in is open
+// (state.js checkInOpen: with a window, once it has opened).
 function checkInRequired() {
   return Boolean(model.settings.require_check_in || model.settings.check_in_window);
 }
 
 // registeredText is the control hint before the start: how many have joined and, when check-in is
-// required, how many checked in (the others are dropped at the start).
+// required, how many checked in (the others are dropped at the start), or, before a check-in
+// window opens, when it opens (the hub refuses a check-in until then).
 function registeredText() {
   const n = model.participants.length;
   const joined = `${n} player${n === 1 ? '' : 's'} registered.`;
   if (!checkInRequired()) return `${joined} Start when everyone is in; at least two are needed.`;
+  if (!checkInOpen(model)) {
+    return `${joined} Check-in opens ${checkInOpensText(model)}: the check-in buttons appear then, and whoever has not checked in at the start is dropped.`;
+  }
   const c = model.participants.filter((p) => p.checked_in).length;
   return `${joined} ${c} checked in: whoever has not checked in at the start is dropped. At least two are needed.`;
 }
@@ -495,7 +500,7 @@ function renderParticipants(registering, running) {
       }}, 'Edit'));
     buttons.push(h('button', {type: 'button', class: 'small', 'data-testid': `player-link-${p.id}`, 'aria-label': `Player link for ${p.name}`,
       onclick: (e) => playerLink(e.currentTarget, p)}, 'Player link'));
-    if (registering && !p.checked_in && checkInRequired()) {
+    if (!p.checked_in && checkInOpen(model)) {
       buttons.push(h('button', {type: 'button', class: 'small', 'data-testid': `checkin-${p.id}`, 'aria-label': `Check in ${p.name}`,
         onclick: (e) => act(e.currentTarget, 'check-in', `${p.name} is checked in.`, {player_id: p.id})}, 'Check in'));
     }

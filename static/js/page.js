@@ -231,3 +231,13 @@ export function renderKeeping(el, model) {
     if (el.textContent !== text) el.textContent = text;
   });
 }
+
+// checkInOpensText says when a scheduled check-in window opens ("at 4 Dec 2026, 13:00, 1 hour
+// before the scheduled start"), for the pages that wait for it.
+export function checkInOpensText(model) {
+  const s = model.settings || {};
+  const span = goDuration(s.check_in_window);
+  const opens = new Date(Date.parse(s.scheduled_start) - span);
+  return Number.isNaN(opens.getTime()) ? 'before the scheduled start'
+    : `at ${opens.toLocaleString([], {dateStyle: 'medium', timeStyle: 'short'})}, ${durationWords(span)} before the scheduled start`;
+}

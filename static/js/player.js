@@ -9,8 +9,8 @@
 import {h, $, param, flash, busy, replace, keepState, ordinal, rankText} from './dom.js';
 import {api, explain, loadToken, saveToken, forgetToken, tokenClaims, newSubmissionID, retrying, linkToken, dropLinkToken} from './client.js';
 import {renderTournament, roundNamer, sectionTitle} from './bracket.js';
-import {nameOf, nextMatchFor, opponentOf, playerById, groupStageOver} from './state.js';
-import {liveTournament, renderHead} from './page.js';
+import {nameOf, nextMatchFor, opponentOf, playerById, groupStageOver, checkInOpen} from './state.js';
+import {liveTournament, renderHead, checkInOpensText} from './page.js';
 import {parseGames, gamesKey, reportText} from './games.js';
 import {hubConfig, publicLink, shareRow} from './share.js';
 
@@ -209,7 +209,13 @@ function render() {
   } else if (token) {
     replace($('#me'), registering ? 'You are no longer registered.' : 'You are not part of this tournament.');
   }
-  $('#check-in').hidden = !(me && registering && !me.checked_in);
+  // Check in only while the hub takes it: check-in required and, with a window, opened.
+  const s = model.settings || {};
+  const waiting = me && registering && !me.checked_in;
+  $('#check-in').hidden = !(waiting && checkInOpen(model));
+  const later = waiting && s.check_in_window && !checkInOpen(model);
+  $('#check-in-hint').hidden = !later;
+  if (later) $('#check-in-hint').textContent = `Check-in opens ${checkInOpensText(model)}. Check in then: whoever has not checked in at the start is dropped.`;
   $('#leave').hidden = !(me && registering);
   $('#withdraw').hidden = !(me && running && !me.withdrawn && !me.eliminated);
   $('#notify').hidden = !me || !('Notification' in window) || model.status === 'finished' || model.status === 'cancelled';

@@ -1,6 +1,10 @@
 // state.js: the local copy of one tournament. A snapshot replaces it; events patch it (matches
-// come whole, so a match event replaces the match with the same id). Every page renders from this
-// one model, so the organiser, player and spectator views cannot disagree.
+// come whole, so a match event replaces the match with the same id), and the standings are worked
+// out again as the hub works them out (standings.js), so that they are at every version what the
+// hub would answer. Every page renders from this one model, so the organiser, player and
+// spectator views cannot disagree.
+
+import {standings} from './standings.js';
 
 // fromSnapshot builds a model from the public state (GET /api/tournaments/{id}, or a snapshot).
 export function fromSnapshot(state) {
@@ -16,9 +20,6 @@ export function fromSnapshot(state) {
     participants: (state.participants || []).map((p) => ({...p})),
     matches: [],
     standings: state.standings || [],
-    // standingsFinal: the standings came with the end of the tournament (not a live estimate).
-    standingsFinal: state.status === 'finished',
-    standingsVersion: state.version || 0,
     round: state.round || 0,
     note: state.note || '',
     // Two-stage tournaments (settings.playoff): stage 1 is the group stage, 2 the playoff (0: not
@@ -26,6 +27,8 @@ export function fromSnapshot(state) {
     // is over (null before).
     stage: state.stage || 0,
     qualifiers: state.qualifiers ? [...state.qualifiers] : null,
+    // Whether a check-in window (settings.check_in_window) has opened; see checkInOpen.
+    check_in_open: Boolean(state.check_in_open),
   };
   for (const x of state.matches || []) putMatch(m, x);
   return m;
@@ -51,11 +54,17 @@ function putParticipant(model, p) {
   else model.participants.push({...p});
 }
 
+// QUIET are the events that cannot change the standings: after any other, they are worked out
+// again.
+const QUIET = new Set(['player_checked_in', 'check_in_opened', 'check_in_closing', 'match_reported', 'match_disputed',
+  'match_deadline_warning', 'match_timed_out', 'tournament_edited', 'tournament_cancelled', 'tournament_deleted']);
+
 // applyEvents patches the model with the events of one version, in order, and sets its version.
 // Unknown event types are ignored (a newer hub may send more).
 export function applyEvents(model, events, version) {
   for (const ev of events) applyEvent(model, ev);
   if (version) model.version = version;
+  if (events.some((ev) => !QUIET.has(ev.type))) model.standings = standings(model);
   return model;
 }
 
@@ -87,20 +96,14 @@ export function applyEvent(model, ev) {
       startSettings(model, ev);
       break;
     case 'group_stage_finished': // the group stage is over: the organiser starts the playoff
-      // (again after a correction or a withdrawal changed the qualifiers). Its standings are the
-      // hub's group tables, with every tie-break: they chose the qualifiers.
+      // (again after a correction or a withdrawal changed the qualifiers)
       if (ev.qualifiers) model.qualifiers = [...ev.qualifiers];
       model.stage = model.stage || 1;
-      if (ev.standings && ev.standings.length) {
-        model.standings = ev.standings;
-        model.standingsStale = false;
-      }
       break;
     case 'playoff_started': // the playoff's matches, after the group matches
       model.stage = 2;
       if (ev.qualifiers) model.qualifiers = [...ev.qualifiers];
       for (const x of ev.matches || []) putMatch(model, x);
-      model.standingsStale = true;
       break;
     case 'round_started':
       if (ev.round) model.round = ev.round;
@@ -128,10 +131,10 @@ export function applyEvent(model, ev) {
     case 'check_in_opened':
       model.check_in_open = true;
       break;
-    case 'player_eliminated': // the match that did it is found from the matches (eliminatedIn)
+    case 'player_eliminated':
       if (p) {
         p.eliminated = true;
-        p.eliminated_in = 0;
+        p.eliminated_in = ev.match_id || 0;
       }
       break;
     case 'player_reinstated':
@@ -148,8 +151,6 @@ export function applyEvent(model, ev) {
       break;
     case 'tournament_finished':
       model.status = 'finished';
-      if (ev.standings) model.standings = ev.standings;
-      model.standingsFinal = true;
       if (ev.reason) model.note = ev.reason;
       break;
     case 'tournament_cancelled':
@@ -174,14 +175,9 @@ export function applyEvent(model, ev) {
       break;
     case 'tournament_reopened': // a correction reset matches after the finish
       model.status = 'running';
-      model.standingsFinal = false;
       break;
     default:
       break;
-  }
-  if (ev.match && ev.type !== 'tournament_started') {
-    // A match changed: standings from an older version are no longer exact.
-    model.standingsStale = true;
   }
 }
 
@@ -270,159 +266,12 @@ export function opponentOf(match, pid) {
   return match.players[0] === pid ? match.players[1] || 0 : match.players[0] || 0;
 }
 
-// liveStandings returns standings for display. Once the tournament is finished (or when the hub's
-// standings are newer than every match change) they are the hub's. While a round robin or Swiss
-// runs, they are a provisional table computed here from completed matches: points, then game
-// difference (the hub applies the real tie-breaks). While an elimination runs, they are
-// eliminationTable's.
-export function liveStandings(model) {
-  const scored = model.format === 'round_robin' || model.format === 'swiss';
-  if (model.standingsFinal || (!model.standingsStale && model.standings.length)) {
-    return {rows: model.standings, provisional: false};
-  }
-  if (model.status === 'registering') return null;
-  if (!scored) return eliminationTable(model, model.matches, model.participants);
-  return tableOf(model, model.matches);
-}
-
-// eliminatedIn returns the match that put an eliminated player out (0: none, they withdrew
-// between matches). A snapshot names it; after a player_eliminated event it is the player's last
-// decided match that they did not win (matches are numbered in the order they are played:
-// winners, losers, then the grand final).
-export function eliminatedIn(model, pid) {
-  const p = participant(model, pid);
-  if (!p || !p.eliminated) return 0;
-  if (p.eliminated_in) return p.eliminated_in;
-  let out = 0;
-  for (const m of model.matches) {
-    if (!m.players || !m.players.includes(pid) || isGroupMatch(m)) continue;
-    if ((m.status === 'completed' && m.winner !== pid) || m.status === 'void') out = m.id;
-  }
-  return out;
-}
-
-// eliminationTable ranks the players of an elimination (players: those in it, top seed first
-// for a two-stage playoff) by how far they got, as the hub's standings do: players still in
-// first (without a loss ahead of those with one), then the eliminated, later rounds first;
-// players out at the same stage share a place ("5-8"). Each row says the match that put the player
-// out (out_in; 0: still in, or withdrew between matches). W and L count matches played against
-// someone (a bye is no win).
-export function eliminationTable(model, matches, players) {
-  const elim = matches.filter((m) => !isGroupMatch(m));
-  const rows = new Map();
-  players.forEach((p, i) => rows.set(p.id, {player_id: p.id, wins: 0, losses: 0, games_won: 0, games_lost: 0,
-    eliminated: Boolean(p.eliminated), out_in: 0, pos: p.seed || i + 1}));
-  let winnersRounds = 0;
-  let losersRounds = 0;
-  for (const m of elim) {
-    if (m.bracket === 'winners') winnersRounds = Math.max(winnersRounds, m.round);
-    if (m.bracket === 'losers') losersRounds = Math.max(losersRounds, m.round);
-    if (m.status !== 'completed') continue;
-    (m.players || []).forEach((id, side) => {
-      const r = rows.get(id);
-      if (!r) return;
-      r.games_won += m.scores ? m.scores[side] : 0;
-      r.games_lost += m.scores ? m.scores[1 - side] : 0;
-      if (id === m.winner && m.players[1 - side]) r.wins++;
-      else if (id === m.loser) r.losses++;
-    });
-  }
-  const byId = new Map(elim.map((m) => [m.id, m]));
-  const double = (isTwoStage(model) ? model.settings.playoff.format : model.format) === 'double_elimination';
-  const stage = (id) => {
-    const m = byId.get(id);
-    if (!m) return -1; // withdrew before playing
-    if (m.bracket === 'third_place') return winnersRounds - 1 + 0.5;
-    if (m.bracket === 'losers') return m.round;
-    if (m.bracket === 'grand_final') return losersRounds + 1;
-    if (double) return m.round === 1 ? 0.5 : 2 * (m.round - 1) - 0.5;
-    return m.round;
-  };
-  const list = [...rows.values()];
-  for (const r of list) {
-    if (!r.eliminated) {
-      r.key = r.losses === 0 ? 1e6 : double ? 1e5 : winnersRounds - 1 + 0.75;
-    } else {
-      r.out_in = eliminatedIn(model, r.player_id);
-      r.key = stage(r.out_in);
-    }
-  }
-  list.sort((a, b) => (b.key - a.key) || (a.pos - b.pos));
-  for (let i = 0; i < list.length;) {
-    let j = i;
-    while (j < list.length && list[j].key === list[i].key) j++;
-    for (let k = i; k < j; k++) {
-      list[k].rank = i + 1;
-      list[k].rank_to = j;
-    }
-    i = j;
-  }
-  return {rows: list, provisional: true, elimination: true};
-}
-
-// groupTables returns a two-stage tournament's group tables computed from its group matches
-// alone (once the playoff has started, the hub's standings rank everyone overall).
-export function groupTables(model) {
-  return tableOf(model, model.matches.filter(isGroupMatch));
-}
-
-// tableOf computes a provisional table of every participant from the completed matches given.
-function tableOf(model, matches) {
-  const pts = model.settings.points || {win: 3, draw: 1, loss: 0};
-  const rows = new Map();
-  const row = (id, group) => {
-    if (!rows.has(id)) rows.set(id, {player_id: id, group: group || 0, wins: 0, draws: 0, losses: 0, points: 0, games_won: 0, games_lost: 0});
-    const r = rows.get(id);
-    if (!r.group && group) r.group = group; // a participant's group is that of their matches
-    return r;
-  };
-  for (const p of model.participants) row(p.id);
-  for (const x of matches) {
-    for (const id of x.players || []) if (id) row(id, x.group);
-    if (x.status !== 'completed') continue;
-    const [a, b] = x.players;
-    for (const [i, id] of [[0, a], [1, b]]) {
-      if (!id) continue;
-      const r = row(id, x.group);
-      r.games_won += x.scores ? x.scores[i] : 0;
-      r.games_lost += x.scores ? x.scores[1 - i] : 0;
-      if (x.games && x.games.length) {
-        // Game points only on the lines whose results gave them, as the hub's standings do.
-        r.game_points_for = (r.game_points_for || 0) + x.games.reduce((n, g) => n + g[i], 0);
-        r.game_points_against = (r.game_points_against || 0) + x.games.reduce((n, g) => n + g[1 - i], 0);
-      }
-      if (x.draw) {
-        r.draws++;
-        r.points += pts.draw;
-      } else if (x.winner === id) {
-        r.wins++;
-        r.points += pts.win;
-      } else {
-        r.losses++;
-        r.points += pts.loss;
-      }
-    }
-  }
-  const list = [...rows.values()];
-  const key = (r) => [r.points, r.games_won - r.games_lost];
-  list.sort((r, s) => (r.group - s.group) || (key(s)[0] - key(r)[0]) || (key(s)[1] - key(r)[1]) || (r.player_id - s.player_id));
-  // Ranks within each group; equal keys share a range like "2-3".
-  const byGroup = new Map();
-  for (const r of list) {
-    if (!byGroup.has(r.group)) byGroup.set(r.group, []);
-    byGroup.get(r.group).push(r);
-  }
-  for (const g of byGroup.values()) {
-    let i = 0;
-    while (i < g.length) {
-      let j = i;
-      while (j + 1 < g.length && key(g[j + 1]).join() === key(g[i]).join()) j++;
-      for (let k = i; k <= j; k++) {
-        g[k].rank = i + 1;
-        g[k].rank_to = j + 1;
-      }
-      i = j + 1;
-    }
-  }
-  return {rows: list, provisional: true};
+// checkInOpen says whether players can check in now: while registering, when the tournament
+// requires it, and, with a check-in window (settings.check_in_window), once the window has
+// opened (the hub opens it that long before settings.scheduled_start, and refuses a check-in
+// before).
+export function checkInOpen(model) {
+  const s = model.settings || {};
+  return model.status === 'registering' && Boolean(s.require_check_in || s.check_in_window) &&
+    (!s.check_in_window || model.check_in_open);
 }

@@ -562,7 +562,9 @@ func TestBracketUICrossTable(t *testing.T) {
 
 // TestBracketUITieBreaks: the standings of a round robin and a Swiss have a column per
 // tie-break of the tournament's settings, in order, each header an abbreviation with its title,
-// the values the hub's, and a legend under the table explaining each in a sentence. A round robin
+// the values the hub's, and a legend under the table explaining each in a sentence: on a page
+// loaded after a round, still after a live result (the page ranks as the hub does, with every
+// tie-break), and at the end. A round robin
 // ended in a five-way tie (everyone beat two and lost to two) says the five share 1st-5th place,
 // tied on every tie-break.
 func TestBracketUITieBreaks(t *testing.T) {
@@ -617,6 +619,27 @@ func TestBracketUITieBreaks(t *testing.T) {
 	buOpen(spec, sw, "running")
 	spec.wait("the hub's table", `document.querySelector('[data-testid=standings] th.tb')`)
 	check(sw, "Swiss after round 1")
+	spec.do("mark the page", chromedp.Evaluate[chromedp.Void](`window.__buMarker = 'live'`))
+	played := 0
+	s := buPlay(ctx, t, sw, func(m buMatch) []int {
+		if played > 0 {
+			return nil
+		}
+		played++
+		return buLowerWins(m)
+	})
+	for _, m := range s.Matches {
+		if m.Round == 2 && m.Status == "completed" && m.Players[1] != 0 {
+			spec.wait("the live result", fmt.Sprintf(`document.querySelector('[data-testid="match-%d"][data-status=completed]')`, m.ID))
+		}
+	}
+	check(sw, "Swiss after a live result")
+	if got := spec.eval("the table's title", `document.querySelector('[data-testid=standings]').closest('section').querySelector('h4').textContent`); got != "Standings" {
+		t.Errorf("the live table is titled %q; want Standings", got)
+	}
+	if got := spec.eval("the marker", `String(window.__buMarker)`); got != "live" {
+		t.Error("the spectator page was reloaded; want the live result applied to the page")
+	}
 	buPlay(ctx, t, sw, buLowerWins)
 	spec.wait("the end", `document.querySelector('[data-testid=tournament-status][data-status=finished]') && document.querySelector('[data-testid=standings] th.tb')`)
 	check(sw, "Swiss at the end")
@@ -630,7 +653,7 @@ func TestBracketUITieBreaks(t *testing.T) {
 	for i, n := range names {
 		pos[rr.pid[n]] = i
 	}
-	s := buPlay(ctx, t, rr, func(m buMatch) []int {
+	s = buPlay(ctx, t, rr, func(m buMatch) []int {
 		if d := (pos[m.Players[1]] - pos[m.Players[0]] + 5) % 5; d == 1 || d == 2 {
 			return []int{1, 0}
 		}

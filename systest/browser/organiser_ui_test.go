@@ -180,12 +180,15 @@ func TestOrganiserUICorrectionAfterEnd(t *testing.T) {
 	}
 }
 
-// TestOrganiserUICheckIn: the organiser page offers "Check in" only in a tournament that requires
-// check-in; there it checks a player in, and the control hint counts who has.
+// TestOrganiserUICheckIn: the organiser page offers "Check in" only while check-in is open: never
+// in a tournament that does not require it; in one that does, it checks a player in, and the
+// control hint counts who has. With a check-in window that has not opened yet (the hub refuses a
+// check-in then) there is no button, and the hint says when check-in opens; once the window is
+// open (the sweeper opened it, or the live model took check_in_opened) the buttons are there.
 func TestOrganiserUICheckIn(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	base := startHub(ctx, t)
+	base := startHub(ctx, t, "--sweep-every", "50ms")
 	browser := newBrowser(ctx, t)
 
 	off := newTourney(ctx, t, base, map[string]any{"name": "Walk-in Cup", "format": "single_elimination"})
@@ -221,6 +224,77 @@ func TestOrganiserUICheckIn(t *testing.T) {
 		if p.CheckedIn != (p.ID == ada) {
 			t.Errorf("player %d checked_in %v on the hub; want only Ada (%d)", p.ID, p.CheckedIn, ada)
 		}
+	}
+
+	// A window that opens an hour before a start three hours away: not open yet.
+	start := time.Now().Add(3 * time.Hour).UTC().Truncate(time.Minute)
+	later := newTourney(ctx, t, base, map[string]any{"name": "Window Cup", "format": "single_elimination",
+		"scheduled_start": start.Format(time.RFC3339), "check_in_window": "1h"})
+	later.join(ctx, t, "Ada", "Grace")
+	org = organiserTab(t, browser, base, later)
+	org.wait("both players with their buttons", `document.querySelectorAll('#participants > li [data-testid^="edit-"]').length === 2`)
+	if got := org.eval("check-in buttons", `String(document.querySelectorAll('[data-testid^="checkin-"]').length)`); got != "0" {
+		t.Errorf("%s check-in buttons before the check-in window opens; want none", got)
+	}
+	opens := org.eval("the opening time as the page writes it", fmt.Sprintf(`new Date(%q).toLocaleString([], {dateStyle: 'medium', timeStyle: 'short'})`,
+		start.Add(-time.Hour).Format(time.RFC3339)))
+	if got := org.text(`#control-hint`); !strings.Contains(got, "Check-in opens at "+opens+", 1 hour before the scheduled start") {
+		t.Errorf("control hint %q before the window opens; want it to say check-in opens at %s, 1 hour before the scheduled start", got, opens)
+	}
+	if code, msg := apiCall(ctx, t, http.MethodPost, later.url("/check-in"), later.org, map[string]any{"player_id": later.pid["Ada"]}, nil); code != http.StatusConflict || !strings.Contains(msg, "check_in_closed") {
+		t.Errorf("a check-in before the window opens: %d %s; want 409 check_in_closed, as the page has no button for it", code, msg)
+	}
+	got := org.eval("the model's check-in", `import('/js/state.js').then((s) => {
+	  const m = s.fromSnapshot({id: 'x', status: 'registering', settings: {require_check_in: true, check_in_window: '1h0m0s'}, participants: [], matches: []});
+	  const before = s.checkInOpen(m);
+	  s.applyEvents(m, [{type: 'check_in_opened'}], 2);
+	  const open = s.fromSnapshot({id: 'x', status: 'registering', check_in_open: true, settings: {require_check_in: true, check_in_window: '1h0m0s'}, participants: []});
+	  return JSON.stringify([before, s.checkInOpen(m), s.checkInOpen(open), s.checkInOpen({...open, status: 'running'})]);
+	})`)
+	if got != "[false,true,true,false]" {
+		t.Errorf("checkInOpen before the window, after check_in_opened, from an open snapshot, once running: %s; want [false,true,true,false]", got)
+	}
+
+	// A window longer than the time left before the start: the hub opens it at once.
+	opened := newTourney(ctx, t, base, map[string]any{"name": "Open Window Cup", "format": "single_elimination",
+		"scheduled_start": time.Now().Add(time.Hour).UTC().Format(time.RFC3339), "check_in_window": "2h"})
+	opened.join(ctx, t, "Ada", "Grace")
+	org = organiserTab(t, browser, base, opened)
+	org.wait("the check-in buttons once the window is open", `document.querySelectorAll('[data-testid^="checkin-"]').length === 2`)
+	if got := org.text(`#control-hint`); !strings.Contains(got, "0 checked in") {
+		t.Errorf("control hint %q with the window open; want it to count 0 checked in", got)
+	}
+	org.do("check Grace in", press(fmt.Sprintf(`[data-testid="checkin-%d"]`, opened.pid["Grace"]))...)
+	org.wait("the count", `document.getElementById('control-hint').textContent.includes('1 checked in')`)
+
+	// The player page offers Check in by the same rule: not without check-in, not before the
+	// window opens (it says when it opens instead), and while it is open.
+	player := newTab(t, browser, "player")
+	for _, c := range []struct {
+		tr         *tourney
+		name, want string
+	}{
+		{off, "Ada", "no button, no hint"},
+		{later, "Ada", "hint"},
+		{opened, "Ada", "button"},
+	} {
+		player.do("open "+c.tr.id+" as "+c.name, chromedp.Navigate(base+"/player.html?t="+c.tr.id+"#token="+c.tr.token[c.name]))
+		player.wait("the player's card", `document.querySelector('[data-testid=my-name]')`)
+		got := player.eval("check-in on the player page", `(() => {
+		  const b = !document.getElementById('check-in').hidden, hint = document.getElementById('check-in-hint');
+		  return b ? 'button' : hint.hidden ? 'no button, no hint' : 'hint';
+		})()`)
+		if got != c.want {
+			t.Errorf("player page of %s: %s; want %s", c.tr.id, got, c.want)
+		}
+	}
+	if got := player.text(`#check-in-hint`); got != "" {
+		t.Errorf("hint %q while check-in is open; want none", got)
+	}
+	player.do("open the not yet open one again", chromedp.Navigate(base+"/player.html?t="+later.id+"#token="+later.token["Grace"]))
+	player.wait("the hint", `!document.getElementById('check-in-hint').hidden`)
+	if got, want := player.text(`#check-in-hint`), "Check-in opens at "+opens+", 1 hour before the scheduled start."; !strings.HasPrefix(got, want) {
+		t.Errorf("player hint %q; want it to start %q", got, want)
 	}
 }
 

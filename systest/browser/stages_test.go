@@ -251,7 +251,7 @@ func TestBrowserTwoStage(t *testing.T) {
 // the group matches alone, ranked within each group.
 func TestStateTwoStage(t *testing.T) {
 	page := modulePage(t, "two-stage events")
-	got := page.eval("apply the stage events", `Promise.all([import('/js/state.js'), import('/js/bracket.js'), import('/js/page.js')]).then(([s, b, p]) => {
+	got := page.eval("apply the stage events", `Promise.all([import('/js/state.js'), import('/js/bracket.js'), import('/js/page.js'), import('/js/standings.js')]).then(([s, b, p, st]) => {
 	  const g = (id, round, players, status) => ({id, bracket: 'group', group: 1, round, status, players, scores: [status === 'completed' ? 1 : 0, 0],
 	    winner: status === 'completed' ? players[0] : null});
 	  const m = s.fromSnapshot({id: 't1', name: 'T', format: 'round_robin', status: 'running', version: 5, stage: 1,
@@ -285,7 +285,7 @@ func TestStateTwoStage(t *testing.T) {
 	    matches: [{...g(1, 1, [1, 2], 'completed'), group: 1}, {...g(2, 1, [3, 4], 'completed'), group: 2},
 	      {id: 3, bracket: 'winners', round: 1, status: 'completed', players: [1, 3], scores: [1, 0], winner: 1}],
 	    standings: [{player_id: 1, rank: 1}, {player_id: 3, rank: 2}, {player_id: 2, rank: 3, rank_to: 4}, {player_id: 4, rank: 3, rank_to: 4}]});
-	  out.groupTables = s.groupTables(two).rows.map((x) => [x.player_id, x.group, x.rank, x.wins]);
+	  out.groupTables = st.groupStandings(two).map((x) => [x.player_id, x.group, x.rank, x.wins]);
 	  const plain = s.fromSnapshot({id: 't3', status: 'running', settings: {format: 'swiss'}, participants: [], matches: []});
 	  out.plain = [plain.stage, plain.qualifiers];
 	  el.remove();
