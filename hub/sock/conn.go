@@ -223,9 +223,26 @@ func (c *Conn) writeOutLocked() error {
 	if err := c.Conn.SetWriteDeadline(deadline); err != nil {
 		return err
 	}
-	_, err := c.out.WriteTo(c.Conn)
+	var err error
+	if c.raw != nil && outLen(c.out) >= bulkMin {
+		var failed error
+		if err = c.raw.Write(func(fd uintptr) bool { return c.writeBulk(fd, &failed) }); err == nil {
+			err = failed
+		}
+	} else {
+		_, err = c.out.WriteTo(c.Conn)
+	}
 	c.doneLocked()
 	return err
+}
+
+// outLen is how many bytes v holds.
+func outLen(v net.Buffers) int {
+	n := 0
+	for _, b := range v {
+		n += len(b)
+	}
+	return n
 }
 
 // WriteOut writes the framed bytes not yet written, waiting at most the write timeout (and never

@@ -3,6 +3,7 @@
 package sock
 
 import (
+	"io"
 	"net"
 	"syscall"
 
@@ -47,4 +48,44 @@ func consume(v *net.Buffers, n int) {
 		(*v)[0] = nil
 		*v = (*v)[1:]
 	}
+}
+
+// bulkMin is the size from which a write is bulk (a snapshot, a burst): it takes its turn at the
+// node's bulk gate.
+const bulkMin = 32 << 10
+
+// bulkGate lets one bulk write system call copy into the kernel at a time, node-wide. Copying
+// a big message into a socket costs its writer the copy and, on loopback or a fast link, the
+// receiving side's processing, in the kernel, where GOMAXPROCS does not bound it: a thousand
+// sockets handed a 743 KB snapshot at once are a thousand threads copying, and the live
+// deliveries (small writes, which never wait here) and the node's other goroutines queue
+// behind them for the CPUs. Gated, bulk writes take at most one CPU at a time between them,
+// and each turn is one write call. A writer waits for its socket (its send buffer full) outside
+// the gate.
+var bulkGate = make(chan struct{}, 1)
+
+// writeBulk writes out to fd a turn at a time at the bulk gate, one gathering write per turn,
+// until all of it is written or the socket's send buffer is full (it reports false: the caller
+// waits for the socket and calls again). A failure other than a full buffer is kept in err and
+// ends the write. wmu is held.
+func (c *Conn) writeBulk(fd uintptr, err *error) bool {
+	for len(c.out) > 0 {
+		bulkGate <- struct{}{}
+		k, e := unix.Writev(int(fd), c.out[:min(len(c.out), maxIovecs)])
+		<-bulkGate
+		switch {
+		case e == syscall.EINTR:
+			continue
+		case e == syscall.EAGAIN:
+			return false
+		case e != nil:
+			*err = e
+			return true
+		case k <= 0:
+			*err = io.ErrUnexpectedEOF
+			return true
+		}
+		consume(&c.out, k)
+	}
+	return true
 }
