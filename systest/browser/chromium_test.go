@@ -147,8 +147,12 @@ func (b *tab) fatal(what string, err error) {
 // wait polls a JavaScript condition until it is true.
 func (b *tab) wait(what, cond string) {
 	b.t.Helper()
+	// While a page is still loading (just navigated to: the create form goes to the organiser
+	// page), its elements may not exist yet, and a condition that reads one throws: that is "not
+	// yet". Once the document is parsed, a throw is the condition's error and fails the test.
+	guarded := "(() => { try { return (" + cond + "); } catch (e) { if (document.readyState === 'loading') return false; throw e; } })()"
 	for {
-		_, err := chromedp.Run(b.ctx, chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingTimeout(0), chromedp.WithPollingInterval(20*time.Millisecond)))
+		_, err := chromedp.Run(b.ctx, chromedp.Poll[chromedp.Void](guarded, chromedp.WithPollingTimeout(0), chromedp.WithPollingInterval(20*time.Millisecond)))
 		if err == nil {
 			return
 		}
