@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tourhub/tourhub/internal/proctest"
+	"github.com/tourhub/tourhub/internal/redistest"
 )
 
 // TestMain removes the binaries that the end-to-end tests share.
@@ -136,6 +138,12 @@ func TestLatencyAgainstRealHub(t *testing.T) {
 			if got := string(raw.Latency["cross_node_latency"]); got != "null" {
 				t.Errorf("JSON cross_node_latency: got %s; want null", got)
 			}
+			if got := string(raw.Latency["store_commits"]); got != "null" { // a memory store counts no commits
+				t.Errorf("JSON store_commits: got %s; want null", got)
+			}
+			if !regexp.MustCompile(`commits retried \(lost CAS\) +n/a`).MatchString(stdout.String()) {
+				t.Errorf("table lacks commits retried n/a:\n%s", stdout.String())
+			}
 			var steps []map[string]json.RawMessage
 			if s := raw.Latency["maxrate_steps"]; s != nil {
 				if err := json.Unmarshal(s, &steps); err != nil {
@@ -245,3 +253,56 @@ func TestFanoutAndIdleAgainstRealHub(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestLatencyCountsCommits: against two hubs on one Redis, a latency run reports the hubs' own
+// count of commits and of compare-and-sets retried over its measured window, from their
+// /metrics, and a threshold can hold it.
+func TestLatencyCountsCommits(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds and runs the hub")
+	}
+	srv := redistest.Start(t)
+	var nodes []string
+	for range 2 {
+		base, _ := startHubWith(t, "--http-rate", "10000", "--http-burst", "10000", "--redis", srv.URL())
+		nodes = append(nodes, base)
+	}
+	dir := t.TempDir()
+	outFile := filepath.Join(dir, "r.json")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	err := run(ctx, []string{
+		"--nodes", strings.Join(nodes, ","), "--scenario", "latency", "--players", "16", "--tournament-size", "4",
+		"--rate", "40", "--duration", "2s", "--deadline", "60s", "--min-rate-pct", "0", "--out", outFile,
+		"--threshold", "retried<=100%",
+	}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	b, err := os.ReadFile(outFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res Result
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	l := res.Latency
+	if l == nil || l.Acked == 0 {
+		t.Fatalf("no results measured: %s", b)
+	}
+	c := l.Commits
+	// Every answered result in the window is a commit of one of the nodes; set-ups of the next
+	// tournaments (create, joins, start) commit too.
+	if c == nil || c.Commits < l.Acked || c.Conflicts < 0 || c.RetriedPct != 100*float64(c.Conflicts)/float64(c.Commits) {
+		t.Fatalf("store_commits %+v with %d results answered; want at least one commit a result", c, l.Acked)
+	}
+	if len(res.Thresholds) != 1 || !res.Thresholds[0].Passed || res.Thresholds[0].Value == nil || *res.Thresholds[0].Value != c.RetriedPct {
+		t.Errorf("threshold %+v; want retried measured as %v and passed", res.Thresholds, c.RetriedPct)
+	}
+	if want := fmt.Sprintf("%d of %d (", c.Conflicts, c.Commits); !strings.Contains(stdout.String(), want) {
+		t.Errorf("table lacks %q:\n%s", want, stdout.String())
+	}
+}

@@ -64,6 +64,8 @@ unless it holds; the table lists each as passed or FAILED with the measured valu
   errors rate_limited http_429 ws_rate_limited dropped connect_failures
                                    counts, in every scenario
   missing bytes_per_delivery       fanout: deliveries that never came; event bytes per delivery
+  retried                          latency, maxrate: commits whose compare-and-set lost and was
+                                   retried, per cent of commits (hubs on Redis, from /metrics)
   hub_cpu_per_result cpu_per_delivery window_cpu_per_delivery kib_per_socket idle_cores
                                    with --pids: hub CPU per result in ms (latency, maxrate),
                                    per delivery in µs (fanout: from each publish to its last

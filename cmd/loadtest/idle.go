@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
@@ -273,25 +272,8 @@ func runWorker(ctx context.Context, e *env) error {
 
 // hubSockets reads tourhub_ws_sockets from the node's /metrics; -1 if it cannot.
 func hubSockets(ctx context.Context, e *env, node string) int64 {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, node+"/metrics", nil)
-	if err != nil {
-		return -1
-	}
-	resp, err := e.d.client(0).Do(req)
-	if err != nil {
-		return -1
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "tourhub_ws_sockets "); ok {
-			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			if err != nil {
-				return -1
-			}
-			return int64(f)
-		}
+	if v := readCounters(ctx, e, node, []string{"tourhub_ws_sockets"}); v != nil {
+		return v[0]
 	}
 	return -1
 }

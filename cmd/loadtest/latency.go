@@ -474,6 +474,9 @@ type latencyResult struct {
 	// Usage is the CPU and memory of the hubs (--pids) and of the load tool over the measured
 	// window, and the machine's steal time.
 	Usage usage `json:"usage"`
+	// Commits are the hubs' commits and retried compare-and-sets over the measured window (null
+	// unless every node is a hub on Redis).
+	Commits *commitStats `json:"store_commits"`
 }
 
 type step struct {
@@ -628,7 +631,7 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 		start = time.Now()
 		e.rec.begin(start)
 	}
-	acked0, use0 := e.st.acked.Load(), takeSample(cfg.pids)
+	acked0, use0, commits0 := e.st.acked.Load(), takeSample(cfg.pids), readCommits(ctx, e)
 	if maxrate {
 		measureMaxRate(gctx, e, limit, res)
 	} else {
@@ -637,6 +640,7 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 	e.stopSending.Store(true)
 	measured := time.Since(start)
 	res.Usage = usageBetween(use0, takeSample(cfg.pids), cfg.pids, e.st.acked.Load()-acked0)
+	res.Commits = commitsBetween(commits0, readCommits(ctx, e))
 	// Let the events of the last results arrive before counting.
 	drain := time.NewTimer(2 * time.Second)
 	select {

@@ -516,6 +516,11 @@ func printTable(w io.Writer, r *Result) {
 		}
 		row("load tool", fmt.Sprintf("%.2f cores (%.2f ms per result), RSS %.0f MiB", u.LoadTool.CPUCores, u.LoadCPUPerResult, u.LoadTool.RSSMiB))
 		row("machine steal", fmt.Sprintf("%.2f cores (-1: unknown)", u.StealCores))
+		if c := l.Commits; c != nil {
+			row("commits retried (lost CAS)", fmt.Sprintf("%d of %d (%.1f %%); %d stale caches read before applying", c.Conflicts, c.Commits, c.RetriedPct, c.Stale))
+		} else {
+			row("commits retried (lost CAS)", "n/a (the hubs do not count commits: not on Redis)")
+		}
 		for _, s := range l.Steps {
 			row(fmt.Sprintf("step %.0f/s", s.Target), fmt.Sprintf("achieved %.0f/s p99 %.1f ms errors %d held=%v; hub CPU %.2f ms/result, steal %.2f cores",
 				s.Achieved, s.latency().P99MS, s.Errors, s.Held, s.Usage.HubCPUPerResult, s.Usage.StealCores))

@@ -51,6 +51,7 @@ var (
 	countUnits = map[string]float64{"": 1}
 	kibUnits   = map[string]float64{"": 1, "KiB": 1}
 	coreUnits  = map[string]float64{"": 1, "cores": 1}
+	pctUnits   = map[string]float64{"": 1, "%": 1}
 )
 
 // latencyStats are the statistics of a latency a threshold can name, as in p99<10ms.
@@ -163,6 +164,12 @@ func metrics(scenario string, nodes int) map[string]metric {
 			}
 			return lat(r).Usage.HubCPUPerResult, "", true
 		}}
+		ms["retried"] = metric{unit: "%", units: pctUnits, value: func(r *Result) (float64, string, bool) {
+			if lat(r) == nil || lat(r).Commits == nil || lat(r).Commits.Commits == 0 {
+				return 0, "", false
+			}
+			return lat(r).Commits.RetriedPct, "commits whose compare-and-set lost and was retried, per 100 (hubs on Redis)", true
+		}}
 	case "fanout":
 		latencyMetrics(ms, "", func(r *Result) (*Summary, string) {
 			if r.Fanout == nil {
@@ -271,7 +278,7 @@ func parseThreshold(src, scenario string, nodes int, pids bool) (threshold, erro
 	if err != nil { // the pattern admits only numbers
 		return threshold{}, fmt.Errorf("--threshold %q: %s", src, thresholdSyntax)
 	}
-	return threshold{src: strings.TrimSpace(src), metric: name, op: op, limit: v * factor, pct: unit == "%"}, nil
+	return threshold{src: strings.TrimSpace(src), metric: name, op: op, limit: v * factor, pct: unit == "%" && name == "rate"}, nil
 }
 
 // metricNames lists a scenario's metrics, each latency's statistics folded into one STAT entry.

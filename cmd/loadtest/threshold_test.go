@@ -36,6 +36,8 @@ func TestParseThreshold(t *testing.T) {
 		{src: "cpu_per_delivery<0.02ms", scenario: "fanout", nodes: 3, pids: true, want: threshold{src: "cpu_per_delivery<0.02ms", metric: "cpu_per_delivery", op: "<", limit: 20}},
 		{src: "kib_per_socket<10KiB", scenario: "idle", nodes: 1, pids: true, want: threshold{src: "kib_per_socket<10KiB", metric: "kib_per_socket", op: "<", limit: 10}},
 		{src: "hub_cpu_per_result<2ms", scenario: "latency", nodes: 1, pids: true, want: threshold{src: "hub_cpu_per_result<2ms", metric: "hub_cpu_per_result", op: "<", limit: 2}},
+		{src: "retried<=5%", scenario: "latency", nodes: 3, want: threshold{src: "retried<=5%", metric: "retried", op: "<=", limit: 5}},
+		{src: "retried<1", scenario: "maxrate", nodes: 1, want: threshold{src: "retried<1", metric: "retried", op: "<", limit: 1}},
 
 		{src: "p99", scenario: "latency", nodes: 1, err: "want METRIC OP VALUE, as in 'p99<10ms'"},
 		{src: "p99<<10", scenario: "latency", nodes: 1, err: "want METRIC OP VALUE"},

@@ -131,6 +131,14 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	cur := s.cache.state(id)
 	var cmdJSON []byte // the command as the log keeps it (encoded once, whatever the retries)
 	fresh := false     // cur was read from Redis during this call
+	if cur != nil && stateOnConflict == "1" {
+		// Nothing brings an unwatched cache forward: make sure it is the stored state before
+		// applying, rather than lose the compare-and-set to every command of another node.
+		if cur, err = s.checkCached(ctx, id, cur); err != nil {
+			return store.Applied{}, err
+		}
+		fresh = true
+	}
 	var followed int64 // the last winning version this call waited for the watcher to bring
 	for try := 0; try < maxTries; try++ {
 		if cur == nil {
@@ -218,12 +226,8 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		}
 		// "conflict" or "epoch": another command got there first (or the tournament was re-created).
 		s.stats.conflicts.Add(1)
-		if v, _ := strconv.ParseInt(res[1], 10, 64); res[0] == "conflict" && v < from {
-			// The stored version is below the one this node's state was at: Redis lost commits
-			// (the watcher, if any, resyncs the sockets; this command is retried on the stored state).
-			s.stats.rollbacks.Add(1)
-			s.log.Warn("redis history went back: the stored version is below this node's cached state; reading it back",
-				"tournament", id, "cached_version", from, "stored_version", v)
+		if v, _ := strconv.ParseInt(res[1], 10, 64); res[0] == "conflict" {
+			s.wentBack(id, from, v)
 		}
 		if res[0] == "conflict" && len(res) > 2 { // the stored state came with the answer
 			if fresh {
@@ -267,6 +271,42 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		cur, fresh = nil, false
 	}
 	return store.Applied{}, fmt.Errorf("redisstore: apply to %q after %d tries: %w", id, maxTries, store.ErrConflict)
+}
+
+// checkCached returns the stored state of id: cur if it still is (one small script), or else the
+// state the same script read.
+func (s *Store) checkCached(ctx context.Context, id string, cur *cached) (*cached, error) {
+	res, err := checkLua.Run(ctx, s.wdb, []string{keysOf(id).state}, cur.epoch, cur.t.Version, cur.rev).StringSlice()
+	if err != nil {
+		s.cache.drop(id)
+		return nil, s.fail(ctx, "apply", id, err)
+	}
+	s.answered(id)
+	switch {
+	case len(res) == 1 && res[0] == "same":
+		return cur, nil
+	case len(res) == 1 && res[0] == "missing":
+		s.cache.drop(id)
+		return nil, store.ErrNotFound
+	}
+	s.stats.stale.Add(1)
+	h := hashOf(res)
+	if h["epoch"] == cur.epoch {
+		s.wentBack(id, cur.t.Version, num(h["version"]))
+	}
+	return s.stateOf(id, h)
+}
+
+// wentBack counts and logs a rollback when the stored version of id is below the version of
+// this node's cached state: Redis lost commits (the watcher, if any, resyncs the sockets; the
+// command is applied to the stored state).
+func (s *Store) wentBack(id string, cached, stored int64) {
+	if stored >= cached {
+		return
+	}
+	s.stats.rollbacks.Add(1)
+	s.log.Warn("redis history went back: the stored version is below this node's cached state; reading it back",
+		"tournament", id, "cached_version", cached, "stored_version", stored)
 }
 
 // hashOf is a hash as HGETALL lists it (field, value, ...).

@@ -1316,27 +1316,36 @@ func TestConflictFollowsWatcher(t *testing.T) {
 	}
 }
 
-// TestConflictAnswersState: a node that does not watch a tournament loses its compare-and-set
-// whenever another node committed since its last command; the script's answer then carries the
-// stored state, so the node commits on its second call without reading the state (no HGETALL).
-func TestConflictAnswersState(t *testing.T) {
+// TestUnwatchedChecksFirst: a node that does not watch a tournament has nothing bring its cached
+// state forward, so it checks that state before applying a command; when another node committed
+// since, the check's answer carries the stored state, and the command commits at once: no
+// compare-and-set lost, and no HGETALL of its own (one check and one commit script per command).
+func TestUnwatchedChecksFirst(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	a := newStore(t, srv, nil, redisstore.Options{})
 	b := newStore(t, srv, nil, redisstore.Options{})
 	mustCreate(t, a, "t_ca", match.SingleElimination)
-	mustApply(t, b, "t_ca", match.Command{Type: match.CmdJoin, Name: "P0"}, "") // b caches it
+	mustApply(t, b, "t_ca", match.Command{Type: match.CmdJoin, Name: "P0"}, "")  // b caches it
+	mustApply(t, a, "t_ca", match.Command{Type: match.CmdJoin, Name: "P0a"}, "") // a checks (the script is loaded)
 	mon := srv.Monitor()
-	before := a.Stats().Conflicts + b.Stats().Conflicts
+	statsOf := func() (conflicts, stale uint64) {
+		sa, sb := a.Stats(), b.Stats()
+		return sa.Conflicts + sb.Conflicts, sa.Stale + sb.Stale
+	}
+	c0, s0 := statsOf()
 	var last store.Applied
-	for i := 1; i <= 6; i++ { // a, b, a, ...: each one's cache is a version behind
-		last = mustApply(t, []*redisstore.Store{a, b}[(i+1)%2], "t_ca", match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(i)}, "")
+	for i := 1; i <= 6; i++ { // b, a, b, ...: each one's cache is a version behind
+		last = mustApply(t, []*redisstore.Store{b, a}[(i+1)%2], "t_ca", match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(i)}, "")
 	}
-	if c := a.Stats().Conflicts + b.Stats().Conflicts - before; c != 6 {
-		t.Errorf("%d conflicts; want 6 (every command after the other node's)", c)
+	mustApply(t, a, "t_ca", match.Command{Type: match.CmdJoin, Name: "P7"}, "") // a's cache is current
+	last = mustApply(t, a, "t_ca", match.Command{Type: match.CmdJoin, Name: "P8"}, "")
+	c1, s1 := statsOf()
+	if c1 != c0 || s1-s0 != 6 {
+		t.Errorf("%d conflicts and %d stale caches; want none and 6 (every command after the other node's)", c1-c0, s1-s0)
 	}
-	if last.Version != 8 || len(last.State.Participants) != 7 {
-		t.Errorf("last commit v%d with %d players; want v8 with 7", last.Version, len(last.State.Participants))
+	if last.Version != 11 || len(last.State.Participants) != 10 {
+		t.Errorf("last commit v%d with %d players; want v11 with 10", last.Version, len(last.State.Participants))
 	}
 	lines, err := mon.Until(srv, "conflicts-done")
 	if err != nil {
@@ -1349,10 +1358,10 @@ func TestConflictAnswersState(t *testing.T) {
 			calls[strings.Trim(strings.ToUpper(cmd), `"`)]++
 		}
 	}
-	if calls["HGETALL"] != 0 || calls["EVALSHA"] != 12 {
-		t.Errorf("the nodes sent %v; want 12 EVALSHA (6 commands, each lost once) and no HGETALL", calls)
+	if calls["HGETALL"] != 0 || calls["EVALSHA"] != 16 {
+		t.Errorf("the nodes sent %v; want 16 scripts (8 commands, each checked once and committed once) and no HGETALL", calls)
 	}
-	// The state that came with the conflict is the stored one.
+	// The state that came with the checks is the stored one.
 	st, _, err := a.Load(ctxFor(t), "t_ca")
 	if err != nil {
 		t.Fatal(err)

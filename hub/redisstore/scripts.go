@@ -73,8 +73,9 @@ return 1
 // then the state hash as HGETALL lists it}), {"epoch", epoch} or {"missing"}.
 //
 // A node that does not watch the tournament cannot bring its cached state forward from the
-// published commits, so it would read the state back after every conflict: the answer carries it,
-// one round trip instead of two.
+// published commits: it checks the cached state first (checkLua), and when another command
+// commits between that check and this script the answer carries the stored state, one round
+// trip instead of two.
 const commitLua = luaHelpers + `
 local cur = redis.call('HMGET', KEYS[1], 'epoch', 'version', 'rev')
 if not cur[1] then
@@ -113,6 +114,25 @@ redis.call('PEXPIRE', KEYS[3], ttl)
 redis.call('PUBLISH', ARGV[14], ARGV[15])
 return {'ok'}
 `
+
+// checkLua tells a node whether its cached state of a tournament it does not watch is still the
+// stored one, so that its command is applied to the stored state instead of losing a
+// compare-and-set: such a cache is not brought forward by the published commits, and every
+// command another node committed since this node's last one would otherwise cost a lost commit
+// and a retry.
+//
+// KEYS: state. ARGV: 1 epoch, 2 version, 3 rev of the cached state.
+// Returns {"same"}, {"missing"}, or the state hash as HGETALL lists it.
+var checkLua = redis.NewScript(`
+local cur = redis.call('HMGET', KEYS[1], 'epoch', 'version', 'rev')
+if not cur[1] then
+  return {'missing'}
+end
+if cur[1] == ARGV[1] and cur[2] == ARGV[2] and cur[3] == ARGV[3] then
+  return {'same'}
+end
+return redis.call('HGETALL', KEYS[1])
+`)
 
 // scripts are the scripts that publish, with the store's publish command.
 type scripts struct {
