@@ -86,7 +86,13 @@ func (a *applier) emitMatch(typ EventType, m *Match) {
 	a.emit(Event{Type: typ, Match: &c})
 }
 
-func (t *Tournament) match(id MatchID) *Match { return &t.Matches[id-1] }
+// match returns match id to read or change (ApplyChanges counts it as changed).
+func (t *Tournament) match(id MatchID) *Match {
+	if t.dirty != nil {
+		t.dirty.touchMatch(t, id)
+	}
+	return &t.Matches[id-1]
+}
 
 func (t *Tournament) findMatch(id MatchID) (*Match, *Error) {
 	if id < 1 || int(id) > len(t.Matches) {
@@ -95,10 +101,14 @@ func (t *Tournament) findMatch(id MatchID) (*Match, *Error) {
 	return t.match(id), nil
 }
 
-// participant returns the participant with id, or nil. Participants are kept in id order.
+// participant returns the participant with id to read or change, or nil (ApplyChanges counts it
+// as changed). Participants are kept in id order.
 func (t *Tournament) participant(id PlayerID) *Participant {
 	i := sort.Search(len(t.Participants), func(i int) bool { return t.Participants[i].ID >= id })
 	if i < len(t.Participants) && t.Participants[i].ID == id {
+		if t.dirty != nil {
+			t.dirty.touchParticipant(&t.Participants[i])
+		}
 		return &t.Participants[i]
 	}
 	return nil
@@ -195,6 +205,7 @@ func (a *applier) join(c Command) *Error {
 	t.LastPlayer++
 	p := Participant{ID: t.LastPlayer, Name: name, Rating: c.Rating}
 	t.Participants = append(t.Participants, p)
+	t.touchPlayer(p.ID)
 	t.idx.names[foldName(name)] = true
 	a.emit(Event{Type: EvPlayerJoined, Player: p.ID, Participant: &p})
 	return nil
@@ -213,6 +224,7 @@ func (a *applier) leave(c Command) *Error {
 		// invisible characters may fold the same, and the one staying must keep its name taken.
 		t.idx.names = nil
 	}
+	t.saveParticipants() // deleting shifts the others in place
 	t.Participants = slices.DeleteFunc(t.Participants, func(p Participant) bool { return p.ID == c.Player })
 	a.emit(Event{Type: EvPlayerLeft, Player: c.Player})
 	return nil
@@ -291,6 +303,7 @@ func (a *applier) start(c Command) *Error {
 		for _, p := range t.Participants {
 			if !p.CheckedIn {
 				a.emit(Event{Type: EvPlayerDropped, Player: p.ID, Reason: "did not check in"})
+				t.touchPlayer(p.ID)
 			}
 		}
 		t.Participants = keep

@@ -5,7 +5,7 @@ import "slices"
 // Clone returns a deep copy of t.
 func (t *Tournament) Clone() *Tournament {
 	c := *t
-	c.idx = nil
+	c.idx, c.dirty = nil, nil
 	c.Settings = t.Settings.clone()
 	c.Participants = slices.Clone(t.Participants) // an empty list stays empty, not nil (null in JSON)
 	c.Qualifiers = slices.Clone(t.Qualifiers)

@@ -274,6 +274,7 @@ func (a *applier) addPlayers(c Command) *Error {
 		t.LastPlayer++
 		p := Participant{ID: t.LastPlayer, Name: names[i], Rating: np.Rating}
 		t.Participants = append(t.Participants, p)
+		t.touchPlayer(p.ID)
 		t.idx.names[foldName(p.Name)] = true
 		a.emit(Event{Type: EvPlayerJoined, Player: p.ID, Participant: &p})
 	}

@@ -175,12 +175,10 @@ func FuzzApply(f *testing.F) {
 				c.At = now
 			}
 			before, _ := json.Marshal(tr)
-			was := make([]Match, len(tr.Matches))
-			for i := range was {
-				was[i] = tr.Matches[i].clone()
-			}
+			old := tr.Clone()
+			was := old.Matches
 			v := tr.Version
-			ev, err := Apply(tr, c)
+			ev, ch, err := ApplyChanges(tr, c)
 			if err != nil {
 				if _, ok := err.(*Error); !ok {
 					t.Fatalf("%+v: error %T is not *Error", c, err)
@@ -198,6 +196,12 @@ func FuzzApply(f *testing.F) {
 				t.Fatalf("%+v: %s", c, msg)
 			}
 			if msg := eventsCarryMatches(was, tr, ev); msg != "" {
+				t.Fatalf("%+v with settings %+v: %s", c, s, msg)
+			}
+			if msg := changesCover(old, tr, ch); msg != "" {
+				t.Fatalf("%+v with settings %+v: %s", c, s, msg)
+			}
+			if msg := undoes(old, c); msg != "" {
 				t.Fatalf("%+v with settings %+v: %s", c, s, msg)
 			}
 			if msg := jsonProblem(ev); msg != "" {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,20 +16,23 @@ import (
 func mustApply(t testing.TB, tr *Tournament, c Command) []Event {
 	t.Helper()
 	before := tr.Version
-	var was []Match
+	var old *Tournament
 	if len(tr.Matches) <= maxCarryCheck {
-		was = make([]Match, len(tr.Matches))
-		for i := range was {
-			was[i] = tr.Matches[i].clone()
-		}
+		old = tr.Clone()
 	}
-	ev, err := Apply(tr, c)
+	ev, ch, err := ApplyChanges(tr, c)
 	if err != nil {
 		t.Fatalf("apply %+v: %v", c, err)
 	}
-	if was != nil {
-		if msg := eventsCarryMatches(was, tr, ev); msg != "" {
+	if old != nil {
+		if msg := eventsCarryMatches(old.Matches, tr, ev); msg != "" {
 			t.Fatalf("events of %s: %s", c.Type, msg)
+		}
+		if msg := changesCover(old, tr, ch); msg != "" {
+			t.Fatalf("changes of %s: %s", c.Type, msg)
+		}
+		if msg := undoes(old, c); msg != "" {
+			t.Fatalf("undo of %s: %s", c.Type, msg)
 		}
 	}
 	if msg := jsonProblem(ev); msg != "" {
@@ -41,6 +45,70 @@ func mustApply(t testing.TB, tr *Tournament, c Command) []Event {
 		t.Fatalf("after %s: %s", c.Type, msg)
 	}
 	return ev
+}
+
+// changesCover checks what a store relies on to write only what a command changed: every match
+// and participant that differs between old and now (changed, added or removed) is in ch, and ch is
+// in id order without repeats.
+func changesCover(old, now *Tournament, ch Changes) string {
+	if !slices.IsSorted(ch.Matches) || len(slices.Compact(slices.Clone(ch.Matches))) != len(ch.Matches) ||
+		!slices.IsSorted(ch.Participants) || len(slices.Compact(slices.Clone(ch.Participants))) != len(ch.Participants) {
+		return fmt.Sprintf("changes not in id order once each: %+v", ch)
+	}
+	for i := range max(len(old.Matches), len(now.Matches)) {
+		if i < len(old.Matches) && i < len(now.Matches) && old.Matches[i].Equal(&now.Matches[i]) {
+			continue
+		}
+		if _, ok := slices.BinarySearch(ch.Matches, MatchID(i+1)); !ok {
+			return fmt.Sprintf("match %d changed, added or removed, and Changes.Matches %v does not name it", i+1, ch.Matches)
+		}
+	}
+	before := make(map[PlayerID]Participant, len(old.Participants))
+	for _, p := range old.Participants {
+		before[p.ID] = p
+	}
+	for _, p := range now.Participants {
+		if q, ok := before[p.ID]; ok && q == p {
+			delete(before, p.ID)
+			continue
+		}
+		delete(before, p.ID)
+		if _, ok := slices.BinarySearch(ch.Participants, p.ID); !ok {
+			return fmt.Sprintf("participant %d changed or added, and Changes.Participants %v does not name them", p.ID, ch.Participants)
+		}
+	}
+	for id := range before { // removed
+		if _, ok := slices.BinarySearch(ch.Participants, id); !ok {
+			return fmt.Sprintf("participant %d removed, and Changes.Participants %v does not name them", id, ch.Participants)
+		}
+	}
+	return ""
+}
+
+// undoes checks Changes.Undo: c applied to a copy of old and undone leaves the copy as old was.
+func undoes(old *Tournament, c Command) string {
+	want, err := json.Marshal(old)
+	if err != nil {
+		return err.Error()
+	}
+	cp := old.Clone()
+	_, ch, err := ApplyChanges(cp, c)
+	if err != nil {
+		return fmt.Sprintf("on a copy: %v", err)
+	}
+	ch.Undo(cp)
+	got, err := json.Marshal(cp)
+	if err != nil {
+		return err.Error()
+	}
+	if string(got) != string(want) {
+		return fmt.Sprintf("undone:\n%s\nwant:\n%s", got, want)
+	}
+	// And the undone copy takes the command again as old would.
+	if _, err := Apply(cp, c); err != nil {
+		return fmt.Sprintf("again after the undo: %v", err)
+	}
+	return ""
 }
 
 // maxCarryCheck bounds the tournaments whose commands eventsCarryMatches checks: it compares

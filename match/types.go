@@ -353,6 +353,9 @@ type Tournament struct {
 	Note string `json:"note,omitempty"`
 
 	idx *index // derived, rebuilt on demand; see playerMatches
+	// dirty collects what the command being applied touches, while ApplyChanges runs (nil
+	// otherwise).
+	dirty *changeSet
 }
 
 // UnmarshalJSON reads games strictly: a list of [points, points] pairs of whole numbers (the

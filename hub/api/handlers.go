@@ -267,10 +267,7 @@ func (s *Server) result(c echo.Context) error {
 		return err
 	}
 	resp := resultResponse{Version: a.Version, Duplicate: a.Duplicate, Events: nonNil(a.Events)}
-	if a.State != nil && mid <= len(a.State.Matches) {
-		m := a.State.Matches[mid-1]
-		resp.Match = &m
-	}
+	resp.Match = a.Match(match.MatchID(mid))
 	return c.JSON(http.StatusOK, resp)
 }
 

@@ -161,6 +161,11 @@ func (s *Service) Import(ctx context.Context, cmds []match.Command) (Created, er
 			return Created{}, err
 		}
 	}
+	if a.State == nil { // the answer shows the imported tournament as it now is
+		if a.State, _, err = s.store.Load(ctx, id); err != nil {
+			return Created{}, err
+		}
+	}
 	return s.created(ctx, id, a)
 }
 

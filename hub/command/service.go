@@ -144,7 +144,7 @@ func createdID(sub string) string {
 
 // created records a new tournament's next deadline and gives its organiser a token.
 func (s *Service) created(ctx context.Context, id string, a store.Applied) (Created, error) {
-	s.track(ctx, id, a.State)
+	s.track(ctx, id, a.Due)
 	token, err := s.tokens.Issue(Claims{Tournament: id, Role: RoleOrganiser})
 	if err != nil {
 		return Created{}, err
@@ -385,7 +385,7 @@ func (s *Service) apply(ctx context.Context, id string, cmd match.Command, sub s
 	a, err := s.store.Apply(ctx, id, cmd, sub)
 	s.count(string(cmd.Type), "apply", a, err)
 	if err == nil && !a.Duplicate {
-		s.track(ctx, id, a.State)
+		s.track(ctx, id, a.Due)
 	}
 	return a, err
 }
@@ -393,14 +393,12 @@ func (s *Service) apply(ctx context.Context, id string, cmd match.Command, sub s
 // track records the tournament's next deadline after a commit. It only ever moves the recorded
 // time earlier: a node with an older state cannot push a deadline back, and a too-early entry only
 // costs the sweeper one extra look.
-func (s *Service) track(ctx context.Context, id string, t *match.Tournament) {
-	if t == nil {
+func (s *Service) track(ctx context.Context, id string, at time.Time) {
+	if at.IsZero() {
 		return
 	}
-	if at, ok := match.NextDue(t); ok {
-		if err := s.due.Lower(ctx, id, at); err != nil {
-			s.log.Warn("schedule deadline", "tournament", id, "err", err)
-		}
+	if err := s.due.Lower(ctx, id, at); err != nil {
+		s.log.Warn("schedule deadline", "tournament", id, "err", err)
 	}
 }
 

@@ -77,7 +77,11 @@ func (s *Service) fire(ctx context.Context, id string) {
 		var me *match.Error
 		switch err := applyErr; {
 		case err == nil:
-			t = a.State
+			if a.State != nil { // a duplicate's
+				t = a.State
+			} else if t, _, err = s.store.Load(ctx, id); err != nil {
+				return
+			}
 			continue
 		case errors.As(err, &me):
 			// Another node fired it first (not_due), or the state moved on: look again.
@@ -102,6 +106,7 @@ func (s *Service) fire(ctx context.Context, id string) {
 	// A commit may have landed between our load and the Set above and recorded an earlier time
 	// that Set overwrote; re-track from the newest state to restore it.
 	if t2, _, err := s.store.Load(ctx, id); err == nil && t2.Version != t.Version {
-		s.track(ctx, id, t2)
+		due, _ := match.NextDue(t2)
+		s.track(ctx, id, due)
 	}
 }

@@ -31,12 +31,15 @@ func BenchmarkApplyResult1024(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		a, err := s.Apply(ctx, id, match.Command{Type: match.CmdStart}, "")
+		if _, err := s.Apply(ctx, id, match.Command{Type: match.CmdStart}, ""); err != nil {
+			b.Fatal(err)
+		}
+		st, _, err := s.Load(ctx, id)
 		if err != nil {
 			b.Fatal(err)
 		}
 		var ready []match.MatchID
-		for _, m := range a.State.Matches {
+		for _, m := range st.Matches {
 			if m.Status == match.MatchReady {
 				ready = append(ready, m.ID)
 			}

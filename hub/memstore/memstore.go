@@ -212,7 +212,8 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	s.ts[id] = tr
 	s.mu.Unlock()
 	s.enqueue(id, tr.epoch, e)
-	a := store.Applied{Epoch: tr.epoch, Version: t.Version, Rev: tr.rev, Events: events, State: t}
+	due, _ := match.NextDue(t)
+	a := store.Applied{Epoch: tr.epoch, Version: t.Version, Rev: tr.rev, Events: events, State: t.Clone(), Due: due}
 	tr.mu.Unlock()
 	return a, nil
 }
@@ -364,11 +365,11 @@ func (s *Store) List(ctx context.Context, f store.ListFilter) (store.Page, error
 	return p.Page(true), nil
 }
 
-// Apply implements store.Store. The command is applied to a copy of the state under the
-// tournament's mutex, which replaces the state once it is accepted: a rejected command (or an
-// engine panic, see hub.ApplyCommand) leaves the state as it was and its submission id is not
-// remembered. A duplicate submission answers the first outcome's
-// epoch, version and events, with State the current state (the first state is not kept).
+// Apply implements store.Store. The command is applied to the state in place under the
+// tournament's mutex (Load hands out copies): a rejected command (or an engine panic, see
+// store.ApplyCommand) leaves the state as it was and its submission id is not remembered. A
+// duplicate submission answers the first outcome's epoch, version and events, with State a copy
+// of the current state (the first state is not kept).
 func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submissionID string) (store.Applied, error) {
 	if err := ctx.Err(); err != nil {
 		return store.Applied{}, err
@@ -385,23 +386,22 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		if first, ok := tr.subs[submissionID]; ok {
 			first.Duplicate = true
 			first.Events = slices.Clone(first.Events)
-			first.State = tr.t
+			first.State = tr.t.Clone()
 			return first, nil
 		}
-	}
-	// Applied to a copy, so that an engine panic (an error here) leaves the state as it was.
-	next := tr.t.Clone()
-	events, err := store.ApplyCommand(next, cmd)
-	if err != nil {
-		return store.Applied{}, err
 	}
 	c, err := json.Marshal(cmd) // kept in the log, for history (store.Replay)
 	if err != nil {
 		return store.Applied{}, fmt.Errorf("memstore: encode the command: %w", err)
 	}
-	tr.t = next
+	// Applied in place, O(changed): Load hands out copies. An engine panic (an error here) is
+	// undone by the engine.
+	events, _, err := store.ApplyChanges(tr.t, cmd)
+	if err != nil {
+		return store.Applied{}, err
+	}
 	tr.lastCmd = s.now()
-	if next.Status == match.StatusDeleted {
+	if tr.t.Status == match.StatusDeleted {
 		// Gone at once (store.Retention.TTL), its memory with it; the entry below still reaches
 		// the watchers.
 		tr.gone = true
@@ -427,7 +427,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	a.Rev = e.Rev
 	s.enqueue(id, tr.epoch, e)
 	a.Events = slices.Clone(events)
-	a.State = tr.t // never changed in place: the next command applies to a copy
+	a.Due, _ = match.NextDue(tr.t)
 	return a, nil
 }
 

@@ -31,14 +31,19 @@ func newStateCache(log *slog.Logger) *stateCache {
 	return &stateCache{log: log, m: make(map[string]*cached)}
 }
 
-// cached is a state of a tournament as this node knows it; an entry is never changed once
-// cached (Apply works on a Clone, the watcher replaces entries). It is t, decoded, followed by
-// the commits published since that this node has not needed yet (later): their fields are
-// decoded, merged, only when the state is needed (stateCache.state), since most commits a node watches
-// are not followed by a command of its own.
+// cached is a state of a tournament as this node knows it: t, decoded, followed by the commits
+// published since that this node has not needed yet (later): their fields are decoded, applied,
+// only when the state is needed (stateCache.state), since most commits a node watches are not
+// followed by a command of its own.
+//
+// t belongs to whoever holds the tournament's turn (Store.lockLocal): Apply changes it in place,
+// and state applies the later commits to it in place, both holding the turn. Nothing else reads
+// t: entries are replaced, never changed, and their version is their own field. A state that
+// leaves the store (Load, a duplicate's State) is a copy.
 type cached struct {
 	epoch string
 	rev   string // the commit's random id, checked by the commit script with the version
+	v     int64  // t's version when the entry was made
 	t     *match.Tournament
 	later []published // commits after t, in version order (each with fields)
 	// gone is closed once the entry is no longer the cached one (replaced or dropped): a command
@@ -46,16 +51,20 @@ type cached struct {
 	gone chan struct{}
 }
 
-// maxLater is how many published commits an entry holds undecoded; the next one brings it up
-// to date.
-const maxLater = 8
+// maxLater is how many published commits an entry holds undecoded before advance applies them;
+// maxWaiting how many it holds while its tournament's turn is taken (a command of this node runs)
+// before it is dropped.
+const (
+	maxLater   = 8
+	maxWaiting = 64
+)
 
 func newCached(epoch, rev string, t *match.Tournament) *cached {
-	return &cached{epoch: epoch, rev: rev, t: t, gone: make(chan struct{})}
+	return &cached{epoch: epoch, rev: rev, v: t.Version, t: t, gone: make(chan struct{})}
 }
 
 // version is the version the entry stands for, its later commits included.
-func (c *cached) version() int64 { return c.t.Version + int64(len(c.later)) }
+func (c *cached) version() int64 { return c.v + int64(len(c.later)) }
 
 // headRev is the rev of the version the entry stands for.
 func (c *cached) headRev() string {
@@ -69,10 +78,11 @@ func (c *cached) headRev() string {
 func (c *cached) then(m published) *cached {
 	later := make([]published, len(c.later), len(c.later)+1)
 	copy(later, c.later)
-	return &cached{epoch: c.epoch, rev: c.rev, t: c.t, later: append(later, m), gone: make(chan struct{})}
+	return &cached{epoch: c.epoch, rev: c.rev, v: c.v, t: c.t, later: append(later, m), gone: make(chan struct{})}
 }
 
-// decoded is the entry with its later commits applied to t.
+// decoded is the entry with its later commits applied to t, in place: the caller holds the
+// tournament's turn. On error t is half changed and the entry must be dropped.
 func (c *cached) decoded() (*cached, error) {
 	if len(c.later) == 0 {
 		return c, nil
@@ -85,14 +95,13 @@ func (c *cached) decoded() (*cached, error) {
 		}
 		maps.Copy(fields, f)
 	}
-	t, err := applyFields(c.t, fields)
-	if err != nil {
+	if err := applyFields(c.t, fields); err != nil {
 		return nil, err
 	}
-	if want := c.version(); t.Version != want {
-		return nil, fmt.Errorf("redisstore: fields say version %d; want %d", t.Version, want)
+	if want := c.version(); c.t.Version != want {
+		return nil, fmt.Errorf("redisstore: fields say version %d; want %d", c.t.Version, want)
 	}
-	return newCached(c.epoch, c.headRev(), t), nil
+	return newCached(c.epoch, c.headRev(), c.t), nil
 }
 
 // get returns the cached entry of id as it is (later commits not applied).
@@ -103,7 +112,8 @@ func (sc *stateCache) get(id string) *cached {
 }
 
 // state returns the cached state of id with every commit it knows of applied (nil if none
-// is cached, or its later commits could not be applied: the entry is then dropped).
+// is cached, or its later commits could not be applied: the entry is then dropped). The caller
+// holds the tournament's turn.
 func (sc *stateCache) state(id string) *cached {
 	c := sc.get(id)
 	if c == nil || len(c.later) == 0 {
@@ -180,9 +190,10 @@ func (sc *stateCache) behind(id, epoch string, version int64) {
 // advance brings the cached state of id from m.Version-1 to m.Version with the
 // fields the commit wrote, so that this node's next command on it starts from the stored state
 // instead of losing its compare-and-set. The fields are kept as they are until the state is
-// needed (see cached), or until maxLater commits wait. Any doubt drops the entry (the next
+// needed (see cached); once maxLater commits wait, they are applied if the tournament's turn is
+// free (lock), and past maxWaiting the entry is dropped. Any doubt drops the entry (the next
 // command reads it).
-func (sc *stateCache) advance(id string, m published) {
+func (sc *stateCache) advance(id string, m published, lock func() (release func(), ok bool)) {
 	c := sc.get(id)
 	if c == nil {
 		return
@@ -197,7 +208,13 @@ func (sc *stateCache) advance(id string, m published) {
 	}
 	next := c.then(m)
 	sc.replace(id, c, next)
-	if len(next.later) >= maxLater {
+	if len(next.later) < maxLater {
+		return
+	}
+	if release, ok := lock(); ok {
 		sc.state(id)
+		release()
+	} else if len(next.later) >= maxWaiting {
+		sc.replace(id, next, nil)
 	}
 }

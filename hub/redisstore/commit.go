@@ -43,7 +43,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 		return store.Applied{}, err
 	}
 	t.Version = 1
-	fields, err := diffFields(nil, t)
+	fields, err := allFields(t)
 	if err != nil {
 		return store.Applied{}, err
 	}
@@ -92,7 +92,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	if n == 0 {
 		return store.Applied{}, &match.Error{Code: match.CodeAlreadyExists, Message: fmt.Sprintf("tournament %q already exists", id)}
 	}
-	s.cache.put(id, newCached(epoch, rev, t))
+	s.cache.put(id, newCached(epoch, rev, t.Clone())) // the cached state is changed in place by commands
 	s.stats.commits.Add(1)
 	if acked < s.opts.WaitReplicas {
 		// Not acknowledged, as an unreplicated commit is not: a failover could lose it, and its
@@ -100,7 +100,8 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 		// one, never announced, expires with its idle retention.
 		return store.Applied{}, s.unreplicated(id, 1, acked)
 	}
-	return store.Applied{Epoch: epoch, Version: 1, Rev: rev, Events: events, State: t}, nil
+	due, _ := match.NextDue(t)
+	return store.Applied{Epoch: epoch, Version: 1, Rev: rev, Events: events, State: t, Due: due}, nil
 }
 
 // Apply applies cmd to the newest state and commits it with one compare-and-set script. See
@@ -148,12 +149,15 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 			}
 			fresh = true
 		}
-		t := cur.t.Clone()
-		from := t.Version
-		events, err := store.ApplyCommand(t, cmd)
+		// The cached state belongs to this command while it holds the turn: applied in place, and
+		// undone unless the commit takes (see cached).
+		t := cur.t
+		from, oldName := t.Version, t.Name
+		events, ch, err := store.ApplyChanges(t, cmd)
 		if err != nil {
 			var me *match.Error
 			if !errors.As(err, &me) {
+				s.cache.drop(id) // an engine panic may have left it half changed
 				return store.Applied{}, err
 			}
 			if !fresh { // the cached state may be old: judge the command on the stored one
@@ -167,18 +171,10 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 			}
 			return store.Applied{}, err
 		}
-		fields, err := diffFields(cur.t, t)
+		fields, evJSON, err := s.encodeCommit(t, ch, events, cmd, &cmdJSON)
 		if err != nil {
+			ch.Undo(t)
 			return store.Applied{}, err
-		}
-		evJSON, err := marshalEvents(events)
-		if err != nil {
-			return store.Applied{}, fmt.Errorf("redisstore: encode events: %w", err)
-		}
-		if cmdJSON == nil {
-			if cmdJSON, err = json.Marshal(cmd); err != nil {
-				return store.Applied{}, fmt.Errorf("redisstore: encode the command: %w", err)
-			}
 		}
 		outcome := ""
 		if submissionID != "" {
@@ -187,7 +183,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		rev := store.NewRev()
 		stateTTL, logTTL := s.ret.TTL(t)
 		pub := payload(cur.epoch, t.Version, evJSON, rev, cur.rev, fields)
-		if t.Name != cur.t.Name {
+		if t.Name != oldName {
 			// The list's summary field (the tournament's own name is in its "t" field, which
 			// followers read: this one is not published).
 			fields.set = append(fields.set, "name", t.Name)
@@ -209,14 +205,17 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 			return store.Applied{}, s.fail(ctx, "apply", id, err)
 		}
 		s.answered(id)
-		switch res[0] {
-		case "ok":
+		if res[0] == "ok" {
 			s.cache.put(id, newCached(cur.epoch, rev, t))
 			s.stats.commits.Add(1)
 			if acked < s.opts.WaitReplicas {
 				return store.Applied{}, s.unreplicated(id, t.Version, acked)
 			}
-			return store.Applied{Epoch: cur.epoch, Version: t.Version, Rev: rev, Events: events, State: t}, nil
+			due, _ := match.NextDue(t)
+			return store.Applied{Epoch: cur.epoch, Version: t.Version, Rev: rev, Events: events, Due: due}, nil
+		}
+		ch.Undo(t) // not committed: the cached state is again the one the command was applied to
+		switch res[0] {
 		case "dup":
 			a, err := s.decodeDuplicate(ctx, id, res[1])
 			return s.confirmed(ctx, id, a, err)
@@ -250,12 +249,12 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 				followed = v
 				// Not holding the turn meanwhile: it is shared by a shard of tournaments.
 				release()
-				c := s.follow(ctx, id, v)
+				reached := s.follow(ctx, id, v)
 				if release, err = s.lockLocal(ctx, id); err != nil {
 					release = func() {}
 					return store.Applied{}, err
 				}
-				if c != nil {
+				if c := s.cache.state(id); reached && c != nil && c.version() >= v {
 					s.stats.followed.Add(1)
 					cur, fresh = c, false
 					continue
@@ -309,6 +308,25 @@ func (s *Store) wentBack(id string, cached, stored int64) {
 		"tournament", id, "cached_version", cached, "stored_version", stored)
 }
 
+// encodeCommit encodes what the commit of a command writes: the fields it changed and its events,
+// and the command itself once per Apply (*cmdJSON, kept over retries).
+func (s *Store) encodeCommit(t *match.Tournament, ch match.Changes, events []match.Event, cmd match.Command, cmdJSON *[]byte) (fieldSet, []byte, error) {
+	fields, err := changedFields(t, ch)
+	if err != nil {
+		return fieldSet{}, nil, err
+	}
+	evJSON, err := marshalEvents(events)
+	if err != nil {
+		return fieldSet{}, nil, fmt.Errorf("redisstore: encode events: %w", err)
+	}
+	if *cmdJSON == nil {
+		if *cmdJSON, err = json.Marshal(cmd); err != nil {
+			return fieldSet{}, nil, fmt.Errorf("redisstore: encode the command: %w", err)
+		}
+	}
+	return fields, evJSON, nil
+}
+
 // hashOf is a hash as HGETALL lists it (field, value, ...).
 func hashOf(list []string) map[string]string {
 	h := make(map[string]string, len(list)/2)
@@ -325,44 +343,62 @@ func (s *Store) watched(id string) bool {
 	return s.watches[id] != nil
 }
 
-// follow waits until the cached state of id is at version or later, as this node's watcher
-// brings it forward from the published commits, and returns it; nil when the tournament is not
-// watched here, the cache was dropped (the watcher had doubts), or Options.FollowWait passed.
-func (s *Store) follow(ctx context.Context, id string, version int64) *cached {
+// follow waits until the cached entry of id stands for version or later, as this node's watcher
+// brings it forward from the published commits; false when the tournament is not watched here,
+// the cache was dropped (the watcher had doubts), or Options.FollowWait passed. The caller takes
+// the state (stateCache.state) once it holds the turn again.
+func (s *Store) follow(ctx context.Context, id string, version int64) bool {
 	if !s.watched(id) {
-		return nil
+		return false
 	}
 	t := time.NewTimer(s.opts.FollowWait)
 	defer t.Stop()
 	for {
 		c := s.cache.get(id)
 		if c == nil {
-			return nil
+			return false
 		}
 		if c.version() >= version {
-			return s.cache.state(id)
+			return true
 		}
 		select {
 		case <-c.gone:
 		case <-t.C:
-			return nil
+			return false
 		case <-ctx.Done():
-			return nil
+			return false
 		}
 	}
 }
 
-// lockLocal takes the node-local turn of tournament id (a shard of ids shares one turn).
+// lockLocal takes the node-local turn of tournament id (a shard of ids shares one turn): it
+// sequences this node's commands to a tournament, and whoever holds it owns the tournament's
+// cached state (see cached).
 func (s *Store) lockLocal(ctx context.Context, id string) (func(), error) {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(id))
-	sem := s.turns[h.Sum32()%uint32(len(s.turns))]
+	sem := s.turnOf(id)
 	select {
 	case sem <- struct{}{}:
 		return func() { <-sem }, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// tryLockLocal takes the turn of tournament id if it is free.
+func (s *Store) tryLockLocal(id string) (func(), bool) {
+	sem := s.turnOf(id)
+	select {
+	case sem <- struct{}{}:
+		return func() { <-sem }, true
+	default:
+		return nil, false
+	}
+}
+
+func (s *Store) turnOf(id string) chan struct{} {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	return s.turns[h.Sum32()%uint32(len(s.turns))]
 }
 
 // backoff sleeps a random time up to 1ms<<try (at most 64ms): full jitter spreads the nodes that
@@ -404,7 +440,7 @@ func (s *Store) decodeDuplicate(ctx context.Context, id, raw string) (store.Appl
 		return store.Applied{}, err
 	}
 	s.stats.duplicates.Add(1)
-	return store.Applied{Epoch: cur.epoch, Version: e.Version, Events: e.Events, State: cur.t, Duplicate: true}, nil
+	return store.Applied{Epoch: cur.epoch, Version: e.Version, Events: e.Events, State: cur.t.Clone(), Duplicate: true}, nil
 }
 
 // commit runs the commit script. With WaitReplicas it then waits, on the same connection, until

@@ -1,14 +1,24 @@
 package redisstore
 
-import "github.com/tourhub/tourhub/match"
+import (
+	"context"
 
-// CachedState returns the node's cached state of id and its rev (nil if none is cached).
+	"github.com/tourhub/tourhub/match"
+)
+
+// CachedState returns a copy of the node's cached state of id and its rev (nil if none is
+// cached), taken holding the tournament's turn as a command would.
 func CachedState(s *Store, id string) (*match.Tournament, string) {
+	release, err := s.lockLocal(context.Background(), id)
+	if err != nil {
+		return nil, ""
+	}
+	defer release()
 	c := s.cache.state(id)
 	if c == nil {
 		return nil, ""
 	}
-	return c.t, c.rev
+	return c.t.Clone(), c.rev
 }
 
 // LaterCommits is how many published commits the node's cached entry of id holds undecoded.

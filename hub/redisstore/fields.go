@@ -56,50 +56,43 @@ func metaOf(t *match.Tournament) match.Tournament {
 func playerField(id match.PlayerID) string { return playerPrefix + strconv.Itoa(int(id)) }
 func matchField(id match.MatchID) string   { return matchPrefix + strconv.Itoa(int(id)) }
 
-// diffFields returns the fields that turn the stored old into t. With old nil, all of t.
-// Unchanged parts are found by comparing structs, without encoding them.
-func diffFields(old, t *match.Tournament) (fieldSet, error) {
-	var f fieldSet
+// allFields returns every field of t (a create).
+func allFields(t *match.Tournament) (fieldSet, error) {
+	ch := match.Changes{Matches: make([]match.MatchID, len(t.Matches)), Participants: make([]match.PlayerID, len(t.Participants))}
+	for i := range t.Matches {
+		ch.Matches[i] = t.Matches[i].ID
+	}
+	for i := range t.Participants {
+		ch.Participants[i] = t.Participants[i].ID
+	}
+	return changedFields(t, ch)
+}
+
+// changedFields returns the fields that a command with changes ch wrote into t: the tournament's
+// own, and each match and participant ch names (deleted when t no longer has it). O(changed).
+func changedFields(t *match.Tournament, ch match.Changes) (fieldSet, error) {
+	f := fieldSet{set: make([]string, 0, 2+2*(len(ch.Matches)+len(ch.Participants)))}
 	if err := f.put(fieldMeta, metaOf(t)); err != nil {
 		return f, err
 	}
-	var oldP []match.Participant
-	var oldM []match.Match
-	if old != nil {
-		oldP, oldM = old.Participants, old.Matches
-	}
-	// Participants are kept in id order (match.Tournament), so one merge walk finds the changes.
-	i := 0
-	for _, p := range t.Participants {
-		for i < len(oldP) && oldP[i].ID < p.ID {
-			f.del = append(f.del, playerField(oldP[i].ID))
-			i++
-		}
-		if i < len(oldP) && oldP[i].ID == p.ID {
-			same := oldP[i] == p
-			i++
-			if same {
-				continue
-			}
-		}
-		if err := f.put(playerField(p.ID), p); err != nil {
-			return f, err
-		}
-	}
-	for ; i < len(oldP); i++ {
-		f.del = append(f.del, playerField(oldP[i].ID))
-	}
-	for j := range t.Matches {
-		m := &t.Matches[j]
-		if j < len(oldM) && oldM[j].Equal(m) {
+	for _, id := range ch.Participants {
+		p, ok := t.Participant(id)
+		if !ok {
+			f.del = append(f.del, playerField(id))
 			continue
 		}
-		if err := f.put(matchField(m.ID), m); err != nil {
+		if err := f.put(playerField(id), p); err != nil {
 			return f, err
 		}
 	}
-	for j := len(t.Matches); j < len(oldM); j++ {
-		f.del = append(f.del, matchField(oldM[j].ID))
+	for _, id := range ch.Matches {
+		if id < 1 || int(id) > len(t.Matches) {
+			f.del = append(f.del, matchField(id))
+			continue
+		}
+		if err := f.put(matchField(id), &t.Matches[id-1]); err != nil {
+			return f, err
+		}
 	}
 	return f, nil
 }
@@ -141,20 +134,19 @@ func decodeFields(h map[string]string) (*match.Tournament, error) {
 	return t, nil
 }
 
-// applyFields returns old with the fields of one commit applied (field -> JSON value, or null
-// for a deleted field), as decodeFields would read the hash after that commit. old is not
-// changed; the result shares nothing with it that either could change (Apply works on clones).
-func applyFields(old *match.Tournament, fields map[string]json.RawMessage) (*match.Tournament, error) {
+// applyFields applies the fields of one commit (field -> JSON value, or null for a deleted field)
+// to t in place, as decodeFields would read the hash after that commit. On error t is half
+// changed: the caller forgets it.
+func applyFields(t *match.Tournament, fields map[string]json.RawMessage) error {
 	raw, ok := fields[fieldMeta]
 	if !ok {
-		return nil, fmt.Errorf("redisstore: commit has no %q field", fieldMeta)
+		return fmt.Errorf("redisstore: commit has no %q field", fieldMeta)
 	}
-	t := new(match.Tournament)
-	if err := json.Unmarshal(raw, t); err != nil {
-		return nil, fmt.Errorf("redisstore: decode tournament: %w", err)
+	meta := new(match.Tournament)
+	if err := json.Unmarshal(raw, meta); err != nil {
+		return fmt.Errorf("redisstore: decode tournament: %w", err)
 	}
-	parts := slices.Clone(old.Participants)
-	ms := slices.Clone(old.Matches)
+	parts, ms := t.Participants, t.Matches
 	var added []match.Match
 	cut := math.MaxInt // matches from this id on were deleted
 	for k, v := range fields {
@@ -163,7 +155,7 @@ func applyFields(old *match.Tournament, fields map[string]json.RawMessage) (*mat
 		case strings.HasPrefix(k, playerPrefix):
 			id, err := strconv.Atoi(k[len(playerPrefix):])
 			if err != nil {
-				return nil, fmt.Errorf("redisstore: field %q", k)
+				return fmt.Errorf("redisstore: field %q", k)
 			}
 			i, found := slices.BinarySearchFunc(parts, match.PlayerID(id), func(p match.Participant, id match.PlayerID) int { return int(p.ID - id) })
 			switch {
@@ -173,7 +165,7 @@ func applyFields(old *match.Tournament, fields map[string]json.RawMessage) (*mat
 			default:
 				var p match.Participant
 				if err := json.Unmarshal(v, &p); err != nil {
-					return nil, fmt.Errorf("redisstore: decode %s: %w", k, err)
+					return fmt.Errorf("redisstore: decode %s: %w", k, err)
 				}
 				if found {
 					parts[i] = p
@@ -184,7 +176,7 @@ func applyFields(old *match.Tournament, fields map[string]json.RawMessage) (*mat
 		case strings.HasPrefix(k, matchPrefix):
 			id, err := strconv.Atoi(k[len(matchPrefix):])
 			if err != nil || id < 1 {
-				return nil, fmt.Errorf("redisstore: field %q", k)
+				return fmt.Errorf("redisstore: field %q", k)
 			}
 			if deleted {
 				cut = min(cut, id)
@@ -192,7 +184,7 @@ func applyFields(old *match.Tournament, fields map[string]json.RawMessage) (*mat
 			}
 			var m match.Match
 			if err := json.Unmarshal(v, &m); err != nil {
-				return nil, fmt.Errorf("redisstore: decode %s: %w", k, err)
+				return fmt.Errorf("redisstore: decode %s: %w", k, err)
 			}
 			if id <= len(ms) {
 				ms[id-1] = m
@@ -204,13 +196,14 @@ func applyFields(old *match.Tournament, fields map[string]json.RawMessage) (*mat
 	slices.SortFunc(added, func(a, b match.Match) int { return int(a.ID - b.ID) })
 	for _, m := range added {
 		if int(m.ID) != len(ms)+1 {
-			return nil, fmt.Errorf("redisstore: commit adds match %d after %d", m.ID, len(ms))
+			return fmt.Errorf("redisstore: commit adds match %d after %d", m.ID, len(ms))
 		}
 		ms = append(ms, m)
 	}
 	if cut <= len(ms) {
 		ms = ms[:cut-1]
 	}
+	*t = *meta // the tournament's own fields; the derived index is rebuilt when needed
 	t.Participants, t.Matches = parts, ms
 	if t.Participants == nil {
 		t.Participants = []match.Participant{}
@@ -218,5 +211,5 @@ func applyFields(old *match.Tournament, fields map[string]json.RawMessage) (*mat
 	if t.Matches == nil {
 		t.Matches = []match.Match{}
 	}
-	return t, nil
+	return nil
 }

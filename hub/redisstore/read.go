@@ -31,6 +31,12 @@ func (s *Store) loadState(ctx context.Context, id string) (*cached, error) {
 // stateOf decodes the state hash h of id, as HGETALL reads it, and caches it. A deleted
 // tournament's tombstone (store.DeletedKept) is not found.
 func (s *Store) stateOf(id string, h map[string]string) (*cached, error) {
+	return s.decodeState(id, h, nil)
+}
+
+// decodeState is stateOf that first hands the decoded state to keep (when not nil), before the
+// cache has it: once cached, it belongs to whoever holds the tournament's turn.
+func (s *Store) decodeState(id string, h map[string]string, keep func(*match.Tournament)) (*cached, error) {
 	if h["epoch"] == "" || h["status"] == string(match.StatusDeleted) {
 		s.cache.drop(id)
 		return nil, store.ErrNotFound
@@ -42,6 +48,9 @@ func (s *Store) stateOf(id string, h map[string]string) (*cached, error) {
 	if v := num(h["version"]); t.Version != v {
 		return nil, fmt.Errorf("redisstore: state of %q: tournament says version %d, hash %d", id, t.Version, v)
 	}
+	if keep != nil {
+		keep(t)
+	}
 	c := newCached(h["epoch"], h["rev"], t)
 	s.cache.put(id, c)
 	return c, nil
@@ -52,11 +61,17 @@ func (s *Store) Load(ctx context.Context, id string) (*match.Tournament, store.P
 	if _, err := s.reachable(id); err != nil {
 		return nil, store.Position{}, err
 	}
-	c, err := s.loadState(ctx, id)
+	h, err := s.rdb.HGetAll(ctx, keysOf(id).state).Result()
+	if err != nil {
+		return nil, store.Position{}, s.fail(ctx, "load", id, err)
+	}
+	s.answered(id)
+	var out *match.Tournament
+	c, err := s.decodeState(id, h, func(t *match.Tournament) { out = t.Clone() })
 	if err != nil {
 		return nil, store.Position{}, err
 	}
-	return c.t.Clone(), store.Position{Epoch: c.epoch, Version: c.t.Version, Rev: c.rev}, nil
+	return out, store.Position{Epoch: c.epoch, Version: c.v, Rev: c.rev}, nil
 }
 
 // listBatch is how many index entries List reads per round trip: one ZREVRANGEBYSCORE, then one

@@ -230,7 +230,7 @@ func (s *Store) onMessage(w *watcher, m published) (doubt bool) {
 	}
 	w.last, w.rev = m.Version, m.Rev
 	s.emit(w, w.epoch, store.Entry{Version: m.Version, Rev: m.Rev, Prev: m.Prev, Events: events, Raw: m.Events}, false)
-	s.cache.advance(w.id, m)
+	s.cache.advance(w.id, m, func() (func(), bool) { return s.tryLockLocal(w.id) })
 	return false
 }
 

@@ -69,15 +69,21 @@ func (p Position) Continues(head Position, entries []Entry) bool {
 
 // ApplyCommand is match.Apply for the stores: a panic in the engine (a bug that some input
 // reaches) becomes an error, which the caller answers as internal and logs in full, instead of
-// bringing the node and every tournament on it down. t may be half changed after a panic: stores
-// apply commands to a copy.
+// bringing the node and every tournament on it down. t may be half changed after a panic: a store
+// that applies commands in place must then forget it.
 func ApplyCommand(t *match.Tournament, c match.Command) (events []match.Event, err error) {
+	events, _, err = ApplyChanges(t, c)
+	return events, err
+}
+
+// ApplyChanges is match.ApplyChanges with ApplyCommand's recovery from an engine panic.
+func ApplyChanges(t *match.Tournament, c match.Command) (events []match.Event, ch match.Changes, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			events, err = nil, fmt.Errorf("apply %s: engine panic: %v\n%s", c.Type, r, debug.Stack())
+			events, ch, err = nil, match.Changes{}, fmt.Errorf("apply %s: engine panic: %v\n%s", c.Type, r, debug.Stack())
 		}
 	}()
-	return match.Apply(t, c)
+	return match.ApplyChanges(t, c)
 }
 
 // NewRev returns a new commit id for Entry.Rev: 64 random bits in base 36, at most 13 characters.
@@ -90,13 +96,48 @@ type Applied struct {
 	// Rev is the commit's (see Entry); empty for a duplicate.
 	Rev    string
 	Events []match.Event
-	// State is the tournament right after the command. It is shared, not copied: the caller may
-	// keep it but must not change it. A store never changes a state once made (a command applies
-	// to a copy that becomes the next state), so a kept State stays as it was.
+	// State is the tournament as it is now, the caller's own copy, for a create and a duplicate
+	// only: nil after a command committed, since a store applies commands to its own state in
+	// place (O(changed), without a copy of the tournament per command). Events carry every
+	// match the command changed (Match finds one); Load reads the whole state.
 	State *match.Tournament
+	// Due is when the tournament's next timed command becomes due after this command
+	// (match.NextDue), zero when none is scheduled; unset for a duplicate.
+	Due time.Time
 	// Duplicate is set when the submission id was seen before: Version and Events are then those
 	// of the first submission and nothing changed.
 	Duplicate bool
+}
+
+// Match is match id as the command left it: from State when there is one, else from the events
+// (the last that carries the whole match, with the slots of a match_updated after it); nil when
+// neither has it.
+func (a Applied) Match(id match.MatchID) *match.Match {
+	if a.State != nil {
+		if id >= 1 && int(id) <= len(a.State.Matches) {
+			m := a.State.Matches[id-1]
+			return &m
+		}
+		return nil
+	}
+	var m *match.Match
+	for i := range a.Events {
+		e := &a.Events[i]
+		if e.Match != nil && e.Match.ID == id {
+			c := *e.Match
+			m = &c
+		}
+		for j := range e.Matches {
+			if e.Matches[j].ID == id {
+				c := e.Matches[j]
+				m = &c
+			}
+		}
+		if e.Slots != nil && e.MatchID == id && m != nil {
+			m.Players, m.Filled = e.Slots.Players, e.Slots.Filled
+		}
+	}
+	return m
 }
 
 // Summary is one line of the tournament list.

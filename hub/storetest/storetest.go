@@ -303,24 +303,27 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		for i, name := range []string{"Ada", "Grace", "Linus"} {
 			a := mustApply(t, s, "t_v", match.Command{Type: match.CmdJoin, Name: name})
 			want := int64(i + 2)
-			if a.Version != want || a.State == nil || a.State.Version != want || len(a.State.Participants) != i+1 || a.Duplicate {
-				t.Fatalf("join %s: version %d, state %v; want version %d with %d participants", name, a.Version, a.State, want, i+1)
+			if a.Version != want || a.State != nil || a.Duplicate {
+				t.Fatalf("join %s: version %d, state %v, duplicate %v; want version %d, no state (a command's Applied has none)", name, a.Version, a.State, a.Duplicate, want)
+			}
+			if st := load(t, s, "t_v"); st.Version != want || len(st.Participants) != i+1 {
+				t.Fatalf("after join %s: version %d with %d participants; want %d with %d", name, st.Version, len(st.Participants), want, i+1)
 			}
 			if len(a.Events) != 1 || a.Events[0].Type != match.EvPlayerJoined {
 				t.Errorf("join %s events %+v; want one player_joined", name, a.Events)
 			}
 		}
-		// A kept State stays as it was: the store never changes a state it handed out (the next
-		// command applies to a copy).
-		a := mustApply(t, s, "t_v", match.Command{Type: match.CmdStart})
-		id := readyMatch(t, a.State)
+		// A loaded state stays as it was: the store never changes a state it handed out.
+		mustApply(t, s, "t_v", match.Command{Type: match.CmdStart})
+		kept := load(t, s, "t_v")
+		id := readyMatch(t, kept)
 		mustApply(t, s, "t_v", match.Command{Type: match.CmdReport, Match: id, Scores: [2]int{1, 0}})
 		if _, err := s.Apply(ctxFor(t), "t_v", match.Command{Type: match.CmdJoin, Name: "Late"}, ""); err == nil {
 			t.Error("a join after the start was accepted")
 		}
-		if m := a.State.Matches[id-1]; a.State.Version != 5 || m.Status != match.MatchReady || len(a.State.Participants) != 3 {
+		if m := kept.Matches[id-1]; kept.Version != 5 || m.Status != match.MatchReady || len(kept.Participants) != 3 {
 			t.Errorf("kept state changed by later commands: version %d, match %d %s, %d participants; want 5, ready, 3",
-				a.State.Version, id, m.Status, len(a.State.Participants))
+				kept.Version, id, m.Status, len(kept.Participants))
 		}
 		got, _, err := s.Load(ctxFor(t), "t_v")
 		if err != nil {
@@ -413,8 +416,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		s.Watch("t_c")
 		mustApply(t, s, "t_c", match.Command{Type: match.CmdJoin, Name: "Ada"})
 		mustApply(t, s, "t_c", match.Command{Type: match.CmdJoin, Name: "Grace"})
-		started := mustApply(t, s, "t_c", match.Command{Type: match.CmdStart})
-		mid := readyMatch(t, started.State)
+		mustApply(t, s, "t_c", match.Command{Type: match.CmdStart})
+		mid := readyMatch(t, load(t, s, "t_c"))
 		const n = 16
 		results := make([]store.Applied, n)
 		errs := make([]error, n)
@@ -671,7 +674,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		step := func(c match.Command) {
 			t.Helper()
 			c.At = time.Date(2026, 12, 3, 20, 0, len(states), 0, time.UTC)
-			states = append(states, mustApply(t, s, "t_h", c).State)
+			mustApply(t, s, "t_h", c)
+			states = append(states, load(t, s, "t_h"))
 		}
 		step(match.Command{Type: match.CmdAddPlayers, Players: []match.NewPlayer{{Name: "Ada", Rating: 3}, {Name: "Grace", Rating: 9}, {Name: "Linus"}, {Name: "Ken", Rating: 5}}})
 		step(match.Command{Type: match.CmdSeed, Seeding: match.SeedRandom, RandomSeed: 42})
@@ -823,6 +827,16 @@ func mustApply(t *testing.T, s store.Store, id string, c match.Command) store.Ap
 		t.Fatalf("Apply %s to %s: %v", c.Type, id, err)
 	}
 	return a
+}
+
+// load is s.Load of id, failing the test on error.
+func load(t *testing.T, s store.Store, id string) *match.Tournament {
+	t.Helper()
+	st, _, err := s.Load(ctxFor(t), id)
+	if err != nil {
+		t.Fatalf("Load %s: %v", id, err)
+	}
+	return st
 }
 
 func readyMatch(t *testing.T, tr *match.Tournament) match.MatchID {

@@ -26,7 +26,7 @@ func TestWSBadInput(t *testing.T) {
 	n.tourney(t, "other", "X")
 	// A match Ada is not in.
 	var foreign match.MatchID
-	for _, m := range start.State.Matches {
+	for _, m := range n.load(t, "tb").Matches {
 		if m.Status == match.MatchReady && m.Players[0] != ids[0] && m.Players[1] != ids[0] {
 			foreign = m.ID
 		}

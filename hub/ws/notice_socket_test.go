@@ -38,13 +38,13 @@ func TestWSNoticesByeAndDoubleForfeit(t *testing.T) {
 	cs := players("sw", ids)
 	start := n.apply(t, "sw", match.Command{Type: match.CmdStart})
 	var bye match.Match
-	for _, m := range start.State.Matches {
+	for _, m := range n.load(t, "sw").Matches {
 		if m.Players[1] == 0 {
 			bye = m
 		}
 	}
 	if bye.ID == 0 {
-		t.Fatalf("no bye among %+v", start.State.Matches)
+		t.Fatalf("no bye among %+v", n.load(t, "sw").Matches)
 	}
 	for i, c := range cs {
 		kinds, by := wsCollect(t, c, start.Version)
@@ -60,7 +60,7 @@ func TestWSNoticesByeAndDoubleForfeit(t *testing.T) {
 	ids = n.tourneyWith(t, "df", match.Settings{Format: match.SingleElimination}, "Ada", "Grace")
 	cs = players("df", ids)
 	start = n.apply(t, "df", match.Command{Type: match.CmdStart})
-	final := start.State.Matches[0].ID
+	final := n.load(t, "df").Matches[0].ID
 	done := n.apply(t, "df", match.Command{Type: match.CmdForfeit, Match: final, Both: true})
 	for i, c := range cs {
 		kinds, by := wsCollect(t, c, done.Version)

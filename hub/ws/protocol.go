@@ -299,10 +299,7 @@ func (s *session) report(m clientMsg) {
 		s.sendErr(m.Ref, err)
 		return
 	}
-	var mt *match.Match
-	if a.State != nil && int(m.Match) <= len(a.State.Matches) {
-		mt = &a.State.Matches[m.Match-1]
-	}
+	mt := a.Match(m.Match)
 	s.reply("reported", struct {
 		Type       string       `json:"type"`
 		Ref        string       `json:"ref,omitempty"`

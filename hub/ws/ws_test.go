@@ -157,6 +157,16 @@ func (n *wsNode) apply(t *testing.T, id string, cmd match.Command) store.Applied
 	return a
 }
 
+// load is the node's stored state of id.
+func (n *wsNode) load(t *testing.T, id string) *match.Tournament {
+	t.Helper()
+	st, _, err := n.store.Load(context.Background(), id)
+	if err != nil {
+		t.Fatalf("load %s: %v", id, err)
+	}
+	return st
+}
+
 func (n *wsNode) token(t *testing.T, c command.Claims) string {
 	t.Helper()
 	tok, err := n.tokens.Issue(c)
@@ -370,7 +380,7 @@ func TestWSEventsInOrderToSeveralSubscribers(t *testing.T) {
 		last = n.apply(t, "t2", match.Command{Type: match.CmdJoin, Name: name})
 	}
 	last = n.apply(t, "t2", match.Command{Type: match.CmdStart})
-	for _, m := range last.State.Matches {
+	for _, m := range n.load(t, "t2").Matches {
 		if m.Round == 1 {
 			last = n.apply(t, "t2", match.Command{Type: match.CmdReport, Match: m.ID, Scores: [2]int{1, 0}})
 		}
@@ -493,7 +503,7 @@ func TestWSNotices(t *testing.T) {
 
 	start := n.apply(t, "t4", match.Command{Type: match.CmdStart})
 	var final match.MatchID
-	for _, m := range start.State.Matches {
+	for _, m := range n.load(t, "t4").Matches {
 		if m.Status == match.MatchReady {
 			final = m.ID
 		}

@@ -1,0 +1,112 @@
+package match
+
+import "slices"
+
+// Changes says what one command changed, so that a store can write only that and keep one state
+// per tournament that commands change in place: the matches and participants whose stored form
+// may differ from before the command (changed, added or removed), each once, in id order. It
+// may name more than changed (everything the command reached through the engine's accessors),
+// never less. The rest of the tournament (name, status, round, settings...) is small and is
+// always taken as changed. Undo puts the tournament back as it was before the command.
+type Changes struct {
+	Matches      []MatchID
+	Participants []PlayerID
+	undo         *changeSet
+}
+
+// changeSet collects what a command touches while ApplyChanges runs (see Tournament.dirty), and
+// what it needs to undo them: the tournament's own fields before the command, and each match
+// and participant as it was when the command first reached it.
+type changeSet struct {
+	m      []MatchID
+	p      []PlayerID
+	before Tournament    // *t before the command: every scalar field, the settings, slice headers
+	n      int           // matches before the command
+	oldM   []Match       // as first reached, in the order of firstM
+	firstM []MatchID     // matches saved in oldM
+	oldP   []Participant // as first reached (participants added by the command are not there)
+	all    []Participant // every participant, saved before a command shifts them in place
+}
+
+// touchMatch counts match id as changed and keeps it as it was, the first time.
+func (d *changeSet) touchMatch(t *Tournament, id MatchID) {
+	d.m = append(d.m, id)
+	if int(id) > d.n || slices.Contains(d.firstM, id) {
+		return
+	}
+	d.firstM = append(d.firstM, id)
+	d.oldM = append(d.oldM, t.Matches[id-1].clone())
+}
+
+// touchParticipant counts participant p as changed and keeps it as it was, the first time.
+func (d *changeSet) touchParticipant(p *Participant) {
+	d.p = append(d.p, p.ID)
+	if slices.ContainsFunc(d.oldP, func(q Participant) bool { return q.ID == p.ID }) {
+		return
+	}
+	d.oldP = append(d.oldP, *p)
+}
+
+// touchPlayer counts participant id as changed (added or removed) while ApplyChanges runs.
+func (t *Tournament) touchPlayer(id PlayerID) {
+	if t.dirty != nil {
+		t.dirty.p = append(t.dirty.p, id)
+	}
+}
+
+// saveParticipants keeps every participant before a change that moves them in place (a
+// deletion), while ApplyChanges runs.
+func (t *Tournament) saveParticipants() {
+	if d := t.dirty; d != nil && d.all == nil {
+		d.all = slices.Clone(t.Participants)
+	}
+}
+
+// ApplyChanges is Apply that also says what the command changed and can undo it: O(changed),
+// without a copy of the tournament. On failure t is unchanged, as with Apply; if the engine
+// panics (a bug), t is put back as it was (as far as the undo record goes) before the panic goes on.
+func ApplyChanges(t *Tournament, c Command) ([]Event, Changes, error) {
+	d := &changeSet{before: *t, n: len(t.Matches)}
+	d.before.dirty = nil
+	t.dirty = d
+	defer func() {
+		t.dirty = nil
+		if r := recover(); r != nil {
+			Changes{undo: d}.Undo(t)
+			panic(r)
+		}
+	}()
+	ev, err := Apply(t, c)
+	if err != nil {
+		return nil, Changes{}, err
+	}
+	// Matches added or cut at the end (a start, a Swiss round, a playoff) are changed.
+	for id := min(d.n, len(t.Matches)) + 1; id <= max(d.n, len(t.Matches)); id++ {
+		d.m = append(d.m, MatchID(id))
+	}
+	slices.Sort(d.m)
+	slices.Sort(d.p)
+	return ev, Changes{Matches: slices.Compact(d.m), Participants: slices.Compact(d.p), undo: d}, nil
+}
+
+// Undo puts t, which the command of ch was applied to (and nothing since), back as it was
+// before that command.
+func (ch Changes) Undo(t *Tournament) {
+	d := ch.undo
+	if d == nil {
+		return
+	}
+	*t = d.before // the old lengths cut what the command appended
+	t.idx = nil   // the command may have changed the index in place
+	if d.all != nil {
+		copy(t.Participants, d.all)
+	}
+	for _, p := range d.oldP {
+		if q := t.participant(p.ID); q != nil {
+			*q = p
+		}
+	}
+	for i, id := range d.firstM {
+		t.Matches[id-1] = d.oldM[i]
+	}
+}
