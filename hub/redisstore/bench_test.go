@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/tourhub/tourhub/hub/redisstore"
 	"github.com/tourhub/tourhub/internal/redistest"
 	"github.com/tourhub/tourhub/match"
@@ -122,4 +124,53 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkCommitFloor is the same-run floor of BenchmarkApply: what one commit costs a Go client
+// on this machine with no tournament at all. The same go-redis client runs a script shaped like
+// the commit (check three hash fields, HSET four fields and two payloads of the size a result
+// writes, XADD, PEXPIRE x3, PUBLISH) and a subscriber on the same node reads the published
+// message, as a node watching its tournament does. cpu-µs/op as in BenchmarkApply.
+func BenchmarkCommitFloor(b *testing.B) {
+	srv := redistest.Start(b)
+	opt, err := redis.ParseURL(srv.URL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	ctx := ctxFor(b)
+	ps := rdb.Subscribe(ctx, "floor")
+	defer ps.Close()
+	if _, err := ps.Receive(ctx); err != nil { // the subscription's confirmation
+		b.Fatal(err)
+	}
+	got := make(chan struct{}, 1024)
+	go func() {
+		for range ps.Channel() {
+			got <- struct{}{}
+		}
+	}()
+	sc := redis.NewScript(`
+local cur = redis.call('HMGET', KEYS[1], 'epoch', 'version', 'rev')
+if cur[2] and cur[2] ~= ARGV[1] then return {'conflict', cur[2]} end
+redis.call('HSET', KEYS[1], 'epoch', 'e', 'version', ARGV[2], 'rev', ARGV[3], 'status', 'running', 'm:1', ARGV[4], 't', ARGV[5])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', 10000, '*', 'v', ARGV[2], 'e', ARGV[4], 'c', ARGV[5])
+redis.call('PEXPIRE', KEYS[1], 3600000)
+redis.call('PEXPIRE', KEYS[2], 3600000)
+redis.call('PEXPIRE', KEYS[3], 3600000)
+redis.call('PUBLISH', 'floor', ARGV[6])
+return {'ok'}
+`)
+	field, meta, pub := strings.Repeat("m", 300), strings.Repeat("t", 500), strings.Repeat("p", 1200)
+	b.ReportAllocs()
+	cpu0 := processCPU()
+	for i := 0; b.Loop(); i++ {
+		res, err := sc.Run(ctx, rdb, []string{"floor:state", "floor:log", "floor:subs"}, i, i+1, "r"+strconv.Itoa(i), field, meta, pub).StringSlice()
+		if err != nil || res[0] != "ok" {
+			b.Fatalf("script: %v %v", res, err)
+		}
+		<-got
+	}
+	b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
 }

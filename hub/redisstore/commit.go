@@ -199,6 +199,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 			args = append(args, f)
 		}
 		args = append(args, cmdJSON)
+		s.own.put(rev, events)
 		res, acked, err := s.commit(ctx, []string{k.state, k.log, k.subs}, args)
 		if err != nil {
 			s.cache.drop(id)

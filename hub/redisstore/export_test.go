@@ -43,3 +43,10 @@ func HashSlot(key string) int { return hashSlot(key) }
 
 // Channel is the pub/sub channel of tournament id.
 func Channel(id string) string { return keysOf(id).channel }
+
+// OwnHeld is how many of the node's own commits hold their events for its watchers.
+func OwnHeld(s *Store) int {
+	s.own.mu.Lock()
+	defer s.own.mu.Unlock()
+	return len(s.own.at)
+}

@@ -1503,3 +1503,49 @@ func TestJunkOnChannel(t *testing.T) {
 		t.Fatalf("state after junk: %+v %v; want version 3, registering, 2 players", got, err)
 	}
 }
+
+// TestOwnCommitsNotDecoded: a node's watcher delivers the node's own commits with the events the
+// committer made instead of decoding the published JSON; they are the events every other node
+// decodes (times included), and none is left held once delivered.
+func TestOwnCommitsNotDecoded(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	ctx := ctxFor(t)
+	rec := newRecorder(t)
+	s := newStore(t, srv, rec.deliver, redisstore.Options{})
+	if _, err := s.Create(ctx, "t_own", match.Command{Type: match.CmdCreate, Name: "Own",
+		Settings: &match.Settings{Format: match.RoundRobin, BestOf: 3, MatchTimeLimit: match.Duration(time.Hour)}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	s.Watch("t_own")
+	at := time.Date(2026, 12, 4, 15, 0, 0, 0, time.UTC)
+	var last store.Applied
+	for i := range 4 {
+		last = mustApply(t, s, "t_own", match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(i), At: at}, "")
+	}
+	last = mustApply(t, s, "t_own", match.Command{Type: match.CmdStart, At: at.Add(time.Minute)}, "")
+	m := readyMatch(t, storedState(t, srv, "t_own"))
+	last = mustApply(t, s, "t_own", match.Command{Type: match.CmdReport, Match: m.ID, Scores: [2]int{2, 1}, At: at.Add(2 * time.Minute)}, "")
+	rec.waitVersion(t, "t_own", last.Version)
+	if n := redisstore.OwnHeld(s); n != 0 {
+		t.Errorf("%d own commits still held after their delivery; want 0", n)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for _, e := range rec.entries["t_own"] {
+		var decoded []match.Event
+		if err := json.Unmarshal(e.Raw, &decoded); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(e.Events, decoded) {
+			t.Errorf("v%d delivered\n%+v\nother nodes decode\n%+v", e.Version, e.Events, decoded)
+		}
+	}
+
+	// A commit no watcher of this node reads stays held, until later commits push it out.
+	b := newStore(t, srv, nil, redisstore.Options{})
+	mustApply(t, b, "t_own", match.Command{Type: match.CmdReport, Match: m.ID, Scores: [2]int{1, 2}, At: at.Add(3 * time.Minute)}, "")
+	if n := redisstore.OwnHeld(b); n != 1 {
+		t.Errorf("unwatched node holds %d own commits; want 1", n)
+	}
+}

@@ -135,6 +135,7 @@ type Store struct {
 	stats   counters
 
 	cache *stateCache // static after construction
+	own   *ownCommits // static after construction
 
 	mu       sync.Mutex
 	closed   bool                // guarded by mu
@@ -161,6 +162,7 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		ctx:      sctx,
 		cancel:   cancel,
 		cache:    newStateCache(opts.Log.With("component", "redisstore")),
+		own:      newOwnCommits(),
 		watches:  make(map[string]*watcher),
 		retiring: make(map[string]*watcher),
 		subWake:  make(chan struct{}, 1),

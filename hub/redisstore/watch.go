@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -10,7 +11,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/tourhub/tourhub/hub/store"
-	"github.com/tourhub/tourhub/match"
 )
 
 // Delivery. Each watched tournament has one worker goroutine, the only caller of the Handler for it, so
@@ -222,8 +222,10 @@ func (s *Store) onMessage(w *watcher, m published) (doubt bool) {
 		s.catchUp(w) // the next version, but not on the delivered history
 		return false
 	}
-	var events []match.Event
-	if err := json.Unmarshal(m.Events, &events); err != nil {
+	events, own := s.own.take(m.Rev) // this node's commit: the events it encoded
+	if own {
+		events = slices.Clone(events) // the committer answered its caller with the same slice
+	} else if err := json.Unmarshal(m.Events, &events); err != nil {
 		s.log.Error("decode published events", "tournament", w.id, "version", m.Version, "err", err)
 		s.catchUp(w)
 		return false
@@ -307,6 +309,7 @@ func (s *Store) catchUp(w *watcher) {
 			}
 			w.last, w.rev = e.Version, e.Rev
 			s.stats.gapFills.Add(1)
+			s.own.take(e.Rev) // decoded from the stream already: let this node's copy go
 			s.emit(w, head.Epoch, e, false)
 			s.cache.behind(w.id, head.Epoch, e.Version) // the stream carries no fields
 		}
