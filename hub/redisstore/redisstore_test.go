@@ -1549,3 +1549,52 @@ func TestOwnCommitsNotDecoded(t *testing.T) {
 		t.Errorf("unwatched node holds %d own commits; want 1", n)
 	}
 }
+
+// TestLoadDuringCommands: Loads on a node while its commands change the cached state in place, and
+// its watcher follows another node's commits: every state a Load returns is whole (as many
+// players as joins at its version) and stays as it was; the race detector watches the rest.
+func TestLoadDuringCommands(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	ctx := ctxFor(t)
+	s := newStore(t, srv, nil, redisstore.Options{})
+	o := newStore(t, srv, nil, redisstore.Options{})
+	mustCreate(t, s, "t_ld", match.RoundRobin)
+	s.Watch("t_ld")
+	const joins = 60
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range joins {
+			n := []*redisstore.Store{s, o}[i%2]
+			if _, err := n.Apply(ctx, "t_ld", match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(i)}, ""); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	var kept []*match.Tournament
+	for loading := true; loading; {
+		select {
+		case <-done:
+			loading = false
+		default:
+		}
+		st, head, err := s.Load(ctx, "t_ld")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Version != head.Version || len(st.Participants) != int(st.Version-1) {
+			t.Fatalf("Load: version %d (head %d) with %d players; want version-1 players", st.Version, head.Version, len(st.Participants))
+		}
+		kept = append(kept, st)
+	}
+	for _, st := range kept {
+		if len(st.Participants) != int(st.Version-1) {
+			t.Fatalf("a loaded state changed afterwards: version %d with %d players", st.Version, len(st.Participants))
+		}
+	}
+	if got := storedState(t, srv, "t_ld"); len(got.Participants) != joins {
+		t.Errorf("%d players stored; want %d", len(got.Participants), joins)
+	}
+}
