@@ -26,12 +26,46 @@ type changeSet struct {
 	firstM []MatchID     // matches saved in oldM
 	oldP   []Participant // as first reached (participants added by the command are not there)
 	all    []Participant // every participant, saved before a command shifts them in place
+	seenM  idSet[MatchID]
+	seenP  idSet[PlayerID]
+}
+
+// idSet is the ids a command has reached: a short list, and a map once it is long (a start or a
+// Swiss round reaches every participant, and a list would make that quadratic).
+type idSet[K comparable] struct {
+	list []K
+	m    map[K]struct{}
+}
+
+// add adds id and reports whether it was not there yet.
+func (s *idSet[K]) add(id K) bool {
+	if s.m != nil {
+		if _, ok := s.m[id]; ok {
+			return false
+		}
+		s.m[id] = struct{}{}
+		return true
+	}
+	if slices.Contains(s.list, id) {
+		return false
+	}
+	s.list = append(s.list, id)
+	if len(s.list) > 16 {
+		s.m = make(map[K]struct{}, 2*len(s.list))
+		for _, k := range s.list {
+			s.m[k] = struct{}{}
+		}
+	}
+	return true
 }
 
 // touchMatch counts match id as changed and keeps it as it was, the first time.
 func (d *changeSet) touchMatch(t *Tournament, id MatchID) {
+	if !d.seenM.add(id) {
+		return
+	}
 	d.m = append(d.m, id)
-	if int(id) > d.n || slices.Contains(d.firstM, id) {
+	if int(id) > d.n { // added by the command: cut by the undo
 		return
 	}
 	d.firstM = append(d.firstM, id)
@@ -40,10 +74,10 @@ func (d *changeSet) touchMatch(t *Tournament, id MatchID) {
 
 // touchParticipant counts participant p as changed and keeps it as it was, the first time.
 func (d *changeSet) touchParticipant(p *Participant) {
-	d.p = append(d.p, p.ID)
-	if slices.ContainsFunc(d.oldP, func(q Participant) bool { return q.ID == p.ID }) {
+	if !d.seenP.add(p.ID) {
 		return
 	}
+	d.p = append(d.p, p.ID)
 	d.oldP = append(d.oldP, *p)
 }
 

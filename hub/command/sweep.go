@@ -73,13 +73,11 @@ func (s *Service) fire(ctx context.Context, id string) {
 		if len(cmds) == 0 {
 			break
 		}
-		a, applyErr := s.apply(ctx, id, cmds[0], "")
+		_, applyErr := s.apply(ctx, id, cmds[0], "")
 		var me *match.Error
 		switch err := applyErr; {
 		case err == nil:
-			if a.State != nil { // a duplicate's
-				t = a.State
-			} else if t, _, err = s.store.Load(ctx, id); err != nil {
+			if t, _, err = s.store.Load(ctx, id); err != nil { // a command's Applied has no state
 				return
 			}
 			continue

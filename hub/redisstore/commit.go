@@ -144,7 +144,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	for try := 0; try < maxTries; try++ {
 		if cur == nil {
 			var err error
-			if cur, err = s.loadState(ctx, id); err != nil {
+			if cur, err = s.loadState(ctx, id, nil); err != nil {
 				return store.Applied{}, err
 			}
 			fresh = true
@@ -235,7 +235,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 					return store.Applied{}, err
 				}
 			}
-			if cur, err = s.stateOf(id, hashOf(res[2:])); err != nil {
+			if cur, err = s.stateOf(id, hashOf(res[2:]), nil); err != nil {
 				return store.Applied{}, err
 			}
 			fresh = true
@@ -294,7 +294,7 @@ func (s *Store) checkCached(ctx context.Context, id string, cur *cached) (*cache
 	if h["epoch"] == cur.epoch {
 		s.wentBack(id, cur.t.Version, num(h["version"]))
 	}
-	return s.stateOf(id, h)
+	return s.stateOf(id, h, nil)
 }
 
 // wentBack counts and logs a rollback when the stored version of id is below the version of
@@ -436,7 +436,7 @@ func (s *Store) decodeDuplicate(ctx context.Context, id, raw string) (store.Appl
 	if err := json.Unmarshal([]byte(raw), &e); err != nil {
 		return store.Applied{}, fmt.Errorf("redisstore: decode recorded outcome: %w", err)
 	}
-	cur, err := s.loadState(ctx, id)
+	cur, err := s.loadState(ctx, id, nil)
 	if err != nil {
 		return store.Applied{}, err
 	}

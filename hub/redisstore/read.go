@@ -18,25 +18,20 @@ func isNil(err error) bool { return errors.Is(err, redis.Nil) }
 
 func redisZ(score float64, member string) redis.Z { return redis.Z{Score: score, Member: member} }
 
-// loadState reads and decodes the stored state and caches it.
-func (s *Store) loadState(ctx context.Context, id string) (*cached, error) {
+// loadState reads and decodes the stored state and caches it (keep: see stateOf).
+func (s *Store) loadState(ctx context.Context, id string, keep func(*match.Tournament)) (*cached, error) {
 	h, err := s.rdb.HGetAll(ctx, keysOf(id).state).Result()
 	if err != nil {
 		return nil, s.fail(ctx, "load", id, err)
 	}
 	s.answered(id)
-	return s.stateOf(id, h)
+	return s.stateOf(id, h, keep)
 }
 
 // stateOf decodes the state hash h of id, as HGETALL reads it, and caches it. A deleted
-// tournament's tombstone (store.DeletedKept) is not found.
-func (s *Store) stateOf(id string, h map[string]string) (*cached, error) {
-	return s.decodeState(id, h, nil)
-}
-
-// decodeState is stateOf that first hands the decoded state to keep (when not nil), before the
-// cache has it: once cached, it belongs to whoever holds the tournament's turn.
-func (s *Store) decodeState(id string, h map[string]string, keep func(*match.Tournament)) (*cached, error) {
+// tournament's tombstone (store.DeletedKept) is not found. keep, when not nil, gets the decoded
+// state before the cache has it: once cached, it belongs to whoever holds the tournament's turn.
+func (s *Store) stateOf(id string, h map[string]string, keep func(*match.Tournament)) (*cached, error) {
 	if h["epoch"] == "" || h["status"] == string(match.StatusDeleted) {
 		s.cache.drop(id)
 		return nil, store.ErrNotFound
@@ -61,13 +56,8 @@ func (s *Store) Load(ctx context.Context, id string) (*match.Tournament, store.P
 	if _, err := s.reachable(id); err != nil {
 		return nil, store.Position{}, err
 	}
-	h, err := s.rdb.HGetAll(ctx, keysOf(id).state).Result()
-	if err != nil {
-		return nil, store.Position{}, s.fail(ctx, "load", id, err)
-	}
-	s.answered(id)
 	var out *match.Tournament
-	c, err := s.decodeState(id, h, func(t *match.Tournament) { out = t.Clone() })
+	c, err := s.loadState(ctx, id, func(t *match.Tournament) { out = t.Clone() })
 	if err != nil {
 		return nil, store.Position{}, err
 	}

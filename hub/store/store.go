@@ -72,18 +72,22 @@ func (p Position) Continues(head Position, entries []Entry) bool {
 // bringing the node and every tournament on it down. t may be half changed after a panic: a store
 // that applies commands in place must then forget it.
 func ApplyCommand(t *match.Tournament, c match.Command) (events []match.Event, err error) {
-	events, _, err = ApplyChanges(t, c)
-	return events, err
+	defer recoverEngine(c.Type, &err)
+	return match.Apply(t, c)
 }
 
-// ApplyChanges is match.ApplyChanges with ApplyCommand's recovery from an engine panic.
+// ApplyChanges is match.ApplyChanges with ApplyCommand's recovery from an engine panic (the
+// engine undoes the command first).
 func ApplyChanges(t *match.Tournament, c match.Command) (events []match.Event, ch match.Changes, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			events, ch, err = nil, match.Changes{}, fmt.Errorf("apply %s: engine panic: %v\n%s", c.Type, r, debug.Stack())
-		}
-	}()
+	defer recoverEngine(c.Type, &err)
 	return match.ApplyChanges(t, c)
+}
+
+// recoverEngine turns an engine panic into *err; the other results keep their zero values.
+func recoverEngine(typ match.CommandType, err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("apply %s: engine panic: %v\n%s", typ, r, debug.Stack())
+	}
 }
 
 // NewRev returns a new commit id for Entry.Rev: 64 random bits in base 36, at most 13 characters.
