@@ -56,10 +56,10 @@ type fanoutWatch struct {
 }
 
 func (w *fanoutWatch) on(c *conn, data []byte, at time.Time) {
-	if fieldString(data, "type") != "event" {
+	_, v, ok := eventOf(data)
+	if !ok {
 		return
 	}
-	v := fieldInt(data, "version")
 	w.mu.Lock()
 	w.bytes += int64(len(data))
 	w.times[v] = append(w.times[v], at)

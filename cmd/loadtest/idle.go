@@ -193,7 +193,7 @@ func startWorkers(ctx context.Context, cfg config, tid string, count int) ([]*wo
 			}
 		}
 		args := []string{"--worker", "--nodes", strings.Join(cfg.nodes, ","), "--tournament", tid, "--players", strconv.Itoa(n),
-			"--deadline", cfg.deadline.String(), "--allow-remote=" + strconv.FormatBool(cfg.allowRemote), "--deflate=" + strconv.FormatBool(cfg.deflate)}
+			"--deadline", cfg.deadline.String(), "--allow-remote=" + strconv.FormatBool(cfg.allowRemote), "--deflate=" + strconv.FormatBool(cfg.deflate), "--protocol", cfg.protocol}
 		if len(ips) > 0 {
 			args = append(args, "--source-ips", strings.Join(ips, ","))
 		}

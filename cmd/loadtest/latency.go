@@ -59,11 +59,12 @@ func (g *group) signal() {
 
 // onPlayerMsg handles everything a player socket of the group reads.
 func (g *group) onPlayerMsg(c *conn, data []byte, at time.Time) {
-	switch fieldString(data, "type") {
-	case "event":
-		t, v := fieldString(data, "tournament"), fieldInt(data, "version")
+	if t, v, ok := eventOf(data); ok {
 		g.e.rec.recv(t, v, c.id, c.node, at)
 		g.applyEvent(t, v, data)
+		return
+	}
+	switch fieldString(data, "type") {
 	case "snapshot":
 		g.applySnapshot(fieldString(data, "tournament"), fieldInt(data, "version"), data)
 	case "error":
@@ -74,8 +75,8 @@ func (g *group) onPlayerMsg(c *conn, data []byte, at time.Time) {
 }
 
 func (g *group) onSpectatorMsg(c *conn, data []byte, at time.Time) {
-	if fieldString(data, "type") == "event" {
-		g.e.rec.recv(fieldString(data, "tournament"), fieldInt(data, "version"), c.id, c.node, at)
+	if t, v, ok := eventOf(data); ok {
+		g.e.rec.recv(t, v, c.id, c.node, at)
 	}
 }
 
@@ -85,14 +86,12 @@ func (g *group) applyEvent(t string, v int64, data []byte) {
 	if t != g.tid || v <= g.version {
 		return
 	}
-	var m struct {
-		Events []wireEvent `json:"events"`
-	}
-	if err := json.Unmarshal(data, &m); err != nil {
+	events, err := decodeEvents(data)
+	if err != nil {
 		g.e.st.fail("decode_event")
 		return
 	}
-	for _, ev := range m.Events {
+	for _, ev := range events {
 		if ev.Match != nil {
 			mm := *ev.Match
 			g.matches[mm.ID] = &mm

@@ -61,6 +61,7 @@ type config struct {
 	origin      string
 	allowRemote bool
 	deflate     bool
+	protocol    string // "v1" or "v2": the hub's protocol version its sockets ask for
 	deadline    time.Duration
 	worker      bool
 	tournament  string
@@ -142,6 +143,7 @@ func parseFlags(args []string, help io.Writer) (c config, err error) {
 	fs.StringVar(&c.origin, "origin", "", "Origin header to send on socket upgrades")
 	fs.BoolVar(&c.allowRemote, "allow-remote", false, "allow non-loopback --nodes")
 	fs.BoolVar(&c.deflate, "deflate", true, "offer permessage-deflate on the hub's sockets, as browsers do (--deflate=false: plain frames)")
+	fs.StringVar(&c.protocol, "protocol", "v2", "the hub's protocol version the sockets ask for: v2 (compact events, what browsers ask for) or v1")
 	fs.DurationVar(&c.deadline, "deadline", 10*time.Minute, "hard limit on the whole run")
 	fs.StringVar(&c.label, "label", "", "free text saved with the result (e.g. the harness run)")
 	fs.StringVar(&c.publishURL, "publish-url", "", "fanout against a baseline server: POST here to publish (answer {\"version\":N}) instead of reporting a result")
@@ -220,6 +222,9 @@ func parseFlags(args []string, help io.Writer) (c config, err error) {
 	if c.relay && c.scenario != "latency" && c.scenario != "maxrate" {
 		return c, errors.New("--relay needs --scenario latency or maxrate")
 	}
+	if c.protocol != "v1" && c.protocol != "v2" {
+		return c, fmt.Errorf("--protocol %q: want v1 or v2", c.protocol)
+	}
 	if c.pace != paceTournament && c.pace != paceShared {
 		return c, fmt.Errorf("unknown --pace %q (%s, %s)", c.pace, paceTournament, paceShared)
 	}
@@ -261,14 +266,16 @@ func checkTarget(base string, allowRemote bool) error {
 
 // Result is the JSON document --out writes.
 type Result struct {
-	Scenario  string    `json:"scenario"`
-	Label     string    `json:"label,omitempty"`
-	Started   time.Time `json:"started"`
-	Nodes     []string  `json:"nodes"`
-	Args      []string  `json:"args"`
-	Sockets   int64     `json:"sockets_opened"`
-	ConnFails int64     `json:"connect_failures"`
-	Dropped   int64     `json:"sockets_dropped"`
+	Scenario string    `json:"scenario"`
+	Label    string    `json:"label,omitempty"`
+	Started  time.Time `json:"started"`
+	Nodes    []string  `json:"nodes"`
+	Args     []string  `json:"args"`
+	// Protocol is the hub's protocol version the sockets asked for (--protocol).
+	Protocol  string `json:"protocol"`
+	Sockets   int64  `json:"sockets_opened"`
+	ConnFails int64  `json:"connect_failures"`
+	Dropped   int64  `json:"sockets_dropped"`
 	// PerNode counts this process's sockets by node (the idle scenario's worker processes
 	// count theirs in Idle).
 	PerNode   []NodeSockets `json:"sockets_per_node"`
@@ -334,6 +341,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	st := newStats(len(cfg.nodes))
 	d := newDialer(ctx, cfg.sourceIPs, cfg.origin)
 	d.deflate = cfg.deflate
+	if cfg.protocol == "v1" {
+		d.protocols = []string{subprotocol}
+	}
 	defer d.close()
 	e := &env{cfg: cfg, d: d, api: &api{d: d, st: st}, st: st, rec: newRecorder(time.Now()),
 		runID: strconv.FormatInt(time.Now().UnixNano(), 36)}
@@ -343,7 +353,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	start := time.Now()
-	res := &Result{Scenario: cfg.scenario, Label: cfg.label, Started: start.UTC(), Nodes: cfg.nodes, Args: args}
+	res := &Result{Scenario: cfg.scenario, Label: cfg.label, Started: start.UTC(), Nodes: cfg.nodes, Args: args, Protocol: cfg.protocol}
 	stop := make(chan struct{})
 	var rec *recorder
 	if cfg.scenario == "latency" || cfg.scenario == "maxrate" {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,8 +18,12 @@ import (
 	"github.com/coder/websocket"
 )
 
-// subprotocol is the hub's WebSocket subprotocol (docs/protocol.md).
-const subprotocol = "tourhub.v1"
+// The hub's WebSocket subprotocols (docs/protocol.md): v2 differs from v1 only in its compact
+// event messages, which browsers read.
+const (
+	subprotocol   = "tourhub.v1"
+	subprotocolV2 = "tourhub.v2"
+)
 
 // dialer opens sockets and HTTP requests from a rotating set of loopback source addresses, so that
 // more than one address's ~28k ephemeral ports can be used.
@@ -29,12 +34,15 @@ type dialer struct {
 	// deflate offers permessage-deflate on the hub's sockets, as browsers do; static after
 	// construction.
 	deflate bool
+	// protocols are the subprotocols offered first on the hub's sockets, in order of preference;
+	// static after construction.
+	protocols []string
 	// life bounds every socket's reader: the whole run, not the setup step that dialled it.
 	life context.Context
 }
 
 func newDialer(life context.Context, sourceIPs []string, origin string) *dialer {
-	d := &dialer{origin: origin, life: life}
+	d := &dialer{origin: origin, life: life, protocols: []string{subprotocolV2, subprotocol}}
 	if len(sourceIPs) == 0 {
 		sourceIPs = []string{""}
 	}
@@ -120,7 +128,7 @@ func (d *dialer) dialConn(ctx context.Context, nodes []string, node int, protoco
 	}
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	opts := &websocket.DialOptions{HTTPHeader: h, Subprotocols: append([]string{subprotocol}, protocols...)}
+	opts := &websocket.DialOptions{HTTPHeader: h, Subprotocols: append(slices.Clone(d.protocols), protocols...)}
 	if d.deflate {
 		// What a browser offers; the hub answers without context takeover either way. What the
 		// load tool sends is small and goes uncompressed.
@@ -355,6 +363,30 @@ func fieldRaw(b []byte, key string) []byte {
 		return v
 	}
 	return v[:j]
+}
+
+// eventOf reads the tournament and version of an event message, in either protocol version's
+// form: v1's object ({"type":"event","tournament":...,"version":...}, which the baseline servers
+// send too) or v2's compact list (["event",tournament,version,rev,[...]]). ok is false for any
+// other message.
+func eventOf(data []byte) (tournament string, version int64, ok bool) {
+	if rest, v2 := bytes.CutPrefix(data, []byte(`["event","`)); v2 {
+		end := bytes.IndexByte(rest, '"')
+		if end < 0 || bytes.IndexByte(rest[:end], '\\') >= 0 || len(rest) < end+2 || rest[end+1] != ',' {
+			return "", 0, false
+		}
+		num := rest[end+2:]
+		n := bytes.IndexByte(num, ',')
+		if n < 0 {
+			return "", 0, false
+		}
+		v, err := strconv.ParseInt(string(num[:n]), 10, 64)
+		return string(rest[:end]), v, err == nil
+	}
+	if fieldString(data, "type") != "event" {
+		return "", 0, false
+	}
+	return fieldString(data, "tournament"), fieldInt(data, "version"), true
 }
 
 // fieldString returns a top-level string field ("" when absent or not a plain string).

@@ -8,14 +8,18 @@ import (
 	"github.com/tourhub/tourhub/hub/sock"
 	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/hub/view"
+	"github.com/tourhub/tourhub/hub/wire"
 	"github.com/tourhub/tourhub/match"
 )
 
 // The messages the table encodes: events and snapshots (once per version per node, shared.go), the
 // subscribed answer, and the notices (notice.go). docs/protocol.md has every one of them.
 
-// encodeEvent encodes the event message of e. The events go in as the store holds them when it
-// has them (e.Raw), so that a node does not encode every entry again.
+// encodeEvent encodes the event message of e, in both protocol versions: v1's (the events go in
+// as the store holds them when it has them, e.Raw, so that a node does not encode every entry
+// again) and v2's compact form (wire). A v2 event carries no epoch: a socket is only sent an event
+// that follows what it has (topic.queue), so its epoch is the one of the socket's last snapshot or
+// subscribed.
 func encodeEvent(id, epoch string, e store.Entry) (Msg, error) {
 	events := e.Raw
 	if len(events) == 0 {
@@ -28,50 +32,60 @@ func encodeEvent(id, epoch string, e store.Entry) (Msg, error) {
 			return Msg{}, fmt.Errorf("encode event %d: %w", e.Version, err)
 		}
 	}
-	b := make([]byte, 0, 80+len(id)+len(epoch)+len(e.Rev)+len(events))
+	// Both forms in one buffer (the compact one is about half the other): for the events of a
+	// result, too short to compress, that is the message's one allocation.
+	v1 := 80 + len(id) + len(epoch) + len(e.Rev) + len(events)
+	b := make([]byte, 0, v1+v1/2+32)
 	b = append(b, `{"type":"event","tournament":`...)
-	b = appendJSONString(b, id)
+	b = wire.AppendString(b, id)
 	b = append(b, `,"epoch":`...)
-	b = appendJSONString(b, epoch)
+	b = wire.AppendString(b, epoch)
 	b = append(b, `,"version":`...)
 	b = strconv.AppendInt(b, e.Version, 10)
 	b = append(b, `,"rev":`...)
-	b = appendJSONString(b, e.Rev)
+	b = wire.AppendString(b, e.Rev)
 	b = append(b, `,"events":`...)
 	b = append(b, events...)
 	b = append(b, '}')
-	return withDeflated(Msg{Data: b, Kind: "event"}), nil
+	n := len(b)
+	b, err := wire.AppendEvent(b, id, e.Version, e.Rev, e.Events)
+	if err != nil {
+		return Msg{}, fmt.Errorf("encode event %d (v2): %w", e.Version, err)
+	}
+	m := Msg{Data: b[:n:n], Compact: b[n:len(b):len(b)], Kind: "event"}
+	if n < sock.DeflateMin && len(m.Compact) < sock.DeflateMin {
+		return m, nil // nothing to compress: packed would copy the same two forms
+	}
+	return packed(m), nil
 }
 
-// withDeflated adds to m, a message every subscriber may be sent, its compressed form for the
-// sockets that negotiated compression (sock.AppendDeflate), when it shrinks. Both forms are one
-// allocation, the plain one first, as the shared cache keeps them.
-func withDeflated(m Msg) Msg {
-	if len(m.Data) < sock.DeflateMin {
-		return m
-	}
-	buf := make([]byte, len(m.Data), len(m.Data)+len(m.Data)/4+64)
-	copy(buf, m.Data)
-	out, ok := sock.AppendDeflate(buf, m.Data)
-	if !ok {
-		return m
-	}
-	n := len(m.Data)
-	m.Data, m.Deflated = out[:n:n], out[n:len(out):len(out)]
-	return m
-}
-
-// appendJSONString appends s as a JSON string, as encoding/json writes it.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s)
-			return append(b, q...)
+// packed puts m's forms (a message every subscriber may be sent: Data, and Compact if it has
+// one) into one allocation, each followed by its compressed form for the sockets that negotiated
+// compression (sock.AppendDeflate) when it is long enough and shrinks: the shared cache keeps
+// them together, so that whichever form a socket holds keeps them all.
+func packed(m Msg) Msg {
+	deflated := func(b []byte) []byte {
+		if len(b) < sock.DeflateMin {
+			return nil
 		}
+		z, ok := sock.AppendDeflate(nil, b)
+		if !ok {
+			return nil
+		}
+		return z
 	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
+	dz, cz := deflated(m.Data), deflated(m.Compact)
+	buf := make([]byte, 0, len(m.Data)+len(dz)+len(m.Compact)+len(cz))
+	part := func(b []byte) []byte {
+		if len(b) == 0 {
+			return nil
+		}
+		start := len(buf)
+		buf = append(buf, b...) // within the capacity: one allocation
+		return buf[start:len(buf):len(buf)]
+	}
+	m.Data, m.Deflated, m.Compact, m.CompactDeflated = part(m.Data), part(dz), part(m.Compact), part(cz)
+	return m
 }
 
 // encodeSubscribed encodes the subscribed answer: where the catch-up leaves the socket.
@@ -100,5 +114,5 @@ func encodeSnapshot(id string, head store.Position, t *match.Tournament) (Msg, e
 	if err != nil {
 		return Msg{}, fmt.Errorf("encode snapshot: %w", err)
 	}
-	return withDeflated(Msg{Data: b, Kind: "snapshot"}), nil
+	return packed(Msg{Data: b, Kind: "snapshot"}), nil
 }

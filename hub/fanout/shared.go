@@ -28,13 +28,14 @@ type sharedKey struct {
 	snapshot bool
 }
 
-// sharedRef is a message's bytes: its plain form, and right behind it in the same allocation
-// its compressed form if it has one (withDeflated), so that whichever form a socket holds keeps
-// both.
+// sharedRef is a message's bytes: its forms one after the other in one allocation (packed),
+// so that whichever form a socket holds keeps them all.
 type sharedRef struct {
 	p     weak.Pointer[byte] // the message's first byte
-	n     int                // the plain form's length
-	total int                // both forms' length
+	n     int                // Data's length
+	d     int                // Deflated's length (0: none)
+	c     int                // Compact's length (0: none)
+	total int                // every form's length
 }
 
 // get returns the message of k if a socket still holds it.
@@ -55,14 +56,22 @@ func (c *shared) get(k sharedKey) (Msg, bool) {
 	if k.snapshot {
 		m.Kind = "snapshot"
 	}
-	if r.total > r.n {
-		m.Deflated = all[r.n:]
+	at := r.n
+	if r.d > 0 {
+		m.Deflated = all[at : at+r.d : at+r.d]
+		at += r.d
+	}
+	if r.c > 0 {
+		m.Compact = all[at : at+r.c : at+r.c]
+		at += r.c
+	}
+	if r.total > at {
+		m.CompactDeflated = all[at:]
 	}
 	return m, true
 }
 
-// put keeps m's bytes as the message of k. m comes from withDeflated (or has no compressed
-// form): its two forms are one allocation.
+// put keeps m's bytes as the message of k. m comes from packed: its forms are one allocation.
 func (c *shared) put(k sharedKey, m Msg) {
 	if len(m.Data) == 0 {
 		return
@@ -78,7 +87,8 @@ func (c *shared) put(k sharedKey, m Msg) {
 		}
 		c.sweep = 2*len(c.m) + 64
 	}
-	c.m[k] = sharedRef{p: weak.Make(&m.Data[0]), n: len(m.Data), total: len(m.Data) + len(m.Deflated)}
+	c.m[k] = sharedRef{p: weak.Make(&m.Data[0]), n: len(m.Data), d: len(m.Deflated), c: len(m.Compact),
+		total: len(m.Data) + len(m.Deflated) + len(m.Compact) + len(m.CompactDeflated)}
 }
 
 // eventLocked returns the event message of e, encoded once. t.mu is held.

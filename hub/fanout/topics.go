@@ -45,8 +45,12 @@ type Msg struct {
 	// (permessage-deflate without context takeover, sock.AppendDeflate): snapshots and events,
 	// when it shrinks them; nil otherwise. Both forms are shared by every socket that sends them.
 	Deflated []byte
-	Kind     string    // the message type, for metrics
-	At       time.Time // when the store delivered the entry (live events only), for the fan-out lag
+	// Compact is the message as tourhub.v2 writes it (hub/wire), for the sockets that speak v2,
+	// and CompactDeflated its compressed form: events only, nil for the messages that are the
+	// same in both versions. Shared like Data.
+	Compact, CompactDeflated []byte
+	Kind                     string    // the message type, for metrics
+	At                       time.Time // when the store delivered the entry (live events only), for the fan-out lag
 }
 
 // Subscriber is a socket as the table sees it. Its methods never block.

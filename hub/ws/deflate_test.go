@@ -31,6 +31,14 @@ func (c readCounter) Read(p []byte) (int, error) {
 // dialCounting dials n with compression offered (as browsers do) or not, counting the bytes read.
 func dialCounting(t *testing.T, n *wsNode, mode websocket.CompressionMode, read *atomic.Int64) (*wsClient, string) {
 	t.Helper()
+	c, resp := dialOffering(t, n, []string{ws.Subprotocol}, mode, read)
+	return c, resp.Header.Get("Sec-WebSocket-Extensions")
+}
+
+// dialOffering dials n offering protocols and compression mode, counting the bytes read from
+// the connection into read; it returns the client and the handshake's response.
+func dialOffering(t *testing.T, n *wsNode, protocols []string, mode websocket.CompressionMode, read *atomic.Int64) (*wsClient, *http.Response) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -41,7 +49,7 @@ func dialCounting(t *testing.T, n *wsNode, mode websocket.CompressionMode, read 
 		return readCounter{c, read}, nil
 	}}
 	c, resp, err := websocket.Dial(ctx, n.srv.URL, &websocket.DialOptions{
-		Subprotocols:    []string{ws.Subprotocol},
+		Subprotocols:    protocols,
 		HTTPHeader:      http.Header{"Origin": {wsTestOrigin}},
 		HTTPClient:      &http.Client{Transport: tr},
 		CompressionMode: mode,
@@ -53,7 +61,7 @@ func dialCounting(t *testing.T, n *wsNode, mode websocket.CompressionMode, read 
 	}
 	c.SetReadLimit(1 << 24)
 	t.Cleanup(func() { c.CloseNow() })
-	return &wsClient{t: t, c: c}, resp.Header.Get("Sec-WebSocket-Extensions")
+	return &wsClient{t: t, c: c}, resp
 }
 
 // TestDeflate: a client that offers permessage-deflate gets it without context takeover either

@@ -63,6 +63,9 @@ type session struct {
 	// deflate: the client negotiated compression; it is sent the compressed form of the messages
 	// that have one. Set before the session runs.
 	deflate bool
+	// compact: the client speaks tourhub.v2; it is sent the compact form of the messages that
+	// have one (events, hub/wire). Set before the session runs.
+	compact bool
 
 	addr   string             // static after construction; the client address the per-address cap counts
 	ctx    context.Context    // done once the session is closing; static after construction
@@ -290,8 +293,13 @@ func (s *session) abort() {
 // claimed says the caller must run Flush once it holds no lock.
 func (s *session) Enqueue(m fanout.Msg) (claimed bool) {
 	om := outMsg{data: m.Data, kind: m.Kind, at: m.At}
-	if s.deflate && m.Deflated != nil {
-		om.data, om.deflated = m.Deflated, true
+	plain, deflated := m.Data, m.Deflated
+	if s.compact && m.Compact != nil {
+		plain, deflated = m.Compact, m.CompactDeflated
+	}
+	om.data = plain
+	if s.deflate && deflated != nil {
+		om.data, om.deflated = deflated, true
 	}
 	ok, claimed := s.enqueue(om)
 	if !ok {

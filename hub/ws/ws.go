@@ -18,10 +18,12 @@ import (
 	"github.com/tourhub/tourhub/hub/fanout"
 	"github.com/tourhub/tourhub/hub/sock"
 	"github.com/tourhub/tourhub/hub/store"
+	"github.com/tourhub/tourhub/hub/wire"
 	"github.com/tourhub/tourhub/match"
 )
 
-// Subprotocol is the WebSocket subprotocol the hub speaks (docs/protocol.md).
+// Subprotocol is the WebSocket subprotocol the hub speaks by default (docs/protocol.md); a
+// client that offers wire.Protocol (tourhub.v2) gets compact event messages instead.
 const Subprotocol = "tourhub.v1"
 
 // tokenProtocolPrefix marks the subprotocol that carries a token: "token.<jwt>".
@@ -247,7 +249,7 @@ func (w *Server) serve(rw http.ResponseWriter, r *http.Request, addr string) boo
 		compression = websocket.CompressionDisabled
 	}
 	c, err := websocket.Accept(sb, r, &websocket.AcceptOptions{
-		Subprotocols:    []string{Subprotocol},
+		Subprotocols:    []string{wire.Protocol, Subprotocol}, // v2 when the client offers it
 		OriginPatterns:  w.cfg.Origins,
 		CompressionMode: compression,
 		// Pings and pongs the websocket package reads itself (behind a message, or when the
@@ -270,6 +272,7 @@ func (w *Server) serve(rw http.ResponseWriter, r *http.Request, addr string) boo
 	s = newSession(w, c, sb.Conn(), sb.Reader(), addr)
 	// Accept answered the offer in the response's headers (no context takeover either way).
 	s.deflate = strings.Contains(sb.Header().Get("Sec-WebSocket-Extensions"), "permessage-deflate")
+	s.compact = strings.EqualFold(c.Subprotocol(), wire.Protocol)
 	w.mu.Lock()
 	if w.draining {
 		w.mu.Unlock()

@@ -3,6 +3,8 @@
 // events in order, and on reconnect resumes each subscription where it stopped. See
 // docs/protocol.md. api() is the matching wrapper for the HTTP API (docs/api.md).
 
+import {PROTOCOL, expandMessage} from './wire.js';
+
 // Reconnect delays: exponential from BASE_MS up to CAP_MS, with full jitter (a uniformly random
 // delay between 0 and the exponential bound), so that a node restart does not bring every client
 // back at the same instant.
@@ -319,7 +321,7 @@ export class Hub {
     this.setStatus('connecting');
     let ws;
     try {
-      ws = new WebSocket(this.url);
+      ws = new WebSocket(this.url, [PROTOCOL, 'tourhub.v1']); // v2: compact events (wire.js)
     } catch (e) {
       this.scheduleReconnect(1006);
       return;
@@ -341,6 +343,18 @@ export class Hub {
       } catch (err) {
         console.warn('hub sent a frame that is not JSON', e.data);
         return;
+      }
+      if (Array.isArray(msg)) {
+        const s = this.subs.get(msg[1]);
+        try {
+          msg = expandMessage(msg, s ? s.epoch : null);
+        } catch (err) {
+          msg = null;
+        }
+        if (!msg) {
+          console.warn('hub sent a compact message this client does not read', e.data);
+          return;
+        }
       }
       this.handle(msg);
     };

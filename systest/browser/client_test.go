@@ -42,7 +42,9 @@ type scriptedHub struct {
 }
 
 func (s *scriptedHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	c, err := websocket.Accept(w, r, nil) // same-origin only, like the hub
+	// Same-origin only, like the hub. It plays v1's messages and answers tourhub.v1, as a node
+	// from before tourhub.v2 would: the client offers v2 first, and reads v1's events all the same.
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{"tourhub.v1"}})
 	if err != nil {
 		return
 	}

@@ -1,0 +1,82 @@
+// wire.js: reads tourhub.v2's compact event message (docs/protocol.md#tourhubv2, hub/wire) into
+// the event message tourhub.v1 sends, so that everything past the socket sees v1's events.
+//
+//   ["event", tournament, version, rev, [event, ...]]
+//
+// An event is [code, ...fields in EVENT_FIELDS' order], a match [...fields in MATCH_FIELDS'
+// order]; a field written 0 is absent (at its zero value), and the zeros at the end are left out.
+
+export const PROTOCOL = 'tourhub.v2';
+
+const CODES = {c: 'match_completed', m: 'match_ready', r: 'match_reported', u: 'match_updated', x: 'player_eliminated'};
+
+// How each position reads: 'as' (v1's JSON as it is), 'match', 'matches', 'slots', 'mask' (two
+// flags as bits 1 and 2), 'flag' (1: true).
+const EVENT_FIELDS = [
+  ['match', 'match'], ['player', 'as'], ['match_id', 'as'], ['slots', 'slots'], ['round', 'as'],
+  ['reason', 'as'], ['at', 'as'], ['was', 'match'], ['matches', 'matches'], ['participant', 'as'],
+  ['participants', 'as'], ['qualifiers', 'as'], ['standings', 'as'], ['settings', 'as'],
+  ['name', 'as'], ['description', 'as'],
+];
+
+const MATCH_FIELDS = [
+  ['id', 'as'], ['status', 'as'], ['bracket', 'as'], ['round', 'as'], ['players', 'as'],
+  ['scores', 'as'], ['winner', 'as'], ['loser', 'as'], ['winner_to', 'as'], ['loser_to', 'as'],
+  ['ready_at', 'as'], ['filled', 'mask'], ['group', 'as'], ['deadline', 'as'], ['feeds', 'as'],
+  ['games', 'as'], ['draw', 'flag'], ['walkover', 'flag'], ['forfeited', 'mask'],
+  ['reports', 'as'], ['warned', 'flag'], ['overdue', 'flag'],
+];
+
+// v1 always writes these fields of a match, at their zero value too.
+const MATCH_ALWAYS = {id: 0, bracket: '', round: 0, status: '', players: [null, null], scores: [0, 0], winner: null, loser: null};
+
+function mask(n) {
+  return [(n & 1) !== 0, (n & 2) !== 0];
+}
+
+function read(kind, v) {
+  switch (kind) {
+    case 'match': return expandMatch(v);
+    case 'matches': return v.map(expandMatch);
+    case 'slots': return {players: v[0], filled: mask(v[1])};
+    case 'mask': return mask(v);
+    case 'flag': return v !== 0;
+    default: return v;
+  }
+}
+
+// fields sets on out the positions of list (from its index `from`) that are not 0.
+function fields(out, list, from, table) {
+  for (let i = from; i < list.length; i++) {
+    const v = list[i];
+    if (v === 0) continue;
+    const [name, kind] = table[i - from];
+    if (!name) throw new Error(`a compact list with ${list.length - from} fields`);
+    out[name] = read(kind, v);
+  }
+  return out;
+}
+
+// expandMatch returns the v1 match of a compact one.
+export function expandMatch(list) {
+  const m = fields({}, list, 0, MATCH_FIELDS);
+  for (const [k, zero] of Object.entries(MATCH_ALWAYS)) {
+    if (!(k in m)) m[k] = Array.isArray(zero) ? [...zero] : zero;
+  }
+  return m;
+}
+
+// expandEvent returns the v1 event of a compact one.
+export function expandEvent(list) {
+  const code = list[0];
+  return fields({type: CODES[code] || code}, list, 1, EVENT_FIELDS);
+}
+
+// expandMessage returns the v1 event message of a compact one (the epoch is the caller's: a v2
+// event is only sent on top of the socket's last snapshot or subscribed, whose epoch it keeps),
+// or null if msg is not a compact event message.
+export function expandMessage(msg, epoch) {
+  if (!Array.isArray(msg) || msg[0] !== 'event' || msg.length !== 5) return null;
+  const [, tournament, version, rev, events] = msg;
+  return {type: 'event', tournament, epoch, version, rev, events: events.map(expandEvent)};
+}
