@@ -111,6 +111,23 @@ func decodeMatch(raw json.RawMessage) (match.Match, error) {
 	return m, nil
 }
 
+// decodeFeeds reads appendFeeds' two numbers, or v1's two objects.
+func decodeFeeds(raw json.RawMessage, m *match.Match) error {
+	var n [2]int
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return json.Unmarshal(raw, &m.Feeds)
+	}
+	for i, id := range n {
+		switch {
+		case id > 0:
+			m.Feeds[i] = match.Feed{Match: match.MatchID(id), Take: match.TakeWinner}
+		case id < 0:
+			m.Feeds[i] = match.Feed{Match: match.MatchID(-id), Take: match.TakeLoser}
+		}
+	}
+	return nil
+}
+
 func unmask(raw json.RawMessage, f *[2]bool) error {
 	var n int
 	if err := json.Unmarshal(raw, &n); err != nil {
@@ -196,7 +213,7 @@ var matchDecoders = []func(json.RawMessage, *match.Match) error{
 	func(p json.RawMessage, m *match.Match) error { return unmask(p, &m.Filled) },
 	func(p json.RawMessage, m *match.Match) error { return json.Unmarshal(p, &m.Group) },
 	func(p json.RawMessage, m *match.Match) error { return json.Unmarshal(p, &m.Deadline) },
-	func(p json.RawMessage, m *match.Match) error { return json.Unmarshal(p, &m.Feeds) },
+	decodeFeeds,
 	func(p json.RawMessage, m *match.Match) error { return json.Unmarshal(p, &m.Games) },
 	func(p json.RawMessage, m *match.Match) error { return flag(p, &m.Draw) },
 	func(p json.RawMessage, m *match.Match) error { return flag(p, &m.Walkover) },

@@ -17,8 +17,9 @@
 // forfeited, reports, warned, overdue]. In both lists a field at its zero value (absent in v1) is
 // written 0 and the zeros at the end are left out; a field that is present is written as v1
 // writes it, except the pairs of flags (filled, forfeited, a slot's filled), which are a bit mask
-// (1 the first slot, 2 the second), the flags draw, walkover, warned and overdue (1), and slots,
-// which is [players, filled].
+// (1 the first slot, 2 the second), the flags draw, walkover, warned and overdue (1), slots,
+// which is [players, filled], and feeds, two numbers (the match a slot's player comes from: its
+// winner positive, its loser negative; 0 a seeded slot).
 package wire
 
 import (
@@ -182,7 +183,7 @@ var matchFields = []field[match.Match]{
 	}},
 	{func(m *match.Match) bool { return m.Group == 0 }, func(b []byte, m *match.Match) ([]byte, error) { return strconv.AppendInt(b, int64(m.Group), 10), nil }},
 	{func(m *match.Match) bool { return m.Deadline.IsZero() }, func(b []byte, m *match.Match) ([]byte, error) { return appendTime(b, m.Deadline) }},
-	{func(m *match.Match) bool { return m.Feeds == [2]match.Feed{} }, func(b []byte, m *match.Match) ([]byte, error) { return appendJSON(b, m.Feeds) }},
+	{func(m *match.Match) bool { return m.Feeds == [2]match.Feed{} }, func(b []byte, m *match.Match) ([]byte, error) { return appendFeeds(b, m.Feeds) }},
 	{func(m *match.Match) bool { return m.Games == nil }, func(b []byte, m *match.Match) ([]byte, error) { return appendJSON(b, m.Games) }},
 	{func(m *match.Match) bool { return !m.Draw }, putTrue[match.Match]},
 	{func(m *match.Match) bool { return !m.Walkover }, putTrue[match.Match]},
@@ -206,6 +207,29 @@ func mask(f [2]bool) int {
 		n |= 2
 	}
 	return n
+}
+
+// appendFeeds appends a match's feeds as two numbers, the match a slot's player comes from, its
+// winner (positive) or its loser (negative), 0 for a seeded slot; or as v1 writes them if one of
+// them is of another shape (none is, today).
+func appendFeeds(b []byte, f [2]match.Feed) ([]byte, error) {
+	var n [2]int
+	for i, fd := range f {
+		switch {
+		case fd == match.Feed{}:
+		case fd.Match > 0 && fd.Take == match.TakeWinner:
+			n[i] = int(fd.Match)
+		case fd.Match > 0 && fd.Take == match.TakeLoser:
+			n[i] = -int(fd.Match)
+		default:
+			return appendJSON(b, f)
+		}
+	}
+	b = append(b, '[')
+	b = strconv.AppendInt(b, int64(n[0]), 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(n[1]), 10)
+	return append(b, ']'), nil
 }
 
 func appendPlayers(b []byte, p [2]match.PlayerID) []byte {

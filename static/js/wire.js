@@ -11,7 +11,8 @@ export const PROTOCOL = 'tourhub.v2';
 const CODES = {c: 'match_completed', m: 'match_ready', r: 'match_reported', u: 'match_updated', x: 'player_eliminated'};
 
 // How each position reads: 'as' (v1's JSON as it is), 'match', 'matches', 'slots', 'mask' (two
-// flags as bits 1 and 2), 'flag' (1: true).
+// flags as bits 1 and 2), 'flag' (1: true), 'feeds' (two numbers: the match a slot's player
+// comes from, its winner positive, its loser negative, 0 a seeded slot; or v1's two objects).
 const EVENT_FIELDS = [
   ['match', 'match'], ['player', 'as'], ['match_id', 'as'], ['slots', 'slots'], ['round', 'as'],
   ['reason', 'as'], ['at', 'as'], ['was', 'match'], ['matches', 'matches'], ['participant', 'as'],
@@ -22,7 +23,7 @@ const EVENT_FIELDS = [
 const MATCH_FIELDS = [
   ['id', 'as'], ['status', 'as'], ['bracket', 'as'], ['round', 'as'], ['players', 'as'],
   ['scores', 'as'], ['winner', 'as'], ['loser', 'as'], ['winner_to', 'as'], ['loser_to', 'as'],
-  ['ready_at', 'as'], ['filled', 'mask'], ['group', 'as'], ['deadline', 'as'], ['feeds', 'as'],
+  ['ready_at', 'as'], ['filled', 'mask'], ['group', 'as'], ['deadline', 'as'], ['feeds', 'feeds'],
   ['games', 'as'], ['draw', 'flag'], ['walkover', 'flag'], ['forfeited', 'mask'],
   ['reports', 'as'], ['warned', 'flag'], ['overdue', 'flag'],
 ];
@@ -34,6 +35,12 @@ function mask(n) {
   return [(n & 1) !== 0, (n & 2) !== 0];
 }
 
+function feed(n) {
+  if (typeof n !== 'number') return n; // v1's object
+  if (n === 0) return {};
+  return n > 0 ? {match: n, take: 'winner'} : {match: -n, take: 'loser'};
+}
+
 function read(kind, v) {
   switch (kind) {
     case 'match': return expandMatch(v);
@@ -41,6 +48,7 @@ function read(kind, v) {
     case 'slots': return {players: v[0], filled: mask(v[1])};
     case 'mask': return mask(v);
     case 'flag': return v !== 0;
+    case 'feeds': return v.map(feed);
     default: return v;
   }
 }
