@@ -2,6 +2,8 @@ package fanout
 
 import (
 	"context"
+	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -129,5 +131,67 @@ func waitFor(t *testing.T, ok func() bool) {
 		if time.Now().After(end) {
 			t.Fatal("condition not met within 5 s")
 		}
+	}
+}
+
+// countSub is a Subscriber that counts the snapshots it is queued.
+type countSub struct{ n *atomic.Int64 }
+
+func (s countSub) Enqueue(m Msg) bool {
+	if m.Kind == "snapshot" {
+		s.n.Add(1)
+	}
+	return false
+}
+func (countSub) Flush()                {}
+func (countSub) Slow(string)           {}
+func (countSub) Refused(string, error) {}
+func (countSub) Resync()               {}
+func (countSub) Ended(string, error)   {}
+
+// BenchmarkSubscribeBurst: a burst of subscribers to one tournament (spectators opening its page
+// at once), from the first Join to the last snapshot queued, per subscriber. It stays flat as the
+// burst grows: a round of catch-ups looks only at the subscribers that owe one (topic.owed), where
+// it once scanned every subscriber of the topic (quadratic: 10,000 subscribers arriving ten at a
+// time cost twice as much each as 1,000, and six times what they cost now).
+func BenchmarkSubscribeBurst(b *testing.B) {
+	for _, burst := range []int{1000, 10000} {
+		b.Run("subscribers="+strconv.Itoa(burst), func(b *testing.B) {
+			ctx := context.Background()
+			for b.Loop() {
+				b.StopTimer()
+				ms := memstore.New()
+				tb := New(Config{Store: ms})
+				ms.Register(tb)
+				if _, err := ms.Create(ctx, "t_burst", match.Command{Type: match.CmdCreate, Name: "Burst",
+					Settings: &match.Settings{Format: match.SingleElimination}}, time.Now()); err != nil {
+					b.Fatal(err)
+				}
+				var got atomic.Int64
+				subs := make([]countSub, burst)
+				for i := range subs {
+					subs[i] = countSub{n: &got}
+				}
+				b.StartTimer()
+				// They arrive a few at a time, each few served before the next (as sockets
+				// upgrade one after another): many rounds of catch-ups, each for a few.
+				for i := range subs {
+					tb.Join(&subs[i], "t_burst", Request{Reply: true}, 0)
+					if i%10 == 9 {
+						for got.Load() <= int64(i) {
+							runtime.Gosched()
+						}
+					}
+				}
+				for got.Load() < int64(burst) {
+					runtime.Gosched()
+				}
+				b.StopTimer()
+				tb.Close()
+				ms.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(burst), "ns/subscriber")
+		})
 	}
 }

@@ -39,10 +39,15 @@ func (b *Table) work(t *topic) {
 	for {
 		t.mu.Lock()
 		var jobs []job
-		for _, sb := range t.subs {
-			if sb.req != nil {
+		for _, sb := range t.owed {
+			sb.queued = false
+			if sb.req != nil && t.subs[sb.s] == sb {
 				jobs = append(jobs, job{sb, sb.req, sb.gen})
 			}
+		}
+		t.owed = t.owed[:0]
+		if cap(t.owed) > 1024 {
+			t.owed = nil // a burst's list is not kept for the topic's life
 		}
 		if len(jobs) == 0 {
 			t.working = false
@@ -196,6 +201,7 @@ func (b *Table) catchUp(t *topic, jobs []job, needNames bool) {
 				// A hole between the catch-up and the live entries: start over.
 				sb.req, sb.buf = &Request{Resume: true, From: sent}, buf[k:]
 				sb.gen++
+				t.oweLocked(sb)
 				break
 			}
 			sb.push(d, &w)

@@ -106,6 +106,7 @@ type sub struct {
 	req    *Request       // guarded by topic.mu; the catch-up still owed, nil once live
 	gen    uint64         // guarded by topic.mu; bumped whenever req is set anew or must be redone
 	buf    []*delivery    // guarded by topic.mu; live entries held while req is owed
+	queued bool           // guarded by topic.mu; in topic.owed (oweLocked)
 	// at is what the socket has been sent up to (its catch-up, then live entries), guarded by
 	// topic.mu. A live entry at or below at.Version was in the catch-up already: the store may
 	// deliver an entry after a snapshot read on another path already covered it.
@@ -123,6 +124,10 @@ type topic struct {
 	names   map[match.PlayerID]string
 	loaded  bool // guarded by mu; names were filled from a full state
 	working bool // guarded by mu; a catch-up worker runs
+	// owed are the subscribers given a catch-up to read since the worker last looked (oweLocked),
+	// so that a round of catch-ups costs what it serves, not a scan of every subscriber: a burst
+	// of 10,000 subscribers to one tournament was quadratic. Guarded by mu.
+	owed []*sub
 
 	shared shared // guarded by mu; the snapshot and event messages sockets hold (shared.go)
 }
@@ -209,6 +214,7 @@ func (b *Table) Join(s Subscriber, id string, req Request, player match.PlayerID
 	}
 	sb.player, sb.req, sb.buf = player, &req, nil
 	sb.gen++
+	t.oweLocked(sb)
 	t.mu.Unlock()
 	b.mu.Unlock()
 
@@ -304,8 +310,17 @@ func (b *Table) resyncLocked(t *topic) {
 		if sb.req == nil {
 			sb.req = &Request{}
 		}
+		t.oweLocked(sb)
 	}
 	b.startWorkerLocked(t)
+}
+
+// oweLocked hands sb, whose req was just set, to the topic's worker. t.mu is held.
+func (t *topic) oweLocked(sb *sub) {
+	if !sb.queued {
+		sb.queued = true
+		t.owed = append(t.owed, sb)
+	}
 }
 
 // Deliver implements store.Handler: it fans one committed entry out to the subscribers of id (or,
@@ -371,6 +386,7 @@ func (b *Table) queue(id, epoch string, e store.Entry, lost bool, at time.Time) 
 				// entries (or send a snapshot) before going live again.
 				sb.req = &Request{Resume: true, From: sb.at}
 				sb.gen++
+				t.oweLocked(sb)
 				b.startWorkerLocked(t)
 			default:
 				if w == nil {
