@@ -176,9 +176,13 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 			ch.Undo(t)
 			return store.Applied{}, err
 		}
-		outcome := ""
+		var outcome []byte // what a repeat of the submission is answered
 		if submissionID != "" {
-			outcome = `{"version":` + strconv.FormatInt(t.Version, 10) + `,"events":` + string(evJSON) + `}`
+			outcome = make([]byte, 0, 32+len(evJSON))
+			outcome = append(outcome, `{"version":`...)
+			outcome = strconv.AppendInt(outcome, t.Version, 10)
+			outcome = append(outcome, `,"events":`...)
+			outcome = append(append(outcome, evJSON...), '}')
 		}
 		rev := store.NewRev()
 		stateTTL, logTTL := s.ret.TTL(t)
@@ -188,7 +192,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 			// followers read: this one is not published).
 			fields.set = append(fields.set, "name", t.Name)
 		}
-		args := make([]any, 0, 18+len(fields.set)+len(fields.del))
+		args := make([]any, 0, 19+len(fields.set)+len(fields.del)) // 18, the fields, the command
 		args = append(args, cur.epoch, from, cur.rev, t.Version, rev, string(t.Status), len(t.Participants),
 			evJSON, submissionID, outcome, s.opts.StreamMaxLen, stateTTL.Milliseconds(), logTTL.Milliseconds(), k.channel,
 			pub, len(fields.set)/2, len(fields.del), stateOnConflict)

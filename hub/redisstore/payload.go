@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // The pub/sub payload of a commit (docs/redis.md#keys): what a node publishes, and what the nodes
@@ -30,6 +31,9 @@ type published struct {
 // payloadTag starts every published message (docs/redis.md): a node that does not know it
 // reads the commit from the log instead.
 const payloadTag = "tourhub/2"
+
+// bytesOf is s's bytes, shared with s: never written.
+func bytesOf(s string) json.RawMessage { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // payload builds the published message: a header line, then the events and the fields as they
 // are (already compact JSON, so nothing is encoded again), so that a watching node reads the
@@ -85,7 +89,9 @@ func payload(epoch string, version int64, events []byte, rev, prev string, f fie
 }
 
 // parsePayload reads a published message. It checks the header and the sizes, not the JSON in
-// them: the events are decoded when they are delivered, the fields when the state is needed.
+// them: the events are decoded when they are delivered, the fields when the state is needed. The
+// events and fields it gives are raw's bytes, not copies: they must only be read (they are: the
+// fan-out copies the events into its messages, and the JSON decoders do not write).
 func parsePayload(raw string) (published, error) {
 	bad := func(why string) (published, error) {
 		return published{}, fmt.Errorf("redisstore: published message: %s", why)
@@ -109,9 +115,9 @@ func parsePayload(raw string) (published, error) {
 	if err != nil || n < 2 || n > len(body) {
 		return bad("bad size of events")
 	}
-	m := published{Epoch: parts[1], Version: version, Rev: parts[3], Events: json.RawMessage(body[:n])}
+	m := published{Epoch: parts[1], Version: version, Rev: parts[3], Events: bytesOf(body[:n])}
 	if prev := parts[4]; prev != "-" {
-		m.Prev, m.Fields = prev, json.RawMessage(body[n:])
+		m.Prev, m.Fields = prev, bytesOf(body[n:])
 		if len(m.Fields) < 2 {
 			return bad("no fields")
 		}
