@@ -109,7 +109,32 @@ type wireState struct {
 	ID      string      `json:"id"`
 	Status  string      `json:"status"`
 	Version int64       `json:"version"`
-	Matches []wireMatch `json:"matches"`
+	Matches wireMatches `json:"matches"`
+}
+
+// wireMatches reads a state's matches in either protocol version's form: v1's objects, or a v2
+// snapshot's compact lists.
+type wireMatches []wireMatch
+
+func (ms *wireMatches) UnmarshalJSON(b []byte) error {
+	var list []json.RawMessage
+	if err := json.Unmarshal(b, &list); err != nil {
+		return err
+	}
+	out := make(wireMatches, len(list))
+	for i, raw := range list {
+		var err error
+		if len(raw) > 0 && raw[0] == '[' {
+			out[i], err = compactMatch(raw)
+		} else {
+			err = json.Unmarshal(raw, &out[i])
+		}
+		if err != nil {
+			return fmt.Errorf("match %d: %w", i+1, err)
+		}
+	}
+	*ms = out
+	return nil
 }
 
 type created struct {

@@ -12,7 +12,7 @@ import (
 // TestCompactEvents: the load tool's own reader of tourhub.v2's compact events (written apart
 // from the hub's, from docs/protocol.md) reads every entry of tournaments of every kind as the
 // hub writes them: the tournament and version, each event's type, and the matches it tracks, as
-// it reads them from v1's form of the same events.
+// it reads them from v1's form of the same events; and a v2 snapshot's compact matches.
 func TestCompactEvents(t *testing.T) {
 	n := 0
 	for i, evs := range wiretest.Corpus(7) {
@@ -40,6 +40,25 @@ func TestCompactEvents(t *testing.T) {
 		wj, _ := json.Marshal(want)
 		if string(gj) != string(wj) {
 			t.Fatalf("entry %d reads as\n%s\nwant\n%s", i+1, gj, wj)
+		}
+		n++
+	}
+	// A v2 snapshot's compact matches read as v1's.
+	for _, ms := range wiretest.MatchLists(8) {
+		c, err := wire.AppendMatches(nil, ms)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v1, _ := json.Marshal(ms)
+		var got, want wireState
+		if err := json.Unmarshal([]byte(`{"matches":`+string(c)+`}`), &got); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(`{"matches":`+string(v1)+`}`), &want); err != nil {
+			t.Fatal(err)
+		}
+		if gj, wj := fmt.Sprint(got.Matches), fmt.Sprint(want.Matches); gj != wj || len(got.Matches) == 0 {
+			t.Fatalf("compact matches read as %s; want %s", gj, wj)
 		}
 		n++
 	}

@@ -19,6 +19,7 @@ func (s *benchSub) Slow(string)           {}
 func (s *benchSub) Refused(string, error) {}
 func (s *benchSub) Resync()               {}
 func (s *benchSub) Ended(string, error)   {}
+func (s *benchSub) Compact() bool         { return false }
 
 // BenchmarkFanout measures the fan-out hot path: one entry encoded once (with the notices when
 // players listen) and queued for every subscriber.

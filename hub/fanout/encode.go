@@ -102,7 +102,14 @@ func encodeSubscribed(ref, id string, at store.Position, recovered bool) Msg {
 	return Msg{Data: b, Kind: "subscribed"}
 }
 
-func encodeSnapshot(id string, head store.Position, t *match.Tournament) (Msg, error) {
+// encodeSnapshot encodes the snapshot message of t at head: in v1's form, or in v2's (compact),
+// whose state's matches are compact (wire.AppendMatches), written as the state's last field.
+func encodeSnapshot(id string, head store.Position, t *match.Tournament, compact bool) (Msg, error) {
+	v := view.NewView(t, head)
+	matches := v.Matches
+	if compact {
+		v.Matches = nil // left out (omitzero), and written below
+	}
 	b, err := json.Marshal(struct {
 		Type       string    `json:"type"`
 		Tournament string    `json:"tournament"`
@@ -110,9 +117,16 @@ func encodeSnapshot(id string, head store.Position, t *match.Tournament) (Msg, e
 		Version    int64     `json:"version"`
 		Rev        string    `json:"rev"`
 		State      view.View `json:"state"`
-	}{"snapshot", id, head.Epoch, head.Version, head.Rev, view.NewView(t, head)})
+	}{"snapshot", id, head.Epoch, head.Version, head.Rev, v})
 	if err != nil {
 		return Msg{}, fmt.Errorf("encode snapshot: %w", err)
+	}
+	if compact {
+		b = append(b[:len(b)-2], `,"matches":`...) // before the state's and the message's "}}"
+		if b, err = wire.AppendMatches(b, matches); err != nil {
+			return Msg{}, fmt.Errorf("encode snapshot (v2): %w", err)
+		}
+		b = append(b, "}}"...)
 	}
 	return packed(Msg{Data: b, Kind: "snapshot"}), nil
 }

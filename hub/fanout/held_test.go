@@ -42,6 +42,7 @@ func (s *holdSub) Slow(string)           {}
 func (s *holdSub) Refused(string, error) {}
 func (s *holdSub) Resync()               {}
 func (s *holdSub) Ended(string, error)   {}
+func (s *holdSub) Compact() bool         { return false }
 
 func (s *holdSub) snapshot() []byte {
 	s.mu.Lock()
@@ -148,6 +149,7 @@ func (countSub) Slow(string)           {}
 func (countSub) Refused(string, error) {}
 func (countSub) Resync()               {}
 func (countSub) Ended(string, error)   {}
+func (countSub) Compact() bool         { return false }
 
 // BenchmarkSubscribeBurst: a burst of subscribers to one tournament (spectators opening its page
 // at once), from the first Join to the last snapshot queued, per subscriber. It stays flat as the

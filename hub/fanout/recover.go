@@ -33,6 +33,14 @@ type caught struct {
 	msgs      []Msg
 }
 
+// form is the index of a protocol version's form: 0 v1's, 1 v2's (compact).
+func form(compact bool) int {
+	if compact {
+		return 1
+	}
+	return 0
+}
+
 // work reads and queues catch-ups for t's waiting subscribers until none is left.
 func (b *Table) work(t *topic) {
 	defer b.wg.Done()
@@ -132,23 +140,53 @@ func (b *Table) catchUp(t *topic, jobs []job, needNames bool) {
 		break
 	}
 
+	// The snapshots, in the forms the waiting sockets speak (v1's, v2's), each the one a socket
+	// still holds for the topic's last entry if there is one, else encoded from one Load for all.
 	var state *match.Tournament
 	if len(snaps) > 0 || needNames {
-		head, snap, held := t.heldSnapshot()
-		var err error
-		if !held || needNames {
+		var need [2]bool
+		for _, i := range snaps {
+			need[form(jobs[i].sb.compact)] = true
+		}
+		var loaded store.Position
+		var loadErr error
+		load := func() { // at most one Load
+			if state != nil || loadErr != nil {
+				return
+			}
 			var st *match.Tournament
-			if st, head, err = b.cfg.Store.Load(ctx, t.id); err == nil {
+			if st, loaded, loadErr = b.cfg.Store.Load(ctx, t.id); loadErr == nil {
 				state = st
-				snap, err = t.snapshot(head, st)
 			}
 		}
-		for _, i := range snaps {
-			if err != nil {
-				out[i].err = err
+		if needNames {
+			load()
+		}
+		var heads [2]store.Position
+		var snap [2]Msg
+		var errs [2]error
+		for f := range need {
+			if !need[f] {
 				continue
 			}
-			out[i] = caught{at: head, msgs: []Msg{snap}}
+			head, m, held := t.heldSnapshot(f == 1)
+			if !held || needNames {
+				if load(); loadErr != nil {
+					errs[f] = loadErr
+					continue
+				}
+				head = loaded
+				m, errs[f] = t.snapshot(head, state, f == 1)
+			}
+			heads[f], snap[f] = head, m
+		}
+		for _, i := range snaps {
+			f := form(jobs[i].sb.compact)
+			if errs[f] != nil {
+				out[i].err = errs[f]
+				continue
+			}
+			out[i] = caught{at: heads[f], msgs: []Msg{snap[f]}}
 		}
 	}
 

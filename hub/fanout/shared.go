@@ -26,6 +26,7 @@ type shared struct {
 type sharedKey struct {
 	pos      store.Position
 	snapshot bool
+	compact  bool // a snapshot's v2 form (an event message carries both forms)
 }
 
 // sharedRef is a message's bytes: its forms one after the other in one allocation (packed),
@@ -141,17 +142,17 @@ func (t *topic) events(epoch string, entries []store.Entry) ([]Msg, error) {
 	return msgs, nil
 }
 
-// snapshot returns the snapshot message of st, at head, encoding it (outside t.mu) unless a
-// socket holds it. t.mu is not held.
-func (t *topic) snapshot(head store.Position, st *match.Tournament) (Msg, error) {
-	k := sharedKey{pos: head, snapshot: true}
+// snapshot returns the snapshot message of st, at head, in v1's form or v2's (compact),
+// encoding it (outside t.mu) unless a socket holds it. t.mu is not held.
+func (t *topic) snapshot(head store.Position, st *match.Tournament, compact bool) (Msg, error) {
+	k := sharedKey{pos: head, snapshot: true, compact: compact}
 	t.mu.Lock()
 	m, ok := t.shared.get(k)
 	t.mu.Unlock()
 	if ok {
 		return m, nil
 	}
-	m, err := encodeSnapshot(t.id, head, st)
+	m, err := encodeSnapshot(t.id, head, st, compact)
 	if err != nil {
 		return Msg{}, err
 	}
@@ -166,14 +167,14 @@ func (t *topic) snapshot(head store.Position, st *match.Tournament) (Msg, error)
 // reading and encoding the state again for each round of catch-ups. A snapshot at that entry is as
 // good as the store's latest: every entry after it comes through the topic, and a subscriber's
 // catch-up holds the live entries until it is queued (see catchUp). t.mu is not held.
-func (t *topic) heldSnapshot() (store.Position, Msg, bool) {
+func (t *topic) heldSnapshot(compact bool) (store.Position, Msg, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.epoch == "" {
 		return store.Position{}, Msg{}, false
 	}
 	head := store.Position{Epoch: t.epoch, Version: t.version, Rev: t.rev}
-	m, ok := t.shared.get(sharedKey{pos: head, snapshot: true})
+	m, ok := t.shared.get(sharedKey{pos: head, snapshot: true, compact: compact})
 	if !ok {
 		return store.Position{}, Msg{}, false
 	}

@@ -18,7 +18,7 @@ func TestSharedMessages(t *testing.T) {
 	head := store.Position{Epoch: "e1", Version: 3, Rev: "r3"}
 	snap := func(p store.Position) Msg {
 		t.Helper()
-		m, err := tp.snapshot(p, st)
+		m, err := tp.snapshot(p, st, false)
 		if err != nil {
 			t.Fatal(err)
 		}

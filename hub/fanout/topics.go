@@ -70,6 +70,10 @@ type Subscriber interface {
 	// Ended tells the client that its subscription to tournament id ended without a
 	// tournament_deleted event: a resync found the tournament gone (err).
 	Ended(id string, err error)
+	// Compact reports whether the socket speaks tourhub.v2: it is sent snapshots in the compact
+	// form (their matches), and it picks the compact form of the events itself (Msg.Compact).
+	// Static for the socket's life.
+	Compact() bool
 }
 
 // Writers are subscribers whose writer was claimed (Enqueue) and has yet to run: the caller
@@ -101,12 +105,13 @@ type delivery struct {
 
 // sub is one socket's subscription to one topic.
 type sub struct {
-	s      Subscriber
-	player match.PlayerID // guarded by topic.mu; whose notices the socket gets (0: none)
-	req    *Request       // guarded by topic.mu; the catch-up still owed, nil once live
-	gen    uint64         // guarded by topic.mu; bumped whenever req is set anew or must be redone
-	buf    []*delivery    // guarded by topic.mu; live entries held while req is owed
-	queued bool           // guarded by topic.mu; in topic.owed (oweLocked)
+	s       Subscriber
+	player  match.PlayerID // guarded by topic.mu; whose notices the socket gets (0: none)
+	req     *Request       // guarded by topic.mu; the catch-up still owed, nil once live
+	gen     uint64         // guarded by topic.mu; bumped whenever req is set anew or must be redone
+	buf     []*delivery    // guarded by topic.mu; live entries held while req is owed
+	queued  bool           // guarded by topic.mu; in topic.owed (oweLocked)
+	compact bool           // static after construction; its socket's Compact
 	// at is what the socket has been sent up to (its catch-up, then live entries), guarded by
 	// topic.mu. A live entry at or below at.Version was in the catch-up already: the store may
 	// deliver an entry after a snapshot read on another path already covered it.
@@ -209,7 +214,7 @@ func (b *Table) Join(s Subscriber, id string, req Request, player match.PlayerID
 	t.mu.Lock()
 	sb := t.subs[s]
 	if sb == nil {
-		sb = &sub{s: s}
+		sb = &sub{s: s, compact: s.Compact()}
 		t.subs[s] = sb
 	}
 	sb.player, sb.req, sb.buf = player, &req, nil

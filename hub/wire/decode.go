@@ -47,6 +47,23 @@ func Decode(b []byte) (Message, error) {
 	return m, nil
 }
 
+// DecodeMatches reads a list of compact matches (AppendMatches' form): a v2 snapshot's
+// state.matches.
+func DecodeMatches(b []byte) ([]match.Match, error) {
+	var list []json.RawMessage
+	if err := json.Unmarshal(b, &list); err != nil {
+		return nil, fmt.Errorf("compact matches: %w", err)
+	}
+	ms := make([]match.Match, len(list))
+	for i, raw := range list {
+		var err error
+		if ms[i], err = decodeMatch(raw); err != nil {
+			return nil, fmt.Errorf("compact match %d: %w", i+1, err)
+		}
+	}
+	return ms, nil
+}
+
 // positions splits a compact list; a position written 0 is at its zero value (nil here).
 func positions(raw json.RawMessage) ([]json.RawMessage, error) {
 	var ps []json.RawMessage

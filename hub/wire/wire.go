@@ -5,7 +5,8 @@
 //
 // The form is lossless: Decode gives back the events AppendEvent was given, and a client expands
 // the compact form into v1's event objects without any state of its own (static/js/wire.js does,
-// for the pages).
+// for the pages). A v2 snapshot is v1's but for its state's matches, a list of compact matches
+// (AppendMatches, DecodeMatches).
 //
 //	["event", tournament, version, rev, [event, ...]]
 //
@@ -117,6 +118,21 @@ func appendEvent(b []byte, ev *match.Event) ([]byte, error) {
 
 func appendMatch(b []byte, m *match.Match) ([]byte, error) {
 	return appendList(b, m, matchFields, nil)
+}
+
+// AppendMatches appends ms as a JSON list of compact matches: a v2 snapshot's state.matches.
+func AppendMatches(b []byte, ms []match.Match) ([]byte, error) {
+	b = append(b, '[')
+	for i := range ms {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = appendMatch(b, &ms[i]); err != nil {
+			return nil, fmt.Errorf("match %d: %w", ms[i].ID, err)
+		}
+	}
+	return append(b, ']'), nil
 }
 
 // eventFields are an event's positions after its code.

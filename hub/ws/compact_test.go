@@ -15,6 +15,15 @@ import (
 	"github.com/tourhub/tourhub/match"
 )
 
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // readRaw reads the next message that is not a notice, as it came.
 func readRaw(t *testing.T, c *wsClient) []byte {
 	t.Helper()
@@ -34,7 +43,8 @@ func readRaw(t *testing.T, c *wsClient) []byte {
 // TestWSCompactEvents: a client that offers tourhub.v2 is answered tourhub.v2 and sent every
 // event in the compact form (hub/wire), live and in a resume's replay, compressed when long;
 // each decodes to the events a v1 client of the same tournament is sent, at the same version and
-// rev. The other messages are v1's. A result's message stays within issue 15's 250 bytes.
+// rev; a snapshot's matches are compact and decode to v1's, the rest of its state is v1's. The
+// other messages are v1's. A result's message stays within issue 15's 250 bytes.
 func TestWSCompactEvents(t *testing.T) {
 	t.Parallel()
 	n := newWSNode(t, wsNodeOpts{})
@@ -106,6 +116,46 @@ func TestWSCompactEvents(t *testing.T) {
 	same("a correction", a.Version)
 	a = n.apply(t, "tc", match.Command{Type: match.CmdWithdraw, Player: st.Matches[5].Players[0]})
 	same("a withdrawal", a.Version)
+
+	// A snapshot's matches come compact, the rest of the state as in v1.
+	snapshots := func(c *wsClient) (state map[string]json.RawMessage, raw []byte) {
+		t.Helper()
+		c.send(map[string]any{"type": "subscribe", "ref": "again", "tournament": "tc"})
+		c.expect("subscribed")
+		raw = readRaw(t, c)
+		var m struct {
+			Type  string                     `json:"type"`
+			State map[string]json.RawMessage `json:"state"`
+		}
+		if err := json.Unmarshal(raw, &m); err != nil || m.Type != "snapshot" {
+			t.Fatalf("read %.100s (%v); want a snapshot", raw, err)
+		}
+		return m.State, raw
+	}
+	st1, raw1 := snapshots(v1)
+	st2, raw2 := snapshots(v2)
+	var want []match.Match
+	if err := json.Unmarshal(st1["matches"], &want); err != nil || len(want) != 63 {
+		t.Fatalf("v1 snapshot's matches: %d, %v", len(want), err)
+	}
+	got, err := wire.DecodeMatches(st2["matches"])
+	if err != nil {
+		t.Fatalf("v2 snapshot's matches %.100s: %v", st2["matches"], err)
+	}
+	gj, _ := json.Marshal(got)
+	wj, _ := json.Marshal(want)
+	if string(gj) != string(wj) {
+		t.Fatalf("v2 snapshot's matches decode as\n%s\nwant\n%s", gj, wj)
+	}
+	delete(st1, "matches")
+	delete(st2, "matches")
+	if a, b := mustJSON(t, st1), mustJSON(t, st2); a != b {
+		t.Fatalf("v2 snapshot's state without its matches\n%s\nwant\n%s", b, a)
+	}
+	if len(raw2)*4 > len(raw1)*3 {
+		t.Errorf("snapshot: v1 %d bytes, v2 %d; want v2 under three quarters", len(raw1), len(raw2))
+	}
+	t.Logf("snapshot: v1 %d bytes, v2 %d", len(raw1), len(raw2))
 
 	// A resume's replay comes compact too.
 	from, fromRev := a.Version, a.Rev

@@ -308,6 +308,9 @@ func (s *session) Enqueue(m fanout.Msg) (claimed bool) {
 	return claimed
 }
 
+// Compact implements fanout.Subscriber: the socket speaks tourhub.v2.
+func (s *session) Compact() bool { return s.compact }
+
 // Flush implements fanout.Subscriber: the writer Enqueue claimed writes without waiting.
 func (s *session) Flush() { s.writeNow() }
 

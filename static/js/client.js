@@ -3,7 +3,7 @@
 // events in order, and on reconnect resumes each subscription where it stopped. See
 // docs/protocol.md. api() is the matching wrapper for the HTTP API (docs/api.md).
 
-import {PROTOCOL, expandMessage} from './wire.js';
+import {PROTOCOL, expandMessage, expandSnapshot} from './wire.js';
 
 // Reconnect delays: exponential from BASE_MS up to CAP_MS, with full jitter (a uniformly random
 // delay between 0 and the exponential bound), so that a node restart does not bring every client
@@ -344,7 +344,14 @@ export class Hub {
         console.warn('hub sent a frame that is not JSON', e.data);
         return;
       }
-      if (Array.isArray(msg)) {
+      if (msg && msg.type === 'snapshot') {
+        try {
+          expandSnapshot(msg);
+        } catch (err) {
+          console.warn('hub sent a snapshot with matches this client does not read', err);
+          return;
+        }
+      } else if (Array.isArray(msg)) {
         const s = this.subs.get(msg[1]);
         try {
           msg = expandMessage(msg, s ? s.epoch : null);

@@ -1,5 +1,6 @@
 // wire.js: reads tourhub.v2's compact event message (docs/protocol.md#tourhubv2, hub/wire) into
-// the event message tourhub.v1 sends, so that everything past the socket sees v1's events.
+// the event message tourhub.v1 sends, and a v2 snapshot's compact matches into v1's, so that
+// everything past the socket sees v1's messages.
 //
 //   ["event", tournament, version, rev, [event, ...]]
 //
@@ -78,6 +79,16 @@ export function expandMatch(list) {
 export function expandEvent(list) {
   const code = list[0];
   return fields({type: CODES[code] || code}, list, 1, EVENT_FIELDS);
+}
+
+// expandSnapshot turns, in place, the compact matches of a v2 snapshot's state into v1's (a
+// match that is already an object is left as it is), and returns msg.
+export function expandSnapshot(msg) {
+  const st = msg && msg.state;
+  if (st && Array.isArray(st.matches)) {
+    st.matches = st.matches.map((m) => (Array.isArray(m) ? expandMatch(m) : m));
+  }
+  return msg;
 }
 
 // expandMessage returns the v1 event message of a compact one (the epoch is the caller's: a v2

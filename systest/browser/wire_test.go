@@ -12,7 +12,8 @@ import (
 // TestWireModule runs the pages' reader of tourhub.v2's compact events (static/js/wire.js) on
 // every entry of tournaments of every kind played through the engine (hub/wire/wiretest): each
 // compact message must read as the v1 events the hub would have sent, field for field (keys in
-// any order), with the envelope's tournament, version and rev, and the epoch the client gives.
+// any order), with the envelope's tournament, version and rev, and the epoch the client gives; and
+// a v2 snapshot's compact matches must read as v1's.
 func TestWireModule(t *testing.T) {
 	page := modulePage(t, "wire")
 	type pair struct {
@@ -53,6 +54,33 @@ func TestWireModule(t *testing.T) {
 })`)
 	if got != fmt.Sprintf("ok %d", len(cases)) {
 		t.Fatalf("wire.js: %s", got)
+	}
+	// A v2 snapshot's compact matches: every list of matches the corpus has (starts, rounds).
+	var lists []pair
+	for _, ms := range wiretest.MatchLists(4) {
+		c, err := wire.AppendMatches(nil, ms)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v1, _ := json.Marshal(ms)
+		lists = append(lists, pair{c, v1})
+	}
+	data, _ = json.Marshal(lists)
+	got = page.eval("read the compact matches of a snapshot", `import('/js/wire.js').then((m) => {
+  const canon = (v) => Array.isArray(v) ? v.map(canon) : v && typeof v === 'object'
+    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon(v[k])])) : v;
+  const cases = `+string(data)+`;
+  for (let i = 0; i < cases.length; i++) {
+    const msg = m.expandSnapshot({type: 'snapshot', state: {id: 't', matches: cases[i].v2}});
+    const got = JSON.stringify(canon(msg.state.matches)), want = JSON.stringify(canon(cases[i].v1));
+    if (got !== want) return 'list ' + i + ':\n' + got + '\nwant\n' + want;
+  }
+  const v1 = m.expandSnapshot({type: 'snapshot', state: {matches: cases[0].v1}});
+  if (JSON.stringify(v1.state.matches) !== JSON.stringify(cases[0].v1)) return 'a v1 snapshot changed';
+  return 'ok ' + cases.length;
+})`)
+	if got != fmt.Sprintf("ok %d", len(lists)) || len(lists) == 0 {
+		t.Fatalf("wire.js, snapshots: %s", got)
 	}
 	if got := page.eval("not an event", `import('/js/wire.js').then((m) => String(m.expandMessage({type: 'event'}, 'e')))`); got != "null" {
 		t.Errorf("expandMessage of a v1 message = %s; want null", got)

@@ -135,3 +135,17 @@ func gamesOf(rng *rand.Rand, scores [2]int) match.Games {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// MatchLists returns every list of matches in Corpus(seed)'s events (starts, Swiss rounds,
+// playoffs): what a state's matches look like.
+func MatchLists(seed uint64) [][]match.Match {
+	var out [][]match.Match
+	for _, evs := range Corpus(seed) {
+		for _, ev := range evs {
+			if len(ev.Matches) > 0 {
+				out = append(out, ev.Matches)
+			}
+		}
+	}
+	return out
+}
