@@ -27,8 +27,9 @@ func (s *loadCounter) Load(ctx context.Context, id string) (*match.Tournament, s
 
 // holdSub is a Subscriber that keeps what it is queued, as a socket's queue does.
 type holdSub struct {
-	mu   sync.Mutex
-	msgs []Msg
+	mu      sync.Mutex
+	msgs    []Msg
+	compact bool // speaks tourhub.v2
 }
 
 func (s *holdSub) Enqueue(m Msg) bool {
@@ -42,7 +43,7 @@ func (s *holdSub) Slow(string)           {}
 func (s *holdSub) Refused(string, error) {}
 func (s *holdSub) Resync()               {}
 func (s *holdSub) Ended(string, error)   {}
-func (s *holdSub) Compact() bool         { return false }
+func (s *holdSub) Compact() bool         { return s.compact }
 
 func (s *holdSub) snapshot() []byte {
 	s.mu.Lock()
@@ -78,9 +79,9 @@ func TestBurstOfSubscribersLoadsOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	subscribe := func() *holdSub {
+	subscribe := func(compact ...bool) *holdSub {
 		t.Helper()
-		s := &holdSub{}
+		s := &holdSub{compact: len(compact) > 0 && compact[0]}
 		tb.Join(s, "t_burst", Request{Reply: true}, 0)
 		deadline := time.Now().Add(5 * time.Second)
 		for s.snapshot() == nil {
@@ -112,6 +113,17 @@ func TestBurstOfSubscribersLoadsOnce(t *testing.T) {
 		if &s.snapshot()[0] != &second.snapshot()[0] {
 			t.Fatal("a subscriber of the burst got its own snapshot, not the shared one")
 		}
+	}
+	// A tourhub.v2 subscriber needs the snapshot's other form: read and encoded once, then held
+	// for the next ones like v1's.
+	before = st.loads.Load()
+	v2 := subscribe(true)
+	if got := st.loads.Load() - before; got != 1 || &v2.snapshot()[0] == &second.snapshot()[0] {
+		t.Errorf("the first v2 subscriber: %d reads of the state (want 1), its own snapshot %v (want true)", got,
+			&v2.snapshot()[0] != &second.snapshot()[0])
+	}
+	if again := subscribe(true); st.loads.Load()-before != 1 || &again.snapshot()[0] != &v2.snapshot()[0] {
+		t.Error("a second v2 subscriber did not get the first one's snapshot, shared")
 	}
 	join("Grace")
 	waitFor(t, func() bool {
