@@ -103,12 +103,12 @@ func encodeSubscribed(ref, id string, at store.Position, recovered bool) Msg {
 }
 
 // encodeSnapshot encodes the snapshot message of t at head: in v1's form, or in v2's (compact),
-// whose state's matches are compact (wire.AppendMatches), written as the state's last field.
+// whose state's matches and standings are compact (wire), written as the state's last fields.
 func encodeSnapshot(id string, head store.Position, t *match.Tournament, compact bool) (Msg, error) {
 	v := view.NewView(t, head)
-	matches := v.Matches
+	matches, standings := v.Matches, v.Standings
 	if compact {
-		v.Matches = nil // left out (omitzero), and written below
+		v.Matches, v.Standings = nil, nil // left out (omitzero), and written below
 	}
 	b, err := json.Marshal(struct {
 		Type       string    `json:"type"`
@@ -124,6 +124,10 @@ func encodeSnapshot(id string, head store.Position, t *match.Tournament, compact
 	if compact {
 		b = append(b[:len(b)-2], `,"matches":`...) // before the state's and the message's "}}"
 		if b, err = wire.AppendMatches(b, matches); err != nil {
+			return Msg{}, fmt.Errorf("encode snapshot (v2): %w", err)
+		}
+		b = append(b, `,"standings":`...)
+		if b, err = wire.AppendStandings(b, standings); err != nil {
 			return Msg{}, fmt.Errorf("encode snapshot (v2): %w", err)
 		}
 		b = append(b, "}}"...)

@@ -2,9 +2,11 @@ package fanout
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
 
 	"github.com/tourhub/tourhub/hub/store"
+	"github.com/tourhub/tourhub/hub/wire"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -57,4 +59,63 @@ func eventsOrEmpty(es []match.Event) []match.Event {
 		return []match.Event{}
 	}
 	return es
+}
+
+// TestCompactSnapshotSize keeps issue 15's target 4 for a tourhub.v2 snapshot: a running
+// 512-player single elimination's snapshot at most 64 KB without compression (v1's is 172 KB;
+// measured when compact standings came in: 55,967 bytes), and its v2 form reads back as v1's.
+func TestCompactSnapshotSize(t *testing.T) {
+	tr := &match.Tournament{}
+	apply := func(c match.Command) {
+		t.Helper()
+		if _, err := match.Apply(tr, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply(match.Command{Type: match.CmdCreate, Tournament: "t_size", Name: "Size", Settings: &match.Settings{Format: match.SingleElimination}})
+	for i := 1; i <= 512; i++ {
+		apply(match.Command{Type: match.CmdJoin, Name: "Player " + strconv.Itoa(i)})
+	}
+	apply(match.Command{Type: match.CmdStart})
+	apply(match.Command{Type: match.CmdReport, Match: 1, Scores: [2]int{1, 0}})
+	head := store.Position{Epoch: "e_size", Version: tr.Version, Rev: "r_size"}
+	v1, err := encodeSnapshot("t_size", head, tr, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := encodeSnapshot("t_size", head, tr, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v2.Data) > 64_000 || len(v2.Data)*3 > len(v1.Data) {
+		t.Errorf("snapshot: v1 %d bytes, v2 %d; want v2 at most 64,000 and a third of v1", len(v1.Data), len(v2.Data))
+	}
+	var s1, s2 struct {
+		State map[string]json.RawMessage `json:"state"`
+	}
+	if json.Unmarshal(v1.Data, &s1) != nil || json.Unmarshal(v2.Data, &s2) != nil {
+		t.Fatal("a snapshot is not JSON")
+	}
+	ms, err := wire.DecodeMatches(s2.State["matches"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss, err := wire.DecodeStandings(s2.State["standings"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	mj, _ := json.Marshal(ms)
+	sj, _ := json.Marshal(ss)
+	if string(mj) != string(s1.State["matches"]) || string(sj) != string(s1.State["standings"]) {
+		t.Error("the v2 snapshot's matches or standings do not read back as v1's")
+	}
+	for k, v := range s1.State {
+		if k != "matches" && k != "standings" && string(s2.State[k]) != string(v) {
+			t.Errorf("state.%s: v2 %s; want v1's %s", k, s2.State[k], v)
+		}
+	}
+	if len(s2.State) != len(s1.State) {
+		t.Errorf("v2 state has %d fields; v1's %d", len(s2.State), len(s1.State))
+	}
+	t.Logf("snapshot: v1 %d bytes (%d compressed), v2 %d (%d compressed)", len(v1.Data), len(v1.Deflated), len(v2.Data), len(v2.Deflated))
 }

@@ -25,10 +25,10 @@ type View struct {
 	Rev          string              `json:"rev"`
 	Settings     match.Settings      `json:"settings"`
 	Participants []match.Participant `json:"participants"`
-	// Matches is never nil from NewView (always in JSON); the v2 snapshot leaves it out and
-	// writes it compact (hub/wire).
+	// Matches and Standings are never nil from NewView (always in JSON); the v2 snapshot leaves
+	// them out and writes them compact (hub/wire).
 	Matches   []match.Match    `json:"matches,omitzero"`
-	Standings []match.Standing `json:"standings"`
+	Standings []match.Standing `json:"standings,omitzero"`
 	// Round is the current Swiss round (0 before start or for other formats).
 	Round int `json:"round,omitempty"`
 	// Stage and Qualifiers: a two-stage tournament's stage being played (1 groups, 2 playoff)

@@ -64,6 +64,51 @@ func DecodeMatches(b []byte) ([]match.Match, error) {
 	return ms, nil
 }
 
+// DecodeStandings reads a list of compact standings (AppendStandings' form).
+func DecodeStandings(b []byte) ([]match.Standing, error) {
+	var list []json.RawMessage
+	if err := json.Unmarshal(b, &list); err != nil {
+		return nil, fmt.Errorf("compact standings: %w", err)
+	}
+	ss := make([]match.Standing, len(list))
+	for i, raw := range list {
+		ps, err := positions(raw)
+		if err != nil {
+			return nil, fmt.Errorf("compact standing %d: %w", i+1, err)
+		}
+		if len(ps) > len(standingDecoders) {
+			return nil, fmt.Errorf("compact standing %d: %d fields; at most %d", i+1, len(ps), len(standingDecoders))
+		}
+		for k, p := range ps {
+			if p == nil {
+				continue
+			}
+			if err := standingDecoders[k](p, &ss[i]); err != nil {
+				return nil, fmt.Errorf("compact standing %d, field %d: %w", i+1, k+1, err)
+			}
+		}
+	}
+	return ss, nil
+}
+
+// standingDecoders read standingFields' positions, in their order.
+var standingDecoders = []func(json.RawMessage, *match.Standing) error{
+	func(p json.RawMessage, s *match.Standing) error { return json.Unmarshal(p, &s.Player) },
+	func(p json.RawMessage, s *match.Standing) error { return json.Unmarshal(p, &s.Rank) },
+	func(p json.RawMessage, s *match.Standing) error { return json.Unmarshal(p, &s.RankTo) },
+	func(p json.RawMessage, s *match.Standing) error { return json.Unmarshal(p, &s.Wins) },
+	func(p json.RawMessage, s *match.Standing) error { return json.Unmarshal(p, &s.Draws) },
+	func(p json.RawMessage, s *match.Standing) error { return json.Unmarshal(p, &s.Losses) },
+	func(p json.RawMessage, s *match.Standing) error { return json.Unmarshal(p, &s.Points) },
+	func(p json.RawMessage, s *match.Standing) error { return json.Unmarshal(p, &s.GamesWon) },
+	func(p json.RawMessage, s *match.Standing) error { return json.Unmarshal(p, &s.GamesLost) },
+	func(p json.RawMessage, s *match.Standing) error { return json.Unmarshal(p, &s.Group) },
+	func(p json.RawMessage, s *match.Standing) error { return json.Unmarshal(p, &s.GamePointsFor) },
+	func(p json.RawMessage, s *match.Standing) error { return json.Unmarshal(p, &s.GamePointsAgainst) },
+	func(p json.RawMessage, s *match.Standing) error { return json.Unmarshal(p, &s.TieBreaks) },
+	func(p json.RawMessage, s *match.Standing) error { return flag(p, &s.Eliminated) },
+}
+
 // positions splits a compact list; a position written 0 is at its zero value (nil here).
 func positions(raw json.RawMessage) ([]json.RawMessage, error) {
 	var ps []json.RawMessage
@@ -208,7 +253,11 @@ var eventDecoders = []func(json.RawMessage, *match.Event) error{
 	func(p json.RawMessage, e *match.Event) error { return json.Unmarshal(p, &e.Participant) },
 	func(p json.RawMessage, e *match.Event) error { return json.Unmarshal(p, &e.Participants) },
 	func(p json.RawMessage, e *match.Event) error { return json.Unmarshal(p, &e.Qualifiers) },
-	func(p json.RawMessage, e *match.Event) error { return json.Unmarshal(p, &e.Standings) },
+	func(p json.RawMessage, e *match.Event) error {
+		var err error
+		e.Standings, err = DecodeStandings(p)
+		return err
+	},
 	func(p json.RawMessage, e *match.Event) error { return json.Unmarshal(p, &e.Settings) },
 	func(p json.RawMessage, e *match.Event) error { return json.Unmarshal(p, &e.Name) },
 	func(p json.RawMessage, e *match.Event) error { return json.Unmarshal(p, &e.Description) },

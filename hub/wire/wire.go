@@ -5,8 +5,8 @@
 //
 // The form is lossless: Decode gives back the events AppendEvent was given, and a client expands
 // the compact form into v1's event objects without any state of its own (static/js/wire.js does,
-// for the pages). A v2 snapshot is v1's but for its state's matches, a list of compact matches
-// (AppendMatches, DecodeMatches).
+// for the pages). A v2 snapshot is v1's but for its state's matches and standings, lists of
+// compact matches and standings (AppendMatches, AppendStandings; DecodeMatches, DecodeStandings).
 //
 //	["event", tournament, version, rev, [event, ...]]
 //
@@ -15,17 +15,20 @@
 // one-letter alias for the five events of a result (Codes) or else the event's v1 type; a match
 // (match, was, each of matches) is [id, status, bracket, round, players, scores, winner, loser,
 // winner_to, loser_to, ready_at, filled, group, deadline, feeds, games, draw, walkover,
-// forfeited, reports, warned, overdue]. In both lists a field at its zero value (absent in v1) is
-// written 0 and the zeros at the end are left out; a field that is present is written as v1
-// writes it, except the pairs of flags (filled, forfeited, a slot's filled), which are a bit mask
-// (1 the first slot, 2 the second), the flags draw, walkover, warned and overdue (1), slots,
-// which is [players, filled], and feeds, two numbers (the match a slot's player comes from: its
-// winner positive, its loser negative; 0 a seeded slot).
+// forfeited, reports, warned, overdue]; a standing (in events and snapshots) is [player_id, rank,
+// rank_to, wins, draws, losses, points, games_won, games_lost, group, game_points_for,
+// game_points_against, tie_breaks, eliminated]. In every list a field at its zero value (absent
+// in v1) is written 0 and the zeros at the end are left out; a field that is present is written
+// as v1 writes it, except the pairs of flags (filled, forfeited, a slot's filled), which are a bit
+// mask (1 the first slot, 2 the second), the flags draw, walkover, warned, overdue and eliminated
+// (1), slots, which is [players, filled], and feeds, two numbers (the match a slot's player comes
+// from: its winner positive, its loser negative; 0 a seeded slot).
 package wire
 
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -167,10 +170,81 @@ var eventFields = []field[match.Event]{
 	{func(e *match.Event) bool { return e.Participant == nil }, func(b []byte, e *match.Event) ([]byte, error) { return appendJSON(b, e.Participant) }},
 	{func(e *match.Event) bool { return len(e.Participants) == 0 }, func(b []byte, e *match.Event) ([]byte, error) { return appendJSON(b, e.Participants) }},
 	{func(e *match.Event) bool { return len(e.Qualifiers) == 0 }, func(b []byte, e *match.Event) ([]byte, error) { return appendJSON(b, e.Qualifiers) }},
-	{func(e *match.Event) bool { return len(e.Standings) == 0 }, func(b []byte, e *match.Event) ([]byte, error) { return appendJSON(b, e.Standings) }},
+	{func(e *match.Event) bool { return len(e.Standings) == 0 }, func(b []byte, e *match.Event) ([]byte, error) { return AppendStandings(b, e.Standings) }},
 	{func(e *match.Event) bool { return e.Settings == nil }, func(b []byte, e *match.Event) ([]byte, error) { return appendJSON(b, e.Settings) }},
 	{func(e *match.Event) bool { return e.Name == "" }, func(b []byte, e *match.Event) ([]byte, error) { return AppendString(b, e.Name), nil }},
 	{func(e *match.Event) bool { return e.Description == "" }, func(b []byte, e *match.Event) ([]byte, error) { return AppendString(b, e.Description), nil }},
+}
+
+// AppendStandings appends ss as a JSON list of compact standings: a v2 snapshot's
+// state.standings, and the standings of a v2 event.
+func AppendStandings(b []byte, ss []match.Standing) ([]byte, error) {
+	b = append(b, '[')
+	for i := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = appendList(b, &ss[i], standingFields, nil); err != nil {
+			return nil, fmt.Errorf("standing of player %d: %w", ss[i].Player, err)
+		}
+	}
+	return append(b, ']'), nil
+}
+
+// standingFields are a standing's positions.
+var standingFields = []field[match.Standing]{
+	{func(s *match.Standing) bool { return s.Player == 0 }, func(b []byte, s *match.Standing) ([]byte, error) {
+		return strconv.AppendInt(b, int64(s.Player), 10), nil
+	}},
+	{func(s *match.Standing) bool { return s.Rank == 0 }, func(b []byte, s *match.Standing) ([]byte, error) { return strconv.AppendInt(b, int64(s.Rank), 10), nil }},
+	{func(s *match.Standing) bool { return s.RankTo == 0 }, func(b []byte, s *match.Standing) ([]byte, error) {
+		return strconv.AppendInt(b, int64(s.RankTo), 10), nil
+	}},
+	{func(s *match.Standing) bool { return s.Wins == 0 }, func(b []byte, s *match.Standing) ([]byte, error) { return strconv.AppendInt(b, int64(s.Wins), 10), nil }},
+	{func(s *match.Standing) bool { return s.Draws == 0 }, func(b []byte, s *match.Standing) ([]byte, error) {
+		return strconv.AppendInt(b, int64(s.Draws), 10), nil
+	}},
+	{func(s *match.Standing) bool { return s.Losses == 0 }, func(b []byte, s *match.Standing) ([]byte, error) {
+		return strconv.AppendInt(b, int64(s.Losses), 10), nil
+	}},
+	{func(s *match.Standing) bool { return s.Points == 0 }, func(b []byte, s *match.Standing) ([]byte, error) { return appendFloat(b, s.Points) }},
+	{func(s *match.Standing) bool { return s.GamesWon == 0 }, func(b []byte, s *match.Standing) ([]byte, error) {
+		return strconv.AppendInt(b, int64(s.GamesWon), 10), nil
+	}},
+	{func(s *match.Standing) bool { return s.GamesLost == 0 }, func(b []byte, s *match.Standing) ([]byte, error) {
+		return strconv.AppendInt(b, int64(s.GamesLost), 10), nil
+	}},
+	{func(s *match.Standing) bool { return s.Group == 0 }, func(b []byte, s *match.Standing) ([]byte, error) {
+		return strconv.AppendInt(b, int64(s.Group), 10), nil
+	}},
+	{func(s *match.Standing) bool { return s.GamePointsFor == 0 }, func(b []byte, s *match.Standing) ([]byte, error) {
+		return strconv.AppendInt(b, int64(s.GamePointsFor), 10), nil
+	}},
+	{func(s *match.Standing) bool { return s.GamePointsAgainst == 0 }, func(b []byte, s *match.Standing) ([]byte, error) {
+		return strconv.AppendInt(b, int64(s.GamePointsAgainst), 10), nil
+	}},
+	{func(s *match.Standing) bool { return len(s.TieBreaks) == 0 }, func(b []byte, s *match.Standing) ([]byte, error) { return appendJSON(b, s.TieBreaks) }},
+	{func(s *match.Standing) bool { return !s.Eliminated }, putTrue[match.Standing]},
+}
+
+// appendFloat appends f as encoding/json writes a float64 (and fails where it fails: NaN, ±Inf).
+func appendFloat(b []byte, f float64) ([]byte, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil, fmt.Errorf("unsupported value: %v", f)
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' { // 1e-07 as 1e-7, as encoding/json writes it
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b, nil
 }
 
 // matchFields are a match's positions.

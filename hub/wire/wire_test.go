@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"testing"
 
 	"github.com/tourhub/tourhub/hub/wire/wiretest"
@@ -94,5 +95,47 @@ func TestMatchesRoundTrip(t *testing.T) {
 	}
 	if _, err := DecodeMatches([]byte(`[{"id":1}]`)); err == nil {
 		t.Error("DecodeMatches of a v1 match: no error")
+	}
+}
+
+// TestStandingsRoundTrip: every list of standings of the corpus, and points at the edges of
+// encoding/json's float format, decode to the same standings, written as v1 writes them.
+func TestStandingsRoundTrip(t *testing.T) {
+	lists := wiretest.StandingLists(1)
+	lists = append(lists, wiretest.StandingLists(2)...)
+	var edges []match.Standing
+	for i, p := range []float64{0.5, -1.5, 1e-7, 1.5e-7, 1e21, 123456789012345678, 0.1 + 0.2, -0.000001, 3} {
+		edges = append(edges, match.Standing{Player: match.PlayerID(i + 1), Rank: i + 1, RankTo: i + 1, Points: p,
+			TieBreaks: map[match.TieBreak]float64{"buchholz": p / 2}, Eliminated: i%2 == 0, Group: i % 3})
+	}
+	lists = append(lists, edges)
+	if len(lists) < 3 {
+		t.Fatalf("the corpus has %d lists of standings", len(lists)-1)
+	}
+	for _, ss := range lists {
+		b, err := AppendStandings(nil, ss)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := DecodeStandings(b)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, b)
+		}
+		gj, _ := json.Marshal(got)
+		wj, _ := json.Marshal(ss)
+		if !bytes.Equal(gj, wj) {
+			t.Fatalf("standings decode as\n%s\nwant\n%s\ncompact\n%s", gj, wj, b)
+		}
+	}
+	// Points are written as encoding/json writes them, so that a client reads the same number.
+	for _, p := range []float64{1e-7, 1e21, 0.1 + 0.2, -2.5e-8} {
+		b, _ := appendFloat(nil, p)
+		j, _ := json.Marshal(p)
+		if !bytes.Equal(b, j) {
+			t.Errorf("appendFloat(%v) = %s; encoding/json writes %s", p, b, j)
+		}
+	}
+	if _, err := AppendStandings(nil, []match.Standing{{Player: 1, Points: math.Inf(1)}}); err == nil {
+		t.Error("AppendStandings of an infinite score: no error (v1 fails on it too)")
 	}
 }

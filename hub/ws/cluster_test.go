@@ -36,7 +36,7 @@ func TestWSAcrossNodes(t *testing.T) {
 	s2, _ := c2.subscribe("tx")
 	var read atomic.Int64
 	v2, _ := dialOffering(t, n2, []string{wire.Protocol}, websocket.CompressionDisabled, &read)
-	v2.subscribe("tx")
+	subscribeV2(t, v2, "tx")
 	if s1.Epoch != s2.Epoch || s1.Version != s2.Version {
 		t.Fatalf("nodes disagree: (%s, %d) and (%s, %d)", s1.Epoch, s1.Version, s2.Epoch, s2.Version)
 	}

@@ -1,6 +1,6 @@
 // wire.js: reads tourhub.v2's compact event message (docs/protocol.md#tourhubv2, hub/wire) into
-// the event message tourhub.v1 sends, and a v2 snapshot's compact matches into v1's, so that
-// everything past the socket sees v1's messages.
+// the event message tourhub.v1 sends, and a v2 snapshot's compact matches and standings into
+// v1's, so that everything past the socket sees v1's messages.
 //
 //   ["event", tournament, version, rev, [event, ...]]
 //
@@ -17,7 +17,7 @@ const CODES = {c: 'match_completed', m: 'match_ready', r: 'match_reported', u: '
 const EVENT_FIELDS = [
   ['match', 'match'], ['player', 'as'], ['match_id', 'as'], ['slots', 'slots'], ['round', 'as'],
   ['reason', 'as'], ['at', 'as'], ['was', 'match'], ['matches', 'matches'], ['participant', 'as'],
-  ['participants', 'as'], ['qualifiers', 'as'], ['standings', 'as'], ['settings', 'as'],
+  ['participants', 'as'], ['qualifiers', 'as'], ['standings', 'standings'], ['settings', 'as'],
   ['name', 'as'], ['description', 'as'],
 ];
 
@@ -28,6 +28,16 @@ const MATCH_FIELDS = [
   ['games', 'as'], ['draw', 'flag'], ['walkover', 'flag'], ['forfeited', 'mask'],
   ['reports', 'as'], ['warned', 'flag'], ['overdue', 'flag'],
 ];
+
+const STANDING_FIELDS = [
+  ['player_id', 'as'], ['rank', 'as'], ['rank_to', 'as'], ['wins', 'as'], ['draws', 'as'],
+  ['losses', 'as'], ['points', 'as'], ['games_won', 'as'], ['games_lost', 'as'], ['group', 'as'],
+  ['game_points_for', 'as'], ['game_points_against', 'as'], ['tie_breaks', 'as'],
+  ['eliminated', 'flag'],
+];
+
+// v1 always writes these fields of a standing, at their zero value too.
+const STANDING_ALWAYS = ['player_id', 'rank', 'rank_to', 'wins', 'draws', 'losses', 'points', 'games_won', 'games_lost'];
 
 // v1 always writes these fields of a match, at their zero value too.
 const MATCH_ALWAYS = {id: 0, bracket: '', round: 0, status: '', players: [null, null], scores: [0, 0], winner: null, loser: null};
@@ -50,6 +60,7 @@ function read(kind, v) {
     case 'mask': return mask(v);
     case 'flag': return v !== 0;
     case 'feeds': return v.map(feed);
+    case 'standings': return v.map(expandStanding);
     default: return v;
   }
 }
@@ -75,18 +86,30 @@ export function expandMatch(list) {
   return m;
 }
 
+// expandStanding returns the v1 standing of a compact one.
+export function expandStanding(list) {
+  const st = fields({}, list, 0, STANDING_FIELDS);
+  for (const k of STANDING_ALWAYS) {
+    if (!(k in st)) st[k] = 0;
+  }
+  return st;
+}
+
 // expandEvent returns the v1 event of a compact one.
 export function expandEvent(list) {
   const code = list[0];
   return fields({type: CODES[code] || code}, list, 1, EVENT_FIELDS);
 }
 
-// expandSnapshot turns, in place, the compact matches of a v2 snapshot's state into v1's (a
-// match that is already an object is left as it is), and returns msg.
+// expandSnapshot turns, in place, the compact matches and standings of a v2 snapshot's state
+// into v1's (one that is already an object is left as it is), and returns msg.
 export function expandSnapshot(msg) {
   const st = msg && msg.state;
   if (st && Array.isArray(st.matches)) {
     st.matches = st.matches.map((m) => (Array.isArray(m) ? expandMatch(m) : m));
+  }
+  if (st && Array.isArray(st.standings)) {
+    st.standings = st.standings.map((x) => (Array.isArray(x) ? expandStanding(x) : x));
   }
   return msg;
 }

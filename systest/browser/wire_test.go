@@ -13,7 +13,7 @@ import (
 // every entry of tournaments of every kind played through the engine (hub/wire/wiretest): each
 // compact message must read as the v1 events the hub would have sent, field for field (keys in
 // any order), with the envelope's tournament, version and rev, and the epoch the client gives; and
-// a v2 snapshot's compact matches must read as v1's.
+// a v2 snapshot's compact matches and standings must read as v1's.
 func TestWireModule(t *testing.T) {
 	page := modulePage(t, "wire")
 	type pair struct {
@@ -55,7 +55,8 @@ func TestWireModule(t *testing.T) {
 	if got != fmt.Sprintf("ok %d", len(cases)) {
 		t.Fatalf("wire.js: %s", got)
 	}
-	// A v2 snapshot's compact matches: every list of matches the corpus has (starts, rounds).
+	// A v2 snapshot's compact matches and standings: every list of matches the corpus has
+	// (starts, rounds), and of standings (finishes, group stages).
 	var lists []pair
 	for _, ms := range wiretest.MatchLists(4) {
 		c, err := wire.AppendMatches(nil, ms)
@@ -65,21 +66,50 @@ func TestWireModule(t *testing.T) {
 		v1, _ := json.Marshal(ms)
 		lists = append(lists, pair{c, v1})
 	}
-	data, _ = json.Marshal(lists)
+	type snap struct {
+		V2 struct {
+			Matches   json.RawMessage `json:"matches"`
+			Standings json.RawMessage `json:"standings"`
+		} `json:"v2"`
+		V1 struct {
+			Matches   json.RawMessage `json:"matches"`
+			Standings json.RawMessage `json:"standings"`
+		} `json:"v1"`
+	}
+	var snaps []snap
+	standings := wiretest.StandingLists(4)
+	for i, l := range lists {
+		var s snap
+		s.V2.Matches, s.V1.Matches = l.V2, l.V1
+		s.V2.Standings, s.V1.Standings = json.RawMessage(`[]`), json.RawMessage(`[]`)
+		if i < len(standings) {
+			c, err := wire.AppendStandings(nil, standings[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.V2.Standings = c
+			s.V1.Standings, _ = json.Marshal(standings[i])
+		}
+		snaps = append(snaps, s)
+	}
+	if len(standings) == 0 {
+		t.Fatal("the corpus has no list of standings")
+	}
+	data, _ = json.Marshal(snaps)
 	got = page.eval("read the compact matches of a snapshot", `import('/js/wire.js').then((m) => {
   const canon = (v) => Array.isArray(v) ? v.map(canon) : v && typeof v === 'object'
     ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon(v[k])])) : v;
   const cases = `+string(data)+`;
   for (let i = 0; i < cases.length; i++) {
-    const msg = m.expandSnapshot({type: 'snapshot', state: {id: 't', matches: cases[i].v2}});
-    const got = JSON.stringify(canon(msg.state.matches)), want = JSON.stringify(canon(cases[i].v1));
-    if (got !== want) return 'list ' + i + ':\n' + got + '\nwant\n' + want;
+    const msg = m.expandSnapshot({type: 'snapshot', state: {id: 't', ...cases[i].v2}});
+    const got = JSON.stringify(canon(msg.state)), want = JSON.stringify(canon({id: 't', ...cases[i].v1}));
+    if (got !== want) return 'snapshot ' + i + ':\n' + got + '\nwant\n' + want;
   }
-  const v1 = m.expandSnapshot({type: 'snapshot', state: {matches: cases[0].v1}});
-  if (JSON.stringify(v1.state.matches) !== JSON.stringify(cases[0].v1)) return 'a v1 snapshot changed';
+  const v1 = m.expandSnapshot({type: 'snapshot', state: {...cases[0].v1}});
+  if (JSON.stringify(v1.state) !== JSON.stringify(cases[0].v1)) return 'a v1 snapshot changed';
   return 'ok ' + cases.length;
 })`)
-	if got != fmt.Sprintf("ok %d", len(lists)) || len(lists) == 0 {
+	if got != fmt.Sprintf("ok %d", len(snaps)) || len(snaps) == 0 {
 		t.Fatalf("wire.js, snapshots: %s", got)
 	}
 	if got := page.eval("not an event", `import('/js/wire.js').then((m) => String(m.expandMessage({type: 'event'}, 'e')))`); got != "null" {

@@ -149,3 +149,17 @@ func MatchLists(seed uint64) [][]match.Match {
 	}
 	return out
 }
+
+// StandingLists returns every list of standings in Corpus(seed)'s events (finishes, group
+// stages).
+func StandingLists(seed uint64) [][]match.Standing {
+	var out [][]match.Standing
+	for _, evs := range Corpus(seed) {
+		for _, ev := range evs {
+			if len(ev.Standings) > 0 {
+				out = append(out, ev.Standings)
+			}
+		}
+	}
+	return out
+}
