@@ -50,45 +50,47 @@ func Decode(b []byte) (Message, error) {
 // DecodeMatches reads a list of compact matches (AppendMatches' form): a v2 snapshot's
 // state.matches.
 func DecodeMatches(b []byte) ([]match.Match, error) {
-	var list []json.RawMessage
-	if err := json.Unmarshal(b, &list); err != nil {
-		return nil, fmt.Errorf("compact matches: %w", err)
-	}
-	ms := make([]match.Match, len(list))
-	for i, raw := range list {
-		var err error
-		if ms[i], err = decodeMatch(raw); err != nil {
-			return nil, fmt.Errorf("compact match %d: %w", i+1, err)
-		}
-	}
-	return ms, nil
+	return decodeAll(b, matchDecoders, "match")
 }
 
 // DecodeStandings reads a list of compact standings (AppendStandings' form).
 func DecodeStandings(b []byte) ([]match.Standing, error) {
+	return decodeAll(b, standingDecoders, "standing")
+}
+
+// decodeAll reads a JSON list of compact lists of fields.
+func decodeAll[T any](b []byte, decoders []func(json.RawMessage, *T) error, what string) ([]T, error) {
 	var list []json.RawMessage
 	if err := json.Unmarshal(b, &list); err != nil {
-		return nil, fmt.Errorf("compact standings: %w", err)
+		return nil, fmt.Errorf("compact %ss: %w", what, err)
 	}
-	ss := make([]match.Standing, len(list))
+	xs := make([]T, len(list))
 	for i, raw := range list {
-		ps, err := positions(raw)
-		if err != nil {
-			return nil, fmt.Errorf("compact standing %d: %w", i+1, err)
-		}
-		if len(ps) > len(standingDecoders) {
-			return nil, fmt.Errorf("compact standing %d: %d fields; at most %d", i+1, len(ps), len(standingDecoders))
-		}
-		for k, p := range ps {
-			if p == nil {
-				continue
-			}
-			if err := standingDecoders[k](p, &ss[i]); err != nil {
-				return nil, fmt.Errorf("compact standing %d, field %d: %w", i+1, k+1, err)
-			}
+		if err := decodeList(raw, &xs[i], decoders); err != nil {
+			return nil, fmt.Errorf("compact %s %d: %w", what, i+1, err)
 		}
 	}
-	return ss, nil
+	return xs, nil
+}
+
+// decodeList reads one compact list of fields into x.
+func decodeList[T any](raw json.RawMessage, x *T, decoders []func(json.RawMessage, *T) error) error {
+	ps, err := positions(raw)
+	if err != nil {
+		return err
+	}
+	if len(ps) > len(decoders) {
+		return fmt.Errorf("%d fields; at most %d", len(ps), len(decoders))
+	}
+	for k, p := range ps {
+		if p == nil {
+			continue
+		}
+		if err := decoders[k](p, x); err != nil {
+			return fmt.Errorf("field %d: %w", k+1, err)
+		}
+	}
+	return nil
 }
 
 // standingDecoders read standingFields' positions, in their order.
@@ -155,22 +157,8 @@ func decodeEvent(raw json.RawMessage, ev *match.Event) error {
 
 func decodeMatch(raw json.RawMessage) (match.Match, error) {
 	var m match.Match
-	ps, err := positions(raw)
-	if err != nil {
-		return m, err
-	}
-	if len(ps) > len(matchFields) {
-		return m, fmt.Errorf("match of %d fields; at most %d", len(ps), len(matchFields))
-	}
-	for i, p := range ps {
-		if p == nil {
-			continue
-		}
-		if err := matchDecoders[i](p, &m); err != nil {
-			return m, fmt.Errorf("match field %d: %w", i+1, err)
-		}
-	}
-	return m, nil
+	err := decodeList(raw, &m, matchDecoders)
+	return m, err
 }
 
 // decodeFeeds reads appendFeeds' two numbers, or v1's two objects.
@@ -237,18 +225,9 @@ var eventDecoders = []func(json.RawMessage, *match.Event) error{
 		return err
 	},
 	func(p json.RawMessage, e *match.Event) error {
-		var ms []json.RawMessage
-		if err := json.Unmarshal(p, &ms); err != nil {
-			return err
-		}
-		e.Matches = make([]match.Match, len(ms))
-		for i, raw := range ms {
-			var err error
-			if e.Matches[i], err = decodeMatch(raw); err != nil {
-				return err
-			}
-		}
-		return nil
+		var err error
+		e.Matches, err = DecodeMatches(p)
+		return err
 	},
 	func(p json.RawMessage, e *match.Event) error { return json.Unmarshal(p, &e.Participant) },
 	func(p json.RawMessage, e *match.Event) error { return json.Unmarshal(p, &e.Participants) },

@@ -125,14 +125,19 @@ func appendMatch(b []byte, m *match.Match) ([]byte, error) {
 
 // AppendMatches appends ms as a JSON list of compact matches: a v2 snapshot's state.matches.
 func AppendMatches(b []byte, ms []match.Match) ([]byte, error) {
+	return appendAll(b, ms, matchFields, "match")
+}
+
+// appendAll appends xs as a JSON list of compact lists of fields.
+func appendAll[T any](b []byte, xs []T, fields []field[T], what string) ([]byte, error) {
 	b = append(b, '[')
-	for i := range ms {
+	for i := range xs {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		var err error
-		if b, err = appendMatch(b, &ms[i]); err != nil {
-			return nil, fmt.Errorf("match %d: %w", ms[i].ID, err)
+		if b, err = appendList(b, &xs[i], fields, nil); err != nil {
+			return nil, fmt.Errorf("%s %d: %w", what, i+1, err)
 		}
 	}
 	return append(b, ']'), nil
@@ -154,19 +159,7 @@ var eventFields = []field[match.Event]{
 	{func(e *match.Event) bool { return e.Reason == "" }, func(b []byte, e *match.Event) ([]byte, error) { return AppendString(b, e.Reason), nil }},
 	{func(e *match.Event) bool { return e.At.IsZero() }, func(b []byte, e *match.Event) ([]byte, error) { return appendTime(b, e.At) }},
 	{func(e *match.Event) bool { return e.Was == nil }, func(b []byte, e *match.Event) ([]byte, error) { return appendMatch(b, e.Was) }},
-	{func(e *match.Event) bool { return len(e.Matches) == 0 }, func(b []byte, e *match.Event) ([]byte, error) {
-		b = append(b, '[')
-		for i := range e.Matches {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			var err error
-			if b, err = appendMatch(b, &e.Matches[i]); err != nil {
-				return nil, err
-			}
-		}
-		return append(b, ']'), nil
-	}},
+	{func(e *match.Event) bool { return len(e.Matches) == 0 }, func(b []byte, e *match.Event) ([]byte, error) { return AppendMatches(b, e.Matches) }},
 	{func(e *match.Event) bool { return e.Participant == nil }, func(b []byte, e *match.Event) ([]byte, error) { return appendJSON(b, e.Participant) }},
 	{func(e *match.Event) bool { return len(e.Participants) == 0 }, func(b []byte, e *match.Event) ([]byte, error) { return appendJSON(b, e.Participants) }},
 	{func(e *match.Event) bool { return len(e.Qualifiers) == 0 }, func(b []byte, e *match.Event) ([]byte, error) { return appendJSON(b, e.Qualifiers) }},
@@ -179,17 +172,7 @@ var eventFields = []field[match.Event]{
 // AppendStandings appends ss as a JSON list of compact standings: a v2 snapshot's
 // state.standings, and the standings of a v2 event.
 func AppendStandings(b []byte, ss []match.Standing) ([]byte, error) {
-	b = append(b, '[')
-	for i := range ss {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		var err error
-		if b, err = appendList(b, &ss[i], standingFields, nil); err != nil {
-			return nil, fmt.Errorf("standing of player %d: %w", ss[i].Player, err)
-		}
-	}
-	return append(b, ']'), nil
+	return appendAll(b, ss, standingFields, "standing")
 }
 
 // standingFields are a standing's positions.

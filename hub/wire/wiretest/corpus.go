@@ -139,25 +139,22 @@ func ptr[T any](v T) *T { return &v }
 // MatchLists returns every list of matches in Corpus(seed)'s events (starts, Swiss rounds,
 // playoffs): what a state's matches look like.
 func MatchLists(seed uint64) [][]match.Match {
-	var out [][]match.Match
-	for _, evs := range Corpus(seed) {
-		for _, ev := range evs {
-			if len(ev.Matches) > 0 {
-				out = append(out, ev.Matches)
-			}
-		}
-	}
-	return out
+	return lists(seed, func(ev match.Event) []match.Match { return ev.Matches })
 }
 
 // StandingLists returns every list of standings in Corpus(seed)'s events (finishes, group
 // stages).
 func StandingLists(seed uint64) [][]match.Standing {
-	var out [][]match.Standing
+	return lists(seed, func(ev match.Event) []match.Standing { return ev.Standings })
+}
+
+// lists returns the non-empty lists that of picks from Corpus(seed)'s events.
+func lists[T any](seed uint64, of func(match.Event) []T) [][]T {
+	var out [][]T
 	for _, evs := range Corpus(seed) {
 		for _, ev := range evs {
-			if len(ev.Standings) > 0 {
-				out = append(out, ev.Standings)
+			if l := of(ev); len(l) > 0 {
+				out = append(out, l)
 			}
 		}
 	}
