@@ -79,6 +79,11 @@ func decodeList[T any](raw json.RawMessage, x *T, decoders []func(json.RawMessag
 	if err != nil {
 		return err
 	}
+	return decodeFields(ps, x, decoders)
+}
+
+// decodeFields reads the positions ps (positions' form) into x, one decoder each.
+func decodeFields[T any](ps []json.RawMessage, x *T, decoders []func(json.RawMessage, *T) error) error {
 	if len(ps) > len(decoders) {
 		return fmt.Errorf("%d fields; at most %d", len(ps), len(decoders))
 	}
@@ -141,18 +146,7 @@ func decodeEvent(raw json.RawMessage, ev *match.Event) error {
 	if t, ok := types[code]; ok {
 		ev.Type = t
 	}
-	if len(ps)-1 > len(eventFields) {
-		return fmt.Errorf("%d fields; at most %d", len(ps)-1, len(eventFields))
-	}
-	for i, p := range ps[1:] {
-		if p == nil {
-			continue
-		}
-		if err := eventDecoders[i](p, ev); err != nil {
-			return fmt.Errorf("field %d: %w", i+1, err)
-		}
-	}
-	return nil
+	return decodeFields(ps[1:], ev, eventDecoders)
 }
 
 func decodeMatch(raw json.RawMessage) (match.Match, error) {
