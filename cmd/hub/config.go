@@ -47,6 +47,7 @@ type config struct {
 	WSDeflate      bool
 	WSQueueBytes   int
 	WSSendBuffer   int
+	WSBulkCPU      float64
 	WSPerAddr      int
 	WSIdleTimeout  time.Duration
 	DrainTimeout   time.Duration
@@ -144,6 +145,15 @@ func positiveFloat(s string) (float64, error) {
 	x, err := strconv.ParseFloat(s, 64)
 	if err != nil || !(x > 0) || math.IsInf(x, 0) {
 		return 0, errors.New("want a positive number")
+	}
+	return x, nil
+}
+
+// shareOfCPU parses a share of one CPU: a number above 0 and at most 1.
+func shareOfCPU(s string) (float64, error) {
+	x, err := strconv.ParseFloat(s, 64)
+	if err != nil || !(x > 0) || x > 1 {
+		return 0, errors.New("want a share of one CPU above 0 and at most 1, such as 0.25")
 	}
 	return x, nil
 }
@@ -247,6 +257,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		WSDeflate:     true,
 		WSQueueBytes:  8 << 20,
 		WSSendBuffer:  256 << 10,
+		WSBulkCPU:     0.25,
 		WSPerAddr:     256,
 		WSIdleTimeout: 30 * time.Second,
 		DrainTimeout:  10 * time.Second,
@@ -311,6 +322,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	add("ws-queue", "HUB_WS_QUEUE", "send queue per socket, `messages`; overflow closes the socket (4001)", num(&c.WSQueue))
 	add("ws-queue-bytes", "HUB_WS_QUEUE_BYTES", "send queue per socket, `bytes`; overflow closes the socket (4001)", num(&c.WSQueueBytes))
 	add("ws-send-buffer", "HUB_WS_SEND_BUFFER", "kernel send buffer per socket (SO_SNDBUF), `bytes`", num(&c.WSSendBuffer))
+	add("ws-bulk-cpu", "HUB_WS_BULK_CPU", "the `share` of one CPU that writing big messages (32 KiB or more: snapshots, bursts) may take, node-wide, so that a burst of subscribers cannot starve live deliveries; 1 only writes them one at a time",
+		&setting[float64]{p: &c.WSBulkCPU, parse: shareOfCPU, show: showFloat})
 	add("ws-per-addr", "HUB_WS_PER_ADDR", "open sockets per client address on this node, a `number`; past it the upgrade gets 429", num(&c.WSPerAddr))
 	add("ws-idle-timeout", "HUB_WS_IDLE_TIMEOUT", "close a socket that has neither subscribed nor authenticated this long after opening (4004), a `duration`", dur(&c.WSIdleTimeout))
 	add("ws-park", "HUB_WS_PARK", "park idle sockets (Linux): no goroutine per socket while it has nothing to read; --ws-park=false keeps a reader blocked per socket", onOff(&c.WSPark))

@@ -206,6 +206,9 @@ func TestSettingChecks(t *testing.T) {
 		{"http-rate", "HUB_HTTP_RATE", "NaN", "want a positive number"},
 		{"http-rate", "HUB_HTTP_RATE", "+Inf", "want a positive number"},
 		{"ws-rate", "HUB_WS_RATE", "-20", "want a positive number"},
+		{"ws-bulk-cpu", "HUB_WS_BULK_CPU", "0", "want a share of one CPU"},
+		{"ws-bulk-cpu", "HUB_WS_BULK_CPU", "1.5", "want a share of one CPU"},
+		{"ws-bulk-cpu", "HUB_WS_BULK_CPU", "NaN", "want a share of one CPU"},
 		{"redis-cluster", "HUB_REDIS_CLUSTER", "maybe", "want true or false"},
 		{"redis-pubsub", "HUB_REDIS_PUBSUB", "broadcast", "want sharded or classic"},
 		{"redis-wait-replicas", "HUB_REDIS_WAIT_REPLICAS", "-1", "want a whole number, 0 or more"},
@@ -291,7 +294,7 @@ func TestBannerShowsValuesInForce(t *testing.T) {
 	t.Parallel()
 	c, err := parseConfig([]string{"--addr", "127.0.0.1:0", "--token-ttl", "90m", "--retention", "3h", "--idle-retention", "48h",
 		"--max-events", "77", "--body-limit", "1234", "--body-timeout", "4s", "--http-rate", "0.5", "--http-burst", "3", "--trusted-proxies", "10.0.0.5,fd00::/8",
-		"--ws-read-limit", "999", "--ws-rate", "7", "--ws-burst", "8", "--ws-queue", "9", "--ws-queue-bytes", "4096", "--ws-send-buffer", "8192",
+		"--ws-read-limit", "999", "--ws-rate", "7", "--ws-burst", "8", "--ws-queue", "9", "--ws-queue-bytes", "4096", "--ws-send-buffer", "8192", "--ws-bulk-cpu", "0.5",
 		"--ws-per-addr", "12", "--ws-idle-timeout", "45s", "--ws-park=false", "--drain-timeout", "3s",
 		"--sweep-every", "250ms", "--log-level", "warn", "--secret", testSecret}, envOf(nil), io.Discard)
 	if err != nil {
@@ -302,7 +305,7 @@ func TestBannerShowsValuesInForce(t *testing.T) {
 	for _, want := range []string{
 		"addr           127.0.0.1:0", "secret         set (hidden)", "token-ttl      1h30m0s", "retention      3h0m0s (idle 48h0m0s)",
 		"max-events     77", "body-limit     1234 bytes, within 4s", "http-rate      0.5/s burst 3", "trusted proxies 10.0.0.5,fd00::/8",
-		"read-limit 999, rate 7/s burst 8, queue 9 messages / 4096 bytes, send buffer 8192, park idle false",
+		"read-limit 999, rate 7/s burst 8, queue 9 messages / 4096 bytes, send buffer 8192, bulk writes 0.5 of a CPU, park idle false",
 		"ws-clients     12 sockets per client, idle without a subscription 45s", "drain-timeout  3s", "sweep-every    250ms", "log-level      WARN",
 	} {
 		if !strings.Contains(b.String(), want) {

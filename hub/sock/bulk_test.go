@@ -4,15 +4,23 @@ package sock
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net"
+	"os"
 	"testing"
 	"time"
 )
 
-// tcpPair is a server Conn over loopback TCP (a real descriptor, as the node's sockets have) and
-// the client's end of it.
-func tcpPair(t *testing.T) (*Conn, net.Conn) {
+// tcpPair is a server Conn over loopback TCP (a real descriptor, as the node's sockets have),
+// pacing its bulk writes at gate, and the client's end of it.
+func tcpPair(t *testing.T, gate *BulkGate) (*Conn, net.Conn) {
+	t.Helper()
+	return tcpPairTimeout(t, gate, 10*time.Second)
+}
+
+// tcpPairTimeout is tcpPair with a write timeout of its own.
+func tcpPairTimeout(t *testing.T, gate *BulkGate, writeTimeout time.Duration) (*Conn, net.Conn) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -27,7 +35,7 @@ func tcpPair(t *testing.T) (*Conn, net.Conn) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := NewConn(server, 10*time.Second)
+	sc := NewConn(server, writeTimeout, gate)
 	t.Cleanup(func() { sc.Close(); client.Close() })
 	return sc, client
 }
@@ -55,12 +63,13 @@ func waitWrite(t *testing.T, what string, done <-chan error) {
 // node's gate, a small one never waits for it, and a bulk write that waits for its socket (its
 // client reads nothing) waits outside the gate, so that another socket's bulk write goes on.
 func TestBulkGate(t *testing.T) {
-	sc, client := tcpPair(t)
+	gate := NewBulkGate(1)
+	sc, client := tcpPair(t, gate)
 	go io.Copy(io.Discard, client)
 	small := msg{data: bytes.Repeat([]byte("s"), 1000)}
 	big := msg{data: bytes.Repeat([]byte("b"), 2*bulkMin)}
 
-	bulkGate <- struct{}{} // another socket's turn
+	gate.turn <- struct{}{} // another socket's turn
 	Frame(sc, []msg{small})
 	waitWrite(t, "a small write while the gate is taken", writeOut(sc))
 
@@ -71,12 +80,12 @@ func TestBulkGate(t *testing.T) {
 		t.Fatalf("a bulk write went out (err %v) while the gate was taken", err)
 	case <-time.After(100 * time.Millisecond):
 	}
-	<-bulkGate
+	<-gate.turn
 	waitWrite(t, "the bulk write once the gate is free", done)
 
 	// A client that reads nothing: its bulk write fills the socket and waits for it, without
 	// holding the gate.
-	stuck, stuckClient := tcpPair(t)
+	stuck, stuckClient := tcpPair(t, gate)
 	Frame(stuck, []msg{{data: bytes.Repeat([]byte("x"), 16<<20)}})
 	waiting := writeOut(stuck)
 	time.Sleep(50 * time.Millisecond) // let it fill the socket; whether or not it has, the next must go
@@ -89,4 +98,92 @@ func TestBulkGate(t *testing.T) {
 	}
 	go io.Copy(io.Discard, stuckClient)
 	waitWrite(t, "the waiting bulk write once its client reads", waiting)
+}
+
+// TestBulkGatePace: after a turn that took d, the next turn starts no sooner than
+// d*(1-share)/share later, so that bulk writes take at most share of one CPU between them; the
+// pauses are counted.
+func TestBulkGatePace(t *testing.T) {
+	const share = 0.25
+	gate := NewBulkGate(share)
+	type turn struct{ start, end time.Time }
+	var turns []turn
+	gate.onTurn = func(start, end time.Time) { turns = append(turns, turn{start, end}) }
+	sc, client := tcpPair(t, gate)
+	go io.Copy(io.Discard, client)
+	for range 4 {
+		Frame(sc, []msg{{data: bytes.Repeat([]byte("p"), 8<<20)}})
+		waitWrite(t, "8 MiB in paced turns", writeOut(sc))
+	}
+	if len(turns) < 2 {
+		t.Fatalf("32 MiB written in %d turns; want several", len(turns))
+	}
+	rest := (1 - share) / share
+	for i := 1; i < len(turns); i++ {
+		took, gap := turns[i-1].end.Sub(turns[i-1].start), turns[i].start.Sub(turns[i-1].end)
+		if want := time.Duration(float64(took) * rest); gap < want {
+			t.Fatalf("turn %d started %v after turn %d, which took %v; want %v or more", i, gap, i-1, took, want)
+		}
+	}
+	if gate.Paused() <= 0 {
+		t.Fatalf("Paused() = %v after %d paced turns; want the pauses counted", gate.Paused(), len(turns))
+	}
+}
+
+// TestBulkGateClosing: a bulk write of a socket that is closing waits for its turn only until
+// the close deadline, then fails having written nothing, so that shutdown is not held up by other
+// sockets' bulk writes; one whose turn comes in time is written.
+func TestBulkGateClosing(t *testing.T) {
+	gate := NewBulkGate(1)
+	sc, client := tcpPair(t, gate)
+	got := make(chan int64, 1)
+	go func() { n, _ := io.Copy(io.Discard, client); got <- n }()
+	gate.turn <- struct{}{} // another socket's turn, held
+	Frame(sc, []msg{{data: bytes.Repeat([]byte("c"), 2*bulkMin)}})
+	done := writeOut(sc)
+	select {
+	case err := <-done:
+		t.Fatalf("a bulk write went out (err %v) while the gate was taken", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	go sc.SetCloseBy(time.Now().Add(200 * time.Millisecond))
+	select {
+	case err := <-done:
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("closing socket's bulk write past its close deadline: err %v; want %v", err, os.ErrDeadlineExceeded)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a closing socket's bulk write still waits for its turn 10 s after its close deadline")
+	}
+	<-gate.turn
+	sc.Close()
+	if n := <-got; n != 0 {
+		t.Fatalf("the client got %d bytes of a write that never had its turn", n)
+	}
+
+	// Its turn comes before the close deadline: written.
+	sc, client = tcpPair(t, gate)
+	go io.Copy(io.Discard, client)
+	gate.turn <- struct{}{}
+	Frame(sc, []msg{{data: bytes.Repeat([]byte("d"), 2*bulkMin)}})
+	done = writeOut(sc)
+	go sc.SetCloseBy(time.Now().Add(10 * time.Second)) // it waits for the writer, which holds the connection
+	time.Sleep(50 * time.Millisecond)
+	<-gate.turn
+	waitWrite(t, "a closing socket's bulk write whose turn came in time", done)
+}
+
+// TestBulkGateWaitIsNotTheClients: the time a bulk write waits for its turn at the gate does not
+// count against its write timeout; only the time it waits for its client does.
+func TestBulkGateWaitIsNotTheClients(t *testing.T) {
+	gate := NewBulkGate(1)
+	sc, client := tcpPairTimeout(t, gate, 300*time.Millisecond)
+	gate.turn <- struct{}{}                                     // other sockets' turns, for longer than the write timeout
+	Frame(sc, []msg{{data: bytes.Repeat([]byte("w"), 16<<20)}}) // more than the socket takes at once
+	done := writeOut(sc)
+	time.Sleep(600 * time.Millisecond)
+	<-gate.turn
+	time.Sleep(100 * time.Millisecond) // its turn came: it filled the socket and waits for the client
+	go io.Copy(io.Discard, client)
+	waitWrite(t, "a bulk write that waited for its turn longer than the write timeout, to a client that reads", done)
 }

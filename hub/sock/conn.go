@@ -10,6 +10,7 @@ import (
 	"math"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -58,7 +59,11 @@ type Conn struct {
 	net.Conn
 	writeTimeout time.Duration   // static after construction
 	raw          syscall.RawConn // static after construction; nil: every write waits
-	pending      []byte          // only the socket's reader reads
+	gate         *BulkGate       // static after construction; nil: bulk writes are not paced
+	closing      chan struct{}   // static after construction; closed by SetCloseBy once closeByNs is set
+	closeOnce    sync.Once
+	closeByNs    atomic.Int64 // the close deadline (Unix ns), for a bulk write waiting at the gate
+	pending      []byte       // only the socket's reader reads
 
 	wmu      sync.Mutex
 	out      net.Buffers // guarded by wmu; framed bytes not yet written, in order
@@ -87,8 +92,10 @@ const (
 // closeFrameStart is the first byte of a close frame (final, opcode 8).
 const closeFrameStart = 0x80 | 0x8
 
-func NewConn(c net.Conn, writeTimeout time.Duration) *Conn {
-	sc := &Conn{Conn: c, writeTimeout: writeTimeout}
+// NewConn wraps c, giving every write writeTimeout. Its bulk writes take their turns at gate
+// (nil: they are not paced).
+func NewConn(c net.Conn, writeTimeout time.Duration, gate *BulkGate) *Conn {
+	sc := &Conn{Conn: c, writeTimeout: writeTimeout, gate: gate, closing: make(chan struct{})}
 	sc.out, sc.bufs = sc.outArr[:0], sc.bufArr[:0]
 	if c, ok := c.(syscall.Conn); ok {
 		sc.raw, _ = c.SyscallConn()
@@ -224,9 +231,9 @@ func (c *Conn) writeOutLocked() error {
 		return err
 	}
 	var err error
-	if c.raw != nil && outLen(c.out) >= bulkMin {
+	if c.raw != nil && c.gate != nil && outLen(c.out) >= bulkMin {
 		var failed error
-		if err = c.raw.Write(func(fd uintptr) bool { return c.writeBulk(fd, &failed) }); err == nil {
+		if err = c.raw.Write(func(fd uintptr) bool { return c.writeBulk(fd, &failed, &deadline) }); err == nil {
 			err = failed
 		}
 	} else {
@@ -291,13 +298,40 @@ func WriteNow[M Message](c *Conn, batch []M) bool {
 }
 
 // SetCloseBy bounds every write from now on, and the one that may be waiting now, by t: the
-// socket is closing, and a client that takes nothing until then gets nothing more. It does not
-// wait for a write in progress (the connection's deadline is safe to set meanwhile).
+// socket is closing, and a client that takes nothing until then gets nothing more. A bulk write
+// waits for its turn at the gate until t at most. It does not wait for a write in progress (the
+// connection's deadline is safe to set meanwhile).
 func (c *Conn) SetCloseBy(t time.Time) {
+	c.closeOnce.Do(func() {
+		c.closeByNs.Store(t.UnixNano())
+		close(c.closing)
+	})
 	c.Conn.SetWriteDeadline(t)
 	c.wmu.Lock()
 	c.closeBy = t
 	c.wmu.Unlock()
+}
+
+// closeByTime is the close deadline of a connection that is closing (see SetCloseBy).
+func (c *Conn) closeByTime() time.Time { return time.Unix(0, c.closeByNs.Load()) }
+
+// extendDeadline moves the write deadline of the write in progress, *deadline, by d (the time it
+// waited for its turns at the bulk gate, which is not its client's doing), never past the close
+// deadline. SetCloseBy may run meanwhile: whichever of the two sets the connection's deadline
+// last, the close deadline bounds it.
+func (c *Conn) extendDeadline(deadline *time.Time, d time.Duration) {
+	bound := func(t time.Time) time.Time {
+		if ns := c.closeByNs.Load(); ns != 0 && ns < t.UnixNano() {
+			return time.Unix(0, ns)
+		}
+		return t
+	}
+	*deadline = bound(deadline.Add(d))
+	c.Conn.SetWriteDeadline(*deadline)
+	if b := bound(*deadline); !b.Equal(*deadline) { // closing began meanwhile
+		*deadline = b
+		c.Conn.SetWriteDeadline(b)
+	}
 }
 
 // CloseFramed reports whether a close frame was written (or waits to be).

@@ -58,7 +58,7 @@ func TestConnFrames(t *testing.T) {
 	server, client := net.Pipe()
 	defer client.Close()
 	var writes atomic.Int64
-	sc := NewConn(countingConn{server, &writes}, time.Second)
+	sc := NewConn(countingConn{server, &writes}, time.Second, nil)
 	defer sc.Close()
 
 	var mu sync.Mutex
@@ -196,7 +196,7 @@ func TestNoFramesAfterClose(t *testing.T) {
 	server, client := net.Pipe()
 	defer client.Close()
 	var writes atomic.Int64
-	sc := NewConn(countingConn{server, &writes}, time.Second)
+	sc := NewConn(countingConn{server, &writes}, time.Second, nil)
 	defer sc.Close()
 	go io.Copy(io.Discard, client)
 	Frame(sc, []msg{{data: []byte("before")}})
@@ -247,7 +247,7 @@ func TestSmallBuffersKeepsPendingBytes(t *testing.T) {
 		got <- string(b)
 		client.Write([]byte(" late"))
 	}()
-	sb, ok := NewResponseWriter(f, time.Second, 0)
+	sb, ok := NewResponseWriter(f, time.Second, 0, nil)
 	if !ok {
 		t.Fatal("a hijackable writer was refused")
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -54,25 +55,27 @@ func consume(v *net.Buffers, n int) {
 // node's bulk gate.
 const bulkMin = 32 << 10
 
-// bulkGate lets one bulk write system call copy into the kernel at a time, node-wide. Copying
-// a big message into a socket costs its writer the copy and, on loopback or a fast link, the
-// receiving side's processing, in the kernel, where GOMAXPROCS does not bound it: a thousand
-// sockets handed a 743 KB snapshot at once are a thousand threads copying, and the live
-// deliveries (small writes, which never wait here) and the node's other goroutines queue
-// behind them for the CPUs. Gated, bulk writes take at most one CPU at a time between them,
-// and each turn is one write call. A writer waits for its socket (its send buffer full) outside
-// the gate.
-var bulkGate = make(chan struct{}, 1)
-
-// writeBulk writes out to fd a turn at a time at the bulk gate, one gathering write per turn,
-// until all of it is written or the socket's send buffer is full (it reports false: the caller
-// waits for the socket and calls again). A failure other than a full buffer is kept in err and
-// ends the write. wmu is held.
-func (c *Conn) writeBulk(fd uintptr, err *error) bool {
+// writeBulk writes out to fd a turn at a time at the node's bulk gate (BulkGate), one gathering
+// write per turn, until all of it is written or the socket's send buffer is full (it reports
+// false: the caller waits for the socket until *deadline and calls again). The time spent waiting
+// for turns moves *deadline (the client is not slow for it). A failure other than a full buffer
+// is kept in err and ends the write. wmu is held.
+func (c *Conn) writeBulk(fd uintptr, err *error, deadline *time.Time) bool {
+	var waited time.Duration
+	defer func() {
+		if waited > 0 {
+			c.extendDeadline(deadline, waited)
+		}
+	}()
 	for len(c.out) > 0 {
-		bulkGate <- struct{}{}
-		k, e := unix.Writev(int(fd), c.out[:min(len(c.out), maxIovecs)])
-		<-bulkGate
+		var k int
+		var e error
+		w, late := c.gate.do(c, func() { k, e = unix.Writev(int(fd), c.out[:min(len(c.out), maxIovecs)]) })
+		waited += w
+		if late != nil {
+			*err = late
+			return true
+		}
 		switch {
 		case e == syscall.EINTR:
 			continue

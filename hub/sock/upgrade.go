@@ -41,19 +41,20 @@ type ResponseWriter struct {
 	hj           http.Hijacker
 	writeTimeout time.Duration
 	sendBuffer   int
+	gate         *BulkGate
 	conn         *Conn         // set by Hijack
 	br           *bufio.Reader // set by Hijack: the reader the websocket package reads conn through
 }
 
-// NewResponseWriter wraps rw for an upgrade whose connection gives every write writeTimeout and
-// has a kernel send buffer of sendBuffer bytes (0: the system's). ok is false when rw cannot be
-// hijacked (not HTTP/1.1).
-func NewResponseWriter(rw http.ResponseWriter, writeTimeout time.Duration, sendBuffer int) (w *ResponseWriter, ok bool) {
+// NewResponseWriter wraps rw for an upgrade whose connection gives every write writeTimeout,
+// has a kernel send buffer of sendBuffer bytes (0: the system's) and paces its bulk writes at
+// gate (nil: not paced). ok is false when rw cannot be hijacked (not HTTP/1.1).
+func NewResponseWriter(rw http.ResponseWriter, writeTimeout time.Duration, sendBuffer int, gate *BulkGate) (w *ResponseWriter, ok bool) {
 	hj, ok := hijacker(rw)
 	if !ok {
 		return nil, false
 	}
-	return &ResponseWriter{ResponseWriter: rw, hj: hj, writeTimeout: writeTimeout, sendBuffer: sendBuffer}, true
+	return &ResponseWriter{ResponseWriter: rw, hj: hj, writeTimeout: writeTimeout, sendBuffer: sendBuffer, gate: gate}, true
 }
 
 // Conn is the connection once hijacked (nil before).
@@ -81,7 +82,7 @@ func (w *ResponseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 			return nil, nil, err
 		}
 	}
-	sc := NewConn(c, w.writeTimeout)
+	sc := NewConn(c, w.writeTimeout, w.gate)
 	if n := brw.Reader.Buffered(); n > 0 {
 		// Bytes the client sent after the handshake, already read by net/http.
 		b, _ := brw.Reader.Peek(n)

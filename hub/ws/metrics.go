@@ -1,6 +1,9 @@
 package ws
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/tourhub/tourhub/hub/sock"
+)
 
 // wsMetrics are the socket metrics of a node.
 type wsMetrics struct {
@@ -76,4 +79,15 @@ func newWSMetrics(r prometheus.Registerer) *wsMetrics {
 		r.MustRegister(m.sockets, m.in, m.out, m.closes, m.slow, m.refused, m.fanoutLag, m.deliverLost)
 	}
 	return m
+}
+
+// registerGate adds the bulk gate's pauses to r (nil: nothing).
+func registerGate(r prometheus.Registerer, g *sock.BulkGate) {
+	if r == nil {
+		return
+	}
+	r.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "tourhub_ws_bulk_paused_seconds_total",
+		Help: "Time bulk writes (snapshots, bursts of 32 KiB or more) were held back so that they take at most --ws-bulk-cpu of one CPU.",
+	}, func() float64 { return g.Paused().Seconds() }))
 }

@@ -402,3 +402,34 @@ func TestWSHandlerPanic(t *testing.T) {
 	other.send(map[string]any{"type": "ping"})
 	other.expect("pong")
 }
+
+// TestWSBulkPaced: snapshots of 32 KiB or more are written at the node's bulk pace (BulkCPU):
+// every subscriber of a big tournament gets its whole snapshot, the pauses between the writes are
+// counted, and they do not count against the sockets' write timeout.
+func TestWSBulkPaced(t *testing.T) {
+	t.Parallel()
+	n := newWSNode(t, wsNodeOpts{cfg: ws.Config{BulkCPU: 0.05, WriteTimeout: 2 * time.Second}})
+	names := make([]string, 256)
+	for i := range names {
+		names[i] = "Player " + strconv.Itoa(i+1)
+	}
+	n.tourney(t, "big", names...)
+	clients := make([]*wsClient, 24)
+	for i := range clients {
+		clients[i] = n.dial(t)
+		clients[i].send(map[string]any{"type": "subscribe", "ref": "s", "tournament": "big"})
+	}
+	for i, c := range clients {
+		c.expect("subscribed")
+		snap := c.expect("snapshot")
+		if got := len(snap.State.Participants); got != len(names) {
+			t.Fatalf("client %d: snapshot with %d participants; want %d", i, got, len(names))
+		}
+	}
+	if got := n.metric(t, "tourhub_ws_bulk_paused_seconds_total"); !(got > 0) {
+		t.Errorf("tourhub_ws_bulk_paused_seconds_total = %v after %d big snapshots at 5%% of a CPU; want the pauses counted", got, len(clients))
+	}
+	if got := n.metric(t, "tourhub_ws_slow_consumer_closes_total"); got != 0 {
+		t.Errorf("%v sockets closed as slow; the wait for a turn is not theirs", got)
+	}
+}

@@ -97,6 +97,12 @@ type Config struct {
 	// it as slow. Defaults to 256 KiB (the kernel doubles it for its bookkeeping); negative leaves
 	// it to the kernel.
 	SendBuffer int
+	// BulkCPU is the share of one CPU that bulk writes (32 KiB or more: snapshots, bursts) may
+	// take between them, node-wide (sock.BulkGate): they copy one at a time, each followed by a
+	// pause, so that a burst of subscribers to a big tournament, or a thousand clients that
+	// subscribe and never read, cannot take the CPUs from live deliveries. In (0, 1]; defaults
+	// to 0.25.
+	BulkCPU float64
 	// MaxPerAddr is how many sockets one client address may hold open on this node; an upgrade
 	// past it is refused with 429. Defaults to 256, for a club or school behind one NAT address.
 	MaxPerAddr int
@@ -156,6 +162,9 @@ func (c *Config) setDefaults() {
 	if c.SendBuffer == 0 {
 		c.SendBuffer = 256 << 10
 	}
+	if !(c.BulkCPU > 0) || c.BulkCPU > 1 {
+		c.BulkCPU = 0.25
+	}
 	if c.MaxPerAddr <= 0 {
 		c.MaxPerAddr = 256
 	}
@@ -192,6 +201,7 @@ type Server struct {
 	pollOnce sync.Once             // starts poll on the first park; Drain ends it for good
 	poll     sock.Poller           // set once by pollOnce; nil if parking is off or cannot start
 	pool     *sock.Pool            // static after construction; runs reader turns and writer batches
+	gate     *sock.BulkGate        // static after construction; paces the bulk writes of every socket
 
 	// onSlow, when set (tests), is called after a socket is marked slow. Static after construction.
 	onSlow func()
@@ -206,7 +216,9 @@ func New(cfg Config) *Server {
 		sessions: make(map[*session]struct{}),
 		perAddr:  make(map[string]int),
 		pool:     sock.NewPool(),
+		gate:     sock.NewBulkGate(cfg.BulkCPU),
 	}
+	registerGate(cfg.Registerer, w.gate)
 	return w
 }
 
@@ -238,7 +250,7 @@ func (w *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 // serve upgrades the request and starts its session; false if it did not.
 func (w *Server) serve(rw http.ResponseWriter, r *http.Request, addr string) bool {
 	token := protocolToken(r)
-	sb, ok := sock.NewResponseWriter(rw, w.cfg.WriteTimeout, w.cfg.SendBuffer)
+	sb, ok := sock.NewResponseWriter(rw, w.cfg.WriteTimeout, w.cfg.SendBuffer, w.gate)
 	if !ok {
 		http.Error(rw, "a WebSocket needs an HTTP/1.1 connection", http.StatusNotImplemented)
 		return false
