@@ -60,10 +60,9 @@ type Conn struct {
 	writeTimeout time.Duration   // static after construction
 	raw          syscall.RawConn // static after construction; nil: every write waits
 	gate         *BulkGate       // static after construction; nil: bulk writes are not paced
-	closing      chan struct{}   // static after construction; closed by SetCloseBy once closeByNs is set
-	closeOnce    sync.Once
-	closeByNs    atomic.Int64 // the close deadline (Unix ns), for a bulk write waiting at the gate
-	pending      []byte       // only the socket's reader reads
+	closing      chan struct{}   // static after construction; closed by the SetCloseBy that set closeByNs
+	closeByNs    atomic.Int64    // the close deadline (Unix ns; 0: not closing), for a bulk write waiting at the gate
+	pending      []byte          // only the socket's reader reads
 
 	wmu      sync.Mutex
 	out      net.Buffers // guarded by wmu; framed bytes not yet written, in order
@@ -302,10 +301,9 @@ func WriteNow[M Message](c *Conn, batch []M) bool {
 // waits for its turn at the gate until t at most. It does not wait for a write in progress (the
 // connection's deadline is safe to set meanwhile).
 func (c *Conn) SetCloseBy(t time.Time) {
-	c.closeOnce.Do(func() {
-		c.closeByNs.Store(t.UnixNano())
+	if c.closeByNs.CompareAndSwap(0, t.UnixNano()) {
 		close(c.closing)
-	})
+	}
 	c.Conn.SetWriteDeadline(t)
 	c.wmu.Lock()
 	c.closeBy = t

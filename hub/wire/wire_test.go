@@ -65,25 +65,32 @@ func TestDecodeRefuses(t *testing.T) {
 	}
 }
 
+// checkList writes list in the compact form (appendList) and reads it back (decodeList): the
+// same records, as v1 writes them.
+func checkList[T any](t *testing.T, what string, list []T, appendList func([]byte, []T) ([]byte, error), decodeList func([]byte) ([]T, error)) {
+	t.Helper()
+	b, err := appendList(nil, list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeList(b)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	gj, _ := json.Marshal(got)
+	wj, _ := json.Marshal(list)
+	if !bytes.Equal(gj, wj) {
+		t.Fatalf("%s decode as\n%s\nwant\n%s\ncompact\n%s", what, gj, wj, b)
+	}
+}
+
 // TestMatchesRoundTrip: every list of matches of the corpus (starts, Swiss rounds, playoffs), as a
 // v2 snapshot writes a state's matches, decodes to the same matches.
 func TestMatchesRoundTrip(t *testing.T) {
 	n := 0
 	for seed := uint64(1); seed <= 5; seed++ {
 		for _, ms := range wiretest.MatchLists(seed) {
-			b, err := AppendMatches(nil, ms)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := DecodeMatches(b)
-			if err != nil {
-				t.Fatalf("%v\n%s", err, b)
-			}
-			gj, _ := json.Marshal(got)
-			wj, _ := json.Marshal(ms)
-			if !bytes.Equal(gj, wj) {
-				t.Fatalf("matches decode as\n%s\nwant\n%s", gj, wj)
-			}
+			checkList(t, "matches", ms, AppendMatches, DecodeMatches)
 			n++
 		}
 	}
@@ -113,19 +120,7 @@ func TestStandingsRoundTrip(t *testing.T) {
 		t.Fatalf("the corpus has %d lists of standings", len(lists)-1)
 	}
 	for _, ss := range lists {
-		b, err := AppendStandings(nil, ss)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := DecodeStandings(b)
-		if err != nil {
-			t.Fatalf("%v\n%s", err, b)
-		}
-		gj, _ := json.Marshal(got)
-		wj, _ := json.Marshal(ss)
-		if !bytes.Equal(gj, wj) {
-			t.Fatalf("standings decode as\n%s\nwant\n%s\ncompact\n%s", gj, wj, b)
-		}
+		checkList(t, "standings", ss, AppendStandings, DecodeStandings)
 	}
 	// Points are written as encoding/json writes them, so that a client reads the same number.
 	for _, p := range []float64{1e-7, 1e21, 0.1 + 0.2, -2.5e-8} {

@@ -159,10 +159,8 @@ func TestWSCompactEvents(t *testing.T) {
 	if err != nil {
 		t.Fatalf("v2 snapshot's matches %.100s: %v", st2["matches"], err)
 	}
-	gj, _ := json.Marshal(got)
-	wj, _ := json.Marshal(want)
-	if string(gj) != string(wj) {
-		t.Fatalf("v2 snapshot's matches decode as\n%s\nwant\n%s", gj, wj)
+	if a, b := mustJSON(t, got), mustJSON(t, want); a != b {
+		t.Fatalf("v2 snapshot's matches decode as\n%s\nwant\n%s", a, b)
 	}
 	var wantSt []match.Standing
 	if err := json.Unmarshal(st1["standings"], &wantSt); err != nil || len(wantSt) != 64 {

@@ -35,7 +35,9 @@ func (m *wsMetrics) sent(kind string) {
 // wsInTypes bounds the label values of messages in; anything else counts as "invalid".
 var wsInTypes = map[string]bool{"auth": true, "subscribe": true, "unsubscribe": true, "report": true, "ping": true}
 
-func newWSMetrics(r prometheus.Registerer) *wsMetrics {
+// newWSMetrics makes the node's socket metrics, the bulk gate's pauses among them, and registers
+// them with r (nil: none).
+func newWSMetrics(r prometheus.Registerer, gate *sock.BulkGate) *wsMetrics {
 	m := &wsMetrics{
 		sockets: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "tourhub_ws_sockets",
@@ -76,18 +78,11 @@ func newWSMetrics(r prometheus.Registerer) *wsMetrics {
 		m.outKinds[k] = m.out.WithLabelValues(k)
 	}
 	if r != nil {
-		r.MustRegister(m.sockets, m.in, m.out, m.closes, m.slow, m.refused, m.fanoutLag, m.deliverLost)
+		r.MustRegister(m.sockets, m.in, m.out, m.closes, m.slow, m.refused, m.fanoutLag, m.deliverLost,
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "tourhub_ws_bulk_paused_seconds_total",
+				Help: "Time bulk writes (snapshots, bursts of 32 KiB or more) were held back so that they take at most --ws-bulk-cpu of one CPU.",
+			}, func() float64 { return gate.Paused().Seconds() }))
 	}
 	return m
-}
-
-// registerGate adds the bulk gate's pauses to r (nil: nothing).
-func registerGate(r prometheus.Registerer, g *sock.BulkGate) {
-	if r == nil {
-		return
-	}
-	r.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
-		Name: "tourhub_ws_bulk_paused_seconds_total",
-		Help: "Time bulk writes (snapshots, bursts of 32 KiB or more) were held back so that they take at most --ws-bulk-cpu of one CPU.",
-	}, func() float64 { return g.Paused().Seconds() }))
 }

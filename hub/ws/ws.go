@@ -210,16 +210,15 @@ type Server struct {
 // New returns a Server for cfg.
 func New(cfg Config) *Server {
 	cfg.setDefaults()
-	w := &Server{
+	gate := sock.NewBulkGate(cfg.BulkCPU)
+	return &Server{
 		cfg:      cfg,
-		metrics:  newWSMetrics(cfg.Registerer),
+		metrics:  newWSMetrics(cfg.Registerer, gate),
 		sessions: make(map[*session]struct{}),
 		perAddr:  make(map[string]int),
 		pool:     sock.NewPool(),
-		gate:     sock.NewBulkGate(cfg.BulkCPU),
+		gate:     gate,
 	}
-	registerGate(cfg.Registerer, w.gate)
-	return w
 }
 
 // ServeHTTP upgrades the request to a WebSocket and runs the session until the socket closes.
