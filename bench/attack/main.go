@@ -49,6 +49,7 @@ var (
 	pid    = flag.Int("pid", 0, "hub pid for RSS")
 	rcvbuf = flag.Int("rcvbuf", 0, "receive buffer of never-reading sockets (0: default)")
 	srcs   = flag.Int("srcs", 1, "loopback source addresses to spread sockets over (127.0.0.x)")
+	dials  = flag.Int("dials", 32, "sockets dialled at a time (slow, readers)")
 )
 
 func main() {
@@ -491,13 +492,13 @@ func hold(read bool) {
 	}
 }
 
-// openSilent opens --sockets never-reading sockets subscribed to tids, 32 dials at a time, and
+// openSilent opens --sockets never-reading sockets subscribed to tids, --dials at a time, and
 // returns those that opened (a failed dial is reported on stderr).
 func openSilent(tids []string) []net.Conn {
 	var mu sync.Mutex
 	var conns []net.Conn
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, 32)
+	sem := make(chan struct{}, max(*dials, 1))
 	for range *socks {
 		wg.Add(1)
 		sem <- struct{}{}

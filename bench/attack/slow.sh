@@ -7,11 +7,13 @@
 # whoever makes them). One memory hub (a fresh one per run), one
 # double elimination of 1,024 players (743 KB snapshots), 20 results/s for 20 s; the slow
 # sockets come from a process of their own 4 s into the run and subscribe to the same
-# tournament. PAIRS (default 4) interleaved rounds of four runs: without them, with them, with
-# SLOW reading sockets instead, and with the SLOW never-reading sockets on an 8-player tournament
+# tournament. PAIRS (default 4) interleaved rounds of five runs: without them, with them, with
+# SLOW reading sockets instead, with the SLOW never-reading sockets on an 8-player tournament
 # of their own (the arrival of as many sockets without the big snapshot: what the dials, upgrades
-# and subscriptions cost on this machine); prints each run's
-# latencies and the medians, and next to each run the machine's own stalls over the same 20 s
+# and subscriptions cost on this machine), and with them on another 1,024-player tournament (a
+# big snapshot each, but not the spectators' topic: whether they cost the others through the topic
+# they share or through the machine); prints each run's latencies, the hub's CPU time over the run
+# (/proc) and the medians, and next to each run the machine's own stalls over the same 20 s
 # (bench/jitter): on a VM whose host stops it for tens of milliseconds, the p99 of 20 results/s
 # is set by a handful of those, whatever the hub does. Compare medians of pairs.
 set -euo pipefail
@@ -22,9 +24,10 @@ HPID=""
 trap '[ -n "$HPID" ] && kill $HPID 2>/dev/null; pkill -f "$WORK/attack --hub" 2>/dev/null; true' EXIT
 (cd "$ROOT" && go build -o "$WORK/hub" ./cmd/hub && go build -o "$WORK/attack" ./bench/attack && go build -o "$WORK/jitter" ./bench/jitter)
 
-one() { # one N [MODE [SMALL]]: a run with N slow (or MODE: readers) sockets, on an 8-player
-	# tournament with SMALL; prints the lat mode's results line
-	local n=$1 m=${2:-slow} small=${3:-} port
+one() { # one N [MODE [WHERE]]: a run with N slow (or MODE: readers) sockets, on an 8-player
+	# tournament with WHERE=small, on another 1,024-player one with WHERE=other; prints the lat
+	# mode's results line and the hub's CPU time
+	local n=$1 m=${2:-slow} where=${3:-} port
 	port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 	"$WORK/hub" --addr "127.0.0.1:$port" --http-rate 100000 --http-burst 100000 --ws-per-addr 100000 >"$WORK/hub.log" 2>&1 &
 	HPID=$!
@@ -32,7 +35,12 @@ one() { # one N [MODE [SMALL]]: a run with N slow (or MODE: readers) sockets, on
 	local base="http://127.0.0.1:$port" ids
 	ids=$("$WORK/attack" --hub "$base" --mode setup --tournaments 1 --size 1024 2>/dev/null)
 	local target=${ids%%,*}
-	[ -n "$small" ] && target=$("$WORK/attack" --hub "$base" --mode setup --tournaments 1 --size 8 2>/dev/null)
+	case $where in
+	small) target=$("$WORK/attack" --hub "$base" --mode setup --tournaments 1 --size 8 2>/dev/null) ;;
+	other) target=$("$WORK/attack" --hub "$base" --mode setup --tournaments 1 --size 1024 2>/dev/null) ;;
+	esac
+	local cpu0
+	cpu0=$(awk '{print $14 + $15}' "/proc/$HPID/stat")
 	"$WORK/attack" --hub "$base" --mode lat --ids "$ids" --sockets 0 --spectators 50 --rate 20 --duration 20s >"$WORK/lat.txt" 2>&1 &
 	local lpid=$!
 	"$WORK/jitter" --duration 20s >"$WORK/jitter.txt" &
@@ -42,7 +50,9 @@ one() { # one N [MODE [SMALL]]: a run with N slow (or MODE: readers) sockets, on
 		"$WORK/attack" --hub "$base" --mode "$m" --ids "$target" --sockets "$n" --srcs 8 --duration 25s >"$WORK/slow.txt" 2>&1 &
 	fi
 	wait $lpid $jpid
-	echo "$(grep '^results' "$WORK/lat.txt"); $(cat "$WORK/jitter.txt")"
+	local cpu
+	cpu=$(awk -v c0="$cpu0" -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15 - c0) / hz}' "/proc/$HPID/stat")
+	echo "$(grep '^results' "$WORK/lat.txt"); hub CPU $cpu s; $(cat "$WORK/jitter.txt")"
 	kill $HPID; wait $HPID 2>/dev/null || true
 	HPID=""
 	pkill -f "$WORK/attack --hub $base --mode" 2>/dev/null || true
@@ -54,16 +64,17 @@ for i in $(seq 1 "$PAIRS"); do
 	done
 	echo "pair $i, $SLOW reading sockets: $(one "$SLOW" readers)" | tee -a "$WORK/all.txt"
 	echo "pair $i, $SLOW small sockets: $(one "$SLOW" slow small)" | tee -a "$WORK/all.txt"
+	echo "pair $i, $SLOW other sockets: $(one "$SLOW" slow other)" | tee -a "$WORK/all.txt"
 done
 python3 - "$WORK/all.txt" "$SLOW" <<'PY'
 import re, statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
-    m = re.search(r", (\d+) (slow|reading|small) sockets: .* p50 ([\d.]+) ms p90 ([\d.]+) ms p99 ([\d.]+) ms", line)
+    m = re.search(r", (\d+) (slow|reading|small|other) sockets: .* p50 ([\d.]+) ms p90 ([\d.]+) ms p99 ([\d.]+) ms", line)
     if m:
         key = "0" if m[1] == "0" else m[2]
         runs.setdefault(key, []).append([float(m[3]), float(m[4]), float(m[5])])
-base, slow, rd, sm = runs["0"], runs["slow"], runs.get("reading"), runs.get("small")
+base, slow, rd, sm, ot = runs["0"], runs["slow"], runs.get("reading"), runs.get("small"), runs.get("other")
 for i, q in enumerate(["p50", "p90", "p99"]):
     a, b = statistics.median(r[i] for r in base), statistics.median(r[i] for r in slow)
     line = f"median {q}: without {a:.1f} ms, with {sys.argv[2]} slow sockets {b:.1f} ms: x{b / a:.2f}"
@@ -73,5 +84,8 @@ for i, q in enumerate(["p50", "p90", "p99"]):
     if sm:
         d = statistics.median(r[i] for r in sm)
         line += f"; with {sys.argv[2]} never reading on an 8-player tournament {d:.1f} ms: x{d / a:.2f}"
+    if ot:
+        e = statistics.median(r[i] for r in ot)
+        line += f"; on another 1,024-player tournament {e:.1f} ms: x{e / a:.2f}"
     print(line)
 PY
