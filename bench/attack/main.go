@@ -50,7 +50,10 @@ var (
 	rcvbuf = flag.Int("rcvbuf", 0, "receive buffer of never-reading sockets (0: default)")
 	srcs   = flag.Int("srcs", 1, "loopback source addresses to spread sockets over (127.0.0.x)")
 	dials  = flag.Int("dials", 32, "sockets dialled at a time (slow, readers)")
+	subAt  = flag.Duration("subscribe-after", 0, "dial every socket first, then send the subscribe messages this long after the start (slow, readers; 0: each socket subscribes once open)")
 )
+
+var started = time.Now()
 
 func main() {
 	flag.Parse()
@@ -149,7 +152,7 @@ func frame(payload []byte) []byte {
 var srcN atomic.Int64
 
 // dialSilent opens a socket, subscribes to every id, and never reads after the handshake.
-func dialSilent(tids []string) (net.Conn, error) {
+func dialSilent(tids []string, subscribe bool) (net.Conn, error) {
 	u, _ := url.Parse(*base)
 	d := net.Dialer{Timeout: 5 * time.Second}
 	if *srcs > 1 {
@@ -180,10 +183,17 @@ func dialSilent(tids []string) (net.Conn, error) {
 		c.Close()
 		return nil, fmt.Errorf("handshake: %s", hdr)
 	}
+	if subscribe {
+		subscribeAll(c, tids)
+	}
+	return c, nil
+}
+
+// subscribeAll sends c the subscribe messages of tids.
+func subscribeAll(c net.Conn, tids []string) {
 	for _, id := range tids {
 		c.Write(frame([]byte(`{"type":"subscribe","tournament":"` + id + `"}`)))
 	}
-	return c, nil
 }
 
 type sample struct {
@@ -505,7 +515,7 @@ func openSilent(tids []string) []net.Conn {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			c, err := dialSilent(tids)
+			c, err := dialSilent(tids, *subAt == 0)
 			if err != nil {
 				fmt.Fprintln(os.Stderr, "dial:", err)
 				return
@@ -516,6 +526,13 @@ func openSilent(tids []string) []net.Conn {
 		}()
 	}
 	wg.Wait()
+	if *subAt > 0 {
+		// The arrival (dials, upgrades) is over: the subscriptions come as one burst.
+		time.Sleep(time.Until(started.Add(*subAt)))
+		for _, c := range conns {
+			subscribeAll(c, tids)
+		}
+	}
 	return conns
 }
 

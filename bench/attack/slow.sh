@@ -7,12 +7,14 @@
 # whoever makes them). One memory hub (a fresh one per run), one
 # double elimination of 1,024 players (743 KB snapshots), 20 results/s for 20 s; the slow
 # sockets come from a process of their own 4 s into the run and subscribe to the same
-# tournament. PAIRS (default 4) interleaved rounds of five runs: without them, with them, with
+# tournament. PAIRS (default 4) interleaved rounds of six runs: without them, with them, with
 # SLOW reading sockets instead, with the SLOW never-reading sockets on an 8-player tournament
 # of their own (the arrival of as many sockets without the big snapshot: what the dials, upgrades
-# and subscriptions cost on this machine), and with them on another 1,024-player tournament (a
+# and subscriptions cost on this machine), with them on another 1,024-player tournament (a
 # big snapshot each, but not the spectators' topic: whether they cost the others through the topic
-# they share or through the machine); prints each run's latencies, the hub's CPU time over the run
+# they share or through the machine), and with them connected before the measuring starts and
+# subscribing all at once 4 s in (the subscriptions without the arrival of 1,000 connections from a
+# process on the same cores); prints each run's latencies, the hub's CPU time over the run
 # (/proc) and the medians, and next to each run the machine's own stalls over the same 20 s
 # (bench/jitter): on a VM whose host stops it for tens of milliseconds, the p99 of 20 results/s
 # is set by a handful of those, whatever the hub does. Compare medians of pairs.
@@ -25,8 +27,9 @@ trap '[ -n "$HPID" ] && kill $HPID 2>/dev/null; pkill -f "$WORK/attack --hub" 2>
 (cd "$ROOT" && go build -o "$WORK/hub" ./cmd/hub && go build -o "$WORK/attack" ./bench/attack && go build -o "$WORK/jitter" ./bench/jitter)
 
 one() { # one N [MODE [WHERE]]: a run with N slow (or MODE: readers) sockets, on an 8-player
-	# tournament with WHERE=small, on another 1,024-player one with WHERE=other; prints the lat
-	# mode's results line and the hub's CPU time
+	# tournament with WHERE=small, on another 1,024-player one with WHERE=other, dialled before
+	# the measuring starts and subscribed 4 s in with WHERE=early; prints the lat mode's results
+	# line and the hub's CPU time
 	local n=$1 m=${2:-slow} where=${3:-} port
 	port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 	"$WORK/hub" --addr "127.0.0.1:$port" --http-rate 100000 --http-burst 100000 --ws-per-addr 100000 >"$WORK/hub.log" 2>&1 &
@@ -45,7 +48,10 @@ one() { # one N [MODE [WHERE]]: a run with N slow (or MODE: readers) sockets, on
 	local lpid=$!
 	"$WORK/jitter" --duration 20s >"$WORK/jitter.txt" &
 	local jpid=$!
-	if [ "$n" -gt 0 ]; then
+	if [ "$n" -gt 0 ] && [ "$where" = early ]; then
+		# Dialled while the spectators get ready, before anything is measured; subscribed 4 s in.
+		"$WORK/attack" --hub "$base" --mode "$m" --ids "$target" --sockets "$n" --srcs 8 --duration 25s --subscribe-after 4s >"$WORK/slow.txt" 2>&1 &
+	elif [ "$n" -gt 0 ]; then
 		sleep 4
 		"$WORK/attack" --hub "$base" --mode "$m" --ids "$target" --sockets "$n" --srcs 8 --duration 25s >"$WORK/slow.txt" 2>&1 &
 	fi
@@ -65,16 +71,17 @@ for i in $(seq 1 "$PAIRS"); do
 	echo "pair $i, $SLOW reading sockets: $(one "$SLOW" readers)" | tee -a "$WORK/all.txt"
 	echo "pair $i, $SLOW small sockets: $(one "$SLOW" slow small)" | tee -a "$WORK/all.txt"
 	echo "pair $i, $SLOW other sockets: $(one "$SLOW" slow other)" | tee -a "$WORK/all.txt"
+	echo "pair $i, $SLOW early sockets: $(one "$SLOW" slow early)" | tee -a "$WORK/all.txt"
 done
 python3 - "$WORK/all.txt" "$SLOW" <<'PY'
 import re, statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
-    m = re.search(r", (\d+) (slow|reading|small|other) sockets: .* p50 ([\d.]+) ms p90 ([\d.]+) ms p99 ([\d.]+) ms", line)
+    m = re.search(r", (\d+) (slow|reading|small|other|early) sockets: .* p50 ([\d.]+) ms p90 ([\d.]+) ms p99 ([\d.]+) ms", line)
     if m:
         key = "0" if m[1] == "0" else m[2]
         runs.setdefault(key, []).append([float(m[3]), float(m[4]), float(m[5])])
-base, slow, rd, sm, ot = runs["0"], runs["slow"], runs.get("reading"), runs.get("small"), runs.get("other")
+base, slow, rd, sm, ot, ea = runs["0"], runs["slow"], runs.get("reading"), runs.get("small"), runs.get("other"), runs.get("early")
 for i, q in enumerate(["p50", "p90", "p99"]):
     a, b = statistics.median(r[i] for r in base), statistics.median(r[i] for r in slow)
     line = f"median {q}: without {a:.1f} ms, with {sys.argv[2]} slow sockets {b:.1f} ms: x{b / a:.2f}"
@@ -87,5 +94,8 @@ for i, q in enumerate(["p50", "p90", "p99"]):
     if ot:
         e = statistics.median(r[i] for r in ot)
         line += f"; on another 1,024-player tournament {e:.1f} ms: x{e / a:.2f}"
+    if ea:
+        f = statistics.median(r[i] for r in ea)
+        line += f"; connected before, subscribing together {f:.1f} ms: x{f / a:.2f}"
     print(line)
 PY
