@@ -81,21 +81,18 @@ for line in open(sys.argv[1]):
     if m:
         key = "0" if m[1] == "0" else m[2]
         runs.setdefault(key, []).append([float(m[3]), float(m[4]), float(m[5])])
-base, slow, rd, sm, ot, ea = runs["0"], runs["slow"], runs.get("reading"), runs.get("small"), runs.get("other"), runs.get("early")
+base, slow, rd = runs["0"], runs["slow"], runs.get("reading")
+arms = [("small", "with {n} never reading on an 8-player tournament"), ("other", "on another 1,024-player tournament"),
+        ("early", "connected before, subscribing together")]
 for i, q in enumerate(["p50", "p90", "p99"]):
     a, b = statistics.median(r[i] for r in base), statistics.median(r[i] for r in slow)
     line = f"median {q}: without {a:.1f} ms, with {sys.argv[2]} slow sockets {b:.1f} ms: x{b / a:.2f}"
     if rd:
         c = statistics.median(r[i] for r in rd)
         line += f"; with {sys.argv[2]} reading sockets {c:.1f} ms: x{c / a:.2f}; slow / reading x{b / c:.2f}"
-    if sm:
-        d = statistics.median(r[i] for r in sm)
-        line += f"; with {sys.argv[2]} never reading on an 8-player tournament {d:.1f} ms: x{d / a:.2f}"
-    if ot:
-        e = statistics.median(r[i] for r in ot)
-        line += f"; on another 1,024-player tournament {e:.1f} ms: x{e / a:.2f}"
-    if ea:
-        f = statistics.median(r[i] for r in ea)
-        line += f"; connected before, subscribing together {f:.1f} ms: x{f / a:.2f}"
+    for key, what in arms:
+        if key in runs:
+            d = statistics.median(r[i] for r in runs[key])
+            line += f"; {what.format(n=sys.argv[2])} {d:.1f} ms: x{d / a:.2f}"
     print(line)
 PY
