@@ -44,7 +44,7 @@ var framePool = sync.Pool{New: func() any {
 //   - reads first the bytes the client sent right behind the handshake, which net/http had
 //     already read (pending);
 //   - gives every write to the connection a deadline of writeTimeout, and none past the
-//     deadline of a closing socket (closeBy);
+//     deadline of a closing socket (SetCloseBy);
 //   - frames the caller's messages itself (Frame) into out, the bytes to be written in order,
 //     which a batch writes in one gathering write system call (WriteOut). The websocket
 //     package's write path (its locks, a copy through its buffer, a deep stack) is not needed
@@ -61,7 +61,7 @@ type Conn struct {
 	raw          syscall.RawConn // static after construction; nil: every write waits
 	gate         *BulkGate       // static after construction; nil: bulk writes are not paced
 	closing      chan struct{}   // static after construction; closed by the SetCloseBy that set closeByNs
-	closeByNs    atomic.Int64    // the close deadline (Unix ns; 0: not closing), for a bulk write waiting at the gate
+	closeByNs    atomic.Int64    // the close deadline (Unix ns; 0: not closing): no write waits past it
 	pending      []byte          // only the socket's reader reads
 
 	wmu      sync.Mutex
@@ -69,7 +69,6 @@ type Conn struct {
 	bufs     []*[]byte   // guarded by wmu; the frame buffers out's copied bytes are in, the last one being filled
 	mark     int         // guarded by wmu; where in the last of bufs the bytes not yet cut into out start
 	noFrames bool        // guarded by wmu; a close frame was framed: the caller's frames are dropped
-	closeBy  time.Time   // guarded by wmu; non-zero once the socket closes: no write waits past it
 	// outArr and bufArr back out and bufs while they are short (most writes are one segment in
 	// one buffer), so that a write allocates nothing. Guarded by wmu.
 	outArr [4][]byte
@@ -216,20 +215,16 @@ func (c *Conn) cutLocked() {
 	}
 }
 
-// writeOutLocked writes out, waiting at most writeTimeout (and never past closeBy). wmu is
-// held. What the connection did not take stays in out.
+// writeOutLocked writes out, waiting at most writeTimeout (and never past the close deadline).
+// wmu is held. What the connection did not take stays in out.
 func (c *Conn) writeOutLocked() error {
 	if len(c.out) == 0 {
 		return nil
 	}
-	deadline := time.Now().Add(c.writeTimeout)
-	if !c.closeBy.IsZero() && c.closeBy.Before(deadline) {
-		deadline = c.closeBy
-	}
-	if err := c.Conn.SetWriteDeadline(deadline); err != nil {
+	deadline, err := c.setWriteDeadline(time.Now().Add(c.writeTimeout))
+	if err != nil {
 		return err
 	}
-	var err error
 	if c.raw != nil && c.gate != nil && outLen(c.out) >= bulkMin {
 		var failed error
 		if err = c.raw.Write(func(fd uintptr) bool { return c.writeBulk(fd, &failed, &deadline) }); err == nil {
@@ -301,13 +296,10 @@ func WriteNow[M Message](c *Conn, batch []M) bool {
 // waits for its turn at the gate until t at most. It does not wait for a write in progress (the
 // connection's deadline is safe to set meanwhile).
 func (c *Conn) SetCloseBy(t time.Time) {
-	if c.closeByNs.CompareAndSwap(0, t.UnixNano()) {
+	if c.closeByNs.Swap(t.UnixNano()) == 0 {
 		close(c.closing)
 	}
 	c.Conn.SetWriteDeadline(t)
-	c.wmu.Lock()
-	c.closeBy = t
-	c.wmu.Unlock()
 }
 
 // closeByTime is the close deadline of a connection that is closing (see SetCloseBy).
@@ -315,21 +307,28 @@ func (c *Conn) closeByTime() time.Time { return time.Unix(0, c.closeByNs.Load())
 
 // extendDeadline moves the write deadline of the write in progress, *deadline, by d (the time it
 // waited for its turns at the bulk gate, which is not its client's doing), never past the close
-// deadline. SetCloseBy may run meanwhile: whichever of the two sets the connection's deadline
-// last, the close deadline bounds it.
+// deadline.
 func (c *Conn) extendDeadline(deadline *time.Time, d time.Duration) {
+	*deadline, _ = c.setWriteDeadline(deadline.Add(d))
+}
+
+// setWriteDeadline sets the connection's write deadline to t, or to the close deadline if that is
+// sooner, and returns the one set. SetCloseBy may run meanwhile: whichever of the two sets the
+// connection's deadline last, the close deadline bounds it.
+func (c *Conn) setWriteDeadline(t time.Time) (time.Time, error) {
 	bound := func(t time.Time) time.Time {
 		if ns := c.closeByNs.Load(); ns != 0 && ns < t.UnixNano() {
 			return time.Unix(0, ns)
 		}
 		return t
 	}
-	*deadline = bound(deadline.Add(d))
-	c.Conn.SetWriteDeadline(*deadline)
-	if b := bound(*deadline); !b.Equal(*deadline) { // closing began meanwhile
-		*deadline = b
-		c.Conn.SetWriteDeadline(b)
+	t = bound(t)
+	err := c.Conn.SetWriteDeadline(t)
+	if b := bound(t); err == nil && !b.Equal(t) { // closing began meanwhile
+		t = b
+		err = c.Conn.SetWriteDeadline(t)
 	}
+	return t, err
 }
 
 // CloseFramed reports whether a close frame was written (or waits to be).
