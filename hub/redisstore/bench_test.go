@@ -1,6 +1,7 @@
 package redisstore_test
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"syscall"
@@ -84,17 +85,7 @@ func BenchmarkApply(b *testing.B) {
 					setup += processCPU() - c
 					b.StartTimer()
 				}
-				mid := ready[0]
-				ready = ready[1:]
-				a, err := s.Apply(ctx, id, match.Command{Type: match.CmdReport, Match: mid, Scores: [2]int{1, 0}}, "r"+strconv.Itoa(i))
-				if err != nil {
-					b.Fatalf("report: %v", err)
-				}
-				for _, e := range a.Events {
-					if e.Type == match.EvMatchReady && e.Match != nil {
-						ready = append(ready, e.Match.ID)
-					}
-				}
+				ready = reportFirst(ctx, b, s, id, ready, "r"+strconv.Itoa(i))
 			}
 			b.StopTimer()
 			cpu := processCPU() - cpu0 - setup
@@ -115,6 +106,22 @@ func BenchmarkApply(b *testing.B) {
 			}
 		})
 	}
+}
+
+// reportFirst commits an organiser's result on the first of the ready matches of id and returns
+// the ready matches after it: the others, and those its events made ready.
+func reportFirst(ctx context.Context, b *testing.B, s *redisstore.Store, id string, ready []match.MatchID, sub string) []match.MatchID {
+	a, err := s.Apply(ctx, id, match.Command{Type: match.CmdReport, Match: ready[0], Scores: [2]int{1, 0}}, sub)
+	if err != nil {
+		b.Fatalf("report: %v", err)
+	}
+	ready = ready[1:]
+	for _, e := range a.Events {
+		if e.Type == match.EvMatchReady && e.Match != nil {
+			ready = append(ready, e.Match.ID)
+		}
+	}
+	return ready
 }
 
 // processCPU is the CPU this process has used so far (user and system).
@@ -173,4 +180,79 @@ return {'ok'}
 		<-got
 	}
 	b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
+}
+
+// BenchmarkUnwatchedRoundRobin measures commands committed by nodes that do not watch the
+// tournament, taking turns, as HTTP commands behind a round-robin balancer are: each node's cached
+// state is behind by the other nodes' commits since its last one (three nodes: two versions), and
+// the check before applying (checkLua) brings it to the stored state. join_N: each op is one join
+// to a tournament of N places (a full one is replaced outside the timer); report_512: each op is
+// an organiser's result on a ready match of a running 512-player single elimination. cpu-µs/op as
+// in BenchmarkApply, the three nodes being in this process.
+func BenchmarkUnwatchedRoundRobin(b *testing.B) {
+	for _, bc := range []struct {
+		name    string
+		players int
+		report  bool
+	}{
+		{"join_16", 16, false},
+		{"join_256", 256, false},
+		{"join_1024", 1024, false},
+		{"report_512", 512, true},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			srv := redistest.Start(b)
+			nodes := []*redisstore.Store{
+				newStore(b, srv, nil, redisstore.Options{}),
+				newStore(b, srv, nil, redisstore.Options{}),
+				newStore(b, srv, nil, redisstore.Options{}),
+			}
+			ctx := ctxFor(b)
+			n, joined, id := 0, 0, ""
+			var ready []match.MatchID
+			fresh := func() {
+				n++
+				id = "t_rr_" + strconv.Itoa(n)
+				mustCreate(b, nodes[0], id, match.SingleElimination)
+				joined, ready = 0, ready[:0]
+				if !bc.report {
+					return
+				}
+				join(b, nodes[0], id, bc.players)
+				a := mustApply(b, nodes[0], id, match.Command{Type: match.CmdStart}, "")
+				for _, e := range a.Events {
+					for _, m := range e.Matches {
+						if m.Status == match.MatchReady {
+							ready = append(ready, m.ID)
+						}
+					}
+				}
+			}
+			fresh()
+			b.ReportAllocs()
+			var setup time.Duration
+			cpu0 := processCPU()
+			for i := 0; b.Loop(); i++ {
+				if (!bc.report && joined == bc.players) || (bc.report && len(ready) == 0) {
+					b.StopTimer()
+					c := processCPU()
+					fresh()
+					setup += processCPU() - c
+					b.StartTimer()
+				}
+				node := nodes[i%len(nodes)]
+				if !bc.report {
+					joined++
+					cmd := match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(joined)}
+					if _, err := node.Apply(ctx, id, cmd, "j"+strconv.Itoa(i)); err != nil {
+						b.Fatalf("join: %v", err)
+					}
+					continue
+				}
+				ready = reportFirst(ctx, b, node, id, ready, "r"+strconv.Itoa(i))
+			}
+			b.StopTimer()
+			b.ReportMetric(float64((processCPU()-cpu0-setup).Microseconds())/float64(b.N), "cpu-µs/op")
+		})
+	}
 }

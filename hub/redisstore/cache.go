@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"maps"
 	"sync"
 
 	"github.com/tourhub/tourhub/match"
@@ -87,16 +86,12 @@ func (c *cached) decoded() (*cached, error) {
 	if len(c.later) == 0 {
 		return c, nil
 	}
-	fields := make(map[string]json.RawMessage)
-	for _, m := range c.later { // the newest value of a field is the one the hash holds
-		var f map[string]json.RawMessage
-		if err := json.Unmarshal(m.Fields, &f); err != nil {
-			return nil, fmt.Errorf("redisstore: fields of version %d: %w", m.Version, err)
-		}
-		maps.Copy(fields, f)
+	objects := make([]json.RawMessage, len(c.later))
+	for i, m := range c.later {
+		objects[i] = m.Fields
 	}
-	if err := applyFields(c.t, fields); err != nil {
-		return nil, err
+	if err := applyObjects(c.t, objects, nil); err != nil {
+		return nil, fmt.Errorf("redisstore: commits after version %d: %w", c.v, err)
 	}
 	if want := c.version(); c.t.Version != want {
 		return nil, fmt.Errorf("redisstore: fields say version %d; want %d", c.t.Version, want)

@@ -66,7 +66,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	args := make([]any, 0, 14+len(fields.set))
 	args = append(args, epoch, rev, string(t.Status), t.Name, string(t.Settings.Format), len(t.Participants), ms,
 		evJSON, s.opts.StreamMaxLen, stateTTL.Milliseconds(), logTTL.Milliseconds(), k.channel,
-		payload(epoch, 1, evJSON, rev, "", fieldSet{}), len(fields.set)/2)
+		payload(epoch, 1, evJSON, rev, "", ""), len(fields.set)/2)
 	for _, f := range fields.set {
 		args = append(args, f)
 	}
@@ -75,7 +75,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 		return store.Applied{}, fmt.Errorf("redisstore: encode the command: %w", err)
 	}
 	args = append(args, cmdJSON)
-	keys := []string{k.state, k.log, k.subs}
+	keys := []string{k.state, k.log, k.subs, k.recent}
 	var n, acked int
 	if s.opts.WaitReplicas == 0 {
 		n, err = s.scripts.create.Run(ctx, s.wdb, keys, args...).Int()
@@ -186,13 +186,14 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		}
 		rev := store.NewRev()
 		stateTTL, logTTL := s.ret.TTL(t)
-		pub := payload(cur.epoch, t.Version, evJSON, rev, cur.rev, fields)
+		object := fields.object()
+		pub := payload(cur.epoch, t.Version, evJSON, rev, cur.rev, object)
 		if t.Name != oldName {
 			// The list's summary field (the tournament's own name is in its "t" field, which
 			// followers read: this one is not published).
 			fields.set = append(fields.set, "name", t.Name)
 		}
-		args := make([]any, 0, 19+len(fields.set)+len(fields.del)) // 18, the fields, the command
+		args := make([]any, 0, 20+len(fields.set)+len(fields.del)) // 18, the fields, their object, the command
 		args = append(args, cur.epoch, from, cur.rev, t.Version, rev, string(t.Status), len(t.Participants),
 			evJSON, submissionID, outcome, s.opts.StreamMaxLen, stateTTL.Milliseconds(), logTTL.Milliseconds(), k.channel,
 			pub, len(fields.set)/2, len(fields.del), stateOnConflict)
@@ -202,9 +203,9 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		for _, f := range fields.del {
 			args = append(args, f)
 		}
-		args = append(args, cmdJSON)
+		args = append(args, fields.recentObject(), cmdJSON)
 		s.own.put(rev, events)
-		res, acked, err := s.commit(ctx, []string{k.state, k.log, k.subs}, args)
+		res, acked, err := s.commit(ctx, []string{k.state, k.log, k.subs, k.recent}, args)
 		if err != nil {
 			s.cache.drop(id)
 			return store.Applied{}, s.fail(ctx, "apply", id, err)
@@ -277,10 +278,16 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	return store.Applied{}, fmt.Errorf("redisstore: apply to %q after %d tries: %w", id, maxTries, store.ErrConflict)
 }
 
-// checkCached returns the stored state of id: cur if it still is (one small script), or else the
-// state the same script read.
+// checkMaxBytes bounds the fields the check before applying answers (checkLua): past it, the
+// whole state is as cheap.
+const checkMaxBytes = 256 << 10
+
+// checkCached returns the stored state of id: cur if it still is (one small script), or else cur
+// brought forward by the fields of the commits since (the recent list), or the stored state the
+// same script read.
 func (s *Store) checkCached(ctx context.Context, id string, cur *cached) (*cached, error) {
-	res, err := checkLua.Run(ctx, s.wdb, []string{keysOf(id).state}, cur.epoch, cur.t.Version, cur.rev).StringSlice()
+	k := keysOf(id)
+	res, err := checkLua.Run(ctx, s.wdb, []string{k.state, k.recent}, cur.epoch, cur.t.Version, cur.rev, checkMaxBytes).StringSlice()
 	if err != nil {
 		s.cache.drop(id)
 		return nil, s.fail(ctx, "apply", id, err)
@@ -294,11 +301,50 @@ func (s *Store) checkCached(ctx context.Context, id string, cur *cached) (*cache
 		return nil, store.ErrNotFound
 	}
 	s.stats.stale.Add(1)
+	if res[0] == "log" { // never a field of the state hash
+		c, err := s.forward(id, cur, res[1:])
+		if err != nil {
+			s.log.Warn("cached state not brought forward from the recent fields; reading it", "tournament", id, "version", cur.t.Version, "err", err)
+			return s.loadState(ctx, id, nil)
+		}
+		s.stats.staleRecent.Add(1)
+		return c, nil
+	}
 	h := hashOf(res)
 	if h["epoch"] == cur.epoch {
 		s.wentBack(id, cur.t.Version, num(h["version"]))
 	}
 	return s.stateOf(id, h, nil)
+}
+
+// forward brings cur, the cached state of id, to the stored version with what checkLua answered
+// from the recent list: the stored t, then the rev and fields of each version after cur's (chained by the
+// script), as a watcher brings its cache forward from the published commits; it caches the
+// result. The caller holds the tournament's turn. On error cur's state is half changed and no
+// longer cached.
+func (s *Store) forward(id string, cur *cached, answer []string) (*cached, error) {
+	if len(answer) < 3 || len(answer)%2 != 1 {
+		s.cache.drop(id)
+		return nil, fmt.Errorf("redisstore: check answered %d items of recent fields", len(answer))
+	}
+	entries := answer[1:]
+	objects := make([]json.RawMessage, 0, len(entries)/2)
+	for i := 1; i < len(entries); i += 2 {
+		objects = append(objects, bytesOf(entries[i]))
+	}
+	if err := applyObjects(cur.t, objects, bytesOf(answer[0])); err != nil {
+		s.cache.drop(id)
+		return nil, err
+	}
+	if want := cur.v + int64(len(objects)); cur.t.Version != want {
+		s.cache.drop(id)
+		return nil, fmt.Errorf("redisstore: the recent fields say version %d; want %d", cur.t.Version, want)
+	}
+	// put, not replace: an entry a watcher started meanwhile made from cur shares its state,
+	// which is now this one's.
+	d := newCached(cur.epoch, entries[len(entries)-2], cur.t)
+	s.cache.put(id, d)
+	return d, nil
 }
 
 // wentBack counts and logs a rollback when the stored version of id is below the version of

@@ -3,6 +3,7 @@ package redisstore
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -36,6 +37,44 @@ func (f *fieldSet) size() int {
 		n += len(f.set[i]) + len(f.set[i-1]) + 4
 	}
 	return n
+}
+
+// object is the commit's fields as one JSON object, field -> value and deleted field -> null, as
+// the published message carries them (and applyFields reads them). The field names (t, p:N, m:N)
+// need no escaping.
+func (f *fieldSet) object() string { return fieldsObject(f.set, f.del) }
+
+// recentObject is object without the tournament's own field (t), as the recent list keeps it: t is
+// rewritten by every commit, so only the stored one is ever needed (checkLua answers it).
+func (f *fieldSet) recentObject() string {
+	set := f.set
+	if len(set) >= 2 && set[0] == fieldMeta { // changedFields puts it first
+		set = set[2:]
+	}
+	return fieldsObject(set, f.del)
+}
+
+func fieldsObject(set, del []string) string {
+	var b strings.Builder
+	b.Grow(2 + 16*len(del) + (&fieldSet{set: set}).size())
+	b.WriteByte('{')
+	field := func(name, value string) {
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		b.WriteString(name)
+		b.WriteString(`":`)
+		b.WriteString(value)
+	}
+	for i := 0; i+1 < len(set); i += 2 {
+		field(set[i], set[i+1])
+	}
+	for _, name := range del {
+		field(name, "null")
+	}
+	b.WriteByte('}')
+	return b.String()
 }
 
 func (f *fieldSet) put(field string, v any) error {
@@ -132,6 +171,26 @@ func decodeFields(h map[string]string) (*match.Tournament, error) {
 		}
 	}
 	return t, nil
+}
+
+// applyObjects applies the fields of consecutive commits, each one JSON object (field -> value,
+// or null for a deleted field), to t in place: the newest value of a field is the one the hash
+// holds. meta, when not nil, is the tournament's own field after the last of them, for objects
+// that do not carry it (the recent list's, fieldSet.recentObject). On error t is half changed: the caller
+// forgets it.
+func applyObjects(t *match.Tournament, objects []json.RawMessage, meta json.RawMessage) error {
+	fields := make(map[string]json.RawMessage)
+	for i, o := range objects {
+		var f map[string]json.RawMessage
+		if err := json.Unmarshal(o, &f); err != nil {
+			return fmt.Errorf("redisstore: fields of commit %d of %d: %w", i+1, len(objects), err)
+		}
+		maps.Copy(fields, f)
+	}
+	if meta != nil {
+		fields[fieldMeta] = meta
+	}
+	return applyFields(t, fields)
 }
 
 // applyFields applies the fields of one commit (field -> JSON value, or null for a deleted field)

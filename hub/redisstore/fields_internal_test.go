@@ -43,7 +43,7 @@ func TestApplyFieldsEdges(t *testing.T) {
 func TestPayloadRoundTrip(t *testing.T) {
 	f := fieldSet{set: []string{"t", `{"id":"x","version":5}`, "m:2", `{"id":2}`}, del: []string{"p:3"}}
 	events := []byte(`[{"type":"player_left","player":3}]`)
-	m, err := parsePayload(payload("e_00ff", 5, events, "r9", "r8", f))
+	m, err := parsePayload(payload("e_00ff", 5, events, "r9", "r8", f.object()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestPayloadRoundTrip(t *testing.T) {
 		string(fields["m:2"]) != `{"id":2}` {
 		t.Errorf("fields %s (%v)", m.Fields, err)
 	}
-	c, err := parsePayload(payload("e_00ff", 1, []byte(`[]`), "r1", "", fieldSet{}))
+	c, err := parsePayload(payload("e_00ff", 1, []byte(`[]`), "r1", "", ""))
 	if err != nil || c.Version != 1 || c.Rev != "r1" || c.Prev != "" || c.Fields != nil || string(c.Events) != "[]" {
 		t.Errorf("create: %+v %v", c, err)
 	}

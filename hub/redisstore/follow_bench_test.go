@@ -47,7 +47,7 @@ func BenchmarkFollow(b *testing.B) {
 				b.Fatal(err)
 			}
 			evJSON, _ := marshalEvents(ev)
-			msgs = append(msgs, payload("e_0123456789abcdef", t.Version, evJSON, "r"+strconv.Itoa(len(msgs)), "r"+strconv.Itoa(len(msgs)-1), f))
+			msgs = append(msgs, payload("e_0123456789abcdef", t.Version, evJSON, "r"+strconv.Itoa(len(msgs)), "r"+strconv.Itoa(len(msgs)-1), f.object()))
 		}
 	}
 	for _, bc := range []struct {

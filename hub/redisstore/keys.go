@@ -14,14 +14,15 @@ const (
 // keys names the keys of one tournament.
 type keys struct {
 	state   string // hash: version, epoch, state, created_at, status, name, format, players
-	log     string // stream: entry id <version>-0, fields v (version), r (rev), p (prev rev) and e (events JSON)
+	log     string // stream: entry id <version>-0, fields v (version), r (rev), p (prev rev), e (events JSON) and c (the command)
 	subs    string // hash: submission id -> JSON of the first outcome {"version","events"}
+	recent  string // list, newest first, at most recentKept: "<version> <rev> <prev rev> <fields but t>" of each commit after the create
 	channel string // pub/sub channel: one payload per commit (payload.go: format tourhub/2, with epoch, version, rev, prev and events)
 }
 
 func keysOf(id string) keys {
 	tag := keyPrefix + "{t:" + id + "}:"
-	return keys{state: tag + "state", log: tag + "log", subs: tag + "subs", channel: tag + "ch"}
+	return keys{state: tag + "state", log: tag + "log", subs: tag + "subs", recent: tag + "recent", channel: tag + "ch"}
 }
 
 // idOfChannel returns the tournament id of a channel name, or "" if it is not one of ours.

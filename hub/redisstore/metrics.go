@@ -16,6 +16,7 @@ var statDescs = []struct {
 	{prometheus.NewDesc("tourhub_redis_cas_conflicts_total", "Compare-and-set attempts that lost to another commit (retried).", nil, nil), func(s Stats) uint64 { return s.Conflicts }},
 	{prometheus.NewDesc("tourhub_redis_cas_followed_total", "Lost compare-and-sets retried on the state this node's watcher brought forward, instead of reading it back.", nil, nil), func(s Stats) uint64 { return s.Followed }},
 	{prometheus.NewDesc("tourhub_redis_stale_cache_total", "Commands to a tournament this node does not watch whose cached state was behind the stored one, found before applying (a compare-and-set that did not have to lose).", nil, nil), func(s Stats) uint64 { return s.Stale }},
+	{prometheus.NewDesc("tourhub_redis_stale_cache_recent_total", "Of the stale caches, those brought forward with the fields of the commits since (the recent list) instead of reading the whole state.", nil, nil), func(s Stats) uint64 { return s.StaleRecent }},
 	{prometheus.NewDesc("tourhub_redis_duplicates_total", "Submissions answered with their first outcome.", nil, nil), func(s Stats) uint64 { return s.Duplicates }},
 	{prometheus.NewDesc("tourhub_redis_unavailable_total", "Calls that failed because Redis could not be reached.", nil, nil), func(s Stats) uint64 { return s.Unavailable }},
 	{prometheus.NewDesc("tourhub_redis_gap_fills_total", "Entries delivered from the stream because pub/sub missed them.", nil, nil), func(s Stats) uint64 { return s.GapFills }},

@@ -41,11 +41,11 @@ func bytesOf(s string) json.RawMessage { return unsafe.Slice(unsafe.StringData(s
 //
 //	tourhub/2 <epoch> <version> <rev> <prev or -> <bytes of events>\n<events><fields>
 //
-// A create has no prev and no fields. The epoch (hex, newEpoch), the revs (base 36) and the
-// field names (t, p:N, m:N) need no escaping.
-func payload(epoch string, version int64, events []byte, rev, prev string, f fieldSet) string {
+// fields is fieldSet.object's; a create has no prev and no fields. The epoch (hex, newEpoch) and
+// the revs (base 36) need no escaping.
+func payload(epoch string, version int64, events []byte, rev, prev, fields string) string {
 	var b strings.Builder
-	b.Grow(80 + len(events) + 16*len(f.del) + f.size())
+	b.Grow(80 + len(events) + len(fields))
 	b.WriteString(payloadTag)
 	b.WriteByte(' ')
 	b.WriteString(epoch)
@@ -66,25 +66,7 @@ func payload(epoch string, version int64, events []byte, rev, prev string, f fie
 	if prev == "" { // a create: no fields, watchers that cache the state read it
 		return b.String()
 	}
-	b.WriteByte('{')
-	first := true
-	field := func(name, value string) {
-		if !first {
-			b.WriteByte(',')
-		}
-		first = false
-		b.WriteByte('"')
-		b.WriteString(name)
-		b.WriteString(`":`)
-		b.WriteString(value)
-	}
-	for i := 0; i+1 < len(f.set); i += 2 {
-		field(f.set[i], f.set[i+1])
-	}
-	for _, name := range f.del {
-		field(name, "null")
-	}
-	b.WriteByte('}')
+	b.WriteString(fields)
 	return b.String()
 }
 

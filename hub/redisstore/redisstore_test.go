@@ -118,14 +118,14 @@ func TestClusterSpreadsTournaments(t *testing.T) {
 			t.Errorf("node %s holds no tournament", n.Addr())
 			continue
 		}
-		// Every key of a tournament on this node: state, log and submissions together.
+		// Every key of a tournament on this node: state, log, submissions and recent fields together.
 		perTournament := map[string]int{}
 		for _, k := range strings.Split(keys, "\n") {
 			perTournament[k[:strings.Index(k, "}")+1]]++
 		}
 		for tag, nkeys := range perTournament {
-			if nkeys != 3 {
-				t.Errorf("node %s holds %d keys of %s; want all 3 (state, log, subs)", n.Addr(), nkeys, tag)
+			if nkeys != 4 {
+				t.Errorf("node %s holds %d keys of %s; want all 4 (state, log, subs, recent)", n.Addr(), nkeys, tag)
 			}
 		}
 	}
@@ -743,7 +743,7 @@ func TestTTL(t *testing.T) {
 	s := newStore(t, srv, nil, redisstore.Options{Retention: 10 * time.Minute, IdleRetention: 5 * time.Hour})
 	mustCreate(t, s, "t_ttl", match.SingleElimination)
 	mustApply(t, s, "t_ttl", match.Command{Type: match.CmdJoin, Name: "Ada"}, "sub-1")
-	keys := []string{"tourhub:{t:t_ttl}:state", "tourhub:{t:t_ttl}:log", "tourhub:{t:t_ttl}:subs"}
+	keys := []string{"tourhub:{t:t_ttl}:state", "tourhub:{t:t_ttl}:log", "tourhub:{t:t_ttl}:subs", "tourhub:{t:t_ttl}:recent"}
 	checkTTL := func(want time.Duration) {
 		t.Helper()
 		for _, k := range keys {
@@ -792,9 +792,10 @@ func TestTTLPerTournament(t *testing.T) {
 	mustApply(t, s, "t_own", match.Command{Type: match.CmdJoin, Name: "Ada"}, "sub-1")
 	checkTTL(k("state"), 2*time.Hour)
 	checkTTL(k("subs"), 2*time.Hour)
+	checkTTL(k("recent"), 2*time.Hour)
 	checkTTL(k("log"), 30*time.Minute)
 	mustApply(t, s, "t_own", match.Command{Type: match.CmdCancel}, "")
-	for _, name := range []string{"state", "subs", "log"} { // the log: never longer than the state
+	for _, name := range []string{"state", "subs", "recent", "log"} { // the log: never longer than the state
 		checkTTL(k(name), 3*time.Minute)
 	}
 
@@ -1359,20 +1360,20 @@ func TestUnwatchedChecksFirst(t *testing.T) {
 	mustApply(t, b, "t_ca", match.Command{Type: match.CmdJoin, Name: "P0"}, "")  // b caches it
 	mustApply(t, a, "t_ca", match.Command{Type: match.CmdJoin, Name: "P0a"}, "") // a checks (the script is loaded)
 	mon := srv.Monitor()
-	statsOf := func() (conflicts, stale uint64) {
+	statsOf := func() (conflicts, stale, fromLog uint64) {
 		sa, sb := a.Stats(), b.Stats()
-		return sa.Conflicts + sb.Conflicts, sa.Stale + sb.Stale
+		return sa.Conflicts + sb.Conflicts, sa.Stale + sb.Stale, sa.StaleRecent + sb.StaleRecent
 	}
-	c0, s0 := statsOf()
+	c0, s0, l0 := statsOf()
 	var last store.Applied
 	for i := 1; i <= 6; i++ { // b, a, b, ...: each one's cache is a version behind
 		last = mustApply(t, []*redisstore.Store{b, a}[(i+1)%2], "t_ca", match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(i)}, "")
 	}
 	mustApply(t, a, "t_ca", match.Command{Type: match.CmdJoin, Name: "P7"}, "") // a's cache is current
 	last = mustApply(t, a, "t_ca", match.Command{Type: match.CmdJoin, Name: "P8"}, "")
-	c1, s1 := statsOf()
-	if c1 != c0 || s1-s0 != 6 {
-		t.Errorf("%d conflicts and %d stale caches; want none and 6 (every command after the other node's)", c1-c0, s1-s0)
+	c1, s1, l1 := statsOf()
+	if c1 != c0 || s1-s0 != 6 || l1-l0 != 6 {
+		t.Errorf("%d conflicts, %d stale caches, %d brought forward from the log; want none, 6 and 6 (every command after the other node's)", c1-c0, s1-s0, l1-l0)
 	}
 	if last.Version != 11 {
 		t.Errorf("last commit v%d; want v11", last.Version)

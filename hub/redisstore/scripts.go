@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -31,7 +32,7 @@ end
 // submission keys of an expired or lost earlier tournament with the same id are deleted first: the
 // new epoch starts from an empty log.
 //
-// KEYS: state, log, subs. ARGV: 1 epoch, 2 rev, 3 status, 4 name, 5 format, 6 players,
+// KEYS: state, log, subs, recent. ARGV: 1 epoch, 2 rev, 3 status, 4 name, 5 format, 6 players,
 // 7 created_at (unix ms), 8 events JSON, 9 stream max length, 10 state ttl (ms), 11 log ttl (ms),
 // 12 channel, 13 publish payload, 14 number of field/value pairs, then the pairs (the
 // tournament's fields), and last the command JSON (the log entry's c). The TTLs are the tournament's own (store.Retention.TTL).
@@ -40,7 +41,7 @@ const createLua = luaHelpers + `
 if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('HGET', KEYS[1], 'status') ~= 'deleted' then
   return 0
 end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 redis.call('HSET', KEYS[1], 'version', '1', 'epoch', ARGV[1], 'rev', ARGV[2], 'status', ARGV[3],
   'name', ARGV[4], 'format', ARGV[5], 'players', ARGV[6], 'created_at', ARGV[7])
 hset_from(KEYS[1], 15, tonumber(ARGV[14]))
@@ -63,12 +64,14 @@ return 1
 // other commands then reached the same version number: a node's cached state of the lost history
 // has another rev and cannot be used as the base of a partial write.
 //
-// KEYS: state, log, subs. ARGV: 1 epoch, 2 expected version, 3 expected rev, 4 new version,
+// KEYS: state, log, subs, recent. ARGV: 1 epoch, 2 expected version, 3 expected rev, 4 new version,
 // 5 new rev, 6 status, 7 players, 8 events JSON, 9 submission id (or ""), 10 outcome JSON,
 // 11 stream max length, 12 state and subs ttl (ms), 13 log ttl (ms), 14 channel, 15 publish
 // payload, 16 number of field/value pairs to set (n), 17 number of fields to delete (d), 18 "1"
-// to have a conflict answer the stored state, then 2n values, then d fields, and last the command
-// JSON (the log entry's c: history replays it, store.Replay).
+// to have a conflict answer the stored state, then 2n values, then d fields, then the fields but
+// t as one JSON object (pushed on recent, kept for the newest recentKept commits: checkLua
+// answers them to a node whose cache is a few versions behind) and last the command JSON (the log entry's c: history replays it,
+// store.Replay).
 // Returns {"ok"}, {"dup", outcome}, {"conflict", version} (with ARGV 18 "1": {"conflict", version,
 // then the state hash as HGETALL lists it}), {"epoch", epoch} or {"missing"}.
 //
@@ -104,6 +107,8 @@ redis.call('HSET', KEYS[1], 'version', ARGV[4], 'rev', ARGV[5], 'status', ARGV[6
 hset_from(KEYS[1], 19, nset)
 hdel_from(KEYS[1], 19 + 2 * nset, ndel)
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[11], ARGV[4] .. '-0', 'v', ARGV[4], 'r', ARGV[5], 'p', ARGV[3], 'e', ARGV[8], 'c', ARGV[#ARGV])
+redis.call('LPUSH', KEYS[4], ARGV[4] .. ' ' .. ARGV[5] .. ' ' .. ARGV[3] .. ' ' .. ARGV[#ARGV - 1])
+redis.call('LTRIM', KEYS[4], 0, RECENT_LAST)
 if ARGV[9] ~= '' then
   redis.call('HSET', KEYS[3], ARGV[9], ARGV[10])
 end
@@ -111,6 +116,7 @@ local ttl = tonumber(ARGV[12])
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[13]))
 redis.call('PEXPIRE', KEYS[3], ttl)
+redis.call('PEXPIRE', KEYS[4], ttl)
 redis.call('PUBLISH', ARGV[14], ARGV[15])
 return {'ok'}
 `
@@ -121,18 +127,58 @@ return {'ok'}
 // command another node committed since this node's last one would otherwise cost a lost commit
 // and a retry.
 //
-// KEYS: state. ARGV: 1 epoch, 2 version, 3 rev of the cached state.
-// Returns {"same"}, {"missing"}, or the state hash as HGETALL lists it.
+// A cache a few versions behind in the same history (the usual case: commands over HTTP round
+// robin over the nodes) is answered the stored t and the fields those commits wrote (the recent
+// list), so that the node brings it forward as a watcher does from the published commits instead
+// of reading and decoding the whole state: what such a command costs then does not grow with the
+// tournament. The script checks that every version since the cached one is there and that they
+// chain from the cached rev to the stored one; anything else (more than recentKept versions or
+// ARGV 4 bytes of fields behind, another history) is answered the whole state.
+//
+// KEYS: state, recent. ARGV: 1 epoch, 2 version, 3 rev of the cached state, 4 most bytes of
+// fields.
+// Returns {"same"}, {"missing"}, {"log", t, rev, fields, rev, fields, ...} (the stored t, then
+// each version after the cached one, oldest first: its rev and fields), or the state hash as
+// HGETALL lists it.
 var checkLua = redis.NewScript(`
-local cur = redis.call('HMGET', KEYS[1], 'epoch', 'version', 'rev')
+local cur = redis.call('HMGET', KEYS[1], 'epoch', 'version', 'rev', 't')
 if not cur[1] then
   return {'missing'}
 end
 if cur[1] == ARGV[1] and cur[2] == ARGV[2] and cur[3] == ARGV[3] then
   return {'same'}
 end
+local from, to = tonumber(ARGV[2]), tonumber(cur[2])
+if cur[1] == ARGV[1] and cur[4] and to > from then
+  local recent = redis.call('LRANGE', KEYS[2], 0, to - from - 1)
+  if #recent == to - from then
+    local out, prev, size = {'log', cur[4]}, ARGV[3], 0
+    for i = #recent, 1, -1 do
+      local v, r, p, f = string.match(recent[i], '^(%d+) (%S+) (%S+) (.*)$')
+      if v ~= tostring(from + #recent - i + 1) or p ~= prev then
+        out = nil
+        break
+      end
+      size = size + #f
+      if size > tonumber(ARGV[4]) then
+        out = nil
+        break
+      end
+      out[#out + 1] = r
+      out[#out + 1] = f
+      prev = r
+    end
+    if out and prev == cur[3] then
+      return out
+    end
+  end
+end
 return redis.call('HGETALL', KEYS[1])
 `)
+
+// recentKept is how many commits the recent list keeps: a node that does not watch a tournament
+// and is more commits behind reads the whole state. Three nodes taking turns are two behind.
+const recentKept = 16
 
 // scripts are the scripts that publish, with the store's publish command.
 type scripts struct {
@@ -143,6 +189,7 @@ type scripts struct {
 // Redis Cluster (shards.go).
 func newScripts(cmd string) scripts {
 	with := func(lua string) *redis.Script {
+		lua = strings.ReplaceAll(lua, "RECENT_LAST", strconv.Itoa(recentKept-1))
 		return redis.NewScript(strings.ReplaceAll(lua, "redis.call('PUBLISH',", "redis.call('"+cmd+"',"))
 	}
 	return scripts{create: with(createLua), commit: with(commitLua)}

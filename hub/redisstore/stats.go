@@ -11,7 +11,10 @@ type Stats struct {
 	// Stale counts commands to a tournament this node does not watch whose cached state was
 	// found behind the stored one before they were applied (and read in the same round trip):
 	// the conflicts that checking first avoided.
-	Stale            uint64
+	Stale uint64
+	// StaleRecent counts those brought forward with the fields of the commits since (the
+	// tournament's recent list), instead of reading the whole state.
+	StaleRecent      uint64
 	Duplicates       uint64 // submissions answered with their first outcome
 	Unavailable      uint64 // calls that failed because Redis could not be reached
 	GapFills         uint64 // entries delivered from the stream instead of pub/sub
@@ -29,13 +32,13 @@ type Stats struct {
 }
 
 type counters struct {
-	commits, conflicts, followed, stale, duplicates, unavailable, gapFills, resyncs, reconnects, rollbacks, fastFails, unreplicated atomic.Uint64
+	commits, conflicts, followed, stale, staleRecent, duplicates, unavailable, gapFills, resyncs, reconnects, rollbacks, fastFails, unreplicated atomic.Uint64
 }
 
 // Stats returns the counters.
 func (s *Store) Stats() Stats {
 	c := &s.stats
-	return Stats{Commits: c.commits.Load(), Conflicts: c.conflicts.Load(), Followed: c.followed.Load(), Stale: c.stale.Load(), Duplicates: c.duplicates.Load(),
+	return Stats{Commits: c.commits.Load(), Conflicts: c.conflicts.Load(), Followed: c.followed.Load(), Stale: c.stale.Load(), StaleRecent: c.staleRecent.Load(), Duplicates: c.duplicates.Load(),
 		Unavailable: c.unavailable.Load(), GapFills: c.gapFills.Load(), Resyncs: c.resyncs.Load(),
 		PubSubReconnects: c.reconnects.Load(), Rollbacks: c.rollbacks.Load(), FastFails: c.fastFails.Load(),
 		Unreplicated: c.unreplicated.Load()}

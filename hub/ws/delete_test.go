@@ -81,7 +81,7 @@ func TestWSExpiredTournament(t *testing.T) {
 	c := n.dial(t)
 	c.subscribe("t_old")
 	c.subscribe("t_live")
-	if _, err := rs.Do("DEL", "tourhub:{t:t_old}:state", "tourhub:{t:t_old}:log", "tourhub:{t:t_old}:subs"); err != nil {
+	if _, err := rs.Do("DEL", "tourhub:{t:t_old}:state", "tourhub:{t:t_old}:log", "tourhub:{t:t_old}:subs", "tourhub:{t:t_old}:recent"); err != nil {
 		t.Fatal(err)
 	}
 	if e := c.expect("error"); e.Tournament != "t_old" || e.Ref != "" || e.Code != command.CodeNotFound {

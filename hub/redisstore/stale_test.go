@@ -1,0 +1,180 @@
+package redisstore_test
+
+import (
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tourhub/tourhub/hub/redisstore"
+	"github.com/tourhub/tourhub/internal/redistest"
+	"github.com/tourhub/tourhub/match"
+)
+
+// staleStats sums the stale-cache counters of nodes.
+func staleStats(nodes ...*redisstore.Store) (stale, fromRecent uint64) {
+	for _, n := range nodes {
+		st := n.Stats()
+		stale += st.Stale
+		fromRecent += st.StaleRecent
+	}
+	return stale, fromRecent
+}
+
+// sameAsStored fails the test unless node's cached state of id is the stored state.
+func sameAsStored(t *testing.T, srv *redistest.Server, node *redisstore.Store, id, when string) {
+	t.Helper()
+	st := storedState(t, srv, id)
+	c, _ := redisstore.CachedState(node, id)
+	if c == nil || !reflect.DeepEqual(c, st) {
+		t.Fatalf("%s: the node's cached state is not the stored one:\ncached %+v\nstored %+v", when, c, st)
+	}
+}
+
+// TestStaleCacheFromRecent: nodes that do not watch a tournament take turns committing to it (HTTP
+// behind a round-robin balancer), so each one's cached state is behind by the others' commits.
+// The check before applying answers the fields of those commits (the recent list), and the node
+// brings its cache forward with them: no state hash is read whole (no HGETALL, not even inside a
+// script), and after every command the committing node holds exactly the stored state. Joins, a
+// leave, the start and every result of a double elimination, so that the fields include deleted
+// participants, new and changed matches.
+func TestStaleCacheFromRecent(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	nodes := []*redisstore.Store{
+		newStore(t, srv, nil, redisstore.Options{}),
+		newStore(t, srv, nil, redisstore.Options{}),
+		newStore(t, srv, nil, redisstore.Options{}),
+	}
+	const id = "t_fromrecent"
+	mustCreate(t, nodes[0], id, match.DoubleElimination)
+	turn := 0
+	apply := func(c match.Command) match.Command {
+		t.Helper()
+		n := nodes[turn%len(nodes)]
+		turn++
+		mustApply(t, n, id, c, "")
+		sameAsStored(t, srv, n, id, "after "+string(c.Type)+" #"+strconv.Itoa(turn))
+		return c
+	}
+	for i := range 3 { // every node caches the state (the first command of each reads it whole)
+		apply(match.Command{Type: match.CmdJoin, Name: "Warm" + strconv.Itoa(i)})
+	}
+	mon := srv.Monitor()
+	s0, l0 := staleStats(nodes...)
+	for i := range 9 {
+		apply(match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(i)})
+	}
+	apply(match.Command{Type: match.CmdLeave, Player: 2})
+	apply(match.Command{Type: match.CmdStart})
+	results := 0
+	for {
+		st := storedState(t, srv, id)
+		if st.Status == match.StatusFinished {
+			break
+		}
+		var ready *match.Match
+		for i := range st.Matches {
+			if st.Matches[i].Status == match.MatchReady {
+				ready = &st.Matches[i]
+				break
+			}
+		}
+		if ready == nil {
+			t.Fatalf("running, no ready match: %+v", st.Matches)
+		}
+		scores := [2]int{1, 0}
+		if results%3 == 1 {
+			scores = [2]int{0, 1}
+		}
+		apply(match.Command{Type: match.CmdReport, Match: ready.ID, Scores: scores})
+		results++
+	}
+	s1, l1 := staleStats(nodes...)
+	commands := uint64(9 + 2 + results)
+	if s1-s0 != commands || l1-l0 != commands {
+		t.Errorf("%d stale caches, %d brought forward from the recent fields; want %d and %d (every command follows another node's)", s1-s0, l1-l0, commands, commands)
+	}
+	lines, err := mon.Until(srv, "fromrecent-done")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range lines {
+		if strings.Contains(l, " lua] ") && strings.Contains(strings.ToUpper(l), `"HGETALL"`) {
+			t.Fatalf("a script read a state hash whole: %s", l)
+		}
+	}
+}
+
+// TestStaleCacheFallsBack: where the recent fields cannot bring a stale cache forward, the check
+// answers the whole state, and the node commits on the stored state: a cache more commits behind
+// than the recent list keeps, a recent list with an entry missing, and a cache of a history that
+// Redis no longer has (it came back older, and other commits reached a higher version since).
+func TestStaleCacheFallsBack(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	cases := []struct {
+		name   string
+		before func(t *testing.T, id string, a, b *redisstore.Store) // a has cached the state
+	}{
+		{"too far behind", func(t *testing.T, id string, a, b *redisstore.Store) {
+			for i := range 20 { // the recent list keeps 16
+				mustApply(t, b, id, match.Command{Type: match.CmdJoin, Name: "B" + strconv.Itoa(i)}, "")
+			}
+		}},
+		{"entry missing", func(t *testing.T, id string, a, b *redisstore.Store) {
+			mustApply(t, b, id, match.Command{Type: match.CmdJoin, Name: "Gone"}, "")
+			for i := range 2 {
+				mustApply(t, b, id, match.Command{Type: match.CmdJoin, Name: "B" + strconv.Itoa(i)}, "")
+			}
+			k := "tourhub:{t:" + id + "}:recent" // newest first: Gone's commit is the third
+			for _, cmd := range [][]string{{"LSET", k, "2", "removed"}, {"LREM", k, "1", "removed"}} {
+				if _, err := srv.Do(cmd...); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}},
+		{"another history", func(t *testing.T, id string, a, b *redisstore.Store) {
+			k := "tourhub:{t:" + id + "}:"
+			for _, key := range []string{"state", "log", "recent"} {
+				if _, err := srv.Do("COPY", k+key, k+"saved:"+key); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := range 2 { // a's cache goes ahead in a history that Redis then loses
+				mustApply(t, a, id, match.Command{Type: match.CmdJoin, Name: "Lost" + strconv.Itoa(i)}, "")
+			}
+			for _, key := range []string{"state", "log", "recent"} {
+				if _, err := srv.Do("COPY", k+"saved:"+key, k+key, "REPLACE"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c := newStore(t, srv, nil, redisstore.Options{}) // no cache: it commits on the stored state
+			for i := range 4 {
+				mustApply(t, c, id, match.Command{Type: match.CmdJoin, Name: "New" + strconv.Itoa(i)}, "")
+			}
+		}},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			id := "t_fallback_" + strconv.Itoa(i)
+			a := newStore(t, srv, nil, redisstore.Options{})
+			b := newStore(t, srv, nil, redisstore.Options{})
+			mustCreate(t, b, id, match.RoundRobin)
+			join(t, a, id, 3)
+			tc.before(t, id, a, b)
+			s0, l0 := staleStats(a)
+			mustApply(t, a, id, match.Command{Type: match.CmdJoin, Name: "Last"}, "")
+			s1, l1 := staleStats(a)
+			if s1-s0 != 1 || l1 != l0 {
+				t.Errorf("%d stale caches, %d brought forward from the recent fields; want 1 and 0 (the whole state read)", s1-s0, l1-l0)
+			}
+			sameAsStored(t, srv, a, id, "after the command")
+			for _, p := range storedState(t, srv, id).Participants {
+				if strings.HasPrefix(p.Name, "Lost") {
+					t.Errorf("the stored state has %q, from the history Redis lost", p.Name)
+				}
+			}
+		})
+	}
+}
