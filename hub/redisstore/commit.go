@@ -205,6 +205,9 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		}
 		args = append(args, fields.recentObject(), cmdJSON)
 		s.own.put(rev, events)
+		if s.beforeCommit != nil {
+			s.beforeCommit(id)
+		}
 		res, acked, err := s.commit(ctx, []string{k.state, k.log, k.subs, k.recent}, args)
 		if err != nil {
 			s.cache.drop(id)
@@ -240,7 +243,12 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 					return store.Applied{}, err
 				}
 			}
-			if cur, err = s.stateOf(id, hashOf(res[2:]), nil); err != nil {
+			if res[2] == "log" { // the commits since, as the check answers them
+				cur, err = s.fromRecent(ctx, id, cur, res[3:])
+			} else {
+				cur, err = s.stateOf(id, hashOf(res[2:]), nil)
+			}
+			if err != nil {
 				return store.Applied{}, err
 			}
 			fresh = true
@@ -278,16 +286,12 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	return store.Applied{}, fmt.Errorf("redisstore: apply to %q after %d tries: %w", id, maxTries, store.ErrConflict)
 }
 
-// checkMaxBytes bounds the fields the check before applying answers (checkLua): past it, the
-// whole state is as cheap.
-const checkMaxBytes = 256 << 10
-
 // checkCached returns the stored state of id: cur if it still is (one small script), or else cur
 // brought forward by the fields of the commits since (the recent list), or the stored state the
 // same script read.
 func (s *Store) checkCached(ctx context.Context, id string, cur *cached) (*cached, error) {
 	k := keysOf(id)
-	res, err := checkLua.Run(ctx, s.wdb, []string{k.state, k.recent}, cur.epoch, cur.t.Version, cur.rev, checkMaxBytes).StringSlice()
+	res, err := checkLua.Run(ctx, s.wdb, []string{k.state, k.recent}, cur.epoch, cur.t.Version, cur.rev).StringSlice()
 	if err != nil {
 		s.cache.drop(id)
 		return nil, s.fail(ctx, "apply", id, err)
@@ -302,19 +306,25 @@ func (s *Store) checkCached(ctx context.Context, id string, cur *cached) (*cache
 	}
 	s.stats.stale.Add(1)
 	if res[0] == "log" { // never a field of the state hash
-		c, err := s.forward(id, cur, res[1:])
-		if err != nil {
-			s.log.Warn("cached state not brought forward from the recent fields; reading it", "tournament", id, "version", cur.t.Version, "err", err)
-			return s.loadState(ctx, id, nil)
-		}
-		s.stats.staleRecent.Add(1)
-		return c, nil
+		return s.fromRecent(ctx, id, cur, res[1:])
 	}
 	h := hashOf(res)
 	if h["epoch"] == cur.epoch {
 		s.wentBack(id, cur.t.Version, num(h["version"]))
 	}
 	return s.stateOf(id, h, nil)
+}
+
+// fromRecent is cur, the cached state of id, brought forward with the recent fields a script
+// answered (forward), or else the stored state read whole.
+func (s *Store) fromRecent(ctx context.Context, id string, cur *cached, answer []string) (*cached, error) {
+	c, err := s.forward(id, cur, answer)
+	if err != nil {
+		s.log.Warn("cached state not brought forward from the recent fields; reading it", "tournament", id, "version", cur.t.Version, "err", err)
+		return s.loadState(ctx, id, nil)
+	}
+	s.stats.staleRecent.Add(1)
+	return c, nil
 }
 
 // forward brings cur, the cached state of id, to the stored version with what checkLua answered

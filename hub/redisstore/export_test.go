@@ -50,3 +50,7 @@ func OwnHeld(s *Store) int {
 	defer s.own.mu.Unlock()
 	return len(s.own.at)
 }
+
+// SetBeforeCommit makes f run just before each commit script of the node (nil: nothing). Set it
+// before the node commits.
+func SetBeforeCommit(s *Store, f func(id string)) { s.beforeCommit = f }

@@ -7,7 +7,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// luaHelpers write many hash fields from ARGV in chunks (unpack is bounded by Lua's stack).
+// luaHelpers write many hash fields from ARGV in chunks (unpack is bounded by Lua's stack), and
+// answer a cached state that is behind the stored one (stale_answer, see checkLua).
 const luaHelpers = `
 local function hset_from(key, first, n)
   local i = 0
@@ -24,6 +25,35 @@ local function hdel_from(key, first, n)
     redis.call('HDEL', key, unpack(ARGV, first + i, first + i + c - 1))
     i = i + c
   end
+end
+local function stale_answer(state, recent, epoch, version, rev)
+  local cur = redis.call('HMGET', state, 'epoch', 'version', 'rev', 't')
+  local from, to = tonumber(version), tonumber(cur[2])
+  if cur[1] == epoch and cur[4] and to > from then
+    local items = redis.call('LRANGE', recent, 0, to - from - 1)
+    if #items == to - from then
+      local out, prev, size = {'log', cur[4]}, rev, 0
+      for i = #items, 1, -1 do
+        local v, r, p, f = string.match(items[i], '^(%d+) (%S+) (%S+) (.*)$')
+        if v ~= tostring(from + #items - i + 1) or p ~= prev then
+          out = nil
+          break
+        end
+        size = size + #f
+        if size > MAX_RECENT_BYTES then
+          out = nil
+          break
+        end
+        out[#out + 1] = r
+        out[#out + 1] = f
+        prev = r
+      end
+      if out and prev == cur[3] then
+        return out
+      end
+    end
+  end
+  return redis.call('HGETALL', state)
 end
 `
 
@@ -68,12 +98,13 @@ return 1
 // 5 new rev, 6 status, 7 players, 8 events JSON, 9 submission id (or ""), 10 outcome JSON,
 // 11 stream max length, 12 state and subs ttl (ms), 13 log ttl (ms), 14 channel, 15 publish
 // payload, 16 number of field/value pairs to set (n), 17 number of fields to delete (d), 18 "1"
-// to have a conflict answer the stored state, then 2n values, then d fields, then the fields but
+// to have a conflict answer what checkLua answers a stale cache, then 2n values, then d fields, then the fields but
 // t as one JSON object (pushed on recent, kept for the newest recentKept commits: checkLua
 // answers them to a node whose cache is a few versions behind) and last the command JSON (the log entry's c: history replays it,
 // store.Replay).
 // Returns {"ok"}, {"dup", outcome}, {"conflict", version} (with ARGV 18 "1": {"conflict", version,
-// then the state hash as HGETALL lists it}), {"epoch", epoch} or {"missing"}.
+// then what checkLua answers a stale cache: the recent fields or the state hash}), {"epoch", epoch}
+// or {"missing"}.
 //
 // A node that does not watch the tournament cannot bring its cached state forward from the
 // published commits: it checks the cached state first (checkLua), and when another command
@@ -95,7 +126,7 @@ if cur[1] ~= ARGV[1] then
 end
 if cur[2] ~= ARGV[2] or cur[3] ~= ARGV[3] then
   if ARGV[18] == '1' then
-    local out = redis.call('HGETALL', KEYS[1])
+    local out = stale_answer(KEYS[1], KEYS[4], ARGV[1], ARGV[2], ARGV[3])
     table.insert(out, 1, cur[2])
     table.insert(out, 1, 'conflict')
     return out
@@ -133,52 +164,35 @@ return {'ok'}
 // of reading and decoding the whole state: what such a command costs then does not grow with the
 // tournament. The script checks that every version since the cached one is there and that they
 // chain from the cached rev to the stored one; anything else (more than recentKept versions or
-// ARGV 4 bytes of fields behind, another history) is answered the whole state.
+// maxRecentBytes of fields behind, another history) is answered the whole state.
 //
-// KEYS: state, recent. ARGV: 1 epoch, 2 version, 3 rev of the cached state, 4 most bytes of
-// fields.
+// KEYS: state, recent. ARGV: 1 epoch, 2 version, 3 rev of the cached state.
 // Returns {"same"}, {"missing"}, {"log", t, rev, fields, rev, fields, ...} (the stored t, then
-// each version after the cached one, oldest first: its rev and fields), or the state hash as
-// HGETALL lists it.
-var checkLua = redis.NewScript(`
-local cur = redis.call('HMGET', KEYS[1], 'epoch', 'version', 'rev', 't')
+// each version after the cached one, oldest first: its rev and fields, at most maxRecentBytes of
+// them), or the state hash as HGETALL lists it.
+var checkLua = redis.NewScript(lua(luaHelpers + `
+local cur = redis.call('HMGET', KEYS[1], 'epoch', 'version', 'rev')
 if not cur[1] then
   return {'missing'}
 end
 if cur[1] == ARGV[1] and cur[2] == ARGV[2] and cur[3] == ARGV[3] then
   return {'same'}
 end
-local from, to = tonumber(ARGV[2]), tonumber(cur[2])
-if cur[1] == ARGV[1] and cur[4] and to > from then
-  local recent = redis.call('LRANGE', KEYS[2], 0, to - from - 1)
-  if #recent == to - from then
-    local out, prev, size = {'log', cur[4]}, ARGV[3], 0
-    for i = #recent, 1, -1 do
-      local v, r, p, f = string.match(recent[i], '^(%d+) (%S+) (%S+) (.*)$')
-      if v ~= tostring(from + #recent - i + 1) or p ~= prev then
-        out = nil
-        break
-      end
-      size = size + #f
-      if size > tonumber(ARGV[4]) then
-        out = nil
-        break
-      end
-      out[#out + 1] = r
-      out[#out + 1] = f
-      prev = r
-    end
-    if out and prev == cur[3] then
-      return out
-    end
-  end
-end
-return redis.call('HGETALL', KEYS[1])
-`)
+return stale_answer(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])
+`))
 
 // recentKept is how many commits the recent list keeps: a node that does not watch a tournament
 // and is more commits behind reads the whole state. Three nodes taking turns are two behind.
-const recentKept = 16
+// maxRecentBytes bounds the fields a stale cache is answered: past it, the whole state is as cheap.
+const (
+	recentKept     = 16
+	maxRecentBytes = 256 << 10
+)
+
+// lua is a script's source with the constants it names filled in.
+func lua(src string) string {
+	return strings.NewReplacer("RECENT_LAST", strconv.Itoa(recentKept-1), "MAX_RECENT_BYTES", strconv.Itoa(maxRecentBytes)).Replace(src)
+}
 
 // scripts are the scripts that publish, with the store's publish command.
 type scripts struct {
@@ -188,9 +202,8 @@ type scripts struct {
 // newScripts makes the scripts publish with cmd: PUBLISH, or SPUBLISH for sharded pub/sub on a
 // Redis Cluster (shards.go).
 func newScripts(cmd string) scripts {
-	with := func(lua string) *redis.Script {
-		lua = strings.ReplaceAll(lua, "RECENT_LAST", strconv.Itoa(recentKept-1))
-		return redis.NewScript(strings.ReplaceAll(lua, "redis.call('PUBLISH',", "redis.call('"+cmd+"',"))
+	with := func(src string) *redis.Script {
+		return redis.NewScript(strings.ReplaceAll(lua(src), "redis.call('PUBLISH',", "redis.call('"+cmd+"',"))
 	}
 	return scripts{create: with(createLua), commit: with(commitLua)}
 }

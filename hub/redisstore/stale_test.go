@@ -178,3 +178,50 @@ func TestStaleCacheFallsBack(t *testing.T) {
 		})
 	}
 }
+
+// TestConflictFromRecent: a node that does not watch a tournament checks its cached state (the
+// stored one), and another node commits between that check and its commit script. The lost
+// compare-and-set is answered the winner's fields from the recent list, the node brings its cache
+// forward with them and commits on the stored state: one conflict, no state hash read whole.
+func TestConflictFromRecent(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	a := newStore(t, srv, nil, redisstore.Options{})
+	b := newStore(t, srv, nil, redisstore.Options{})
+	const id = "t_cfrecent"
+	mustCreate(t, a, id, match.SingleElimination)
+	join(t, a, id, 3)
+	mustApply(t, b, id, match.Command{Type: match.CmdJoin, Name: "Warm"}, "")  // b caches the state
+	mustApply(t, a, id, match.Command{Type: match.CmdJoin, Name: "Again"}, "") // a's is the stored one
+	raced := false
+	redisstore.SetBeforeCommit(a, func(string) {
+		if !raced {
+			raced = true
+			mustApply(t, b, id, match.Command{Type: match.CmdJoin, Name: "Between"}, "")
+		}
+	})
+	mon := srv.Monitor()
+	before := a.Stats()
+	mustApply(t, a, id, match.Command{Type: match.CmdJoin, Name: "Mine"}, "")
+	after := a.Stats()
+	if c, r := after.Conflicts-before.Conflicts, after.StaleRecent-before.StaleRecent; !raced || c != 1 || r != 1 {
+		t.Errorf("raced %v, %d conflicts, %d brought forward from the recent fields; want true, 1 and 1", raced, c, r)
+	}
+	lines, err := mon.Until(srv, "cfrecent-done")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range lines {
+		if strings.Contains(strings.ToUpper(l), `"HGETALL"`) {
+			t.Errorf("a state hash was read whole: %s", l)
+		}
+	}
+	sameAsStored(t, srv, a, id, "after the retried command")
+	names := map[string]bool{}
+	for _, p := range storedState(t, srv, id).Participants {
+		names[p.Name] = true
+	}
+	if !names["Between"] || !names["Mine"] {
+		t.Errorf("stored players %v; want Between and Mine among them", names)
+	}
+}

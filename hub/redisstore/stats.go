@@ -12,8 +12,10 @@ type Stats struct {
 	// found behind the stored one before they were applied (and read in the same round trip):
 	// the conflicts that checking first avoided.
 	Stale uint64
-	// StaleRecent counts those brought forward with the fields of the commits since (the
-	// tournament's recent list), instead of reading the whole state.
+	// StaleRecent counts cached states found behind the stored one (by that check, or by a lost
+	// compare-and-set of a node that does not watch the tournament) that were brought forward with
+	// the fields of the commits since (the tournament's recent list), instead of reading the
+	// whole state.
 	StaleRecent      uint64
 	Duplicates       uint64 // submissions answered with their first outcome
 	Unavailable      uint64 // calls that failed because Redis could not be reached

@@ -142,6 +142,8 @@ type Store struct {
 	watches  map[string]*watcher // guarded by mu; tournaments with at least one Watch
 	retiring map[string]*watcher // guarded by mu; workers of unwatched tournaments still stopping
 	subWake  chan struct{}       // capacity 1: the watched set changed, resync the subscriptions
+
+	beforeCommit func(id string) // tests only (export_test.go): runs just before a commit script
 }
 
 // New connects to Redis. It does not fail when Redis is down (the node stays up, Ping reports it and
