@@ -256,3 +256,50 @@ func BenchmarkUnwatchedRoundRobin(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLoad measures reading a running 512-player single elimination (GET
+// /api/tournaments/{id}, exports, snapshots for new sockets): idle, nothing committed between two
+// reads; behind, another node commits a result before each read (outside the timer).
+func BenchmarkLoad(b *testing.B) {
+	for _, behind := range []bool{false, true} {
+		name := "idle"
+		if behind {
+			name = "behind"
+		}
+		b.Run(name, func(b *testing.B) {
+			srv := redistest.Start(b)
+			reader := newStore(b, srv, nil, redisstore.Options{})
+			writer := newStore(b, srv, nil, redisstore.Options{})
+			ctx := ctxFor(b)
+			const id = "t_load"
+			mustCreate(b, writer, id, match.SingleElimination)
+			join(b, writer, id, 512)
+			a := mustApply(b, writer, id, match.Command{Type: match.CmdStart}, "")
+			var ready []match.MatchID
+			for _, e := range a.Events {
+				for _, m := range e.Matches {
+					if m.Status == match.MatchReady {
+						ready = append(ready, m.ID)
+					}
+				}
+			}
+			b.ReportAllocs()
+			var setup time.Duration
+			cpu0 := processCPU()
+			for i := 0; b.Loop(); i++ {
+				if behind && len(ready) > 0 {
+					b.StopTimer()
+					c := processCPU()
+					ready = reportFirst(ctx, b, writer, id, ready, "r"+strconv.Itoa(i))
+					setup += processCPU() - c
+					b.StartTimer()
+				}
+				if _, _, err := reader.Load(ctx, id); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64((processCPU()-cpu0-setup).Microseconds())/float64(b.N), "cpu-µs/op")
+		})
+	}
+}

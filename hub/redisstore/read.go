@@ -51,17 +51,36 @@ func (s *Store) stateOf(id string, h map[string]string, keep func(*match.Tournam
 	return c, nil
 }
 
-// Load returns a copy of the stored state (always read from Redis, never from the node's cache).
+// Load returns a copy of the stored state. A state this node has cached is checked against the
+// stored one first, as a command's is (checkCached: the same, or brought forward with the recent
+// fields, or else read whole), so that reading a big tournament costs a copy, not a decode of the
+// whole hash; it holds the tournament's turn meanwhile, as a command does.
 func (s *Store) Load(ctx context.Context, id string) (*match.Tournament, store.Position, error) {
-	if _, err := s.reachable(id); err != nil {
-		return nil, store.Position{}, err
-	}
-	var out *match.Tournament
-	c, err := s.loadState(ctx, id, func(t *match.Tournament) { out = t.Clone() })
+	mark, err := s.reachable(id)
 	if err != nil {
 		return nil, store.Position{}, err
 	}
-	return out, store.Position{Epoch: c.epoch, Version: c.v, Rev: c.rev}, nil
+	release, err := s.lockLocal(ctx, id)
+	if err != nil {
+		return nil, store.Position{}, err
+	}
+	defer release()
+	if err := s.stillReachable(id, mark); err != nil { // as Apply: behind a call that found Redis down
+		return nil, store.Position{}, err
+	}
+	c := s.cache.state(id)
+	if c != nil {
+		c, err = s.checkCached(ctx, id, c)
+	} else {
+		c, err = s.loadState(ctx, id, nil)
+	}
+	if err != nil {
+		return nil, store.Position{}, err
+	}
+	if c.t.Status == match.StatusDeleted { // a tombstone, as stateOf reads it
+		return nil, store.Position{}, store.ErrNotFound
+	}
+	return c.t.Clone(), store.Position{Epoch: c.epoch, Version: c.v, Rev: c.rev}, nil
 }
 
 // listBatch is how many index entries List reads per round trip: one ZREVRANGEBYSCORE, then one

@@ -225,3 +225,52 @@ func TestConflictFromRecent(t *testing.T) {
 		t.Errorf("stored players %v; want Between and Mine among them", names)
 	}
 }
+
+// TestLoadChecksCache: Load of a tournament the node has cached checks the cache against the
+// stored state instead of reading the hash whole: the same, or brought forward with the recent
+// fields of another node's commits; either way it answers the stored state and position.
+func TestLoadChecksCache(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	a := newStore(t, srv, nil, redisstore.Options{})
+	b := newStore(t, srv, nil, redisstore.Options{})
+	const id = "t_loadcache"
+	mustCreate(t, a, id, match.SingleElimination)
+	join(t, a, id, 4) // a caches the stored state
+	mustApply(t, b, id, match.Command{Type: match.CmdJoin, Name: "Warm"}, "")
+	ctx := ctxFor(t)
+	if _, _, err := a.Load(ctx, id); err != nil { // brought forward: a's cache is the stored state
+		t.Fatal(err)
+	}
+	mon := srv.Monitor()
+	before := a.Stats()
+	check := func(when string, want int64) {
+		t.Helper()
+		got, head, err := a.Load(ctx, id)
+		st := storedState(t, srv, id)
+		if err != nil || head.Version != want || !reflect.DeepEqual(got, st) {
+			t.Fatalf("%s: Load = v%d (head %+v), %v; want the stored v%d\n got %+v\nwant %+v", when, got.Version, head, err, want, got, st)
+		}
+	}
+	check("nothing committed since", 6)
+	mustApply(t, b, id, match.Command{Type: match.CmdJoin, Name: "Other"}, "")
+	mustApply(t, b, id, match.Command{Type: match.CmdStart}, "")
+	check("two commits of another node since", 8)
+	after := a.Stats()
+	if r := after.StaleRecent - before.StaleRecent; r != 1 {
+		t.Errorf("%d loads brought forward from the recent fields; want 1", r)
+	}
+	lines, err := mon.Until(srv, "loadcache-done")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads := 0 // storedState reads the hash whole twice through a node of its own
+	for _, l := range lines {
+		if strings.Contains(strings.ToUpper(l), `"HGETALL"`) {
+			reads++
+		}
+	}
+	if reads != 2 {
+		t.Errorf("%d HGETALLs; want the 2 of the test's own reads (a's loads read none)", reads)
+	}
+}

@@ -8,9 +8,10 @@ type Stats struct {
 	Commits   uint64 // commands committed by this node (Create included)
 	Conflicts uint64 // compare-and-set attempts that lost to another commit
 	Followed  uint64 // of those, retried on the cached state the watcher brought forward (no read back)
-	// Stale counts commands to a tournament this node does not watch whose cached state was
-	// found behind the stored one before they were applied (and read in the same round trip):
-	// the conflicts that checking first avoided.
+	// Stale counts commands to a tournament this node does not watch, and reads (Load), whose
+	// cached state was found behind the stored one before they were applied or answered (and
+	// brought to it in the same round trip): for commands, the conflicts that checking first
+	// avoided.
 	Stale uint64
 	// StaleRecent counts cached states found behind the stored one (by that check, or by a lost
 	// compare-and-set of a node that does not watch the tournament) that were brought forward with
