@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"unsafe"
 
 	"github.com/tourhub/tourhub/match"
 )
@@ -15,19 +16,26 @@ import (
 // brings its cached state forward with the fields each published commit wrote (advance), so that
 // a node's next command starts from the stored state instead of losing. Any doubt drops the entry.
 
-// cacheSize bounds the cache: past it an arbitrary entry is evicted.
-const cacheSize = 4096
+// cacheSize and cacheBytes bound the cache, in entries and in about the bytes its states hold:
+// past either, arbitrary other entries are evicted (their next command or read decodes the
+// stored state again).
+const (
+	cacheSize  = 4096
+	cacheBytes = 256 << 20
+)
 
 // stateCache is the node's cache of states, by tournament id. Safe for concurrent use.
 type stateCache struct {
-	log *slog.Logger // static after construction
+	log      *slog.Logger // static after construction
+	maxBytes int          // static after construction: cacheBytes but in tests
 
-	mu sync.Mutex
-	m  map[string]*cached // guarded by mu
+	mu    sync.Mutex
+	m     map[string]*cached // guarded by mu
+	bytes int                // guarded by mu: the size of every entry in m
 }
 
 func newStateCache(log *slog.Logger) *stateCache {
-	return &stateCache{log: log, m: make(map[string]*cached)}
+	return &stateCache{log: log, maxBytes: cacheBytes, m: make(map[string]*cached)}
 }
 
 // cached is a state of a tournament as this node knows it: t, decoded, followed by the commits
@@ -43,6 +51,7 @@ type cached struct {
 	epoch string
 	rev   string // the commit's random id, checked by the commit script with the version
 	v     int64  // t's version when the entry was made
+	size  int    // about the bytes t held when the entry was made (stateSize)
 	t     *match.Tournament
 	later []published // commits after t, in version order (each with fields)
 	// gone is closed once the entry is no longer the cached one (replaced or dropped): a command
@@ -59,7 +68,13 @@ const (
 )
 
 func newCached(epoch, rev string, t *match.Tournament) *cached {
-	return &cached{epoch: epoch, rev: rev, v: t.Version, t: t, gone: make(chan struct{})}
+	return &cached{epoch: epoch, rev: rev, v: t.Version, size: stateSize(t), t: t, gone: make(chan struct{})}
+}
+
+// stateSize is about the bytes t holds: its structs, and 16 bytes of name per participant. O(1).
+func stateSize(t *match.Tournament) int {
+	return int(unsafe.Sizeof(*t)) + cap(t.Participants)*int(unsafe.Sizeof(match.Participant{})+16) +
+		cap(t.Matches)*int(unsafe.Sizeof(match.Match{}))
 }
 
 // version is the version the entry stands for, its later commits included.
@@ -77,7 +92,7 @@ func (c *cached) headRev() string {
 func (c *cached) then(m published) *cached {
 	later := make([]published, len(c.later), len(c.later)+1)
 	copy(later, c.later)
-	return &cached{epoch: c.epoch, rev: c.rev, v: c.v, t: c.t, later: append(later, m), gone: make(chan struct{})}
+	return &cached{epoch: c.epoch, rev: c.rev, v: c.v, size: c.size, t: c.t, later: append(later, m), gone: make(chan struct{})}
 }
 
 // decoded is the entry with its later commits applied to t, in place: the caller holds the
@@ -128,13 +143,15 @@ func (sc *stateCache) state(id string) *cached {
 func (sc *stateCache) put(id string, c *cached) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	if _, ok := sc.m[id]; !ok && len(sc.m) >= cacheSize {
-		for k := range sc.m { // evict an arbitrary entry
-			sc.setLocked(k, nil)
+	sc.setLocked(id, c)
+	for k := range sc.m { // evict arbitrary other entries while over a bound
+		if len(sc.m) <= cacheSize && sc.bytes <= sc.maxBytes {
 			break
 		}
+		if k != id {
+			sc.setLocked(k, nil)
+		}
 	}
-	sc.setLocked(id, c)
 }
 
 // setLocked makes c (nil: nothing) the cached state of id and tells whoever waits on the entry it
@@ -146,12 +163,14 @@ func (sc *stateCache) setLocked(id string, c *cached) {
 	}
 	if old != nil {
 		close(old.gone)
+		sc.bytes -= old.size
 	}
 	if c == nil {
 		delete(sc.m, id)
 		return
 	}
 	sc.m[id] = c
+	sc.bytes += c.size
 }
 
 // replace puts next (or drops the entry when next is nil) if the entry is still old: a commit of

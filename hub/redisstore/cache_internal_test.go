@@ -50,3 +50,48 @@ func TestAdvanceWhileTurnTaken(t *testing.T) {
 		})
 	}
 }
+
+// TestCacheBytes: the cache holds at most about maxBytes of states: putting one past it evicts
+// other entries, never the one just put, and its count of bytes stays the sum of its entries'
+// sizes through replacements and drops.
+func TestCacheBytes(t *testing.T) {
+	sc := newStateCache(slog.New(slog.DiscardHandler))
+	state := func(matches int) *match.Tournament {
+		return &match.Tournament{Participants: make([]match.Participant, matches+1), Matches: make([]match.Match, matches)}
+	}
+	one := stateSize(state(100))
+	sc.maxBytes = 5*one + one/2 // room for five
+	sum := func() int {
+		n := 0
+		for _, c := range sc.m {
+			n += c.size
+		}
+		return n
+	}
+	for i := range 12 {
+		id := "t" + strconv.Itoa(i)
+		sc.put(id, newCached("e", "r", state(100)))
+		if sc.get(id) == nil {
+			t.Fatalf("put %s: not cached", id)
+		}
+		if sc.bytes > sc.maxBytes || sc.bytes != sum() || len(sc.m) > 5 {
+			t.Fatalf("after %d puts: %d bytes counted, %d held in %d entries; want at most %d, in at most 5", i+1, sc.bytes, sum(), len(sc.m), sc.maxBytes)
+		}
+	}
+	for id := range sc.m { // a bigger state replaces an entry: others make room
+		sc.put(id, newCached("e", "r2", state(300)))
+		if c := sc.get(id); c == nil || c.rev != "r2" || sc.bytes > sc.maxBytes || sc.bytes != sum() {
+			t.Fatalf("replaced %s: entry %v, %d bytes counted, %d held; want it cached within %d", id, c, sc.bytes, sum(), sc.maxBytes)
+		}
+		sc.drop(id)
+		break
+	}
+	if sc.bytes != sum() || len(sc.m) != 0 && sc.bytes == 0 {
+		t.Fatalf("after a drop: %d bytes counted, %d held", sc.bytes, sum())
+	}
+	huge := state(10 * 100) // bigger than the bound alone: kept (the command needs it), the rest evicted
+	sc.put("huge", newCached("e", "r", huge))
+	if sc.get("huge") == nil || len(sc.m) != 1 || sc.bytes != sum() {
+		t.Fatalf("a state over the bound: %d entries, %d bytes counted, %d held; want it alone", len(sc.m), sc.bytes, sum())
+	}
+}
