@@ -135,7 +135,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	if cur != nil && stateOnConflict == "1" {
 		// Nothing brings an unwatched cache forward: make sure it is the stored state before
 		// applying, rather than lose the compare-and-set to every command of another node.
-		if cur, err = s.checkCached(ctx, id, cur); err != nil {
+		if cur, err = s.checkCached(ctx, "apply", id, cur); err != nil {
 			return store.Applied{}, err
 		}
 		fresh = true
@@ -243,7 +243,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 					return store.Applied{}, err
 				}
 			}
-			if res[2] == "log" { // the commits since, as the check answers them
+			if res[2] == "recent" { // the commits since, as the check answers them
 				cur, err = s.fromRecent(ctx, id, cur, res[3:])
 			} else {
 				cur, err = s.stateOf(id, hashOf(res[2:]), nil)
@@ -288,13 +288,13 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 
 // checkCached returns the stored state of id: cur if it still is (one small script), or else cur
 // brought forward by the fields of the commits since (the recent list), or the stored state the
-// same script read.
-func (s *Store) checkCached(ctx context.Context, id string, cur *cached) (*cached, error) {
+// same script read. op names the caller's operation in errors.
+func (s *Store) checkCached(ctx context.Context, op, id string, cur *cached) (*cached, error) {
 	k := keysOf(id)
 	res, err := checkLua.Run(ctx, s.wdb, []string{k.state, k.recent}, cur.epoch, cur.t.Version, cur.rev).StringSlice()
 	if err != nil {
 		s.cache.drop(id)
-		return nil, s.fail(ctx, "apply", id, err)
+		return nil, s.fail(ctx, op, id, err)
 	}
 	s.answered(id)
 	switch {
@@ -305,7 +305,7 @@ func (s *Store) checkCached(ctx context.Context, id string, cur *cached) (*cache
 		return nil, store.ErrNotFound
 	}
 	s.stats.stale.Add(1)
-	if res[0] == "log" { // never a field of the state hash
+	if res[0] == "recent" { // never a field of the state hash
 		return s.fromRecent(ctx, id, cur, res[1:])
 	}
 	h := hashOf(res)
@@ -328,10 +328,10 @@ func (s *Store) fromRecent(ctx context.Context, id string, cur *cached, answer [
 }
 
 // forward brings cur, the cached state of id, to the stored version with what checkLua answered
-// from the recent list: the stored t, then the rev and fields of each version after cur's (chained by the
-// script), as a watcher brings its cache forward from the published commits; it caches the
-// result. The caller holds the tournament's turn. On error cur's state is half changed and no
-// longer cached.
+// from the recent list: the stored t, then the rev and fields of each version after cur's
+// (chained by the script), as a watcher brings its cache forward from the published commits; it
+// caches the result. The caller holds the tournament's turn. On error cur's state is half
+// changed and no longer cached.
 func (s *Store) forward(id string, cur *cached, answer []string) (*cached, error) {
 	if len(answer) < 3 || len(answer)%2 != 1 {
 		s.cache.drop(id)

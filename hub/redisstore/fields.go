@@ -176,8 +176,8 @@ func decodeFields(h map[string]string) (*match.Tournament, error) {
 // applyObjects applies the fields of consecutive commits, each one JSON object (field -> value,
 // or null for a deleted field), to t in place: the newest value of a field is the one the hash
 // holds. meta, when not nil, is the tournament's own field after the last of them, for objects
-// that do not carry it (the recent list's, fieldSet.recentObject). On error t is half changed: the caller
-// forgets it.
+// that do not carry it (the recent list's, fieldSet.recentObject). On error t is half changed:
+// the caller forgets it.
 func applyObjects(t *match.Tournament, objects []json.RawMessage, meta json.RawMessage) error {
 	fields := make(map[string]json.RawMessage)
 	for i, o := range objects {

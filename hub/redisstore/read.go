@@ -70,7 +70,7 @@ func (s *Store) Load(ctx context.Context, id string) (*match.Tournament, store.P
 	}
 	c := s.cache.state(id)
 	if c != nil {
-		c, err = s.checkCached(ctx, id, c)
+		c, err = s.checkCached(ctx, "load", id, c)
 	} else {
 		c, err = s.loadState(ctx, id, nil)
 	}

@@ -32,7 +32,7 @@ local function stale_answer(state, recent, epoch, version, rev)
   if cur[1] == epoch and cur[4] and to > from then
     local items = redis.call('LRANGE', recent, 0, to - from - 1)
     if #items == to - from then
-      local out, prev, size = {'log', cur[4]}, rev, 0
+      local out, prev, size = {'recent', cur[4]}, rev, 0
       for i = #items, 1, -1 do
         local v, r, p, f = string.match(items[i], '^(%d+) (%S+) (%S+) (.*)$')
         if v ~= tostring(from + #items - i + 1) or p ~= prev then
@@ -98,10 +98,10 @@ return 1
 // 5 new rev, 6 status, 7 players, 8 events JSON, 9 submission id (or ""), 10 outcome JSON,
 // 11 stream max length, 12 state and subs ttl (ms), 13 log ttl (ms), 14 channel, 15 publish
 // payload, 16 number of field/value pairs to set (n), 17 number of fields to delete (d), 18 "1"
-// to have a conflict answer what checkLua answers a stale cache, then 2n values, then d fields, then the fields but
-// t as one JSON object (pushed on recent, kept for the newest recentKept commits: checkLua
-// answers them to a node whose cache is a few versions behind) and last the command JSON (the log entry's c: history replays it,
-// store.Replay).
+// to have a conflict answer what checkLua answers a stale cache, then 2n values, then d fields,
+// then the fields but t as one JSON object (pushed on recent, kept for the newest recentKept
+// commits: checkLua answers them to a node whose cache is a few versions behind) and last the
+// command JSON (the log entry's c: history replays it, store.Replay).
 // Returns {"ok"}, {"dup", outcome}, {"conflict", version} (with ARGV 18 "1": {"conflict", version,
 // then what checkLua answers a stale cache: the recent fields or the state hash}), {"epoch", epoch}
 // or {"missing"}.
@@ -167,7 +167,7 @@ return {'ok'}
 // maxRecentBytes of fields behind, another history) is answered the whole state.
 //
 // KEYS: state, recent. ARGV: 1 epoch, 2 version, 3 rev of the cached state.
-// Returns {"same"}, {"missing"}, {"log", t, rev, fields, rev, fields, ...} (the stored t, then
+// Returns {"same"}, {"missing"}, {"recent", t, rev, fields, rev, fields, ...} (the stored t, then
 // each version after the cached one, oldest first: its rev and fields, at most maxRecentBytes of
 // them), or the state hash as HGETALL lists it.
 var checkLua = redis.NewScript(lua(luaHelpers + `
