@@ -203,7 +203,11 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		for _, f := range fields.del {
 			args = append(args, f)
 		}
-		args = append(args, fields.recentObject(), cmdJSON)
+		recent := fields.recentObject()
+		if len(recent) > maxRecentBytes { // never answered (checkLua): not kept either
+			recent = "-"
+		}
+		args = append(args, recent, cmdJSON)
 		s.own.put(rev, events)
 		if s.beforeCommit != nil {
 			s.beforeCommit(id)

@@ -35,7 +35,7 @@ local function stale_answer(state, recent, epoch, version, rev)
       local out, prev, size = {'recent', cur[4]}, rev, 0
       for i = #items, 1, -1 do
         local v, r, p, f = string.match(items[i], '^(%d+) (%S+) (%S+) (.*)$')
-        if v ~= tostring(from + #items - i + 1) or p ~= prev then
+        if v ~= tostring(from + #items - i + 1) or p ~= prev or f == '-' then
           out = nil
           break
         end
@@ -99,8 +99,9 @@ return 1
 // 11 stream max length, 12 state and subs ttl (ms), 13 log ttl (ms), 14 channel, 15 publish
 // payload, 16 number of field/value pairs to set (n), 17 number of fields to delete (d), 18 "1"
 // to have a conflict answer what checkLua answers a stale cache, then 2n values, then d fields,
-// then the fields but t as one JSON object (pushed on recent, kept for the newest recentKept
-// commits: checkLua answers them to a node whose cache is a few versions behind) and last the
+// then the fields but t as one JSON object, or "-" when they are over maxRecentBytes (pushed on
+// recent, kept for the newest recentKept commits: checkLua answers them to a node whose cache is
+// a few versions behind; "-" makes it answer the whole state instead) and last the
 // command JSON (the log entry's c: history replays it, store.Replay).
 // Returns {"ok"}, {"dup", outcome}, {"conflict", version} (with ARGV 18 "1": {"conflict", version,
 // then what checkLua answers a stale cache: the recent fields or the state hash}), {"epoch", epoch}

@@ -107,21 +107,23 @@ func TestStaleCacheFromRecent(t *testing.T) {
 }
 
 // TestStaleCacheFallsBack: where the recent fields cannot bring a stale cache forward, the check
-// answers the whole state, and the node commits on the stored state: a cache more commits behind
-// than the recent list keeps, a recent list with an entry missing, and a cache of a history that
-// Redis no longer has (it came back older, and other commits reached a higher version since).
+// answers the whole state, and the node commits on (or reads) the stored state: a cache more
+// commits behind than the recent list keeps, a recent list with an entry missing, a commit whose
+// fields were too big to keep there, and a cache of a history that Redis no longer has (it came
+// back older, and other commits reached a higher version since).
 func TestStaleCacheFallsBack(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	cases := []struct {
 		name   string
 		before func(t *testing.T, id string, a, b *redisstore.Store) // a has cached the state
+		load   bool                                                  // a reads instead of joining
 	}{
 		{"too far behind", func(t *testing.T, id string, a, b *redisstore.Store) {
 			for i := range 20 { // the recent list keeps 16
 				mustApply(t, b, id, match.Command{Type: match.CmdJoin, Name: "B" + strconv.Itoa(i)}, "")
 			}
-		}},
+		}, false},
 		{"entry missing", func(t *testing.T, id string, a, b *redisstore.Store) {
 			mustApply(t, b, id, match.Command{Type: match.CmdJoin, Name: "Gone"}, "")
 			for i := range 2 {
@@ -133,7 +135,19 @@ func TestStaleCacheFallsBack(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-		}},
+		}, false},
+		{"fields too big to keep", func(t *testing.T, id string, a, b *redisstore.Store) {
+			players := make([]match.NewPlayer, 1020)
+			for i := range players {
+				players[i] = match.NewPlayer{Name: "Player number " + strconv.Itoa(i)}
+			}
+			mustApply(t, b, id, match.Command{Type: match.CmdAddPlayers, Players: players}, "")
+			mustApply(t, b, id, match.Command{Type: match.CmdStart}, "") // every match: over 256 KiB
+			item, err := srv.Do("LINDEX", "tourhub:{t:"+id+"}:recent", "0")
+			if err != nil || !strings.HasSuffix(item, " -") {
+				t.Fatalf("the start's recent item: %.80q (%v); want its fields left out (-)", item, err)
+			}
+		}, true},
 		{"another history", func(t *testing.T, id string, a, b *redisstore.Store) {
 			k := "tourhub:{t:" + id + "}:"
 			for _, key := range []string{"state", "log", "recent"} {
@@ -153,18 +167,24 @@ func TestStaleCacheFallsBack(t *testing.T) {
 			for i := range 4 {
 				mustApply(t, c, id, match.Command{Type: match.CmdJoin, Name: "New" + strconv.Itoa(i)}, "")
 			}
-		}},
+		}, false},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			id := "t_fallback_" + strconv.Itoa(i)
 			a := newStore(t, srv, nil, redisstore.Options{})
 			b := newStore(t, srv, nil, redisstore.Options{})
-			mustCreate(t, b, id, match.RoundRobin)
+			mustCreate(t, b, id, match.DoubleElimination)
 			join(t, a, id, 3)
 			tc.before(t, id, a, b)
 			s0, l0 := staleStats(a)
-			mustApply(t, a, id, match.Command{Type: match.CmdJoin, Name: "Last"}, "")
+			if tc.load {
+				if _, _, err := a.Load(ctxFor(t), id); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				mustApply(t, a, id, match.Command{Type: match.CmdJoin, Name: "Last"}, "")
+			}
 			s1, l1 := staleStats(a)
 			if s1-s0 != 1 || l1 != l0 {
 				t.Errorf("%d stale caches, %d brought forward from the recent fields; want 1 and 0 (the whole state read)", s1-s0, l1-l0)
