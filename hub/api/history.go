@@ -53,11 +53,41 @@ func (s *Server) getTournament(c echo.Context) error {
 		}
 		return s.stateAt(c, id, n)
 	}
+	if h, ok := s.store.(store.Header); ok { // an unchanged state is answered as it was encoded
+		head, err := h.Head(ctx, id)
+		if err != nil {
+			return s.storeErr("load", err)
+		}
+		if matches(c.Request().Header.Get("If-None-Match"), etag(head)) {
+			return stateAnswer(c, head, nil)
+		}
+		if body, ok := s.answers.get(id, head); ok {
+			return stateAnswer(c, head, body)
+		}
+	}
 	t, head, err := s.store.Load(ctx, id)
 	if err != nil {
 		return s.storeErr("load", err)
 	}
-	return c.JSON(http.StatusOK, view.NewView(t, head))
+	body, err := json.Marshal(view.NewView(t, head))
+	if err != nil {
+		return err // internal, logged
+	}
+	body = append(body, '\n')
+	s.answers.put(id, head, body)
+	return stateAnswer(c, head, body)
+}
+
+// stateAnswer answers the state at pos, encoded as body (nil: 304 Not Modified), with its
+// entity tag: a client that sends it back in If-None-Match gets 304 while the state is unchanged.
+func stateAnswer(c echo.Context, pos store.Position, body []byte) error {
+	h := c.Response().Header()
+	h.Set("ETag", etag(pos))
+	h.Set("Cache-Control", "no-cache")
+	if body == nil {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
 }
 
 // stateAt answers the state at version n, replayed from the log.

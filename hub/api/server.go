@@ -100,6 +100,7 @@ type Server struct {
 	echo    *echo.Echo       // static after construction
 	metrics *metrics         // static after construction
 	limits  *ipLimiter       // static after construction
+	answers *answers         // static after construction; GET /api/tournaments/{id} by position
 
 	draining atomic.Bool
 }
@@ -131,6 +132,7 @@ func New(cfg Config, cmds *command.Service, st store.Store, sockets http.Handler
 		log:     log,
 		metrics: newMetrics(reg),
 		limits:  newIPLimiter(rate.Limit(cfg.RatePerSec), cfg.Burst),
+		answers: newAnswers(answersBytes),
 		ws:      sockets,
 	}
 

@@ -10,20 +10,9 @@ import (
 	"time"
 
 	"github.com/tourhub/tourhub/hub/memstore"
-	"github.com/tourhub/tourhub/hub/store"
+	"github.com/tourhub/tourhub/hub/storetest"
 	"github.com/tourhub/tourhub/match"
 )
-
-// loadCounter is a store that counts its Loads.
-type loadCounter struct {
-	store.Store
-	loads atomic.Int64
-}
-
-func (s *loadCounter) Load(ctx context.Context, id string) (*match.Tournament, store.Position, error) {
-	s.loads.Add(1)
-	return s.Store.Load(ctx, id)
-}
 
 // holdSub is a Subscriber that keeps what it is queued, as a socket's queue does.
 type holdSub struct {
@@ -64,7 +53,7 @@ func TestBurstOfSubscribersLoadsOnce(t *testing.T) {
 	ctx := context.Background()
 	ms := memstore.New()
 	defer ms.Close()
-	st := &loadCounter{Store: ms}
+	st := &storetest.LoadCounter{Store: ms}
 	tb := New(Config{Store: st})
 	defer tb.Close()
 	ms.Register(tb)
@@ -101,12 +90,12 @@ func TestBurstOfSubscribersLoadsOnce(t *testing.T) {
 		return tb.topics["t_burst"].version == 2
 	})
 	second := subscribe()
-	before := st.loads.Load()
+	before := st.Loads.Load()
 	var burst []*holdSub
 	for range 50 {
 		burst = append(burst, subscribe())
 	}
-	if got := st.loads.Load() - before; got != 0 {
+	if got := st.Loads.Load() - before; got != 0 {
 		t.Errorf("50 subscribers at the same version read the state %d more times; want 0 (the held snapshot)", got)
 	}
 	for _, s := range burst {
@@ -116,13 +105,13 @@ func TestBurstOfSubscribersLoadsOnce(t *testing.T) {
 	}
 	// A tourhub.v2 subscriber needs the snapshot's other form: read and encoded once, then held
 	// for the next ones like v1's.
-	before = st.loads.Load()
+	before = st.Loads.Load()
 	v2 := subscribe(true)
-	if got := st.loads.Load() - before; got != 1 || &v2.snapshot()[0] == &second.snapshot()[0] {
+	if got := st.Loads.Load() - before; got != 1 || &v2.snapshot()[0] == &second.snapshot()[0] {
 		t.Errorf("the first v2 subscriber: %d reads of the state (want 1), its own snapshot %v (want true)", got,
 			&v2.snapshot()[0] != &second.snapshot()[0])
 	}
-	if again := subscribe(true); st.loads.Load()-before != 1 || &again.snapshot()[0] != &v2.snapshot()[0] {
+	if again := subscribe(true); st.Loads.Load()-before != 1 || &again.snapshot()[0] != &v2.snapshot()[0] {
 		t.Error("a second v2 subscriber did not get the first one's snapshot, shared")
 	}
 	join("Grace")
@@ -131,9 +120,9 @@ func TestBurstOfSubscribersLoadsOnce(t *testing.T) {
 		defer tb.topics["t_burst"].mu.Unlock()
 		return tb.topics["t_burst"].version == 3
 	})
-	before = st.loads.Load()
+	before = st.Loads.Load()
 	third := subscribe()
-	if st.loads.Load() == before || &third.snapshot()[0] == &second.snapshot()[0] {
+	if st.Loads.Load() == before || &third.snapshot()[0] == &second.snapshot()[0] {
 		t.Error("after a new entry, a subscriber got the old snapshot")
 	}
 }

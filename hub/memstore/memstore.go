@@ -311,6 +311,19 @@ func (s *Store) Load(ctx context.Context, id string) (*match.Tournament, store.P
 	return tr.t.Clone(), tr.head(), nil
 }
 
+// Head implements store.Header.
+func (s *Store) Head(ctx context.Context, id string) (store.Position, error) {
+	if err := ctx.Err(); err != nil {
+		return store.Position{}, err
+	}
+	tr, err := s.lock(id)
+	if err != nil {
+		return store.Position{}, err
+	}
+	defer tr.mu.Unlock()
+	return tr.head(), nil
+}
+
 // head is the tour's newest position; tr.mu is held.
 func (tr *tour) head() store.Position {
 	return store.Position{Epoch: tr.epoch, Version: tr.t.Version, Rev: tr.rev}

@@ -83,6 +83,23 @@ func (s *Store) Load(ctx context.Context, id string) (*match.Tournament, store.P
 	return c.t.Clone(), store.Position{Epoch: c.epoch, Version: c.v, Rev: c.rev}, nil
 }
 
+// Head implements store.Header: the stored position (one HMGET), not found for a missing or
+// deleted tournament.
+func (s *Store) Head(ctx context.Context, id string) (store.Position, error) {
+	if _, err := s.reachable(id); err != nil {
+		return store.Position{}, err
+	}
+	v, err := s.rdb.HMGet(ctx, keysOf(id).state, "epoch", "version", "rev", "status").Result()
+	if err != nil {
+		return store.Position{}, s.fail(ctx, "head", id, err)
+	}
+	s.answered(id)
+	if str(v[0]) == "" || str(v[3]) == string(match.StatusDeleted) {
+		return store.Position{}, store.ErrNotFound
+	}
+	return positionOf(v), nil
+}
+
 // listBatch is how many index entries List reads per round trip: one ZREVRANGEBYSCORE, then one
 // pipelined HMGET of the summary fields per entry.
 const listBatch = 100

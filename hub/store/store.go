@@ -217,6 +217,13 @@ type Store interface {
 	Close() error
 }
 
+// Header is a Store that tells a tournament's newest position without reading its state (one
+// small read): a reader that keeps what it made of a version, such as an encoded answer, asks it
+// first. Both stores are Headers.
+type Header interface {
+	Head(ctx context.Context, id string) (Position, error)
+}
+
 // Confirmer is a Store whose acknowledged writes may wait for replicas (the Redis store with
 // --redis-wait-replicas): Confirm returns once the tournament's stored state is on enough of them
 // (ErrUnavailable otherwise). A repeated create answers the first one's tournament only after it.

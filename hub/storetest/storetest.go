@@ -663,6 +663,35 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		}
 	})
 
+	t.Run("Head", func(t *testing.T) {
+		// The newest position without the state: the one each commit answered, and not found
+		// for an unknown or deleted tournament.
+		t.Parallel()
+		s := newStore(t)
+		h, ok := s.(store.Header)
+		if !ok {
+			t.Fatalf("%T is not a store.Header", s)
+		}
+		ctx := ctxFor(t)
+		c := create(t, s, "t_head")
+		if got, err := h.Head(ctx, "t_head"); err != nil || got != (store.Position{Epoch: c.Epoch, Version: 1, Rev: c.Rev}) {
+			t.Errorf("Head after create = %+v, %v; want %s v1 %s", got, err, c.Epoch, c.Rev)
+		}
+		a := mustApply(t, s, "t_head", match.Command{Type: match.CmdJoin, Name: "Ada"})
+		if got, err := h.Head(ctx, "t_head"); err != nil || got != (store.Position{Epoch: c.Epoch, Version: a.Version, Rev: a.Rev}) {
+			t.Errorf("Head after a join = %+v, %v; want %s v%d %s", got, err, c.Epoch, a.Version, a.Rev)
+		}
+		if _, head, err := s.Load(ctx, "t_head"); err != nil || head != (store.Position{Epoch: c.Epoch, Version: a.Version, Rev: a.Rev}) {
+			t.Errorf("Load's position = %+v, %v; want Head's", head, err)
+		}
+		mustApply(t, s, "t_head", match.Command{Type: match.CmdDelete})
+		for _, id := range []string{"t_head", "t_never"} {
+			if _, err := h.Head(ctx, id); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("Head(%s) = %v; want ErrNotFound", id, err)
+			}
+		}
+	})
+
 	t.Run("HistoryReplays", func(t *testing.T) {
 		// The log keeps each entry's command: replaying them gives the state at every version,
 		// exactly as it was committed.
