@@ -8,15 +8,16 @@ import (
 	"github.com/tourhub/tourhub/hub/store"
 )
 
-// answersBytes bounds the encoded states the node keeps for GET /api/tournaments/{id}; a state
-// bigger than an eighth of it is not kept.
+// answersBytes bounds the encoded states the node keeps for GET /api/tournaments/{id} (with or
+// without ?version=); a state bigger than an eighth of it is not kept.
 const answersBytes = 64 << 20
 
-// answers keeps, per tournament, the encoded answer of GET /api/tournaments/{id} at the newest
-// position it was read at, so that reading an unchanged tournament again costs one small read of
-// its position (store.Header) and a write, instead of a copy, a view and the encoding of the whole
-// bracket. Bounded in bytes: past the bound, arbitrary other entries are evicted. Safe for
-// concurrent use.
+// answers keeps encoded answers of GET /api/tournaments/{id}, each valid while the tournament's
+// newest position is the one it was made at: the state (key: the id), and the states replayed at
+// earlier versions (key: the id and ?version=N), so that asking again while nothing changed costs
+// one small read of the position (store.Header) and a write, instead of a copy or a replay of the
+// log, a view and the encoding of the whole bracket. Bounded in bytes: past the bound, arbitrary
+// other entries are evicted. Safe for concurrent use.
 type answers struct {
 	max int // static after construction
 
@@ -26,46 +27,47 @@ type answers struct {
 }
 
 type answer struct {
-	pos  store.Position
-	body []byte // shared by every request that gets it: never written
+	head store.Position // the tournament's newest position when it was made: valid while it is
+	at   store.Position // the state it shows (its ETag): head, or the version asked for
+	body []byte         // shared by every request that gets it: never written
 }
 
 func newAnswers(max int) *answers { return &answers{max: max, m: make(map[string]answer)} }
 
-// get returns the kept answer of id at pos.
-func (a *answers) get(id string, pos store.Position) ([]byte, bool) {
+// get returns the answer kept under key if it was made at head.
+func (a *answers) get(key string, head store.Position) (answer, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	e, ok := a.m[id]
-	if !ok || e.pos != pos {
-		return nil, false
+	e, ok := a.m[key]
+	if !ok || e.head != head {
+		return answer{}, false
 	}
-	return e.body, true
+	return e, true
 }
 
-// put keeps body as the answer of id at pos, unless a newer one is kept (by version in one
-// epoch; another epoch replaces it).
-func (a *answers) put(id string, pos store.Position, body []byte) {
-	if len(body) > a.max/8 {
+// put keeps e under key, unless one made at a newer head is kept (by version in one epoch;
+// another epoch replaces it).
+func (a *answers) put(key string, e answer) {
+	if len(e.body) > a.max/8 {
 		return
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if old, ok := a.m[id]; ok {
-		if old.pos.Epoch == pos.Epoch && old.pos.Version > pos.Version {
+	if old, ok := a.m[key]; ok {
+		if old.head.Epoch == e.head.Epoch && old.head.Version > e.head.Version {
 			return
 		}
 		a.bytes -= len(old.body)
 	}
-	a.m[id] = answer{pos: pos, body: body}
-	a.bytes += len(body)
-	for k, e := range a.m {
+	a.m[key] = e
+	a.bytes += len(e.body)
+	for k, o := range a.m {
 		if a.bytes <= a.max {
 			break
 		}
-		if k != id {
+		if k != key {
 			delete(a.m, k)
-			a.bytes -= len(e.body)
+			a.bytes -= len(o.body)
 		}
 	}
 }

@@ -15,7 +15,7 @@ func TestAnswersBound(t *testing.T) {
 	body := make([]byte, 900)
 	for i := range 20 {
 		id := "t" + strconv.Itoa(i)
-		a.put(id, store.Position{Epoch: "e", Version: 1}, body)
+		a.put(id, answer{head: store.Position{Epoch: "e", Version: 1}, body: body})
 		if _, ok := a.get(id, store.Position{Epoch: "e", Version: 1}); !ok {
 			t.Fatalf("%s: not kept", id)
 		}
@@ -27,16 +27,16 @@ func TestAnswersBound(t *testing.T) {
 			t.Fatalf("after %d puts: %d bytes counted, %d kept; want at most %d", i+1, a.bytes, sum, a.max)
 		}
 	}
-	a.put("big", store.Position{Epoch: "e", Version: 1}, make([]byte, 1001))
+	a.put("big", answer{head: store.Position{Epoch: "e", Version: 1}, body: make([]byte, 1001)})
 	if _, ok := a.get("big", store.Position{Epoch: "e", Version: 1}); ok {
 		t.Error("an answer over an eighth of the bound was kept")
 	}
-	a.put("t19", store.Position{Epoch: "e", Version: 3}, body)
-	a.put("t19", store.Position{Epoch: "e", Version: 2}, body)
+	a.put("t19", answer{head: store.Position{Epoch: "e", Version: 3}, body: body})
+	a.put("t19", answer{head: store.Position{Epoch: "e", Version: 2}, body: body})
 	if _, ok := a.get("t19", store.Position{Epoch: "e", Version: 3}); !ok {
 		t.Error("an older version replaced the newer one")
 	}
-	a.put("t19", store.Position{Epoch: "f", Version: 1}, body)
+	a.put("t19", answer{head: store.Position{Epoch: "f", Version: 1}, body: body})
 	if _, ok := a.get("t19", store.Position{Epoch: "f", Version: 1}); !ok {
 		t.Error("another epoch did not replace the kept answer")
 	}

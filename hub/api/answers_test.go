@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/tourhub/tourhub/hub/api"
@@ -14,7 +15,9 @@ import (
 // TestGetTournamentAnswers: GET /api/tournaments/{id} answers an unchanged state as it was
 // encoded, without reading it again, with an ETag that names its position; If-None-Match with
 // that tag answers 304 while the state is unchanged, and the new state once a command changed
-// it. A deleted tournament is not found whatever was kept.
+// it. A state replayed at an earlier version (?version=N) is answered as it was encoded while the
+// tournament does not change, and replayed again once it did. A deleted tournament is not found
+// whatever was kept.
 func TestGetTournamentAnswers(t *testing.T) {
 	t.Parallel()
 	var counter *storetest.LoadCounter
@@ -23,9 +26,9 @@ func TestGetTournamentAnswers(t *testing.T) {
 		return counter
 	}})
 	id, org, _ := e.tournament(map[string]any{"name": "Tagged", "format": "single_elimination"}, "Ada", "Grace")
-	get := func(ifNoneMatch string) reply {
+	get := func(ifNoneMatch string, query ...string) reply {
 		t.Helper()
-		req, err := http.NewRequestWithContext(t.Context(), "GET", e.http.URL+"/api/tournaments/"+id, nil)
+		req, err := http.NewRequestWithContext(t.Context(), "GET", e.http.URL+"/api/tournaments/"+id+strings.Join(query, ""), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +64,30 @@ func TestGetTournamentAnswers(t *testing.T) {
 		t.Errorf("the unchanged state was read %d times; want 0", n)
 	}
 
+	// A state replayed at an earlier version, likewise, while the tournament does not change.
+	reads := counter.EventReads.Load()
+	v2 := get("", "?version=2")
+	v2tag := v2.header.Get("ETag")
+	if v2.status != http.StatusOK || v2tag == "" || v2tag == tag {
+		t.Fatalf("GET ?version=2: %d, ETag %q; want 200 and a tag of its own", v2.status, v2tag)
+	}
+	if again := get("", "?version=2"); again.status != http.StatusOK || again.header.Get("ETag") != v2tag || !bytes.Equal(again.body, v2.body) {
+		t.Errorf("GET ?version=2 again: %d, ETag %q; want 200, %q and the same body", again.status, again.header.Get("ETag"), v2tag)
+	}
+	if same := get(v2tag, "?version=2"); same.status != http.StatusNotModified {
+		t.Errorf("GET ?version=2 with its tag: %d; want 304", same.status)
+	}
+	if n := counter.EventReads.Load() - reads; n != 1 {
+		t.Errorf("the log was read %d times for three GETs of version 2 of an unchanged tournament; want 1", n)
+	}
+
 	e.must(http.StatusCreated, "POST", "/api/tournaments/"+id+"/players", "", map[string]any{"name": "Linus"})
+	if later := get("", "?version=2"); later.status != http.StatusOK || later.header.Get("ETag") != v2tag || !bytes.Equal(later.body, v2.body) {
+		t.Errorf("GET ?version=2 after a join: %d, ETag %q; want the same state, %q", later.status, later.header.Get("ETag"), v2tag)
+	}
+	if n := counter.EventReads.Load() - reads; n != 2 {
+		t.Errorf("the log was read %d times; want 2 (again once the tournament changed)", n)
+	}
 	changed := get(tag)
 	if changed.status != http.StatusOK || changed.header.Get("ETag") == tag {
 		t.Fatalf("GET with the old tag after a join: %d, ETag %q; want 200 and a new tag", changed.status, changed.header.Get("ETag"))

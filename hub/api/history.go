@@ -58,41 +58,63 @@ func (s *Server) getTournament(c echo.Context) error {
 		if err != nil {
 			return s.storeErr("load", err)
 		}
+		if e, ok := s.answers.get(id, head); ok {
+			return stateAnswer(c, e.at, e.body)
+		}
 		if matches(c.Request().Header.Get("If-None-Match"), etag(head)) {
 			return stateAnswer(c, head, nil)
-		}
-		if body, ok := s.answers.get(id, head); ok {
-			return stateAnswer(c, head, body)
 		}
 	}
 	t, head, err := s.store.Load(ctx, id)
 	if err != nil {
 		return s.storeErr("load", err)
 	}
-	body, err := json.Marshal(view.NewView(t, head))
+	body, err := encodeState(t, head)
 	if err != nil {
-		return err // internal, logged
+		return err
 	}
-	body = append(body, '\n')
-	s.answers.put(id, head, body)
+	s.answers.put(id, answer{head: head, at: head, body: body})
 	return stateAnswer(c, head, body)
 }
 
-// stateAnswer answers the state at pos, encoded as body (nil: 304 Not Modified), with its
-// entity tag: a client that sends it back in If-None-Match gets 304 while the state is unchanged.
+// encodeState encodes the view of t at pos, as GET answers it.
+func encodeState(t *match.Tournament, pos store.Position) ([]byte, error) {
+	body, err := json.Marshal(view.NewView(t, pos))
+	if err != nil {
+		return nil, err // internal, logged
+	}
+	return append(body, '\n'), nil
+}
+
+// stateAnswer answers the state at pos, encoded as body, with its entity tag; a client that
+// sent that tag in If-None-Match (it has that state) gets 304 Not Modified, as does any with a nil
+// body.
 func stateAnswer(c echo.Context, pos store.Position, body []byte) error {
 	h := c.Response().Header()
-	h.Set("ETag", etag(pos))
+	tag := etag(pos)
+	h.Set("ETag", tag)
 	h.Set("Cache-Control", "no-cache")
-	if body == nil {
+	if body == nil || matches(c.Request().Header.Get("If-None-Match"), tag) {
 		return c.NoContent(http.StatusNotModified)
 	}
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
 }
 
-// stateAt answers the state at version n, replayed from the log.
+// stateAt answers the state at version n, replayed from the log (or as it was encoded, while the
+// tournament's newest position is the one it was replayed at).
 func (s *Server) stateAt(c echo.Context, id string, n int64) error {
-	head, entries, cmds, err := s.history(c.Request().Context(), id)
+	ctx := c.Request().Context()
+	key := id + "?version=" + strconv.FormatInt(n, 10)
+	if h, ok := s.store.(store.Header); ok {
+		head, err := h.Head(ctx, id)
+		if err != nil {
+			return s.storeErr("load", err)
+		}
+		if e, ok := s.answers.get(key, head); ok {
+			return stateAnswer(c, e.at, e.body)
+		}
+	}
+	head, entries, cmds, err := s.history(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -104,7 +126,12 @@ func (s *Server) stateAt(c echo.Context, id string, n int64) error {
 		return err // the engine refused its own history: internal, logged
 	}
 	at := store.Position{Epoch: head.Epoch, Version: n, Rev: entries[n-1].Rev}
-	return c.JSON(http.StatusOK, view.NewView(t, at))
+	body, err := encodeState(t, at)
+	if err != nil {
+		return err
+	}
+	s.answers.put(key, answer{head: head, at: at, body: body})
+	return stateAnswer(c, at, body)
 }
 
 // history reads the whole log of id and its commands, or store.ErrHistoryGone.

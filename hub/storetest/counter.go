@@ -8,11 +8,11 @@ import (
 	"github.com/tourhub/tourhub/match"
 )
 
-// LoadCounter is a store that counts its Loads; it tells positions (store.Header) as the store it
-// wraps does.
+// LoadCounter is a store that counts its Loads and Events reads; it tells positions (store.Header)
+// as the store it wraps does.
 type LoadCounter struct {
 	store.Store
-	Loads atomic.Int64
+	Loads, EventReads atomic.Int64
 }
 
 // Load counts and loads.
@@ -24,4 +24,10 @@ func (s *LoadCounter) Load(ctx context.Context, id string) (*match.Tournament, s
 // Head implements store.Header with the wrapped store's (which must be one).
 func (s *LoadCounter) Head(ctx context.Context, id string) (store.Position, error) {
 	return s.Store.(store.Header).Head(ctx, id)
+}
+
+// Events counts and reads.
+func (s *LoadCounter) Events(ctx context.Context, id string, after int64) (store.Position, []store.Entry, bool, error) {
+	s.EventReads.Add(1)
+	return s.Store.Events(ctx, id, after)
 }
