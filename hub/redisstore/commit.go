@@ -483,7 +483,7 @@ func (s *Store) backoff(ctx context.Context, try int) error {
 
 // duplicate looks a submission id up. ok is false when it was never recorded.
 func (s *Store) duplicate(ctx context.Context, id string, cur *cached, submissionID string) (store.Applied, bool, error) {
-	raw, err := s.rdb.HGet(ctx, keysOf(id).subs, submissionID).Result()
+	raw, err := s.wdb.HGet(ctx, keysOf(id).subs, submissionID).Result()
 	if isNil(err) {
 		return store.Applied{}, false, nil
 	}

@@ -18,9 +18,10 @@ func isNil(err error) bool { return errors.Is(err, redis.Nil) }
 
 func redisZ(score float64, member string) redis.Z { return redis.Z{Score: score, Member: member} }
 
-// loadState reads and decodes the stored state and caches it (keep: see stateOf).
+// loadState reads and decodes the stored state and caches it (keep: see stateOf). It reads
+// through wdb, as the commands whose state it is talk to Redis (see Store.wdb).
 func (s *Store) loadState(ctx context.Context, id string, keep func(*match.Tournament)) (*cached, error) {
-	h, err := s.rdb.HGetAll(ctx, keysOf(id).state).Result()
+	h, err := s.wdb.HGetAll(ctx, keysOf(id).state).Result()
 	if err != nil {
 		return nil, s.fail(ctx, "load", id, err)
 	}

@@ -326,6 +326,7 @@ func TestFailover(t *testing.T) {
 
 			var mu sync.Mutex
 			acked := map[string]bool{} // names whose join was acknowledged
+			var lastErr error          // guarded by mu: the last join that failed, for a failure's message
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			var wg sync.WaitGroup
@@ -336,10 +337,14 @@ func TestFailover(t *testing.T) {
 					name := "P" + strconv.Itoa(i)
 					for ctx.Err() == nil {
 						_, err := writer.Apply(context.Background(), id, match.Command{Type: match.CmdJoin, Name: name}, "join-"+name)
+						mu.Lock()
 						if err == nil {
-							mu.Lock()
 							acked[name] = true
-							mu.Unlock()
+						} else {
+							lastErr = err
+						}
+						mu.Unlock()
+						if err == nil {
 							break
 						}
 						if !errors.Is(err, store.ErrUnavailable) {
@@ -379,7 +384,15 @@ func TestFailover(t *testing.T) {
 				waitAcked(ackedN() + 5)
 			} else {
 				before := writer.Stats().Unreplicated
-				waitUntil(t, "commits answered unavailable for want of a replica", func() bool { return writer.Stats().Unreplicated >= before+2 })
+				for deadline := time.Now().Add(timeout); writer.Stats().Unreplicated < before+2; time.Sleep(20 * time.Millisecond) {
+					if time.Now().After(deadline) {
+						mu.Lock()
+						last := lastErr
+						mu.Unlock()
+						t.Fatalf("waited %v for commits answered unavailable for want of a replica: writer %+v, %d joins acknowledged, the last failed with %v",
+							timeout, writer.Stats(), ackedN(), last)
+					}
+				}
 			}
 			replica.Kill()
 			master.Resume()

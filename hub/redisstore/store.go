@@ -113,12 +113,17 @@ type Store struct {
 	ret  store.Retention // static after construction: opts.Retention and IdleRetention
 	out  store.Delivery  // the registered Handler
 	log  *slog.Logger
-	// rdb serves reads; go-redis retries them on network errors.
+	// rdb serves reads that are not a command's (events, lists, positions); go-redis retries them
+	// on network errors.
 	rdb redis.UniversalClient
 	// wdb runs the commit scripts and is never retried by go-redis: a script resent after a lost
 	// reply could commit a second time. The caller retries, with its submission id. (On a Redis
 	// Cluster it follows no redirect either: a slot moving answers unavailable, and the retry
-	// finds the new owner.)
+	// finds the new owner.) It also serves the reads of the state the node caches and of a
+	// submission's outcome, so that a command talks to the masters its commits reach: on a
+	// cluster the two clients keep a slot map each, and rdb's, used less, can lag a failover (read
+	// from a node that had not heard of it yet) and send a command's read to a paused old master,
+	// to wait out every timeout and retry (TestFailover did, about once in 30 runs).
 	wdb redis.UniversalClient
 	ps  *redis.PubSub // the node's pub/sub connection, owned by receiveLoop and subLoop; nil with shards
 	// shards keeps the sharded pub/sub connections (one per master) of a Redis Cluster; nil with
