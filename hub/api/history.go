@@ -53,17 +53,12 @@ func (s *Server) getTournament(c echo.Context) error {
 		}
 		return s.stateAt(c, id, n)
 	}
-	if h, ok := s.store.(store.Header); ok { // an unchanged state is answered as it was encoded
-		head, err := h.Head(ctx, id)
-		if err != nil {
-			return s.storeErr("load", err)
-		}
-		if e, ok := s.answers.get(id, head); ok {
-			return stateAnswer(c, e.at, e.body)
-		}
-		if matches(c.Request().Header.Get("If-None-Match"), etag(head)) {
-			return stateAnswer(c, head, nil)
-		}
+	answered, head, err := s.keptAnswer(c, id, id)
+	if answered || err != nil {
+		return err
+	}
+	if head != (store.Position{}) && matches(c.Request().Header.Get("If-None-Match"), etag(head)) {
+		return stateAnswer(c, head, nil) // the client has it: not even read
 	}
 	t, head, err := s.store.Load(ctx, id)
 	if err != nil {
@@ -86,6 +81,23 @@ func encodeState(t *match.Tournament, pos store.Position) ([]byte, error) {
 	return append(body, '\n'), nil
 }
 
+// keptAnswer answers the request with the answer kept under key if the tournament's newest
+// position is still the one it was made at (store.Header: one small read). head is that position,
+// or zero when the store cannot tell it; when answered, err is the answer's.
+func (s *Server) keptAnswer(c echo.Context, id, key string) (answered bool, head store.Position, err error) {
+	h, ok := s.store.(store.Header)
+	if !ok {
+		return false, store.Position{}, nil
+	}
+	if head, err = h.Head(c.Request().Context(), id); err != nil {
+		return false, head, s.storeErr("load", err)
+	}
+	if e, ok := s.answers.get(key, head); ok {
+		return true, head, stateAnswer(c, e.at, e.body)
+	}
+	return false, head, nil
+}
+
 // stateAnswer answers the state at pos, encoded as body, with its entity tag; a client that
 // sent that tag in If-None-Match (it has that state) gets 304 Not Modified, as does any with a nil
 // body.
@@ -103,18 +115,11 @@ func stateAnswer(c echo.Context, pos store.Position, body []byte) error {
 // stateAt answers the state at version n, replayed from the log (or as it was encoded, while the
 // tournament's newest position is the one it was replayed at).
 func (s *Server) stateAt(c echo.Context, id string, n int64) error {
-	ctx := c.Request().Context()
 	key := id + "?version=" + strconv.FormatInt(n, 10)
-	if h, ok := s.store.(store.Header); ok {
-		head, err := h.Head(ctx, id)
-		if err != nil {
-			return s.storeErr("load", err)
-		}
-		if e, ok := s.answers.get(key, head); ok {
-			return stateAnswer(c, e.at, e.body)
-		}
+	if answered, _, err := s.keptAnswer(c, id, key); answered || err != nil {
+		return err
 	}
-	head, entries, cmds, err := s.history(ctx, id)
+	head, entries, cmds, err := s.history(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}

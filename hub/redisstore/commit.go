@@ -144,7 +144,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	for try := 0; try < maxTries; try++ {
 		if cur == nil {
 			var err error
-			if cur, err = s.loadState(ctx, id, nil); err != nil {
+			if cur, err = s.loadState(ctx, id); err != nil {
 				return store.Applied{}, err
 			}
 			fresh = true
@@ -250,7 +250,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 			if res[2] == "recent" { // the commits since, as the check answers them
 				cur, err = s.fromRecent(ctx, id, cur, res[3:])
 			} else {
-				cur, err = s.stateOf(id, hashOf(res[2:]), nil)
+				cur, err = s.stateOf(id, hashOf(res[2:]))
 			}
 			if err != nil {
 				return store.Applied{}, err
@@ -316,7 +316,7 @@ func (s *Store) checkCached(ctx context.Context, op, id string, cur *cached) (*c
 	if h["epoch"] == cur.epoch {
 		s.wentBack(id, cur.t.Version, num(h["version"]))
 	}
-	return s.stateOf(id, h, nil)
+	return s.stateOf(id, h)
 }
 
 // fromRecent is cur, the cached state of id, brought forward with the recent fields a script
@@ -325,7 +325,7 @@ func (s *Store) fromRecent(ctx context.Context, id string, cur *cached, answer [
 	c, err := s.forward(id, cur, answer)
 	if err != nil {
 		s.log.Warn("cached state not brought forward from the recent fields; reading it", "tournament", id, "version", cur.t.Version, "err", err)
-		return s.loadState(ctx, id, nil)
+		return s.loadState(ctx, id)
 	}
 	s.stats.staleRecent.Add(1)
 	return c, nil
@@ -500,7 +500,7 @@ func (s *Store) decodeDuplicate(ctx context.Context, id, raw string) (store.Appl
 	if err := json.Unmarshal([]byte(raw), &e); err != nil {
 		return store.Applied{}, fmt.Errorf("redisstore: decode recorded outcome: %w", err)
 	}
-	cur, err := s.loadState(ctx, id, nil)
+	cur, err := s.loadState(ctx, id)
 	if err != nil {
 		return store.Applied{}, err
 	}

@@ -18,21 +18,20 @@ func isNil(err error) bool { return errors.Is(err, redis.Nil) }
 
 func redisZ(score float64, member string) redis.Z { return redis.Z{Score: score, Member: member} }
 
-// loadState reads and decodes the stored state and caches it (keep: see stateOf). It reads
-// through wdb, as the commands whose state it is talk to Redis (see Store.wdb).
-func (s *Store) loadState(ctx context.Context, id string, keep func(*match.Tournament)) (*cached, error) {
+// loadState reads and decodes the stored state and caches it. It reads through wdb, as the
+// commands whose state it is talk to Redis (see Store.wdb). The caller holds the tournament's turn.
+func (s *Store) loadState(ctx context.Context, id string) (*cached, error) {
 	h, err := s.wdb.HGetAll(ctx, keysOf(id).state).Result()
 	if err != nil {
 		return nil, s.fail(ctx, "load", id, err)
 	}
 	s.answered(id)
-	return s.stateOf(id, h, keep)
+	return s.stateOf(id, h)
 }
 
-// stateOf decodes the state hash h of id, as HGETALL reads it, and caches it. A deleted
-// tournament's tombstone (store.DeletedKept) is not found. keep, when not nil, gets the decoded
-// state before the cache has it: once cached, it belongs to whoever holds the tournament's turn.
-func (s *Store) stateOf(id string, h map[string]string, keep func(*match.Tournament)) (*cached, error) {
+// stateOf decodes the state hash h of id, as HGETALL reads it, and caches it: it belongs to whoever
+// holds the tournament's turn. A deleted tournament's tombstone (store.DeletedKept) is not found.
+func (s *Store) stateOf(id string, h map[string]string) (*cached, error) {
 	if h["epoch"] == "" || h["status"] == string(match.StatusDeleted) {
 		s.cache.drop(id)
 		return nil, store.ErrNotFound
@@ -43,9 +42,6 @@ func (s *Store) stateOf(id string, h map[string]string, keep func(*match.Tournam
 	}
 	if v := num(h["version"]); t.Version != v {
 		return nil, fmt.Errorf("redisstore: state of %q: tournament says version %d, hash %d", id, t.Version, v)
-	}
-	if keep != nil {
-		keep(t)
 	}
 	c := newCached(h["epoch"], h["rev"], t)
 	s.cache.put(id, c)
@@ -73,7 +69,7 @@ func (s *Store) Load(ctx context.Context, id string) (*match.Tournament, store.P
 	if c != nil {
 		c, err = s.checkCached(ctx, "load", id, c)
 	} else {
-		c, err = s.loadState(ctx, id, nil)
+		c, err = s.loadState(ctx, id)
 	}
 	if err != nil {
 		return nil, store.Position{}, err
