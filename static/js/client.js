@@ -232,6 +232,7 @@ export function tokenClaims(token) {
 //   onNotice(tid, notice)                      a personal message for this player
 //   onStatus(status, detail)                   'connecting' | 'open' | 'reconnecting' | 'stopped'
 //   onAuth(tid, reply)                         auth_ok
+//   onSubscribed(tid, reply)                   subscribed: from here on, live events (and notices)
 //   onError(err, msg)                          an error message with no pending request
 export class Hub {
   constructor(callbacks = {}, opts = {}) {
@@ -524,6 +525,7 @@ export class Hub {
         if (s) {
           s.resyncing = false;
           if (!msg.recovered) s.have = false; // a snapshot follows
+          if (this.cb.onSubscribed) this.cb.onSubscribed(tid, msg);
         }
         return;
       case 'notice':

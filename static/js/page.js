@@ -60,11 +60,12 @@ export function showMissing(view, tid) {
 
 // liveTournament subscribes to tid and calls render(model, why) after every snapshot or event,
 // where why is 'snapshot' or the list of events just applied. It returns the Hub so the page can
-// authenticate and report. onNotice receives the player's personal notices; onStatus(status,
+// authenticate and report. onNotice receives the player's personal notices; onAuth and
+// onSubscribed the hub's auth_ok and subscribed replies (again on every connection); onStatus(status,
 // detail) the connection's states (as the indicator shows them). With view (the element that
 // shows the tournament), a tournament the hub does not have replaces it with one message
 // (showMissing) and the page stops following it.
-export function liveTournament(tid, {render, onNotice, onAuth, onError, onStatus, token, connEl, view}) {
+export function liveTournament(tid, {render, onNotice, onAuth, onSubscribed, onError, onStatus, token, connEl, view}) {
   let model = null;
   const hub = new Hub({
     onSnapshot(id, state) {
@@ -82,6 +83,9 @@ export function liveTournament(tid, {render, onNotice, onAuth, onError, onStatus
     },
     onAuth(id, reply) {
       if (onAuth) onAuth(reply);
+    },
+    onSubscribed(id, reply) {
+      if (onSubscribed) onSubscribed(reply);
     },
     onStatus(status, detail) {
       if (connEl && !hub.ended) showConn(connEl, status, detail);

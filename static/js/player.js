@@ -24,7 +24,11 @@ let hub = null;
 const shownNotices = new Set(); // noticeKey of every notice in the list: none is shown twice
 let noticesAfter = 0; // the version the hub's list of notices went up to (GET .../notices)
 let noticeLoads = 0; // only the newest answer of GET .../notices is used
-let wasOpen = false; // the socket was open before: a reopen may have missed notices
+// Live notices reach a socket once the hub has both its auth and its subscription, and a replay
+// or a snapshot repeats none: a notice committed before that (while the page loaded, the socket
+// was down, or before a join) is fetched once both are there, on every connection.
+let authed = false; // auth_ok on this connection
+let subscribed = false; // subscribed on this connection
 const nonce = Math.random().toString(36).slice(2, 8);
 let limits = {name: 64, game_points: 10000}; // the hub's (GET /api/config), once it answers
 let linkFor = null; // the token the personal link shown was made with
@@ -93,10 +97,15 @@ if (!tid) {
     },
     onNotice: addNotice,
     onStatus(status) {
-      // Notices sent while the socket was down are not sent again: fetch them after a reconnect.
-      if (status !== 'open') return;
-      if (wasOpen) loadNotices();
-      wasOpen = true;
+      if (status === 'open') authed = subscribed = false;
+    },
+    onAuth() {
+      authed = true;
+      if (subscribed) loadNotices();
+    },
+    onSubscribed() {
+      subscribed = true;
+      if (authed) loadNotices();
     },
     onError(err) {
       if (err.code === 'unauthorized' && err.tournament === tid) {
@@ -108,7 +117,7 @@ if (!tid) {
   });
   wire();
   wireNotify();
-  loadNotices(); // the messages of earlier visits (a reload, another device)
+  loadNotices(); // the messages of earlier visits (a reload, another device), before the socket is up
 }
 
 function wire() {
@@ -134,8 +143,7 @@ function wire() {
         localStorage.setItem(`tourhub:pid:${tid}`, String(pid));
         hub.auth(tid, token);
         flash(`You joined as ${name}.`, 'ok');
-        if (model) render();
-        loadNotices();
+        if (model) render(); // its notices are fetched on the hub's auth_ok
       } catch (err) {
         flash(explain(err, 'Could not join'), 'error');
       }

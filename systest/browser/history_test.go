@@ -410,8 +410,9 @@ func (tr *tourney) notices(ctx context.Context, t *testing.T, token string) (int
 }
 
 // TestBrowserNoticesSurviveReload: a player's messages come back after a reload, each once, in
-// the order they came; a live one after the reload is added once; and one that arrives live while
-// the page is still fetching the earlier ones (the hub's list then has it too) is shown once.
+// the order they came; one committed while the reloaded page's socket is not up yet is fetched
+// once it is; and ones that arrive live while the page is still fetching the earlier ones (the
+// hub's list then has them too) are shown once.
 func TestBrowserNoticesSurviveReload(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -443,7 +444,26 @@ func TestBrowserNoticesSurviveReload(t *testing.T) {
 	ada.do("reload", chromedp.Reload())
 	ada.wait("the same notices after the reload", noticesOnPage+` === `+q(want))
 
-	// Grace reports the final: Ada hears of it live, once.
+	// A reload whose socket is held back until Grace has reported the final: the hub sends no
+	// notice to a socket that was not there, and the subscription's snapshot repeats none, so the
+	// page must fetch the notices again once its socket is up (authenticated and subscribed).
+	if _, err := chromedp.Call(ada.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+	  const WebSocket0 = window.WebSocket;
+	  function HeldSocket(url, protocols) {
+	    if (sessionStorage.getItem('e2e-hold-socket')) {
+	      window.__socketHeld = true;
+	      throw new Error('socket held by the test');
+	    }
+	    return new WebSocket0(url, protocols);
+	  }
+	  Object.assign(HeldSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
+	  HeldSocket.prototype = WebSocket0.prototype;
+	  window.WebSocket = HeldSocket;`}); err != nil {
+		t.Fatal(err)
+	}
+	ada.do("hold the socket", chromedp.Evaluate[chromedp.Void](`sessionStorage.setItem('e2e-hold-socket', '1')`))
+	ada.do("reload", chromedp.Reload())
+	ada.wait("the earlier notices, the socket held", `window.__socketHeld === true && `+noticesOnPage+` === `+q(want))
 	final := tr.state(ctx, t).matchOf(t, 2, adaID)
 	graceFirst := final.Players[0] == tr.pid["Grace"]
 	graceWins := []int{0, 1}
@@ -455,7 +475,8 @@ func TestBrowserNoticesSurviveReload(t *testing.T) {
 	if len(list) != 4 || list[3].Kind != "reported" {
 		t.Fatalf("after Grace's report Ada has %+v; want a fourth notice, reported", list)
 	}
-	ada.wait("the live notice, once", noticesOnPage+` === `+q(noticesJSON(list)))
+	ada.do("release the socket", chromedp.Evaluate[chromedp.Void](`sessionStorage.removeItem('e2e-hold-socket')`))
+	ada.wait("Grace's report once the socket is up, once", noticesOnPage+` === `+q(noticesJSON(list)))
 
 	// Another reload, and the page's request for the earlier notices is held until the final's
 	// result has come live: the hub's answer then has those too, and each is shown once.
@@ -466,14 +487,16 @@ func TestBrowserNoticesSurviveReload(t *testing.T) {
 	  const fetch0 = window.fetch;
 	  window.fetch = function (u, o) {
 	    if (!String(u).includes('/notices')) return fetch0.call(this, u, o);
-	    window.__noticesHeld = true;
+	    window.__noticesHeld = (window.__noticesHeld || 0) + 1;
 	    return gate.then(() => fetch0.call(window, u, o));
 	  };`}); err != nil {
 		t.Fatal(err)
 	}
 	ada.do("reload", chromedp.Reload())
-	ada.wait("the page live, its notices request held",
-		`window.__noticesHeld === true && document.querySelector('[data-testid=my-name]') && document.querySelector('[data-testid=conn-status]').dataset.state === 'open'`)
+	// The page asks on loading, and again once the hub has its socket's auth and subscription:
+	// from then on the notices come live.
+	ada.wait("the page live, both its notices requests held",
+		`window.__noticesHeld === 2 && document.querySelector('[data-testid=my-name]') && document.querySelector('[data-testid=conn-status]').dataset.state === 'open'`)
 	adaWins := []int{1, 0}
 	if graceFirst {
 		adaWins = []int{0, 1}
