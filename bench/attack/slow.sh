@@ -18,27 +18,60 @@
 # (/proc) and the medians, and next to each run the machine's own stalls over the same 20 s
 # (bench/jitter): on a VM whose host stops it for tens of milliseconds, the p99 of 20 results/s
 # is set by a handful of those, whatever the hub does. Compare medians of pairs.
+# Each round also runs the floor (bench/baseline/floor --snapshot: the simplest coder/websocket
+# server, the same 743 KB state as its snapshot, results broadcast in process, a socket whose write
+# takes 5 s closed) without and with the SLOW never-reading sockets, and with them on an 8-player
+# tournament of their own: what the attack, and the arrival of as many sockets alone, cost on these cores with
+# nothing of the hub's in the way.
 set -euo pipefail
 PAIRS=${1:-4} SLOW=${2:-1000}
 ROOT=$(git rev-parse --show-toplevel)
 WORK=$(mktemp -d /tmp/bench-slow.XXXXXX)
 HPID=""
-trap '[ -n "$HPID" ] && kill $HPID 2>/dev/null; pkill -f "$WORK/attack --hub" 2>/dev/null; true' EXIT
-(cd "$ROOT" && go build -o "$WORK/hub" ./cmd/hub && go build -o "$WORK/attack" ./bench/attack && go build -o "$WORK/jitter" ./bench/jitter)
+trap '[ -n "$HPID" ] && kill $HPID 2>/dev/null; pkill -f "$WORK/attack --hub" 2>/dev/null || true' EXIT # errexit holds in a trap too
+(cd "$ROOT" && go build -o "$WORK/hub" ./cmd/hub && go build -o "$WORK/attack" ./bench/attack && go build -o "$WORK/jitter" ./bench/jitter &&
+	go build -o "$WORK/floor" ./bench/baseline/floor)
+
+freeport() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+
+# The floor's states: a hub's 1,024-player double elimination, just started, and an 8-player one.
+port=$(freeport)
+"$WORK/hub" --addr "127.0.0.1:$port" --http-rate 100000 --http-burst 100000 >"$WORK/hub.log" 2>&1 &
+HPID=$!
+for _ in $(seq 100); do grep -q "listening on" "$WORK/hub.log" && break; sleep 0.1; done
+for size in 1024 8; do
+	fid=$("$WORK/attack" --hub "http://127.0.0.1:$port" --mode setup --tournaments 1 --size $size 2>/dev/null)
+	curl -sf "http://127.0.0.1:$port/api/tournaments/${fid%%:*}" >"$WORK/state-$size.json"
+done
+kill $HPID
+wait $HPID 2>/dev/null || true
+HPID=""
 
 one() { # one N [MODE [WHERE]]: a run with N slow (or MODE: readers) sockets, on an 8-player
 	# tournament with WHERE=small, on another 1,024-player one with WHERE=other, dialled before
-	# the measuring starts and subscribed 4 s in with WHERE=early; prints the lat mode's results
-	# line and the hub's CPU time
+	# the measuring starts and subscribed 4 s in with WHERE=early, against the floor instead of a
+	# hub with WHERE=floor (the 1,024-player state) or floorsmall (the slow sockets on an 8-player
+	# state of their own: their arrival only); prints the lat mode's results line and the server's CPU time
 	local n=$1 m=${2:-slow} where=${3:-} port
-	port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-	"$WORK/hub" --addr "127.0.0.1:$port" --http-rate 100000 --http-burst 100000 --ws-per-addr 100000 >"$WORK/hub.log" 2>&1 &
+	port=$(freeport)
+	if [ "$where" = floor ]; then
+		"$WORK/floor" --addr "127.0.0.1:$port" --snapshot "$WORK/state-1024.json" >"$WORK/hub.log" 2>&1 &
+	elif [ "$where" = floorsmall ]; then
+		"$WORK/floor" --addr "127.0.0.1:$port" --snapshot "$WORK/state-1024.json" --snapshot "t_small=$WORK/state-8.json" >"$WORK/hub.log" 2>&1 &
+	else
+		"$WORK/hub" --addr "127.0.0.1:$port" --http-rate 100000 --http-burst 100000 --ws-per-addr 100000 >"$WORK/hub.log" 2>&1 &
+	fi
 	HPID=$!
 	for _ in $(seq 100); do grep -q "listening on" "$WORK/hub.log" && break; sleep 0.1; done
 	local base="http://127.0.0.1:$port" ids
-	ids=$("$WORK/attack" --hub "$base" --mode setup --tournaments 1 --size 1024 2>/dev/null)
+	if [ "${where#floor}" != "$where" ]; then
+		ids="t_floor:none"
+	else
+		ids=$("$WORK/attack" --hub "$base" --mode setup --tournaments 1 --size 1024 2>/dev/null)
+	fi
 	local target=${ids%%,*}
 	case $where in
+	floorsmall) target="t_small:none" ;;
 	small) target=$("$WORK/attack" --hub "$base" --mode setup --tournaments 1 --size 8 2>/dev/null) ;;
 	other) target=$("$WORK/attack" --hub "$base" --mode setup --tournaments 1 --size 1024 2>/dev/null) ;;
 	esac
@@ -72,14 +105,17 @@ for i in $(seq 1 "$PAIRS"); do
 	echo "pair $i, $SLOW small sockets: $(one "$SLOW" slow small)" | tee -a "$WORK/all.txt"
 	echo "pair $i, $SLOW other sockets: $(one "$SLOW" slow other)" | tee -a "$WORK/all.txt"
 	echo "pair $i, $SLOW early sockets: $(one "$SLOW" slow early)" | tee -a "$WORK/all.txt"
+	echo "pair $i, 0 floor sockets: $(one 0 slow floor)" | tee -a "$WORK/all.txt"
+	echo "pair $i, $SLOW floor sockets: $(one "$SLOW" slow floor)" | tee -a "$WORK/all.txt"
+	echo "pair $i, $SLOW floorsmall sockets: $(one "$SLOW" slow floorsmall)" | tee -a "$WORK/all.txt"
 done
 python3 - "$WORK/all.txt" "$SLOW" <<'PY'
 import re, statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
-    m = re.search(r", (\d+) (slow|reading|small|other|early) sockets: .* p50 ([\d.]+) ms p90 ([\d.]+) ms p99 ([\d.]+) ms", line)
+    m = re.search(r", (\d+) (slow|reading|small|other|early|floor|floorsmall) sockets: .* p50 ([\d.]+) ms p90 ([\d.]+) ms p99 ([\d.]+) ms", line)
     if m:
-        key = "0" if m[1] == "0" else m[2]
+        key = ("floor0" if m[2] == "floor" else "0") if m[1] == "0" else m[2]
         runs.setdefault(key, []).append([float(m[3]), float(m[4]), float(m[5])])
 base, slow, rd = runs["0"], runs["slow"], runs.get("reading")
 arms = [("small", "with {n} never reading on an 8-player tournament"), ("other", "on another 1,024-player tournament"),
@@ -95,4 +131,11 @@ for i, q in enumerate(["p50", "p90", "p99"]):
             d = statistics.median(r[i] for r in runs[key])
             line += f"; {what.format(n=sys.argv[2])} {d:.1f} ms: x{d / a:.2f}"
     print(line)
+    if "floor" in runs and "floor0" in runs:
+        a, b = statistics.median(r[i] for r in runs["floor0"]), statistics.median(r[i] for r in runs["floor"])
+        line = f"  the floor's {q}: without {a:.1f} ms, with {sys.argv[2]} slow sockets {b:.1f} ms: x{b / a:.2f}"
+        if "floorsmall" in runs:
+            c = statistics.median(r[i] for r in runs["floorsmall"])
+            line += f"; with them on an 8-player tournament (their arrival only) {c:.1f} ms: x{c / a:.2f}"
+        print(line)
 PY

@@ -14,9 +14,18 @@
 // (the reply waits for Redis to confirm), and stays subscribed: a baseline run lasts minutes.
 // A published event is encoded once by Redis and handed to one bounded queue and writer goroutine
 // per subscribed socket. Nothing else: no state, no tokens, no bracket, no personal messages, no
-// replay of missed events, no slow-consumer policy beyond dropping a message for a full queue.
+// replay of missed events, no slow-consumer policy beyond dropping a message for a full queue and
+// closing a socket whose write takes over 5 s.
+//
+// With --snapshot FILE it is the floor of bench/attack/slow.sh instead (one node, no Redis): the
+// attack's spectators and never-reading sockets subscribe to any tournament id and get the file (a
+// tournament's state, as GET /api/tournaments/{id} answers it; --snapshot ID=FILE for that id
+// alone) as one snapshot message, encoded once and shared; GET /api/tournaments/{id} answers the
+// file; and POST /api/tournaments/{id}/matches/{m}/result answers the next version and sends every
+// subscriber of that id an event of the size of a relayed report's. The states never change.
 //
 //	floor --addr 127.0.0.1:9101 --redis redis://127.0.0.1:6390/0
+//	floor --addr 127.0.0.1:9101 --snapshot state.json --snapshot t_small=small.json
 package main
 
 import (
@@ -30,6 +39,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -80,8 +90,11 @@ func (g *group) open(err error) {
 }
 
 type node struct {
-	rdb *redis.Client
+	rdb *redis.Client // nil with --snapshot: one node, its events broadcast in process
 	ps  *redis.PubSub
+
+	states  map[string]*floorState // with --snapshot: by tournament id ("" for any other id)
+	version atomic.Int64           // with --snapshot: the last result's version
 
 	mu     sync.Mutex
 	groups map[string]*group // by tournament; guarded by mu
@@ -98,7 +111,9 @@ func (n *node) join(ctx context.Context, tid string, q chan []byte) error {
 	}
 	g.socks[q] = struct{}{}
 	n.mu.Unlock()
-	if first {
+	if first && n.rdb == nil {
+		g.open(nil)
+	} else if first {
 		if err := n.ps.Subscribe(ctx, channelOf(tid)); err != nil {
 			n.mu.Lock()
 			delete(n.groups, tid) // the next subscribe to tid tries again
@@ -216,23 +231,105 @@ func (n *node) handle(ctx context.Context, q chan []byte, b []byte, sock int64) 
 	}
 }
 
+// floorState is a tournament's state with --snapshot: as GET answers it, and as the snapshot
+// message every subscriber gets (encoded once).
+type floorState struct {
+	state, snapshot []byte
+}
+
+// stateOf is the state served for tournament id.
+func (n *node) stateOf(id string) *floorState {
+	if st, ok := n.states[id]; ok {
+		return st
+	}
+	return n.states[""]
+}
+
+// addState reads a --snapshot flag's value: FILE, or ID=FILE.
+func (n *node) addState(arg string) error {
+	id, file, ok := strings.Cut(arg, "=")
+	if !ok {
+		id, file = "", arg
+	}
+	state, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	if !json.Valid(state) {
+		return fmt.Errorf("%s: not JSON; want a tournament's state as GET /api/tournaments/{id} answers it", file)
+	}
+	n.states[id] = &floorState{state: state,
+		snapshot: fmt.Appendf(nil, `{"type":"snapshot","tournament":"t","epoch":"e_1","version":0,"state":%s}`, state)}
+	return nil
+}
+
+// subscribeSnapshot is a subscribe of the slow-socket attack (--snapshot; it sends no ref): the
+// socket joins the tournament and gets the shared snapshot.
+func (n *node) subscribeSnapshot(ctx context.Context, q chan []byte, b []byte) {
+	var m clientMsg
+	if json.Unmarshal(b, &m) != nil || m.Type != "subscribe" || m.Tournament == "" {
+		return
+	}
+	st := n.stateOf(m.Tournament)
+	if st == nil || n.join(ctx, m.Tournament, q) != nil {
+		return
+	}
+	select {
+	case q <- st.snapshot:
+	default:
+	}
+}
+
+// serveSnapshot adds the HTTP side of --snapshot: the states, and results that send an event.
+func (n *node) serveSnapshot(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/tournaments/{id}", func(w http.ResponseWriter, r *http.Request) {
+		st := n.stateOf(r.PathValue("id"))
+		if st == nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(st.state)
+	})
+	mux.HandleFunc("POST /api/tournaments/{id}/matches/{m}/result", func(w http.ResponseWriter, r *http.Request) {
+		tid := r.PathValue("id")
+		match, err := strconv.ParseInt(r.PathValue("m"), 10, 64)
+		if err != nil || strings.ContainsAny(tid, `"\`) {
+			http.Error(w, "bad match or tournament", http.StatusBadRequest)
+			return
+		}
+		v := n.version.Add(1)
+		n.broadcast(tid, fmt.Appendf(nil, `{"type":"event","tournament":"%s","epoch":"e_1","version":%d,"events":%s}`,
+			tid, v, reportEvents(1, match, "[1,0]")))
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"version":%d}`, v)
+	})
+}
+
 func main() {
 	addr := flag.String("addr", "127.0.0.1:9101", "listen address")
 	redisURL := flag.String("redis", "redis://127.0.0.1:6379/0", "Redis URL (redis:// or unix://)")
+	n := &node{groups: map[string]*group{}, states: map[string]*floorState{}}
+	flag.Func("snapshot", "the floor of bench/attack/slow.sh: one node without Redis, serving FILE as every tournament's state, or ID=FILE as that one's (repeatable)", n.addState)
 	flag.Parse()
-	opt, err := redis.ParseURL(*redisURL)
-	if err != nil {
-		log.Fatal(err)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rdb := redis.NewClient(opt)
-	n := &node{rdb: rdb, ps: rdb.Subscribe(ctx), groups: map[string]*group{}}
-	go n.receive(ctx)
+	mux := http.NewServeMux()
+	var rdb *redis.Client
+	if len(n.states) > 0 {
+		n.serveSnapshot(mux)
+	} else {
+		opt, err := redis.ParseURL(*redisURL)
+		if err != nil {
+			log.Fatal(err)
+		}
+		rdb = redis.NewClient(opt)
+		n.rdb, n.ps = rdb, rdb.Subscribe(ctx)
+		go n.receive(ctx)
+	}
 	var sockSeq atomic.Int64
 
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /publish", func(w http.ResponseWriter, r *http.Request) {
+	publish := func(w http.ResponseWriter, r *http.Request) {
 		v, err := rdb.Incr(r.Context(), "floor:version").Result()
 		if err != nil {
 			http.Error(w, err.Error(), 503)
@@ -245,9 +342,12 @@ func main() {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"version":%d}`, v)
-	})
+	}
+	if rdb != nil {
+		mux.HandleFunc("POST /publish", publish)
+	}
 	mux.HandleFunc("GET /ws", func(w http.ResponseWriter, r *http.Request) {
-		c, err := websocket.Accept(w, r, nil)
+		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{"tourhub.v1"}})
 		if err != nil {
 			return
 		}
@@ -263,6 +363,10 @@ func main() {
 				_, b, err := c.Read(ctx)
 				if err != nil {
 					return
+				}
+				if len(n.states) > 0 {
+					n.subscribeSnapshot(ctx, q, b)
+					continue
 				}
 				if reply := n.handle(ctx, q, b, sock); reply != nil {
 					select {
