@@ -13,8 +13,9 @@ import (
 // live deliveries (small writes, which never wait here) and everything else on the machine would
 // queue behind them for the CPUs.
 //
-// So one bulk write system call copies at a time, node-wide (a turn), and after a turn that took
-// d the next waits d*(1-share)/share: between them, bulk writes take at most share of one CPU.
+// So one bulk write system call copies at a time, node-wide (a turn, of at most bulkTurn bytes),
+// and after a turn that took d the next waits d*(1-share)/share: between them, bulk writes take at
+// most share of one CPU.
 // A burst of subscribers to a big tournament is then served at that pace, and a thousand clients
 // that subscribe and never read cannot take the node's CPUs from the others, neither when they
 // subscribe nor when they are closed as slow (the rest of a snapshot goes before the close

@@ -5,6 +5,7 @@ package sock
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -115,8 +116,8 @@ func TestBulkGatePace(t *testing.T) {
 		Frame(sc, []msg{{data: bytes.Repeat([]byte("p"), 8<<20)}})
 		waitWrite(t, "8 MiB in paced turns", writeOut(sc))
 	}
-	if len(turns) < 2 {
-		t.Fatalf("32 MiB written in %d turns; want several", len(turns))
+	if min := 32 << 20 / bulkTurn; len(turns) < min {
+		t.Fatalf("32 MiB written in %d turns; want %d or more, of at most %d bytes each", len(turns), min, bulkTurn)
 	}
 	rest := (1 - share) / share
 	for i := 1; i < len(turns); i++ {
@@ -186,4 +187,43 @@ func TestBulkGateWaitIsNotTheClients(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // its turn came: it filled the socket and waits for the client
 	go io.Copy(io.Discard, client)
 	waitWrite(t, "a bulk write that waited for its turn longer than the write timeout, to a client that reads", done)
+}
+
+// TestTurnOf: a turn takes the first bulkTurn bytes of what is framed, across segments, cutting
+// the last one it reaches, and never more than maxIovecs segments.
+func TestTurnOf(t *testing.T) {
+	seg := func(n int) []byte { return bytes.Repeat([]byte{'x'}, n) }
+	var iov [][]byte
+	for _, c := range []struct {
+		name string
+		out  net.Buffers
+		want []int // the turn's segment lengths
+	}{
+		{"one small segment", net.Buffers{seg(10)}, []int{10}},
+		{"one big segment", net.Buffers{seg(3 * bulkTurn)}, []int{bulkTurn}},
+		{"exactly a turn", net.Buffers{seg(bulkTurn / 2), seg(bulkTurn / 2), seg(5)}, []int{bulkTurn / 2, bulkTurn / 2}},
+		{"cut across segments", net.Buffers{seg(100), seg(bulkTurn), seg(7)}, []int{100, bulkTurn - 100}},
+		{"many tiny segments", func() net.Buffers {
+			v := make(net.Buffers, maxIovecs+10)
+			for i := range v {
+				v[i] = seg(1)
+			}
+			return v
+		}(), nil},
+	} {
+		got := turnOf(c.out, &iov)
+		if c.want == nil { // maxIovecs segments of a byte each
+			if len(got) != maxIovecs {
+				t.Errorf("%s: %d segments; want %d", c.name, len(got), maxIovecs)
+			}
+			continue
+		}
+		var lens []int
+		for _, b := range got {
+			lens = append(lens, len(b))
+		}
+		if fmt.Sprint(lens) != fmt.Sprint(c.want) {
+			t.Errorf("%s: segments %v; want %v", c.name, lens, c.want)
+		}
+	}
 }

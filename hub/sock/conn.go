@@ -59,6 +59,7 @@ type Conn struct {
 	net.Conn
 	writeTimeout time.Duration   // static after construction
 	raw          syscall.RawConn // static after construction; nil: every write waits
+	turn         [][]byte        // guarded by wmu; the segments of one bulk turn (turnOf)
 	gate         *BulkGate       // static after construction; nil: bulk writes are not paced
 	closing      chan struct{}   // static after construction; closed by the SetCloseBy that set closeByNs
 	closeByNs    atomic.Int64    // the close deadline (Unix ns; 0: not closing): no write waits past it

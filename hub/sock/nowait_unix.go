@@ -55,11 +55,35 @@ func consume(v *net.Buffers, n int) {
 // node's bulk gate.
 const bulkMin = 32 << 10
 
+// bulkTurn is the most bytes one turn at the bulk gate copies. One write system call of a
+// whole snapshot into a socket with room for it copies hundreds of kilobytes, and on loopback
+// delivers them too, in one go that nothing else on that CPU interrupts: a live delivery that
+// waits for it waits for all of it. Turns of 16 KiB keep that wait to a few microseconds.
+const bulkTurn = 16 << 10
+
+// turnOf returns the first bulkTurn bytes of out (at most maxIovecs segments), in iov's array.
+func turnOf(out net.Buffers, iov *[][]byte) [][]byte {
+	v := (*iov)[:0]
+	n := 0
+	for _, b := range out[:min(len(out), maxIovecs)] {
+		if n+len(b) > bulkTurn {
+			v = append(v, b[:bulkTurn-n])
+			break
+		}
+		v = append(v, b)
+		if n += len(b); n == bulkTurn {
+			break
+		}
+	}
+	*iov = v[:0]
+	return v
+}
+
 // writeBulk writes out to fd a turn at a time at the node's bulk gate (BulkGate), one gathering
-// write per turn, until all of it is written or the socket's send buffer is full (it reports
-// false: the caller waits for the socket until *deadline and calls again). The time spent waiting
-// for turns moves *deadline (the client is not slow for it). A failure other than a full buffer
-// is kept in err and ends the write. wmu is held.
+// write of at most bulkTurn bytes per turn, until all of it is written or the socket's send
+// buffer is full (it reports false: the caller waits for the socket until *deadline and calls
+// again). The time spent waiting for turns moves *deadline (the client is not slow for it). A
+// failure other than a full buffer is kept in err and ends the write. wmu is held.
 func (c *Conn) writeBulk(fd uintptr, err *error, deadline *time.Time) bool {
 	var waited time.Duration
 	defer func() {
@@ -70,7 +94,7 @@ func (c *Conn) writeBulk(fd uintptr, err *error, deadline *time.Time) bool {
 	for len(c.out) > 0 {
 		var k int
 		var e error
-		w, late := c.gate.do(c, func() { k, e = unix.Writev(int(fd), c.out[:min(len(c.out), maxIovecs)]) })
+		w, late := c.gate.do(c, func() { k, e = unix.Writev(int(fd), turnOf(c.out, &c.turn)) })
 		waited += w
 		if late != nil {
 			*err = late
