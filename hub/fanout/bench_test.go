@@ -13,7 +13,7 @@ import (
 // (the sockets' queueing is ws's BenchmarkWSFanoutWrite).
 type benchSub struct{ queued int }
 
-func (s *benchSub) Enqueue(Msg) bool      { s.queued++; return false }
+func (s *benchSub) Enqueue(Msg) Enqueued  { s.queued++; return Queued }
 func (s *benchSub) Flush()                {}
 func (s *benchSub) Slow(string)           {}
 func (s *benchSub) Refused(string, error) {}

@@ -2,7 +2,9 @@ package fanout
 
 import (
 	"context"
+	"fmt"
 	"runtime"
+	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -21,11 +23,11 @@ type holdSub struct {
 	compact bool // speaks tourhub.v2
 }
 
-func (s *holdSub) Enqueue(m Msg) bool {
+func (s *holdSub) Enqueue(m Msg) Enqueued {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.msgs = append(s.msgs, m)
-	return false
+	return Queued
 }
 func (s *holdSub) Flush()                {}
 func (s *holdSub) Slow(string)           {}
@@ -139,11 +141,11 @@ func waitFor(t *testing.T, ok func() bool) {
 // countSub is a Subscriber that counts the snapshots it is queued.
 type countSub struct{ n *atomic.Int64 }
 
-func (s countSub) Enqueue(m Msg) bool {
+func (s countSub) Enqueue(m Msg) Enqueued {
 	if m.Kind == "snapshot" {
 		s.n.Add(1)
 	}
-	return false
+	return Queued
 }
 func (countSub) Flush()                {}
 func (countSub) Slow(string)           {}
@@ -196,5 +198,106 @@ func BenchmarkSubscribeBurst(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(burst), "ns/subscriber")
 		})
+	}
+}
+
+// orderSub is a Subscriber that logs, after its snapshot, what the deliverer does with it: its
+// events are claimed (Flush) or, with full, refused as a full queue (Slow).
+type orderSub struct {
+	name  string
+	full  bool
+	topic atomic.Pointer[topic] // set once it is live, before the entry
+	log   *orderLog
+	live  atomic.Bool
+}
+
+type orderLog struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (l *orderLog) add(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.calls = append(l.calls, s)
+}
+
+func (s *orderSub) Enqueue(m Msg) Enqueued {
+	switch {
+	case m.Kind == "snapshot":
+		s.live.Store(true)
+		return Queued
+	case s.topic.Load() == nil:
+		return Queued // the catch-up's
+	case s.full:
+		return Full
+	}
+	return Claimed
+}
+func (s *orderSub) Flush() { s.log.add("flush " + s.name) }
+func (s *orderSub) Slow(reason string) {
+	if !s.topic.Load().mu.TryLock() {
+		s.log.add("slow " + s.name + " under the topic's lock")
+		return
+	}
+	s.topic.Load().mu.Unlock()
+	s.log.add("slow " + s.name)
+}
+func (s *orderSub) Refused(string, error) {}
+func (s *orderSub) Resync()               {}
+func (s *orderSub) Ended(string, error)   {}
+func (s *orderSub) Compact() bool         { return false }
+
+// TestFullQueuesCloseAfterTheWrites: a socket whose queue is full is closed as slow once the
+// deliverer released the topic's lock and wrote the entry to the sockets that take it: a thousand
+// never-reading sockets whose queues fill on the same entry start a thousand closes, which the
+// readers of that entry do not wait for.
+func TestFullQueuesCloseAfterTheWrites(t *testing.T) {
+	ctx := context.Background()
+	ms := memstore.New()
+	defer ms.Close()
+	tb := New(Config{Store: ms})
+	defer tb.Close()
+	ms.Register(tb)
+	if _, err := ms.Create(ctx, "t_order", match.Command{Type: match.CmdCreate, Name: "Order",
+		Settings: &match.Settings{Format: match.SingleElimination}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ms.Watch("t_order")
+	log := &orderLog{}
+	var subs []*orderSub
+	for i, full := range []bool{true, false, true, false} {
+		s := &orderSub{name: fmt.Sprint(i), full: full, log: log}
+		tb.Join(s, "t_order", Request{Reply: true}, 0)
+		subs = append(subs, s)
+	}
+	waitFor(t, func() bool {
+		for _, s := range subs {
+			if !s.live.Load() {
+				return false
+			}
+		}
+		return true
+	})
+	tb.mu.RLock()
+	for _, s := range subs {
+		s.topic.Store(tb.topics["t_order"])
+	}
+	tb.mu.RUnlock()
+	if _, err := ms.Apply(ctx, "t_order", match.Command{Type: match.CmdJoin, Name: "Ada"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		log.mu.Lock()
+		defer log.mu.Unlock()
+		return len(log.calls) == 4
+	})
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	got := log.calls
+	sort.Slice(got[:2], func(i, j int) bool { return got[i] < got[j] }) // the map's order within each kind
+	sort.Slice(got[2:], func(i, j int) bool { return got[2+i] < got[2+j] })
+	if want := []string{"flush 1", "flush 3", "slow 0", "slow 2"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("the deliverer's calls: %q; want %q (the writes, then the closes, out of the lock)", got, want)
 	}
 }

@@ -55,10 +55,11 @@ type Msg struct {
 
 // Subscriber is a socket as the table sees it. Its methods never block.
 type Subscriber interface {
-	// Enqueue queues m and reports whether the caller claimed the socket's writer (it was idle):
-	// the caller then runs Flush once it holds no lock (see Writers). A socket whose queue is full
-	// closes as slow.
-	Enqueue(m Msg) (claimed bool)
+	// Enqueue queues m and reports what the caller must do once it holds no lock (see Writers):
+	// nothing (Queued: the socket's writer runs already), run Flush (Claimed: the writer was
+	// idle and the caller claimed it), or run Slow (Full: the socket's queue is full and m was
+	// not queued).
+	Enqueue(m Msg) Enqueued
 	// Flush runs the writer the caller claimed: it writes what is queued without waiting.
 	Flush()
 	// Slow closes the socket as slow (its held entries overflowed).
@@ -76,22 +77,42 @@ type Subscriber interface {
 	Compact() bool
 }
 
-// Writers are subscribers whose writer was claimed (Enqueue) and has yet to run: the caller
-// queues under its locks and writes once it released them, so that no lock waits for thousands
-// of write system calls.
-type Writers []Subscriber
+// Enqueued is what Subscriber.Enqueue leaves to its caller.
+type Enqueued uint8
 
-// Queue queues m for s, keeping s if its writer was claimed.
+const (
+	Queued  Enqueued = iota // queued; the socket's writer runs already
+	Claimed                 // queued; the caller claimed the idle writer and runs Flush
+	Full                    // not queued: the queue is full; the caller runs Slow
+)
+
+// Writers are the subscribers that the caller queued for under its locks and has yet to act
+// for once it released them, so that no lock waits for thousands of write system calls or
+// closes: those whose writer it claimed (Flush), and those whose queue was full (Slow).
+type Writers struct {
+	claimed []Subscriber
+	full    []Subscriber
+}
+
+// Queue queues m for s, keeping s if its writer was claimed or its queue was full.
 func (w *Writers) Queue(s Subscriber, m Msg) {
-	if s.Enqueue(m) {
-		*w = append(*w, s)
+	switch s.Enqueue(m) {
+	case Claimed:
+		w.claimed = append(w.claimed, s)
+	case Full:
+		w.full = append(w.full, s)
 	}
 }
 
-// Write runs the claimed writers.
+// Write runs the claimed writers, then closes the full sockets as slow. A thousand sockets that
+// overflow on one entry (subscribed together, never reading) start a thousand closes: the
+// sockets that read get the entry first.
 func (w Writers) Write() {
-	for _, s := range w {
+	for _, s := range w.claimed {
 		s.Flush()
+	}
+	for _, s := range w.full {
+		s.Slow("send queue overflowed")
 	}
 }
 
@@ -342,13 +363,13 @@ func (b *Table) queue(id, epoch string, e store.Entry, lost bool, at time.Time) 
 	defer b.mu.RUnlock()
 	t := b.topics[id]
 	if t == nil {
-		return nil
+		return w
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if lost {
 		b.resyncLocked(t)
-		return nil
+		return w
 	}
 	switch {
 	case t.epoch == "":
@@ -357,7 +378,7 @@ func (b *Table) queue(id, epoch string, e store.Entry, lost bool, at time.Time) 
 		// still held below, and the catch-up decides whether it is needed.
 		b.resyncLocked(t)
 	case e.Version <= t.version:
-		return nil // delivered already
+		return w // delivered already
 	}
 	ev, err := t.eventLocked(epoch, e)
 	if err != nil {
@@ -365,7 +386,7 @@ func (b *Table) queue(id, epoch string, e store.Entry, lost bool, at time.Time) 
 		// from a snapshot rather than left behind or the node brought down.
 		b.cfg.Log.Error("encode event; resyncing its subscribers", "tournament", id, "version", e.Version, "err", err)
 		b.resyncLocked(t)
-		return nil
+		return w
 	}
 	t.epoch, t.version, t.rev = epoch, e.Version, e.Rev
 	learnNames(t.names, e.Events)
@@ -394,8 +415,8 @@ func (b *Table) queue(id, epoch string, e store.Entry, lost bool, at time.Time) 
 				t.oweLocked(sb)
 				b.startWorkerLocked(t)
 			default:
-				if w == nil {
-					w = make(Writers, 0, len(t.subs))
+				if w.claimed == nil {
+					w.claimed = make([]Subscriber, 0, len(t.subs))
 				}
 				sb.push(d, &w)
 				sb.at = d.pos

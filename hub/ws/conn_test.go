@@ -91,7 +91,7 @@ func TestWriterBatches(t *testing.T) {
 	before := ln.writes.Load()
 	s.qmu.Lock()
 	for i := range n {
-		s.queue = append(s.queue, outMsg{data: []byte(`{"type":"pong","ref":"` + strconv.Itoa(i) + `"}`), kind: "pong"})
+		s.pushLocked(outMsg{data: []byte(`{"type":"pong","ref":"` + strconv.Itoa(i) + `"}`), kind: "pong"})
 	}
 	s.writing = true
 	s.workers.Add(1)
@@ -112,6 +112,58 @@ func TestWriterBatches(t *testing.T) {
 	}
 }
 
+// TestQueueGrowsByChunks: a socket's queue grows a chunk at a time, so that queueing to a socket
+// whose writer is stuck never copies its queue into a bigger one (a thousand never-reading sockets
+// subscribed together grow their queues on the same entry, on the deliverer's goroutine); the
+// writer still gets every message once, in order, a chunk per batch.
+func TestQueueGrowsByChunks(t *testing.T) {
+	w := New(Config{QueueLen: 256, QueueBytes: 1 << 20})
+	c, s := oneSocket(t, w, httptest.NewUnstartedServer(w))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	const n = 200
+	s.qmu.Lock()
+	s.writing = true // the writer is busy elsewhere: everything waits in the queue
+	s.workers.Add(1)
+	s.qmu.Unlock()
+	for i := range n {
+		ok, claimed := s.enqueue(outMsg{data: []byte(`{"type":"pong","ref":"` + strconv.Itoa(i) + `"}`), kind: "pong"})
+		if !ok || claimed {
+			t.Fatalf("message %d: queued %v, claimed %v; want queued behind the busy writer", i, ok, claimed)
+		}
+	}
+	s.qmu.Lock()
+	if s.count != n {
+		t.Errorf("count %d; want %d", s.count, n)
+	}
+	if len(s.queue) > queueChunk || cap(s.queue) > 2*queueChunk {
+		t.Errorf("the first chunk holds %d messages (room for %d); want at most %d", len(s.queue), cap(s.queue), queueChunk)
+	}
+	for i, ch := range s.more {
+		if cap(ch) != queueChunk || (i < len(s.more)-1 && len(ch) != queueChunk) {
+			t.Errorf("chunk %d: %d messages of %d; want chunks of %d", i+1, len(ch), cap(ch), queueChunk)
+		}
+	}
+	s.qmu.Unlock()
+	go s.flush()
+
+	for i := range n {
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := `"ref":"` + strconv.Itoa(i) + `"`; !bytes.Contains(b, []byte(want)) {
+			t.Fatalf("message %d is %s; want %s", i, b, want)
+		}
+	}
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if s.count != 0 || s.queued != 0 || len(s.more) != 0 {
+		t.Errorf("after the writer: count %d, bytes %d, %d chunks; want an empty queue", s.count, s.queued, len(s.more))
+	}
+}
+
 // TestWriterFramesMessages: messages of every header form reach a real websocket client whole
 // and in order, in one batch and one at a time.
 func TestWriterFramesMessages(t *testing.T) {
@@ -127,7 +179,7 @@ func TestWriterFramesMessages(t *testing.T) {
 	}
 	s.qmu.Lock()
 	for _, b := range want[:4] { // one batch
-		s.queue = append(s.queue, outMsg{data: b, kind: "event"})
+		s.pushLocked(outMsg{data: b, kind: "event"})
 	}
 	s.writing = true
 	s.workers.Add(1)

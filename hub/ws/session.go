@@ -74,9 +74,11 @@ type session struct {
 	closed chan struct{}      // closed once the connection was closed (see closing)
 
 	qmu      sync.Mutex
-	queue    []outMsg       // guarded by qmu; wait to be written
+	queue    []outMsg       // guarded by qmu; wait to be written: the first chunk (see pushLocked)
+	more     [][]outMsg     // guarded by qmu; the chunks after queue, each queueChunk messages but the last
+	count    int            // guarded by qmu; the messages of queue and more
 	spare    []outMsg       // guarded by qmu; the last batch's buffer, the next queue
-	queued   int            // guarded by qmu; the bytes of queue's messages
+	queued   int            // guarded by qmu; the bytes of queue's and more's messages
 	inflight int            // guarded by qmu; taken by the writer and not yet written (queue+inflight <= QueueLen)
 	flying   int            // guarded by qmu; their bytes (queued+flying <= QueueBytes, see enqueue)
 	writing  bool           // guarded by qmu; a writer runs (flush, or writeNow on a sender's goroutine)
@@ -227,7 +229,7 @@ func (s *session) closing() {
 	s.closeMu.Unlock()
 	if aborted || code == closeSlow {
 		s.cut.Store(true)
-		s.queue, s.queued = nil, 0
+		s.dropQueueLocked()
 	}
 	s.qmu.Unlock()
 	s.hmu.Unlock()
@@ -289,9 +291,9 @@ func (s *session) abort() {
 
 // The session as a fanout.Subscriber: the table of topics queues entries and catch-ups for it.
 
-// Enqueue implements fanout.Subscriber: m is queued (a full queue closes the socket as slow);
-// claimed says the caller must run Flush once it holds no lock.
-func (s *session) Enqueue(m fanout.Msg) (claimed bool) {
+// Enqueue implements fanout.Subscriber: m is queued, or the queue is full and the caller
+// closes the socket as slow once it holds no lock (Slow).
+func (s *session) Enqueue(m fanout.Msg) fanout.Enqueued {
 	om := outMsg{data: m.Data, kind: m.Kind, at: m.At}
 	plain, deflated := m.Data, m.Deflated
 	if s.compact && m.Compact != nil {
@@ -301,11 +303,13 @@ func (s *session) Enqueue(m fanout.Msg) (claimed bool) {
 	if s.deflate && deflated != nil {
 		om.data, om.deflated = deflated, true
 	}
-	ok, claimed := s.enqueue(om)
-	if !ok {
-		s.closeSlow("send queue overflowed")
+	switch ok, claimed := s.enqueue(om); {
+	case !ok:
+		return fanout.Full
+	case claimed:
+		return fanout.Claimed
 	}
-	return claimed
+	return fanout.Queued
 }
 
 // Compact implements fanout.Subscriber: the socket speaks tourhub.v2.

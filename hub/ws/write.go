@@ -17,6 +17,12 @@ import (
 // one (after a burst) is let go.
 const idleQueueCap = 16
 
+// queueChunk is the most messages one chunk of a socket's queue holds. A queue grows a chunk at
+// a time (pushLocked): queueing never copies more than a chunk, and a thousand sockets whose
+// queues grow on the same entry (subscribed together, never reading) allocate a chunk each
+// rather than each copy its whole queue into one twice its size, on the deliverer's goroutine.
+const queueChunk = idleQueueCap
+
 // nowMax is the most bytes writeNow writes on the caller's goroutine; a bigger batch (a burst,
 // a big snapshot) is written by a flush on the pool.
 const nowMax = 16 << 10
@@ -63,17 +69,39 @@ func (s *session) enqueue(m outMsg) (ok, claimed bool) {
 		return true, false
 	}
 	held := s.queued + s.flying
-	if len(s.queue)+s.inflight >= s.ws.cfg.QueueLen || (held > 0 && held+len(m.data) > s.ws.cfg.QueueBytes) {
+	if s.count+s.inflight >= s.ws.cfg.QueueLen || (held > 0 && held+len(m.data) > s.ws.cfg.QueueBytes) {
 		return false, false
 	}
-	s.queue = append(s.queue, m)
-	s.queued += len(m.data)
+	s.pushLocked(m)
 	if s.writing {
 		return true, false
 	}
 	s.writing = true
 	s.workers.Add(1)
 	return true, true
+}
+
+// pushLocked appends m to the queue: to its first chunk (queue, which grows as a slice does up
+// to queueChunk messages, the batch a writer takes next), or to the chunks after it (more). s.qmu
+// is held.
+func (s *session) pushLocked(m outMsg) {
+	switch n := len(s.more); {
+	case n == 0 && len(s.queue) < queueChunk:
+		s.queue = append(s.queue, m)
+	case n == 0 || len(s.more[n-1]) == queueChunk:
+		c := make([]outMsg, 1, queueChunk)
+		c[0] = m
+		s.more = append(s.more, c)
+	default:
+		s.more[n-1] = append(s.more[n-1], m)
+	}
+	s.count++
+	s.queued += len(m.data)
+}
+
+// dropQueueLocked empties the queue. s.qmu is held.
+func (s *session) dropQueueLocked() {
+	s.queue, s.more, s.count, s.queued = nil, nil, 0, 0
 }
 
 // writeNow is a writer's turn on the goroutine that queued a message (see enqueue): most
@@ -103,7 +131,7 @@ func (s *session) writeNow() {
 	s.qmu.Lock()
 	s.putBackLocked(batch)
 	s.inflight, s.flying = 0, 0
-	end := complete && len(s.queue) == 0
+	end := complete && s.count == 0
 	if end {
 		s.writing = false
 	}
@@ -120,7 +148,7 @@ func (s *session) writeNow() {
 func (s *session) takeLocked(done []outMsg) ([]outMsg, bool) {
 	s.putBackLocked(done)
 	s.inflight, s.flying = 0, 0
-	if len(s.queue) == 0 {
+	if s.count == 0 {
 		s.writing = false
 		if cap(s.queue) > idleQueueCap {
 			s.queue = nil
@@ -128,8 +156,21 @@ func (s *session) takeLocked(done []outMsg) ([]outMsg, bool) {
 		return nil, false
 	}
 	batch := s.queue
-	s.queue, s.spare = s.spare, nil
-	s.inflight, s.flying, s.queued = len(batch), s.queued, 0
+	if len(s.more) > 0 {
+		s.queue = s.more[0]
+		s.more[0] = nil
+		if s.more = s.more[1:]; len(s.more) == 0 {
+			s.more = nil
+		}
+	} else {
+		s.queue, s.spare = s.spare, nil
+	}
+	bytes := 0
+	for _, m := range batch {
+		bytes += len(m.data)
+	}
+	s.count -= len(batch)
+	s.inflight, s.flying, s.queued = len(batch), bytes, s.queued-bytes
 	return batch, true
 }
 
@@ -182,7 +223,7 @@ func (s *session) writeFailed(err error, batch []outMsg) {
 	s.qmu.Lock()
 	s.putBackLocked(batch)
 	s.stopped = true // closing: nothing more is queued
-	s.queue, s.queued = nil, 0
+	s.dropQueueLocked()
 	s.writing, s.inflight, s.flying = false, 0, 0
 	s.qmu.Unlock()
 }
