@@ -23,6 +23,11 @@
 # takes 5 s closed) without and with the SLOW never-reading sockets, and with them on an 8-player
 # tournament of their own: what the attack, and the arrival of as many sockets alone, cost on these cores with
 # nothing of the hub's in the way.
+# ARMS (default: all of them, in the order above) picks the arms a round runs: 0 slow readers small
+# other early floor0 floor floorsmall. An arm with a p after it (0p, slowp, floor0p, floorp,
+# floorsmallp) runs pinned: the server and the measuring spectators on CPU 0, the slow sockets'
+# process alone on CPU 1 (taskset), as if the attacker were another machine: its CPU, and the
+# kernel's work on its side of loopback, are no longer taken from the server's core.
 set -euo pipefail
 PAIRS=${1:-4} SLOW=${2:-1000}
 ROOT=$(git rev-parse --show-toplevel)
@@ -47,21 +52,22 @@ kill $HPID
 wait $HPID 2>/dev/null || true
 HPID=""
 
-one() { # one N [MODE [WHERE]]: a run with N slow (or MODE: readers) sockets, on an 8-player
+one() { # [PIN=1] one N [MODE [WHERE]]: a run with N slow (or MODE: readers) sockets, on an 8-player
 	# tournament with WHERE=small, on another 1,024-player one with WHERE=other, dialled before
 	# the measuring starts and subscribed 4 s in with WHERE=early, against the floor instead of a
 	# hub with WHERE=floor (the 1,024-player state) or floorsmall (the slow sockets on an 8-player
 	# state of their own: their arrival only); prints the lat mode's results line and the server's CPU time
-	local n=$1 m=${2:-slow} where=${3:-} port
+	local n=$1 m=${2:-slow} where=${3:-} port srv="" atk=""
+	[ -n "${PIN:-}" ] && srv="taskset -c 0" atk="taskset -c 1"
 	port=$(freeport)
 	if [ "$where" = floor ]; then
-		"$WORK/floor" --addr "127.0.0.1:$port" --snapshot "$WORK/state-1024.json" >"$WORK/hub.log" 2>&1 &
+		$srv "$WORK/floor" --addr "127.0.0.1:$port" --snapshot "$WORK/state-1024.json" >"$WORK/hub.log" 2>&1 &
 	elif [ "$where" = floorsmall ]; then
-		"$WORK/floor" --addr "127.0.0.1:$port" --snapshot "$WORK/state-1024.json" --snapshot "t_small=$WORK/state-8.json" >"$WORK/hub.log" 2>&1 &
+		$srv "$WORK/floor" --addr "127.0.0.1:$port" --snapshot "$WORK/state-1024.json" --snapshot "t_small=$WORK/state-8.json" >"$WORK/hub.log" 2>&1 &
 	else
-		"$WORK/hub" --addr "127.0.0.1:$port" --http-rate 100000 --http-burst 100000 --ws-per-addr 100000 >"$WORK/hub.log" 2>&1 &
+		$srv "$WORK/hub" --addr "127.0.0.1:$port" --http-rate 100000 --http-burst 100000 --ws-per-addr 100000 >"$WORK/hub.log" 2>&1 &
 	fi
-	HPID=$!
+	HPID=$! # taskset execs the server: the same process
 	for _ in $(seq 100); do grep -q "listening on" "$WORK/hub.log" && break; sleep 0.1; done
 	local base="http://127.0.0.1:$port" ids
 	if [ "${where#floor}" != "$where" ]; then
@@ -77,16 +83,16 @@ one() { # one N [MODE [WHERE]]: a run with N slow (or MODE: readers) sockets, on
 	esac
 	local cpu0
 	cpu0=$(awk '{print $14 + $15}' "/proc/$HPID/stat")
-	"$WORK/attack" --hub "$base" --mode lat --ids "$ids" --sockets 0 --spectators 50 --rate 20 --duration 20s >"$WORK/lat.txt" 2>&1 &
+	$srv "$WORK/attack" --hub "$base" --mode lat --ids "$ids" --sockets 0 --spectators 50 --rate 20 --duration 20s >"$WORK/lat.txt" 2>&1 &
 	local lpid=$!
 	"$WORK/jitter" --duration 20s >"$WORK/jitter.txt" &
 	local jpid=$!
 	if [ "$n" -gt 0 ] && [ "$where" = early ]; then
 		# Dialled while the spectators get ready, before anything is measured; subscribed 4 s in.
-		"$WORK/attack" --hub "$base" --mode "$m" --ids "$target" --sockets "$n" --srcs 8 --duration 25s --subscribe-after 4s >"$WORK/slow.txt" 2>&1 &
+		$atk "$WORK/attack" --hub "$base" --mode "$m" --ids "$target" --sockets "$n" --srcs 8 --duration 25s --subscribe-after 4s >"$WORK/slow.txt" 2>&1 &
 	elif [ "$n" -gt 0 ]; then
 		sleep 4
-		"$WORK/attack" --hub "$base" --mode "$m" --ids "$target" --sockets "$n" --srcs 8 --duration 25s >"$WORK/slow.txt" 2>&1 &
+		$atk "$WORK/attack" --hub "$base" --mode "$m" --ids "$target" --sockets "$n" --srcs 8 --duration 25s >"$WORK/slow.txt" 2>&1 &
 	fi
 	wait $lpid $jpid
 	local cpu
@@ -97,45 +103,46 @@ one() { # one N [MODE [WHERE]]: a run with N slow (or MODE: readers) sockets, on
 	pkill -f "$WORK/attack --hub $base --mode" 2>/dev/null || true
 }
 
+ARMS=${ARMS:-0 slow readers small other early floor0 floor floorsmall}
 for i in $(seq 1 "$PAIRS"); do
-	for n in 0 "$SLOW"; do
-		echo "pair $i, $n slow sockets: $(one "$n")" | tee -a "$WORK/all.txt"
+	for arm in $ARMS; do
+		pin="" label=""
+		case $arm in *p) pin=1 label=" (pinned)" arm=${arm%p} ;; esac
+		case $arm in
+		0) r=$(PIN=$pin one 0) label="0 slow sockets$label" ;;
+		slow) r=$(PIN=$pin one "$SLOW") label="$SLOW slow sockets$label" ;;
+		readers) r=$(PIN=$pin one "$SLOW" readers) label="$SLOW reading sockets$label" ;;
+		small | other | early) r=$(PIN=$pin one "$SLOW" slow "$arm") label="$SLOW $arm sockets$label" ;;
+		floor0) r=$(PIN=$pin one 0 slow floor) label="0 floor sockets$label" ;;
+		floor | floorsmall) r=$(PIN=$pin one "$SLOW" slow "$arm") label="$SLOW $arm sockets$label" ;;
+		*) echo "slow.sh: unknown arm $arm in ARMS" >&2; exit 2 ;;
+		esac
+		echo "pair $i, $label: $r" | tee -a "$WORK/all.txt"
 	done
-	echo "pair $i, $SLOW reading sockets: $(one "$SLOW" readers)" | tee -a "$WORK/all.txt"
-	echo "pair $i, $SLOW small sockets: $(one "$SLOW" slow small)" | tee -a "$WORK/all.txt"
-	echo "pair $i, $SLOW other sockets: $(one "$SLOW" slow other)" | tee -a "$WORK/all.txt"
-	echo "pair $i, $SLOW early sockets: $(one "$SLOW" slow early)" | tee -a "$WORK/all.txt"
-	echo "pair $i, 0 floor sockets: $(one 0 slow floor)" | tee -a "$WORK/all.txt"
-	echo "pair $i, $SLOW floor sockets: $(one "$SLOW" slow floor)" | tee -a "$WORK/all.txt"
-	echo "pair $i, $SLOW floorsmall sockets: $(one "$SLOW" slow floorsmall)" | tee -a "$WORK/all.txt"
 done
 python3 - "$WORK/all.txt" "$SLOW" <<'PY'
 import re, statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
-    m = re.search(r", (\d+) (slow|reading|small|other|early|floor|floorsmall) sockets: .* p50 ([\d.]+) ms p90 ([\d.]+) ms p99 ([\d.]+) ms", line)
+    m = re.search(r", (\d+) (slow|reading|small|other|early|floor|floorsmall) sockets( \(pinned\))?: .* p50 ([\d.]+) ms p90 ([\d.]+) ms p99 ([\d.]+) ms", line)
     if m:
         key = ("floor0" if m[2] == "floor" else "0") if m[1] == "0" else m[2]
-        runs.setdefault(key, []).append([float(m[3]), float(m[4]), float(m[5])])
-base, slow, rd = runs["0"], runs["slow"], runs.get("reading")
-arms = [("small", "with {n} never reading on an 8-player tournament"), ("other", "on another 1,024-player tournament"),
-        ("early", "connected before, subscribing together")]
-for i, q in enumerate(["p50", "p90", "p99"]):
-    a, b = statistics.median(r[i] for r in base), statistics.median(r[i] for r in slow)
-    line = f"median {q}: without {a:.1f} ms, with {sys.argv[2]} slow sockets {b:.1f} ms: x{b / a:.2f}"
-    if rd:
-        c = statistics.median(r[i] for r in rd)
-        line += f"; with {sys.argv[2]} reading sockets {c:.1f} ms: x{c / a:.2f}; slow / reading x{b / c:.2f}"
-    for key, what in arms:
-        if key in runs:
-            d = statistics.median(r[i] for r in runs[key])
-            line += f"; {what.format(n=sys.argv[2])} {d:.1f} ms: x{d / a:.2f}"
-    print(line)
-    if "floor" in runs and "floor0" in runs:
-        a, b = statistics.median(r[i] for r in runs["floor0"]), statistics.median(r[i] for r in runs["floor"])
-        line = f"  the floor's {q}: without {a:.1f} ms, with {sys.argv[2]} slow sockets {b:.1f} ms: x{b / a:.2f}"
-        if "floorsmall" in runs:
-            c = statistics.median(r[i] for r in runs["floorsmall"])
-            line += f"; with them on an 8-player tournament (their arrival only) {c:.1f} ms: x{c / a:.2f}"
-        print(line)
+        runs.setdefault(key + ("p" if m[3] else ""), []).append([float(m[4]), float(m[5]), float(m[6])])
+hub = [("slow", "with {n} slow sockets"), ("reading", "with {n} reading sockets"),
+       ("small", "with {n} never reading on an 8-player tournament"), ("other", "on another 1,024-player tournament"),
+       ("early", "connected before, subscribing together")]
+floor = [("floor", "with {n} slow sockets"), ("floorsmall", "with them on an 8-player tournament (their arrival only)")]
+med = lambda key, i: statistics.median(r[i] for r in runs[key])
+for sfx, pinned in (("", ""), ("p", ", pinned")):
+    for i, q in enumerate(["p50", "p90", "p99"]):
+        for base, arms, who in (("0", hub, "the hub's"), ("floor0", floor, "the floor's")):
+            if base + sfx not in runs:
+                continue
+            a = med(base + sfx, i)
+            line = f"median {q}, {who}{pinned}: without {a:.1f} ms"
+            for key, what in arms:
+                if key + sfx in runs:
+                    d = med(key + sfx, i)
+                    line += f"; {what.format(n=sys.argv[2])} {d:.1f} ms: x{d / a:.2f}"
+            print(line)
 PY
