@@ -139,8 +139,11 @@ func (b *tab) fatal(what string, err error) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(b.ctx), 3*time.Second)
 	defer cancel()
-	msgs, _ := chromedp.Run(ctx, chromedp.Evaluate[string](
+	msgs, rerr := chromedp.Run(ctx, chromedp.Evaluate[string](
 		`[...document.querySelectorAll('#messages .msg, [data-testid=conn-status]')].map(e => e.textContent).join(' | ')`))
+	if rerr != nil {
+		b.t.Fatalf("%s: %s: %v (and the page could not be read: %v)", b.name, what, err, rerr)
+	}
 	b.t.Fatalf("%s: %s: %v (page shows: %q)", b.name, what, err, msgs)
 }
 
