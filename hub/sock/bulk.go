@@ -14,8 +14,9 @@ import (
 // queue behind them for the CPUs.
 //
 // So one bulk write system call copies at a time, node-wide (a turn, of at most bulkTurn bytes),
-// and after a turn that took d the next waits d*(1-share)/share: between them, bulk writes take at
-// most share of one CPU.
+// and a turn that took d owes a pause of d*(1-share)/share, taken before the next turn once the
+// pauses owed add up to pauseMin (the time nobody wrote pays them too): bulk writes take at most
+// share of one CPU, over any few milliseconds.
 // A burst of subscribers to a big tournament is then served at that pace, and a thousand clients
 // that subscribe and never read cannot take the node's CPUs from the others, neither when they
 // subscribe nor when they are closed as slow (the rest of a snapshot goes before the close
@@ -28,9 +29,11 @@ import (
 type BulkGate struct {
 	turn chan struct{} // holds a token while a writer has its turn
 	rest float64       // static after construction; the pause after a turn, per unit of its length
-	next time.Time     // guarded by the turn: when the next turn may start
+	owed time.Duration // guarded by the turn: the pause the turns so far owe, not yet taken
+	last time.Time     // guarded by the turn: when the last turn ended
 
 	paused atomic.Int64 // nanoseconds turns were held back by the pace
+	pauses atomic.Int64 // how many times (tests only)
 
 	onTurn func(start, end time.Time) // tests only: each turn's write, in its turn
 }
@@ -70,9 +73,12 @@ func (g *BulkGate) do(c *Conn, write func()) (waited time.Duration, err error) {
 		}
 	}
 	defer func() { <-g.turn }()
-	if wait := time.Until(g.next); wait > 0 {
+	if g.owed > 0 {
+		g.owed = max(0, g.owed-time.Since(g.last)) // the time nobody wrote pays it
+	}
+	if g.owed >= pauseMin {
 		paused := time.Now()
-		t := time.NewTimer(wait)
+		t := time.NewTimer(g.owed)
 		defer t.Stop()
 		select {
 		case <-t.C:
@@ -80,6 +86,8 @@ func (g *BulkGate) do(c *Conn, write func()) (waited time.Duration, err error) {
 			return 0, os.ErrDeadlineExceeded
 		}
 		g.paused.Add(int64(time.Since(paused)))
+		g.pauses.Add(1)
+		g.owed = 0
 	}
 	start := time.Now()
 	waited = start.Sub(from)
@@ -88,6 +96,13 @@ func (g *BulkGate) do(c *Conn, write func()) (waited time.Duration, err error) {
 	if g.onTurn != nil {
 		g.onTurn(start, end)
 	}
-	g.next = end.Add(time.Duration(float64(end.Sub(start)) * g.rest))
+	g.owed += time.Duration(float64(end.Sub(start)) * g.rest)
+	g.last = end
 	return waited, nil
 }
+
+// pauseMin is the shortest pause the gate takes. Turns owe their pauses until those add up to
+// pauseMin: a timer cannot pause for a few microseconds (an idle Go runtime wakes for it a
+// millisecond later), and a pause after every short turn would pace bulk writes far below the
+// share.
+const pauseMin = time.Millisecond

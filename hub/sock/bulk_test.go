@@ -101,9 +101,12 @@ func TestBulkGate(t *testing.T) {
 	waitWrite(t, "the waiting bulk write once its client reads", waiting)
 }
 
-// TestBulkGatePace: after a turn that took d, the next turn starts no sooner than
-// d*(1-share)/share later, so that bulk writes take at most share of one CPU between them; the
-// pauses are counted.
+// TestBulkGatePace: a turn that took d owes a pause of d*(1-share)/share, and the gate takes the
+// pauses owed once they add up to pauseMin: from the first turn to any other, the time nobody
+// wrote is at least what the turns before owed, less pauseMin, so that bulk writes take at most
+// share of one CPU; the pauses are counted, and there are no more of them than pauseMin divides
+// into what was owed (a pause after every turn of a few microseconds would be a timer's
+// millisecond each, and pace the writes far below the share).
 func TestBulkGatePace(t *testing.T) {
 	const share = 0.25
 	gate := NewBulkGate(share)
@@ -120,14 +123,19 @@ func TestBulkGatePace(t *testing.T) {
 		t.Fatalf("32 MiB written in %d turns; want %d or more, of at most %d bytes each", len(turns), min, bulkTurn)
 	}
 	rest := (1 - share) / share
+	var took, owed time.Duration
 	for i := 1; i < len(turns); i++ {
-		took, gap := turns[i-1].end.Sub(turns[i-1].start), turns[i].start.Sub(turns[i-1].end)
-		if want := time.Duration(float64(took) * rest); gap < want {
-			t.Fatalf("turn %d started %v after turn %d, which took %v; want %v or more", i, gap, i-1, took, want)
+		took += turns[i-1].end.Sub(turns[i-1].start)
+		owed = time.Duration(float64(took) * rest)
+		if idle := turns[i].start.Sub(turns[0].start) - took; idle < owed-pauseMin {
+			t.Fatalf("before turn %d: %v without writing, for %v of turns; want %v or more", i, idle, took, owed-pauseMin)
 		}
 	}
 	if gate.Paused() <= 0 {
 		t.Fatalf("Paused() = %v after %d paced turns; want the pauses counted", gate.Paused(), len(turns))
+	}
+	if most := int64(owed/time.Millisecond) + 1; gate.pauses.Load() > most {
+		t.Errorf("%d pauses for %v owed by %d turns; want at most %d, of a millisecond or more each", gate.pauses.Load(), owed, len(turns), most)
 	}
 }
 

@@ -58,8 +58,9 @@ const bulkMin = 32 << 10
 // bulkTurn is the most bytes one turn at the bulk gate copies. One write system call of a
 // whole snapshot into a socket with room for it copies hundreds of kilobytes, and on loopback
 // delivers them too, in one go that nothing else on that CPU interrupts: a live delivery that
-// waits for it waits for all of it. Turns of 16 KiB keep that wait to a few microseconds.
-const bulkTurn = 16 << 10
+// waits for it waits for all of it. Turns of 64 KiB keep that wait to tens of microseconds
+// (16 KiB turns cost a third more CPU per byte, for no better latency).
+const bulkTurn = 64 << 10
 
 // turnOf returns the first bulkTurn bytes of out (at most maxIovecs segments), in iov's array.
 func turnOf(out net.Buffers, iov *[][]byte) [][]byte {
