@@ -8,6 +8,9 @@
 //	       spectator's event (p50, p90, p99)
 //	slow   never-reading sockets only, held for --duration: run it as a process of its own next
 //	       to lat (bench/attack/slow.sh), so that its work does not land on the measuring process
+//	burst  --sockets reading sockets, dialled first, then subscribed to --ids all at once: how
+//	       long each waits for its snapshot (p50, p90, max), what the bulk gate's pace costs the
+//	       legitimate clients of a big tournament
 //
 // It is a measuring tool, not a test: bench/attack/slow.sh runs the slow-socket comparison.
 package main
@@ -36,7 +39,7 @@ import (
 
 var (
 	base   = flag.String("hub", "http://127.0.0.1:8090", "hub base URL")
-	mode   = flag.String("mode", "mem", "setup | mem | lat | slow | readers")
+	mode   = flag.String("mode", "mem", "setup | mem | lat | slow | readers | burst")
 	ntour  = flag.Int("tournaments", 8, "tournaments (setup)")
 	size   = flag.Int("size", 1024, "players per tournament (setup)")
 	format = flag.String("format", "double_elimination", "format (setup)")
@@ -66,8 +69,10 @@ func main() {
 		lat()
 	case "slow", "readers":
 		hold(*mode == "readers")
+	case "burst":
+		burst()
 	default:
-		fatal(fmt.Errorf("unknown --mode %q: want setup, mem, lat, slow or readers", *mode))
+		fatal(fmt.Errorf("unknown --mode %q: want setup, mem, lat, slow, readers or burst", *mode))
 	}
 }
 
@@ -539,4 +544,96 @@ func openSilent(tids []string) []net.Conn {
 func fatal(err error) {
 	fmt.Fprintln(os.Stderr, "attack:", err)
 	os.Exit(1)
+}
+
+// burst dials --sockets sockets, subscribes them all at once to the first of --ids, and reports
+// how long each took to receive its snapshot, whole.
+func burst() {
+	tids, _ := tourIDs()
+	*subAt = 0
+	var conns []net.Conn
+	for range *socks {
+		c, err := dialSilent(tids[:1], false)
+		if err != nil {
+			fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	waits := make([]float64, len(conns))
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer c.Close()
+			c.SetReadDeadline(time.Now().Add(*dur))
+			subscribeAll(c, tids[:1])
+			if err := readSnapshot(bufio.NewReader(c)); err != nil {
+				fmt.Fprintln(os.Stderr, "burst:", err)
+				waits[i] = -1
+				return
+			}
+			waits[i] = time.Since(start).Seconds()
+		}()
+	}
+	wg.Wait()
+	all := time.Since(start).Seconds()
+	var got []float64
+	for _, w := range waits {
+		if w >= 0 {
+			got = append(got, w)
+		}
+	}
+	sort.Float64s(got)
+	if len(got) == 0 {
+		fatal(fmt.Errorf("no socket got its snapshot within %s", *dur))
+	}
+	q := func(p float64) float64 { return got[min(len(got)-1, int(p*float64(len(got))))] }
+	fmt.Printf("burst: %d of %d sockets got their snapshot; since the subscribes p50 %.2f s p90 %.2f s max %.2f s; all done in %.2f s\n",
+		len(got), len(conns), q(0.5), q(0.9), got[len(got)-1], all)
+}
+
+// readSnapshot reads a server's frames (unmasked) until a whole message of the type snapshot.
+func readSnapshot(r *bufio.Reader) error {
+	var msg []byte
+	for {
+		var h [2]byte
+		if _, err := io.ReadFull(r, h[:]); err != nil {
+			return err
+		}
+		n := int(h[1] & 0x7f)
+		switch n {
+		case 126:
+			var b [2]byte
+			if _, err := io.ReadFull(r, b[:]); err != nil {
+				return err
+			}
+			n = int(b[0])<<8 | int(b[1])
+		case 127:
+			var b [8]byte
+			if _, err := io.ReadFull(r, b[:]); err != nil {
+				return err
+			}
+			n = 0
+			for _, x := range b {
+				n = n<<8 | int(x)
+			}
+		}
+		p := make([]byte, n)
+		if _, err := io.ReadFull(r, p); err != nil {
+			return err
+		}
+		if h[0]&0x0f >= 8 {
+			continue // a control frame
+		}
+		msg = append(msg, p...)
+		if h[0]&0x80 == 0 {
+			continue // not the last frame of the message
+		}
+		if bytes.HasPrefix(msg, []byte(`{"type":"snapshot"`)) {
+			return nil
+		}
+		msg = msg[:0]
+	}
 }
