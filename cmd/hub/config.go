@@ -256,7 +256,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		WSPark:        true,
 		WSDeflate:     true,
 		WSQueueBytes:  8 << 20,
-		WSSendBuffer:  256 << 10,
+		WSSendBuffer:  64 << 10,
 		WSBulkCPU:     0.25,
 		WSPerAddr:     256,
 		WSIdleTimeout: 30 * time.Second,

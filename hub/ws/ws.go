@@ -94,7 +94,10 @@ type Config struct {
 	// more), which the node cannot tell from one that reads: it writes it every event, and
 	// keeps the data in kernel memory, until the buffers are full. Bounded, such a socket's
 	// writer soon waits, the socket costs its fan-outs nothing more, and the write timeout closes
-	// it as slow. Defaults to 256 KiB (the kernel doubles it for its bookkeeping); negative leaves
+	// it as slow. Defaults to 64 KiB (the kernel doubles it for its bookkeeping): what a socket
+	// that reads nothing is given costs the node a copy into the kernel, and on a small machine
+	// a thousand such sockets' copies were what held up the others. A client far away that
+	// reads a big uncompressed snapshot gets at most that much per round trip. Negative leaves
 	// it to the kernel.
 	SendBuffer int
 	// BulkCPU is the share of one CPU that bulk writes (32 KiB or more: snapshots, bursts) may
@@ -160,7 +163,7 @@ func (c *Config) setDefaults() {
 		c.QueueBytes = 8 << 20
 	}
 	if c.SendBuffer == 0 {
-		c.SendBuffer = 256 << 10
+		c.SendBuffer = 64 << 10
 	}
 	if !(c.BulkCPU > 0) || c.BulkCPU > 1 {
 		c.BulkCPU = 0.25
