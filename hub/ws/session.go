@@ -79,7 +79,7 @@ type session struct {
 	count    int            // guarded by qmu; the messages of queue and more
 	spare    []outMsg       // guarded by qmu; the last batch's buffer, the next queue
 	queued   int            // guarded by qmu; the bytes of queue's and more's messages
-	inflight int            // guarded by qmu; taken by the writer and not yet written (queue+inflight <= QueueLen)
+	inflight int            // guarded by qmu; taken by the writer and not yet written (count+inflight <= QueueLen)
 	flying   int            // guarded by qmu; their bytes (queued+flying <= QueueBytes, see enqueue)
 	writing  bool           // guarded by qmu; a writer runs (flush, or writeNow on a sender's goroutine)
 	stopped  bool           // guarded by qmu; closing: nothing more is queued (the writer writes what is left)
