@@ -77,6 +77,20 @@ func oneSocketWith(t *testing.T, w *Server, srv *httptest.Server, opts *websocke
 	}
 }
 
+// readRefs reads n messages from c and wants the i-th to carry "ref":"i".
+func readRefs(ctx context.Context, t *testing.T, c *websocket.Conn, n int) {
+	t.Helper()
+	for i := range n {
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := `"ref":"` + strconv.Itoa(i) + `"`; !bytes.Contains(b, []byte(want)) {
+			t.Fatalf("message %d is %s; want %s", i, b, want)
+		}
+	}
+}
+
 func TestWriterBatches(t *testing.T) {
 	w := New(Config{})
 	srv := httptest.NewUnstartedServer(w)
@@ -98,15 +112,7 @@ func TestWriterBatches(t *testing.T) {
 	s.qmu.Unlock()
 	go s.flush()
 
-	for i := range n {
-		_, b, err := c.Read(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := `"ref":"` + strconv.Itoa(i) + `"`; !bytes.Contains(b, []byte(want)) {
-			t.Fatalf("message %d is %s; want %s", i, b, want)
-		}
-	}
+	readRefs(ctx, t, c, n)
 	if got := ln.writes.Load() - before; got != 1 {
 		t.Errorf("%d writes to the connection for %d queued messages; want 1", got, n)
 	}
@@ -148,15 +154,7 @@ func TestQueueGrowsByChunks(t *testing.T) {
 	s.qmu.Unlock()
 	go s.flush()
 
-	for i := range n {
-		_, b, err := c.Read(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := `"ref":"` + strconv.Itoa(i) + `"`; !bytes.Contains(b, []byte(want)) {
-			t.Fatalf("message %d is %s; want %s", i, b, want)
-		}
-	}
+	readRefs(ctx, t, c, n)
 	s.qmu.Lock()
 	defer s.qmu.Unlock()
 	if s.count != 0 || s.queued != 0 || len(s.more) != 0 {
