@@ -58,7 +58,7 @@ func (s *Server) getNotices(c echo.Context) error {
 	}
 	resp := noticesResponse{Version: head.Version, Complete: complete, Notices: []json.RawMessage{}}
 	for _, e := range entries {
-		byPlayer, err := notice.Derive(id, e, names)
+		byPlayer, err := notice.DeriveFor(id, e, names, func(q match.PlayerID) bool { return q == p })
 		if err != nil {
 			s.log.Error("notices of an entry left out", "tournament", id, "version", e.Version, "err", err)
 		}

@@ -118,10 +118,13 @@ func (w Writers) Write() {
 
 // delivery is one entry, encoded once for every subscriber.
 type delivery struct {
-	pos     store.Position // the entry's epoch, version and rev
-	prev    string         // the rev the entry was applied to
-	event   Msg
-	notices map[match.PlayerID][]Msg // nil when no player subscribed
+	pos   store.Position // the entry's epoch, version and rev
+	prev  string         // the rev the entry was applied to
+	event Msg
+	// notices are those of the players that had a socket subscribed here when the entry arrived
+	// (nil when none had): a socket that becomes a player's later gets that player's notices from
+	// the next entry on.
+	notices map[match.PlayerID][]Msg
 }
 
 // sub is one socket's subscription to one topic.
@@ -393,13 +396,21 @@ func (b *Table) queue(id, epoch string, e store.Entry, lost bool, at time.Time) 
 
 	d := &delivery{pos: store.Position{Epoch: epoch, Version: e.Version, Rev: e.Rev}, prev: e.Prev, event: ev}
 	d.event.At = at
+	// The notices of the players with a socket here, when the entry arrives: a node encodes no
+	// other player's.
+	var players map[match.PlayerID]bool
 	for _, sb := range t.subs {
 		if sb.player != 0 {
-			var err error
-			if d.notices, err = playerNotices(id, e, t.names); err != nil {
-				b.cfg.Log.Error("notices of an entry left out", "tournament", id, "version", e.Version, "err", err)
+			if players == nil {
+				players = make(map[match.PlayerID]bool)
 			}
-			break
+			players[sb.player] = true
+		}
+	}
+	if players != nil {
+		var err error
+		if d.notices, err = playerNotices(id, e, t.names, players); err != nil {
+			b.cfg.Log.Error("notices of an entry left out", "tournament", id, "version", e.Version, "err", err)
 		}
 	}
 	for _, sb := range t.subs {
@@ -456,9 +467,9 @@ func deletes(e store.Entry) bool {
 	return false
 }
 
-// playerNotices is notice.Derive as messages for the sockets.
-func playerNotices(id string, e store.Entry, names map[match.PlayerID]string) (map[match.PlayerID][]Msg, error) {
-	byPlayer, err := notice.Derive(id, e, names)
+// playerNotices is notice.DeriveFor as messages for the sockets of players.
+func playerNotices(id string, e store.Entry, names map[match.PlayerID]string, players map[match.PlayerID]bool) (map[match.PlayerID][]Msg, error) {
+	byPlayer, err := notice.DeriveFor(id, e, names, func(p match.PlayerID) bool { return players[p] })
 	if byPlayer == nil {
 		return nil, err
 	}

@@ -59,7 +59,14 @@ type noticeMsg struct {
 // player. names maps player ids to names (players it lacks are called "player N"). A notice that
 // cannot be encoded is left out, and the error says which.
 func Derive(id string, e store.Entry, names map[match.PlayerID]string) (map[match.PlayerID][][]byte, error) {
-	nb := noticeBuilder{id: id, version: e.Version, names: names,
+	return DeriveFor(id, e, names, nil)
+}
+
+// DeriveFor is Derive for the players that want selects only (nil: every player): the others'
+// notices are neither built nor encoded. A node derives the notices of the players it holds a
+// socket of, the notices API those of the one player who asks.
+func DeriveFor(id string, e store.Entry, names map[match.PlayerID]string, want func(match.PlayerID) bool) (map[match.PlayerID][][]byte, error) {
+	nb := noticeBuilder{id: id, version: e.Version, names: names, want: want,
 		ready: make(map[match.MatchID]bool), done: make(map[match.MatchID]bool)}
 	// A correction is told as one notice per player of the corrected match, saying what changed
 	// and whether it put them out or back in: not as a "you beat" or "you were eliminated" of a
@@ -199,8 +206,9 @@ type noticeBuilder struct {
 	id      string
 	version int64
 	names   map[match.PlayerID]string
-	ready   map[match.MatchID]bool // matches announced as ready in this entry
-	done    map[match.MatchID]bool // matches whose result was announced in this entry
+	want    func(match.PlayerID) bool // whose notices are built (nil: everyone's)
+	ready   map[match.MatchID]bool    // matches announced as ready in this entry
+	done    map[match.MatchID]bool    // matches whose result was announced in this entry
 	out     map[match.PlayerID][][]byte
 	err     error // the first notice that could not be encoded (it is left out)
 }
@@ -212,8 +220,13 @@ func (nb *noticeBuilder) name(p match.PlayerID) string {
 	return "player " + strconv.Itoa(int(p))
 }
 
+// wants reports whether p's notices are to be built.
+func (nb *noticeBuilder) wants(p match.PlayerID) bool {
+	return p != 0 && (nb.want == nil || nb.want(p))
+}
+
 func (nb *noticeBuilder) add(p match.PlayerID, n noticeMsg) {
-	if p == 0 {
+	if !nb.wants(p) {
 		return
 	}
 	n.Type, n.Tournament, n.Version = "notice", nb.id, nb.version
@@ -239,6 +252,9 @@ func (nb *noticeBuilder) matchReady(m *match.Match) {
 	}
 	nb.ready[m.ID] = true
 	for i, p := range m.Players {
+		if !nb.wants(p) {
+			continue // not built, so not formatted either
+		}
 		opp := m.Players[1-i]
 		nb.add(p, noticeMsg{Kind: NoticeMatchReady, Match: m.ID, Deadline: deadline(m.Deadline),
 			Opponent: &noticePlayer{ID: opp, Name: nb.name(opp)},
@@ -251,6 +267,9 @@ func (nb *noticeBuilder) completed(m *match.Match) {
 		return // a draw or a void: no personal message; or already announced
 	}
 	nb.done[m.ID] = true
+	if !nb.wants(m.Winner) {
+		return
+	}
 	w := 0
 	if m.Players[1] == m.Winner {
 		w = 1
@@ -342,7 +361,7 @@ func (nb *noticeBuilder) reported(m *match.Match, by match.PlayerID) {
 		return
 	}
 	for i, p := range m.Players {
-		if p != by {
+		if p != by || !nb.wants(m.Players[1-i]) {
 			continue
 		}
 		opp := m.Players[1-i]

@@ -2,6 +2,7 @@ package notice
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -102,6 +103,19 @@ func TestWSNoticeKinds(t *testing.T) {
 			got, err := Derive("t", store.Entry{Version: 9, Events: tc.events}, names)
 			if err != nil {
 				t.Fatal(err)
+			}
+			// DeriveFor one player is exactly that player's part of Derive, for every kind.
+			for p := match.PlayerID(1); p <= 5; p++ {
+				one, err := DeriveFor("t", store.Entry{Version: 9, Events: tc.events}, names, func(q match.PlayerID) bool { return q == p })
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(one) > 1 || (len(one) == 1 && one[p] == nil) {
+					t.Errorf("DeriveFor player %d: notices of %d players: %v", p, len(one), one)
+				}
+				if !slices.EqualFunc(one[p], got[p], func(a, b []byte) bool { return string(a) == string(b) }) {
+					t.Errorf("DeriveFor player %d: %q; Derive gave them %q", p, one[p], got[p])
+				}
 			}
 			n := 0
 			for _, ms := range got {
@@ -217,7 +231,7 @@ func TestWSNoticesFromEngine(t *testing.T) {
 			func(t *testing.T, tr *match.Tournament) match.Command {
 				engineApply(t, tr, match.Command{Type: match.CmdStart})
 				engineApply(t, tr, match.Command{Type: match.CmdReport, Match: 1, Scores: [2]int{2, 0}})
-				return match.Command{Type: match.CmdReport, Match: 1, Scores: [2]int{2, 1}}
+				return match.Command{Type: match.CmdReport, Match: 1, Scores: [2]int{0, 1}}
 			}, []notice{
 				{1, "corrected", 1, "The organiser corrected your round 1 match against Grace (match 1): it is now 2-1 (you won); it was 2-0 (you won)."},
 				{2, "corrected", 1, "The organiser corrected your round 1 match against Ada (match 1): it is now 1-2 (you lost); it was 0-2 (you lost)."},
@@ -294,5 +308,41 @@ func TestNoticeUnencodable(t *testing.T) {
 	}
 	if len(got[1]) != 1 || !strings.Contains(string(got[1][0]), `"match_won"`) {
 		t.Errorf("notices of player 1: %d; want the match_won notice still there", len(got[1]))
+	}
+}
+
+// BenchmarkDerive derives the notices of a confirmed result of a 16-player single elimination
+// (match won, eliminated, the next match ready): for every player, as Derive does, and for the
+// one player of them a node holds a socket of, as the fan-out does (DeriveFor).
+func BenchmarkDerive(b *testing.B) {
+	tr := &match.Tournament{}
+	apply := func(c match.Command) []match.Event {
+		ev, err := match.Apply(tr, c)
+		if err != nil {
+			b.Fatalf("apply %s: %v", c.Type, err)
+		}
+		return ev
+	}
+	apply(match.Command{Type: match.CmdCreate, Tournament: "t", Name: "Cup", Settings: &match.Settings{Format: match.SingleElimination}})
+	names := map[match.PlayerID]string{}
+	for i := 1; i <= 16; i++ {
+		apply(match.Command{Type: match.CmdJoin, Name: fmt.Sprintf("p%d", i)})
+		names[match.PlayerID(i)] = fmt.Sprintf("p%d", i)
+	}
+	apply(match.Command{Type: match.CmdStart})
+	apply(match.Command{Type: match.CmdReport, Match: 2, Scores: [2]int{1, 0}})
+	e := store.Entry{Version: tr.Version, Events: apply(match.Command{Type: match.CmdReport, Match: 1, Scores: [2]int{0, 1}})}
+	for _, bc := range []struct {
+		name string
+		want func(match.PlayerID) bool
+	}{{"all", nil}, {"one", func(p match.PlayerID) bool { return p == e.Events[0].Match.Players[1] }}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := DeriveFor("t", e, names, bc.want); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
