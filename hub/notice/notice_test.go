@@ -231,7 +231,7 @@ func TestWSNoticesFromEngine(t *testing.T) {
 			func(t *testing.T, tr *match.Tournament) match.Command {
 				engineApply(t, tr, match.Command{Type: match.CmdStart})
 				engineApply(t, tr, match.Command{Type: match.CmdReport, Match: 1, Scores: [2]int{2, 0}})
-				return match.Command{Type: match.CmdReport, Match: 1, Scores: [2]int{0, 1}}
+				return match.Command{Type: match.CmdReport, Match: 1, Scores: [2]int{2, 1}}
 			}, []notice{
 				{1, "corrected", 1, "The organiser corrected your round 1 match against Grace (match 1): it is now 2-1 (you won); it was 2-0 (you won)."},
 				{2, "corrected", 1, "The organiser corrected your round 1 match against Ada (match 1): it is now 1-2 (you lost); it was 0-2 (you lost)."},
