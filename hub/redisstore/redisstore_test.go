@@ -1301,9 +1301,7 @@ func untilFollowed(t *testing.T, w, f *redisstore.Store, id string) store.Applie
 
 // TestConflictFollowsWatcher: a node whose command loses its compare-and-set to another node's
 // commit waits for its own watcher to bring the cached state to the winner's version, and
-// retries on it, instead of reading the whole state back. (With replay, the watcher that finds
-// the turn free has the cached state at the winner's version before it delivers, and the command
-// does not lose: replay is off here, as it is when the node's own command holds the turn.)
+// retries on it, instead of reading the whole state back.
 func TestConflictFollowsWatcher(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
@@ -1316,10 +1314,6 @@ func TestConflictFollowsWatcher(t *testing.T) {
 			<-release // f's watcher delivers before it moves the cache forward
 		}
 	}, redisstore.Options{FollowWait: 10 * time.Second})
-	redisstore.SetReplay(f, false)
-	var once sync.Once
-	letGo := func() { once.Do(func() { close(release) }) }
-	t.Cleanup(letGo) // before f closes (cleanups run last first): a failed test must not hang it
 	mustCreate(t, w, "t_cf", match.SingleElimination)
 	f.Watch("t_cf")
 	untilFollowed(t, w, f, "t_cf")
@@ -1338,7 +1332,7 @@ func TestConflictFollowsWatcher(t *testing.T) {
 	// f's command loses to won while f's cache is still one version behind; then f's watcher goes on.
 	waitUntil(t, "f's command to lose its compare-and-set", func() bool { return f.Stats().Conflicts > before.Conflicts })
 	held.Store(false)
-	letGo()
+	close(release)
 	mine := <-done
 	names := map[string]bool{}
 	for _, p := range storedState(t, srv, "t_cf").Participants {
