@@ -54,23 +54,3 @@ func OwnHeld(s *Store) int {
 // SetBeforeCommit makes f run just before each commit script of the node (nil: nothing). Set it
 // before the node commits.
 func SetBeforeCommit(s *Store, f func(id string)) { s.beforeCommit = f }
-
-// SetReplay turns the replay of other nodes' commits (replay.go) on or off; set it before the node
-// watches.
-func SetReplay(s *Store, on bool) { s.noReplay = !on }
-
-// ChangeCached changes the node's cached state of id in place with f, holding the tournament's
-// turn: as if the cache had gone wrong. False if nothing is cached.
-func ChangeCached(s *Store, id string, f func(*match.Tournament)) bool {
-	release, err := s.lockLocal(context.Background(), id)
-	if err != nil {
-		return false
-	}
-	defer release()
-	c := s.cache.state(id)
-	if c == nil {
-		return false
-	}
-	f(c.t)
-	return true
-}

@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"encoding/json"
-	"strconv"
 	"testing"
 
 	"github.com/tourhub/tourhub/match"
@@ -44,36 +43,27 @@ func TestApplyFieldsEdges(t *testing.T) {
 func TestPayloadRoundTrip(t *testing.T) {
 	f := fieldSet{set: []string{"t", `{"id":"x","version":5}`, "m:2", `{"id":2}`}, del: []string{"p:3"}}
 	events := []byte(`[{"type":"player_left","player":3}]`)
-	cmd := []byte(`{"type":"leave","player":3}`)
-	m, err := parsePayload(payload("e_00ff", 5, events, "r9", "r8", f.object(), cmd))
+	m, err := parsePayload(payload("e_00ff", 5, events, "r9", "r8", f.object()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Epoch != "e_00ff" || m.Version != 5 || m.Rev != "r9" || m.Prev != "r8" || string(m.Events) != string(events) ||
-		string(m.Command) != string(cmd) {
+	if m.Epoch != "e_00ff" || m.Version != 5 || m.Rev != "r9" || m.Prev != "r8" || string(m.Events) != string(events) {
 		t.Errorf("read %+v", m)
-	}
-	// A hub of the version before publishes tourhub/2, without the command: still read.
-	old := "tourhub/2 e_00ff 5 r9 r8 " + strconv.Itoa(len(events)) + "\n" + string(events) + f.object()
-	if o, err := parsePayload(old); err != nil || o.Prev != "r8" || string(o.Fields) != f.object() || o.Command != nil {
-		t.Errorf("tourhub/2: %+v %v", o, err)
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(m.Fields, &fields); err != nil || len(fields) != 3 || string(fields["p:3"]) != "null" ||
 		string(fields["m:2"]) != `{"id":2}` {
 		t.Errorf("fields %s (%v)", m.Fields, err)
 	}
-	c, err := parsePayload(payload("e_00ff", 1, []byte(`[]`), "r1", "", "", nil))
+	c, err := parsePayload(payload("e_00ff", 1, []byte(`[]`), "r1", "", ""))
 	if err != nil || c.Version != 1 || c.Rev != "r1" || c.Prev != "" || c.Fields != nil || string(c.Events) != "[]" {
 		t.Errorf("create: %+v %v", c, err)
 	}
 	for _, bad := range []string{
-		"", "tourhub/2 e 1 r - 2", "tourhub/4 e 1 r - 2\n[]", "tourhub/1 e 1 - 2\n[]", "tourhub/2 e 0 r - 2\n[]",
+		"", "tourhub/2 e 1 r - 2", "tourhub/3 e 1 r - 2\n[]", "tourhub/1 e 1 - 2\n[]", "tourhub/2 e 0 r - 2\n[]",
 		"tourhub/2 e 1 r - 3\n[]", "tourhub/2 e 1 r - x\n[]", "tourhub/2 e 1 - - 2\n[]", "tourhub/2 e 2 r - 2\n[]",
 		"tourhub/2 e 2 r q 2\n[]", "tourhub/2 e 1 r - 2\n[]{}", "tourhub/2 e 1 r - 2 extra\n[]",
 		`{"epoch":"e","version":1,"events":[]}`,
-		"tourhub/3 e 2 r q 2\n[]{}", "tourhub/3 e 2 r q 2 3\n[]{}", "tourhub/3 e 2 r q 2 1\n[]{}",
-		"tourhub/3 e 2 r q 2 x\n[]{}", "tourhub/3 e 1 r - 2 2\n[]{}", "tourhub/3 e 2 r q 2 2 9\n[]{}",
 	} {
 		if m, err := parsePayload(bad); err == nil {
 			t.Errorf("parsePayload(%q) = %+v; want an error", bad, m)

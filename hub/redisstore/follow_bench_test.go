@@ -12,9 +12,7 @@ import (
 // published message, decode its events (to deliver them), and bring its cached state forward
 // (the fields kept undecoded; "decode-every-3" also applies them every third commit, as a node
 // that runs a third of the commands would). The commits are both reports of every match of a
-// 16-player single elimination, as in the latency load. "replay" replays each commit's command
-// on the cached state instead (replay.go: the events come from the engine, and the state is
-// current after every commit), checking it against the published fields and events.
+// 16-player single elimination, as in the latency load.
 func BenchmarkFollow(b *testing.B) {
 	t := &match.Tournament{}
 	if _, err := match.Apply(t, match.Command{Type: match.CmdCreate, Tournament: "t_b", Name: "bench",
@@ -40,8 +38,7 @@ func BenchmarkFollow(b *testing.B) {
 			}
 		}
 		for _, by := range m.Players {
-			cmd := match.Command{Type: match.CmdReport, Match: m.ID, By: by, Scores: [2]int{1, 0}}
-			ev, ch, err := match.ApplyChanges(t, cmd)
+			ev, ch, err := match.ApplyChanges(t, match.Command{Type: match.CmdReport, Match: m.ID, By: by, Scores: [2]int{1, 0}})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -50,14 +47,13 @@ func BenchmarkFollow(b *testing.B) {
 				b.Fatal(err)
 			}
 			evJSON, _ := marshalEvents(ev)
-			cmdJSON, _ := json.Marshal(cmd)
-			msgs = append(msgs, payload("e_0123456789abcdef", t.Version, evJSON, "r"+strconv.Itoa(len(msgs)), "r"+strconv.Itoa(len(msgs)-1), f.object(), cmdJSON))
+			msgs = append(msgs, payload("e_0123456789abcdef", t.Version, evJSON, "r"+strconv.Itoa(len(msgs)), "r"+strconv.Itoa(len(msgs)-1), f.object()))
 		}
 	}
 	for _, bc := range []struct {
 		name  string
-		every int // apply the fields every this many commits (0: never; -1: replay every commit)
-	}{{"read-only", 0}, {"decode-every-3", 3}, {"replay", -1}} {
+		every int // apply the fields every this many commits (0: never)
+	}{{"read-only", 0}, {"decode-every-3", 3}} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			n := 0
@@ -69,13 +65,6 @@ func BenchmarkFollow(b *testing.B) {
 					m, err := parsePayload(raw)
 					if err != nil {
 						b.Fatal(err)
-					}
-					if bc.every < 0 { // replayed: the events come from the engine, the state is current
-						if _, err := replayCommit(c.t, m); err != nil {
-							b.Fatal(err)
-						}
-						n++
-						continue
 					}
 					var events []match.Event
 					if err := json.Unmarshal(m.Events, &events); err != nil {

@@ -25,9 +25,6 @@ var statDescs = []struct {
 	{prometheus.NewDesc("tourhub_redis_fast_fails_total", "Calls answered unavailable at once because Redis was known unreachable (no round trip).", nil, nil), func(s Stats) uint64 { return s.FastFails }},
 	{prometheus.NewDesc("tourhub_redis_rollbacks_total", "Times a tournament's stored history was found behind what this node had seen: Redis lost acknowledged commits (restarted from an older dump, a replica promoted early); clients were resynced.", nil, nil), func(s Stats) uint64 { return s.Rollbacks }},
 	{prometheus.NewDesc("tourhub_redis_unreplicated_total", "Commits fewer than --redis-wait-replicas replicas confirmed in time, answered unavailable (retryable).", nil, nil), func(s Stats) uint64 { return s.Unreplicated }},
-	{prometheus.NewDesc("tourhub_redis_replayed_total", "Other nodes' commits this node applied to its cached state by replaying their command through the engine, instead of decoding their events and fields.", nil, nil), func(s Stats) uint64 { return s.Replayed }},
-	{prometheus.NewDesc("tourhub_redis_replay_mismatches_total", "Replayed commits whose outcome was not the published commit (decoded instead): nodes of different versions, or a bug.", nil, nil), func(s Stats) uint64 { return s.ReplayMismatches }},
-	{prometheus.NewDesc("tourhub_redis_replay_busy_total", "Other nodes' commits not replayed because a command of this node held the tournament's turn (decoded instead).", nil, nil), func(s Stats) uint64 { return s.ReplayBusy }},
 }
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {

@@ -26,35 +26,26 @@ type published struct {
 	// deleted (field -> null), a JSON object. Without them every commit by another node would leave
 	// the cache stale, and a node's next command would lose its compare-and-set. Empty for a create.
 	Fields json.RawMessage
-	// Command is the command the commit applied (JSON, as the log's c), in messages of format
-	// tourhub/3: a node whose cached state is the one the command was applied to replays it
-	// through the engine instead of decoding the events and the fields, and keeps the outcome
-	// only if it encodes to the same bytes (see Store.replay). Empty for a create and tourhub/2.
-	Command json.RawMessage
 }
 
 // payloadTag starts every published message (docs/redis.md): a node that does not know it
-// reads the commit from the log instead. A node still reads payloadTag2's messages, which carry
-// no command: those of a hub of the version before, during an upgrade.
-const (
-	payloadTag  = "tourhub/3"
-	payloadTag2 = "tourhub/2"
-)
+// reads the commit from the log instead.
+const payloadTag = "tourhub/2"
 
 // bytesOf is s's bytes, shared with s: never written.
 func bytesOf(s string) json.RawMessage { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
-// payload builds the published message: a header line, then the events, the fields and the
-// command as they are (already compact JSON, so nothing is encoded again), so that a watching
-// node reads the message without scanning its JSON:
+// payload builds the published message: a header line, then the events and the fields as they
+// are (already compact JSON, so nothing is encoded again), so that a watching node reads the
+// message without scanning its JSON:
 //
-//	tourhub/3 <epoch> <version> <rev> <prev or -> <bytes of events> <bytes of fields>\n<events><fields><command>
+//	tourhub/2 <epoch> <version> <rev> <prev or -> <bytes of events>\n<events><fields>
 //
-// fields is fieldSet.object's; a create has no prev, no fields and no command (its sizes are
-// left out). The epoch (hex, newEpoch) and the revs (base 36) need no escaping.
-func payload(epoch string, version int64, events []byte, rev, prev, fields string, command []byte) string {
+// fields is fieldSet.object's; a create has no prev and no fields. The epoch (hex, newEpoch) and
+// the revs (base 36) need no escaping.
+func payload(epoch string, version int64, events []byte, rev, prev, fields string) string {
 	var b strings.Builder
-	b.Grow(90 + len(events) + len(fields) + len(command))
+	b.Grow(80 + len(events) + len(fields))
 	b.WriteString(payloadTag)
 	b.WriteByte(' ')
 	b.WriteString(epoch)
@@ -70,25 +61,19 @@ func payload(epoch string, version int64, events []byte, rev, prev, fields strin
 	}
 	b.WriteByte(' ')
 	b.WriteString(strconv.Itoa(len(events)))
-	if prev == "" { // a create: no fields, watchers that cache the state read it
-		b.WriteByte('\n')
-		b.Write(events)
-		return b.String()
-	}
-	b.WriteByte(' ')
-	b.WriteString(strconv.Itoa(len(fields)))
 	b.WriteByte('\n')
 	b.Write(events)
+	if prev == "" { // a create: no fields, watchers that cache the state read it
+		return b.String()
+	}
 	b.WriteString(fields)
-	b.Write(command)
 	return b.String()
 }
 
-// parsePayload reads a published message, of format tourhub/3 or tourhub/2 (no command). It
-// checks the header and the sizes, not the JSON in them: the events are decoded when they are
-// delivered, the fields when the state is needed. The events, fields and command it gives are
-// raw's bytes, not copies: they must only be read (they are: the fan-out copies the events into
-// its messages, and the JSON decoders do not write).
+// parsePayload reads a published message. It checks the header and the sizes, not the JSON in
+// them: the events are decoded when they are delivered, the fields when the state is needed. The
+// events and fields it gives are raw's bytes, not copies: they must only be read (they are: the
+// fan-out copies the events into its messages, and the JSON decoders do not write).
 func parsePayload(raw string) (published, error) {
 	bad := func(why string) (published, error) {
 		return published{}, fmt.Errorf("redisstore: published message: %s", why)
@@ -98,9 +83,8 @@ func parsePayload(raw string) (published, error) {
 		return bad("no header line")
 	}
 	parts := strings.Split(head, " ")
-	v3 := parts[0] == payloadTag
-	if !v3 && parts[0] != payloadTag2 || len(parts) < 6 {
-		return bad(fmt.Sprintf("header %.60q is not %s <epoch> <version> <rev> <prev> <size> <size>", head, payloadTag))
+	if len(parts) != 6 || parts[0] != payloadTag {
+		return bad(fmt.Sprintf("header %.60q is not %s <epoch> <version> <rev> <prev> <size>", head, payloadTag))
 	}
 	version, err := strconv.ParseInt(parts[2], 10, 64)
 	if err != nil || version < 1 {
@@ -114,27 +98,13 @@ func parsePayload(raw string) (published, error) {
 		return bad("bad size of events")
 	}
 	m := published{Epoch: parts[1], Version: version, Rev: parts[3], Events: bytesOf(body[:n])}
-	create := parts[4] == "-"
-	switch {
-	case create && (len(parts) != 6 || n != len(body) || version != 1):
-		return bad("no prev, which only a create (version 1, no fields) may lack")
-	case create:
-		return m, nil
-	case !v3 && len(parts) != 6:
-		return bad("a tourhub/2 header has 6 parts")
-	case !v3:
-		m.Prev, m.Fields = parts[4], bytesOf(body[n:])
-	case len(parts) != 7:
-		return bad("a tourhub/3 header after a create has 7 parts")
-	default:
-		f, err := strconv.Atoi(parts[6])
-		if err != nil || f < 2 || f > len(body)-n {
-			return bad("bad size of fields")
+	if prev := parts[4]; prev != "-" {
+		m.Prev, m.Fields = prev, bytesOf(body[n:])
+		if len(m.Fields) < 2 {
+			return bad("no fields")
 		}
-		m.Prev, m.Fields, m.Command = parts[4], bytesOf(body[n:n+f]), bytesOf(body[n+f:])
-	}
-	if len(m.Fields) < 2 {
-		return bad("no fields")
+	} else if n != len(body) || version != 1 {
+		return bad("no prev, which only a create (version 1, no fields) may lack")
 	}
 	return m, nil
 }

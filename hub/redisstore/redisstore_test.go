@@ -1405,16 +1405,14 @@ func TestUnwatchedChecksFirst(t *testing.T) {
 	}
 }
 
-// TestFieldsDecodedWhenNeeded: a watching node that does not replay commits (TestReplay) keeps
-// the fields of other nodes' commits as they came until it needs the state (at most maxLater of
-// them), then has exactly the stored state.
+// TestFieldsDecodedWhenNeeded: a watching node keeps the fields of other nodes' commits as they
+// came until it needs the state (at most maxLater of them), then has exactly the stored state.
 func TestFieldsDecodedWhenNeeded(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	w := newStore(t, srv, nil, redisstore.Options{})
 	rec := newRecorder(t)
 	f := newStore(t, srv, rec.deliver, redisstore.Options{})
-	redisstore.SetReplay(f, false)
 	mustCreate(t, w, "t_lazy", match.SingleElimination)
 	f.Watch("t_lazy")
 	a := untilFollowed(t, w, f, "t_lazy")

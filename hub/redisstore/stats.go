@@ -32,16 +32,10 @@ type Stats struct {
 	// Unreplicated counts commits that fewer than WaitReplicas replicas confirmed in time,
 	// answered unavailable.
 	Unreplicated uint64
-	// Replayed counts other nodes' commits this node's watchers applied to the cached state by
-	// replaying their command (replay.go), instead of decoding their events and fields;
-	// ReplayMismatches those whose replay did not give the published commit (decoded instead);
-	// ReplayBusy those not replayed because a command of this node held the tournament's turn.
-	Replayed, ReplayMismatches, ReplayBusy uint64
 }
 
 type counters struct {
 	commits, conflicts, followed, stale, staleRecent, duplicates, unavailable, gapFills, resyncs, reconnects, rollbacks, fastFails, unreplicated atomic.Uint64
-	replayed, replayMismatches, replayBusy                                                                                                       atomic.Uint64
 }
 
 // Stats returns the counters.
@@ -50,6 +44,5 @@ func (s *Store) Stats() Stats {
 	return Stats{Commits: c.commits.Load(), Conflicts: c.conflicts.Load(), Followed: c.followed.Load(), Stale: c.stale.Load(), StaleRecent: c.staleRecent.Load(), Duplicates: c.duplicates.Load(),
 		Unavailable: c.unavailable.Load(), GapFills: c.gapFills.Load(), Resyncs: c.resyncs.Load(),
 		PubSubReconnects: c.reconnects.Load(), Rollbacks: c.rollbacks.Load(), FastFails: c.fastFails.Load(),
-		Unreplicated: c.unreplicated.Load(), Replayed: c.replayed.Load(), ReplayMismatches: c.replayMismatches.Load(),
-		ReplayBusy: c.replayBusy.Load()}
+		Unreplicated: c.unreplicated.Load()}
 }

@@ -149,7 +149,6 @@ type Store struct {
 	subWake  chan struct{}       // capacity 1: the watched set changed, resync the subscriptions
 
 	beforeCommit func(id string) // tests only (export_test.go): runs just before a commit script
-	noReplay     bool            // tests only (export_test.go): watchers decode every commit (replay.go)
 }
 
 // New connects to Redis. It does not fail when Redis is down (the node stays up, Ping reports it and

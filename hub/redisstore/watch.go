@@ -223,25 +223,16 @@ func (s *Store) onMessage(w *watcher, m published) (doubt bool) {
 		return false
 	}
 	events, own := s.own.take(m.Rev) // this node's commit: the events it encoded
-	replayed := false
-	switch {
-	case own:
+	if own {
 		events = slices.Clone(events) // the committer answered its caller with the same slice
-	default:
-		events, replayed = s.replay(w.id, m) // another node's: the cached state may replay it
-	}
-	if !own && !replayed {
-		if err := json.Unmarshal(m.Events, &events); err != nil {
-			s.log.Error("decode published events", "tournament", w.id, "version", m.Version, "err", err)
-			s.catchUp(w)
-			return false
-		}
+	} else if err := json.Unmarshal(m.Events, &events); err != nil {
+		s.log.Error("decode published events", "tournament", w.id, "version", m.Version, "err", err)
+		s.catchUp(w)
+		return false
 	}
 	w.last, w.rev = m.Version, m.Rev
 	s.emit(w, w.epoch, store.Entry{Version: m.Version, Rev: m.Rev, Prev: m.Prev, Events: events, Raw: m.Events}, false)
-	if !replayed { // a replay brought the cached state to m already
-		s.cache.advance(w.id, m, func() (func(), bool) { return s.tryLockLocal(w.id) })
-	}
+	s.cache.advance(w.id, m, func() (func(), bool) { return s.tryLockLocal(w.id) })
 	return false
 }
 
