@@ -1314,6 +1314,9 @@ func TestConflictFollowsWatcher(t *testing.T) {
 			<-release // f's watcher delivers before it moves the cache forward
 		}
 	}, redisstore.Options{FollowWait: 10 * time.Second})
+	var once sync.Once
+	letGo := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(letGo) // before f closes (cleanups run last first): a failed test must not hang it
 	mustCreate(t, w, "t_cf", match.SingleElimination)
 	f.Watch("t_cf")
 	untilFollowed(t, w, f, "t_cf")
@@ -1332,7 +1335,7 @@ func TestConflictFollowsWatcher(t *testing.T) {
 	// f's command loses to won while f's cache is still one version behind; then f's watcher goes on.
 	waitUntil(t, "f's command to lose its compare-and-set", func() bool { return f.Stats().Conflicts > before.Conflicts })
 	held.Store(false)
-	close(release)
+	letGo()
 	mine := <-done
 	names := map[string]bool{}
 	for _, p := range storedState(t, srv, "t_cf").Participants {
