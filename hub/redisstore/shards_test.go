@@ -250,8 +250,18 @@ func TestWaitReplicas(t *testing.T) {
 	waiting := newStore(t, master, nil, redisstore.Options{WaitReplicas: 1})
 	plain := newStore(t, master, nil, redisstore.Options{})
 	const id = "t_wait"
-	mustCreate(t, waiting, id, match.SingleElimination)
-	a := mustApply(t, waiting, id, match.Command{Type: match.CmdJoin, Name: "Ada"}, "join-ada")
+	// Both retried as a client does: on a loaded machine the replica may confirm later than the
+	// wait timeout even while it runs.
+	createAcked(t, waiting, id)
+	var a store.Applied
+	waitUntil(t, "the join of Ada acknowledged", func() bool {
+		var err error
+		a, err = waiting.Apply(ctxFor(t), id, match.Command{Type: match.CmdJoin, Name: "Ada"}, "join-ada")
+		if err != nil && !errors.Is(err, store.ErrUnavailable) {
+			t.Fatalf("join Ada: %v", err)
+		}
+		return err == nil
+	})
 	if got, err := replica.Do("HGET", "tourhub:{t:"+id+"}:state", "version"); err != nil || got != strconv.FormatInt(a.Version, 10) {
 		t.Fatalf("acknowledged version %d; the replica has %q (%v)", a.Version, got, err)
 	}
@@ -314,7 +324,7 @@ func TestFailover(t *testing.T) {
 			writer := newStoreURL(t, nil, redisstore.Options{URL: c.URL(), Cluster: true, WaitReplicas: wait, WaitTimeout: 500 * time.Millisecond})
 			watcher := newStoreURL(t, rec.deliver, redisstore.Options{URL: c.URL(), Cluster: true})
 			const id = "t_failover"
-			created := mustCreate(t, writer, id, match.SingleElimination)
+			created := createAcked(t, writer, id)
 			watcher.Watch(id)
 			ch := redisstore.Channel(id)
 			var master, replica *redistest.Server
@@ -479,4 +489,42 @@ func TestFailover(t *testing.T) {
 			}
 		})
 	}
+}
+
+// createAcked creates tournament id through s and retries as a client does until s acknowledges
+// it: with WaitReplicas on a loaded machine, a replica may not confirm the first try within the
+// wait timeout, which is then answered unavailable though the tournament is on the master, and
+// the retry finds it (already exists) and waits for a replica to have it (Confirm). It returns
+// version 1's position, as the first try made it.
+func createAcked(t *testing.T, s *redisstore.Store, id string) store.Position {
+	t.Helper()
+	var p store.Position
+	waitUntil(t, "the create of "+id+" acknowledged", func() bool {
+		a, err := s.Create(ctxFor(t), id, createCmd("Cup "+id, match.SingleElimination), time.Now())
+		var me *match.Error
+		switch {
+		case err == nil:
+			p = store.Position{Epoch: a.Epoch, Version: a.Version, Rev: a.Rev}
+			return true
+		case errors.As(err, &me) && me.Code == match.CodeAlreadyExists:
+			if err := s.Confirm(ctxFor(t), id); err != nil {
+				if !errors.Is(err, store.ErrUnavailable) {
+					t.Fatalf("confirm %s: %v", id, err)
+				}
+				return false
+			}
+			if p, err = s.Head(ctxFor(t), id); err != nil {
+				t.Fatalf("head of %s: %v", id, err)
+			}
+			if p.Version != 1 {
+				t.Fatalf("%s is at version %d before any command; want 1", id, p.Version)
+			}
+			return true
+		case errors.Is(err, store.ErrUnavailable):
+			return false
+		}
+		t.Fatalf("create %s: %v", id, err)
+		return false
+	})
+	return p
 }
