@@ -1314,8 +1314,7 @@ func TestConflictFollowsWatcher(t *testing.T) {
 			<-release // f's watcher delivers before it moves the cache forward
 		}
 	}, redisstore.Options{FollowWait: 10 * time.Second})
-	var once sync.Once
-	letGo := func() { once.Do(func() { close(release) }) }
+	letGo := sync.OnceFunc(func() { close(release) })
 	t.Cleanup(letGo) // before f closes (cleanups run last first): a failed test must not hang it
 	mustCreate(t, w, "t_cf", match.SingleElimination)
 	f.Watch("t_cf")

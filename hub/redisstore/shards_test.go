@@ -253,15 +253,7 @@ func TestWaitReplicas(t *testing.T) {
 	// Both retried as a client does: on a loaded machine the replica may confirm later than the
 	// wait timeout even while it runs.
 	createAcked(t, waiting, id)
-	var a store.Applied
-	waitUntil(t, "the join of Ada acknowledged", func() bool {
-		var err error
-		a, err = waiting.Apply(ctxFor(t), id, match.Command{Type: match.CmdJoin, Name: "Ada"}, "join-ada")
-		if err != nil && !errors.Is(err, store.ErrUnavailable) {
-			t.Fatalf("join Ada: %v", err)
-		}
-		return err == nil
-	})
+	a := applyAcked(t, waiting, id, match.Command{Type: match.CmdJoin, Name: "Ada"}, "join-ada")
 	if got, err := replica.Do("HGET", "tourhub:{t:"+id+"}:state", "version"); err != nil || got != strconv.FormatInt(a.Version, 10) {
 		t.Fatalf("acknowledged version %d; the replica has %q (%v)", a.Version, got, err)
 	}
@@ -286,14 +278,7 @@ func TestWaitReplicas(t *testing.T) {
 	}
 	replica.Resume()
 	// Retried as a client does, until the replica, catching up, confirms it.
-	var b store.Applied
-	waitUntil(t, "the retried join acknowledged", func() bool {
-		b, err = waiting.Apply(ctxFor(t), id, match.Command{Type: match.CmdJoin, Name: "Bob"}, "join-bob")
-		if err != nil && !errors.Is(err, store.ErrUnavailable) {
-			t.Fatalf("retried join: %v", err)
-		}
-		return err == nil
-	})
+	b := applyAcked(t, waiting, id, match.Command{Type: match.CmdJoin, Name: "Bob"}, "join-bob")
 	if b.Version != a.Version+1 {
 		t.Errorf("the retried join answered version %d; want %d, the commit the first try made", b.Version, a.Version+1)
 	}
@@ -527,4 +512,20 @@ func createAcked(t *testing.T, s *redisstore.Store, id string) store.Position {
 		return false
 	})
 	return p
+}
+
+// applyAcked applies cmd with submission id sub through s, retried as a client does while s
+// answers unavailable (a replica has not confirmed it yet), and returns the acknowledged outcome.
+func applyAcked(t *testing.T, s *redisstore.Store, id string, cmd match.Command, sub string) store.Applied {
+	t.Helper()
+	var a store.Applied
+	waitUntil(t, "the "+string(cmd.Type)+" with submission "+sub+" acknowledged", func() bool {
+		var err error
+		a, err = s.Apply(ctxFor(t), id, cmd, sub)
+		if err != nil && !errors.Is(err, store.ErrUnavailable) {
+			t.Fatalf("%s %s: %v", cmd.Type, sub, err)
+		}
+		return err == nil
+	})
+	return a
 }
