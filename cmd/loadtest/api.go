@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"time"
 )
 
@@ -37,7 +38,8 @@ func (a *api) do(ctx context.Context, client *http.Client, method, url, token st
 	}
 	backoff := 50 * time.Millisecond
 	for {
-		req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+		trace := newConnTrace()
+		req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace.hooks()), method, url, bytes.NewReader(body))
 		if err != nil {
 			return err
 		}
@@ -49,7 +51,7 @@ func (a *api) do(ctx context.Context, client *http.Client, method, url, token st
 		}
 		resp, err := client.Do(req)
 		if err != nil {
-			return fmt.Errorf("%s %s: %w", method, url, err)
+			return fmt.Errorf("%s %s: %w (%s)", method, url, err, trace)
 		}
 		b, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
