@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"time"
 
 	"github.com/tourhub/tourhub/match"
 )
@@ -54,3 +55,22 @@ func OwnHeld(s *Store) int {
 // SetBeforeCommit makes f run just before each commit script of the node (nil: nothing). Set it
 // before the node commits.
 func SetBeforeCommit(s *Store, f func(id string)) { s.beforeCommit = f }
+
+// Inlined is how many commits the node's pub/sub receiver delivered itself (inline).
+func Inlined(s *Store) uint64 { return s.inlined.Load() }
+
+// SetInlineMax sets how long a delivery may take on the node's pub/sub receiver (inlineMax
+// otherwise). Call it before the node watches anything.
+func SetInlineMax(s *Store, d time.Duration) { s.inlineMax = d }
+
+// DeliveryIdle reports whether nothing is delivering id's entries on the node (neither its worker
+// nor the pub/sub receiver) and nothing waits for it.
+func DeliveryIdle(s *Store, id string) bool {
+	w := s.watcherOf(id)
+	if w == nil {
+		return false
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return !w.running && len(w.pending) == 0 && !w.check
+}

@@ -91,6 +91,12 @@ func (s *Store) route(m *redis.Message) {
 		return
 	}
 	w.mu.Lock()
+	if !w.running && !w.heavy && len(w.pending) == 0 && !w.check && readyClosed(w) {
+		w.running = true
+		w.mu.Unlock()
+		s.inline(w, m.Payload)
+		return
+	}
 	if len(w.pending) >= maxPending {
 		w.pending, w.check = nil, true
 	} else {
@@ -219,4 +225,14 @@ func (off offs) lost(next offs, w *watcher, seen, stored store.Position) bool {
 	next[w] = seen
 	was, ok := off[w]
 	return ok && was == seen
+}
+
+// readyClosed reports whether w's starting position is read (Watch has set it).
+func readyClosed(w *watcher) bool {
+	select {
+	case <-w.ready:
+		return true
+	default:
+		return false
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -139,6 +140,11 @@ type Store struct {
 	breaker *breaker          // static after construction
 	stats   counters
 
+	// inlineMax is how long a delivery may take on the pub/sub receiver (watch.go, inline): static
+	// after construction, the constant but in tests. inlined counts those deliveries, for tests.
+	inlineMax time.Duration
+	inlined   atomic.Uint64
+
 	cache *stateCache // static after construction
 	own   *ownCommits // static after construction
 
@@ -175,6 +181,7 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		subWake:  make(chan struct{}, 1),
 		breaker:  newBreaker(opts.FailFast, time.Now),
 	}
+	s.inlineMax = inlineMax
 	for i := range s.turns {
 		s.turns[i] = make(chan struct{}, 1)
 	}

@@ -13,11 +13,15 @@ import (
 	"github.com/tourhub/tourhub/hub/store"
 )
 
-// Delivery. Each watched tournament has one worker goroutine, the only caller of the Handler for it, so
-// entries of one tournament are delivered in order and never concurrently. The worker is woken by
-// pub/sub messages (routed by receiveLoop), by (re)subscription confirmations, and by checkLoop when
-// the stored version differs from the delivered one; in every doubtful case it reads the stored
-// state and the missing range of the stream (catchUp).
+// Delivery. Each watched tournament has one worker goroutine. It and the node's pub/sub receiver are
+// the only callers of the Handler for the tournament, one at a time (watcher.running), so entries
+// of one tournament are delivered in order and never concurrently. The receiver delivers a
+// message itself when it is the next commit of the delivered history, the worker is idle and the
+// tournament's deliveries are quick (inline): that saves waking the worker for each commit. The
+// worker takes everything else: it is woken by the pub/sub messages route queues, by
+// (re)subscription confirmations, and by checkLoop when the stored version differs from the
+// delivered one; in every doubtful case it reads the stored state and the missing range of the
+// stream (catchUp).
 
 const (
 	// maxPending bounds the pub/sub messages queued for one worker; past it they are dropped and the
@@ -45,9 +49,12 @@ type watcher struct {
 	mu      sync.Mutex
 	pending []string       // guarded by mu; payloads of pub/sub messages, decoded by run
 	check   bool           // guarded by mu: catch up from the stored state
+	running bool           // guarded by mu: a goroutine owns the position below (run, or inline)
+	heavy   bool           // guarded by mu: a delivery took over inlineMax: run delivers, not route
 	seen    store.Position // guarded by mu: the worker's position, for checkLoop
 
-	// Owned by run (set before it starts).
+	// Owned by the goroutine that set running (run, or the pub/sub receiver in inline); set
+	// before run starts.
 	known bool   // the position below is meaningful
 	epoch string // "" while the tournament does not exist
 	last  int64  // last version delivered
@@ -169,19 +176,25 @@ func (s *Store) run(w *watcher) {
 		case <-w.wake:
 		}
 		w.mu.Lock()
+		if w.running { // route is delivering inline: it wakes this worker again if more came
+			w.mu.Unlock()
+			continue
+		}
 		msgs, check := w.pending, w.check
 		w.pending, w.check = nil, false
+		w.running = true
 		w.mu.Unlock()
 		if check || !w.known {
 			s.catchUp(w)
 		}
+		start := time.Now()
 		doubt := false
 		for _, raw := range msgs {
 			if w.ctx.Err() != nil {
 				return
 			}
-			// Read here, on the tournament's own goroutine: the node's one pub/sub receiver only
-			// routes.
+			// Read here, on the tournament's own goroutine: the node's pub/sub receiver delivers
+			// only the next commit of a quick tournament itself (inline).
 			m, err := parsePayload(raw)
 			if err != nil {
 				s.log.Error("read pub/sub message", "tournament", w.id, "err", err)
@@ -190,11 +203,62 @@ func (s *Store) run(w *watcher) {
 			}
 			doubt = s.onMessage(w, m) || doubt
 		}
+		took := time.Since(start)
 		if doubt {
 			s.catchUp(w)
 		}
 		w.setSeen()
+		if len(msgs) > 0 { // whether route may deliver the next ones itself
+			w.mu.Lock()
+			w.heavy = took > time.Duration(len(msgs))*s.inlineMax
+			w.mu.Unlock()
+		}
+		w.release()
 	}
+}
+
+// release gives up the position (running) and wakes the worker if work came meanwhile.
+func (w *watcher) release() {
+	w.mu.Lock()
+	w.running = false
+	more := len(w.pending) > 0 || w.check
+	w.mu.Unlock()
+	if more {
+		w.signal()
+	}
+}
+
+// inlineMax is how long a delivery may take on the node's pub/sub receiver, which every watched
+// tournament's messages wait behind: a tournament whose deliveries take longer (many sockets
+// here) is delivered by its worker.
+const inlineMax = 250 * time.Microsecond
+
+// inline delivers the published commit raw on the pub/sub receiver's goroutine (route), which
+// holds the watcher's position (running) for it, when it is the next one of the delivered
+// history: that saves waking the tournament's worker, the usual case of a small tournament.
+// Anything else (a gap, another history, a message that does not decode) goes to the worker,
+// which may read Redis to settle it.
+func (s *Store) inline(w *watcher, raw string) {
+	m, err := parsePayload(raw)
+	next := err == nil && w.known && m.Epoch == w.epoch && m.Version == w.last+1 && m.Prev == w.rev && w.ctx.Err() == nil
+	start := time.Now()
+	switch {
+	case !next:
+		w.mu.Lock()
+		w.pending = append([]string{raw}, w.pending...)
+		w.mu.Unlock()
+	case s.deliverNext(w, m):
+		s.inlined.Add(1)
+		if time.Since(start) > s.inlineMax {
+			w.mu.Lock()
+			w.heavy = true
+			w.mu.Unlock()
+		}
+		w.setSeen()
+	default: // its events did not decode: the worker catches up from the stream
+		w.requestCheck()
+	}
+	w.release()
 }
 
 func (s *Store) emit(w *watcher, epoch string, e store.Entry, lost bool) {
@@ -222,18 +286,26 @@ func (s *Store) onMessage(w *watcher, m published) (doubt bool) {
 		s.catchUp(w) // the next version, but not on the delivered history
 		return false
 	}
+	if !s.deliverNext(w, m) {
+		s.catchUp(w)
+	}
+	return false
+}
+
+// deliverNext delivers m, the next commit of the delivered history, and brings the cached state
+// forward with its fields; false (nothing delivered) when its events do not decode.
+func (s *Store) deliverNext(w *watcher, m published) bool {
 	events, own := s.own.take(m.Rev) // this node's commit: the events it encoded
 	if own {
 		events = slices.Clone(events) // the committer answered its caller with the same slice
 	} else if err := json.Unmarshal(m.Events, &events); err != nil {
 		s.log.Error("decode published events", "tournament", w.id, "version", m.Version, "err", err)
-		s.catchUp(w)
 		return false
 	}
 	w.last, w.rev = m.Version, m.Rev
 	s.emit(w, w.epoch, store.Entry{Version: m.Version, Rev: m.Rev, Prev: m.Prev, Events: events, Raw: m.Events}, false)
 	s.cache.advance(w.id, m, func() (func(), bool) { return s.tryLockLocal(w.id) })
-	return false
+	return true
 }
 
 // catchUp compares the delivered position with the stored state and delivers the missing entries

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A/B of two hub binaries at an equal 300/s: CPU, switches, Redis requests and CPU per result.
 # Usage: ab.sh OUTDIR BIN_A BIN_B [pairs]   (pairs alternate which binary runs first; the
-# held-watch pairs ran before that change, the base binary first in each)
+# held-watch pairs and the first two inline pairs ran before that change, the base binary first)
 set -uo pipefail
 OUT=$1; A=$2; B=$3; N=${4:-3}; mkdir -p $OUT
 fp() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
@@ -44,7 +44,8 @@ n = lat['results_acked']
 c0, c1 = st(D + '/cmd-0'), st(D + '/cmd-1'); u0, u1 = st(D + '/cpu-0'), st(D + '/cpu-1')
 cs = (sum(int(x) for x in open(D + '/cs-1')) - sum(int(x) for x in open(D + '/cs-0'))) / n
 sc = lat.get('store_commits') or {}
-print(f"{D.split('/')[-1]:10} rate {lat['results_per_second']:.1f} cpu/result {lat['usage']['hub_cpu_ms_per_result']:.3f} ms  switches {cs:.2f}  "
+u = lat['usage']
+print(f"{D.split('/')[-1]:10} rate {lat['results_per_second']:.1f} cpu/result {u['hub_cpu_ms_per_result']:.3f} ms  tool {u['load_tool_cpu_ms_per_result']:.3f} ms  hub/tool {u['hub_cpu_ms_per_result']/u['load_tool_cpu_ms_per_result']:.3f}  switches {cs:.2f}  "
       f"evalsha {(c1.get('evalsha',0)-c0.get('evalsha',0))/n:.2f} hmget {(c1.get('hmget',0)-c0.get('hmget',0))/n:.2f}  "
       f"redis cpu {(u1['cpu']-u0['cpu'])*1000/n:.3f} ms  p99x {lat['cross_node_latency']['p99_ms']}  commits {json.dumps(sc)[:120]}", flush=True)
 PY
