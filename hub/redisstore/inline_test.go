@@ -40,7 +40,10 @@ func TestDeliveredInline(t *testing.T) {
 	redisstore.SetInlineMax(f, 50*time.Millisecond)
 	mustCreate(t, w, id, match.SingleElimination)
 	f.Watch(id)
-	waitUntil(t, "f to subscribe", func() bool { return subscribers(t, srv, id) == 1 })
+	waitUntil(t, "f to subscribe", func() bool {
+		_, classic := shardSubscribers(t, srv, redisstore.Channel(id))
+		return classic == 1
+	})
 	// The subscription's confirmation has the worker catch up (from v1: nothing to deliver); the
 	// first commit below is delivered after it, and the counting starts from there.
 
@@ -89,15 +92,4 @@ func TestDeliveredInline(t *testing.T) {
 	if d := inlined() - n0; d != 5 {
 		t.Errorf("%d of 6 deliveries made by the receiver; want 5 (all but the one after the slow one)", d)
 	}
-}
-
-// subscribers is how many connections are subscribed to the channel of tournament id.
-func subscribers(t *testing.T, srv *redistest.Server, id string) int {
-	t.Helper()
-	v, err := srv.Do("PUBSUB", "NUMSUB", redisstore.Channel(id))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, _ := strconv.Atoi(v[len(v)-1:])
-	return n
 }
