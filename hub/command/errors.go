@@ -99,6 +99,10 @@ func ErrorBody(err error) (status int, code, message string) {
 		code, message = CodeHistoryGone, "the tournament's log no longer holds its whole history (it keeps the newest commands, up to --max-events, for retention.log), so earlier versions cannot be rebuilt"
 	case errors.Is(err, store.ErrConflict):
 		code, message = CodeVersionConflict, store.ErrConflict.Error()
+	case errors.Is(err, context.Canceled):
+		// The request's context ended before the node had an answer: its client went away, or
+		// the node is shutting down. Nothing failed; the command may or may not have been applied.
+		code, message = CodeUnavailable, "the request was cancelled before it was answered, and may or may not have been applied; retry (with the same submission_id where it has one)"
 	case errors.Is(err, context.DeadlineExceeded):
 		// The store did not answer within the command's time: as retryable as unreachable.
 		code, message = CodeUnavailable, "the store did not answer in time; retry"

@@ -12,7 +12,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tourhub_commands_total",
-			Help: "Commands submitted to the store by this node, by type and outcome: applied, duplicate, or the error code of a rejection.",
+			Help: "Commands submitted to the store by this node, by type and outcome: applied, duplicate, canceled (the caller went away before the answer), or the error code of a rejection.",
 		}, []string{"type", "outcome"}),
 		storeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tourhub_store_errors_total",

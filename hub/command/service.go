@@ -390,13 +390,19 @@ func (s *Service) apply(ctx context.Context, id string, cmd match.Command, sub s
 	return a, err
 }
 
+// trackTimeout bounds recording a commit's next deadline once the command's caller has gone.
+const trackTimeout = 5 * time.Second
+
 // track records the tournament's next deadline after a commit. It only ever moves the recorded
 // time earlier: a node with an older state cannot push a deadline back, and a too-early entry only
-// costs the sweeper one extra look.
+// costs the sweeper one extra look. The commit happened, so the deadline is recorded even when the
+// command's caller has gone meanwhile (a client that hung up): otherwise nothing would fire it.
 func (s *Service) track(ctx context.Context, id string, at time.Time) {
 	if at.IsZero() {
 		return
 	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), trackTimeout)
+	defer cancel()
 	if err := s.due.Lower(ctx, id, at); err != nil {
 		s.log.Warn("schedule deadline", "tournament", id, "err", err)
 	}
@@ -405,6 +411,9 @@ func (s *Service) track(ctx context.Context, id string, at time.Time) {
 func (s *Service) count(typ, op string, a store.Applied, err error) {
 	outcome := "applied"
 	switch {
+	case errors.Is(err, context.Canceled):
+		// Cut short by its caller (a client gone, the node draining): not the store's failure.
+		outcome = "canceled"
 	case err != nil:
 		_, code, _ := ErrorBody(err)
 		outcome = code
@@ -420,6 +429,9 @@ func (s *Service) count(typ, op string, a store.Applied, err error) {
 // StoreErr counts a failed read of the store by the node's transports (not an unknown
 // tournament) in tourhub_store_errors_total and returns err.
 func (s *Service) StoreErr(op string, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
 	if _, code, _ := ErrorBody(err); code == CodeUnavailable || code == CodeInternal {
 		s.metrics.storeErrors.WithLabelValues(op).Inc()
 	}

@@ -288,7 +288,7 @@ func (s *session) report(m clientMsg) {
 	ctx, cancel := context.WithTimeout(s.ctx, s.ws.cfg.ReportTimeout)
 	a, err := s.ws.cfg.Commands.Report(ctx, c, m.Tournament, m.Match, match.Report{Scores: [2]int{m.Scores[0], m.Scores[1]}, Games: m.Games}, m.SubmissionID)
 	cancel()
-	if status, _, _ := command.ErrorBody(err); status == http.StatusInternalServerError && s.ctx.Err() != nil {
+	if status, _, _ := command.ErrorBody(err); (status == http.StatusInternalServerError || errors.Is(err, context.Canceled)) && s.ctx.Err() != nil {
 		// The socket is closing (the node drains, or the client is being closed): the report was
 		// cut short, not refused, and may or may not have been applied. Sending it again is safe.
 		s.sendError(m.Ref, command.CodeUnavailable, "the socket closed before the report was done; "+
