@@ -257,7 +257,10 @@ func (c *conn) readLoop(ctx context.Context, st *stats) {
 	}
 }
 
-// send writes one JSON message.
+// send writes one JSON message, unless ctx has ended. The write itself is bounded by its own
+// timeout only: the websocket package closes a connection whose write its context cuts short,
+// and the reader would count that as a socket the server dropped (closed_no_code), when it was
+// only the end of the run or of a failed setup.
 func (c *conn) send(ctx context.Context, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -265,7 +268,10 @@ func (c *conn) send(ctx context.Context, v any) error {
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	return c.ws.Write(wctx, websocket.MessageText, b)
 }
