@@ -34,6 +34,7 @@ import (
 )
 
 func main() {
+	execWithSysmonSetting()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
