@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"syscall"
 )
@@ -49,6 +50,11 @@ func withSysmonSetting(env []string) ([]string, bool) {
 // GODEBUG, unless GODEBUG sets schedtrace already. It returns only when it did not replace it: a
 // failure is written to stderr and the node runs with Go's default.
 func execWithSysmonSetting() {
+	switch runtime.GOOS {
+	case "linux", "darwin", "freebsd", "openbsd", "netbsd", "dragonfly":
+	default:
+		return // no exec (Windows): Go's default, without a warning at every start
+	}
 	env, change := withSysmonSetting(os.Environ())
 	if !change {
 		return
