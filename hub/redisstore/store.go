@@ -180,8 +180,9 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		retiring: make(map[string]*watcher),
 		subWake:  make(chan struct{}, 1),
 		breaker:  newBreaker(opts.FailFast, time.Now),
+
+		inlineMax: inlineMax,
 	}
-	s.inlineMax = inlineMax
 	for i := range s.turns {
 		s.turns[i] = make(chan struct{}, 1)
 	}
