@@ -45,6 +45,7 @@ type config struct {
 	WSQueue        int
 	WSPark         bool
 	WSDeflate      bool
+	WSURing        bool
 	WSQueueBytes   int
 	WSSendBuffer   int
 	WSBulkCPU      float64
@@ -255,6 +256,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		WSQueue:       256,
 		WSPark:        true,
 		WSDeflate:     true,
+		WSURing:       true,
 		WSQueueBytes:  8 << 20,
 		WSSendBuffer:  64 << 10,
 		WSBulkCPU:     0.25,
@@ -327,6 +329,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	add("ws-per-addr", "HUB_WS_PER_ADDR", "open sockets per client address on this node, a `number`; past it the upgrade gets 429", num(&c.WSPerAddr))
 	add("ws-idle-timeout", "HUB_WS_IDLE_TIMEOUT", "close a socket that has neither subscribed nor authenticated this long after opening (4004), a `duration`", dur(&c.WSIdleTimeout))
 	add("ws-park", "HUB_WS_PARK", "park idle sockets (Linux): no goroutine per socket while it has nothing to read; --ws-park=false keeps a reader blocked per socket", onOff(&c.WSPark))
+	add("ws-uring", "HUB_WS_URING", "write a fan-out's sockets through io_uring (Linux), up to 256 in one system call, where the kernel allows it; --ws-uring=false writes each socket with a system call of its own", onOff(&c.WSURing))
 	add("ws-deflate", "HUB_WS_DEFLATE", "compress snapshots and big events for clients that offer permessage-deflate (browsers do), once per message for every socket; --ws-deflate=false declines the offer", onOff(&c.WSDeflate))
 	add("drain-timeout", "HUB_DRAIN_TIMEOUT", "how long shutdown waits for sockets and requests, a `duration`", dur(&c.DrainTimeout))
 	add("sweep-every", "HUB_SWEEP_EVERY", "how often this node looks for due deadlines (check-in, starts, match time limits), a `duration` of 10ms or more", &setting[time.Duration]{p: &c.SweepEvery, parse: durationAtLeast(minSweepEvery), show: showDuration})

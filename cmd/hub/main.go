@@ -135,6 +135,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			QueueLen:    c.WSQueue,
 			NoPark:      !c.WSPark,
 			NoDeflate:   !c.WSDeflate,
+			NoURing:     !c.WSURing,
 			QueueBytes:  c.WSQueueBytes,
 			SendBuffer:  c.WSSendBuffer,
 			BulkCPU:     c.WSBulkCPU,
@@ -219,11 +220,11 @@ func printConfig(w io.Writer, c config, origins []string) {
 		"  addr           %s\n  store          %s\n  origins        %s\n  secret         %s\n"+
 		"  token-ttl      %s\n  retention      %s (idle %s)\n  max-events     %d\n  body-limit     %d bytes, within %s\n"+
 		"  http-rate      %g/s burst %d per client (trusted proxies %s)\n"+
-		"  ws             read-limit %d, rate %g/s burst %d, queue %d messages / %d bytes, send buffer %d, bulk writes %g of a CPU, park idle %t, deflate %t\n"+
+		"  ws             read-limit %d, rate %g/s burst %d, queue %d messages / %d bytes, send buffer %d, bulk writes %g of a CPU, park idle %t, deflate %t, io_uring %t\n"+
 		"  ws-clients     %d sockets per client, idle without a subscription %s\n  drain-timeout  %s\n  sweep-every    %s\n  log-level      %s\n"+
 		"  debug-addr     %s\n  public-url     %s\n",
 		c.Addr, store, strings.Join(origins, ","), secret, c.TokenTTL, c.Retention, c.IdleRetention, c.MaxEvents, c.BodyLimit, c.BodyTimeout,
-		c.HTTPRate, c.HTTPBurst, showProxies(c.TrustedProxies, "none: the connection's address"), c.WSReadLimit, c.WSRate, c.WSBurst, c.WSQueue, c.WSQueueBytes, c.WSSendBuffer, c.WSBulkCPU, c.WSPark, c.WSDeflate, c.WSPerAddr, c.WSIdleTimeout, c.DrainTimeout, c.SweepEvery, c.LogLevel,
+		c.HTTPRate, c.HTTPBurst, showProxies(c.TrustedProxies, "none: the connection's address"), c.WSReadLimit, c.WSRate, c.WSBurst, c.WSQueue, c.WSQueueBytes, c.WSSendBuffer, c.WSBulkCPU, c.WSPark, c.WSDeflate, c.WSURing, c.WSPerAddr, c.WSIdleTimeout, c.DrainTimeout, c.SweepEvery, c.LogLevel,
 		cmp.Or(c.DebugAddr, "off"), cmp.Or(c.PublicURL, "none: links name the address each page was loaded from"))
 }
 

@@ -114,19 +114,19 @@ func TestParseConfig(t *testing.T) {
 	}
 	if c.Addr != ":8080" || c.Redis != "" || c.TokenTTL != 24*time.Hour || c.Retention != 2*time.Hour || c.IdleRetention != 24*time.Hour ||
 		c.MaxEvents != 10000 || c.BodyLimit != 64<<10 || c.BodyTimeout != 10*time.Second || c.HTTPRate != 20 || c.HTTPBurst != 40 || c.WSReadLimit != 16<<10 ||
-		c.WSRate != 20 || c.WSBurst != 40 || c.WSQueue != 256 || !c.WSPark || c.RedisCluster || c.DrainTimeout != 10*time.Second ||
+		c.WSRate != 20 || c.WSBurst != 40 || c.WSQueue != 256 || !c.WSPark || !c.WSURing || c.RedisCluster || c.DrainTimeout != 10*time.Second ||
 		c.SweepEvery != time.Second || c.LogLevel != slog.LevelInfo || c.DebugAddr != "" || !c.secretRandom || len(c.Secret) != 64 ||
 		c.TrustedProxies != nil {
 		t.Errorf("defaults = %+v", c)
 	}
 	env := envOf(map[string]string{"HUB_ADDR": ":9000", "HUB_TOKEN_TTL": "1h", "HUB_ORIGINS": "a.example, b.example", "HUB_SECRET": testSecret,
-		"HUB_WS_QUEUE": "64", "HUB_TRUSTED_PROXIES": "10.0.0.5, 172.28.0.0/24", "HUB_WS_PARK": "false", "HUB_HTTP_RATE": "5"})
+		"HUB_WS_QUEUE": "64", "HUB_TRUSTED_PROXIES": "10.0.0.5, 172.28.0.0/24", "HUB_WS_PARK": "false", "HUB_HTTP_RATE": "5", "HUB_WS_URING": "false"})
 	c, err = parseConfig([]string{"--addr", ":9100", "--http-rate=2.5"}, env, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Addr != ":9100" || c.TokenTTL != time.Hour || strings.Join(c.Origins, "|") != "a.example|b.example" || c.Secret != testSecret ||
-		c.secretRandom || c.WSQueue != 64 || fmt.Sprint(c.TrustedProxies) != "[10.0.0.5/32 172.28.0.0/24]" || c.WSPark || c.HTTPRate != 2.5 {
+		c.secretRandom || c.WSQueue != 64 || fmt.Sprint(c.TrustedProxies) != "[10.0.0.5/32 172.28.0.0/24]" || c.WSPark || c.WSURing || c.HTTPRate != 2.5 {
 		t.Errorf("flag over env over default: %+v", c)
 	}
 	c, err = parseConfig([]string{"--redis", "redis://h1:7000?addr=h2:7001"}, envOf(map[string]string{"HUB_REDIS_CLUSTER": "true"}), io.Discard)

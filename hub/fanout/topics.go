@@ -77,6 +77,13 @@ type Subscriber interface {
 	Compact() bool
 }
 
+// GroupFlusher is a Subscriber whose claimed writers can run together, as one call for many
+// subscribers of its kind (ws sends their writes to the kernel in one system call). Writers
+// calls it on the first of the claimed subscribers; it runs Flush for every one of group.
+type GroupFlusher interface {
+	FlushGroup(group []Subscriber)
+}
+
 // Enqueued is what Subscriber.Enqueue leaves to its caller.
 type Enqueued uint8
 
@@ -108,12 +115,24 @@ func (w *Writers) Queue(s Subscriber, m Msg) {
 // overflow on one entry (subscribed together, never reading) start a thousand closes: the
 // sockets that read get the entry first.
 func (w Writers) Write() {
-	for _, s := range w.claimed {
-		s.Flush()
+	if g, ok := first(w.claimed).(GroupFlusher); ok && len(w.claimed) > 1 {
+		g.FlushGroup(w.claimed)
+	} else {
+		for _, s := range w.claimed {
+			s.Flush()
+		}
 	}
 	for _, s := range w.full {
 		s.Slow("send queue overflowed")
 	}
+}
+
+// first is the first of ss, or nil.
+func first(ss []Subscriber) Subscriber {
+	if len(ss) == 0 {
+		return nil
+	}
+	return ss[0]
 }
 
 // delivery is one entry, encoded once for every subscriber.

@@ -77,6 +77,13 @@ type Conn struct {
 
 	// The write without waiting (nowait_unix.go), made once so that a write allocates nothing.
 	nowFn func(fd uintptr) // static after construction; run with wmu held
+
+	// fd is the connection's descriptor, for the batched writes (Writes), which hand it to the
+	// kernel outside RawConn.Control: they hold fdMu for reading meanwhile, and Close takes it
+	// for writing, so the descriptor is never closed (and reused) under them.
+	fd       int          // static after construction; -1: none
+	fdMu     sync.RWMutex // held for reading by a batched write using fd
+	fdClosed bool         // guarded by fdMu; Close was called
 }
 
 // WebSocket opcodes of the frames a caller writes (RFC 6455, 5.2).
@@ -94,15 +101,24 @@ const closeFrameStart = 0x80 | 0x8
 // NewConn wraps c, giving every write writeTimeout. Its bulk writes take their turns at gate
 // (nil: they are not paced).
 func NewConn(c net.Conn, writeTimeout time.Duration, gate *BulkGate) *Conn {
-	sc := &Conn{Conn: c, writeTimeout: writeTimeout, gate: gate, closing: make(chan struct{})}
+	sc := &Conn{Conn: c, writeTimeout: writeTimeout, gate: gate, closing: make(chan struct{}), fd: -1}
 	sc.out, sc.bufs = sc.outArr[:0], sc.bufArr[:0]
 	if c, ok := c.(syscall.Conn); ok {
 		sc.raw, _ = c.SyscallConn()
 	}
 	if sc.raw != nil {
 		sc.nowFn = sc.writeFD
+		sc.raw.Control(func(fd uintptr) { sc.fd = int(fd) })
 	}
 	return sc
+}
+
+// Close closes the connection, once no batched write (Writes) is using its descriptor.
+func (c *Conn) Close() error {
+	c.fdMu.Lock()
+	c.fdClosed = true
+	c.fdMu.Unlock()
+	return c.Conn.Close()
 }
 
 // Raw is the connection's descriptor, for the Poller; nil when it has none (every write waits).
@@ -236,6 +252,20 @@ func (c *Conn) writeOutLocked() error {
 	}
 	c.doneLocked()
 	return err
+}
+
+// consume drops the first n bytes of v (as net.Buffers does when it writes).
+func consume(v *net.Buffers, n int) {
+	for len(*v) > 0 {
+		if k := len((*v)[0]); k > n {
+			(*v)[0] = (*v)[0][n:]
+			return
+		} else {
+			n -= k
+		}
+		(*v)[0] = nil
+		*v = (*v)[1:]
+	}
 }
 
 // outLen is how many bytes v holds.

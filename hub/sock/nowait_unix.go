@@ -37,20 +37,6 @@ func (c *Conn) writeFD(fd uintptr) {
 	}
 }
 
-// consume drops the first n bytes of v (as net.Buffers does when it writes).
-func consume(v *net.Buffers, n int) {
-	for len(*v) > 0 {
-		if k := len((*v)[0]); k > n {
-			(*v)[0] = (*v)[0][n:]
-			return
-		} else {
-			n -= k
-		}
-		(*v)[0] = nil
-		*v = (*v)[1:]
-	}
-}
-
 // bulkMin is the size from which a write is bulk (a snapshot, a burst): it takes its turn at the
 // node's bulk gate.
 const bulkMin = 32 << 10

@@ -35,9 +35,10 @@ func (m *wsMetrics) sent(kind string) {
 // wsInTypes bounds the label values of messages in; anything else counts as "invalid".
 var wsInTypes = map[string]bool{"auth": true, "subscribe": true, "unsubscribe": true, "report": true, "ping": true}
 
-// newWSMetrics makes the node's socket metrics, the bulk gate's pauses among them, and registers
+// newWSMetrics makes the node's socket metrics, the bulk gate's pauses and the batched writes
+// among them, and registers
 // them with r (nil: none).
-func newWSMetrics(r prometheus.Registerer, gate *sock.BulkGate) *wsMetrics {
+func newWSMetrics(r prometheus.Registerer, gate *sock.BulkGate, rings *sock.Rings) *wsMetrics {
 	m := &wsMetrics{
 		sockets: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "tourhub_ws_sockets",
@@ -82,7 +83,15 @@ func newWSMetrics(r prometheus.Registerer, gate *sock.BulkGate) *wsMetrics {
 			prometheus.NewCounterFunc(prometheus.CounterOpts{
 				Name: "tourhub_ws_bulk_paused_seconds_total",
 				Help: "Time bulk writes (snapshots, bursts of 32 KiB or more) were held back so that they take at most --ws-bulk-cpu of one CPU.",
-			}, func() float64 { return gate.Paused().Seconds() }))
+			}, func() float64 { return gate.Paused().Seconds() }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "tourhub_ws_uring_writes_total",
+				Help: "Socket writes of fan-outs sent to the kernel together through io_uring (0 where --ws-uring is off or io_uring is unavailable).",
+			}, func() float64 { w, _ := rings.Counts(); return float64(w) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "tourhub_ws_uring_calls_total",
+				Help: "System calls (io_uring_enter) that sent tourhub_ws_uring_writes_total.",
+			}, func() float64 { _, c := rings.Counts(); return float64(c) }))
 	}
 	return m
 }

@@ -78,6 +78,7 @@ type session struct {
 	more     [][]outMsg     // guarded by qmu; the chunks after queue, each queueChunk messages but the last
 	count    int            // guarded by qmu; the messages of queue and more
 	spare    []outMsg       // guarded by qmu; the last batch's buffer, the next queue
+	nowBatch []outMsg       // held by the writer of the moment: the batch its write without waiting took (writeNowIn)
 	queued   int            // guarded by qmu; the bytes of queue's and more's messages
 	inflight int            // guarded by qmu; taken by the writer and not yet written (count+inflight <= QueueLen)
 	flying   int            // guarded by qmu; their bytes (queued+flying <= QueueBytes, see enqueue)
@@ -283,7 +284,7 @@ func (s *session) abort() {
 	s.closeMu.Unlock()
 	s.cancel()
 	if s.sc != nil {
-		s.sc.Conn.Close() // closing then closes the websocket connection (CloseNow)
+		s.sc.Close() // closing then closes the websocket connection (CloseNow)
 		return
 	}
 	s.conn.CloseNow()

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/tourhub/tourhub/hub/fanout"
 	"github.com/tourhub/tourhub/hub/sock"
 )
 
@@ -109,7 +110,11 @@ func (s *session) dropQueueLocked() {
 // does not wait is cheaper than handing them to a goroutine. Whatever that write leaves (the
 // socket's send buffer is full, a write failed, more was queued meanwhile, the batch is big) is
 // left to a flush on the pool, which waits for the socket within the write deadline.
-func (s *session) writeNow() {
+func (s *session) writeNow() { s.writeNowIn(nil) }
+
+// writeNowIn is writeNow with the write without waiting added to w (nil: done at once), which
+// writes many sockets together and then calls NowWritten.
+func (s *session) writeNowIn(w *sock.Writes) {
 	if s.rc == nil {
 		s.ws.pool.Run(s.flush)
 		return
@@ -126,7 +131,19 @@ func (s *session) writeNow() {
 		s.workers.Done()
 		return
 	}
-	complete := sock.WriteNow(s.sc, batch)
+	s.nowBatch = batch
+	if w == nil {
+		s.NowWritten(sock.WriteNow(s.sc, batch))
+		return
+	}
+	sock.AddNow(w, s.sc, batch, s)
+}
+
+// NowWritten implements sock.Written: the end of writeNow, once the batch it took was written
+// without waiting (complete: all of it).
+func (s *session) NowWritten(complete bool) {
+	batch := s.nowBatch
+	s.nowBatch = nil
 	s.written(batch)
 	s.qmu.Lock()
 	s.putBackLocked(batch)
@@ -141,6 +158,20 @@ func (s *session) writeNow() {
 		return
 	}
 	s.ws.pool.Run(s.flush)
+}
+
+// FlushGroup implements fanout.GroupFlusher: the writers the caller claimed, as many Flushes,
+// their writes without waiting sent to the kernel together (sock.Writes).
+func (s *session) FlushGroup(group []fanout.Subscriber) {
+	w := sock.Writes{Rings: s.ws.rings}
+	for _, sub := range group {
+		if o, ok := sub.(*session); ok {
+			o.writeNowIn(&w)
+		} else {
+			sub.Flush()
+		}
+	}
+	w.Flush()
 }
 
 // takeLocked gives the writer the queued messages as its batch (reusing the previous batch's

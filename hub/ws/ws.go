@@ -128,6 +128,12 @@ type Config struct {
 	// and events in the compressed form the node made once for every socket (fanout.Msg). Its own
 	// messages may come compressed too; ReadLimit bounds them as they are once inflated.
 	NoDeflate bool
+	// NoURing writes every socket of a fan-out with a system call of its own. By default, on
+	// Linux where io_uring is allowed, a fan-out's writes without waiting go to the kernel
+	// together, up to 256 sockets per system call (sock.Writes); where it is not allowed (an
+	// old kernel, a container's seccomp profile, kernel.io_uring_disabled) the node writes one
+	// system call per socket and says so in its log at start.
+	NoURing bool
 	// ReportTimeout bounds one report command. Defaults to 5s: the socket's reader handles the
 	// report, so a pong that arrives meanwhile is read late by up to this much, which must stay
 	// well under PongWait.
@@ -205,6 +211,7 @@ type Server struct {
 	poll     sock.Poller           // set once by pollOnce; nil if parking is off or cannot start
 	pool     *sock.Pool            // static after construction; runs reader turns and writer batches
 	gate     *sock.BulkGate        // static after construction; paces the bulk writes of every socket
+	rings    *sock.Rings           // static after construction; nil: one write system call per socket
 
 	// onSlow, when set (tests), is called after a socket is marked slow. Static after construction.
 	onSlow func()
@@ -214,15 +221,27 @@ type Server struct {
 func New(cfg Config) *Server {
 	cfg.setDefaults()
 	gate := sock.NewBulkGate(cfg.BulkCPU)
+	var rings *sock.Rings
+	if !cfg.NoURing {
+		var err error
+		if rings, err = sock.NewRings(maxRings); err != nil {
+			cfg.Log.Info("fan-out writes one system call per socket: io_uring cannot be used here", "err", err)
+		}
+	}
 	return &Server{
 		cfg:      cfg,
-		metrics:  newWSMetrics(cfg.Registerer, gate),
+		metrics:  newWSMetrics(cfg.Registerer, gate, rings),
 		sessions: make(map[*session]struct{}),
 		perAddr:  make(map[string]int),
 		pool:     sock.NewPool(),
 		gate:     gate,
+		rings:    rings,
 	}
 }
+
+// maxRings is how many fan-outs at once write their sockets through io_uring; more at once
+// write one system call per socket.
+const maxRings = 8
 
 // ServeHTTP upgrades the request to a WebSocket and runs the session until the socket closes.
 func (w *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
@@ -403,6 +422,7 @@ func (w *Server) Drain(ctx context.Context) error {
 		w.poll.Close()
 	}
 	w.pool.Close()
+	w.rings.Close()
 	return cut
 }
 

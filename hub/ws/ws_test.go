@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,6 +21,7 @@ import (
 	"github.com/tourhub/tourhub/hub/command"
 	"github.com/tourhub/tourhub/hub/fanout"
 	"github.com/tourhub/tourhub/hub/memstore"
+	"github.com/tourhub/tourhub/hub/sock"
 	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/hub/view"
 	"github.com/tourhub/tourhub/hub/ws"
@@ -750,4 +753,52 @@ func TestWSLateDeliveryAfterSnapshot(t *testing.T) {
 	}
 	wsReadEvents(t, b, held.Version, next.Version)
 	wsReadEvents(t, a, subA.Version, next.Version)
+}
+
+// TestWSFanOutWritesTogether: a fan-out's writes to the sockets of one tournament go to the
+// kernel together through io_uring (tourhub_ws_uring_writes_total counts them) and every
+// subscriber reads every event in order; with NoURing the same fan-out writes each socket with a
+// system call of its own, and counts none.
+func TestWSFanOutWritesTogether(t *testing.T) {
+	t.Parallel()
+	for _, noURing := range []bool{false, true} {
+		t.Run(fmt.Sprintf("NoURing=%v", noURing), func(t *testing.T) {
+			t.Parallel()
+			if rs, err := sock.NewRings(1); err != nil && !noURing {
+				if runtime.GOOS != "linux" || os.Getenv("TOURHUB_TEST_NO_URING") != "" {
+					t.Skipf("io_uring cannot be used here: %v", err)
+				}
+				t.Fatalf("io_uring cannot be used here (%v); set TOURHUB_TEST_NO_URING=1 where a seccomp profile or kernel.io_uring_disabled refuses it", err)
+			} else {
+				rs.Close()
+			}
+			n := newWSNode(t, wsNodeOpts{cfg: ws.Config{NoURing: noURing}})
+			n.tourney(t, "t")
+			clients := make([]*wsClient, 6)
+			var from int64
+			for i := range clients {
+				clients[i] = n.dial(t)
+				sub, _ := clients[i].subscribe("t")
+				from = sub.Version
+			}
+			var last store.Applied
+			for _, name := range []string{"A", "B", "C", "D", "E", "F", "G", "H"} {
+				last = n.apply(t, "t", match.Command{Type: match.CmdJoin, Name: name})
+			}
+			for i, c := range clients {
+				evs := wsReadEvents(t, c, from, last.Version)
+				if len(evs) != int(last.Version-from) {
+					t.Errorf("client %d read %d events; want %d", i, len(evs), last.Version-from)
+				}
+			}
+			writes := n.metric(t, "tourhub_ws_uring_writes_total")
+			calls := n.metric(t, "tourhub_ws_uring_calls_total")
+			switch {
+			case noURing && (writes != 0 || calls != 0):
+				t.Errorf("NoURing: %v writes in %v io_uring calls; want none", writes, calls)
+			case !noURing && (writes < 2 || calls < 1 || writes <= calls):
+				t.Errorf("%v writes in %v io_uring calls; want several sockets per call", writes, calls)
+			}
+		})
+	}
 }
