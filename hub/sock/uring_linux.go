@@ -31,6 +31,8 @@ type ring struct {
 	// move, and are reused by the next submit.
 	msgs []unix.Msghdr
 	iovs []unix.Iovec
+
+	scratch scratch // the batch of the Writes the ring is lent to
 }
 
 // The kernel's structures and constants (include/uapi/linux/io_uring.h).
@@ -126,6 +128,7 @@ func newRing(entries uint32) (*ring, error) {
 	r.sqes = unsafe.Slice((*uringSQE)(unsafe.Pointer(&r.sqeMem[0])), p.sqEntries)
 	r.msgs = make([]unix.Msghdr, p.sqEntries)
 	r.iovs = make([]unix.Iovec, 0, p.sqEntries*2)
+	r.scratch = newScratch(int(p.sqEntries))
 	return r, nil
 }
 

@@ -5,7 +5,10 @@ package sock
 import "errors"
 
 // ring is io_uring's, which only Linux has (uring_linux.go).
-type ring struct{ entries uint32 }
+type ring struct {
+	entries uint32
+	scratch scratch
+}
 
 func newRing(uint32) (*ring, error) { return nil, errors.New("io_uring: Linux only") }
 

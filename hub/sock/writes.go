@@ -123,12 +123,22 @@ func (rs *Rings) Close() {
 type Writes struct {
 	Rings *Rings
 
-	ring     *ring // lent by Rings at the first write that needs it; given back by Flush
+	ring *ring // lent by Rings at the first write that needs it; given back by Flush
+}
+
+// scratch is what a batch holds and its send needs. Each ring has its own, made once, so that a
+// batch allocates nothing.
+type scratch struct {
 	conns    []batched
 	fds      []int
 	bufs     [][][]byte
 	res      []int32
 	complete []bool
+}
+
+func newScratch(n int) scratch {
+	return scratch{conns: make([]batched, 0, n), fds: make([]int, 0, n), bufs: make([][][]byte, 0, n),
+		res: make([]int32, 0, n), complete: make([]bool, 0, n)}
 }
 
 // batched is one connection of a batch: its wmu and fdMu (for reading) are held until the batch
@@ -174,15 +184,16 @@ func AddNow[M Message](w *Writes, c *Conn, batch []M, done Written) {
 		done.NowWritten(false) // the waiting writer finds it closed
 		return
 	}
-	w.conns = append(w.conns, batched{c: c, done: done})
-	if len(w.conns) == int(w.ring.entries) {
+	b := &w.ring.scratch
+	b.conns = append(b.conns, batched{c: c, done: done})
+	if len(b.conns) == int(w.ring.entries) {
 		w.send()
 	}
 }
 
 // Flush sends what the batch holds and gives its ring back. The batch can be used again.
 func (w *Writes) Flush() {
-	if len(w.conns) > 0 {
+	if w.ring != nil && len(w.ring.scratch.conns) > 0 {
 		w.send()
 	}
 	if w.ring != nil {
@@ -194,19 +205,20 @@ func (w *Writes) Flush() {
 // send writes the batch's connections in one io_uring_enter, then lets their locks go and tells
 // each how it went.
 func (w *Writes) send() {
-	w.fds, w.bufs, w.res, w.complete = w.fds[:0], w.bufs[:0], w.res[:0], w.complete[:0]
-	for _, b := range w.conns {
-		w.fds = append(w.fds, b.c.fd)
-		w.bufs = append(w.bufs, b.c.out)
-		w.res = append(w.res, 0)
+	s := &w.ring.scratch
+	s.fds, s.bufs, s.res, s.complete = s.fds[:0], s.bufs[:0], s.res[:0], s.complete[:0]
+	for _, b := range s.conns {
+		s.fds = append(s.fds, b.c.fd)
+		s.bufs = append(s.bufs, b.c.out)
+		s.res = append(s.res, 0)
 	}
-	err := w.ring.send(w.fds, w.bufs, w.res)
+	err := w.ring.send(s.fds, s.bufs, s.res)
 	broken := errors.Is(err, errRingBroken)
 	if err == nil {
-		w.Rings.writes.Add(int64(len(w.fds)))
+		w.Rings.writes.Add(int64(len(s.fds)))
 		w.Rings.calls.Add(1)
 	}
-	for i, b := range w.conns {
+	for i, b := range s.conns {
 		c := b.c
 		switch {
 		case broken:
@@ -215,28 +227,28 @@ func (w *Writes) send() {
 		case err != nil:
 			// Nothing was sent: write as WriteNow does.
 			c.raw.Control(c.nowFn)
-		case w.res[i] > 0:
-			consume(&c.out, int(w.res[i]))
+		case s.res[i] > 0:
+			consume(&c.out, int(s.res[i]))
 			if len(c.out) > 0 {
 				// The send buffer took part: try the rest as WriteNow would (it stops at EAGAIN).
 				c.raw.Control(c.nowFn)
 			}
-		case w.res[i] == -int32(syscall.EINTR):
+		case s.res[i] == -int32(syscall.EINTR):
 			c.raw.Control(c.nowFn)
 		}
 		// Other failures (EAGAIN: the send buffer is full; a broken connection) are left to the
 		// waiting writer, which waits for room or reports the failure.
 		c.doneLocked()
-		w.complete = append(w.complete, len(c.out) == 0)
+		s.complete = append(s.complete, len(c.out) == 0)
 		c.fdMu.RUnlock()
 		c.wmu.Unlock()
 	}
-	for i, b := range w.conns {
-		b.done.NowWritten(w.complete[i])
-		w.conns[i] = batched{}
+	for i, b := range s.conns {
+		b.done.NowWritten(s.complete[i])
+		s.conns[i] = batched{}
 	}
-	clear(w.bufs)
-	w.conns = w.conns[:0]
+	clear(s.bufs)
+	s.conns = s.conns[:0]
 	if broken {
 		w.Rings.put(w.ring, true)
 		w.ring = nil
