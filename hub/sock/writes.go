@@ -123,7 +123,8 @@ func (rs *Rings) Close() {
 type Writes struct {
 	Rings *Rings
 
-	ring *ring // lent by Rings at the first write that needs it; given back by Flush
+	ring   *ring // lent by Rings at the first write that needs it; given back by Flush
+	noRing bool  // Rings had none to lend: every write is done at once, until Flush
 }
 
 // scratch is what a batch holds and its send needs. Each ring has its own, made once, so that a
@@ -166,8 +167,9 @@ func AddNow[M Message](w *Writes, c *Conn, batch []M, done Written) {
 		done.NowWritten(false) // nothing is tried behind a write that waits
 		return
 	}
-	if w.ring == nil {
+	if w.ring == nil && !w.noRing {
 		w.ring = w.Rings.get()
+		w.noRing = w.ring == nil
 	}
 	if w.ring == nil || c.fd < 0 {
 		c.raw.Control(c.nowFn)
@@ -200,6 +202,7 @@ func (w *Writes) Flush() {
 		w.Rings.put(w.ring, false)
 		w.ring = nil
 	}
+	w.noRing = false
 }
 
 // send writes the batch's connections in one io_uring_enter, then lets their locks go and tells
