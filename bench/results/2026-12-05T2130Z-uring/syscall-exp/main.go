@@ -14,13 +14,19 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-type sqOff struct{ Head, Tail, RingMask, RingEntries, Flags, Dropped, Array, Resv1 uint32; UserAddr uint64 }
-type cqOff struct{ Head, Tail, RingMask, RingEntries, Overflow, Cqes, Flags, Resv1 uint32; UserAddr uint64 }
+type sqOff struct {
+	Head, Tail, RingMask, RingEntries, Flags, Dropped, Array, Resv1 uint32
+	UserAddr                                                        uint64
+}
+type cqOff struct {
+	Head, Tail, RingMask, RingEntries, Overflow, Cqes, Flags, Resv1 uint32
+	UserAddr                                                        uint64
+}
 type params struct {
 	SqEntries, CqEntries, Flags, SqThreadCPU, SqThreadIdle, Features, WqFd uint32
-	Resv                                                                  [3]uint32
-	Sq                                                                    sqOff
-	Cq                                                                    cqOff
+	Resv                                                                   [3]uint32
+	Sq                                                                     sqOff
+	Cq                                                                     cqOff
 }
 type sqe struct {
 	Opcode   uint8
@@ -45,13 +51,13 @@ type cqe struct {
 }
 
 type ring struct {
-	fd                         int
-	sqHead, sqTail, sqMask     *uint32
-	sqArray                    []uint32
-	sqes                       []sqe
-	cqHead, cqTail, cqMask     *uint32
-	cqes                       []cqe
-	entries                    uint32
+	fd                     int
+	sqHead, sqTail, sqMask *uint32
+	sqArray                []uint32
+	sqes                   []sqe
+	cqHead, cqTail, cqMask *uint32
+	cqes                   []cqe
+	entries                uint32
 }
 
 func newRing(entries uint32) (*ring, error) {
