@@ -115,24 +115,18 @@ func (w *Writers) Queue(s Subscriber, m Msg) {
 // overflow on one entry (subscribed together, never reading) start a thousand closes: the
 // sockets that read get the entry first.
 func (w Writers) Write() {
-	if g, ok := first(w.claimed).(GroupFlusher); ok && len(w.claimed) > 1 {
-		g.FlushGroup(w.claimed)
-	} else {
-		for _, s := range w.claimed {
-			s.Flush()
+	if len(w.claimed) > 1 {
+		if g, ok := w.claimed[0].(GroupFlusher); ok {
+			g.FlushGroup(w.claimed)
+			w.claimed = nil
 		}
+	}
+	for _, s := range w.claimed {
+		s.Flush()
 	}
 	for _, s := range w.full {
 		s.Slow("send queue overflowed")
 	}
-}
-
-// first is the first of ss, or nil.
-func first(ss []Subscriber) Subscriber {
-	if len(ss) == 0 {
-		return nil
-	}
-	return ss[0]
 }
 
 // delivery is one entry, encoded once for every subscriber.

@@ -36,8 +36,7 @@ func (m *wsMetrics) sent(kind string) {
 var wsInTypes = map[string]bool{"auth": true, "subscribe": true, "unsubscribe": true, "report": true, "ping": true}
 
 // newWSMetrics makes the node's socket metrics, the bulk gate's pauses and the batched writes
-// among them, and registers
-// them with r (nil: none).
+// among them, and registers them with r (nil: none).
 func newWSMetrics(r prometheus.Registerer, gate *sock.BulkGate, rings *sock.Rings) *wsMetrics {
 	m := &wsMetrics{
 		sockets: prometheus.NewGauge(prometheus.GaugeOpts{
