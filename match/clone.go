@@ -64,3 +64,8 @@ func (m *Match) Equal(o *Match) bool {
 	x.Games, y.Games = nil, nil
 	return x == y
 }
+
+// Reindex forgets what t derived from its participants and matches (rebuilt when next needed):
+// call it after changing them from outside the engine, as a store does that applies stored
+// fields to a cached tournament.
+func (t *Tournament) Reindex() { t.idx = nil }

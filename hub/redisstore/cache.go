@@ -53,7 +53,10 @@ type cached struct {
 	v     int64  // t's version when the entry was made
 	size  int    // about the bytes t held when the entry was made (stateSize)
 	t     *match.Tournament
-	later []published // commits after t, in version order (each with fields)
+	// metaRest is t's own field as stored without its version (restOf): a command that leaves it
+	// so is published without it (fieldSet.metaSame). "" when not known.
+	metaRest string
+	later    []published // commits after t, in version order (each with fields)
 	// gone is closed once the entry is no longer the cached one (replaced or dropped): a command
 	// waiting for this node's watcher to bring the state forward waits on it.
 	gone chan struct{}
@@ -92,7 +95,7 @@ func (c *cached) headRev() string {
 func (c *cached) then(m published) *cached {
 	later := make([]published, len(c.later), len(c.later)+1)
 	copy(later, c.later)
-	return &cached{epoch: c.epoch, rev: c.rev, v: c.v, size: c.size, t: c.t, later: append(later, m), gone: make(chan struct{})}
+	return &cached{epoch: c.epoch, rev: c.rev, v: c.v, size: c.size, t: c.t, metaRest: c.metaRest, later: append(later, m), gone: make(chan struct{})}
 }
 
 // decoded is the entry with its later commits applied to t, in place: the caller holds the
@@ -105,13 +108,16 @@ func (c *cached) decoded() (*cached, error) {
 	for i, m := range c.later {
 		objects[i] = m.Fields
 	}
-	if err := applyObjects(c.t, objects, nil); err != nil {
+	meta, err := applyObjects(c.t, objects, nil, c.version())
+	if err != nil {
 		return nil, fmt.Errorf("redisstore: commits after version %d: %w", c.v, err)
 	}
-	if want := c.version(); c.t.Version != want {
-		return nil, fmt.Errorf("redisstore: fields say version %d; want %d", c.t.Version, want)
+	d := newCached(c.epoch, c.headRev(), c.t)
+	d.metaRest = c.metaRest
+	if meta != nil {
+		d.metaRest = restOf(string(meta))
 	}
-	return newCached(c.epoch, c.headRev(), c.t), nil
+	return d, nil
 }
 
 // get returns the cached entry of id as it is (later commits not applied).

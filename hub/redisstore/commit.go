@@ -92,7 +92,9 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	if n == 0 {
 		return store.Applied{}, &match.Error{Code: match.CodeAlreadyExists, Message: fmt.Sprintf("tournament %q already exists", id)}
 	}
-	s.cache.put(id, newCached(epoch, rev, t.Clone())) // the cached state is changed in place by commands
+	c := newCached(epoch, rev, t.Clone()) // the cached state is changed in place by commands
+	c.metaRest = fields.metaRest
+	s.cache.put(id, c)
 	s.stats.commits.Add(1)
 	if acked < s.opts.WaitReplicas {
 		// Not acknowledged, as an unreplicated commit is not: a failover could lose it, and its
@@ -171,7 +173,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 			}
 			return store.Applied{}, err
 		}
-		fields, evJSON, err := s.encodeCommit(t, ch, events, cmd, &cmdJSON)
+		fields, evJSON, err := s.encodeCommit(t, cur.metaRest, ch, events, cmd, &cmdJSON)
 		if err != nil {
 			ch.Undo(t)
 			return store.Applied{}, err
@@ -219,7 +221,9 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		}
 		s.answered(id)
 		if res[0] == "ok" {
-			s.cache.put(id, newCached(cur.epoch, rev, t))
+			c := newCached(cur.epoch, rev, t)
+			c.metaRest = fields.metaRest
+			s.cache.put(id, c)
 			s.stats.commits.Add(1)
 			if acked < s.opts.WaitReplicas {
 				return store.Applied{}, s.unreplicated(id, t.Version, acked)
@@ -346,17 +350,14 @@ func (s *Store) forward(id string, cur *cached, answer []string) (*cached, error
 	for i := 1; i < len(entries); i += 2 {
 		objects = append(objects, bytesOf(entries[i]))
 	}
-	if err := applyObjects(cur.t, objects, bytesOf(answer[0])); err != nil {
+	if _, err := applyObjects(cur.t, objects, bytesOf(answer[0]), cur.v+int64(len(objects))); err != nil {
 		s.cache.drop(id)
-		return nil, err
-	}
-	if want := cur.v + int64(len(objects)); cur.t.Version != want {
-		s.cache.drop(id)
-		return nil, fmt.Errorf("redisstore: the recent fields say version %d; want %d", cur.t.Version, want)
+		return nil, fmt.Errorf("redisstore: the recent fields: %w", err)
 	}
 	// put, not replace: an entry a watcher started meanwhile made from cur shares its state,
 	// which is now this one's.
 	d := newCached(cur.epoch, entries[len(entries)-2], cur.t)
+	d.metaRest = restOf(answer[0])
 	s.cache.put(id, d)
 	return d, nil
 }
@@ -375,8 +376,8 @@ func (s *Store) wentBack(id string, cached, stored int64) {
 
 // encodeCommit encodes what the commit of a command writes: the fields it changed and its events,
 // and the command itself once per Apply (*cmdJSON, kept over retries).
-func (s *Store) encodeCommit(t *match.Tournament, ch match.Changes, events []match.Event, cmd match.Command, cmdJSON *[]byte) (fieldSet, []byte, error) {
-	fields, err := changedFields(t, ch)
+func (s *Store) encodeCommit(t *match.Tournament, baseRest string, ch match.Changes, events []match.Event, cmd match.Command, cmdJSON *[]byte) (fieldSet, []byte, error) {
+	fields, err := changedFields(t, ch, baseRest)
 	if err != nil {
 		return fieldSet{}, nil, err
 	}

@@ -28,6 +28,11 @@ const (
 type fieldSet struct {
 	set []string // field, value, field, value...
 	del []string
+	// metaRest is the tournament's own field (t, written first) without its version (restOf);
+	// metaSame says the command changed nothing of it but the version, so the published fields
+	// leave it out (object): a watcher takes the version from the message's header.
+	metaRest string
+	metaSame bool
 }
 
 // size is about the bytes the set pairs take in a JSON object (names, values, quotes, colon, comma).
@@ -40,12 +45,19 @@ func (f *fieldSet) size() int {
 }
 
 // object is the commit's fields as one JSON object, field -> value and deleted field -> null, as
-// the published message carries them (and applyFields reads them). The field names (t, p:N, m:N)
-// need no escaping.
-func (f *fieldSet) object() string { return fieldsObject(f.set, f.del) }
+// the published message carries them (and applyObjects reads them): the tournament's own field
+// (t) only when the command changed more of it than the version (most results change only the
+// version). The field names (t, p:N, m:N) need no escaping.
+func (f *fieldSet) object() string {
+	if f.metaSame {
+		return f.recentObject()
+	}
+	return fieldsObject(f.set, f.del)
+}
 
-// recentObject is object without the tournament's own field (t), as the recent list keeps it: t is
-// rewritten by every commit, so only the stored one is ever needed (checkLua answers it).
+// recentObject is the fields without the tournament's own field (t), as the recent list keeps
+// them: t is rewritten by every commit, so only the stored one is ever needed (checkLua answers
+// it).
 func (f *fieldSet) recentObject() string {
 	set := f.set
 	if len(set) >= 2 && set[0] == fieldMeta { // changedFields puts it first
@@ -92,6 +104,43 @@ func metaOf(t *match.Tournament) match.Tournament {
 	return m
 }
 
+// metaField is how the tournament's own field (t) is encoded: the version first, so that what
+// follows it (restOf) is the same from one version to the next unless a command changed the
+// tournament's own fields. (The outer Version hides the embedded one.)
+type metaField struct {
+	Version int64 `json:"version"`
+	*match.Tournament
+}
+
+// encodeMeta is t's own field (t), and that field without its version (restOf).
+func encodeMeta(t *match.Tournament) (field, rest string, err error) {
+	m := metaOf(t)
+	b, err := json.Marshal(metaField{Version: t.Version, Tournament: &m})
+	if err != nil {
+		return "", "", fmt.Errorf("redisstore: encode %s: %w", fieldMeta, err)
+	}
+	field = string(b)
+	return field, restOf(field), nil
+}
+
+// restOf is a tournament's own field (t) without its version: what follows {"version":N, when
+// the field starts so (encodeMeta), else "" (a field written otherwise, by a hub from before:
+// nothing is known the same then).
+func restOf(field string) string {
+	const head = `{"version":`
+	if !strings.HasPrefix(field, head) {
+		return ""
+	}
+	i := len(head)
+	for i < len(field) && field[i] >= '0' && field[i] <= '9' {
+		i++
+	}
+	if i == len(head) || i == len(field) || field[i] != ',' {
+		return ""
+	}
+	return field[i+1:]
+}
+
 func playerField(id match.PlayerID) string { return playerPrefix + strconv.Itoa(int(id)) }
 func matchField(id match.MatchID) string   { return matchPrefix + strconv.Itoa(int(id)) }
 
@@ -104,16 +153,21 @@ func allFields(t *match.Tournament) (fieldSet, error) {
 	for i := range t.Participants {
 		ch.Participants[i] = t.Participants[i].ID
 	}
-	return changedFields(t, ch)
+	return changedFields(t, ch, "")
 }
 
 // changedFields returns the fields that a command with changes ch wrote into t: the tournament's
 // own, and each match and participant ch names (deleted when t no longer has it). O(changed).
-func changedFields(t *match.Tournament, ch match.Changes) (fieldSet, error) {
+// baseRest is the tournament's own field without its version before the command (restOf; ""
+// when not known): the same after it sets metaSame.
+func changedFields(t *match.Tournament, ch match.Changes, baseRest string) (fieldSet, error) {
 	f := fieldSet{set: make([]string, 0, 2+2*(len(ch.Matches)+len(ch.Participants)))}
-	if err := f.put(fieldMeta, metaOf(t)); err != nil {
+	meta, rest, err := encodeMeta(t)
+	if err != nil {
 		return f, err
 	}
+	f.set = append(f.set, fieldMeta, meta)
+	f.metaRest, f.metaSame = rest, rest != "" && rest == baseRest
 	for _, id := range ch.Participants {
 		p, ok := t.Participant(id)
 		if !ok {
@@ -174,36 +228,48 @@ func decodeFields(h map[string]string) (*match.Tournament, error) {
 }
 
 // applyObjects applies the fields of consecutive commits, each one JSON object (field -> value,
-// or null for a deleted field), to t in place: the newest value of a field is the one the hash
-// holds. meta, when not nil, is the tournament's own field after the last of them, for objects
-// that do not carry it (the recent list's, fieldSet.recentObject). On error t is half changed:
-// the caller forgets it.
-func applyObjects(t *match.Tournament, objects []json.RawMessage, meta json.RawMessage) error {
+// or null for a deleted field), to t in place, and makes t the version of the last of them: the
+// newest value of a field is the one the hash holds. A commit that changed nothing of the
+// tournament's own field but its version leaves that field out (fieldSet.object); meta, when not
+// nil, is that field after the last of them (the recent list's objects never carry it, checkLua
+// answers the stored one). A tournament's own field in the last object, or meta, must say
+// version. It returns the newest tournament's own field applied, or nil. On error t is half
+// changed: the caller forgets it.
+func applyObjects(t *match.Tournament, objects []json.RawMessage, meta json.RawMessage, version int64) (json.RawMessage, error) {
 	fields := make(map[string]json.RawMessage)
+	lastMeta := false // the last object carries the tournament's own field
 	for i, o := range objects {
 		var f map[string]json.RawMessage
 		if err := json.Unmarshal(o, &f); err != nil {
-			return fmt.Errorf("redisstore: fields of commit %d of %d: %w", i+1, len(objects), err)
+			return nil, fmt.Errorf("redisstore: fields of commit %d of %d: %w", i+1, len(objects), err)
 		}
+		_, lastMeta = f[fieldMeta]
 		maps.Copy(fields, f)
 	}
 	if meta != nil {
-		fields[fieldMeta] = meta
+		fields[fieldMeta], lastMeta = meta, true
 	}
-	return applyFields(t, fields)
+	if err := applyFields(t, fields); err != nil {
+		return nil, err
+	}
+	if lastMeta && t.Version != version {
+		return nil, fmt.Errorf("redisstore: fields say version %d; want %d", t.Version, version)
+	}
+	t.Version = version
+	return fields[fieldMeta], nil
 }
 
 // applyFields applies the fields of one commit (field -> JSON value, or null for a deleted field)
-// to t in place, as decodeFields would read the hash after that commit. On error t is half
-// changed: the caller forgets it.
+// to t in place, as decodeFields would read the hash after that commit (but for the version when
+// the tournament's own field is not among them: the caller sets it). On error t is half changed:
+// the caller forgets it.
 func applyFields(t *match.Tournament, fields map[string]json.RawMessage) error {
-	raw, ok := fields[fieldMeta]
-	if !ok {
-		return fmt.Errorf("redisstore: commit has no %q field", fieldMeta)
-	}
-	meta := new(match.Tournament)
-	if err := json.Unmarshal(raw, meta); err != nil {
-		return fmt.Errorf("redisstore: decode tournament: %w", err)
+	var meta *match.Tournament // nil: the tournament's own fields are as they were
+	if raw, ok := fields[fieldMeta]; ok {
+		meta = new(match.Tournament)
+		if err := json.Unmarshal(raw, meta); err != nil {
+			return fmt.Errorf("redisstore: decode tournament: %w", err)
+		}
 	}
 	parts, ms := t.Participants, t.Matches
 	var added []match.Match
@@ -262,7 +328,10 @@ func applyFields(t *match.Tournament, fields map[string]json.RawMessage) error {
 	if cut <= len(ms) {
 		ms = ms[:cut-1]
 	}
-	*t = *meta // the tournament's own fields; the derived index is rebuilt when needed
+	if meta != nil {
+		*t = *meta // the tournament's own fields
+	}
+	t.Reindex() // rebuilt when needed
 	t.Participants, t.Matches = parts, ms
 	if t.Participants == nil {
 		t.Participants = []match.Participant{}

@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/tourhub/tourhub/match"
@@ -25,7 +26,6 @@ func TestApplyFieldsEdges(t *testing.T) {
 		t.Errorf("applied: %+v", got)
 	}
 	for name, f := range map[string]map[string]json.RawMessage{
-		"no meta":         {"m:1": json.RawMessage(`{"id":1}`)},
 		"bad meta":        {fieldMeta: json.RawMessage(`[`)},
 		"bad player id":   {fieldMeta: meta, "p:x": json.RawMessage(`{"id":1}`)},
 		"bad match id":    {fieldMeta: meta, "m:0": json.RawMessage(`{"id":0}`)},
@@ -68,5 +68,174 @@ func TestPayloadRoundTrip(t *testing.T) {
 		if m, err := parsePayload(bad); err == nil {
 			t.Errorf("parsePayload(%q) = %+v; want an error", bad, m)
 		}
+	}
+}
+
+// TestMetaLeftOut: a command that changes nothing of the tournament's own field but its version
+// (a report in a running tournament) publishes its fields without that field, one that changes
+// more (a join raises last_player) with it; a watcher applying either, or several, gets the
+// tournament the hash holds, the version from the commit.
+func TestMetaLeftOut(t *testing.T) {
+	tr := &match.Tournament{}
+	if _, err := match.Apply(tr, match.Command{Type: match.CmdCreate, Tournament: "t_m", Name: "meta",
+		Settings: &match.Settings{Format: match.SingleElimination}}); err != nil {
+		t.Fatal(err)
+	}
+	_, rest, err := encodeMeta(tr)
+	if err != nil || rest == "" {
+		t.Fatalf("encodeMeta: %q, %v", rest, err)
+	}
+	watcher := tr.Clone()
+	var objects []json.RawMessage
+	apply := func(cmd match.Command, wantMeta bool) {
+		t.Helper()
+		_, ch, err := match.ApplyChanges(tr, cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := changedFields(tr, ch, rest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.set[0] != fieldMeta || !strings.HasPrefix(f.set[1], `{"version":`) {
+			t.Fatalf("the hash's fields start %q %.20q; want t with its version first", f.set[0], f.set[1])
+		}
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(f.object()), &obj); err != nil {
+			t.Fatal(err)
+		}
+		if _, has := obj[fieldMeta]; has != wantMeta || f.metaSame == wantMeta {
+			t.Errorf("%s: published t %v (metaSame %v); want %v", cmd.Type, has, f.metaSame, wantMeta)
+		}
+		rest = f.metaRest
+		objects = append(objects, json.RawMessage(f.object()))
+	}
+	for i := range 4 {
+		apply(match.Command{Type: match.CmdJoin, Name: "p" + string(rune('a'+i))}, true)
+	}
+	apply(match.Command{Type: match.CmdStart}, true)
+	m := tr.Matches[0]
+	apply(match.Command{Type: match.CmdReport, Match: m.ID, By: m.Players[0], Scores: [2]int{1, 0}}, false)
+	apply(match.Command{Type: match.CmdReport, Match: m.ID, By: m.Players[1], Scores: [2]int{1, 0}}, false)
+
+	// One commit at a time, and all at once.
+	one := watcher.Clone()
+	for i, o := range objects {
+		if _, err := applyObjects(one, []json.RawMessage{o}, nil, int64(i+2)); err != nil {
+			t.Fatalf("commit %d: %v", i+2, err)
+		}
+	}
+	all := watcher.Clone()
+	meta, err := applyObjects(all, objects, nil, tr.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, got := range map[string]*match.Tournament{"one at a time": one, "together": all} {
+		a, _ := json.Marshal(got)
+		b, _ := json.Marshal(tr)
+		if string(a) != string(b) {
+			t.Errorf("%s: the watcher's tournament\n%s\nwant\n%s", name, a, b)
+		}
+	}
+	if restOf(string(meta)) == "" || restOf(string(meta)) != rest {
+		t.Errorf("the newest t applied %.60q; want the one of the start", meta)
+	}
+	// The last commit's t must say the version it is applied as.
+	if _, err := applyObjects(watcher.Clone(), objects[:5], nil, 9); err == nil {
+		t.Error("a start's t applied as version 9: no error")
+	}
+}
+
+// TestRestOf: the tournament's own field without its version, only for a field written with the
+// version first; anything else is not known ("").
+func TestRestOf(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"version":12,"id":"x"}`: `"id":"x"}`,
+		`{"version":1,}`:          `}`,
+		`{"id":"x","version":12}`: "",
+		`{"version":,"id":"x"}`:   "",
+		`{"version":12}`:          "",
+		`{"version":12`:           "",
+		``:                        "",
+	} {
+		if got := restOf(in); got != want {
+			t.Errorf("restOf(%q) = %q; want %q", in, got, want)
+		}
+	}
+}
+
+// TestFollowedStateActsAsStored: a node that ran commands on its cached state (a withdraw builds
+// the engine's index of who plays which match) and then brings it forward with another node's
+// commits that left the tournament's own field out judges the next command as the committer's
+// state does: the index is rebuilt from the applied matches.
+func TestFollowedStateActsAsStored(t *testing.T) {
+	a := &match.Tournament{}
+	if _, err := match.Apply(a, match.Command{Type: match.CmdCreate, Tournament: "t_f", Name: "follow",
+		Settings: &match.Settings{Format: match.SingleElimination}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"p1", "p2", "p3", "p4"} {
+		if _, err := match.Apply(a, match.Command{Type: match.CmdJoin, Name: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := match.Apply(a, match.Command{Type: match.CmdStart}); err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := encodeMeta(a)
+	b := a.Clone()
+	both := func(cmd match.Command) {
+		t.Helper()
+		for _, x := range []*match.Tournament{a, b} {
+			if _, err := match.Apply(x, cmd); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	report := func(m match.Match, by match.PlayerID) match.Command {
+		return match.Command{Type: match.CmdReport, Match: m.ID, By: by, Scores: [2]int{1, 0}}
+	}
+	// The first round's first match on both nodes, and its loser withdrawing: b's engine indexes
+	// the players' matches.
+	m1 := a.Matches[0]
+	both(report(m1, m1.Players[0]))
+	both(report(m1, m1.Players[1]))
+	both(match.Command{Type: match.CmdWithdraw, Player: m1.Players[1]})
+	// The second match on a only; b follows from the published fields.
+	m2 := a.Matches[1]
+	var objects []json.RawMessage
+	for _, by := range m2.Players {
+		_, ch, err := match.ApplyChanges(a, report(m2, by))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := changedFields(a, ch, rest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !f.metaSame {
+			t.Fatalf("report by %d changed the tournament's own field", by)
+		}
+		rest = f.metaRest
+		objects = append(objects, json.RawMessage(f.object()))
+	}
+	if _, err := applyObjects(b, objects, nil, a.Version); err != nil {
+		t.Fatal(err)
+	}
+	// The second match's winner withdraws: the final, which b filled from the fields, is forfeited.
+	w := m2.Players[0]
+	cmd := match.Command{Type: match.CmdWithdraw, Player: w}
+	ea, err := match.Apply(a, cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eb, err := match.Apply(b, cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ja, _ := json.Marshal(ea)
+	jb, _ := json.Marshal(eb)
+	if string(ja) != string(jb) {
+		t.Errorf("the follower's withdraw:\n%s\nthe committer's:\n%s", jb, ja)
 	}
 }

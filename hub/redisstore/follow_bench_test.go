@@ -28,6 +28,10 @@ func BenchmarkFollow(b *testing.B) {
 		b.Fatal(err)
 	}
 	base := t.Clone()
+	_, rest, err := encodeMeta(t)
+	if err != nil {
+		b.Fatal(err)
+	}
 	var msgs []string
 	for t.Status == match.StatusRunning {
 		var m match.Match
@@ -42,10 +46,11 @@ func BenchmarkFollow(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			f, err := changedFields(t, ch)
+			f, err := changedFields(t, ch, rest)
 			if err != nil {
 				b.Fatal(err)
 			}
+			rest = f.metaRest
 			evJSON, _ := marshalEvents(ev)
 			msgs = append(msgs, payload("e_0123456789abcdef", t.Version, evJSON, "r"+strconv.Itoa(len(msgs)), "r"+strconv.Itoa(len(msgs)-1), f.object()))
 		}
