@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/tourhub/tourhub/match"
 )
@@ -94,9 +95,12 @@ func (f *fieldSet) put(field string, v any) error {
 	if err != nil {
 		return fmt.Errorf("redisstore: encode %s: %w", field, err)
 	}
-	f.set = append(f.set, field, string(b))
+	f.set = append(f.set, field, stringOf(b))
 	return nil
 }
+
+// stringOf is b as a string without a copy: b must never be written again (a fresh encoding).
+func stringOf(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 func metaOf(t *match.Tournament) match.Tournament {
 	m := *t
@@ -119,7 +123,7 @@ func encodeMeta(t *match.Tournament) (field, rest string, err error) {
 	if err != nil {
 		return "", "", fmt.Errorf("redisstore: encode %s: %w", fieldMeta, err)
 	}
-	field = string(b)
+	field = stringOf(b)
 	return field, restOf(field), nil
 }
 
