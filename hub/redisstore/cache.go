@@ -70,8 +70,10 @@ const (
 	maxWaiting = 64
 )
 
-func newCached(epoch, rev string, t *match.Tournament) *cached {
-	return &cached{epoch: epoch, rev: rev, v: t.Version, size: stateSize(t), t: t, gone: make(chan struct{})}
+// newCached is the entry of t at its version, whose own field as stored has metaRest after its
+// version (restOf; "" when not known).
+func newCached(epoch, rev string, t *match.Tournament, metaRest string) *cached {
+	return &cached{epoch: epoch, rev: rev, v: t.Version, size: stateSize(t), t: t, metaRest: metaRest, gone: make(chan struct{})}
 }
 
 // stateSize is about the bytes t holds: its structs, and 16 bytes of name per participant. O(1).
@@ -112,12 +114,11 @@ func (c *cached) decoded() (*cached, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: commits after version %d: %w", c.v, err)
 	}
-	d := newCached(c.epoch, c.headRev(), c.t)
-	d.metaRest = c.metaRest
+	rest := c.metaRest
 	if meta != nil {
-		d.metaRest = restOf(string(meta))
+		rest = restOf(string(meta))
 	}
-	return d, nil
+	return newCached(c.epoch, c.headRev(), c.t, rest), nil
 }
 
 // get returns the cached entry of id as it is (later commits not applied).

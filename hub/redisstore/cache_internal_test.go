@@ -70,7 +70,7 @@ func TestCacheBytes(t *testing.T) {
 	}
 	for i := range 12 {
 		id := "t" + strconv.Itoa(i)
-		sc.put(id, newCached("e", "r", state(100)))
+		sc.put(id, newCached("e", "r", state(100), ""))
 		if sc.get(id) == nil {
 			t.Fatalf("put %s: not cached", id)
 		}
@@ -79,7 +79,7 @@ func TestCacheBytes(t *testing.T) {
 		}
 	}
 	for id := range sc.m { // a bigger state replaces an entry: others make room
-		sc.put(id, newCached("e", "r2", state(300)))
+		sc.put(id, newCached("e", "r2", state(300), ""))
 		if c := sc.get(id); c == nil || c.rev != "r2" || sc.bytes > sc.maxBytes || sc.bytes != sum() {
 			t.Fatalf("replaced %s: entry %v, %d bytes counted, %d held; want it cached within %d", id, c, sc.bytes, sum(), sc.maxBytes)
 		}
@@ -90,7 +90,7 @@ func TestCacheBytes(t *testing.T) {
 		t.Fatalf("after a drop: %d bytes counted, %d held", sc.bytes, sum())
 	}
 	huge := state(10 * 100) // bigger than the bound alone: kept (the command needs it), the rest evicted
-	sc.put("huge", newCached("e", "r", huge))
+	sc.put("huge", newCached("e", "r", huge, ""))
 	if sc.get("huge") == nil || len(sc.m) != 1 || sc.bytes != sum() {
 		t.Fatalf("a state over the bound: %d entries, %d bytes counted, %d held; want it alone", len(sc.m), sc.bytes, sum())
 	}

@@ -92,9 +92,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	if n == 0 {
 		return store.Applied{}, &match.Error{Code: match.CodeAlreadyExists, Message: fmt.Sprintf("tournament %q already exists", id)}
 	}
-	c := newCached(epoch, rev, t.Clone()) // the cached state is changed in place by commands
-	c.metaRest = fields.metaRest
-	s.cache.put(id, c)
+	s.cache.put(id, newCached(epoch, rev, t.Clone(), fields.metaRest)) // the cached state is changed in place by commands
 	s.stats.commits.Add(1)
 	if acked < s.opts.WaitReplicas {
 		// Not acknowledged, as an unreplicated commit is not: a failover could lose it, and its
@@ -221,9 +219,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		}
 		s.answered(id)
 		if res[0] == "ok" {
-			c := newCached(cur.epoch, rev, t)
-			c.metaRest = fields.metaRest
-			s.cache.put(id, c)
+			s.cache.put(id, newCached(cur.epoch, rev, t, fields.metaRest))
 			s.stats.commits.Add(1)
 			if acked < s.opts.WaitReplicas {
 				return store.Applied{}, s.unreplicated(id, t.Version, acked)
@@ -356,8 +352,7 @@ func (s *Store) forward(id string, cur *cached, answer []string) (*cached, error
 	}
 	// put, not replace: an entry a watcher started meanwhile made from cur shares its state,
 	// which is now this one's.
-	d := newCached(cur.epoch, entries[len(entries)-2], cur.t)
-	d.metaRest = restOf(answer[0])
+	d := newCached(cur.epoch, entries[len(entries)-2], cur.t, restOf(answer[0]))
 	s.cache.put(id, d)
 	return d, nil
 }

@@ -64,7 +64,7 @@ func BenchmarkFollow(b *testing.B) {
 			n := 0
 			for b.Loop() {
 				b.StopTimer()
-				c := newCached("e_0123456789abcdef", "r", base.Clone()) // decoding changes it in place
+				c := newCached("e_0123456789abcdef", "r", base.Clone(), "") // decoding changes it in place
 				b.StartTimer()
 				for i, raw := range msgs {
 					m, err := parsePayload(raw)

@@ -43,8 +43,7 @@ func (s *Store) stateOf(id string, h map[string]string) (*cached, error) {
 	if v := num(h["version"]); t.Version != v {
 		return nil, fmt.Errorf("redisstore: state of %q: tournament says version %d, hash %d", id, t.Version, v)
 	}
-	c := newCached(h["epoch"], h["rev"], t)
-	c.metaRest = restOf(h[fieldMeta])
+	c := newCached(h["epoch"], h["rev"], t, restOf(h[fieldMeta]))
 	s.cache.put(id, c)
 	return c, nil
 }
