@@ -493,7 +493,7 @@ func (s *Store) duplicate(ctx context.Context, id string, cur *cached, submissio
 // decodeDuplicate turns a recorded outcome into the Applied of a repeat; State is the current state.
 func (s *Store) decodeDuplicate(ctx context.Context, id, raw string) (store.Applied, error) {
 	var e store.Entry
-	if err := json.Unmarshal([]byte(raw), &e); err != nil {
+	if err := decode([]byte(raw), &e); err != nil {
 		return store.Applied{}, fmt.Errorf("redisstore: decode recorded outcome: %w", err)
 	}
 	cur, err := s.loadState(ctx, id)

@@ -201,7 +201,7 @@ func decodeFields(h map[string]string) (*match.Tournament, error) {
 		return nil, fmt.Errorf("redisstore: state hash has no %q field", fieldMeta)
 	}
 	t := new(match.Tournament)
-	if err := json.Unmarshal([]byte(raw), t); err != nil {
+	if err := decode([]byte(raw), t); err != nil {
 		return nil, fmt.Errorf("redisstore: decode tournament: %w", err)
 	}
 	t.Participants, t.Matches = []match.Participant{}, []match.Match{}
@@ -209,13 +209,13 @@ func decodeFields(h map[string]string) (*match.Tournament, error) {
 		switch {
 		case strings.HasPrefix(k, playerPrefix):
 			var p match.Participant
-			if err := json.Unmarshal([]byte(v), &p); err != nil {
+			if err := decode([]byte(v), &p); err != nil {
 				return nil, fmt.Errorf("redisstore: decode %s: %w", k, err)
 			}
 			t.Participants = append(t.Participants, p)
 		case strings.HasPrefix(k, matchPrefix):
 			var m match.Match
-			if err := json.Unmarshal([]byte(v), &m); err != nil {
+			if err := decode([]byte(v), &m); err != nil {
 				return nil, fmt.Errorf("redisstore: decode %s: %w", k, err)
 			}
 			t.Matches = append(t.Matches, m)
@@ -244,7 +244,7 @@ func applyObjects(t *match.Tournament, objects []json.RawMessage, meta json.RawM
 	lastMeta := false // the last object carries the tournament's own field
 	for i, o := range objects {
 		var f map[string]json.RawMessage
-		if err := json.Unmarshal(o, &f); err != nil {
+		if err := decode(o, &f); err != nil {
 			return nil, fmt.Errorf("redisstore: fields of commit %d of %d: %w", i+1, len(objects), err)
 		}
 		_, lastMeta = f[fieldMeta]
@@ -271,7 +271,7 @@ func applyFields(t *match.Tournament, fields map[string]json.RawMessage) error {
 	var meta *match.Tournament // nil: the tournament's own fields are as they were
 	if raw, ok := fields[fieldMeta]; ok {
 		meta = new(match.Tournament)
-		if err := json.Unmarshal(raw, meta); err != nil {
+		if err := decode(raw, meta); err != nil {
 			return fmt.Errorf("redisstore: decode tournament: %w", err)
 		}
 	}
@@ -293,7 +293,7 @@ func applyFields(t *match.Tournament, fields map[string]json.RawMessage) error {
 			case deleted:
 			default:
 				var p match.Participant
-				if err := json.Unmarshal(v, &p); err != nil {
+				if err := decode(v, &p); err != nil {
 					return fmt.Errorf("redisstore: decode %s: %w", k, err)
 				}
 				if found {
@@ -312,7 +312,7 @@ func applyFields(t *match.Tournament, fields map[string]json.RawMessage) error {
 				continue
 			}
 			var m match.Match
-			if err := json.Unmarshal(v, &m); err != nil {
+			if err := decode(v, &m); err != nil {
 				return fmt.Errorf("redisstore: decode %s: %w", k, err)
 			}
 			if id <= len(ms) {

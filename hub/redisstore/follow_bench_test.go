@@ -1,7 +1,6 @@
 package redisstore
 
 import (
-	"encoding/json"
 	"strconv"
 	"testing"
 
@@ -72,7 +71,7 @@ func BenchmarkFollow(b *testing.B) {
 						b.Fatal(err)
 					}
 					var events []match.Event
-					if err := json.Unmarshal(m.Events, &events); err != nil {
+					if err := decode(m.Events, &events); err != nil {
 						b.Fatal(err)
 					}
 					c = c.then(m)

@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"strconv"
 	"sync"
@@ -298,7 +297,7 @@ func (s *Store) deliverNext(w *watcher, m published) bool {
 	events, own := s.own.take(m.Rev) // this node's commit: the events it encoded
 	if own {
 		events = slices.Clone(events) // the committer answered its caller with the same slice
-	} else if err := json.Unmarshal(m.Events, &events); err != nil {
+	} else if err := decode(m.Events, &events); err != nil {
 		s.log.Error("decode published events", "tournament", w.id, "version", m.Version, "err", err)
 		return false
 	}
