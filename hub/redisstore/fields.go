@@ -102,24 +102,21 @@ func (f *fieldSet) put(field string, v any) error {
 // stringOf is b as a string without a copy: b must never be written again (a fresh encoding).
 func stringOf(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
-func metaOf(t *match.Tournament) match.Tournament {
-	m := *t
-	m.Participants, m.Matches = nil, nil
-	return m
-}
-
 // metaField is how the tournament's own field (t) is encoded: the version first, so that what
 // follows it (restOf) is the same from one version to the next unless a command changed the
-// tournament's own fields. (The outer Version hides the embedded one.)
+// tournament's own fields, and without the participants and matches, which have fields of their
+// own. The outer fields hide the embedded ones of the same names (encoding/json takes the
+// shallower), and the nil pointers are omitted: the tournament is encoded where it is, not copied.
 type metaField struct {
 	Version int64 `json:"version"`
 	*match.Tournament
+	Participants *struct{} `json:"participants,omitempty"`
+	Matches      *struct{} `json:"matches,omitempty"`
 }
 
 // encodeMeta is t's own field (t), and that field without its version (restOf).
 func encodeMeta(t *match.Tournament) (field, rest string, err error) {
-	m := metaOf(t)
-	b, err := json.Marshal(metaField{Version: t.Version, Tournament: &m})
+	b, err := json.Marshal(&metaField{Version: t.Version, Tournament: t})
 	if err != nil {
 		return "", "", fmt.Errorf("redisstore: encode %s: %w", fieldMeta, err)
 	}

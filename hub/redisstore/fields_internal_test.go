@@ -164,6 +164,57 @@ func TestRestOf(t *testing.T) {
 	}
 }
 
+// TestEncodeMeta: the tournament's own field starts with its version, leaves the participants
+// and matches out (they have fields of their own), decodes to the tournament without them, and
+// leaves the tournament as it was.
+func TestEncodeMeta(t *testing.T) {
+	tr := &match.Tournament{}
+	if _, err := match.Apply(tr, match.Command{Type: match.CmdCreate, Tournament: "t_m", Name: "meta",
+		Settings: &match.Settings{Format: match.SingleElimination}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"p1", "p2", "p3"} {
+		if _, err := match.Apply(tr, match.Command{Type: match.CmdJoin, Name: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := match.Apply(tr, match.Command{Type: match.CmdStart}); err != nil {
+		t.Fatal(err)
+	}
+	before := tr.Clone()
+	field, rest, err := encodeMeta(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(field, `{"version":5,`) || rest == "" || !strings.HasSuffix(field, rest) {
+		t.Errorf("field %s, rest %s; want the version first and the rest after it", field, rest)
+	}
+	if strings.Contains(field, `"participants"`) || strings.Contains(field, `"matches"`) {
+		t.Errorf("field %s has the participants or matches", field)
+	}
+	var got match.Tournament
+	if err := json.Unmarshal([]byte(field), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := before.Clone()
+	want.Participants, want.Matches = nil, nil
+	if wj, gj := mustJSON(t, want), mustJSON(t, &got); wj != gj {
+		t.Errorf("field decodes to\n%s\nwant\n%s", gj, wj)
+	}
+	if bj, tj := mustJSON(t, before), mustJSON(t, tr); bj != tj {
+		t.Errorf("encoding changed the tournament:\n%s\nwas\n%s", tj, bj)
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // TestFollowedStateActsAsStored: a node that ran commands on its cached state (a withdraw builds
 // the engine's index of who plays which match) and then brings it forward with another node's
 // commits that left the tournament's own field out judges the next command as the committer's
