@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/tourhub/tourhub/hub/redisstore"
 	"github.com/tourhub/tourhub/hub/store"
+	"github.com/tourhub/tourhub/internal/proctest"
 	"github.com/tourhub/tourhub/internal/redistest"
 	"github.com/tourhub/tourhub/match"
 )
@@ -183,7 +185,14 @@ func TestShardedSlotMove(t *testing.T) {
 	c := redistest.StartCluster(t, 3)
 	rec := newRecorder(t)
 	writer := newStoreURL(t, nil, redisstore.Options{URL: c.URL(), Cluster: true})
-	watcher := newStoreURL(t, rec.deliver, redisstore.Options{URL: c.URL(), Cluster: true, PositionCheck: time.Hour})
+	var logs proctest.Buffer // the watcher's log, shown if the test fails
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the watching node's log:\n%s", logs.String())
+		}
+	})
+	watcher := newStoreURL(t, rec.deliver, redisstore.Options{URL: c.URL(), Cluster: true, PositionCheck: time.Hour,
+		Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	const id = "t_move"
 	mustCreate(t, writer, id, match.SingleElimination)
 	ch := redisstore.Channel(id)
@@ -222,7 +231,20 @@ func TestShardedSlotMove(t *testing.T) {
 	}()
 	rec.waitVersion(t, id, 10)
 	c.MoveSlot(t, redisstore.HashSlot(ch), from, to)
-	waitUntil(t, "subscription on the new master", func() bool { n, _ := shardSubscribers(t, to, ch); return n == 1 })
+	seen := "" // the subscribers on each master, logged when they change
+	waitUntil(t, "subscription on the new master", func() bool {
+		now := make([]string, 0, len(c.Nodes))
+		for _, m := range c.Nodes {
+			k, _ := shardSubscribers(t, m, ch)
+			now = append(now, fmt.Sprintf("%s: %d", m.Addr(), k))
+		}
+		if st := strings.Join(now, ", "); st != seen {
+			seen = st
+			t.Logf("subscribers of %s (moving from %s to %s): %s", ch, from.Addr(), to.Addr(), st)
+		}
+		n, _ := shardSubscribers(t, to, ch)
+		return n == 1
+	})
 	// Commits after the move come through the new master.
 	time.Sleep(50 * time.Millisecond)
 	cancel()
