@@ -74,3 +74,7 @@ func DeliveryIdle(s *Store, id string) bool {
 	defer w.mu.Unlock()
 	return !w.running && len(w.pending) == 0 && !w.check
 }
+
+// IgnoreShardEnds makes the node of a sharded store ignore the server's notices that it ended a
+// subscription (a slot that moved away), as if they never came.
+func IgnoreShardEnds(s *Store) { s.shards.ignoreEnded.Store(true) }

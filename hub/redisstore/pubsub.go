@@ -195,15 +195,22 @@ func (s *Store) checkLoop() {
 			continue
 		}
 		next := make(offs, len(off))
+		lost := false
 		for i, w := range ws {
 			w.mu.Lock()
 			seen := w.seen
 			w.mu.Unlock()
 			if off.lost(next, w, seen, positionOf(cmds[i].Val())) {
 				w.requestCheck()
+				lost = true
 			}
 		}
 		off = next
+		if lost && s.shards != nil {
+			// A sharded subscription may be on a master that no longer carries its channel,
+			// with no notice of it (shards.go): read the slot map again.
+			s.shards.moved()
+		}
 	}
 }
 

@@ -177,6 +177,22 @@ func TestClusterBusPerCommit(t *testing.T) {
 	}
 }
 
+// watchToMove creates id with writer and has watcher watch it: it returns id's channel, the
+// master that owns it (once watcher is subscribed there) and another master to move it to.
+func watchToMove(t *testing.T, c *redistest.Cluster, writer, watcher *redisstore.Store, id string) (ch string, from, to *redistest.Server) {
+	t.Helper()
+	mustCreate(t, writer, id, match.SingleElimination)
+	ch = redisstore.Channel(id)
+	from = c.Owner(t, ch)
+	to = c.Nodes[0]
+	if to == from {
+		to = c.Nodes[1]
+	}
+	watcher.Watch(id)
+	waitUntil(t, "sharded subscription", func() bool { n, _ := shardSubscribers(t, from, ch); return n == 1 })
+	return ch, from, to
+}
+
 // TestShardedSlotMove moves the slot of a watched tournament to another master while commits go
 // on (as redis-cli --cluster reshard does): the watching node follows its channel to the new
 // master, and every version is delivered once and in order, with no position check to fall back on.
@@ -194,15 +210,7 @@ func TestShardedSlotMove(t *testing.T) {
 	watcher := newStoreURL(t, rec.deliver, redisstore.Options{URL: c.URL(), Cluster: true, PositionCheck: time.Hour,
 		Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	const id = "t_move"
-	mustCreate(t, writer, id, match.SingleElimination)
-	ch := redisstore.Channel(id)
-	from := c.Owner(t, ch)
-	to := c.Nodes[0]
-	if to == from {
-		to = c.Nodes[1]
-	}
-	watcher.Watch(id)
-	waitUntil(t, "sharded subscription", func() bool { n, _ := shardSubscribers(t, from, ch); return n == 1 })
+	ch, from, to := watchToMove(t, c, writer, watcher, id)
 
 	// Commits until told to stop, each retried while the slot moves (ASK, TRYAGAIN: unavailable)
 	// with its submission id, so that none is lost or made twice.
@@ -255,6 +263,38 @@ func TestShardedSlotMove(t *testing.T) {
 	mustApply(t, writer, id, match.Command{Type: match.CmdJoin, Name: "Last"}, "join-last")
 	last := committed + 1
 	checkSequence(t, rec.waitVersion(t, id, last), 2, last)
+	if n := rec.lostOf(id); n != 0 {
+		t.Errorf("%d lost deliveries; the move should be caught up from the stream", n)
+	}
+	if n, _ := shardSubscribers(t, from, ch); n != 0 {
+		t.Errorf("still subscribed on the old master")
+	}
+}
+
+// TestShardedMoveUnnoticed: a node that gets no notice that its subscription ended when the
+// slot moved away (simulated: it ignores Redis's sunsubscribe) is brought to the new master by the
+// position check. The check finds the watcher behind, catches it up from the stream and has the
+// slot map read again, so the subscription moves and the commits after it arrive by pub/sub.
+func TestShardedMoveUnnoticed(t *testing.T) {
+	t.Parallel()
+	c := redistest.StartCluster(t, 3)
+	rec := newRecorder(t)
+	writer := newStoreURL(t, nil, redisstore.Options{URL: c.URL(), Cluster: true})
+	watcher := newStoreURL(t, rec.deliver, redisstore.Options{URL: c.URL(), Cluster: true, PositionCheck: 100 * time.Millisecond})
+	redisstore.IgnoreShardEnds(watcher)
+	const id = "t_unnoticed"
+	ch, from, to := watchToMove(t, c, writer, watcher, id)
+	mustApply(t, writer, id, match.Command{Type: match.CmdJoin, Name: "Ada"}, "join-ada")
+	rec.waitVersion(t, id, 2)
+
+	c.MoveSlot(t, redisstore.HashSlot(ch), from, to)
+	// Published on the new master only (the first try may meet MOVED), so the watcher gets it from
+	// the stream once the position check finds it missing.
+	applyAcked(t, writer, id, match.Command{Type: match.CmdJoin, Name: "Bob"}, "join-bob")
+	rec.waitVersion(t, id, 3)
+	waitUntil(t, "subscription on the new master", func() bool { n, _ := shardSubscribers(t, to, ch); return n == 1 })
+	mustApply(t, writer, id, match.Command{Type: match.CmdJoin, Name: "Cy"}, "join-cy")
+	checkSequence(t, rec.waitVersion(t, id, 4), 2, 4)
 	if n := rec.lostOf(id); n != 0 {
 		t.Errorf("%d lost deliveries; the move should be caught up from the stream", n)
 	}
