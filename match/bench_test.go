@@ -1,9 +1,11 @@
 package match
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 func benchTournament(b *testing.B, s Settings, n int) *Tournament {
@@ -103,5 +105,39 @@ func BenchmarkSwissNextRound1024(b *testing.B) {
 		if tr.Round != 3 {
 			b.Fatalf("round %d; want 3", tr.Round)
 		}
+	}
+}
+
+// BenchmarkMatchJSON writes one completed match with a report, feeds and its time, by
+// encoding/json ("reflect") and by Match.AppendJSON into a buffer used again ("append", as a
+// node's commit does before it copies the bytes out); and the events of that result (the match
+// completed, the next one ready, the loser eliminated) by each.
+func BenchmarkMatchJSON(b *testing.B) {
+	m := Match{ID: 17, Bracket: BracketWinners, Round: 2, Status: MatchCompleted, Players: [2]PlayerID{3, 9},
+		Filled: [2]bool{true, true}, Feeds: [2]Feed{{Match: 3, Take: TakeWinner}, {Match: 4, Take: TakeWinner}},
+		Scores: [2]int{2, 1}, Winner: 3, Loser: 9, Reports: [2]*Report{{Scores: [2]int{2, 1}}, nil},
+		ReadyAt: time.Date(2026, 12, 6, 4, 0, 0, 123456789, time.UTC), WinnerTo: 25}
+	next := Match{ID: 25, Bracket: BracketWinners, Round: 3, Status: MatchReady, Players: [2]PlayerID{3, 12},
+		Filled: [2]bool{true, true}, Feeds: [2]Feed{{Match: 17, Take: TakeWinner}, {Match: 18, Take: TakeWinner}},
+		ReadyAt: m.ReadyAt, WinnerTo: 29}
+	events := []Event{{Type: EvMatchCompleted, Match: &m}, {Type: EvMatchReady, Match: &next}, {Type: EvEliminated, Player: 9, MatchID: 17}}
+	var buf []byte
+	for _, bc := range []struct {
+		name string
+		f    func() ([]byte, error)
+	}{
+		{"match/reflect", func() ([]byte, error) { return json.Marshal(&m) }},
+		{"match/append", func() (b []byte, err error) { buf, err = m.AppendJSON(buf[:0]); return buf, err }},
+		{"events/reflect", func() ([]byte, error) { return json.Marshal(events) }},
+		{"events/append", func() (b []byte, err error) { buf, err = AppendEvents(buf[:0], events); return buf, err }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := bc.f(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -3,8 +3,11 @@ package match
 import (
 	"encoding/json"
 	"math"
+	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestPlayerIDJSON: nobody (an empty slot, no winner yet) is null in JSON, and null reads back as
@@ -58,6 +61,202 @@ func TestJSONProblem(t *testing.T) {
 	} {
 		if got := jsonProblem(tc.v); (got != "") != tc.bad {
 			t.Errorf("jsonProblem(%#v) = %q; want a problem: %v", tc.v, got, tc.bad)
+		}
+	}
+}
+
+// TestMatchJSONAsEncodingJSON: Match.AppendJSON and AppendEvents write exactly the bytes
+// encoding/json writes, for every match and every event of played tournaments of each format
+// (after every command, with one-sided reports, games, time limits, a playoff), for generated
+// matches that set every field in turn, with names that must be escaped, and for generated
+// events that set every field in turn.
+func TestMatchJSONAsEncodingJSON(t *testing.T) {
+	matches, events := 0, 0
+	check := func(m *Match) {
+		t.Helper()
+		matches++
+		want, wantErr := json.Marshal(m)
+		got, err := m.AppendJSON([]byte("x"))
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("match %+v: error %v; encoding/json: %v", *m, err, wantErr)
+		}
+		if err == nil && string(got) != "x"+string(want) {
+			t.Fatalf("match %+v:\n got  %s\n want x%s", *m, got, want)
+		}
+	}
+	checkEvents := func(ev []Event) {
+		t.Helper()
+		events += len(ev)
+		want, wantErr := json.Marshal(ev)
+		if ev == nil {
+			want = []byte("[]")
+		}
+		got, err := AppendEvents([]byte("x"), ev)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("events %+v: error %v; encoding/json: %v", ev, err, wantErr)
+		}
+		if err == nil && string(got) != "x"+string(want) {
+			t.Fatalf("events:\n got  %s\n want x%s", got, want)
+		}
+	}
+	apply := func(tr *Tournament, c Command) {
+		t.Helper()
+		checkEvents(mustApply(t, tr, c))
+	}
+	at := time.Date(2026, 12, 6, 4, 30, 0, 0, time.UTC)
+	r := rand.New(rand.NewPCG(15, 6))
+	for _, f := range []Format{SingleElimination, DoubleElimination, RoundRobin, Swiss} {
+		s := Settings{Format: f, BestOf: 3, MatchTimeLimit: Duration(10 * time.Minute)}
+		if f == RoundRobin || f == Swiss {
+			s.AllowDraws = true
+			s.Playoff = &Playoff{Format: SingleElimination, Advance: 4}
+		}
+		tr := newTournament(t, s, 11)
+		apply(tr, Command{Type: CmdStart, At: at})
+		for tr.Status == StatusRunning {
+			for i := range tr.Matches {
+				check(&tr.Matches[i])
+			}
+			var ready []MatchID
+			for i := range tr.Matches {
+				if tr.Matches[i].Status == MatchReady {
+					ready = append(ready, tr.Matches[i].ID)
+				}
+			}
+			if len(ready) == 0 {
+				apply(tr, Command{Type: CmdStartPlayoff, At: at})
+				continue
+			}
+			id := ready[r.IntN(len(ready))]
+			m := tr.match(id)
+			sc := winScores(r, 3, r.IntN(2))
+			games := gamesOf(r, sc)
+			at = at.Add(time.Duration(r.IntN(90_000_000_000)) + 7) // nanoseconds too
+			apply(tr, Command{Type: CmdReport, Match: id, Scores: sc, Games: games, By: m.Players[0], At: at})
+			for i := range tr.Matches {
+				check(&tr.Matches[i])
+			}
+			apply(tr, Command{Type: CmdReport, Match: id, Scores: sc, Games: games, By: m.Players[1], At: at})
+		}
+	}
+
+	names := []string{"", "winners", "grand_final", `a"b`, `back\slash`, "<b>&amp;", "a<b", "x>y", "p&q", "tab\there", "\x01", "naïve", "\u2028", "bad \xff utf-8"}
+	pick := func() string { return names[r.IntN(len(names))] }
+	zone := time.FixedZone("", 5*3600+30*60)
+	when := func() time.Time {
+		switch r.IntN(4) {
+		case 0:
+			return time.Time{}
+		case 1:
+			return time.Date(2026, 1, 2, 3, 4, 5, r.IntN(1e9), time.UTC)
+		case 2:
+			return time.Date(1999, 12, 31, 23, 59, 59, 0, zone)
+		}
+		return time.Unix(int64(r.IntN(2e9)), 0)
+	}
+	games := func() *Games {
+		switch r.IntN(4) {
+		case 0:
+			return nil
+		case 1:
+			return new(Games) // a pointer to no games: null
+		case 2:
+			g := Games{}
+			return &g
+		}
+		g := Games{{11, r.IntN(10)}, {-1, 1 << 40}}
+		return &g
+	}
+	report := func() *Report {
+		switch r.IntN(3) {
+		case 0:
+			return nil
+		case 1:
+			return &Report{Scores: [2]int{r.IntN(3), -r.IntN(3)}}
+		}
+		return &Report{Scores: [2]int{2, 1}, Games: Games{{11, 3}, {3, 11}, {12, 10}}[:r.IntN(4)]}
+	}
+	match := func() *Match {
+		return &Match{
+			ID: MatchID(r.IntN(3000) - 1), Bracket: Bracket(pick()), Round: r.IntN(12), Group: r.IntN(3) - 1,
+			Status: MatchStatus(pick()), Players: [2]PlayerID{PlayerID(r.IntN(4)), PlayerID(r.IntN(4) - 1)},
+			Filled: [2]bool{r.IntN(2) == 0, r.IntN(3) == 0},
+			Feeds:  [2]Feed{{Match: MatchID(r.IntN(3)), Take: Outcome(pick())}, {Match: MatchID(r.IntN(2)), Take: Outcome(pick())}},
+			Scores: [2]int{r.IntN(5) - 1, r.IntN(5)}, Games: games(), Winner: PlayerID(r.IntN(3)), Loser: PlayerID(r.IntN(3)),
+			Draw: r.IntN(4) == 0, Walkover: r.IntN(4) == 0, Forfeited: [2]bool{r.IntN(4) == 0, r.IntN(4) == 0},
+			Reports: [2]*Report{report(), report()}, ReadyAt: when(), Deadline: when(),
+			Warned: r.IntN(3) == 0, Overdue: r.IntN(3) == 0, WinnerTo: MatchID(r.IntN(3)), LoserTo: MatchID(r.IntN(3) - 1),
+		}
+	}
+	maybe := func() bool { return r.IntN(3) == 0 }
+	for range 5000 {
+		check(match())
+		e := Event{Type: EventType(pick()), Player: PlayerID(r.IntN(3) - 1), Round: r.IntN(3), MatchID: MatchID(r.IntN(3)),
+			Name: pick(), Description: pick(), Reason: pick(), At: when()}
+		if maybe() {
+			e.Match = match()
+		}
+		if maybe() {
+			e.Slots = &Slots{Players: [2]PlayerID{PlayerID(r.IntN(3)), 0}, Filled: [2]bool{maybe(), maybe()}}
+		}
+		if maybe() {
+			e.Was = match()
+		}
+		if maybe() {
+			e.Matches = []Match{*match(), *match()}[:r.IntN(3)]
+		}
+		if maybe() {
+			e.Participant = &Participant{ID: PlayerID(r.IntN(3)), Name: pick(), Seed: r.IntN(3), Rating: 1.5}
+		}
+		if maybe() {
+			e.Participants = []Participant{{ID: 1, Name: pick()}, {ID: 2, Name: pick(), CheckedIn: true}}[:r.IntN(3)]
+		}
+		if maybe() {
+			e.Qualifiers = []PlayerID{3, 0, 1}[:r.IntN(4)]
+		}
+		if maybe() {
+			e.Standings = []Standing{{Player: 1, Rank: 1, Points: 2.5, TieBreaks: map[TieBreak]float64{"buchholz": 1.5, "a": 0}}}
+		}
+		if maybe() {
+			e.Settings = &Settings{Format: Swiss, BestOf: 3, Rounds: r.IntN(5)}
+		}
+		checkEvents([]Event{e, {Type: EvMatchReady}})
+	}
+	checkEvents(nil)
+	checkEvents([]Event{})
+	// A time encoding/json cannot write fails the same way.
+	check(&Match{ID: 1, ReadyAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)})
+	checkEvents([]Event{{Type: EvMatchReady, At: time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)}})
+	checkEvents([]Event{{Type: EvFinished, Standings: []Standing{{Points: math.NaN()}}}})
+	if matches < 10000 || events < 5500 {
+		t.Errorf("checked %d matches and %d events; want the played ones too", matches, events)
+	}
+}
+
+// TestJSONAppendersKnowEveryField: the types Match.AppendJSON and Event.AppendJSON write field by
+// field have the members they write, in that order. A field added to one of them must be added to
+// match/json.go (and to the values TestMatchJSONAsEncodingJSON generates).
+func TestJSONAppendersKnowEveryField(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		want string
+	}{
+		{Match{}, "id bracket round group status players filled feeds scores games winner loser draw walkover forfeited reports ready_at deadline warned overdue winner_to loser_to"},
+		{Event{}, "type player round match match_id slots was matches participant participants qualifiers standings settings name description reason at"},
+		{Feed{}, "match take"},
+		{Report{}, "scores games"},
+		{Slots{}, "players filled"},
+	} {
+		typ := reflect.TypeOf(c.v)
+		var names []string
+		for i := range typ.NumField() {
+			if f := typ.Field(i); f.IsExported() {
+				name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+				names = append(names, name)
+			}
+		}
+		if got := strings.Join(names, " "); got != c.want {
+			t.Errorf("%s's JSON members are %q; match/json.go writes %q", typ.Name(), got, c.want)
 		}
 	}
 }

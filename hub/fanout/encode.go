@@ -9,6 +9,7 @@ import (
 	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/hub/view"
 	"github.com/tourhub/tourhub/hub/wire"
+	"github.com/tourhub/tourhub/internal/jsonw"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -21,31 +22,31 @@ import (
 // that follows what it has (topic.queue), so its epoch is the one of the socket's last snapshot or
 // subscribed.
 func encodeEvent(id, epoch string, e store.Entry) (Msg, error) {
-	events := e.Raw
-	if len(events) == 0 {
-		var err error
-		evs := e.Events
-		if evs == nil {
-			evs = []match.Event{} // [] in JSON, not null
-		}
-		if events, err = json.Marshal(evs); err != nil {
-			return Msg{}, fmt.Errorf("encode event %d: %w", e.Version, err)
-		}
+	size := len(e.Raw)
+	if size == 0 {
+		size = 64 + 320*len(e.Events) // most events carry a match of about 300 bytes
 	}
 	// Both forms in one buffer (the compact one is about half the other): for the events of a
 	// result, too short to compress, that is the message's one allocation.
-	v1 := 80 + len(id) + len(epoch) + len(e.Rev) + len(events)
+	v1 := 80 + len(id) + len(epoch) + len(e.Rev) + size
 	b := make([]byte, 0, v1+v1/2+32)
 	b = append(b, `{"type":"event","tournament":`...)
-	b = wire.AppendString(b, id)
+	b = jsonw.AppendString(b, id)
 	b = append(b, `,"epoch":`...)
-	b = wire.AppendString(b, epoch)
+	b = jsonw.AppendString(b, epoch)
 	b = append(b, `,"version":`...)
 	b = strconv.AppendInt(b, e.Version, 10)
 	b = append(b, `,"rev":`...)
-	b = wire.AppendString(b, e.Rev)
+	b = jsonw.AppendString(b, e.Rev)
 	b = append(b, `,"events":`...)
-	b = append(b, events...)
+	if len(e.Raw) > 0 {
+		b = append(b, e.Raw...)
+	} else {
+		var err error
+		if b, err = match.AppendEvents(b, e.Events); err != nil { // none: []
+			return Msg{}, fmt.Errorf("encode event %d: %w", e.Version, err)
+		}
+	}
 	b = append(b, '}')
 	n := len(b)
 	b, err := wire.AppendEvent(b, id, e.Version, e.Rev, e.Events)

@@ -19,12 +19,13 @@ import (
 // maxTries bounds the compare-and-set retries of one Apply.
 const maxTries = 10
 
+// marshalEvents is the events of a commit as encoding/json writes them (match.AppendEvents), none
+// as [].
 func marshalEvents(ev []match.Event) ([]byte, error) {
-	if ev == nil {
-		ev = []match.Event{}
-	}
-	return json.Marshal(ev)
+	return exactly(ev, appendEvents)
 }
+
+func appendEvents(ev []match.Event, b []byte) ([]byte, error) { return match.AppendEvents(b, ev) }
 
 // Create stores a new tournament (version 1, a new epoch). An existing id is refused with
 // match.CodeAlreadyExists.

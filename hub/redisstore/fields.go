@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/tourhub/tourhub/match"
@@ -91,7 +92,13 @@ func fieldsObject(set, del []string) string {
 }
 
 func (f *fieldSet) put(field string, v any) error {
-	b, err := json.Marshal(v)
+	var b []byte
+	var err error
+	if m, ok := v.(*match.Match); ok {
+		b, err = exactly(m, (*match.Match).AppendJSON) // encoding/json's bytes, written directly
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		return fmt.Errorf("redisstore: encode %s: %w", field, err)
 	}
@@ -341,4 +348,25 @@ func applyFields(t *match.Tournament, fields map[string]json.RawMessage) error {
 		t.Matches = []match.Match{}
 	}
 	return nil
+}
+
+// scratch holds the buffers exactly encodes into.
+var scratch = sync.Pool{New: func() any { return new([]byte) }}
+
+// exactly appends v by appendTo to a buffer used again and returns a copy of the bytes, of their
+// size: what the commit keeps, as encoding/json's Marshal returns it.
+func exactly[T any](v T, appendTo func(T, []byte) ([]byte, error)) ([]byte, error) {
+	p := scratch.Get().(*[]byte)
+	b, err := appendTo(v, (*p)[:0])
+	if err != nil {
+		scratch.Put(p)
+		return nil, err
+	}
+	out := make([]byte, len(b))
+	copy(out, b)
+	if cap(b) <= 64<<10 { // a buffer grown by a rare big value is let go
+		*p = b
+	}
+	scratch.Put(p)
+	return out, nil
 }

@@ -30,8 +30,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"time"
 
+	"github.com/tourhub/tourhub/internal/jsonw"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -61,11 +61,11 @@ var types = func() map[string]match.EventType {
 // standing that is not a finite number).
 func AppendEvent(b []byte, tournament string, version int64, rev string, events []match.Event) ([]byte, error) {
 	b = append(b, `["event",`...)
-	b = AppendString(b, tournament)
+	b = jsonw.AppendString(b, tournament)
 	b = append(b, ',')
 	b = strconv.AppendInt(b, version, 10)
 	b = append(b, ',')
-	b = AppendString(b, rev)
+	b = jsonw.AppendString(b, rev)
 	b = append(b, ",["...)
 	for i := range events {
 		if i > 0 {
@@ -116,7 +116,7 @@ func appendEvent(b []byte, ev *match.Event) ([]byte, error) {
 	if !ok {
 		code = string(ev.Type)
 	}
-	return appendList(b, ev, eventFields, func(b []byte) []byte { return AppendString(b, code) })
+	return appendList(b, ev, eventFields, func(b []byte) []byte { return jsonw.AppendString(b, code) })
 }
 
 func appendMatch(b []byte, m *match.Match) ([]byte, error) {
@@ -156,8 +156,8 @@ var eventFields = []field[match.Event]{
 		return append(b, ']'), nil
 	}},
 	{func(e *match.Event) bool { return e.Round == 0 }, func(b []byte, e *match.Event) ([]byte, error) { return strconv.AppendInt(b, int64(e.Round), 10), nil }},
-	{func(e *match.Event) bool { return e.Reason == "" }, func(b []byte, e *match.Event) ([]byte, error) { return AppendString(b, e.Reason), nil }},
-	{func(e *match.Event) bool { return e.At.IsZero() }, func(b []byte, e *match.Event) ([]byte, error) { return appendTime(b, e.At) }},
+	{func(e *match.Event) bool { return e.Reason == "" }, func(b []byte, e *match.Event) ([]byte, error) { return jsonw.AppendString(b, e.Reason), nil }},
+	{func(e *match.Event) bool { return e.At.IsZero() }, func(b []byte, e *match.Event) ([]byte, error) { return jsonw.AppendTime(b, e.At) }},
 	{func(e *match.Event) bool { return e.Was == nil }, func(b []byte, e *match.Event) ([]byte, error) { return appendMatch(b, e.Was) }},
 	{func(e *match.Event) bool { return len(e.Matches) == 0 }, func(b []byte, e *match.Event) ([]byte, error) { return AppendMatches(b, e.Matches) }},
 	{func(e *match.Event) bool { return e.Participant == nil }, func(b []byte, e *match.Event) ([]byte, error) { return appendJSON(b, e.Participant) }},
@@ -165,8 +165,8 @@ var eventFields = []field[match.Event]{
 	{func(e *match.Event) bool { return len(e.Qualifiers) == 0 }, func(b []byte, e *match.Event) ([]byte, error) { return appendJSON(b, e.Qualifiers) }},
 	{func(e *match.Event) bool { return len(e.Standings) == 0 }, func(b []byte, e *match.Event) ([]byte, error) { return AppendStandings(b, e.Standings) }},
 	{func(e *match.Event) bool { return e.Settings == nil }, func(b []byte, e *match.Event) ([]byte, error) { return appendJSON(b, e.Settings) }},
-	{func(e *match.Event) bool { return e.Name == "" }, func(b []byte, e *match.Event) ([]byte, error) { return AppendString(b, e.Name), nil }},
-	{func(e *match.Event) bool { return e.Description == "" }, func(b []byte, e *match.Event) ([]byte, error) { return AppendString(b, e.Description), nil }},
+	{func(e *match.Event) bool { return e.Name == "" }, func(b []byte, e *match.Event) ([]byte, error) { return jsonw.AppendString(b, e.Name), nil }},
+	{func(e *match.Event) bool { return e.Description == "" }, func(b []byte, e *match.Event) ([]byte, error) { return jsonw.AppendString(b, e.Description), nil }},
 }
 
 // AppendStandings appends ss as a JSON list of compact standings: a v2 snapshot's
@@ -233,8 +233,8 @@ func appendFloat(b []byte, f float64) ([]byte, error) {
 // matchFields are a match's positions.
 var matchFields = []field[match.Match]{
 	{func(m *match.Match) bool { return m.ID == 0 }, func(b []byte, m *match.Match) ([]byte, error) { return strconv.AppendInt(b, int64(m.ID), 10), nil }},
-	{func(m *match.Match) bool { return m.Status == "" }, func(b []byte, m *match.Match) ([]byte, error) { return AppendString(b, string(m.Status)), nil }},
-	{func(m *match.Match) bool { return m.Bracket == "" }, func(b []byte, m *match.Match) ([]byte, error) { return AppendString(b, string(m.Bracket)), nil }},
+	{func(m *match.Match) bool { return m.Status == "" }, func(b []byte, m *match.Match) ([]byte, error) { return jsonw.AppendString(b, string(m.Status)), nil }},
+	{func(m *match.Match) bool { return m.Bracket == "" }, func(b []byte, m *match.Match) ([]byte, error) { return jsonw.AppendString(b, string(m.Bracket)), nil }},
 	{func(m *match.Match) bool { return m.Round == 0 }, func(b []byte, m *match.Match) ([]byte, error) { return strconv.AppendInt(b, int64(m.Round), 10), nil }},
 	{func(m *match.Match) bool { return m.Players == [2]match.PlayerID{} }, func(b []byte, m *match.Match) ([]byte, error) { return appendPlayers(b, m.Players), nil }},
 	{func(m *match.Match) bool { return m.Scores == [2]int{} }, func(b []byte, m *match.Match) ([]byte, error) {
@@ -250,12 +250,12 @@ var matchFields = []field[match.Match]{
 		return strconv.AppendInt(b, int64(m.WinnerTo), 10), nil
 	}},
 	{func(m *match.Match) bool { return m.LoserTo == 0 }, func(b []byte, m *match.Match) ([]byte, error) { return strconv.AppendInt(b, int64(m.LoserTo), 10), nil }},
-	{func(m *match.Match) bool { return m.ReadyAt.IsZero() }, func(b []byte, m *match.Match) ([]byte, error) { return appendTime(b, m.ReadyAt) }},
+	{func(m *match.Match) bool { return m.ReadyAt.IsZero() }, func(b []byte, m *match.Match) ([]byte, error) { return jsonw.AppendTime(b, m.ReadyAt) }},
 	{func(m *match.Match) bool { return m.Filled == [2]bool{} }, func(b []byte, m *match.Match) ([]byte, error) {
 		return strconv.AppendInt(b, int64(mask(m.Filled)), 10), nil
 	}},
 	{func(m *match.Match) bool { return m.Group == 0 }, func(b []byte, m *match.Match) ([]byte, error) { return strconv.AppendInt(b, int64(m.Group), 10), nil }},
-	{func(m *match.Match) bool { return m.Deadline.IsZero() }, func(b []byte, m *match.Match) ([]byte, error) { return appendTime(b, m.Deadline) }},
+	{func(m *match.Match) bool { return m.Deadline.IsZero() }, func(b []byte, m *match.Match) ([]byte, error) { return jsonw.AppendTime(b, m.Deadline) }},
 	{func(m *match.Match) bool { return m.Feeds == [2]match.Feed{} }, func(b []byte, m *match.Match) ([]byte, error) { return appendFeeds(b, m.Feeds) }},
 	{func(m *match.Match) bool { return m.Games == nil }, func(b []byte, m *match.Match) ([]byte, error) { return appendJSON(b, m.Games) }},
 	{func(m *match.Match) bool { return !m.Draw }, putTrue[match.Match]},
@@ -320,32 +320,10 @@ func appendPlayers(b []byte, p [2]match.PlayerID) []byte {
 	return append(b, ']')
 }
 
-func appendTime(b []byte, t time.Time) ([]byte, error) {
-	j, err := t.MarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	return append(b, j...), nil
-}
-
 func appendJSON(b []byte, v any) ([]byte, error) {
 	j, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
 	return append(b, j...), nil
-}
-
-// AppendString appends s as a JSON string, as encoding/json writes it (the hub's encoders of
-// both versions write their envelopes with it).
-func AppendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s)
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }
