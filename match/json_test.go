@@ -69,9 +69,42 @@ func TestJSONProblem(t *testing.T) {
 // encoding/json writes, for every match and every event of played tournaments of each format
 // (after every command, with one-sided reports, games, time limits, a playoff), for generated
 // matches that set every field in turn, with names that must be escaped, and for generated
-// events that set every field in turn.
+// events that set every field in turn. DecodeMatch and DecodeEvents read back every played one
+// and read what they take (of the generated ones, and of those bytes altered at random) as
+// encoding/json does.
 func TestMatchJSONAsEncodingJSON(t *testing.T) {
 	matches, events := 0, 0
+	played := true // the fast decoders must take what played tournaments wrote
+	var taken, altered int
+	r := rand.New(rand.NewPCG(15, 6))
+	decoded := func(b []byte) {
+		t.Helper()
+		if checkDecodeMatch(t, b, played) {
+			taken++
+		}
+		for range 3 {
+			if checkDecodeMatch(t, alter(r, b), false) {
+				altered++
+			}
+		}
+	}
+	decodedEvents := func(ev []Event, b []byte) {
+		t.Helper()
+		must := played
+		for _, e := range ev { // the events DecodeEvents leaves to a general decoder
+			if e.Matches != nil || e.Participant != nil || e.Participants != nil || e.Qualifiers != nil || e.Standings != nil || e.Settings != nil {
+				must = false
+			}
+		}
+		if checkDecodeEvents(t, b, must) {
+			taken++
+		}
+		for range 3 {
+			if checkDecodeEvents(t, alter(r, b), false) {
+				altered++
+			}
+		}
+	}
 	check := func(m *Match) {
 		t.Helper()
 		matches++
@@ -82,6 +115,9 @@ func TestMatchJSONAsEncodingJSON(t *testing.T) {
 		}
 		if err == nil && string(got) != "x"+string(want) {
 			t.Fatalf("match %+v:\n got  %s\n want x%s", *m, got, want)
+		}
+		if err == nil {
+			decoded(want)
 		}
 	}
 	checkEvents := func(ev []Event) {
@@ -98,13 +134,15 @@ func TestMatchJSONAsEncodingJSON(t *testing.T) {
 		if err == nil && string(got) != "x"+string(want) {
 			t.Fatalf("events:\n got  %s\n want x%s", got, want)
 		}
+		if err == nil {
+			decodedEvents(ev, want)
+		}
 	}
 	apply := func(tr *Tournament, c Command) {
 		t.Helper()
 		checkEvents(mustApply(t, tr, c))
 	}
 	at := time.Date(2026, 12, 6, 4, 30, 0, 0, time.UTC)
-	r := rand.New(rand.NewPCG(15, 6))
 	for _, f := range []Format{SingleElimination, DoubleElimination, RoundRobin, Swiss} {
 		s := Settings{Format: f, BestOf: 3, MatchTimeLimit: Duration(10 * time.Minute)}
 		if f == RoundRobin || f == Swiss {
@@ -140,6 +178,7 @@ func TestMatchJSONAsEncodingJSON(t *testing.T) {
 		}
 	}
 
+	played = false
 	names := []string{"", "winners", "grand_final", `a"b`, `back\slash`, "<b>&amp;", "a<b", "x>y", "p&q", "tab\there", "\x01", "naïve", "\u2028", "bad \xff utf-8"}
 	pick := func() string { return names[r.IntN(len(names))] }
 	zone := time.FixedZone("", 5*3600+30*60)
@@ -231,6 +270,67 @@ func TestMatchJSONAsEncodingJSON(t *testing.T) {
 	if matches < 10000 || events < 5500 {
 		t.Errorf("checked %d matches and %d events; want the played ones too", matches, events)
 	}
+	t.Logf("the fast decoders took %d encodings and %d altered ones", taken, altered)
+	if taken < 5000 || altered == 0 {
+		t.Errorf("the fast decoders took %d encodings and %d altered ones: the test does not reach them", taken, altered)
+	}
+}
+
+// checkDecodeMatch checks that when DecodeMatch takes b, it reads what encoding/json reads; it
+// must take it when must is set. It reports whether it took it.
+func checkDecodeMatch(t *testing.T, b []byte, must bool) bool {
+	t.Helper()
+	var fast Match
+	if !DecodeMatch(b, &fast) {
+		if must {
+			t.Fatalf("DecodeMatch refused %s", b)
+		}
+		return false
+	}
+	var slow Match
+	if err := json.Unmarshal(b, &slow); err != nil {
+		t.Fatalf("DecodeMatch took %s, which encoding/json refuses: %v", b, err)
+	}
+	if !reflect.DeepEqual(fast, slow) {
+		t.Fatalf("DecodeMatch of %s:\n got  %+v\n want %+v", b, fast, slow)
+	}
+	return true
+}
+
+// checkDecodeEvents is checkDecodeMatch's counterpart for DecodeEvents.
+func checkDecodeEvents(t *testing.T, b []byte, must bool) bool {
+	t.Helper()
+	fast, ok := DecodeEvents(b)
+	if !ok {
+		if must {
+			t.Fatalf("DecodeEvents refused %s", b)
+		}
+		return false
+	}
+	var slow []Event
+	if err := json.Unmarshal(b, &slow); err != nil {
+		t.Fatalf("DecodeEvents took %s, which encoding/json refuses: %v", b, err)
+	}
+	if !reflect.DeepEqual(fast, slow) {
+		t.Fatalf("DecodeEvents of %s:\n got  %+v\n want %+v", b, fast, slow)
+	}
+	return true
+}
+
+// alter changes b at random: a byte replaced by one of the JSON's own, removed or doubled.
+func alter(r *rand.Rand, b []byte) []byte {
+	out := append([]byte(nil), b...)
+	i := r.IntN(len(out))
+	switch r.IntN(3) {
+	case 0:
+		const pool = `0123456789-"{}[],:.eEnul tf`
+		out[i] = pool[r.IntN(len(pool))]
+	case 1:
+		out = append(out[:i], out[i+1:]...)
+	default:
+		out = append(out[:i+1], out[i:]...)
+	}
+	return out
 }
 
 // TestJSONAppendersKnowEveryField: the types Match.AppendJSON and Event.AppendJSON write field by

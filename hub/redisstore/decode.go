@@ -1,6 +1,10 @@
 package redisstore
 
-import jsonv2 "github.com/go-json-experiment/json"
+import (
+	jsonv2 "github.com/go-json-experiment/json"
+
+	"github.com/tourhub/tourhub/match"
+)
 
 // decode reads JSON that nodes of this package wrote with encoding/json: the state hash's fields,
 // the recent list's and published commits' fields, and the log's and published commits' events.
@@ -11,3 +15,24 @@ import jsonv2 "github.com/go-json-experiment/json"
 // encoding/json's Marshal writes, so nothing a node stored reads differently. What clients send
 // is still read by encoding/json, whose leniency the protocol documents.
 func decode(data []byte, v any) error { return jsonv2.Unmarshal(data, v) }
+
+// decodeEvents reads the events of a commit: what this package's nodes write is read by
+// match.DecodeEvents, without reflection; anything it leaves (events with participants, standings
+// or settings, escaped strings) by decode.
+func decodeEvents(data []byte) ([]match.Event, error) {
+	if events, ok := match.DecodeEvents(data); ok {
+		return events, nil
+	}
+	var events []match.Event
+	err := decode(data, &events)
+	return events, err
+}
+
+// decodeMatch reads a match's field into a zero m, by match.DecodeMatch or else by decode.
+func decodeMatch(data []byte, m *match.Match) error {
+	if match.DecodeMatch(data, m) {
+		return nil
+	}
+	*m = match.Match{}
+	return decode(data, m)
+}

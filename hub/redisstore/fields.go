@@ -219,7 +219,7 @@ func decodeFields(h map[string]string) (*match.Tournament, error) {
 			t.Participants = append(t.Participants, p)
 		case strings.HasPrefix(k, matchPrefix):
 			var m match.Match
-			if err := decode([]byte(v), &m); err != nil {
+			if err := decodeMatch([]byte(v), &m); err != nil {
 				return nil, fmt.Errorf("redisstore: decode %s: %w", k, err)
 			}
 			t.Matches = append(t.Matches, m)
@@ -316,7 +316,7 @@ func applyFields(t *match.Tournament, fields map[string]json.RawMessage) error {
 				continue
 			}
 			var m match.Match
-			if err := decode(v, &m); err != nil {
+			if err := decodeMatch(v, &m); err != nil {
 				return fmt.Errorf("redisstore: decode %s: %w", k, err)
 			}
 			if id <= len(ms) {

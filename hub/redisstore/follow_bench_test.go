@@ -70,8 +70,7 @@ func BenchmarkFollow(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					var events []match.Event
-					if err := decode(m.Events, &events); err != nil {
+					if _, err := decodeEvents(m.Events); err != nil { // as deliverNext does
 						b.Fatal(err)
 					}
 					c = c.then(m)

@@ -262,7 +262,7 @@ func decodeEntry(m redis.XMessage) (store.Entry, error) {
 	if c := str(m.Values["c"]); c != "" {
 		e.Command = json.RawMessage(c)
 	}
-	if err := decode(e.Raw, &e.Events); err != nil {
+	if e.Events, err = decodeEvents(e.Raw); err != nil {
 		return store.Entry{}, fmt.Errorf("redisstore: log entry %s: %w", m.ID, err)
 	}
 	return e, nil

@@ -295,9 +295,10 @@ func (s *Store) onMessage(w *watcher, m published) (doubt bool) {
 // forward with its fields; false (nothing delivered) when its events do not decode.
 func (s *Store) deliverNext(w *watcher, m published) bool {
 	events, own := s.own.take(m.Rev) // this node's commit: the events it encoded
+	var err error
 	if own {
 		events = slices.Clone(events) // the committer answered its caller with the same slice
-	} else if err := decode(m.Events, &events); err != nil {
+	} else if events, err = decodeEvents(m.Events); err != nil {
 		s.log.Error("decode published events", "tournament", w.id, "version", m.Version, "err", err)
 		return false
 	}
