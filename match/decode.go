@@ -26,7 +26,8 @@ func DecodeMatch(b []byte, m *Match) bool {
 }
 
 // DecodeEvents reads events from b as AppendEvents writes them ([] as an empty list). False: b is
-// not that form, or holds an event other than those of results and set-up.
+// not that form, or an event in it carries a list of matches, participants, qualifiers,
+// standings or settings (a start, a join, a finish: read by a general decoder).
 func DecodeEvents(b []byte) ([]Event, bool) {
 	r := reader{b: b}
 	events := []Event{}
