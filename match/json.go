@@ -1,7 +1,6 @@
 package match
 
 import (
-	"encoding/json"
 	"strconv"
 
 	"github.com/tourhub/tourhub/internal/jsonw"
@@ -51,9 +50,9 @@ func (e *Event) AppendJSON(b []byte) ([]byte, error) {
 	b = appendNumber(b, `,"match_id":`, int(e.MatchID))
 	if e.Slots != nil {
 		b = append(b, `,"slots":{"players":`...)
-		b = appendPlayers(b, e.Slots.Players)
+		b = appendTwo(b, e.Slots.Players, appendPlayer)
 		b = append(b, `,"filled":`...)
-		b = appendBools(b, e.Slots.Filled)
+		b = appendTwo(b, e.Slots.Filled, strconv.AppendBool)
 		b = append(b, '}')
 	}
 	if e.Was != nil {
@@ -75,42 +74,33 @@ func (e *Event) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ']')
 	}
 	if e.Participant != nil {
-		if b, err = appendValue(b, `,"participant":`, e.Participant); err != nil {
+		if b, err = jsonw.AppendJSON(append(b, `,"participant":`...), e.Participant); err != nil {
 			return nil, err
 		}
 	}
 	if len(e.Participants) > 0 {
-		if b, err = appendValue(b, `,"participants":`, e.Participants); err != nil {
+		if b, err = jsonw.AppendJSON(append(b, `,"participants":`...), e.Participants); err != nil {
 			return nil, err
 		}
 	}
 	if len(e.Qualifiers) > 0 {
-		if b, err = appendValue(b, `,"qualifiers":`, e.Qualifiers); err != nil {
+		if b, err = jsonw.AppendJSON(append(b, `,"qualifiers":`...), e.Qualifiers); err != nil {
 			return nil, err
 		}
 	}
 	if len(e.Standings) > 0 {
-		if b, err = appendValue(b, `,"standings":`, e.Standings); err != nil {
+		if b, err = jsonw.AppendJSON(append(b, `,"standings":`...), e.Standings); err != nil {
 			return nil, err
 		}
 	}
 	if e.Settings != nil {
-		if b, err = appendValue(b, `,"settings":`, e.Settings); err != nil {
+		if b, err = jsonw.AppendJSON(append(b, `,"settings":`...), e.Settings); err != nil {
 			return nil, err
 		}
 	}
-	if e.Name != "" {
-		b = append(b, `,"name":`...)
-		b = jsonw.AppendString(b, e.Name)
-	}
-	if e.Description != "" {
-		b = append(b, `,"description":`...)
-		b = jsonw.AppendString(b, e.Description)
-	}
-	if e.Reason != "" {
-		b = append(b, `,"reason":`...)
-		b = jsonw.AppendString(b, e.Reason)
-	}
+	b = appendText(b, `,"name":`, e.Name)
+	b = appendText(b, `,"description":`, e.Description)
+	b = appendText(b, `,"reason":`, e.Reason)
 	if !e.At.IsZero() {
 		b = append(b, `,"at":`...)
 		if b, err = jsonw.AppendTime(b, e.At); err != nil {
@@ -129,6 +119,15 @@ func appendNumber(b []byte, name string, n int) []byte {
 	return strconv.AppendInt(b, int64(n), 10)
 }
 
+// appendText appends a member name and s, unless s is empty (omitempty).
+func appendText(b []byte, name, s string) []byte {
+	if s == "" {
+		return b
+	}
+	b = append(b, name...)
+	return jsonw.AppendString(b, s)
+}
+
 // appendTrue appends a member name and true, unless v is false (omitempty).
 func appendTrue(b []byte, name string, v bool) []byte {
 	if !v {
@@ -136,16 +135,6 @@ func appendTrue(b []byte, name string, v bool) []byte {
 	}
 	b = append(b, name...)
 	return append(b, "true"...)
-}
-
-// appendValue appends a member name and v as encoding/json writes it.
-func appendValue(b []byte, name string, v any) ([]byte, error) {
-	j, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	b = append(b, name...)
-	return append(b, j...), nil
 }
 
 // AppendJSON appends m as encoding/json writes it: the struct's fields in order, with their tags'
@@ -161,20 +150,17 @@ func (m *Match) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, `,"status":`...)
 	b = jsonw.AppendString(b, string(m.Status))
 	b = append(b, `,"players":`...)
-	b = appendPlayers(b, m.Players)
+	b = appendTwo(b, m.Players, appendPlayer)
 	if m.Filled != [2]bool{} {
 		b = append(b, `,"filled":`...)
-		b = appendBools(b, m.Filled)
+		b = appendTwo(b, m.Filled, strconv.AppendBool)
 	}
 	if m.Feeds != [2]Feed{} {
-		b = append(b, `,"feeds":[`...)
-		b = appendFeed(b, m.Feeds[0])
-		b = append(b, ',')
-		b = appendFeed(b, m.Feeds[1])
-		b = append(b, ']')
+		b = append(b, `,"feeds":`...)
+		b = appendTwo(b, m.Feeds, appendFeed)
 	}
 	b = append(b, `,"scores":`...)
-	b = appendPair(b, m.Scores)
+	b = appendTwo(b, m.Scores, appendInt)
 	if m.Games != nil {
 		// omitempty leaves out a nil pointer only: a pointer to no games is written as null.
 		b = append(b, `,"games":`...)
@@ -188,14 +174,11 @@ func (m *Match) AppendJSON(b []byte) ([]byte, error) {
 	b = appendTrue(b, `,"walkover":`, m.Walkover)
 	if m.Forfeited != [2]bool{} {
 		b = append(b, `,"forfeited":`...)
-		b = appendBools(b, m.Forfeited)
+		b = appendTwo(b, m.Forfeited, strconv.AppendBool)
 	}
 	if m.Reports != [2]*Report{} {
-		b = append(b, `,"reports":[`...)
-		b = appendReport(b, m.Reports[0])
-		b = append(b, ',')
-		b = appendReport(b, m.Reports[1])
-		b = append(b, ']')
+		b = append(b, `,"reports":`...)
+		b = appendTwo(b, m.Reports, appendReport)
 	}
 	var err error
 	if !m.ReadyAt.IsZero() {
@@ -217,13 +200,16 @@ func (m *Match) AppendJSON(b []byte) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-func appendPlayers(b []byte, p [2]PlayerID) []byte {
+// appendTwo writes a pair as encoding/json writes an array of two, each by each.
+func appendTwo[T any](b []byte, v [2]T, each func([]byte, T) []byte) []byte {
 	b = append(b, '[')
-	b = appendPlayer(b, p[0])
+	b = each(b, v[0])
 	b = append(b, ',')
-	b = appendPlayer(b, p[1])
+	b = each(b, v[1])
 	return append(b, ']')
 }
+
+func appendInt(b []byte, n int) []byte { return strconv.AppendInt(b, int64(n), 10) }
 
 // appendPlayer writes a player id as PlayerID.MarshalJSON does: nobody as null.
 func appendPlayer(b []byte, p PlayerID) []byte {
@@ -231,22 +217,6 @@ func appendPlayer(b []byte, p PlayerID) []byte {
 		return append(b, "null"...)
 	}
 	return strconv.AppendInt(b, int64(p), 10)
-}
-
-func appendBools(b []byte, v [2]bool) []byte {
-	b = append(b, '[')
-	b = strconv.AppendBool(b, v[0])
-	b = append(b, ',')
-	b = strconv.AppendBool(b, v[1])
-	return append(b, ']')
-}
-
-func appendPair(b []byte, v [2]int) []byte {
-	b = append(b, '[')
-	b = strconv.AppendInt(b, int64(v[0]), 10)
-	b = append(b, ',')
-	b = strconv.AppendInt(b, int64(v[1]), 10)
-	return append(b, ']')
 }
 
 func appendFeed(b []byte, f Feed) []byte {
@@ -275,7 +245,7 @@ func appendGames(b []byte, g Games) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendPair(b, p)
+		b = appendTwo(b, p, appendInt)
 	}
 	return append(b, ']')
 }
@@ -285,7 +255,7 @@ func appendReport(b []byte, r *Report) []byte {
 		return append(b, "null"...)
 	}
 	b = append(b, `{"scores":`...)
-	b = appendPair(b, r.Scores)
+	b = appendTwo(b, r.Scores, appendInt)
 	if len(r.Games) > 0 {
 		b = append(b, `,"games":`...)
 		b = appendGames(b, r.Games)

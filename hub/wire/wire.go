@@ -26,7 +26,6 @@
 package wire
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -160,11 +159,11 @@ var eventFields = []field[match.Event]{
 	{func(e *match.Event) bool { return e.At.IsZero() }, func(b []byte, e *match.Event) ([]byte, error) { return jsonw.AppendTime(b, e.At) }},
 	{func(e *match.Event) bool { return e.Was == nil }, func(b []byte, e *match.Event) ([]byte, error) { return appendMatch(b, e.Was) }},
 	{func(e *match.Event) bool { return len(e.Matches) == 0 }, func(b []byte, e *match.Event) ([]byte, error) { return AppendMatches(b, e.Matches) }},
-	{func(e *match.Event) bool { return e.Participant == nil }, func(b []byte, e *match.Event) ([]byte, error) { return appendJSON(b, e.Participant) }},
-	{func(e *match.Event) bool { return len(e.Participants) == 0 }, func(b []byte, e *match.Event) ([]byte, error) { return appendJSON(b, e.Participants) }},
-	{func(e *match.Event) bool { return len(e.Qualifiers) == 0 }, func(b []byte, e *match.Event) ([]byte, error) { return appendJSON(b, e.Qualifiers) }},
+	{func(e *match.Event) bool { return e.Participant == nil }, func(b []byte, e *match.Event) ([]byte, error) { return jsonw.AppendJSON(b, e.Participant) }},
+	{func(e *match.Event) bool { return len(e.Participants) == 0 }, func(b []byte, e *match.Event) ([]byte, error) { return jsonw.AppendJSON(b, e.Participants) }},
+	{func(e *match.Event) bool { return len(e.Qualifiers) == 0 }, func(b []byte, e *match.Event) ([]byte, error) { return jsonw.AppendJSON(b, e.Qualifiers) }},
 	{func(e *match.Event) bool { return len(e.Standings) == 0 }, func(b []byte, e *match.Event) ([]byte, error) { return AppendStandings(b, e.Standings) }},
-	{func(e *match.Event) bool { return e.Settings == nil }, func(b []byte, e *match.Event) ([]byte, error) { return appendJSON(b, e.Settings) }},
+	{func(e *match.Event) bool { return e.Settings == nil }, func(b []byte, e *match.Event) ([]byte, error) { return jsonw.AppendJSON(b, e.Settings) }},
 	{func(e *match.Event) bool { return e.Name == "" }, func(b []byte, e *match.Event) ([]byte, error) { return jsonw.AppendString(b, e.Name), nil }},
 	{func(e *match.Event) bool { return e.Description == "" }, func(b []byte, e *match.Event) ([]byte, error) { return jsonw.AppendString(b, e.Description), nil }},
 }
@@ -207,7 +206,7 @@ var standingFields = []field[match.Standing]{
 	{func(s *match.Standing) bool { return s.GamePointsAgainst == 0 }, func(b []byte, s *match.Standing) ([]byte, error) {
 		return strconv.AppendInt(b, int64(s.GamePointsAgainst), 10), nil
 	}},
-	{func(s *match.Standing) bool { return len(s.TieBreaks) == 0 }, func(b []byte, s *match.Standing) ([]byte, error) { return appendJSON(b, s.TieBreaks) }},
+	{func(s *match.Standing) bool { return len(s.TieBreaks) == 0 }, func(b []byte, s *match.Standing) ([]byte, error) { return jsonw.AppendJSON(b, s.TieBreaks) }},
 	{func(s *match.Standing) bool { return !s.Eliminated }, putTrue[match.Standing]},
 }
 
@@ -257,13 +256,13 @@ var matchFields = []field[match.Match]{
 	{func(m *match.Match) bool { return m.Group == 0 }, func(b []byte, m *match.Match) ([]byte, error) { return strconv.AppendInt(b, int64(m.Group), 10), nil }},
 	{func(m *match.Match) bool { return m.Deadline.IsZero() }, func(b []byte, m *match.Match) ([]byte, error) { return jsonw.AppendTime(b, m.Deadline) }},
 	{func(m *match.Match) bool { return m.Feeds == [2]match.Feed{} }, func(b []byte, m *match.Match) ([]byte, error) { return appendFeeds(b, m.Feeds) }},
-	{func(m *match.Match) bool { return m.Games == nil }, func(b []byte, m *match.Match) ([]byte, error) { return appendJSON(b, m.Games) }},
+	{func(m *match.Match) bool { return m.Games == nil }, func(b []byte, m *match.Match) ([]byte, error) { return jsonw.AppendJSON(b, m.Games) }},
 	{func(m *match.Match) bool { return !m.Draw }, putTrue[match.Match]},
 	{func(m *match.Match) bool { return !m.Walkover }, putTrue[match.Match]},
 	{func(m *match.Match) bool { return m.Forfeited == [2]bool{} }, func(b []byte, m *match.Match) ([]byte, error) {
 		return strconv.AppendInt(b, int64(mask(m.Forfeited)), 10), nil
 	}},
-	{func(m *match.Match) bool { return m.Reports == [2]*match.Report{} }, func(b []byte, m *match.Match) ([]byte, error) { return appendJSON(b, m.Reports) }},
+	{func(m *match.Match) bool { return m.Reports == [2]*match.Report{} }, func(b []byte, m *match.Match) ([]byte, error) { return jsonw.AppendJSON(b, m.Reports) }},
 	{func(m *match.Match) bool { return !m.Warned }, putTrue[match.Match]},
 	{func(m *match.Match) bool { return !m.Overdue }, putTrue[match.Match]},
 }
@@ -295,7 +294,7 @@ func appendFeeds(b []byte, f [2]match.Feed) ([]byte, error) {
 		case fd.Match > 0 && fd.Take == match.TakeLoser:
 			n[i] = -int(fd.Match)
 		default:
-			return appendJSON(b, f)
+			return jsonw.AppendJSON(b, f)
 		}
 	}
 	b = append(b, '[')
@@ -318,12 +317,4 @@ func appendPlayers(b []byte, p [2]match.PlayerID) []byte {
 		}
 	}
 	return append(b, ']')
-}
-
-func appendJSON(b []byte, v any) ([]byte, error) {
-	j, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return append(b, j...), nil
 }

@@ -35,3 +35,12 @@ func AppendTime(b []byte, t time.Time) ([]byte, error) {
 	}
 	return append(b, '"'), nil
 }
+
+// AppendJSON appends v as encoding/json writes it, for the values an encoder leaves to it.
+func AppendJSON(b []byte, v any) ([]byte, error) {
+	j, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, j...), nil
+}
