@@ -1,17 +1,25 @@
 package match
 
-import "slices"
+import (
+	"slices"
+	"unsafe"
+)
 
 // Changes says what one command changed, so that a store can write only that and keep one state
 // per tournament that commands change in place: the matches and participants whose stored form
 // may differ from before the command (changed, added or removed), each once, in id order. It
 // may name more than changed (everything the command reached through the engine's accessors),
-// never less. The rest of the tournament (name, status, round, settings...) is small and is
-// always taken as changed. Undo puts the tournament back as it was before the command.
+// never less. The rest of the tournament (name, status, round, settings...) is small: MetaSame
+// says whether the command left it as it was. Undo puts the tournament back as it was before the
+// command.
 type Changes struct {
 	Matches      []MatchID
 	Participants []PlayerID
-	undo         *changeSet
+	// MetaSame is set when the command left the tournament's own fields (all but its version,
+	// participants and matches) as they were, so that their stored form is the same; false says
+	// they changed, or may have.
+	MetaSame bool
+	undo     *changeSet
 }
 
 // changeSet collects what a command touches while ApplyChanges runs (see Tournament.dirty), and
@@ -120,7 +128,38 @@ func ApplyChanges(t *Tournament, c Command) ([]Event, Changes, error) {
 	}
 	slices.Sort(d.m)
 	slices.Sort(d.p)
-	return ev, Changes{Matches: slices.Compact(d.m), Participants: slices.Compact(d.p), undo: d}, nil
+	return ev, Changes{Matches: slices.Compact(d.m), Participants: slices.Compact(d.p), MetaSame: sameMeta(&d.before, t), undo: d}, nil
+}
+
+// sameMeta reports whether the tournament's own fields (all but the version, the participants
+// and the matches) of a and b are the same values. Pointers and slices of the settings and the
+// qualifiers count as the same only when they are the same ones: the engine replaces them and
+// never writes through them (Undo relies on that too, restoring only the tournament's own struct).
+// Comparing times with == is deliberate: the same value, location included, encodes the same.
+// TestSameMetaKnowsEveryField fails when Tournament or Settings gains a field this does not
+// compare.
+func sameMeta(a, b *Tournament) bool {
+	return a.ID == b.ID && a.Name == b.Name && a.Description == b.Description && a.Status == b.Status &&
+		a.LastPlayer == b.LastPlayer && a.Round == b.Round && a.Stage == b.Stage &&
+		sameSlice(a.Qualifiers, b.Qualifiers) && a.CheckInOpen == b.CheckInOpen &&
+		a.CheckInWarned == b.CheckInWarned && a.StartedAt == b.StartedAt &&
+		a.RoundStartedAt == b.RoundStartedAt && a.Note == b.Note && sameSettings(&a.Settings, &b.Settings)
+}
+
+func sameSettings(a, b *Settings) bool {
+	return a.Format == b.Format && a.BestOf == b.BestOf && a.MaxPlayers == b.MaxPlayers &&
+		a.ThirdPlace == b.ThirdPlace && a.GrandFinal == b.GrandFinal && a.Groups == b.Groups &&
+		a.Legs == b.Legs && a.Rounds == b.Rounds && a.AllowDraws == b.AllowDraws && a.Points == b.Points &&
+		sameSlice(a.TieBreaks, b.TieBreaks) && a.Seeding == b.Seeding && a.RandomSeed == b.RandomSeed &&
+		a.RequireCheckIn == b.RequireCheckIn && a.ScheduledStart == b.ScheduledStart &&
+		a.CheckInWindow == b.CheckInWindow && a.MatchTimeLimit == b.MatchTimeLimit &&
+		a.RoundTimeLimit == b.RoundTimeLimit && a.WarnBefore == b.WarnBefore && a.OnTimeout == b.OnTimeout &&
+		a.Playoff == b.Playoff && a.Retention == b.Retention
+}
+
+// sameSlice reports whether a and b are the same slice: the same elements array and length.
+func sameSlice[E any](a, b []E) bool {
+	return len(a) == len(b) && (a == nil) == (b == nil) && unsafe.SliceData(a) == unsafe.SliceData(b)
 }
 
 // Undo puts t, which the command of ch was applied to (and nothing since), back as it was

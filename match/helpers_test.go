@@ -82,7 +82,23 @@ func changesCover(old, now *Tournament, ch Changes) string {
 			return fmt.Sprintf("participant %d removed, and Changes.Participants %v does not name them", id, ch.Participants)
 		}
 	}
+	if ch.MetaSame {
+		if was, is := ownFields(old), ownFields(now); was != is {
+			return fmt.Sprintf("Changes.MetaSame, but the tournament's own fields went from\n%s\nto\n%s", was, is)
+		}
+	}
 	return ""
+}
+
+// ownFields is the JSON of t's own fields: all but its version, participants and matches.
+func ownFields(t *Tournament) string {
+	c := *t
+	c.Version, c.Participants, c.Matches, c.idx, c.dirty = 0, nil, nil, nil, nil
+	b, err := json.Marshal(&c)
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
 }
 
 // undoes checks Changes.Undo: c applied to a copy of old and undone leaves the copy as old was.

@@ -131,6 +131,16 @@ func encodeMeta(t *match.Tournament) (field, rest string, err error) {
 	return field, restOf(field), nil
 }
 
+// withVersion is the tournament's own field (t) of version whose rest (restOf) is rest.
+func withVersion(version int64, rest string) string {
+	const head = `{"version":`
+	b := make([]byte, 0, len(head)+20+1+len(rest))
+	b = append(b, head...)
+	b = strconv.AppendInt(b, version, 10)
+	b = append(b, ',')
+	return stringOf(append(b, rest...))
+}
+
 // restOf is a tournament's own field (t) without its version: what follows {"version":N, when
 // the field starts so (encodeMeta), else "" (a field written otherwise, by a hub from before:
 // nothing is known the same then).
@@ -167,12 +177,21 @@ func allFields(t *match.Tournament) (fieldSet, error) {
 // changedFields returns the fields that a command with changes ch wrote into t: the tournament's
 // own, and each match and participant ch names (deleted when t no longer has it). O(changed).
 // baseRest is the tournament's own field without its version before the command (restOf; ""
-// when not known): the same after it sets metaSame.
+// when not known): the same after it sets metaSame. When the engine says the command left the
+// tournament's own fields as they were (ch.MetaSame), that field is baseRest with the new version,
+// not encoded again.
 func changedFields(t *match.Tournament, ch match.Changes, baseRest string) (fieldSet, error) {
 	f := fieldSet{set: make([]string, 0, 2+2*(len(ch.Matches)+len(ch.Participants)))}
-	meta, rest, err := encodeMeta(t)
-	if err != nil {
-		return f, err
+	var meta, rest string
+	if ch.MetaSame && baseRest != "" {
+		// The engine says the tournament's own fields are as they were: the field is the one
+		// before with the new version, as encodeMeta would write it.
+		meta, rest = withVersion(t.Version, baseRest), baseRest
+	} else {
+		var err error
+		if meta, rest, err = encodeMeta(t); err != nil {
+			return f, err
+		}
 	}
 	f.set = append(f.set, fieldMeta, meta)
 	f.metaRest, f.metaSame = rest, rest != "" && rest == baseRest

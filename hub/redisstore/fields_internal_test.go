@@ -97,6 +97,12 @@ func TestMetaLeftOut(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if ch.MetaSame != !wantMeta {
+			t.Errorf("%s: the engine's MetaSame %v; want %v", cmd.Type, ch.MetaSame, !wantMeta)
+		}
+		if full, _, err := encodeMeta(tr); err != nil || f.set[1] != full {
+			t.Errorf("%s: t written %s; encodeMeta writes %s (%v)", cmd.Type, f.set[1], full, err)
+		}
 		if f.set[0] != fieldMeta || !strings.HasPrefix(f.set[1], `{"version":`) {
 			t.Fatalf("the hash's fields start %q %.20q; want t with its version first", f.set[0], f.set[1])
 		}
