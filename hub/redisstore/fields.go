@@ -265,7 +265,17 @@ func decodeFields(h map[string]string) (*match.Tournament, error) {
 func applyObjects(t *match.Tournament, objects []json.RawMessage, meta json.RawMessage, version int64) (json.RawMessage, error) {
 	fields := make(map[string]json.RawMessage)
 	lastMeta := false // the last object carries the tournament's own field
+	var members []member
 	for i, o := range objects {
+		var ok bool
+		if members, ok = splitObject(o, members[:0]); ok {
+			lastMeta = false
+			for _, m := range members {
+				fields[m.name] = m.value
+				lastMeta = lastMeta || m.name == fieldMeta
+			}
+			continue
+		}
 		var f map[string]json.RawMessage
 		if err := decode(o, &f); err != nil {
 			return nil, fmt.Errorf("redisstore: fields of commit %d of %d: %w", i+1, len(objects), err)
@@ -284,6 +294,134 @@ func applyObjects(t *match.Tournament, objects []json.RawMessage, meta json.RawM
 	}
 	t.Version = version
 	return fields[fieldMeta], nil
+}
+
+// member is one member of a JSON object: its name, and its value as written.
+type member struct {
+	name  string
+	value json.RawMessage
+}
+
+// splitObject appends the members of o to members without decoding their values, when o is a
+// commit's fields as fieldsObject writes them: {"name":value,...} without whitespace between
+// members, each name one applyFields reads (t, p:..., m:...) written without escapes, and each
+// once. Otherwise it reports false, and the caller decodes o in full (which refuses what is not
+// JSON). The values are o's own bytes, not copies (o is never written again: a published message
+// or a script's answer), and are not checked here: applyFields decodes every one it takes, as
+// it would after a full decode, and a value that is not JSON fails there. So whatever this
+// accepts, decode would read as the same members; a value it cuts short or runs past breaks the
+// object's structure (no ',' or '}' after it), or fails its own decoding.
+func splitObject(o []byte, members []member) ([]member, bool) {
+	n := len(members)
+	if len(o) < 2 || o[0] != '{' {
+		return members, false
+	}
+	if len(o) == 2 {
+		return members, o[1] == '}'
+	}
+	for i := 1; ; {
+		if i >= len(o) || o[i] != '"' {
+			return members, false
+		}
+		j := i + 1
+		for j < len(o) && o[j] != '"' && o[j] != '\\' && o[j] >= 0x20 {
+			j++
+		}
+		if j+1 >= len(o) || o[j] != '"' || o[j+1] != ':' {
+			return members, false
+		}
+		name := stringOf(o[i+1 : j])
+		if name != fieldMeta && !strings.HasPrefix(name, playerPrefix) && !strings.HasPrefix(name, matchPrefix) {
+			return members, false
+		}
+		end := skipValue(o, j+2)
+		if end <= j+2 || end >= len(o) {
+			return members, false
+		}
+		members = append(members, member{name: name, value: o[j+2 : end]})
+		if o[end] == '}' {
+			if end+1 != len(o) {
+				return members, false
+			}
+			break
+		}
+		if o[end] != ',' {
+			return members, false
+		}
+		i = end + 1
+	}
+	return members, uniqueNames(members[n:])
+}
+
+// skipValue returns the index just past the JSON value that starts at o[i] (at most len(o)): a
+// string to its closing quote, an object or array to its closing bracket (strings in it
+// skipped), anything else to the next ',' or '}'; i itself (no value) when that has whitespace or
+// control characters. It does not check the value otherwise.
+func skipValue(o []byte, i int) int {
+	if i >= len(o) {
+		return i
+	}
+	switch o[i] {
+	case '"':
+		return skipString(o, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(o); j++ {
+			switch o[j] {
+			case '"':
+				j = skipString(o, j) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return len(o)
+	}
+	j := i
+	for j < len(o) && o[j] != ',' && o[j] != '}' {
+		if o[j] <= ' ' { // whitespace around a value: not as fieldsObject writes it
+			return i
+		}
+		j++
+	}
+	return j
+}
+
+// skipString returns the index just past the string whose opening quote is o[i] (len(o) when it
+// does not close).
+func skipString(o []byte, i int) int {
+	for j := i + 1; j < len(o); j++ {
+		switch o[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(o)
+}
+
+// uniqueNames reports whether no two members have the same name (a full decode refuses that).
+func uniqueNames(members []member) bool {
+	if len(members) <= 16 {
+		for i := range members {
+			for j := range i {
+				if members[i].name == members[j].name {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	names := make([]string, len(members))
+	for i, m := range members {
+		names[i] = m.name
+	}
+	slices.Sort(names)
+	return len(slices.Compact(names)) == len(members)
 }
 
 // applyFields applies the fields of one commit (field -> JSON value, or null for a deleted field)
@@ -319,6 +457,9 @@ func applyFields(t *match.Tournament, fields map[string]json.RawMessage) error {
 				if err := decode(v, &p); err != nil {
 					return fmt.Errorf("redisstore: decode %s: %w", k, err)
 				}
+				if int(p.ID) != id {
+					return fmt.Errorf("redisstore: field %s holds participant %d", k, p.ID)
+				}
 				if found {
 					parts[i] = p
 				} else {
@@ -337,6 +478,9 @@ func applyFields(t *match.Tournament, fields map[string]json.RawMessage) error {
 			var m match.Match
 			if err := decodeMatch(v, &m); err != nil {
 				return fmt.Errorf("redisstore: decode %s: %w", k, err)
+			}
+			if int(m.ID) != id {
+				return fmt.Errorf("redisstore: field %s holds match %d", k, m.ID)
 			}
 			if id <= len(ms) {
 				ms[id-1] = m

@@ -31,6 +31,9 @@ func TestApplyFieldsEdges(t *testing.T) {
 		"bad match id":    {fieldMeta: meta, "m:0": json.RawMessage(`{"id":0}`)},
 		"bad match":       {fieldMeta: meta, "m:1": json.RawMessage(`{"id":"one"}`)},
 		"hole in matches": {fieldMeta: meta, "m:5": json.RawMessage(`{"id":5}`)},
+		"another player":  {fieldMeta: meta, "p:2": json.RawMessage(`{"id":4,"name":"d"}`)},
+		"no player id":    {fieldMeta: meta, "p:2": json.RawMessage(`{"name":"b"}`)},
+		"another match":   {fieldMeta: meta, "m:1": json.RawMessage(`{"id":2,"round":7}`)},
 	} {
 		if err := applyFields(old.Clone(), f); err == nil {
 			t.Errorf("%s: no error", name)
