@@ -200,6 +200,9 @@ func (m *Match) AppendJSON(b []byte) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
+// AppendReports appends a match's reports (Match.Reports) as encoding/json writes them.
+func AppendReports(b []byte, r [2]*Report) []byte { return appendTwo(b, r, appendReport) }
+
 // appendTwo writes a pair as encoding/json writes an array of two, each by each.
 func appendTwo[T any](b []byte, v [2]T, each func([]byte, T) []byte) []byte {
 	b = append(b, '[')

@@ -119,6 +119,9 @@ func TestMatchJSONAsEncodingJSON(t *testing.T) {
 		if err == nil {
 			decoded(want)
 		}
+		if want, _ := json.Marshal(m.Reports); string(AppendReports([]byte("x"), m.Reports)) != "x"+string(want) {
+			t.Fatalf("reports %+v: AppendReports %s; encoding/json %s", m.Reports, AppendReports(nil, m.Reports), want)
+		}
 	}
 	checkEvents := func(ev []Event) {
 		t.Helper()

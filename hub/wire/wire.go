@@ -262,7 +262,7 @@ var matchFields = []field[match.Match]{
 	{func(m *match.Match) bool { return m.Forfeited == [2]bool{} }, func(b []byte, m *match.Match) ([]byte, error) {
 		return strconv.AppendInt(b, int64(mask(m.Forfeited)), 10), nil
 	}},
-	{func(m *match.Match) bool { return m.Reports == [2]*match.Report{} }, func(b []byte, m *match.Match) ([]byte, error) { return jsonw.AppendJSON(b, m.Reports) }},
+	{func(m *match.Match) bool { return m.Reports == [2]*match.Report{} }, func(b []byte, m *match.Match) ([]byte, error) { return match.AppendReports(b, m.Reports), nil }},
 	{func(m *match.Match) bool { return !m.Warned }, putTrue[match.Match]},
 	{func(m *match.Match) bool { return !m.Overdue }, putTrue[match.Match]},
 }

@@ -8,12 +8,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"github.com/tourhub/tourhub/hub/command"
 	"github.com/tourhub/tourhub/hub/fanout"
 	"github.com/tourhub/tourhub/hub/store"
+	"github.com/tourhub/tourhub/internal/jsonw"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -299,15 +301,48 @@ func (s *session) report(m clientMsg) {
 		s.sendErr(m.Ref, err)
 		return
 	}
-	mt := a.Match(m.Match)
-	s.reply("reported", struct {
-		Type       string       `json:"type"`
-		Ref        string       `json:"ref,omitempty"`
-		Tournament string       `json:"tournament"`
-		Version    int64        `json:"version"`
-		Duplicate  bool         `json:"duplicate"`
-		Match      *match.Match `json:"match,omitempty"`
-	}{"reported", m.Ref, m.Tournament, a.Version, a.Duplicate, mt})
+	b, err := appendReported(make([]byte, 0, 512), reportedMsg{"reported", m.Ref, m.Tournament, a.Version, a.Duplicate, a.Match(m.Match)})
+	if err != nil {
+		s.ws.cfg.Log.Error("encode reply", "type", "reported", "err", err)
+		s.sendError("", command.CodeInternal, "internal error")
+		return
+	}
+	s.send(outMsg{data: b, kind: "reported"})
+}
+
+// reportedMsg is the answer to a report.
+type reportedMsg struct {
+	Type       string       `json:"type"`
+	Ref        string       `json:"ref,omitempty"`
+	Tournament string       `json:"tournament"`
+	Version    int64        `json:"version"`
+	Duplicate  bool         `json:"duplicate"`
+	Match      *match.Match `json:"match,omitempty"`
+}
+
+// appendReported appends r as encoding/json writes it, without reflection (a report's answer is
+// the commonest reply: TestReportedAsEncodingJSON).
+func appendReported(b []byte, r reportedMsg) ([]byte, error) {
+	b = append(b, `{"type":`...)
+	b = jsonw.AppendString(b, r.Type)
+	if r.Ref != "" {
+		b = append(b, `,"ref":`...)
+		b = jsonw.AppendString(b, r.Ref)
+	}
+	b = append(b, `,"tournament":`...)
+	b = jsonw.AppendString(b, r.Tournament)
+	b = append(b, `,"version":`...)
+	b = strconv.AppendInt(b, r.Version, 10)
+	b = append(b, `,"duplicate":`...)
+	b = strconv.AppendBool(b, r.Duplicate)
+	if r.Match != nil {
+		var err error
+		b = append(b, `,"match":`...)
+		if b, err = r.Match.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // reply queues a reply of type kind.
