@@ -5,12 +5,12 @@
 package notice
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/tourhub/tourhub/hub/store"
+	"github.com/tourhub/tourhub/internal/jsonw"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -53,6 +53,48 @@ type noticeMsg struct {
 	// check-in closes (check_in_open, check_in_closing).
 	Deadline *time.Time `json:"deadline,omitempty"`
 	Text     string     `json:"text"`
+}
+
+// appendNotice appends n as encoding/json writes it, without reflection (a result derives a
+// notice or two for each of its players: TestNoticeAsEncodingJSON).
+func appendNotice(b []byte, n *noticeMsg) ([]byte, error) {
+	b = append(b, `{"type":`...)
+	b = jsonw.AppendString(b, n.Type)
+	b = append(b, `,"tournament":`...)
+	b = jsonw.AppendString(b, n.Tournament)
+	b = append(b, `,"version":`...)
+	b = strconv.AppendInt(b, n.Version, 10)
+	b = append(b, `,"kind":`...)
+	b = jsonw.AppendString(b, n.Kind)
+	if n.Match != 0 {
+		b = append(b, `,"match":`...)
+		b = strconv.AppendInt(b, int64(n.Match), 10)
+	}
+	if o := n.Opponent; o != nil {
+		b = append(b, `,"opponent":{"id":`...)
+		if o.ID == 0 { // as PlayerID.MarshalJSON writes nobody
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendInt(b, int64(o.ID), 10)
+		}
+		b = append(b, `,"name":`...)
+		b = append(jsonw.AppendString(b, o.Name), '}')
+	}
+	if p := n.Placement; p != nil {
+		b = append(b, `,"placement":{"rank":`...)
+		b = strconv.AppendInt(b, int64(p.Rank), 10)
+		b = append(b, `,"rank_to":`...)
+		b = append(strconv.AppendInt(b, int64(p.RankTo), 10), '}')
+	}
+	if n.Deadline != nil {
+		var err error
+		b = append(b, `,"deadline":`...)
+		if b, err = jsonw.AppendTime(b, *n.Deadline); err != nil {
+			return nil, err
+		}
+	}
+	b = append(b, `,"text":`...)
+	return append(jsonw.AppendString(b, n.Text), '}'), nil
 }
 
 // Derive returns the personal messages of one entry, each encoded as its `notice` message, by
@@ -230,7 +272,7 @@ func (nb *noticeBuilder) add(p match.PlayerID, n noticeMsg) {
 		return
 	}
 	n.Type, n.Tournament, n.Version = "notice", nb.id, nb.version
-	b, err := json.Marshal(n)
+	b, err := appendNotice(make([]byte, 0, 192+len(n.Text)), &n)
 	if err != nil {
 		// Not expected (plain data, times within the engine's bounds); the notice is left out and
 		// the caller logs it, rather than the node going down.
