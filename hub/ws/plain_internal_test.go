@@ -124,3 +124,30 @@ func TestClientMsgPlainAsEncodingJSON(t *testing.T) {
 		t.Error("decodePlain refused the browser client's report")
 	}
 }
+
+// FuzzClientMsgPlain: nothing a client sends makes decodePlain panic, and whatever it takes,
+// encoding/json takes and reads alike (as TestClientMsgPlainAsEncodingJSON, on the fuzzer's input).
+// `go test -fuzz FuzzClientMsgPlain ./hub/ws` explores; plain `go test` runs the seeds.
+func FuzzClientMsgPlain(f *testing.F) {
+	for _, seed := range []string{
+		`{"type":"report","ref":"r12","tournament":"t_ab12","match":3,"scores":[1,0],"submission_id":"s-1"}`,
+		`{"type":"subscribe","tournament":"t_ab12","epoch":"e_1","version":12,"rev":"k3j"}`,
+		` { "type" : "auth" , "token" : "x" } `, `{}`, `{"scores":[]}`, `{"match":-0}`, `{"version":01}`,
+		`{"type":"a\"b"}`, "{\"ref\":\"\xff\"}", `{"Type":"ping"}`, `{"scores":[1,0,}`, `[]`, ``,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var plain clientMsg
+		if !plain.decodePlain(data) {
+			return
+		}
+		var want clientMsg
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatalf("decodePlain took %q, which encoding/json refuses: %v", data, err)
+		}
+		if !reflect.DeepEqual(plain, want) {
+			t.Fatalf("%q: decodePlain read %+v; encoding/json %+v", data, plain, want)
+		}
+	})
+}
