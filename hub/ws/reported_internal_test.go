@@ -2,7 +2,9 @@ package ws
 
 import (
 	"encoding/json"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tourhub/tourhub/match"
@@ -61,4 +63,12 @@ func TestReportedAsEncodingJSON(t *testing.T) {
 		}
 	}
 	t.Logf("%d answers compared", n)
+	var names []string // a member added to reportedMsg must be added to appendReported
+	for f := range reflect.TypeFor[reportedMsg]().Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		names = append(names, name)
+	}
+	if got := strings.Join(names, " "); got != "type ref tournament version duplicate match" {
+		t.Errorf("reportedMsg's members are %q; appendReported writes type ref tournament version duplicate match", got)
+	}
 }
