@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"encoding/json"
+	"errors"
 	"maps"
 	"math/rand/v2"
 	"slices"
@@ -35,7 +36,7 @@ func applyObjectsFull(t *match.Tournament, objects []json.RawMessage, version in
 	return fields[fieldMeta], nil
 }
 
-var errWrongVersion = &json.UnsupportedValueError{Str: "version"}
+var errWrongVersion = errors.New("the fields say another version")
 
 // commitObjects plays a tournament of format with n players (joins, one more who leaves, start,
 // both players' reports of every ready match until it finishes) and returns, for every command after the

@@ -305,12 +305,7 @@ func (s *session) report(m clientMsg) {
 		return
 	}
 	b, err := appendReported(make([]byte, 0, 512), reportedMsg{"reported", m.Ref, m.Tournament, a.Version, a.Duplicate, a.Match(m.Match)})
-	if err != nil {
-		s.ws.cfg.Log.Error("encode reply", "type", "reported", "err", err)
-		s.sendError("", command.CodeInternal, "internal error")
-		return
-	}
-	s.send(outMsg{data: b, kind: "reported"})
+	s.replyEncoded("reported", b, err)
 }
 
 // reportedMsg is the answer to a report.
@@ -351,6 +346,12 @@ func appendReported(b []byte, r reportedMsg) ([]byte, error) {
 // reply queues a reply of type kind.
 func (s *session) reply(kind string, v any) {
 	b, err := json.Marshal(v)
+	s.replyEncoded(kind, b, err)
+}
+
+// replyEncoded queues b, a reply of type kind, or "internal error" (logged) when encoding it
+// failed with err.
+func (s *session) replyEncoded(kind string, b []byte, err error) {
 	if err != nil {
 		s.ws.cfg.Log.Error("encode reply", "type", kind, "err", err)
 		s.sendError("", command.CodeInternal, "internal error")

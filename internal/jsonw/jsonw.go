@@ -1,6 +1,7 @@
 // Package jsonw writes JSON values byte for byte as encoding/json writes them, for the encoders
-// that write a message or a match field by field instead of by reflection (match.Match's
-// MarshalJSON, hub/wire's compact form, hub/fanout's envelopes).
+// that write a message or a match field by field instead of by reflection (match's AppendJSON and
+// AppendEvents, hub/wire's compact form, hub/fanout's envelopes, hub/ws's answer to a report,
+// hub/notice's notices).
 package jsonw
 
 import (
