@@ -365,21 +365,41 @@ func (s *session) gotPong() {
 // otherwise, each of them a round of thread switches that costs far more than the ping).
 // A ping or a pong deadline is late by less than one tick.
 func (s *session) armPing(d time.Duration) {
-	s.ping.Reset(onGrid(time.Now(), d, pingGrid(s.ws.cfg.PingEvery)))
+	s.ping.Reset(s.ws.grid.after(time.Now(), d))
 }
 
-// pingGrid is the tick of the ping grid: a second, or an eighth of the ping interval when that is
-// shorter (tests ping every few hundred milliseconds).
-func pingGrid(every time.Duration) time.Duration {
-	return max(min(time.Second, every/8), time.Millisecond)
+// pingGrid is the node's grid of ping ticks. Its tick is short, so that the pings due at one tick
+// are a small burst, and its phase is the node's own, drawn at random, so that the nodes of a
+// cluster (and the clients they share) do not take their bursts at the same instant. With a
+// tick of a whole second, the same on every node, 10,300 sockets over three nodes got about 500
+// pings at once every second, and with their pongs they held up the deliveries of that moment:
+// at 100 results/s a result's cross-node p99 was 17.7 ms, against 2.8 ms with no pings at all,
+// and 4.3 ms with this grid (bench/results/2026-12-06T0855Z-pinggrid).
+type pingGrid struct {
+	tick, phase time.Duration
 }
 
-// onGrid is the duration from now to the first multiple of grid (counted from the Unix epoch,
-// the same for every socket of the node) at least d from now: in [d, d+grid).
-func onGrid(now time.Time, d, grid time.Duration) time.Duration {
-	at := now.UnixNano() + int64(d)
-	if r := at % int64(grid); r != 0 {
-		d += grid - time.Duration(r)
+// newPingGrid is the grid for pings every every: a tick of maxPingTick, or an eighth of the
+// interval when that is shorter (tests ping every few hundred milliseconds), at a random phase.
+func newPingGrid(every time.Duration) pingGrid {
+	tick := max(min(maxPingTick, every/8), time.Millisecond)
+	return pingGrid{tick: tick, phase: rand.N(tick)}
+}
+
+// maxPingTick is the longest tick of the ping grid: 2 wake-ups a second for an idle node, and
+// at 3,333 sockets pinged every 20 s about 83 pings at a tick.
+const maxPingTick = 500 * time.Millisecond
+
+// after is the duration from now to the first tick of the grid at least d from now: in
+// [d, d+tick). Ticks are counted from the Unix epoch plus the phase, so they are the same
+// instants for every socket of the node.
+func (g pingGrid) after(now time.Time, d time.Duration) time.Duration {
+	at := now.UnixNano() + int64(d) - int64(g.phase)
+	if r := at % int64(g.tick); r != 0 {
+		if r < 0 {
+			r += int64(g.tick)
+		}
+		d += g.tick - time.Duration(r)
 	}
 	return d
 }

@@ -212,6 +212,7 @@ type Server struct {
 	pool     *sock.Pool            // static after construction; runs reader turns and writer batches
 	gate     *sock.BulkGate        // static after construction; paces the bulk writes of every socket
 	rings    *sock.Rings           // static after construction; nil: one write system call per socket
+	grid     pingGrid              // static after construction; the ticks of every socket's pings
 
 	// onSlow, when set (tests), is called after a socket is marked slow. Static after construction.
 	onSlow func()
@@ -236,6 +237,7 @@ func New(cfg Config) *Server {
 		pool:     sock.NewPool(),
 		gate:     gate,
 		rings:    rings,
+		grid:     newPingGrid(cfg.PingEvery),
 	}
 }
 
