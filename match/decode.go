@@ -5,12 +5,13 @@ import (
 	"time"
 )
 
-// DecodeMatch and DecodeEvents read what AppendJSON and AppendEvents write, without reflection:
-// the fast path of a node that reads other nodes' commits (hub/redisstore). They take only JSON
-// exactly as those functions write it, and check it by writing the result again and comparing
-// the bytes: so whatever they accept, a general decoder reads as the same value. Anything else
-// (spaces, other member orders, escaped strings, events with participants, standings or
-// settings) they refuse, and the caller reads it with a general decoder.
+// DecodeMatch, DecodeParticipant and DecodeEvents read what AppendJSON and AppendEvents write,
+// without reflection: the fast path of a node that reads other nodes' commits (hub/redisstore).
+// They take only JSON exactly as those functions write it, and check it by writing the result
+// again and comparing the bytes: so whatever they accept, a general decoder reads as the same
+// value. Anything else (spaces, other member orders, escaped strings, ratings, events with
+// participants, standings or settings) they refuse, and the caller reads it with a general
+// decoder.
 
 // DecodeMatch reads m from b as AppendJSON writes it, into a zero m. False: b is not that form,
 // and m is left in an unknown state.
@@ -22,6 +23,42 @@ func DecodeMatch(b []byte, m *Match) bool {
 	}
 	var buf [512]byte
 	again, err := m.AppendJSON(buf[:0])
+	return err == nil && bytes.Equal(again, b)
+}
+
+// DecodeParticipant reads p from b as Participant.AppendJSON writes it, into a zero p. False: b is
+// not that form (or holds a rating, read by a general decoder), and p is left in an unknown state.
+func DecodeParticipant(b []byte, p *Participant) bool {
+	r := reader{b: b}
+	r.object(func(k []byte) {
+		switch string(k) {
+		case "id":
+			p.ID = PlayerID(r.int())
+		case "name":
+			p.Name = r.str()
+		case "seed":
+			p.Seed = r.int()
+		case "checked_in":
+			p.CheckedIn = r.boolean()
+		case "eliminated":
+			p.Eliminated = r.boolean()
+		case "withdrawn":
+			p.Withdrawn = r.boolean()
+		case "disqualified":
+			p.Disqualified = r.boolean()
+		case "eliminated_in":
+			p.EliminatedIn = MatchID(r.int())
+		case "byes":
+			p.Byes = r.int()
+		default:
+			r.fail()
+		}
+	})
+	if !r.end() {
+		return false
+	}
+	var buf [256]byte
+	again, err := p.AppendJSON(buf[:0])
 	return err == nil && bytes.Equal(again, b)
 }
 

@@ -137,6 +137,29 @@ func appendTrue(b []byte, name string, v bool) []byte {
 	return append(b, "true"...)
 }
 
+// AppendJSON appends p as encoding/json writes it: the struct's fields in order, with their tags'
+// names and omitempty rules. A rating, the one float, is written by encoding/json.
+func (p *Participant) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, int64(p.ID), 10)
+	b = append(b, `,"name":`...)
+	b = jsonw.AppendString(b, p.Name)
+	b = appendNumber(b, `,"seed":`, p.Seed)
+	if p.Rating != 0 {
+		var err error
+		if b, err = jsonw.AppendJSON(append(b, `,"rating":`...), p.Rating); err != nil {
+			return nil, err
+		}
+	}
+	b = appendTrue(b, `,"checked_in":`, p.CheckedIn)
+	b = appendTrue(b, `,"eliminated":`, p.Eliminated)
+	b = appendTrue(b, `,"withdrawn":`, p.Withdrawn)
+	b = appendTrue(b, `,"disqualified":`, p.Disqualified)
+	b = appendNumber(b, `,"eliminated_in":`, int(p.EliminatedIn))
+	b = appendNumber(b, `,"byes":`, p.Byes)
+	return append(b, '}'), nil
+}
+
 // AppendJSON appends m as encoding/json writes it: the struct's fields in order, with their tags'
 // names and omitempty / omitzero rules.
 func (m *Match) AppendJSON(b []byte) ([]byte, error) {

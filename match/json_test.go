@@ -283,19 +283,26 @@ func TestMatchJSONAsEncodingJSON(t *testing.T) {
 // must take it when must is set. It reports whether it took it.
 func checkDecodeMatch(t *testing.T, b []byte, must bool) bool {
 	t.Helper()
-	var fast Match
-	if !DecodeMatch(b, &fast) {
+	return checkDecode(t, "DecodeMatch", DecodeMatch, b, must)
+}
+
+// checkDecode checks that when decode (named name) takes b, it reads what encoding/json reads;
+// it must take it when must is set. It reports whether it took it.
+func checkDecode[T any](t *testing.T, name string, decode func([]byte, *T) bool, b []byte, must bool) bool {
+	t.Helper()
+	var fast T
+	if !decode(b, &fast) {
 		if must {
-			t.Fatalf("DecodeMatch refused %s", b)
+			t.Fatalf("%s refused %s", name, b)
 		}
 		return false
 	}
-	var slow Match
+	var slow T
 	if err := json.Unmarshal(b, &slow); err != nil {
-		t.Fatalf("DecodeMatch took %s, which encoding/json refuses: %v", b, err)
+		t.Fatalf("%s took %s, which encoding/json refuses: %v", name, b, err)
 	}
 	if !reflect.DeepEqual(fast, slow) {
-		t.Fatalf("DecodeMatch of %s:\n got  %+v\n want %+v", b, fast, slow)
+		t.Fatalf("%s of %s:\n got  %+v\n want %+v", name, b, fast, slow)
 	}
 	return true
 }
@@ -336,7 +343,8 @@ func alter(r *rand.Rand, b []byte) []byte {
 	return out
 }
 
-// TestJSONAppendersKnowEveryField: the types Match.AppendJSON and Event.AppendJSON write field by
+// TestJSONAppendersKnowEveryField: the types Match.AppendJSON, Participant.AppendJSON and
+// Event.AppendJSON write field by
 // field have the members they write, in that order. A field added to one of them must be added to
 // match/json.go (and to the values TestMatchJSONAsEncodingJSON generates).
 func TestJSONAppendersKnowEveryField(t *testing.T) {
@@ -349,6 +357,7 @@ func TestJSONAppendersKnowEveryField(t *testing.T) {
 		{Feed{}, "match take"},
 		{Report{}, "scores games"},
 		{Slots{}, "players filled"},
+		{Participant{}, "id name seed rating checked_in eliminated withdrawn disqualified eliminated_in byes"},
 	} {
 		typ := reflect.TypeOf(c.v)
 		var names []string
@@ -362,4 +371,104 @@ func TestJSONAppendersKnowEveryField(t *testing.T) {
 			t.Errorf("%s's JSON members are %q; match/json.go writes %q", typ.Name(), got, c.want)
 		}
 	}
+}
+
+// TestParticipantJSONAsEncodingJSON: Participant.AppendJSON writes exactly the bytes encoding/json
+// writes, for the participants of played tournaments of each format and for generated ones that
+// set every field at random (names that must be escaped, ratings of every size, NaN); and
+// DecodeParticipant reads what it takes of those bytes, and of them altered at random, as
+// encoding/json does, and takes every one without a rating and with a plain name.
+func TestParticipantJSONAsEncodingJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(42, 7))
+	var checked, taken, altered int
+	check := func(p Participant) {
+		t.Helper()
+		checked++
+		want, wantErr := json.Marshal(p)
+		got, err := p.AppendJSON([]byte("x"))
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("participant %+v: error %v; encoding/json: %v", p, err, wantErr)
+		}
+		if err != nil {
+			return
+		}
+		if string(got) != "x"+string(want) {
+			t.Fatalf("participant %+v:\n got  %s\n want x%s", p, got, want)
+		}
+		// A name encoding/json writes as it is: printable ASCII that needs no escape.
+		plain := p.Rating == 0 && !strings.ContainsFunc(p.Name, func(c rune) bool { return c < 0x20 || c > 0x7e || strings.ContainsRune(`"\\<>&`, c) })
+		if checkDecodeParticipant(t, want, plain) {
+			taken++
+		}
+		for range 4 {
+			if checkDecodeParticipant(t, alter(r, want), false) {
+				altered++
+			}
+		}
+	}
+	at := time.Date(2026, 12, 6, 10, 30, 0, 0, time.UTC)
+	for _, f := range []Format{SingleElimination, DoubleElimination, RoundRobin, Swiss} {
+		tr := newTournament(t, Settings{Format: f, AllowDraws: f == RoundRobin || f == Swiss}, 11)
+		mustApply(t, tr, Command{Type: CmdStart, At: at})
+		mustApply(t, tr, Command{Type: CmdWithdraw, Player: tr.Participants[3].ID, At: at})
+		for tr.Status == StatusRunning {
+			for _, p := range tr.Participants {
+				check(p)
+			}
+			var ready []MatchID
+			for i := range tr.Matches {
+				if tr.Matches[i].Status == MatchReady {
+					ready = append(ready, tr.Matches[i].ID)
+				}
+			}
+			if len(ready) == 0 {
+				break
+			}
+			m := tr.match(ready[r.IntN(len(ready))])
+			sc := winScores(r, 1, r.IntN(2))
+			mustApply(t, tr, Command{Type: CmdReport, Match: m.ID, Scores: sc, By: m.Players[0], At: at})
+			mustApply(t, tr, Command{Type: CmdReport, Match: m.ID, Scores: sc, By: m.Players[1], At: at})
+		}
+		for _, p := range tr.Participants {
+			check(p)
+		}
+	}
+	names := []string{"", "p1", "Anna Lee", `say "hi"`, `back\slash`, "<b>&amp;</b>", "Zoë", "tab\there", "\u2028", "日本", "\x7f"}
+	ratings := []float64{0, 1, 1500, 1500.5, -3, 1e-7, 1e21, 123456789.125, math.SmallestNonzeroFloat64, math.MaxFloat64, math.NaN(), math.Inf(1)}
+	for range 20000 {
+		p := Participant{
+			ID:   PlayerID(r.IntN(1 << 20)),
+			Name: names[r.IntN(len(names))],
+		}
+		v := reflect.ValueOf(&p).Elem()
+		for i := range v.NumField() { // every other field, whatever fields there are: zero or not
+			f := v.Field(i)
+			if i < 2 || r.IntN(2) == 0 {
+				continue
+			}
+			switch f.Kind() {
+			case reflect.Bool:
+				f.SetBool(true)
+			case reflect.Int, reflect.Int32, reflect.Int64:
+				f.SetInt(int64(r.IntN(1000)) - int64(r.IntN(2)))
+			case reflect.Float64:
+				f.SetFloat(ratings[r.IntN(len(ratings))])
+			case reflect.String:
+				f.SetString(names[r.IntN(len(names))])
+			default:
+				t.Fatalf("Participant.%s: a %s this test does not generate", v.Type().Field(i).Name, f.Kind())
+			}
+		}
+		check(p)
+	}
+	t.Logf("checked %d participants; DecodeParticipant took %d of them and %d altered ones", checked, taken, altered)
+	if taken < checked/10 || altered == 0 {
+		t.Errorf("DecodeParticipant took %d of %d and %d altered ones: the test does not reach it", taken, checked, altered)
+	}
+}
+
+// checkDecodeParticipant is checkDecodeMatch's counterpart for DecodeParticipant.
+func checkDecodeParticipant(t *testing.T, b []byte, must bool) bool {
+	t.Helper()
+	return checkDecode(t, "DecodeParticipant", DecodeParticipant, b, must)
 }

@@ -36,3 +36,14 @@ func decodeMatch(data []byte, m *match.Match) error {
 	*m = match.Match{}
 	return decode(data, m)
 }
+
+// decodeParticipant reads a participant's field: what this package's nodes write is read by
+// match.DecodeParticipant, without reflection; anything it leaves (a rating, an escaped name) by
+// decode.
+func decodeParticipant(data []byte, p *match.Participant) error {
+	if match.DecodeParticipant(data, p) {
+		return nil
+	}
+	*p = match.Participant{}
+	return decode(data, p)
+}

@@ -94,9 +94,12 @@ func fieldsObject(set, del []string) string {
 func (f *fieldSet) put(field string, v any) error {
 	var b []byte
 	var err error
-	if m, ok := v.(*match.Match); ok {
-		b, err = exactly(m, (*match.Match).AppendJSON) // encoding/json's bytes, written directly
-	} else {
+	switch v := v.(type) {
+	case *match.Match:
+		b, err = exactly(v, (*match.Match).AppendJSON) // encoding/json's bytes, written directly
+	case *match.Participant:
+		b, err = exactly(v, (*match.Participant).AppendJSON)
+	default:
 		b, err = json.Marshal(v)
 	}
 	if err != nil {
@@ -201,7 +204,7 @@ func changedFields(t *match.Tournament, ch match.Changes, baseRest string) (fiel
 			f.del = append(f.del, playerField(id))
 			continue
 		}
-		if err := f.put(playerField(id), p); err != nil {
+		if err := f.put(playerField(id), &p); err != nil {
 			return f, err
 		}
 	}
@@ -232,7 +235,7 @@ func decodeFields(h map[string]string) (*match.Tournament, error) {
 		switch {
 		case strings.HasPrefix(k, playerPrefix):
 			var p match.Participant
-			if err := decode([]byte(v), &p); err != nil {
+			if err := decodeParticipant([]byte(v), &p); err != nil {
 				return nil, fmt.Errorf("redisstore: decode %s: %w", k, err)
 			}
 			t.Participants = append(t.Participants, p)
@@ -454,7 +457,7 @@ func applyFields(t *match.Tournament, fields map[string]json.RawMessage) error {
 			case deleted:
 			default:
 				var p match.Participant
-				if err := decode(v, &p); err != nil {
+				if err := decodeParticipant(v, &p); err != nil {
 					return fmt.Errorf("redisstore: decode %s: %w", k, err)
 				}
 				if int(p.ID) != id {
