@@ -33,7 +33,7 @@ func DecodeParticipant(b []byte, p *Participant) bool {
 	r.object(func(k []byte) {
 		switch string(k) {
 		case "id":
-			p.ID = PlayerID(r.int())
+			p.ID = r.player()
 		case "name":
 			p.Name = r.str()
 		case "seed":

@@ -141,7 +141,7 @@ func appendTrue(b []byte, name string, v bool) []byte {
 // names and omitempty rules. A rating, the one float, is written by encoding/json.
 func (p *Participant) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"id":`...)
-	b = strconv.AppendInt(b, int64(p.ID), 10)
+	b = appendPlayer(b, p.ID)
 	b = append(b, `,"name":`...)
 	b = jsonw.AppendString(b, p.Name)
 	b = appendNumber(b, `,"seed":`, p.Seed)

@@ -437,7 +437,7 @@ func TestParticipantJSONAsEncodingJSON(t *testing.T) {
 	ratings := []float64{0, 1, 1500, 1500.5, -3, 1e-7, 1e21, 123456789.125, math.SmallestNonzeroFloat64, math.MaxFloat64, math.NaN(), math.Inf(1)}
 	for range 20000 {
 		p := Participant{
-			ID:   PlayerID(r.IntN(1 << 20)),
+			ID:   PlayerID(r.IntN(1<<20) * (r.IntN(3) - 1)), // nobody (null) and negative ids too
 			Name: names[r.IntN(len(names))],
 		}
 		v := reflect.ValueOf(&p).Elem()
