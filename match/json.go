@@ -50,7 +50,7 @@ func (e *Event) AppendJSON(b []byte) ([]byte, error) {
 	b = appendNumber(b, `,"match_id":`, int(e.MatchID))
 	if e.Slots != nil {
 		b = append(b, `,"slots":{"players":`...)
-		b = appendTwo(b, e.Slots.Players, appendPlayer)
+		b = appendTwo(b, e.Slots.Players, AppendPlayer)
 		b = append(b, `,"filled":`...)
 		b = appendTwo(b, e.Slots.Filled, strconv.AppendBool)
 		b = append(b, '}')
@@ -141,7 +141,7 @@ func appendTrue(b []byte, name string, v bool) []byte {
 // names and omitempty rules. A rating, the one float, is written by encoding/json.
 func (p *Participant) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"id":`...)
-	b = appendPlayer(b, p.ID)
+	b = AppendPlayer(b, p.ID)
 	b = append(b, `,"name":`...)
 	b = jsonw.AppendString(b, p.Name)
 	b = appendNumber(b, `,"seed":`, p.Seed)
@@ -173,7 +173,7 @@ func (m *Match) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, `,"status":`...)
 	b = jsonw.AppendString(b, string(m.Status))
 	b = append(b, `,"players":`...)
-	b = appendTwo(b, m.Players, appendPlayer)
+	b = appendTwo(b, m.Players, AppendPlayer)
 	if m.Filled != [2]bool{} {
 		b = append(b, `,"filled":`...)
 		b = appendTwo(b, m.Filled, strconv.AppendBool)
@@ -190,9 +190,9 @@ func (m *Match) AppendJSON(b []byte) ([]byte, error) {
 		b = appendGames(b, *m.Games)
 	}
 	b = append(b, `,"winner":`...)
-	b = appendPlayer(b, m.Winner)
+	b = AppendPlayer(b, m.Winner)
 	b = append(b, `,"loser":`...)
-	b = appendPlayer(b, m.Loser)
+	b = AppendPlayer(b, m.Loser)
 	b = appendTrue(b, `,"draw":`, m.Draw)
 	b = appendTrue(b, `,"walkover":`, m.Walkover)
 	if m.Forfeited != [2]bool{} {
@@ -237,8 +237,9 @@ func appendTwo[T any](b []byte, v [2]T, each func([]byte, T) []byte) []byte {
 
 func appendInt(b []byte, n int) []byte { return strconv.AppendInt(b, int64(n), 10) }
 
-// appendPlayer writes a player id as PlayerID.MarshalJSON does: nobody as null.
-func appendPlayer(b []byte, p PlayerID) []byte {
+// AppendPlayer appends a player id as JSON: nobody (0) as null. PlayerID.MarshalJSON and every
+// writer of ids by hand use it.
+func AppendPlayer(b []byte, p PlayerID) []byte {
 	if p == 0 {
 		return append(b, "null"...)
 	}

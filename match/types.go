@@ -196,12 +196,7 @@ type Retention struct {
 type PlayerID int
 
 // MarshalJSON writes nobody (0: an empty slot, no winner yet) as null.
-func (p PlayerID) MarshalJSON() ([]byte, error) {
-	if p == 0 {
-		return []byte("null"), nil
-	}
-	return strconv.AppendInt(make([]byte, 0, 8), int64(p), 10), nil
-}
+func (p PlayerID) MarshalJSON() ([]byte, error) { return AppendPlayer(make([]byte, 0, 8), p), nil }
 
 // UnmarshalJSON reads a player id, or null for nobody.
 func (p *PlayerID) UnmarshalJSON(b []byte) error {

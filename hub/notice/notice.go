@@ -71,12 +71,7 @@ func appendNotice(b []byte, n *noticeMsg) ([]byte, error) {
 		b = strconv.AppendInt(b, int64(n.Match), 10)
 	}
 	if o := n.Opponent; o != nil {
-		b = append(b, `,"opponent":{"id":`...)
-		if o.ID == 0 { // as PlayerID.MarshalJSON writes nobody
-			b = append(b, "null"...)
-		} else {
-			b = strconv.AppendInt(b, int64(o.ID), 10)
-		}
+		b = match.AppendPlayer(append(b, `,"opponent":{"id":`...), o.ID)
 		b = append(b, `,"name":`...)
 		b = append(jsonw.AppendString(b, o.Name), '}')
 	}

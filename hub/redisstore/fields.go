@@ -134,11 +134,14 @@ func encodeMeta(t *match.Tournament) (field, rest string, err error) {
 	return field, restOf(field), nil
 }
 
+// metaHead is how a tournament's own field (t) starts when encodeMeta writes it: its version comes
+// first, then the rest (restOf, withVersion).
+const metaHead = `{"version":`
+
 // withVersion is the tournament's own field (t) of version whose rest (restOf) is rest.
 func withVersion(version int64, rest string) string {
-	const head = `{"version":`
-	b := make([]byte, 0, len(head)+20+1+len(rest))
-	b = append(b, head...)
+	b := make([]byte, 0, len(metaHead)+20+1+len(rest))
+	b = append(b, metaHead...)
 	b = strconv.AppendInt(b, version, 10)
 	b = append(b, ',')
 	return stringOf(append(b, rest...))
@@ -148,15 +151,14 @@ func withVersion(version int64, rest string) string {
 // the field starts so (encodeMeta), else "" (a field written otherwise, by a hub from before:
 // nothing is known the same then).
 func restOf(field string) string {
-	const head = `{"version":`
-	if !strings.HasPrefix(field, head) {
+	if !strings.HasPrefix(field, metaHead) {
 		return ""
 	}
-	i := len(head)
+	i := len(metaHead)
 	for i < len(field) && field[i] >= '0' && field[i] <= '9' {
 		i++
 	}
-	if i == len(head) || i == len(field) || field[i] != ',' {
+	if i == len(metaHead) || i == len(field) || field[i] != ',' {
 		return ""
 	}
 	return field[i+1:]

@@ -310,11 +310,7 @@ func appendPlayers(b []byte, p [2]match.PlayerID) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if id == 0 {
-			b = append(b, "null"...)
-		} else {
-			b = strconv.AppendInt(b, int64(id), 10)
-		}
+		b = match.AppendPlayer(b, id)
 	}
 	return append(b, ']')
 }

@@ -139,30 +139,32 @@ func (s *session) handle(typ websocket.MessageType, data []byte) bool {
 		return false
 	}
 	var m clientMsg
+	var err error
 	if !m.decodePlain(data) { // anything but the plain messages clients send: encoding/json
 		m = clientMsg{}
-		if err := json.Unmarshal(data, &m); err != nil {
-			s.ws.metrics.in.WithLabelValues("invalid").Inc()
-			ref := ""
-			var te *json.UnmarshalTypeError
-			switch {
-			case errors.As(err, &te) && te.Field == "":
-				s.sendError("", command.CodeBadMessage, "the message is not a JSON object")
-			case errors.As(err, &te):
-				ref = validRef(m.Ref) // the rest of the message was decoded
-				s.sendError(ref, command.CodeBadMessage, fmt.Sprintf("field %s has the wrong type", te.Field))
-			case json.Valid(data):
-				// A value its type refused (games that are not pairs): that type's message.
-				var r struct {
-					Ref string `json:"ref"`
-				}
-				_ = json.Unmarshal(data, &r) // a ref that is not a string stays ""
-				s.sendError(validRef(r.Ref), command.CodeBadMessage, err.Error())
-			default:
-				s.sendError(ref, command.CodeBadMessage, "the message is not JSON")
+		err = json.Unmarshal(data, &m)
+	}
+	if err != nil {
+		s.ws.metrics.in.WithLabelValues("invalid").Inc()
+		ref := ""
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &te) && te.Field == "":
+			s.sendError("", command.CodeBadMessage, "the message is not a JSON object")
+		case errors.As(err, &te):
+			ref = validRef(m.Ref) // the rest of the message was decoded
+			s.sendError(ref, command.CodeBadMessage, fmt.Sprintf("field %s has the wrong type", te.Field))
+		case json.Valid(data):
+			// A value its type refused (games that are not pairs): that type's message.
+			var r struct {
+				Ref string `json:"ref"`
 			}
-			return false
+			_ = json.Unmarshal(data, &r) // a ref that is not a string stays ""
+			s.sendError(validRef(r.Ref), command.CodeBadMessage, err.Error())
+		default:
+			s.sendError(ref, command.CodeBadMessage, "the message is not JSON")
 		}
+		return false
 	}
 	if wsInTypes[m.Type] {
 		s.ws.metrics.in.WithLabelValues(m.Type).Inc()
