@@ -41,7 +41,9 @@ default --nodes; several nodes on one Redis: --nodes http://127.0.0.1:8081,http:
              loadtest --scenario idle --players 2000 --pids $(pgrep -d, -x hub)
 
   maxrate  latency with the rate raised x1.25 every --step from --rate, until a step's p99 passes
-           --p99-limit ms or it achieves under 90 % of its target; reports the last step that held.
+           --p99-limit ms or it achieves under 90 % of its target (twice in a row), then --refine
+           bisections between the last step that held and the first that failed (3: the answer
+           within 3 %); reports the highest rate achieved in a step that held.
              loadtest --scenario maxrate --players 256 --rate 50 --step 6s --duration 60s
 
   --relay  latency or maxrate against the relay floor (bench/baseline/floor) instead of hubs: the
@@ -60,7 +62,7 @@ unless it holds; the table lists each as passed or FAILED with the measured valu
                                    reply to the sender
   delivery_ + those                fanout: every delivery
   rate                             latency: results/s achieved (rate>=95% is a per cent of
-                                   --rate); maxrate: the last step that held
+                                   --rate); maxrate: the highest achieved in a held step
   errors rate_limited http_429 ws_rate_limited dropped connect_failures
                                    counts, in every scenario
   missing bytes_per_delivery       fanout: deliveries that never came; event bytes per delivery

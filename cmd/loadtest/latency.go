@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"sync"
@@ -692,67 +693,103 @@ func wait(ctx context.Context, d time.Duration, e *env) {
 }
 
 // measureMaxRate raises the target rate step by step (x1.25 from --rate) until a step's
-// cross-node p99 passes --p99-limit or the achieved rate falls below 90% of the target; the last
-// step that held is the result. A step that fails is measured once more at the same rate before
-// the search stops, so that one transient stall (a GC pause, a Redis fork) does not end it. Steps
-// last --step each and together at most --duration.
+// cross-node p99 passes --p99-limit or the achieved rate falls below 90% of the target, then
+// narrows the gap between the last step that held and the first that failed by --refine
+// bisections (in ratio: each halves the gap's factor, so three leave steps of under 3%). A step
+// that fails is measured once more at the same rate before it counts as failed, so that one
+// transient stall (a GC pause, a Redis fork) does not end the search. The result is the highest
+// rate achieved in a step that held. Steps last --step each and together at most --duration.
 func measureMaxRate(ctx context.Context, e *env, limit pacers, res *latencyResult) {
-	cfg := e.cfg
-	target := cfg.rate
-	retried := false
+	searchMaxRate(ctx, e.cfg, res, func(target float64) (step, string) { return maxRateStep(ctx, e, limit, target) })
+}
+
+// searchMaxRate is measureMaxRate's search, with probe measuring one step at a target rate
+// (and saying why it did not hold).
+func searchMaxRate(ctx context.Context, cfg config, res *latencyResult, probe func(target float64) (step, string)) {
 	end := time.Now().Add(cfg.duration)
-	for ctx.Err() == nil && time.Now().Add(cfg.step).Before(end.Add(time.Millisecond)) {
-		limit.set(target) // every group's pacer, at once
-		// Settle for a fifth of the step, then measure.
-		wait(ctx, cfg.step/5, e)
-		e.rec.resetPhase()
-		acked0 := e.st.acked.Load()
-		_, errs0 := e.st.errorCounts()
-		t0 := time.Now()
-		use0 := takeSample(cfg.pids)
-		wait(ctx, cfg.step, e)
-		h := e.rec.resetPhase()
-		_, errs1 := e.st.errorCounts()
-		acked := e.st.acked.Load() - acked0
-		s := step{
-			Target:   target,
-			Achieved: float64(acked) / time.Since(t0).Seconds(),
-			Errors:   errs1 - errs0,
-			Usage:    usageBetween(use0, takeSample(cfg.pids), cfg.pids, acked),
-		}
-		sum := h.Summary() // the recorder's phase holds cross-node latencies, or same-node with one node
-		if e.rec.single {
-			s.SameNode = &sum
-		} else {
-			s.CrossNode = &sum
-		}
-		p99 := sum.P99MS
-		switch {
-		case h.Count() == 0:
-			res.MaxRateReason = fmt.Sprintf("no deliveries measured at %.0f/s", target)
-		case p99 > cfg.p99Limit:
-			res.MaxRateReason = fmt.Sprintf("p99 %.1f ms > %.0f ms at %.0f/s", p99, cfg.p99Limit, target)
-		case s.Achieved < 0.9*target:
-			res.MaxRateReason = fmt.Sprintf("achieved %.0f/s < 90%% of target %.0f/s", s.Achieved, target)
-		default:
-			s.Held = true
-			res.MaxRateReason = ""
-		}
-		res.Steps = append(res.Steps, s)
-		fmt.Fprintf(cfg.log, "step target=%.0f/s achieved=%.0f/s p99=%.1fms errors=%d held=%v hub-cpu=%.2fms/result steal=%.2f cores\n",
-			target, s.Achieved, p99, s.Errors, s.Held, s.Usage.HubCPUPerResult, s.Usage.StealCores)
-		if !s.Held {
-			if !retried {
-				retried = true
-				continue
+	// measure runs steps at target until one holds or two have failed, and says which.
+	measure := func(target float64) (held, ran bool) {
+		for try := 0; try < 2; try++ {
+			if ctx.Err() != nil || !time.Now().Add(cfg.step).Before(end.Add(time.Millisecond)) {
+				return false, false
 			}
+			s, reason := probe(target)
+			res.Steps = append(res.Steps, s)
+			fmt.Fprintf(cfg.log, "step target=%.0f/s achieved=%.0f/s p99=%.1fms errors=%d held=%v hub-cpu=%.2fms/result steal=%.2f cores\n",
+				target, s.Achieved, s.latency().P99MS, s.Errors, s.Held, s.Usage.HubCPUPerResult, s.Usage.StealCores)
+			if s.Held {
+				res.MaxRateHeld = max(res.MaxRateHeld, s.Achieved)
+				return true, true
+			}
+			res.MaxRateReason = reason
+		}
+		return false, true
+	}
+	var heldAt, failedAt float64 // the highest target that held, the lowest that failed
+	failReason := ""
+	for target := cfg.rate; failedAt == 0; target *= 1.25 {
+		held, ran := measure(target)
+		if !ran {
+			res.MaxRateReason = "ran out of time (--duration) before the limit was found"
 			return
 		}
-		retried = false
-		res.MaxRateHeld = s.Achieved
-		target *= 1.25
+		if held {
+			heldAt = target
+		} else {
+			failedAt, failReason = target, res.MaxRateReason
+		}
 	}
-	if res.MaxRateReason == "" {
-		res.MaxRateReason = "ran out of time (--duration) before the limit was found"
+	for i := 0; i < cfg.refine && heldAt > 0; i++ {
+		mid := math.Sqrt(heldAt * failedAt)
+		held, ran := measure(mid)
+		if !ran {
+			break
+		}
+		if held {
+			heldAt = mid
+		} else {
+			failedAt, failReason = mid, res.MaxRateReason
+		}
 	}
+	res.MaxRateReason = failReason
+}
+
+// maxRateStep paces every group at target for a step (after settling for a fifth of it) and
+// measures it; reason says why it did not hold.
+func maxRateStep(ctx context.Context, e *env, limit pacers, target float64) (s step, reason string) {
+	cfg := e.cfg
+	limit.set(target) // every group's pacer, at once
+	wait(ctx, cfg.step/5, e)
+	e.rec.resetPhase()
+	acked0 := e.st.acked.Load()
+	_, errs0 := e.st.errorCounts()
+	t0 := time.Now()
+	use0 := takeSample(cfg.pids)
+	wait(ctx, cfg.step, e)
+	h := e.rec.resetPhase()
+	_, errs1 := e.st.errorCounts()
+	acked := e.st.acked.Load() - acked0
+	s = step{
+		Target:   target,
+		Achieved: float64(acked) / time.Since(t0).Seconds(),
+		Errors:   errs1 - errs0,
+		Usage:    usageBetween(use0, takeSample(cfg.pids), cfg.pids, acked),
+	}
+	sum := h.Summary() // the recorder's phase holds cross-node latencies, or same-node with one node
+	if e.rec.single {
+		s.SameNode = &sum
+	} else {
+		s.CrossNode = &sum
+	}
+	switch p99 := sum.P99MS; {
+	case h.Count() == 0:
+		reason = fmt.Sprintf("no deliveries measured at %.0f/s", target)
+	case p99 > cfg.p99Limit:
+		reason = fmt.Sprintf("p99 %.1f ms > %.0f ms at %.0f/s", p99, cfg.p99Limit, target)
+	case s.Achieved < 0.9*target:
+		reason = fmt.Sprintf("achieved %.0f/s < 90%% of target %.0f/s", s.Achieved, target)
+	default:
+		s.Held = true
+	}
+	return s, reason
 }

@@ -49,6 +49,7 @@ type config struct {
 	duration    time.Duration
 	step        time.Duration
 	p99Limit    float64
+	refine      int
 	maxEvents   int64
 	repeats     int
 	procs       int
@@ -131,6 +132,7 @@ func parseFlags(args []string, help io.Writer) (c config, err error) {
 		return nil
 	})
 	fs.Float64Var(&c.p99Limit, "p99-limit", 50, "p99 latency (ms; cross-node, or same-node with one node) a maxrate step must stay under")
+	fs.IntVar(&c.refine, "refine", 3, "bisections between the last maxrate step that held and the first that failed (each halves the gap's factor: 3 leave steps under 3%)")
 	fs.Int64Var(&c.maxEvents, "max-events", 0, "stop after this many results (0: no limit)")
 	fs.IntVar(&c.repeats, "repeats", 20, "publishes (fanout)")
 	fs.IntVar(&c.procs, "procs", 1, "client processes for idle sockets (each holds at most ~19k)")
@@ -237,6 +239,9 @@ func parseFlags(args []string, help io.Writer) (c config, err error) {
 	}
 	if c.minRatePct < 0 || c.minRatePct > 100 {
 		return c, fmt.Errorf("--min-rate-pct %g: want a per cent from 0 (no check) to 100", c.minRatePct)
+	}
+	if c.refine < 0 || c.refine > 10 {
+		return c, fmt.Errorf("--refine %d: want 0 (the x1.25 steps alone) to 10 bisections", c.refine)
 	}
 	if c.rate <= 0 || c.duration <= 0 || c.deadline <= 0 || c.procs < 1 || c.tsize < 2 {
 		return c, errors.New("--rate, --duration, --deadline, --procs must be positive and --tournament-size at least 2")
@@ -429,7 +434,7 @@ func writeChart(path string, res *Result) error {
 			sub += " (cross-node: n/a, one node)"
 		}
 		if res.Scenario == "maxrate" {
-			sub = fmt.Sprintf("%d player sockets (%d tournaments of %d), %d node(s), rate stepped up from %.0f/s; last step that held: %.0f/s (%s)",
+			sub = fmt.Sprintf("%d player sockets (%d tournaments of %d), %d node(s), rate stepped up from %.0f/s; highest held: %.0f/s (%s)",
 				l.PlayerSockets, l.Groups, l.TournamentSize, len(res.Nodes), l.TargetRate, l.MaxRateHeld, l.MaxRateReason)
 		}
 		if l.Pace == paceTournament {

@@ -154,7 +154,7 @@ func metrics(scenario string, nodes int) map[string]metric {
 			case l == nil:
 				return 0, "", false
 			case scenario == "maxrate":
-				return l.MaxRateHeld, "the last maxrate step that held", true
+				return l.MaxRateHeld, "the highest rate a maxrate step held", true
 			}
 			return l.AckedPerSecond, "achieved over the measured window", true
 		}}

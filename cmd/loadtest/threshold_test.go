@@ -110,7 +110,7 @@ func TestEvalThresholds(t *testing.T) {
 		{"p99<10ms", empty, -1, 10, false},    // no deliveries: nothing to show it passed
 		{"rate>0", failedEarly, -1, 0, false}, // failed before measuring
 		{"rate>=95%", failedEarly, -1, 95, false},
-		{"rate>=600", maxrate, 610, 600, true}, // maxrate: the last step that held
+		{"rate>=600", maxrate, 610, 600, true}, // maxrate: the highest rate a step held
 		{"rate>=100%", maxrate, 610, 50, true},
 		{"p99<20ms", fanout, 12, 20, true}, // fanout: the completion
 		{"missing==0", fanout, 0, 0, true},
