@@ -223,6 +223,17 @@ func winScores(r *rand.Rand, bestOf, w int) [2]int {
 	return sc
 }
 
+// readyMatches is the ids of tr's ready matches.
+func readyMatches(tr *Tournament) []MatchID {
+	var ready []MatchID
+	for i := range tr.Matches {
+		if tr.Matches[i].Status == MatchReady {
+			ready = append(ready, tr.Matches[i].ID)
+		}
+	}
+	return ready
+}
+
 // playOut reports random results for every ready match until the tournament ends, checking
 // invariants after each command. It returns the number of results reported.
 func playOut(t testing.TB, tr *Tournament, r *rand.Rand) int {
@@ -232,12 +243,7 @@ func playOut(t testing.TB, tr *Tournament, r *rand.Rand) int {
 		if steps > 200000 {
 			t.Fatalf("tournament did not finish after %d steps", steps)
 		}
-		var ready []MatchID
-		for i := range tr.Matches {
-			if tr.Matches[i].Status == MatchReady {
-				ready = append(ready, tr.Matches[i].ID)
-			}
-		}
+		ready := readyMatches(tr)
 		if len(ready) == 0 && tr.Stage == StageGroups && tr.Qualifiers != nil {
 			mustApply(t, tr, Command{Type: CmdStartPlayoff})
 			continue

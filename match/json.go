@@ -160,6 +160,71 @@ func (p *Participant) AppendJSON(b []byte) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
+// AppendJSON appends c as encoding/json writes it: the struct's fields in order, with their tags'
+// names and omitempty / omitzero rules. The stores keep every command so in their logs (history
+// replays them), one per commit. The members set-up and edits alone carry (settings, rating,
+// edit, players) are written by encoding/json.
+func (c *Command) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	b = append(b, `{"type":`...)
+	b = jsonw.AppendString(b, string(c.Type))
+	b = appendText(b, `,"tournament":`, c.Tournament)
+	b = appendText(b, `,"name":`, c.Name)
+	b = appendText(b, `,"description":`, c.Description)
+	if c.Settings != nil {
+		if b, err = jsonw.AppendJSON(append(b, `,"settings":`...), c.Settings); err != nil {
+			return nil, err
+		}
+	}
+	if c.Rating != 0 {
+		if b, err = jsonw.AppendJSON(append(b, `,"rating":`...), c.Rating); err != nil {
+			return nil, err
+		}
+	}
+	b = appendNumber(b, `,"player":`, int(c.Player))
+	b = appendNumber(b, `,"match":`, int(c.Match))
+	b = append(b, `,"scores":`...)
+	b = appendTwo(b, c.Scores, appendInt)
+	if len(c.Games) > 0 {
+		b = append(b, `,"games":`...)
+		b = appendGames(b, c.Games)
+	}
+	b = appendNumber(b, `,"by":`, int(c.By))
+	b = appendTrue(b, `,"both":`, c.Both)
+	b = appendTrue(b, `,"disqualify":`, c.Disqualify)
+	b = appendText(b, `,"reason":`, c.Reason)
+	if c.Edit != nil {
+		if b, err = jsonw.AppendJSON(append(b, `,"edit":`...), c.Edit); err != nil {
+			return nil, err
+		}
+	}
+	b = appendText(b, `,"seeding":`, string(c.Seeding))
+	if len(c.Order) > 0 {
+		b = append(b, `,"order":[`...)
+		for i, p := range c.Order {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = AppendPlayer(b, p)
+		}
+		b = append(b, ']')
+	}
+	if c.RandomSeed != 0 {
+		b = strconv.AppendUint(append(b, `,"random_seed":`...), c.RandomSeed, 10)
+	}
+	if len(c.Players) > 0 {
+		if b, err = jsonw.AppendJSON(append(b, `,"players":`...), c.Players); err != nil {
+			return nil, err
+		}
+	}
+	if !c.At.IsZero() {
+		if b, err = jsonw.AppendTime(append(b, `,"at":`...), c.At); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // AppendJSON appends m as encoding/json writes it: the struct's fields in order, with their tags'
 // names and omitempty / omitzero rules.
 func (m *Match) AppendJSON(b []byte) ([]byte, error) {

@@ -2,6 +2,7 @@ package match
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -158,12 +159,7 @@ func TestMatchJSONAsEncodingJSON(t *testing.T) {
 			for i := range tr.Matches {
 				check(&tr.Matches[i])
 			}
-			var ready []MatchID
-			for i := range tr.Matches {
-				if tr.Matches[i].Status == MatchReady {
-					ready = append(ready, tr.Matches[i].ID)
-				}
-			}
+			ready := readyMatches(tr)
 			if len(ready) == 0 {
 				apply(tr, Command{Type: CmdStartPlayoff, At: at})
 				continue
@@ -343,9 +339,9 @@ func alter(r *rand.Rand, b []byte) []byte {
 	return out
 }
 
-// TestJSONAppendersKnowEveryField: the types Match.AppendJSON, Participant.AppendJSON and
-// Event.AppendJSON write field by
-// field have the members they write, in that order. A field added to one of them must be added to
+// TestJSONAppendersKnowEveryField: the types Match.AppendJSON, Participant.AppendJSON,
+// Command.AppendJSON and Event.AppendJSON write field by field have the members they write, in
+// that order. A field added to one of them must be added to
 // match/json.go (and to the values TestMatchJSONAsEncodingJSON generates).
 func TestJSONAppendersKnowEveryField(t *testing.T) {
 	for _, c := range []struct {
@@ -358,6 +354,7 @@ func TestJSONAppendersKnowEveryField(t *testing.T) {
 		{Report{}, "scores games"},
 		{Slots{}, "players filled"},
 		{Participant{}, "id name seed rating checked_in eliminated withdrawn disqualified eliminated_in byes"},
+		{Command{}, "type tournament name description settings rating player match scores games by both disqualify reason edit seeding order random_seed players at"},
 	} {
 		typ := reflect.TypeOf(c.v)
 		var names []string
@@ -415,12 +412,7 @@ func TestParticipantJSONAsEncodingJSON(t *testing.T) {
 			for _, p := range tr.Participants {
 				check(p)
 			}
-			var ready []MatchID
-			for i := range tr.Matches {
-				if tr.Matches[i].Status == MatchReady {
-					ready = append(ready, tr.Matches[i].ID)
-				}
-			}
+			ready := readyMatches(tr)
 			if len(ready) == 0 {
 				break
 			}
@@ -465,6 +457,132 @@ func TestParticipantJSONAsEncodingJSON(t *testing.T) {
 	if taken < checked/10 || altered == 0 {
 		t.Errorf("DecodeParticipant took %d of %d and %d altered ones: the test does not reach it", taken, checked, altered)
 	}
+}
+
+// TestCommandJSONAsEncodingJSON: Command.AppendJSON writes exactly the bytes (or the error)
+// encoding/json writes, for every command of played tournaments of each format (create with
+// settings, joins with ratings, start, one-sided and organiser's reports with games, a
+// withdrawal, an edit) and for 20,000 generated ones that set every field at random, whatever
+// fields Command has.
+func TestCommandJSONAsEncodingJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(42, 9))
+	checked := 0
+	check := func(c Command) {
+		t.Helper()
+		checked++
+		want, wantErr := json.Marshal(c)
+		got, err := c.AppendJSON([]byte("x"))
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("command %+v: error %v; encoding/json: %v", c, err, wantErr)
+		}
+		if err == nil && string(got) != "x"+string(want) {
+			t.Fatalf("command %+v:\n got  %s\n want x%s", c, got, want)
+		}
+	}
+	at := time.Date(2026, 12, 6, 10, 30, 0, 123456789, time.UTC)
+	for _, f := range []Format{SingleElimination, DoubleElimination, RoundRobin, Swiss} {
+		tr := &Tournament{}
+		do := func(c Command) {
+			t.Helper()
+			check(c)
+			mustApply(t, tr, c)
+		}
+		do(Command{Type: CmdCreate, Tournament: "t1", Name: "Test <Cup>", Description: "a \"cup\"", At: at,
+			Settings: &Settings{Format: f, BestOf: 3, AllowDraws: f == RoundRobin || f == Swiss}})
+		for i := range 9 {
+			do(Command{Type: CmdJoin, Name: fmt.Sprintf("P%d", i), Rating: float64(1500 + 7*i), At: at})
+		}
+		name := "Renamed"
+		do(Command{Type: CmdEdit, Edit: &Edit{Name: &name}, At: at})
+		do(Command{Type: CmdStart, At: at})
+		do(Command{Type: CmdWithdraw, Player: tr.Participants[3].ID, Reason: "withdrew", At: at})
+		for tr.Status == StatusRunning {
+			ready := readyMatches(tr)
+			if len(ready) == 0 {
+				break
+			}
+			m := tr.match(ready[r.IntN(len(ready))])
+			w := r.IntN(2)
+			sc := winScores(r, 3, w)
+			var games Games // the loser's games first, then the winner's
+			for i := range sc[0] + sc[1] {
+				var g [2]int
+				side := w
+				if i < sc[1-w] {
+					side = 1 - w
+				}
+				g[side], g[1-side] = 11, i
+				games = append(games, g)
+			}
+			if r.IntN(2) == 0 {
+				do(Command{Type: CmdReport, Match: m.ID, Scores: sc, By: m.Players[0], At: at})
+				do(Command{Type: CmdReport, Match: m.ID, Scores: sc, By: m.Players[1], At: at})
+			} else {
+				do(Command{Type: CmdReport, Match: m.ID, Scores: sc, Games: games, At: at.Add(time.Duration(r.IntN(1e9)))})
+			}
+		}
+	}
+	names := []string{"", "p1", `say "hi"`, "<b>&amp;</b>", "Zoë", "tab\there", "\u2028", "\x7f"}
+	ratings := []float64{1, 1500.5, -3, 1e-7, 1e21, math.MaxFloat64, math.NaN(), math.Inf(-1)}
+	zone := time.FixedZone("", -(3*3600 + 1800))
+	for range 20000 {
+		var c Command
+		v := reflect.ValueOf(&c).Elem()
+		for i := range v.NumField() { // every field, whatever fields there are: zero or not
+			f := v.Field(i)
+			if r.IntN(2) == 0 {
+				continue
+			}
+			switch x := f.Addr().Interface().(type) {
+			case *CommandType:
+				*x = CommandType(names[r.IntN(len(names))])
+			case *string:
+				*x = names[r.IntN(len(names))]
+			case *Seeding:
+				*x = Seeding(names[r.IntN(len(names))])
+			case *float64:
+				*x = ratings[r.IntN(len(ratings))]
+			case *PlayerID:
+				*x = PlayerID(r.IntN(1<<20) - 1<<19)
+			case *MatchID:
+				*x = MatchID(r.IntN(1<<20) - 1<<19)
+			case *uint64:
+				*x = r.Uint64() >> r.IntN(64)
+			case *bool:
+				*x = true
+			case *[2]int:
+				*x = [2]int{r.IntN(20) - 1, r.IntN(20)}
+			case *Games:
+				*x = Games{} // empty, not nil: left out all the same
+				for range r.IntN(4) {
+					*x = append(*x, [2]int{r.IntN(12), r.IntN(12)})
+				}
+			case *[]PlayerID:
+				*x = []PlayerID{}
+				for range r.IntN(4) {
+					*x = append(*x, PlayerID(r.IntN(3))) // nobody (null) too
+				}
+			case *[]NewPlayer:
+				*x = []NewPlayer{}
+				for range r.IntN(3) {
+					*x = append(*x, NewPlayer{Name: names[r.IntN(len(names))], Rating: ratings[r.IntN(len(ratings))]})
+				}
+			case **Settings:
+				*x = &Settings{Format: Swiss, Rounds: r.IntN(9), RandomSeed: r.Uint64()}
+			case **Edit:
+				*x = &Edit{Name: &names[r.IntN(len(names))]}
+			case *time.Time:
+				*x = time.Unix(r.Int64N(1<<36)-1<<35, r.Int64N(1e9)).In([]*time.Location{time.UTC, zone}[r.IntN(2)])
+				if r.IntN(50) == 0 {
+					*x = time.Date(10000+r.IntN(5), 1, 1, 0, 0, 0, 0, time.UTC) // beyond JSON's years: an error
+				}
+			default:
+				t.Fatalf("Command.%s: a %s this test does not generate", v.Type().Field(i).Name, f.Type())
+			}
+		}
+		check(c)
+	}
+	t.Logf("checked %d commands", checked)
 }
 
 // checkDecodeParticipant is checkDecodeMatch's counterpart for DecodeParticipant.

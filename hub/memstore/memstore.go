@@ -14,7 +14,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -195,9 +194,9 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 		return store.Applied{}, err
 	}
 	tr := &tour{t: t, epoch: newEpoch(), rev: store.NewRev(), createdAt: createdAt, lastCmd: s.now(), subs: make(map[string]store.Applied)}
-	c, err := json.Marshal(cmd)
+	c, err := store.EncodeCommand(&cmd)
 	if err != nil {
-		return store.Applied{}, fmt.Errorf("memstore: encode the command: %w", err)
+		return store.Applied{}, fmt.Errorf("memstore: %w", err)
 	}
 	e := store.Entry{Version: t.Version, Rev: tr.rev, Events: events, Command: c}
 	tr.log = append(tr.log, e)
@@ -403,9 +402,9 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 			return first, nil
 		}
 	}
-	c, err := json.Marshal(cmd) // kept in the log, for history (store.Replay)
+	c, err := store.EncodeCommand(&cmd) // kept in the log, for history (store.Replay)
 	if err != nil {
-		return store.Applied{}, fmt.Errorf("memstore: encode the command: %w", err)
+		return store.Applied{}, fmt.Errorf("memstore: %w", err)
 	}
 	// Applied in place, O(changed): Load hands out copies. An engine panic (an error here) is
 	// undone by the engine.

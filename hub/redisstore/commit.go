@@ -71,9 +71,9 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	for _, f := range fields.set {
 		args = append(args, f)
 	}
-	cmdJSON, err := json.Marshal(cmd)
+	cmdJSON, err := store.EncodeCommand(&cmd)
 	if err != nil {
-		return store.Applied{}, fmt.Errorf("redisstore: encode the command: %w", err)
+		return store.Applied{}, fmt.Errorf("redisstore: %w", err)
 	}
 	args = append(args, cmdJSON)
 	keys := []string{k.state, k.log, k.subs, k.recent}
@@ -382,8 +382,8 @@ func (s *Store) encodeCommit(t *match.Tournament, baseRest string, ch match.Chan
 		return fieldSet{}, nil, fmt.Errorf("redisstore: encode events: %w", err)
 	}
 	if *cmdJSON == nil {
-		if *cmdJSON, err = json.Marshal(cmd); err != nil {
-			return fieldSet{}, nil, fmt.Errorf("redisstore: encode the command: %w", err)
+		if *cmdJSON, err = store.EncodeCommand(&cmd); err != nil {
+			return fieldSet{}, nil, fmt.Errorf("redisstore: %w", err)
 		}
 	}
 	return fields, evJSON, nil

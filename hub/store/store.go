@@ -67,6 +67,16 @@ func (p Position) Continues(head Position, entries []Entry) bool {
 	return false
 }
 
+// EncodeCommand is c as the stores keep it in their logs, one per commit (history replays it,
+// Replay): the bytes encoding/json writes, by match.Command.AppendJSON.
+func EncodeCommand(c *match.Command) ([]byte, error) {
+	b, err := c.AppendJSON(make([]byte, 0, 128)) // a result's is about 100 bytes
+	if err != nil {
+		return nil, fmt.Errorf("encode the command: %w", err)
+	}
+	return b, nil
+}
+
 // ApplyCommand is match.Apply for the stores: a panic in the engine (a bug that some input
 // reaches) becomes an error, which the caller answers as internal and logs in full, instead of
 // bringing the node and every tournament on it down. t may be half changed after a panic: a store
