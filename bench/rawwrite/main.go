@@ -98,15 +98,10 @@ func run(sockets, rounds, size int) (result, error) {
 	if err := rd.Start(); err != nil {
 		return result{}, err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- rd.Wait() }()
-	readerDone := false
-	defer func() {
-		if !readerDone {
-			cancel()
-			<-exited
-		}
-	}()
+	exited := make(chan struct{}) // closed when the reader has exited, with waitErr
+	var waitErr error
+	go func() { waitErr = rd.Wait(); close(exited) }()
+	defer func() { cancel(); <-exited }()
 
 	conns := make([]net.Conn, 0, sockets)
 	closeAll := func() {
@@ -133,8 +128,8 @@ func run(sockets, rounds, size int) (result, error) {
 		select {
 		case c := <-accepted:
 			conns = append(conns, c)
-		case err := <-exited:
-			return result{}, fmt.Errorf("the reader exited after %d of %d connections: %v", len(conns), sockets, err)
+		case <-exited:
+			return result{}, fmt.Errorf("the reader exited after %d of %d connections: %v", len(conns), sockets, waitErr)
 		case err := <-failed:
 			return result{}, err
 		case <-timeout:
@@ -157,13 +152,12 @@ func run(sockets, rounds, size int) (result, error) {
 	used, wall := cpu()-c0, time.Since(t0)
 	closeAll() // the reader reads to the end of each connection, says how much it read and exits
 	select {
-	case err = <-exited:
-		readerDone = true
+	case <-exited:
 	case <-time.After(60 * time.Second):
 		return result{}, errors.New("the reader did not finish within 60 s of the last write")
 	}
-	if err != nil {
-		return result{}, fmt.Errorf("reader: %w", err)
+	if waitErr != nil {
+		return result{}, fmt.Errorf("reader: %w", waitErr)
 	}
 	read, err := strconv.ParseInt(strings.TrimSpace(said.String()), 10, 64)
 	if err != nil || read != int64(writes*size) {

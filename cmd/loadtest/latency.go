@@ -707,48 +707,49 @@ func measureMaxRate(ctx context.Context, e *env, limit pacers, res *latencyResul
 // (and saying why it did not hold).
 func searchMaxRate(ctx context.Context, cfg config, res *latencyResult, probe func(target float64) (step, string)) {
 	end := time.Now().Add(cfg.duration)
-	// measure runs steps at target until one holds or two have failed, and says which.
-	measure := func(target float64) (held, ran bool) {
-		for try := 0; try < 2; try++ {
+	// measure runs steps at target until one holds or two have failed, and says which (with the
+	// last failure's reason); ran is false when the time ran out first.
+	measure := func(target float64) (held bool, reason string, ran bool) {
+		for range 2 {
 			if ctx.Err() != nil || !time.Now().Add(cfg.step).Before(end.Add(time.Millisecond)) {
-				return false, false
+				return false, reason, false
 			}
-			s, reason := probe(target)
+			var s step
+			s, reason = probe(target)
 			res.Steps = append(res.Steps, s)
 			fmt.Fprintf(cfg.log, "step target=%.0f/s achieved=%.0f/s p99=%.1fms errors=%d held=%v hub-cpu=%.2fms/result steal=%.2f cores\n",
 				target, s.Achieved, s.latency().P99MS, s.Errors, s.Held, s.Usage.HubCPUPerResult, s.Usage.StealCores)
 			if s.Held {
 				res.MaxRateHeld = max(res.MaxRateHeld, s.Achieved)
-				return true, true
+				return true, "", true
 			}
-			res.MaxRateReason = reason
 		}
-		return false, true
+		return false, reason, true
 	}
 	var heldAt, failedAt float64 // the highest target that held, the lowest that failed
-	failReason := ""
+	var failReason string
+	// try measures target and moves heldAt or failedAt to it; false when the time ran out.
+	try := func(target float64) bool {
+		held, reason, ran := measure(target)
+		switch {
+		case !ran:
+			return false
+		case held:
+			heldAt = target
+		default:
+			failedAt, failReason = target, reason
+		}
+		return true
+	}
 	for target := cfg.rate; failedAt == 0; target *= 1.25 {
-		held, ran := measure(target)
-		if !ran {
+		if !try(target) {
 			res.MaxRateReason = "ran out of time (--duration) before the limit was found"
 			return
 		}
-		if held {
-			heldAt = target
-		} else {
-			failedAt, failReason = target, res.MaxRateReason
-		}
 	}
 	for i := 0; i < cfg.refine && heldAt > 0; i++ {
-		mid := math.Sqrt(heldAt * failedAt)
-		held, ran := measure(mid)
-		if !ran {
+		if !try(math.Sqrt(heldAt * failedAt)) {
 			break
-		}
-		if held {
-			heldAt = mid
-		} else {
-			failedAt, failReason = mid, res.MaxRateReason
 		}
 	}
 	res.MaxRateReason = failReason

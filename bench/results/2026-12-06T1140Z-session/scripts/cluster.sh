@@ -1,10 +1,11 @@
 # source me. startcluster BIN OUTDIR ; stopcluster
+# RNICE (for example "nice -n -10") runs redis-server under that command; unset, as every run but trace/n10_* did.
 SRC="$(seq -s, -f '127.0.0.%g' 2 17)"
 freeport() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 startcluster() {
   local bin=$1 out=$2; mkdir -p "$out"
   RPORT=$(freeport)
-  redis-server --port $RPORT --save '' --appendonly no --bind 127.0.0.1 >"$out/redis.log" 2>&1 &
+  ${RNICE:-} redis-server --port $RPORT --save '' --appendonly no --bind 127.0.0.1 >"$out/redis.log" 2>&1 &
   RPID=$!
   for i in $(seq 50); do redis-cli -p $RPORT ping >/dev/null 2>&1 && break; sleep 0.1; done
   local secret=$(openssl rand -hex 32)
