@@ -631,7 +631,7 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 		start = time.Now()
 		e.rec.begin(start)
 	}
-	acked0, use0, commits0 := e.st.acked.Load(), takeSample(cfg.pids), readCommits(ctx, e)
+	acked0, use0, commits0 := e.st.acked.Load(), takeSample(cfg.watched()), readCommits(ctx, e)
 	if maxrate {
 		measureMaxRate(gctx, e, limit, res)
 	} else {
@@ -639,7 +639,7 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 	}
 	e.stopSending.Store(true)
 	measured := time.Since(start)
-	res.Usage = usageBetween(use0, takeSample(cfg.pids), cfg.pids, e.st.acked.Load()-acked0)
+	res.Usage = usageBetween(use0, takeSample(cfg.watched()), cfg.watched(), e.st.acked.Load()-acked0)
 	res.Commits = commitsBetween(commits0, readCommits(ctx, e))
 	// Let the events of the last results arrive before counting.
 	drain := time.NewTimer(2 * time.Second)
@@ -765,7 +765,7 @@ func maxRateStep(ctx context.Context, e *env, limit pacers, target float64) (s s
 	acked0 := e.st.acked.Load()
 	_, errs0 := e.st.errorCounts()
 	t0 := time.Now()
-	use0 := takeSample(cfg.pids)
+	use0 := takeSample(cfg.watched())
 	wait(ctx, cfg.step, e)
 	h := e.rec.resetPhase()
 	_, errs1 := e.st.errorCounts()
@@ -774,7 +774,7 @@ func maxRateStep(ctx context.Context, e *env, limit pacers, target float64) (s s
 		Target:   target,
 		Achieved: float64(acked) / time.Since(t0).Seconds(),
 		Errors:   errs1 - errs0,
-		Usage:    usageBetween(use0, takeSample(cfg.pids), cfg.pids, acked),
+		Usage:    usageBetween(use0, takeSample(cfg.watched()), cfg.watched(), acked),
 	}
 	sum := h.Summary() // the recorder's phase holds cross-node latencies, or same-node with one node
 	if e.rec.single {

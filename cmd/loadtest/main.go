@@ -59,6 +59,7 @@ type config struct {
 	chart       string
 	sourceIPs   []string
 	pids        []int
+	storePIDs   []int
 	origin      string
 	allowRemote bool
 	deflate     bool
@@ -142,6 +143,8 @@ func parseFlags(args []string, help io.Writer) (c config, err error) {
 	fs.StringVar(&c.chart, "chart", "", "write a chart to this file (.svg or .html)")
 	ips := fs.String("source-ips", "", "comma-separated local addresses to bind sockets to (e.g. 127.0.0.2,127.0.0.3)")
 	pids := fs.String("pids", "", "comma-separated hub process ids to sample CPU and RSS from /proc")
+	storePIDs := fs.String("store-pids", "", "latency, maxrate: comma-separated process ids of the store the hubs share (redis-server) to sample\n"+
+		"CPU and RSS from /proc, reported beside the hubs' CPU per result")
 	fs.StringVar(&c.origin, "origin", "", "Origin header to send on socket upgrades")
 	fs.BoolVar(&c.allowRemote, "allow-remote", false, "allow non-loopback --nodes")
 	fs.BoolVar(&c.deflate, "deflate", true, "offer permessage-deflate on the hub's sockets, as browsers do (--deflate=false: plain frames)")
@@ -206,15 +209,11 @@ func parseFlags(args []string, help io.Writer) (c config, err error) {
 		}
 		c.sourceIPs = append(c.sourceIPs, ip)
 	}
-	for _, p := range strings.Split(*pids, ",") {
-		if p = strings.TrimSpace(p); p == "" {
-			continue
-		}
-		n, err := strconv.Atoi(p)
-		if err != nil || n <= 0 {
-			return c, fmt.Errorf("--pids: %q is not a process id", p)
-		}
-		c.pids = append(c.pids, n)
+	if c.pids, err = parsePIDs("pids", *pids); err != nil {
+		return c, err
+	}
+	if c.storePIDs, err = parsePIDs("store-pids", *storePIDs); err != nil {
+		return c, err
 	}
 	switch c.scenario {
 	case "latency", "fanout", "idle", "maxrate":
@@ -247,6 +246,22 @@ func parseFlags(args []string, help io.Writer) (c config, err error) {
 		return c, errors.New("--rate, --duration, --deadline, --procs must be positive and --tournament-size at least 2")
 	}
 	return c, nil
+}
+
+// parsePIDs reads flag name's comma-separated process ids.
+func parsePIDs(name, list string) ([]int, error) {
+	var out []int
+	for _, p := range strings.Split(list, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		n, err := strconv.Atoi(p)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("--%s: %q is not a process id", name, p)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // checkTarget refuses a node that is not on loopback unless remote targets are allowed.

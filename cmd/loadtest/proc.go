@@ -87,18 +87,26 @@ func rssOf(pids []int) (int64, error) {
 }
 
 // usage is what the machine and the watched processes did over one window of a run: the CPU of
-// each hub process (--pids) and of the load tool itself, their RSS at its end, and the CPU time
-// the hypervisor took from this machine's cores (steal), which shows when a run's latency says
-// more about the neighbours than about the hub.
+// each hub process (--pids), of the store's (--store-pids: the redis-server every node shares) and
+// of the load tool itself, their RSS at its end, the CPU the whole machine was busy for, and the
+// CPU time the hypervisor took from this machine's cores (steal), which shows when a run's latency
+// says more about the neighbours than about the hub. On one shared machine a result's cost is what
+// all of them spend on it: a higher sustained rate needs less of any of them.
 type usage struct {
 	Seconds float64 `json:"seconds"`
 	// Hubs are the processes of --pids, in order.
 	Hubs []procUsage `json:"hub_processes"`
 	// HubCPUPerResult is the hubs' CPU over results answered in the window, in milliseconds.
-	HubCPUPerResult  float64   `json:"hub_cpu_ms_per_result"`
-	LoadTool         procUsage `json:"load_tool"`
-	LoadCPUPerResult float64   `json:"load_tool_cpu_ms_per_result"`
-	StealCores       float64   `json:"steal_cores"`
+	HubCPUPerResult float64 `json:"hub_cpu_ms_per_result"`
+	// Store are the processes of --store-pids; StoreCPUPerResult as HubCPUPerResult.
+	Store             []procUsage `json:"store_processes,omitempty"`
+	StoreCPUPerResult float64     `json:"store_cpu_ms_per_result,omitempty"`
+	LoadTool          procUsage   `json:"load_tool"`
+	LoadCPUPerResult  float64     `json:"load_tool_cpu_ms_per_result"`
+	// MachineCores is the CPU every process of the machine was busy for (user, nice, system, irq
+	// and softirq of /proc/stat), in cores; -1 when unknown.
+	MachineCores float64 `json:"machine_busy_cores"`
+	StealCores   float64 `json:"steal_cores"`
 }
 
 type procUsage struct {
@@ -107,57 +115,79 @@ type procUsage struct {
 	RSSMiB   float64 `json:"rss_mib"`
 }
 
+// watched are the processes a run samples besides itself.
+type watched struct {
+	hubs, store []int
+}
+
+// watched are the processes of --pids and --store-pids.
+func (c config) watched() watched {
+	return watched{hubs: c.pids, store: c.storePIDs}
+}
+
 // sample is one reading of what usage compares.
 type sample struct {
 	at    time.Time
-	cpu   []time.Duration // of the pids, then of this process
+	cpu   []time.Duration // of the hubs, then of the store, then of this process; -1 when unknown
+	busy  time.Duration   // of the whole machine, -1 when unknown
 	steal time.Duration   // of the whole machine, -1 when unknown
 }
 
-func takeSample(pids []int) sample {
-	s := sample{at: time.Now(), steal: -1}
-	for _, p := range append(slices.Clone(pids), os.Getpid()) {
+func takeSample(w watched) sample {
+	s := sample{at: time.Now(), busy: -1, steal: -1}
+	for _, p := range slices.Concat(w.hubs, w.store, []int{os.Getpid()}) {
 		t, err := cpuTime(p)
 		if err != nil {
 			t = -1
 		}
 		s.cpu = append(s.cpu, t)
 	}
-	if st, err := stealTime(); err == nil {
-		s.steal = st
+	if busy, steal, err := machineTimes(); err == nil {
+		s.busy, s.steal = busy, steal
 	}
 	return s
 }
 
-// usageBetween compares two samples; results is how many results were answered between them.
-func usageBetween(a, b sample, pids []int, results int64) usage {
+// usageBetween compares two samples of w; results is how many results were answered between them.
+func usageBetween(a, b sample, w watched, results int64) usage {
 	secs := b.at.Sub(a.at).Seconds()
-	u := usage{Seconds: secs, StealCores: -1}
+	u := usage{Seconds: secs, MachineCores: -1, StealCores: -1}
 	if secs <= 0 {
 		return u
 	}
-	cores := func(i int) float64 {
-		if a.cpu[i] < 0 || b.cpu[i] < 0 {
-			return -1
+	perResult := func(cores float64) float64 {
+		if results <= 0 {
+			return 0
 		}
-		return (b.cpu[i] - a.cpu[i]).Seconds() / secs
+		return max(cores, 0) * secs * 1000 / float64(results)
 	}
-	var hub float64
-	for i, p := range pids {
-		pu := procUsage{PID: p, CPUCores: cores(i), RSSMiB: -1}
-		if r, err := rss(p); err == nil {
-			pu.RSSMiB = float64(r) / (1 << 20)
+	i := 0
+	procs := func(pids []int) (out []procUsage, sum float64) {
+		for _, p := range pids {
+			pu := procUsage{PID: p, CPUCores: -1, RSSMiB: -1}
+			if a.cpu[i] >= 0 && b.cpu[i] >= 0 {
+				pu.CPUCores = (b.cpu[i] - a.cpu[i]).Seconds() / secs
+			}
+			if r, err := rss(p); err == nil {
+				pu.RSSMiB = float64(r) / (1 << 20)
+			}
+			out = append(out, pu)
+			sum += max(pu.CPUCores, 0)
+			i++
 		}
-		u.Hubs = append(u.Hubs, pu)
-		hub += max(pu.CPUCores, 0)
+		return out, sum
 	}
-	u.LoadTool = procUsage{PID: os.Getpid(), CPUCores: cores(len(pids)), RSSMiB: -1}
-	if r, err := rss(os.Getpid()); err == nil {
-		u.LoadTool.RSSMiB = float64(r) / (1 << 20)
+	var hubs, store float64
+	u.Hubs, hubs = procs(w.hubs)
+	u.Store, store = procs(w.store)
+	tool, self := procs([]int{os.Getpid()})
+	u.LoadTool = tool[0]
+	u.HubCPUPerResult, u.LoadCPUPerResult = perResult(hubs), perResult(self)
+	if len(w.store) > 0 {
+		u.StoreCPUPerResult = perResult(store)
 	}
-	if results > 0 {
-		u.HubCPUPerResult = hub * secs * 1000 / float64(results)
-		u.LoadCPUPerResult = max(u.LoadTool.CPUCores, 0) * secs * 1000 / float64(results)
+	if a.busy >= 0 && b.busy >= 0 {
+		u.MachineCores = (b.busy - a.busy).Seconds() / secs
 	}
 	if a.steal >= 0 && b.steal >= 0 {
 		u.StealCores = (b.steal - a.steal).Seconds() / secs
@@ -165,20 +195,25 @@ func usageBetween(a, b sample, pids []int, results int64) usage {
 	return u
 }
 
-// stealTime is the machine's steal time so far (the eighth number of /proc/stat's cpu line).
-func stealTime() (time.Duration, error) {
+// machineTimes are the machine's busy and steal times so far, from /proc/stat's cpu line: busy is
+// user, nice, system, irq and softirq (its first, second, third, sixth and seventh numbers), steal
+// its eighth.
+func machineTimes() (busy, steal time.Duration, err error) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	f := strings.Fields(line)
 	if len(f) < 9 || f[0] != "cpu" {
-		return 0, fmt.Errorf("parse /proc/stat: %q", line)
+		return 0, 0, fmt.Errorf("parse /proc/stat: %q", line)
 	}
-	v, err := strconv.ParseInt(f[8], 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("parse /proc/stat steal: %w", err)
+	var ticks [8]int64
+	for i := range ticks {
+		if ticks[i], err = strconv.ParseInt(f[i+1], 10, 64); err != nil {
+			return 0, 0, fmt.Errorf("parse /proc/stat: %w", err)
+		}
 	}
-	return time.Duration(v) * time.Second / clockTicks, nil
+	tick := func(n int64) time.Duration { return time.Duration(n) * time.Second / clockTicks }
+	return tick(ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6]), tick(ticks[7]), nil
 }
