@@ -154,6 +154,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		// undone unless the commit takes (see cached).
 		t := cur.t
 		from, oldName := t.Version, t.Name
+		oldState, oldLog := s.ret.TTL(t)
 		events, ch, err := store.ApplyChanges(t, cmd)
 		if err != nil {
 			var me *match.Error
@@ -194,10 +195,14 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 			// followers read: this one is not published).
 			fields.set = append(fields.set, "name", t.Name)
 		}
-		args := make([]any, 0, 20+len(fields.set)+len(fields.del)) // 18, the fields, their object, the command
+		renew := "0"
+		if stateTTL != oldState || logTTL != oldLog {
+			renew = "1"
+		}
+		args := make([]any, 0, 21+len(fields.set)+len(fields.del)) // 19, the fields, their object, the command
 		args = append(args, cur.epoch, from, cur.rev, t.Version, rev, string(t.Status), len(t.Participants),
 			evJSON, submissionID, outcome, s.opts.StreamMaxLen, stateTTL.Milliseconds(), logTTL.Milliseconds(), k.channel,
-			pub, len(fields.set)/2, len(fields.del), stateOnConflict)
+			pub, len(fields.set)/2, len(fields.del), stateOnConflict, renew)
 		for _, f := range fields.set {
 			args = append(args, f)
 		}

@@ -758,6 +758,75 @@ func TestTTL(t *testing.T) {
 	}
 }
 
+// TestTTLRenewedByTheQuarter: a commit renews the TTLs once a quarter of the log's has passed
+// since they were set, not before; the subs hash with every submission; a recent list the commit
+// creates at once. Time passing is the keys' PTTLs lowered by hand. The recent list is trimmed back
+// to 16 once it holds more than 24.
+func TestTTLRenewedByTheQuarter(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	s := newStore(t, srv, nil, redisstore.Options{Retention: 10 * time.Minute, IdleRetention: 5 * time.Hour})
+	r := match.Retention{Finished: match.Duration(3 * time.Minute), Idle: match.Duration(2 * time.Hour), Log: match.Duration(40 * time.Minute)}
+	cmd := createCmd("Cup", match.SingleElimination)
+	cmd.Settings.Retention = r
+	if _, err := s.Create(ctxFor(t), "t_q", cmd, time.Now()); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	k := func(name string) string { return "tourhub:{t:t_q}:" + name }
+	joins := 0
+	joinAs := func(sub string) {
+		t.Helper()
+		joins++
+		mustApply(t, s, "t_q", match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(joins)}, sub)
+	}
+	age := func(by time.Duration, names ...string) { // as if by had passed since the TTLs were set
+		t.Helper()
+		for _, name := range names {
+			full := 2 * time.Hour
+			if name == "log" {
+				full = 40 * time.Minute
+			}
+			if _, err := srv.Do("PEXPIRE", k(name), strconv.FormatInt((full-by).Milliseconds(), 10)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	check := func(what string, want map[string]time.Duration) {
+		t.Helper()
+		for name, d := range want {
+			t.Run(what+"/"+name, func(t *testing.T) { checkPTTL(t, srv, k(name), d) })
+		}
+	}
+	all := []string{"state", "log", "subs", "recent"}
+	joinAs("sub-1")
+	check("first commit", map[string]time.Duration{"state": 2 * time.Hour, "log": 40 * time.Minute, "subs": 2 * time.Hour, "recent": 2 * time.Hour})
+
+	age(8*time.Minute, all...) // less than a quarter of the log's 40 minutes
+	joinAs("")
+	check("within the quarter: left as they were", map[string]time.Duration{"state": 112 * time.Minute, "log": 32 * time.Minute, "subs": 112 * time.Minute, "recent": 112 * time.Minute})
+
+	joinAs("sub-2")
+	check("a submission renews subs", map[string]time.Duration{"state": 112 * time.Minute, "log": 32 * time.Minute, "subs": 2 * time.Hour})
+
+	if _, err := srv.Do("DEL", k("recent")); err != nil {
+		t.Fatal(err)
+	}
+	joinAs("")
+	check("a recent list the commit creates", map[string]time.Duration{"state": 112 * time.Minute, "recent": 2 * time.Hour})
+
+	age(12*time.Minute, all...) // past the quarter
+	joinAs("")
+	check("past the quarter: renewed", map[string]time.Duration{"state": 2 * time.Hour, "log": 40 * time.Minute, "subs": 2 * time.Hour, "recent": 2 * time.Hour})
+
+	for range 30 {
+		joinAs("")
+	}
+	got, err := srv.Do("LLEN", k("recent"))
+	if n, _ := strconv.Atoi(got); err != nil || n < 16 || n > 24 {
+		t.Errorf("LLEN recent after 30 more commits = %s (%v); want 16 to 24", got, err)
+	}
+}
+
 // checkPTTL fails t unless key expires in want, give or take the minute a test may take.
 func checkPTTL(t *testing.T, srv *redistest.Server, key string, want time.Duration) {
 	t.Helper()

@@ -26,8 +26,8 @@ local function hdel_from(key, first, n)
     i = i + c
   end
 end
-local function stale_answer(state, recent, epoch, version, rev)
-  local cur = redis.call('HMGET', state, 'epoch', 'version', 'rev', 't')
+local function stale_answer(state, recent, epoch, version, rev, cur)
+  cur = cur or redis.call('HMGET', state, 'epoch', 'version', 'rev', 't')
   local from, to = tonumber(version), tonumber(cur[2])
   if cur[1] == epoch and cur[4] and to > from then
     local items = redis.call('LRANGE', recent, 0, to - from - 1)
@@ -86,9 +86,16 @@ return 1
 // a recorded submission id returns its first outcome (whatever the version now is); the epoch,
 // version and rev (a random id of each commit) must be the ones the command was applied to. Then it
 // writes the changed fields, appends the events to the log under the new version, records the
-// submission, renews the TTL of every key (state and subs by the tournament's retention for its
-// new status, the log by its retention.log, never longer: store.Retention.TTL) and publishes the
-// entry.
+// submission, renews the TTL of the keys (state, subs and recent by the tournament's retention for
+// its new status, the log by its retention.log, never longer: store.Retention.TTL) and publishes
+// the entry.
+//
+// The TTLs are renewed when the command changed them (ARGV 19) or once a quarter of the log's has
+// passed since they were last set (the state's PTTL tells), not by every commit: four PEXPIREs
+// were a fifth of the script's calls. So after any commit the log has at least three quarters of
+// its TTL left and the other keys their TTL less a quarter of the log's. A key the commit creates
+// (recent on the first commit, subs on the first submission: subs is renewed with every
+// submission) gets its TTL at once.
 //
 // The rev makes the check exact even if Redis lost recent writes (AOF everysec after a crash) and
 // other commands then reached the same version number: a node's cached state of the lost history
@@ -98,7 +105,8 @@ return 1
 // 5 new rev, 6 status, 7 players, 8 events JSON, 9 submission id (or ""), 10 outcome JSON,
 // 11 stream max length, 12 state and subs ttl (ms), 13 log ttl (ms), 14 channel, 15 publish
 // payload, 16 number of field/value pairs to set (n), 17 number of fields to delete (d), 18 "1"
-// to have a conflict answer what checkLua answers a stale cache, then 2n values, then d fields,
+// to have a conflict answer what checkLua answers a stale cache, 19 "1" when the command changed
+// the TTLs (store.Retention.TTL of the state before and after), then 2n values, then d fields,
 // then the fields but t as one JSON object, or "-" when they are over maxRecentBytes (pushed on
 // recent, kept for the newest recentKept commits: checkLua answers them to a node whose cache is
 // a few versions behind; "-" makes it answer the whole state instead) and last the
@@ -135,20 +143,29 @@ if cur[2] ~= ARGV[2] or cur[3] ~= ARGV[3] then
   return {'conflict', cur[2]}
 end
 local nset, ndel = tonumber(ARGV[16]), tonumber(ARGV[17])
-redis.call('HSET', KEYS[1], 'version', ARGV[4], 'rev', ARGV[5], 'status', ARGV[6], 'players', ARGV[7])
-hset_from(KEYS[1], 19, nset)
-hdel_from(KEYS[1], 19 + 2 * nset, ndel)
+local first = math.min(500, nset)
+redis.call('HSET', KEYS[1], 'version', ARGV[4], 'rev', ARGV[5], 'status', ARGV[6], 'players', ARGV[7], unpack(ARGV, 20, 19 + 2 * first))
+hset_from(KEYS[1], 20 + 2 * first, nset - first)
+hdel_from(KEYS[1], 20 + 2 * nset, ndel)
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[11], ARGV[4] .. '-0', 'v', ARGV[4], 'r', ARGV[5], 'p', ARGV[3], 'e', ARGV[8], 'c', ARGV[#ARGV])
-redis.call('LPUSH', KEYS[4], ARGV[4] .. ' ' .. ARGV[5] .. ' ' .. ARGV[3] .. ' ' .. ARGV[#ARGV - 1])
-redis.call('LTRIM', KEYS[4], 0, RECENT_LAST)
+local kept = redis.call('LPUSH', KEYS[4], ARGV[4] .. ' ' .. ARGV[5] .. ' ' .. ARGV[3] .. ' ' .. ARGV[#ARGV - 1])
+if kept > RECENT_TRIM then
+  redis.call('LTRIM', KEYS[4], 0, RECENT_LAST)
+end
+local ttl, logttl = tonumber(ARGV[12]), tonumber(ARGV[13])
 if ARGV[9] ~= '' then
   redis.call('HSET', KEYS[3], ARGV[9], ARGV[10])
+  redis.call('PEXPIRE', KEYS[3], ttl)
 end
-local ttl = tonumber(ARGV[12])
-redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[13]))
-redis.call('PEXPIRE', KEYS[3], ttl)
-redis.call('PEXPIRE', KEYS[4], ttl)
+local left = redis.call('PTTL', KEYS[1])
+if ARGV[19] == '1' or ttl - left > logttl / 4 then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  redis.call('PEXPIRE', KEYS[2], logttl)
+  redis.call('PEXPIRE', KEYS[3], ttl)
+  redis.call('PEXPIRE', KEYS[4], ttl)
+elseif kept == 1 then
+  redis.call('PEXPIRE', KEYS[4], ttl)
+end
 redis.call('PUBLISH', ARGV[14], ARGV[15])
 return {'ok'}
 `
@@ -172,27 +189,31 @@ return {'ok'}
 // each version after the cached one, oldest first: its rev and fields, at most maxRecentBytes of
 // them), or the state hash as HGETALL lists it.
 var checkLua = redis.NewScript(lua(luaHelpers + `
-local cur = redis.call('HMGET', KEYS[1], 'epoch', 'version', 'rev')
+local cur = redis.call('HMGET', KEYS[1], 'epoch', 'version', 'rev', 't')
 if not cur[1] then
   return {'missing'}
 end
 if cur[1] == ARGV[1] and cur[2] == ARGV[2] and cur[3] == ARGV[3] then
   return {'same'}
 end
-return stale_answer(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])
+return stale_answer(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], cur)
 `))
 
-// recentKept is how many commits the recent list keeps: a node that does not watch a tournament
-// and is more commits behind reads the whole state. Three nodes taking turns are two behind.
-// maxRecentBytes bounds the fields a stale cache is answered: past it, the whole state is as cheap.
+// recentKept is how many commits the recent list keeps at least: a node that does not watch a
+// tournament and is more commits behind reads the whole state. Three nodes taking turns are two
+// behind. The list is trimmed back to recentKept once it holds recentSlack more, so that most
+// commits push without trimming. maxRecentBytes bounds the fields a stale cache is answered: past
+// it, the whole state is as cheap.
 const (
 	recentKept     = 16
+	recentSlack    = 8
 	maxRecentBytes = 256 << 10
 )
 
 // lua is a script's source with the constants it names filled in.
 func lua(src string) string {
-	return strings.NewReplacer("RECENT_LAST", strconv.Itoa(recentKept-1), "MAX_RECENT_BYTES", strconv.Itoa(maxRecentBytes)).Replace(src)
+	return strings.NewReplacer("RECENT_LAST", strconv.Itoa(recentKept-1), "RECENT_TRIM", strconv.Itoa(recentKept+recentSlack),
+		"MAX_RECENT_BYTES", strconv.Itoa(maxRecentBytes)).Replace(src)
 }
 
 // scripts are the scripts that publish, with the store's publish command.

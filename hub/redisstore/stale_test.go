@@ -120,7 +120,7 @@ func TestStaleCacheFallsBack(t *testing.T) {
 		load   bool                                                  // a reads instead of joining
 	}{
 		{"too far behind", func(t *testing.T, id string, a, b *redisstore.Store) {
-			for i := range 20 { // the recent list keeps 16
+			for i := range 30 { // the recent list keeps 16 to 24
 				mustApply(t, b, id, match.Command{Type: match.CmdJoin, Name: "B" + strconv.Itoa(i)}, "")
 			}
 		}, false},
