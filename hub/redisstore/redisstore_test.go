@@ -759,8 +759,8 @@ func TestTTL(t *testing.T) {
 }
 
 // TestTTLRenewedByTheQuarter: a commit renews the TTLs once a quarter of the log's has passed
-// since they were set, not before; the subs hash with every submission; a recent list the commit
-// creates at once. Time passing is the keys' PTTLs lowered by hand. The recent list is trimmed back
+// since they were set, not before, or when the state's is longer than the retention (the node's
+// was shortened); the subs hash with every submission; a recent list the commit creates at once. Time passing is the keys' PTTLs lowered by hand. The recent list is trimmed back
 // to 16 once it holds more than 24.
 func TestTTLRenewedByTheQuarter(t *testing.T) {
 	t.Parallel()
@@ -817,6 +817,12 @@ func TestTTLRenewedByTheQuarter(t *testing.T) {
 	age(12*time.Minute, all...) // past the quarter
 	joinAs("")
 	check("past the quarter: renewed", map[string]time.Duration{"state": 2 * time.Hour, "log": 40 * time.Minute, "subs": 2 * time.Hour, "recent": 2 * time.Hour})
+
+	if _, err := srv.Do("PEXPIRE", k("state"), strconv.FormatInt((3 * time.Hour).Milliseconds(), 10)); err != nil {
+		t.Fatal(err)
+	}
+	joinAs("")
+	check("longer than the retention now: renewed", map[string]time.Duration{"state": 2 * time.Hour, "log": 40 * time.Minute})
 
 	for range 30 {
 		joinAs("")

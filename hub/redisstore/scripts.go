@@ -90,9 +90,10 @@ return 1
 // its new status, the log by its retention.log, never longer: store.Retention.TTL) and publishes
 // the entry.
 //
-// The TTLs are renewed when the command changed them (ARGV 19) or once a quarter of the log's has
-// passed since they were last set (the state's PTTL tells), not by every commit: four PEXPIREs
-// were a fifth of the script's calls. So after any commit the log has at least three quarters of
+// The TTLs are renewed when the command changed them (ARGV 19), when the state's is longer than
+// its retention now (a node restarted with a shorter --idle-retention, for a tournament that keeps
+// the node's) or once a quarter of the log's has passed since they were last set (the state's
+// PTTL tells), not by every commit: four PEXPIREs were a fifth of the script's calls. So after any commit the log has at least three quarters of
 // its TTL left and the other keys their TTL less a quarter of the log's. A key the commit creates
 // (recent on the first commit, subs on the first submission: subs is renewed with every
 // submission) gets its TTL at once.
@@ -158,7 +159,7 @@ if ARGV[9] ~= '' then
   redis.call('PEXPIRE', KEYS[3], ttl)
 end
 local left = redis.call('PTTL', KEYS[1])
-if ARGV[19] == '1' or ttl - left > logttl / 4 then
+if ARGV[19] == '1' or left > ttl or ttl - left > logttl / 4 then
   redis.call('PEXPIRE', KEYS[1], ttl)
   redis.call('PEXPIRE', KEYS[2], logttl)
   redis.call('PEXPIRE', KEYS[3], ttl)
