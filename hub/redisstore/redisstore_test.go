@@ -818,7 +818,7 @@ func TestTTLRenewedByTheQuarter(t *testing.T) {
 	joinAs("")
 	check("past the quarter: renewed", map[string]time.Duration{"state": 2 * time.Hour, "log": 40 * time.Minute, "subs": 2 * time.Hour, "recent": 2 * time.Hour})
 
-	if _, err := srv.Do("PEXPIRE", k("state"), strconv.FormatInt((3 * time.Hour).Milliseconds(), 10)); err != nil {
+	if _, err := srv.Do("PEXPIRE", k("state"), strconv.FormatInt((3*time.Hour).Milliseconds(), 10)); err != nil {
 		t.Fatal(err)
 	}
 	joinAs("")

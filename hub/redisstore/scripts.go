@@ -93,10 +93,10 @@ return 1
 // The TTLs are renewed when the command changed them (ARGV 19), when the state's is longer than
 // its retention now (a node restarted with a shorter --idle-retention, for a tournament that keeps
 // the node's) or once a quarter of the log's has passed since they were last set (the state's
-// PTTL tells), not by every commit: four PEXPIREs were a fifth of the script's calls. So after any commit the log has at least three quarters of
-// its TTL left and the other keys their TTL less a quarter of the log's. A key the commit creates
-// (recent on the first commit, subs on the first submission: subs is renewed with every
-// submission) gets its TTL at once.
+// PTTL tells), not by every commit: four PEXPIREs were a fifth of the script's calls. So after
+// any commit the log has at least three quarters of its TTL left and the other keys their TTL
+// less a quarter of the log's. A key the commit creates (recent on the first commit, subs on the
+// first submission: subs is renewed with every submission) gets its TTL at once.
 //
 // The rev makes the check exact even if Redis lost recent writes (AOF everysec after a crash) and
 // other commands then reached the same version number: a node's cached state of the lost history
