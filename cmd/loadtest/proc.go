@@ -161,31 +161,28 @@ func usageBetween(a, b sample, w watched, results int64) usage {
 		}
 		return max(cores, 0) * secs * 1000 / float64(results)
 	}
-	i := 0
-	procs := func(pids []int) (out []procUsage, sum float64) {
-		for _, p := range pids {
+	// procs reads pids, whose CPU readings start at a.cpu[first].
+	procs := func(pids []int, first int) (out []procUsage, sum float64) {
+		for i, p := range pids {
 			pu := procUsage{PID: p, CPUCores: -1, RSSMiB: -1}
-			if a.cpu[i] >= 0 && b.cpu[i] >= 0 {
-				pu.CPUCores = (b.cpu[i] - a.cpu[i]).Seconds() / secs
+			if c0, c1 := a.cpu[first+i], b.cpu[first+i]; c0 >= 0 && c1 >= 0 {
+				pu.CPUCores = (c1 - c0).Seconds() / secs
 			}
 			if r, err := rss(p); err == nil {
 				pu.RSSMiB = float64(r) / (1 << 20)
 			}
 			out = append(out, pu)
 			sum += max(pu.CPUCores, 0)
-			i++
 		}
 		return out, sum
 	}
-	var hubs, store float64
-	u.Hubs, hubs = procs(w.hubs)
-	u.Store, store = procs(w.store)
-	tool, self := procs([]int{os.Getpid()})
+	var hubs, store, self float64
+	var tool []procUsage
+	u.Hubs, hubs = procs(w.hubs, 0)
+	u.Store, store = procs(w.store, len(w.hubs))
+	tool, self = procs([]int{os.Getpid()}, len(w.hubs)+len(w.store))
 	u.LoadTool = tool[0]
-	u.HubCPUPerResult, u.LoadCPUPerResult = perResult(hubs), perResult(self)
-	if len(w.store) > 0 {
-		u.StoreCPUPerResult = perResult(store)
-	}
+	u.HubCPUPerResult, u.StoreCPUPerResult, u.LoadCPUPerResult = perResult(hubs), perResult(store), perResult(self)
 	if a.busy >= 0 && b.busy >= 0 {
 		u.MachineCores = (b.busy - a.busy).Seconds() / secs
 	}

@@ -72,26 +72,15 @@ func BenchmarkApply(b *testing.B) {
 			// This process's CPU over the timed loop, the set-ups of new tournaments left out:
 			// the commits and what they cause in the background (the watcher reading the node's
 			// own commits, garbage collection).
-			var setup time.Duration
-			var setupRedis float64
-			cpu0, redis0 := processCPU(), scriptMicros(b, srv)
+			m := startMeter(b, srv)
 			b.StartTimer()
 			for i := 0; b.Loop(); i++ {
 				if len(ready) == 0 {
-					b.StopTimer()
-					c, r := processCPU(), scriptMicros(b, srv)
-					fresh()
-					setup += processCPU() - c
-					setupRedis += scriptMicros(b, srv) - r
-					b.StartTimer()
+					m.outside(fresh)
 				}
 				ready = reportFirst(ctx, b, s, id, ready, "r"+strconv.Itoa(i))
 			}
-			b.StopTimer()
-			cpu := processCPU() - cpu0 - setup
-			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
-			// Redis's time in the scripts of the timed commits (the shared ceiling of a cluster).
-			b.ReportMetric((scriptMicros(b, srv)-redis0-setupRedis)/float64(b.N), "redis-µs/op")
+			m.report()
 		})
 	}
 }
@@ -110,6 +99,38 @@ func reportFirst(ctx context.Context, b *testing.B, s *redisstore.Store, id stri
 		}
 	}
 	return ready
+}
+
+// meter counts what a benchmark's timed ops cost this process (CPU, user and system) and Redis
+// (its time in scripts), less what ran outside the timer (outside).
+type meter struct {
+	b                    *testing.B
+	srv                  *redistest.Server
+	cpu0, skipped        time.Duration
+	redis0, skippedRedis float64
+}
+
+func startMeter(b *testing.B, srv *redistest.Server) *meter {
+	return &meter{b: b, srv: srv, cpu0: processCPU(), redis0: scriptMicros(b, srv)}
+}
+
+// outside runs f with the timer stopped and leaves its costs out.
+func (m *meter) outside(f func()) {
+	m.b.StopTimer()
+	c, r := processCPU(), scriptMicros(m.b, m.srv)
+	f()
+	m.skipped += processCPU() - c
+	m.skippedRedis += scriptMicros(m.b, m.srv) - r
+	m.b.StartTimer()
+}
+
+// report stops the timer and reports cpu-µs/op and redis-µs/op (Redis's time in the timed ops'
+// scripts, the shared ceiling of a cluster).
+func (m *meter) report() {
+	m.b.StopTimer()
+	n := float64(m.b.N)
+	m.b.ReportMetric(float64((processCPU()-m.cpu0-m.skipped).Microseconds())/n, "cpu-µs/op")
+	m.b.ReportMetric((scriptMicros(m.b, m.srv)-m.redis0-m.skippedRedis)/n, "redis-µs/op")
 }
 
 // scriptMicros is the time Redis has spent in scripts (EVALSHA) since its stats were last reset,
@@ -238,17 +259,10 @@ func BenchmarkUnwatchedRoundRobin(b *testing.B) {
 			}
 			fresh()
 			b.ReportAllocs()
-			var setup time.Duration
-			var setupRedis float64
-			cpu0, redis0 := processCPU(), scriptMicros(b, srv)
+			m := startMeter(b, srv)
 			for i := 0; b.Loop(); i++ {
 				if (!bc.report && joined == bc.players) || (bc.report && len(ready) == 0) {
-					b.StopTimer()
-					c, r := processCPU(), scriptMicros(b, srv)
-					fresh()
-					setup += processCPU() - c
-					setupRedis += scriptMicros(b, srv) - r
-					b.StartTimer()
+					m.outside(fresh)
 				}
 				node := nodes[i%len(nodes)]
 				if !bc.report {
@@ -261,9 +275,7 @@ func BenchmarkUnwatchedRoundRobin(b *testing.B) {
 				}
 				ready = reportFirst(ctx, b, node, id, ready, "r"+strconv.Itoa(i))
 			}
-			b.StopTimer()
-			b.ReportMetric(float64((processCPU()-cpu0-setup).Microseconds())/float64(b.N), "cpu-µs/op")
-			b.ReportMetric((scriptMicros(b, srv)-redis0-setupRedis)/float64(b.N), "redis-µs/op") // the check and the commit
+			m.report() // redis-µs/op: the check and the commit
 		})
 	}
 }
