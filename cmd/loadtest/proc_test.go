@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 )
@@ -15,8 +16,11 @@ func TestUsageBetween(t *testing.T) {
 	w := watched{hubs: []int{me}, store: []int{me}}
 	a := takeSample(w)
 	const burn = 200 * time.Millisecond
+	// The sample read this process three times, maybe on either side of a clock tick: burn from
+	// the last (highest) reading, so that each of the three shares counts all of burn.
+	from := slices.Max(a.cpu)
 	for deadline := time.Now().Add(time.Minute); ; {
-		if c, err := cpuTime(me); err != nil || c-a.cpu[0] >= burn || time.Now().After(deadline) {
+		if c, err := cpuTime(me); err != nil || c-from >= burn || time.Now().After(deadline) {
 			break
 		}
 	}
@@ -28,7 +32,7 @@ func TestUsageBetween(t *testing.T) {
 	for name, c := range map[string]float64{"hub": u.Hubs[0].CPUCores, "store": u.Store[0].CPUCores, "tool": u.LoadTool.CPUCores} {
 		// The test binary may run other threads (the race detector's, the collector's) beside
 		// the spinning one, so the share has a floor and no ceiling but the machine's.
-		if cpu := c * u.Seconds; cpu < burn.Seconds()-1e-6 || c > float64(runtime.NumCPU())+0.1 {
+		if cpu := c * u.Seconds; cpu < burn.Seconds()-1e-6 || c > float64(runtime.NumCPU())+0.5 {
 			t.Errorf("%s: %.2f cores over %.2f s (%.3f s of CPU) while burning %v", name, c, u.Seconds, cpu, burn)
 		}
 	}
