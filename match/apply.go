@@ -32,6 +32,9 @@ func Apply(t *Tournament, c Command) ([]Event, error) {
 	case CmdStart:
 		err = a.start(c)
 	case CmdReport:
+		// A result emits a few events (the match completed, the next one updated or ready, a
+		// player out, the standings): room for four at once rather than three appends' growth.
+		a.events = make([]Event, 0, 4)
 		err = a.report(c)
 	case CmdForfeit:
 		err = a.forfeit(c)

@@ -1,6 +1,8 @@
 package match
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/tourhub/tourhub/internal/jsonw"
@@ -61,17 +63,8 @@ func (e *Event) AppendJSON(b []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
-	if len(e.Matches) > 0 {
-		b = append(b, `,"matches":[`...)
-		for i := range e.Matches {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			if b, err = e.Matches[i].AppendJSON(b); err != nil {
-				return nil, err
-			}
-		}
-		b = append(b, ']')
+	if b, err = appendList(b, `,"matches":`, e.Matches, (*Match).AppendJSON); err != nil {
+		return nil, err
 	}
 	if e.Participant != nil {
 		if b, err = jsonw.AppendJSON(append(b, `,"participant":`...), e.Participant); err != nil {
@@ -88,10 +81,8 @@ func (e *Event) AppendJSON(b []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
-	if len(e.Standings) > 0 {
-		if b, err = jsonw.AppendJSON(append(b, `,"standings":`...), e.Standings); err != nil {
-			return nil, err
-		}
+	if b, err = appendList(b, `,"standings":`, e.Standings, (*Standing).AppendJSON); err != nil {
+		return nil, err
 	}
 	if e.Settings != nil {
 		if b, err = jsonw.AppendJSON(append(b, `,"settings":`...), e.Settings); err != nil {
@@ -108,6 +99,25 @@ func (e *Event) AppendJSON(b []byte) ([]byte, error) {
 		}
 	}
 	return append(b, '}'), nil
+}
+
+// appendList appends a member name and list as a JSON array, each element written by each,
+// unless list is empty (omitempty).
+func appendList[T any](b []byte, name string, list []T, each func(*T, []byte) ([]byte, error)) ([]byte, error) {
+	if len(list) == 0 {
+		return b, nil
+	}
+	b = append(append(b, name...), '[')
+	for i := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = each(&list[i], b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, ']'), nil
 }
 
 // appendNumber appends a member name and n, unless n is 0 (omitempty).
@@ -137,8 +147,52 @@ func appendTrue(b []byte, name string, v bool) []byte {
 	return append(b, "true"...)
 }
 
+// AppendJSON appends s as encoding/json writes it: the struct's fields in order, with their tags'
+// names and omitempty rules, the tie-breaks in the order of their names. The standings of an
+// elimination change with every result that puts a player out.
+func (s *Standing) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"player_id":`...)
+	b = AppendPlayer(b, s.Player)
+	b = append(b, `,"rank":`...)
+	b = strconv.AppendInt(b, int64(s.Rank), 10)
+	b = append(b, `,"rank_to":`...)
+	b = strconv.AppendInt(b, int64(s.RankTo), 10)
+	b = appendNumber(b, `,"group":`, s.Group)
+	b = append(b, `,"wins":`...)
+	b = strconv.AppendInt(b, int64(s.Wins), 10)
+	b = append(b, `,"draws":`...)
+	b = strconv.AppendInt(b, int64(s.Draws), 10)
+	b = append(b, `,"losses":`...)
+	b = strconv.AppendInt(b, int64(s.Losses), 10)
+	var err error
+	if b, err = jsonw.AppendFloat(append(b, `,"points":`...), s.Points); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"games_won":`...)
+	b = strconv.AppendInt(b, int64(s.GamesWon), 10)
+	b = append(b, `,"games_lost":`...)
+	b = strconv.AppendInt(b, int64(s.GamesLost), 10)
+	b = appendNumber(b, `,"game_points_for":`, s.GamePointsFor)
+	b = appendNumber(b, `,"game_points_against":`, s.GamePointsAgainst)
+	if len(s.TieBreaks) > 0 {
+		b = append(b, `,"tie_breaks":{`...)
+		for i, name := range slices.Sorted(maps.Keys(s.TieBreaks)) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(jsonw.AppendString(b, string(name)), ':')
+			if b, err = jsonw.AppendFloat(b, s.TieBreaks[name]); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, '}')
+	}
+	b = appendTrue(b, `,"eliminated":`, s.Eliminated)
+	return append(b, '}'), nil
+}
+
 // AppendJSON appends p as encoding/json writes it: the struct's fields in order, with their tags'
-// names and omitempty rules. A rating, the one float, is written by encoding/json.
+// names and omitempty rules.
 func (p *Participant) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"id":`...)
 	b = AppendPlayer(b, p.ID)
@@ -147,7 +201,7 @@ func (p *Participant) AppendJSON(b []byte) ([]byte, error) {
 	b = appendNumber(b, `,"seed":`, p.Seed)
 	if p.Rating != 0 {
 		var err error
-		if b, err = jsonw.AppendJSON(append(b, `,"rating":`...), p.Rating); err != nil {
+		if b, err = jsonw.AppendFloat(append(b, `,"rating":`...), p.Rating); err != nil {
 			return nil, err
 		}
 	}
@@ -177,7 +231,7 @@ func (c *Command) AppendJSON(b []byte) ([]byte, error) {
 		}
 	}
 	if c.Rating != 0 {
-		if b, err = jsonw.AppendJSON(append(b, `,"rating":`...), c.Rating); err != nil {
+		if b, err = jsonw.AppendFloat(append(b, `,"rating":`...), c.Rating); err != nil {
 			return nil, err
 		}
 	}

@@ -3,9 +3,11 @@ package match
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -253,7 +255,7 @@ func TestMatchJSONAsEncodingJSON(t *testing.T) {
 			e.Qualifiers = []PlayerID{3, 0, 1}[:r.IntN(4)]
 		}
 		if maybe() {
-			e.Standings = []Standing{{Player: 1, Rank: 1, Points: 2.5, TieBreaks: map[TieBreak]float64{"buchholz": 1.5, "a": 0}}}
+			e.Standings = []Standing{randomStanding(r), randomStanding(r), {Player: 1, Rank: 1, Points: 2.5, TieBreaks: map[TieBreak]float64{"buchholz": 1.5, "a": 0}}}[:1+r.IntN(3)]
 		}
 		if maybe() {
 			e.Settings = &Settings{Format: Swiss, BestOf: 3, Rounds: r.IntN(5)}
@@ -266,6 +268,7 @@ func TestMatchJSONAsEncodingJSON(t *testing.T) {
 	check(&Match{ID: 1, ReadyAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)})
 	checkEvents([]Event{{Type: EvMatchReady, At: time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)}})
 	checkEvents([]Event{{Type: EvFinished, Standings: []Standing{{Points: math.NaN()}}}})
+	checkEvents([]Event{{Type: EvFinished, Standings: []Standing{{Player: 2, TieBreaks: map[TieBreak]float64{Buchholz: math.Inf(1)}}}}})
 	if matches < 10000 || events < 5500 {
 		t.Errorf("checked %d matches and %d events; want the played ones too", matches, events)
 	}
@@ -343,6 +346,99 @@ func alter(r *rand.Rand, b []byte) []byte {
 // Command.AppendJSON and Event.AppendJSON write field by field have the members they write, in
 // that order. A field added to one of them must be added to
 // match/json.go (and to the values TestMatchJSONAsEncodingJSON generates).
+// TestStandingJSONAsEncodingJSON: Standing.AppendJSON writes exactly the bytes encoding/json
+// writes, for the standings of played tournaments of each format (points, groups, game points and
+// tie-breaks included) and for generated ones that set every field at random.
+func TestStandingJSONAsEncodingJSON(t *testing.T) {
+	checked := 0
+	seen := map[string]bool{} // what the played standings carried
+	check := func(s Standing) {
+		t.Helper()
+		checked++
+		seen["tie_breaks"] = seen["tie_breaks"] || len(s.TieBreaks) > 0
+		seen["group"] = seen["group"] || s.Group != 0
+		seen["game_points"] = seen["game_points"] || s.GamePointsFor != 0
+		seen["eliminated"] = seen["eliminated"] || s.Eliminated
+		seen["half_points"] = seen["half_points"] || s.Points != float64(int(s.Points))
+		want, wantErr := json.Marshal(s)
+		got, err := s.AppendJSON([]byte("x"))
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("standing %+v: error %v; encoding/json: %v", s, err, wantErr)
+		}
+		if err == nil && string(got) != "x"+string(want) {
+			t.Fatalf("standing %+v:\n got x%s\nwant x%s", s, got[1:], want)
+		}
+	}
+	r := rand.New(rand.NewPCG(8, 21))
+	for _, f := range allFormats {
+		s := Settings{Format: f, BestOf: 3}
+		if f == RoundRobin || f == Swiss {
+			s.AllowDraws = true
+			s.Groups = 2
+			s.Points = &Points{Win: 1, Draw: 0.5}
+			s.TieBreaks = []TieBreak{Buchholz, GamePoints, SonnebornBerger, GameDifference, HeadToHead}
+			s.Playoff = &Playoff{Format: SingleElimination, Advance: 4}
+		}
+		if f == Swiss {
+			s.Groups = 0
+		}
+		tr := newTournament(t, s, 13)
+		mustApply(t, tr, Command{Type: CmdStart})
+		for tr.Status == StatusRunning {
+			for _, st := range Standings(tr) {
+				check(st)
+			}
+			ready := readyMatches(tr)
+			if len(ready) == 0 {
+				mustApply(t, tr, Command{Type: CmdStartPlayoff})
+				continue
+			}
+			id := ready[r.IntN(len(ready))]
+			sc := winScores(r, 3, r.IntN(2))
+			if s.AllowDraws && tr.Stage != StagePlayoff && r.IntN(4) == 0 {
+				sc = [2]int{1, 1}
+			}
+			mustApply(t, tr, Command{Type: CmdReport, Match: id, Scores: sc, Games: gamesOf(r, sc)})
+		}
+		for _, st := range Standings(tr) {
+			check(st)
+		}
+	}
+	if len(seen) != 5 || slices.Contains(slices.Collect(maps.Values(seen)), false) {
+		t.Errorf("the played standings carried %v; want every one", seen)
+	}
+	for range 3000 {
+		check(randomStanding(r))
+	}
+	check(Standing{Points: math.NaN()})
+	check(Standing{TieBreaks: map[TieBreak]float64{GamePoints: math.Inf(-1)}})
+	check(Standing{TieBreaks: map[TieBreak]float64{}})
+	if checked < 3100 {
+		t.Errorf("checked %d standings; want the played ones too", checked)
+	}
+}
+
+// randomStanding sets every field of a standing at random: ids with nobody, points and tie-breaks
+// of every size (the exponent form too), tie-break names that must be escaped.
+func randomStanding(r *rand.Rand) Standing {
+	num := func() int { return []int{0, 0, 1, 7, 123, -2}[r.IntN(6)] }
+	float := func() float64 {
+		return []float64{0, 1, 2.5, -0.5, 1.0 / 3, 1e-7, 1e21, 123456.789}[r.IntN(8)] * float64(r.IntN(3))
+	}
+	s := Standing{Player: PlayerID(r.IntN(4)), Rank: num(), RankTo: num(), Group: num(), Wins: num(), Draws: num(),
+		Losses: num(), Points: float(), GamesWon: num(), GamesLost: num(), GamePointsFor: num(),
+		GamePointsAgainst: num(), Eliminated: r.IntN(2) == 0}
+	if r.IntN(2) == 0 {
+		s.TieBreaks = map[TieBreak]float64{}
+		for _, tb := range []TieBreak{Buchholz, HeadToHead, SonnebornBerger, GameDifference, GamePoints, "a<b", "ü"} {
+			if r.IntN(2) == 0 {
+				s.TieBreaks[tb] = float()
+			}
+		}
+	}
+	return s
+}
+
 func TestJSONAppendersKnowEveryField(t *testing.T) {
 	for _, c := range []struct {
 		v    any
@@ -353,6 +449,7 @@ func TestJSONAppendersKnowEveryField(t *testing.T) {
 		{Feed{}, "match take"},
 		{Report{}, "scores games"},
 		{Slots{}, "players filled"},
+		{Standing{}, "player_id rank rank_to group wins draws losses points games_won games_lost game_points_for game_points_against tie_breaks eliminated"},
 		{Participant{}, "id name seed rating checked_in eliminated withdrawn disqualified eliminated_in byes"},
 		{Command{}, "type tournament name description settings rating player match scores games by both disqualify reason edit seeding order random_seed players at"},
 	} {

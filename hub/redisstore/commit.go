@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -173,22 +174,15 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 			}
 			return store.Applied{}, err
 		}
-		fields, evJSON, err := s.encodeCommit(t, cur.metaRest, ch, events, cmd, &cmdJSON)
+		// outcome is what a repeat of the submission is answered; evJSON is inside it.
+		fields, evJSON, outcome, err := s.encodeCommit(t, cur.metaRest, ch, events, cmd, &cmdJSON, submissionID != "")
 		if err != nil {
 			ch.Undo(t)
 			return store.Applied{}, err
 		}
-		var outcome []byte // what a repeat of the submission is answered
-		if submissionID != "" {
-			outcome = make([]byte, 0, 32+len(evJSON))
-			outcome = append(outcome, `{"version":`...)
-			outcome = strconv.AppendInt(outcome, t.Version, 10)
-			outcome = append(outcome, `,"events":`...)
-			outcome = append(append(outcome, evJSON...), '}')
-		}
 		rev := store.NewRev()
 		stateTTL, logTTL := s.ret.TTL(t)
-		object := fields.object()
+		object, recent := fields.objects()
 		pub := payload(cur.epoch, t.Version, evJSON, rev, cur.rev, object)
 		if t.Name != oldName {
 			// The list's summary field (the tournament's own name is in its "t" field, which
@@ -209,7 +203,6 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		for _, f := range fields.del {
 			args = append(args, f)
 		}
-		recent := fields.recentObject()
 		if len(recent) > maxRecentBytes { // never answered (checkLua): not kept either
 			recent = "-"
 		}
@@ -376,22 +369,51 @@ func (s *Store) wentBack(id string, cached, stored int64) {
 }
 
 // encodeCommit encodes what the commit of a command writes: the fields it changed and its events,
-// and the command itself once per Apply (*cmdJSON, kept over retries).
-func (s *Store) encodeCommit(t *match.Tournament, baseRest string, ch match.Changes, events []match.Event, cmd match.Command, cmdJSON *[]byte) (fieldSet, []byte, error) {
-	fields, err := changedFields(t, ch, baseRest)
-	if err != nil {
-		return fieldSet{}, nil, err
+// and the command itself once per Apply (*cmdJSON, kept over retries). With a submission id it
+// also gives what a repeat of the submission is answered ({"version":V,"events":[...]}), and the
+// events are then a part of that outcome, not a copy.
+func (s *Store) encodeCommit(t *match.Tournament, baseRest string, ch match.Changes, events []match.Event, cmd match.Command, cmdJSON *[]byte, submission bool) (fields fieldSet, evJSON, outcome []byte, err error) {
+	if fields, err = changedFields(t, ch, baseRest); err != nil {
+		return fieldSet{}, nil, nil, err
 	}
-	evJSON, err := marshalEvents(events)
+	if submission {
+		outcome, err = exactly(outcomeOf{t.Version, events}, appendOutcome)
+		if err == nil {
+			// The first comma is the one after the version.
+			evJSON = outcome[bytes.IndexByte(outcome, ',')+len(outcomeEvents) : len(outcome)-1]
+		}
+	} else {
+		evJSON, err = marshalEvents(events)
+	}
 	if err != nil {
-		return fieldSet{}, nil, fmt.Errorf("redisstore: encode events: %w", err)
+		return fieldSet{}, nil, nil, fmt.Errorf("redisstore: encode events: %w", err)
 	}
 	if *cmdJSON == nil {
 		if *cmdJSON, err = store.EncodeCommand(&cmd); err != nil {
-			return fieldSet{}, nil, fmt.Errorf("redisstore: %w", err)
+			return fieldSet{}, nil, nil, fmt.Errorf("redisstore: %w", err)
 		}
 	}
-	return fields, evJSON, nil
+	return fields, evJSON, outcome, nil
+}
+
+// outcomeOf is an accepted submission's version and events, as its repeats are answered.
+type outcomeOf struct {
+	version int64
+	events  []match.Event
+}
+
+const (
+	outcomeHead   = `{"version":`
+	outcomeEvents = `,"events":`
+)
+
+func appendOutcome(o outcomeOf, b []byte) ([]byte, error) {
+	b = strconv.AppendInt(append(b, outcomeHead...), o.version, 10)
+	b, err := match.AppendEvents(append(b, outcomeEvents...), o.events)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
 }
 
 // hashOf is a hash as HGETALL lists it (field, value, ...).

@@ -51,10 +51,17 @@ func (f *fieldSet) size() int {
 // (t) only when the command changed more of it than the version (most results change only the
 // version). The field names (t, p:N, m:N) need no escaping.
 func (f *fieldSet) object() string {
+	object, _ := f.objects()
+	return object
+}
+
+// objects is object and recentObject, one string when they are the same (most results).
+func (f *fieldSet) objects() (object, recent string) {
+	recent = f.recentObject()
 	if f.metaSame {
-		return f.recentObject()
+		return recent, recent
 	}
-	return fieldsObject(f.set, f.del)
+	return fieldsObject(f.set, f.del), recent
 }
 
 // recentObject is the fields without the tournament's own field (t), as the recent list keeps

@@ -6,6 +6,8 @@ package jsonw
 
 import (
 	"encoding/json"
+	"math"
+	"strconv"
 	"time"
 )
 
@@ -35,6 +37,26 @@ func AppendTime(b []byte, t time.Time) ([]byte, error) {
 		return nil, err
 	}
 	return append(b, '"'), nil
+}
+
+// AppendFloat appends f as encoding/json writes a float64: the shortest decimal that reads back
+// as f, in exponent form (without a leading zero in a negative exponent) below 1e-6 and from
+// 1e21 in magnitude. NaN and the infinities fail with encoding/json's own error, as it does.
+func AppendFloat(b []byte, f float64) ([]byte, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		_, err := json.Marshal(f) // its own error
+		return nil, err
+	}
+	format := byte('f')
+	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if n := len(b); format == 'e' && n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+		b[n-2] = b[n-1] // e-07 is written e-7
+		b = b[:n-1]
+	}
+	return b, nil
 }
 
 // AppendJSON appends v as encoding/json writes it, for the values an encoder leaves to it.

@@ -2,6 +2,8 @@ package jsonw
 
 import (
 	"encoding/json"
+	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -29,5 +31,35 @@ func TestAsEncodingJSON(t *testing.T) {
 	}
 	if _, err := AppendTime(nil, time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)); err == nil {
 		t.Error("AppendTime of the year 10000: no error")
+	}
+}
+
+// TestFloatAsEncodingJSON: AppendFloat writes every float64 as encoding/json does: both sides of
+// the two thresholds of the exponent form, exponents of one, two and three digits, signed zeros,
+// the extremes, and random bit patterns and decimals; NaN and the infinities fail as they do.
+func TestFloatAsEncodingJSON(t *testing.T) {
+	fs := []float64{0, math.Copysign(0, -1), 1, -1, 0.5, 1.5, 3, 100, 1234.5678, 0.1, 1.0 / 3,
+		1e-6, math.Nextafter(1e-6, 0), 1e-7, 1.5e-7, -1e-7, 1e-10, 1e-100, 1e-300,
+		1e20, math.Nextafter(1e21, 0), 1e21, 1e22, -1e21, 1e100, 1e300,
+		math.MaxFloat64, -math.MaxFloat64, math.SmallestNonzeroFloat64, 2.5e-308, float64(math.MaxInt64)}
+	r := rand.New(rand.NewPCG(3, 12))
+	for range 20000 {
+		fs = append(fs, math.Float64frombits(r.Uint64()), float64(r.IntN(2000)-1000)/8, r.NormFloat64()*math.Pow(10, float64(r.IntN(60)-30)))
+	}
+	for _, f := range fs {
+		want, wantErr := json.Marshal(f)
+		got, err := AppendFloat([]byte("x"), f)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("AppendFloat(%v): error %v; encoding/json: %v", f, err, wantErr)
+		}
+		if err == nil && string(got) != "x"+string(want) {
+			t.Fatalf("AppendFloat(%v) = %s; want x%s", f, got, want)
+		}
+	}
+	for _, f := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		_, wantErr := json.Marshal(f)
+		if _, err := AppendFloat(nil, f); err == nil || err.Error() != wantErr.Error() {
+			t.Errorf("AppendFloat(%v): error %v; want %v", f, err, wantErr)
+		}
 	}
 }
