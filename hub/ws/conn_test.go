@@ -293,3 +293,33 @@ func TestWriteNow(t *testing.T) {
 		t.Fatalf("after %d messages the read failed with %v; want close 4000", next-n, err)
 	}
 }
+
+// TestPingsRunOnThePool: a socket's pings are written by the node's pool, whose goroutines have
+// grown their stacks already, not by the timer's new goroutine of each ping; and the socket lives
+// on, its client answering them. The socket does not park, so its reads are not on the pool: the
+// pool's tasks are its pings.
+func TestPingsRunOnThePool(t *testing.T) {
+	w := New(Config{NoPark: true, PingEvery: 20 * time.Millisecond, PongWait: 5 * time.Second})
+	c, s := oneSocket(t, w, httptest.NewUnstartedServer(w))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { // answers the pings (the library does, while a read waits)
+		for ctx.Err() == nil {
+			if _, _, err := c.Read(ctx); err != nil {
+				return
+			}
+		}
+	}()
+	before := w.pool.Tasks()
+	for deadline := time.Now().Add(10 * time.Second); w.pool.Tasks()-before < 5; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the pool ran %d tasks in 10 s of pings every 20 ms; want its pings", w.pool.Tasks()-before)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case <-s.done:
+		t.Fatal("the socket closed: its pings or their pongs went wrong")
+	default:
+	}
+}

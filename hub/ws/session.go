@@ -86,7 +86,7 @@ type session struct {
 	stopped  bool           // guarded by qmu; closing: nothing more is queued (the writer writes what is left)
 	cut      atomic.Bool    // set once under qmu by closing a slow socket: the writer frames nothing more
 	workers  sync.WaitGroup // the writer (flush, or writeNow), the ping and the idle check; Add only under qmu while !stopped
-	ping     *time.Timer    // fires pingOnce; static after run starts
+	ping     *time.Timer    // fires pingFired; static after run starts
 	pingAt   time.Time      // guarded by qmu; when the next ping is due
 	pongBy   time.Time      // guarded by qmu; the deadline of the pong awaited (zero: none)
 	idle     *time.Timer    // fires idleOnce; static after run starts
@@ -162,7 +162,7 @@ func (s *session) run(token string) {
 	// Armed after s.ping is set, so that pingOnce (which resets it) never sees it unset. The first
 	// ping comes after a random half to whole interval: sockets that connected together (a
 	// reconnect wave, a load test) would otherwise ping together, every interval, in one burst.
-	s.ping = time.AfterFunc(time.Hour, s.pingOnce)
+	s.ping = time.AfterFunc(time.Hour, s.pingFired)
 	first := firstPing(s.ws.cfg.PingEvery)
 	s.qmu.Lock()
 	s.pingAt = s.ws.cfg.Now().Add(first)
