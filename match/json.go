@@ -35,8 +35,8 @@ func AppendEvents(b []byte, events []Event) ([]byte, error) {
 	return append(b, ']'), nil
 }
 
-// AppendJSON appends e as encoding/json writes it: its matches directly, its other values (a
-// participant, standings, settings) by encoding/json.
+// AppendJSON appends e as encoding/json writes it: its matches and standings directly, its other
+// values (a participant, settings) by encoding/json.
 func (e *Event) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"type":`...)
 	b = jsonw.AppendString(b, string(e.Type))
