@@ -46,16 +46,11 @@ func (f *fieldSet) size() int {
 	return n
 }
 
-// object is the commit's fields as one JSON object, field -> value and deleted field -> null, as
-// the published message carries them (and applyObjects reads them): the tournament's own field
-// (t) only when the command changed more of it than the version (most results change only the
-// version). The field names (t, p:N, m:N) need no escaping.
-func (f *fieldSet) object() string {
-	object, _ := f.objects()
-	return object
-}
-
-// objects is object and recentObject, one string when they are the same (most results).
+// objects is the commit's fields as one JSON object, field -> value and deleted field -> null, as
+// the published message carries them (object, which applyObjects reads) and as the recent list
+// keeps them (recentObject). The published object has the tournament's own field (t) only when
+// the command changed more of it than the version; most results change only the version, and
+// then the two are one string. The field names (t, p:N, m:N) need no escaping.
 func (f *fieldSet) objects() (object, recent string) {
 	recent = f.recentObject()
 	if f.metaSame {

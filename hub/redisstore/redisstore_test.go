@@ -760,8 +760,9 @@ func TestTTL(t *testing.T) {
 
 // TestTTLRenewedByTheQuarter: a commit renews the TTLs once a quarter of the log's has passed
 // since they were set, not before, or when the state's is longer than the retention (the node's
-// was shortened); the subs hash with every submission; a recent list the commit creates at once. Time passing is the keys' PTTLs lowered by hand. The recent list is trimmed back
-// to 16 once it holds more than 24.
+// was shortened); the subs hash with every submission; a recent list the commit creates at once.
+// Time passing is the keys' PTTLs lowered by hand. The recent list is trimmed back to 16 once it
+// holds more than 24.
 func TestTTLRenewedByTheQuarter(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)

@@ -70,7 +70,7 @@ func commitObjects(t *testing.T, format match.Format, n int) (bases []*match.Tou
 		}
 		rest = f.metaRest
 		bases = append(bases, base, base)
-		objects = append(objects, f.object(), f.recentObject())
+		objects = append(objects, publishedObject(&f), f.recentObject())
 	}
 	for i := range n {
 		apply(match.Command{Type: match.CmdJoin, Name: "p" + strconv.Itoa(i) + strings.Repeat(`é\"`, i%3), Rating: float64(i)})
