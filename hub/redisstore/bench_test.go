@@ -44,7 +44,7 @@ func BenchmarkApply(b *testing.B) {
 				redistest.StartReplica(b, srv)
 			}
 			s := newStore(b, srv, nil, redisstore.Options{WaitReplicas: bc.wait})
-			ctx := ctxFor(b)
+			ctx := b.Context() // no deadline: -benchtime sets how long a benchmark runs
 			n := 0
 			id := ""
 			var ready []match.MatchID // ready matches, from the state at the start and the events since
@@ -175,7 +175,7 @@ func BenchmarkCommitFloor(b *testing.B) {
 	}
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
-	ctx := ctxFor(b)
+	ctx := b.Context() // no deadline: -benchtime sets how long a benchmark runs
 	ps := rdb.Subscribe(ctx, "floor")
 	defer ps.Close()
 	if _, err := ps.Receive(ctx); err != nil { // the subscription's confirmation
@@ -236,7 +236,7 @@ func BenchmarkUnwatchedRoundRobin(b *testing.B) {
 				newStore(b, srv, nil, redisstore.Options{}),
 				newStore(b, srv, nil, redisstore.Options{}),
 			}
-			ctx := ctxFor(b)
+			ctx := b.Context() // no deadline: -benchtime sets how long a benchmark runs
 			n, joined, id := 0, 0, ""
 			var ready []match.MatchID
 			fresh := func() {
@@ -293,7 +293,7 @@ func BenchmarkLoad(b *testing.B) {
 			srv := redistest.Start(b)
 			reader := newStore(b, srv, nil, redisstore.Options{})
 			writer := newStore(b, srv, nil, redisstore.Options{})
-			ctx := ctxFor(b)
+			ctx := b.Context() // no deadline: -benchtime sets how long a benchmark runs
 			const id = "t_load"
 			mustCreate(b, writer, id, match.SingleElimination)
 			join(b, writer, id, 512)
