@@ -2,16 +2,18 @@ package match
 
 import (
 	"bytes"
+	"strconv"
+	"strings"
 	"time"
 )
 
-// DecodeMatch, DecodeParticipant and DecodeEvents read what AppendJSON and AppendEvents write,
-// without reflection: the fast path of a node that reads other nodes' commits (hub/redisstore).
+// DecodeMatch, DecodeParticipant, DecodeOwn and DecodeEvents read what AppendJSON, AppendOwnJSON
+// and AppendEvents write, without reflection: the fast path of a node that reads other nodes'
+// commits (hub/redisstore).
 // They take only JSON exactly as those functions write it, and check it by writing the result
 // again and comparing the bytes: so whatever they accept, a general decoder reads as the same
-// value. Anything else (spaces, other member orders, escaped strings, ratings, events with
-// participants, standings or settings) they refuse, and the caller reads it with a general
-// decoder.
+// value. Anything else (spaces, other member orders, escaped strings, events with standings or
+// a list of matches) they refuse, and the caller reads it with a general decoder.
 
 // DecodeMatch reads m from b as AppendJSON writes it, into a zero m. False: b is not that form,
 // and m is left in an unknown state.
@@ -27,38 +29,29 @@ func DecodeMatch(b []byte, m *Match) bool {
 }
 
 // DecodeParticipant reads p from b as Participant.AppendJSON writes it, into a zero p. False: b is
-// not that form (or holds a rating, read by a general decoder), and p is left in an unknown state.
+// not that form, and p is left in an unknown state.
 func DecodeParticipant(b []byte, p *Participant) bool {
 	r := reader{b: b}
-	r.object(func(k []byte) {
-		switch string(k) {
-		case "id":
-			p.ID = r.player()
-		case "name":
-			p.Name = r.str()
-		case "seed":
-			p.Seed = r.int()
-		case "checked_in":
-			p.CheckedIn = r.boolean()
-		case "eliminated":
-			p.Eliminated = r.boolean()
-		case "withdrawn":
-			p.Withdrawn = r.boolean()
-		case "disqualified":
-			p.Disqualified = r.boolean()
-		case "eliminated_in":
-			p.EliminatedIn = MatchID(r.int())
-		case "byes":
-			p.Byes = r.int()
-		default:
-			r.fail()
-		}
-	})
+	r.participant(p)
 	if !r.end() {
 		return false
 	}
 	var buf [256]byte
 	again, err := p.AppendJSON(buf[:0])
+	return err == nil && bytes.Equal(again, b)
+}
+
+// DecodeOwn reads the members Tournament.AppendOwnJSON writes (without braces), as it writes
+// them, into a t whose own fields are zero; t's version, participants and matches are left as
+// they are. False: b is not that form, and t's own fields are in an unknown state.
+func DecodeOwn(b []byte, t *Tournament) bool {
+	r := reader{b: b}
+	r.own(t)
+	if !r.end() {
+		return false
+	}
+	var buf [1024]byte
+	again, err := t.AppendOwnJSON(buf[:0])
 	return err == nil && bytes.Equal(again, b)
 }
 
@@ -195,6 +188,27 @@ var names = func() map[string]string {
 		string(MatchVoid),
 		string(TakeLoser),
 		string(TakeWinner),
+		string(SingleElimination),
+		string(DoubleElimination),
+		string(RoundRobin),
+		string(Swiss),
+		string(StatusRegistering),
+		string(StatusRunning),
+		string(StatusFinished),
+		string(StatusCancelled),
+		string(GrandFinalNone),
+		string(GrandFinalSingle),
+		string(GrandFinalReset),
+		string(SeedGiven),
+		string(SeedRandom),
+		string(SeedRating),
+		string(HeadToHead),
+		string(Buchholz),
+		string(SonnebornBerger),
+		string(GameDifference),
+		string(GamePoints),
+		string(TimeoutForfeit),
+		string(TimeoutOrganiser),
 	} {
 		m[s] = s
 	}
@@ -439,8 +453,242 @@ func (r *reader) event(e *Event) {
 			e.Reason = r.str()
 		case "at":
 			e.At = r.time()
+		case "participant":
+			e.Participant = new(Participant)
+			r.participant(e.Participant)
+		case "participants":
+			e.Participants = list(r, func(r *reader) (p Participant) {
+				r.participant(&p)
+				return p
+			})
+		case "qualifiers":
+			e.Qualifiers = list(r, (*reader).player)
+		case "settings":
+			e.Settings = new(Settings)
+			r.settings(e.Settings)
 		default:
-			r.fail() // matches, participants, standings, settings...: a general decoder reads them
+			r.fail() // matches, standings: a general decoder reads them
 		}
 	})
+}
+
+func (r *reader) participant(p *Participant) {
+	r.object(func(k []byte) {
+		switch string(k) {
+		case "id":
+			p.ID = r.player()
+		case "name":
+			p.Name = r.str()
+		case "seed":
+			p.Seed = r.int()
+		case "rating":
+			p.Rating = r.float()
+		case "checked_in":
+			p.CheckedIn = r.boolean()
+		case "eliminated":
+			p.Eliminated = r.boolean()
+		case "withdrawn":
+			p.Withdrawn = r.boolean()
+		case "disqualified":
+			p.Disqualified = r.boolean()
+		case "eliminated_in":
+			p.EliminatedIn = MatchID(r.int())
+		case "byes":
+			p.Byes = r.int()
+		default:
+			r.fail()
+		}
+	})
+}
+
+// own reads a tournament's own members, without braces, up to the end of b.
+func (r *reader) own(t *Tournament) {
+	for !r.bad {
+		switch string(r.key()) {
+		case "id":
+			t.ID = r.str()
+		case "name":
+			t.Name = r.str()
+		case "description":
+			t.Description = r.str()
+		case "settings":
+			r.settings(&t.Settings)
+		case "status":
+			t.Status = Status(r.str())
+		case "last_player":
+			t.LastPlayer = r.player()
+		case "round":
+			t.Round = r.int()
+		case "stage":
+			t.Stage = r.int()
+		case "qualifiers":
+			t.Qualifiers = list(r, (*reader).player)
+		case "check_in_open":
+			t.CheckInOpen = r.boolean()
+		case "check_in_warned":
+			t.CheckInWarned = r.boolean()
+		case "started_at":
+			t.StartedAt = r.time()
+		case "round_started_at":
+			t.RoundStartedAt = r.time()
+		case "note":
+			t.Note = r.str()
+		default:
+			r.fail()
+		}
+		if !r.lit(",") {
+			return
+		}
+	}
+}
+
+func (r *reader) settings(s *Settings) {
+	r.object(func(k []byte) {
+		switch string(k) {
+		case "format":
+			s.Format = Format(r.str())
+		case "best_of":
+			s.BestOf = r.int()
+		case "max_players":
+			s.MaxPlayers = r.int()
+		case "third_place":
+			s.ThirdPlace = r.boolean()
+		case "grand_final":
+			s.GrandFinal = GrandFinal(r.str())
+		case "groups":
+			s.Groups = r.int()
+		case "legs":
+			s.Legs = r.int()
+		case "rounds":
+			s.Rounds = r.int()
+		case "allow_draws":
+			s.AllowDraws = r.boolean()
+		case "points":
+			s.Points = new(Points)
+			r.object(func(k []byte) {
+				switch string(k) {
+				case "win":
+					s.Points.Win = r.float()
+				case "draw":
+					s.Points.Draw = r.float()
+				case "loss":
+					s.Points.Loss = r.float()
+				default:
+					r.fail()
+				}
+			})
+		case "tie_breaks":
+			s.TieBreaks = list(r, func(r *reader) TieBreak { return TieBreak(r.str()) })
+		case "seeding":
+			s.Seeding = Seeding(r.str())
+		case "random_seed":
+			s.RandomSeed = r.uint64()
+		case "require_check_in":
+			s.RequireCheckIn = r.boolean()
+		case "scheduled_start":
+			at := r.time()
+			s.ScheduledStart = &at
+		case "check_in_window":
+			s.CheckInWindow = r.duration()
+		case "match_time_limit":
+			s.MatchTimeLimit = r.duration()
+		case "round_time_limit":
+			s.RoundTimeLimit = r.duration()
+		case "warn_before":
+			s.WarnBefore = r.duration()
+		case "on_timeout":
+			s.OnTimeout = TimeoutRule(r.str())
+		case "playoff":
+			p := new(Playoff)
+			s.Playoff = p
+			r.object(func(k []byte) {
+				switch string(k) {
+				case "format":
+					p.Format = Format(r.str())
+				case "advance":
+					p.Advance = r.int()
+				case "best_of":
+					p.BestOf = r.int()
+				case "third_place":
+					p.ThirdPlace = r.boolean()
+				case "grand_final":
+					p.GrandFinal = GrandFinal(r.str())
+				default:
+					r.fail()
+				}
+			})
+		case "retention":
+			r.object(func(k []byte) {
+				switch string(k) {
+				case "finished":
+					s.Retention.Finished = r.duration()
+				case "idle":
+					s.Retention.Idle = r.duration()
+				case "log":
+					s.Retention.Log = r.duration()
+				default:
+					r.fail()
+				}
+			})
+		default:
+			r.fail()
+		}
+	})
+}
+
+// list reads a list of values, each by read.
+func list[T any](r *reader, read func(*reader) T) []T {
+	r.need("[")
+	var v []T
+	if r.lit("]") {
+		return v
+	}
+	for !r.bad {
+		v = append(v, read(r))
+		if !r.lit(",") {
+			r.need("]")
+			break
+		}
+	}
+	return v
+}
+
+// number is the bytes of a JSON number (nil, failing, when none is there).
+func (r *reader) number() []byte {
+	j := r.i
+	for j < len(r.b) && strings.IndexByte("-+.eE0123456789", r.b[j]) >= 0 {
+		j++
+	}
+	if r.bad || j == r.i {
+		r.fail()
+		return nil
+	}
+	n := r.b[r.i:j]
+	r.i = j
+	return n
+}
+
+func (r *reader) float() float64 {
+	f, err := strconv.ParseFloat(string(r.number()), 64)
+	if err != nil {
+		r.fail()
+	}
+	return f
+}
+
+func (r *reader) uint64() uint64 {
+	n, err := strconv.ParseUint(string(r.number()), 10, 64)
+	if err != nil {
+		r.fail()
+	}
+	return n
+}
+
+// duration reads a Duration as its MarshalJSON writes it ("1m30s").
+func (r *reader) duration() Duration {
+	d, err := time.ParseDuration(string(r.text()))
+	if err != nil {
+		r.fail()
+	}
+	return Duration(d)
 }

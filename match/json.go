@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/tourhub/tourhub/internal/jsonw"
 )
@@ -35,8 +36,7 @@ func AppendEvents(b []byte, events []Event) ([]byte, error) {
 	return append(b, ']'), nil
 }
 
-// AppendJSON appends e as encoding/json writes it: its matches and standings directly, its other
-// values (a participant, settings) by encoding/json.
+// AppendJSON appends e as encoding/json writes it, every value directly.
 func (e *Event) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"type":`...)
 	b = jsonw.AppendString(b, string(e.Type))
@@ -67,25 +67,19 @@ func (e *Event) AppendJSON(b []byte) ([]byte, error) {
 		return nil, err
 	}
 	if e.Participant != nil {
-		if b, err = jsonw.AppendJSON(append(b, `,"participant":`...), e.Participant); err != nil {
+		if b, err = e.Participant.AppendJSON(append(b, `,"participant":`...)); err != nil {
 			return nil, err
 		}
 	}
-	if len(e.Participants) > 0 {
-		if b, err = jsonw.AppendJSON(append(b, `,"participants":`...), e.Participants); err != nil {
-			return nil, err
-		}
+	if b, err = appendList(b, `,"participants":`, e.Participants, (*Participant).AppendJSON); err != nil {
+		return nil, err
 	}
-	if len(e.Qualifiers) > 0 {
-		if b, err = jsonw.AppendJSON(append(b, `,"qualifiers":`...), e.Qualifiers); err != nil {
-			return nil, err
-		}
-	}
+	b = appendPlayers(b, `,"qualifiers":`, e.Qualifiers)
 	if b, err = appendList(b, `,"standings":`, e.Standings, (*Standing).AppendJSON); err != nil {
 		return nil, err
 	}
 	if e.Settings != nil {
-		if b, err = jsonw.AppendJSON(append(b, `,"settings":`...), e.Settings); err != nil {
+		if b, err = e.Settings.AppendJSON(append(b, `,"settings":`...)); err != nil {
 			return nil, err
 		}
 	}
@@ -214,10 +208,151 @@ func (p *Participant) AppendJSON(b []byte) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
+// AppendOwnJSON appends t's own members as encoding/json writes them in a Tournament, in order and
+// without the braces: every member but version, participants and matches ("id":...,"name":...).
+// A store keeps them as one field beside the version and the participants' and matches' own
+// fields (hub/redisstore's t), written again by every command that changes them, as every join
+// does (last_player).
+func (t *Tournament) AppendOwnJSON(b []byte) ([]byte, error) {
+	b = append(b, `"id":`...)
+	b = jsonw.AppendString(b, t.ID)
+	b = append(b, `,"name":`...)
+	b = jsonw.AppendString(b, t.Name)
+	b = appendText(b, `,"description":`, t.Description)
+	b, err := t.Settings.AppendJSON(append(b, `,"settings":`...))
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, `,"status":`...)
+	b = jsonw.AppendString(b, string(t.Status))
+	b = append(b, `,"last_player":`...)
+	b = AppendPlayer(b, t.LastPlayer)
+	b = appendNumber(b, `,"round":`, t.Round)
+	b = appendNumber(b, `,"stage":`, t.Stage)
+	b = appendPlayers(b, `,"qualifiers":`, t.Qualifiers)
+	b = appendTrue(b, `,"check_in_open":`, t.CheckInOpen)
+	b = appendTrue(b, `,"check_in_warned":`, t.CheckInWarned)
+	if b, err = appendTimeIf(b, `,"started_at":`, t.StartedAt); err != nil {
+		return nil, err
+	}
+	if b, err = appendTimeIf(b, `,"round_started_at":`, t.RoundStartedAt); err != nil {
+		return nil, err
+	}
+	return appendText(b, `,"note":`, t.Note), nil
+}
+
+// AppendJSON appends s as encoding/json writes it: the struct's fields in order, with their tags'
+// names and omitempty / omitzero rules. Settings are in the tournament's own members
+// (AppendOwnJSON), in the commands that create or edit a tournament, and in their events.
+func (s *Settings) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"format":`...)
+	b = jsonw.AppendString(b, string(s.Format))
+	b = append(b, `,"best_of":`...)
+	b = strconv.AppendInt(b, int64(s.BestOf), 10)
+	b = append(b, `,"max_players":`...)
+	b = strconv.AppendInt(b, int64(s.MaxPlayers), 10)
+	b = appendTrue(b, `,"third_place":`, s.ThirdPlace)
+	b = appendText(b, `,"grand_final":`, string(s.GrandFinal))
+	b = appendNumber(b, `,"groups":`, s.Groups)
+	b = appendNumber(b, `,"legs":`, s.Legs)
+	b = appendNumber(b, `,"rounds":`, s.Rounds)
+	b = appendTrue(b, `,"allow_draws":`, s.AllowDraws)
+	var err error
+	if p := s.Points; p != nil {
+		if b, err = jsonw.AppendFloat(append(b, `,"points":{"win":`...), p.Win); err != nil {
+			return nil, err
+		}
+		if b, err = jsonw.AppendFloat(append(b, `,"draw":`...), p.Draw); err != nil {
+			return nil, err
+		}
+		if b, err = jsonw.AppendFloat(append(b, `,"loss":`...), p.Loss); err != nil {
+			return nil, err
+		}
+		b = append(b, '}')
+	}
+	if len(s.TieBreaks) > 0 {
+		b = append(b, `,"tie_breaks":[`...)
+		for i, tb := range s.TieBreaks {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonw.AppendString(b, string(tb))
+		}
+		b = append(b, ']')
+	}
+	b = appendText(b, `,"seeding":`, string(s.Seeding))
+	if s.RandomSeed != 0 {
+		b = strconv.AppendUint(append(b, `,"random_seed":`...), s.RandomSeed, 10)
+	}
+	b = appendTrue(b, `,"require_check_in":`, s.RequireCheckIn)
+	if s.ScheduledStart != nil {
+		if b, err = jsonw.AppendTime(append(b, `,"scheduled_start":`...), *s.ScheduledStart); err != nil {
+			return nil, err
+		}
+	}
+	b = appendDuration(b, `,"check_in_window":`, s.CheckInWindow)
+	b = appendDuration(b, `,"match_time_limit":`, s.MatchTimeLimit)
+	b = appendDuration(b, `,"round_time_limit":`, s.RoundTimeLimit)
+	b = appendDuration(b, `,"warn_before":`, s.WarnBefore)
+	b = appendText(b, `,"on_timeout":`, string(s.OnTimeout))
+	if p := s.Playoff; p != nil {
+		b = append(b, `,"playoff":{"format":`...)
+		b = jsonw.AppendString(b, string(p.Format))
+		b = append(b, `,"advance":`...)
+		b = strconv.AppendInt(b, int64(p.Advance), 10)
+		b = appendNumber(b, `,"best_of":`, p.BestOf)
+		b = appendTrue(b, `,"third_place":`, p.ThirdPlace)
+		b = appendText(b, `,"grand_final":`, string(p.GrandFinal))
+		b = append(b, '}')
+	}
+	if r := s.Retention; r != (Retention{}) { // omitzero
+		b = append(b, `,"retention":`...)
+		open := len(b) // each member is written after a comma; the first comma becomes the brace
+		b = appendDuration(b, `,"finished":`, r.Finished)
+		b = appendDuration(b, `,"idle":`, r.Idle)
+		b = appendDuration(b, `,"log":`, r.Log)
+		b[open] = '{'
+		b = append(b, '}')
+	}
+	return append(b, '}'), nil
+}
+
+// appendDuration appends a member name and d as Duration.MarshalJSON writes it ("1m30s"), unless d
+// is zero (omitempty).
+func appendDuration(b []byte, name string, d Duration) []byte {
+	if d == 0 {
+		return b
+	}
+	return jsonw.AppendString(append(b, name...), time.Duration(d).String())
+}
+
+// appendPlayers appends a member name and a list of player ids, unless it is empty (omitempty).
+func appendPlayers(b []byte, name string, ids []PlayerID) []byte {
+	if len(ids) == 0 {
+		return b
+	}
+	b = append(append(b, name...), '[')
+	for i, p := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendPlayer(b, p)
+	}
+	return append(b, ']')
+}
+
+// appendTimeIf appends a member name and t, unless t is the zero time (omitzero).
+func appendTimeIf(b []byte, name string, t time.Time) ([]byte, error) {
+	if t.IsZero() {
+		return b, nil
+	}
+	return jsonw.AppendTime(append(b, name...), t)
+}
+
 // AppendJSON appends c as encoding/json writes it: the struct's fields in order, with their tags'
 // names and omitempty / omitzero rules. The stores keep every command so in their logs (history
-// replays them), one per commit. The members set-up and edits alone carry (settings, rating,
-// edit, players) are written by encoding/json.
+// replays them), one per commit. The members only edits and a seeding carry (edit, players) are
+// written by encoding/json.
 func (c *Command) AppendJSON(b []byte) ([]byte, error) {
 	var err error
 	b = append(b, `{"type":`...)
@@ -226,7 +361,7 @@ func (c *Command) AppendJSON(b []byte) ([]byte, error) {
 	b = appendText(b, `,"name":`, c.Name)
 	b = appendText(b, `,"description":`, c.Description)
 	if c.Settings != nil {
-		if b, err = jsonw.AppendJSON(append(b, `,"settings":`...), c.Settings); err != nil {
+		if b, err = c.Settings.AppendJSON(append(b, `,"settings":`...)); err != nil {
 			return nil, err
 		}
 	}

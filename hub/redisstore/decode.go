@@ -1,8 +1,9 @@
 package redisstore
 
 import (
-	jsonv2 "github.com/go-json-experiment/json"
+	"strconv"
 
+	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -17,8 +18,8 @@ import (
 func decode(data []byte, v any) error { return jsonv2.Unmarshal(data, v) }
 
 // decodeEvents reads the events of a commit: what this package's nodes write is read by
-// match.DecodeEvents, without reflection; anything it leaves (events with participants, standings
-// or settings, escaped strings) by decode.
+// match.DecodeEvents, without reflection; anything it leaves (events with standings or a list of
+// matches, escaped strings) by decode.
 func decodeEvents(data []byte) ([]match.Event, error) {
 	if events, ok := match.DecodeEvents(data); ok {
 		return events, nil
@@ -38,12 +39,26 @@ func decodeMatch(data []byte, m *match.Match) error {
 }
 
 // decodeParticipant reads a participant's field: what this package's nodes write is read by
-// match.DecodeParticipant, without reflection; anything it leaves (a rating, an escaped name) by
-// decode.
+// match.DecodeParticipant, without reflection; anything it leaves (an escaped name) by decode.
 func decodeParticipant(data []byte, p *match.Participant) error {
 	if match.DecodeParticipant(data, p) {
 		return nil
 	}
 	*p = match.Participant{}
 	return decode(data, p)
+}
+
+// decodeMeta reads a tournament's own field (t) into a zero t: what this package's nodes write
+// ({"version":N, then the members match's AppendOwnJSON writes}) by match.DecodeOwn, without
+// reflection; anything else (an escaped name, a field written by a hub from before) by decode.
+func decodeMeta(data []byte, t *match.Tournament) error {
+	if rest := restOf(stringOf(data)); len(rest) > 1 && rest[len(rest)-1] == '}' {
+		v, err := strconv.ParseInt(string(data[len(metaHead):len(data)-len(rest)-1]), 10, 64)
+		if err == nil && match.DecodeOwn(data[len(data)-len(rest):len(data)-1], t) {
+			t.Version = v
+			return nil
+		}
+		*t = match.Tournament{}
+	}
+	return decode(data, t)
 }

@@ -63,13 +63,7 @@ func TestDecodeAsEncodingJSON(t *testing.T) {
 				if tr.Status != match.StatusRunning {
 					break
 				}
-				var m *match.Match
-				for i := range tr.Matches {
-					if tr.Matches[i].Status == match.MatchReady {
-						m = &tr.Matches[i]
-						break
-					}
-				}
+				m := firstReady(tr)
 				if m == nil {
 					t.Fatalf("running with no ready match: %+v", tr.Matches)
 				}
@@ -108,4 +102,14 @@ func sameDecoded(t *testing.T, what string, raw []byte, want, got any) {
 	if !reflect.DeepEqual(want, got) {
 		t.Errorf("%s reads differently:\nencoding/json %+v\ndecode        %+v\nfrom %s", what, want, got, raw)
 	}
+}
+
+// firstReady is tr's first ready match, or nil.
+func firstReady(tr *match.Tournament) *match.Match {
+	for i := range tr.Matches {
+		if tr.Matches[i].Status == match.MatchReady {
+			return &tr.Matches[i]
+		}
+	}
+	return nil
 }

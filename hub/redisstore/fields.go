@@ -114,26 +114,28 @@ func (f *fieldSet) put(field string, v any) error {
 // stringOf is b as a string without a copy: b must never be written again (a fresh encoding).
 func stringOf(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
-// metaField is how the tournament's own field (t) is encoded: the version first, so that what
-// follows it (restOf) is the same from one version to the next unless a command changed the
-// tournament's own fields, and without the participants and matches, which have fields of their
-// own. The outer fields hide the embedded ones of the same names (encoding/json takes the
-// shallower), and the nil pointers are omitted: the tournament is encoded where it is, not copied.
-type metaField struct {
-	Version int64 `json:"version"`
-	*match.Tournament
-	Participants *struct{} `json:"participants,omitempty"`
-	Matches      *struct{} `json:"matches,omitempty"`
-}
-
-// encodeMeta is t's own field (t), and that field without its version (restOf).
+// encodeMeta is t's own field (t), and that field without its version (restOf). The version
+// comes first, so that what follows it (restOf) is the same from one version to the next unless
+// a command changed the tournament's own fields; then the tournament's own members as
+// match.AppendOwnJSON writes them, without the participants and matches, which have fields of
+// their own. The bytes are encoding/json's for the tournament with those two left out
+// (TestMetaAsEncodingJSON).
 func encodeMeta(t *match.Tournament) (field, rest string, err error) {
-	b, err := json.Marshal(&metaField{Version: t.Version, Tournament: t})
+	b, err := exactly(t, appendMeta)
 	if err != nil {
 		return "", "", fmt.Errorf("redisstore: encode %s: %w", fieldMeta, err)
 	}
 	field = stringOf(b)
 	return field, restOf(field), nil
+}
+
+func appendMeta(t *match.Tournament, b []byte) ([]byte, error) {
+	b = strconv.AppendInt(append(b, metaHead...), t.Version, 10)
+	b, err := t.AppendOwnJSON(append(b, ','))
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
 }
 
 // metaHead is how a tournament's own field (t) starts when encodeMeta writes it: its version comes
@@ -231,7 +233,7 @@ func decodeFields(h map[string]string) (*match.Tournament, error) {
 		return nil, fmt.Errorf("redisstore: state hash has no %q field", fieldMeta)
 	}
 	t := new(match.Tournament)
-	if err := decode([]byte(raw), t); err != nil {
+	if err := decodeMeta([]byte(raw), t); err != nil {
 		return nil, fmt.Errorf("redisstore: decode tournament: %w", err)
 	}
 	t.Participants, t.Matches = []match.Participant{}, []match.Match{}
@@ -439,7 +441,7 @@ func applyFields(t *match.Tournament, fields map[string]json.RawMessage) error {
 	var meta *match.Tournament // nil: the tournament's own fields are as they were
 	if raw, ok := fields[fieldMeta]; ok {
 		meta = new(match.Tournament)
-		if err := decode(raw, meta); err != nil {
+		if err := decodeMeta(raw, meta); err != nil {
 			return fmt.Errorf("redisstore: decode tournament: %w", err)
 		}
 	}

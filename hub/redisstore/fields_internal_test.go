@@ -2,8 +2,11 @@ package redisstore
 
 import (
 	"encoding/json"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tourhub/tourhub/match"
 )
@@ -215,6 +218,106 @@ func TestEncodeMeta(t *testing.T) {
 	}
 }
 
+// metaReference is how encoding/json writes a tournament's own field (t): the version first, then
+// the tournament without the participants and matches, hidden by nil fields of the same names.
+// encodeMeta wrote it so before match.AppendOwnJSON, and must still.
+type metaReference struct {
+	Version int64 `json:"version"`
+	*match.Tournament
+	Participants *struct{} `json:"participants,omitempty"`
+	Matches      *struct{} `json:"matches,omitempty"`
+}
+
+// TestMetaAsEncodingJSON: the tournament's own field encodeMeta writes is encoding/json's bytes,
+// and decodeMeta reads it as encoding/json does, after every command of tournaments of every
+// format played out (with a playoff, points, time limits, a withdrawal), with plain names (read
+// without reflection, by match.DecodeOwn) and with a name to escape (read by decode). A field in
+// another form (a hub from before: the version elsewhere, spaces) is read as encoding/json does.
+func TestMetaAsEncodingJSON(t *testing.T) {
+	fast := 0
+	check := func(tr *match.Tournament, plain bool) {
+		t.Helper()
+		field, rest, err := encodeMeta(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := mustJSON(t, &metaReference{Version: tr.Version, Tournament: tr}); field != want {
+			t.Fatalf("encodeMeta:\n got  %s\n want %s", field, want)
+		}
+		sameMeta(t, []byte(field))
+		var own match.Tournament
+		if match.DecodeOwn([]byte(rest[:len(rest)-1]), &own) {
+			fast++
+		} else if plain {
+			t.Fatalf("match.DecodeOwn refused the members of %s", field)
+		}
+	}
+	for _, f := range []match.Format{match.SingleElimination, match.DoubleElimination, match.RoundRobin, match.Swiss} {
+		for _, name := range []string{"Friday cup", `say "<hi>"`} {
+			plain := !strings.ContainsAny(name, `"<>`)
+			s := &match.Settings{Format: f, BestOf: 3, MatchTimeLimit: match.Duration(10 * time.Minute)}
+			if f == match.RoundRobin || f == match.Swiss {
+				s.AllowDraws, s.Playoff = true, &match.Playoff{Format: match.SingleElimination, Advance: 2}
+			}
+			tr := &match.Tournament{}
+			at := time.Date(2026, 12, 6, 19, 0, 0, 0, time.UTC)
+			apply := func(c match.Command) {
+				t.Helper()
+				c.At = at
+				if _, err := match.Apply(tr, c); err != nil {
+					t.Fatalf("%s: %v", c.Type, err)
+				}
+				check(tr, plain)
+			}
+			apply(match.Command{Type: match.CmdCreate, Tournament: "t_meta", Name: name, Settings: s})
+			for i := range 7 {
+				apply(match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(i+1)})
+			}
+			apply(match.Command{Type: match.CmdStart})
+			apply(match.Command{Type: match.CmdWithdraw, Player: 7})
+			for range 200 {
+				if tr.Status != match.StatusRunning {
+					break
+				}
+				m := firstReady(tr)
+				if m == nil {
+					apply(match.Command{Type: match.CmdStartPlayoff})
+					continue
+				}
+				apply(match.Command{Type: match.CmdReport, Match: m.ID, Scores: [2]int{2, 1}})
+			}
+			if tr.Status != match.StatusFinished {
+				t.Fatalf("%s: %s after the play", f, tr.Status)
+			}
+		}
+	}
+	if fast == 0 {
+		t.Fatal("match.DecodeOwn took no field: the test does not reach it")
+	}
+	for _, field := range []string{
+		`{"id":"t_old","version":4,"name":"old","settings":{"format":"swiss","best_of":1,"max_players":8},"status":"registering","last_player":2}`,
+		`{"version": 4, "id":"t_old","name":"old","settings":{"format":"swiss","best_of":1,"max_players":8},"status":"registering","last_player":2}`,
+		`{"version":4,"id":"t_old","name":"old","status":"registering","settings":{"format":"swiss","best_of":1,"max_players":8},"last_player":2}`,
+	} {
+		sameMeta(t, []byte(field))
+	}
+}
+
+// sameMeta fails unless decodeMeta reads field as encoding/json does.
+func sameMeta(t *testing.T, field []byte) {
+	t.Helper()
+	var want, got match.Tournament
+	if err := json.Unmarshal(field, &want); err != nil {
+		t.Fatalf("encoding/json: %v\n%s", err, field)
+	}
+	if err := decodeMeta(field, &got); err != nil {
+		t.Fatalf("decodeMeta: %v\n%s", err, field)
+	}
+	if !reflect.DeepEqual(&want, &got) {
+		t.Fatalf("decodeMeta of %s:\n got  %+v\n want %+v", field, got, want)
+	}
+}
+
 func mustJSON(t *testing.T, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)
@@ -304,4 +407,62 @@ func TestFollowedStateActsAsStored(t *testing.T) {
 func publishedObject(f *fieldSet) string {
 	object, _ := f.objects()
 	return object
+}
+
+// BenchmarkMeta measures the tournament's own field of a running 16-player single elimination,
+// which a join, a start and a finish write and every node that follows or checks the tournament
+// reads: encodeMeta and decodeMeta, beside encoding/json's Marshal of the same field and decode
+// (reflection), what they replaced.
+func BenchmarkMeta(b *testing.B) {
+	tr := &match.Tournament{}
+	at := time.Date(2026, 12, 6, 19, 0, 0, 0, time.UTC)
+	for _, c := range []match.Command{{Type: match.CmdCreate, Tournament: "t_bench_meta", Name: "Friday cup",
+		Settings: &match.Settings{Format: match.SingleElimination, MatchTimeLimit: match.Duration(10 * time.Minute)}}} {
+		c.At = at
+		if _, err := match.Apply(tr, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := range 16 {
+		if _, err := match.Apply(tr, match.Command{Type: match.CmdJoin, Name: "P" + strconv.Itoa(i+1), At: at}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := match.Apply(tr, match.Command{Type: match.CmdStart, At: at}); err != nil {
+		b.Fatal(err)
+	}
+	field, _, err := encodeMeta(tr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("encode", func(b *testing.B) {
+		for b.Loop() {
+			if _, _, err := encodeMeta(tr); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encode-encoding-json", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := json.Marshal(&metaReference{Version: tr.Version, Tournament: tr}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		for b.Loop() {
+			var t match.Tournament
+			if err := decodeMeta([]byte(field), &t); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decode-reflection", func(b *testing.B) {
+		for b.Loop() {
+			var t match.Tournament
+			if err := decode([]byte(field), &t); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
