@@ -53,8 +53,10 @@ func decodeParticipant(data []byte, p *match.Participant) error {
 // reflection; anything else (an escaped name, a field written by a hub from before) by decode.
 func decodeMeta(data []byte, t *match.Tournament) error {
 	if rest := restOf(stringOf(data)); len(rest) > 1 && rest[len(rest)-1] == '}' {
-		v, err := strconv.ParseInt(string(data[len(metaHead):len(data)-len(rest)-1]), 10, 64)
-		if err == nil && match.DecodeOwn(data[len(data)-len(rest):len(data)-1], t) {
+		digits := data[len(metaHead) : len(data)-len(rest)-1]
+		v, err := strconv.ParseInt(string(digits), 10, 64)
+		canonical := len(digits) == 1 || digits[0] != '0' // JSON has no leading zeros
+		if err == nil && canonical && match.DecodeOwn(data[len(data)-len(rest):len(data)-1], t) {
 			t.Version = v
 			return nil
 		}

@@ -301,6 +301,18 @@ func TestMetaAsEncodingJSON(t *testing.T) {
 	} {
 		sameMeta(t, []byte(field))
 	}
+	// What encoding/json refuses, decodeMeta refuses: a version with a leading zero, a member
+	// after the closing brace, a truncated field.
+	for _, field := range []string{
+		`{"version":04,"id":"t_old","name":"old","settings":{"format":"swiss","best_of":1,"max_players":8},"status":"registering","last_player":2}`,
+		`{"version":4,"id":"t_old","name":"old","settings":{"format":"swiss","best_of":1,"max_players":8},"status":"registering","last_player":2}}`,
+		`{"version":4,"id":"t_old","name":"old","settings":{"format":"swiss","best_of":1,"max_players":8},"status":"registering","last_player":`,
+	} {
+		var want, got match.Tournament
+		if json.Unmarshal([]byte(field), &want) == nil || decodeMeta([]byte(field), &got) == nil {
+			t.Errorf("%s: encoding/json and decodeMeta must both refuse it", field)
+		}
+	}
 }
 
 // sameMeta fails unless decodeMeta reads field as encoding/json does.
