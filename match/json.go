@@ -86,11 +86,8 @@ func (e *Event) AppendJSON(b []byte) ([]byte, error) {
 	b = appendText(b, `,"name":`, e.Name)
 	b = appendText(b, `,"description":`, e.Description)
 	b = appendText(b, `,"reason":`, e.Reason)
-	if !e.At.IsZero() {
-		b = append(b, `,"at":`...)
-		if b, err = jsonw.AppendTime(b, e.At); err != nil {
-			return nil, err
-		}
+	if b, err = appendTimeIf(b, `,"at":`, e.At); err != nil {
+		return nil, err
 	}
 	return append(b, '}'), nil
 }
@@ -406,10 +403,8 @@ func (c *Command) AppendJSON(b []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
-	if !c.At.IsZero() {
-		if b, err = jsonw.AppendTime(append(b, `,"at":`...), c.At); err != nil {
-			return nil, err
-		}
+	if b, err = appendTimeIf(b, `,"at":`, c.At); err != nil {
+		return nil, err
 	}
 	return append(b, '}'), nil
 }
@@ -458,17 +453,11 @@ func (m *Match) AppendJSON(b []byte) ([]byte, error) {
 		b = appendTwo(b, m.Reports, appendReport)
 	}
 	var err error
-	if !m.ReadyAt.IsZero() {
-		b = append(b, `,"ready_at":`...)
-		if b, err = jsonw.AppendTime(b, m.ReadyAt); err != nil {
-			return nil, err
-		}
+	if b, err = appendTimeIf(b, `,"ready_at":`, m.ReadyAt); err != nil {
+		return nil, err
 	}
-	if !m.Deadline.IsZero() {
-		b = append(b, `,"deadline":`...)
-		if b, err = jsonw.AppendTime(b, m.Deadline); err != nil {
-			return nil, err
-		}
+	if b, err = appendTimeIf(b, `,"deadline":`, m.Deadline); err != nil {
+		return nil, err
 	}
 	b = appendTrue(b, `,"warned":`, m.Warned)
 	b = appendTrue(b, `,"overdue":`, m.Overdue)
