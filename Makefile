@@ -23,5 +23,13 @@ bench:
 loadbench:
 	bench/run
 
+# Every fuzz target for FUZZTIME each (default 1m): the engine's commands, Swiss pairing, the
+# fast readers of stored and published JSON, and a socket's client messages. `make test` runs
+# their seeds only.
+FUZZTIME ?= 1m
 fuzz:
-	go test -run XXX -fuzz FuzzApply -fuzztime 2m ./match
+	go test -run XXX -fuzz '^FuzzApply$$' -fuzztime $(FUZZTIME) ./match
+	go test -run XXX -fuzz '^FuzzPairSwiss$$' -fuzztime $(FUZZTIME) ./match
+	go test -run XXX -fuzz '^FuzzDecoders$$' -fuzztime $(FUZZTIME) ./match
+	go test -run XXX -fuzz '^FuzzFieldReaders$$' -fuzztime $(FUZZTIME) ./hub/redisstore
+	go test -run XXX -fuzz '^FuzzClientMsgPlain$$' -fuzztime $(FUZZTIME) ./hub/ws

@@ -42,7 +42,7 @@ var errWrongVersion = errors.New("the fields say another version")
 // both players' reports of every ready match until it finishes) and returns, for every command after the
 // create, the state it was applied to and the fields it published (object) and pushed on the
 // recent list (recentObject).
-func commitObjects(t *testing.T, format match.Format, n int) (bases []*match.Tournament, objects []string) {
+func commitObjects(t testing.TB, format match.Format, n int) (bases []*match.Tournament, objects []string) {
 	t.Helper()
 	tr := &match.Tournament{}
 	settings := &match.Settings{Format: format}
