@@ -56,8 +56,8 @@ func DecodeOwn(b []byte, t *Tournament) bool {
 }
 
 // DecodeEvents reads events from b as AppendEvents writes them ([] as an empty list). False: b is
-// not that form, or an event in it carries a list of matches, participants, qualifiers,
-// standings or settings (a start, a join, a finish: read by a general decoder).
+// not that form, or an event in it carries a list of matches or standings (a start, a finish:
+// read by a general decoder).
 func DecodeEvents(b []byte) ([]Event, bool) {
 	r := reader{b: b}
 	events := []Event{}

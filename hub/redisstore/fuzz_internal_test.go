@@ -1,7 +1,6 @@
 package redisstore
 
 import (
-	"encoding/json"
 	"reflect"
 	"testing"
 
@@ -46,21 +45,6 @@ func FuzzFieldReaders(f *testing.F) {
 			t.Fatalf("decodeMeta of %s:\n got  %+v\n want %+v", b, got, want)
 		}
 
-		st := bases[int(base)%len(bases)]
-		version := st.Version + 1
-		gs, ws := st.Clone(), st.Clone()
-		gm, gerr := applyObjects(gs, []json.RawMessage{b}, nil, version)
-		wm, werr := applyObjectsFull(ws, []json.RawMessage{b}, version)
-		if (gerr != nil) != (werr != nil) {
-			t.Fatalf("%s:\napplyObjects: %v\nfull decode: %v", b, gerr, werr)
-		}
-		if gerr != nil {
-			return
-		}
-		gj, _ := json.Marshal(gs)
-		wj, _ := json.Marshal(ws)
-		if string(gj) != string(wj) || string(gm) != string(wm) {
-			t.Fatalf("%s:\napplyObjects made %s (t %s)\nfull decode %s (t %s)", b, gj, gm, wj, wm)
-		}
+		checkAsFullDecode(t, "fields", bases[int(base)%len(bases)], b)
 	})
 }
