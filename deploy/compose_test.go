@@ -429,24 +429,46 @@ func checkTrustedProxy(t *testing.T, p *types.Project, lbName string, nodes, mem
 }
 
 // checkHAProxy checks that the config balances over exactly the compose hub services, on the
-// port they listen on, with /readyz health checks and a tunnel timeout for WebSockets.
+// port they listen on, with /readyz health checks and a tunnel timeout for WebSockets, in both
+// of its backends: hubs, and tournaments (a tournament's API by its id), whose servers follow
+// the health checks of hubs.
 func checkHAProxy(t *testing.T, cfg string) {
 	t.Helper()
-	var servers []string
-	for _, m := range regexp.MustCompile(`(?m)^\s*server\s+(\S+)\s+(\S+)`).FindAllStringSubmatch(cfg, -1) {
-		if m[2] != m[1]+":8080" {
-			t.Errorf("haproxy server %s at %s; want %s:8080 (the compose service)", m[1], m[2], m[1])
+	servers := map[string][]string{} // by backend
+	backend := ""
+	for _, line := range strings.Split(cfg, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
 		}
-		servers = append(servers, m[1])
+		switch f[0] {
+		case "global", "defaults", "frontend", "backend", "listen", "resolvers":
+			backend = ""
+			if f[0] == "backend" && len(f) > 1 {
+				backend = f[1]
+			}
+		case "server":
+			if len(f) < 3 || f[2] != f[1]+":8080" {
+				t.Errorf("haproxy: %q; want server NAME NAME:8080 (the compose service)", strings.TrimSpace(line))
+				continue
+			}
+			servers[backend] = append(servers[backend], f[1])
+			if backend == "tournaments" && !slices.Contains(f, "track") || slices.Contains(f, "track") && !slices.Contains(f, "hubs/"+f[1]) {
+				t.Errorf("haproxy backend %s: %q; want it to track hubs/%s", backend, strings.TrimSpace(line), f[1])
+			}
+		}
 	}
-	if !slices.Equal(servers, hubs) {
-		t.Errorf("haproxy servers %v; want %v", servers, hubs)
+	if len(servers) != 2 || !slices.Equal(servers["hubs"], hubs) || !slices.Equal(servers["tournaments"], hubs) {
+		t.Errorf("haproxy servers by backend %v; want %v in hubs and in tournaments", servers, hubs)
 	}
 	for _, want := range []string{
 		"http-check send meth GET uri /readyz",
 		"http-check expect status 200",
 		"timeout tunnel",
 		"balance leastconn",
+		"use_backend tournaments if { path_beg /api/tournaments/ }",
+		"balance hash path,field(4,/)",
+		"hash-type consistent",
 		"option redispatch",
 		"option forwardfor", // the hub takes the client address from the entry HAProxy appends
 	} {

@@ -57,10 +57,24 @@ type cached struct {
 	// so is published without it (fieldSet.metaSame). "" when not known.
 	metaRest string
 	later    []published // commits after t, in version order (each with fields)
+	// quiet counts this node's commands in a row on the tournament, not watched here, that found
+	// the cached state to be the stored one (the check answered "same", or a commit without it
+	// took): no other node committed in between. From quietToSkip on, the next command commits
+	// without checking first (Store.Apply): HTTP commands that a balancer sends to one node by
+	// tournament. Only a guess: a commit's compare-and-set never takes a stale state, and on a
+	// node that does not watch the tournament its conflict answers the commits since, as the check
+	// would have.
+	quiet uint8
 	// gone is closed once the entry is no longer the cached one (replaced or dropped): a command
 	// waiting for this node's watcher to bring the state forward waits on it.
 	gone chan struct{}
 }
+
+// quietToSkip is how many commands in a row must find a node's cached state of a tournament
+// current before its next one skips the check (cached.quiet). Two, not one: behind a round-robin
+// balancer the node that created a tournament often takes its first join too, and finds its
+// state current once, and never again.
+const quietToSkip = 2
 
 // maxLater is how many published commits an entry holds undecoded before advance applies them;
 // maxWaiting how many it holds while its tournament's turn is taken (a command of this node runs)

@@ -134,13 +134,22 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 	cur := s.cache.state(id)
 	var cmdJSON []byte // the command as the log keeps it (encoded once, whatever the retries)
 	fresh := false     // cur was read from Redis during this call
+	quiet := uint8(0)  // cached.quiet of the state this command commits on
+	unchecked := false // cur is applied without the check: a guess that it is current
 	if cur != nil && stateOnConflict == "1" {
-		// Nothing brings an unwatched cache forward: make sure it is the stored state before
-		// applying, rather than lose the compare-and-set to every command of another node.
-		if cur, err = s.checkCached(ctx, "apply", id, cur); err != nil {
-			return store.Applied{}, err
+		if cur.quiet >= quietToSkip {
+			// This node's last commands found the cached state current: commit without checking
+			// (a lost compare-and-set answers the commits since, one round trip either way).
+			quiet, unchecked = cur.quiet, true
+			s.stats.unchecked.Add(1)
+		} else {
+			// Nothing brings an unwatched cache forward: make sure it is the stored state before
+			// applying, rather than lose the compare-and-set to every command of another node.
+			if cur, quiet, err = s.checkQuiet(ctx, id, cur); err != nil {
+				return store.Applied{}, err
+			}
+			fresh = true
 		}
-		fresh = true
 	}
 	var followed int64 // the last winning version this call waited for the watcher to bring
 	for try := 0; try < maxTries; try++ {
@@ -164,6 +173,13 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 				return store.Applied{}, err
 			}
 			if !fresh { // the cached state may be old: judge the command on the stored one
+				if unchecked { // check now (an answer "same" leaves the error standing)
+					if cur, quiet, err = s.checkQuiet(ctx, id, cur); err != nil {
+						return store.Applied{}, err
+					}
+					fresh, unchecked = true, false
+					continue
+				}
 				cur = nil
 				continue
 			}
@@ -218,7 +234,11 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		}
 		s.answered(id)
 		if res[0] == "ok" {
-			s.cache.put(id, newCached(cur.epoch, rev, t, fields.metaRest))
+			c := newCached(cur.epoch, rev, t, fields.metaRest)
+			if stateOnConflict == "1" {
+				c.quiet = quiet
+			}
+			s.cache.put(id, c)
 			s.stats.commits.Add(1)
 			if acked < s.opts.WaitReplicas {
 				return store.Applied{}, s.unreplicated(id, t.Version, acked)
@@ -237,6 +257,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		}
 		// "conflict" or "epoch": another command got there first (or the tournament was re-created).
 		s.stats.conflicts.Add(1)
+		quiet = 0
 		if v, _ := strconv.ParseInt(res[1], 10, 64); res[0] == "conflict" {
 			s.wentBack(id, from, v)
 		}
@@ -316,6 +337,16 @@ func (s *Store) checkCached(ctx context.Context, op, id string, cur *cached) (*c
 		s.wentBack(id, cur.t.Version, num(h["version"]))
 	}
 	return s.stateOf(id, h)
+}
+
+// checkQuiet is checkCached for a command, with the quiet count of the state it returns: one
+// more than cur's when cur is still the stored state (at most quietToSkip), else 0.
+func (s *Store) checkQuiet(ctx context.Context, id string, cur *cached) (*cached, uint8, error) {
+	c, err := s.checkCached(ctx, "apply", id, cur)
+	if err != nil || c != cur {
+		return c, 0, err
+	}
+	return c, min(cur.quiet+1, quietToSkip), nil
 }
 
 // fromRecent is cur, the cached state of id, brought forward with the recent fields a script

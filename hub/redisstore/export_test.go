@@ -78,3 +78,18 @@ func DeliveryIdle(s *Store, id string) bool {
 // IgnoreShardEnds makes the node of a sharded store ignore the server's notices that it ended a
 // subscription (a slot that moved away), as if they never came.
 func IgnoreShardEnds(s *Store) { s.shards.ignoreEnded.Store(true) }
+
+// CheckNext makes the node's next command on id check its cached state first, as after a command
+// that found it behind (cached.quiet cleared).
+func CheckNext(s *Store, id string) {
+	release, err := s.lockLocal(context.Background(), id)
+	if err != nil {
+		return
+	}
+	defer release()
+	if c := s.cache.get(id); c != nil && c.quiet > 0 {
+		d := *c
+		d.quiet, d.gone = 0, make(chan struct{})
+		s.cache.replace(id, c, &d)
+	}
+}

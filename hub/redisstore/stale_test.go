@@ -1,6 +1,7 @@
 package redisstore_test
 
 import (
+	"errors"
 	"reflect"
 	"strconv"
 	"strings"
@@ -95,6 +96,13 @@ func TestStaleCacheFromRecent(t *testing.T) {
 	if s1-s0 != commands || l1-l0 != commands {
 		t.Errorf("%d stale caches, %d brought forward from the recent fields; want %d and %d (every command follows another node's)", s1-s0, l1-l0, commands, commands)
 	}
+	// nodes[0] created the tournament and found its cache current once, at Warm0: once is not
+	// enough to skip the check, so no command lost a compare-and-set.
+	for i, n := range nodes {
+		if st := n.Stats(); st.Unchecked != 0 || st.Conflicts != 0 {
+			t.Errorf("node %d: %d commands unchecked, %d conflicts; want none", i, st.Unchecked, st.Conflicts)
+		}
+	}
 	lines, err := mon.Until(srv, "fromrecent-done")
 	if err != nil {
 		t.Fatal(err)
@@ -169,33 +177,57 @@ func TestStaleCacheFallsBack(t *testing.T) {
 			}
 		}, false},
 	}
+	// a's last command is checked first, or (unchecked: a's commands before it found its cache
+	// current) goes to the commit unchecked, whose lost compare-and-set answers what the check
+	// would have.
 	for i, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			id := "t_fallback_" + strconv.Itoa(i)
-			a := newStore(t, srv, nil, redisstore.Options{})
-			b := newStore(t, srv, nil, redisstore.Options{})
-			mustCreate(t, b, id, match.DoubleElimination)
-			join(t, a, id, 3)
-			tc.before(t, id, a, b)
-			s0, l0 := staleStats(a)
-			if tc.load {
-				if _, _, err := a.Load(ctxFor(t), id); err != nil {
-					t.Fatal(err)
+		for _, unchecked := range []bool{false, true} {
+			if tc.load && unchecked {
+				continue // a read always checks
+			}
+			name := tc.name
+			if unchecked {
+				name += " unchecked"
+			}
+			t.Run(name, func(t *testing.T) {
+				id := "t_fallback_" + strconv.Itoa(i)
+				if unchecked {
+					id += "_u"
 				}
-			} else {
-				mustApply(t, a, id, match.Command{Type: match.CmdJoin, Name: "Last"}, "")
-			}
-			s1, l1 := staleStats(a)
-			if s1-s0 != 1 || l1 != l0 {
-				t.Errorf("%d stale caches, %d brought forward from the recent fields; want 1 and 0 (the whole state read)", s1-s0, l1-l0)
-			}
-			sameAsStored(t, srv, a, id, "after the command")
-			for _, p := range storedState(t, srv, id).Participants {
-				if strings.HasPrefix(p.Name, "Lost") {
-					t.Errorf("the stored state has %q, from the history Redis lost", p.Name)
+				a := newStore(t, srv, nil, redisstore.Options{})
+				b := newStore(t, srv, nil, redisstore.Options{})
+				mustCreate(t, b, id, match.DoubleElimination)
+				join(t, a, id, 3) // a reads the state, then finds its cache current twice
+				tc.before(t, id, a, b)
+				if !unchecked {
+					redisstore.CheckNext(a, id)
 				}
-			}
-		})
+				s0, l0 := staleStats(a)
+				before := a.Stats()
+				if tc.load {
+					if _, _, err := a.Load(ctxFor(t), id); err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					mustApply(t, a, id, match.Command{Type: match.CmdJoin, Name: "Last"}, "")
+				}
+				s1, l1 := staleStats(a)
+				after := a.Stats()
+				switch {
+				case unchecked && (after.Unchecked-before.Unchecked != 1 || after.Conflicts-before.Conflicts != 1 || s1 != s0 || l1 != l0):
+					t.Errorf("%d unchecked, %d conflicts, %d stale caches, %d brought forward from the recent fields; want 1, 1, 0 and 0 (the whole state answered the commit)",
+						after.Unchecked-before.Unchecked, after.Conflicts-before.Conflicts, s1-s0, l1-l0)
+				case !unchecked && (s1-s0 != 1 || l1 != l0 || after.Unchecked != before.Unchecked):
+					t.Errorf("%d stale caches, %d brought forward from the recent fields, %d unchecked; want 1, 0 and 0 (the whole state read)", s1-s0, l1-l0, after.Unchecked-before.Unchecked)
+				}
+				sameAsStored(t, srv, a, id, "after the command")
+				for _, p := range storedState(t, srv, id).Participants {
+					if strings.HasPrefix(p.Name, "Lost") {
+						t.Errorf("the stored state has %q, from the history Redis lost", p.Name)
+					}
+				}
+			})
+		}
 	}
 }
 
@@ -293,4 +325,102 @@ func TestLoadChecksCache(t *testing.T) {
 	if reads != 2 {
 		t.Errorf("%d HGETALLs; want the 2 of the test's own reads (a's loads read none)", reads)
 	}
+}
+
+// TestUncheckedOnOneNode: a balancer that sends a tournament's HTTP commands to one node by its id
+// (deploy/haproxy.cfg). Once two commands of that node in a row find its cached state current,
+// the next ones go to the commit without the check: one script each. Another node's commit in
+// between makes the guess lose its compare-and-set, whose answer brings the cache forward (no
+// second read), and the commands after that are checked again. A command the unchecked cache
+// refuses is judged on the stored state, checked then: refused when the cache was current, taken
+// when it was behind.
+func TestUncheckedOnOneNode(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	a := newStore(t, srv, nil, redisstore.Options{})
+	b := newStore(t, srv, nil, redisstore.Options{}) // the tournament's node
+	const id = "t_onenode"
+	mustCreate(t, a, id, match.SingleElimination)
+	mustApply(t, a, id, match.Command{Type: match.CmdJoin, Name: "A0"}, "") // a checks: the script is loaded
+	joinB := func(names ...string) {
+		t.Helper()
+		for _, name := range names {
+			mustApply(t, b, id, match.Command{Type: match.CmdJoin, Name: name}, "")
+		}
+	}
+	want := func(when string, unchecked, conflicts, stale uint64) {
+		t.Helper()
+		st := b.Stats()
+		if st.Unchecked != unchecked || st.Conflicts != conflicts || st.Stale != stale || st.StaleRecent != conflicts+stale {
+			t.Fatalf("%s: %d unchecked, %d conflicts, %d stale caches, %d brought forward from the recent fields; want %d, %d, %d and %d",
+				when, st.Unchecked, st.Conflicts, st.Stale, st.StaleRecent, unchecked, conflicts, stale, conflicts+stale)
+		}
+	}
+	// scripts runs f and fails the test unless the nodes sent exactly n scripts meanwhile, and no
+	// other command (no state read whole).
+	mon := srv.Monitor()
+	marks := 0
+	scripts := func(what string, n int, f func()) {
+		t.Helper()
+		marks++
+		mustUntil(t, mon, srv, "onenode-before-"+strconv.Itoa(marks))
+		f()
+		calls := sentCalls(mustUntil(t, mon, srv, "onenode-after-"+strconv.Itoa(marks)))
+		if calls["EVALSHA"] != n || len(calls) != 1 {
+			t.Errorf("%s sent %v; want %d scripts and nothing else", what, calls, n)
+		}
+	}
+
+	joinB("P1")                                                   // reads the state
+	scripts("P2, P3", 4, func() { joinB("P2", "P3") })            // each checked, current
+	scripts("P4-P7", 4, func() { joinB("P4", "P5", "P6", "P7") }) // a commit each
+	want("P7", 4, 0, 0)
+	sameAsStored(t, srv, b, id, "after P7")
+
+	mustApply(t, a, id, match.Command{Type: match.CmdJoin, Name: "A1"}, "")
+	scripts("P8 after A1", 2, func() { joinB("P8") }) // loses to A1, committed on the answer
+	want("P8", 5, 1, 0)
+	sameAsStored(t, srv, b, id, "after P8")
+	scripts("P9-P11", 5, func() { joinB("P9", "P10", "P11") }) // checked twice again, then not
+	want("P11", 6, 1, 0)
+
+	// Refused on a current cache: checked then, and the refusal stands, and the guess with it.
+	scripts("P11 again", 1, func() {
+		_, err := b.Apply(ctxFor(t), id, match.Command{Type: match.CmdJoin, Name: "P11"}, "")
+		if me := (*match.Error)(nil); !errors.As(err, &me) || me.Code != match.CodeNameTaken {
+			t.Fatalf("P11 again: %v; want %s", err, match.CodeNameTaken)
+		}
+	})
+	want("P11 again", 7, 1, 0)
+	scripts("P12", 1, func() { joinB("P12") })
+	want("P12", 8, 1, 0)
+
+	// Refused on a stale cache, taken on the stored state: A2 is unknown to b's cache.
+	a2 := mustApply(t, a, id, match.Command{Type: match.CmdJoin, Name: "A2"}, "")
+	var pid match.PlayerID
+	for _, e := range a2.Events {
+		if e.Participant != nil {
+			pid = e.Participant.ID
+		}
+	}
+	if pid == 0 {
+		t.Fatalf("A2's events name no participant: %+v", a2.Events)
+	}
+	scripts("A2's leave", 2, func() { // the check, the commit
+		mustApply(t, b, id, match.Command{Type: match.CmdLeave, Player: pid}, "")
+	})
+	want("A2's leave", 9, 1, 1)
+	sameAsStored(t, srv, b, id, "after A2 left")
+	if st := storedState(t, srv, id); len(st.Participants) != 14 {
+		t.Errorf("%d players stored; want 14 (P1-P12, A0, A1)", len(st.Participants))
+	}
+}
+
+func mustUntil(t *testing.T, mon *redistest.Monitor, srv *redistest.Server, mark string) []string {
+	t.Helper()
+	lines, err := mon.Until(srv, mark)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lines
 }

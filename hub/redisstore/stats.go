@@ -17,7 +17,12 @@ type Stats struct {
 	// compare-and-set of a node that does not watch the tournament) that were brought forward with
 	// the fields of the commits since (the tournament's recent list), instead of reading the
 	// whole state.
-	StaleRecent      uint64
+	StaleRecent uint64
+	// Unchecked counts commands to a tournament this node does not watch that went to the commit
+	// without that check, because this node's previous command on it found its cached state
+	// current (a balancer that sends a tournament's HTTP commands to one node). A guess that was
+	// wrong is one of the Conflicts.
+	Unchecked        uint64
 	Duplicates       uint64 // submissions answered with their first outcome
 	Unavailable      uint64 // calls that failed because Redis could not be reached
 	GapFills         uint64 // entries delivered from the stream instead of pub/sub
@@ -35,13 +40,13 @@ type Stats struct {
 }
 
 type counters struct {
-	commits, conflicts, followed, stale, staleRecent, duplicates, unavailable, gapFills, resyncs, reconnects, rollbacks, fastFails, unreplicated atomic.Uint64
+	commits, conflicts, followed, stale, staleRecent, unchecked, duplicates, unavailable, gapFills, resyncs, reconnects, rollbacks, fastFails, unreplicated atomic.Uint64
 }
 
 // Stats returns the counters.
 func (s *Store) Stats() Stats {
 	c := &s.stats
-	return Stats{Commits: c.commits.Load(), Conflicts: c.conflicts.Load(), Followed: c.followed.Load(), Stale: c.stale.Load(), StaleRecent: c.staleRecent.Load(), Duplicates: c.duplicates.Load(),
+	return Stats{Commits: c.commits.Load(), Conflicts: c.conflicts.Load(), Followed: c.followed.Load(), Stale: c.stale.Load(), StaleRecent: c.staleRecent.Load(), Unchecked: c.unchecked.Load(), Duplicates: c.duplicates.Load(),
 		Unavailable: c.unavailable.Load(), GapFills: c.gapFills.Load(), Resyncs: c.resyncs.Load(),
 		PubSubReconnects: c.reconnects.Load(), Rollbacks: c.rollbacks.Load(), FastFails: c.fastFails.Load(),
 		Unreplicated: c.unreplicated.Load()}

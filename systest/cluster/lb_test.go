@@ -224,3 +224,54 @@ func TestLoadBalancerRateLimitsTheRealClient(t *testing.T) {
 	t.Logf("through HAProxy: %d of %d requests with a made-up X-Forwarded-For accepted (burst %d on each of %d nodes)",
 		accepted, requests, burst, len(c.nodes))
 }
+
+// TestLoadBalancerTournamentAffinity: the compose deployment's HAProxy configuration sends every
+// API request of one tournament to one node, chosen by its id, so that node commits its commands
+// without checking its cached state first (tourhub_redis_unchecked_commits_total). The create,
+// which has no id yet, may land anywhere.
+func TestLoadBalancerTournamentAffinity(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	c := newCluster(t, 3, redistest.Options{})
+	lb := &node{i: 0, addr: startHAProxy(t, c.nodes)}
+	counts := func() (commits, unchecked []float64) {
+		for _, n := range c.nodes {
+			commits = append(commits, metricValue(ctx, t, n, "tourhub_redis_commits_total"))
+			unchecked = append(unchecked, metricValue(ctx, t, n, "tourhub_redis_unchecked_commits_total"))
+		}
+		return commits, unchecked
+	}
+	const players = 6
+	for k := range 4 {
+		tr := create(ctx, t, lb, fmt.Sprintf("%s %d", t.Name(), k), match.Settings{Format: match.SingleElimination})
+		c0, u0 := counts()
+		for i := range players {
+			tr.join(ctx, t, lb, fmt.Sprintf("P%d", i+1))
+		}
+		tr.start(ctx, t, lb)
+		c1, u1 := counts()
+		home := -1
+		for i := range c.nodes {
+			switch d := c1[i] - c0[i]; {
+			case d == 0:
+			case d == players+1 && home < 0:
+				home = i
+			default:
+				t.Fatalf("tournament %s: commits per node went %v -> %v; want all %d on one node", tr.id, c0, c1, players+1)
+			}
+		}
+		if home < 0 {
+			t.Fatalf("tournament %s: commits per node went %v -> %v; want %d on one node", tr.id, c0, c1, players+1)
+		}
+		// The first command reads the state (or checks what the create cached), the next two
+		// are checked, and the others go unchecked.
+		if d := u1[home] - u0[home]; d < players-2 {
+			t.Errorf("tournament %s: node %d committed %v of its %d commands unchecked; want at least %d", tr.id, c.nodes[home].i, d, players+1, players-2)
+		}
+		if st := getState(ctx, t, lb, tr.id); st.Status != match.StatusRunning || len(st.Participants) != players {
+			t.Errorf("tournament %s: %s with %d players; want running with %d", tr.id, st.Status, len(st.Participants), players)
+		}
+		t.Logf("tournament %s: all on node %d, %v unchecked", tr.id, c.nodes[home].i, u1[home]-u0[home])
+	}
+}
