@@ -19,13 +19,19 @@ type commitStats struct {
 	// Stale is how many commands of a node that did not watch the tournament found its cached
 	// state behind and read it before applying (conflicts that checking first avoided).
 	Stale int64 `json:"stale_caches"`
+	// Unchecked is how many commands of a node that did not watch the tournament went to the
+	// commit without that check, its last commands there having found the cached state current
+	// (a tournament's API calls sent to one node: --api-routing tournament).
+	Unchecked int64 `json:"unchecked_commits"`
 	// RetriedPct is Conflicts per 100 Commits: the share of commits that cost a retry.
 	RetriedPct float64 `json:"retried_pct"`
 }
 
 // commitMetrics are the /metrics counters commitStats reads: commits and conflicts, which every
-// hub on Redis gives, and stale caches (hubs since 2026-12-04; 0 from older ones).
-var commitMetrics = []string{"tourhub_redis_commits_total", "tourhub_redis_cas_conflicts_total", "tourhub_redis_stale_cache_total"}
+// hub on Redis gives, stale caches (hubs since 2026-12-04) and unchecked commits (since
+// 2026-12-06), 0 from older hubs.
+var commitMetrics = []string{"tourhub_redis_commits_total", "tourhub_redis_cas_conflicts_total", "tourhub_redis_stale_cache_total",
+	"tourhub_redis_unchecked_commits_total"}
 
 // readCommits reads commitMetrics from every node and sums them; nil if a node does not give
 // commits and conflicts (a memory store, a floor, a node not reached).
@@ -48,7 +54,7 @@ func commitsBetween(a, b []int64) *commitStats {
 	if a == nil || b == nil {
 		return nil
 	}
-	c := &commitStats{Commits: b[0] - a[0], Conflicts: b[1] - a[1], Stale: b[2] - a[2]}
+	c := &commitStats{Commits: b[0] - a[0], Conflicts: b[1] - a[1], Stale: b[2] - a[2], Unchecked: b[3] - a[3]}
 	if c.Commits > 0 {
 		c.RetriedPct = 100 * float64(c.Conflicts) / float64(c.Commits)
 	}

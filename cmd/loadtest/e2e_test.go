@@ -254,6 +254,62 @@ func TestFanoutAndIdleAgainstRealHub(t *testing.T) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// TestAPIRouting: against two hubs on one Redis, --api-routing tournament sends each tournament's
+// joins and start to one node, which then commits most of them without checking its cached
+// state first (the hubs' own count, over the measured window, in which tournaments that finish
+// are set up again); round-robin, the default, sends them in turn, so that no node's cached state
+// is ever current twice in a row and none is unchecked.
+func TestAPIRouting(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds and runs the hub")
+	}
+	srv := redistest.Start(t)
+	var nodes []string
+	for range 2 {
+		base, _ := startHubWith(t, "--http-rate", "10000", "--http-burst", "10000", "--redis", srv.URL())
+		nodes = append(nodes, base)
+	}
+	for _, routing := range []string{"round-robin", "tournament"} {
+		dir := t.TempDir()
+		outFile := filepath.Join(dir, "r.json")
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		var stdout, stderr bytes.Buffer
+		err := run(ctx, []string{
+			"--nodes", strings.Join(nodes, ","), "--scenario", "latency", "--players", "16", "--tournament-size", "4",
+			"--rate", "40", "--duration", "2s", "--deadline", "60s", "--min-rate-pct", "0", "--out", outFile,
+			"--api-routing", routing,
+		}, &stdout, &stderr)
+		cancel()
+		if err != nil {
+			t.Fatalf("%s: run: %v\nstdout:\n%s\nstderr:\n%s", routing, err, stdout.String(), stderr.String())
+		}
+		b, err := os.ReadFile(outFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res Result
+		if err := json.Unmarshal(b, &res); err != nil {
+			t.Fatal(err)
+		}
+		l := res.Latency
+		if l == nil || l.Commits == nil || l.APIRouting != routing {
+			t.Fatalf("%s: no commits counted, or api_routing not %q: %s", routing, routing, b)
+		}
+		c := l.Commits
+		switch {
+		case routing == "round-robin" && (c.Unchecked != 0 || c.Stale == 0):
+			t.Errorf("%s: %d commits unchecked, %d stale caches; want none unchecked, some stale", routing, c.Unchecked, c.Stale)
+		case routing == "tournament" && c.Unchecked == 0:
+			t.Errorf("%s: no commit unchecked (%+v)", routing, c)
+		}
+		if !strings.Contains(stdout.String(), "API routing") || !strings.Contains(stdout.String(), " commits unchecked") {
+			t.Errorf("%s: the table lacks the API routing row or the unchecked commits:\n%s", routing, stdout.String())
+		}
+		t.Logf("%s: %+v", routing, *c)
+	}
+}
+
 // TestLatencyCountsCommits: against two hubs on one Redis, a latency run reports the hubs' own
 // count of commits and of compare-and-sets retried over its measured window, from their
 // /metrics, and a threshold can hold it.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"slices"
 	"sort"
@@ -158,6 +159,21 @@ func (g *group) connect(ctx context.Context, size, spectators int) error {
 	return nil
 }
 
+// The values of --api-routing.
+const (
+	routeRoundRobin = "round-robin"
+	routeTournament = "tournament"
+)
+
+// tournamentNode is the node of n that --api-routing tournament sends tournament tid's calls to:
+// one per tournament, spread evenly, as a balancer hashing the id spreads them (which node is
+// not HAProxy's choice, and need not be).
+func tournamentNode(tid string, n int) int {
+	h := fnv.New32a()
+	h.Write([]byte(tid))
+	return int(h.Sum32() % uint32(n))
+}
+
 // setup runs one cycle's HTTP part and subscribes the sockets; it returns when every socket has
 // the new tournament.
 func (g *group) setup(ctx context.Context) error {
@@ -177,15 +193,22 @@ func (g *group) setup(ctx context.Context) error {
 		return fmt.Errorf("create: %w", err)
 	}
 	tid := cr.Tournament.ID
+	joinAt := func(i int) string { return nodes[(g.idx+i)%n] }
+	startAt := home
+	if e.cfg.apiRouting == routeTournament {
+		at := nodes[tournamentNode(tid, n)]
+		joinAt = func(int) string { return at }
+		startAt = at
+	}
 	tokens := map[int]string{}
 	for i := 0; i < size; i++ {
-		j, err := e.api.join(ctx, hc, nodes[(g.idx+i)%n], tid, fmt.Sprintf("p%d", i+1))
+		j, err := e.api.join(ctx, hc, joinAt(i), tid, fmt.Sprintf("p%d", i+1))
 		if err != nil {
 			return fmt.Errorf("join: %w", err)
 		}
 		tokens[j.PlayerID] = j.Token
 	}
-	ap, err := e.api.start(ctx, hc, home, tid, cr.OrganiserToken)
+	ap, err := e.api.start(ctx, hc, startAt, tid, cr.OrganiserToken)
 	if err != nil {
 		return fmt.Errorf("start: %w", err)
 	}
@@ -447,6 +470,8 @@ type latencyResult struct {
 	Pace string `json:"pace"`
 	// Relay is --relay: the run drove the relay floor, not hubs.
 	Relay bool `json:"relay,omitempty"`
+	// APIRouting is --api-routing: which node a tournament's joins and start went to.
+	APIRouting string `json:"api_routing,omitempty"`
 	// StaggerSeconds is the window over which --pace tournament spread the groups' first setups;
 	// measuring started at its end. 0 with --pace shared.
 	StaggerSeconds float64 `json:"stagger_seconds"`
@@ -537,6 +562,9 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 	}
 	res := &latencyResult{Groups: groups, TournamentSize: size, PlayerSockets: groups * size, SpectatorSocket: cfg.spectators,
 		Pace: cfg.pace, StaggerSeconds: window.Seconds(), Relay: cfg.relay}
+	if !cfg.relay {
+		res.APIRouting = cfg.apiRouting
+	}
 	pctx, stopPacers := context.WithCancel(ctx)
 	defer stopPacers()
 	limit := newPacers(pctx, npacers, cfg.rate)

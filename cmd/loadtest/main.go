@@ -74,6 +74,7 @@ type config struct {
 	cpuProfile  string
 	pace        string
 	relay       bool
+	apiRouting  string // routeRoundRobin or routeTournament: which of --nodes a tournament's API calls go to
 	minRatePct  float64
 	thresholds  []threshold
 	log         io.Writer
@@ -122,6 +123,11 @@ func parseFlags(args []string, help io.Writer) (c config, err error) {
 		"starts; first_setup_seconds is the slowest single tournament's first setup.\n"+
 		"shared: one pacer for all, all set up at once before measuring (a stress test of mass turnover);\n"+
 		"first_setup_seconds is that setup of all")
+	fs.StringVar(&c.apiRouting, "api-routing", routeRoundRobin, "which of --nodes a tournament's HTTP calls go to (latency, maxrate; the create always goes to the\n"+
+		"tournament's home node):\n"+
+		routeRoundRobin+": joins in turn over the nodes, the start to the home node, as behind a round-robin balancer\n"+
+		"(the most a node's cached state can be behind);\n"+
+		routeTournament+": every join and the start to one node chosen by the tournament's id, as deploy/haproxy.cfg does")
 	fs.DurationVar(&c.duration, "duration", 20*time.Second, "how long to send results (latency, maxrate)")
 	fs.DurationVar(&c.step, "step", 6*time.Second, "length of one rate step (maxrate)")
 	fs.Float64Var(&c.minRatePct, "min-rate-pct", defaultMinRatePct, "latency: the run fails (exit 1) when it achieves under this per cent of --rate over the\n"+
@@ -222,6 +228,9 @@ func parseFlags(args []string, help io.Writer) (c config, err error) {
 	}
 	if c.relay && c.scenario != "latency" && c.scenario != "maxrate" {
 		return c, errors.New("--relay needs --scenario latency or maxrate")
+	}
+	if c.apiRouting != routeRoundRobin && c.apiRouting != routeTournament {
+		return c, fmt.Errorf("unknown --api-routing %q (%s, %s)", c.apiRouting, routeRoundRobin, routeTournament)
 	}
 	if c.protocol != "v1" && c.protocol != "v2" {
 		return c, fmt.Errorf("--protocol %q: want v1 or v2", c.protocol)
@@ -457,6 +466,8 @@ func writeChart(path string, res *Result) error {
 		}
 		if l.Relay {
 			sub += "; relay floor (bench/baseline/floor)"
+		} else if l.APIRouting == routeTournament {
+			sub += "; a tournament's HTTP calls to one node"
 		}
 		title := "tourhub " + res.Scenario + ": result sent on one node → event at sockets on the others"
 		if len(res.Nodes) == 1 {
@@ -510,6 +521,9 @@ func printTable(w io.Writer, r *Result) {
 	if l := r.Latency; l != nil {
 		row("tournaments x size", fmt.Sprintf("%d x %d (%d player sockets, %d spectators)", l.Groups, l.TournamentSize, l.PlayerSockets, l.SpectatorSocket))
 		row("connect", fmt.Sprintf("%.1f s (%.0f sockets/s)", l.ConnectSeconds, l.ConnectRate))
+		if !l.Relay {
+			row("API routing", l.APIRouting)
+		}
 		switch {
 		case l.Relay && l.Pace == paceTournament:
 			row("pace", fmt.Sprintf("per slot (relay), staggered over %.1f s", l.StaggerSeconds))
@@ -547,7 +561,8 @@ func printTable(w io.Writer, r *Result) {
 		row("load tool", fmt.Sprintf("%.2f cores (%.2f ms per result), RSS %.0f MiB", u.LoadTool.CPUCores, u.LoadCPUPerResult, u.LoadTool.RSSMiB))
 		row("machine steal", fmt.Sprintf("%.2f cores (-1: unknown)", u.StealCores))
 		if c := l.Commits; c != nil {
-			row("commits retried (lost CAS)", fmt.Sprintf("%d of %d (%.1f %%); %d stale caches read before applying", c.Conflicts, c.Commits, c.RetriedPct, c.Stale))
+			row("commits retried (lost CAS)", fmt.Sprintf("%d of %d (%.1f %%); %d stale caches read before applying, %d commits unchecked",
+				c.Conflicts, c.Commits, c.RetriedPct, c.Stale, c.Unchecked))
 		} else {
 			row("commits retried (lost CAS)", "n/a (the hubs do not count commits: not on Redis)")
 		}
