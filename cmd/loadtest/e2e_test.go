@@ -254,6 +254,45 @@ func TestFanoutAndIdleAgainstRealHub(t *testing.T) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// hubsOnRedis starts n hubs on one fresh Redis, their API rate limit raised, and returns their
+// base URLs.
+func hubsOnRedis(t *testing.T, n int) []string {
+	t.Helper()
+	srv := redistest.Start(t)
+	var nodes []string
+	for range n {
+		base, _ := startHubWith(t, "--http-rate", "10000", "--http-burst", "10000", "--redis", srv.URL())
+		nodes = append(nodes, base)
+	}
+	return nodes
+}
+
+// shortLatencyRun runs a short latency run against nodes (16 players in tournaments of 4, 40 results/s
+// for 2 s) with extra flags, and returns its result, that result's JSON and its table.
+func shortLatencyRun(t *testing.T, nodes []string, extra ...string) (Result, []byte, string) {
+	t.Helper()
+	outFile := filepath.Join(t.TempDir(), "r.json")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	err := run(ctx, append([]string{
+		"--nodes", strings.Join(nodes, ","), "--scenario", "latency", "--players", "16", "--tournament-size", "4",
+		"--rate", "40", "--duration", "2s", "--deadline", "60s", "--min-rate-pct", "0", "--out", outFile,
+	}, extra...), &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("run %v: %v\nstdout:\n%s\nstderr:\n%s", extra, err, stdout.String(), stderr.String())
+	}
+	b, err := os.ReadFile(outFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res Result
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	return res, b, stdout.String()
+}
+
 // TestAPIRouting: against two hubs on one Redis, --api-routing tournament sends each tournament's
 // joins and start to one node, which then commits most of them without checking its cached
 // state first (the hubs' own count, over the measured window, in which tournaments that finish
@@ -264,34 +303,9 @@ func TestAPIRouting(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the hub")
 	}
-	srv := redistest.Start(t)
-	var nodes []string
-	for range 2 {
-		base, _ := startHubWith(t, "--http-rate", "10000", "--http-burst", "10000", "--redis", srv.URL())
-		nodes = append(nodes, base)
-	}
+	nodes := hubsOnRedis(t, 2)
 	for _, routing := range []string{"round-robin", "tournament"} {
-		dir := t.TempDir()
-		outFile := filepath.Join(dir, "r.json")
-		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-		var stdout, stderr bytes.Buffer
-		err := run(ctx, []string{
-			"--nodes", strings.Join(nodes, ","), "--scenario", "latency", "--players", "16", "--tournament-size", "4",
-			"--rate", "40", "--duration", "2s", "--deadline", "60s", "--min-rate-pct", "0", "--out", outFile,
-			"--api-routing", routing,
-		}, &stdout, &stderr)
-		cancel()
-		if err != nil {
-			t.Fatalf("%s: run: %v\nstdout:\n%s\nstderr:\n%s", routing, err, stdout.String(), stderr.String())
-		}
-		b, err := os.ReadFile(outFile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var res Result
-		if err := json.Unmarshal(b, &res); err != nil {
-			t.Fatal(err)
-		}
+		res, b, table := shortLatencyRun(t, nodes, "--api-routing", routing)
 		l := res.Latency
 		if l == nil || l.Commits == nil || l.APIRouting != routing {
 			t.Fatalf("%s: no commits counted, or api_routing not %q: %s", routing, routing, b)
@@ -303,8 +317,8 @@ func TestAPIRouting(t *testing.T) {
 		case routing == "tournament" && c.Unchecked == 0:
 			t.Errorf("%s: no commit unchecked (%+v)", routing, c)
 		}
-		if !strings.Contains(stdout.String(), "API routing") || !strings.Contains(stdout.String(), " commits unchecked") {
-			t.Errorf("%s: the table lacks the API routing row or the unchecked commits:\n%s", routing, stdout.String())
+		if !strings.Contains(table, "API routing") || !strings.Contains(table, " commits unchecked") {
+			t.Errorf("%s: the table lacks the API routing row or the unchecked commits:\n%s", routing, table)
 		}
 		t.Logf("%s: %+v", routing, *c)
 	}
@@ -318,33 +332,7 @@ func TestLatencyCountsCommits(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the hub")
 	}
-	srv := redistest.Start(t)
-	var nodes []string
-	for range 2 {
-		base, _ := startHubWith(t, "--http-rate", "10000", "--http-burst", "10000", "--redis", srv.URL())
-		nodes = append(nodes, base)
-	}
-	dir := t.TempDir()
-	outFile := filepath.Join(dir, "r.json")
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	var stdout, stderr bytes.Buffer
-	err := run(ctx, []string{
-		"--nodes", strings.Join(nodes, ","), "--scenario", "latency", "--players", "16", "--tournament-size", "4",
-		"--rate", "40", "--duration", "2s", "--deadline", "60s", "--min-rate-pct", "0", "--out", outFile,
-		"--threshold", "retried<=100%",
-	}, &stdout, &stderr)
-	if err != nil {
-		t.Fatalf("run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
-	}
-	b, err := os.ReadFile(outFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res Result
-	if err := json.Unmarshal(b, &res); err != nil {
-		t.Fatal(err)
-	}
+	res, b, table := shortLatencyRun(t, hubsOnRedis(t, 2), "--threshold", "retried<=100%")
 	l := res.Latency
 	if l == nil || l.Acked == 0 {
 		t.Fatalf("no results measured: %s", b)
@@ -358,7 +346,7 @@ func TestLatencyCountsCommits(t *testing.T) {
 	if len(res.Thresholds) != 1 || !res.Thresholds[0].Passed || res.Thresholds[0].Value == nil || *res.Thresholds[0].Value != c.RetriedPct {
 		t.Errorf("threshold %+v; want retried measured as %v and passed", res.Thresholds, c.RetriedPct)
 	}
-	if want := fmt.Sprintf("%d of %d (", c.Conflicts, c.Commits); !strings.Contains(stdout.String(), want) {
-		t.Errorf("table lacks %q:\n%s", want, stdout.String())
+	if want := fmt.Sprintf("%d of %d (", c.Conflicts, c.Commits); !strings.Contains(table, want) {
+		t.Errorf("table lacks %q:\n%s", want, table)
 	}
 }
