@@ -19,7 +19,7 @@ type Stats struct {
 	// whole state.
 	StaleRecent uint64
 	// Unchecked counts commands to a tournament this node does not watch that went to the commit
-	// without that check, because this node's previous command on it found its cached state
+	// without that check, because this node's last two commands on it found its cached state
 	// current (a balancer that sends a tournament's HTTP commands to one node). A guess that was
 	// wrong is one of the Conflicts.
 	Unchecked        uint64
