@@ -275,3 +275,56 @@ func TestLoadBalancerTournamentAffinity(t *testing.T) {
 		t.Logf("tournament %s: all on node %d, %v unchecked", tr.id, c.nodes[home].i, u1[home]-u0[home])
 	}
 }
+
+// TestLoadBalancerTournamentNodeDies: the node a tournament's API goes to is killed, and the
+// tournament's next requests through the balancer still succeed at once (retried on another node
+// while the health checks have not yet taken it out, then sent to the next node of the hash) and
+// commit on the survivors.
+func TestLoadBalancerTournamentNodeDies(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	c := newCluster(t, 3, redistest.Options{})
+	lb := &node{i: 0, addr: startHAProxy(t, c.nodes)}
+	commits := func(n *node) float64 { return metricValue(ctx, t, n, "tourhub_redis_commits_total") }
+	tr := create(ctx, t, lb, t.Name(), match.Settings{Format: match.SingleElimination})
+	before := make([]float64, len(c.nodes))
+	for i, n := range c.nodes {
+		before[i] = commits(n)
+	}
+	for i := range 3 {
+		tr.join(ctx, t, lb, fmt.Sprintf("P%d", i+1))
+	}
+	var home *node
+	for i, n := range c.nodes {
+		if commits(n)-before[i] == 3 {
+			home = n
+		}
+	}
+	if home == nil {
+		t.Fatal("the three joins did not all commit on one node")
+	}
+	home.kill()
+	var survivors []*node
+	var after []float64
+	for _, n := range c.nodes {
+		if n != home {
+			survivors = append(survivors, n)
+			after = append(after, commits(n))
+		}
+	}
+	for i := 3; i < 6; i++ {
+		tr.join(ctx, t, lb, fmt.Sprintf("P%d", i+1)) // fails the test unless 201
+	}
+	tr.start(ctx, t, lb)
+	moved := 0.0
+	for i, n := range survivors {
+		moved += commits(n) - after[i]
+	}
+	if moved != 4 {
+		t.Errorf("the survivors committed %v commands after node %d died; want the 4 sent", moved, home.i)
+	}
+	if st := getState(ctx, t, lb, tr.id); st.Status != match.StatusRunning || len(st.Participants) != 6 {
+		t.Errorf("%s with %d players; want running with 6", st.Status, len(st.Participants))
+	}
+}
