@@ -235,9 +235,7 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		s.answered(id)
 		if res[0] == "ok" {
 			c := newCached(cur.epoch, rev, t, fields.metaRest)
-			if stateOnConflict == "1" {
-				c.quiet = quiet
-			}
+			c.quiet = quiet // 0 on a watched tournament: only the check of an unwatched cache counts
 			s.cache.put(id, c)
 			s.stats.commits.Add(1)
 			if acked < s.opts.WaitReplicas {

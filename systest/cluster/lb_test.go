@@ -72,6 +72,16 @@ func startHAProxy(t *testing.T, nodes []*node) string {
 	return addr
 }
 
+// behindHAProxy starts three nodes on one Redis and deploy/haproxy.cfg in front of them, and
+// returns a context for the test (90 s), the nodes and the balancer.
+func behindHAProxy(t *testing.T) (context.Context, *cluster, *node) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Cleanup(cancel)
+	c := newCluster(t, 3, redistest.Options{})
+	return ctx, c, &node{i: 0, addr: startHAProxy(t, c.nodes)}
+}
+
 // sockets reads the tourhub_ws_sockets gauge of n.
 func sockets(ctx context.Context, t *testing.T, n *node) int {
 	t.Helper()
@@ -85,10 +95,7 @@ func sockets(ctx context.Context, t *testing.T, n *node) int {
 // resume with nothing missed.
 func TestLoadBalancer(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	c := newCluster(t, 3, redistest.Options{})
-	lb := &node{i: 0, addr: startHAProxy(t, c.nodes)}
+	ctx, c, lb := behindHAProxy(t)
 	via := []*node{lb}
 
 	tr := create(ctx, t, lb, t.Name(), match.Settings{Format: match.RoundRobin})
@@ -231,16 +238,9 @@ func TestLoadBalancerRateLimitsTheRealClient(t *testing.T) {
 // which has no id yet, may land anywhere.
 func TestLoadBalancerTournamentAffinity(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	c := newCluster(t, 3, redistest.Options{})
-	lb := &node{i: 0, addr: startHAProxy(t, c.nodes)}
+	ctx, c, lb := behindHAProxy(t)
 	counts := func() (commits, unchecked []float64) {
-		for _, n := range c.nodes {
-			commits = append(commits, metricValue(ctx, t, n, "tourhub_redis_commits_total"))
-			unchecked = append(unchecked, metricValue(ctx, t, n, "tourhub_redis_unchecked_commits_total"))
-		}
-		return commits, unchecked
+		return perNode(ctx, t, c.nodes, "tourhub_redis_commits_total"), perNode(ctx, t, c.nodes, "tourhub_redis_unchecked_commits_total")
 	}
 	const players = 6
 	for k := range 4 {
@@ -282,44 +282,34 @@ func TestLoadBalancerTournamentAffinity(t *testing.T) {
 // commit on the survivors.
 func TestLoadBalancerTournamentNodeDies(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	c := newCluster(t, 3, redistest.Options{})
-	lb := &node{i: 0, addr: startHAProxy(t, c.nodes)}
-	commits := func(n *node) float64 { return metricValue(ctx, t, n, "tourhub_redis_commits_total") }
+	ctx, c, lb := behindHAProxy(t)
+	const commits = "tourhub_redis_commits_total"
 	tr := create(ctx, t, lb, t.Name(), match.Settings{Format: match.SingleElimination})
-	before := make([]float64, len(c.nodes))
-	for i, n := range c.nodes {
-		before[i] = commits(n)
-	}
+	before := perNode(ctx, t, c.nodes, commits)
 	for i := range 3 {
 		tr.join(ctx, t, lb, fmt.Sprintf("P%d", i+1))
 	}
 	var home *node
-	for i, n := range c.nodes {
-		if commits(n)-before[i] == 3 {
-			home = n
+	var survivors []*node
+	for i, v := range perNode(ctx, t, c.nodes, commits) {
+		if v-before[i] == 3 {
+			home = c.nodes[i]
+		} else {
+			survivors = append(survivors, c.nodes[i])
 		}
 	}
 	if home == nil {
 		t.Fatal("the three joins did not all commit on one node")
 	}
 	home.kill()
-	var survivors []*node
-	var after []float64
-	for _, n := range c.nodes {
-		if n != home {
-			survivors = append(survivors, n)
-			after = append(after, commits(n))
-		}
-	}
+	after := perNode(ctx, t, survivors, commits)
 	for i := 3; i < 6; i++ {
 		tr.join(ctx, t, lb, fmt.Sprintf("P%d", i+1)) // fails the test unless 201
 	}
 	tr.start(ctx, t, lb)
 	moved := 0.0
-	for i, n := range survivors {
-		moved += commits(n) - after[i]
+	for i, v := range perNode(ctx, t, survivors, commits) {
+		moved += v - after[i]
 	}
 	if moved != 4 {
 		t.Errorf("the survivors committed %v commands after node %d died; want the 4 sent", moved, home.i)
@@ -327,4 +317,14 @@ func TestLoadBalancerTournamentNodeDies(t *testing.T) {
 	if st := getState(ctx, t, lb, tr.id); st.Status != match.StatusRunning || len(st.Participants) != 6 {
 		t.Errorf("%s with %d players; want running with 6", st.Status, len(st.Participants))
 	}
+}
+
+// perNode reads the unlabelled metric name from each of nodes.
+func perNode(ctx context.Context, t *testing.T, nodes []*node, name string) []float64 {
+	t.Helper()
+	out := make([]float64, len(nodes))
+	for i, n := range nodes {
+		out[i] = metricValue(ctx, t, n, name)
+	}
+	return out
 }
