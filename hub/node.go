@@ -34,8 +34,9 @@ type Config struct {
 	Now func() time.Time
 	// API configures the HTTP side.
 	API api.Config
-	// WS configures the WebSocket side; New sets its Topics, Commands, Log, Registerer and
-	// ClientAddr (the client address through API.TrustedProxies, as the rate limit counts it).
+	// WS configures the WebSocket side; New sets its Topics, Commands, Log, Registerer,
+	// ClientAddr (the client address through API.TrustedProxies, as the rate limit counts it) and
+	// AllowJoin (the API's rate limit: a join over a socket is charged as one over HTTP).
 	WS ws.Config
 	// Log receives the node's logs. Defaults to discarding them.
 	Log *slog.Logger
@@ -74,8 +75,10 @@ func New(cfg Config) (*Node, error) {
 	wsc.Topics, wsc.Commands, wsc.Log, wsc.Registerer = topics, cmds, cfg.Log, cfg.Registry
 	proxies := cfg.API.TrustedProxies
 	wsc.ClientAddr = func(r *http.Request) string { return clientip.Of(r, proxies) }
+	var srv *api.Server // the API takes the sockets, and the sockets its rate limit
+	wsc.AllowJoin = func(addr string) bool { return srv.Allow(addr) }
 	sockets := ws.New(wsc)
-	srv, err := api.New(cfg.API, cmds, cfg.Store, sockets, cfg.Log, cfg.Registry)
+	srv, err = api.New(cfg.API, cmds, cfg.Store, sockets, cfg.Log, cfg.Registry)
 	if err != nil {
 		topics.Close()
 		return nil, err

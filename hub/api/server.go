@@ -205,6 +205,11 @@ func staticFS() fs.FS { return static.FS }
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
 
+// Allow charges one request to client address addr (as the rate limit of every API request
+// counts it: through the trusted proxies) and reports whether it is within the address's rate.
+// A join over a socket is charged here (ws.Config.AllowJoin), as the same join over HTTP is.
+func (s *Server) Allow(addr string) bool { return s.limits.allow(addr, s.cfg.Now()) }
+
 // Unready makes /readyz answer 503 from now on, so that a load balancer stops sending new clients
 // (the node is draining).
 func (s *Server) Unready() { s.draining.Store(true) }

@@ -23,6 +23,7 @@ const (
 	CodeInternal             = "internal"               // anything else; the message is always "internal error"
 	CodeBadMessage           = "bad_message"            // WebSocket: not JSON, no type, unknown type, missing field
 	CodeTooManySubscriptions = "too_many_subscriptions" // WebSocket: over the subscriptions per socket
+	CodeTooManyTournaments   = "too_many_tournaments"   // WebSocket: over the tournaments' keys per socket
 	CodeTooLarge             = "too_large"              // request body over the limit
 	CodeMethodNotAllowed     = "method_not_allowed"     // known path, wrong method
 	CodeHistoryGone          = "history_gone"           // the log no longer holds the versions asked for

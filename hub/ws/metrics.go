@@ -33,7 +33,7 @@ func (m *wsMetrics) sent(kind string) {
 }
 
 // wsInTypes bounds the label values of messages in; anything else counts as "invalid".
-var wsInTypes = map[string]bool{"auth": true, "subscribe": true, "unsubscribe": true, "report": true, "ping": true}
+var wsInTypes = map[string]bool{"auth": true, "subscribe": true, "unsubscribe": true, "report": true, "join": true, "ping": true}
 
 // newWSMetrics makes the node's socket metrics, the bulk gate's pauses and the batched writes
 // among them, and registers them with r (nil: none).

@@ -45,32 +45,63 @@ func nodeServer(t *testing.T, a api.Config, w ws.Config) (*hub.Node, *httptest.S
 	return node, hs
 }
 
+// nodePost POSTs body to a node's API as JSON (with a bearer token unless it is empty) and
+// decodes a 2xx answer into out; any other status fails the test.
+func nodePost(t *testing.T, hs *httptest.Server, path, token string, body, out any) {
+	t.Helper()
+	if status, b := nodePostStatus(t, hs, path, token, body, out); status >= 300 {
+		t.Fatalf("POST %s: %d %s", path, status, b)
+	}
+}
+
+// nodePostStatus is nodePost that answers the status and, when it is not 2xx, the body.
+func nodePostStatus(t *testing.T, hs *httptest.Server, path, token string, body, out any) (int, string) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest("POST", hs.URL+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		var e bytes.Buffer
+		e.ReadFrom(resp.Body)
+		return resp.StatusCode, e.String()
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, ""
+}
+
+// nodeDial opens a socket to a node's /ws with the protocol and these subprotocols.
+func nodeDial(t *testing.T, hs *httptest.Server, protocols ...string) *wsClient {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, strings.Replace(hs.URL, "http", "ws", 1)+"/ws", &websocket.DialOptions{
+		Subprotocols: append([]string{ws.Subprotocol}, protocols...),
+		HTTPHeader:   http.Header{"Origin": {wsTestOrigin}},
+	})
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	return &wsClient{t: t, c: c}
+}
+
 // TestWSThroughServer runs the WebSocket side as the node wires it (GET /ws, its tokens and its
 // command service): players join over HTTP, then report over their sockets.
 func TestWSThroughServer(t *testing.T) {
 	t.Parallel()
 	node, hs := nodeServer(t, api.Config{RatePerSec: 1000, Burst: 1000}, ws.Config{})
 
-	post := func(path, token string, body any, out any) {
-		t.Helper()
-		b, _ := json.Marshal(body)
-		req, _ := http.NewRequest("POST", hs.URL+path, bytes.NewReader(b))
-		req.Header.Set("Content-Type", "application/json")
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode >= 300 {
-			t.Fatalf("POST %s: %d", path, resp.StatusCode)
-		}
-		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-			t.Fatal(err)
-		}
-	}
+	post := func(path, token string, body, out any) { nodePost(t, hs, path, token, body, out) }
 	var created struct {
 		Tournament     view.View `json:"tournament"`
 		OrganiserToken string    `json:"organiser_token"`
@@ -85,19 +116,7 @@ func TestWSThroughServer(t *testing.T) {
 	post("/api/tournaments/"+id+"/players", "", map[string]any{"name": "Ada"}, &ada)
 	post("/api/tournaments/"+id+"/players", "", map[string]any{"name": "Grace"}, &grace)
 
-	dial := func(protocols ...string) *wsClient {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		c, _, err := websocket.Dial(ctx, strings.Replace(hs.URL, "http", "ws", 1)+"/ws", &websocket.DialOptions{
-			Subprotocols: append([]string{ws.Subprotocol}, protocols...),
-			HTTPHeader:   http.Header{"Origin": {wsTestOrigin}},
-		})
-		if err != nil {
-			t.Fatalf("dial: %v", err)
-		}
-		t.Cleanup(func() { c.CloseNow() })
-		return &wsClient{t: t, c: c}
-	}
+	dial := func(protocols ...string) *wsClient { return nodeDial(t, hs, protocols...) }
 	ca := dial("token." + ada.Token)
 	ca.expect("auth_ok")
 	cg := dial("token." + grace.Token)

@@ -44,6 +44,11 @@ func (m *clientMsg) decodePlain(data []byte) bool {
 			m.Rev, ok = d.str()
 		case "submission_id":
 			m.SubmissionID, ok = d.str()
+		case "name":
+			var v string
+			if v, ok = d.str(); ok {
+				m.Name = &v
+			}
 		case "version":
 			var v int64
 			if v, ok = d.int(); ok {

@@ -17,7 +17,7 @@ import (
 func TestClientMsgPlainAsEncodingJSON(t *testing.T) {
 	r := rand.New(rand.NewPCG(6, 12))
 	names := []string{"type", "ref", "token", "tournament", "epoch", "version", "rev", "match", "scores",
-		"submission_id", "games", "Type", "REF", "unknown", "", "type "}
+		"submission_id", "name", "rating", "games", "Type", "REF", "unknown", "", "type ", "Name"}
 	strs := []string{`""`, `"report"`, `"t_9f86d081"`, `"Ünïcødé ✓"`, `"a\"b"`, `"a\\b"`, `"\u00e9"`, "\"a\tb\"",
 		"\"\xff\xfe\"", `"<&>"`, `5`, `null`, `true`, `["x"]`}
 	ints := []string{`0`, `7`, `-0`, `-12`, `01`, `1e2`, `1.5`, `9223372036854775807`, `9223372036854775808`,
@@ -31,7 +31,7 @@ func TestClientMsgPlainAsEncodingJSON(t *testing.T) {
 	}
 	value := func(name string) string {
 		switch strings.ToLower(strings.TrimSpace(name)) {
-		case "version", "match":
+		case "version", "match", "rating":
 			if r.IntN(4) > 0 {
 				return ints[r.IntN(4)] // mostly plain integers
 			}
@@ -59,7 +59,7 @@ func TestClientMsgPlainAsEncodingJSON(t *testing.T) {
 			}
 			name := names[r.IntN(len(names))]
 			if r.IntN(3) > 0 {
-				name = names[r.IntN(10)] // mostly exact names
+				name = names[r.IntN(12)] // mostly exact names
 			}
 			b.WriteString(space() + `"` + name + `"` + space() + ":" + space() + value(name))
 		}
@@ -111,6 +111,7 @@ func TestClientMsgPlainAsEncodingJSON(t *testing.T) {
 		{"type": "auth", "token": "eyJhbGciOiJIUzI1NiJ9.e30.x"},
 		{"type": "subscribe", "tournament": "t_ab12", "epoch": "e_1", "version": 12, "rev": "k3j"},
 		{"type": "unsubscribe", "tournament": "t_ab12"},
+		{"type": "join", "ref": "j3", "tournament": "t_ab12", "name": "p12", "submission_id": "g1-c2-p12-0123456789"},
 		{"type": "ping"},
 	} {
 		b, _ := json.Marshal(sent)
@@ -132,7 +133,7 @@ func FuzzClientMsgPlain(f *testing.F) {
 	for _, seed := range []string{
 		`{"type":"report","ref":"r12","tournament":"t_ab12","match":3,"scores":[1,0],"submission_id":"s-1"}`,
 		`{"type":"subscribe","tournament":"t_ab12","epoch":"e_1","version":12,"rev":"k3j"}`,
-		` { "type" : "auth" , "token" : "x" } `, `{}`, `{"scores":[]}`, `{"match":-0}`, `{"version":01}`,
+		` { "type" : "auth" , "token" : "x" } `, `{}`, `{"type":"join","tournament":"t_1","name":"Ada","rating":1500}`, `{"scores":[]}`, `{"match":-0}`, `{"version":01}`,
 		`{"type":"a\"b"}`, "{\"ref\":\"\xff\"}", `{"Type":"ping"}`, `{"scores":[1,0,}`, `[]`, ``,
 	} {
 		f.Add([]byte(seed))

@@ -28,6 +28,10 @@ const maxRef = 64
 // subscriptions that failed and were not unsubscribed): it bounds what one client holds here.
 const maxSubscriptions = 64
 
+// maxClaims is how many tournaments one socket may hold a player's or organiser's claims for
+// (by auth or join): it bounds what one client holds here, as maxSubscriptions does.
+const maxClaims = 64
+
 // clientMsg is any message a client sends; each type reads its own fields.
 type clientMsg struct {
 	Type         string        `json:"type"`
@@ -41,6 +45,8 @@ type clientMsg struct {
 	Scores       []int         `json:"scores"` // two: checked here ([2]int would drop a third silently)
 	Games        match.Games   `json:"games"`
 	SubmissionID string        `json:"submission_id"`
+	Name         *string       `json:"name"`   // join: required, may not be empty
+	Rating       *float64      `json:"rating"` // join: optional
 }
 
 // readLoop reads and handles the client's messages in order, until the socket is idle and
@@ -193,6 +199,14 @@ func (s *session) handle(typ websocket.MessageType, data []byte) bool {
 			return missing("token")
 		}
 		s.authenticate(m.Ref, m.Token)
+	case "join":
+		switch {
+		case m.Tournament == "":
+			return missing("tournament")
+		case m.Name == nil:
+			return missing("name")
+		}
+		s.join(m)
 	case "subscribe":
 		if m.Tournament == "" {
 			return missing("tournament")
@@ -254,10 +268,8 @@ func (s *session) authenticate(ref, token string) {
 		s.sendErr(ref, err)
 		return
 	}
-	s.claims[c.Tournament] = c
-	s.engaged.Store(true)
-	if _, ok := s.subscribed[c.Tournament]; ok {
-		s.ws.cfg.Topics.SetPlayer(s, c.Tournament, playerOf(c))
+	if !s.hold(ref, c) {
+		return
 	}
 	s.reply("auth_ok", struct {
 		Type       string       `json:"type"`
@@ -266,6 +278,90 @@ func (s *session) authenticate(ref, token string) {
 		Role       command.Role `json:"role"`
 		PlayerID   int          `json:"player_id,omitempty"`
 	}{"auth_ok", ref, c.Tournament, c.Role, c.Player})
+}
+
+// hold makes c the socket's claims for c.Tournament (a player's socket is then sent that
+// player's notices), unless the socket holds claims for maxClaims other tournaments: that is
+// answered with an error to ref (overClaims), and hold reports false.
+func (s *session) hold(ref string, c command.Claims) bool {
+	if s.overClaims(ref, c.Tournament) {
+		return false
+	}
+	s.claims[c.Tournament] = c
+	s.engaged.Store(true)
+	if _, ok := s.subscribed[c.Tournament]; ok {
+		s.ws.cfg.Topics.SetPlayer(s, c.Tournament, playerOf(c))
+	}
+	return true
+}
+
+// overClaims answers ref an error, and reports true, when the socket holds no claims for
+// tournament and already holds maxClaims.
+func (s *session) overClaims(ref, tournament string) bool {
+	if _, ok := s.claims[tournament]; ok || len(s.claims) < maxClaims {
+		return false
+	}
+	s.sendError(ref, command.CodeTooManyTournaments, fmt.Sprintf(
+		"a socket may hold the keys of at most %d tournaments; open another socket for more", maxClaims))
+	return true
+}
+
+// join joins a player to a tournament as POST /api/tournaments/{id}/players does (the same
+// command, answers and errors, charged to the client's address as that request is: AllowJoin),
+// and authenticates the socket as that player, as an auth with the token it answers would. A
+// browser on the tournament's page joins with one message instead of a request and an auth.
+func (s *session) join(m clientMsg) {
+	if s.ws.cfg.Commands == nil {
+		s.sendError(m.Ref, command.CodeUnauthorized, "this node accepts no joins")
+		return
+	}
+	if s.overClaims(m.Ref, m.Tournament) {
+		return
+	}
+	if s.ws.cfg.AllowJoin != nil && !s.ws.cfg.AllowJoin(s.addr) {
+		s.sendError(m.Ref, command.CodeRateLimited, "too many requests from your address; slow down")
+		return
+	}
+	var rating float64
+	if m.Rating != nil {
+		rating = *m.Rating
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, s.ws.cfg.ReportTimeout)
+	j, err := s.ws.cfg.Commands.Join(ctx, m.Tournament, *m.Name, rating, m.SubmissionID)
+	cancel()
+	if s.failed(m.Ref, err) {
+		return
+	}
+	s.hold(m.Ref, command.Claims{Tournament: m.Tournament, Role: command.RolePlayer, Player: int(j.Player)}) // checked above
+	s.reply("joined", joinedMsg{"joined", m.Ref, m.Tournament, int(j.Player), j.Token, j.Version, j.Duplicate})
+}
+
+// joinedMsg is the answer to a join: the fields of POST /api/tournaments/{id}/players' answer.
+type joinedMsg struct {
+	Type       string `json:"type"`
+	Ref        string `json:"ref,omitempty"`
+	Tournament string `json:"tournament"`
+	PlayerID   int    `json:"player_id"`
+	Token      string `json:"token"`
+	Version    int64  `json:"version"`
+	Duplicate  bool   `json:"duplicate"`
+}
+
+// failed answers a command that failed with err, and reports whether it did (err != nil). One
+// that failed because the socket is closing (the node drains, or the client is being closed) was
+// cut short, not refused, and may or may not have been applied: it is answered unavailable, so
+// that the client sends it again (with the same submission_id) once reconnected.
+func (s *session) failed(ref string, err error) bool {
+	if err == nil {
+		return false
+	}
+	if status, _, _ := command.ErrorBody(err); s.ctx.Err() != nil && (status == http.StatusInternalServerError || errors.Is(err, context.Canceled)) {
+		s.sendError(ref, command.CodeUnavailable, "the socket closed before the command was done; "+
+			"reconnect and send it again with the same submission_id")
+		return true
+	}
+	s.sendErr(ref, err)
+	return true
 }
 
 // playerOf is the player a socket with c receives notices for (0: none).
@@ -295,15 +391,7 @@ func (s *session) report(m clientMsg) {
 	ctx, cancel := context.WithTimeout(s.ctx, s.ws.cfg.ReportTimeout)
 	a, err := s.ws.cfg.Commands.Report(ctx, c, m.Tournament, m.Match, match.Report{Scores: [2]int{m.Scores[0], m.Scores[1]}, Games: m.Games}, m.SubmissionID)
 	cancel()
-	if status, _, _ := command.ErrorBody(err); (status == http.StatusInternalServerError || errors.Is(err, context.Canceled)) && s.ctx.Err() != nil {
-		// The socket is closing (the node drains, or the client is being closed): the report was
-		// cut short, not refused, and may or may not have been applied. Sending it again is safe.
-		s.sendError(m.Ref, command.CodeUnavailable, "the socket closed before the report was done; "+
-			"reconnect and send it again with the same submission_id")
-		return
-	}
-	if err != nil {
-		s.sendErr(m.Ref, err)
+	if s.failed(m.Ref, err) {
 		return
 	}
 	b, err := appendReported(make([]byte, 0, 512), reportedMsg{"reported", m.Ref, m.Tournament, a.Version, a.Duplicate, a.Match(m.Match)})

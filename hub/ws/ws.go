@@ -49,6 +49,7 @@ const (
 // Commands is what a socket asks of the node's command service (command.Service).
 type Commands interface {
 	Verify(token string) (command.Claims, error)
+	Join(ctx context.Context, tournament, name string, rating float64, submissionID string) (command.Joined, error)
 	Report(ctx context.Context, c command.Claims, tournament string, m match.MatchID, res match.Report, submissionID string) (store.Applied, error)
 }
 
@@ -57,10 +58,15 @@ type Config struct {
 	// Topics is the node's table of topics: subscriptions join it, and it queues each
 	// tournament's entries and catch-ups for its sockets. Required.
 	Topics *fanout.Table
-	// Commands verifies the tokens of players and organisers and applies the results reported over
-	// a socket (with the socket's claims for that tournament): the node's command.Service. Nil
-	// refuses every token.
+	// Commands verifies the tokens of players and organisers, joins players, and applies the
+	// results reported over a socket (with the socket's claims for that tournament): the node's
+	// command.Service. Nil refuses every token and every join.
 	Commands Commands
+	// AllowJoin charges a join over a socket to its client address (as ClientAddr gives it), and
+	// reports whether the address may join now: New (hub) sets it to the API's per-address rate
+	// limit, so that a join costs a socket what the same join costs over HTTP. Nil: joins are
+	// bounded by the socket's own message rate alone.
+	AllowJoin func(addr string) bool
 	// Origins lists the host patterns allowed in the Origin header (see
 	// websocket.AcceptOptions.OriginPatterns); the request's own host is always allowed.
 	Origins []string
@@ -134,8 +140,8 @@ type Config struct {
 	// old kernel, a container's seccomp profile, kernel.io_uring_disabled) the node writes one
 	// system call per socket and says so in its log at start.
 	NoURing bool
-	// ReportTimeout bounds one report command. Defaults to 5s: the socket's reader handles the
-	// report, so a pong that arrives meanwhile is read late by up to this much, which must stay
+	// ReportTimeout bounds one report or join command. Defaults to 5s: the socket's reader handles
+	// the command, so a pong that arrives meanwhile is read late by up to this much, which must stay
 	// well under PongWait.
 	ReportTimeout time.Duration
 }

@@ -193,6 +193,7 @@ type wsMsg struct {
 	Message    string          `json:"message"`
 	Role       string          `json:"role"`
 	PlayerID   int             `json:"player_id"`
+	Token      string          `json:"token"`
 	Kind       string          `json:"kind"`
 	Match      json.RawMessage `json:"match"`
 	Opponent   *struct {
