@@ -187,7 +187,8 @@ func TestWSJoinRateLimited(t *testing.T) {
 
 // TestWSClaimsBounded: a socket holds the keys of at most 64 tournaments, by auth or by join;
 // past that both are refused with a code that says so (the join is not committed), while a
-// tournament whose key it holds may still be authenticated again.
+// tournament whose key it holds may still be authenticated again. Unsubscribing forgets the
+// tournament's key, which makes room (and the socket may no longer report there).
 func TestWSClaimsBounded(t *testing.T) {
 	t.Parallel()
 	tokens := command.NewTokens([]byte(wsTestSecret), 3600e9, nil)
@@ -220,5 +221,15 @@ func TestWSClaimsBounded(t *testing.T) {
 	}
 	if n := participants(t, hs, id); n != 0 {
 		t.Errorf("%d players after the refused join; want 0", n)
+	}
+	c.send(map[string]any{"type": "unsubscribe", "ref": "u", "tournament": "t_held3"}) // never subscribed: still forgets
+	c.expect("unsubscribed")
+	c.send(map[string]any{"type": "report", "ref": "r", "tournament": "t_held3", "match": 1, "scores": [2]int{1, 0}, "submission_id": "s"})
+	if m := c.expect("error"); m.Code != command.CodeUnauthorized {
+		t.Errorf("report after unsubscribing: %+v; want unauthorized", m)
+	}
+	c.send(map[string]any{"type": "join", "ref": "j", "tournament": id, "name": "Ada"})
+	if m := c.expect("joined"); m.PlayerID <= 0 {
+		t.Errorf("join after unsubscribing from a held tournament: %+v; want joined", m)
 	}
 }

@@ -229,6 +229,7 @@ func (s *session) handle(typ websocket.MessageType, data []byte) bool {
 			delete(s.subscribed, m.Tournament)
 			s.ws.cfg.Topics.Leave(s, m.Tournament)
 		}
+		delete(s.claims, m.Tournament) // the socket is done with it: its token goes too (maxClaims)
 		s.reply("unsubscribed", struct {
 			Type       string `json:"type"`
 			Ref        string `json:"ref,omitempty"`
