@@ -311,7 +311,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	add("max-events", "HUB_MAX_EVENTS", "event log entries kept per tournament, a `number`", num(&c.MaxEvents))
 	add("body-limit", "HUB_BODY_LIMIT", "largest HTTP request body, `bytes`", num(&c.BodyLimit))
 	add("body-timeout", "HUB_BODY_TIMEOUT", "how long an API request's body may take to arrive once its headers are in, a `duration`; later gets 400 and the connection closed", dur(&c.BodyTimeout))
-	add("http-rate", "HUB_HTTP_RATE", "API requests per second per client address, a `rate`", rate(&c.HTTPRate))
+	add("http-rate", "HUB_HTTP_RATE", "API requests per second per client address (a join over a socket counts as one), a `rate`", rate(&c.HTTPRate))
 	add("http-burst", "HUB_HTTP_BURST", "API request burst per client address, a `number`", num(&c.HTTPBurst))
 	add("trusted-proxies", "HUB_TRUSTED_PROXIES", "`addresses` or CIDRs of the proxies in front of the node, comma-separated; the client address is read from X-Forwarded-For through them; empty: the connection's address",
 		&setting[[]netip.Prefix]{p: &c.TrustedProxies, parse: clientip.Parse, show: showProxyList})
