@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -322,6 +324,64 @@ func TestAPIRouting(t *testing.T) {
 		}
 		t.Logf("%s: %+v", routing, *c)
 	}
+}
+
+// TestJoinOverSockets: with --join socket the players of a latency run join over their own
+// sockets (join messages, counted by the hubs) and report without an auth; with --join http they
+// join over HTTP and no join message is sent.
+func TestJoinOverSockets(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds and runs the hub")
+	}
+	nodes := hubsOnRedis(t, 2)
+	joins := func() (n int64) {
+		for _, node := range nodes {
+			n += hubCounter(t, node, `tourhub_ws_messages_in_total{type="join"}`)
+		}
+		return n
+	}
+	for _, join := range []string{"http", "socket"} {
+		before := joins()
+		res, b, table := shortLatencyRun(t, nodes, "--join", join)
+		l := res.Latency
+		if l == nil || l.Join != join || l.Acked == 0 || len(res.Errors) != 0 {
+			t.Fatalf("--join %s: no results, errors, or join not %q: %s", join, join, b)
+		}
+		switch n := joins() - before; {
+		case join == "http" && n != 0:
+			t.Errorf("--join http: %d join messages; want none", n)
+		case join == "socket" && n < int64(l.PlayerSockets):
+			t.Errorf("--join socket: %d join messages; want one for each of the %d players at least", n, l.PlayerSockets)
+		}
+		if !strings.Contains(table, "players join") {
+			t.Errorf("--join %s: the table lacks the players join row:\n%s", join, table)
+		}
+	}
+}
+
+// hubCounter is the value of counter name (with its labels) on node's /metrics, 0 when absent.
+func hubCounter(t *testing.T, node, name string) int64 {
+	t.Helper()
+	resp, err := http.Get(node + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %q", name, line)
+			}
+			return int64(f)
+		}
+	}
+	return 0
 }
 
 // TestLatencyCountsCommits: against two hubs on one Redis, a latency run reports the hubs' own

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"net/http"
 	"slices"
 	"sort"
 	"sync"
@@ -31,9 +32,9 @@ type env struct {
 
 // group is one tournament slot of the latency scenario: size player sockets (socket i on node
 // (idx+i) mod nodes) and some spectators, playing one single-elimination tournament after another
-// until the run ends. Each cycle creates a tournament, registers the players over HTTP, starts it,
-// gives each first-round pair sockets on different nodes, authenticates and subscribes the
-// sockets, and then reports every ready match from both sides over the players' sockets.
+// until the run ends. Each cycle creates a tournament, registers the players and starts it (see
+// setup and --join), and then reports every ready match from both sides over the players'
+// sockets.
 type group struct {
 	e     *env
 	idx   int
@@ -159,6 +160,12 @@ func (g *group) connect(ctx context.Context, size, spectators int) error {
 	return nil
 }
 
+// The values of --join.
+const (
+	joinSocket = "socket"
+	joinHTTP   = "http"
+)
+
 // The values of --api-routing.
 const (
 	routeRoundRobin = "round-robin"
@@ -200,6 +207,9 @@ func (g *group) setup(ctx context.Context) error {
 		joinAt = func(int) string { return at }
 		startAt = at
 	}
+	if e.cfg.join == joinSocket {
+		return g.joinOverSockets(ctx, hc, tid, cr.OrganiserToken, startAt)
+	}
 	tokens := map[int]string{}
 	for i := 0; i < size; i++ {
 		j, err := e.api.join(ctx, hc, joinAt(i), tid, fmt.Sprintf("p%d", i+1))
@@ -238,6 +248,59 @@ func (g *group) setup(ctx context.Context) error {
 	return eg.Wait()
 }
 
+// joinOverSockets is the rest of a cycle's setup with --join socket, as browsers on the
+// tournament's pages do it: every socket of the group watches the new tournament, the players join
+// one after another, each over its own socket (which is that player's from then on: no token, no
+// auth), and the start goes to node startAt over HTTP. Everyone watching sees each registration
+// and the start as events. Player k takes a socket on another node than player size+1-k, whom
+// a seeded bracket pairs with k in its first round, where the nodes allow.
+func (g *group) joinOverSockets(ctx context.Context, hc *http.Client, tid, organiser, startAt string) error {
+	g.mu.Lock()
+	old := g.tid
+	g.tid, g.version, g.status = tid, 0, "registering"
+	g.matches = map[int]*wireMatch{}
+	g.pidConn = map[int]*conn{}
+	g.inflight = map[int]bool{}
+	g.mu.Unlock()
+
+	eg, ectx := errgroup.WithContext(ctx)
+	for _, c := range append(slices.Clone(g.socks), g.specs...) {
+		eg.Go(func() error { return resubscribe(ectx, c, old, tid) })
+	}
+	if err := eg.Wait(); err != nil {
+		return err
+	}
+	size := len(g.socks)
+	pick := newPicker(g.socks)
+	byJoin := make([]*conn, size+1) // by join order, from 1
+	pidConn := map[int]*conn{}
+	for k := 1; k <= size; k++ {
+		avoid := -1
+		if opp := byJoin[size+1-k]; opp != nil {
+			avoid = opp.node
+		}
+		c := pick.take(avoid)
+		b, err := c.request(ctx, map[string]any{"type": "join", "tournament": tid, "name": fmt.Sprintf("p%d", k)}, 10*time.Second)
+		if err != nil {
+			return fmt.Errorf("join: %w", err)
+		}
+		byJoin[k] = c
+		pidConn[int(fieldInt(b, "player_id"))] = c
+	}
+	g.mu.Lock()
+	g.pidConn = pidConn
+	g.mu.Unlock()
+	if _, err := g.e.api.start(ctx, hc, startAt, tid, organiser); err != nil {
+		return fmt.Errorf("start: %w", err)
+	}
+	g.mu.Lock()
+	if g.status == "registering" {
+		g.status = "running"
+	}
+	g.mu.Unlock()
+	return nil
+}
+
 func resubscribe(ctx context.Context, c *conn, old, tid string) error {
 	if old != "" {
 		if _, err := c.request(ctx, map[string]any{"type": "unsubscribe", "tournament": old}, 10*time.Second); err != nil {
@@ -250,33 +313,44 @@ func resubscribe(ctx context.Context, c *conn, old, tid string) error {
 	return nil
 }
 
+// picker hands out sockets, spreading them over the nodes.
+type picker map[int][]*conn // the sockets not handed out yet, by node
+
+func newPicker(socks []*conn) picker {
+	free := picker{}
+	for _, c := range socks {
+		free[c.node] = append(free[c.node], c)
+	}
+	return free
+}
+
+// take hands out a socket of the node with the most left, other than node avoid where another
+// has some (nil when none is left).
+func (free picker) take(avoid int) *conn {
+	best := -1
+	for pass := 0; pass < 2 && best < 0; pass++ {
+		for node, cs := range free {
+			if len(cs) == 0 || (pass == 0 && node == avoid) {
+				continue
+			}
+			if best < 0 || len(cs) > len(free[best]) || (len(cs) == len(free[best]) && node < best) {
+				best = node
+			}
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	cs := free[best]
+	c := cs[len(cs)-1]
+	free[best] = cs[:len(cs)-1]
+	return c
+}
+
 // assign gives every registered player a socket such that the two players of each first-round
 // match sit on different nodes where the node count allows.
 func (g *group) assign(events []wireEvent, tokens map[int]string) map[int]*conn {
-	free := map[int][]*conn{} // by node
-	for _, c := range g.socks {
-		free[c.node] = append(free[c.node], c)
-	}
-	take := func(avoid int) *conn {
-		best := -1
-		for pass := 0; pass < 2 && best < 0; pass++ {
-			for node, cs := range free {
-				if len(cs) == 0 || (pass == 0 && node == avoid) {
-					continue
-				}
-				if best < 0 || len(cs) > len(free[best]) || (len(cs) == len(free[best]) && node < best) {
-					best = node
-				}
-			}
-		}
-		if best < 0 {
-			return nil
-		}
-		cs := free[best]
-		c := cs[len(cs)-1]
-		free[best] = cs[:len(cs)-1]
-		return c
-	}
+	take := newPicker(g.socks).take
 	out := map[int]*conn{}
 	var first []wireMatch
 	for _, ev := range events {
@@ -470,8 +544,11 @@ type latencyResult struct {
 	Pace string `json:"pace"`
 	// Relay is --relay: the run drove the relay floor, not hubs.
 	Relay bool `json:"relay,omitempty"`
-	// APIRouting is --api-routing: which node a tournament's joins and start went to.
+	// APIRouting is --api-routing: which node a tournament's start (and with --join http, its
+	// joins) went to.
 	APIRouting string `json:"api_routing,omitempty"`
+	// Join is --join: how the players joined (socket or http).
+	Join string `json:"join,omitempty"`
 	// StaggerSeconds is the window over which --pace tournament spread the groups' first setups;
 	// measuring started at its end. 0 with --pace shared.
 	StaggerSeconds float64 `json:"stagger_seconds"`
@@ -563,7 +640,7 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 	res := &latencyResult{Groups: groups, TournamentSize: size, PlayerSockets: groups * size, SpectatorSocket: cfg.spectators,
 		Pace: cfg.pace, StaggerSeconds: window.Seconds(), Relay: cfg.relay}
 	if !cfg.relay {
-		res.APIRouting = cfg.apiRouting
+		res.APIRouting, res.Join = cfg.apiRouting, cfg.join
 	}
 	pctx, stopPacers := context.WithCancel(ctx)
 	defer stopPacers()

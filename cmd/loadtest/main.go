@@ -75,6 +75,7 @@ type config struct {
 	pace        string
 	relay       bool
 	apiRouting  string // routeRoundRobin or routeTournament: which of --nodes a tournament's API calls go to
+	join        string // joinSocket or joinHTTP: how the players of the latency scenario join
 	minRatePct  float64
 	thresholds  []threshold
 	log         io.Writer
@@ -124,10 +125,16 @@ func parseFlags(args []string, help io.Writer) (c config, err error) {
 		"shared: one pacer for all, all set up at once before measuring (a stress test of mass turnover);\n"+
 		"first_setup_seconds is that setup of all")
 	fs.StringVar(&c.apiRouting, "api-routing", routeRoundRobin, "which of --nodes a tournament's HTTP calls go to (latency, maxrate; the create always goes to the\n"+
-		"tournament's home node):\n"+
+		"tournament's home node; joins are HTTP calls only with --join http):\n"+
 		routeRoundRobin+": joins in turn over the nodes, the start to the home node, as behind a round-robin balancer\n"+
 		"(the most a node's cached state can be behind);\n"+
 		routeTournament+": every join and the start to one node chosen by the tournament's id, as deploy/haproxy.cfg does")
+	fs.StringVar(&c.join, "join", joinHTTP, "how players join their tournaments (latency, maxrate):\n"+
+		joinHTTP+": POST .../players for each (--api-routing decides the node), the start, then each player's socket\n"+
+		"authenticates with its token and the sockets watch the started tournament (nobody watches the registration);\n"+
+		joinSocket+": as the player page does: every socket of the group watches the new tournament, each player\n"+
+		"joins over its own socket (a join message, no token or auth), one after another, so everyone sees each\n"+
+		"registration as an event, then the start")
 	fs.DurationVar(&c.duration, "duration", 20*time.Second, "how long to send results (latency, maxrate)")
 	fs.DurationVar(&c.step, "step", 6*time.Second, "length of one rate step (maxrate)")
 	fs.Float64Var(&c.minRatePct, "min-rate-pct", defaultMinRatePct, "latency: the run fails (exit 1) when it achieves under this per cent of --rate over the\n"+
@@ -231,6 +238,9 @@ func parseFlags(args []string, help io.Writer) (c config, err error) {
 	}
 	if c.apiRouting != routeRoundRobin && c.apiRouting != routeTournament {
 		return c, fmt.Errorf("unknown --api-routing %q (%s, %s)", c.apiRouting, routeRoundRobin, routeTournament)
+	}
+	if c.join != joinSocket && c.join != joinHTTP {
+		return c, fmt.Errorf("unknown --join %q (%s, %s)", c.join, joinSocket, joinHTTP)
 	}
 	if c.protocol != "v1" && c.protocol != "v2" {
 		return c, fmt.Errorf("--protocol %q: want v1 or v2", c.protocol)
@@ -523,6 +533,7 @@ func printTable(w io.Writer, r *Result) {
 		row("connect", fmt.Sprintf("%.1f s (%.0f sockets/s)", l.ConnectSeconds, l.ConnectRate))
 		if !l.Relay {
 			row("API routing", l.APIRouting)
+			row("players join", l.Join)
 		}
 		switch {
 		case l.Relay && l.Pace == paceTournament:
