@@ -231,7 +231,7 @@ export function tokenClaims(token) {
 //   onEvent(tid, events, {epoch, version, rev})     apply these events, in this order
 //   onNotice(tid, notice)                      a personal message for this player
 //   onStatus(status, detail)                   'connecting' | 'open' | 'reconnecting' | 'stopped'
-//   onAuth(tid, reply)                         auth_ok
+//   onAuth(tid, reply)                         auth_ok, or joined (join)
 //   onSubscribed(tid, reply)                   subscribed: from here on, live events (and notices)
 //   onError(err, msg)                          an error message with no pending request
 export class Hub {
@@ -298,6 +298,17 @@ export class Hub {
     const msg = {type: 'report', tournament: tid, match, scores, submission_id: submissionId};
     if (games && games.length) msg.games = games;
     return this.request(msg);
+  }
+
+  // join joins a player over the socket: body is the HTTP join's ({name, rating, submission_id}).
+  // It resolves with the `joined` reply ({player_id, token, version, duplicate}); the socket is
+  // then that player's (no auth), the token is kept and sent on every reconnect as auth's is, and
+  // onAuth is called as for auth_ok. It rejects as report does.
+  async join(tid, body) {
+    const reply = await this.request({...body, type: 'join', tournament: tid});
+    this.tokens.set(tid, reply.token);
+    if (this.cb.onAuth) this.cb.onAuth(tid, reply);
+    return reply;
   }
 
   request(msg) {
@@ -536,6 +547,7 @@ export class Hub {
         if (this.cb.onAuth) this.cb.onAuth(tid, msg);
         return;
       case 'reported':
+      case 'joined':
         this.settle(msg.ref, true, msg);
         return;
       case 'pong':

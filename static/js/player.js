@@ -120,6 +120,24 @@ if (!tid) {
   loadNotices(); // the messages of earlier visits (a reload, another device), before the socket is up
 }
 
+// join joins over the socket when it is open: one message, and the socket is the player's at
+// once. Otherwise, or when the socket join got no answer (the connection dropped, the hub was
+// shutting down: it may have been committed), it goes over HTTP with retries and the same
+// submission_id, which answers that player if it was, and the socket authenticates with the
+// token.
+async function join(body) {
+  if (hub.isOpen()) {
+    try {
+      return await hub.join(tid, body);
+    } catch (err) {
+      if (!['network', 'unavailable'].includes(err.code)) throw err;
+    }
+  }
+  const res = await retrying(() => api('POST', path('/players'), body));
+  hub.auth(tid, res.token);
+  return res;
+}
+
 function wire() {
   $('#join-form').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -136,12 +154,11 @@ function wire() {
     if (rating !== '') body.rating = Number(rating);
     busy($('#join-submit'), async () => {
       try {
-        const res = await retrying(() => api('POST', path('/players'), body));
+        const res = await join(body);
         token = res.token;
         pid = res.player_id;
         saveToken(tid, 'player', token);
         localStorage.setItem(`tourhub:pid:${tid}`, String(pid));
-        hub.auth(tid, token);
         flash(`You joined as ${name}.`, 'ok');
         if (model) render(); // its notices are fetched on the hub's auth_ok
       } catch (err) {

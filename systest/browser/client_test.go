@@ -31,6 +31,8 @@ const hub = new Hub({
 window.hub = hub;
 window.reportResult = (scores) => hub.report('t1', 5, scores, 'sub-1').then(
   (r) => 'ok:' + r.version, (e) => 'err:' + (e instanceof HubError ? e.code : e));
+window.joinAs = (name) => hub.join('t2', {name, submission_id: 'sub-join-0123456789'}).then(
+  (r) => 'ok:' + r.player_id, (e) => 'err:' + (e instanceof HubError ? e.code : e));
 hub.auth('t1', 'tok-1');
 hub.subscribe('t1');
 </script>`
@@ -107,8 +109,9 @@ func event(v int) msg {
 
 // TestClientResumesAndFillsGaps checks client.js against the protocol: auth then subscribe on
 // every connection, events applied once and in order, a gap answered by a re-subscribe from the
-// last version, resume with (epoch, version, rev) after a 4001 close, replies matched by ref, and no
-// reconnect after 1008.
+// last version, resume with (epoch, version, rev) after a 4001 close, replies matched by ref (a
+// report's and a join's, whose token is sent again on the reconnect), and no reconnect after
+// 1008.
 func TestClientResumesAndFillsGaps(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -164,6 +167,20 @@ func TestClientResumesAndFillsGaps(t *testing.T) {
 		t.Fatalf("report promise gave %q; want err:not_in_match", got)
 	}
 
+	// A join over the socket is answered by ref too; its token is kept for the reconnects.
+	page.do("join", chromedp.Evaluate[chromedp.Void](`window.pending = joinAs('Ada'); undefined`))
+	join := expect(ctx, t, c1, "join", msg{"tournament": "t2", "name": "Ada", "submission_id": "sub-join-0123456789"})
+	send(ctx, t, c1, msg{"type": "error", "ref": join["ref"], "code": "full", "message": "the tournament is full (2 players)"})
+	if got := page.eval("await the join", `window.pending`); got != "err:full" {
+		t.Fatalf("join promise gave %q; want err:full", got)
+	}
+	page.do("join again", chromedp.Evaluate[chromedp.Void](`window.pending = joinAs('Ada'); undefined`))
+	join = expect(ctx, t, c1, "join", msg{"tournament": "t2", "name": "Ada"})
+	send(ctx, t, c1, msg{"type": "joined", "ref": join["ref"], "tournament": "t2", "player_id": 3, "token": "tok-2", "version": 4, "duplicate": false})
+	if got := page.eval("await the join", `window.pending`); got != "ok:3" {
+		t.Fatalf("join promise gave %q; want ok:3", got)
+	}
+
 	// The hub drops the client as a slow consumer: it reconnects and resumes from 8.
 	// Close waits for the browser's close frame, which nobody reads here: close in the
 	// background and go on with the reconnect.
@@ -172,6 +189,7 @@ func TestClientResumesAndFillsGaps(t *testing.T) {
 	closers.Go(func() { c1.Close(4001, "slow consumer") })
 	c2 := next()
 	expect(ctx, t, c2, "auth", msg{"token": "tok-1"})
+	expect(ctx, t, c2, "auth", msg{"token": "tok-2"}) // the joined player's, kept
 	expect(ctx, t, c2, "subscribe", msg{"tournament": "t1", "epoch": "e1", "version": 8, "rev": "r8"})
 	send(ctx, t, c2, msg{"type": "subscribed", "tournament": "t1", "epoch": "e1", "version": 8, "recovered": true})
 	send(ctx, t, c2, event(8)) // already had it

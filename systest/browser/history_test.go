@@ -82,7 +82,11 @@ type apiState struct {
 	Settings struct {
 		Legs int `json:"legs"`
 	} `json:"settings"`
-	Matches   []apiMatch `json:"matches"`
+	Matches      []apiMatch `json:"matches"`
+	Participants []struct {
+		ID   int    `json:"id"`
+		Name string `json:"name"`
+	} `json:"participants"`
 	Standings []struct {
 		PlayerID int `json:"player_id"`
 		Rank     int `json:"rank"`

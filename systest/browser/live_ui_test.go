@@ -3,6 +3,7 @@ package browser
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -466,4 +467,98 @@ func TestLiveUIIcon(t *testing.T) {
 			t.Errorf("%s: icon %s; want favicon.svg, served", pg, got)
 		}
 	}
+}
+
+// dropAfterJoin makes the page's sockets close themselves right after sending a join message: the
+// hub gets the join, the page never gets its answer.
+const dropAfterJoin = `(() => {
+  const Real = window.WebSocket;
+  window.WebSocket = class extends Real {
+    send(data) {
+      super.send(data);
+      if (typeof data === 'string' && data.includes('"type":"join"')) this.close();
+    }
+  };
+})();`
+
+// TestLiveUIJoinOverSocket: the player page joins over its socket when it is open (one join
+// message, no HTTP join, and the socket then reports for the player without an auth); a socket
+// join whose answer is lost is sent again over HTTP with the same submission_id, and makes one
+// player, not two.
+func TestLiveUIJoinOverSocket(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	base := startHub(ctx, t)
+	tr := newTourney(ctx, t, base, map[string]any{"name": "Socket Cup", "format": "single_elimination", "max_players": 3})
+	b := newBrowser(ctx, t)
+	joins := func() string {
+		t.Helper()
+		return hubMetric(ctx, t, base, `tourhub_ws_messages_in_total{type="join"}`)
+	}
+
+	ada := newTab(t, b, "Ada")
+	ada.do("open the page", chromedp.Navigate(base+"/player.html?t="+tr.id), chromedp.WaitVisible(chromedp.ID("join-name")))
+	ada.wait("the live connection", `document.querySelector('[data-testid=conn-status]').dataset.state === 'open'`)
+	ada.do("join", chromedp.SetValue(chromedp.ID("join-name"), "Ada"), chromedp.Click(chromedp.ID("join-submit")))
+	ada.wait("Ada's entry", `document.querySelector('[data-testid=my-name][data-player-id]')`)
+	if n := joins(); n != "1" {
+		t.Errorf("%s join messages after Ada joined on an open socket; want 1", n)
+	}
+
+	// Grace's socket drops the moment her join is sent, so its answer is lost: the page joins
+	// again over HTTP with the same submission_id, which answers the player the socket join made
+	// (one Grace, not two), and the reconnected socket authenticates with her token.
+	grace := newTab(t, b, "Grace")
+	grace.do("open the page with a socket that drops after a join",
+		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: dropAfterJoin})
+			return err
+		}),
+		chromedp.Navigate(base+"/player.html?t="+tr.id), chromedp.WaitVisible(chromedp.ID("join-name")))
+	grace.wait("the live connection", `document.querySelector('[data-testid=conn-status]').dataset.state === 'open'`)
+	grace.do("join", chromedp.SetValue(chromedp.ID("join-name"), "Grace"), chromedp.Click(chromedp.ID("join-submit")))
+	grace.wait("Grace's entry", `document.querySelector('[data-testid=my-name][data-player-id]')`)
+	if n := joins(); n != "2" {
+		t.Errorf("%s join messages after Grace's; want 2", n)
+	}
+	if got := len(tr.state(ctx, t).Participants); got != 2 {
+		t.Errorf("%d players; want Ada and one Grace", got)
+	}
+	grace.wait("the socket back", `document.querySelector('[data-testid=conn-status]').dataset.state === 'open'`)
+
+	// The start needs both (at least two players); Ada's socket is hers: her report over it is
+	// recorded.
+	tr.command(ctx, t, "/start", nil)
+	ada.wait("the report form", `document.querySelector('#report-form input[data-slot="0"]')`)
+	ada.do("report 1-0",
+		chromedp.Evaluate[chromedp.Void](clearMessages),
+		chromedp.SetValue(chromedp.CSS(`#report-form input[data-slot="0"]`), "1"),
+		chromedp.SetValue(chromedp.CSS(`#report-form input[data-slot="1"]`), "0"),
+		chromedp.Click(chromedp.ID("report-submit")))
+	ada.wait("the report's answer", `document.querySelector('[data-testid=msg-ok], [data-testid=msg-error]')`)
+	if msg := ada.text(`#messages`); !strings.Contains(msg, "Reported 1-0") {
+		t.Errorf("Ada's report: %q; want it recorded", msg)
+	}
+}
+
+// hubMetric is the value of the metric line name (with its labels) on the hub's /metrics, "0"
+// when it has none.
+func hubMetric(ctx context.Context, t *testing.T, base, name string) string {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			return v
+		}
+	}
+	return "0"
 }
