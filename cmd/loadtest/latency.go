@@ -284,8 +284,12 @@ func (g *group) joinOverSockets(ctx context.Context, hc *http.Client, tid, organ
 		if err != nil {
 			return fmt.Errorf("join: %w", err)
 		}
+		pid := int(fieldInt(b, "player_id"))
+		if pid <= 0 {
+			return fmt.Errorf("join: no player_id in %s", b)
+		}
 		byJoin[k] = c
-		pidConn[int(fieldInt(b, "player_id"))] = c
+		pidConn[pid] = c
 	}
 	g.mu.Lock()
 	g.pidConn = pidConn
