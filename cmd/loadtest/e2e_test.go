@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -337,7 +335,8 @@ func TestJoinOverSockets(t *testing.T) {
 	nodes := hubsOnRedis(t, 2)
 	joins := func() (n int64) {
 		for _, node := range nodes {
-			n += hubCounter(t, node, `tourhub_ws_messages_in_total{type="join"}`)
+			v, _ := proctest.Metric(t.Context(), t, node, `tourhub_ws_messages_in_total{type="join"}`)
+			n += int64(v)
 		}
 		return n
 	}
@@ -358,30 +357,6 @@ func TestJoinOverSockets(t *testing.T) {
 			t.Errorf("--join %s: the table lacks the players join row:\n%s", join, table)
 		}
 	}
-}
-
-// hubCounter is the value of counter name (with its labels) on node's /metrics, 0 when absent.
-func hubCounter(t *testing.T, node, name string) int64 {
-	t.Helper()
-	resp, err := http.Get(node + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, name+" "); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				t.Fatalf("%s: %q", name, line)
-			}
-			return int64(f)
-		}
-	}
-	return 0
 }
 
 // TestLatencyCountsCommits: against two hubs on one Redis, a latency run reports the hubs' own

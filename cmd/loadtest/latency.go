@@ -223,14 +223,7 @@ func (g *group) setup(ctx context.Context) error {
 		return fmt.Errorf("start: %w", err)
 	}
 	pidConn := g.assign(ap.Events, tokens)
-
-	g.mu.Lock()
-	old := g.tid
-	g.tid, g.version, g.status = tid, 0, "running"
-	g.matches = map[int]*wireMatch{}
-	g.pidConn = pidConn
-	g.inflight = map[int]bool{}
-	g.mu.Unlock()
+	old := g.begin(tid, "running", pidConn)
 
 	eg, ectx := errgroup.WithContext(ctx)
 	for pid, c := range pidConn {
@@ -255,13 +248,7 @@ func (g *group) setup(ctx context.Context) error {
 // and the start as events. Player k takes a socket on another node than player size+1-k, whom
 // a seeded bracket pairs with k in its first round, where the nodes allow.
 func (g *group) joinOverSockets(ctx context.Context, hc *http.Client, tid, organiser, startAt string) error {
-	g.mu.Lock()
-	old := g.tid
-	g.tid, g.version, g.status = tid, 0, "registering"
-	g.matches = map[int]*wireMatch{}
-	g.pidConn = map[int]*conn{}
-	g.inflight = map[int]bool{}
-	g.mu.Unlock()
+	old := g.begin(tid, "registering", map[int]*conn{})
 
 	eg, ectx := errgroup.WithContext(ctx)
 	for _, c := range append(slices.Clone(g.socks), g.specs...) {
@@ -303,6 +290,19 @@ func (g *group) joinOverSockets(ctx context.Context, hc *http.Client, tid, organ
 	}
 	g.mu.Unlock()
 	return nil
+}
+
+// begin makes tid the group's tournament, in status, with no matches known yet and pidConn's
+// sockets for its players, and returns the tournament it replaces ("" on the first cycle).
+func (g *group) begin(tid, status string, pidConn map[int]*conn) (old string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	old = g.tid
+	g.tid, g.version, g.status = tid, 0, status
+	g.matches = map[int]*wireMatch{}
+	g.pidConn = pidConn
+	g.inflight = map[int]bool{}
+	return old
 }
 
 func resubscribe(ctx context.Context, c *conn, old, tid string) error {

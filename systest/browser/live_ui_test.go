@@ -3,7 +3,6 @@ package browser
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -15,6 +14,8 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/tourhub/tourhub/internal/proctest"
 )
 
 // The live pages (player, spectator, list) as people use them: an unknown tournament, messages
@@ -491,9 +492,10 @@ func TestLiveUIJoinOverSocket(t *testing.T) {
 	base := startHub(ctx, t)
 	tr := newTourney(ctx, t, base, map[string]any{"name": "Socket Cup", "format": "single_elimination", "max_players": 3})
 	b := newBrowser(ctx, t)
-	joins := func() string {
+	joins := func() float64 {
 		t.Helper()
-		return hubMetric(ctx, t, base, `tourhub_ws_messages_in_total{type="join"}`)
+		v, _ := proctest.Metric(ctx, t, base, `tourhub_ws_messages_in_total{type="join"}`)
+		return v
 	}
 
 	ada := newTab(t, b, "Ada")
@@ -501,8 +503,8 @@ func TestLiveUIJoinOverSocket(t *testing.T) {
 	ada.wait("the live connection", `document.querySelector('[data-testid=conn-status]').dataset.state === 'open'`)
 	ada.do("join", chromedp.SetValue(chromedp.ID("join-name"), "Ada"), chromedp.Click(chromedp.ID("join-submit")))
 	ada.wait("Ada's entry", `document.querySelector('[data-testid=my-name][data-player-id]')`)
-	if n := joins(); n != "1" {
-		t.Errorf("%s join messages after Ada joined on an open socket; want 1", n)
+	if n := joins(); n != 1 {
+		t.Errorf("%v join messages after Ada joined on an open socket; want 1", n)
 	}
 
 	// Grace's socket drops the moment her join is sent, so its answer is lost: the page joins
@@ -518,8 +520,8 @@ func TestLiveUIJoinOverSocket(t *testing.T) {
 	grace.wait("the live connection", `document.querySelector('[data-testid=conn-status]').dataset.state === 'open'`)
 	grace.do("join", chromedp.SetValue(chromedp.ID("join-name"), "Grace"), chromedp.Click(chromedp.ID("join-submit")))
 	grace.wait("Grace's entry", `document.querySelector('[data-testid=my-name][data-player-id]')`)
-	if n := joins(); n != "2" {
-		t.Errorf("%s join messages after Grace's; want 2", n)
+	if n := joins(); n != 2 {
+		t.Errorf("%v join messages after Grace's; want 2", n)
 	}
 	if got := len(tr.state(ctx, t).Participants); got != 2 {
 		t.Errorf("%d players; want Ada and one Grace", got)
@@ -539,26 +541,4 @@ func TestLiveUIJoinOverSocket(t *testing.T) {
 	if msg := ada.text(`#messages`); !strings.Contains(msg, "Reported 1-0") {
 		t.Errorf("Ada's report: %q; want it recorded", msg)
 	}
-}
-
-// hubMetric is the value of the metric line name (with its labels) on the hub's /metrics, "0"
-// when it has none.
-func hubMetric(ctx context.Context, t *testing.T, base, name string) string {
-	t.Helper()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(body), "\n") {
-		if v, ok := strings.CutPrefix(line, name+" "); ok {
-			return v
-		}
-	}
-	return "0"
 }

@@ -4,7 +4,6 @@
 package cluster
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -12,8 +11,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -224,19 +221,11 @@ func getState(ctx context.Context, t testing.TB, n *node, id string) state {
 // metricValue reads the unlabelled metric name from n's /metrics.
 func metricValue(ctx context.Context, t testing.TB, n *node, name string) float64 {
 	t.Helper()
-	_, b := call(ctx, t, http.MethodGet, n.base()+"/metrics", "", nil)
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				t.Fatalf("node %d: %s %q", n.i, name, v)
-			}
-			return f
-		}
+	v, ok := proctest.Metric(ctx, t, n.base(), name)
+	if !ok {
+		t.Fatalf("node %d: no %s in /metrics", n.i, name)
 	}
-	t.Fatalf("node %d: no %s in /metrics", n.i, name)
-	return 0
+	return v
 }
 
 // eventLog is GET /api/tournaments/{id}/events.
