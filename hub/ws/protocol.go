@@ -327,7 +327,7 @@ func (s *session) join(m clientMsg) {
 	if m.Rating != nil {
 		rating = *m.Rating
 	}
-	ctx, cancel := context.WithTimeout(s.ctx, s.ws.cfg.ReportTimeout)
+	ctx, cancel := context.WithTimeout(s.ctx, s.ws.cfg.CommandTimeout)
 	j, err := s.ws.cfg.Commands.Join(ctx, m.Tournament, *m.Name, rating, m.SubmissionID)
 	cancel()
 	if s.failed(m.Ref, err) {
@@ -389,7 +389,7 @@ func (s *session) report(m clientMsg) {
 		s.sendError(m.Ref, command.CodeUnauthorized, "authenticate as a player or the organiser of this tournament first")
 		return
 	}
-	ctx, cancel := context.WithTimeout(s.ctx, s.ws.cfg.ReportTimeout)
+	ctx, cancel := context.WithTimeout(s.ctx, s.ws.cfg.CommandTimeout)
 	a, err := s.ws.cfg.Commands.Report(ctx, c, m.Tournament, m.Match, match.Report{Scores: [2]int{m.Scores[0], m.Scores[1]}, Games: m.Games}, m.SubmissionID)
 	cancel()
 	if s.failed(m.Ref, err) {

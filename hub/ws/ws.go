@@ -140,10 +140,10 @@ type Config struct {
 	// old kernel, a container's seccomp profile, kernel.io_uring_disabled) the node writes one
 	// system call per socket and says so in its log at start.
 	NoURing bool
-	// ReportTimeout bounds one report or join command. Defaults to 5s: the socket's reader handles
+	// CommandTimeout bounds one report or join command. Defaults to 5s: the socket's reader handles
 	// the command, so a pong that arrives meanwhile is read late by up to this much, which must stay
 	// well under PongWait.
-	ReportTimeout time.Duration
+	CommandTimeout time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -198,8 +198,8 @@ func (c *Config) setDefaults() {
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = 5 * time.Second
 	}
-	if c.ReportTimeout <= 0 {
-		c.ReportTimeout = 5 * time.Second
+	if c.CommandTimeout <= 0 {
+		c.CommandTimeout = 5 * time.Second
 	}
 }
 
