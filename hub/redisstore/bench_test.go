@@ -25,18 +25,23 @@ import (
 // Redis's own time in the commit scripts (INFO commandstats), the shared ceiling of a cluster.
 // Each op is an organiser's result on a ready match, with a submission id; a finished tournament
 // is replaced outside the timer. The _wait1 case has a replica and WaitReplicas 1 (--redis-wait-replicas 1):
-// what waiting for the replica costs a result.
+// what waiting for the replica costs a result. The _unwatched case is the same commits on a node
+// that does not watch the tournament (after its first two commands it commits without the check,
+// as a node that takes a tournament's API by its id does): against single_elimination_512 it
+// parts the commit from reading it back, as BenchmarkCommitFloorUnsubscribed parts the floor's.
 func BenchmarkApply(b *testing.B) {
 	for _, bc := range []struct {
-		name    string
-		format  match.Format
-		players int
-		wait    int
+		name      string
+		format    match.Format
+		players   int
+		wait      int
+		unwatched bool
 	}{
-		{"single_elimination_64", match.SingleElimination, 64, 0},
-		{"single_elimination_64_wait1", match.SingleElimination, 64, 1},
-		{"round_robin_16", match.RoundRobin, 16, 0},
-		{"single_elimination_512", match.SingleElimination, 512, 0},
+		{"single_elimination_64", match.SingleElimination, 64, 0, false},
+		{"single_elimination_64_wait1", match.SingleElimination, 64, 1, false},
+		{"round_robin_16", match.RoundRobin, 16, 0, false},
+		{"single_elimination_512", match.SingleElimination, 512, 0, false},
+		{"single_elimination_512_unwatched", match.SingleElimination, 512, 0, true},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			srv := redistest.Start(b)
@@ -52,7 +57,9 @@ func BenchmarkApply(b *testing.B) {
 				n++
 				id = "t_bench_" + strconv.Itoa(n)
 				mustCreate(b, s, id, bc.format)
-				s.Watch(id) // as a node with sockets on the tournament: it follows its own commits too
+				if !bc.unwatched {
+					s.Watch(id) // as a node with sockets on the tournament: it follows its own commits too
+				}
 				join(b, s, id, bc.players)
 				mustApply(b, s, id, match.Command{Type: match.CmdStart}, "")
 				st, _, err := s.Load(ctx, id)
@@ -167,7 +174,14 @@ func processCPU() time.Duration {
 // the commit (check three hash fields, HSET four fields and two payloads of the size a result
 // writes, XADD, PEXPIRE x3, PUBLISH) and a subscriber on the same node reads the published
 // message, as a node watching its tournament does. cpu-µs/op as in BenchmarkApply.
-func BenchmarkCommitFloor(b *testing.B) {
+func BenchmarkCommitFloor(b *testing.B) { commitFloor(b, true) }
+
+// BenchmarkCommitFloorUnsubscribed is BenchmarkCommitFloor with nobody subscribed to the channel
+// the script publishes on: the floor of BenchmarkApply/single_elimination_512_unwatched, the commit
+// without reading it back.
+func BenchmarkCommitFloorUnsubscribed(b *testing.B) { commitFloor(b, false) }
+
+func commitFloor(b *testing.B, subscribed bool) {
 	srv := redistest.Start(b)
 	opt, err := redis.ParseURL(srv.URL())
 	if err != nil {
@@ -176,7 +190,11 @@ func BenchmarkCommitFloor(b *testing.B) {
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
 	ctx := b.Context() // no deadline: -benchtime sets how long a benchmark runs
-	ps := rdb.Subscribe(ctx, "floor")
+	channel := "floor"
+	if !subscribed {
+		channel = "floor:elsewhere" // the same client set-up, a subscription nothing is published to
+	}
+	ps := rdb.Subscribe(ctx, channel)
 	defer ps.Close()
 	if _, err := ps.Receive(ctx); err != nil { // the subscription's confirmation
 		b.Fatal(err)
@@ -206,7 +224,9 @@ return {'ok'}
 		if err != nil || res[0] != "ok" {
 			b.Fatalf("script: %v %v", res, err)
 		}
-		<-got
+		if subscribed {
+			<-got
+		}
 	}
 	b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
 }
