@@ -353,3 +353,29 @@ func BenchmarkLoad(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkWatchChurn measures a tournament's first Watch and last Unwatch on a node that already
+// watches `watched` others, as when a socket subscribes to a new tournament and later leaves it:
+// the position read, the worker's start and stop, and the SUBSCRIBE and UNSUBSCRIBE, which the
+// node's subscription loop sends in the background. cpu-µs/op is this process's CPU over the
+// timed loop per op (that loop's included). Up to 2026-12-07 each pass of the loop compared the
+// whole watched set with the subscribed one, so an op cost more the more the node watched.
+func BenchmarkWatchChurn(b *testing.B) {
+	for _, watched := range []int{10, 2000} {
+		b.Run("watched_"+strconv.Itoa(watched), func(b *testing.B) {
+			srv := redistest.Start(b)
+			s := newStore(b, srv, nil, redisstore.Options{})
+			for i := range watched {
+				s.Watch("t_standing_" + strconv.Itoa(i)) // never created: watched all the same
+			}
+			b.ReportAllocs()
+			cpu0 := processCPU()
+			for i := 0; b.Loop(); i++ {
+				id := "t_churn_" + strconv.Itoa(i)
+				s.Watch(id)
+				s.Unwatch(id)
+			}
+			b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
+		})
+	}
+}

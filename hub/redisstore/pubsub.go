@@ -116,10 +116,13 @@ func (s *Store) checkAll() {
 
 // subLoop keeps the pub/sub subscriptions equal to the watched set, in one goroutine so that a
 // SUBSCRIBE and an UNSUBSCRIBE of one channel are never reordered. go-redis remembers the channels
-// even when the command fails and subscribes them again on reconnect.
+// even when the command fails and subscribes them again on reconnect. Each pass looks only at the
+// tournaments whose watched state changed since the last (subChanged): every other one is
+// subscribed exactly when it is watched already, so a pass costs what changed, not what is watched.
 func (s *Store) subLoop() {
 	defer s.wg.Done()
 	subscribed := make(map[string]bool)
+	changed := make(map[string]struct{})
 	for {
 		select {
 		case <-s.ctx.Done():
@@ -128,19 +131,19 @@ func (s *Store) subLoop() {
 		}
 		var add, del []string
 		s.mu.Lock()
-		for id := range s.watches {
-			if !subscribed[id] {
+		changed, s.subChanged = s.subChanged, changed // the other map is empty: cleared below
+		for id := range changed {
+			switch watched := s.watches[id] != nil; {
+			case watched && !subscribed[id]:
 				subscribed[id] = true
 				add = append(add, keysOf(id).channel)
-			}
-		}
-		for id := range subscribed {
-			if s.watches[id] == nil {
+			case !watched && subscribed[id]:
 				delete(subscribed, id)
 				del = append(del, keysOf(id).channel)
 			}
 		}
 		s.mu.Unlock()
+		clear(changed)
 		ctx, cancel := context.WithTimeout(s.ctx, opTimeout)
 		if len(add) > 0 {
 			if err := s.ps.Subscribe(ctx, add...); err != nil && s.ctx.Err() == nil {

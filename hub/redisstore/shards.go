@@ -86,6 +86,7 @@ type shardSubs struct {
 	conns map[string]*shardConn // by master address
 	owner []string              // the master address of each slot, from the last slot map read
 	read  time.Time             // when owner was read
+	again bool                  // the last sync did not finish: the next compares the whole set
 }
 
 func newShardSubs(s *Store, newClient func(addr string) *redis.Client) *shardSubs {
@@ -134,23 +135,19 @@ func (sh *shardSubs) run() {
 		case <-retry:
 		}
 		retry = nil
-		if !sh.sync() {
+		if sh.again = !sh.sync(); sh.again {
 			retry = time.After(shardRetry)
 		}
 	}
 }
 
 // sync brings the subscriptions to the watched set on the current slot map; false: the map
-// could not be read or a subscription failed, try again shortly.
+// could not be read or a subscription failed, try again shortly. It compares the whole watched
+// set with the subscriptions when the slot map may have changed or connections died (dirty) or
+// the last sync did not finish (again); otherwise only the tournaments whose watched state
+// changed since (the store's subChanged), every other one being subscribed where it should be.
 func (sh *shardSubs) sync() bool {
 	s := sh.s
-	s.mu.Lock()
-	want := make(map[string]bool, len(s.watches))
-	for id := range s.watches {
-		want[id] = true
-	}
-	s.mu.Unlock()
-
 	sh.mu.Lock()
 	dirty := sh.dirty
 	sh.dirty = false
@@ -167,6 +164,23 @@ func (sh *shardSubs) sync() bool {
 	for _, c := range dead {
 		sh.closeConn(c)
 	}
+
+	// want: the tournaments to look at, true if watched. All of the watched ones when the whole
+	// set is compared (a subscribed one not in it is not watched), else the changed ones.
+	full := dirty || sh.again || len(dead) > 0
+	s.mu.Lock()
+	want := make(map[string]bool, len(s.subChanged))
+	if full {
+		for id := range s.watches {
+			want[id] = true
+		}
+	} else {
+		for id := range s.subChanged {
+			want[id] = s.watches[id] != nil
+		}
+	}
+	clear(s.subChanged)
+	s.mu.Unlock()
 	if len(want) == 0 && len(sh.conns) == 0 {
 		return true
 	}
@@ -177,14 +191,26 @@ func (sh *shardSubs) sync() bool {
 	ok := true
 	ctx, cancel := context.WithTimeout(s.ctx, opTimeout)
 	defer cancel()
-	// Leave: channels no longer watched, or whose slot is now on another master.
+	// Leave: channels no longer watched, or (comparing the whole set) whose slot is now on another
+	// master.
 	leave := map[*shardConn][]string{}
 	sh.mu.Lock()
-	for id, c := range sh.on {
-		if !want[id] || sh.addrOf(id) != c.addr {
-			leave[c] = append(leave[c], keysOf(id).channel)
-			delete(c.ids, id)
-			delete(sh.on, id)
+	drop := func(id string, c *shardConn) {
+		leave[c] = append(leave[c], keysOf(id).channel)
+		delete(c.ids, id)
+		delete(sh.on, id)
+	}
+	if full {
+		for id, c := range sh.on {
+			if !want[id] || sh.addrOf(id) != c.addr {
+				drop(id, c)
+			}
+		}
+	} else {
+		for id, watched := range want {
+			if c := sh.on[id]; c != nil && !watched {
+				drop(id, c)
+			}
 		}
 	}
 	var empty []*shardConn // nothing subscribed on them any more (left, or ended by the server)
@@ -208,8 +234,8 @@ func (sh *shardSubs) sync() bool {
 	// Join: watched channels not subscribed, on their slot's master.
 	join := map[string][]string{}
 	sh.mu.Lock()
-	for id := range want {
-		if sh.on[id] != nil {
+	for id, watched := range want {
+		if !watched || sh.on[id] != nil {
 			continue
 		}
 		addr := sh.addrOf(id)

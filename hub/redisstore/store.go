@@ -153,6 +153,11 @@ type Store struct {
 	watches  map[string]*watcher // guarded by mu; tournaments with at least one Watch
 	retiring map[string]*watcher // guarded by mu; workers of unwatched tournaments still stopping
 	subWake  chan struct{}       // capacity 1: the watched set changed, resync the subscriptions
+	// subChanged holds the tournaments whose watched state changed (a first Watch, a last Unwatch)
+	// since the subscription loop (subLoop, or shardSubs.run) last took it: the loop brings only
+	// their subscriptions to the watched set, so that a change costs the same whatever the number
+	// of watched tournaments. Guarded by mu.
+	subChanged map[string]struct{}
 
 	beforeCommit func(id string) // tests only (export_test.go): runs just before a commit script
 }
@@ -167,19 +172,20 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	}
 	sctx, cancel := context.WithCancel(context.Background())
 	s := &Store{
-		opts:     opts,
-		ret:      store.Retention{Finished: opts.Retention, Idle: opts.IdleRetention},
-		log:      opts.Log.With("component", "redisstore"),
-		rdb:      rdb,
-		wdb:      wdb,
-		ctx:      sctx,
-		cancel:   cancel,
-		cache:    newStateCache(opts.Log.With("component", "redisstore")),
-		own:      newOwnCommits(),
-		watches:  make(map[string]*watcher),
-		retiring: make(map[string]*watcher),
-		subWake:  make(chan struct{}, 1),
-		breaker:  newBreaker(opts.FailFast, time.Now),
+		opts:       opts,
+		ret:        store.Retention{Finished: opts.Retention, Idle: opts.IdleRetention},
+		log:        opts.Log.With("component", "redisstore"),
+		rdb:        rdb,
+		wdb:        wdb,
+		ctx:        sctx,
+		cancel:     cancel,
+		cache:      newStateCache(opts.Log.With("component", "redisstore")),
+		own:        newOwnCommits(),
+		watches:    make(map[string]*watcher),
+		retiring:   make(map[string]*watcher),
+		subWake:    make(chan struct{}, 1),
+		subChanged: make(map[string]struct{}),
+		breaker:    newBreaker(opts.FailFast, time.Now),
 
 		inlineMax: inlineMax,
 	}

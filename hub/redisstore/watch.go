@@ -93,6 +93,7 @@ func (s *Store) Watch(id string) {
 	w := &watcher{id: id, count: 1, ctx: ctx, cancel: cancel, ready: make(chan struct{}),
 		done: make(chan struct{}), prev: s.retiring[id], wake: make(chan struct{}, 1)}
 	s.watches[id] = w
+	s.subChangedLocked(id)
 	s.wg.Add(1)
 	s.mu.Unlock()
 	s.wakeSubs()
@@ -128,11 +129,16 @@ func (s *Store) Unwatch(id string) {
 		return
 	}
 	delete(s.watches, id)
+	s.subChangedLocked(id)
 	s.retiring[id] = w
 	w.cancel()
 	s.mu.Unlock()
 	s.wakeSubs()
 }
+
+// subChangedLocked notes for the subscription loop that id's watched state changed. s.mu must be
+// held.
+func (s *Store) subChangedLocked(id string) { s.subChanged[id] = struct{}{} }
 
 func (s *Store) wakeSubs() {
 	select {
