@@ -1,5 +1,5 @@
 # latq.sh hub|floor OUT : latency scenario at RATE, PLAYERS, SPECS; prints latency lines
-. /work/main/bench/lib.sh
+. "$(dirname "$0")/../../../lib.sh"  # binaries: /tmp/p/hub (BIN), /tmp/p/floor, /tmp/p/loadtest
 KIND=$1; OUT=$2; mkdir -p $OUT
 SRC="$(seq -s, -f '127.0.0.%g' 2 17)"
 start_redis $OUT/redis.log
