@@ -37,7 +37,7 @@ trap '[ -n "$HPID" ] && kill $HPID 2>/dev/null; pkill -f "$WORK/attack --hub" 2>
 (cd "$ROOT" && go build -o "$WORK/hub" ./cmd/hub && go build -o "$WORK/attack" ./bench/attack && go build -o "$WORK/jitter" ./bench/jitter &&
 	go build -o "$WORK/floor" ./bench/baseline/floor)
 
-freeport() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+. "$ROOT/bench/lib.sh" # freeport
 
 # The floor's states: a hub's 1,024-player double elimination, just started, and an 8-player one.
 port=$(freeport)

@@ -1,5 +1,5 @@
 # drift.sh OUT N : one cluster, N latency runs in a row at RATE; CPU per result and heap per run
-. "$(dirname "$0")/cluster.sh"  # binaries: /tmp/p/hub (BIN), /tmp/p/loadtest, built from the commit
+. "$(dirname "$0")/../../2026-12-06T1500Z-session/scripts/cluster.sh"  # binaries: /tmp/p/hub (BIN), /tmp/p/loadtest, built from the commit
 OUT=$1; N=${2:-5}; mkdir -p $OUT
 startcluster ${BIN:-/tmp/p/hub} $OUT
 for i in $(seq $N); do
