@@ -106,8 +106,9 @@ func TestLatencyAgainstRealHub(t *testing.T) {
 				t.Errorf("got %d acked of %d sent; want at most all", l.Acked, l.Sent)
 			}
 			if u := l.Usage; len(u.Hubs) != 1 || u.Hubs[0].PID != pid || u.Hubs[0].CPUCores <= 0 || u.Hubs[0].RSSMiB <= 0 ||
-				u.HubCPUPerResult <= 0 || u.LoadTool.CPUCores <= 0 || u.StealCores < 0 || u.Seconds <= 0 {
-				t.Errorf("usage %+v; want the hub's and the load tool's CPU and RSS, and the machine's steal", u)
+				u.HubCPUPerResult <= 0 || u.HubKernelPerResult < 0 || u.HubKernelPerResult > u.HubCPUPerResult ||
+				u.LoadTool.CPUCores <= 0 || u.StealCores < 0 || u.Seconds <= 0 {
+				t.Errorf("usage %+v; want the hub's CPU (the kernel's part of it no more than the whole) and RSS, the load tool's, and the machine's steal", u)
 			}
 			if len(res.Series) == 0 {
 				t.Error("no per-second series")

@@ -69,7 +69,8 @@ unless it holds; the table lists each as passed or FAILED with the measured valu
   retried                          latency, maxrate: commits whose compare-and-set lost and was
                                    retried, per cent of commits (hubs on Redis, from /metrics)
   hub_cpu_per_result cpu_per_delivery window_cpu_per_delivery kib_per_socket idle_cores
-                                   with --pids: hub CPU per result in ms (latency, maxrate),
+                                   with --pids: hub CPU per result in ms (latency, maxrate; the
+                                   table and JSON also give the kernel's part of it),
                                    per delivery in µs (fanout: from each publish to its last
                                    delivery, or over the whole window with the background), hub
                                    RSS per idle socket in KiB and hub CPU while idle (idle)

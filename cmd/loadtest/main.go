@@ -567,7 +567,7 @@ func printTable(w io.Writer, r *Result) {
 			row(fmt.Sprintf("hub pid %d", h.PID), fmt.Sprintf("%.2f cores, RSS %.0f MiB", h.CPUCores, h.RSSMiB))
 		}
 		if len(u.Hubs) > 0 {
-			row("hub CPU per result", fmt.Sprintf("%.2f ms", u.HubCPUPerResult))
+			row("hub CPU per result", fmt.Sprintf("%.2f ms, of which the kernel's %.2f ms", u.HubCPUPerResult, u.HubKernelPerResult))
 		}
 		row("load tool", fmt.Sprintf("%.2f cores (%.2f ms per result), RSS %.0f MiB", u.LoadTool.CPUCores, u.LoadCPUPerResult, u.LoadTool.RSSMiB))
 		row("machine steal", fmt.Sprintf("%.2f cores (-1: unknown)", u.StealCores))

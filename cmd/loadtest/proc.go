@@ -16,26 +16,34 @@ const clockTicks = 100
 
 // cpuTime returns the user+system CPU a process has used.
 func cpuTime(pid int) (time.Duration, error) {
+	user, system, err := cpuTimes(pid)
+	return user + system, err
+}
+
+// cpuTimes returns the CPU a process has used in user mode and in the kernel on its behalf (utime
+// and stime of /proc/<pid>/stat).
+func cpuTimes(pid int) (user, system time.Duration, err error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	// The command name (field 2) is parenthesised and may hold spaces; fields after it are plain.
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return 0, fmt.Errorf("parse /proc/%d/stat", pid)
+		return 0, 0, fmt.Errorf("parse /proc/%d/stat", pid)
 	}
 	f := strings.Fields(string(b[i+1:]))
 	// f[0] is field 3 (state); utime is field 14, stime field 15.
 	if len(f) < 13 {
-		return 0, fmt.Errorf("parse /proc/%d/stat: %d fields", pid, len(f))
+		return 0, 0, fmt.Errorf("parse /proc/%d/stat: %d fields", pid, len(f))
 	}
 	ut, err1 := strconv.ParseInt(f[11], 10, 64)
 	st, err2 := strconv.ParseInt(f[12], 10, 64)
 	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("parse /proc/%d/stat times", pid)
+		return 0, 0, fmt.Errorf("parse /proc/%d/stat times", pid)
 	}
-	return time.Duration(ut+st) * time.Second / clockTicks, nil
+	tick := func(n int64) time.Duration { return time.Duration(n) * time.Second / clockTicks }
+	return tick(ut), tick(st), nil
 }
 
 // rss returns a process's resident set size in bytes (VmRSS).
@@ -98,6 +106,11 @@ type usage struct {
 	Hubs []procUsage `json:"hub_processes"`
 	// HubCPUPerResult is the hubs' CPU over results answered in the window, in milliseconds.
 	HubCPUPerResult float64 `json:"hub_cpu_ms_per_result"`
+	// HubKernelPerResult is the part of HubCPUPerResult the kernel spent on the hubs' behalf
+	// (their system time: system calls, and the network stack's work /proc counts for them); the
+	// rest is the processes' own work. Two servers whose ratio moves from one kind of machine to
+	// another differ here: a cheaper kernel leaves the processes' own work to weigh more.
+	HubKernelPerResult float64 `json:"hub_kernel_ms_per_result"`
 	// Store are the processes of --store-pids; StoreCPUPerResult as HubCPUPerResult.
 	Store             []procUsage `json:"store_processes,omitempty"`
 	StoreCPUPerResult float64     `json:"store_cpu_ms_per_result,omitempty"`
@@ -129,6 +142,7 @@ func (c config) watched() watched {
 type sample struct {
 	at    time.Time
 	cpu   []time.Duration // of the hubs, then of the store, then of this process; -1 when unknown
+	sys   []time.Duration // the kernel's part of cpu, in the same order; -1 when unknown
 	busy  time.Duration   // of the whole machine, -1 when unknown
 	steal time.Duration   // of the whole machine, -1 when unknown
 }
@@ -136,11 +150,11 @@ type sample struct {
 func takeSample(w watched) sample {
 	s := sample{at: time.Now(), busy: -1, steal: -1}
 	for _, p := range slices.Concat(w.hubs, w.store, []int{os.Getpid()}) {
-		t, err := cpuTime(p)
+		user, system, err := cpuTimes(p)
 		if err != nil {
-			t = -1
+			user, system = -1, 0
 		}
-		s.cpu = append(s.cpu, t)
+		s.cpu, s.sys = append(s.cpu, user+system), append(s.sys, system)
 	}
 	if busy, steal, err := machineTimes(); err == nil {
 		s.busy, s.steal = busy, steal
@@ -183,6 +197,13 @@ func usageBetween(a, b sample, w watched, results int64) usage {
 	tool, self = procs([]int{os.Getpid()}, len(w.hubs)+len(w.store))
 	u.LoadTool = tool[0]
 	u.HubCPUPerResult, u.StoreCPUPerResult, u.LoadCPUPerResult = perResult(hubs), perResult(store), perResult(self)
+	var kernel float64
+	for i := range w.hubs {
+		if a.cpu[i] >= 0 && b.cpu[i] >= 0 {
+			kernel += (b.sys[i] - a.sys[i]).Seconds() / secs
+		}
+	}
+	u.HubKernelPerResult = perResult(kernel)
 	if a.busy >= 0 && b.busy >= 0 {
 		u.MachineCores = (b.busy - a.busy).Seconds() / secs
 	}

@@ -56,3 +56,61 @@ func TestUsageBetween(t *testing.T) {
 		t.Errorf("no --store-pids: store %+v, %.3f ms per result", got.Store, got.StoreCPUPerResult)
 	}
 }
+
+// TestUsageKernelPart: the hubs' CPU per result carries the kernel's part of it, their system
+// time. A process that makes system calls until the kernel has spent 0.1 s on it has at least
+// that part; one that spins in its own code has most of its CPU outside the kernel. Both as /proc
+// counts it, at clock ticks, however busy the machine is.
+func TestUsageKernelPart(t *testing.T) {
+	me := os.Getpid()
+	w := watched{hubs: []int{me}}
+	burn := func(what string, enough func(user, system time.Duration) bool, work func()) usage {
+		t.Helper()
+		a := takeSample(w)
+		u0, s0, err := cpuTimes(me)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(time.Minute); ; {
+			u1, s1, err := cpuTimes(me)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if enough(u1-u0, s1-s0) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %v user and %v system after a minute", what, u1-u0, s1-s0)
+			}
+			work()
+		}
+		return usageBetween(a, takeSample(w), w, 10)
+	}
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devnull.Close()
+	const enough = 100 * time.Millisecond
+	calls := burn("system calls", func(_, system time.Duration) bool { return system >= enough }, func() {
+		for range 1000 {
+			if _, err := devnull.Write([]byte{0}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	if kernel := calls.HubKernelPerResult * 10 / 1000; kernel < enough.Seconds()-1e-6 || calls.HubKernelPerResult > calls.HubCPUPerResult {
+		t.Errorf("system calls: the kernel's %.3f of %.3f ms per result over 10 results; want at least %v in all and no more than the whole",
+			calls.HubKernelPerResult, calls.HubCPUPerResult, enough)
+	}
+	x := 0
+	spin := burn("spinning", func(user, _ time.Duration) bool { return user >= 2*enough }, func() {
+		for i := range 1_000_000 {
+			x += i
+		}
+	})
+	_ = x
+	if spin.HubKernelPerResult < 0 || spin.HubKernelPerResult > spin.HubCPUPerResult/2 {
+		t.Errorf("spinning: the kernel's %.3f of %.3f ms per result; want under half", spin.HubKernelPerResult, spin.HubCPUPerResult)
+	}
+}
