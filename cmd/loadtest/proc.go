@@ -142,7 +142,7 @@ func (c config) watched() watched {
 type sample struct {
 	at    time.Time
 	cpu   []time.Duration // of the hubs, then of the store, then of this process; -1 when unknown
-	sys   []time.Duration // the kernel's part of cpu, in the same order; -1 when unknown
+	sys   []time.Duration // the kernel's part of cpu, in the same order; 0 where cpu is unknown
 	busy  time.Duration   // of the whole machine, -1 when unknown
 	steal time.Duration   // of the whole machine, -1 when unknown
 }
