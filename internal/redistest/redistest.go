@@ -382,6 +382,16 @@ func StartClusterWith(t testing.TB, masters, replicas int) *Cluster {
 		}
 	}
 	all := c.All()
+	// Each node gets its own config epoch before it meets the others, as redis-cli --cluster
+	// create does. Left at 0, the nodes would settle their clash one bump at a time after the
+	// cluster is up, and a slot moved meanwhile could be lost to both: the new owner's claim, made
+	// without a bump while it still shared the highest epoch, loses to the old owner's once the
+	// old owner bumps; each then answers MOVED to the other (TestShardedSlotMove saw this).
+	for i, s := range all {
+		if _, err := s.Do("CLUSTER", "SET-CONFIG-EPOCH", strconv.Itoa(i+1)); err != nil {
+			t.Fatalf("CLUSTER SET-CONFIG-EPOCH on %s: %v", s.Addr(), err)
+		}
+	}
 	for _, s := range all[1:] {
 		if _, err := all[0].Do("CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(s.port)); err != nil {
 			t.Fatalf("CLUSTER MEET %s: %v", s.Addr(), err)
