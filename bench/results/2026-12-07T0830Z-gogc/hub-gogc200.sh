@@ -1,0 +1,2 @@
+#!/bin/sh
+GOGC=200 exec /tmp/pgo/hub-off "$@"
