@@ -12,8 +12,8 @@ import (
 // commits (hub/redisstore).
 // They take only JSON exactly as those functions write it, and check it by writing the result
 // again and comparing the bytes: so whatever they accept, a general decoder reads as the same
-// value. Anything else (spaces, other member orders, escaped strings, events with standings or
-// a list of matches) they refuse, and the caller reads it with a general decoder.
+// value. Anything else (spaces, other member orders, escaped strings) they refuse, and the caller
+// reads it with a general decoder.
 
 // DecodeMatch reads m from b as AppendJSON writes it, into a zero m. False: b is not that form,
 // and m is left in an unknown state.
@@ -56,8 +56,7 @@ func DecodeOwn(b []byte, t *Tournament) bool {
 }
 
 // DecodeEvents reads events from b as AppendEvents writes them ([] as an empty list). False: b is
-// not that form, or an event in it carries a list of matches or standings (a start, a finish:
-// read by a general decoder).
+// not that form.
 func DecodeEvents(b []byte) ([]Event, bool) {
 	r := reader{b: b}
 	events := []Event{}
@@ -466,8 +465,56 @@ func (r *reader) event(e *Event) {
 		case "settings":
 			e.Settings = new(Settings)
 			r.settings(e.Settings)
+		case "matches":
+			e.Matches = list(r, func(r *reader) (m Match) {
+				r.match(&m)
+				return m
+			})
+		case "standings":
+			e.Standings = list(r, func(r *reader) (s Standing) {
+				r.standing(&s)
+				return s
+			})
 		default:
-			r.fail() // matches, standings: a general decoder reads them
+			r.fail()
+		}
+	})
+}
+
+func (r *reader) standing(s *Standing) {
+	r.object(func(k []byte) {
+		switch string(k) {
+		case "player_id":
+			s.Player = r.player()
+		case "rank":
+			s.Rank = r.int()
+		case "rank_to":
+			s.RankTo = r.int()
+		case "group":
+			s.Group = r.int()
+		case "wins":
+			s.Wins = r.int()
+		case "draws":
+			s.Draws = r.int()
+		case "losses":
+			s.Losses = r.int()
+		case "points":
+			s.Points = r.float()
+		case "games_won":
+			s.GamesWon = r.int()
+		case "games_lost":
+			s.GamesLost = r.int()
+		case "game_points_for":
+			s.GamePointsFor = r.int()
+		case "game_points_against":
+			s.GamePointsAgainst = r.int()
+		case "tie_breaks":
+			s.TieBreaks = map[TieBreak]float64{}
+			r.object(func(k []byte) { s.TieBreaks[TieBreak(k)] = r.float() })
+		case "eliminated":
+			s.Eliminated = r.boolean()
+		default:
+			r.fail()
 		}
 	})
 }
