@@ -295,7 +295,7 @@ func (nb *noticeBuilder) matchReady(m *match.Match) {
 		opp := m.Players[1-i]
 		nb.add(p, noticeMsg{Kind: NoticeMatchReady, Match: m.ID, Deadline: deadline(m.Deadline),
 			Opponent: &noticePlayer{ID: opp, Name: nb.name(opp)},
-			Text:     fmt.Sprintf("Your %s against %s is ready.", matchLabel(m), nb.name(opp))})
+			Text:     "Your " + matchLabel(m) + " against " + nb.name(opp) + " is ready."})
 	}
 }
 
@@ -323,7 +323,7 @@ func (nb *noticeBuilder) completed(m *match.Match) {
 		return
 	}
 	nb.add(m.Winner, noticeMsg{Kind: NoticeMatchWon, Match: m.ID,
-		Text: fmt.Sprintf("You beat %s (%d-%d).", nb.name(m.Loser), m.Scores[w], m.Scores[1-w])})
+		Text: "You beat " + nb.name(m.Loser) + " (" + score(m.Scores[w], m.Scores[1-w]) + ")."})
 }
 
 // eliminated tells p they are out, with the match that put them out when this entry has it (a
@@ -342,7 +342,7 @@ func (nb *noticeBuilder) eliminated(p match.PlayerID, m *match.Match) {
 			if m.Players[1] == p {
 				l = 1
 			}
-			n.Text = fmt.Sprintf("You were eliminated by %s (%d-%d).", nb.name(m.Winner), m.Scores[l], m.Scores[1-l])
+			n.Text = "You were eliminated by " + nb.name(m.Winner) + " (" + score(m.Scores[l], m.Scores[1-l]) + ")."
 		}
 	}
 	nb.add(p, n)
@@ -409,8 +409,8 @@ func (nb *noticeBuilder) reported(m *match.Match, by match.PlayerID) {
 		// Scores as the recipient sees them: theirs first.
 		nb.add(opp, noticeMsg{Kind: NoticeReported, Match: m.ID,
 			Opponent: &noticePlayer{ID: by, Name: nb.name(by)},
-			Text: fmt.Sprintf("%s reported match %d as %d-%d (your score first): report the same to confirm, or your scores to dispute.",
-				nb.name(by), m.ID, scores[1-i], scores[i])})
+			Text: nb.name(by) + " reported match " + strconv.Itoa(int(m.ID)) + " as " + score(scores[1-i], scores[i]) +
+				" (your score first): report the same to confirm, or your scores to dispute."})
 	}
 }
 
@@ -424,10 +424,14 @@ func matchLabel(m *match.Match) string {
 	case match.BracketThirdPlace:
 		return "third-place match"
 	case match.BracketLosers:
-		return fmt.Sprintf("losers round %d match", m.Round)
+		return "losers round " + strconv.Itoa(m.Round) + " match"
 	}
-	return fmt.Sprintf("round %d match", m.Round)
+	return "round " + strconv.Itoa(m.Round) + " match"
 }
+
+// score writes a pair of scores: "2-1". The notices of every result are built with it and
+// concatenation rather than fmt, which costs a follower more than the rest of the notice.
+func score(a, b int) string { return strconv.Itoa(a) + "-" + strconv.Itoa(b) }
 
 // placement writes a (possibly tied) placement: "1st", "3rd-4th".
 func placement(rank, to int) string {
