@@ -753,3 +753,36 @@ func TestHTTPWebSocketRoute(t *testing.T) {
 	}
 	conn.Close(websocket.StatusNormalClosure, "")
 }
+
+// TestCommandAnswerAsEncodingJSON: a command's answer ({"version","events"}, written without
+// reflection) is byte for byte what encoding/json writes for it, newline included, for a start
+// (every match of the bracket, names that JSON escapes) and a withdrawal.
+func TestCommandAnswerAsEncodingJSON(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, api.Config{})
+	id, org, _ := e.tournament(map[string]any{"name": "Answers", "format": "single_elimination"},
+		"Ann", `Bo "the" <b>`, "Cy & co", "Di\u2028", "Ed")
+	same := func(r reply) {
+		t.Helper()
+		var a struct {
+			Version int64         `json:"version"`
+			Events  []match.Event `json:"events"`
+		}
+		r.decode(t, &a)
+		want, err := json.Marshal(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(r.body) != string(want)+"\n" {
+			t.Fatalf("answer\n got  %s\n want %s", r.body, want)
+		}
+		if len(a.Events) == 0 || a.Version == 0 {
+			t.Fatalf("answer %s has no version or no events", r.body)
+		}
+		if ct := r.header.Get("Content-Type"); ct != "application/json" {
+			t.Fatalf("Content-Type %q", ct)
+		}
+	}
+	same(e.must(http.StatusOK, "POST", "/api/tournaments/"+id+"/start", org, nil))
+	same(e.must(http.StatusOK, "POST", "/api/tournaments/"+id+"/players/2/withdraw", org, nil))
+}
