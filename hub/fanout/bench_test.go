@@ -20,6 +20,7 @@ func (s *benchSub) Refused(string, error) {}
 func (s *benchSub) Resync()               {}
 func (s *benchSub) Ended(string, error)   {}
 func (s *benchSub) Compact() bool         { return false }
+func (s *benchSub) Deflate() bool         { return false }
 
 // BenchmarkFanout measures the fan-out hot path: one entry encoded once (with the notices when
 // players listen) and queued for every subscriber.

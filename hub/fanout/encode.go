@@ -16,12 +16,19 @@ import (
 // The messages the table encodes: events and snapshots (once per version per node, shared.go), the
 // subscribed answer, and the notices (notice.go). docs/protocol.md has every one of them.
 
+// forms says which forms of a message to compress: v1's (Msg.Data) and v2's (Msg.Compact).
+type forms struct{ v1, v2 bool }
+
+// bothForms compresses every form a message has.
+var bothForms = forms{v1: true, v2: true}
+
 // encodeEvent encodes the event message of e, in both protocol versions: v1's (the events go in
 // as the store holds them when it has them, e.Raw, so that a node does not encode every entry
 // again) and v2's compact form (wire). A v2 event carries no epoch: a socket is only sent an event
 // that follows what it has (topic.queue), so its epoch is the one of the socket's last snapshot or
 // subscribed.
-func encodeEvent(id, epoch string, e store.Entry) (Msg, error) {
+// deflate says which forms are compressed (when long enough): those a subscriber can use.
+func encodeEvent(id, epoch string, e store.Entry, deflate forms) (Msg, error) {
 	size := len(e.Raw)
 	if size == 0 {
 		size = 64 + 320*len(e.Events) // most events carry a match of about 300 bytes
@@ -54,19 +61,19 @@ func encodeEvent(id, epoch string, e store.Entry) (Msg, error) {
 		return Msg{}, fmt.Errorf("encode event %d (v2): %w", e.Version, err)
 	}
 	m := Msg{Data: b[:n:n], Compact: b[n:len(b):len(b)], Kind: "event"}
-	if n < sock.DeflateMin && len(m.Compact) < sock.DeflateMin {
+	if (n < sock.DeflateMin || !deflate.v1) && (len(m.Compact) < sock.DeflateMin || !deflate.v2) {
 		return m, nil // nothing to compress: packed would copy the same two forms
 	}
-	return packed(m), nil
+	return packed(m, deflate), nil
 }
 
 // packed puts m's forms (a message every subscriber may be sent: Data, and Compact if it has
 // one) into one allocation, each followed by its compressed form for the sockets that negotiated
-// compression (sock.AppendDeflate) when it is long enough and shrinks: the shared cache keeps
-// them together, so that whichever form a socket holds keeps them all.
-func packed(m Msg) Msg {
-	deflated := func(b []byte) []byte {
-		if len(b) < sock.DeflateMin {
+// compression (sock.AppendDeflate) when deflate asks for it, it is long enough and it shrinks: the
+// shared cache keeps them together, so that whichever form a socket holds keeps them all.
+func packed(m Msg, deflate forms) Msg {
+	deflated := func(b []byte, want bool) []byte {
+		if !want || len(b) < sock.DeflateMin {
 			return nil
 		}
 		z, ok := sock.AppendDeflate(nil, b)
@@ -75,7 +82,7 @@ func packed(m Msg) Msg {
 		}
 		return z
 	}
-	dz, cz := deflated(m.Data), deflated(m.Compact)
+	dz, cz := deflated(m.Data, deflate.v1), deflated(m.Compact, deflate.v2)
 	buf := make([]byte, 0, len(m.Data)+len(dz)+len(m.Compact)+len(cz))
 	part := func(b []byte) []byte {
 		if len(b) == 0 {
@@ -133,5 +140,5 @@ func encodeSnapshot(id string, head store.Position, t *match.Tournament, compact
 		}
 		b = append(b, "}}"...)
 	}
-	return packed(Msg{Data: b, Kind: "snapshot"}), nil
+	return packed(Msg{Data: b, Kind: "snapshot"}, bothForms), nil
 }

@@ -35,6 +35,7 @@ func (s *holdSub) Refused(string, error) {}
 func (s *holdSub) Resync()               {}
 func (s *holdSub) Ended(string, error)   {}
 func (s *holdSub) Compact() bool         { return s.compact }
+func (s *holdSub) Deflate() bool         { return false }
 
 func (s *holdSub) snapshot() []byte {
 	s.mu.Lock()
@@ -153,6 +154,7 @@ func (countSub) Refused(string, error) {}
 func (countSub) Resync()               {}
 func (countSub) Ended(string, error)   {}
 func (countSub) Compact() bool         { return false }
+func (countSub) Deflate() bool         { return false }
 
 // BenchmarkSubscribeBurst: a burst of subscribers to one tournament (spectators opening its page
 // at once), from the first Join to the last snapshot queued, per subscriber. It stays flat as the
@@ -247,6 +249,7 @@ func (s *orderSub) Refused(string, error) {}
 func (s *orderSub) Resync()               {}
 func (s *orderSub) Ended(string, error)   {}
 func (s *orderSub) Compact() bool         { return false }
+func (s *orderSub) Deflate() bool         { return false }
 
 // TestFullQueuesCloseAfterTheWrites: a socket whose queue is full is closed as slow once the
 // deliverer released the topic's lock and wrote the entry to the sockets that take it: a thousand

@@ -92,13 +92,14 @@ func (c *shared) put(k sharedKey, m Msg) {
 		total: len(m.Data) + len(m.Deflated) + len(m.Compact) + len(m.CompactDeflated)}
 }
 
-// eventLocked returns the event message of e, encoded once. t.mu is held.
+// eventLocked returns the event message of e, encoded once, with the compressed forms that the
+// topic's subscribers can use (deflatedLocked). t.mu is held.
 func (t *topic) eventLocked(epoch string, e store.Entry) (Msg, error) {
 	k := sharedKey{pos: store.Position{Epoch: epoch, Version: e.Version, Rev: e.Rev}}
 	if m, ok := t.shared.get(k); ok {
 		return m, nil
 	}
-	m, err := encodeEvent(t.id, epoch, e)
+	m, err := encodeEvent(t.id, epoch, e, t.deflatedLocked())
 	if err != nil {
 		return Msg{}, err
 	}
@@ -129,7 +130,7 @@ func (t *topic) events(epoch string, entries []store.Entry) ([]Msg, error) {
 	for i, e := range entries {
 		if msgs[i].Data == nil {
 			var err error
-			if msgs[i], err = encodeEvent(t.id, epoch, e); err != nil {
+			if msgs[i], err = encodeEvent(t.id, epoch, e, bothForms); err != nil {
 				return nil, err
 			}
 		}
@@ -140,6 +141,28 @@ func (t *topic) events(epoch string, entries []store.Entry) ([]Msg, error) {
 	}
 	t.mu.Unlock()
 	return msgs, nil
+}
+
+// deflatedLocked returns the compressed forms of an event that the topic's subscribers can use: a
+// socket that negotiated compression picks the form of its protocol version. An event is
+// compressed when it is long (sock.DeflateMin), and most sockets speak one version: its other form
+// is not compressed for nobody. A socket that subscribes later and is sent the shared message in
+// a catch-up (a rare replay of missed events) gets that form as it is. t.mu is held.
+func (t *topic) deflatedLocked() forms {
+	var f forms
+	for _, sb := range t.subs {
+		if sb.deflate {
+			if sb.compact {
+				f.v2 = true
+			} else {
+				f.v1 = true
+			}
+			if f == bothForms {
+				break
+			}
+		}
+	}
+	return f
 }
 
 // snapshot returns the snapshot message of st, at head, in v1's form or v2's (compact),

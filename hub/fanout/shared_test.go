@@ -48,7 +48,7 @@ func TestSharedMessages(t *testing.T) {
 	if &evs[0].Data[0] != &live.Data[0] || evs[0].Kind != "event" {
 		t.Errorf("a caught-up event was encoded again while the live one is held")
 	}
-	if want, _ := encodeEvent("t1", "e1", entries[1]); string(evs[1].Data) != string(want.Data) {
+	if want, _ := encodeEvent("t1", "e1", entries[1], bothForms); string(evs[1].Data) != string(want.Data) {
 		t.Errorf("event %s; want %s", evs[1].Data, want.Data)
 	}
 	other, err := tp.events("e1", []store.Entry{{Version: 4, Rev: "other", Events: entries[0].Events}})
@@ -84,5 +84,43 @@ func TestSharedMessages(t *testing.T) {
 	tp.mu.Unlock()
 	if n > 2 {
 		t.Errorf("%d messages kept after a sweep; want at most the 2 last ones", n)
+	}
+}
+
+// TestDeflatedForms: a long event is compressed in the forms that the topic's subscribers that
+// negotiated compression use: v1's, v2's, both or none.
+func TestDeflatedForms(t *testing.T) {
+	var events []match.Event
+	for i := range 200 {
+		events = append(events, match.Event{Type: match.EvMatchReady, Match: &match.Match{ID: match.MatchID(i + 1),
+			Bracket: match.BracketWinners, Round: 1, Status: match.MatchReady, Players: [2]match.PlayerID{1, 2}}})
+	}
+	for i, tc := range []struct {
+		subs   []*sub // compact and deflate of the topic's subscribers
+		v1, v2 bool   // the compressed forms made
+	}{
+		{subs: []*sub{{compact: true, deflate: true}}, v2: true},
+		{subs: []*sub{{compact: false, deflate: true}}, v1: true},
+		{subs: []*sub{{compact: true, deflate: true}, {compact: false, deflate: true}}, v1: true, v2: true},
+		{subs: []*sub{{compact: true}, {compact: false}}},
+		{subs: nil},
+	} {
+		tp := &topic{id: "t1", subs: map[Subscriber]*sub{}}
+		for _, sb := range tc.subs {
+			sb.s = &holdSub{compact: sb.compact}
+			tp.subs[sb.s] = sb
+		}
+		tp.mu.Lock()
+		m, err := tp.eventLocked("e1", store.Entry{Version: int64(10 + i), Rev: "r", Events: events})
+		tp.mu.Unlock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Data) < 2048 || len(m.Compact) < 2048 {
+			t.Fatalf("the event is %d and %d bytes: too short to be compressed", len(m.Data), len(m.Compact))
+		}
+		if (m.Deflated != nil) != tc.v1 || (m.CompactDeflated != nil) != tc.v2 {
+			t.Errorf("case %d: compressed v1 %v, v2 %v; want %v, %v", i, m.Deflated != nil, m.CompactDeflated != nil, tc.v1, tc.v2)
+		}
 	}
 }

@@ -75,6 +75,9 @@ type Subscriber interface {
 	// form (their matches), and it picks the compact form of the events itself (Msg.Compact).
 	// Static for the socket's life.
 	Compact() bool
+	// Deflate reports whether the socket negotiated compression: it picks the compressed form of
+	// a message when it has one (Msg.Deflated, Msg.CompactDeflated). Static for the socket's life.
+	Deflate() bool
 }
 
 // GroupFlusher is a Subscriber whose claimed writers can run together, as one call for many
@@ -149,6 +152,7 @@ type sub struct {
 	buf     []*delivery    // guarded by topic.mu; live entries held while req is owed
 	queued  bool           // guarded by topic.mu; in topic.owed (oweLocked)
 	compact bool           // static after construction; its socket's Compact
+	deflate bool           // static after construction; its socket's Deflate
 	// at is what the socket has been sent up to (its catch-up, then live entries), guarded by
 	// topic.mu. A live entry at or below at.Version was in the catch-up already: the store may
 	// deliver an entry after a snapshot read on another path already covered it.
@@ -251,7 +255,7 @@ func (b *Table) Join(s Subscriber, id string, req Request, player match.PlayerID
 	t.mu.Lock()
 	sb := t.subs[s]
 	if sb == nil {
-		sb = &sub{s: s, compact: s.Compact()}
+		sb = &sub{s: s, compact: s.Compact(), deflate: s.Deflate()}
 		t.subs[s] = sb
 	}
 	sb.player, sb.req, sb.buf = player, &req, nil

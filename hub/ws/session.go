@@ -316,6 +316,9 @@ func (s *session) Enqueue(m fanout.Msg) fanout.Enqueued {
 // Compact implements fanout.Subscriber: the socket speaks tourhub.v2.
 func (s *session) Compact() bool { return s.compact }
 
+// Deflate implements fanout.Subscriber: the socket negotiated compression.
+func (s *session) Deflate() bool { return s.deflate }
+
 // Flush implements fanout.Subscriber: the writer Enqueue claimed writes without waiting.
 func (s *session) Flush() { s.writeNow() }
 
