@@ -27,8 +27,10 @@ var bothForms = forms{v1: true, v2: true}
 // again) and v2's compact form (wire). A v2 event carries no epoch: a socket is only sent an event
 // that follows what it has (topic.queue), so its epoch is the one of the socket's last snapshot or
 // subscribed.
-// deflate says which forms are compressed (when long enough): those a subscriber can use.
-func encodeEvent(id, epoch string, e store.Entry, deflate forms) (Msg, error) {
+//
+// deflate says which forms are compressed (when long enough): those a subscriber can use. compact,
+// if not nil, is the v2 form as the committing node encoded it (annex.go), used as it is.
+func encodeEvent(id, epoch string, e store.Entry, deflate forms, compact []byte) (Msg, error) {
 	size := len(e.Raw)
 	if size == 0 {
 		size = 64 + 320*len(e.Events) // most events carry a match of about 300 bytes
@@ -36,7 +38,11 @@ func encodeEvent(id, epoch string, e store.Entry, deflate forms) (Msg, error) {
 	// Both forms in one buffer (the compact one is about half the other): for the events of a
 	// result, too short to compress, that is the message's one allocation.
 	v1 := 80 + len(id) + len(epoch) + len(e.Rev) + size
-	b := make([]byte, 0, v1+v1/2+32)
+	v2 := v1/2 + 32
+	if compact != nil {
+		v2 = len(compact)
+	}
+	b := make([]byte, 0, v1+v2)
 	b = append(b, `{"type":"event","tournament":`...)
 	b = jsonw.AppendString(b, id)
 	b = append(b, `,"epoch":`...)
@@ -56,8 +62,10 @@ func encodeEvent(id, epoch string, e store.Entry, deflate forms) (Msg, error) {
 	}
 	b = append(b, '}')
 	n := len(b)
-	b, err := wire.AppendEvent(b, id, e.Version, e.Rev, e.Events)
-	if err != nil {
+	var err error
+	if compact != nil {
+		b = append(b, compact...) // within the capacity: one allocation
+	} else if b, err = wire.AppendEvent(b, id, e.Version, e.Rev, e.Events); err != nil {
 		return Msg{}, fmt.Errorf("encode event %d (v2): %w", e.Version, err)
 	}
 	m := Msg{Data: b[:n:n], Compact: b[n:len(b):len(b)], Kind: "event"}

@@ -93,13 +93,14 @@ func (c *shared) put(k sharedKey, m Msg) {
 }
 
 // eventLocked returns the event message of e, encoded once, with the compressed forms that the
-// topic's subscribers can use (deflatedLocked). t.mu is held.
-func (t *topic) eventLocked(epoch string, e store.Entry) (Msg, error) {
+// topic's subscribers can use (deflatedLocked); compact is its v2 form when it came encoded
+// (annex.go). t.mu is held.
+func (t *topic) eventLocked(epoch string, e store.Entry, compact []byte) (Msg, error) {
 	k := sharedKey{pos: store.Position{Epoch: epoch, Version: e.Version, Rev: e.Rev}}
 	if m, ok := t.shared.get(k); ok {
 		return m, nil
 	}
-	m, err := encodeEvent(t.id, epoch, e, t.deflatedLocked())
+	m, err := encodeEvent(t.id, epoch, e, t.deflatedLocked(), compact)
 	if err != nil {
 		return Msg{}, err
 	}
@@ -130,7 +131,7 @@ func (t *topic) events(epoch string, entries []store.Entry) ([]Msg, error) {
 	for i, e := range entries {
 		if msgs[i].Data == nil {
 			var err error
-			if msgs[i], err = encodeEvent(t.id, epoch, e, bothForms); err != nil {
+			if msgs[i], err = encodeEvent(t.id, epoch, e, bothForms, nil); err != nil {
 				return nil, err
 			}
 		}

@@ -36,7 +36,7 @@ func TestSharedMessages(t *testing.T) {
 
 	entries := []store.Entry{{Version: 4, Rev: "r4", Events: []match.Event{{Type: match.EvCheckedIn, Player: 1}}}, {Version: 5, Rev: "r5"}}
 	tp.mu.Lock()
-	live, err := tp.eventLocked("e1", entries[0])
+	live, err := tp.eventLocked("e1", entries[0], nil)
 	tp.mu.Unlock()
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +48,7 @@ func TestSharedMessages(t *testing.T) {
 	if &evs[0].Data[0] != &live.Data[0] || evs[0].Kind != "event" {
 		t.Errorf("a caught-up event was encoded again while the live one is held")
 	}
-	if want, _ := encodeEvent("t1", "e1", entries[1], bothForms); string(evs[1].Data) != string(want.Data) {
+	if want, _ := encodeEvent("t1", "e1", entries[1], bothForms, nil); string(evs[1].Data) != string(want.Data) {
 		t.Errorf("event %s; want %s", evs[1].Data, want.Data)
 	}
 	other, err := tp.events("e1", []store.Entry{{Version: 4, Rev: "other", Events: entries[0].Events}})
@@ -72,14 +72,14 @@ func TestSharedMessages(t *testing.T) {
 	}
 	for i := range 200 { // past the sweep size: the collected entries are dropped
 		tp.mu.Lock()
-		tp.eventLocked("e1", store.Entry{Version: int64(100 + i)})
+		tp.eventLocked("e1", store.Entry{Version: int64(100 + i)}, nil)
 		tp.mu.Unlock()
 	}
 	runtime.GC()
 	tp.mu.Lock()
-	tp.eventLocked("e1", store.Entry{Version: 1000})
+	tp.eventLocked("e1", store.Entry{Version: 1000}, nil)
 	tp.shared.sweep = 0
-	tp.eventLocked("e1", store.Entry{Version: 1001})
+	tp.eventLocked("e1", store.Entry{Version: 1001}, nil)
 	n := len(tp.shared.m)
 	tp.mu.Unlock()
 	if n > 2 {
@@ -111,7 +111,7 @@ func TestDeflatedForms(t *testing.T) {
 			tp.subs[sb.s] = sb
 		}
 		tp.mu.Lock()
-		m, err := tp.eventLocked("e1", store.Entry{Version: int64(10 + i), Rev: "r", Events: events})
+		m, err := tp.eventLocked("e1", store.Entry{Version: int64(10 + i), Rev: "r", Events: events}, nil)
 		tp.mu.Unlock()
 		if err != nil {
 			t.Fatal(err)

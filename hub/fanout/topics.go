@@ -400,7 +400,28 @@ func (b *Table) queue(id, epoch string, e store.Entry, lost bool, at time.Time) 
 	case e.Version <= t.version:
 		return w // delivered already
 	}
-	ev, err := t.eventLocked(epoch, e)
+	// The notices of the players with a socket here, when the entry arrives: a node encodes no
+	// other player's.
+	var players map[match.PlayerID]bool
+	for _, sb := range t.subs {
+		if sb.player != 0 {
+			if players == nil {
+				players = make(map[match.PlayerID]bool)
+			}
+			players[sb.player] = true
+		}
+	}
+	// An entry with an annex (annex.go) comes without its events: the annex has the rest.
+	var an annexed
+	if e.Annex != nil {
+		var ok bool
+		if an, ok = readAnnex(e.Annex, players); !ok {
+			b.cfg.Log.Error("unreadable annex; resyncing its subscribers", "tournament", id, "version", e.Version)
+			b.resyncLocked(t)
+			return w
+		}
+	}
+	ev, err := t.eventLocked(epoch, e, an.compact)
 	if err != nil {
 		// Not expected (the store holds what the engine made); the subscribers are resynced
 		// from a snapshot rather than left behind or the node brought down.
@@ -413,18 +434,10 @@ func (b *Table) queue(id, epoch string, e store.Entry, lost bool, at time.Time) 
 
 	d := &delivery{pos: store.Position{Epoch: epoch, Version: e.Version, Rev: e.Rev}, prev: e.Prev, event: ev}
 	d.event.At = at
-	// The notices of the players with a socket here, when the entry arrives: a node encodes no
-	// other player's.
-	var players map[match.PlayerID]bool
-	for _, sb := range t.subs {
-		if sb.player != 0 {
-			if players == nil {
-				players = make(map[match.PlayerID]bool)
-			}
-			players[sb.player] = true
-		}
-	}
-	if players != nil {
+	switch {
+	case e.Annex != nil:
+		d.notices = an.notices
+	case players != nil:
 		var err error
 		if d.notices, err = playerNotices(id, e, t.names, players); err != nil {
 			b.cfg.Log.Error("notices of an entry left out", "tournament", id, "version", e.Version, "err", err)

@@ -103,6 +103,36 @@ func Derive(id string, e store.Entry, names map[match.PlayerID]string) (map[matc
 // notices are neither built nor encoded. A node derives the notices of the players it holds a
 // socket of, the notices API those of the one player who asks.
 func DeriveFor(id string, e store.Entry, names map[match.PlayerID]string, want func(match.PlayerID) bool) (map[match.PlayerID][][]byte, error) {
+	return derive(id, e, roster{
+		name: func(p match.PlayerID) string { return names[p] },
+		each: func(f func(match.PlayerID)) {
+			for p := range names {
+				f(p)
+			}
+		},
+	}, want)
+}
+
+// DeriveFrom is DeriveFor with the names of t's participants: t is the state the entry made (the
+// node that commits it derives its notices once for every node: fanout's annex).
+func DeriveFrom(id string, e store.Entry, t *match.Tournament, want func(match.PlayerID) bool) (map[match.PlayerID][][]byte, error) {
+	return derive(id, e, roster{
+		name: t.PlayerName,
+		each: func(f func(match.PlayerID)) {
+			for i := range t.Participants {
+				f(t.Participants[i].ID)
+			}
+		},
+	}, want)
+}
+
+// roster is who the players are: each one's name ("" when not known) and every one of them.
+type roster struct {
+	name func(match.PlayerID) string
+	each func(func(match.PlayerID))
+}
+
+func derive(id string, e store.Entry, names roster, want func(match.PlayerID) bool) (map[match.PlayerID][][]byte, error) {
 	nb := noticeBuilder{id: id, version: e.Version, names: names, want: want,
 		ready: make(map[match.MatchID]bool), done: make(map[match.MatchID]bool)}
 	// A correction is told as one notice per player of the corrected match, saying what changed
@@ -213,10 +243,10 @@ func DeriveFor(id string, e store.Entry, names map[match.PlayerID]string, want f
 			}
 		case match.EvCheckInOpened:
 			at := ev.At
-			for p := range nb.names {
+			nb.names.each(func(p match.PlayerID) {
 				nb.add(p, noticeMsg{Kind: NoticeCheckIn, Deadline: &at,
 					Text: fmt.Sprintf("Check-in is open until %s UTC: check in or you will be dropped.", at.UTC().Format("15:04:05"))})
-			}
+			})
 		case match.EvCheckInClosing:
 			at := ev.At
 			for _, p := range ev.Participants {
@@ -242,7 +272,7 @@ func DeriveFor(id string, e store.Entry, names map[match.PlayerID]string, want f
 type noticeBuilder struct {
 	id      string
 	version int64
-	names   map[match.PlayerID]string
+	names   roster
 	want    func(match.PlayerID) bool // whose notices are built (nil: everyone's)
 	ready   map[match.MatchID]bool    // matches announced as ready in this entry
 	done    map[match.MatchID]bool    // matches whose result was announced in this entry
@@ -251,7 +281,7 @@ type noticeBuilder struct {
 }
 
 func (nb *noticeBuilder) name(p match.PlayerID) string {
-	if n, ok := nb.names[p]; ok && n != "" {
+	if n := nb.names.name(p); n != "" {
 		return n
 	}
 	return "player " + strconv.Itoa(int(p))

@@ -68,7 +68,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	args := make([]any, 0, 14+len(fields.set))
 	args = append(args, epoch, rev, string(t.Status), t.Name, string(t.Settings.Format), len(t.Participants), ms,
 		evJSON, s.opts.StreamMaxLen, stateTTL.Milliseconds(), logTTL.Milliseconds(), k.channel,
-		payload(epoch, 1, evJSON, rev, "", ""), len(fields.set)/2)
+		payload(epoch, 1, evJSON, nil, rev, "", ""), len(fields.set)/2)
 	for _, f := range fields.set {
 		args = append(args, f)
 	}
@@ -199,7 +199,9 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		rev := store.NewRev()
 		stateTTL, logTTL := s.ret.TTL(t)
 		object, recent := fields.objects()
-		pub := payload(cur.epoch, t.Version, evJSON, rev, cur.rev, object)
+		// What the watchers' handlers deliver beside the events, made once here (store.Annexer).
+		annex := s.out.Annex(id, store.Position{Epoch: cur.epoch, Version: t.Version, Rev: rev}, t, events)
+		pub := payload(cur.epoch, t.Version, evJSON, annex, rev, cur.rev, object)
 		if t.Name != oldName {
 			// The list's summary field (the tournament's own name is in its "t" field, which
 			// followers read: this one is not published).

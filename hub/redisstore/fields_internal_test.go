@@ -49,7 +49,7 @@ func TestApplyFieldsEdges(t *testing.T) {
 func TestPayloadRoundTrip(t *testing.T) {
 	f := fieldSet{set: []string{"t", `{"id":"x","version":5}`, "m:2", `{"id":2}`}, del: []string{"p:3"}}
 	events := []byte(`[{"type":"player_left","player":3}]`)
-	m, err := parsePayload(payload("e_00ff", 5, events, "r9", "r8", publishedObject(&f)))
+	m, err := parsePayload(payload("e_00ff", 5, events, nil, "r9", "r8", publishedObject(&f)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,15 @@ func TestPayloadRoundTrip(t *testing.T) {
 		string(fields["m:2"]) != `{"id":2}` {
 		t.Errorf("fields %s (%v)", m.Fields, err)
 	}
-	c, err := parsePayload(payload("e_00ff", 1, []byte(`[]`), "r1", "", ""))
+	if m.Annex != nil {
+		t.Errorf("a message without an annex read with one: %q", m.Annex)
+	}
+	annex := []byte("a1\n[\"event\"]\n3 {}\n")
+	a, err := parsePayload(payload("e_00ff", 5, events, annex, "r9", "r8", publishedObject(&f)))
+	if err != nil || string(a.Annex) != string(annex) || string(a.Events) != string(events) || string(a.Fields) != string(m.Fields) || a.Prev != "r8" {
+		t.Errorf("with an annex: read %+v, %v", a, err)
+	}
+	c, err := parsePayload(payload("e_00ff", 1, []byte(`[]`), nil, "r1", "", ""))
 	if err != nil || c.Version != 1 || c.Rev != "r1" || c.Prev != "" || c.Fields != nil || string(c.Events) != "[]" {
 		t.Errorf("create: %+v %v", c, err)
 	}
@@ -69,6 +77,8 @@ func TestPayloadRoundTrip(t *testing.T) {
 		"", "tourhub/2 e 1 r - 2", "tourhub/3 e 1 r - 2\n[]", "tourhub/1 e 1 - 2\n[]", "tourhub/2 e 0 r - 2\n[]",
 		"tourhub/2 e 1 r - 3\n[]", "tourhub/2 e 1 r - x\n[]", "tourhub/2 e 1 - - 2\n[]", "tourhub/2 e 2 r - 2\n[]",
 		"tourhub/2 e 2 r q 2\n[]", "tourhub/2 e 1 r - 2\n[]{}", "tourhub/2 e 1 r - 2 extra\n[]",
+		"tourhub/3 e 2 r q 2 0\n[]{}", "tourhub/3 e 2 r q 2 3\n[]ab", "tourhub/3 e 2 r q 2 x\n[]ab{}", "tourhub/2 e 2 r q 2 1\n[]a{}",
+		"tourhub/3 e 2 r q 2 1\n[]a", "tourhub/3 e 1 r - 2 1\n[]a{}",
 		`{"epoch":"e","version":1,"events":[]}`,
 	} {
 		if m, err := parsePayload(bad); err == nil {

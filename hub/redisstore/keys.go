@@ -17,7 +17,7 @@ type keys struct {
 	log     string // stream: entry id <version>-0, fields v (version), r (rev), p (prev rev), e (events JSON) and c (the command)
 	subs    string // hash: submission id -> JSON of the first outcome {"version","events"}
 	recent  string // list, newest first, at most recentKept: "<version> <rev> <prev rev> <fields but t>" of each commit after the create
-	channel string // pub/sub channel: one payload per commit (payload.go: format tourhub/2, with epoch, version, rev, prev and events)
+	channel string // pub/sub channel: one payload per commit (payload.go: format tourhub/2 or, with an annex, tourhub/3: epoch, version, rev, prev, events, fields)
 }
 
 func keysOf(id string) keys {

@@ -26,27 +26,38 @@ type published struct {
 	// deleted (field -> null), a JSON object. Without them every commit by another node would leave
 	// the cache stale, and a node's next command would lose its compare-and-set. Empty for a create.
 	Fields json.RawMessage
+	// Annex is what the committing node's handler made for the delivery (store.Annexer): the
+	// watchers pass it on instead of decoding the events. Nil when the commit has none.
+	Annex []byte
 }
 
-// payloadTag starts every published message (docs/redis.md): a node that does not know it
-// reads the commit from the log instead.
-const payloadTag = "tourhub/2"
+// payloadTag starts every published message (docs/redis.md) without an annex, annexTag every one
+// with: a node that does not know the tag reads the commit from the log instead.
+const (
+	payloadTag = "tourhub/2"
+	annexTag   = "tourhub/3"
+)
 
 // bytesOf is s's bytes, shared with s: never written.
 func bytesOf(s string) json.RawMessage { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
-// payload builds the published message: a header line, then the events and the fields as they
-// are (already compact JSON, so nothing is encoded again), so that a watching node reads the
-// message without scanning its JSON:
+// payload builds the published message: a header line, then the events, the annex (if any) and
+// the fields as they are (already compact JSON, so nothing is encoded again), so that a watching
+// node reads the message without scanning its JSON:
 //
 //	tourhub/2 <epoch> <version> <rev> <prev or -> <bytes of events>\n<events><fields>
+//	tourhub/3 <epoch> <version> <rev> <prev or -> <bytes of events> <bytes of annex>\n<events><annex><fields>
 //
 // fields is fieldSet.object's; a create has no prev and no fields. The epoch (hex, newEpoch) and
 // the revs (base 36) need no escaping.
-func payload(epoch string, version int64, events []byte, rev, prev, fields string) string {
+func payload(epoch string, version int64, events, annex []byte, rev, prev, fields string) string {
 	var b strings.Builder
-	b.Grow(80 + len(events) + len(fields))
-	b.WriteString(payloadTag)
+	b.Grow(96 + len(events) + len(annex) + len(fields))
+	if len(annex) == 0 {
+		b.WriteString(payloadTag)
+	} else {
+		b.WriteString(annexTag)
+	}
 	b.WriteByte(' ')
 	b.WriteString(epoch)
 	b.WriteByte(' ')
@@ -61,8 +72,13 @@ func payload(epoch string, version int64, events []byte, rev, prev, fields strin
 	}
 	b.WriteByte(' ')
 	b.WriteString(strconv.Itoa(len(events)))
+	if len(annex) > 0 {
+		b.WriteByte(' ')
+		b.WriteString(strconv.Itoa(len(annex)))
+	}
 	b.WriteByte('\n')
 	b.Write(events)
+	b.Write(annex)
 	if prev == "" { // a create: no fields, watchers that cache the state read it
 		return b.String()
 	}
@@ -83,8 +99,10 @@ func parsePayload(raw string) (published, error) {
 		return bad("no header line")
 	}
 	parts := strings.Split(head, " ")
-	if len(parts) != 6 || parts[0] != payloadTag {
-		return bad(fmt.Sprintf("header %.60q is not %s <epoch> <version> <rev> <prev> <size>", head, payloadTag))
+	annexed := len(parts) == 7 && parts[0] == annexTag
+	if !annexed && (len(parts) != 6 || parts[0] != payloadTag) {
+		return bad(fmt.Sprintf("header %.60q is not %s <epoch> <version> <rev> <prev> <size> (or %s ... <size> <size>)",
+			head, payloadTag, annexTag))
 	}
 	version, err := strconv.ParseInt(parts[2], 10, 64)
 	if err != nil || version < 1 {
@@ -98,12 +116,20 @@ func parsePayload(raw string) (published, error) {
 		return bad("bad size of events")
 	}
 	m := published{Epoch: parts[1], Version: version, Rev: parts[3], Events: bytesOf(body[:n])}
+	body = body[n:]
+	if annexed {
+		a, err := strconv.Atoi(parts[6])
+		if err != nil || a < 1 || a > len(body) {
+			return bad("bad size of annex")
+		}
+		m.Annex, body = bytesOf(body[:a]), body[a:]
+	}
 	if prev := parts[4]; prev != "-" {
-		m.Prev, m.Fields = prev, bytesOf(body[n:])
+		m.Prev, m.Fields = prev, bytesOf(body)
 		if len(m.Fields) < 2 {
 			return bad("no fields")
 		}
-	} else if n != len(body) || version != 1 {
+	} else if len(body) != 0 || version != 1 {
 		return bad("no prev, which only a create (version 1, no fields) may lack")
 	}
 	return m, nil

@@ -302,14 +302,20 @@ func (s *Store) onMessage(w *watcher, m published) (doubt bool) {
 func (s *Store) deliverNext(w *watcher, m published) bool {
 	events, own := s.own.take(m.Rev) // this node's commit: the events it encoded
 	var err error
-	if own {
+	switch {
+	case m.Annex != nil: // the handler needs no events (store.Entry.Annex)
+		events = nil
+	case own:
 		events = slices.Clone(events) // the committer answered its caller with the same slice
-	} else if events, err = decodeEvents(m.Events); err != nil {
+	default:
+		events, err = decodeEvents(m.Events)
+	}
+	if err != nil {
 		s.log.Error("decode published events", "tournament", w.id, "version", m.Version, "err", err)
 		return false
 	}
 	w.last, w.rev = m.Version, m.Rev
-	s.emit(w, w.epoch, store.Entry{Version: m.Version, Rev: m.Rev, Prev: m.Prev, Events: events, Raw: m.Events}, false)
+	s.emit(w, w.epoch, store.Entry{Version: m.Version, Rev: m.Rev, Prev: m.Prev, Events: events, Raw: m.Events, Annex: m.Annex}, false)
 	s.cache.advance(w.id, m, func() (func(), bool) { return s.tryLockLocal(w.id) })
 	return true
 }

@@ -33,6 +33,11 @@ type Entry struct {
 	// Raw, when the store has it, is Events as the store holds them (a compact JSON array): the
 	// fan-out sends it as it is instead of encoding Events again.
 	Raw json.RawMessage `json:"-"`
+	// Annex, when the store has it, is what the node that committed the entry made for its delivery
+	// (the Handler's Annex, see Annexer), passed on to the handlers of every node: Events is then
+	// nil (Raw holds them), since the handler needs nothing else. Nil for an entry that a store read
+	// back from its log, one whose commit made none, and on a store of one node.
+	Annex []byte `json:"-"`
 	// Command is the command that made the entry (JSON, as match.Command), when the store has it:
 	// replaying the commands of a whole log through the engine gives the state at any version
 	// (Replay). Entries logged by a hub from before commands were kept have none.
@@ -173,6 +178,15 @@ type Handler interface {
 	Deliver(id, epoch string, e Entry, lost bool)
 }
 
+// Annexer is a Handler that makes, once, on the node that commits an entry, what delivering it
+// needs beyond its events: a store of several nodes publishes it with the commit, and passes it
+// to every node's handler as Entry.Annex instead of the decoded events. at is the entry's
+// position, t the state it made (read only, and only during the call). Nil: the entry goes without
+// one (its handlers get its events). A store calls it before the commit, which may then lose.
+type Annexer interface {
+	Annex(id string, at Position, t *match.Tournament, events []match.Event) []byte
+}
+
 // HandlerFunc is a function as a Handler.
 type HandlerFunc func(id, epoch string, e Entry, lost bool)
 
@@ -188,6 +202,16 @@ type Delivery struct {
 
 // Register makes h the handler.
 func (d *Delivery) Register(h Handler) { d.h.Store(&h) }
+
+// Annex is the registered handler's annex of an entry (Annexer), nil if it makes none.
+func (d *Delivery) Annex(id string, at Position, t *match.Tournament, events []match.Event) []byte {
+	if h := d.h.Load(); h != nil {
+		if a, ok := (*h).(Annexer); ok {
+			return a.Annex(id, at, t, events)
+		}
+	}
+	return nil
+}
 
 // Deliver passes an entry to the registered handler, if any.
 func (d *Delivery) Deliver(id, epoch string, e Entry, lost bool) {

@@ -14,6 +14,23 @@ import (
 // random commands from seed: every format, deadlines, series with game scores, draws, forfeits,
 // withdrawals, disputes, corrections, timeouts, edits and two stages.
 func Corpus(seed uint64) [][]match.Event {
+	var out [][]match.Event
+	for _, s := range Steps(seed) {
+		out = append(out, s.Events)
+	}
+	return out
+}
+
+// Step is one successful command of Steps: its tournament, its events and the state it made (a
+// copy).
+type Step struct {
+	Tournament string
+	Events     []match.Event
+	State      *match.Tournament
+}
+
+// Steps is Corpus with each entry's tournament and state.
+func Steps(seed uint64) []Step {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	limit := match.Duration(10 * time.Minute)
 	kinds := []match.Settings{
@@ -27,7 +44,7 @@ func Corpus(seed uint64) [][]match.Event {
 		{Format: match.RoundRobin, Groups: 2, Playoff: &match.Playoff{Format: match.SingleElimination, Advance: 2}},
 		{Format: match.Swiss, Playoff: &match.Playoff{Format: match.DoubleElimination, Advance: 4}},
 	}
-	var out [][]match.Event
+	var out []Step
 	for k, s := range kinds {
 		players := 3 + rng.IntN(14)
 		out = append(out, play(rng, fmt.Sprintf("t_corpus%d", k), s, players)...)
@@ -35,11 +52,11 @@ func Corpus(seed uint64) [][]match.Event {
 	return out
 }
 
-// play runs one tournament and returns the events of each command that applied.
-func play(rng *rand.Rand, id string, s match.Settings, players int) [][]match.Event {
+// play runs one tournament and returns each command that applied.
+func play(rng *rand.Rand, id string, s match.Settings, players int) []Step {
 	now := time.Date(2026, 12, 4, 12, 0, 0, 123456789, time.UTC)
 	t := &match.Tournament{}
-	var out [][]match.Event
+	var out []Step
 	apply := func(c match.Command) bool {
 		now = now.Add(time.Duration(1+rng.IntN(90)) * time.Second)
 		c.At = now
@@ -47,7 +64,7 @@ func play(rng *rand.Rand, id string, s match.Settings, players int) [][]match.Ev
 		if err != nil {
 			return false
 		}
-		out = append(out, evs)
+		out = append(out, Step{Tournament: id, Events: evs, State: t.Clone()})
 		return true
 	}
 	settings := s
