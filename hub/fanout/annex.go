@@ -28,7 +28,9 @@ import (
 // every player something (the opening of check-in), and one whose notices would make the message
 // long (annexMax).
 
-// annexTag starts an annex; a table that does not know it resyncs the entry's subscribers.
+// annexTag starts an annex; a table that does not know it resyncs the entry's subscribers. So a
+// new form of the annex also needs a new payload tag (hub/redisstore's annexTag): a node of the
+// version before then reads those commits from the log instead of resyncing on every one.
 const annexTag = "a1\n"
 
 // annexMax bounds an annex: past it the entry goes without one.
