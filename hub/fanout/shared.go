@@ -146,8 +146,8 @@ func (t *topic) events(epoch string, entries []store.Entry) ([]Msg, error) {
 
 // deflatedLocked returns the compressed forms of an event that the topic's subscribers can use: a
 // socket that negotiated compression picks the form of its protocol version. An event is
-// compressed when it is long (sock.DeflateMin), and most sockets speak one version: its other form
-// is not compressed for nobody. A socket that subscribes later and is sent the shared message in
+// compressed when it is long (sock.DeflateMin), and most sockets speak one version: the form no
+// socket here would send is not compressed. A socket that subscribes later and is sent the shared message in
 // a catch-up (a rare replay of missed events) gets that form as it is. t.mu is held.
 func (t *topic) deflatedLocked() forms {
 	var f forms
