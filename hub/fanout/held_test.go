@@ -6,12 +6,14 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/tourhub/tourhub/hub/memstore"
+	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/hub/storetest"
 	"github.com/tourhub/tourhub/match"
 )
@@ -127,6 +129,64 @@ func TestBurstOfSubscribersLoadsOnce(t *testing.T) {
 	third := subscribe()
 	if st.Loads.Load() == before || &third.snapshot()[0] == &second.snapshot()[0] {
 		t.Error("after a new entry, a subscriber got the old snapshot")
+	}
+}
+
+// TestSubscribersOfANewTopicLoadOnce: before a topic has delivered any entry (the sockets of a
+// tournament just started, subscribing in several rounds), the snapshot the first round read
+// serves the next rounds as the last entry's would; a loss of deliveries ends that, and so does
+// the next entry.
+func TestSubscribersOfANewTopicLoadOnce(t *testing.T) {
+	ctx := context.Background()
+	ms := memstore.New()
+	defer ms.Close()
+	st := &storetest.LoadCounter{Store: ms}
+	tb := New(Config{Store: st})
+	defer tb.Close()
+	ms.Register(tb)
+	if _, err := ms.Create(ctx, "t_new", match.Command{Type: match.CmdCreate, Name: "New",
+		Settings: &match.Settings{Format: match.SingleElimination}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	subscribe := func() *holdSub {
+		t.Helper()
+		s := &holdSub{}
+		tb.Join(s, "t_new", Request{Reply: true}, 0)
+		waitFor(t, func() bool { return s.snapshot() != nil })
+		return s
+	}
+	first := subscribe()
+	if got := st.Loads.Load(); got != 1 {
+		t.Fatalf("the first subscriber: %d reads of the state; want 1", got)
+	}
+	for range 5 { // a round each
+		if s := subscribe(); &s.snapshot()[0] != &first.snapshot()[0] {
+			t.Fatal("a later subscriber got its own snapshot, not the first one's")
+		}
+	}
+	if got := st.Loads.Load(); got != 1 {
+		t.Errorf("six subscribers, one at a time, before any entry: %d reads of the state; want 1", got)
+	}
+	// A loss: what was read may have been followed by entries the topic never got, so the
+	// resync of the six reads the state again, and that read is held in turn.
+	tb.Deliver("t_new", "", store.Entry{}, true)
+	waitFor(t, func() bool { return st.Loads.Load() == 2 })
+	subscribe()
+	if got := st.Loads.Load(); got != 2 {
+		t.Errorf("after a loss: %d reads of the state; want 2 (the resync's, then none)", got)
+	}
+	// The next entry moves the topic on: its snapshot is read afresh.
+	if _, err := ms.Apply(ctx, "t_new", match.Command{Type: match.CmdJoin, Name: "Ada"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		tb.topics["t_new"].mu.Lock()
+		defer tb.topics["t_new"].mu.Unlock()
+		return tb.topics["t_new"].version == 2
+	})
+	before := st.Loads.Load()
+	if s := subscribe(); st.Loads.Load() != before+1 || !strings.Contains(string(s.snapshot()), `"version":2`) {
+		t.Errorf("after an entry: %d more reads of the state (want 1), snapshot %.80s (want version 2)", st.Loads.Load()-before, s.snapshot())
 	}
 }
 

@@ -67,14 +67,16 @@ func (b *Table) work(t *topic) {
 			return
 		}
 		needNames := !t.loaded
+		losses := t.losses
 		t.mu.Unlock()
-		b.catchUp(t, jobs, needNames)
+		b.catchUp(t, jobs, needNames, losses)
 	}
 }
 
 // catchUp reads what jobs need from the store (at most one Events and one Load for all of them)
 // and queues it, unless a job was superseded meanwhile (the next round of work redoes it).
-func (b *Table) catchUp(t *topic, jobs []job, needNames bool) {
+// losses is the topic's count of losses when the jobs were taken.
+func (b *Table) catchUp(t *topic, jobs []job, needNames bool, losses uint64) {
 	out := make([]caught, len(jobs))
 	var snaps []int
 	var learned []match.Event
@@ -141,14 +143,15 @@ func (b *Table) catchUp(t *topic, jobs []job, needNames bool) {
 	}
 
 	// The snapshots, in the forms the waiting sockets speak (v1's, v2's), each the one a socket
-	// still holds for the topic's last entry if there is one, else encoded from one Load for all.
+	// still holds for the topic's last entry (or last read) if there is one, else encoded from
+	// one Load for all.
 	var state *match.Tournament
+	var loaded store.Position // where state stood
 	if len(snaps) > 0 || needNames {
 		var need [2]bool
 		for _, i := range snaps {
 			need[form(jobs[i].sb.compact)] = true
 		}
-		var loaded store.Position
 		var loadErr error
 		load := func() { // at most one Load
 			if state != nil || loadErr != nil {
@@ -197,6 +200,9 @@ func (b *Table) catchUp(t *topic, jobs []job, needNames bool) {
 			t.names[p.ID] = p.Name
 		}
 		t.loaded = true
+		if t.epoch == "" && t.losses == losses {
+			t.read = loaded
+		}
 	}
 	learnNames(t.names, learned)
 	removed := false

@@ -186,18 +186,23 @@ func (t *topic) snapshot(head store.Position, st *match.Tournament, compact bool
 	return m, nil
 }
 
-// heldSnapshot returns the snapshot of the last entry the topic delivered, if a socket still holds
-// it: a burst of subscribers (a thousand spectators opening a page at once) is then served without
-// reading and encoding the state again for each round of catch-ups. A snapshot at that entry is as
-// good as the store's latest: every entry after it comes through the topic, and a subscriber's
-// catch-up holds the live entries until it is queued (see catchUp). t.mu is not held.
+// heldSnapshot returns the snapshot of the last entry the topic delivered (or, before any, of the
+// state a catch-up last read: topic.read), if a socket still holds it: a burst of subscribers (a
+// thousand spectators opening a page at once, the players of a tournament just started) is then
+// served without reading and encoding the state again for each round of catch-ups. A snapshot at
+// that position is as good as the store's latest: the topic was watched before it was read, every
+// entry after it comes through the topic (a loss clears it), and a subscriber's catch-up holds the
+// live entries until it is queued (see catchUp). t.mu is not held.
 func (t *topic) heldSnapshot(compact bool) (store.Position, Msg, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	head := store.Position{Epoch: t.epoch, Version: t.version, Rev: t.rev}
 	if t.epoch == "" {
+		head = t.read
+	}
+	if head.Epoch == "" {
 		return store.Position{}, Msg{}, false
 	}
-	head := store.Position{Epoch: t.epoch, Version: t.version, Rev: t.rev}
 	m, ok := t.shared.get(sharedKey{pos: head, snapshot: true, compact: compact})
 	if !ok {
 		return store.Position{}, Msg{}, false

@@ -169,6 +169,15 @@ type topic struct {
 	rev     string              // guarded by mu; of the last delivered entry
 	names   map[match.PlayerID]string
 	loaded  bool // guarded by mu; names were filled from a full state
+	// read is where the state a catch-up last read from the store stood, while the topic has
+	// delivered no entry (epoch is "": none since it was created or since its last loss), so
+	// that the snapshot encoded from it serves the next rounds as the last entry's would
+	// (heldSnapshot): the sockets of a new tournament subscribe in several rounds before its
+	// next entry. Zero otherwise. Guarded by mu.
+	read store.Position
+	// losses counts resyncLocked's calls, so that a catch-up does not record a read from
+	// before a loss as read. Guarded by mu.
+	losses  uint64
 	working bool // guarded by mu; a catch-up worker runs
 	// owed are the subscribers given a catch-up to read since the worker last looked (oweLocked),
 	// so that a round of catch-ups costs what it serves, not a scan of every subscriber: a burst
@@ -350,6 +359,8 @@ func (b *Table) startWorkerLocked(t *topic) {
 func (b *Table) resyncLocked(t *topic) {
 	b.lost.Inc()
 	t.epoch, t.version, t.rev = "", 0, ""
+	t.read = store.Position{}
+	t.losses++
 	for _, sb := range t.subs {
 		sb.buf = nil
 		sb.gen++

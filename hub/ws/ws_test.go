@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -711,37 +712,23 @@ func (n *wsNode) metric(t *testing.T, name string, labels ...string) float64 {
 // TestWSLateDeliveryAfterSnapshot holds the store's delivery of a commit until a new subscriber's
 // snapshot already contains it (on Redis the pub/sub message can arrive after a Load on another
 // connection saw the commit): that subscriber must not get the entry again, only what follows.
+// The subscriber is the topic's first (its last one unsubscribed), so that its catch-up reads the
+// store rather than being served the snapshot a socket holds (TestWSHeldReadThenLateDelivery).
 func TestWSLateDeliveryAfterSnapshot(t *testing.T) {
 	t.Parallel()
-	var hold atomic.Bool
-	gate := make(chan struct{})
-	n := newWSNode(t, wsNodeOpts{handler: func(ws store.Handler) store.Handler {
-		return store.HandlerFunc(func(id, epoch string, e store.Entry, lost bool) {
-			if hold.Load() {
-				<-gate
-			}
-			ws.Deliver(id, epoch, e, lost)
-		})
-	}})
+	n, holdDeliveries := newHeldNode(t)
 	n.tourney(t, "late")
 	a := n.dial(t)
-	subA, _ := a.subscribe("late")
+	a.subscribe("late")
 
-	hold.Store(true)
-	released := false
-	release := func() {
-		if !released {
-			released = true
-			hold.Store(false)
-			close(gate)
-		}
-	}
-	t.Cleanup(release)
+	release := holdDeliveries()
 	ctx := context.Background()
 	held, err := n.store.Apply(ctx, "late", match.Command{Type: match.CmdJoin, Name: "held"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	a.send(map[string]any{"type": "unsubscribe", "ref": "u", "tournament": "late"})
+	a.expect("unsubscribed")
 	b := n.dial(t)
 	subB, _ := b.subscribe("late")
 	if subB.Version != held.Version {
@@ -753,7 +740,66 @@ func TestWSLateDeliveryAfterSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	wsReadEvents(t, b, held.Version, next.Version)
+}
+
+// TestWSHeldReadThenLateDelivery: a socket that subscribes to a topic that has delivered no
+// entry yet is sent the snapshot the topic's first catch-up read, which a socket still holds,
+// without the store being read again; a commit made since but delivered late then comes to it
+// live, once and in order, with what follows.
+func TestWSHeldReadThenLateDelivery(t *testing.T) {
+	t.Parallel()
+	n, holdDeliveries := newHeldNode(t)
+	n.tourney(t, "late")
+	a := n.dial(t)
+	subA, _ := a.subscribe("late")
+
+	release := holdDeliveries()
+	ctx := context.Background()
+	held, err := n.store.Apply(ctx, "late", match.Command{Type: match.CmdJoin, Name: "held"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := n.dial(t)
+	subB, _ := b.subscribe("late")
+	if subB.Version != subA.Version {
+		t.Fatalf("snapshot at v%d; want v%d (the one the topic read for the first subscriber)", subB.Version, subA.Version)
+	}
+	release()
+	next, err := n.store.Apply(ctx, "late", match.Command{Type: match.CmdJoin, Name: "next"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := wsReadEvents(t, b, subB.Version, next.Version); got[0].Version != held.Version {
+		t.Fatalf("first event v%d; want the held commit's v%d", got[0].Version, held.Version)
+	}
 	wsReadEvents(t, a, subA.Version, next.Version)
+}
+
+// newHeldNode is a node whose store deliveries can be held: holdDeliveries starts holding them
+// and returns the function that lets them through (also called at the test's end).
+func newHeldNode(t *testing.T) (n *wsNode, holdDeliveries func() (release func())) {
+	var holding atomic.Bool
+	gate := make(chan struct{})
+	n = newWSNode(t, wsNodeOpts{handler: func(ws store.Handler) store.Handler {
+		return store.HandlerFunc(func(id, epoch string, e store.Entry, lost bool) {
+			if holding.Load() {
+				<-gate
+			}
+			ws.Deliver(id, epoch, e, lost)
+		})
+	}})
+	var once sync.Once
+	let := func() {
+		once.Do(func() {
+			holding.Store(false)
+			close(gate)
+		})
+	}
+	t.Cleanup(let)
+	return n, func() func() {
+		holding.Store(true)
+		return let
+	}
 }
 
 // TestWSFanOutWritesTogether: a fan-out's writes to the sockets of one tournament go to the
