@@ -8,11 +8,12 @@ import (
 	"github.com/tourhub/tourhub/match"
 )
 
-// shared keeps the snapshot and event messages a topic encoded while any socket still holds
-// them, so that every socket of this node that is sent the same message shares its bytes: the
-// sockets that subscribe one after another to a tournament (each in a catch-up round of its own)
-// are sent the one encoding of its snapshot at that version, not a fresh copy each, which a
-// socket that reads nothing would keep alive. Only weak pointers are kept: once every
+// shared keeps the snapshot and event messages a topic's catch-ups encoded while any socket still
+// holds them, so that every socket of this node that is sent the same message shares its bytes:
+// the sockets that subscribe one after another to a tournament (each in a catch-up round of its
+// own) are sent the one encoding of its snapshot at that version, not a fresh copy each, which a
+// socket that reads nothing would keep alive; sockets resuming in several rounds share the events
+// they missed. (Live events are one message for every subscriber already: eventLocked.) Only weak pointers are kept: once every
 // socket wrote or dropped a message, it is collected, and its entry is swept at a later insert.
 // Guarded by the topic's mu.
 //
@@ -92,20 +93,17 @@ func (c *shared) put(k sharedKey, m Msg) {
 		total: len(m.Data) + len(m.Deflated) + len(m.Compact) + len(m.CompactDeflated)}
 }
 
-// eventLocked returns the event message of e, encoded once, with the compressed forms that the
+// eventLocked returns the event message of the live entry e, with the compressed forms that the
 // topic's subscribers can use (deflatedLocked); compact is its v2 form when it came encoded
 // (annex.go). t.mu is held.
+//
+// Every subscriber is queued this one message (the delivery), so it is neither looked up in nor
+// kept in the shared cache: the weak pointer and the map entry cost about 1.4% of a node's CPU at
+// issue 15's target 1 load, for the rare catch-up that replays an entry while sockets still hold
+// its live message. Such a catch-up encodes its own copy, which the catch-ups after it share
+// (events).
 func (t *topic) eventLocked(epoch string, e store.Entry, compact []byte) (Msg, error) {
-	k := sharedKey{pos: store.Position{Epoch: epoch, Version: e.Version, Rev: e.Rev}}
-	if m, ok := t.shared.get(k); ok {
-		return m, nil
-	}
-	m, err := encodeEvent(t.id, epoch, e, t.deflatedLocked(), compact)
-	if err != nil {
-		return Msg{}, err
-	}
-	t.shared.put(k, m)
-	return m, nil
+	return encodeEvent(t.id, epoch, e, t.deflatedLocked(), compact)
 }
 
 // events returns the event messages of entries, encoding (outside t.mu) only those that no
@@ -144,11 +142,11 @@ func (t *topic) events(epoch string, entries []store.Entry) ([]Msg, error) {
 	return msgs, nil
 }
 
-// deflatedLocked returns the compressed forms of an event that the topic's subscribers can use: a
-// socket that negotiated compression picks the form of its protocol version. An event is
+// deflatedLocked returns the compressed forms of a live event that the topic's subscribers can
+// use: a socket that negotiated compression picks the form of its protocol version. An event is
 // compressed when it is long (sock.DeflateMin), and most sockets speak one version: the form no
-// socket here would send is not compressed. A socket that subscribes later and is sent the shared message in
-// a catch-up (a rare replay of missed events) gets that form as it is. t.mu is held.
+// socket here would send is not compressed. (A catch-up's replay compresses both: events.) t.mu
+// is held.
 func (t *topic) deflatedLocked() forms {
 	var f forms
 	for _, sb := range t.subs {

@@ -8,10 +8,11 @@ import (
 	"github.com/tourhub/tourhub/match"
 )
 
-// TestSharedMessages: a topic encodes a snapshot or an event once while a socket holds it, and
-// every later request for the same position gets the same bytes (not for another epoch or rev:
-// the same version on another history is another message); once nobody holds it, it is
-// collected and encoded afresh.
+// TestSharedMessages: a topic encodes a snapshot, or an event a catch-up replays, once while a
+// socket holds it, and every later request for the same position gets the same bytes (not for
+// another epoch or rev: the same version on another history is another message); once nobody
+// holds it, it is collected and encoded afresh. A live event is not kept: every subscriber is
+// queued that one message already.
 func TestSharedMessages(t *testing.T) {
 	tp := &topic{id: "t1"}
 	st := &match.Tournament{ID: "t1", Name: "Cup", Version: 3}
@@ -37,32 +38,43 @@ func TestSharedMessages(t *testing.T) {
 	entries := []store.Entry{{Version: 4, Rev: "r4", Events: []match.Event{{Type: match.EvCheckedIn, Player: 1}}}, {Version: 5, Rev: "r5"}}
 	tp.mu.Lock()
 	live, err := tp.eventLocked("e1", entries[0], nil)
+	n := len(tp.shared.m)
 	tp.mu.Unlock()
 	if err != nil {
 		t.Fatal(err)
 	}
-	evs, err := tp.events("e1", entries)
+	if n != 3 {
+		t.Errorf("%d messages kept after a live event; want the 3 snapshots", n)
+	}
+	caught, err := tp.events("e1", entries)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if &evs[0].Data[0] != &live.Data[0] || evs[0].Kind != "event" {
-		t.Errorf("a caught-up event was encoded again while the live one is held")
+	if string(caught[0].Data) != string(live.Data) || caught[0].Kind != "event" {
+		t.Errorf("caught-up event %s; want the live one's %s", caught[0].Data, live.Data)
 	}
-	if want, _ := encodeEvent("t1", "e1", entries[1], bothForms, nil); string(evs[1].Data) != string(want.Data) {
-		t.Errorf("event %s; want %s", evs[1].Data, want.Data)
+	again, err := tp.events("e1", entries[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &again[0].Data[0] != &caught[0].Data[0] {
+		t.Errorf("an event a catch-up replayed was encoded again for the next one while a socket holds it")
+	}
+	if want, _ := encodeEvent("t1", "e1", entries[1], bothForms, nil); string(caught[1].Data) != string(want.Data) {
+		t.Errorf("event %s; want %s", caught[1].Data, want.Data)
 	}
 	other, err := tp.events("e1", []store.Entry{{Version: 4, Rev: "other", Events: entries[0].Events}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if &other[0].Data[0] == &live.Data[0] {
+	if &other[0].Data[0] == &caught[0].Data[0] {
 		t.Errorf("the event of another rev at the same version is the held one")
 	}
 
 	// Nobody holds them any more: the entries are let go.
 	runtime.KeepAlive(held)
-	runtime.KeepAlive(live)
-	held, live, evs, other = Msg{}, Msg{}, nil, nil
+	runtime.KeepAlive(caught)
+	held, caught, again, other = Msg{}, nil, nil, nil
 	runtime.GC()
 	tp.mu.Lock()
 	_, ok := tp.shared.get(sharedKey{pos: head, snapshot: true})
@@ -71,17 +83,18 @@ func TestSharedMessages(t *testing.T) {
 		t.Errorf("a snapshot nobody holds is still kept")
 	}
 	for i := range 200 { // past the sweep size: the collected entries are dropped
-		tp.mu.Lock()
-		tp.eventLocked("e1", store.Entry{Version: int64(100 + i)}, nil)
-		tp.mu.Unlock()
+		tp.events("e1", []store.Entry{{Version: int64(100 + i)}})
 	}
 	runtime.GC()
+	tp.events("e1", []store.Entry{{Version: 1000}})
 	tp.mu.Lock()
-	tp.eventLocked("e1", store.Entry{Version: 1000}, nil)
 	tp.shared.sweep = 0
-	tp.eventLocked("e1", store.Entry{Version: 1001}, nil)
-	n := len(tp.shared.m)
 	tp.mu.Unlock()
+	last, _ := tp.events("e1", []store.Entry{{Version: 1001}})
+	tp.mu.Lock()
+	n = len(tp.shared.m)
+	tp.mu.Unlock()
+	runtime.KeepAlive(last)
 	if n > 2 {
 		t.Errorf("%d messages kept after a sweep; want at most the 2 last ones", n)
 	}
