@@ -22,53 +22,74 @@ type forms struct{ v1, v2 bool }
 // bothForms compresses every form a message has.
 var bothForms = forms{v1: true, v2: true}
 
-// encodeEvent encodes the event message of e, in both protocol versions: v1's (the events go in
-// as the store holds them when it has them, e.Raw, so that a node does not encode every entry
-// again) and v2's compact form (wire). A v2 event carries no epoch: a socket is only sent an event
-// that follows what it has (topic.queue), so its epoch is the one of the socket's last snapshot or
-// subscribed.
+// encodeEvent encodes the event message of e in the protocol versions plain asks for (none: v1's):
+// v1's (the events go in as the store holds them when it has them, e.Raw, so that a node does not
+// encode every entry again) and v2's compact form (wire). A v2 event carries no epoch: a socket is
+// only sent an event that follows what it has (topic.queue), so its epoch is the one of the
+// socket's last snapshot or subscribed. A form left out is nil: such a message may only be queued
+// for sockets of the other version (a live event goes to the topic's subscribers of the moment,
+// formsLocked).
 //
 // deflate says which forms are compressed (when long enough): those a subscriber can use. compact,
 // if not nil, is the v2 form as the committing node encoded it (annex.go), used as it is.
-func encodeEvent(id, epoch string, e store.Entry, deflate forms, compact []byte) (Msg, error) {
+func encodeEvent(id, epoch string, e store.Entry, plain, deflate forms, compact []byte) (Msg, error) {
+	if plain == (forms{}) {
+		plain.v1 = true
+	}
 	size := len(e.Raw)
 	if size == 0 {
 		size = 64 + 320*len(e.Events) // most events carry a match of about 300 bytes
 	}
 	// Both forms in one buffer (the compact one is about half the other): for the events of a
 	// result, too short to compress, that is the message's one allocation.
-	v1 := 80 + len(id) + len(epoch) + len(e.Rev) + size
-	v2 := v1/2 + 32
-	if compact != nil {
-		v2 = len(compact)
+	full := 80 + len(id) + len(epoch) + len(e.Rev) + size
+	v1, v2 := 0, 0
+	if plain.v1 {
+		v1 = full
 	}
-	b := make([]byte, 0, v1+v2)
-	b = append(b, `{"type":"event","tournament":`...)
-	b = jsonw.AppendString(b, id)
-	b = append(b, `,"epoch":`...)
-	b = jsonw.AppendString(b, epoch)
-	b = append(b, `,"version":`...)
-	b = strconv.AppendInt(b, e.Version, 10)
-	b = append(b, `,"rev":`...)
-	b = jsonw.AppendString(b, e.Rev)
-	b = append(b, `,"events":`...)
-	if len(e.Raw) > 0 {
-		b = append(b, e.Raw...)
-	} else {
-		var err error
-		if b, err = match.AppendEvents(b, e.Events); err != nil { // none: []
-			return Msg{}, fmt.Errorf("encode event %d: %w", e.Version, err)
+	if plain.v2 {
+		v2 = full/2 + 32
+		if compact != nil {
+			v2 = len(compact)
 		}
 	}
-	b = append(b, '}')
-	n := len(b)
-	var err error
-	if compact != nil {
-		b = append(b, compact...) // within the capacity: one allocation
-	} else if b, err = wire.AppendEvent(b, id, e.Version, e.Rev, e.Events); err != nil {
-		return Msg{}, fmt.Errorf("encode event %d (v2): %w", e.Version, err)
+	b := make([]byte, 0, v1+v2)
+	if plain.v1 {
+		b = append(b, `{"type":"event","tournament":`...)
+		b = jsonw.AppendString(b, id)
+		b = append(b, `,"epoch":`...)
+		b = jsonw.AppendString(b, epoch)
+		b = append(b, `,"version":`...)
+		b = strconv.AppendInt(b, e.Version, 10)
+		b = append(b, `,"rev":`...)
+		b = jsonw.AppendString(b, e.Rev)
+		b = append(b, `,"events":`...)
+		if len(e.Raw) > 0 {
+			b = append(b, e.Raw...)
+		} else {
+			var err error
+			if b, err = match.AppendEvents(b, e.Events); err != nil { // none: []
+				return Msg{}, fmt.Errorf("encode event %d: %w", e.Version, err)
+			}
+		}
+		b = append(b, '}')
 	}
-	m := Msg{Data: b[:n:n], Compact: b[n:len(b):len(b)], Kind: "event"}
+	n := len(b)
+	if plain.v2 {
+		var err error
+		if compact != nil {
+			b = append(b, compact...) // within the capacity: one allocation
+		} else if b, err = wire.AppendEvent(b, id, e.Version, e.Rev, e.Events); err != nil {
+			return Msg{}, fmt.Errorf("encode event %d (v2): %w", e.Version, err)
+		}
+	}
+	m := Msg{Kind: "event"}
+	if plain.v1 {
+		m.Data = b[:n:n]
+	}
+	if plain.v2 {
+		m.Compact = b[n:len(b):len(b)]
+	}
 	if (n < sock.DeflateMin || !deflate.v1) && (len(m.Compact) < sock.DeflateMin || !deflate.v2) {
 		return m, nil // nothing to compress: packed would copy the same two forms
 	}

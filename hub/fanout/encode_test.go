@@ -42,7 +42,7 @@ func TestEncodeEvent(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := encodeEvent(tc.id, tc.epoch, e, bothForms, nil)
+			got, err := encodeEvent(tc.id, tc.epoch, e, bothForms, bothForms, nil)
 			if err != nil {
 				t.Fatalf("encodeEvent: %v", err)
 			}

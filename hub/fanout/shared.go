@@ -93,9 +93,9 @@ func (c *shared) put(k sharedKey, m Msg) {
 		total: len(m.Data) + len(m.Deflated) + len(m.Compact) + len(m.CompactDeflated)}
 }
 
-// eventLocked returns the event message of the live entry e, with the compressed forms that the
-// topic's subscribers can use (deflatedLocked); compact is its v2 form when it came encoded
-// (annex.go). t.mu is held.
+// eventLocked returns the event message of the live entry e in the forms that the topic's
+// subscribers use (formsLocked); compact is its v2 form when it came encoded (annex.go). t.mu is
+// held.
 //
 // Every subscriber is queued this one message (the delivery), so it is neither looked up in nor
 // kept in the shared cache: the weak pointer and the map entry cost about 1.4% of a node's CPU at
@@ -103,7 +103,8 @@ func (c *shared) put(k sharedKey, m Msg) {
 // its live message. Such a catch-up encodes its own copy, which the catch-ups after it share
 // (events).
 func (t *topic) eventLocked(epoch string, e store.Entry, compact []byte) (Msg, error) {
-	return encodeEvent(t.id, epoch, e, t.deflatedLocked(), compact)
+	plain, deflate := t.formsLocked()
+	return encodeEvent(t.id, epoch, e, plain, deflate, compact)
 }
 
 // events returns the event messages of entries, encoding (outside t.mu) only those that no
@@ -129,7 +130,7 @@ func (t *topic) events(epoch string, entries []store.Entry) ([]Msg, error) {
 	for i, e := range entries {
 		if msgs[i].Data == nil {
 			var err error
-			if msgs[i], err = encodeEvent(t.id, epoch, e, bothForms, nil); err != nil {
+			if msgs[i], err = encodeEvent(t.id, epoch, e, bothForms, bothForms, nil); err != nil {
 				return nil, err
 			}
 		}
@@ -142,26 +143,26 @@ func (t *topic) events(epoch string, entries []store.Entry) ([]Msg, error) {
 	return msgs, nil
 }
 
-// deflatedLocked returns the compressed forms of a live event that the topic's subscribers can
-// use: a socket that negotiated compression picks the form of its protocol version. An event is
-// compressed when it is long (sock.DeflateMin), and most sockets speak one version: the form no
-// socket here would send is not compressed. (A catch-up's replay compresses both: events.) t.mu
-// is held.
-func (t *topic) deflatedLocked() forms {
-	var f forms
+// formsLocked returns the forms of a live event that the topic's subscribers use: plain, the
+// protocol versions they speak, and deflate, those that a socket which negotiated compression
+// speaks. A live event goes to the subscribers of the moment only (queue: a socket that subscribes
+// later has a catch-up of its own, and a catch-up's replay encodes every form, events), so a form
+// none of them would send is not made: most topics have only tourhub.v2 sockets (the browsers).
+// An event is compressed when it is long (sock.DeflateMin). t.mu is held.
+func (t *topic) formsLocked() (plain, deflate forms) {
 	for _, sb := range t.subs {
-		if sb.deflate {
-			if sb.compact {
-				f.v2 = true
-			} else {
-				f.v1 = true
-			}
-			if f == bothForms {
-				break
-			}
+		if sb.compact {
+			plain.v2 = true
+			deflate.v2 = deflate.v2 || sb.deflate
+		} else {
+			plain.v1 = true
+			deflate.v1 = deflate.v1 || sb.deflate
+		}
+		if deflate == bothForms {
+			break
 		}
 	}
-	return f
+	return plain, deflate
 }
 
 // snapshot returns the snapshot message of st, at head, in v1's form or v2's (compact),

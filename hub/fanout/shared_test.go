@@ -60,7 +60,7 @@ func TestSharedMessages(t *testing.T) {
 	if &again[0].Data[0] != &caught[0].Data[0] {
 		t.Errorf("an event a catch-up replayed was encoded again for the next one while a socket holds it")
 	}
-	if want, _ := encodeEvent("t1", "e1", entries[1], bothForms, nil); string(caught[1].Data) != string(want.Data) {
+	if want, _ := encodeEvent("t1", "e1", entries[1], bothForms, bothForms, nil); string(caught[1].Data) != string(want.Data) {
 		t.Errorf("event %s; want %s", caught[1].Data, want.Data)
 	}
 	other, err := tp.events("e1", []store.Entry{{Version: 4, Rev: "other", Events: entries[0].Events}})
@@ -100,40 +100,55 @@ func TestSharedMessages(t *testing.T) {
 	}
 }
 
-// TestDeflatedForms: a long event is compressed in the forms that the topic's subscribers that
-// negotiated compression use: v1's, v2's, both or none.
-func TestDeflatedForms(t *testing.T) {
+// TestLiveEventForms: a live event is made in the protocol versions that the topic's subscribers
+// speak, and compressed (when long) in those that its subscribers which negotiated compression
+// speak; the forms made are the ones encodeEvent makes of every form.
+func TestLiveEventForms(t *testing.T) {
 	var events []match.Event
 	for i := range 200 {
 		events = append(events, match.Event{Type: match.EvMatchReady, Match: &match.Match{ID: match.MatchID(i + 1),
 			Bracket: match.BracketWinners, Round: 1, Status: match.MatchReady, Players: [2]match.PlayerID{1, 2}}})
 	}
 	for i, tc := range []struct {
-		subs   []*sub // compact and deflate of the topic's subscribers
-		v1, v2 bool   // the compressed forms made
+		subs     []*sub // compact and deflate of the topic's subscribers
+		v1, v2   bool   // the forms made
+		zv1, zv2 bool   // the compressed forms made
 	}{
-		{subs: []*sub{{compact: true, deflate: true}}, v2: true},
-		{subs: []*sub{{compact: false, deflate: true}}, v1: true},
-		{subs: []*sub{{compact: true, deflate: true}, {compact: false, deflate: true}}, v1: true, v2: true},
-		{subs: []*sub{{compact: true}, {compact: false}}},
-		{subs: nil},
+		{subs: []*sub{{compact: true, deflate: true}}, v2: true, zv2: true},
+		{subs: []*sub{{compact: false, deflate: true}}, v1: true, zv1: true},
+		{subs: []*sub{{compact: true, deflate: true}, {compact: false, deflate: true}}, v1: true, v2: true, zv1: true, zv2: true},
+		{subs: []*sub{{compact: true, deflate: true}, {compact: false}}, v1: true, v2: true, zv2: true},
+		{subs: []*sub{{compact: true}, {compact: false}}, v1: true, v2: true},
+		{subs: []*sub{{compact: true}}, v2: true},
+		{subs: nil, v1: true},
 	} {
 		tp := &topic{id: "t1", subs: map[Subscriber]*sub{}}
 		for _, sb := range tc.subs {
 			sb.s = &holdSub{compact: sb.compact}
 			tp.subs[sb.s] = sb
 		}
+		e := store.Entry{Version: int64(10 + i), Rev: "r", Events: events}
 		tp.mu.Lock()
-		m, err := tp.eventLocked("e1", store.Entry{Version: int64(10 + i), Rev: "r", Events: events}, nil)
+		m, err := tp.eventLocked("e1", e, nil)
 		tp.mu.Unlock()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(m.Data) < 2048 || len(m.Compact) < 2048 {
-			t.Fatalf("the event is %d and %d bytes: too short to be compressed", len(m.Data), len(m.Compact))
+		all, err := encodeEvent("t1", "e1", e, bothForms, bothForms, nil)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if (m.Deflated != nil) != tc.v1 || (m.CompactDeflated != nil) != tc.v2 {
-			t.Errorf("case %d: compressed v1 %v, v2 %v; want %v, %v", i, m.Deflated != nil, m.CompactDeflated != nil, tc.v1, tc.v2)
+		if len(all.Data) < 2048 || len(all.Compact) < 2048 {
+			t.Fatalf("the event is %d and %d bytes: too short to be compressed", len(all.Data), len(all.Compact))
+		}
+		if (m.Data != nil) != tc.v1 || (m.Compact != nil) != tc.v2 {
+			t.Errorf("case %d: made v1 %v, v2 %v; want %v, %v", i, m.Data != nil, m.Compact != nil, tc.v1, tc.v2)
+		}
+		if (m.Data != nil && string(m.Data) != string(all.Data)) || (m.Compact != nil && string(m.Compact) != string(all.Compact)) {
+			t.Errorf("case %d: a form is not the one made with every form", i)
+		}
+		if (m.Deflated != nil) != tc.zv1 || (m.CompactDeflated != nil) != tc.zv2 {
+			t.Errorf("case %d: compressed v1 %v, v2 %v; want %v, %v", i, m.Deflated != nil, m.CompactDeflated != nil, tc.zv1, tc.zv2)
 		}
 	}
 }
