@@ -82,8 +82,7 @@ func (k *Tokens) Issue(c Claims) (string, error) {
 	// and the claims by reflection for every join: a header, the claims, each base64url without
 	// padding, and the HS256 signature of the two.
 	b := make([]byte, 0, 256)
-	b = append(b, hs256Header...)
-	b = append(b, '.')
+	b = append(b, hs256Prefix...)
 	b = base64.RawURLEncoding.AppendEncode(b, appendClaims(make([]byte, 0, 128), c, now.Unix(), now.Add(k.ttl).Unix()))
 	sig, err := jwt.SigningMethodHS256.Sign(string(b), k.secret)
 	if err != nil {
@@ -94,8 +93,11 @@ func (k *Tokens) Issue(c Claims) (string, error) {
 }
 
 // hs256Header is the header golang-jwt writes for an HS256 token, {"alg":"HS256","typ":"JWT"},
-// base64url-encoded.
-var hs256Header = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
+// base64url-encoded, and hs256Prefix the start of every token Issue writes.
+var (
+	hs256Header = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
+	hs256Prefix = hs256Header + "."
+)
 
 // appendClaims appends the claims of c as encoding/json writes jwtClaims: tid, role, pid (if
 // any), then the registered claims exp and iat (seconds since 1970: jwt.NumericDate at its
@@ -151,7 +153,7 @@ func (k *Tokens) Verify(token string) (Claims, error) {
 // signature is checked before the claims are decoded; the signature check (HS256) and the rules
 // on the claims (k.validator: exp required and passed, iat not in the future) are golang-jwt's.
 func (k *Tokens) verifyIssued(token string, jc *jwtClaims) bool {
-	rest, ok := strings.CutPrefix(token, hs256Header+".")
+	rest, ok := strings.CutPrefix(token, hs256Prefix)
 	if !ok {
 		return false
 	}
