@@ -16,10 +16,11 @@ import (
 // The messages the table encodes: events and snapshots (once per version per node, shared.go), the
 // subscribed answer, and the notices (notice.go). docs/protocol.md has every one of them.
 
-// forms says which forms of a message to compress: v1's (Msg.Data) and v2's (Msg.Compact).
+// forms says which forms of a message to make or to compress: v1's (Msg.Data) and v2's
+// (Msg.Compact).
 type forms struct{ v1, v2 bool }
 
-// bothForms compresses every form a message has.
+// bothForms is every form: v1's and v2's.
 var bothForms = forms{v1: true, v2: true}
 
 // encodeEvent encodes the event message of e in the protocol versions plain asks for (none: v1's):

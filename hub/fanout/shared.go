@@ -13,9 +13,9 @@ import (
 // the sockets that subscribe one after another to a tournament (each in a catch-up round of its
 // own) are sent the one encoding of its snapshot at that version, not a fresh copy each, which a
 // socket that reads nothing would keep alive; sockets resuming in several rounds share the events
-// they missed. (Live events are one message for every subscriber already: eventLocked.) Only weak pointers are kept: once every
-// socket wrote or dropped a message, it is collected, and its entry is swept at a later insert.
-// Guarded by the topic's mu.
+// they missed. (A live event is one message for all its subscribers already: eventLocked.) Only
+// weak pointers are kept: once every socket wrote or dropped a message, it is collected, and its
+// entry is swept at a later insert. Guarded by the topic's mu.
 //
 // A message is known by the position of its entry, rev included: a version names one entry only
 // on one history (the store may come back older and reuse versions with other revs).
