@@ -743,9 +743,11 @@ func TestWSLateDeliveryAfterSnapshot(t *testing.T) {
 }
 
 // TestWSHeldReadThenLateDelivery: a socket that subscribes to a topic that has delivered no
-// entry yet is sent the snapshot the topic's first catch-up read, which a socket still holds,
-// without the store being read again; a commit made since but delivered late then comes to it
-// live, once and in order, with what follows.
+// entry yet is sent the snapshot the topic's first catch-up read while a socket still holds it
+// (or, if that one was collected meanwhile, a snapshot read again); a commit made since but
+// delivered late then comes to it live, once and in order, with what follows. Which snapshot it
+// gets depends on the garbage collector; TestSubscribersOfANewTopicLoadOnce (hub/fanout) holds
+// the snapshot and asserts the read is not repeated.
 func TestWSHeldReadThenLateDelivery(t *testing.T) {
 	t.Parallel()
 	n, holdDeliveries := newHeldNode(t)
@@ -761,17 +763,16 @@ func TestWSHeldReadThenLateDelivery(t *testing.T) {
 	}
 	b := n.dial(t)
 	subB, _ := b.subscribe("late")
-	if subB.Version != subA.Version {
-		t.Fatalf("snapshot at v%d; want v%d (the one the topic read for the first subscriber)", subB.Version, subA.Version)
+	if subB.Version != subA.Version && subB.Version != held.Version {
+		t.Fatalf("snapshot at v%d; want v%d (the one the topic read for the first subscriber) or v%d (read again)",
+			subB.Version, subA.Version, held.Version)
 	}
 	release()
 	next, err := n.store.Apply(ctx, "late", match.Command{Type: match.CmdJoin, Name: "next"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := wsReadEvents(t, b, subB.Version, next.Version); got[0].Version != held.Version {
-		t.Fatalf("first event v%d; want the held commit's v%d", got[0].Version, held.Version)
-	}
+	wsReadEvents(t, b, subB.Version, next.Version) // each version after the snapshot once, in order
 	wsReadEvents(t, a, subA.Version, next.Version)
 }
 
