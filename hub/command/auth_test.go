@@ -117,7 +117,7 @@ func tokenCorpus(t testing.TB, secret []byte, now time.Time) []string {
 	}
 	const hs = `{"alg":"HS256","typ":"JWT"}`
 	iat, exp := now.Unix(), now.Add(time.Hour).Unix()
-	num := func(n int64) string { return strconvI(n) }
+	num := func(n int64) string { return strconv.FormatInt(n, 10) }
 	player := `{"tid":"t_a","role":"player","pid":3,"exp":` + num(exp) + `,"iat":` + num(iat) + `}`
 	k := NewTokens(secret, time.Hour, func() time.Time { return now })
 	issued, err := k.Issue(Claims{Tournament: "t_a", Role: RolePlayer, Player: 3})
@@ -159,8 +159,6 @@ func tokenCorpus(t testing.TB, secret []byte, now time.Time) []string {
 	}
 	return out
 }
-
-func strconvI(n int64) string { return strconv.FormatInt(n, 10) }
 
 // TestVerifyAsTheParser: Verify, with its fast path for the tokens Issue writes (verifyIssued),
 // accepts exactly the tokens golang-jwt's parser alone accepts, with the same claims, and refuses

@@ -50,50 +50,71 @@ func (s *holdSub) snapshot() []byte {
 	return nil
 }
 
+// heldFixture is a table on a memstore that counts the table's reads of the state, and one
+// single-elimination tournament, id, in it.
+type heldFixture struct {
+	t  *testing.T
+	id string
+	ms *memstore.Store
+	st *storetest.LoadCounter
+	tb *Table
+}
+
+func newHeldFixture(t *testing.T, id, name string) *heldFixture {
+	t.Helper()
+	ms := memstore.New()
+	t.Cleanup(func() { ms.Close() })
+	st := &storetest.LoadCounter{Store: ms}
+	tb := New(Config{Store: st})
+	t.Cleanup(tb.Close)
+	ms.Register(tb)
+	if _, err := ms.Create(context.Background(), id, match.Command{Type: match.CmdCreate, Name: name,
+		Settings: &match.Settings{Format: match.SingleElimination}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return &heldFixture{t: t, id: id, ms: ms, st: st, tb: tb}
+}
+
+// subscribe subscribes a socket that keeps its messages (v2's if compact) and waits for its snapshot.
+func (f *heldFixture) subscribe(compact bool) *holdSub {
+	f.t.Helper()
+	s := &holdSub{compact: compact}
+	f.tb.Join(s, f.id, Request{Reply: true}, 0)
+	waitFor(f.t, func() bool { return s.snapshot() != nil })
+	return s
+}
+
+// join commits a player's join.
+func (f *heldFixture) join(name string) {
+	f.t.Helper()
+	if _, err := f.ms.Apply(context.Background(), f.id, match.Command{Type: match.CmdJoin, Name: name}, ""); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// waitVersion waits until the topic has delivered version v.
+func (f *heldFixture) waitVersion(v int64) {
+	f.t.Helper()
+	waitFor(f.t, func() bool {
+		tp := f.tb.topics[f.id]
+		tp.mu.Lock()
+		defer tp.mu.Unlock()
+		return tp.version == v
+	})
+}
+
 // TestBurstOfSubscribersLoadsOnce: subscribers that come while a socket holds the snapshot of the
 // topic's last entry get that snapshot, shared, without the store being read again (a thousand
 // spectators opening a page at once read and encoded the whole state once per round of
 // catch-ups); after the next entry, the next subscriber's snapshot is read afresh.
 func TestBurstOfSubscribersLoadsOnce(t *testing.T) {
-	ctx := context.Background()
-	ms := memstore.New()
-	defer ms.Close()
-	st := &storetest.LoadCounter{Store: ms}
-	tb := New(Config{Store: st})
-	defer tb.Close()
-	ms.Register(tb)
-	if _, err := ms.Create(ctx, "t_burst", match.Command{Type: match.CmdCreate, Name: "Burst",
-		Settings: &match.Settings{Format: match.SingleElimination}}, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	ms.Watch("t_burst")
-	join := func(name string) {
-		t.Helper()
-		if _, err := ms.Apply(ctx, "t_burst", match.Command{Type: match.CmdJoin, Name: name}, ""); err != nil {
-			t.Fatal(err)
-		}
-	}
-	subscribe := func(compact ...bool) *holdSub {
-		t.Helper()
-		s := &holdSub{compact: len(compact) > 0 && compact[0]}
-		tb.Join(s, "t_burst", Request{Reply: true}, 0)
-		deadline := time.Now().Add(5 * time.Second)
-		for s.snapshot() == nil {
-			if time.Now().After(deadline) {
-				t.Fatal("no snapshot within 5 s")
-			}
-			time.Sleep(time.Millisecond)
-		}
-		return s
-	}
+	f := newHeldFixture(t, "t_burst", "Burst")
+	f.ms.Watch("t_burst")
+	st, subscribe := f.st, func() *holdSub { return f.subscribe(false) }
 	// The topic has delivered an entry: its position is known.
 	subscribe() // the topic is watched from here on
-	join("Ada")
-	waitFor(t, func() bool {
-		tb.topics["t_burst"].mu.Lock()
-		defer tb.topics["t_burst"].mu.Unlock()
-		return tb.topics["t_burst"].version == 2
-	})
+	f.join("Ada")
+	f.waitVersion(2)
 	second := subscribe()
 	before := st.Loads.Load()
 	var burst []*holdSub
@@ -111,20 +132,16 @@ func TestBurstOfSubscribersLoadsOnce(t *testing.T) {
 	// A tourhub.v2 subscriber needs the snapshot's other form: read and encoded once, then held
 	// for the next ones like v1's.
 	before = st.Loads.Load()
-	v2 := subscribe(true)
+	v2 := f.subscribe(true)
 	if got := st.Loads.Load() - before; got != 1 || &v2.snapshot()[0] == &second.snapshot()[0] {
 		t.Errorf("the first v2 subscriber: %d reads of the state (want 1), its own snapshot %v (want true)", got,
 			&v2.snapshot()[0] != &second.snapshot()[0])
 	}
-	if again := subscribe(true); st.Loads.Load()-before != 1 || &again.snapshot()[0] != &v2.snapshot()[0] {
+	if again := f.subscribe(true); st.Loads.Load()-before != 1 || &again.snapshot()[0] != &v2.snapshot()[0] {
 		t.Error("a second v2 subscriber did not get the first one's snapshot, shared")
 	}
-	join("Grace")
-	waitFor(t, func() bool {
-		tb.topics["t_burst"].mu.Lock()
-		defer tb.topics["t_burst"].mu.Unlock()
-		return tb.topics["t_burst"].version == 3
-	})
+	f.join("Grace")
+	f.waitVersion(3)
 	before = st.Loads.Load()
 	third := subscribe()
 	if st.Loads.Load() == before || &third.snapshot()[0] == &second.snapshot()[0] {
@@ -137,24 +154,8 @@ func TestBurstOfSubscribersLoadsOnce(t *testing.T) {
 // serves the next rounds as the last entry's would; a loss of deliveries ends that, and so does
 // the next entry.
 func TestSubscribersOfANewTopicLoadOnce(t *testing.T) {
-	ctx := context.Background()
-	ms := memstore.New()
-	defer ms.Close()
-	st := &storetest.LoadCounter{Store: ms}
-	tb := New(Config{Store: st})
-	defer tb.Close()
-	ms.Register(tb)
-	if _, err := ms.Create(ctx, "t_new", match.Command{Type: match.CmdCreate, Name: "New",
-		Settings: &match.Settings{Format: match.SingleElimination}}, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	subscribe := func() *holdSub {
-		t.Helper()
-		s := &holdSub{}
-		tb.Join(s, "t_new", Request{Reply: true}, 0)
-		waitFor(t, func() bool { return s.snapshot() != nil })
-		return s
-	}
+	f := newHeldFixture(t, "t_new", "New")
+	st, subscribe := f.st, func() *holdSub { return f.subscribe(false) }
 	first := subscribe()
 	if got := st.Loads.Load(); got != 1 {
 		t.Fatalf("the first subscriber: %d reads of the state; want 1", got)
@@ -169,21 +170,15 @@ func TestSubscribersOfANewTopicLoadOnce(t *testing.T) {
 	}
 	// A loss: what was read may have been followed by entries the topic never got, so the
 	// resync of the six reads the state again, and that read is held in turn.
-	tb.Deliver("t_new", "", store.Entry{}, true)
+	f.tb.Deliver("t_new", "", store.Entry{}, true)
 	waitFor(t, func() bool { return st.Loads.Load() == 2 })
 	subscribe()
 	if got := st.Loads.Load(); got != 2 {
 		t.Errorf("after a loss: %d reads of the state; want 2 (the resync's, then none)", got)
 	}
 	// The next entry moves the topic on: its snapshot is read afresh.
-	if _, err := ms.Apply(ctx, "t_new", match.Command{Type: match.CmdJoin, Name: "Ada"}, ""); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, func() bool {
-		tb.topics["t_new"].mu.Lock()
-		defer tb.topics["t_new"].mu.Unlock()
-		return tb.topics["t_new"].version == 2
-	})
+	f.join("Ada")
+	f.waitVersion(2)
 	before := st.Loads.Load()
 	if s := subscribe(); st.Loads.Load() != before+1 || !strings.Contains(string(s.snapshot()), `"version":2`) {
 		t.Errorf("after an entry: %d more reads of the state (want 1), snapshot %.80s (want version 2)", st.Loads.Load()-before, s.snapshot())
