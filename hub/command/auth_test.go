@@ -156,6 +156,20 @@ func tokenCorpus(t testing.TB, secret []byte, now time.Time) []string {
 		sign(hs, `{`, secret),
 		sign(hs, `{"tid":"t_a","role":"organiser","exp":`+num(exp)+`,"iat":`+num(iat)+`,"aud":"x","iss":"y","sub":"z","jti":"j"}`, secret),
 		sign(hs, `{"TID":"t_a","Role":"organiser","exp":`+num(exp)+`,"iat":`+num(iat)+`}`, secret), // other cases
+		// Claims the fast path reads itself only in appendClaims' form; the parser decides the rest.
+		sign(hs, `{"tid":"t_a","role":"organiser","exp":`+num(1<<53+1)+`,"iat":`+num(iat)+`}`, secret),                              // exp past 2^53
+		sign(hs, `{"tid":"t_a","role":"organiser","exp":`+num(exp)+`,"iat":-0}`, secret),                                            // -0
+		sign(hs, `{"tid":"t_a","role":"organiser","exp":0`+num(exp)+`,"iat":`+num(iat)+`}`, secret),                                 // a leading zero
+		sign(hs, `{"tid":"t_a","role":"organiser","exp":`+num(exp)+`e0,"iat":`+num(iat)+`}`, secret),                                // an exponent
+		sign(hs, `{"tid":"t_a","role":"player","pid":0,"exp":`+num(exp)+`,"iat":`+num(iat)+`}`, secret),                             // pid 0 written
+		sign(hs, `{"tid":"t_\u0061","role":"organiser","exp":`+num(exp)+`,"iat":`+num(iat)+`}`, secret),                             // an escape
+		sign(hs, `{"tid":"t_\"","role":"organiser","exp":`+num(exp)+`,"iat":`+num(iat)+`}`, secret),                                 // an escaped quote
+		sign(hs, `{"tid":"t_ü","role":"organiser","exp":`+num(exp)+`,"iat":`+num(iat)+`}`, secret),                                  // not ASCII
+		sign(hs, "{\"tid\":\"t_\xff\",\"role\":\"organiser\",\"exp\":"+num(exp)+`,"iat":`+num(iat)+`}`, secret),                     // not UTF-8
+		sign(hs, `{"tid":"t_<a>","role":"organiser","exp":`+num(exp)+`,"iat":`+num(iat)+`}`, secret),                                // what Issue escapes
+		sign(hs, `{"tid":"t_`+strings.Repeat("a", maxClaims)+`","role":"organiser","exp":`+num(exp)+`,"iat":`+num(iat)+`}`, secret), // long
+		head + "." + payload + "." + sig[:20] + "\n" + sig[20:],                                                                     // a line break, which base64 skips
+		head + "." + payload[:10] + "\r\n" + payload[10:] + "." + sig,
 	}
 	return out
 }
