@@ -12,6 +12,7 @@ import (
 	"github.com/tourhub/tourhub/hub/command"
 	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/hub/view"
+	"github.com/tourhub/tourhub/internal/jsonw"
 	"github.com/tourhub/tourhub/match"
 )
 
@@ -59,6 +60,20 @@ type joinResponse struct {
 	Token     string         `json:"token"`
 	Version   int64          `json:"version"`
 	Duplicate bool           `json:"duplicate"`
+}
+
+// appendJSON appends r as c.JSON writes it (encoding/json, then a newline), without reflection:
+// a join is the commonest request of a tournament's set-up (TestJoinResponseAsEncodingJSON).
+func (r joinResponse) appendJSON(b []byte) []byte {
+	b = append(b, `{"player_id":`...)
+	b = strconv.AppendInt(b, int64(r.PlayerID), 10)
+	b = append(b, `,"token":`...)
+	b = jsonw.AppendString(b, r.Token)
+	b = append(b, `,"version":`...)
+	b = strconv.AppendInt(b, r.Version, 10)
+	b = append(b, `,"duplicate":`...)
+	b = strconv.AppendBool(b, r.Duplicate)
+	return append(b, "}\n"...)
 }
 
 type commandResponse struct {
@@ -212,7 +227,8 @@ func (s *Server) join(c echo.Context) error {
 	if j.Duplicate {
 		status = http.StatusOK
 	}
-	return c.JSON(status, joinResponse{PlayerID: j.Player, Token: j.Token, Version: j.Version, Duplicate: j.Duplicate})
+	r := joinResponse{PlayerID: j.Player, Token: j.Token, Version: j.Version, Duplicate: j.Duplicate}
+	return c.JSONBlob(status, r.appendJSON(make([]byte, 0, 128+len(r.Token))))
 }
 
 func (s *Server) leave(c echo.Context) error {
