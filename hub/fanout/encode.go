@@ -126,18 +126,27 @@ func packed(m Msg, deflate forms) Msg {
 	return m
 }
 
-// encodeSubscribed encodes the subscribed answer: where the catch-up leaves the socket.
+// encodeSubscribed encodes the subscribed answer: where the catch-up leaves the socket. It is
+// written as encoding/json writes its members (ref omitted when empty), without reflection: every
+// subscribe of every socket gets one (TestSubscribedAsEncodingJSON).
 func encodeSubscribed(ref, id string, at store.Position, recovered bool) Msg {
-	b, _ := json.Marshal(struct {
-		Type       string `json:"type"`
-		Ref        string `json:"ref,omitempty"`
-		Tournament string `json:"tournament"`
-		Epoch      string `json:"epoch"`
-		Version    int64  `json:"version"`
-		Rev        string `json:"rev"`
-		Recovered  bool   `json:"recovered"`
-	}{"subscribed", ref, id, at.Epoch, at.Version, at.Rev, recovered}) // strings and numbers: cannot fail
-	return Msg{Data: b, Kind: "subscribed"}
+	b := make([]byte, 0, 128+len(ref)+len(id)+len(at.Epoch)+len(at.Rev))
+	b = append(b, `{"type":"subscribed"`...)
+	if ref != "" {
+		b = append(b, `,"ref":`...)
+		b = jsonw.AppendString(b, ref)
+	}
+	b = append(b, `,"tournament":`...)
+	b = jsonw.AppendString(b, id)
+	b = append(b, `,"epoch":`...)
+	b = jsonw.AppendString(b, at.Epoch)
+	b = append(b, `,"version":`...)
+	b = strconv.AppendInt(b, at.Version, 10)
+	b = append(b, `,"rev":`...)
+	b = jsonw.AppendString(b, at.Rev)
+	b = append(b, `,"recovered":`...)
+	b = strconv.AppendBool(b, recovered)
+	return Msg{Data: append(b, '}'), Kind: "subscribed"}
 }
 
 // encodeSnapshot encodes the snapshot message of t at head: in v1's form, or in v2's (compact),

@@ -230,11 +230,7 @@ func (s *session) handle(typ websocket.MessageType, data []byte) bool {
 			s.ws.cfg.Topics.Leave(s, m.Tournament)
 		}
 		delete(s.claims, m.Tournament) // the socket is done with it: its token goes too (maxClaims)
-		s.reply("unsubscribed", struct {
-			Type       string `json:"type"`
-			Ref        string `json:"ref,omitempty"`
-			Tournament string `json:"tournament"`
-		}{"unsubscribed", m.Ref, m.Tournament})
+		s.replyEncoded("unsubscribed", append(appendHead(make([]byte, 0, 96), "unsubscribed", m.Ref, m.Tournament), '}'), nil)
 	case "report":
 		switch {
 		case m.Tournament == "":
@@ -272,13 +268,33 @@ func (s *session) authenticate(ref, token string) {
 	if !s.hold(ref, c) {
 		return
 	}
-	s.reply("auth_ok", struct {
-		Type       string       `json:"type"`
-		Ref        string       `json:"ref,omitempty"`
-		Tournament string       `json:"tournament"`
-		Role       command.Role `json:"role"`
-		PlayerID   int          `json:"player_id,omitempty"`
-	}{"auth_ok", ref, c.Tournament, c.Role, c.Player})
+	s.replyEncoded("auth_ok", appendAuthOK(make([]byte, 0, 128), ref, c), nil)
+}
+
+// appendHead appends the members every answer starts with, as encoding/json writes them:
+// {"type":typ (with "ref" when there is one) and "tournament", without the closing brace.
+func appendHead(b []byte, typ, ref, tournament string) []byte {
+	b = append(b, `{"type":`...)
+	b = jsonw.AppendString(b, typ)
+	if ref != "" {
+		b = append(b, `,"ref":`...)
+		b = jsonw.AppendString(b, ref)
+	}
+	b = append(b, `,"tournament":`...)
+	return jsonw.AppendString(b, tournament)
+}
+
+// appendAuthOK appends the answer to an auth as encoding/json writes it, without reflection (every
+// player's socket authenticates once per tournament: TestAnswersAsEncodingJSON).
+func appendAuthOK(b []byte, ref string, c command.Claims) []byte {
+	b = appendHead(b, "auth_ok", ref, c.Tournament)
+	b = append(b, `,"role":`...)
+	b = jsonw.AppendString(b, string(c.Role))
+	if c.Player != 0 {
+		b = append(b, `,"player_id":`...)
+		b = strconv.AppendInt(b, int64(c.Player), 10)
+	}
+	return append(b, '}')
 }
 
 // hold makes c the socket's claims for c.Tournament (a player's socket is then sent that
@@ -412,14 +428,7 @@ type reportedMsg struct {
 // appendReported appends r as encoding/json writes it, without reflection (a report's answer is
 // the commonest reply: TestReportedAsEncodingJSON).
 func appendReported(b []byte, r reportedMsg) ([]byte, error) {
-	b = append(b, `{"type":`...)
-	b = jsonw.AppendString(b, r.Type)
-	if r.Ref != "" {
-		b = append(b, `,"ref":`...)
-		b = jsonw.AppendString(b, r.Ref)
-	}
-	b = append(b, `,"tournament":`...)
-	b = jsonw.AppendString(b, r.Tournament)
+	b = appendHead(b, r.Type, r.Ref, r.Tournament)
 	b = append(b, `,"version":`...)
 	b = strconv.AppendInt(b, r.Version, 10)
 	b = append(b, `,"duplicate":`...)
