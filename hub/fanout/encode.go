@@ -131,13 +131,7 @@ func packed(m Msg, deflate forms) Msg {
 // subscribe of every socket gets one (TestSubscribedAsEncodingJSON).
 func encodeSubscribed(ref, id string, at store.Position, recovered bool) Msg {
 	b := make([]byte, 0, 128+len(ref)+len(id)+len(at.Epoch)+len(at.Rev))
-	b = append(b, `{"type":"subscribed"`...)
-	if ref != "" {
-		b = append(b, `,"ref":`...)
-		b = jsonw.AppendString(b, ref)
-	}
-	b = append(b, `,"tournament":`...)
-	b = jsonw.AppendString(b, id)
+	b = wire.AppendHead(b, "subscribed", ref, id)
 	b = append(b, `,"epoch":`...)
 	b = jsonw.AppendString(b, at.Epoch)
 	b = append(b, `,"version":`...)

@@ -55,6 +55,20 @@ var types = func() map[string]match.EventType {
 	return m
 }()
 
+// AppendHead appends the members every answer to a client's message starts with, in both
+// protocol versions, as encoding/json writes them: {"type":typ, "ref" when there is one, and
+// "tournament", without the closing brace.
+func AppendHead(b []byte, typ, ref, tournament string) []byte {
+	b = append(b, `{"type":`...)
+	b = jsonw.AppendString(b, typ)
+	if ref != "" {
+		b = append(b, `,"ref":`...)
+		b = jsonw.AppendString(b, ref)
+	}
+	b = append(b, `,"tournament":`...)
+	return jsonw.AppendString(b, tournament)
+}
+
 // AppendEvent appends to b the v2 event message of the entry at version (made by the commit rev)
 // of tournament, whose events are events. It fails only on what v1's encoding fails on (a
 // standing that is not a finite number).

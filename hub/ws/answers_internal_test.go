@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tourhub/tourhub/hub/command"
+	"github.com/tourhub/tourhub/hub/wire"
 )
 
 // TestAnswersAsEncodingJSON: the answers to auth and unsubscribe are written byte for byte as
@@ -42,7 +43,7 @@ func TestAnswersAsEncodingJSON(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := append(appendHead(nil, "unsubscribed", c.ref, cl.Tournament), '}'); !bytes.Equal(got, want) {
+			if got := append(wire.AppendHead(nil, "unsubscribed", c.ref, cl.Tournament), '}'); !bytes.Equal(got, want) {
 				t.Errorf("unsubscribed %q %q:\n%s\nwant\n%s", c.ref, cl.Tournament, got, want)
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/tourhub/tourhub/hub/command"
 	"github.com/tourhub/tourhub/hub/fanout"
 	"github.com/tourhub/tourhub/hub/store"
+	"github.com/tourhub/tourhub/hub/wire"
 	"github.com/tourhub/tourhub/internal/jsonw"
 	"github.com/tourhub/tourhub/match"
 )
@@ -230,7 +231,7 @@ func (s *session) handle(typ websocket.MessageType, data []byte) bool {
 			s.ws.cfg.Topics.Leave(s, m.Tournament)
 		}
 		delete(s.claims, m.Tournament) // the socket is done with it: its token goes too (maxClaims)
-		s.replyEncoded("unsubscribed", append(appendHead(make([]byte, 0, 96), "unsubscribed", m.Ref, m.Tournament), '}'), nil)
+		s.replyEncoded("unsubscribed", append(wire.AppendHead(make([]byte, 0, 96), "unsubscribed", m.Ref, m.Tournament), '}'), nil)
 	case "report":
 		switch {
 		case m.Tournament == "":
@@ -271,23 +272,10 @@ func (s *session) authenticate(ref, token string) {
 	s.replyEncoded("auth_ok", appendAuthOK(make([]byte, 0, 128), ref, c), nil)
 }
 
-// appendHead appends the members every answer starts with, as encoding/json writes them:
-// {"type":typ (with "ref" when there is one) and "tournament", without the closing brace.
-func appendHead(b []byte, typ, ref, tournament string) []byte {
-	b = append(b, `{"type":`...)
-	b = jsonw.AppendString(b, typ)
-	if ref != "" {
-		b = append(b, `,"ref":`...)
-		b = jsonw.AppendString(b, ref)
-	}
-	b = append(b, `,"tournament":`...)
-	return jsonw.AppendString(b, tournament)
-}
-
 // appendAuthOK appends the answer to an auth as encoding/json writes it, without reflection (every
 // player's socket authenticates once per tournament: TestAnswersAsEncodingJSON).
 func appendAuthOK(b []byte, ref string, c command.Claims) []byte {
-	b = appendHead(b, "auth_ok", ref, c.Tournament)
+	b = wire.AppendHead(b, "auth_ok", ref, c.Tournament)
 	b = append(b, `,"role":`...)
 	b = jsonw.AppendString(b, string(c.Role))
 	if c.Player != 0 {
@@ -428,7 +416,7 @@ type reportedMsg struct {
 // appendReported appends r as encoding/json writes it, without reflection (a report's answer is
 // the commonest reply: TestReportedAsEncodingJSON).
 func appendReported(b []byte, r reportedMsg) ([]byte, error) {
-	b = appendHead(b, r.Type, r.Ref, r.Tournament)
+	b = wire.AppendHead(b, r.Type, r.Ref, r.Tournament)
 	b = append(b, `,"version":`...)
 	b = strconv.AppendInt(b, r.Version, 10)
 	b = append(b, `,"duplicate":`...)
