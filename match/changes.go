@@ -7,9 +7,9 @@ import (
 
 // Changes says what one command changed, so that a store can write only that and keep one state
 // per tournament that commands change in place: the matches and participants whose stored form
-// may differ from before the command (changed, added or removed), each once, in id order. It
-// may name more than changed (everything the command reached through the engine's accessors),
-// never less. The rest of the tournament (name, status, round, settings...) is small: MetaSame
+// differs from before the command (changed, added or removed), each once, in id order. Of what
+// the command reached through the engine's accessors, those it left equal to what they were are
+// not named. The rest of the tournament (name, status, round, settings...) is small: MetaSame
 // says whether the command left it as it was. Undo puts the tournament back as it was before the
 // command.
 type Changes struct {
@@ -67,6 +67,15 @@ func (s *idSet[K]) add(id K) bool {
 	return true
 }
 
+// has reports whether id was added.
+func (s *idSet[K]) has(id K) bool {
+	if s.m != nil {
+		_, ok := s.m[id]
+		return ok
+	}
+	return slices.Contains(s.list, id)
+}
+
 // touchMatch counts match id as changed and keeps it as it was, the first time.
 func (d *changeSet) touchMatch(t *Tournament, id MatchID) {
 	if !d.seenM.add(id) {
@@ -122,6 +131,7 @@ func ApplyChanges(t *Tournament, c Command) ([]Event, Changes, error) {
 	if err != nil {
 		return nil, Changes{}, err
 	}
+	d.dropUnchanged(t)
 	// Matches added or cut at the end (a start, a Swiss round, a playoff) are changed.
 	for id := min(d.n, len(t.Matches)) + 1; id <= max(d.n, len(t.Matches)); id++ {
 		d.m = append(d.m, MatchID(id))
@@ -129,6 +139,35 @@ func ApplyChanges(t *Tournament, c Command) ([]Event, Changes, error) {
 	slices.Sort(d.m)
 	slices.Sort(d.p)
 	return ev, Changes{Matches: slices.Compact(d.m), Participants: slices.Compact(d.p), MetaSame: sameMeta(&d.before, t), undo: d}, nil
+}
+
+// dropUnchanged takes out of d.m and d.p the matches and participants that the command reached
+// but left as they were, so that a store does not write them again: the engine reaches more than
+// it changes (a report reads the feeding matches and the reporter; a round robin's last result of
+// a match looks at every match of the round). Called after the command, before the matches added
+// or cut at the end are counted. A match that was there before the command and is still there is
+// unchanged when it is Equal to its copy from before; a participant when it is still there, equal
+// to its copy from before (added or removed ones have none, and are kept).
+func (d *changeSet) dropUnchanged(t *Tournament) {
+	var same idSet[MatchID]
+	for i, id := range d.firstM {
+		if int(id) <= len(t.Matches) && d.oldM[i].Equal(&t.Matches[id-1]) {
+			same.add(id)
+		}
+	}
+	if len(same.list) > 0 {
+		d.m = slices.DeleteFunc(d.m, same.has)
+	}
+	var sameP idSet[PlayerID]
+	for _, old := range d.oldP {
+		i, found := slices.BinarySearchFunc(t.Participants, old.ID, func(p Participant, id PlayerID) int { return int(p.ID - id) })
+		if found && t.Participants[i] == old {
+			sameP.add(old.ID)
+		}
+	}
+	if len(sameP.list) > 0 {
+		d.p = slices.DeleteFunc(d.p, sameP.has)
+	}
 }
 
 // sameMeta reports whether the tournament's own fields (all but the version, the participants

@@ -48,8 +48,8 @@ func mustApply(t testing.TB, tr *Tournament, c Command) []Event {
 }
 
 // changesCover checks what a store relies on to write only what a command changed: every match
-// and participant that differs between old and now (changed, added or removed) is in ch, and ch is
-// in id order without repeats.
+// and participant that differs between old and now (changed, added or removed) is in ch, nothing
+// that is the same in both is, and ch is in id order without repeats.
 func changesCover(old, now *Tournament, ch Changes) string {
 	if !slices.IsSorted(ch.Matches) || len(slices.Compact(slices.Clone(ch.Matches))) != len(ch.Matches) ||
 		!slices.IsSorted(ch.Participants) || len(slices.Compact(slices.Clone(ch.Participants))) != len(ch.Participants) {
@@ -63,9 +63,21 @@ func changesCover(old, now *Tournament, ch Changes) string {
 			return fmt.Sprintf("match %d changed, added or removed, and Changes.Matches %v does not name it", i+1, ch.Matches)
 		}
 	}
+	for _, id := range ch.Matches {
+		if i := int(id) - 1; i < len(old.Matches) && i < len(now.Matches) && old.Matches[i].Equal(&now.Matches[i]) {
+			return fmt.Sprintf("Changes.Matches %v names match %d, which the command left as it was", ch.Matches, id)
+		}
+	}
 	before := make(map[PlayerID]Participant, len(old.Participants))
 	for _, p := range old.Participants {
 		before[p.ID] = p
+	}
+	for _, id := range ch.Participants {
+		if q, ok := before[id]; ok {
+			if p, ok := now.Participant(id); ok && p == q {
+				return fmt.Sprintf("Changes.Participants %v names participant %d, whom the command left as they were", ch.Participants, id)
+			}
+		}
 	}
 	for _, p := range now.Participants {
 		if q, ok := before[p.ID]; ok && q == p {
