@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -68,7 +69,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	args := make([]any, 0, 14+len(fields.set))
 	args = append(args, epoch, rev, string(t.Status), t.Name, string(t.Settings.Format), len(t.Participants), ms,
 		evJSON, s.opts.StreamMaxLen, stateTTL.Milliseconds(), logTTL.Milliseconds(), k.channel,
-		payload(epoch, 1, evJSON, nil, rev, "", ""), len(fields.set)/2)
+		appendPayload(nil, epoch, 1, evJSON, nil, rev, "", nil), len(fields.set)/2)
 	for _, f := range fields.set {
 		args = append(args, f)
 	}
@@ -198,10 +199,17 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		}
 		rev := store.NewRev()
 		stateTTL, logTTL := s.ret.TTL(t)
-		object, recent := fields.objects()
 		// What the watchers' handlers deliver beside the events, made once here (store.Annexer).
 		annex := s.out.Annex(id, store.Position{Epoch: cur.epoch, Version: t.Version, Rev: rev}, t, events)
-		pub := payload(cur.epoch, t.Version, evJSON, annex, rev, cur.rev, object)
+		// The published message and the recent list's item go to Redis and are not kept: they
+		// are written in buffers used again once the script has answered.
+		bufs := argBufs.Get().(*argBuf)
+		pub := appendPayload(bufs.pub[:0], cur.epoch, t.Version, evJSON, annex, rev, cur.rev, &fields)
+		var recent any = "-" // over maxRecentBytes: never answered (checkLua), so not kept either
+		if r := fields.appendRecent(bufs.recent[:0]); len(r) <= maxRecentBytes {
+			recent, bufs.recent = r, r
+		}
+		bufs.pub = pub
 		if t.Name != oldName {
 			// The list's summary field (the tournament's own name is in its "t" field, which
 			// followers read: this one is not published).
@@ -221,15 +229,13 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		for _, f := range fields.del {
 			args = append(args, f)
 		}
-		if len(recent) > maxRecentBytes { // never answered (checkLua): not kept either
-			recent = "-"
-		}
 		args = append(args, recent, cmdJSON)
 		s.own.put(rev, events)
 		if s.beforeCommit != nil {
 			s.beforeCommit(id)
 		}
 		res, acked, err := s.commit(ctx, []string{k.state, k.log, k.subs, k.recent}, args)
+		bufs.release()
 		if err != nil {
 			s.cache.drop(id)
 			return store.Applied{}, s.fail(ctx, "apply", id, err)
@@ -578,6 +584,25 @@ func (s *Store) commit(ctx context.Context, keys []string, args []any) (res []st
 	}
 	res, err = run.StringSlice()
 	return res, acked, err
+}
+
+// argBuf holds the buffers of a commit's largest arguments: the published message and the recent
+// list's item, written for the script and not kept past its answer (go-redis writes a []byte
+// argument as it is, within the call).
+type argBuf struct{ pub, recent []byte }
+
+var argBufs = sync.Pool{New: func() any { return new(argBuf) }}
+
+// release puts the buffers back for the next commit once the script has answered: nothing reads
+// them after that. Ones grown past 64 KiB by a rare big commit (a start) are let go.
+func (b *argBuf) release() {
+	if cap(b.pub) > 64<<10 {
+		b.pub = nil
+	}
+	if cap(b.recent) > 64<<10 {
+		b.recent = nil
+	}
+	argBufs.Put(b)
 }
 
 // confirmLua rewrites a key's TTL as it is: a write that changes nothing but is replicated, so

@@ -46,42 +46,41 @@ func (f *fieldSet) size() int {
 	return n
 }
 
-// objects is the commit's fields as one JSON object, field -> value and deleted field -> null, as
-// the published message carries them (object, which applyObjects reads) and as the recent list
-// keeps them (recentObject). The published object has the tournament's own field (t) only when
-// the command changed more of it than the version; most results change only the version, and
-// then the two are one string. The field names (t, p:N, m:N) need no escaping.
-func (f *fieldSet) objects() (object, recent string) {
-	recent = f.recentObject()
+// appendObject appends the commit's fields as one JSON object, field -> value and deleted field
+// -> null, as the published message carries them (applyObjects reads it): with the tournament's
+// own field (t) only when the command changed more of it than the version; most results change
+// only the version, and then it is appendRecent's object. The field names (t, p:N, m:N) need no
+// escaping.
+func (f *fieldSet) appendObject(b []byte) []byte {
 	if f.metaSame {
-		return recent, recent
+		return f.appendRecent(b)
 	}
-	return fieldsObject(f.set, f.del), recent
+	return appendFieldsObject(b, f.set, f.del)
 }
 
-// recentObject is the fields without the tournament's own field (t), as the recent list keeps
+// appendRecent appends the fields without the tournament's own field (t), as the recent list keeps
 // them: t is rewritten by every commit, so only the stored one is ever needed (checkLua answers
 // it).
-func (f *fieldSet) recentObject() string {
+func (f *fieldSet) appendRecent(b []byte) []byte {
 	set := f.set
 	if len(set) >= 2 && set[0] == fieldMeta { // changedFields puts it first
 		set = set[2:]
 	}
-	return fieldsObject(set, f.del)
+	return appendFieldsObject(b, set, f.del)
 }
 
-func fieldsObject(set, del []string) string {
-	var b strings.Builder
-	b.Grow(2 + 16*len(del) + (&fieldSet{set: set}).size())
-	b.WriteByte('{')
+func appendFieldsObject(b []byte, set, del []string) []byte {
+	b = slices.Grow(b, 2+16*len(del)+(&fieldSet{set: set}).size())
+	start := len(b)
+	b = append(b, '{')
 	field := func(name, value string) {
-		if b.Len() > 1 {
-			b.WriteByte(',')
+		if len(b) > start+1 {
+			b = append(b, ',')
 		}
-		b.WriteByte('"')
-		b.WriteString(name)
-		b.WriteString(`":`)
-		b.WriteString(value)
+		b = append(b, '"')
+		b = append(b, name...)
+		b = append(b, `":`...)
+		b = append(b, value...)
 	}
 	for i := 0; i+1 < len(set); i += 2 {
 		field(set[i], set[i+1])
@@ -89,8 +88,7 @@ func fieldsObject(set, del []string) string {
 	for _, name := range del {
 		field(name, "null")
 	}
-	b.WriteByte('}')
-	return b.String()
+	return append(b, '}')
 }
 
 func (f *fieldSet) put(field string, v any) error {
@@ -266,9 +264,9 @@ func decodeFields(h map[string]string) (*match.Tournament, error) {
 // applyObjects applies the fields of consecutive commits, each one JSON object (field -> value,
 // or null for a deleted field), to t in place, and makes t the version of the last of them: the
 // newest value of a field is the one the hash holds. A commit that changed nothing of the
-// tournament's own field but its version leaves that field out (fieldSet.object); meta, when not
-// nil, is that field after the last of them (the recent list's objects never carry it, checkLua
-// answers the stored one). A tournament's own field in the last object, or meta, must say
+// tournament's own field but its version leaves that field out (fieldSet.appendObject); meta,
+// when not nil, is that field after the last of them (the recent list's objects never carry it,
+// checkLua answers the stored one). A tournament's own field in the last object, or meta, must say
 // version. It returns the newest tournament's own field applied, or nil. On error t is half
 // changed: the caller forgets it.
 func applyObjects(t *match.Tournament, objects []json.RawMessage, meta json.RawMessage, version int64) (json.RawMessage, error) {
@@ -312,7 +310,7 @@ type member struct {
 }
 
 // splitObject appends the members of o to members without decoding their values, when o is a
-// commit's fields as fieldsObject writes them: {"name":value,...} without whitespace between
+// commit's fields as appendFieldsObject writes them: {"name":value,...} without whitespace between
 // members, each name one applyFields reads (t, p:..., m:...) written without escapes, and each
 // once. Otherwise it reports false, and the caller decodes o in full (which refuses what is not
 // JSON). The values are o's own bytes, not copies (o is never written again: a published message
@@ -391,7 +389,7 @@ func skipValue(o []byte, i int) int {
 	}
 	j := i
 	for j < len(o) && o[j] != ',' && o[j] != '}' {
-		if o[j] <= ' ' { // whitespace around a value: not as fieldsObject writes it
+		if o[j] <= ' ' { // whitespace around a value: not as appendFieldsObject writes it
 			return i
 		}
 		j++

@@ -44,12 +44,12 @@ func TestApplyFieldsEdges(t *testing.T) {
 	}
 }
 
-// TestPayloadRoundTrip: what payload writes, parsePayload reads back as it was; anything that is
+// TestPayloadRoundTrip: what appendPayload writes, parsePayload reads back as it was; anything that is
 // not such a message is refused.
 func TestPayloadRoundTrip(t *testing.T) {
 	f := fieldSet{set: []string{"t", `{"id":"x","version":5}`, "m:2", `{"id":2}`}, del: []string{"p:3"}}
 	events := []byte(`[{"type":"player_left","player":3}]`)
-	m, err := parsePayload(payload("e_00ff", 5, events, nil, "r9", "r8", publishedObject(&f)))
+	m, err := parsePayload(string(appendPayload(nil, "e_00ff", 5, events, nil, "r9", "r8", &f)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,11 +65,11 @@ func TestPayloadRoundTrip(t *testing.T) {
 		t.Errorf("a message without an annex read with one: %q", m.Annex)
 	}
 	annex := []byte("a1\n[\"event\"]\n3 {}\n")
-	a, err := parsePayload(payload("e_00ff", 5, events, annex, "r9", "r8", publishedObject(&f)))
+	a, err := parsePayload(string(appendPayload([]byte("kept"), "e_00ff", 5, events, annex, "r9", "r8", &f)[4:]))
 	if err != nil || string(a.Annex) != string(annex) || string(a.Events) != string(events) || string(a.Fields) != string(m.Fields) || a.Prev != "r8" {
 		t.Errorf("with an annex: read %+v, %v", a, err)
 	}
-	c, err := parsePayload(payload("e_00ff", 1, []byte(`[]`), nil, "r1", "", ""))
+	c, err := parsePayload(string(appendPayload(nil, "e_00ff", 1, []byte(`[]`), nil, "r1", "", nil)))
 	if err != nil || c.Version != 1 || c.Rev != "r1" || c.Prev != "" || c.Fields != nil || string(c.Events) != "[]" {
 		t.Errorf("create: %+v %v", c, err)
 	}
@@ -78,7 +78,8 @@ func TestPayloadRoundTrip(t *testing.T) {
 		"tourhub/2 e 1 r - 3\n[]", "tourhub/2 e 1 r - x\n[]", "tourhub/2 e 1 - - 2\n[]", "tourhub/2 e 2 r - 2\n[]",
 		"tourhub/2 e 2 r q 2\n[]", "tourhub/2 e 1 r - 2\n[]{}", "tourhub/2 e 1 r - 2 extra\n[]",
 		"tourhub/3 e 2 r q 2 0\n[]{}", "tourhub/3 e 2 r q 2 3\n[]ab", "tourhub/3 e 2 r q 2 x\n[]ab{}", "tourhub/2 e 2 r q 2 1\n[]a{}",
-		"tourhub/3 e 2 r q 2 1\n[]a", "tourhub/3 e 1 r - 2 1\n[]a{}",
+		"tourhub/3 e 2 r q 2 1\n[]a", "tourhub/3 e 1 r - 2 1\n[]a{}", "tourhub/3 e 2 r q 2 1 extra\n[]a{}",
+		"tourhub/3 e 2 r q 2 1 x y z\n[]a{}", "tourhub/3  e 2 r q 2 1\n[]a{}", "tourhub/2 e 2 r q 2 \n[]{}",
 		`{"epoch":"e","version":1,"events":[]}`,
 	} {
 		if m, err := parsePayload(bad); err == nil {
@@ -425,11 +426,8 @@ func TestFollowedStateActsAsStored(t *testing.T) {
 	}
 }
 
-// publishedObject is the fields of f as the published message carries them (objects).
-func publishedObject(f *fieldSet) string {
-	object, _ := f.objects()
-	return object
-}
+// publishedObject is the fields of f as the published message carries them (appendObject).
+func publishedObject(f *fieldSet) string { return string(f.appendObject(nil)) }
 
 // BenchmarkMeta measures the tournament's own field of a running 16-player single elimination,
 // which a join, a start and a finish write and every node that follows or checks the tournament

@@ -41,49 +41,46 @@ const (
 // bytesOf is s's bytes, shared with s: never written.
 func bytesOf(s string) json.RawMessage { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
-// payload builds the published message: a header line, then the events, the annex (if any) and
-// the fields as they are (already compact JSON, so nothing is encoded again), so that a watching
-// node reads the message without scanning its JSON:
+// appendPayload appends the published message to b: a header line, then the events, the annex
+// (if any) and the fields as they are (already compact JSON, so nothing is encoded again), so
+// that a watching node reads the message without scanning its JSON:
 //
 //	tourhub/2 <epoch> <version> <rev> <prev or -> <bytes of events>\n<events><fields>
 //	tourhub/3 <epoch> <version> <rev> <prev or -> <bytes of events> <bytes of annex>\n<events><annex><fields>
 //
-// fields is fieldSet.object's; a create has no prev and no fields. The epoch (hex, newEpoch) and
-// the revs (base 36) need no escaping.
-func payload(epoch string, version int64, events, annex []byte, rev, prev, fields string) string {
-	var b strings.Builder
-	b.Grow(96 + len(events) + len(annex) + len(fields))
+// fields are fieldSet.appendObject's; a create has no prev and no fields (nil). The epoch (hex,
+// newEpoch) and the revs (base 36) need no escaping.
+func appendPayload(b []byte, epoch string, version int64, events, annex []byte, rev, prev string, fields *fieldSet) []byte {
 	if len(annex) == 0 {
-		b.WriteString(payloadTag)
+		b = append(b, payloadTag...)
 	} else {
-		b.WriteString(annexTag)
+		b = append(b, annexTag...)
 	}
-	b.WriteByte(' ')
-	b.WriteString(epoch)
-	b.WriteByte(' ')
-	b.WriteString(strconv.FormatInt(version, 10))
-	b.WriteByte(' ')
-	b.WriteString(rev)
-	b.WriteByte(' ')
+	b = append(b, ' ')
+	b = append(b, epoch...)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, version, 10)
+	b = append(b, ' ')
+	b = append(b, rev...)
+	b = append(b, ' ')
 	if prev == "" {
-		b.WriteByte('-')
+		b = append(b, '-')
 	} else {
-		b.WriteString(prev)
+		b = append(b, prev...)
 	}
-	b.WriteByte(' ')
-	b.WriteString(strconv.Itoa(len(events)))
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(len(events)), 10)
 	if len(annex) > 0 {
-		b.WriteByte(' ')
-		b.WriteString(strconv.Itoa(len(annex)))
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(len(annex)), 10)
 	}
-	b.WriteByte('\n')
-	b.Write(events)
-	b.Write(annex)
+	b = append(b, '\n')
+	b = append(b, events...)
+	b = append(b, annex...)
 	if prev == "" { // a create: no fields, watchers that cache the state read it
-		return b.String()
+		return b
 	}
-	b.WriteString(fields)
-	return b.String()
+	return fields.appendObject(b)
 }
 
 // parsePayload reads a published message. It checks the header and the sizes, not the JSON in
@@ -98,9 +95,23 @@ func parsePayload(raw string) (published, error) {
 	if !ok {
 		return bad("no header line")
 	}
-	parts := strings.Split(head, " ")
-	annexed := len(parts) == 7 && parts[0] == annexTag
-	if !annexed && (len(parts) != 6 || parts[0] != payloadTag) {
+	var parts [7]string // the header's words, read without allocating: six, or seven with an annex
+	words := 0
+	for rest := head; ; words++ {
+		if words == len(parts) {
+			words++ // more words than a header has
+			break
+		}
+		word, after, more := strings.Cut(rest, " ")
+		parts[words] = word
+		if !more {
+			words++
+			break
+		}
+		rest = after
+	}
+	annexed := words == 7 && parts[0] == annexTag
+	if !annexed && (words != 6 || parts[0] != payloadTag) {
 		return bad(fmt.Sprintf("header %.60q is not %s <epoch> <version> <rev> <prev> <size> (or %s ... <size> <size>)",
 			head, payloadTag, annexTag))
 	}

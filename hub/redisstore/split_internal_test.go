@@ -42,7 +42,7 @@ var errWrongVersion = errors.New("the fields say another version")
 // commitObjects plays a tournament of format with n players (joins, one more who leaves, start,
 // both players' reports of every ready match until it finishes) and returns, for every command after the
 // create, the state it was applied to and the fields it published (object) and pushed on the
-// recent list (recentObject).
+// recent list (appendRecent).
 func commitObjects(t testing.TB, format match.Format, n int) (bases []*match.Tournament, objects []string) {
 	t.Helper()
 	tr := &match.Tournament{}
@@ -71,7 +71,7 @@ func commitObjects(t testing.TB, format match.Format, n int) (bases []*match.Tou
 		}
 		rest = f.metaRest
 		bases = append(bases, base, base)
-		objects = append(objects, publishedObject(&f), f.recentObject())
+		objects = append(objects, publishedObject(&f), string(f.appendRecent(nil)))
 	}
 	for i := range n {
 		apply(match.Command{Type: match.CmdJoin, Name: "p" + strconv.Itoa(i) + strings.Repeat(`é\"`, i%3), Rating: float64(i)})
@@ -91,7 +91,7 @@ func commitObjects(t testing.TB, format match.Format, n int) (bases []*match.Tou
 	return bases, objects
 }
 
-// TestSplitObjectAsDecode: applyObjects, which splits the objects fieldsObject writes without
+// TestSplitObjectAsDecode: applyObjects, which splits the objects appendFieldsObject writes without
 // decoding them, brings a state to exactly what the full decode of every object does, or fails
 // where it fails: for every commit of a played tournament of each format, and for each of those
 // objects altered (a byte deleted, replaced or inserted, whitespace added, a member repeated, a
