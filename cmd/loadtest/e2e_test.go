@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -357,6 +358,49 @@ func TestJoinOverSockets(t *testing.T) {
 		if !strings.Contains(table, "players join") {
 			t.Errorf("--join %s: the table lacks the players join row:\n%s", join, table)
 		}
+	}
+}
+
+// TestFormats: with --format the latency scenario's tournaments are of that format (the hubs list
+// them under it, and none under single elimination, the default) and every ready match of theirs
+// is played: results arrive without errors.
+func TestFormats(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds and runs the hub")
+	}
+	listed := func(node, format string) int {
+		resp, err := http.Get(node + "/api/tournaments?limit=100&format=" + format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var l struct {
+			Tournaments []struct {
+				Format string `json:"format"`
+			} `json:"tournaments"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&l); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("list %s: %d %v", format, resp.StatusCode, err)
+		}
+		return len(l.Tournaments)
+	}
+	for _, format := range formats[1:] {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			nodes := hubsOnRedis(t, 2)
+			res, b, table := shortLatencyRun(t, nodes, "--format", format)
+			l := res.Latency
+			if l == nil || l.Format != format || l.Acked == 0 || len(res.Errors) != 0 {
+				t.Fatalf("--format %s: no results, errors, or format not %q: %s", format, format, b)
+			}
+			if !strings.Contains(table, "format") || !strings.Contains(table, format) {
+				t.Errorf("--format %s: the table lacks the format row:\n%s", format, table)
+			}
+			if n, se := listed(nodes[0], format), listed(nodes[0], formats[0]); n == 0 || se != 0 {
+				t.Errorf("--format %s: the hubs list %d tournaments of that format and %d of %s; want some and none", format, n, se, formats[0])
+			}
+		})
 	}
 }
 

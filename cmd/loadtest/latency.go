@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"math/bits"
 	"net/http"
 	"slices"
 	"sort"
@@ -160,6 +161,24 @@ func (g *group) connect(ctx context.Context, size, spectators int) error {
 	return nil
 }
 
+// formats are the values of --format, the default first.
+var formats = []string{"single_elimination", "double_elimination", "round_robin", "swiss"}
+
+// matchesOf is about how many matches a tournament of size players has in format, for the
+// stagger window's cycle: double elimination's grand final may be played twice, and Swiss plays
+// the engine's default ceil(log2 size) rounds.
+func matchesOf(format string, size int) int {
+	switch format {
+	case "double_elimination":
+		return 2*size - 1
+	case "round_robin":
+		return size * (size - 1) / 2
+	case "swiss":
+		return bits.Len(uint(size-1)) * (size / 2)
+	}
+	return size - 1
+}
+
 // The values of --join.
 const (
 	joinSocket = "socket"
@@ -195,7 +214,7 @@ func (g *group) setup(ctx context.Context) error {
 	g.cycle++
 	e.rec.noteSetup(time.Now())
 	size := len(g.socks)
-	cr, err := e.api.create(ctx, hc, home, fmt.Sprintf("load g%d c%d", g.idx, g.cycle), "single_elimination", size)
+	cr, err := e.api.create(ctx, hc, home, fmt.Sprintf("load g%d c%d", g.idx, g.cycle), g.e.cfg.format, size)
 	if err != nil {
 		return fmt.Errorf("create: %w", err)
 	}
@@ -553,6 +572,8 @@ type latencyResult struct {
 	APIRouting string `json:"api_routing,omitempty"`
 	// Join is --join: how the players joined (socket or http).
 	Join string `json:"join,omitempty"`
+	// Format is --format: the tournaments' format.
+	Format string `json:"format,omitempty"`
 	// StaggerSeconds is the window over which --pace tournament spread the groups' first setups;
 	// measuring started at its end. 0 with --pace shared.
 	StaggerSeconds float64 `json:"stagger_seconds"`
@@ -634,7 +655,7 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 	var window time.Duration
 	npacers := 1
 	if staggered {
-		perCycle := 2 * (size - 1) // the reports of one tournament
+		perCycle := 2 * matchesOf(cfg.format, size) // the reports of one tournament
 		if cfg.relay {
 			perCycle = 1
 		}
@@ -644,7 +665,7 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 	res := &latencyResult{Groups: groups, TournamentSize: size, PlayerSockets: groups * size, SpectatorSocket: cfg.spectators,
 		Pace: cfg.pace, StaggerSeconds: window.Seconds(), Relay: cfg.relay}
 	if !cfg.relay {
-		res.APIRouting, res.Join = cfg.apiRouting, cfg.join
+		res.APIRouting, res.Join, res.Format = cfg.apiRouting, cfg.join, cfg.format
 	}
 	pctx, stopPacers := context.WithCancel(ctx)
 	defer stopPacers()

@@ -12,7 +12,7 @@
 // latency and maxrate play one tournament after another in each of players/tournament-size slots.
 // With --pace tournament (the default) every slot has its own pacer at rate/slots results/s, and
 // slot i sets up its first tournament i/slots into a stagger window of one expected tournament
-// cycle (2*(size-1)*slots/rate seconds, at most 30 s), so the tournaments stay spread over their
+// cycle (2*(size-1)*slots/rate seconds for single elimination, at most 30 s), so the tournaments stay spread over their
 // cycle as on a hub hosting many at different stages; measuring starts when the window is over.
 // With --pace shared one pacer serves all slots, which all set up together before driving; slots
 // that lag catch up, so all tournaments end and set up again at once: a stress test of mass
@@ -32,6 +32,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,6 +46,7 @@ type config struct {
 	players     int
 	spectators  int
 	tsize       int
+	format      string // the tournaments' format (latency, maxrate)
 	rate        float64
 	duration    time.Duration
 	step        time.Duration
@@ -117,10 +119,12 @@ func parseFlags(args []string, help io.Writer) (c config, err error) {
 	fs.IntVar(&c.players, "players", 64, "player sockets (latency, maxrate); sockets to open (idle)")
 	fs.IntVar(&c.spectators, "spectators", 0, "spectator sockets (latency: spread over the tournaments; fanout: all on one)")
 	fs.IntVar(&c.tsize, "tournament-size", 16, "players per tournament (latency, maxrate)")
+	fs.StringVar(&c.format, "format", formats[0], "the tournaments' format (latency, maxrate): "+strings.Join(formats, ", ")+";\n"+
+		"every ready match is reported from both sides, players[0] winning 1-0")
 	fs.Float64Var(&c.rate, "rate", 100, "results per second (latency); starting rate (maxrate)")
 	fs.StringVar(&c.pace, "pace", paceTournament, "how results are paced (latency, maxrate):\n"+
 		"tournament: a pacer per tournament at rate/tournaments; tournament i starts i/tournaments into a\n"+
-		"stagger window of one cycle (2*(size-1)*tournaments/rate s, at most 30 s), after which measuring\n"+
+		"stagger window of one cycle (2*matches*tournaments/rate s, at most 30 s), after which measuring\n"+
 		"starts; first_setup_seconds is the slowest single tournament's first setup.\n"+
 		"shared: one pacer for all, all set up at once before measuring (a stress test of mass turnover);\n"+
 		"first_setup_seconds is that setup of all")
@@ -238,6 +242,12 @@ func parseFlags(args []string, help io.Writer) (c config, err error) {
 	}
 	if c.apiRouting != routeRoundRobin && c.apiRouting != routeTournament {
 		return c, fmt.Errorf("unknown --api-routing %q (%s, %s)", c.apiRouting, routeRoundRobin, routeTournament)
+	}
+	if !slices.Contains(formats, c.format) {
+		return c, fmt.Errorf("unknown --format %q (%s)", c.format, strings.Join(formats, ", "))
+	}
+	if c.relay && c.format != formats[0] {
+		return c, errors.New("--format needs hubs: the relay floor (--relay) has no tournaments, only reports")
 	}
 	if c.join != joinSocket && c.join != joinHTTP {
 		return c, fmt.Errorf("unknown --join %q (%s, %s)", c.join, joinSocket, joinHTTP)
@@ -530,6 +540,9 @@ func printTable(w io.Writer, r *Result) {
 	}
 	if l := r.Latency; l != nil {
 		row("tournaments x size", fmt.Sprintf("%d x %d (%d player sockets, %d spectators)", l.Groups, l.TournamentSize, l.PlayerSockets, l.SpectatorSocket))
+		if l.Format != "" {
+			row("format", l.Format)
+		}
 		row("connect", fmt.Sprintf("%.1f s (%.0f sockets/s)", l.ConnectSeconds, l.ConnectRate))
 		if !l.Relay {
 			row("API routing", l.APIRouting)
