@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/tourhub/tourhub/hub/store"
 	"github.com/tourhub/tourhub/match"
@@ -62,6 +63,42 @@ func BenchmarkFanout(b *testing.B) {
 				tb.Deliver("t", "e", store.Entry{Version: v, Rev: "r" + strconv.FormatInt(v, 10), Prev: "r" + strconv.FormatInt(v-1, 10), Events: events}, false)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*tc.subs), "ns/recipient")
+		})
+	}
+}
+
+// BenchmarkSnapshot measures what a node does once per tournament and version for the sockets
+// that subscribe to it (a catch-up): the tourhub.v2 snapshot of a 16-player single elimination
+// just started (what the latency scenario's players subscribe to) and of a 512-player one,
+// encoded and compressed.
+func BenchmarkSnapshot(b *testing.B) {
+	for _, n := range []int{16, 512} {
+		b.Run("single_elimination_"+strconv.Itoa(n), func(b *testing.B) {
+			tr := &match.Tournament{}
+			at := time.Date(2026, 12, 7, 15, 6, 47, 469573963, time.UTC)
+			apply := func(c match.Command) {
+				at = at.Add(time.Millisecond)
+				c.At = at // stamped as a node stamps commands: the times are in the snapshot
+				if _, err := match.Apply(tr, c); err != nil {
+					b.Fatal(err)
+				}
+			}
+			apply(match.Command{Type: match.CmdCreate, Tournament: "t_7bae512c40937dc7", Name: "load g4 c1", Settings: &match.Settings{Format: match.SingleElimination}})
+			for i := 1; i <= n; i++ {
+				apply(match.Command{Type: match.CmdJoin, Name: "p" + strconv.Itoa(i)})
+			}
+			apply(match.Command{Type: match.CmdStart})
+			head := store.Position{Epoch: "e_ff5f5c3c27d8d7f2", Version: tr.Version, Rev: "1np14glaeczt6"}
+			b.ReportAllocs()
+			var m Msg
+			for b.Loop() {
+				var err error
+				if m, err = encodeSnapshot("t_7bae512c40937dc7", head, tr, true); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(m.Data)), "bytes")
+			b.ReportMetric(float64(len(m.Deflated)), "deflated-bytes")
 		})
 	}
 }
