@@ -44,8 +44,8 @@ func TestApplyFieldsEdges(t *testing.T) {
 	}
 }
 
-// TestPayloadRoundTrip: what appendPayload writes, parsePayload reads back as it was; anything that is
-// not such a message is refused.
+// TestPayloadRoundTrip: what appendPayload writes, parsePayload reads back as it was; anything
+// that is not such a message is refused.
 func TestPayloadRoundTrip(t *testing.T) {
 	f := fieldSet{set: []string{"t", `{"id":"x","version":5}`, "m:2", `{"id":2}`}, del: []string{"p:3"}}
 	events := []byte(`[{"type":"player_left","player":3}]`)

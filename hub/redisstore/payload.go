@@ -3,6 +3,7 @@ package redisstore
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -51,6 +52,9 @@ func bytesOf(s string) json.RawMessage { return unsafe.Slice(unsafe.StringData(s
 // fields are fieldSet.appendObject's; a create has no prev and no fields (nil). The epoch (hex,
 // newEpoch) and the revs (base 36) need no escaping.
 func appendPayload(b []byte, epoch string, version int64, events, annex []byte, rev, prev string, fields *fieldSet) []byte {
+	if fields != nil {
+		b = slices.Grow(b, 96+len(events)+len(annex)+2+16*len(fields.del)+fields.size())
+	}
 	if len(annex) == 0 {
 		b = append(b, payloadTag...)
 	} else {
