@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/tourhub/tourhub/match"
 )
 
 // env is what every scenario shares.
@@ -162,18 +164,18 @@ func (g *group) connect(ctx context.Context, size, spectators int) error {
 }
 
 // formats are the values of --format, the default first.
-var formats = []string{"single_elimination", "double_elimination", "round_robin", "swiss"}
+var formats = []string{string(match.SingleElimination), string(match.DoubleElimination), string(match.RoundRobin), string(match.Swiss)}
 
 // matchesOf is about how many matches a tournament of size players has in format, for the
 // stagger window's cycle: double elimination's grand final may be played twice, and Swiss plays
 // the engine's default ceil(log2 size) rounds.
 func matchesOf(format string, size int) int {
-	switch format {
-	case "double_elimination":
+	switch match.Format(format) {
+	case match.DoubleElimination:
 		return 2*size - 1
-	case "round_robin":
+	case match.RoundRobin:
 		return size * (size - 1) / 2
-	case "swiss":
+	case match.Swiss:
 		return bits.Len(uint(size-1)) * (size / 2)
 	}
 	return size - 1

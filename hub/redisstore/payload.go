@@ -52,9 +52,7 @@ func bytesOf(s string) json.RawMessage { return unsafe.Slice(unsafe.StringData(s
 // fields are fieldSet.appendObject's; a create has no prev and no fields (nil). The epoch (hex,
 // newEpoch) and the revs (base 36) need no escaping.
 func appendPayload(b []byte, epoch string, version int64, events, annex []byte, rev, prev string, fields *fieldSet) []byte {
-	if fields != nil {
-		b = slices.Grow(b, 96+len(events)+len(annex)+2+16*len(fields.del)+fields.size())
-	}
+	b = slices.Grow(b, 96+len(events)+len(annex)) // the fields' object grows it for itself
 	if len(annex) == 0 {
 		b = append(b, payloadTag...)
 	} else {

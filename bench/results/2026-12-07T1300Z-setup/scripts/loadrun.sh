@@ -3,6 +3,8 @@
 #
 # Three hubs of BIN/hub on a fresh redis-server, BIN/loadtest at target 1's load (10,000 players in
 # tournaments of 16, 300 spectators, 1,000 results/s, the API by tournament), and one look at it:
+#   cmdwin    (added 2026-12-07T1720Z) after the stagger and 2 s, CONFIG RESETSTAT, then INFO
+#             commandstats 15 s later (OUT/cmdwin.txt): the commands of a measured window only;
 #   cmdstats  after DUR (default 20s) measured: Redis's INFO commandstats (OUT/cmdstats.txt) and the
 #             nodes' tourhub_redis_* and tourhub_ws_* metrics (OUT/metrics.txt);
 #   allocs    a 15 s delta allocation profile of node 1 (OUT/allocs.pb.gz; go tool pprof
@@ -38,6 +40,13 @@ allocs)
 	sleep "$(grep -o 'over [0-9.]*s' "$OUT/lt.err" | grep -o '[0-9.]*' | head -1)"
 	sleep 3
 	curl -s -o "$OUT/allocs.pb.gz" "http://127.0.0.1:6061/debug/pprof/allocs?seconds=15"
+	;;
+cmdwin)
+	sleep "$(grep -o "over [0-9.]*s" "$OUT/lt.err" | grep -o "[0-9.]*" | head -1)"; sleep 2
+	redis-cli -p "$RPORT" config resetstat >/dev/null; date +%s.%N >"$OUT/t0"
+	sleep 15
+	redis-cli -p "$RPORT" info commandstats >"$OUT/cmdwin.txt"; date +%s.%N >"$OUT/t1"
+	redis-cli -p "$RPORT" info cpu >>"$OUT/cmdwin.txt"
 	;;
 slowlog)
 	sleep 8
