@@ -115,25 +115,19 @@ type wireState struct {
 }
 
 // wireMatches reads a state's matches in either protocol version's form: v1's objects, or a v2
-// snapshot's compact lists.
+// snapshot's compact lists (readMatches).
 type wireMatches []wireMatch
 
 func (ms *wireMatches) UnmarshalJSON(b []byte) error {
-	var list []json.RawMessage
-	if err := json.Unmarshal(b, &list); err != nil {
+	p := parsers.Get()
+	defer parsers.Put(p)
+	v, err := p.ParseBytes(b)
+	if err != nil {
 		return err
 	}
-	out := make(wireMatches, len(list))
-	for i, raw := range list {
-		var err error
-		if len(raw) > 0 && raw[0] == '[' {
-			out[i], err = compactMatch(raw)
-		} else {
-			err = json.Unmarshal(raw, &out[i])
-		}
-		if err != nil {
-			return fmt.Errorf("match %d: %w", i+1, err)
-		}
+	out, err := readMatches(v)
+	if err != nil {
+		return err
 	}
 	*ms = out
 	return nil
@@ -186,90 +180,4 @@ func (a *api) result(ctx context.Context, c *http.Client, node, tid, token strin
 	err := a.do(ctx, c, http.MethodPost, fmt.Sprintf("%s/api/tournaments/%s/matches/%d/result", node, tid, mid), token,
 		map[string]any{"scores": scores, "submission_id": sub}, &out)
 	return out, err
-}
-
-// v2Codes are the one-letter codes of tourhub.v2's compact events (docs/protocol.md#tourhubv2);
-// any other compact event is written with its v1 type.
-var v2Codes = map[string]string{"c": "match_completed", "m": "match_ready", "r": "match_reported",
-	"u": "match_updated", "x": "player_eliminated"}
-
-// decodeEvents reads the events of an event message, in either protocol version's form, as far
-// as the load generator needs them.
-func decodeEvents(data []byte) ([]wireEvent, error) {
-	if len(data) == 0 || data[0] != '[' {
-		var m struct {
-			Events []wireEvent `json:"events"`
-		}
-		err := json.Unmarshal(data, &m)
-		return m.Events, err
-	}
-	var msg []json.RawMessage
-	if err := json.Unmarshal(data, &msg); err != nil {
-		return nil, err
-	}
-	if len(msg) != 5 {
-		return nil, fmt.Errorf("a v2 event message of %d parts", len(msg))
-	}
-	var list []json.RawMessage
-	if err := json.Unmarshal(msg[4], &list); err != nil {
-		return nil, err
-	}
-	out := make([]wireEvent, len(list))
-	for i, raw := range list {
-		var ev []json.RawMessage
-		if err := json.Unmarshal(raw, &ev); err != nil || len(ev) == 0 {
-			return nil, fmt.Errorf("v2 event %.40s: %v", raw, err)
-		}
-		var code string
-		if err := json.Unmarshal(ev[0], &code); err != nil {
-			return nil, err
-		}
-		out[i].Type = code
-		if t, ok := v2Codes[code]; ok {
-			out[i].Type = t
-		}
-		// Positions: 1 the match, 9 the matches (the rest the generator does not read).
-		if len(ev) > 1 && !compactZero(ev[1]) {
-			m, err := compactMatch(ev[1])
-			if err != nil {
-				return nil, err
-			}
-			out[i].Match = &m
-		}
-		if len(ev) > 9 && !compactZero(ev[9]) {
-			var ms []json.RawMessage
-			if err := json.Unmarshal(ev[9], &ms); err != nil {
-				return nil, err
-			}
-			for _, raw := range ms {
-				m, err := compactMatch(raw)
-				if err != nil {
-					return nil, err
-				}
-				out[i].Matches = append(out[i].Matches, m)
-			}
-		}
-	}
-	return out, nil
-}
-
-func compactZero(raw json.RawMessage) bool { return string(raw) == "0" }
-
-// compactMatch reads a v2 match: [id, status, bracket, round, players, ...], 0 for a field at
-// its zero value.
-func compactMatch(raw json.RawMessage) (wireMatch, error) {
-	var m wireMatch
-	var f []json.RawMessage
-	if err := json.Unmarshal(raw, &f); err != nil {
-		return m, err
-	}
-	for i, dst := range []any{&m.ID, &m.Status, nil, &m.Round, &m.Players} {
-		if i >= len(f) || dst == nil || compactZero(f[i]) {
-			continue
-		}
-		if err := json.Unmarshal(f[i], dst); err != nil {
-			return m, fmt.Errorf("v2 match field %d: %w", i+1, err)
-		}
-	}
-	return m, nil
 }

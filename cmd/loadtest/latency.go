@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -121,18 +120,15 @@ func (g *group) applySnapshot(t string, v int64, data []byte) {
 	if t != g.tid || v <= g.version {
 		return
 	}
-	var m struct {
-		State wireState `json:"state"`
-	}
-	if err := json.Unmarshal(data, &m); err != nil {
+	status, matches, err := decodeSnapshot(data)
+	if err != nil {
 		g.e.st.fail("decode_snapshot")
 		return
 	}
-	for i := range m.State.Matches {
-		mm := m.State.Matches[i]
-		g.matches[mm.ID] = &mm
+	for i := range matches {
+		g.matches[matches[i].ID] = &matches[i]
 	}
-	if m.State.Status == "finished" || m.State.Status == "cancelled" {
+	if status == "finished" || status == "cancelled" {
 		g.status = "finished"
 	}
 	g.version = v
