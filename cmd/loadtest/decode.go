@@ -10,7 +10,7 @@ import (
 // The load generator reads every event message one socket of a group gets first, and every
 // snapshot, for the matches it plays. It reads them with fastjson, without reflection: with
 // encoding/json over lists of json.RawMessage one v2 event message took about 45 µs and 122
-// allocations, more of the tool's CPU per result than any other step of its own (docs/BENCHMARKS).
+// allocations (BENCHMARKS.md, "Micro-benchmarks").
 
 // parsers are fastjson's parsers, used again (a Parser is not safe for concurrent use; the values
 // it returns live until its next Parse).
