@@ -41,9 +41,10 @@ default --nodes; several nodes on one Redis: --nodes http://127.0.0.1:8081,http:
              loadtest --scenario idle --players 2000 --pids $(pgrep -d, -x hub)
 
   maxrate  latency with the rate raised x1.25 every --step from --rate, until a step's p99 passes
-           --p99-limit ms or it achieves under 90 % of its target (twice in a row), then --refine
-           bisections between the last step that held and the first that failed (3: the answer
-           within 3 %); reports the highest rate achieved in a step that held.
+           --p99-limit ms or it achieves under 90 % of its target (twice in a row; a step that
+           fails while the host steals 0.15 cores or more is measured again, up to 3 times), then
+           --refine bisections between the last step that held and the first that failed (3: the
+           answer within 3 %); reports the highest rate achieved in a step that held.
              loadtest --scenario maxrate --players 256 --rate 50 --step 6s --duration 60s
 
   --relay  latency or maxrate against the relay floor (bench/baseline/floor) instead of hubs: the

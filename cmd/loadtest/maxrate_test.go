@@ -16,6 +16,7 @@ import (
 type capacity struct {
 	limit   float64
 	fails   map[int]bool // rounded targets whose first step fails
+	stolen  map[int]int  // rounded targets whose first steps, this many, fail while the host steals
 	step    time.Duration
 	targets []float64
 }
@@ -23,6 +24,10 @@ type capacity struct {
 func (c *capacity) probe(target float64) (step, string) {
 	c.targets = append(c.targets, target)
 	time.Sleep(c.step)
+	if k := int(math.Round(target)); c.stolen[k] > 0 {
+		c.stolen[k]--
+		return step{Target: target, Achieved: target / 2, Usage: usage{StealCores: 0.5}}, "starved"
+	}
 	if c.fails[int(math.Round(target))] {
 		delete(c.fails, int(math.Round(target)))
 		return step{Target: target, Achieved: target / 2}, "stalled"
@@ -77,6 +82,24 @@ func TestSearchMaxRate(t *testing.T) {
 			targets: []int{200, 250, 313, 391, 488, 610, 610, 763, 954, 1192, 1490, 1490, 1333, 1333},
 			held:    1192,
 			reason:  "p99 over at 1333/s",
+		},
+		{
+			name: "a step failing while the host steals is measured again",
+			cfg:  config{rate: 200, refine: 0, duration: time.Hour},
+			c:    capacity{limit: 1300, stolen: map[int]int{200: 3, 610: 1}},
+			// Three starved steps at 200 and one at 610 do not count: each target holds after.
+			targets: []int{200, 200, 200, 200, 250, 313, 391, 488, 610, 610, 763, 954, 1192, 1490, 1490},
+			held:    1192,
+			reason:  "p99 over at 1490/s",
+		},
+		{
+			name: "a host that keeps stealing fails the step",
+			cfg:  config{rate: 200, refine: 3, duration: time.Hour},
+			c:    capacity{limit: 1300, stolen: map[int]int{200: 9}},
+			// Three starved steps are measured again, then two more fail it.
+			targets: []int{200, 200, 200, 200, 200},
+			held:    0,
+			reason:  "starved, with 0.50 cores stolen by the host",
 		},
 		{
 			name:    "the first step fails",
