@@ -160,6 +160,7 @@ func (d *changeSet) dropUnchanged(t *Tournament) {
 	}
 	var sameP idSet[PlayerID]
 	for _, old := range d.oldP {
+		// Not t.participant: t.dirty is still d here, and that accessor would count it as reached.
 		i, found := slices.BinarySearchFunc(t.Participants, old.ID, func(p Participant, id PlayerID) int { return int(p.ID - id) })
 		if found && t.Participants[i] == old {
 			sameP.add(old.ID)

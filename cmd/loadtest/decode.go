@@ -31,7 +31,7 @@ func decodeEvents(data []byte) ([]wireEvent, error) {
 		return nil, err
 	}
 	if msg.Type() == fastjson.TypeObject {
-		return v1Events(msg.Get("events"))
+		return readList(msg.Get("events"), "event", v1Event)
 	}
 	parts, err := msg.Array()
 	if err != nil {
@@ -40,70 +40,74 @@ func decodeEvents(data []byte) ([]wireEvent, error) {
 	if len(parts) != 5 {
 		return nil, fmt.Errorf("a v2 event message of %d parts", len(parts))
 	}
-	if isNull(parts[4]) {
-		return nil, nil
+	return readList(parts[4], "v2 event", v2Event)
+}
+
+// v2Event reads one of v2's compact events: its code, then its fields by position.
+func v2Event(v *fastjson.Value) (wireEvent, error) {
+	var out wireEvent
+	ev, err := v.Array()
+	if err != nil || len(ev) == 0 {
+		return out, errors.New("not a list of fields")
 	}
-	list, err := parts[4].Array()
+	code, err := strOf(ev[0])
 	if err != nil {
-		return nil, fmt.Errorf("v2 events: %w", err)
+		return out, fmt.Errorf("code: %w", err)
 	}
-	out := make([]wireEvent, len(list))
-	for i, raw := range list {
-		ev, err := raw.Array()
-		if err != nil || len(ev) == 0 {
-			return nil, fmt.Errorf("v2 event %d is not a list of fields", i+1)
-		}
-		code, err := strOf(ev[0])
+	out.Type = code
+	if t, ok := v2Codes[code]; ok {
+		out.Type = t
+	}
+	// Positions: 1 the match, 9 the matches (the rest the generator does not read).
+	if len(ev) > 1 && !compactZero(ev[1]) && !isNull(ev[1]) {
+		m, err := compactMatch(ev[1])
 		if err != nil {
-			return nil, fmt.Errorf("v2 event %d's code: %w", i+1, err)
+			return out, err
 		}
-		out[i].Type = code
-		if t, ok := v2Codes[code]; ok {
-			out[i].Type = t
-		}
-		// Positions: 1 the match, 9 the matches (the rest the generator does not read).
-		if len(ev) > 1 && !compactZero(ev[1]) && !isNull(ev[1]) {
-			m, err := compactMatch(ev[1])
-			if err != nil {
-				return nil, err
-			}
-			out[i].Match = &m
-		}
-		if len(ev) > 9 && !compactZero(ev[9]) && !isNull(ev[9]) {
-			if out[i].Matches, err = readMatches(ev[9]); err != nil {
-				return nil, err
-			}
+		out.Match = &m
+	}
+	if len(ev) > 9 && !compactZero(ev[9]) {
+		if out.Matches, err = readMatches(ev[9]); err != nil {
+			return out, err
 		}
 	}
 	return out, nil
 }
 
-// v1Events reads v1's list of event objects (nil or null: none).
-func v1Events(v *fastjson.Value) ([]wireEvent, error) {
+// v1Event reads one of v1's event objects.
+func v1Event(ev *fastjson.Value) (wireEvent, error) {
+	var out wireEvent
+	if ev.Type() != fastjson.TypeObject {
+		return out, errors.New("not an object")
+	}
+	var err error
+	if out.Type, err = strOf(ev.Get("type")); err != nil {
+		return out, fmt.Errorf("type: %w", err)
+	}
+	if m := ev.Get("match"); !isNull(m) {
+		mm, err := readMatch(m)
+		if err != nil {
+			return out, err
+		}
+		out.Match = &mm
+	}
+	out.Matches, err = readMatches(ev.Get("matches"))
+	return out, err
+}
+
+// readList reads a list with read, item by item (nil or null: none).
+func readList[T any](v *fastjson.Value, item string, read func(*fastjson.Value) (T, error)) ([]T, error) {
 	if isNull(v) {
 		return nil, nil
 	}
 	list, err := v.Array()
 	if err != nil {
-		return nil, fmt.Errorf("events: %w", err)
+		return nil, fmt.Errorf("the %ss: %w", item, err)
 	}
-	out := make([]wireEvent, len(list))
-	for i, ev := range list {
-		if ev.Type() != fastjson.TypeObject {
-			return nil, fmt.Errorf("event %d is not an object", i+1)
-		}
-		if out[i].Type, err = strOf(ev.Get("type")); err != nil {
-			return nil, fmt.Errorf("event %d's type: %w", i+1, err)
-		}
-		if m := ev.Get("match"); !isNull(m) {
-			mm, err := readMatch(m)
-			if err != nil {
-				return nil, err
-			}
-			out[i].Match = &mm
-		}
-		if out[i].Matches, err = readMatches(ev.Get("matches")); err != nil {
-			return nil, err
+	out := make([]T, len(list))
+	for i, x := range list {
+		if out[i], err = read(x); err != nil {
+			return nil, fmt.Errorf("%s %d: %w", item, i+1, err)
 		}
 	}
 	return out, nil
@@ -136,22 +140,7 @@ func decodeSnapshot(data []byte) (status string, matches []wireMatch, err error)
 }
 
 // readMatches reads a list of matches, each v1's object or v2's compact list (nil or null: none).
-func readMatches(v *fastjson.Value) ([]wireMatch, error) {
-	if isNull(v) {
-		return nil, nil
-	}
-	list, err := v.Array()
-	if err != nil {
-		return nil, fmt.Errorf("matches: %w", err)
-	}
-	out := make([]wireMatch, len(list))
-	for i, m := range list {
-		if out[i], err = readMatch(m); err != nil {
-			return nil, fmt.Errorf("match %d: %w", i+1, err)
-		}
-	}
-	return out, nil
-}
+func readMatches(v *fastjson.Value) ([]wireMatch, error) { return readList(v, "match", readMatch) }
 
 // readMatch reads v1's match object or v2's compact list.
 func readMatch(v *fastjson.Value) (wireMatch, error) {

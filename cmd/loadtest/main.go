@@ -12,8 +12,9 @@
 // latency and maxrate play one tournament after another in each of players/tournament-size slots.
 // With --pace tournament (the default) every slot has its own pacer at rate/slots results/s, and
 // slot i sets up its first tournament i/slots into a stagger window of one expected tournament
-// cycle (2*(size-1)*slots/rate seconds for single elimination, at most 30 s), so the tournaments stay spread over their
-// cycle as on a hub hosting many at different stages; measuring starts when the window is over.
+// cycle (2*(size-1)*slots/rate seconds for single elimination, at most 30 s), so the tournaments
+// stay spread over their cycle as on a hub hosting many at different stages; measuring starts
+// when the window is over.
 // With --pace shared one pacer serves all slots, which all set up together before driving; slots
 // that lag catch up, so all tournaments end and set up again at once: a stress test of mass
 // turnover.

@@ -69,7 +69,7 @@ func (s *Store) Create(ctx context.Context, id string, cmd match.Command, create
 	args := make([]any, 0, 14+len(fields.set))
 	args = append(args, epoch, rev, string(t.Status), t.Name, string(t.Settings.Format), len(t.Participants), ms,
 		evJSON, s.opts.StreamMaxLen, stateTTL.Milliseconds(), logTTL.Milliseconds(), k.channel,
-		appendPayload(nil, epoch, 1, evJSON, nil, rev, "", nil), len(fields.set)/2)
+		appendPayload(nil, epoch, 1, evJSON, nil, rev, "", nil, nil), len(fields.set)/2)
 	for _, f := range fields.set {
 		args = append(args, f)
 	}
@@ -202,14 +202,17 @@ func (s *Store) Apply(ctx context.Context, id string, cmd match.Command, submiss
 		// What the watchers' handlers deliver beside the events, made once here (store.Annexer).
 		annex := s.out.Annex(id, store.Position{Epoch: cur.epoch, Version: t.Version, Rev: rev}, t, events)
 		// The published message and the recent list's item go to Redis and are not kept: they
-		// are written in buffers used again once the script has answered.
+		// are written in buffers used again once the script has answered. The item is made once:
+		// it is also the published fields of most results (fieldSet.appendObject).
 		bufs := argBufs.Get().(*argBuf)
-		pub := appendPayload(bufs.pub[:0], cur.epoch, t.Version, evJSON, annex, rev, cur.rev, &fields)
-		var recent any = "-" // over maxRecentBytes: never answered (checkLua), so not kept either
-		if r := fields.appendRecent(bufs.recent[:0]); len(r) <= maxRecentBytes {
-			recent, bufs.recent = r, r
-		}
+		r := fields.appendRecent(bufs.recent[:0])
+		bufs.recent = r
+		pub := appendPayload(bufs.pub[:0], cur.epoch, t.Version, evJSON, annex, rev, cur.rev, &fields, r)
 		bufs.pub = pub
+		var recent any = "-" // over maxRecentBytes: never answered (checkLua), so not kept either
+		if len(r) <= maxRecentBytes {
+			recent = r
+		}
 		if t.Name != oldName {
 			// The list's summary field (the tournament's own name is in its "t" field, which
 			// followers read: this one is not published).

@@ -49,10 +49,13 @@ func (f *fieldSet) size() int {
 // appendObject appends the commit's fields as one JSON object, field -> value and deleted field
 // -> null, as the published message carries them (applyObjects reads it): with the tournament's
 // own field (t) only when the command changed more of it than the version; most results change
-// only the version, and then it is appendRecent's object. The field names (t, p:N, m:N) need no
-// escaping.
-func (f *fieldSet) appendObject(b []byte) []byte {
+// only the version, and then it is appendRecent's object: recent, when the caller has made it
+// already (nil: made here). The field names (t, p:N, m:N) need no escaping.
+func (f *fieldSet) appendObject(b, recent []byte) []byte {
 	if f.metaSame {
+		if recent != nil {
+			return append(b, recent...)
+		}
 		return f.appendRecent(b)
 	}
 	return appendFieldsObject(b, f.set, f.del)

@@ -49,7 +49,7 @@ func TestApplyFieldsEdges(t *testing.T) {
 func TestPayloadRoundTrip(t *testing.T) {
 	f := fieldSet{set: []string{"t", `{"id":"x","version":5}`, "m:2", `{"id":2}`}, del: []string{"p:3"}}
 	events := []byte(`[{"type":"player_left","player":3}]`)
-	m, err := parsePayload(string(appendPayload(nil, "e_00ff", 5, events, nil, "r9", "r8", &f)))
+	m, err := parsePayload(string(appendPayload(nil, "e_00ff", 5, events, nil, "r9", "r8", &f, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,11 +65,11 @@ func TestPayloadRoundTrip(t *testing.T) {
 		t.Errorf("a message without an annex read with one: %q", m.Annex)
 	}
 	annex := []byte("a1\n[\"event\"]\n3 {}\n")
-	a, err := parsePayload(string(appendPayload([]byte("kept"), "e_00ff", 5, events, annex, "r9", "r8", &f)[4:]))
+	a, err := parsePayload(string(appendPayload([]byte("kept"), "e_00ff", 5, events, annex, "r9", "r8", &f, nil)[4:]))
 	if err != nil || string(a.Annex) != string(annex) || string(a.Events) != string(events) || string(a.Fields) != string(m.Fields) || a.Prev != "r8" {
 		t.Errorf("with an annex: read %+v, %v", a, err)
 	}
-	c, err := parsePayload(string(appendPayload(nil, "e_00ff", 1, []byte(`[]`), nil, "r1", "", nil)))
+	c, err := parsePayload(string(appendPayload(nil, "e_00ff", 1, []byte(`[]`), nil, "r1", "", nil, nil)))
 	if err != nil || c.Version != 1 || c.Rev != "r1" || c.Prev != "" || c.Fields != nil || string(c.Events) != "[]" {
 		t.Errorf("create: %+v %v", c, err)
 	}
@@ -427,7 +427,7 @@ func TestFollowedStateActsAsStored(t *testing.T) {
 }
 
 // publishedObject is the fields of f as the published message carries them (appendObject).
-func publishedObject(f *fieldSet) string { return string(f.appendObject(nil)) }
+func publishedObject(f *fieldSet) string { return string(f.appendObject(nil, nil)) }
 
 // BenchmarkMeta measures the tournament's own field of a running 16-player single elimination,
 // which a join, a start and a finish write and every node that follows or checks the tournament

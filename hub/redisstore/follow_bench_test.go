@@ -51,7 +51,7 @@ func BenchmarkFollow(b *testing.B) {
 			}
 			rest = f.metaRest
 			evJSON, _ := marshalEvents(ev)
-			msgs = append(msgs, string(appendPayload(nil, "e_0123456789abcdef", t.Version, evJSON, nil, "r"+strconv.Itoa(len(msgs)), "r"+strconv.Itoa(len(msgs)-1), &f)))
+			msgs = append(msgs, string(appendPayload(nil, "e_0123456789abcdef", t.Version, evJSON, nil, "r"+strconv.Itoa(len(msgs)), "r"+strconv.Itoa(len(msgs)-1), &f, nil)))
 		}
 	}
 	for _, bc := range []struct {

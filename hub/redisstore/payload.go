@@ -49,9 +49,10 @@ func bytesOf(s string) json.RawMessage { return unsafe.Slice(unsafe.StringData(s
 //	tourhub/2 <epoch> <version> <rev> <prev or -> <bytes of events>\n<events><fields>
 //	tourhub/3 <epoch> <version> <rev> <prev or -> <bytes of events> <bytes of annex>\n<events><annex><fields>
 //
-// fields are fieldSet.appendObject's; a create has no prev and no fields (nil). The epoch (hex,
-// newEpoch) and the revs (base 36) need no escaping.
-func appendPayload(b []byte, epoch string, version int64, events, annex []byte, rev, prev string, fields *fieldSet) []byte {
+// fields are fieldSet.appendObject's (recent, its appendRecent object when the caller has it); a
+// create has no prev and no fields (nil). The epoch (hex, newEpoch) and the revs (base 36) need
+// no escaping.
+func appendPayload(b []byte, epoch string, version int64, events, annex []byte, rev, prev string, fields *fieldSet, recent []byte) []byte {
 	b = slices.Grow(b, 96+len(events)+len(annex)) // the fields' object grows it for itself
 	if len(annex) == 0 {
 		b = append(b, payloadTag...)
@@ -82,7 +83,7 @@ func appendPayload(b []byte, epoch string, version int64, events, annex []byte, 
 	if prev == "" { // a create: no fields, watchers that cache the state read it
 		return b
 	}
-	return fields.appendObject(b)
+	return fields.appendObject(b, recent)
 }
 
 // parsePayload reads a published message. It checks the header and the sizes, not the JSON in
