@@ -52,17 +52,21 @@ func TestLatencyAgainstRealHub(t *testing.T) {
 	}
 	base, pid := startHub(t)
 	// 4 tournaments of 4 at 40 results/s: 6 reports a tournament at 10/s each, a 0.6 s cycle.
+	// At 2/s the cycle is 12 s: with --max-stagger 2s its window is played at 12/s, and by its end
+	// the four tournaments are 6, 4.5, 3 and 1.5 reports in (at 2/s they would be about 4 in all).
 	for _, tc := range []struct {
-		scenario string
-		pace     string
-		stagger  float64 // seconds
-		args     []string
+		name, scenario, pace string
+		stagger              float64 // seconds
+		warm                 float64 // the stagger window's rate
+		faster               bool    // the window played faster than --rate
+		args                 []string
 	}{
-		{"latency", "tournament", 0.6, []string{"--duration", "2s"}},
-		{"latency", "shared", 0, []string{"--duration", "2s"}},
-		{"maxrate", "tournament", 0.6, []string{"--step", "1s", "--duration", "2.5s"}},
+		{"latency-tournament", "latency", "tournament", 0.6, 40, false, []string{"--duration", "2s"}},
+		{"latency-shared", "latency", "shared", 0, 0, false, []string{"--duration", "2s"}},
+		{"maxrate-tournament", "maxrate", "tournament", 0.6, 40, false, []string{"--step", "1s", "--duration", "2.5s"}},
+		{"latency-tournament-max-stagger", "latency", "tournament", 2, 12, true, []string{"--duration", "2s", "--rate", "2", "--max-stagger", "2s"}},
 	} {
-		t.Run(tc.scenario+"-"+tc.pace, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			outFile, chartFile := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.svg")
@@ -97,8 +101,24 @@ func TestLatencyAgainstRealHub(t *testing.T) {
 			if want := []NodeSockets{{Node: base, Opened: 18, PeakOpen: 18}}; !reflect.DeepEqual(res.PerNode, want) {
 				t.Errorf("sockets per node %+v; want %+v", res.PerNode, want)
 			}
-			if l.Pace != tc.pace || l.StaggerSeconds != tc.stagger {
-				t.Errorf("got pace %q, stagger %v s; want %q, %v s", l.Pace, l.StaggerSeconds, tc.pace, tc.stagger)
+			if l.Pace != tc.pace || l.StaggerSeconds != tc.stagger || l.StaggerRate != tc.warm {
+				t.Errorf("got pace %q, stagger %v s at %v/s; want %q, %v s at %v/s", l.Pace, l.StaggerSeconds, l.StaggerRate, tc.pace, tc.stagger, tc.warm)
+			}
+			// The window's results are counted apart, and a window played faster than --rate
+			// plays that much more: 15 results in the case above, leaving room for slow setups.
+			if tc.pace == paceShared && l.StaggerResults != 0 {
+				t.Errorf("got %d results in the stagger window of --pace shared; want none", l.StaggerResults)
+			}
+			if tc.faster {
+				if l.StaggerResults < 10 {
+					t.Errorf("got %d results in the %v s stagger window at %v/s; want at least 10 of 15", l.StaggerResults, tc.stagger, tc.warm)
+				}
+				if l.AckedPerSecond > 2*l.TargetRate { // measuring is back at --rate
+					t.Errorf("measured %.1f results/s; want about --rate %v/s after the window", l.AckedPerSecond, l.TargetRate)
+				}
+				if want := fmt.Sprintf("staggered over %.1f s at %.0f/s (6.0x, %d results not measured)", tc.stagger, tc.warm, l.StaggerResults); !strings.Contains(stdout.String(), want) {
+					t.Errorf("table lacks %q:\n%s", want, stdout.String())
+				}
 			}
 			if l.SetupSeconds <= 0 {
 				t.Errorf("got first setup %v s; want > 0", l.SetupSeconds)
@@ -161,7 +181,7 @@ func TestLatencyAgainstRealHub(t *testing.T) {
 				}
 			}
 			if tc.stagger > 0 {
-				if want := "staggered over 0.6 s"; !strings.Contains(stdout.String(), want) {
+				if want := fmt.Sprintf("staggered over %.1f s", tc.stagger); !strings.Contains(stdout.String(), want) {
 					t.Errorf("table lacks %q:\n%s", want, stdout.String())
 				}
 				if want := "staggering 4 tournaments"; !strings.Contains(stderr.String(), want) {

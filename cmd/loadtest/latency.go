@@ -575,6 +575,11 @@ type latencyResult struct {
 	// StaggerSeconds is the window over which --pace tournament spread the groups' first setups;
 	// measuring started at its end. 0 with --pace shared.
 	StaggerSeconds float64 `json:"stagger_seconds"`
+	// StaggerRate is the target rate in the stagger window: TargetRate, or more when a cycle at
+	// TargetRate was longer than --max-stagger (staggerPlan). 0 with --pace shared.
+	StaggerRate float64 `json:"stagger_per_second"`
+	// StaggerResults are the results answered in the stagger window, which are not measured.
+	StaggerResults int64 `json:"stagger_results"`
 	// SetupSeconds is, with --pace shared, how long the first setup of all groups at once took
 	// before driving; with --pace tournament, the slowest single group's first setup.
 	SetupSeconds float64 `json:"first_setup_seconds"`
@@ -616,6 +621,15 @@ type step struct {
 	Usage     usage    `json:"usage"`
 }
 
+// staggerRate says, for the result's table, how fast the stagger window was played when that was
+// faster than the target rate, and how many results it answered ("" otherwise).
+func (l *latencyResult) staggerRate() string {
+	if l.StaggerRate <= l.TargetRate || l.TargetRate <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" at %.0f/s (%.1fx, %d results not measured)", l.StaggerRate, l.StaggerRate/l.TargetRate, l.StaggerResults)
+}
+
 // latency is the step's latency, the one its p99 limit applies to: cross-node with several
 // nodes, same-node with one.
 func (s step) latency() Summary {
@@ -651,23 +665,26 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 	groups := cfg.players / size
 	staggered := cfg.pace == paceTournament
 	var window time.Duration
-	npacers := 1
+	npacers, warm := 1, cfg.rate
 	if staggered {
 		perCycle := 2 * matchesOf(cfg.format, size) // the reports of one tournament
 		if cfg.relay {
 			perCycle = 1
 		}
-		window = staggerWindow(groups, perCycle, cfg.rate)
+		window, warm = staggerPlan(groups, perCycle, cfg.rate, cfg.maxStagger)
 		npacers = groups
 	}
 	res := &latencyResult{Groups: groups, TournamentSize: size, PlayerSockets: groups * size, SpectatorSocket: cfg.spectators,
 		Pace: cfg.pace, StaggerSeconds: window.Seconds(), Relay: cfg.relay}
+	if staggered {
+		res.StaggerRate = warm
+	}
 	if !cfg.relay {
 		res.APIRouting, res.Join, res.Format = cfg.apiRouting, cfg.join, cfg.format
 	}
 	pctx, stopPacers := context.WithCancel(ctx)
 	defer stopPacers()
-	limit := newPacers(pctx, npacers, cfg.rate)
+	limit := newPacers(pctx, npacers, warm) // cfg.rate but in a stagger window played faster
 	gs := make([]*group, groups)
 	for i := range gs {
 		gs[i] = &group{e: e, idx: i, limit: limit.of(i), wake: make(chan struct{}, 1)}
@@ -746,7 +763,12 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 		})
 	}
 	if staggered {
-		fmt.Fprintf(cfg.log, "staggering %d tournaments of %d over %.1fs (--pace tournament); measuring starts after that\n", groups, size, window.Seconds())
+		if warm != cfg.rate {
+			fmt.Fprintf(cfg.log, "staggering %d tournaments of %d over %.1fs at %.0f results/s, a cycle of %.0fs at %.0f/s (--pace tournament, --max-stagger); measuring starts after that\n",
+				groups, size, window.Seconds(), warm, window.Seconds()*warm/cfg.rate, cfg.rate)
+		} else {
+			fmt.Fprintf(cfg.log, "staggering %d tournaments of %d over %.1fs (--pace tournament); measuring starts after that\n", groups, size, window.Seconds())
+		}
 		wait(gctx, window, e)
 		if gctx.Err() != nil {
 			stop()
@@ -756,8 +778,10 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 			}
 			return res, fmt.Errorf("stagger: %w", err)
 		}
+		limit.set(cfg.rate) // each pacer keeps its phase (pacer.set), so the groups stay spread over the cycle
 		start = time.Now()
 		e.rec.begin(start)
+		res.StaggerResults = e.st.acked.Load()
 	}
 	acked0, use0, commits0 := e.st.acked.Load(), takeSample(cfg.watched()), readCommits(ctx, e)
 	if maxrate {

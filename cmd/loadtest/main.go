@@ -12,9 +12,9 @@
 // latency and maxrate play one tournament after another in each of players/tournament-size slots.
 // With --pace tournament (the default) every slot has its own pacer at rate/slots results/s, and
 // slot i sets up its first tournament i/slots into a stagger window of one expected tournament
-// cycle (2*(size-1)*slots/rate seconds for single elimination, at most 30 s), so the tournaments
-// stay spread over their cycle as on a hub hosting many at different stages; measuring starts
-// when the window is over.
+// cycle (2*(size-1)*slots/rate seconds for single elimination), so the tournaments stay spread
+// over their cycle as on a hub hosting many at different stages; measuring starts when the window
+// is over. A cycle longer than --max-stagger (30 s) is played faster, in a window that long.
 // With --pace shared one pacer serves all slots, which all set up together before driving; slots
 // that lag catch up, so all tournaments end and set up again at once: a stress test of mass
 // turnover.
@@ -76,6 +76,7 @@ type config struct {
 	replot      string
 	cpuProfile  string
 	pace        string
+	maxStagger  time.Duration // --max-stagger: the longest --pace tournament stagger window
 	relay       bool
 	apiRouting  string // routeRoundRobin or routeTournament: which of --nodes a tournament's API calls go to
 	join        string // joinSocket or joinHTTP: how the players of the latency scenario join
@@ -125,10 +126,14 @@ func parseFlags(args []string, help io.Writer) (c config, err error) {
 	fs.Float64Var(&c.rate, "rate", 100, "results per second (latency); starting rate (maxrate)")
 	fs.StringVar(&c.pace, "pace", paceTournament, "how results are paced (latency, maxrate):\n"+
 		"tournament: a pacer per tournament at rate/tournaments; tournament i starts i/tournaments into a\n"+
-		"stagger window of one cycle (2*matches*tournaments/rate s, at most 30 s), after which measuring\n"+
-		"starts; first_setup_seconds is the slowest single tournament's first setup.\n"+
+		"stagger window of one cycle (2*matches*tournaments/rate s), after which measuring starts; a\n"+
+		"cycle longer than --max-stagger is played faster, in a window of --max-stagger, so that the\n"+
+		"tournaments are still spread over their whole cycle; first_setup_seconds is the slowest single\n"+
+		"tournament's first setup.\n"+
 		"shared: one pacer for all, all set up at once before measuring (a stress test of mass turnover);\n"+
 		"first_setup_seconds is that setup of all")
+	fs.DurationVar(&c.maxStagger, "max-stagger", defaultMaxStagger, "--pace tournament: the longest stagger window; a longer cycle is played in it at the rate\n"+
+		"at which it fits (stagger_per_second), not measured")
 	fs.StringVar(&c.apiRouting, "api-routing", routeRoundRobin, "which of --nodes a tournament's HTTP calls go to (latency, maxrate; the create always goes to the\n"+
 		"tournament's home node; joins are HTTP calls only with --join http):\n"+
 		routeRoundRobin+": joins in turn over the nodes, the start to the home node, as behind a round-robin balancer\n"+
@@ -258,6 +263,9 @@ func parseFlags(args []string, help io.Writer) (c config, err error) {
 	}
 	if c.pace != paceTournament && c.pace != paceShared {
 		return c, fmt.Errorf("unknown --pace %q (%s, %s)", c.pace, paceTournament, paceShared)
+	}
+	if c.maxStagger <= 0 {
+		return c, fmt.Errorf("--max-stagger %v: want a positive duration, such as 30s", c.maxStagger)
 	}
 	for _, s := range thresholds {
 		t, err := parseThreshold(s, c.scenario, len(c.nodes), len(c.pids) > 0)
@@ -551,9 +559,9 @@ func printTable(w io.Writer, r *Result) {
 		}
 		switch {
 		case l.Relay && l.Pace == paceTournament:
-			row("pace", fmt.Sprintf("per slot (relay), staggered over %.1f s", l.StaggerSeconds))
+			row("pace", fmt.Sprintf("per slot (relay), staggered over %.1f s%s", l.StaggerSeconds, l.staggerRate()))
 		case l.Pace == paceTournament:
-			row("pace", fmt.Sprintf("per tournament, staggered over %.1f s", l.StaggerSeconds))
+			row("pace", fmt.Sprintf("per tournament, staggered over %.1f s%s", l.StaggerSeconds, l.staggerRate()))
 			row("first setup (HTTP, slowest one)", fmt.Sprintf("%.2f s", l.SetupSeconds))
 		default:
 			row("pace", "shared")

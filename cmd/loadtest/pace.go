@@ -117,18 +117,25 @@ func (ps pacers) set(total float64) {
 // of is group i's pacer.
 func (ps pacers) of(i int) *pacer { return ps[i%len(ps)] }
 
-// maxStagger caps the stagger window so that a slow rate does not keep a run from measuring.
-const maxStagger = 30 * time.Second
+// defaultMaxStagger is --max-stagger's default: the longest stagger window, so that a slow rate
+// does not keep a run from measuring.
+const defaultMaxStagger = 30 * time.Second
 
-// staggerWindow is how far apart --pace tournament spreads the groups' first setups: one
-// expected cycle of a group, its perCycle reports at the group's rate/groups results/s, at most
-// maxStagger. Group i starts at i/groups of it. A tournament's cycle is its 2*(size-1) reports;
-// a --relay slot has no tournaments to cycle through, and its window of one report interval
-// spreads the slots' pacers evenly over their period.
-func staggerWindow(groups, perCycle int, rate float64) time.Duration {
+// staggerPlan is how --pace tournament spreads the groups over their tournaments' cycle before
+// measuring: group i sets up its first tournament i/groups into a window of one expected cycle of
+// a group (its perCycle reports at the group's rate/groups results/s), and measuring starts when
+// the window ends. A cycle longer than limit is played faster: the window is limit long and the
+// pacers run at warm results/s in all until it ends, the rate at which one cycle fits the window,
+// so that every group is as far into its tournament as the whole cycle would have taken it. Capping
+// the window at the same rate instead bunched the first setups into its first limit of the cycle,
+// and they came back in waves from then on: a latmax search from 100/s (625 groups of 30 reports,
+// a 187 s cycle, 30 s window) had steps of many setups and steps of none. A tournament's cycle is
+// its 2*(size-1) reports; a --relay slot has no tournaments to cycle through, and its window of one
+// report interval spreads the slots' pacers evenly over their period.
+func staggerPlan(groups, perCycle int, rate float64, limit time.Duration) (window time.Duration, warm float64) {
 	s := float64(perCycle*groups) / rate
-	if s >= maxStagger.Seconds() {
-		return maxStagger
+	if s <= limit.Seconds() {
+		return time.Duration(s * float64(time.Second)), rate
 	}
-	return time.Duration(s * float64(time.Second))
+	return limit, float64(perCycle*groups) / limit.Seconds()
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"math"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -27,27 +28,34 @@ func TestPacerNewRateAppliesAtOnce(t *testing.T) {
 	}
 }
 
-func TestStaggerWindow(t *testing.T) {
+// TestStaggerPlan: a cycle that fits --max-stagger is the window, at the target rate; a longer
+// one is played in --max-stagger at the rate at which it fits, never slower than the target.
+func TestStaggerPlan(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name             string
 		groups, perCycle int
 		rate             float64
+		limit            time.Duration
 		want             time.Duration
+		warm             float64
 	}{
-		{"625 of 16 at 1000/s", 625, 30, 1000, 18750 * time.Millisecond},
-		{"4 of 4 at 40/s", 4, 6, 40, 600 * time.Millisecond},
-		{"one group", 1, 30, 100, 300 * time.Millisecond},
-		{"under the cap", 625, 30, 750, 25 * time.Second},
-		{"at the cap", 625, 30, 625, maxStagger},
-		{"capped", 625, 30, 400, maxStagger},
-		{"capped at a tiny rate", 625, 30, 1e-12, maxStagger},
-		{"relay: one report interval", 625, 1, 250, 2500 * time.Millisecond},
+		{"625 of 16 at 1000/s", 625, 30, 1000, defaultMaxStagger, 18750 * time.Millisecond, 1000},
+		{"4 of 4 at 40/s", 4, 6, 40, defaultMaxStagger, 600 * time.Millisecond, 40},
+		{"one group", 1, 30, 100, defaultMaxStagger, 300 * time.Millisecond, 100},
+		{"under the cap", 625, 30, 750, defaultMaxStagger, 25 * time.Second, 750},
+		{"at the cap", 625, 30, 625, defaultMaxStagger, defaultMaxStagger, 625},
+		{"latmax's first step: a 187.5 s cycle in 30 s", 625, 30, 100, defaultMaxStagger, defaultMaxStagger, 625},
+		{"capped at a tiny rate", 625, 30, 1e-12, defaultMaxStagger, defaultMaxStagger, 625},
+		{"a shorter --max-stagger", 4, 6, 2, 2 * time.Second, 2 * time.Second, 12},
+		{"relay: one report interval", 625, 1, 250, defaultMaxStagger, 2500 * time.Millisecond, 250},
+		{"relay: capped", 625, 1, 10, defaultMaxStagger, defaultMaxStagger, 625.0 / 30},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := staggerWindow(tc.groups, tc.perCycle, tc.rate); got != tc.want {
-				t.Errorf("staggerWindow(%d, %d, %v) = %v; want %v", tc.groups, tc.perCycle, tc.rate, got, tc.want)
+			got, warm := staggerPlan(tc.groups, tc.perCycle, tc.rate, tc.limit)
+			if got != tc.want || math.Abs(warm-tc.warm) > 1e-9*tc.warm {
+				t.Errorf("staggerPlan(%d, %d, %v, %v) = %v, %v/s; want %v, %v/s", tc.groups, tc.perCycle, tc.rate, tc.limit, got, warm, tc.want, tc.warm)
 			}
 		})
 	}
