@@ -129,7 +129,8 @@ func parseFlags(args []string, help io.Writer) (c config, err error) {
 		"stagger window of one cycle (2*matches*tournaments/rate s), after which measuring starts; a\n"+
 		"cycle longer than --max-stagger is played faster, in a window of --max-stagger, so that the\n"+
 		"tournaments are still spread over their whole cycle; first_setup_seconds is the slowest single\n"+
-		"tournament's first setup.\n"+
+		"tournament's first setup (--relay: the slots subscribe together first, and their first reports\n"+
+		"are staggered over one report interval; first_setup_seconds is the subscribing of all).\n"+
 		"shared: one pacer for all, all set up at once before measuring (a stress test of mass turnover);\n"+
 		"first_setup_seconds is that setup of all")
 	fs.DurationVar(&c.maxStagger, "max-stagger", defaultMaxStagger, "--pace tournament: the longest stagger window; a longer cycle is played in it at the rate\n"+

@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/tourhub/tourhub/internal/proctest"
 	"github.com/tourhub/tourhub/internal/redistest"
 )
@@ -95,5 +100,84 @@ func TestRelayAgainstFloor(t *testing.T) {
 	var stderr bytes.Buffer
 	if _, err := parseFlags([]string{"--nodes", nodes[0], "--relay", "--scenario", "fanout"}, &stderr); err == nil {
 		t.Error("parseFlags accepted --relay with --scenario fanout")
+	}
+}
+
+// slowRelay is a relay floor whose subscribe answers take delay, recording when the last
+// subscribe was answered and when the first report came.
+type slowRelay struct {
+	delay                       time.Duration
+	mu                          sync.Mutex
+	lastSubscribed, firstReport time.Time
+	reports                     int
+}
+
+func (s *slowRelay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{subprotocolV2, subprotocol}})
+	if err != nil {
+		return
+	}
+	defer c.CloseNow()
+	ctx := r.Context()
+	for {
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			return
+		}
+		var m struct{ Type, Ref, Tournament string }
+		if json.Unmarshal(b, &m) != nil {
+			return
+		}
+		var reply string
+		switch m.Type {
+		case "subscribe":
+			time.Sleep(s.delay)
+			s.mu.Lock()
+			s.lastSubscribed = time.Now()
+			s.mu.Unlock()
+			reply = fmt.Sprintf(`{"type":"subscribed","ref":%q,"tournament":%q}`, m.Ref, m.Tournament)
+		case "report":
+			s.mu.Lock()
+			if s.reports++; s.reports == 1 {
+				s.firstReport = time.Now()
+			}
+			v := s.reports
+			s.mu.Unlock()
+			reply = fmt.Sprintf(`{"type":"reported","ref":%q,"tournament":%q,"version":%d}`, m.Ref, m.Tournament, v)
+		default:
+			return
+		}
+		if c.Write(ctx, websocket.MessageText, []byte(reply)) != nil {
+			return
+		}
+	}
+}
+
+// TestRelayStaggersReportsNotSetups: with --relay and --pace tournament every slot subscribes
+// before the stagger window, which spreads the slots' first reports alone. Subscribing inside it,
+// a slot's pacer took its phase from when its subscribing ended, so slow subscribes (625 slots
+// subscribing in target 1's 0.625 s window) left the slots bunched for the whole run.
+func TestRelayStaggersReportsNotSetups(t *testing.T) {
+	t.Parallel()
+	srv := &slowRelay{delay: 300 * time.Millisecond}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	// 4 slots of 4 at 8 reports/s: each slot one report every 0.5 s, staggered over 0.5 s.
+	err := run(ctx, []string{"--nodes", hs.URL, "--relay", "--scenario", "latency", "--players", "16",
+		"--tournament-size", "4", "--rate", "8", "--duration", "1s", "--deadline", "50s", "--min-rate-pct", "0"}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if srv.reports == 0 {
+		t.Fatalf("no reports:\n%s", stderr.String())
+	}
+	if !srv.firstReport.After(srv.lastSubscribed) {
+		t.Errorf("the first report came %v before the last subscribe was answered; want every slot subscribed first",
+			srv.lastSubscribed.Sub(srv.firstReport))
 	}
 }
