@@ -722,7 +722,8 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 	// setups in the 0.625 s window of target 1's load took up to 0.1-0.5 s, each slot's pacer
 	// kept the phase its setup's end gave it, and the floor's results/s went 760-1,220 from one
 	// second to the next, its p99 the bunching's (80-180 ms; 9 ms in a run with less of it).
-	if !staggered || cfg.relay {
+	staggeredSetup := staggered && !cfg.relay // each group's first setup at its place in the window
+	if !staggeredSetup {
 		t1 := time.Now()
 		eg, ectx = errgroup.WithContext(ctx)
 		eg.SetLimit(64)
@@ -756,7 +757,7 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 					return nil
 				}
 			}
-			if staggered && !cfg.relay {
+			if staggeredSetup {
 				t := time.Now()
 				if err := g.setup(gctx); err != nil {
 					if gctx.Err() != nil {
@@ -771,12 +772,12 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 		})
 	}
 	if staggered {
+		faster, flags := "", "--pace tournament"
 		if warm != cfg.rate {
-			fmt.Fprintf(cfg.log, "staggering %d tournaments of %d over %.1fs at %.0f results/s, a cycle of %.0fs at %.0f/s (--pace tournament, --max-stagger); measuring starts after that\n",
-				groups, size, window.Seconds(), warm, window.Seconds()*warm/cfg.rate, cfg.rate)
-		} else {
-			fmt.Fprintf(cfg.log, "staggering %d tournaments of %d over %.1fs (--pace tournament); measuring starts after that\n", groups, size, window.Seconds())
+			faster = fmt.Sprintf(" at %.0f results/s, a cycle of %.0fs at %.0f/s", warm, window.Seconds()*warm/cfg.rate, cfg.rate)
+			flags += ", --max-stagger"
 		}
+		fmt.Fprintf(cfg.log, "staggering %d tournaments of %d over %.1fs%s (%s); measuring starts after that\n", groups, size, window.Seconds(), faster, flags)
 		wait(gctx, window, e)
 		if gctx.Err() != nil {
 			stop()
@@ -789,9 +790,11 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 		limit.set(cfg.rate) // each pacer keeps its phase (pacer.set), so the groups stay spread over the cycle
 		start = time.Now()
 		e.rec.begin(start)
-		res.StaggerResults = e.st.acked.Load()
 	}
 	acked0, use0, commits0 := e.st.acked.Load(), takeSample(cfg.watched()), readCommits(ctx, e)
+	if staggered {
+		res.StaggerResults = acked0 // answered in the window
+	}
 	if maxrate {
 		measureMaxRate(gctx, e, limit, res)
 	} else {
@@ -811,7 +814,7 @@ func runLatency(ctx context.Context, e *env, maxrate bool) (*latencyResult, erro
 	if err := drive.Wait(); err != nil {
 		return res, err
 	}
-	if staggered && !cfg.relay {
+	if staggeredSetup {
 		res.SetupSeconds = slices.Max(firstSetup).Seconds()
 	}
 
