@@ -46,6 +46,13 @@ func TestWSBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Every frame that is not JSON text, not a message object or not of a known type counts as
+	// invalid (six of the cases below), once their parallel runs are over.
+	t.Cleanup(func() {
+		if got := n.metric(t, "tourhub_ws_messages_in_total", "type", "invalid"); got < 6 {
+			t.Errorf(`tourhub_ws_messages_in_total{type="invalid"} = %v; want at least 6`, got)
+		}
+	})
 	for _, tc := range []struct {
 		name      string
 		protocols []string

@@ -18,6 +18,9 @@ type wsMetrics struct {
 	// outKinds are out's counters of the message types the node writes, resolved once: writes are
 	// the hottest path. Static after construction.
 	outKinds map[string]prometheus.Counter
+	// inKinds are in's counters of every label it takes (wsInTypes, invalid, rate_limited),
+	// resolved once: every message a client sends counts. Static after construction.
+	inKinds map[string]prometheus.Counter
 }
 
 // wsOutTypes are the message types the node writes (docs/protocol.md).
@@ -34,6 +37,22 @@ func (m *wsMetrics) sent(kind string) {
 
 // wsInTypes bounds the label values of messages in; anything else counts as "invalid".
 var wsInTypes = map[string]bool{"auth": true, "subscribe": true, "unsubscribe": true, "report": true, "join": true, "ping": true}
+
+// The label values of messages in that are not a type: not JSON or an unknown type, and
+// dropped past the socket's rate limit.
+const (
+	inInvalid     = "invalid"
+	inRateLimited = "rate_limited"
+)
+
+// received counts one message in under kind: a key of wsInTypes, inInvalid or inRateLimited.
+func (m *wsMetrics) received(kind string) {
+	if c, ok := m.inKinds[kind]; ok {
+		c.Inc()
+		return
+	}
+	m.in.WithLabelValues(kind).Inc()
+}
 
 // newWSMetrics makes the node's socket metrics, the bulk gate's pauses and the batched writes
 // among them, and registers them with r (nil: none).
@@ -76,6 +95,13 @@ func newWSMetrics(r prometheus.Registerer, gate *sock.BulkGate, rings *sock.Ring
 	m.outKinds = make(map[string]prometheus.Counter, len(wsOutTypes))
 	for _, k := range wsOutTypes {
 		m.outKinds[k] = m.out.WithLabelValues(k)
+	}
+	m.inKinds = make(map[string]prometheus.Counter, len(wsInTypes)+2)
+	for k := range wsInTypes {
+		m.inKinds[k] = m.in.WithLabelValues(k)
+	}
+	for _, k := range []string{inInvalid, inRateLimited} {
+		m.inKinds[k] = m.in.WithLabelValues(k)
 	}
 	if r != nil {
 		r.MustRegister(m.sockets, m.in, m.out, m.closes, m.slow, m.refused, m.fanoutLag, m.deliverLost,

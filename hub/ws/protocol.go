@@ -141,7 +141,7 @@ func validRef(ref string) string {
 // handle handles one message and reports whether it was well formed.
 func (s *session) handle(typ websocket.MessageType, data []byte) bool {
 	if typ != websocket.MessageText {
-		s.ws.metrics.in.WithLabelValues("invalid").Inc()
+		s.ws.metrics.received(inInvalid)
 		s.sendError("", command.CodeBadMessage, "messages are JSON text frames")
 		return false
 	}
@@ -152,7 +152,7 @@ func (s *session) handle(typ websocket.MessageType, data []byte) bool {
 		err = json.Unmarshal(data, &m)
 	}
 	if err != nil {
-		s.ws.metrics.in.WithLabelValues("invalid").Inc()
+		s.ws.metrics.received(inInvalid)
 		ref := ""
 		var te *json.UnmarshalTypeError
 		switch {
@@ -174,9 +174,9 @@ func (s *session) handle(typ websocket.MessageType, data []byte) bool {
 		return false
 	}
 	if wsInTypes[m.Type] {
-		s.ws.metrics.in.WithLabelValues(m.Type).Inc()
+		s.ws.metrics.received(m.Type)
 	} else {
-		s.ws.metrics.in.WithLabelValues("invalid").Inc()
+		s.ws.metrics.received(inInvalid)
 	}
 	if len(m.Ref) > maxRef {
 		s.sendError("", command.CodeBadMessage, fmt.Sprintf("ref is longer than %d bytes", maxRef))
@@ -487,7 +487,7 @@ func (s *session) allowFrame() bool {
 		return true
 	}
 	s.dropped++
-	s.ws.metrics.in.WithLabelValues("rate_limited").Inc()
+	s.ws.metrics.received(inRateLimited)
 	if s.dropped > s.ws.cfg.MaxDropped {
 		s.closeWith(closeRateLimited, "rate limited for too long")
 	}
