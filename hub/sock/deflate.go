@@ -22,9 +22,10 @@ const OpTextDeflated = OpText | 0x40
 
 // DeflateMin is the smallest payload AppendDeflate compresses. Compressing has a fixed cost (a
 // block's Huffman codes: 10-13 µs for 2 KB here, 32-34 µs with compress/flate), which for an
-// event of a few hundred bytes is more CPU than its write, and would shave only about a third of its bytes, so only what is worth it is
-// compressed: snapshots (171 KB for a running 512-player single elimination, 12 KB compressed)
-// and big events (a start); the events of a result go as they are.
+// event of a few hundred bytes is more CPU than its write, and would shave only about a third of
+// its bytes, so only what is worth it is compressed: snapshots (171 KB for a running 512-player
+// single elimination, 12 KB compressed) and big events (a start); the events of a result go as
+// they are.
 const DeflateMin = 2048
 
 var deflaters = sync.Pool{New: func() any {
